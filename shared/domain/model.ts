@@ -1,0 +1,93 @@
+// The fleet as the product sees it: managed clusters and their agent pools, with the fields ARM and
+// Resource Graph report (../shared/reference/aks-facts.md). Adapters map wire shapes to these; the
+// domain never sees a wire shape.
+
+export type NodePoolMode = "System" | "User" | "Gateway";
+export type OsType = "Linux" | "Windows";
+
+export interface NetworkProfile {
+  networkPlugin?: string;
+  networkPluginMode?: string;
+  networkPolicy?: string;
+  networkDataplane?: string;
+  outboundType?: string;
+}
+
+export interface StorageProfile {
+  diskCSIDriver?: boolean;
+  fileCSIDriver?: boolean;
+  blobCSIDriver?: boolean;
+  snapshotController?: boolean;
+}
+
+export interface UpgradeSettings {
+  maxSurge?: string;
+  maxUnavailable?: string;
+  drainTimeoutInMinutes?: number;
+  nodeSoakDurationInMinutes?: number;
+  undrainableNodeBehavior?: string;
+}
+
+export interface Cluster {
+  /** ARM resource id, as ARM spells it. */
+  id: string;
+  name: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  location: string;
+  kubernetesVersion: string;
+  networkProfile: NetworkProfile;
+  storageProfile: StorageProfile;
+  /** Keys as on the wire, kebab-case ('scale-down-delay-after-add'). */
+  autoScalerProfile: Record<string, string>;
+  nodePools: NodePool[];
+}
+
+export interface NodePool {
+  name: string;
+  mode: NodePoolMode;
+  osType: OsType;
+  /** The requested SKU as ARM reports it; undefined when the resource does not say. */
+  osSku?: string;
+  orchestratorVersion: string;
+  currentOrchestratorVersion?: string;
+  nodeImageVersion?: string;
+  count: number;
+  minCount?: number;
+  maxCount?: number;
+  enableAutoScaling: boolean;
+  vmSize: string;
+  availabilityZones: string[];
+  nodeLabels: Record<string, string>;
+  /** "key=value:Effect", as ARM writes them. */
+  nodeTaints: string[];
+  upgradeSettings: UpgradeSettings;
+  provisioningState?: string;
+  powerState?: "Running" | "Stopped";
+  scaleSetPriority?: "Regular" | "Spot";
+  maxPods?: number;
+}
+
+/** A pool with the cluster it lives in: the unit the product plans, alerts and migrates. */
+export interface PoolRef {
+  clusterId: string;
+  cluster: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  pool: string;
+}
+
+export function poolRef(cluster: Cluster, pool: NodePool): PoolRef {
+  return {
+    clusterId: cluster.id,
+    cluster: cluster.name,
+    subscriptionId: cluster.subscriptionId,
+    resourceGroup: cluster.resourceGroup,
+    pool: pool.name,
+  };
+}
+
+/** Stable key of a pool across scans: ARM ids are case-insensitive. */
+export function poolKey(ref: Pick<PoolRef, "clusterId" | "pool">): string {
+  return `${ref.clusterId.toLowerCase()}/agentpools/${ref.pool.toLowerCase()}`;
+}
