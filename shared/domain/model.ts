@@ -36,6 +36,8 @@ export interface Cluster {
   resourceGroup: string;
   location: string;
   kubernetesVersion: string;
+  /** "KubernetesOfficial" or "AKSLongTermSupport" (Premium tier: versions supported to their LTS end). */
+  supportPlan?: string;
   networkProfile: NetworkProfile;
   storageProfile: StorageProfile;
   /** Keys as on the wire, kebab-case ('scale-down-delay-after-add'). */
@@ -66,6 +68,8 @@ export interface NodePool {
   powerState?: "Running" | "Stopped";
   scaleSetPriority?: "Regular" | "Spot";
   maxPods?: number;
+  /** FIPS-enabled images; some target SKUs (Ubuntu2404) have none. */
+  enableFips?: boolean;
 }
 
 /** A pool with the cluster it lives in: the unit the product plans, alerts and migrates. */

@@ -1,0 +1,103 @@
+// The OS a pool's nodes actually run. The requested osSku alone can mislead: `AzureLinux` means 2.0 or
+// 3.0 depending on the Kubernetes version, and nodes keep their old image until reimaged. The node image
+// is the strongest evidence, then the SKU rules; anything else is unknown.
+
+import { IMAGE_FAMILIES, SKU_RESOLUTION } from "./data/os-sku-rules.ts";
+import { describeRange, minorInRange, parseKubernetesMinor } from "./kubernetes-version.ts";
+import { type NodeImageVersion, parseNodeImageVersion } from "./node-image-version.ts";
+
+export const OS_NAMES = [
+  "AzureLinux2",
+  "AzureLinux3",
+  "AzureLinuxOSGuard",
+  "AzureContainerLinux",
+  "Flatcar",
+  "Ubuntu1804",
+  "Ubuntu2004",
+  "Ubuntu2204",
+  "Ubuntu2404",
+  "Windows2019",
+  "Windows2022",
+  "Windows2025",
+  "WindowsAnnual",
+] as const;
+
+/** A versioned OS, named like the versioned osSku values (and the os-sku-effective node label). */
+export type OsName = (typeof OS_NAMES)[number];
+export type EffectiveOs = OsName | "unknown";
+
+export interface EffectiveOsInput {
+  osSku?: string;
+  /** The version the pool's nodes run (currentOrchestratorVersion, else orchestratorVersion). */
+  kubernetesVersion: string;
+  nodeImageVersion?: string;
+}
+
+export interface EffectiveOsResult {
+  os: EffectiveOs;
+  reason: string;
+  /** Where the SKU rule that decided comes from; absent when the image decided or nothing did. */
+  sourceUrl?: string;
+  image?: NodeImageVersion;
+}
+
+export function osFromImage(image: NodeImageVersion): OsName | undefined {
+  return IMAGE_FAMILIES.find(
+    (rule) =>
+      rule.family.toLowerCase() === image.family.toLowerCase() &&
+      image.variant.toLowerCase().startsWith(rule.variantPrefix.toLowerCase()),
+  )?.os;
+}
+
+function skuRules(osSku: string) {
+  const key = Object.keys(SKU_RESOLUTION).find((sku) => sku.toLowerCase() === osSku.toLowerCase());
+  return key === undefined ? undefined : { sku: key, rules: SKU_RESOLUTION[key] ?? [] };
+}
+
+export function effectiveOs(input: EffectiveOsInput): EffectiveOsResult {
+  const image = input.nodeImageVersion ? parseNodeImageVersion(input.nodeImageVersion) : undefined;
+  const imageOs = image ? osFromImage(image) : undefined;
+  if (image && imageOs) {
+    const skuNote = input.osSku ? ` whatever osSku ${input.osSku} requests` : "";
+    return { os: imageOs, image, reason: `node image ${image.raw} is ${imageOs}${skuNote}` };
+  }
+  // An image in a family the rules do not know says nothing about the OS; the SKU may still.
+  const withImage = (result: Omit<EffectiveOsResult, "image">): EffectiveOsResult =>
+    image
+      ? {
+          ...result,
+          image,
+          reason: `${result.reason}; node image family ${image.family}-${image.variant} is not known`,
+        }
+      : result;
+
+  if (!input.osSku)
+    return withImage({ os: "unknown", reason: "the pool reports no osSku and no known image" });
+  const found = skuRules(input.osSku);
+  if (!found)
+    return withImage({ os: "unknown", reason: `osSku ${input.osSku} is not one the product knows` });
+
+  const version = parseKubernetesMinor(input.kubernetesVersion);
+  const unversioned =
+    found.rules.length === 1 && found.rules[0]?.from === undefined && found.rules[0]?.to === undefined;
+  if (!version && !unversioned) {
+    return withImage({
+      os: "unknown",
+      reason: `osSku ${found.sku} depends on the Kubernetes version, and "${input.kubernetesVersion}" is not one`,
+    });
+  }
+  const rule = found.rules.find((candidate) => !version || minorInRange(version, candidate));
+  if (!rule) {
+    const ranges = found.rules.map((r) => `${r.os} on ${describeRange(r)}`).join(", ");
+    return withImage({
+      os: "unknown",
+      reason: `osSku ${found.sku} on Kubernetes ${input.kubernetesVersion} is not documented (${ranges})`,
+    });
+  }
+  const onVersion = unversioned ? "" : ` on Kubernetes ${describeRange(rule)}`;
+  return withImage({
+    os: rule.os,
+    reason: `osSku ${found.sku} gives ${rule.os}${onVersion}`,
+    sourceUrl: rule.sourceUrl,
+  });
+}

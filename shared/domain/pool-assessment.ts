@@ -1,0 +1,180 @@
+// One pool at `now`: what it runs, where its OS image and Kubernetes version stand, what to move to.
+// The pool's state is the more urgent of the two; its end of support the earlier of the two.
+
+import { daysUntil, earliest, type IsoDate } from "./calendar-date.ts";
+import { type Recommendation, recommendTarget, skuVersionLimit } from "./compatibility.ts";
+import { type EffectiveOs, effectiveOs } from "./effective-os.ts";
+import { minorLabel, parseKubernetesMinor } from "./kubernetes-version.ts";
+import {
+  type Calendar,
+  type CalendarSubject,
+  findEntry,
+  findImageFamilyEntry,
+  type LifecycleState,
+  type LifecycleStatus,
+  lifecycleStatusAt,
+  type ResolvedEntry,
+} from "./lifecycle-calendar.ts";
+import { describeLifecycle } from "./lifecycle-text.ts";
+import { type Cluster, type NodePool, type PoolRef, poolRef } from "./model.ts";
+import { type NodeImageVersion, nodeImageAgeDays } from "./node-image-version.ts";
+
+export type PoolState = LifecycleState | "unknown";
+
+/** Most urgent first. Unknown sits above the calmer states: nobody can vouch for such a pool. */
+export const URGENCY_ORDER: readonly PoolState[] = [
+  "images-removed",
+  "end-of-support",
+  "nearing-end",
+  "unknown",
+  "retirement-announced",
+  "supported",
+];
+
+export interface SubjectAssessment {
+  subject?: CalendarSubject;
+  state: PoolState;
+  status?: LifecycleStatus;
+  reason: string;
+}
+
+export interface PoolAssessment {
+  ref: PoolRef;
+  osSku?: string;
+  effectiveOs: EffectiveOs;
+  /** The version the pool's nodes run. */
+  kubernetesVersion: string;
+  nodeImageVersion?: string;
+  nodeImageAgeDays?: number;
+  state: PoolState;
+  endOfSupport?: IsoDate;
+  imageRemoval?: IsoDate;
+  daysToEndOfSupport?: number;
+  daysToRemoval?: number;
+  os: SubjectAssessment;
+  kubernetes: SubjectAssessment;
+  recommendation?: Recommendation;
+  reasons: string[];
+}
+
+export const LONG_TERM_SUPPORT_PLAN = "AKSLongTermSupport";
+
+function assessEntry(entry: ResolvedEntry, label: string, now: Date, lts = false): SubjectAssessment {
+  const status = lifecycleStatusAt(entry, now, { longTermSupport: lts });
+  return { subject: entry.subject, state: status.state, status, reason: describeLifecycle(label, status) };
+}
+
+function assessOs(os: EffectiveOs, image: NodeImageVersion | undefined, calendar: Calendar, now: Date) {
+  if (os === "unknown")
+    return { state: "unknown", reason: "the OS is unknown, so is its lifecycle" } as const;
+  const entry =
+    (image && findImageFamilyEntry(calendar, `${image.family}-${image.variant}`)) ??
+    findEntry(calendar, { kind: "osSku", value: os });
+  if (!entry) return { state: "unknown", reason: `${os} has no lifecycle calendar entry` } as const;
+  return assessEntry(entry, entry.label, now);
+}
+
+function assessKubernetes(version: string, lts: boolean, calendar: Calendar, now: Date): SubjectAssessment {
+  const minor = parseKubernetesMinor(version);
+  const entry = minor && findEntry(calendar, { kind: "kubernetesVersion", value: minorLabel(minor) });
+  if (!entry) return { state: "unknown", reason: `Kubernetes ${version} is not in the lifecycle calendar` };
+  const useLts = lts && entry.ltsEndOfSupport !== undefined;
+  return assessEntry(entry, `${entry.label}${useLts ? " (long-term support)" : ""}`, now, useLts);
+}
+
+function imageAgeReason(
+  raw: string | undefined,
+  image: NodeImageVersion | undefined,
+  ageDays?: number,
+): string {
+  if (!raw) return "the pool reports no node image version";
+  if (!image || ageDays === undefined) {
+    return `node image ${raw} is not in the <family>-<variant>-YYYYMM.DD.PATCH form; its age is unknown`;
+  }
+  return `node image built ${image.builtOn}, ${ageDays} days old`;
+}
+
+function mostUrgent(a: PoolState, b: PoolState): PoolState {
+  return URGENCY_ORDER.indexOf(a) <= URGENCY_ORDER.indexOf(b) ? a : b;
+}
+
+export function assessPool(cluster: Cluster, pool: NodePool, calendar: Calendar, now: Date): PoolAssessment {
+  const kubernetesVersion = pool.currentOrchestratorVersion ?? pool.orchestratorVersion;
+  const resolved = effectiveOs({
+    osSku: pool.osSku,
+    kubernetesVersion,
+    nodeImageVersion: pool.nodeImageVersion,
+  });
+  const ageDays = resolved.image && nodeImageAgeDays(resolved.image, now);
+  const os: SubjectAssessment = assessOs(resolved.os, resolved.image, calendar, now);
+  const lts = cluster.supportPlan === LONG_TERM_SUPPORT_PLAN;
+  const kubernetes = assessKubernetes(kubernetesVersion, lts, calendar, now);
+
+  const state = mostUrgent(os.state, kubernetes.state);
+  const endOfSupport = earliest([os.status?.endOfSupport?.date, kubernetes.status?.endOfSupport?.date]);
+  const imageRemoval = os.status?.imageRemoval?.date;
+  const recommendation =
+    os.state === "supported" || os.state === "unknown"
+      ? undefined
+      : recommendTarget(
+          resolved.os,
+          { kubernetesVersion, osType: pool.osType, enableFips: pool.enableFips },
+          calendar,
+          now,
+        );
+
+  const recommendationReasons = recommendation
+    ? [
+        `recommended target ${recommendation.osSku} is ${recommendation.compatible ? "compatible" : "not compatible yet"}`,
+        ...recommendation.reasons,
+      ]
+    : [];
+  const versionLimit = skuVersionLimit(pool.osSku, kubernetesVersion);
+  const effectiveReason = resolved.sourceUrl ? `${resolved.reason} (${resolved.sourceUrl})` : resolved.reason;
+
+  return {
+    ref: poolRef(cluster, pool),
+    ...(pool.osSku !== undefined && { osSku: pool.osSku }),
+    effectiveOs: resolved.os,
+    kubernetesVersion,
+    ...(pool.nodeImageVersion !== undefined && { nodeImageVersion: pool.nodeImageVersion }),
+    ...(ageDays !== undefined && { nodeImageAgeDays: ageDays }),
+    state,
+    ...(endOfSupport && { endOfSupport, daysToEndOfSupport: daysUntil(endOfSupport, now) }),
+    ...(imageRemoval && { imageRemoval, daysToRemoval: daysUntil(imageRemoval, now) }),
+    os,
+    kubernetes,
+    ...(recommendation && { recommendation }),
+    reasons: [
+      `effective OS ${resolved.os}: ${effectiveReason}`,
+      os.reason,
+      kubernetes.reason,
+      imageAgeReason(pool.nodeImageVersion, resolved.image, ageDays),
+      ...recommendationReasons,
+      ...(versionLimit ? [versionLimit] : []),
+    ],
+  };
+}
+
+/** Days to the deadline that matters next: removal once support has ended, else end of support. */
+function deadlineDays(pool: PoolAssessment): number {
+  const pastSupport = pool.state === "end-of-support" || pool.state === "images-removed";
+  return (
+    (pastSupport ? (pool.daysToRemoval ?? pool.daysToEndOfSupport) : pool.daysToEndOfSupport) ?? Infinity
+  );
+}
+
+export function compareUrgency(a: PoolAssessment, b: PoolAssessment): number {
+  return (
+    URGENCY_ORDER.indexOf(a.state) - URGENCY_ORDER.indexOf(b.state) ||
+    deadlineDays(a) - deadlineDays(b) ||
+    a.ref.cluster.localeCompare(b.ref.cluster) ||
+    a.ref.pool.localeCompare(b.ref.pool)
+  );
+}
+
+export function assessFleet(clusters: readonly Cluster[], calendar: Calendar, now: Date): PoolAssessment[] {
+  return clusters
+    .flatMap((cluster) => cluster.nodePools.map((pool) => assessPool(cluster, pool, calendar, now)))
+    .sort(compareUrgency);
+}
