@@ -1,12 +1,21 @@
 // One clock per process, shared by the embedded host, the simulator and (through the global slot) the app.
 // Virtual time only moves when nothing holds the clock, so a month of timers replays in seconds, always alike.
+import { AsyncLocalStorage } from "node:async_hooks";
+
+export interface SleepOptions {
+  /**
+   * A passive sleep never pulls virtual time forward by itself: it wakes when other work moves time past it
+   * (recurring schedules use this, so an idle host does not race through empty days).
+   */
+  readonly passive?: boolean;
+}
 
 export interface Clock {
   readonly kind: "real" | "virtual";
   /** Epoch milliseconds. */
   now(): number;
   /** Resolves once `ms` of this clock's time has passed; rejects with the signal's reason on abort. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  sleep(ms: number, signal?: AbortSignal, options?: SleepOptions): Promise<void>;
   /** Marks work in progress: virtual time stands still until every hold is released. */
   hold(): () => void;
 }
@@ -22,9 +31,46 @@ export function publishedClock(): Clock | undefined {
   return (globalThis as Record<symbol, unknown>)[SHARED_CLOCK_SLOT] as Clock | undefined;
 }
 
+/** A unit of work that holds a clock; its own clock.sleep calls hand the hold back while they wait. */
+interface HeldWork {
+  readonly clock: Clock;
+  release: () => void;
+  sleeping: number;
+  done: boolean;
+}
+
+const heldWork = new AsyncLocalStorage<HeldWork>();
+
+/**
+ * Runs `work` holding `clock` (an activity or a trigger in flight). A `clock.sleep` awaited inside it
+ * releases the hold until it wakes, so code that waits on time lets time move instead of freezing it.
+ */
+export async function runHeld<T>(clock: Clock, work: () => Promise<T> | T): Promise<T> {
+  const held: HeldWork = { clock, release: clock.hold(), sleeping: 0, done: false };
+  try {
+    return await heldWork.run(held, work);
+  } finally {
+    held.done = true;
+    held.release();
+  }
+}
+
+/** Called by a clock when a sleep starts; returns what to call when it ends. */
+function yieldHoldWhileSleeping(clock: Clock): () => void {
+  const held = heldWork.getStore();
+  if (!held || held.clock !== clock || held.done) return () => {};
+  if (held.sleeping++ === 0) held.release();
+  return () => {
+    if (--held.sleeping === 0 && !held.done) held.release = clock.hold();
+  };
+}
+
 function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException("The operation was aborted", "AbortError");
 }
+
+/** setTimeout overflows above 2^31-1 ms (about 24.8 days) and would fire at once: wait in chunks. */
+const MAX_TIMEOUT_MS = 2_147_483_647;
 
 export class RealClock implements Clock {
   readonly kind = "real";
@@ -36,18 +82,23 @@ export class RealClock implements Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(abortReason(signal));
+      const dueAt = Date.now() + Math.max(0, ms);
+      let timer: ReturnType<typeof setTimeout>;
       const onAbort = () => {
         clearTimeout(timer);
         reject(abortReason(signal as AbortSignal));
       };
-      const timer = setTimeout(
-        () => {
+      const wait = () => {
+        const remaining = dueAt - Date.now();
+        if (remaining <= 0) {
           signal?.removeEventListener("abort", onAbort);
           resolve();
-        },
-        Math.max(0, ms),
-      );
+          return;
+        }
+        timer = setTimeout(wait, Math.min(remaining, MAX_TIMEOUT_MS));
+      };
       signal?.addEventListener("abort", onAbort, { once: true });
+      timer = setTimeout(wait, Math.min(Math.max(0, ms), MAX_TIMEOUT_MS));
     });
   }
 
@@ -59,12 +110,14 @@ export class RealClock implements Clock {
 interface PendingTimer {
   readonly dueAt: number;
   readonly seq: number;
+  readonly passive: boolean;
   readonly fire: () => void;
 }
 
 /**
  * Virtual time: starts at `start`, and whenever no hold is open and the event loop has settled,
  * jumps to the earliest pending sleep and wakes it. Timers due at the same instant wake in creation order.
+ * Passive sleeps wake on the way but are never jumped to.
  */
 export class VirtualClock implements Clock {
   readonly kind = "virtual";
@@ -93,20 +146,30 @@ export class VirtualClock implements Clock {
     return this.holds;
   }
 
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  /** When the next sleep that can pull time forward is due, if any. */
+  get nextDueAt(): number | undefined {
+    return this.timers.find((t) => !t.passive)?.dueAt;
+  }
+
+  sleep(ms: number, signal?: AbortSignal, options: SleepOptions = {}): Promise<void> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(abortReason(signal));
+      const resumeHold = yieldHoldWhileSleeping(this);
       const timer: PendingTimer = {
         dueAt: this.current + Math.max(0, ms),
         seq: this.seq++,
+        passive: options.passive === true,
         fire: () => {
           signal?.removeEventListener("abort", onAbort);
+          resumeHold();
           resolve();
         },
       };
       const onAbort = () => {
         this.timers = this.timers.filter((t) => t !== timer);
+        resumeHold();
         reject(abortReason(signal as AbortSignal));
+        this.scheduleAdvance();
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       this.insert(timer);
@@ -135,7 +198,7 @@ export class VirtualClock implements Clock {
     this.scheduleAdvance();
   }
 
-  /** Moves time forward to `target`, waking every sleep due on the way, in order. */
+  /** Moves time forward to `target`, waking every sleep due on the way (passive ones too), in order. */
   async advanceTo(target: number): Promise<void> {
     while (this.timers.length > 0 && (this.timers[0] as PendingTimer).dueAt <= target) {
       this.fireNext();
@@ -168,7 +231,7 @@ export class VirtualClock implements Clock {
     this.advanceScheduled = true;
     void settle(this.settleTurns).then(() => {
       this.advanceScheduled = false;
-      if (!this.autoAdvance || this.holds > 0 || this.timers.length === 0) return;
+      if (!this.autoAdvance || this.holds > 0 || this.nextDueAt === undefined) return;
       this.fireNext();
       this.scheduleAdvance();
     });

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { publishClock, publishedClock, RealClock, VirtualClock } from "../../local/clock.ts";
+import { describe, expect, it, vi } from "vitest";
+import { publishClock, publishedClock, RealClock, runHeld, VirtualClock } from "../../local/clock.ts";
 
 describe("VirtualClock", () => {
   it("jumps to the earliest sleep when nothing holds it, waking sleeps in due order", async () => {
@@ -49,5 +49,63 @@ describe("RealClock and the shared slot", () => {
     expect(clock.now()).toBeGreaterThanOrEqual(before + 4);
     publishClock(clock);
     expect(publishedClock()).toBe(clock);
+  });
+});
+
+describe("VirtualClock with passive sleeps and held work", () => {
+  it("never jumps to a passive sleep alone, but wakes it when other work moves time past it", async () => {
+    const clock = new VirtualClock(0);
+    const woke: string[] = [];
+    const nightly = clock
+      .sleep(1000, undefined, { passive: true })
+      .then(() => woke.push(`nightly@${clock.now()}`));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(woke).toEqual([]);
+    expect(clock.now()).toBe(0);
+    await clock.sleep(5000).then(() => woke.push(`durable@${clock.now()}`));
+    await nightly;
+    expect(woke).toEqual(["nightly@1000", "durable@5000"]);
+  });
+
+  it("lets time move while held work sleeps on the clock, and stands still while it computes", async () => {
+    const clock = new VirtualClock(0);
+    const steps: number[] = [];
+    let otherWoke = -1;
+    const other = clock.sleep(100).then(() => {
+      otherWoke = clock.now();
+    });
+    await runHeld(clock, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      steps.push(clock.now());
+      expect(otherWoke).toBe(-1);
+      await clock.sleep(1000);
+      steps.push(clock.now());
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      steps.push(clock.now());
+    });
+    await other;
+    expect(steps).toEqual([0, 1000, 1000]);
+    expect(otherWoke).toBe(100);
+    expect(clock.openHolds).toBe(0);
+  });
+});
+
+describe("RealClock long sleeps", () => {
+  it("waits past setTimeout's 24.8-day limit instead of firing at once", async () => {
+    vi.useFakeTimers();
+    try {
+      const clock = new RealClock();
+      let woke = false;
+      const sleeping = clock.sleep(30 * 86_400_000).then(() => {
+        woke = true;
+      });
+      await vi.advanceTimersByTimeAsync(25 * 86_400_000);
+      expect(woke).toBe(false);
+      await vi.advanceTimersByTimeAsync(5 * 86_400_000);
+      await sleeping;
+      expect(woke).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
