@@ -1,0 +1,541 @@
+// Dependency risk of migrating one node pool to a new image: which workloads on the pool depend on
+// the node's kernel or runtime, which will not drain cleanly, and which lose data or availability.
+// Each reason carries the fix the seed article recommends (../shared/reference/000_e70805a8dadfbe71.txt:
+// test agents on a test pool first, add PDBs with maxUnavailable 1, scale to 2 replicas, ...).
+// Workloads AKS manages itself (its add-ons) are kept compatible with AKS node images by AKS and are
+// skipped, except that their PDBs can still block a drain.
+import { kernelAgentFor } from "./risk-agents.ts";
+import type {
+  ClusterFacts,
+  KubeNode,
+  KubeObjectMeta,
+  KubePod,
+  KubePodDisruptionBudget,
+  KubePodSpec,
+  KubeVolume,
+} from "./risk-facts.ts";
+import { daemonSetRunsOn, labelSelectorMatches, labelValue } from "./risk-selectors.ts";
+
+export type MigrationComplexity = "simple" | "complex";
+/** blocks-drain and complex make a migration complex; caution is advice that does not. */
+export type RiskSeverity = "blocks-drain" | "complex" | "caution";
+
+interface RiskRule {
+  severity: RiskSeverity;
+  fix: string;
+}
+
+export const RISK_RULES = {
+  "pdb-blocks-drain": {
+    severity: "blocks-drain",
+    fix: "A PDB that allows zero disruptions blocks the drain. Before draining, scale the workload so the budget allows one eviction (at least 2 replicas) or set maxUnavailable: 1.",
+  },
+  "kernel-agent": {
+    severity: "complex",
+    fix: "Deploy this agent on a test pool running the new image and verify it starts cleanly before draining; upgrade it to a release that supports the new kernel if it does not.",
+  },
+  privileged: {
+    severity: "complex",
+    fix: "Privileged containers reach the host kernel and devices directly: deploy the workload on a test pool running the new image and verify it starts cleanly before draining.",
+  },
+  "host-path-kernel": {
+    severity: "complex",
+    fix: "It mounts kernel or container-runtime paths from the host, which change with the image (kernel, modules, containerd): test it on a test pool running the new image first.",
+  },
+  "seccomp-localhost": {
+    severity: "complex",
+    fix: "Localhost seccomp profiles are files on each node: make sure the new nodes get the same profile files and that they allow what the new kernel and runtime need; test on a test pool first.",
+  },
+  "single-replica": {
+    severity: "complex",
+    fix: "One replica means downtime when its node drains: scale to at least 2 replicas and add a PDB with maxUnavailable: 1 before the migration.",
+  },
+  "bare-pod": {
+    severity: "complex",
+    fix: "Bare pods are lost on drain: nothing recreates them on the new pool. Run it under a Deployment (or a Job) before the migration.",
+  },
+  "local-volume": {
+    severity: "complex",
+    fix: "A local volume pins the pod to its node: it cannot reschedule onto the new pool and its data stays behind. Move the data to a network volume (Azure Disk or Files) or let the application replicate it before draining.",
+  },
+  statefulset: {
+    severity: "complex",
+    fix: "StatefulSets drain slowly: pods move one at a time, reattach their volumes and can stick in Terminating. Give it a PDB with minAvailable: N, allow a longer drain and watch it.",
+  },
+  "third-party-csi": {
+    severity: "complex",
+    fix: "Its CSI node plugin mounts through the host kernel: create a test PVC on a test pool running the new image and check it provisions, mounts and unmounts cleanly before draining.",
+  },
+  "no-pdb": {
+    severity: "caution",
+    fix: "Without a PDB a drain may evict several replicas at once: add a PDB with maxUnavailable: 1.",
+  },
+  "empty-dir": {
+    severity: "caution",
+    fix: "emptyDir data is lost on drain (the drain deletes it): keep only caches there, or move the data to a persistent volume.",
+  },
+  "host-path": {
+    severity: "caution",
+    fix: "Files on the old node do not move with the pod, and paths can differ on the new OS image: check the paths exist on a test pool running the new image.",
+  },
+  "host-network": {
+    severity: "caution",
+    fix: "It shares the node's network stack, which depends on the image's kernel networking and CNI: check it on a test pool; its host ports must be free on the new nodes.",
+  },
+  "persistent-volume": {
+    severity: "caution",
+    fix: "Its volume detaches from the old node and reattaches on the new one: create a test PVC on the new image first, and make sure the new pool spans the volume's zones.",
+  },
+  job: {
+    severity: "caution",
+    fix: "The drain interrupts running job pods: let them finish first, or make sure the job restarts cleanly.",
+  },
+} as const satisfies Record<string, RiskRule>;
+
+export type RiskCode = keyof typeof RISK_RULES;
+
+export interface WorkloadRef {
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+export interface RiskReason {
+  code: RiskCode;
+  severity: RiskSeverity;
+  workload: WorkloadRef;
+  /** What was found, with the names to look at. */
+  detail: string;
+  fix: string;
+}
+
+export interface PoolMigrationRisk {
+  pool: string;
+  /** The pool's nodes found in the facts; empty when the pool has no nodes (or the name is wrong). */
+  nodes: string[];
+  complexity: MigrationComplexity;
+  reasons: RiskReason[];
+}
+
+export const AGENT_POOL_LABEL = "kubernetes.azure.com/agentpool";
+
+const MANAGED_LABELS: ReadonlyArray<readonly [string, string]> = [
+  ["kubernetes.azure.com/managedby", "aks"],
+  ["addonmanager.kubernetes.io/mode", "Reconcile"],
+];
+
+// CSI drivers AKS installs and keeps compatible with its node images.
+const AKS_CSI_DRIVERS = new Set([
+  "disk.csi.azure.com",
+  "file.csi.azure.com",
+  "blob.csi.azure.com",
+  "secrets-store.csi.k8s.io",
+]);
+
+// Host paths whose content comes with the node image: kernel, modules, devices, container runtime.
+const KERNEL_HOST_PATHS = [
+  "/boot",
+  "/dev",
+  "/lib/modules",
+  "/usr/lib/modules",
+  "/usr/src",
+  "/proc",
+  "/sys",
+  "/etc/containerd",
+  "/run/containerd",
+  "/var/run/containerd",
+  "/var/lib/containerd",
+];
+
+const SEVERITY_ORDER: Record<RiskSeverity, number> = { "blocks-drain": 0, complex: 1, caution: 2 };
+
+interface PoolWorkload {
+  ref: WorkloadRef;
+  spec: KubePodSpec;
+  /** Its pods running on the pool (none for a daemonset only predicted to land there). */
+  pods: KubePod[];
+  managed: boolean;
+  replicas?: number;
+}
+
+export function poolOfNode(node: KubeNode): string | undefined {
+  return (
+    labelValue(node.metadata?.labels, AGENT_POOL_LABEL) ?? labelValue(node.metadata?.labels, "agentpool")
+  );
+}
+
+export function assessPoolMigration(facts: ClusterFacts, pool: string): PoolMigrationRisk {
+  const poolNodes = facts.nodes.filter((node) => poolOfNode(node)?.toLowerCase() === pool.toLowerCase());
+  const nodeNames = new Set(poolNodes.map((node) => node.metadata?.name ?? ""));
+  const podsOnPool = facts.pods.filter(
+    (pod) =>
+      nodeNames.has(pod.spec?.nodeName ?? "") && !isFinished(pod) && controllerOf(pod)?.kind !== "Node",
+  );
+  const evictable = podsOnPool.filter((pod) => controllerOf(pod)?.kind !== "DaemonSet");
+  const reasons = [
+    ...pdbReasons(facts, evictable),
+    ...daemonSetWorkloads(facts, poolNodes, podsOnPool).flatMap((w) => workloadReasons(facts, w, true)),
+    ...evictableWorkloads(facts, evictable).flatMap((w) => workloadReasons(facts, w, false)),
+  ].sort(compareReasons);
+  return {
+    pool,
+    nodes: [...nodeNames].sort(),
+    complexity: reasons.some((r) => r.severity !== "caution") ? "complex" : "simple",
+    reasons,
+  };
+}
+
+function compareReasons(a: RiskReason, b: RiskReason): number {
+  return (
+    SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+    a.code.localeCompare(b.code) ||
+    a.workload.kind.localeCompare(b.workload.kind) ||
+    a.workload.namespace.localeCompare(b.workload.namespace) ||
+    a.workload.name.localeCompare(b.workload.name)
+  );
+}
+
+function isFinished(pod: KubePod): boolean {
+  return pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed";
+}
+
+/** The controlling owner, as kubectl drain reads it; the first owner when none is marked. */
+function controllerOf(pod: KubePod) {
+  const owners = pod.metadata?.ownerReferences ?? [];
+  return owners.find((owner) => owner.controller) ?? owners[0];
+}
+
+function nameOf(meta: KubeObjectMeta | undefined): string {
+  return meta?.name ?? "(unnamed)";
+}
+
+function namespaceOf(meta: KubeObjectMeta | undefined): string {
+  return meta?.namespace ?? "default";
+}
+
+function qualified(ref: { namespace: string; name: string }): string {
+  return `${ref.namespace}/${ref.name}`;
+}
+
+function isManaged(...metas: Array<KubeObjectMeta | undefined>): boolean {
+  return metas.some((meta) => MANAGED_LABELS.some(([key, value]) => labelValue(meta?.labels, key) === value));
+}
+
+function daemonSetWorkloads(
+  facts: ClusterFacts,
+  poolNodes: KubeNode[],
+  podsOnPool: KubePod[],
+): PoolWorkload[] {
+  return facts.daemonSets.flatMap((daemonSet) => {
+    const ref = {
+      kind: "DaemonSet",
+      namespace: namespaceOf(daemonSet.metadata),
+      name: nameOf(daemonSet.metadata),
+    };
+    const where = `DaemonSet ${qualified(ref)}`;
+    const pods = podsOnPool.filter((pod) => {
+      const owner = controllerOf(pod);
+      return (
+        owner?.kind === "DaemonSet" && owner.name === ref.name && namespaceOf(pod.metadata) === ref.namespace
+      );
+    });
+    const landsOnPool = pods.length > 0 || poolNodes.some((node) => daemonSetRunsOn(daemonSet, node, where));
+    if (!landsOnPool) return [];
+    const template = daemonSet.spec?.template;
+    return [
+      { ref, spec: template?.spec ?? {}, pods, managed: isManaged(daemonSet.metadata, template?.metadata) },
+    ];
+  });
+}
+
+/** Pods that a drain evicts, grouped by the workload that owns them. */
+function evictableWorkloads(facts: ClusterFacts, pods: KubePod[]): PoolWorkload[] {
+  const byKey = new Map<string, PoolWorkload>();
+  for (const pod of [...pods].sort((a, b) => nameOf(a.metadata).localeCompare(nameOf(b.metadata)))) {
+    const namespace = namespaceOf(pod.metadata);
+    const owner = controllerOf(pod);
+    let ref: WorkloadRef = { kind: "Pod", namespace, name: nameOf(pod.metadata) };
+    let meta: KubeObjectMeta | undefined;
+    let replicas: number | undefined;
+    if (owner?.kind === "ReplicaSet") {
+      const deployment = facts.deployments.find(
+        (d) =>
+          namespaceOf(d.metadata) === namespace &&
+          labelSelectorMatches(
+            d.spec?.selector,
+            pod.metadata?.labels,
+            `Deployment ${namespace}/${nameOf(d.metadata)}`,
+          ),
+      );
+      ref = deployment
+        ? { kind: "Deployment", namespace, name: nameOf(deployment.metadata) }
+        : { kind: "ReplicaSet", namespace, name: owner.name ?? "(unnamed)" };
+      meta = deployment?.metadata;
+      replicas = deployment ? (deployment.spec?.replicas ?? 1) : undefined;
+    } else if (owner !== undefined) {
+      ref = { kind: owner.kind ?? "(unknown)", namespace, name: owner.name ?? "(unnamed)" };
+      if (owner.kind === "StatefulSet") {
+        const statefulSet = facts.statefulSets.find(
+          (s) => namespaceOf(s.metadata) === namespace && nameOf(s.metadata) === owner.name,
+        );
+        meta = statefulSet?.metadata;
+        replicas = statefulSet ? (statefulSet.spec?.replicas ?? 1) : undefined;
+      }
+    }
+    const key = `${ref.kind}/${qualified(ref)}`;
+    const existing = byKey.get(key);
+    if (existing) {
+      existing.pods.push(pod);
+      existing.managed ||= isManaged(pod.metadata);
+    } else {
+      byKey.set(key, {
+        ref,
+        spec: pod.spec ?? {},
+        pods: [pod],
+        managed: isManaged(meta, pod.metadata),
+        replicas,
+      });
+    }
+  }
+  return [...byKey.values()];
+}
+
+/** Collects details per code, so one workload gets one reason per code. */
+class ReasonList {
+  private readonly details = new Map<RiskCode, string[]>();
+  add(code: RiskCode, detail: string): void {
+    const list = this.details.get(code) ?? [];
+    if (!list.includes(detail)) list.push(detail);
+    this.details.set(code, list);
+  }
+  has(code: RiskCode): boolean {
+    return this.details.has(code);
+  }
+  toReasons(workload: WorkloadRef): RiskReason[] {
+    return [...this.details].map(([code, details]) => ({
+      code,
+      severity: RISK_RULES[code].severity,
+      workload,
+      detail: details.join("; "),
+      fix: RISK_RULES[code].fix,
+    }));
+  }
+}
+
+function workloadReasons(facts: ClusterFacts, workload: PoolWorkload, daemon: boolean): RiskReason[] {
+  if (workload.managed) return [];
+  const found = new ReasonList();
+  podSpecReasons(facts, workload, daemon, found);
+  controllerReasons(facts, workload, found);
+  return found.toReasons(workload.ref);
+}
+
+function podSpecReasons(
+  facts: ClusterFacts,
+  workload: PoolWorkload,
+  daemon: boolean,
+  found: ReasonList,
+): void {
+  const spec = workload.spec;
+  const containers = [...(spec.initContainers ?? []), ...(spec.containers ?? [])];
+  for (const container of containers) {
+    const agent = kernelAgentFor(container);
+    if (agent)
+      found.add(
+        "kernel-agent",
+        `${agent.agent} (container ${container.name}, ${container.image}): ${agent.why}`,
+      );
+  }
+  const hostPaths = (spec.volumes ?? []).flatMap((v) => (v.hostPath ? [normalisePath(v.hostPath.path)] : []));
+  // A recognised agent's own reason already says to test it on the new image.
+  if (!found.has("kernel-agent")) {
+    for (const container of containers) {
+      if (container.securityContext?.privileged)
+        found.add("privileged", `container ${container.name} runs privileged`);
+    }
+    for (const path of hostPaths.filter(isKernelHostPath))
+      found.add("host-path-kernel", `mounts host path ${path}`);
+  }
+  for (const path of hostPaths.filter((p) => !isKernelHostPath(p)))
+    found.add("host-path", `mounts host path ${path}`);
+  if (spec.hostNetwork) found.add("host-network", "runs with hostNetwork: true");
+  const localProfiles = [
+    spec.securityContext?.seccompProfile,
+    ...containers.map((c) => c.securityContext?.seccompProfile),
+  ]
+    .filter((profile) => profile?.type === "Localhost")
+    .map((profile) => profile?.localhostProfile ?? "(no localhostProfile)");
+  for (const profile of localProfiles)
+    found.add("seccomp-localhost", `uses localhost seccomp profile ${profile}`);
+  for (const volume of spec.volumes ?? []) {
+    // Daemon pods are not evicted; a new daemon pod starts on each new node.
+    if (volume.emptyDir && !daemon) found.add("empty-dir", `emptyDir volume ${volume.name}`);
+    volumeStorageReasons(facts, workload.ref.namespace, volume, found);
+  }
+}
+
+function normalisePath(path: string): string {
+  return path.length > 1 ? path.replace(/\/+$/, "") : path;
+}
+
+function isKernelHostPath(path: string): boolean {
+  return path === "/" || KERNEL_HOST_PATHS.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+}
+
+function isAksCsiDriver(facts: ClusterFacts, driver: string): boolean {
+  const object = facts.csiDrivers.find((d) => d.metadata?.name === driver);
+  return AKS_CSI_DRIVERS.has(driver) || isManaged(object?.metadata);
+}
+
+function volumeStorageReasons(
+  facts: ClusterFacts,
+  namespace: string,
+  volume: KubeVolume,
+  found: ReasonList,
+): void {
+  if (volume.csi && !isAksCsiDriver(facts, volume.csi.driver)) {
+    found.add("third-party-csi", `inline volume ${volume.name} uses CSI driver ${volume.csi.driver}`);
+  }
+  const claimName = volume.persistentVolumeClaim?.claimName;
+  if (claimName === undefined) return;
+  const claim = facts.persistentVolumeClaims.find(
+    (c) => namespaceOf(c.metadata) === namespace && c.metadata?.name === claimName,
+  );
+  const volumeName = claim?.spec?.volumeName;
+  const persistentVolume = facts.persistentVolumes.find(
+    (pv) => volumeName && pv.metadata?.name === volumeName,
+  );
+  const pvSpec = persistentVolume?.spec;
+  const nodeBound = pvSpec?.local ?? pvSpec?.hostPath;
+  if (nodeBound) {
+    const kind = pvSpec?.local ? "local" : "hostPath";
+    found.add(
+      "local-volume",
+      `claim ${claimName} is bound to ${kind} volume ${volumeName} at ${nodeBound.path}`,
+    );
+  } else if (pvSpec?.csi && !isAksCsiDriver(facts, pvSpec.csi.driver)) {
+    found.add(
+      "third-party-csi",
+      `claim ${claimName} (volume ${volumeName}) uses CSI driver ${pvSpec.csi.driver}`,
+    );
+  } else if (persistentVolume) {
+    const driver = pvSpec?.csi ? ` through ${pvSpec.csi.driver}` : "";
+    found.add("persistent-volume", `claim ${claimName} (volume ${volumeName}${driver})`);
+  } else {
+    found.add("persistent-volume", `claim ${claimName} (its volume is not bound or was not in the scan)`);
+  }
+}
+
+function coveringPdbs(facts: ClusterFacts, workload: PoolWorkload): KubePodDisruptionBudget[] {
+  return facts.podDisruptionBudgets.filter(
+    (pdb) =>
+      namespaceOf(pdb.metadata) === workload.ref.namespace &&
+      workload.pods.some((pod) =>
+        labelSelectorMatches(pdb.spec?.selector, pod.metadata?.labels, pdbName(pdb)),
+      ),
+  );
+}
+
+function pdbName(pdb: KubePodDisruptionBudget): string {
+  return `PodDisruptionBudget ${namespaceOf(pdb.metadata)}/${nameOf(pdb.metadata)}`;
+}
+
+function pdbSummary(pdbs: KubePodDisruptionBudget[]): string {
+  return pdbs.length === 0 ? "no PDB" : `PDB ${pdbs.map((p) => nameOf(p.metadata)).join(", ")}`;
+}
+
+function onPool(workload: PoolWorkload): string {
+  const nodes = [...new Set(workload.pods.map((pod) => pod.spec?.nodeName))].join(", ");
+  return `${workload.pods.length} pod(s) on this pool (node ${nodes})`;
+}
+
+function controllerReasons(facts: ClusterFacts, workload: PoolWorkload, found: ReasonList): void {
+  const { kind } = workload.ref;
+  const replicas = workload.replicas;
+  if (kind === "Deployment" && replicas !== undefined) {
+    const pdbs = coveringPdbs(facts, workload);
+    if (replicas <= 1) {
+      found.add("single-replica", `${replicas} replica, ${pdbSummary(pdbs)}; ${onPool(workload)}`);
+    } else if (pdbs.length === 0) {
+      found.add("no-pdb", `${replicas} replicas, no PDB; ${onPool(workload)}`);
+    }
+  } else if (kind === "StatefulSet") {
+    const pdbs = coveringPdbs(facts, workload);
+    found.add("statefulset", `${replicas ?? "unknown"} replicas, ${pdbSummary(pdbs)}; ${onPool(workload)}`);
+  } else if (kind === "Pod") {
+    found.add("bare-pod", `no controller owns it; ${onPool(workload)}`);
+  } else if (kind === "Job") {
+    found.add("job", onPool(workload));
+  }
+}
+
+function pdbReasons(facts: ClusterFacts, evictable: KubePod[]): RiskReason[] {
+  return facts.podDisruptionBudgets.flatMap((pdb) => {
+    const where = pdbName(pdb);
+    const namespace = namespaceOf(pdb.metadata);
+    const covered = evictable.filter(
+      (pod) =>
+        namespaceOf(pod.metadata) === namespace &&
+        labelSelectorMatches(pdb.spec?.selector, pod.metadata?.labels, where),
+    );
+    if (covered.length === 0) return [];
+    const allowed = disruptionsAllowed(pdb, facts.pods, where);
+    if (allowed > 0) return [];
+    const pods = covered.map((pod) => `${nameOf(pod.metadata)} on ${pod.spec?.nodeName}`).join(", ");
+    return [
+      {
+        code: "pdb-blocks-drain" as const,
+        severity: RISK_RULES["pdb-blocks-drain"].severity,
+        workload: { kind: "PodDisruptionBudget", namespace, name: nameOf(pdb.metadata) },
+        detail: `allows ${allowed} disruptions (${budgetText(pdb)}); covers ${pods}`,
+        fix: RISK_RULES["pdb-blocks-drain"].fix,
+      },
+    ];
+  });
+}
+
+function budgetText(pdb: KubePodDisruptionBudget): string {
+  const { minAvailable, maxUnavailable } = pdb.spec ?? {};
+  if (minAvailable !== undefined) return `minAvailable ${minAvailable}`;
+  if (maxUnavailable !== undefined) return `maxUnavailable ${maxUnavailable}`;
+  return "no minAvailable or maxUnavailable";
+}
+
+/**
+ * status.disruptionsAllowed when the disruption controller has reported it; otherwise computed from
+ * the spec as that controller does (percentages round up), counting Running pods as healthy.
+ */
+export function disruptionsAllowed(pdb: KubePodDisruptionBudget, pods: KubePod[], where: string): number {
+  const reported = pdb.status?.disruptionsAllowed;
+  if (typeof reported === "number") return reported;
+  const { minAvailable, maxUnavailable } = pdb.spec ?? {};
+  if (minAvailable !== undefined && maxUnavailable !== undefined) {
+    throw new Error(`${where}: spec sets both minAvailable and maxUnavailable; Kubernetes allows only one`);
+  }
+  const namespace = namespaceOf(pdb.metadata);
+  const selected = pods.filter(
+    (pod) =>
+      namespaceOf(pod.metadata) === namespace &&
+      !isFinished(pod) &&
+      labelSelectorMatches(pdb.spec?.selector, pod.metadata?.labels, where),
+  );
+  const expected = selected.length;
+  const healthy = selected.filter((pod) => pod.status?.phase === "Running").length;
+  if (maxUnavailable !== undefined) {
+    const desiredHealthy = expected - scaledBudget(maxUnavailable, expected, `${where}: spec.maxUnavailable`);
+    return Math.max(0, healthy - desiredHealthy);
+  }
+  if (minAvailable !== undefined) {
+    return Math.max(0, healthy - scaledBudget(minAvailable, expected, `${where}: spec.minAvailable`));
+  }
+  return healthy;
+}
+
+function scaledBudget(value: number | string, total: number, where: string): number {
+  if (typeof value === "number" && Number.isInteger(value) && value >= 0) return value;
+  const percent = typeof value === "string" ? /^(\d+)%$/.exec(value) : null;
+  if (percent?.[1] !== undefined) return Math.ceil((total * Number(percent[1])) / 100);
+  throw new Error(
+    `${where} ${JSON.stringify(value)} is neither a non-negative integer nor a percentage like "50%"`,
+  );
+}
