@@ -1,0 +1,117 @@
+// HTTP-triggered functions: routes, methods, and the conversion between the wire and the worker's RPC shapes.
+import type { FunctionRegistration, RpcHttpCookie, RpcHttpData, RpcTypedData } from "./functions-core.ts";
+import { type HttpReply, type IncomingRequest, jsonReply, type RequestHandler } from "./http-server.ts";
+import { type Invoker, triggerOf } from "./invoker.ts";
+import type { Logger } from "./logger.ts";
+import { type CompiledRoute, compileRoute } from "./routes.ts";
+
+interface HttpFunction {
+  readonly registration: FunctionRegistration;
+  readonly route: CompiledRoute;
+  /** Upper-case; empty means every method. */
+  readonly methods: readonly string[];
+}
+
+export function httpFunctions(registrations: readonly FunctionRegistration[]): HttpFunction[] {
+  const table = registrations
+    .filter((registration) => triggerOf(registration).type === "httpTrigger")
+    .map((registration) => {
+      const trigger = triggerOf(registration);
+      const route =
+        typeof trigger.route === "string" && trigger.route !== "" ? trigger.route : registration.name;
+      const methods = Array.isArray(trigger.methods)
+        ? trigger.methods.map((m) => String(m).toUpperCase())
+        : [];
+      return { registration, route: compileRoute(route), methods };
+    });
+  return table.sort((a, b) => b.route.specificity - a.route.specificity);
+}
+
+function bodyBytes(data: RpcTypedData | undefined): string | Uint8Array | undefined {
+  if (!data) return undefined;
+  if (data.bytes) return data.bytes;
+  if (data.string !== undefined) return data.string;
+  if (data.json !== undefined) return data.json;
+  if (data.int !== undefined) return String(data.int);
+  if (data.double !== undefined) return String(data.double);
+  return undefined;
+}
+
+// The worker's RPC enum: "none" means unset, "explicitNone" is SameSite=None.
+const SAME_SITE: Readonly<Record<string, string>> = { lax: "Lax", strict: "Strict", explicitNone: "None" };
+
+function toSetCookie(cookie: RpcHttpCookie): string {
+  const parts = [`${cookie.name ?? ""}=${cookie.value ?? ""}`];
+  if (cookie.domain?.value) parts.push(`Domain=${cookie.domain.value}`);
+  if (cookie.path?.value) parts.push(`Path=${cookie.path.value}`);
+  const expires = cookie.expires?.value?.seconds;
+  if (expires !== undefined) parts.push(`Expires=${new Date(Number(expires) * 1000).toUTCString()}`);
+  if (cookie.maxAge?.value !== undefined) parts.push(`Max-Age=${cookie.maxAge.value}`);
+  if (cookie.secure?.value) parts.push("Secure");
+  if (cookie.httpOnly?.value) parts.push("HttpOnly");
+  const sameSite = SAME_SITE[String(cookie.sameSite)];
+  if (sameSite) parts.push(`SameSite=${sameSite}`);
+  return parts.join("; ");
+}
+
+/** Turns the worker's RPC HTTP response into what goes on the wire. */
+export function toReply(http: RpcHttpData | undefined): HttpReply {
+  if (!http) return { status: 204 };
+  const headers: Record<string, string | string[]> = { ...http.headers };
+  const cookies = (http.cookies ?? []).map(toSetCookie);
+  if (cookies.length > 0) headers["set-cookie"] = cookies;
+  const status = Number(http.statusCode ?? 200);
+  const body = bodyBytes(http.body);
+  return body === undefined ? { status, headers } : { status, headers, body };
+}
+
+export function httpTriggerHandler(options: {
+  routePrefix: string;
+  functions: readonly HttpFunction[];
+  invoker: Invoker;
+  logger: Logger;
+}): RequestHandler {
+  const prefix = options.routePrefix === "" ? "" : `/${options.routePrefix}`;
+  return async (request: IncomingRequest) => {
+    const path = request.url.pathname;
+    if (prefix !== "" && path !== prefix && !path.toLowerCase().startsWith(`${prefix.toLowerCase()}/`))
+      return undefined;
+    const routePath = path.slice(prefix.length) || "/";
+    const candidates = options.functions.flatMap((f) => {
+      const found = f.route.match(routePath);
+      return found ? [{ f, params: found.params }] : [];
+    });
+    const chosen = candidates.find(({ f }) => f.methods.length === 0 || f.methods.includes(request.method));
+    if (!chosen) {
+      const allowed = [...new Set(candidates.flatMap(({ f }) => f.methods))];
+      const reason =
+        candidates.length > 0
+          ? `No function accepts ${request.method} ${path}; it accepts ${allowed.join(", ")}.`
+          : `No HTTP-triggered function matches ${request.method} ${path}.`;
+      return jsonReply(404, { error: reason });
+    }
+    const query: Record<string, string> = {};
+    for (const [key, value] of request.url.searchParams) query[key] = value;
+    const http: RpcHttpData = {
+      method: request.method,
+      url: request.url.href,
+      headers: request.headers,
+      query,
+      params: chosen.params,
+      ...(request.body.length > 0 ? { body: { bytes: request.body } } : {}),
+    };
+    try {
+      const { response } = await options.invoker.invoke(chosen.f.registration, {
+        trigger: { rpc: { http } },
+        wantResponse: true,
+      });
+      return toReply(response?.returnValue?.http);
+    } catch (error) {
+      options.logger.error(`Function "${chosen.f.registration.name}" failed: ${(error as Error).message}`, {
+        function: chosen.f.registration.name,
+        stack: (error as Error).stack,
+      });
+      return { status: 500 };
+    }
+  };
+}

@@ -1,0 +1,95 @@
+// App settings and host.json, read as the Functions host reads them: settings are environment variables,
+// local.settings.json's Values fill in what the environment lacks, binding properties may say %SettingName%.
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+
+export interface HostJson {
+  readonly hubName: string;
+  readonly routePrefix: string;
+  readonly serviceBusMaxConcurrentCalls: number;
+  readonly serviceBusAutoComplete: boolean;
+}
+
+/** The function app root: the nearest folder at or above the entry module that holds host.json. */
+export function findAppRoot(entry: string): string {
+  let dir = dirname(resolve(entry));
+  for (;;) {
+    if (existsSync(join(dir, "host.json"))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return dirname(resolve(entry));
+    dir = parent;
+  }
+}
+
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new Error(`${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function objectAt(value: unknown, ...path: string[]): Record<string, unknown> {
+  let current = value;
+  for (const key of path) {
+    current = current && typeof current === "object" ? (current as Record<string, unknown>)[key] : undefined;
+  }
+  return current && typeof current === "object" ? (current as Record<string, unknown>) : {};
+}
+
+export function readHostJson(appRoot: string): HostJson {
+  const path = join(appRoot, "host.json");
+  const json = existsSync(path) ? readJson(path) : {};
+  const durable = objectAt(json, "extensions", "durableTask");
+  const http = objectAt(json, "extensions", "http");
+  const serviceBus = objectAt(json, "extensions", "serviceBus");
+  const maxCalls = serviceBus.maxConcurrentCalls ?? 16;
+  if (typeof maxCalls !== "number" || !Number.isInteger(maxCalls) || maxCalls < 1) {
+    throw new Error(`${path}: extensions.serviceBus.maxConcurrentCalls must be a positive integer.`);
+  }
+  const hubName = durable.hubName ?? "TestHubName";
+  if (typeof hubName !== "string" || !/^[A-Za-z][A-Za-z0-9]{2,49}$/.test(hubName)) {
+    throw new Error(
+      `${path}: extensions.durableTask.hubName must be 3-50 letters and digits, starting with a letter.`,
+    );
+  }
+  const routePrefix = http.routePrefix ?? "api";
+  if (typeof routePrefix !== "string")
+    throw new Error(`${path}: extensions.http.routePrefix must be a string.`);
+  return {
+    hubName,
+    routePrefix: routePrefix.replace(/^\/+|\/+$/g, ""),
+    serviceBusMaxConcurrentCalls: maxCalls,
+    serviceBusAutoComplete: serviceBus.autoCompleteMessages !== false,
+  };
+}
+
+/** Copies local.settings.json's Values into the environment where the environment has no value yet. */
+export function applyLocalSettings(appRoot: string, env: NodeJS.ProcessEnv): string[] {
+  const path = join(appRoot, "local.settings.json");
+  if (!existsSync(path)) return [];
+  const values = objectAt(readJson(path), "Values");
+  const applied: string[] = [];
+  for (const [key, value] of Object.entries(values)) {
+    if (env[key] === undefined && value !== null && value !== undefined) {
+      env[key] = String(value);
+      applied.push(key);
+    }
+  }
+  return applied;
+}
+
+/** Replaces %Name% with the app setting Name, as binding expressions do; a missing setting is an error. */
+export function resolveSettingReferences(value: string, env: NodeJS.ProcessEnv, where: string): string {
+  return value.replace(/%([^%]+)%/g, (_, name: string) => {
+    const setting = env[name];
+    if (setting === undefined) throw new Error(`${where} refers to app setting "${name}", which is not set.`);
+    return setting;
+  });
+}
+
+/** The host skips a function when the app setting AzureWebJobs.<name>.Disabled is true. */
+export function isFunctionDisabled(name: string, env: NodeJS.ProcessEnv): boolean {
+  const value = env[`AzureWebJobs.${name}.Disabled`] ?? env[`AzureWebJobs_${name}_Disabled`];
+  return value !== undefined && ["true", "1"].includes(value.toLowerCase());
+}

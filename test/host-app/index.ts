@@ -1,0 +1,2 @@
+// A Functions v4 app that exercises every feature of the embedded host, one function per feature.
+import "./http.functions.ts";

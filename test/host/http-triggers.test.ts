@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningHost, startHost } from "../../local/host/host.ts";
+
+let host: RunningHost;
+
+beforeAll(async () => {
+  host = await startHost({ app: "test/host-app/index.ts", port: 0, logLevel: "none" });
+});
+
+afterAll(async () => {
+  await host?.stop();
+});
+
+describe("HTTP triggers", () => {
+  it("passes route parameters, query, headers and body through the app's own HttpRequest", async () => {
+    const response = await fetch(`${host.origin}/api/echo/widget/42?color=blue`, {
+      method: "POST",
+      headers: { "x-test": "yes" },
+      body: "hello",
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("application/json");
+    expect(await response.json()).toEqual({
+      functionName: "echo",
+      method: "POST",
+      name: "widget",
+      count: "42",
+      query: { color: "blue" },
+      header: "yes",
+      body: "hello",
+    });
+  });
+
+  it("treats an optional parameter as optional and enforces constraints", async () => {
+    const without = await fetch(`${host.origin}/api/echo/widget`);
+    expect(((await without.json()) as { count: unknown }).count).toBeNull();
+    const notAnInt = await fetch(`${host.origin}/api/echo/widget/many`);
+    expect(notAnInt.status).toBe(404);
+  });
+
+  it("returns status, headers, cookies and body from an HttpResponseInit", async () => {
+    const response = await fetch(`${host.origin}/api/teapot`);
+    expect(response.status).toBe(418);
+    expect(response.headers.get("x-kind")).toBe("teapot");
+    expect(response.headers.get("set-cookie")).toBe("brew=earl-grey; HttpOnly");
+    expect(await response.text()).toBe("short and stout");
+  });
+
+  it("answers 500 when the function throws", async () => {
+    const response = await fetch(`${host.origin}/api/explode`, { method: "POST" });
+    expect(response.status).toBe(500);
+  });
+
+  it("answers unknown routes and wrong methods with 404 and a JSON reason", async () => {
+    const unknown = await fetch(`${host.origin}/api/nowhere`);
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { error: string }).error).toContain(
+      "No HTTP-triggered function matches",
+    );
+    const wrongMethod = await fetch(`${host.origin}/api/teapot`, { method: "DELETE" });
+    expect(wrongMethod.status).toBe(404);
+    expect(((await wrongMethod.json()) as { error: string }).error).toContain("accepts GET");
+  });
+
+  it("lists the functions it discovered", () => {
+    expect(host.functions).toEqual(expect.arrayContaining(["echo", "teapot", "explode"]));
+  });
+});
