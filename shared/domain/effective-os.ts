@@ -35,9 +35,8 @@ export interface EffectiveOsInput {
 
 export interface EffectiveOsResult {
   os: EffectiveOs;
+  /** Why, with the source of the SKU rule that decided when one did. */
   reason: string;
-  /** Where the SKU rule that decided comes from; absent when the image decided or nothing did. */
-  sourceUrl?: string;
   image?: NodeImageVersion;
 }
 
@@ -54,50 +53,50 @@ function skuRules(osSku: string) {
   return key === undefined ? undefined : { sku: key, rules: SKU_RESOLUTION[key] ?? [] };
 }
 
-export function effectiveOs(input: EffectiveOsInput): EffectiveOsResult {
-  const image = input.nodeImageVersion ? parseNodeImageVersion(input.nodeImageVersion) : undefined;
-  const imageOs = image ? osFromImage(image) : undefined;
-  if (image && imageOs) {
-    const skuNote = input.osSku ? ` whatever osSku ${input.osSku} requests` : "";
-    return { os: imageOs, image, reason: `node image ${image.raw} is ${imageOs}${skuNote}` };
-  }
-  // An image in a family the rules do not know says nothing about the OS; the SKU may still.
-  const withImage = (result: Omit<EffectiveOsResult, "image">): EffectiveOsResult =>
-    image
-      ? {
-          ...result,
-          image,
-          reason: `${result.reason}; node image family ${image.family}-${image.variant} is not known`,
-        }
-      : result;
+/** What the requested SKU alone gives on this Kubernetes version. */
+export function osFromSku(
+  osSku: string | undefined,
+  kubernetesVersion: string,
+): { os: EffectiveOs; reason: string } {
+  if (!osSku) return { os: "unknown", reason: "the pool reports no osSku" };
+  const found = skuRules(osSku);
+  if (!found) return { os: "unknown", reason: `osSku ${osSku} is not one the product knows` };
 
-  if (!input.osSku)
-    return withImage({ os: "unknown", reason: "the pool reports no osSku and no known image" });
-  const found = skuRules(input.osSku);
-  if (!found)
-    return withImage({ os: "unknown", reason: `osSku ${input.osSku} is not one the product knows` });
-
-  const version = parseKubernetesMinor(input.kubernetesVersion);
-  const unversioned =
-    found.rules.length === 1 && found.rules[0]?.from === undefined && found.rules[0]?.to === undefined;
+  const version = parseKubernetesMinor(kubernetesVersion);
+  const unversioned = found.rules.every((rule) => rule.from === undefined && rule.to === undefined);
   if (!version && !unversioned) {
-    return withImage({
+    return {
       os: "unknown",
-      reason: `osSku ${found.sku} depends on the Kubernetes version, and "${input.kubernetesVersion}" is not one`,
-    });
+      reason: `osSku ${found.sku} depends on the Kubernetes version, and "${kubernetesVersion}" is not one`,
+    };
   }
   const rule = found.rules.find((candidate) => !version || minorInRange(version, candidate));
   if (!rule) {
     const ranges = found.rules.map((r) => `${r.os} on ${describeRange(r)}`).join(", ");
-    return withImage({
+    return {
       os: "unknown",
-      reason: `osSku ${found.sku} on Kubernetes ${input.kubernetesVersion} is not documented (${ranges})`,
-    });
+      reason: `osSku ${found.sku} on Kubernetes ${kubernetesVersion} is not documented (${ranges})`,
+    };
   }
   const onVersion = unversioned ? "" : ` on Kubernetes ${describeRange(rule)}`;
-  return withImage({
-    os: rule.os,
-    reason: `osSku ${found.sku} gives ${rule.os}${onVersion}`,
-    sourceUrl: rule.sourceUrl,
-  });
+  return { os: rule.os, reason: `osSku ${found.sku} gives ${rule.os}${onVersion} (${rule.sourceUrl})` };
+}
+
+export function effectiveOs(input: EffectiveOsInput): EffectiveOsResult {
+  const image = input.nodeImageVersion ? parseNodeImageVersion(input.nodeImageVersion) : undefined;
+  const imageOs = image ? osFromImage(image) : undefined;
+  const fromSku = osFromSku(input.osSku, input.kubernetesVersion);
+  if (!image) return fromSku;
+  if (!imageOs) {
+    // An image in a family the rules do not know says nothing about the OS; the SKU may still.
+    const unknownFamily = `node image family ${image.family}-${image.variant} is not known`;
+    return { ...fromSku, image, reason: `${fromSku.reason}; ${unknownFamily}` };
+  }
+  const agreement =
+    fromSku.os === imageOs
+      ? `, as osSku ${input.osSku} gives`
+      : input.osSku
+        ? ` whatever osSku ${input.osSku} requests`
+        : "";
+  return { os: imageOs, image, reason: `node image ${image.raw} is ${imageOs}${agreement}` };
 }

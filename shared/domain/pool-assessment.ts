@@ -38,6 +38,15 @@ export interface SubjectAssessment {
   reason: string;
 }
 
+export type DeadlineEvent = "os-end-of-support" | "image-removal" | "kubernetes-end-of-support";
+
+/** The next date that changes something for the pool, else the one that already did that matters most. */
+export interface Deadline {
+  event: DeadlineEvent;
+  date: IsoDate;
+  days: number;
+}
+
 export interface PoolAssessment {
   ref: PoolRef;
   osSku?: string;
@@ -51,6 +60,7 @@ export interface PoolAssessment {
   imageRemoval?: IsoDate;
   daysToEndOfSupport?: number;
   daysToRemoval?: number;
+  nextDeadline?: Deadline;
   os: SubjectAssessment;
   kubernetes: SubjectAssessment;
   recommendation?: Recommendation;
@@ -94,6 +104,27 @@ function imageAgeReason(
   return `node image built ${image.builtOn}, ${ageDays} days old`;
 }
 
+function nextDeadline(os: SubjectAssessment, kubernetes: SubjectAssessment): Deadline | undefined {
+  const deadline = (event: DeadlineEvent, date?: IsoDate, days?: number) =>
+    date !== undefined && days !== undefined ? [{ event, date, days }] : [];
+  const deadlines = [
+    ...deadline("os-end-of-support", os.status?.endOfSupport?.date, os.status?.daysToEndOfSupport),
+    ...deadline("image-removal", os.status?.imageRemoval?.date, os.status?.daysToRemoval),
+    ...deadline(
+      "kubernetes-end-of-support",
+      kubernetes.status?.endOfSupport?.date,
+      kubernetes.status?.daysToEndOfSupport,
+    ),
+  ];
+  const upcoming = deadlines.filter((d) => d.days > 0).sort((a, b) => a.days - b.days);
+  // Nothing ahead: removed images weigh most, since the pool can no longer scale.
+  const weight = (d: Deadline) => (d.event === "image-removal" ? 0 : 1);
+  const passed = deadlines
+    .filter((d) => d.days <= 0)
+    .sort((a, b) => weight(a) - weight(b) || b.days - a.days);
+  return upcoming[0] ?? passed[0];
+}
+
 function mostUrgent(a: PoolState, b: PoolState): PoolState {
   return URGENCY_ORDER.indexOf(a) <= URGENCY_ORDER.indexOf(b) ? a : b;
 }
@@ -113,6 +144,7 @@ export function assessPool(cluster: Cluster, pool: NodePool, calendar: Calendar,
   const state = mostUrgent(os.state, kubernetes.state);
   const endOfSupport = earliest([os.status?.endOfSupport?.date, kubernetes.status?.endOfSupport?.date]);
   const imageRemoval = os.status?.imageRemoval?.date;
+  const next = nextDeadline(os, kubernetes);
   const recommendation =
     os.state === "supported" || os.state === "unknown"
       ? undefined
@@ -130,7 +162,6 @@ export function assessPool(cluster: Cluster, pool: NodePool, calendar: Calendar,
       ]
     : [];
   const versionLimit = skuVersionLimit(pool.osSku, kubernetesVersion);
-  const effectiveReason = resolved.sourceUrl ? `${resolved.reason} (${resolved.sourceUrl})` : resolved.reason;
 
   return {
     ref: poolRef(cluster, pool),
@@ -142,11 +173,12 @@ export function assessPool(cluster: Cluster, pool: NodePool, calendar: Calendar,
     state,
     ...(endOfSupport && { endOfSupport, daysToEndOfSupport: daysUntil(endOfSupport, now) }),
     ...(imageRemoval && { imageRemoval, daysToRemoval: daysUntil(imageRemoval, now) }),
+    ...(next && { nextDeadline: next }),
     os,
     kubernetes,
     ...(recommendation && { recommendation }),
     reasons: [
-      `effective OS ${resolved.os}: ${effectiveReason}`,
+      `effective OS ${resolved.os}: ${resolved.reason}`,
       os.reason,
       kubernetes.reason,
       imageAgeReason(pool.nodeImageVersion, resolved.image, ageDays),
@@ -156,18 +188,10 @@ export function assessPool(cluster: Cluster, pool: NodePool, calendar: Calendar,
   };
 }
 
-/** Days to the deadline that matters next: removal once support has ended, else end of support. */
-function deadlineDays(pool: PoolAssessment): number {
-  const pastSupport = pool.state === "end-of-support" || pool.state === "images-removed";
-  return (
-    (pastSupport ? (pool.daysToRemoval ?? pool.daysToEndOfSupport) : pool.daysToEndOfSupport) ?? Infinity
-  );
-}
-
 export function compareUrgency(a: PoolAssessment, b: PoolAssessment): number {
   return (
     URGENCY_ORDER.indexOf(a.state) - URGENCY_ORDER.indexOf(b.state) ||
-    deadlineDays(a) - deadlineDays(b) ||
+    (a.nextDeadline?.days ?? Infinity) - (b.nextDeadline?.days ?? Infinity) ||
     a.ref.cluster.localeCompare(b.ref.cluster) ||
     a.ref.pool.localeCompare(b.ref.pool)
   );

@@ -1,0 +1,31 @@
+// What every subcommand of the CLI is given and returns.
+
+export interface CliOutput {
+  write(text: string): unknown;
+  isTTY?: boolean;
+}
+
+export interface CliIo {
+  stdout: CliOutput;
+  stderr: CliOutput;
+  env: Readonly<Record<string, string | undefined>>;
+  /** The real date unless a command is told otherwise. */
+  now(): Date;
+}
+
+export interface Command {
+  name: string;
+  usage: string;
+  summary: string;
+  /** Resolves to the process exit code. */
+  run(args: readonly string[], io: CliIo): Promise<number>;
+}
+
+/** Thrown for wrong arguments: the dispatcher prints it with the usage and exits 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+export const EXIT_OK = 0;
+export const EXIT_BAD_INPUT = 1;
+export const EXIT_USAGE = 2;
