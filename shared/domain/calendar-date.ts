@@ -32,6 +32,11 @@ export function daysUntil(date: IsoDate, now: Date): number {
   return Math.round((utcMidnight(date) - utcMidnight(utcDayOf(now))) / DAY_MS);
 }
 
+/** Whole days from `date` to the UTC day of `now`: how long ago it was. */
+export function daysSince(date: IsoDate, now: Date): number {
+  return Math.round((utcMidnight(utcDayOf(now)) - utcMidnight(date)) / DAY_MS);
+}
+
 /** A source that gives only a month ("2026-11") means its last day. */
 export function lastDayOfMonth(month: string): IsoDate {
   const match = ISO_MONTH.exec(month);

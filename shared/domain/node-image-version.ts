@@ -1,7 +1,7 @@
 // Linux node image versions: <family>-<variant>-YYYYMM.DD.PATCH, e.g. AKSAzureLinux-V3gen2-202602.13.5.
 // Windows images use another scheme (build numbers) and do not parse: their age is unknown, not guessed.
 
-import { daysUntil, type IsoDate, isIsoDate } from "./calendar-date.ts";
+import { daysSince, type IsoDate, isIsoDate } from "./calendar-date.ts";
 
 export interface NodeImageVersion {
   raw: string;
@@ -33,5 +33,5 @@ export function parseNodeImageVersion(raw: string): NodeImageVersion | undefined
 
 /** Days since the image was built, at `now`. */
 export function nodeImageAgeDays(image: NodeImageVersion, now: Date): number {
-  return -daysUntil(image.builtOn, now);
+  return daysSince(image.builtOn, now);
 }

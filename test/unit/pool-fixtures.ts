@@ -1,0 +1,41 @@
+// Small builders for domain tests of lifecycle, compatibility and pool assessment.
+
+import type { Cluster, NodePool } from "../../shared/domain/model.ts";
+
+export function aPool(overrides: Partial<NodePool> = {}): NodePool {
+  return {
+    name: "apps",
+    mode: "User",
+    osType: "Linux",
+    osSku: "AzureLinux",
+    orchestratorVersion: "1.31.9",
+    nodeImageVersion: "AKSAzureLinux-V2gen2-202512.06.0",
+    count: 3,
+    enableAutoScaling: false,
+    vmSize: "Standard_D4ds_v5",
+    availabilityZones: ["1", "2", "3"],
+    nodeLabels: {},
+    nodeTaints: [],
+    upgradeSettings: {},
+    ...overrides,
+  };
+}
+
+export function aCluster(overrides: Partial<Cluster> = {}, pools: NodePool[] = [aPool()]): Cluster {
+  const name = overrides.name ?? "prod-weu";
+  return {
+    id: `/subscriptions/sub-1/resourceGroups/rg-${name}/providers/Microsoft.ContainerService/managedClusters/${name}`,
+    name,
+    subscriptionId: "sub-1",
+    resourceGroup: `rg-${name}`,
+    location: "westeurope",
+    kubernetesVersion: "1.31.9",
+    networkProfile: {},
+    storageProfile: {},
+    autoScalerProfile: {},
+    nodePools: pools,
+    ...overrides,
+  };
+}
+
+export const day = (date: string): Date => new Date(`${date}T12:00:00Z`);
