@@ -1,0 +1,219 @@
+// What node-image rotation costs, following the seed article's cost section
+// (../shared/reference/000_e70805a8dadfbe71.txt, "The Real Cost of Migration"): node-hours times a
+// price per VM size, the overlap of running old and new pools side by side during a blue-green
+// migration, and the yearly "rotation tax" as a share of annual spend.
+// Prices are configuration (data/vm-prices.json or the operator's own table), never built in. A VM
+// size missing from the table makes a cost unknown, never zero.
+import { type IsoDate, isIsoDate } from "./calendar-date.ts";
+
+export interface PriceTable {
+  /** Where the prices come from; for unsourced tables, a statement that they are. */
+  source: string;
+  /** False for illustrative or placeholder prices: results carry it so reports can say so. */
+  sourced: boolean;
+  pricesAsOf?: IsoDate;
+  currency: string;
+  region: string;
+  os: string;
+  pricing: string;
+  /** Price per node-hour by VM size, keys lower case (ARM's casing of sizes varies). */
+  pricesPerNodeHour: ReadonlyMap<string, number>;
+}
+
+export type Cost =
+  | { kind: "known"; amount: number; currency: string }
+  /** `knownPart` sums what could be priced; the total is unknown because of `unknownVmSizes`. */
+  | { kind: "unknown"; currency: string; unknownVmSizes: string[]; knownPart: number };
+
+/** Hours in a 365-day year. */
+export const HOURS_PER_YEAR = 8760;
+
+/** Reads a price table, naming the origin and the field when something is wrong. */
+export function parsePriceTable(value: unknown, origin: string): PriceTable {
+  const fail = (problem: string): never => {
+    throw new Error(`${origin}: ${problem}`);
+  };
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    return fail("is not a JSON object");
+  const raw = value as Record<string, unknown>;
+  const text = (field: string): string => {
+    const v = raw[field];
+    return typeof v === "string" && v.trim() !== "" ? v : fail(`${field} must be a non-empty string`);
+  };
+  const source = text("source");
+  if (typeof raw.sourced !== "boolean") fail("sourced must be true or false");
+  const sourced = raw.sourced === true;
+  const pricesAsOf = raw.pricesAsOf ?? undefined;
+  if (pricesAsOf !== undefined && (typeof pricesAsOf !== "string" || !isIsoDate(pricesAsOf))) {
+    fail(`pricesAsOf ${JSON.stringify(pricesAsOf)} must be a calendar date (YYYY-MM-DD) or null`);
+  }
+  if (sourced && (pricesAsOf === undefined || !/https:\/\/\S+/.test(source))) {
+    fail("a sourced table needs pricesAsOf and a source with the https URL the prices come from");
+  }
+  const currency = text("currency");
+  if (!/^[A-Z]{3}$/.test(currency)) fail(`currency "${currency}" must be an ISO 4217 code such as USD`);
+  const prices = raw.pricesPerNodeHour;
+  if (typeof prices !== "object" || prices === null || Array.isArray(prices)) {
+    return fail("pricesPerNodeHour must be an object of VM size to price");
+  }
+  const pricesPerNodeHour = new Map<string, number>();
+  for (const [vmSize, price] of Object.entries(prices)) {
+    // null is how an operator lists a size whose price is not known yet.
+    if (price === null) continue;
+    if (typeof price !== "number" || !Number.isFinite(price) || price <= 0) {
+      fail(
+        `pricesPerNodeHour.${vmSize} is ${JSON.stringify(price)}; expected a positive ${currency} amount or null`,
+      );
+    }
+    const key = vmSize.toLowerCase();
+    if (pricesPerNodeHour.has(key))
+      fail(`pricesPerNodeHour lists ${vmSize} twice (sizes are case-insensitive)`);
+    pricesPerNodeHour.set(key, price as number);
+  }
+  return {
+    source,
+    sourced,
+    ...(pricesAsOf !== undefined && { pricesAsOf: pricesAsOf as IsoDate }),
+    currency,
+    region: text("region"),
+    os: text("os"),
+    pricing: text("pricing"),
+    pricesPerNodeHour,
+  };
+}
+
+function requireNonNegative(value: number, what: string): void {
+  if (!Number.isFinite(value) || value < 0)
+    throw new Error(`${what} is ${value}; expected a non-negative number`);
+}
+
+export function addCosts(currency: string, costs: readonly Cost[]): Cost {
+  const unknownVmSizes = [
+    ...new Set(costs.flatMap((c) => (c.kind === "unknown" ? c.unknownVmSizes : []))),
+  ].sort();
+  const known = costs.reduce((sum, c) => sum + (c.kind === "known" ? c.amount : c.knownPart), 0);
+  return unknownVmSizes.length === 0
+    ? { kind: "known", amount: known, currency }
+    : { kind: "unknown", currency, unknownVmSizes, knownPart: known };
+}
+
+export function scaleCost(cost: Cost, factor: number): Cost {
+  return cost.kind === "known"
+    ? { ...cost, amount: cost.amount * factor }
+    : { ...cost, knownPart: cost.knownPart * factor };
+}
+
+export interface NodeHours {
+  vmSize: string;
+  nodeHours: number;
+}
+
+/** Node-hours times the hourly price of each size. */
+export function nodeHoursCost(table: PriceTable, usage: readonly NodeHours[]): Cost {
+  return addCosts(
+    table.currency,
+    usage.map(({ vmSize, nodeHours }): Cost => {
+      requireNonNegative(nodeHours, `node-hours of ${vmSize}`);
+      const price = table.pricesPerNodeHour.get(vmSize.toLowerCase());
+      return price === undefined
+        ? { kind: "unknown", currency: table.currency, unknownVmSizes: [vmSize], knownPart: 0 }
+        : { kind: "known", amount: price * nodeHours, currency: table.currency };
+    }),
+  );
+}
+
+/**
+ * How the old pool goes away. `sequential`: nodes drain one at a time and each is deleted as soon as
+ * it is empty (the article's "drain sequentially ... delete the drained node"). `retain-old-pool`:
+ * nodes drain one at a time but the whole old pool stays until the drain ends plus a retention window,
+ * for a fast rollback (the article: "keep at least 4 hours of old pool available").
+ */
+export type DrainPattern = { kind: "sequential" } | { kind: "retain-old-pool"; retentionHours: number };
+
+export interface OverlapPlan {
+  /** Both pools run at full size from the new pool's creation until the first drain (testing, soak). */
+  soakHours: number;
+  drainHoursPerNode: number;
+  pattern: DrainPattern;
+}
+
+export interface OldPool {
+  vmSize: string;
+  nodeCount: number;
+}
+
+export interface OverlapEstimate {
+  /** Node-hours of the old pool while the new pool already runs: the extra capacity paid for. */
+  overlapNodeHours: number;
+  /** From the new pool's creation until the last old node is gone. */
+  durationHours: number;
+  cost: Cost;
+}
+
+/** The extra cost of a blue-green pool migration: the old pool's node-hours once the new pool is up. */
+export function overlapCost(table: PriceTable, pool: OldPool, plan: OverlapPlan): OverlapEstimate {
+  if (!Number.isInteger(pool.nodeCount) || pool.nodeCount < 0) {
+    throw new Error(
+      `node count of the ${pool.vmSize} pool is ${pool.nodeCount}; expected a whole number >= 0`,
+    );
+  }
+  requireNonNegative(plan.soakHours, "soakHours");
+  requireNonNegative(plan.drainHoursPerNode, "drainHoursPerNode");
+  const n = pool.nodeCount;
+  const drainHours = n * plan.drainHoursPerNode;
+  let overlapNodeHours: number;
+  let durationHours: number;
+  if (plan.pattern.kind === "sequential") {
+    // Node i of n is deleted i drain-slots after the soak: soak * n + slot * (1 + 2 + ... + n).
+    overlapNodeHours = n * plan.soakHours + (plan.drainHoursPerNode * n * (n + 1)) / 2;
+    durationHours = plan.soakHours + drainHours;
+  } else {
+    requireNonNegative(plan.pattern.retentionHours, "retentionHours");
+    durationHours = plan.soakHours + drainHours + plan.pattern.retentionHours;
+    overlapNodeHours = n * durationHours;
+  }
+  return {
+    overlapNodeHours,
+    durationHours,
+    cost: nodeHoursCost(table, [{ vmSize: pool.vmSize, nodeHours: overlapNodeHours }]),
+  };
+}
+
+export interface FleetPool extends OldPool {
+  /** How often this pool is migrated, e.g. 1/3 for an OS image retired every three years. */
+  migrationsPerYear: number;
+}
+
+export interface RotationTax {
+  migrationsPerYear: number;
+  /** Running every pool all year. */
+  annualSpend: Cost;
+  /** Overlap cost of all the year's migrations. */
+  annualOverlap: Cost;
+  /** annualOverlap / annualSpend (0.2 is a 20% tax); undefined while either is unknown. */
+  share?: number;
+}
+
+/** The article's "rotation tax": what a year of migrations adds, as a share of annual spend. */
+export function rotationTax(table: PriceTable, fleet: readonly FleetPool[], plan: OverlapPlan): RotationTax {
+  for (const pool of fleet)
+    requireNonNegative(pool.migrationsPerYear, `migrationsPerYear of the ${pool.vmSize} pool`);
+  const annualSpend = nodeHoursCost(
+    table,
+    fleet.map((pool) => ({ vmSize: pool.vmSize, nodeHours: pool.nodeCount * HOURS_PER_YEAR })),
+  );
+  const annualOverlap = addCosts(
+    table.currency,
+    fleet.map((pool) => scaleCost(overlapCost(table, pool, plan).cost, pool.migrationsPerYear)),
+  );
+  const share =
+    annualSpend.kind === "known" && annualOverlap.kind === "known" && annualSpend.amount > 0
+      ? annualOverlap.amount / annualSpend.amount
+      : undefined;
+  return {
+    migrationsPerYear: fleet.reduce((sum, pool) => sum + pool.migrationsPerYear, 0),
+    annualSpend,
+    annualOverlap,
+    ...(share !== undefined && { share }),
+  };
+}
