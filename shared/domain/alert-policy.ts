@@ -63,22 +63,16 @@ export const EMPTY_ALERT_STATE: AlertState = { version: 1, tracks: {} };
 export type AlertKind = "stage" | "reminder" | "dates-changed";
 export type AlertSeverity = "info" | "warning" | "critical";
 
-export interface LifecycleAlert {
+/** An alert carries the finding it is about, as it stood when the alert was decided. */
+export interface LifecycleAlert extends AlertFinding {
   id: string;
   kind: AlertKind;
   /** The most advanced stage reached, e.g. "image-removal-30d" or "end-of-support-passed". */
   stage?: string;
   severity: AlertSeverity;
-  pool: PoolRef;
   poolKey: string;
-  subject: string;
-  label: string;
-  state: PoolState;
-  endOfSupport?: Pick<DatedFact, "date" | "sourceUrl">;
-  imageRemoval?: Pick<DatedFact, "date" | "sourceUrl">;
   daysToEndOfSupport?: number;
   daysToRemoval?: number;
-  recommendedTarget?: string;
   /** dates-changed only: the dates before the correction. */
   previous?: { endOfSupport?: IsoDate; imageRemoval?: IsoDate };
   /** Ids this alert stands for: stages crossed together, a reminder it replaces. */
@@ -243,18 +237,14 @@ function buildAlert(
         ? "warning"
         : severityOf(stage);
   return {
+    ...finding,
     id,
     kind,
     ...(stage && { stage: stage.name }),
     severity,
-    pool: finding.pool,
     poolKey: poolKey(finding.pool),
-    subject: finding.subject,
-    label: finding.label,
-    state: finding.state,
-    ...(finding.endOfSupport && { endOfSupport: finding.endOfSupport, daysToEndOfSupport }),
-    ...(finding.imageRemoval && { imageRemoval: finding.imageRemoval, daysToRemoval }),
-    ...(finding.recommendedTarget && { recommendedTarget: finding.recommendedTarget }),
+    ...(daysToEndOfSupport !== undefined && { daysToEndOfSupport }),
+    ...(daysToRemoval !== undefined && { daysToRemoval }),
     ...(previous && { previous }),
     covers: covered.map((s) => s.id),
     message: alertMessage(kind, finding, now, previous),

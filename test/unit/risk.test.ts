@@ -51,6 +51,14 @@ function withDaemonSet(facts: ClientFacts, ds: V1DaemonSet): void {
   );
 }
 
+function taintPoolNodes(facts: ClientFacts): void {
+  facts.nodes = facts.nodes.map((n) =>
+    n.metadata?.name?.startsWith(`aks-${POOL}`)
+      ? { ...n, spec: { taints: [{ key: "workload", value: "batch", effect: "NoSchedule" }] } }
+      : n,
+  );
+}
+
 function withDeployment(
   facts: ClientFacts,
   name: string,
@@ -175,11 +183,7 @@ describe("assessPoolMigration", () => {
     {
       name: "a privileged daemonset that does not tolerate the pool's taint stays off the pool",
       change: (f) => {
-        f.nodes = f.nodes.map((n) =>
-          n.metadata?.name?.startsWith("aks-azl2pool")
-            ? { ...n, spec: { taints: [{ key: "workload", value: "batch", effect: "NoSchedule" }] } }
-            : n,
-        );
+        taintPoolNodes(f);
         f.daemonSets.push(
           daemonSet("tuner", "ops", {
             containers: [{ name: "tuner", image: "tuner:2", securityContext: { privileged: true } }],
@@ -192,11 +196,7 @@ describe("assessPoolMigration", () => {
     {
       name: "a daemonset tolerating every taint lands on a tainted pool even before its pods exist",
       change: (f) => {
-        f.nodes = f.nodes.map((n) =>
-          n.metadata?.name?.startsWith("aks-azl2pool")
-            ? { ...n, spec: { taints: [{ key: "workload", value: "batch", effect: "NoSchedule" }] } }
-            : n,
-        );
+        taintPoolNodes(f);
         f.daemonSets.push(
           daemonSet("cilium", "kube-system", {
             tolerations: [{ operator: "Exists" }],
