@@ -405,11 +405,12 @@ describe("assessPoolMigration", () => {
       complexity: "simple",
     },
     {
-      name: "workloads on other pools and finished pods are ignored",
+      name: "workloads on other pools, finished pods and static (mirror) pods are ignored",
       change: (f) => {
         f.pods.push(
           pod("debug-elsewhere", "ops", GPU_NODE),
           pod("old-debug", "ops", NODE_0, { phase: "Succeeded" }),
+          pod(`node-agent-${NODE_0}`, "kube-system", NODE_0, { owner: { kind: "Node", name: NODE_0 } }),
         );
         withDeployment(f, "cart", 1, [SYSTEM_NODE]);
       },
