@@ -410,7 +410,10 @@ describe("assessPoolMigration", () => {
         f.pods.push(
           pod("debug-elsewhere", "ops", GPU_NODE),
           pod("old-debug", "ops", NODE_0, { phase: "Succeeded" }),
-          pod(`node-agent-${NODE_0}`, "kube-system", NODE_0, { owner: { kind: "Node", name: NODE_0 } }),
+          pod(`node-agent-${NODE_0}`, "kube-system", NODE_0, {
+            owner: { kind: "Node", name: NODE_0 },
+            spec: { hostNetwork: true },
+          }),
         );
         withDeployment(f, "cart", 1, [SYSTEM_NODE]);
       },
