@@ -1,7 +1,12 @@
 // `report`: the fleet report from a file the user already has (Resource Graph, az graph query, az aks list).
 
 import { parseArgs } from "node:util";
-import { FleetFileError, FORMAT_NAMES, readFleetFile } from "../../shared/azure/fleet-file.ts";
+import {
+  type FleetFile,
+  FleetFileError,
+  FORMAT_NAMES,
+  readFleetFile,
+} from "../../shared/azure/fleet-file.ts";
 import { isIsoDate, utcMidnight } from "../../shared/domain/calendar-date.ts";
 import { BASE_CALENDAR } from "../../shared/domain/data/base-calendar.ts";
 import { resolveCalendar } from "../../shared/domain/lifecycle-calendar.ts";
@@ -58,7 +63,7 @@ export function parseReportArgs(
 }
 
 export async function printReport(options: ReportOptions, io: CliIo): Promise<number> {
-  let fleetFile: Awaited<ReturnType<typeof readFleetFile>>;
+  let fleetFile: FleetFile;
   try {
     fleetFile = await readFleetFile(options.fleet);
   } catch (error) {

@@ -106,7 +106,10 @@ function checkNotice(notice: LifecycleNotice): void {
     fail(`subject.kind "${notice.subject.kind}" is not osSku, imageFamily or kubernetesVersion`);
   }
   if (!notice.subject.value.trim()) fail("subject.value is empty");
-  const versionDependent = SKU_RESOLUTION[notice.subject.value]?.some((r) => r.from ?? r.to);
+  const value = notice.subject.value.trim().toLowerCase();
+  const versionDependent = Object.entries(SKU_RESOLUTION).some(
+    ([sku, rules]) => sku.toLowerCase() === value && rules.some((rule) => rule.from ?? rule.to),
+  );
   if (notice.subject.kind === "osSku" && versionDependent) {
     fail(
       `osSku ${notice.subject.value} gives different OS versions by Kubernetes version; name the versioned OS`,

@@ -253,6 +253,10 @@ describe("resolveCalendar with notices", () => {
     ],
     [{ endOfSupport: "2028-01-31", receivedAt: "yesterday" }, /receivedAt "yesterday"/],
     [{ endOfSupport: "2028-01-31", subject: os("Ubuntu") }, /osSku Ubuntu gives different OS versions/],
+    [
+      { endOfSupport: "2028-01-31", subject: os("azurelinux") },
+      /osSku azurelinux gives different OS versions/,
+    ],
     [{ endOfSupport: "2028-01-31", subject: k8s("one-thirty") }, /"one-thirty" is not a Kubernetes version/],
   ] as const)("refuses a malformed notice %#", (overrides, message) => {
     const bad = {
