@@ -12,7 +12,12 @@ import {
   timeToLive,
   withApplicationProperties,
 } from "./amqp-message.ts";
-import type { EntityRegistry, ReceivableEntity, SendableEntity } from "./entities.ts";
+import {
+  type EntityRegistry,
+  type ReceivableEntity,
+  type SendableEntity,
+  shortestDuration,
+} from "./entities.ts";
 import { MessageState, type MessageStore, type StoredMessage } from "./message-store.ts";
 import { lockLost, messageNotFound, notAllowed } from "./service-bus-fault.ts";
 
@@ -261,7 +266,7 @@ export class Broker {
     enqueuedAt: number,
   ): void {
     for (const destination of target.destinations) {
-      const timeToLiveMs = shortest(message.timeToLiveMs, destination.defaultMessageTimeToLiveMs);
+      const timeToLiveMs = shortestDuration(message.timeToLiveMs, destination.defaultMessageTimeToLiveMs);
       this.store.insert({
         entity: destination.key,
         sequenceNumber: message.sequenceNumber,
@@ -324,10 +329,4 @@ function withProperties(
 ): StoredMessage {
   if (!properties || Object.keys(properties).length === 0) return message;
   return { ...message, body: withApplicationProperties(message.body, properties) };
-}
-
-function shortest(a: number | undefined, b: number | undefined): number | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return Math.min(a, b);
 }

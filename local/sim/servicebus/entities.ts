@@ -46,7 +46,7 @@ export class EntityRegistry {
       const subscriptions = topic.subscriptions.map((subscription) =>
         this.addReceivable("subscription", `${topic.name}/Subscriptions/${subscription.name}`, topic.name, {
           ...subscription,
-          defaultMessageTimeToLiveMs: minimum(
+          defaultMessageTimeToLiveMs: shortestDuration(
             subscription.defaultMessageTimeToLiveMs,
             topic.defaultMessageTimeToLiveMs,
           ),
@@ -130,7 +130,8 @@ export class EntityRegistry {
   }
 }
 
-function minimum(a: number | undefined, b: number | undefined): number | undefined {
+/** The shorter of two optional durations, where absent means unlimited. */
+export function shortestDuration(a: number | undefined, b: number | undefined): number | undefined {
   if (a === undefined) return b;
   if (b === undefined) return a;
   return Math.min(a, b);

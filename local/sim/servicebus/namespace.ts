@@ -276,7 +276,7 @@ class AmqpNamespace implements ServiceBusNamespace {
     on("receiver_open", (context) => this.attachSender(context));
     on("message", (context) => this.onTransfer(context));
     on("sender_flow", (context) => this.onFlow(context.sender as Sender));
-    on("sendable", (context) => this.onFlow(context.sender as Sender));
+    on("sendable", (context) => this.onSendable(context.sender as Sender));
     on("accepted", (context) => this.onOutcome(context, { kind: "complete" }));
     on("released", (context) => this.onOutcome(context, { kind: "abandon" }));
     on("modified", (context) => this.onOutcome(context, modifiedSettlement(context)));
@@ -466,34 +466,41 @@ class AmqpNamespace implements ServiceBusNamespace {
     this.requestPump(consumer.entity.key);
   }
 
+  /** Room again in a session's delivery buffer. */
+  private onSendable(link: Sender): void {
+    const consumer = this.consumers.of(link);
+    if (consumer) this.requestPump(consumer.entity.key);
+  }
+
   private onOutcome(context: EventContext, settlement: Settlement): void {
     const delivery = context.delivery;
     const inFlight = delivery && this.inFlight.get(delivery);
     if (!delivery || !inFlight) return;
     this.inFlight.delete(delivery);
-    let state: unknown;
     try {
       this.broker.settle(inFlight.entity, inFlight.lockToken, settlement);
-      state = echoedOutcome(settlement);
+      const accepted = settlement.kind === "complete";
+      this.queueReply({ delivery, state: echoedOutcome(settlement), accepted, outgoing: true });
     } catch (error) {
       if (!(error instanceof ServiceBusFault)) throw error;
-      state = outcomes.rejected({ error: error.toAmqpError() }).described();
+      const state = outcomes.rejected({ error: error.toAmqpError() }).described();
+      this.queueReply({ delivery, state, accepted: false, outgoing: true });
     }
-    this.queueReply({ delivery, state, accepted: settlement.kind === "complete", outgoing: true });
   }
 
   private requestPump(entityKey: string): void {
     this.pumpsDue.add(entityKey);
     if (this.pumpQueued) return;
     this.pumpQueued = true;
-    queueMicrotask(() => {
-      this.pumpQueued = false;
-      const due = [...this.pumpsDue];
-      this.pumpsDue.clear();
-      if (this.closed) return;
-      for (const key of due) this.pump(key);
-      this.requestRearm();
-    });
+    queueMicrotask(() =>
+      this.guarded("delivering messages", () => {
+        this.pumpQueued = false;
+        const due = [...this.pumpsDue];
+        this.pumpsDue.clear();
+        for (const key of due) this.pump(key);
+        this.requestRearm();
+      }),
+    );
   }
 
   /** Hands available messages to the entity's receivers, one each in turn, as far as their credit goes. */
@@ -528,10 +535,12 @@ class AmqpNamespace implements ServiceBusNamespace {
   private requestRearm(): void {
     if (this.rearmQueued || this.closed) return;
     this.rearmQueued = true;
-    setImmediate(() => {
-      this.rearmQueued = false;
-      if (!this.closed) this.rearm();
-    });
+    setImmediate(() =>
+      this.guarded("setting the next wake-up", () => {
+        this.rearmQueued = false;
+        this.rearm();
+      }),
+    );
   }
 
   private rearm(): void {
@@ -543,12 +552,13 @@ class AmqpNamespace implements ServiceBusNamespace {
     const abort = new AbortController();
     this.wake = { at, abort };
     this.clock.sleep(Math.max(0, at - this.clock.now()), abort.signal).then(
-      () => {
-        if (this.wake?.abort !== abort || this.closed) return;
-        this.wake = undefined;
-        this.broker.sweep();
-        this.requestRearm();
-      },
+      () =>
+        this.guarded("waking up", () => {
+          if (this.wake?.abort !== abort) return;
+          this.wake = undefined;
+          this.broker.sweep();
+          this.requestRearm();
+        }),
       () => {},
     );
   }
@@ -561,7 +571,7 @@ class AmqpNamespace implements ServiceBusNamespace {
     this.replies.push(reply);
     if (this.repliesQueued) return;
     this.repliesQueued = true;
-    setImmediate(() => this.flushReplies());
+    setImmediate(() => this.guarded("settling deliveries", () => this.flushReplies()));
   }
 
   private flushReplies(): void {
@@ -570,7 +580,8 @@ class AmqpNamespace implements ServiceBusNamespace {
     while (count < this.replies.length) {
       const reply = this.replies[count] as PendingReply;
       if (count > 0 && !(reply.accepted && this.replies[0]?.accepted)) break;
-      reply.delivery.update(true, reply.state);
+      // A link closed meanwhile takes its unsettled deliveries with it.
+      if (reply.delivery.link.is_open()) reply.delivery.update(true, reply.state);
       // Mode "second": the client settled before us and will not send another disposition.
       if (reply.outgoing) (reply.delivery as unknown as { remote_settled: boolean }).remote_settled = true;
       count++;
@@ -578,7 +589,17 @@ class AmqpNamespace implements ServiceBusNamespace {
     this.replies = this.replies.slice(count);
     if (this.replies.length > 0) {
       this.repliesQueued = true;
-      setImmediate(() => this.flushReplies());
+      setImmediate(() => this.guarded("settling deliveries", () => this.flushReplies()));
+    }
+  }
+
+  /** Runs deferred work once the namespace is still open; a failure is reported, never thrown at the event loop. */
+  private guarded(where: string, work: () => void): void {
+    if (this.closed) return;
+    try {
+      work();
+    } catch (error) {
+      reportFailure(where, error);
     }
   }
 

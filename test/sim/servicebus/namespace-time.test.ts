@@ -46,6 +46,30 @@ describe("locks", () => {
     expect(namespace.counts("notices")).toMatchObject({ active: 1, locked: 1 });
   });
 
+  it("answers concurrent completions one by one when only one of the locks lapsed", async () => {
+    const clock = steppedClock();
+    const { client } = await connectedNamespace({
+      clock,
+      queues: [{ name: "notices", lockDurationMs: 30 * SECOND }],
+    });
+    await client.createSender("notices").sendMessages([{ body: "renewed" }, { body: "lapsed" }]);
+    const receiver = client.createReceiver("notices", { maxAutoLockRenewalDurationInMs: 0 });
+    const [renewed, lapsed] = (await receiveExactly(receiver, 2)) as [
+      ServiceBusReceivedMessage,
+      ServiceBusReceivedMessage,
+    ];
+    await clock.advanceBy(20 * SECOND);
+    await receiver.renewMessageLock(renewed);
+    await clock.advanceBy(20 * SECOND);
+    // Both completions travel in one disposition frame; the answers must not be merged the same way.
+    const outcomes = await Promise.allSettled([
+      receiver.completeMessage(renewed),
+      receiver.completeMessage(lapsed),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(["fulfilled", "rejected"]);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toMatchObject({ code: "MessageLockLost" });
+  });
+
   it("counts lost locks as deliveries and dead-letters past maxDeliveryCount", async () => {
     const clock = steppedClock();
     const { namespace, client } = await connectedNamespace({
