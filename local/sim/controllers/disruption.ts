@@ -1,0 +1,250 @@
+// PodDisruptionBudgets: the disruption controller's status (pkg/controller/disruption) and the eviction
+// subresource's admission (pkg/registry/core/pod/storage/eviction.go), plus the ledger's record of
+// disruptions that left a budget below its minimum.
+
+import type { SimCluster } from "../model/cluster.ts";
+import { controllerOf, isPodReady, type KubeObject } from "../model/kube-types.ts";
+import { type KubeStatus, rfc3339, status } from "../model/objects.ts";
+import { selectorMatches } from "../model/selectors.ts";
+import { beginPodDeletion, isTerminal, isTerminating } from "./pods.ts";
+
+const MS = 1000;
+/** The disruption controller forgets an approved eviction that did not lead to a deletion after this. */
+const DELETION_TIMEOUT_MS = 2 * 60 * MS;
+
+export function pdbMatchesPod(pdb: KubeObject, pod: KubeObject): boolean {
+  return (
+    pdb.metadata.namespace === pod.metadata.namespace &&
+    selectorMatches(pdb.spec?.selector, pod.metadata.labels)
+  );
+}
+
+export function pdbsForPod(cluster: SimCluster, pod: KubeObject): KubeObject[] {
+  return cluster.store
+    .list("poddisruptionbudgets", pod.metadata.namespace)
+    .filter((pdb) => pdbMatchesPod(pdb, pod));
+}
+
+function resolveCount(value: number | string, total: number, roundUp: boolean): number {
+  if (typeof value === "number") return value;
+  const pct = Number.parseInt(value, 10) / 100;
+  return roundUp ? Math.ceil(pct * total) : Math.floor(pct * total);
+}
+
+/** The scale of the controller behind a pod, as the disruption controller's finders read it. */
+function controllerScale(cluster: SimCluster, pod: KubeObject): { uid: string; replicas: number } {
+  const owner = controllerOf(pod);
+  if (!owner) return { uid: pod.metadata.uid, replicas: 1 };
+  const ns = pod.metadata.namespace;
+  if (owner.kind === "ReplicaSet") {
+    const rs = cluster.store.get("replicasets", ns, owner.name);
+    const deploymentRef = rs && controllerOf(rs);
+    const deployment =
+      deploymentRef?.kind === "Deployment"
+        ? cluster.store.get("deployments", ns, deploymentRef.name)
+        : undefined;
+    if (deployment) return { uid: deployment.metadata.uid, replicas: deployment.spec.replicas ?? 1 };
+    return { uid: owner.uid, replicas: rs?.spec.replicas ?? 0 };
+  }
+  if (owner.kind === "StatefulSet")
+    return {
+      uid: owner.uid,
+      replicas: cluster.store.get("statefulsets", ns, owner.name)?.spec.replicas ?? 0,
+    };
+  if (owner.kind === "DaemonSet")
+    return {
+      uid: owner.uid,
+      replicas: cluster.store.get("daemonsets", ns, owner.name)?.status?.desiredNumberScheduled ?? 0,
+    };
+  return { uid: owner.uid, replicas: 1 };
+}
+
+interface Health {
+  expectedPods: number;
+  desiredHealthy: number;
+  currentHealthy: number;
+}
+
+function podHealthy(pod: KubeObject, disrupted: Record<string, string>): boolean {
+  return (
+    !isTerminating(pod) && !isTerminal(pod) && isPodReady(pod) && disrupted[pod.metadata.name] === undefined
+  );
+}
+
+function health(
+  cluster: SimCluster,
+  pdb: KubeObject,
+  pods: KubeObject[],
+  disrupted: Record<string, string>,
+): Health {
+  const { minAvailable, maxUnavailable } = pdb.spec;
+  const currentHealthy = pods.filter((p) => podHealthy(p, disrupted)).length;
+  if (typeof minAvailable === "number")
+    return { expectedPods: pods.length, desiredHealthy: minAvailable, currentHealthy };
+  const scales = new Map<string, number>();
+  for (const pod of pods) {
+    const scale = controllerScale(cluster, pod);
+    scales.set(scale.uid, scale.replicas);
+  }
+  const expectedPods = [...scales.values()].reduce((a, b) => a + b, 0);
+  const desiredHealthy =
+    maxUnavailable !== undefined
+      ? Math.max(0, expectedPods - resolveCount(maxUnavailable, expectedPods, true))
+      : resolveCount(minAvailable ?? 0, expectedPods, true);
+  return { expectedPods, desiredHealthy, currentHealthy };
+}
+
+function matchingPods(cluster: SimCluster, pdb: KubeObject): KubeObject[] {
+  return cluster.store.list("pods", pdb.metadata.namespace).filter((pod) => pdbMatchesPod(pdb, pod));
+}
+
+function blockedByFault(cluster: SimCluster, pdb: KubeObject): boolean {
+  return (
+    cluster.ctx.faults.active(
+      "pdb-blocks",
+      (f) =>
+        f.cluster === cluster.name && f.namespace === pdb.metadata.namespace && f.pdb === pdb.metadata.name,
+    ).length > 0
+  );
+}
+
+/** Recomputes every PDB's status; writes (new resourceVersion) only what changed. */
+export function updatePdbStatuses(cluster: SimCluster): void {
+  const now = cluster.now();
+  for (const pdb of cluster.store.list("poddisruptionbudgets")) {
+    const pods = matchingPods(cluster, pdb);
+    const disrupted: Record<string, string> = {};
+    for (const [name, at] of Object.entries<string>(pdb.status?.disruptedPods ?? {})) {
+      const pod = pods.find((p) => p.metadata.name === name);
+      if (pod && !isTerminating(pod) && Date.parse(at) + DELETION_TIMEOUT_MS > now) disrupted[name] = at;
+    }
+    const h = health(cluster, pdb, pods, disrupted);
+    const allowed =
+      blockedByFault(cluster, pdb) || h.expectedPods <= 0
+        ? 0
+        : Math.max(0, h.currentHealthy - h.desiredHealthy);
+    const previous = pdb.status?.conditions?.find((c: { type: string }) => c.type === "DisruptionAllowed");
+    const conditionStatus = allowed > 0 ? "True" : "False";
+    const condition = {
+      type: "DisruptionAllowed",
+      status: conditionStatus,
+      observedGeneration: pdb.metadata.generation ?? 1,
+      lastTransitionTime: previous?.status === conditionStatus ? previous.lastTransitionTime : rfc3339(now),
+      reason: allowed > 0 ? "SufficientPods" : "InsufficientPods",
+      message: "",
+    };
+    const next = {
+      ...(Object.keys(disrupted).length > 0 ? { disruptedPods: disrupted } : {}),
+      observedGeneration: pdb.metadata.generation ?? 1,
+      disruptionsAllowed: allowed,
+      currentHealthy: h.currentHealthy,
+      desiredHealthy: h.desiredHealthy,
+      expectedPods: h.expectedPods,
+      conditions: [condition],
+    };
+    if (JSON.stringify(next) !== JSON.stringify(pdb.status)) {
+      pdb.status = next;
+      cluster.store.touch("poddisruptionbudgets", pdb);
+    }
+  }
+}
+
+function tooManyRequests(cause: string): KubeStatus {
+  return status(429, "TooManyRequests", "Cannot evict pod as it would violate the pod's disruption budget.", {
+    causes: [{ reason: "DisruptionBudget", message: cause }],
+  });
+}
+
+export interface EvictionOptions {
+  dryRun?: boolean;
+  gracePeriodSeconds?: number;
+}
+
+/**
+ * The eviction subresource. Returns the Status the apiserver answers with: 201 Success, 429 when the
+ * budget allows no disruption, 500 when several budgets select the pod.
+ */
+export function evictPod(cluster: SimCluster, pod: KubeObject, options: EvictionOptions = {}): KubeStatus {
+  const phase = pod.status?.phase;
+  if (phase === "Succeeded" || phase === "Failed" || phase === "Pending" || isTerminating(pod)) {
+    if (!options.dryRun) beginPodDeletion(cluster, pod, options.gracePeriodSeconds);
+    cluster.kick();
+    return status(201, undefined, "");
+  }
+  const pdbs = pdbsForPod(cluster, pod);
+  if (pdbs.length > 1)
+    return status(
+      500,
+      undefined,
+      "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.",
+    );
+  const pdb = pdbs[0];
+  if (pdb) {
+    const s = pdb.status ?? {};
+    const unreadyButCovered =
+      !isPodReady(pod) && s.currentHealthy >= s.desiredHealthy && s.desiredHealthy > 0;
+    if (!unreadyButCovered) {
+      if ((s.observedGeneration ?? 0) < (pdb.metadata.generation ?? 1)) {
+        return tooManyRequests(
+          `The disruption budget ${pdb.metadata.name} is still being processed by the server.`,
+        );
+      }
+      if ((s.disruptionsAllowed ?? 0) <= 0) {
+        return tooManyRequests(
+          `The disruption budget ${pdb.metadata.name} needs ${s.desiredHealthy ?? 0} healthy pods and has ${s.currentHealthy ?? 0} currently`,
+        );
+      }
+      if (!options.dryRun) {
+        s.disruptionsAllowed--;
+        s.disruptedPods = { ...(s.disruptedPods ?? {}), [pod.metadata.name]: rfc3339(cluster.now()) };
+        if (s.disruptionsAllowed === 0) {
+          const condition = s.conditions?.find((c: { type: string }) => c.type === "DisruptionAllowed");
+          if (condition)
+            Object.assign(condition, {
+              status: "False",
+              reason: "InsufficientPods",
+              lastTransitionTime: rfc3339(cluster.now()),
+            });
+        }
+        cluster.store.touch("poddisruptionbudgets", pdb);
+      }
+    }
+  }
+  if (!options.dryRun) {
+    const runtime = cluster.podRuntime.get(pod.metadata.uid);
+    if (runtime) runtime.evicted = true;
+    disruptPod(cluster, pod, "eviction", options.gracePeriodSeconds);
+  }
+  return status(201, undefined, "");
+}
+
+/**
+ * Starts deleting a pod and tells the ledger if that left one of its budgets below the minimum.
+ * Every voluntary disruption (eviction, DELETE, a drain that ignores budgets) comes through here.
+ */
+export function disruptPod(
+  cluster: SimCluster,
+  pod: KubeObject,
+  cause: string,
+  gracePeriodSeconds?: number,
+): void {
+  const wasHealthy = !isTerminating(pod) && isPodReady(pod);
+  const budgets = wasHealthy ? pdbsForPod(cluster, pod) : [];
+  beginPodDeletion(cluster, pod, gracePeriodSeconds);
+  for (const pdb of budgets) {
+    const h = health(cluster, pdb, matchingPods(cluster, pdb), {});
+    if (h.currentHealthy < h.desiredHealthy) {
+      cluster.ctx.ledger.recordViolation({
+        at: cluster.iso(),
+        cluster: cluster.name,
+        namespace: pdb.metadata.namespace ?? "",
+        pdb: pdb.metadata.name,
+        pod: pod.metadata.name,
+        cause,
+        currentHealthy: h.currentHealthy,
+        desiredHealthy: h.desiredHealthy,
+      });
+    }
+  }
+  cluster.kick();
+}

@@ -1,0 +1,447 @@
+// Pod lifecycle as the kubelet and the apiserver drive it: bound pods sit in ContainerCreating for their
+// startup time, then run (or crash-loop); deleted pods stay Terminating for their grace period.
+
+import type { PodRuntime, SimCluster } from "../model/cluster.ts";
+import { controllerOf, isNodeReady, type KubeObject } from "../model/kube-types.ts";
+import { rfc3339 } from "../model/objects.ts";
+import { bytes, milliCores } from "../scenario/quantity.ts";
+
+const MS = 1000;
+/** How long a crashing container runs before it exits again. */
+const CRASH_RUN_MS = 3 * MS;
+const BACKOFF_START_MS = 10 * MS;
+const BACKOFF_CAP_MS = 300 * MS;
+
+export interface PodRequests {
+  milliCpu: number;
+  memory: number;
+}
+
+export function podRequests(pod: KubeObject): PodRequests {
+  let milliCpu = 0;
+  let memory = 0;
+  for (const c of pod.spec?.containers ?? []) {
+    milliCpu += milliCores(c.resources?.requests?.cpu);
+    memory += bytes(c.resources?.requests?.memory);
+  }
+  return { milliCpu, memory };
+}
+
+export function isTerminal(pod: KubeObject): boolean {
+  return pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed";
+}
+
+export function isTerminating(pod: KubeObject): boolean {
+  return pod.metadata.deletionTimestamp !== undefined;
+}
+
+function runtimeOf(cluster: SimCluster, pod: KubeObject): PodRuntime {
+  let runtime = cluster.podRuntime.get(pod.metadata.uid);
+  if (!runtime) {
+    runtime = { startupMs: cluster.ctx.timings.podStartupSeconds * MS };
+    cluster.podRuntime.set(pod.metadata.uid, runtime);
+  }
+  return runtime;
+}
+
+function containerName(pod: KubeObject): string {
+  return pod.spec?.containers?.[0]?.name ?? "main";
+}
+
+function containerId(cluster: SimCluster): string {
+  return `containerd://${cluster.rng.hex(64)}`;
+}
+
+function setCondition(
+  pod: KubeObject,
+  type: string,
+  status: "True" | "False",
+  now: string,
+  extra: Record<string, string> = {},
+): void {
+  pod.status.conditions ??= [];
+  const conditions: Array<Record<string, unknown>> = pod.status.conditions;
+  const existing = conditions.find((c) => c.type === type);
+  const next = { type, status, lastProbeTime: null, lastTransitionTime: now, ...extra };
+  if (!existing) conditions.push(next);
+  else if (existing.status !== status || existing.reason !== extra.reason) Object.assign(existing, next);
+}
+
+const CONDITION_ORDER = [
+  "PodReadyToStartContainers",
+  "Initialized",
+  "Ready",
+  "ContainersReady",
+  "PodScheduled",
+];
+
+function sortConditions(pod: KubeObject): void {
+  pod.status.conditions?.sort(
+    (a: { type: string }, b: { type: string }) =>
+      CONDITION_ORDER.indexOf(a.type) - CONDITION_ORDER.indexOf(b.type),
+  );
+}
+
+/** The scheduler's binding: the pod gets its node and the kubelet starts pulling and creating. */
+export function bindPod(cluster: SimCluster, pod: KubeObject, node: KubeObject): void {
+  const now = cluster.iso();
+  const nodeIp: string =
+    node.status?.addresses?.find((a: { type: string }) => a.type === "InternalIP")?.address ?? "";
+  pod.spec.nodeName = node.metadata.name;
+  pod.status.phase = "Pending";
+  pod.status.hostIP = nodeIp;
+  pod.status.hostIPs = [{ ip: nodeIp }];
+  pod.status.startTime = now;
+  setCondition(pod, "PodScheduled", "True", now);
+  setCondition(pod, "PodReadyToStartContainers", "False", now);
+  setCondition(pod, "Initialized", "True", now);
+  setCondition(pod, "Ready", "False", now, {
+    reason: "ContainersNotReady",
+    message: `containers with unready status: [${containerName(pod)}]`,
+  });
+  setCondition(pod, "ContainersReady", "False", now, {
+    reason: "ContainersNotReady",
+    message: `containers with unready status: [${containerName(pod)}]`,
+  });
+  sortConditions(pod);
+  delete pod.status.message;
+  delete pod.status.reason;
+  pod.status.containerStatuses = [
+    {
+      name: containerName(pod),
+      state: { waiting: { reason: "ContainerCreating" } },
+      lastState: {},
+      ready: false,
+      restartCount: 0,
+      image: pod.spec.containers?.[0]?.image ?? "",
+      imageID: "",
+      started: false,
+    },
+  ];
+  cluster.store.touch("pods", pod);
+  if (!cluster.instant) {
+    cluster.recordEvent(
+      pod,
+      "Normal",
+      "Scheduled",
+      `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${node.metadata.name}`,
+      "default-scheduler",
+    );
+  }
+  const runtime = runtimeOf(cluster, pod);
+  if (cluster.instant) startPod(cluster, pod);
+  else runtime.timer = cluster.timeline.after(runtime.startupMs, () => startPod(cluster, pod));
+}
+
+/** Whether the kubelet could run this pod's container on its node, given the active faults. */
+export function podCrashes(cluster: SimCluster, pod: KubeObject, node: KubeObject): boolean {
+  const owner = controllerOf(pod);
+  if (owner?.kind !== "DaemonSet") return false;
+  const sku = node.metadata.labels?.["kubernetes.azure.com/os-sku-effective"] ?? "";
+  const faulted = cluster.ctx.faults.active(
+    "daemonset-crash",
+    (f) =>
+      f.cluster === cluster.name &&
+      f.namespace === pod.metadata.namespace &&
+      f.daemonSet === owner.name &&
+      f.osSku.some((s) => s === sku),
+  );
+  if (faulted.length > 0) return true;
+  const kernels = cluster.kernelAgents.get(owner.uid);
+  const kernel: string = node.status?.nodeInfo?.kernelVersion ?? "";
+  return kernels !== undefined && !kernels.some((prefix) => kernel.startsWith(prefix));
+}
+
+/** The kubelet starts the containers once the startup time has passed and the node is Ready. */
+export function startPod(cluster: SimCluster, pod: KubeObject): void {
+  const runtime = runtimeOf(cluster, pod);
+  runtime.timer = undefined;
+  if (cluster.store.get("pods", pod.metadata.namespace, pod.metadata.name) !== pod || isTerminating(pod))
+    return;
+  const node = cluster.node(pod.spec.nodeName);
+  if (!node || !isNodeReady(node)) return;
+  if (podCrashes(cluster, pod, node)) {
+    const since = cluster.instant ? cluster.now() - 3600 * MS : cluster.now();
+    runtime.crashSince = since;
+    cluster.crashLooping.add(pod);
+    if (!pod.status.podIP) assignIp(cluster, pod, node);
+    refreshCrashLoop(cluster, pod, true);
+    return;
+  }
+  markRunning(cluster, pod, node);
+}
+
+function assignIp(cluster: SimCluster, pod: KubeObject, node: KubeObject): void {
+  const hostNetwork = pod.spec.hostNetwork === true;
+  const ip = hostNetwork ? pod.status.hostIP : cluster.podIp(node);
+  pod.status.podIP = ip;
+  pod.status.podIPs = [{ ip }];
+}
+
+function markRunning(cluster: SimCluster, pod: KubeObject, node: KubeObject, restartCount = 0): void {
+  const now = cluster.iso();
+  if (!pod.status.podIP) assignIp(cluster, pod, node);
+  pod.status.phase = "Running";
+  setCondition(pod, "PodReadyToStartContainers", "True", now);
+  setCondition(pod, "Ready", "True", now);
+  setCondition(pod, "ContainersReady", "True", now);
+  for (const c of pod.status.conditions) {
+    if (c.type === "Ready" || c.type === "ContainersReady") {
+      delete c.reason;
+      delete c.message;
+    }
+  }
+  const status = pod.status.containerStatuses?.[0];
+  if (status) {
+    status.state = { running: { startedAt: now } };
+    status.ready = true;
+    status.started = true;
+    status.restartCount = restartCount;
+    status.containerID = containerId(cluster);
+    status.imageID = `${status.image.split(":")[0]}@sha256:${cluster.rng.hex(64)}`;
+  }
+  cluster.store.touch("pods", pod);
+}
+
+/** A pod's containers are running but its node stopped reporting: the node controller marks it unready. */
+export function markPodNotReady(cluster: SimCluster, pod: KubeObject): void {
+  const ready = pod.status?.conditions?.find((c: { type: string }) => c.type === "Ready");
+  if (!ready || ready.status === "False") return;
+  setCondition(pod, "Ready", "False", cluster.iso());
+  const status = pod.status.containerStatuses?.[0];
+  if (status) status.ready = false;
+  cluster.store.touch("pods", pod);
+}
+
+/** Brings pods back when their node is Ready again (containers kept running) or starts waiting ones. */
+export function resumePodsOnNode(cluster: SimCluster, node: KubeObject): void {
+  for (const pod of cluster.store.podsOnNode(node.metadata.name)) {
+    if (isTerminating(pod)) {
+      const due = Date.parse(pod.metadata.deletionTimestamp as string);
+      if (due <= cluster.now()) completeTermination(cluster, pod);
+      continue;
+    }
+    const runtime = runtimeOf(cluster, pod);
+    if (pod.status.phase === "Pending" && runtime.timer === undefined) startPod(cluster, pod);
+    else if (pod.status.phase === "Running" && !cluster.crashLooping.has(pod))
+      markRunning(cluster, pod, node, pod.status.containerStatuses?.[0]?.restartCount ?? 0);
+  }
+}
+
+interface CrashState {
+  restartCount: number;
+  running: boolean;
+  phaseStart: number;
+  lastExit?: number;
+  backoffMs: number;
+}
+
+/** Where a crash-looping container is at `now`: kubelet backoff 10s doubling to 5m between restarts. */
+function crashState(since: number, now: number): CrashState {
+  let restarts = 0;
+  let start = since;
+  let lastExit: number | undefined;
+  for (;;) {
+    const exit = start + CRASH_RUN_MS;
+    const backoff = Math.min(BACKOFF_START_MS * 2 ** restarts, BACKOFF_CAP_MS);
+    if (now < exit)
+      return {
+        restartCount: restarts,
+        running: true,
+        phaseStart: start,
+        ...(lastExit ? { lastExit } : {}),
+        backoffMs: backoff,
+      };
+    if (now < exit + backoff)
+      return {
+        restartCount: restarts,
+        running: false,
+        phaseStart: start,
+        lastExit: exit,
+        backoffMs: backoff,
+      };
+    if (backoff === BACKOFF_CAP_MS) {
+      const period = CRASH_RUN_MS + BACKOFF_CAP_MS;
+      const skipped = Math.floor((now - start) / period);
+      restarts += skipped;
+      start += skipped * period;
+      lastExit = start - BACKOFF_CAP_MS;
+      continue;
+    }
+    restarts++;
+    lastExit = exit;
+    start = exit + backoff;
+  }
+}
+
+function formatBackoff(ms: number): string {
+  const s = ms / 1000;
+  return s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`;
+}
+
+/** Brings a crash-looping pod's status up to now; the kubelet's restarts are computed, not scheduled. */
+export function refreshCrashLoop(cluster: SimCluster, pod: KubeObject, force = false): void {
+  const runtime = cluster.podRuntime.get(pod.metadata.uid);
+  if (runtime?.crashSince === undefined) return;
+  const state = crashState(runtime.crashSince, cluster.now());
+  const status = pod.status.containerStatuses?.[0];
+  if (!status) return;
+  const wasRunning = status.state?.running !== undefined;
+  if (!force && status.restartCount === state.restartCount && wasRunning === state.running) return;
+  const now = cluster.iso();
+  const name = containerName(pod);
+  pod.status.phase = "Running";
+  setCondition(pod, "PodReadyToStartContainers", "True", now);
+  for (const type of ["Ready", "ContainersReady"]) {
+    setCondition(pod, type, "False", now, {
+      reason: "ContainersNotReady",
+      message: `containers with unready status: [${name}]`,
+    });
+  }
+  status.restartCount = state.restartCount;
+  status.ready = false;
+  status.started = state.running;
+  status.containerID = containerId(cluster);
+  status.state = state.running
+    ? { running: { startedAt: rfc3339(state.phaseStart) } }
+    : {
+        waiting: {
+          reason: "CrashLoopBackOff",
+          message: `back-off ${formatBackoff(state.backoffMs)} restarting failed container=${name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`,
+        },
+      };
+  status.lastState = state.lastExit
+    ? {
+        terminated: {
+          exitCode: 1,
+          reason: "Error",
+          startedAt: rfc3339(state.lastExit - CRASH_RUN_MS),
+          finishedAt: rfc3339(state.lastExit),
+          containerID: status.containerID,
+        },
+      }
+    : {};
+  cluster.store.touch("pods", pod);
+  if (!state.running && !cluster.instant) {
+    cluster.recordEvent(
+      pod,
+      "Warning",
+      "BackOff",
+      `Back-off restarting failed container ${name} in pod ${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`,
+      "kubelet",
+      pod.spec.nodeName,
+    );
+  }
+}
+
+export function refreshCrashLoops(cluster: SimCluster): void {
+  for (const pod of cluster.crashLooping) refreshCrashLoop(cluster, pod);
+}
+
+/** Re-evaluates crash faults for running pods (after a fault is added or removed). */
+export function reevaluateCrashes(cluster: SimCluster): void {
+  for (const pod of cluster.store.list("pods")) {
+    if (pod.status?.phase !== "Running" || isTerminating(pod)) continue;
+    const node = cluster.node(pod.spec.nodeName);
+    if (!node) continue;
+    const crashes = podCrashes(cluster, pod, node);
+    const looping = cluster.crashLooping.has(pod);
+    if (crashes && !looping) {
+      runtimeOf(cluster, pod).crashSince = cluster.now();
+      cluster.crashLooping.add(pod);
+      refreshCrashLoop(cluster, pod, true);
+    } else if (!crashes && looping) {
+      const restarts =
+        crashState(runtimeOf(cluster, pod).crashSince as number, cluster.now()).restartCount + 1;
+      cluster.crashLooping.delete(pod);
+      runtimeOf(cluster, pod).crashSince = undefined;
+      pod.status.containerStatuses[0].lastState = pod.status.containerStatuses[0].lastState ?? {};
+      markRunning(cluster, pod, node, restarts);
+    }
+  }
+}
+
+/**
+ * Starts a graceful deletion (the apiserver's side of DELETE and of an admitted eviction). Unbound pods
+ * and zero-grace deletes go at once; others stay Terminating until their container exits.
+ */
+export function beginPodDeletion(cluster: SimCluster, pod: KubeObject, gracePeriodSeconds?: number): void {
+  const grace = gracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+  if (!pod.spec?.nodeName || grace === 0) {
+    finalizePod(cluster, pod);
+    return;
+  }
+  const runtime = runtimeOf(cluster, pod);
+  const now = cluster.now();
+  if (isTerminating(pod)) {
+    // A second delete may only shorten the grace period.
+    const current = Date.parse(pod.metadata.deletionTimestamp as string);
+    if (now + grace * MS >= current) return;
+  } else if (!cluster.instant) {
+    cluster.recordEvent(
+      pod,
+      "Normal",
+      "Killing",
+      `Stopping container ${containerName(pod)}`,
+      "kubelet",
+      pod.spec.nodeName,
+    );
+  }
+  runtime.timer?.cancel();
+  pod.metadata.deletionTimestamp = rfc3339(now + grace * MS);
+  pod.metadata.deletionGracePeriodSeconds = grace;
+  cluster.store.touch("pods", pod);
+  const exitMs = Math.min(runtime.shutdownMs ?? grace * MS, grace * MS);
+  runtime.timer = cluster.timeline.after(exitMs, () => completeTermination(cluster, pod));
+}
+
+/** The kubelet confirms the container is gone, unless a fault or an unreachable node keeps it. */
+export function completeTermination(cluster: SimCluster, pod: KubeObject): void {
+  const runtime = cluster.podRuntime.get(pod.metadata.uid);
+  if (runtime) runtime.timer = undefined;
+  if (cluster.store.get("pods", pod.metadata.namespace, pod.metadata.name) !== pod) return;
+  const stuck = cluster.ctx.faults.active(
+    "pod-stuck-terminating",
+    (f) =>
+      f.cluster === cluster.name &&
+      f.namespace === pod.metadata.namespace &&
+      pod.metadata.name.startsWith(f.podPrefix),
+  );
+  if (stuck.length > 0) return;
+  const node = cluster.node(pod.spec.nodeName);
+  if (node && !isNodeReady(node)) return;
+  finalizePod(cluster, pod);
+}
+
+/** Terminating pods whose time has come, once nothing holds them any more (a fault was cleared). */
+export function completeDueTerminations(cluster: SimCluster): void {
+  for (const pod of cluster.store.list("pods")) {
+    if (!isTerminating(pod) || cluster.podRuntime.get(pod.metadata.uid)?.timer) continue;
+    if (Date.parse(pod.metadata.deletionTimestamp as string) <= cluster.now())
+      completeTermination(cluster, pod);
+  }
+}
+
+/**
+ * Removes the pod object. `lostWith` names the machine event that took a still-running controller pod
+ * with it; the ledger records those.
+ */
+export function finalizePod(cluster: SimCluster, pod: KubeObject, lostWith?: string): void {
+  const runtime = cluster.podRuntime.get(pod.metadata.uid);
+  runtime?.timer?.cancel();
+  cluster.podRuntime.delete(pod.metadata.uid);
+  cluster.crashLooping.delete(pod);
+  const owner = controllerOf(pod);
+  if (lostWith && owner && owner.kind !== "DaemonSet" && !isTerminating(pod) && !isTerminal(pod)) {
+    cluster.ctx.ledger.recordLostPod({
+      at: cluster.iso(),
+      cluster: cluster.name,
+      namespace: pod.metadata.namespace ?? "",
+      pod: pod.metadata.name,
+      owner: { kind: owner.kind, name: owner.name },
+      node: pod.spec?.nodeName ?? "",
+      reason: lostWith,
+    });
+  }
+  cluster.store.remove("pods", pod);
+}

@@ -1,0 +1,146 @@
+// The default scheduler's filters (NodeUnschedulable, TaintToleration, NodeAffinity, NodeResourcesFit)
+// and a least-allocated score. Pods no node fits stay Pending with the scheduler's message.
+
+import type { SimCluster } from "../model/cluster.ts";
+import type { KubeObject, Taint } from "../model/kube-types.ts";
+import { nodeAffinityMatches, untoleratedTaint } from "../model/selectors.ts";
+import { bytes, milliCores } from "../scenario/quantity.ts";
+import { bindPod, isTerminal, isTerminating, podRequests } from "./pods.ts";
+
+interface NodeFit {
+  node: KubeObject;
+  labels: Record<string, string>;
+  allocCpu: number;
+  allocMem: number;
+  allocPods: number;
+  usedCpu: number;
+  usedMem: number;
+  usedPods: number;
+}
+
+function nodeFits(cluster: SimCluster): NodeFit[] {
+  const fits: NodeFit[] = [];
+  for (const node of cluster.store.list("nodes")) {
+    const fit: NodeFit = {
+      node,
+      labels: node.metadata.labels ?? {},
+      allocCpu: milliCores(node.status.allocatable.cpu),
+      allocMem: bytes(node.status.allocatable.memory),
+      allocPods: Number(node.status.allocatable.pods),
+      usedCpu: 0,
+      usedMem: 0,
+      usedPods: 0,
+    };
+    for (const pod of cluster.store.podsOnNode(node.metadata.name)) {
+      if (isTerminal(pod)) continue;
+      const r = podRequests(pod);
+      fit.usedCpu += r.milliCpu;
+      fit.usedMem += r.memory;
+      fit.usedPods++;
+    }
+    fits.push(fit);
+  }
+  return fits.sort((a, b) => a.node.metadata.name.localeCompare(b.node.metadata.name));
+}
+
+/** Why the node cannot take the pod, in the scheduler's words (empty when it fits). */
+function filter(pod: KubeObject, fit: NodeFit, request: { milliCpu: number; memory: number }): string[] {
+  const spec = pod.spec;
+  const tolerations = spec.tolerations ?? [];
+  if (
+    fit.node.spec.unschedulable &&
+    !tolerations.some(
+      (t: { key?: string; operator?: string }) =>
+        t.key === "node.kubernetes.io/unschedulable" || (t.operator === "Exists" && !t.key),
+    )
+  ) {
+    return ["node(s) were unschedulable"];
+  }
+  const taint: Taint | undefined = untoleratedTaint(tolerations, fit.node.spec.taints ?? []);
+  if (taint) return [`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ""}}`];
+  const selector: Record<string, string> = spec.nodeSelector ?? {};
+  const terms =
+    spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  const selectorOk = Object.entries(selector).every(([k, v]) => fit.labels[k] === v);
+  if (!selectorOk || !nodeAffinityMatches(terms, { name: fit.node.metadata.name, labels: fit.labels })) {
+    return ["node(s) didn't match Pod's node affinity/selector"];
+  }
+  const reasons: string[] = [];
+  if (fit.usedPods + 1 > fit.allocPods) reasons.push("Too many pods");
+  if (fit.usedCpu + request.milliCpu > fit.allocCpu) reasons.push("Insufficient cpu");
+  if (fit.usedMem + request.memory > fit.allocMem) reasons.push("Insufficient memory");
+  return reasons;
+}
+
+function score(fit: NodeFit, request: { milliCpu: number; memory: number }): number {
+  const cpu = fit.allocCpu === 0 ? 0 : (fit.allocCpu - fit.usedCpu - request.milliCpu) / fit.allocCpu;
+  const mem = fit.allocMem === 0 ? 0 : (fit.allocMem - fit.usedMem - request.memory) / fit.allocMem;
+  return (cpu + mem) / 2;
+}
+
+function unschedulableMessage(total: number, reasons: Map<string, number>): string {
+  if (total === 0) return "no nodes available to schedule pods";
+  const parts = [...reasons.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([reason, count]) => `${count} ${reason}`);
+  return `0/${total} nodes are available: ${parts.join(", ")}. preemption: 0/${total} nodes are available: ${total} Preemption is not helpful for scheduling.`;
+}
+
+/** Binds every pending pod that fits somewhere; the rest get the scheduler's reasons. */
+export function schedulePending(cluster: SimCluster): void {
+  const pending = cluster.store
+    .list("pods")
+    .filter((p) => !p.spec.nodeName && !isTerminating(p) && !isTerminal(p));
+  if (pending.length === 0) return;
+  pending.sort(
+    (a, b) =>
+      (b.spec.priority ?? 0) - (a.spec.priority ?? 0) ||
+      a.metadata.creationTimestamp.localeCompare(b.metadata.creationTimestamp),
+  );
+  const fits = nodeFits(cluster);
+  for (const pod of pending) {
+    const request = podRequests(pod);
+    const reasons = new Map<string, number>();
+    let best: NodeFit | undefined;
+    let bestScore = Number.NEGATIVE_INFINITY;
+    for (const fit of fits) {
+      const failures = filter(pod, fit, request);
+      if (failures.length > 0) {
+        for (const r of failures) reasons.set(r, (reasons.get(r) ?? 0) + 1);
+        continue;
+      }
+      const s = score(fit, request);
+      if (s > bestScore) {
+        best = fit;
+        bestScore = s;
+      }
+    }
+    if (best) {
+      best.usedCpu += request.milliCpu;
+      best.usedMem += request.memory;
+      best.usedPods++;
+      bindPod(cluster, pod, best.node);
+      continue;
+    }
+    markUnschedulable(cluster, pod, unschedulableMessage(fits.length, reasons));
+  }
+}
+
+function markUnschedulable(cluster: SimCluster, pod: KubeObject, message: string): void {
+  pod.status.conditions ??= [];
+  const conditions: Array<Record<string, unknown>> = pod.status.conditions;
+  const existing = conditions.find((c) => c.type === "PodScheduled");
+  if (existing?.message === message) return;
+  const condition = {
+    type: "PodScheduled",
+    status: "False",
+    lastProbeTime: null,
+    lastTransitionTime: cluster.iso(),
+    reason: "Unschedulable",
+    message,
+  };
+  if (existing) Object.assign(existing, condition);
+  else conditions.push(condition);
+  cluster.store.touch("pods", pod);
+  cluster.recordEvent(pod, "Warning", "FailedScheduling", message, "default-scheduler");
+}

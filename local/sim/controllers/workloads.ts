@@ -1,0 +1,412 @@
+// The deployment, replicaset, statefulset and daemonset controllers: they create and delete pods until
+// each workload has what its spec asks for, and write the status fields kubectl and drains read.
+
+import type { SimCluster, WorkloadParams } from "../model/cluster.ts";
+import { isPodReady, type KubeObject } from "../model/kube-types.ts";
+import { meta, ownerReference } from "../model/objects.ts";
+import { hashString } from "../model/random.ts";
+import { nodeAffinityMatches, untoleratedTaint } from "../model/selectors.ts";
+import { beginPodDeletion, isTerminal, isTerminating } from "./pods.ts";
+
+const HASH_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
+
+function templateHash(template: unknown): string {
+  let h = hashString(JSON.stringify(template));
+  let out = "";
+  for (let i = 0; i < 10; i++) {
+    out += HASH_ALPHABET[h % HASH_ALPHABET.length];
+    h = Math.floor(h / HASH_ALPHABET.length) || hashString(out);
+  }
+  return out;
+}
+
+function active(pods: KubeObject[]): KubeObject[] {
+  return pods.filter((p) => !isTerminating(p) && !isTerminal(p));
+}
+
+function ownedPods(cluster: SimCluster, owner: KubeObject): KubeObject[] {
+  return cluster.store.ownedBy(owner.metadata.uid).filter((o) => o.kind === "Pod");
+}
+
+function paramsOf(cluster: SimCluster, owner: KubeObject): WorkloadParams {
+  return (
+    cluster.workloadParams.get(owner.metadata.uid) ?? {
+      startupMs: cluster.ctx.timings.podStartupSeconds * 1000,
+    }
+  );
+}
+
+function createPodFor(
+  cluster: SimCluster,
+  owner: KubeObject,
+  name: string,
+  extraLabels: Record<string, string>,
+  extraSpec: Record<string, unknown> = {},
+): KubeObject {
+  const template = owner.spec.template;
+  const pod: KubeObject = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: meta(
+      {
+        name,
+        ...(extraLabels["statefulset.kubernetes.io/pod-name"]
+          ? {}
+          : { generateName: `${owner.metadata.name}-` }),
+        namespace: owner.metadata.namespace as string,
+        uid: cluster.uid(),
+        labels: { ...(template.metadata?.labels ?? {}), ...extraLabels },
+        ownerReferences: [ownerReference(owner)],
+      },
+      cluster.now(),
+    ),
+    spec: { ...structuredClone(template.spec), ...extraSpec },
+    status: {},
+  };
+  cluster.preparePod(pod, paramsOf(cluster, owner));
+  return cluster.store.create("pods", pod);
+}
+
+function uniqueName(cluster: SimCluster, namespace: string, prefix: string): string {
+  for (;;) {
+    const name = `${prefix}-${cluster.rng.kubeSuffix(5)}`;
+    if (!cluster.store.get("pods", namespace, name)) return name;
+  }
+}
+
+/** Which surplus pods a replicaset deletes first: unscheduled, then not ready, then the newest. */
+function deletionRank(pod: KubeObject): number[] {
+  return [pod.spec.nodeName ? 1 : 0, isPodReady(pod) ? 1 : 0, -Date.parse(pod.metadata.creationTimestamp)];
+}
+
+function compareRank(a: number[], b: number[]): number {
+  for (let i = 0; i < a.length; i++)
+    if ((a[i] as number) !== (b[i] as number)) return (a[i] as number) - (b[i] as number);
+  return 0;
+}
+
+function reconcileReplicaSet(cluster: SimCluster, rs: KubeObject): void {
+  const pods = active(ownedPods(cluster, rs));
+  const want = rs.spec.replicas ?? 1;
+  const hash = rs.metadata.labels?.["pod-template-hash"];
+  for (let i = pods.length; i < want; i++) {
+    createPodFor(
+      cluster,
+      rs,
+      uniqueName(cluster, rs.metadata.namespace as string, rs.metadata.name),
+      hash ? { "pod-template-hash": hash } : {},
+    );
+  }
+  if (pods.length > want) {
+    const surplus = [...pods]
+      .sort((a, b) => compareRank(deletionRank(a), deletionRank(b)))
+      .slice(0, pods.length - want);
+    for (const pod of surplus) beginPodDeletion(cluster, pod);
+  }
+}
+
+function reconcileDeployment(cluster: SimCluster, deployment: KubeObject): void {
+  const hash = templateHash(deployment.spec.template);
+  const owned = cluster.store.ownedBy(deployment.metadata.uid).filter((o) => o.kind === "ReplicaSet");
+  const desired = deployment.spec.replicas ?? 1;
+  let current = owned.find((rs) => rs.metadata.labels?.["pod-template-hash"] === hash);
+  if (!current) {
+    const revision = String(owned.length + 1);
+    const labels = { ...(deployment.spec.template.metadata?.labels ?? {}), "pod-template-hash": hash };
+    current = cluster.store.create("replicasets", {
+      apiVersion: "apps/v1",
+      kind: "ReplicaSet",
+      metadata: meta(
+        {
+          name: `${deployment.metadata.name}-${hash}`,
+          namespace: deployment.metadata.namespace as string,
+          uid: cluster.uid(),
+          generation: 1,
+          labels,
+          annotations: {
+            "deployment.kubernetes.io/desired-replicas": String(desired),
+            "deployment.kubernetes.io/max-replicas": String(desired + Math.ceil(desired * 0.25)),
+            "deployment.kubernetes.io/revision": revision,
+          },
+          ownerReferences: [ownerReference(deployment)],
+        },
+        cluster.now(),
+      ),
+      spec: {
+        replicas: desired,
+        selector: {
+          matchLabels: { ...(deployment.spec.selector?.matchLabels ?? {}), "pod-template-hash": hash },
+        },
+        template: { ...structuredClone(deployment.spec.template), metadata: { labels } },
+      },
+      status: { replicas: 0 },
+    });
+    cluster.workloadParams.set(current.metadata.uid, paramsOf(cluster, deployment));
+    deployment.metadata.annotations = {
+      ...deployment.metadata.annotations,
+      "deployment.kubernetes.io/revision": revision,
+    };
+    cluster.store.touch("deployments", deployment);
+  }
+  if (current.spec.replicas !== desired) {
+    current.spec.replicas = desired;
+    current.metadata.generation = (current.metadata.generation ?? 1) + 1;
+    cluster.store.touch("replicasets", current);
+  }
+  // Old replicasets give way as the new one's pods become available (a simple rolling update).
+  const newAvailable = active(ownedPods(cluster, current)).filter(isPodReady).length;
+  let room = Math.max(0, desired - newAvailable);
+  for (const old of owned) {
+    if (old === current) continue;
+    const next = Math.min(old.spec.replicas ?? 0, room);
+    room -= next;
+    if (old.spec.replicas !== next) {
+      old.spec.replicas = next;
+      old.metadata.generation = (old.metadata.generation ?? 1) + 1;
+      cluster.store.touch("replicasets", old);
+    }
+  }
+}
+
+function reconcileStatefulSet(cluster: SimCluster, sts: KubeObject): void {
+  const want = sts.spec.replicas ?? 1;
+  const ns = sts.metadata.namespace as string;
+  const byName = new Map(ownedPods(cluster, sts).map((p) => [p.metadata.name, p]));
+  // OrderedReady: one pod at a time, each waiting for the previous to run and be Ready.
+  for (let ordinal = 0; ordinal < want; ordinal++) {
+    const name = `${sts.metadata.name}-${ordinal}`;
+    const pod = byName.get(name);
+    if (!pod) {
+      if (cluster.store.get("pods", ns, name)) return;
+      createPodFor(
+        cluster,
+        sts,
+        name,
+        {
+          "apps.kubernetes.io/pod-index": String(ordinal),
+          "controller-revision-hash": `${sts.metadata.name}-${templateHash(sts.spec.template)}`,
+          "statefulset.kubernetes.io/pod-name": name,
+        },
+        { hostname: name, subdomain: sts.spec.serviceName },
+      );
+      return;
+    }
+    if (isTerminating(pod) || !isPodReady(pod)) return;
+  }
+  const surplus = [...byName.values()]
+    .filter((p) => Number(p.metadata.labels?.["apps.kubernetes.io/pod-index"]) >= want && !isTerminating(p))
+    .sort(
+      (a, b) =>
+        Number(b.metadata.labels?.["apps.kubernetes.io/pod-index"]) -
+        Number(a.metadata.labels?.["apps.kubernetes.io/pod-index"]),
+    );
+  const highest = surplus[0];
+  if (highest) beginPodDeletion(cluster, highest);
+}
+
+const DAEMON_TOLERATIONS = [
+  { key: "node.kubernetes.io/not-ready", operator: "Exists", effect: "NoExecute" },
+  { key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute" },
+  { key: "node.kubernetes.io/disk-pressure", operator: "Exists", effect: "NoSchedule" },
+  { key: "node.kubernetes.io/memory-pressure", operator: "Exists", effect: "NoSchedule" },
+  { key: "node.kubernetes.io/pid-pressure", operator: "Exists", effect: "NoSchedule" },
+  { key: "node.kubernetes.io/unschedulable", operator: "Exists", effect: "NoSchedule" },
+];
+
+function daemonTolerations(ds: KubeObject) {
+  const own = ds.spec.template.spec.tolerations ?? [];
+  return [
+    ...own,
+    ...DAEMON_TOLERATIONS.filter(
+      (d) => !own.some((t: { key?: string; effect?: string }) => t.key === d.key && t.effect === d.effect),
+    ),
+  ];
+}
+
+/** Whether the daemonset controller wants a pod of `ds` on `node`. */
+function daemonWantsNode(ds: KubeObject, node: KubeObject): boolean {
+  const spec = ds.spec.template.spec;
+  const labels = node.metadata.labels ?? {};
+  if (!Object.entries<string>(spec.nodeSelector ?? {}).every(([k, v]) => labels[k] === v)) return false;
+  const terms =
+    spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  if (!nodeAffinityMatches(terms, { name: node.metadata.name, labels })) return false;
+  return untoleratedTaint(daemonTolerations(ds), node.spec.taints ?? []) === undefined;
+}
+
+function daemonAffinity(nodeName: string) {
+  return {
+    nodeAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: {
+        nodeSelectorTerms: [{ matchFields: [{ key: "metadata.name", operator: "In", values: [nodeName] }] }],
+      },
+    },
+  };
+}
+
+function reconcileDaemonSet(cluster: SimCluster, ds: KubeObject, nodes: KubeObject[]): void {
+  const pods = ownedPods(cluster, ds);
+  const byNode = new Map<string, KubeObject[]>();
+  for (const pod of pods) {
+    const target: string | undefined =
+      pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms?.[0]
+        ?.matchFields?.[0]?.values?.[0];
+    const key = pod.spec.nodeName ?? target ?? "";
+    byNode.set(key, [...(byNode.get(key) ?? []), pod]);
+  }
+  const hash = templateHash(ds.spec.template);
+  for (const node of nodes) {
+    const here = byNode.get(node.metadata.name) ?? [];
+    byNode.delete(node.metadata.name);
+    const wanted = daemonWantsNode(ds, node);
+    if (wanted && here.length === 0) {
+      createPodFor(
+        cluster,
+        ds,
+        uniqueName(cluster, ds.metadata.namespace as string, ds.metadata.name),
+        { "controller-revision-hash": hash, "pod-template-generation": String(ds.metadata.generation ?? 1) },
+        {
+          tolerations: daemonTolerations(ds),
+          affinity: daemonAffinity(node.metadata.name),
+        },
+      );
+    } else if (!wanted) {
+      for (const pod of active(here)) beginPodDeletion(cluster, pod);
+    }
+  }
+  // Pods aimed at nodes that no longer exist.
+  for (const leftovers of byNode.values())
+    for (const pod of active(leftovers)) beginPodDeletion(cluster, pod);
+}
+
+export function reconcileWorkloads(cluster: SimCluster): void {
+  for (const d of cluster.store.list("deployments")) reconcileDeployment(cluster, d);
+  for (const rs of cluster.store.list("replicasets")) reconcileReplicaSet(cluster, rs);
+  for (const sts of cluster.store.list("statefulsets")) reconcileStatefulSet(cluster, sts);
+  const nodes = cluster.store.list("nodes");
+  for (const ds of cluster.store.list("daemonsets")) reconcileDaemonSet(cluster, ds, nodes);
+}
+
+function writeStatus(
+  cluster: SimCluster,
+  resource: "deployments" | "replicasets" | "statefulsets" | "daemonsets",
+  object: KubeObject,
+  next: Record<string, unknown>,
+): void {
+  if (JSON.stringify(next) === JSON.stringify(object.status)) return;
+  object.status = next;
+  cluster.store.touch(resource, object);
+}
+
+function condition(
+  type: string,
+  status: boolean,
+  reason: string,
+  message: string,
+  previous: Array<Record<string, unknown>> | undefined,
+  now: string,
+) {
+  const old = previous?.find((c) => c.type === type);
+  const s = status ? "True" : "False";
+  const changed = old?.status !== s || old?.reason !== reason;
+  return {
+    type,
+    status: s,
+    lastUpdateTime: changed ? now : (old?.lastUpdateTime ?? now),
+    lastTransitionTime: old?.status === s ? (old?.lastTransitionTime ?? now) : now,
+    reason,
+    message,
+  };
+}
+
+export function updateWorkloadStatuses(cluster: SimCluster): void {
+  const now = cluster.iso();
+  for (const rs of cluster.store.list("replicasets")) {
+    const pods = active(ownedPods(cluster, rs));
+    const ready = pods.filter(isPodReady).length;
+    writeStatus(cluster, "replicasets", rs, {
+      replicas: pods.length,
+      fullyLabeledReplicas: pods.length,
+      readyReplicas: ready,
+      availableReplicas: ready,
+      observedGeneration: rs.metadata.generation ?? 1,
+    });
+  }
+  for (const d of cluster.store.list("deployments")) {
+    const sets = cluster.store.ownedBy(d.metadata.uid).filter((o) => o.kind === "ReplicaSet");
+    const hash = templateHash(d.spec.template);
+    const all = sets.flatMap((rs) => active(ownedPods(cluster, rs)));
+    const updated = sets
+      .filter((rs) => rs.metadata.labels?.["pod-template-hash"] === hash)
+      .flatMap((rs) => active(ownedPods(cluster, rs)));
+    const ready = all.filter(isPodReady).length;
+    const desired = d.spec.replicas ?? 1;
+    const maxUnavailable = Math.floor(desired * 0.25);
+    const available = ready >= desired - maxUnavailable;
+    const newRs = sets.find((rs) => rs.metadata.labels?.["pod-template-hash"] === hash);
+    writeStatus(cluster, "deployments", d, {
+      observedGeneration: d.metadata.generation ?? 1,
+      replicas: all.length,
+      updatedReplicas: updated.length,
+      readyReplicas: ready,
+      availableReplicas: ready,
+      ...(desired - ready > 0 ? { unavailableReplicas: desired - ready } : {}),
+      conditions: [
+        condition(
+          "Available",
+          available,
+          available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
+          available
+            ? "Deployment has minimum availability."
+            : "Deployment does not have minimum availability.",
+          d.status?.conditions,
+          now,
+        ),
+        condition(
+          "Progressing",
+          true,
+          "NewReplicaSetAvailable",
+          `ReplicaSet "${newRs?.metadata.name ?? d.metadata.name}" has successfully progressed.`,
+          d.status?.conditions,
+          now,
+        ),
+      ],
+    });
+  }
+  for (const sts of cluster.store.list("statefulsets")) {
+    const pods = active(ownedPods(cluster, sts));
+    const ready = pods.filter(isPodReady).length;
+    const revision = `${sts.metadata.name}-${templateHash(sts.spec.template)}`;
+    writeStatus(cluster, "statefulsets", sts, {
+      observedGeneration: sts.metadata.generation ?? 1,
+      replicas: pods.length,
+      readyReplicas: ready,
+      currentReplicas: pods.length,
+      updatedReplicas: pods.length,
+      availableReplicas: ready,
+      currentRevision: revision,
+      updateRevision: revision,
+      collisionCount: 0,
+    });
+  }
+  const nodes = cluster.store.list("nodes");
+  for (const ds of cluster.store.list("daemonsets")) {
+    const pods = active(ownedPods(cluster, ds));
+    const wanted = nodes.filter((n) => daemonWantsNode(ds, n));
+    const wantedNames = new Set(wanted.map((n) => n.metadata.name));
+    const scheduled = pods.filter((p) => p.spec.nodeName && wantedNames.has(p.spec.nodeName));
+    const ready = scheduled.filter(isPodReady).length;
+    const misscheduled = pods.filter((p) => p.spec.nodeName && !wantedNames.has(p.spec.nodeName)).length;
+    const unavailable = wanted.length - ready;
+    writeStatus(cluster, "daemonsets", ds, {
+      currentNumberScheduled: scheduled.length,
+      numberMisscheduled: misscheduled,
+      desiredNumberScheduled: wanted.length,
+      numberReady: ready,
+      observedGeneration: ds.metadata.generation ?? 1,
+      updatedNumberScheduled: scheduled.length,
+      numberAvailable: ready,
+      ...(unavailable > 0 ? { numberUnavailable: unavailable } : {}),
+    });
+  }
+}

@@ -1,0 +1,522 @@
+// One simulated AKS cluster: its ARM-side pools and machines and its Kubernetes objects in one store,
+// with the controllers that keep them consistent. The HTTP layers only translate to and from this.
+
+import { registerNode } from "../controllers/nodes.ts";
+import { reconcileOnce } from "../controllers/reconcile.ts";
+import {
+  defaultRequestedSku,
+  type EffectiveOsSku,
+  effectiveOsSku,
+  IMAGE_FAMILIES,
+} from "../scenario/os-images.ts";
+import type { ClusterSpec, DeploymentSpec, PodTemplateSpec, Timings } from "../scenario/schema.ts";
+import { systemCsiDrivers, systemDaemonSets, systemDeployments } from "../scenario/system-components.ts";
+import type { VmSize } from "../scenario/vm-sizes.ts";
+import type { FaultRegistry } from "./faults.ts";
+import { KubeStore } from "./kube-store.ts";
+import type { KubeObject } from "./kube-types.ts";
+import type { Ledger } from "./ledger.ts";
+import { meta, pdbObject, podTemplate, rfc3339, selectorFor } from "./objects.ts";
+import { defaultMaxPods, type Machine, propertiesFromSpec, SimPool } from "./pool.ts";
+import { hashString, SeededRandom } from "./random.ts";
+import type { Timeline, TimerHandle } from "./timeline.ts";
+
+export interface SimContext {
+  timeline: Timeline;
+  faults: FaultRegistry;
+  ledger: Ledger;
+  timings: Timings;
+  vmSizes: Readonly<Record<string, VmSize>>;
+  latestNodeImages: Partial<Record<EffectiveOsSku, string>>;
+  tenantId: string;
+}
+
+/** What the twin knows about a pod beyond its API object. */
+export interface PodRuntime {
+  startupMs: number;
+  /** Time the container needs to exit after SIGTERM; undefined means it uses the whole grace period. */
+  shutdownMs?: number;
+  timer?: TimerHandle;
+  /** When the current crash loop began (simulated ms). */
+  crashSince?: number;
+  /** Set when an eviction, not a plain delete, started the termination. */
+  evicted?: boolean;
+}
+
+export interface WorkloadParams {
+  startupMs: number;
+  shutdownMs?: number;
+}
+
+/** The ARM operation holding the cluster, if any (another write gets 409 OperationNotAllowed). */
+export interface ClusterOperationLock {
+  pool?: string;
+  state: string;
+}
+
+const MS = 1000;
+
+export class SimCluster {
+  readonly name: string;
+  readonly subscriptionId: string;
+  readonly resourceGroup: string;
+  readonly location: string;
+  readonly id: string;
+  readonly nodeResourceGroup: string;
+  readonly ctx: SimContext;
+  readonly store = new KubeStore();
+  readonly pools = new Map<string, SimPool>();
+  readonly rng: SeededRandom;
+  /** Bearer token written into this cluster's kubeconfig. */
+  readonly token: string;
+  spec: ClusterSpec;
+  lock?: ClusterOperationLock;
+  clusterProvisioningState = "Succeeded";
+
+  readonly podRuntime = new Map<string, PodRuntime>();
+  readonly workloadParams = new Map<string, WorkloadParams>();
+  /** Kernel prefixes a kernel-bound daemonset's module loads on, by daemonset uid. */
+  readonly kernelAgents = new Map<string, string[]>();
+  readonly crashLooping = new Set<KubeObject>();
+  private readonly waiters = new Set<{ check: () => boolean; resolve: () => void }>();
+  private reconcileQueued = false;
+  private readonly eventsByCause = new Map<string, KubeObject>();
+  private nodeIpCounter = 4;
+  private podCidrCounter = 0;
+  private readonly podIpCounters = new Map<string, number>();
+  /** During bootstrap everything starts at once: the scenario describes a fleet already running. */
+  instant = false;
+
+  constructor(spec: ClusterSpec, subscriptionId: string, ctx: SimContext, seed: string) {
+    this.spec = spec;
+    this.name = spec.name;
+    this.subscriptionId = subscriptionId;
+    this.resourceGroup = spec.resourceGroup;
+    this.location = spec.location;
+    this.ctx = ctx;
+    this.id = `/subscriptions/${subscriptionId}/resourceGroups/${spec.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${spec.name}`;
+    this.nodeResourceGroup = `MC_${spec.resourceGroup}_${spec.name}_${spec.location}`;
+    this.rng = new SeededRandom(`${seed}/${subscriptionId}/${spec.name}`);
+    this.token = `sim-${this.rng.hex(32)}`;
+  }
+
+  get timeline(): Timeline {
+    return this.ctx.timeline;
+  }
+
+  now(): number {
+    return this.ctx.timeline.now();
+  }
+
+  iso(ms = this.now()): string {
+    return rfc3339(ms);
+  }
+
+  get kubernetesVersion(): string {
+    return this.spec.kubernetesVersion;
+  }
+
+  uid(): string {
+    return this.rng.uuid();
+  }
+
+  // ---------------------------------------------------------------- bootstrap
+
+  /** Builds the cluster as the scenario describes it: machines running, nodes Ready, pods Running. */
+  bootstrap(): void {
+    const start = this.now();
+    this.instant = true;
+    for (const ns of ["default", "kube-node-lease", "kube-public", "kube-system"])
+      this.ensureNamespace(ns, start - 30 * 86400 * MS);
+    for (const p of this.spec.pools) {
+      const requested =
+        p.osSku ?? defaultRequestedSku(p.osType, p.orchestratorVersion ?? this.kubernetesVersion);
+      const version = p.orchestratorVersion ?? this.kubernetesVersion;
+      const image = p.nodeImageVersion ?? IMAGE_FAMILIES[effectiveOsSku(requested, version)].defaultVersion;
+      const maxPods =
+        p.maxPods ??
+        defaultMaxPods(this.spec.networkProfile.networkPlugin, this.spec.networkProfile.networkPluginMode);
+      const pool = this.addPool(
+        p.name,
+        propertiesFromSpec(p, this.kubernetesVersion, requested, image, maxPods),
+        p.kernelVersion,
+      );
+      for (let i = 0; i < p.count; i++) {
+        const machine = this.newMachine(pool, start - 3 * 86400 * MS);
+        machine.state = "running";
+        this.ctx.ledger.machineStarted(this.name, pool.name, machine.name, start);
+        registerNode(this, pool, machine, { ready: true });
+      }
+    }
+    const w = this.spec.workloads;
+    const csiDrivers = [...(w.systemComponents ? systemCsiDrivers(this.spec) : []), ...w.csiDrivers];
+    for (const driver of csiDrivers) {
+      this.store.create("csidrivers", {
+        apiVersion: "storage.k8s.io/v1",
+        kind: "CSIDriver",
+        metadata: meta({ name: driver.name, uid: this.uid() }, start - 30 * 86400 * MS),
+        spec: {
+          attachRequired: driver.attachRequired,
+          podInfoOnMount: driver.podInfoOnMount,
+          fsGroupPolicy: driver.fsGroupPolicy,
+          volumeLifecycleModes: driver.volumeLifecycleModes,
+          requiresRepublish: false,
+          storageCapacity: false,
+          seLinuxMount: false,
+        },
+      });
+    }
+    const created = start - 86400 * MS;
+    for (const d of [...(w.systemComponents ? systemDeployments() : []), ...w.deployments])
+      this.addDeployment(d, created);
+    for (const s of w.statefulSets) this.addStatefulSet(s, created);
+    for (const d of [...(w.systemComponents ? systemDaemonSets(this.spec) : []), ...w.daemonSets]) {
+      this.addDaemonSet(d.name, d.namespace, d, created);
+    }
+    for (const k of w.kernelAgents) {
+      const ds = this.addDaemonSet(k.name, k.namespace, k, created);
+      this.kernelAgents.set(ds.metadata.uid, k.supportedKernels);
+    }
+    for (const p of w.pods) {
+      this.ensureNamespace(p.namespace, created);
+      this.createBarePod(p.name, p.namespace, p, created);
+    }
+    this.reconcileNow();
+    this.instant = false;
+  }
+
+  addPool(name: string, props: SimPool["props"], kernelOverride?: string): SimPool {
+    const vmssId = String(10_000_000 + (hashString(`${this.id}/${name}`) % 90_000_000));
+    const pool = new SimPool(name, vmssId, props, this.uid(), kernelOverride);
+    this.pools.set(name, pool);
+    return pool;
+  }
+
+  /** A new scale-set instance with the pool's current image (not yet running). */
+  newMachine(pool: SimPool, createdAt = this.now()): Machine {
+    const ordinal = pool.nextOrdinal++;
+    const zones = pool.props.availabilityZones;
+    const sku = pool.effectiveSku;
+    const machine: Machine = {
+      name: pool.machineName(ordinal),
+      ordinal,
+      zone: zones.length > 0 ? `${this.location}-${zones[ordinal % zones.length]}` : "0",
+      createdAt,
+      nodeImageVersion: pool.props.nodeImageVersion,
+      orchestratorVersion: pool.props.orchestratorVersion,
+      osSku: sku,
+      kernelVersion: pool.kernelFor(sku),
+      state: "provisioning",
+    };
+    pool.machines.set(machine.name, machine);
+    return machine;
+  }
+
+  ensureNamespace(name: string, createdAt = this.now()): void {
+    if (this.store.get("namespaces", undefined, name)) return;
+    this.store.create("namespaces", {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: meta({ name, uid: this.uid(), labels: { "kubernetes.io/metadata.name": name } }, createdAt),
+      spec: { finalizers: ["kubernetes"] },
+      status: { phase: "Active" },
+    });
+  }
+
+  private params(spec: PodTemplateSpec): WorkloadParams {
+    return {
+      startupMs: (spec.startupSeconds ?? this.ctx.timings.podStartupSeconds) * MS,
+      ...(spec.shutdownSeconds !== undefined ? { shutdownMs: spec.shutdownSeconds * MS } : {}),
+    };
+  }
+
+  private addPdb(
+    name: string,
+    namespace: string,
+    labels: Record<string, string>,
+    pdb: NonNullable<DeploymentSpec["pdb"]>,
+    createdAt: number,
+  ): void {
+    this.store.create(
+      "poddisruptionbudgets",
+      pdbObject(pdb.name ?? name, namespace, selectorFor(labels), pdb, this.uid(), createdAt),
+    );
+  }
+
+  private addDeployment(d: DeploymentSpec, createdAt: number): void {
+    this.ensureNamespace(d.namespace, createdAt);
+    const template = podTemplate(d.name, d);
+    const object: KubeObject = {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: meta(
+        {
+          name: d.name,
+          namespace: d.namespace,
+          uid: this.uid(),
+          generation: 1,
+          labels: template.metadata.labels,
+        },
+        createdAt,
+      ),
+      spec: {
+        replicas: d.replicas,
+        selector: selectorFor(template.metadata.labels),
+        template,
+        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "25%", maxSurge: "25%" } },
+        revisionHistoryLimit: 10,
+        progressDeadlineSeconds: 600,
+      },
+      status: {},
+    };
+    this.store.create("deployments", object);
+    this.workloadParams.set(object.metadata.uid, this.params(d));
+    if (d.pdb) this.addPdb(d.name, d.namespace, template.metadata.labels, d.pdb, createdAt);
+  }
+
+  private addStatefulSet(s: DeploymentSpec, createdAt: number): void {
+    this.ensureNamespace(s.namespace, createdAt);
+    const template = podTemplate(s.name, s);
+    const object: KubeObject = {
+      apiVersion: "apps/v1",
+      kind: "StatefulSet",
+      metadata: meta(
+        {
+          name: s.name,
+          namespace: s.namespace,
+          uid: this.uid(),
+          generation: 1,
+          labels: template.metadata.labels,
+        },
+        createdAt,
+      ),
+      spec: {
+        replicas: s.replicas,
+        selector: selectorFor(template.metadata.labels),
+        template,
+        serviceName: s.name,
+        podManagementPolicy: "OrderedReady",
+        updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 0 } },
+        revisionHistoryLimit: 10,
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
+      },
+      status: {},
+    };
+    this.store.create("statefulsets", object);
+    this.workloadParams.set(object.metadata.uid, this.params(s));
+    if (s.pdb) this.addPdb(s.name, s.namespace, template.metadata.labels, s.pdb, createdAt);
+  }
+
+  private addDaemonSet(
+    name: string,
+    namespace: string,
+    spec: PodTemplateSpec,
+    createdAt: number,
+  ): KubeObject {
+    this.ensureNamespace(namespace, createdAt);
+    const template = podTemplate(name, spec);
+    const object: KubeObject = {
+      apiVersion: "apps/v1",
+      kind: "DaemonSet",
+      metadata: meta(
+        { name, namespace, uid: this.uid(), generation: 1, labels: template.metadata.labels },
+        createdAt,
+      ),
+      spec: {
+        selector: selectorFor(template.metadata.labels),
+        template,
+        updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } },
+        revisionHistoryLimit: 10,
+      },
+      status: {},
+    };
+    this.store.create("daemonsets", object);
+    this.workloadParams.set(object.metadata.uid, this.params(spec));
+    return object;
+  }
+
+  private createBarePod(name: string, namespace: string, spec: PodTemplateSpec, createdAt: number): void {
+    const template = podTemplate(name, spec);
+    const pod: KubeObject = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: meta({ name, namespace, uid: this.uid(), labels: template.metadata.labels }, createdAt),
+      spec: structuredClone(template.spec),
+      status: {},
+    };
+    this.preparePod(pod, this.params(spec));
+    this.store.create("pods", pod);
+  }
+
+  /** Defaults the apiserver's admission adds to every pod, and the twin's runtime record. */
+  preparePod(pod: KubeObject, params: WorkloadParams): void {
+    const spec = pod.spec;
+    spec.tolerations = [...(spec.tolerations ?? [])];
+    for (const key of ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"]) {
+      if (
+        !spec.tolerations.some(
+          (t: { key?: string; effect?: string }) => t.key === key && t.effect === "NoExecute",
+        )
+      ) {
+        spec.tolerations.push({
+          key,
+          operator: "Exists",
+          effect: "NoExecute",
+          tolerationSeconds: this.ctx.timings.notReadyEvictionSeconds,
+        });
+      }
+    }
+    spec.serviceAccountName ??= "default";
+    spec.serviceAccount ??= spec.serviceAccountName;
+    spec.enableServiceLinks ??= true;
+    spec.preemptionPolicy ??= "PreemptLowerPriority";
+    spec.priority ??=
+      spec.priorityClassName === "system-node-critical"
+        ? 2000001000
+        : spec.priorityClassName === "system-cluster-critical"
+          ? 2000000000
+          : 0;
+    spec.terminationGracePeriodSeconds ??= 30;
+    pod.status = {
+      phase: "Pending",
+      qosClass: qosClass(spec),
+    };
+    this.podRuntime.set(pod.metadata.uid, { ...params });
+  }
+
+  // ---------------------------------------------------------------- lookups
+
+  node(name: string): KubeObject | undefined {
+    return this.store.get("nodes", undefined, name);
+  }
+
+  machine(name: string): { pool: SimPool; machine: Machine } | undefined {
+    for (const pool of this.pools.values()) {
+      const machine = pool.machines.get(name);
+      if (machine) return { pool, machine };
+    }
+    return undefined;
+  }
+
+  nodeIp(): string {
+    const n = this.nodeIpCounter++;
+    return `10.224.${Math.floor(n / 256)}.${n % 256}`;
+  }
+
+  podCidr(): string {
+    return `10.244.${this.podCidrCounter++ % 256}.0/24`;
+  }
+
+  podIp(node: KubeObject): string {
+    const cidr: string = node.spec?.podCIDR ?? "10.244.0.0/24";
+    const next = (this.podIpCounters.get(node.metadata.name) ?? 1) + 1;
+    this.podIpCounters.set(node.metadata.name, next > 250 ? 2 : next);
+    return cidr.replace(/\.0\/24$/, `.${next}`);
+  }
+
+  // ---------------------------------------------------------------- events
+
+  /** Records a core/v1 Event, folding repeats into a count as the event recorder does. */
+  recordEvent(
+    involved: KubeObject,
+    type: "Normal" | "Warning",
+    reason: string,
+    message: string,
+    component: string,
+    host?: string,
+  ): void {
+    const namespace = involved.metadata.namespace ?? "default";
+    const now = this.iso();
+    const key = `${involved.metadata.uid}|${reason}|${message}`;
+    const existing = this.eventsByCause.get(key);
+    if (existing && this.store.get("events", namespace, existing.metadata.name) === existing) {
+      const event = existing as KubeObject & { count: number; lastTimestamp: string };
+      event.count++;
+      event.lastTimestamp = now;
+      this.store.touch("events", existing);
+      return;
+    }
+    const event = {
+      apiVersion: "v1",
+      kind: "Event",
+      metadata: meta(
+        { name: `${involved.metadata.name}.${this.rng.hex(16)}`, namespace, uid: this.uid() },
+        this.now(),
+      ),
+      involvedObject: {
+        kind: involved.kind ?? "Unknown",
+        ...(involved.metadata.namespace ? { namespace: involved.metadata.namespace } : {}),
+        name: involved.metadata.name,
+        uid: involved.metadata.uid,
+        apiVersion: involved.apiVersion ?? "v1",
+        resourceVersion: involved.metadata.resourceVersion,
+      },
+      reason,
+      message,
+      source: { component, ...(host ? { host } : {}) },
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+      type,
+      eventTime: null,
+      reportingComponent: component,
+      reportingInstance: host ?? "",
+    } as unknown as KubeObject;
+    this.store.create("events", event);
+    this.eventsByCause.set(key, event);
+    this.pruneEvents();
+  }
+
+  private pruneEvents(): void {
+    // The apiserver keeps events for an hour (--event-ttl); the twin prunes once they pile up.
+    if (this.store.count("events") < 20_000) return;
+    const cutoff = this.now() - 3600 * MS;
+    for (const [key, event] of this.eventsByCause) {
+      if (Date.parse((event as unknown as { lastTimestamp: string }).lastTimestamp) >= cutoff) continue;
+      this.store.remove("events", event);
+      this.eventsByCause.delete(key);
+    }
+  }
+
+  // ---------------------------------------------------------------- reconcile
+
+  /** Asks the controllers to run once the current change is complete (same turn, before time moves). */
+  kick(): void {
+    if (this.reconcileQueued) return;
+    this.reconcileQueued = true;
+    queueMicrotask(() => this.reconcileNow());
+  }
+
+  reconcileNow(): void {
+    this.reconcileQueued = false;
+    for (let pass = 0; pass < 10; pass++) {
+      if (!reconcileOnce(this)) break;
+    }
+    for (const waiter of [...this.waiters]) {
+      if (waiter.check()) {
+        this.waiters.delete(waiter);
+        waiter.resolve();
+      }
+    }
+  }
+
+  /** Resolves once `check` holds, re-checked after every reconcile. */
+  waitFor(check: () => boolean): Promise<void> {
+    if (check()) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.add({ check, resolve }));
+  }
+}
+
+function qosClass(spec: {
+  containers?: Array<{ resources?: { requests?: object; limits?: Record<string, string> } }>;
+}): string {
+  const containers = spec.containers ?? [];
+  const any = containers.some((c) => c.resources?.requests || c.resources?.limits);
+  if (!any) return "BestEffort";
+  const guaranteed = containers.every((c) => {
+    const requests = (c.resources?.requests ?? {}) as Record<string, string>;
+    const limits = c.resources?.limits ?? {};
+    return limits.cpu && limits.memory && requests.cpu === limits.cpu && requests.memory === limits.memory;
+  });
+  return guaranteed ? "Guaranteed" : "Burstable";
+}

@@ -1,0 +1,98 @@
+// What a real cluster cannot tell afterwards: evictions and deletions that left a PDB below its minimum,
+// controller pods lost with their machine, and machine time per pool. Tests and benchmarks assert on it.
+
+export interface PdbViolation {
+  at: string;
+  cluster: string;
+  namespace: string;
+  pdb: string;
+  pod: string;
+  cause: string;
+  currentHealthy: number;
+  desiredHealthy: number;
+}
+
+export interface LostPod {
+  at: string;
+  cluster: string;
+  namespace: string;
+  pod: string;
+  owner: { kind: string; name: string };
+  node: string;
+  reason: string;
+}
+
+interface MachineInterval {
+  cluster: string;
+  pool: string;
+  machine: string;
+  from: number;
+  to?: number;
+}
+
+export interface PoolNodeHours {
+  cluster: string;
+  pool: string;
+  nodeHours: number;
+  machines: number;
+}
+
+export interface LedgerSnapshot {
+  pdbViolations: PdbViolation[];
+  lostPods: LostPod[];
+  nodeHours: PoolNodeHours[];
+}
+
+export class Ledger {
+  readonly pdbViolations: PdbViolation[] = [];
+  readonly lostPods: LostPod[] = [];
+  private readonly intervals = new Map<string, MachineInterval>();
+  private readonly closed: MachineInterval[] = [];
+
+  recordViolation(violation: PdbViolation): void {
+    this.pdbViolations.push(violation);
+  }
+
+  recordLostPod(lost: LostPod): void {
+    this.lostPods.push(lost);
+  }
+
+  machineStarted(cluster: string, pool: string, machine: string, at: number): void {
+    this.intervals.set(`${cluster}/${machine}`, { cluster, pool, machine, from: at });
+  }
+
+  machineStopped(cluster: string, machine: string, at: number): void {
+    const key = `${cluster}/${machine}`;
+    const interval = this.intervals.get(key);
+    if (!interval) return;
+    this.intervals.delete(key);
+    this.closed.push({ ...interval, to: at });
+  }
+
+  nodeHours(now: number): PoolNodeHours[] {
+    const byPool = new Map<string, PoolNodeHours>();
+    for (const interval of [...this.closed, ...this.intervals.values()]) {
+      const key = `${interval.cluster}/${interval.pool}`;
+      const entry = byPool.get(key) ?? {
+        cluster: interval.cluster,
+        pool: interval.pool,
+        nodeHours: 0,
+        machines: 0,
+      };
+      entry.nodeHours += ((interval.to ?? now) - interval.from) / 3_600_000;
+      entry.machines++;
+      byPool.set(key, entry);
+    }
+    return [...byPool.values()]
+      .map((e) => ({ ...e, nodeHours: Math.round(e.nodeHours * 1000) / 1000 }))
+      .sort((a, b) => `${a.cluster}/${a.pool}`.localeCompare(`${b.cluster}/${b.pool}`));
+  }
+
+  snapshot(now: number): LedgerSnapshot {
+    return {
+      pdbViolations: [...this.pdbViolations],
+      lostPods: [...this.lostPods],
+      nodeHours: this.nodeHours(now),
+    };
+  }
+}
