@@ -17,6 +17,10 @@ export function scenarioJsonSchema(): string {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   writeFileSync(SCHEMA_PATH, scenarioJsonSchema());
   // The repository's formatter owns the layout of JSON files.
-  execFileSync(fileURLToPath(new URL("../../../node_modules/.bin/biome", import.meta.url)), ["format", "--write", SCHEMA_PATH]);
+  execFileSync(fileURLToPath(new URL("../../../node_modules/.bin/biome", import.meta.url)), [
+    "format",
+    "--write",
+    SCHEMA_PATH,
+  ]);
   console.log(`wrote ${SCHEMA_PATH}`);
 }
