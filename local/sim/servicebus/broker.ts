@@ -212,6 +212,7 @@ export class Broker {
         this.store.delete(expired.entity, expired.sequenceNumber);
       }
     }
+    this.store.forgetMessageIds(now);
     return now;
   }
 
@@ -257,7 +258,7 @@ export class Broker {
 
   private isDuplicate(target: SendableEntity, messageId: string, now: number): boolean {
     const window = target.duplicateDetectionWindowMs;
-    return window !== undefined && this.store.seenSince(target.key, messageId, now - window, now);
+    return window !== undefined && this.store.seenWithin(target.key, messageId, now, window);
   }
 
   private enqueue(

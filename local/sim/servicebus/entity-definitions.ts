@@ -28,17 +28,32 @@ const milliseconds = z.number().int().positive();
 
 /** What a receiver sees: shared by queues and subscriptions. */
 const receiveSettings = {
-  maxDeliveryCount: z.number().int().min(1).default(10),
+  maxDeliveryCount: z
+    .number()
+    .int()
+    .min(1)
+    .default(10)
+    .describe("Deliveries (abandons and lost locks) before a message moves to the dead-letter queue"),
   // Azure's floor is 5 s; shorter locks are allowed here so tests can lose a lock quickly.
-  lockDurationMs: milliseconds.max(5 * MINUTE_MS).default(MINUTE_MS),
-  deadLetteringOnMessageExpiration: z.boolean().default(false),
-  /** Absent: messages never expire unless the sender sets a time to live. */
-  defaultMessageTimeToLiveMs: milliseconds.optional(),
+  lockDurationMs: milliseconds
+    .max(5 * MINUTE_MS)
+    .default(MINUTE_MS)
+    .describe("How long a peek-lock receiver holds a message"),
+  deadLetteringOnMessageExpiration: z
+    .boolean()
+    .default(false)
+    .describe("Expired messages go to the dead-letter queue instead of being dropped"),
+  defaultMessageTimeToLiveMs: milliseconds
+    .optional()
+    .describe("Time to live of messages whose sender sets none shorter; absent: unlimited"),
 };
 
 /** What a sender sees: shared by queues and topics. */
 const sendSettings = {
-  requiresDuplicateDetection: z.boolean().default(false),
+  requiresDuplicateDetection: z
+    .boolean()
+    .default(false)
+    .describe("Drop a message whose id was already sent within the window"),
   duplicateDetectionWindowMs: milliseconds.max(7 * DAY_MS).default(10 * MINUTE_MS),
 };
 

@@ -66,9 +66,10 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS message_ids (
     owner TEXT NOT NULL,
     message_id TEXT NOT NULL,
-    seen_at INTEGER NOT NULL,
+    remembered_until INTEGER NOT NULL,
     PRIMARY KEY (owner, message_id)
   ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS message_ids_expiry ON message_ids (remembered_until);
 `;
 
 export interface MessageCounts {
@@ -115,18 +116,22 @@ export class MessageStore {
     return row.last;
   }
 
-  /** True when `messageId` was already seen on `owner` after `since`; records it otherwise. */
-  seenSince(owner: string, messageId: string, since: number, now: number): boolean {
-    const seen = this.statement("SELECT seen_at FROM message_ids WHERE owner = ? AND message_id = ?").get(
-      owner,
-      messageId,
-    ) as { seen_at: number } | undefined;
-    if (seen && seen.seen_at > since) return true;
+  /** True when `messageId` was seen on `owner` less than `windowMs` ago; otherwise remembers it that long. */
+  seenWithin(owner: string, messageId: string, now: number, windowMs: number): boolean {
+    const seen = this.statement(
+      "SELECT remembered_until FROM message_ids WHERE owner = ? AND message_id = ?",
+    ).get(owner, messageId) as { remembered_until: number } | undefined;
+    if (seen && seen.remembered_until > now) return true;
     this.statement(
-      `INSERT INTO message_ids (owner, message_id, seen_at) VALUES (?, ?, ?)
-       ON CONFLICT (owner, message_id) DO UPDATE SET seen_at = excluded.seen_at`,
-    ).run(owner, messageId, now);
+      `INSERT INTO message_ids (owner, message_id, remembered_until) VALUES (?, ?, ?)
+       ON CONFLICT (owner, message_id) DO UPDATE SET remembered_until = excluded.remembered_until`,
+    ).run(owner, messageId, now + windowMs);
     return false;
+  }
+
+  /** Drops message ids whose duplicate-detection window has closed. */
+  forgetMessageIds(now: number): void {
+    this.statement("DELETE FROM message_ids WHERE remembered_until <= ?").run(now);
   }
 
   insert(message: StoredMessage): void {
