@@ -282,6 +282,23 @@ describe("errors as Service Bus answers them", () => {
     expect(namespace.entities()).toEqual(["notices", "notices/$DeadLetterQueue"]);
   });
 
+  it("refuses receiving from a topic, sending to a subscription or dead-letter queue, and sessions", async () => {
+    const { client } = await connectedNamespace({
+      queues: [{ name: "notices" }],
+      topics: [{ name: "alerts", subscriptions: [{ name: "ops" }] }],
+    });
+    await expect(
+      client.createReceiver("alerts").receiveMessages(1, { maxWaitTimeInMs: 500 }),
+    ).rejects.toThrow("Cannot receive from 'alerts'");
+    await expect(client.createSender("alerts/Subscriptions/ops").sendMessages({ body: 1 })).rejects.toThrow(
+      "Cannot send to 'alerts/Subscriptions/ops'",
+    );
+    await expect(client.createSender("notices/$DeadLetterQueue").sendMessages({ body: 1 })).rejects.toThrow(
+      "Cannot send to 'notices/$DeadLetterQueue'",
+    );
+    await expect(client.acceptSession("notices", "session-1")).rejects.toThrow("does not simulate sessions");
+  });
+
   it("refuses a message over the size limit", async () => {
     const { namespace, client } = await connectedNamespace({ queues: [{ name: "notices" }] });
     await expect(
