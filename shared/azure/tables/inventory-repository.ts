@@ -1,0 +1,400 @@
+// Inventory snapshots in Table Storage.
+// - Table Scans: one row per scan (PartitionKey "scan", RowKey = scan id) with its status and pool
+//   counts by state, so trends are one range query; pointer rows (PartitionKey "pointer") name the
+//   latest finished scan and the latest complete one.
+// - Table Snapshots: PartitionKey = scan id, so a whole snapshot is one partition query; RowKey
+//   "c|<cluster id>" for clusters (with their errors) and "p|<pool key>" for pools.
+// A pool missing from an incomplete scan is never taken as deleted: latestKnownPools carries it forward
+// from earlier scans, back to the latest complete one, flagged stale.
+
+import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
+import type { Cluster } from "../../domain/model.ts";
+import { poolKey } from "../../domain/model.ts";
+import type { PoolState } from "../../domain/pool-assessment.ts";
+import type {
+  ClusterScanError,
+  ClusterSnapshot,
+  InventoryRepository,
+  KnownPool,
+  PoolFilter,
+  PoolSnapshot,
+  ScanSummary,
+} from "../../domain/ports.ts";
+import { checkEntitySize, fromJsonColumns, toJsonColumns } from "./json-columns.ts";
+import { keyPart, rowKeyPrefixFilter } from "./table-keys.ts";
+import {
+  getEntityOrUndefined,
+  isConflict,
+  listRows,
+  type Row,
+  submitInTransactions,
+  type TableStore,
+} from "./table-store.ts";
+
+const SCAN_PARTITION = "scan";
+const POINTER_PARTITION = "pointer";
+const LATEST = "latest";
+const LATEST_COMPLETE = "latest-complete";
+const CLUSTER_PREFIX = "c|";
+const POOL_PREFIX = "p|";
+const SCAN_ID = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?Z)?$/;
+/** Optimistic-concurrency retries for rows several activities update (cluster errors, pointers). */
+const MAX_CONFLICT_RETRIES = 10;
+
+export class TableInventoryRepository implements InventoryRepository {
+  private readonly store: TableStore;
+
+  constructor(store: TableStore) {
+    this.store = store;
+  }
+
+  private scans(): Promise<TableClient> {
+    return this.store.table("Scans");
+  }
+
+  private snapshots(): Promise<TableClient> {
+    return this.store.table("Snapshots");
+  }
+
+  async beginScan(scanId: string, startedAt: string): Promise<ScanSummary> {
+    checkScanId(scanId);
+    const scans = await this.scans();
+    const summary: ScanSummary = {
+      scanId,
+      startedAt,
+      status: "running",
+      incompleteReasons: [],
+      clusterCount: 0,
+      poolCount: 0,
+      clustersWithErrors: 0,
+      poolsByState: {},
+    };
+    try {
+      await scans.createEntity(scanRow(summary));
+      return summary;
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+      return (await this.getScan(scanId)) as ScanSummary;
+    }
+  }
+
+  async recordCluster(scanId: string, cluster: Cluster, pools: readonly PoolSnapshot[]): Promise<void> {
+    await this.requireRunning(scanId);
+    const clusterKey = cluster.id.toLowerCase();
+    for (const snapshot of pools) {
+      if (snapshot.ref.clusterId.toLowerCase() !== clusterKey) {
+        throw new Error(
+          `recordCluster ${cluster.id}: pool ${snapshot.ref.pool} belongs to cluster ${snapshot.ref.clusterId}`,
+        );
+      }
+    }
+    const table = await this.snapshots();
+    const partitionKey = keyPart(scanId);
+    const { nodePools: _pools, ...listed } = cluster;
+    const keep = new Set(pools.map((p) => poolRowKey(p)));
+    const earlier = await listRows(
+      table,
+      odata`PartitionKey eq ${partitionKey} and ClusterKey eq ${clusterKey}`,
+      ["RowKey"],
+    );
+    const poolActions: TransactionAction[] = [
+      ...pools.map((p): TransactionAction => ["upsert", poolRow(partitionKey, p), "Replace"]),
+      ...earlier
+        .filter((row) => row.rowKey.startsWith(POOL_PREFIX) && !keep.has(row.rowKey))
+        .map((row): TransactionAction => ["delete", { partitionKey, rowKey: row.rowKey }]),
+    ];
+    await this.updateClusterRow(
+      scanId,
+      cluster.id,
+      (snapshot) => ({
+        cluster: listed,
+        poolNames: pools.map((p) => p.ref.pool),
+        errors: snapshot?.errors ?? [],
+      }),
+      poolActions,
+    );
+  }
+
+  async recordClusterError(scanId: string, clusterId: string, error: ClusterScanError): Promise<void> {
+    await this.requireRunning(scanId);
+    await this.updateClusterRow(scanId, clusterId, (snapshot) => ({
+      ...(snapshot ?? { cluster: unlistedCluster(clusterId), poolNames: [] }),
+      errors: [...(snapshot?.errors ?? []), error],
+    }));
+  }
+
+  /**
+   * Read-modify-write of a cluster row, checked against its version (a dependency error and a retried
+   * listing may race), in one transaction with `more` actions of the same partition when they fit.
+   */
+  private async updateClusterRow(
+    scanId: string,
+    clusterId: string,
+    change: (snapshot: ClusterSnapshot | undefined) => ClusterSnapshot,
+    more: readonly TransactionAction[] = [],
+  ): Promise<void> {
+    const table = await this.snapshots();
+    const partitionKey = keyPart(scanId);
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      const existing = await getEntityOrUndefined<Row>(table, partitionKey, clusterRowKey(clusterId));
+      const entity = clusterRow(partitionKey, change(existing && readClusterSnapshot(existing)));
+      const write: TransactionAction = existing
+        ? ["update", entity, "Replace", { etag: existing.etag as string }]
+        : ["create", entity];
+      try {
+        await submitInTransactions(table, [write, ...more]);
+        return;
+      } catch (failure) {
+        if (!isConflict(failure)) throw failure;
+      }
+    }
+    throw new Error(`cluster ${clusterId} in scan ${scanId}: its row kept changing under concurrent writers`);
+  }
+
+  async finishScan(
+    scanId: string,
+    outcome: { finishedAt: string; incompleteReasons: string[] },
+  ): Promise<ScanSummary> {
+    const begun = await this.getScan(scanId);
+    if (!begun) throw new Error(`scan ${scanId} was never begun`);
+    const table = await this.snapshots();
+    const rows = await listRows(table, odata`PartitionKey eq ${keyPart(scanId)}`, [
+      "RowKey",
+      "State",
+      "ErrorCount",
+      "InventoryFailed",
+    ]);
+    const clusters = rows.filter((row) => row.rowKey.startsWith(CLUSTER_PREFIX));
+    const pools = rows.filter((row) => row.rowKey.startsWith(POOL_PREFIX));
+    const poolsByState: Partial<Record<PoolState, number>> = {};
+    for (const row of pools) {
+      const state = row.State as PoolState;
+      poolsByState[state] = (poolsByState[state] ?? 0) + 1;
+    }
+    const unlisted = clusters.filter((row) => row.InventoryFailed === true).length;
+    const incompleteReasons = [
+      ...outcome.incompleteReasons,
+      ...(unlisted > 0 ? [`${unlisted} cluster(s) could not be listed`] : []),
+    ];
+    const summary: ScanSummary = {
+      scanId,
+      startedAt: begun.startedAt,
+      finishedAt: outcome.finishedAt,
+      status: incompleteReasons.length > 0 ? "incomplete" : "complete",
+      incompleteReasons,
+      clusterCount: clusters.length,
+      poolCount: pools.length,
+      clustersWithErrors: clusters.filter((row) => Number(row.ErrorCount ?? 0) > 0).length,
+      poolsByState,
+    };
+    const scans = await this.scans();
+    await scans.upsertEntity(scanRow(summary), "Replace");
+    await this.movePointer(LATEST, scanId);
+    if (summary.status === "complete") await this.movePointer(LATEST_COMPLETE, scanId);
+    return summary;
+  }
+
+  async getScan(scanId: string): Promise<ScanSummary | undefined> {
+    const row = await getEntityOrUndefined<Row>(await this.scans(), SCAN_PARTITION, keyPart(scanId));
+    return row && readScanRow(row);
+  }
+
+  async latestScan(): Promise<ScanSummary | undefined> {
+    const scanId = await this.pointer(LATEST);
+    return scanId === undefined ? undefined : this.getScan(scanId);
+  }
+
+  async listClusters(scanId: string): Promise<ClusterSnapshot[]> {
+    const table = await this.snapshots();
+    const rows = await listRows(table, rowKeyPrefixFilter(keyPart(scanId), CLUSTER_PREFIX));
+    return rows.map(readClusterSnapshot);
+  }
+
+  async listPools(scanId: string, filter: PoolFilter = {}): Promise<PoolSnapshot[]> {
+    const table = await this.snapshots();
+    const rows = await listRows(table, poolFilter(keyPart(scanId), filter));
+    return rows.map((row) => fromJsonColumns<PoolSnapshot>(row, "Snapshot", `pool row ${row.rowKey}`));
+  }
+
+  async latestKnownPools(filter: PoolFilter = {}): Promise<KnownPool[]> {
+    const latest = await this.latestScan();
+    if (!latest) return [];
+    const known = (await this.listPools(latest.scanId, filter)).map(
+      (snapshot): KnownPool => ({ ...snapshot, scanId: latest.scanId, stale: false }),
+    );
+    if (latest.status === "complete") return known;
+
+    // Newest first, back to the latest complete scan (or all of them if none was ever complete).
+    const from = await this.pointer(LATEST_COMPLETE);
+    const earlier = (await this.trends({ ...(from !== undefined && { from }), to: latest.scanId }))
+      .filter((scan) => scan.scanId !== latest.scanId)
+      .reverse();
+    const seen = new Set(known.map((pool) => poolKey(pool.ref)));
+    for (const scan of earlier) {
+      for (const snapshot of await this.listPools(scan.scanId, filter)) {
+        const key = poolKey(snapshot.ref);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        known.push({ ...snapshot, scanId: scan.scanId, stale: true });
+      }
+    }
+    return known;
+  }
+
+  async trends(range: { from?: string; to?: string } = {}): Promise<ScanSummary[]> {
+    const bounds = [
+      odata`PartitionKey eq ${SCAN_PARTITION}`,
+      ...(range.from !== undefined ? [odata`RowKey ge ${keyPart(range.from)}`] : []),
+      ...(range.to !== undefined ? [odata`RowKey le ${keyPart(range.to)}`] : []),
+      odata`Status ne ${"running"}`,
+    ];
+    const rows = await listRows(await this.scans(), bounds.join(" and "));
+    return rows.map(readScanRow).sort((a, b) => a.scanId.localeCompare(b.scanId));
+  }
+
+  private async requireRunning(scanId: string): Promise<void> {
+    const scan = await this.getScan(scanId);
+    if (!scan) throw new Error(`scan ${scanId} was never begun`);
+    if (scan.status !== "running") throw new Error(`scan ${scanId} is already finished (${scan.status})`);
+  }
+
+  private async pointer(name: string): Promise<string | undefined> {
+    const row = await getEntityOrUndefined<Row>(await this.scans(), POINTER_PARTITION, name);
+    return row?.ScanId as string | undefined;
+  }
+
+  /** Points `name` at the scan unless it already points at a later one (scans may finish out of order). */
+  private async movePointer(name: string, scanId: string): Promise<void> {
+    const scans = await this.scans();
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      const current = await getEntityOrUndefined<Row>(scans, POINTER_PARTITION, name);
+      if (current && String(current.ScanId) > scanId) return;
+      const entity = { partitionKey: POINTER_PARTITION, rowKey: name, ScanId: scanId };
+      try {
+        if (current) await scans.updateEntity(entity, "Replace", { etag: current.etag as string });
+        else await scans.createEntity(entity);
+        return;
+      } catch (error) {
+        if (!isConflict(error)) throw error;
+      }
+    }
+    throw new Error(`pointer ${name} kept changing under concurrent writers`);
+  }
+}
+
+function checkScanId(scanId: string): void {
+  if (!SCAN_ID.test(scanId)) {
+    throw new Error(
+      `scan id "${scanId}" must be a UTC day (YYYY-MM-DD) or a UTC instant (YYYY-MM-DDTHH:MM:SSZ)`,
+    );
+  }
+}
+
+function clusterRowKey(clusterId: string): string {
+  return `${CLUSTER_PREFIX}${keyPart(clusterId.toLowerCase())}`;
+}
+
+function poolRowKey(snapshot: PoolSnapshot): string {
+  return `${POOL_PREFIX}${keyPart(poolKey(snapshot.ref))}`;
+}
+
+function scanRow(summary: ScanSummary) {
+  return {
+    partitionKey: SCAN_PARTITION,
+    rowKey: keyPart(summary.scanId),
+    ScanId: summary.scanId,
+    StartedAt: summary.startedAt,
+    ...(summary.finishedAt !== undefined && { FinishedAt: summary.finishedAt }),
+    Status: summary.status,
+    IncompleteReasons: JSON.stringify(summary.incompleteReasons),
+    ClusterCount: summary.clusterCount,
+    PoolCount: summary.poolCount,
+    ClustersWithErrors: summary.clustersWithErrors,
+    PoolsByState: JSON.stringify(summary.poolsByState),
+  };
+}
+
+function readScanRow(row: Row): ScanSummary {
+  return {
+    scanId: String(row.ScanId),
+    startedAt: String(row.StartedAt),
+    ...(typeof row.FinishedAt === "string" && { finishedAt: row.FinishedAt }),
+    status: row.Status as ScanSummary["status"],
+    incompleteReasons: JSON.parse(String(row.IncompleteReasons)),
+    clusterCount: Number(row.ClusterCount),
+    poolCount: Number(row.PoolCount),
+    clustersWithErrors: Number(row.ClustersWithErrors),
+    poolsByState: JSON.parse(String(row.PoolsByState)),
+  };
+}
+
+/** A cluster that failed before it could be listed: only its id (and name) is known. */
+function unlistedCluster(clusterId: string): ClusterSnapshot["cluster"] {
+  const name = /\/managedclusters\/([^/]+)/i.exec(clusterId)?.[1] ?? clusterId;
+  const subscriptionId = /\/subscriptions\/([^/]+)/i.exec(clusterId)?.[1] ?? "";
+  const resourceGroup = /\/resourcegroups\/([^/]+)/i.exec(clusterId)?.[1] ?? "";
+  return {
+    id: clusterId,
+    name,
+    subscriptionId,
+    resourceGroup,
+    location: "",
+    kubernetesVersion: "",
+    networkProfile: {},
+    storageProfile: {},
+    autoScalerProfile: {},
+  };
+}
+
+function clusterRow(partitionKey: string, snapshot: ClusterSnapshot) {
+  const entity = {
+    partitionKey,
+    rowKey: clusterRowKey(snapshot.cluster.id),
+    ClusterKey: snapshot.cluster.id.toLowerCase(),
+    Name: snapshot.cluster.name,
+    ErrorCount: snapshot.errors.length,
+    InventoryFailed: snapshot.errors.some((error) => error.stage === "inventory"),
+    ...toJsonColumns("Snapshot", snapshot),
+  };
+  checkEntitySize(entity, `cluster ${snapshot.cluster.id}`);
+  return entity;
+}
+
+function readClusterSnapshot(row: Row): ClusterSnapshot {
+  return fromJsonColumns<ClusterSnapshot>(row, "Snapshot", `cluster row ${row.rowKey}`);
+}
+
+function poolRow(partitionKey: string, snapshot: PoolSnapshot) {
+  const entity = {
+    partitionKey,
+    rowKey: poolRowKey(snapshot),
+    PoolKey: poolKey(snapshot.ref),
+    ClusterKey: snapshot.ref.clusterId.toLowerCase(),
+    ClusterName: snapshot.ref.cluster,
+    SubscriptionKey: snapshot.ref.subscriptionId.toLowerCase(),
+    Pool: snapshot.ref.pool,
+    State: snapshot.assessment.state,
+    OsSkuKey: (snapshot.pool.osSku ?? "").toLowerCase(),
+    ...toJsonColumns("Snapshot", snapshot),
+  };
+  checkEntitySize(entity, `pool ${poolKey(snapshot.ref)}`);
+  return entity;
+}
+
+function poolFilter(partitionKey: string, filter: PoolFilter): string {
+  const clauses = [rowKeyPrefixFilter(partitionKey, POOL_PREFIX)];
+  if (filter.subscriptionId !== undefined) {
+    clauses.push(odata`SubscriptionKey eq ${filter.subscriptionId.toLowerCase()}`);
+  }
+  if (filter.cluster !== undefined) {
+    const cluster = filter.cluster;
+    clauses.push(
+      cluster.startsWith("/")
+        ? odata`ClusterKey eq ${cluster.toLowerCase()}`
+        : odata`ClusterName eq ${cluster}`,
+    );
+  }
+  if (filter.state !== undefined) clauses.push(odata`State eq ${filter.state}`);
+  if (filter.osSku !== undefined) clauses.push(odata`OsSkuKey eq ${filter.osSku.toLowerCase()}`);
+  return clauses.map((clause) => `(${clause})`).join(" and ");
+}

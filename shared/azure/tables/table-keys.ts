@@ -1,0 +1,33 @@
+// PartitionKey and RowKey values that Table Storage accepts whatever the input: it forbids / \ # ?
+// and control characters (U+0000-U+001F, U+007F-U+009F) in keys and limits each key to 1 KiB.
+// Keys are never decoded: every row also stores the original values it is about.
+
+import { createHash } from "node:crypto";
+import { odata } from "@azure/data-tables";
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the control characters Table Storage forbids.
+const FORBIDDEN = /[%/\\#?\u0000-\u001f\u007f-\u009f]/g;
+/** Characters of one encoded part; a key made of a short prefix and one part stays well under 1 KiB. */
+const MAX_PART_CHARS = 400;
+
+/** Percent-encodes what keys may not hold (and % itself, so distinct values stay distinct). */
+export function keyPart(value: string): string {
+  const encoded = value.replace(
+    FORBIDDEN,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`,
+  );
+  if (encoded.length <= MAX_PART_CHARS) return encoded;
+  // Too long for a key: a readable start and a hash of the whole keep it unique.
+  return `${encoded.slice(0, 300)}~${sha256(value).slice(0, 40)}`;
+}
+
+export function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** OData filter for the rows of one partition whose RowKey starts with `prefix`. */
+export function rowKeyPrefixFilter(partitionKey: string, prefix: string): string {
+  const last = prefix.charCodeAt(prefix.length - 1);
+  const end = `${prefix.slice(0, -1)}${String.fromCharCode(last + 1)}`;
+  return odata`PartitionKey eq ${partitionKey} and RowKey ge ${prefix} and RowKey lt ${end}`;
+}

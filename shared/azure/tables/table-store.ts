@@ -1,0 +1,110 @@
+// Table clients for product state, one per table, each created on first use. Locally a connection
+// string (Azurite, plain HTTP on loopback); in Azure the account's table endpoint with managed identity.
+
+import { RestError, TableClient, type TransactionAction } from "@azure/data-tables";
+import type { TokenCredential } from "@azure/identity";
+
+export type TablesConnection =
+  | { kind: "connection-string"; connectionString: string }
+  | { kind: "identity"; endpoint: string; credential: TokenCredential };
+
+const TABLE_NAME = /^[A-Za-z][A-Za-z0-9]{2,62}$/;
+
+export class TableStore {
+  private readonly connection: TablesConnection;
+  private readonly prefix: string;
+  private readonly clients = new Map<string, Promise<TableClient>>();
+
+  /** `prefix` goes in front of every table name, so products or tests can share one account. */
+  constructor(connection: TablesConnection, prefix: string) {
+    if (!/^[A-Za-z][A-Za-z0-9]*$/.test(prefix)) {
+      throw new Error(`table prefix "${prefix}" must be letters and digits, starting with a letter`);
+    }
+    this.connection = connection;
+    this.prefix = prefix;
+  }
+
+  /** The table's client, the table created if it does not exist yet. */
+  table(name: string): Promise<TableClient> {
+    const fullName = `${this.prefix}${name}`;
+    if (!TABLE_NAME.test(fullName)) {
+      throw new Error(`table name "${fullName}" must be 3-63 letters and digits, starting with a letter`);
+    }
+    let client = this.clients.get(fullName);
+    if (!client) {
+      client = this.createTable(fullName);
+      this.clients.set(fullName, client);
+      // A failed creation is not cached: the next call tries again.
+      client.catch(() => this.clients.delete(fullName));
+    }
+    return client;
+  }
+
+  private async createTable(name: string): Promise<TableClient> {
+    const client =
+      this.connection.kind === "connection-string"
+        ? TableClient.fromConnectionString(this.connection.connectionString, name, {
+            allowInsecureConnection: isPlainHttp(this.connection.connectionString),
+          })
+        : new TableClient(this.connection.endpoint, name, this.connection.credential);
+    await client.createTable();
+    return client;
+  }
+}
+
+/** Azurite speaks plain HTTP; settings only allow that on loopback. */
+function isPlainHttp(connectionString: string): boolean {
+  return /(^|;)\s*(DefaultEndpointsProtocol=http|TableEndpoint=http:)/i.test(connectionString);
+}
+
+export function statusOf(error: unknown): number | undefined {
+  return error instanceof RestError ? error.statusCode : undefined;
+}
+
+/** The entity already exists (409) or its version moved (412): another writer got there first. */
+export function isConflict(error: unknown): boolean {
+  const status = statusOf(error);
+  return status === 409 || status === 412;
+}
+
+export function isNotFound(error: unknown): boolean {
+  return statusOf(error) === 404;
+}
+
+/** Reads one entity, undefined when it does not exist. */
+export async function getEntityOrUndefined<T extends object>(
+  table: TableClient,
+  partitionKey: string,
+  rowKey: string,
+) {
+  try {
+    return await table.getEntity<T>(partitionKey, rowKey);
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+export type Row = Record<string, unknown> & { partitionKey: string; rowKey: string; etag?: string };
+
+export async function listRows(table: TableClient, filter: string, select?: string[]): Promise<Row[]> {
+  const rows: Row[] = [];
+  const queryOptions = select ? { filter, select } : { filter };
+  for await (const entity of table.listEntities<Record<string, unknown>>({ queryOptions })) {
+    rows.push(entity as Row);
+  }
+  return rows;
+}
+
+/** Table Storage takes at most 100 operations per transaction, all in one partition. */
+export const MAX_TRANSACTION_ACTIONS = 100;
+
+/** Submits actions of one partition in transactions of up to 100; each transaction is all or nothing. */
+export async function submitInTransactions(
+  table: TableClient,
+  actions: readonly TransactionAction[],
+): Promise<void> {
+  for (let start = 0; start < actions.length; start += MAX_TRANSACTION_ACTIONS) {
+    await table.submitTransaction(actions.slice(start, start + MAX_TRANSACTION_ACTIONS));
+  }
+}

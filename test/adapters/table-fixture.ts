@@ -1,0 +1,27 @@
+// One real Azurite per test file; each test gets its own table prefix, so tests never see each other's rows.
+import { afterAll, beforeAll } from "vitest";
+import { type Azurite, startAzurite } from "../../local/azurite.ts";
+import { TableStore } from "../../shared/azure/tables/table-store.ts";
+
+export function useAzuriteTables(): { store: () => TableStore; connectionString: () => string } {
+  let azurite: Azurite | undefined;
+  let count = 0;
+  beforeAll(async () => {
+    azurite = await startAzurite();
+  });
+  afterAll(async () => {
+    await azurite?.close();
+  });
+  const connectionString = () => {
+    if (!azurite) throw new Error("Azurite is not running (use the fixture inside a describe block)");
+    return azurite.connectionString;
+  };
+  return {
+    connectionString,
+    store: () =>
+      new TableStore(
+        { kind: "connection-string", connectionString: connectionString() },
+        `t${process.pid}n${++count}`,
+      ),
+  };
+}
