@@ -55,6 +55,11 @@ export async function runHeld<T>(clock: Clock, work: () => Promise<T> | T): Prom
   }
 }
 
+/** Runs `work` outside any held work, for background loops started from inside a request or an activity. */
+export function outsideHeldWork<T>(work: () => T): T {
+  return heldWork.exit(work);
+}
+
 /** Called by a clock when a sleep starts; returns what to call when it ends. */
 function yieldHoldWhileSleeping(clock: Clock): () => void {
   const held = heldWork.getStore();

@@ -1,7 +1,13 @@
-// The embedded Functions host: loads a v4 app, serves its HTTP triggers, and (in later parts) runs its
-// orchestrations, activities, timer and Service Bus triggers on a shared clock.
+// The embedded Functions host: loads a v4 app, serves its HTTP triggers and the Durable HTTP API, and runs its
+// orchestrations, activities and durable timers on a shared clock with SQLite persistence.
+import { createRequire } from "node:module";
+import { resolve } from "node:path";
+import type { DurableClient } from "durable-functions";
 import { type Clock, publishClock, RealClock, VirtualClock } from "../clock.ts";
-import { loadApp, setSystemLogSink } from "./functions-core.ts";
+import { DurableEngine } from "./durable-engine.ts";
+import { type DurableClientData, durableClientData, durableHttpApi, statusJson } from "./durable-http-api.ts";
+import { DurableStore, type RuntimeStatus, TERMINAL_STATUSES } from "./durable-store.ts";
+import { type FunctionRegistration, loadApp, setSystemLogSink } from "./functions-core.ts";
 import { listen } from "./http-server.ts";
 import { httpFunctions, httpTriggerHandler } from "./http-triggers.ts";
 import { Invoker, triggerOf } from "./invoker.ts";
@@ -13,6 +19,10 @@ export interface HostOptions {
   readonly app: string;
   /** 7071 unless given; 0 picks a free port. */
   readonly port?: number;
+  /** Where the SQLite file lives; without it, state is kept in memory and lost on stop. */
+  readonly dataDir?: string;
+  /** How many activities run at once (16 unless given). */
+  readonly activityConcurrency?: number;
   /** A clock object, or "real" (default) / "virtual" (starting at `virtualStart`, default now). */
   readonly clock?: Clock | "real" | "virtual";
   readonly virtualStart?: number;
@@ -30,7 +40,34 @@ export interface RunningHost {
   readonly clock: Clock;
   /** Names of the functions the app registered. */
   readonly functions: readonly string[];
+  /** What a durableClient input binding receives. */
+  readonly clientData: DurableClientData;
+  /** The unmodified DurableClient from the app's durable-functions, talking to this host over HTTP. */
+  getClient(): DurableClient;
+  /** Resolves when the instance reaches one of `statuses` (an ended status by default). */
+  waitForInstance(instanceId: string, options?: WaitOptions): Promise<InstanceStatus>;
   stop(): Promise<void>;
+}
+
+export interface WaitOptions {
+  readonly statuses?: readonly RuntimeStatus[];
+  /** Real milliseconds to wait (30 s unless given). */
+  readonly timeoutMs?: number;
+}
+
+export interface InstanceStatus {
+  readonly name: string;
+  readonly instanceId: string;
+  readonly runtimeStatus: RuntimeStatus;
+  readonly input: unknown;
+  readonly output: unknown;
+  readonly customStatus: unknown;
+  readonly createdTime: string;
+  readonly lastUpdatedTime: string;
+}
+
+function byTrigger(functions: readonly FunctionRegistration[], type: string): FunctionRegistration[] {
+  return functions.filter((f) => triggerOf(f).type === type);
 }
 
 function makeClock(option: HostOptions["clock"], virtualStart: number | undefined): Clock {
@@ -58,7 +95,25 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     logger.info(`Function "${f.name}" is disabled by its AzureWebJobs.${f.name}.Disabled setting.`);
     return false;
   });
-  const invoker = new Invoker(app, logger, () => ({}));
+  let clientData: DurableClientData | undefined;
+  const client = () => {
+    if (!clientData) throw new Error("The durable client is not available before the host listens.");
+    return clientData;
+  };
+  const invoker = new Invoker(app, logger, client);
+  const store = new DurableStore(options.dataDir);
+  const engine = new DurableEngine({
+    store,
+    clock,
+    logger,
+    invoker,
+    orchestrators: byTrigger(enabled, "orchestrationTrigger"),
+    activities: byTrigger(enabled, "activityTrigger"),
+    activityConcurrency: options.activityConcurrency ?? 16,
+  });
+  for (const entity of byTrigger(enabled, "entityTrigger")) {
+    logger.warn(`Function "${entity.name}" is a durable entity; the local host does not support entities.`);
+  }
   const listener = await listen({
     port: options.port ?? 7071,
     clock,
@@ -70,18 +125,64 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         invoker,
         logger,
       }),
+      durableHttpApi(engine, client),
     ],
   });
+  clientData = durableClientData(listener.origin, hostJson.hubName);
+  // Without WEBSITE_HOSTNAME, df.getClient rewrites the client's URLs to localhost:7071; Core Tools sets it too.
+  process.env.WEBSITE_HOSTNAME ??= `127.0.0.1:${listener.port}`;
+  engine.start();
   await invoker.runAppHooks("appStart", appRoot);
   for (const f of enabled) logger.info(`Function "${f.name}" (${triggerOf(f).type}) is ready.`);
+  const appRequire = createRequire(resolve(options.app));
+  const readyClientData = clientData;
   return {
     origin: listener.origin,
     port: listener.port,
     clock,
     functions: enabled.map((f) => f.name),
+    clientData: readyClientData,
+    getClient() {
+      const df = appRequire("durable-functions") as typeof import("durable-functions");
+      const { InvocationContext } = appRequire("@azure/functions") as typeof import("@azure/functions");
+      const context = new InvocationContext({
+        functionName: "local-host-client",
+        options: {
+          trigger: { type: "httpTrigger", name: "request" },
+          extraInputs: [{ type: "durableClient", name: "durableClient" }],
+        },
+      });
+      context.extraInputs.set("durableClient", readyClientData);
+      return df.getClient(context);
+    },
+    waitForInstance(instanceId, waitOptions = {}) {
+      const statuses = waitOptions.statuses ?? TERMINAL_STATUSES;
+      const timeoutMs = waitOptions.timeoutMs ?? 30_000;
+      return new Promise<InstanceStatus>((resolvePromise, reject) => {
+        const check = (row = engine.getInstance(instanceId)) => {
+          if (!row || row.instanceId !== instanceId || !statuses.includes(row.status)) return;
+          clearTimeout(timer);
+          stopListening();
+          resolvePromise(statusJson(row) as unknown as InstanceStatus);
+        };
+        const timer = setTimeout(() => {
+          stopListening();
+          const status = engine.getInstance(instanceId)?.status ?? "missing";
+          reject(
+            new Error(
+              `Instance "${instanceId}" did not become ${statuses.join(" or ")} in ${timeoutMs} ms; it is ${status}.`,
+            ),
+          );
+        }, timeoutMs);
+        const stopListening = engine.onInstanceChange((row) => check(row));
+        check();
+      });
+    },
     async stop() {
       await listener.close();
+      await engine.stop();
       await invoker.runAppHooks("appTerminate", appRoot);
+      store.close();
       setSystemLogSink(undefined);
     },
   };

@@ -1,5 +1,6 @@
 // HTTP triggers for the host conformance suite: routes, parameters, methods, bodies and response shapes.
 import { app } from "@azure/functions";
+import * as df from "durable-functions";
 
 app.http("echo", {
   methods: ["GET", "POST"],
@@ -33,5 +34,21 @@ app.http("explode", {
   route: "explode",
   handler: () => {
     throw new Error("kaboom");
+  },
+});
+
+/** Starts any orchestration the way a real HTTP starter does, answering with createCheckStatusResponse. */
+app.http("startOrchestration", {
+  methods: ["POST"],
+  route: "start/{name}/{instanceId?}",
+  extraInputs: [df.input.durableClient()],
+  handler: async (request, context) => {
+    const client = df.getClient(context);
+    const body = await request.text();
+    const instanceId = await client.startNew(request.params.name as string, {
+      ...(body ? { input: JSON.parse(body) } : {}),
+      ...(request.params.instanceId ? { instanceId: request.params.instanceId } : {}),
+    });
+    return client.createCheckStatusResponse(request, instanceId);
   },
 });

@@ -1,0 +1,36 @@
+// State the test app shares with the tests that host it in the same process (one object per process,
+// whichever copy of this module a caller got).
+export interface Probe {
+  /** How many times each flaky key has been called. */
+  readonly calls: Map<string, number>;
+  /** Highest number of gauge activities seen running at once. */
+  maxConcurrent: number;
+  running: number;
+  /** When true, the "nondeterministic" orchestrator takes its other branch. */
+  flip: boolean;
+  /** Service Bus trigger invocations, in order. */
+  readonly messages: {
+    queue: string;
+    body: unknown;
+    deliveryCount: unknown;
+    messageId: unknown;
+    properties: unknown;
+  }[];
+  /** Timer trigger invocations. */
+  readonly ticks: { name: string; isPastDue: boolean; at: number }[];
+}
+
+const SLOT = Symbol.for("host-app.probe");
+
+export function probe(): Probe {
+  const slots = globalThis as Record<symbol, unknown>;
+  slots[SLOT] ??= {
+    calls: new Map(),
+    maxConcurrent: 0,
+    running: 0,
+    flip: false,
+    messages: [],
+    ticks: [],
+  } satisfies Probe;
+  return slots[SLOT] as Probe;
+}
