@@ -270,14 +270,15 @@ export interface AlertRepository {
   claim(alertId: string, now: number, leaseUntil: number): Promise<OutboxClaim | undefined>;
   /**
    * Records one sink's result. Once every sink in `sinks` has delivered, the alert becomes delivered and
-   * leaves the pending list. Returns the claim to use for the next update.
+   * leaves the pending list. Returns the claim to use for the next update, or undefined when the lease
+   * was lost (another run took the alert over after it expired): then nothing was recorded.
    */
   recordDelivery(
     claim: OutboxClaim,
     sink: string,
     delivery: SinkDelivery,
     sinks: readonly string[],
-  ): Promise<OutboxClaim>;
+  ): Promise<OutboxClaim | undefined>;
   /** Ends the lease early so the next run need not wait for it. */
   release(claim: OutboxClaim): Promise<void>;
   listAlerts(filter?: { status?: OutboxAlert["status"] }): Promise<OutboxAlert[]>;

@@ -1,0 +1,120 @@
+import { describe, expect, it } from "vitest";
+import { decideAlerts } from "../../shared/alerts/decide-alerts.ts";
+import { TableAlertRepository } from "../../shared/azure/tables/alert-repository.ts";
+import { evaluateAlerts, trackKey } from "../../shared/domain/alert-policy.ts";
+import type { AlertRepository, AlertStateSnapshot } from "../../shared/domain/ports.ts";
+import { azureLinux2Finding, NIGHT } from "./alert-fixtures.ts";
+import { useAzuriteTables } from "./table-fixture.ts";
+
+const tables = useAzuriteTables();
+const findings = [
+  azureLinux2Finding("prod#eu", "apps"),
+  azureLinux2Finding("prod#eu", "web"),
+  azureLinux2Finding("dev?", "tools"),
+];
+
+describe("TableAlertRepository with decideAlerts", () => {
+  it("stores every decided alert as pending with the state, and a re-run of the same night decides nothing", async () => {
+    const repo = new TableAlertRepository(tables.store());
+    const first = await decideAlerts(repo, findings, NIGHT);
+    expect(first).toHaveLength(3);
+    expect(first.map((a) => a.stage)).toEqual([
+      "image-removal-90d",
+      "image-removal-90d",
+      "image-removal-90d",
+    ]);
+
+    const pending = await repo.pendingAlerts();
+    expect(pending.map((p) => p.alert).sort((a, b) => a.id.localeCompare(b.id))).toEqual(
+      [...first].sort((a, b) => a.id.localeCompare(b.id)),
+    );
+    expect(pending.every((p) => p.status === "pending" && p.decidedAt === NIGHT.toISOString())).toBe(true);
+
+    const stateBefore = (await repo.loadState()).state;
+    expect(await decideAlerts(repo, findings, new Date("2026-01-10T02:30:00Z"))).toEqual([]);
+    expect((await repo.loadState()).state).toEqual(stateBefore);
+    expect(await repo.listAlerts()).toHaveLength(3);
+  });
+
+  it("decides a dates-changed alert when a notice moves a date, and nothing for untouched tracks", async () => {
+    const repo = new TableAlertRepository(tables.store());
+    await decideAlerts(repo, findings, NIGHT);
+    const moved = [azureLinux2Finding("prod#eu", "apps", "2026-06-30"), ...findings.slice(1)];
+    const next = await decideAlerts(repo, moved, new Date("2026-01-10T14:00:00Z"));
+    expect(next.map((a) => [a.pool.pool, a.kind])).toEqual([["apps", "dates-changed"]]);
+    expect(next[0]?.previous).toEqual({ endOfSupport: "2025-11-30", imageRemoval: "2026-03-31" });
+    expect(await repo.pendingAlerts()).toHaveLength(4);
+  });
+
+  it("reports tracks another writer changed since the snapshot as conflicts and writes nothing of them", async () => {
+    const repo = new TableAlertRepository(tables.store());
+    const stale = await repo.loadState();
+    await decideAlerts(repo, findings.slice(0, 1), NIGHT);
+    const decision = evaluateAlerts(stale.state, findings, NIGHT);
+    const commit = await repo.commitDecision(stale, decision, NIGHT.toISOString());
+    expect(commit.conflicts).toEqual([trackKey(findings[0] as (typeof findings)[0])]);
+    expect(commit.committed.sort()).toEqual(findings.slice(1).map(trackKey).sort());
+    // One alert per track: the conflicted track's alert was not stored twice.
+    expect(await repo.pendingAlerts()).toHaveLength(3);
+  });
+
+  it("re-evaluates conflicted tracks on their new state: two writers on one night decide each alert once", async () => {
+    const repo = new TableAlertRepository(tables.store());
+    let racedOnce = false;
+    // A writer that loads, then loses the race to another writer before it commits.
+    const racing: AlertRepository = Object.assign(Object.create(repo) as AlertRepository, {
+      async commitDecision(snapshot: AlertStateSnapshot, ...rest: [never, string]) {
+        if (!racedOnce) {
+          racedOnce = true;
+          await decideAlerts(repo, findings, NIGHT);
+        }
+        return repo.commitDecision(snapshot, ...rest);
+      },
+    });
+    expect(await decideAlerts(racing, findings, NIGHT)).toEqual([]);
+    expect(racedOnce).toBe(true);
+    expect(await repo.pendingAlerts()).toHaveLength(3);
+  });
+
+  it("commits many tracks in transactions of at most 100 operations, isolating the one that conflicts", async () => {
+    const repo = new TableAlertRepository(tables.store());
+    const many = Array.from({ length: 70 }, (_, i) => azureLinux2Finding(`c${i}`, "apps"));
+    const snapshot = await repo.loadState();
+    await decideAlerts(repo, [many[42] as (typeof many)[0]], NIGHT);
+    const commit = await repo.commitDecision(
+      snapshot,
+      evaluateAlerts(snapshot.state, many, NIGHT),
+      NIGHT.toISOString(),
+    );
+    expect(commit.conflicts).toEqual([trackKey(many[42] as (typeof many)[0])]);
+    expect(commit.committed).toHaveLength(69);
+    expect(await repo.pendingAlerts()).toHaveLength(70);
+  });
+
+  it("leases a pending alert to one delivery run at a time; a run whose lease ran out records nothing", async () => {
+    const repo = new TableAlertRepository(tables.store());
+    const [alert] = await decideAlerts(repo, findings.slice(0, 1), NIGHT);
+    const id = alert?.id as string;
+    const t0 = NIGHT.getTime();
+    const first = await repo.claim(id, t0, t0 + 60_000);
+    expect(first?.outbox.alert.id).toBe(id);
+    expect(await repo.claim(id, t0 + 1_000, t0 + 61_000)).toBeUndefined();
+
+    const second = await repo.claim(id, t0 + 61_000, t0 + 121_000);
+    expect(second).toBeDefined();
+    const delivered = { status: "delivered", attempts: 1, deliveredAt: "x" } as const;
+    expect(
+      await repo.recordDelivery(first as NonNullable<typeof first>, "webhook", delivered, ["webhook"]),
+    ).toBeUndefined();
+
+    const done = await repo.recordDelivery(second as NonNullable<typeof second>, "webhook", delivered, [
+      "webhook",
+    ]);
+    expect(done?.outbox.status).toBe("delivered");
+    expect(await repo.pendingAlerts()).toEqual([]);
+    expect(await repo.claim(id, t0 + 200_000, t0 + 260_000)).toBeUndefined();
+    expect((await repo.listAlerts({ status: "delivered" })).map((a) => a.deliveries)).toEqual([
+      { webhook: delivered },
+    ]);
+  });
+});
