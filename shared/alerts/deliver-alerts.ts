@@ -1,0 +1,163 @@
+// Sends every pending alert of the outbox to every configured sink. Each alert is leased first, so two
+// runs do not send it together; each sink's result is recorded as soon as it is known, so a delivered
+// alert is never sent again to that sink. Transient failures are retried with exponential backoff on
+// the given clock (virtual time works); what still fails stays pending for the next run and is reported.
+// A sink that exhausts its retries is not tried again in this run: the remaining alerts wait for the
+// next one rather than each waiting out the whole backoff.
+
+import type { LifecycleAlert } from "../domain/alert-policy.ts";
+import type { AlertRepository, AlertSink, OutboxClaim, RetryClock, SinkDelivery } from "../domain/ports.ts";
+import { asSinkError } from "./sink-error.ts";
+
+export interface RetryPolicy {
+  /** Attempts per alert and sink within one run. */
+  attempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, initialDelayMs: 1_000, maxDelayMs: 30_000 };
+/** Long enough for every sink's retries of one alert. */
+export const DEFAULT_LEASE_MS = 10 * 60_000;
+
+export interface DeliveryFailure {
+  alertId: string;
+  sink: string;
+  /** Attempts in this run. */
+  attempts: number;
+  error: string;
+  /** The sink refused the alert (not retried in this run; it stays pending all the same). */
+  permanent: boolean;
+}
+
+export interface DeliveryReport {
+  /** Alerts that every sink now has. */
+  delivered: string[];
+  failures: DeliveryFailure[];
+  /** Alerts or sinks left for the next run without an attempt, and why. */
+  skipped: { alertId: string; sink?: string; reason: string }[];
+}
+
+export interface DeliveryOptions {
+  retry?: Partial<RetryPolicy>;
+  leaseMs?: number;
+}
+
+type Attempt =
+  | { ok: true; attempts: number }
+  | { ok: false; attempts: number; error: string; permanent: boolean };
+
+interface Run {
+  repository: AlertRepository;
+  sinks: readonly AlertSink[];
+  names: readonly string[];
+  clock: RetryClock;
+  retry: RetryPolicy;
+  /** Sinks that exhausted their retries in this run. */
+  down: Set<string>;
+  report: DeliveryReport;
+}
+
+export async function deliverPendingAlerts(
+  repository: AlertRepository,
+  sinks: readonly AlertSink[],
+  clock: RetryClock,
+  options: DeliveryOptions = {},
+): Promise<DeliveryReport> {
+  const names = sinks.map((sink) => sink.name);
+  if (sinks.length === 0) throw new Error("no alert sink is configured: alerts stay pending until one is");
+  if (new Set(names).size !== names.length)
+    throw new Error(`alert sink names must differ: ${names.join(", ")}`);
+  const retry = { ...DEFAULT_RETRY, ...options.retry };
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  const run: Run = {
+    repository,
+    sinks,
+    names,
+    clock,
+    retry,
+    down: new Set(),
+    report: { delivered: [], failures: [], skipped: [] },
+  };
+  for (const pending of await repository.pendingAlerts()) {
+    const claim = await repository.claim(pending.alert.id, clock.now(), clock.now() + leaseMs);
+    if (claim) await deliverOne(run, claim);
+    else {
+      run.report.skipped.push({
+        alertId: pending.alert.id,
+        reason: "another delivery run holds it, or it was delivered meanwhile",
+      });
+    }
+  }
+  return run.report;
+}
+
+/** One alert to every sink that does not have it yet, under the run's lease. */
+async function deliverOne(run: Run, claimed: OutboxClaim): Promise<void> {
+  const { report } = run;
+  const alertId = claimed.outbox.alert.id;
+  let claim = claimed;
+  for (const sink of run.sinks) {
+    if (claim.outbox.deliveries[sink.name]?.status === "delivered") continue;
+    if (run.down.has(sink.name)) {
+      report.skipped.push({
+        alertId,
+        sink: sink.name,
+        reason: `${sink.name} kept failing earlier in this run`,
+      });
+      continue;
+    }
+    const attempt = await sendWithRetry(sink, claim.outbox.alert, run.clock, run.retry);
+    if (!attempt.ok) {
+      report.failures.push({ alertId, sink: sink.name, ...attempt });
+      if (!attempt.permanent) run.down.add(sink.name);
+    }
+    const next = await run.repository.recordDelivery(
+      claim,
+      sink.name,
+      delivery(claim, sink.name, attempt, run.clock),
+      run.names,
+    );
+    if (!next) {
+      report.skipped.push({ alertId, reason: "the lease ran out and another run took the alert over" });
+      return;
+    }
+    claim = next;
+  }
+  await run.repository.release(claim);
+  if (claim.outbox.status === "delivered") report.delivered.push(alertId);
+}
+
+function delivery(claim: OutboxClaim, sink: string, attempt: Attempt, clock: RetryClock): SinkDelivery {
+  const before = claim.outbox.deliveries[sink];
+  const at = new Date(clock.now()).toISOString();
+  const attempts = (before?.attempts ?? 0) + attempt.attempts;
+  return attempt.ok
+    ? { status: "delivered", attempts, lastAttemptAt: at, deliveredAt: at }
+    : { status: "pending", attempts, lastAttemptAt: at, lastError: attempt.error };
+}
+
+export function backoffDelay(retry: RetryPolicy, failedAttempts: number, retryAfterMs?: number): number {
+  const exponential = retry.initialDelayMs * 2 ** (failedAttempts - 1);
+  return Math.min(retry.maxDelayMs, Math.max(exponential, retryAfterMs ?? 0));
+}
+
+async function sendWithRetry(
+  sink: AlertSink,
+  alert: LifecycleAlert,
+  clock: RetryClock,
+  retry: RetryPolicy,
+): Promise<Attempt> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await sink.send(alert);
+      return { ok: true, attempts: attempt };
+    } catch (thrown) {
+      const error = asSinkError(thrown);
+      if (!error.transient || attempt >= retry.attempts) {
+        return { ok: false, attempts: attempt, error: error.message, permanent: !error.transient };
+      }
+      await clock.sleep(backoffDelay(retry, attempt, error.retryAfterMs));
+    }
+  }
+}

@@ -1,0 +1,236 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { describe, expect, it } from "vitest";
+import { VirtualClock } from "../../local/clock.ts";
+import { decideAlerts } from "../../shared/alerts/decide-alerts.ts";
+import { deliverPendingAlerts } from "../../shared/alerts/deliver-alerts.ts";
+import { teamsSink } from "../../shared/alerts/teams.sink.ts";
+import { webhookSink } from "../../shared/alerts/webhook.sink.ts";
+import { TableAlertRepository } from "../../shared/azure/tables/alert-repository.ts";
+import { azureLinux2Finding, NIGHT } from "./alert-fixtures.ts";
+import { startRecorder } from "./http-recorder.ts";
+import { useAzuriteTables } from "./table-fixture.ts";
+
+const tables = useAzuriteTables();
+const STATUS_BASE = "https://lifecycle.example.test";
+
+async function outboxWith(poolCount: number) {
+  const repo = new TableAlertRepository(tables.store());
+  const findings = Array.from({ length: poolCount }, (_, i) => azureLinux2Finding("prod", `pool${i}`));
+  const alerts = await decideAlerts(repo, findings, NIGHT);
+  return { repo, alerts };
+}
+
+describe("deliverPendingAlerts to webhook and Teams sinks over HTTP", () => {
+  it("posts each pending alert once; a second run sends nothing", async () => {
+    const { repo, alerts } = await outboxWith(2);
+    const hook = await startRecorder();
+    const clock = new VirtualClock(NIGHT.getTime());
+    const sinks = [webhookSink({ url: hook.url })];
+
+    const report = await deliverPendingAlerts(repo, sinks, clock);
+    expect(report).toEqual({ delivered: alerts.map((a) => a.id).sort(), failures: [], skipped: [] });
+    expect(hook.requests.map((r) => r.body)).toEqual(expect.arrayContaining(alerts));
+    expect(hook.requests.map((r) => r.headers["idempotency-key"]).sort()).toEqual(
+      alerts.map((a) => a.id).sort(),
+    );
+    expect(hook.requests[0]?.headers["content-type"]).toBe("application/json");
+
+    expect(await deliverPendingAlerts(repo, sinks, clock)).toEqual({
+      delivered: [],
+      failures: [],
+      skipped: [],
+    });
+    expect(hook.requests).toHaveLength(2);
+    const stored = await repo.listAlerts();
+    expect(stored.every((a) => a.status === "delivered" && a.deliveries.webhook?.attempts === 1)).toBe(true);
+  });
+
+  it("retries transient failures with exponential backoff on the clock, then delivers", async () => {
+    const { repo, alerts } = await outboxWith(1);
+    const hook = await startRecorder((nth) => (nth <= 2 ? { status: 503, body: "busy" } : { status: 200 }));
+    const clock = new VirtualClock(NIGHT.getTime());
+    const report = await deliverPendingAlerts(repo, [webhookSink({ url: hook.url })], clock, {
+      retry: { attempts: 4, initialDelayMs: 1_000, maxDelayMs: 30_000 },
+    });
+    expect(report.delivered).toEqual([alerts[0]?.id]);
+    expect(hook.requests).toHaveLength(3);
+    expect(clock.now() - NIGHT.getTime()).toBe(1_000 + 2_000);
+    expect((await repo.listAlerts())[0]?.deliveries.webhook).toMatchObject({
+      status: "delivered",
+      attempts: 3,
+    });
+  });
+
+  it("honours Retry-After on 429", async () => {
+    const { repo } = await outboxWith(1);
+    const hook = await startRecorder((nth) =>
+      nth === 1 ? { status: 429, headers: { "retry-after": "7" } } : { status: 202 },
+    );
+    const clock = new VirtualClock(NIGHT.getTime());
+    const report = await deliverPendingAlerts(repo, [webhookSink({ url: hook.url })], clock);
+    expect(report.delivered).toHaveLength(1);
+    expect(clock.now() - NIGHT.getTime()).toBe(7_000);
+  });
+
+  it("leaves alerts pending while a sink is down, reports it, and sends them on the next run after recovery", async () => {
+    const { repo, alerts } = await outboxWith(3);
+    const hook = await startRecorder(() => ({ status: 500, body: "down" }));
+    const clock = new VirtualClock(NIGHT.getTime());
+    const sinks = [webhookSink({ url: hook.url })];
+    const retry = { attempts: 3, initialDelayMs: 500, maxDelayMs: 10_000 };
+
+    const failed = await deliverPendingAlerts(repo, sinks, clock, { retry });
+    expect(failed.delivered).toEqual([]);
+    expect(failed.failures).toHaveLength(1);
+    expect(failed.failures[0]).toMatchObject({ sink: "webhook", attempts: 3, permanent: false });
+    expect(failed.failures[0]?.error).toMatch(
+      /^alert webhook at http:\/\/127\.0\.0\.1:\d+ answered 500: down$/,
+    );
+    expect(failed.failures[0]?.error).not.toContain("secret");
+    // The sink is not hammered for the other alerts: they wait for the next run.
+    expect(failed.skipped.map((s) => s.reason)).toEqual([
+      "webhook kept failing earlier in this run",
+      "webhook kept failing earlier in this run",
+    ]);
+    expect(hook.requests).toHaveLength(3);
+    expect(await repo.pendingAlerts()).toHaveLength(3);
+    const tried = (await repo.listAlerts()).find((a) => a.alert.id === failed.failures[0]?.alertId);
+    expect(tried?.deliveries.webhook).toMatchObject({
+      status: "pending",
+      attempts: 3,
+      lastError: failed.failures[0]?.error,
+    });
+
+    hook.answer = () => ({ status: 200 });
+    const recovered = await deliverPendingAlerts(repo, sinks, clock, { retry });
+    expect(recovered.delivered.sort()).toEqual(alerts.map((a) => a.id).sort());
+    expect(await repo.pendingAlerts()).toEqual([]);
+    const again = (await repo.listAlerts()).find((a) => a.alert.id === failed.failures[0]?.alertId);
+    expect(again?.deliveries.webhook).toMatchObject({ status: "delivered", attempts: 4 });
+  });
+
+  it("does not retry a refused alert within the run, and keeps it pending", async () => {
+    const { repo } = await outboxWith(2);
+    const hook = await startRecorder(() => ({ status: 400, body: "bad payload" }));
+    const clock = new VirtualClock(NIGHT.getTime());
+    const report = await deliverPendingAlerts(repo, [webhookSink({ url: hook.url })], clock);
+    expect(report.failures.map((f) => [f.attempts, f.permanent])).toEqual([
+      [1, true],
+      [1, true],
+    ]);
+    expect(clock.now()).toBe(NIGHT.getTime());
+    expect(await repo.pendingAlerts()).toHaveLength(2);
+  });
+
+  it("reports an unreachable sink as transient", async () => {
+    const { repo } = await outboxWith(1);
+    // A port that was free a moment ago: nothing listens there.
+    const closedPort = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const closedUrl = `http://127.0.0.1:${closedPort}/hook`;
+    const report = await deliverPendingAlerts(repo, [webhookSink({ url: closedUrl })], new VirtualClock(0), {
+      retry: { attempts: 2 },
+    });
+    expect(report.failures[0]).toMatchObject({ attempts: 2, permanent: false });
+    expect(report.failures[0]?.error).toMatch(/could not be reached \(ECONNREFUSED\)/);
+  });
+
+  it("never resends to a sink that has the alert when another sink failed", async () => {
+    const { repo, alerts } = await outboxWith(1);
+    const hook = await startRecorder();
+    const teams = await startRecorder(() => ({ status: 502 }));
+    const clock = new VirtualClock(NIGHT.getTime());
+    const sinks = [webhookSink({ url: hook.url }), teamsSink({ url: teams.url, statusBaseUrl: STATUS_BASE })];
+    const retry = { attempts: 2, initialDelayMs: 10 };
+
+    const first = await deliverPendingAlerts(repo, sinks, clock, { retry });
+    expect(first.failures.map((f) => f.sink)).toEqual(["teams"]);
+    expect((await repo.pendingAlerts())[0]?.deliveries.webhook?.status).toBe("delivered");
+
+    teams.answer = () => ({ status: 200, body: "1" });
+    const second = await deliverPendingAlerts(repo, sinks, clock, { retry });
+    expect(second.delivered).toEqual([alerts[0]?.id]);
+    expect(hook.requests).toHaveLength(1);
+    expect(teams.requests).toHaveLength(3);
+  });
+
+  it("posts a Teams Adaptive Card with the pool, cluster, state, dates, days left, target and status link", async () => {
+    const { repo, alerts } = await outboxWith(1);
+    const teams = await startRecorder(() => ({ status: 200, body: "1" }));
+    await deliverPendingAlerts(
+      repo,
+      [teamsSink({ url: teams.url, statusBaseUrl: `${STATUS_BASE}/` })],
+      new VirtualClock(0),
+    );
+    const alert = alerts[0] as (typeof alerts)[0];
+    const message = teams.requests[0]?.body as {
+      type: string;
+      attachments: {
+        contentType: string;
+        content: Record<string, unknown> & { body: unknown[]; actions: unknown[] };
+      }[];
+    };
+    expect(message.type).toBe("message");
+    expect(message.attachments).toHaveLength(1);
+    const attachment = message.attachments[0] as (typeof message.attachments)[0];
+    expect(attachment.contentType).toBe("application/vnd.microsoft.card.adaptive");
+    const card = attachment.content;
+    expect(card).toMatchObject({ type: "AdaptiveCard", version: "1.4" });
+    const facts = Object.fromEntries(
+      (
+        card.body.find((b) => (b as { type: string }).type === "FactSet") as {
+          facts: { title: string; value: string }[];
+        }
+      ).facts.map((f) => [f.title, f.value]),
+    );
+    expect(facts).toMatchObject({
+      Pool: "pool0",
+      Cluster: "prod (rg-prod, subscription sub-1)",
+      Subject: "Azure Linux 2.0",
+      State: "end-of-support",
+      "End of support": "2025-11-30 (41 days ago)",
+      "Images removed": "2026-03-31 (in 80 days)",
+      "Days left": "80",
+      "Recommended target": "AzureLinux3",
+    });
+    const status = new URL(`${STATUS_BASE}/api/inventory`);
+    status.searchParams.set("cluster", alert.pool.clusterId);
+    status.searchParams.set("pool", "pool0");
+    expect(card.actions).toEqual([
+      { type: "Action.OpenUrl", title: "Pool status", url: status.toString() },
+      { type: "Action.OpenUrl", title: "Source", url: alert.imageRemoval?.sourceUrl },
+    ]);
+  });
+
+  it("takes a Teams connector's 200 with an error text as a transient failure", async () => {
+    const { repo } = await outboxWith(1);
+    const teams = await startRecorder((nth) =>
+      nth === 1
+        ? {
+            status: 200,
+            body: "Webhook message delivery failed with error: Microsoft Teams endpoint returned HTTP error 429",
+          }
+        : { status: 200, body: "1" },
+    );
+    const report = await deliverPendingAlerts(
+      repo,
+      [teamsSink({ url: teams.url, statusBaseUrl: STATUS_BASE })],
+      new VirtualClock(0),
+    );
+    expect(report.delivered).toHaveLength(1);
+    expect(teams.requests).toHaveLength(2);
+  });
+
+  it("refuses to run without sinks, so alerts are never marked delivered to nobody", async () => {
+    const { repo } = await outboxWith(1);
+    await expect(deliverPendingAlerts(repo, [], new VirtualClock(0))).rejects.toThrow(
+      "no alert sink is configured",
+    );
+    expect(await repo.pendingAlerts()).toHaveLength(1);
+  });
+});
