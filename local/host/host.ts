@@ -11,7 +11,7 @@ import { type FunctionRegistration, loadApp, setSystemLogSink } from "./function
 import { listen } from "./http-server.ts";
 import { httpFunctions, httpTriggerHandler } from "./http-triggers.ts";
 import { Invoker, triggerOf } from "./invoker.ts";
-import { createLogger, type LogLevel, type LogSink, streamSink, toLogLevel } from "./logger.ts";
+import { createLogger, type Logger, type LogLevel, type LogSink, streamSink, toLogLevel } from "./logger.ts";
 import { applyLocalSettings, findAppRoot, isFunctionDisabled, readHostJson } from "./settings.ts";
 
 export interface HostOptions {
@@ -38,6 +38,8 @@ export interface RunningHost {
   readonly origin: string;
   readonly port: number;
   readonly clock: Clock;
+  /** The host's structured log. */
+  readonly log: Logger;
   /** Names of the functions the app registered. */
   readonly functions: readonly string[];
   /** What a durableClient input binding receives. */
@@ -64,6 +66,25 @@ export interface InstanceStatus {
   readonly customStatus: unknown;
   readonly createdTime: string;
   readonly lastUpdatedTime: string;
+}
+
+/**
+ * The unmodified DurableClient from the app's own durable-functions, built the way df.getClient builds it for
+ * a function with a durableClient input. Works for a host in another process, given its client data.
+ */
+export function durableClientFor(app: string, clientData: DurableClientData): DurableClient {
+  const appRequire = createRequire(resolve(app));
+  const df = appRequire("durable-functions") as typeof import("durable-functions");
+  const { InvocationContext } = appRequire("@azure/functions") as typeof import("@azure/functions");
+  const context = new InvocationContext({
+    functionName: "local-host-client",
+    options: {
+      trigger: { type: "httpTrigger", name: "request" },
+      extraInputs: [{ type: "durableClient", name: "durableClient" }],
+    },
+  });
+  context.extraInputs.set("durableClient", clientData);
+  return df.getClient(context);
 }
 
 function byTrigger(functions: readonly FunctionRegistration[], type: string): FunctionRegistration[] {
@@ -134,27 +155,15 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   engine.start();
   await invoker.runAppHooks("appStart", appRoot);
   for (const f of enabled) logger.info(`Function "${f.name}" (${triggerOf(f).type}) is ready.`);
-  const appRequire = createRequire(resolve(options.app));
   const readyClientData = clientData;
   return {
     origin: listener.origin,
     port: listener.port,
     clock,
+    log: logger,
     functions: enabled.map((f) => f.name),
     clientData: readyClientData,
-    getClient() {
-      const df = appRequire("durable-functions") as typeof import("durable-functions");
-      const { InvocationContext } = appRequire("@azure/functions") as typeof import("@azure/functions");
-      const context = new InvocationContext({
-        functionName: "local-host-client",
-        options: {
-          trigger: { type: "httpTrigger", name: "request" },
-          extraInputs: [{ type: "durableClient", name: "durableClient" }],
-        },
-      });
-      context.extraInputs.set("durableClient", readyClientData);
-      return df.getClient(context);
-    },
+    getClient: () => durableClientFor(options.app, readyClientData),
     waitForInstance(instanceId, waitOptions = {}) {
       const statuses = waitOptions.statuses ?? TERMINAL_STATUSES;
       const timeoutMs = waitOptions.timeoutMs ?? 30_000;

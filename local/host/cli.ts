@@ -1,0 +1,94 @@
+// npm run host -- --app <entry module> [--port 7071] [--data <dir>] [--clock real|virtual] ...
+import { parseArgs } from "node:util";
+import { startHost } from "./host.ts";
+import { parseLogLevel, streamSink } from "./logger.ts";
+
+const USAGE = `Usage: npm run host -- --app <entry module> [options]
+
+  --app <path>                 the Functions v4 app's entry module (required)
+  --port <n>                   HTTP port on 127.0.0.1 (default 7071; 0 picks a free one)
+  --data <dir>                 where durable state is kept (default .data/host)
+  --clock real|virtual         the clock (default real)
+  --virtual-start <ISO time>   where a virtual clock starts (default now)
+  --activity-concurrency <n>   activities run at once (default 16)
+  --log-level <level>          debug, info, warn, error or none (default info)`;
+
+function positiveInteger(value: string, name: string, allowZero = false): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < (allowZero ? 0 : 1)) {
+    throw new Error(
+      `--${name} must be a ${allowZero ? "non-negative" : "positive"} integer, not "${value}".`,
+    );
+  }
+  return number;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      app: { type: "string" },
+      port: { type: "string", default: "7071" },
+      data: { type: "string", default: ".data/host" },
+      clock: { type: "string", default: "real" },
+      "virtual-start": { type: "string" },
+      "activity-concurrency": { type: "string", default: "16" },
+      "log-level": { type: "string", default: "info" },
+      help: { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  if (!values.app) throw new Error(`--app is required.\n\n${USAGE}`);
+  if (values.clock !== "real" && values.clock !== "virtual") {
+    throw new Error(`--clock must be "real" or "virtual", not "${values.clock}".`);
+  }
+  const virtualStart =
+    values["virtual-start"] === undefined ? undefined : Date.parse(values["virtual-start"]);
+  if (virtualStart !== undefined && Number.isNaN(virtualStart)) {
+    throw new Error(`--virtual-start must be an ISO date and time, not "${values["virtual-start"]}".`);
+  }
+  const sink = streamSink(process.stdout);
+  const host = await startHost({
+    app: values.app,
+    port: positiveInteger(values.port, "port", true),
+    dataDir: values.data,
+    clock: values.clock,
+    ...(virtualStart !== undefined ? { virtualStart } : {}),
+    activityConcurrency: positiveInteger(values["activity-concurrency"], "activity-concurrency"),
+    logLevel: parseLogLevel(values["log-level"]),
+    logSink: sink,
+  });
+  // Printed whatever the log level: whoever started the host waits for this line.
+  sink({
+    time: new Date().toISOString(),
+    level: "info",
+    msg: `Listening on ${host.origin}`,
+    url: host.origin,
+  });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    host.log.info(`${signal} received: stopping.`);
+    host.stop().then(
+      () => {
+        host.log.info("Stopped.");
+        process.exit(0);
+      },
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,157 @@
+import type { DurableClient } from "durable-functions";
+import * as df from "durable-functions";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { VirtualClock } from "../../local/clock.ts";
+import { type RunningHost, startHost } from "../../local/host/host.ts";
+
+let host: RunningHost;
+let client: DurableClient;
+
+beforeAll(async () => {
+  host = await startHost({ app: "test/host-app/index.ts", port: 0, clock: "virtual", logLevel: "none" });
+  client = host.getClient();
+});
+
+afterAll(async () => {
+  await host?.stop();
+});
+
+describe("the Durable HTTP API for the unmodified DurableClient", () => {
+  it("starts with a chosen id and refuses to start it again while it runs", async () => {
+    const id = await client.startNew("steps", { instanceId: "order-1" });
+    expect(id).toBe("order-1");
+    await host.waitForInstance(id, { statuses: ["Running"] });
+    await expect(client.startNew("steps", { instanceId: "order-1" })).rejects.toThrow(
+      /already exists and is Running/,
+    );
+    await client.raiseEvent(id, "next", null);
+    await client.raiseEvent(id, "next", "enough");
+    expect((await host.waitForInstance(id)).output).toEqual({ finishedWith: "enough" });
+    // Once it has ended, the same id may start a fresh instance.
+    await client.startNew("steps", { instanceId: "order-1" });
+    await host.waitForInstance(id, { statuses: ["Running"] });
+    await client.terminate(id, "cleanup");
+    await host.waitForInstance(id);
+  });
+
+  it("refuses unknown orchestrators and unknown instances clearly", async () => {
+    await expect(client.startNew("noSuchOrchestrator")).rejects.toThrow(
+      /404.*No orchestrator function named.*noSuchOrchestrator/,
+    );
+    await expect(client.getStatus("nobody")).rejects.toThrow(/404/);
+    await expect(client.raiseEvent("nobody", "x", 1)).rejects.toThrow(/No instance with ID 'nobody'/);
+  });
+
+  it("reports custom status while running and history on request", async () => {
+    const id = await client.startNew("steps");
+    await expect.poll(async () => (await client.getStatus(id)).customStatus).toEqual({ step: 1 });
+    await client.raiseEvent(id, "next", "go");
+    await expect.poll(async () => (await client.getStatus(id)).customStatus).toEqual({ step: 2 });
+    const running = await client.getStatus(id, { showHistory: true, showHistoryOutput: true });
+    expect(running.runtimeStatus).toBe(df.OrchestrationRuntimeStatus.Running);
+    const raised = (running.history as { EventType: string; Name?: string; Input?: string }[]).filter(
+      (e) => e.EventType === "EventRaised",
+    );
+    expect(raised).toEqual([expect.objectContaining({ Name: "next", Input: '"go"' })]);
+    const withoutHistory = await client.getStatus(id);
+    expect(withoutHistory.history).toBeUndefined();
+    await client.terminate(id, "done looking");
+  });
+
+  it("terminates with the reason as output; a second terminate is a no-op", async () => {
+    const id = await client.startNew("steps");
+    await host.waitForInstance(id, { statuses: ["Running"] });
+    await client.terminate(id, "operator said stop");
+    const status = await host.waitForInstance(id);
+    expect(status.runtimeStatus).toBe("Terminated");
+    expect(status.output).toBe("operator said stop");
+    await expect(client.terminate(id, "again")).resolves.toBeUndefined();
+  });
+
+  it("lists and filters by creation time and status, following continuation tokens", async () => {
+    // Virtual time stands still between tests: move it, so earlier instances are older than `from`.
+    await (host.clock as VirtualClock).advanceBy(60_000);
+    const from = new Date(host.clock.now());
+    const ids: string[] = [];
+    for (let i = 0; i < 130; i++) ids.push(await client.startNew("steps", { instanceId: `page-${i}` }));
+    for (const id of ids) await host.waitForInstance(id, { statuses: ["Running"] });
+    const running = await client.getStatusBy({
+      createdTimeFrom: from,
+      runtimeStatus: [df.OrchestrationRuntimeStatus.Running],
+    });
+    expect(running.map((s) => s.instanceId).sort()).toEqual([...ids].sort());
+    const all = await client.getStatusAll();
+    expect(all.length).toBeGreaterThanOrEqual(130);
+    const none = await client.getStatusBy({
+      createdTimeTo: new Date(from.getTime() - 1),
+      runtimeStatus: [df.OrchestrationRuntimeStatus.Running],
+    });
+    expect(none.filter((s) => s.instanceId.startsWith("page-"))).toEqual([]);
+    for (const id of ids) await client.terminate(id, "paging done");
+    for (const id of ids) await host.waitForInstance(id);
+    const purged = await client.purgeInstanceHistoryBy({
+      createdTimeFrom: from,
+      runtimeStatus: [df.OrchestrationRuntimeStatus.Terminated],
+    });
+    expect(purged.instancesDeleted).toBe(130);
+  });
+
+  it("purges one ended instance, and leaves running ones alone", async () => {
+    const done = await client.startNew("sequence", { input: { start: 0, count: 1 } });
+    await host.waitForInstance(done);
+    expect((await client.purgeInstanceHistory(done)).instancesDeleted).toBe(1);
+    await expect(client.getStatus(done)).rejects.toThrow(/404/);
+    const running = await client.startNew("steps");
+    await host.waitForInstance(running, { statuses: ["Running"] });
+    expect((await client.purgeInstanceHistory(running)).instancesDeleted).toBe(0);
+    await client.terminate(running, "cleanup");
+  });
+
+  it("says rewind is not supported", async () => {
+    const id = await client.startNew("failing");
+    await host.waitForInstance(id);
+    await expect(client.rewind(id, "try again")).rejects.toThrow(/not supported by the local host/);
+  });
+
+  it("serves createCheckStatusResponse URLs from an HTTP starter", async () => {
+    const started = await fetch(`${host.origin}/api/start/steps`, { method: "POST" });
+    expect(started.status).toBe(202);
+    const links = (await started.json()) as Record<string, string>;
+    expect(started.headers.get("location")).toBe(links.statusQueryGetUri);
+    expect(links.statusQueryGetUri?.startsWith(host.origin)).toBe(true);
+    await host.waitForInstance(links.id as string, { statuses: ["Running"] });
+    const pending = await fetch(links.statusQueryGetUri as string);
+    expect(pending.status).toBe(202);
+    expect(((await pending.json()) as { runtimeStatus: string }).runtimeStatus).toBe("Running");
+    for (const reason of ["one", "two"]) {
+      const sent = await fetch((links.sendEventPostUri as string).replace("{eventName}", "next"), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(reason),
+      });
+      expect(sent.status).toBe(202);
+    }
+    await host.waitForInstance(links.id as string);
+    const done = await fetch(links.statusQueryGetUri as string);
+    expect(done.status).toBe(200);
+    expect(((await done.json()) as { output: unknown }).output).toEqual({ finishedWith: "two" });
+    const gone = await fetch((links.terminatePostUri as string).replace("{text}", "late"), {
+      method: "POST",
+    });
+    expect(gone.status).toBe(410);
+  });
+
+  it("answers a bad event body with 400 naming the problem", async () => {
+    const id = await client.startNew("steps");
+    const response = await fetch(
+      `${host.origin}/runtime/webhooks/durabletask/instances/${id}/raiseEvent/next`,
+      {
+        method: "POST",
+        body: "{not json",
+      },
+    );
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: string }).error).toContain("not valid JSON");
+    await client.terminate(id, "cleanup");
+  });
+});
