@@ -3,7 +3,7 @@
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import type { DurableClient } from "durable-functions";
-import { type Clock, publishClock, RealClock, VirtualClock } from "../clock.ts";
+import { type Clock, outsideHeldWork, publishClock, RealClock, VirtualClock } from "../clock.ts";
 import { DurableEngine } from "./durable-engine.ts";
 import { type DurableClientData, durableClientData, durableHttpApi, statusJson } from "./durable-http-api.ts";
 import { DurableStore, type RuntimeStatus, TERMINAL_STATUSES } from "./durable-store.ts";
@@ -13,6 +13,7 @@ import { httpFunctions, httpTriggerHandler } from "./http-triggers.ts";
 import { Invoker, triggerOf } from "./invoker.ts";
 import { createLogger, type Logger, type LogLevel, type LogSink, streamSink, toLogLevel } from "./logger.ts";
 import { applyLocalSettings, findAppRoot, isFunctionDisabled, readHostJson } from "./settings.ts";
+import { TimerTriggers, timerFunctions } from "./timer-triggers.ts";
 
 export interface HostOptions {
   /** The app's entry module: importing it registers every function. */
@@ -122,6 +123,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     return clientData;
   };
   const invoker = new Invoker(app, logger, client);
+  const timers = timerFunctions(enabled, process.env);
   const store = new DurableStore(options.dataDir);
   const engine = new DurableEngine({
     store,
@@ -153,6 +155,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   // Without WEBSITE_HOSTNAME, df.getClient rewrites the client's URLs to localhost:7071; Core Tools sets it too.
   process.env.WEBSITE_HOSTNAME ??= `127.0.0.1:${listener.port}`;
   engine.start();
+  const timerTriggers = new TimerTriggers({ functions: timers, clock, store, invoker, logger });
+  outsideHeldWork(() => timerTriggers.start());
   await invoker.runAppHooks("appStart", appRoot);
   for (const f of enabled) logger.info(`Function "${f.name}" (${triggerOf(f).type}) is ready.`);
   const readyClientData = clientData;
@@ -189,6 +193,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     },
     async stop() {
       await listener.close();
+      await timerTriggers.stop();
       await engine.stop();
       await invoker.runAppHooks("appTerminate", appRoot);
       store.close();

@@ -2,3 +2,4 @@
 import "./http.functions.ts";
 import "./activities.functions.ts";
 import "./orchestrations.functions.ts";
+import "./timer.functions.ts";
