@@ -10,8 +10,9 @@ import { DurableStore, type RuntimeStatus, TERMINAL_STATUSES } from "./durable-s
 import { type FunctionRegistration, loadApp, setSystemLogSink } from "./functions-core.ts";
 import { listen } from "./http-server.ts";
 import { httpFunctions, httpTriggerHandler } from "./http-triggers.ts";
-import { Invoker, triggerOf } from "./invoker.ts";
+import { Invoker, isDurableClientBinding, isTriggerType, triggerOf } from "./invoker.ts";
 import { createLogger, type Logger, type LogLevel, type LogSink, streamSink, toLogLevel } from "./logger.ts";
+import { ServiceBusTriggers, type SkippedTrigger, serviceBusFunctions } from "./service-bus-triggers.ts";
 import { applyLocalSettings, findAppRoot, isFunctionDisabled, readHostJson } from "./settings.ts";
 import { TimerTriggers, timerFunctions } from "./timer-triggers.ts";
 
@@ -41,8 +42,10 @@ export interface RunningHost {
   readonly clock: Clock;
   /** The host's structured log. */
   readonly log: Logger;
-  /** Names of the functions the app registered. */
+  /** Names of the functions the app registered (less the disabled ones). */
   readonly functions: readonly string[];
+  /** Triggers the host could not bind (unsupported, or a connection not configured), with the reason. */
+  readonly skipped: readonly SkippedTrigger[];
   /** What a durableClient input binding receives. */
   readonly clientData: DurableClientData;
   /** The unmodified DurableClient from the app's durable-functions, talking to this host over HTTP. */
@@ -86,6 +89,39 @@ export function durableClientFor(app: string, clientData: DurableClientData): Du
   });
   context.extraInputs.set("durableClient", clientData);
   return df.getClient(context);
+}
+
+const SUPPORTED_TRIGGERS = [
+  "httpTrigger",
+  "timerTrigger",
+  "serviceBusTrigger",
+  "orchestrationTrigger",
+  "activityTrigger",
+];
+
+/** Functions whose trigger the local host does not provide. */
+function unsupportedTriggers(functions: readonly FunctionRegistration[]): SkippedTrigger[] {
+  return functions.flatMap((f) => {
+    const trigger = triggerOf(f).type;
+    if (trigger === "entityTrigger") {
+      return [{ function: f.name, reason: "durable entities are not supported by the local host" }];
+    }
+    return SUPPORTED_TRIGGERS.includes(trigger)
+      ? []
+      : [{ function: f.name, reason: `the local host has no ${trigger} trigger` }];
+  });
+}
+
+/** Input bindings other than the durable client, which the local host leaves undefined. */
+function unprovidedInputs(functions: readonly FunctionRegistration[]): string[] {
+  return functions.flatMap((f) =>
+    Object.values(f.bindings)
+      .filter((b) => b.direction === "in" && !isTriggerType(b.type) && !isDurableClientBinding(b))
+      .map(
+        (b) =>
+          `Function "${f.name}" has a ${b.type} input, which the local host does not provide: it will be undefined.`,
+      ),
+  );
 }
 
 function byTrigger(functions: readonly FunctionRegistration[], type: string): FunctionRegistration[] {
@@ -134,9 +170,12 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     activities: byTrigger(enabled, "activityTrigger"),
     activityConcurrency: options.activityConcurrency ?? 16,
   });
-  for (const entity of byTrigger(enabled, "entityTrigger")) {
-    logger.warn(`Function "${entity.name}" is a durable entity; the local host does not support entities.`);
+  const serviceBus = serviceBusFunctions(enabled, process.env);
+  const skipped = [...serviceBus.skipped, ...unsupportedTriggers(enabled)];
+  for (const { function: name, reason } of skipped) {
+    logger.warn(`Function "${name}" is skipped: ${reason}.`, { function: name });
   }
+  for (const warning of unprovidedInputs(enabled)) logger.warn(warning);
   const listener = await listen({
     port: options.port ?? 7071,
     clock,
@@ -157,6 +196,15 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   engine.start();
   const timerTriggers = new TimerTriggers({ functions: timers, clock, store, invoker, logger });
   outsideHeldWork(() => timerTriggers.start());
+  const serviceBusTriggers = new ServiceBusTriggers({
+    functions: serviceBus.bound,
+    clock,
+    invoker,
+    logger,
+    maxConcurrentCalls: hostJson.serviceBusMaxConcurrentCalls,
+    autoComplete: hostJson.serviceBusAutoComplete,
+  });
+  outsideHeldWork(() => serviceBusTriggers.start());
   await invoker.runAppHooks("appStart", appRoot);
   for (const f of enabled) logger.info(`Function "${f.name}" (${triggerOf(f).type}) is ready.`);
   const readyClientData = clientData;
@@ -166,6 +214,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     clock,
     log: logger,
     functions: enabled.map((f) => f.name),
+    skipped,
     clientData: readyClientData,
     getClient: () => durableClientFor(options.app, readyClientData),
     waitForInstance(instanceId, waitOptions = {}) {
@@ -194,6 +243,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     async stop() {
       await listener.close();
       await timerTriggers.stop();
+      await serviceBusTriggers.stop();
       await engine.stop();
       await invoker.runAppHooks("appTerminate", appRoot);
       store.close();

@@ -3,3 +3,4 @@ import "./http.functions.ts";
 import "./activities.functions.ts";
 import "./orchestrations.functions.ts";
 import "./timer.functions.ts";
+import "./service-bus.functions.ts";

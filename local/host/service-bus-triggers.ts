@@ -1,0 +1,233 @@
+// Service Bus queue and topic-subscription triggers, bound as the real host binds them: to the namespace in
+// the app setting the trigger's `connection` names, through @azure/service-bus, peek-lock, complete on success,
+// abandon on failure (so the entity's max delivery count and dead-lettering apply). Settlements go out one at a
+// time: rhea 3.0.5 merges back-to-back dispositions (see the Service Bus protocol note).
+import {
+  type ProcessErrorArgs,
+  ServiceBusClient,
+  type ServiceBusReceivedMessage,
+  type ServiceBusReceiver,
+} from "@azure/service-bus";
+import { type Clock, runHeld } from "../clock.ts";
+import type { FunctionRegistration, RpcTypedData } from "./functions-core.ts";
+import { type Invoker, toTypedData, triggerOf } from "./invoker.ts";
+import type { Logger } from "./logger.ts";
+import { resolveSettingReferences } from "./settings.ts";
+
+/** A trigger the host could not bind, and why. */
+export interface SkippedTrigger {
+  readonly function: string;
+  readonly reason: string;
+}
+
+interface ServiceBusFunction {
+  readonly registration: FunctionRegistration;
+  readonly connectionString: string;
+  /** "queue" or "topic/Subscriptions/subscription", for logs. */
+  readonly entity: string;
+  readonly queueName?: string;
+  readonly topicName?: string;
+  readonly subscriptionName?: string;
+}
+
+const DEFAULT_CONNECTION = "AzureWebJobsServiceBus";
+
+function stringProperty(value: unknown, env: NodeJS.ProcessEnv, where: string): string | undefined {
+  return typeof value === "string" && value !== "" ? resolveSettingReferences(value, env, where) : undefined;
+}
+
+/** Reads the Service Bus triggers; those that cannot be bound are returned as skipped, with the reason. */
+export function serviceBusFunctions(
+  registrations: readonly FunctionRegistration[],
+  env: NodeJS.ProcessEnv,
+): { bound: ServiceBusFunction[]; skipped: SkippedTrigger[] } {
+  const bound: ServiceBusFunction[] = [];
+  const skipped: SkippedTrigger[] = [];
+  for (const registration of registrations) {
+    const trigger = triggerOf(registration);
+    if (trigger.type !== "serviceBusTrigger") continue;
+    const skip = (reason: string) => skipped.push({ function: registration.name, reason });
+    const where = `Service Bus trigger "${registration.name}"`;
+    const connection = typeof trigger.connection === "string" ? trigger.connection : DEFAULT_CONNECTION;
+    const connectionString = env[connection];
+    if (trigger.isSessionsEnabled === true) {
+      skip("session-enabled Service Bus triggers are not supported by the local host");
+    } else if (trigger.cardinality === "many") {
+      skip('Service Bus triggers with cardinality "many" are not supported by the local host');
+    } else if (!connectionString && env[`${connection}__fullyQualifiedNamespace`]) {
+      skip(
+        `its connection "${connection}" is identity-based; the local host needs a connection string in "${connection}"`,
+      );
+    } else if (!connectionString) {
+      skip(`its connection setting "${connection}" is not set`);
+    } else {
+      const queueName = stringProperty(trigger.queueName, env, where);
+      const topicName = stringProperty(trigger.topicName, env, where);
+      const subscriptionName = stringProperty(trigger.subscriptionName, env, where);
+      if (queueName) {
+        bound.push({ registration, connectionString, entity: queueName, queueName });
+      } else if (topicName && subscriptionName) {
+        const entity = `${topicName}/Subscriptions/${subscriptionName}`;
+        bound.push({ registration, connectionString, entity, topicName, subscriptionName });
+      } else {
+        skip("it names neither a queue nor a topic with a subscription");
+      }
+    }
+  }
+  return { bound, skipped };
+}
+
+function typed(value: unknown): RpcTypedData {
+  if (value instanceof Date) return { string: value.toISOString() };
+  return toTypedData(value);
+}
+
+/** The trigger metadata the Functions host passes for a Service Bus message (the library camel-cases keys). */
+function triggerMetadata(message: ServiceBusReceivedMessage): Record<string, RpcTypedData> {
+  const fields: Record<string, unknown> = {
+    MessageId: message.messageId,
+    // The .NET SDK behind the real host counts the first delivery as 1; the AMQP header (and this SDK) as 0.
+    DeliveryCount: (message.deliveryCount ?? 0) + 1,
+    EnqueuedTimeUtc: message.enqueuedTimeUtc,
+    ExpiresAtUtc: message.expiresAtUtc,
+    LockedUntilUtc: message.lockedUntilUtc,
+    SequenceNumber: message.sequenceNumber?.toNumber(),
+    LockToken: message.lockToken,
+    ContentType: message.contentType,
+    CorrelationId: message.correlationId,
+    Subject: message.subject,
+    Label: message.subject,
+    ReplyTo: message.replyTo,
+    To: message.to,
+    SessionId: message.sessionId,
+    ApplicationProperties: message.applicationProperties ?? {},
+    UserProperties: message.applicationProperties ?? {},
+  };
+  const metadata: Record<string, RpcTypedData> = {};
+  for (const [key, value] of Object.entries(fields)) if (value !== undefined) metadata[key] = typed(value);
+  return metadata;
+}
+
+export class ServiceBusTriggers {
+  private readonly functions: readonly ServiceBusFunction[];
+  private readonly clock: Clock;
+  private readonly invoker: Invoker;
+  private readonly logger: Logger;
+  private readonly maxConcurrentCalls: number;
+  private readonly autoComplete: boolean;
+  private readonly clients = new Map<string, { client: ServiceBusClient; settling: Promise<unknown> }>();
+  private readonly receivers: { receiver: ServiceBusReceiver; close(): Promise<void> }[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(options: {
+    functions: readonly ServiceBusFunction[];
+    clock: Clock;
+    invoker: Invoker;
+    logger: Logger;
+    maxConcurrentCalls: number;
+    autoComplete: boolean;
+  }) {
+    this.functions = options.functions;
+    this.clock = options.clock;
+    this.invoker = options.invoker;
+    this.logger = options.logger;
+    this.maxConcurrentCalls = options.maxConcurrentCalls;
+    this.autoComplete = options.autoComplete;
+  }
+
+  start(): void {
+    for (const f of this.functions) {
+      const connection = this.connection(f.connectionString);
+      const receiver = f.queueName
+        ? connection.client.createReceiver(f.queueName, { receiveMode: "peekLock" })
+        : connection.client.createReceiver(f.topicName as string, f.subscriptionName as string, {
+            receiveMode: "peekLock",
+          });
+      const subscription = receiver.subscribe(
+        {
+          processMessage: (message) => this.track(this.process(f, receiver, message)),
+          processError: async (args: ProcessErrorArgs) => {
+            this.logger.warn(
+              `Service Bus receiver for "${f.registration.name}" (${f.entity}): ${args.error.message}`,
+              {
+                function: f.registration.name,
+                errorSource: args.errorSource,
+              },
+            );
+          },
+        },
+        { autoCompleteMessages: false, maxConcurrentCalls: this.maxConcurrentCalls },
+      );
+      this.receivers.push({ receiver, close: () => subscription.close() });
+      this.logger.info(`Function "${f.registration.name}" listens to Service Bus entity ${f.entity}.`, {
+        function: f.registration.name,
+      });
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled(this.receivers.map((r) => r.close()));
+    await Promise.allSettled([...this.inFlight]);
+    await Promise.allSettled(this.receivers.map((r) => r.receiver.close()));
+    await Promise.allSettled([...this.clients.values()].map((c) => c.client.close()));
+  }
+
+  private connection(connectionString: string) {
+    let connection = this.clients.get(connectionString);
+    if (!connection) {
+      connection = { client: new ServiceBusClient(connectionString), settling: Promise.resolve() };
+      this.clients.set(connectionString, connection);
+    }
+    return connection;
+  }
+
+  private track(work: Promise<void>): Promise<void> {
+    this.inFlight.add(work);
+    return work.finally(() => this.inFlight.delete(work));
+  }
+
+  /** Settles through the connection's queue: one disposition on the wire at a time. */
+  private settle(connectionString: string, settlement: () => Promise<void>): Promise<void> {
+    const connection = this.connection(connectionString);
+    const next = connection.settling.then(settlement, settlement);
+    connection.settling = next.catch(() => undefined);
+    return next;
+  }
+
+  private async process(
+    f: ServiceBusFunction,
+    receiver: ServiceBusReceiver,
+    message: ServiceBusReceivedMessage,
+  ) {
+    const fields = { function: f.registration.name, messageId: String(message.messageId) };
+    await runHeld(this.clock, async () => {
+      let succeeded = false;
+      try {
+        await this.invoker.invoke(f.registration, {
+          trigger: { rpc: typed(message.body) },
+          triggerMetadata: triggerMetadata(message),
+          fields,
+        });
+        succeeded = true;
+      } catch (error) {
+        this.logger.warn(
+          `Function "${f.registration.name}" failed on a message; it is abandoned: ${(error as Error).message}`,
+          {
+            ...fields,
+            deliveryCount: (message.deliveryCount ?? 0) + 1,
+          },
+        );
+      }
+      try {
+        if (!succeeded) await this.settle(f.connectionString, () => receiver.abandonMessage(message));
+        else if (this.autoComplete)
+          await this.settle(f.connectionString, () => receiver.completeMessage(message));
+      } catch (error) {
+        this.logger.warn(
+          `Settling a message of "${f.registration.name}" failed: ${(error as Error).message}`,
+          fields,
+        );
+      }
+    });
+  }
+}

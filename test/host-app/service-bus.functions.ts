@@ -1,0 +1,58 @@
+// Service Bus triggers for the conformance suite: a queue, a topic subscription, and one whose connection is
+// not configured.
+import { app, type InvocationContext } from "@azure/functions";
+import * as df from "durable-functions";
+import { probe } from "./probe.ts";
+
+interface Notice {
+  readonly failUntilDelivery?: number;
+  readonly alwaysFail?: boolean;
+  readonly start?: { readonly orchestration: string; readonly instanceId: string; readonly input: unknown };
+}
+
+async function record(queue: string, body: unknown, context: InvocationContext): Promise<void> {
+  const metadata = context.triggerMetadata ?? {};
+  probe().messages.push({
+    queue,
+    body,
+    deliveryCount: metadata.deliveryCount,
+    messageId: metadata.messageId,
+    properties: metadata.applicationProperties,
+  });
+}
+
+app.serviceBusQueue("onNotice", {
+  queueName: "%NoticeQueue%",
+  connection: "ServiceBusConnection",
+  extraInputs: [df.input.durableClient()],
+  handler: async (body, context) => {
+    await record("notices", body, context);
+    const notice = body as Notice;
+    const delivery = Number(context.triggerMetadata?.deliveryCount);
+    if (
+      notice.alwaysFail ||
+      (notice.failUntilDelivery !== undefined && delivery < notice.failUntilDelivery)
+    ) {
+      throw new Error(`refusing delivery ${delivery}`);
+    }
+    if (notice.start) {
+      await df.getClient(context).startNew(notice.start.orchestration, {
+        instanceId: notice.start.instanceId,
+        input: notice.start.input,
+      });
+    }
+  },
+});
+
+app.serviceBusTopic("onAlert", {
+  topicName: "alerts",
+  subscriptionName: "audit",
+  connection: "ServiceBusConnection",
+  handler: (body, context) => record("alerts/audit", body, context),
+});
+
+app.serviceBusQueue("onOrphan", {
+  queueName: "orphans",
+  connection: "NoSuchConnection",
+  handler: (body, context) => record("orphans", body, context),
+});

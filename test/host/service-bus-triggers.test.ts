@@ -1,0 +1,105 @@
+import { ServiceBusClient } from "@azure/service-bus";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningHost, startHost } from "../../local/host/host.ts";
+import { type ServiceBusNamespace, startServiceBusNamespace } from "../../local/sim/servicebus/namespace.ts";
+import { probe } from "../host-app/probe.ts";
+
+let namespace: ServiceBusNamespace;
+let sender: ServiceBusClient;
+let host: RunningHost;
+
+beforeAll(async () => {
+  namespace = await startServiceBusNamespace({
+    queues: [{ name: "notices", maxDeliveryCount: 3, lockDurationMs: 5_000 }],
+    topics: [{ name: "alerts", subscriptions: [{ name: "audit" }] }],
+  });
+  sender = new ServiceBusClient(namespace.connectionString);
+  host = await startHost({
+    app: "test/host-app/index.ts",
+    port: 0,
+    logLevel: "none",
+    settings: { ServiceBusConnection: namespace.connectionString, NoticeQueue: "notices" },
+  });
+});
+
+afterAll(async () => {
+  await host?.stop();
+  await sender?.close();
+  await namespace?.close();
+});
+
+function messagesWith(id: string) {
+  return probe().messages.filter((m) => m.messageId === id);
+}
+
+describe("Service Bus triggers", () => {
+  it("delivers a queue message with its metadata and completes it", async () => {
+    await sender.createSender("notices").sendMessages({
+      messageId: "notice-1",
+      body: { cluster: "aks-east" },
+      applicationProperties: { source: "event-grid" },
+    });
+    await expect.poll(() => messagesWith("notice-1").length).toBe(1);
+    expect(messagesWith("notice-1")[0]).toEqual({
+      queue: "notices",
+      body: { cluster: "aks-east" },
+      deliveryCount: 1,
+      messageId: "notice-1",
+      properties: { source: "event-grid" },
+    });
+    await expect.poll(() => namespace.counts("notices").active).toBe(0);
+  });
+
+  it("abandons a message whose function fails, so it is delivered again", async () => {
+    await sender
+      .createSender("notices")
+      .sendMessages({ messageId: "notice-2", body: { failUntilDelivery: 2 } });
+    await expect.poll(() => messagesWith("notice-2").map((m) => m.deliveryCount)).toEqual([1, 2]);
+    await expect.poll(() => namespace.counts("notices").active).toBe(0);
+    expect(namespace.deadLetters("notices").map((m) => m.messageId)).not.toContain("notice-2");
+  });
+
+  it("dead-letters a message after the queue's max delivery count", async () => {
+    await sender.createSender("notices").sendMessages({ messageId: "notice-3", body: { alwaysFail: true } });
+    await expect
+      .poll(() => namespace.deadLetters("notices").map((m) => m.messageId), { timeout: 10_000 })
+      .toContain("notice-3");
+    expect(messagesWith("notice-3").map((m) => m.deliveryCount)).toEqual([1, 2, 3]);
+    const dead = namespace.deadLetters("notices").find((m) => m.messageId === "notice-3");
+    expect(dead?.reason).toBe("MaxDeliveryCountExceeded");
+  });
+
+  it("delivers topic messages through the trigger's subscription", async () => {
+    await sender.createSender("alerts").sendMessages({ messageId: "alert-1", body: "pool retiring" });
+    await expect
+      .poll(() => messagesWith("alert-1").map((m) => [m.queue, m.body]))
+      .toEqual([["alerts/audit", "pool retiring"]]);
+  });
+
+  it("starts an orchestration from a message through the durable client", async () => {
+    await sender.createSender("notices").sendMessages({
+      messageId: "notice-4",
+      body: {
+        start: { orchestration: "sequence", instanceId: "from-notice", input: { start: 1, count: 2 } },
+      },
+    });
+    await expect
+      .poll(() =>
+        host
+          .getClient()
+          .getStatus("from-notice")
+          .then(
+            (s) => s.output,
+            () => undefined,
+          ),
+      )
+      .toBe(3);
+  });
+
+  it("reports a trigger whose connection is not configured, and skips it", () => {
+    expect(host.skipped).toContainEqual({
+      function: "onOrphan",
+      reason: 'its connection setting "NoSuchConnection" is not set',
+    });
+  });
+});
