@@ -3,6 +3,7 @@
 
 import { RestError, TableClient, type TransactionAction } from "@azure/data-tables";
 import type { TokenCredential } from "@azure/identity";
+import type { ProductSettings } from "../../settings.ts";
 
 export type TablesConnection =
   | { kind: "connection-string"; connectionString: string }
@@ -50,6 +51,18 @@ export class TableStore {
     await client.createTable();
     return client;
   }
+}
+
+/** The store the settings name; managed identity needs the credential the composition root made. */
+export function tableStoreFor(
+  settings: Pick<ProductSettings, "tables" | "tablePrefix">,
+  credential?: TokenCredential,
+): TableStore {
+  const { tables } = settings;
+  if (tables.kind === "connection-string") return new TableStore(tables, settings.tablePrefix);
+  if (!credential)
+    throw new Error(`TABLES_ENDPOINT ${tables.endpoint} needs a credential (managed identity)`);
+  return new TableStore({ kind: "identity", endpoint: tables.endpoint, credential }, settings.tablePrefix);
 }
 
 /** Azurite speaks plain HTTP; settings only allow that on loopback. */
