@@ -327,7 +327,7 @@ export function syncUnschedulableTaint(cluster: SimCluster, node: KubeObject): b
   const want = node.spec.unschedulable === true;
   if (has === want) return false;
   node.spec.taints = want
-    ? [...taints, { key: UNSCHEDULABLE, effect: "NoSchedule", timeAdded: rfc3339(cluster.now()) }]
+    ? [...taints, { key: UNSCHEDULABLE, effect: "NoSchedule" }]
     : taints.filter((t) => t.key !== UNSCHEDULABLE);
   cluster.store.touch("nodes", node);
   const status = want ? "NodeNotSchedulable" : "NodeSchedulable";

@@ -71,6 +71,8 @@ export class SimCluster {
   readonly token: string;
   spec: ClusterSpec;
   lock?: ClusterOperationLock;
+  /** Where this cluster's Kubernetes API listens, once the simulator has started it. */
+  apiServerUrl = "";
   clusterProvisioningState = "Succeeded";
 
   readonly podRuntime = new Map<string, PodRuntime>();

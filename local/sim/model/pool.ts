@@ -63,6 +63,7 @@ export type PoolProvisioningState =
   | "Updating"
   | "Scaling"
   | "Upgrading"
+  | "UpgradingNodeImageVersion"
   | "Deleting"
   | "Failed"
   | "Canceled";
