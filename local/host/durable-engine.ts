@@ -554,10 +554,9 @@ export class DurableEngine {
     if (row.status === "Pending") row.status = "Running";
     this.store.transaction(() => {
       this.store.deleteInbox(consumed);
-      this.store.appendHistory(instanceId, live.history.length, events);
+      this.store.appendHistory(instanceId, events);
       if (ended) {
-        this.store.deleteActivities(instanceId);
-        this.store.deleteTimers(instanceId);
+        this.store.endExecution(instanceId);
         this.notifyParent(row, outcome, time, ready);
       } else {
         this.store.appendActions(instanceId, live.recorded.length, plan.recorded);
@@ -617,9 +616,8 @@ export class DurableEngine {
     const ready = new Set<string>();
     this.store.transaction(() => {
       this.store.clearInbox(row.instanceId);
-      this.store.deleteActivities(row.instanceId);
-      this.store.deleteTimers(row.instanceId);
-      this.store.appendHistory(row.instanceId, live.history.length, [
+      this.store.endExecution(row.instanceId);
+      this.store.appendHistory(row.instanceId, [
         historyEvent(EventType.ExecutionTerminated, time, { Input: JSON.stringify(reason) }),
       ]);
       this.store.putInstance(row);

@@ -90,6 +90,8 @@ export interface InstanceFilter {
   statuses?: readonly RuntimeStatus[];
 }
 
+const SCHEMA_VERSION = 1;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS instances (
   instance_id TEXT PRIMARY KEY, name TEXT NOT NULL, execution_id TEXT NOT NULL, status TEXT NOT NULL,
@@ -98,9 +100,8 @@ CREATE TABLE IF NOT EXISTS instances (
   next_task_id INTEGER NOT NULL, version TEXT, failure TEXT, carried_events TEXT
 );
 CREATE INDEX IF NOT EXISTS instances_by_created ON instances (created_at, instance_id);
-CREATE TABLE IF NOT EXISTS history (
-  instance_id TEXT NOT NULL, seq INTEGER NOT NULL, event TEXT NOT NULL, PRIMARY KEY (instance_id, seq)
-) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS history (id INTEGER PRIMARY KEY, instance_id TEXT NOT NULL, events TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS history_by_instance ON history (instance_id, id);
 CREATE TABLE IF NOT EXISTS actions (
   instance_id TEXT NOT NULL, pos INTEGER NOT NULL, descriptor TEXT NOT NULL, task_id INTEGER,
   PRIMARY KEY (instance_id, pos)
@@ -127,6 +128,8 @@ CREATE TABLE IF NOT EXISTS schedule_status (
 `;
 
 type Row = Record<string, unknown>;
+
+type StoredEvent = Omit<HistoryEvent, "EventId" | "IsPlayed"> & { EventId?: number };
 
 function toInstance(row: Row): InstanceRow {
   return {
@@ -181,7 +184,16 @@ export class DurableStore {
     this.path = dataDir ? join(dataDir, "durable.sqlite") : ":memory:";
     this.db = new DatabaseSync(this.path);
     this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
+    const version = Number(this.db.prepare("PRAGMA user_version").get()?.user_version);
+    const empty = this.db.prepare("SELECT 1 FROM sqlite_schema LIMIT 1").get() === undefined;
+    if (!empty && version !== SCHEMA_VERSION) {
+      this.db.close();
+      throw new Error(
+        `${this.path} was written by another version of the host (schema ${version}); move it away.`,
+      );
+    }
     this.db.exec(SCHEMA);
+    this.db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
   }
 
   close(): void {
@@ -274,7 +286,13 @@ export class DurableStore {
 
   /** Forgets the current execution's history, actions, tasks, work and timers (continueAsNew, restart). */
   resetExecution(instanceId: string): void {
-    for (const table of ["history", "actions", "tasks", "activities", "timers"]) {
+    this.sql("DELETE FROM history WHERE instance_id = ?").run(instanceId);
+    this.endExecution(instanceId);
+  }
+
+  /** Drops what only a running execution needs: bookkeeping, work items and timers. History stays. */
+  endExecution(instanceId: string): void {
+    for (const table of ["actions", "tasks", "activities", "timers"]) {
       this.sql(`DELETE FROM ${table} WHERE instance_id = ?`).run(instanceId);
     }
   }
@@ -282,14 +300,25 @@ export class DurableStore {
   // History and bookkeeping of the current execution
 
   loadHistory(instanceId: string): HistoryEvent[] {
-    return this.sql("SELECT event FROM history WHERE instance_id = ? ORDER BY seq")
+    return this.sql("SELECT events FROM history WHERE instance_id = ? ORDER BY id")
       .all(instanceId)
-      .map((row) => JSON.parse(row.event as string) as HistoryEvent);
+      .flatMap((row) => JSON.parse(row.events as string) as StoredEvent[])
+      .map((stored) => ({ ...stored, EventId: stored.EventId ?? -1, IsPlayed: true }));
   }
 
-  appendHistory(instanceId: string, firstSeq: number, events: readonly HistoryEvent[]): void {
-    const insert = this.sql("INSERT INTO history VALUES (?, ?, ?)");
-    for (const [i, event] of events.entries()) insert.run(instanceId, firstSeq + i, JSON.stringify(event));
+  /**
+   * Appends one episode's events as one row, without what every event has (IsPlayed, EventId -1):
+   * a row per episode rather than per event keeps a history about half the size.
+   */
+  appendHistory(instanceId: string, events: readonly HistoryEvent[]): void {
+    const stored = events.map(
+      ({ IsPlayed: _played, EventId, ...rest }): StoredEvent =>
+        EventId === -1 ? rest : { EventId, ...rest },
+    );
+    this.sql("INSERT INTO history (instance_id, events) VALUES (?, ?)").run(
+      instanceId,
+      JSON.stringify(stored),
+    );
   }
 
   loadActions(instanceId: string): RecordedAction[] {
@@ -397,10 +426,6 @@ export class DurableStore {
       }));
   }
 
-  deleteActivities(instanceId: string): void {
-    this.sql("DELETE FROM activities WHERE instance_id = ?").run(instanceId);
-  }
-
   // Durable timers
 
   addTimer(row: TimerRow): void {
@@ -414,10 +439,6 @@ export class DurableStore {
 
   deleteTimer(instanceId: string, timerId: number): void {
     this.sql("DELETE FROM timers WHERE instance_id = ? AND timer_id = ?").run(instanceId, timerId);
-  }
-
-  deleteTimers(instanceId: string): void {
-    this.sql("DELETE FROM timers WHERE instance_id = ?").run(instanceId);
   }
 
   nextTimerDue(): number | undefined {
