@@ -1,0 +1,182 @@
+// Starts the simulated fleet in-process: the model on a Clock, ARM + Resource Graph on one HTTPS
+// endpoint (as management.azure.com serves both), one Kubernetes API per cluster, the Service Bus
+// namespace of the scenario and the admin API. Everything listens on 127.0.0.1 with free ports.
+//
+// Trust: clients verify the simulator's own CA (caPem / caPath), never skip TLS checks.
+// - Azure SDK clients: pass `tlsOptions: { ca }` in the client options (azureClientOptions() does):
+//   @azure/core-rest-pipeline's tlsPolicy puts it on each request and its node HTTP client builds an
+//   https.Agent with it. NODE_EXTRA_CA_CERTS works too, but only if set before the process starts.
+// - @kubernetes/client-node: the kubeconfig written per cluster carries certificate-authority-data.
+
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { TokenCredential } from "@azure/core-auth";
+import { type Clock, publishedClock, RealClock, VirtualClock } from "../clock.ts";
+import { startAdminServer } from "./admin/admin-server.ts";
+import { type ArmServer, startArmServer } from "./arm/arm-server.ts";
+import type { RunningServer } from "./http/https-server.ts";
+import { startKubeServer } from "./kube/kube-server.ts";
+import { kubeconfigYaml } from "./kube/kubeconfig.ts";
+import { Fleet } from "./model/fleet.ts";
+import type { LedgerSnapshot } from "./model/ledger.ts";
+import { loadScenarioFile, parseScenario } from "./scenario/load.ts";
+import type { Scenario, ScenarioInput } from "./scenario/schema.ts";
+import { type ServiceBusNamespace, startServiceBusNamespace } from "./servicebus/namespace.ts";
+import { ensureCertificates } from "./tls/certificates.ts";
+
+export interface SimulatorOptions {
+  /** A scenario object (validated like a file); or give scenarioFile. */
+  scenario?: Scenario | ScenarioInput;
+  scenarioFile?: string;
+  /** A shared Clock, or which kind to make. Default: the published clock if any, else real time. */
+  clock?: Clock | "real" | "virtual";
+  /** Where the CA, kubeconfigs and Service Bus messages live. Default: a fresh temporary directory. */
+  dataDir?: string;
+  /** Start the scenario's Service Bus namespace (default: when the scenario declares one). */
+  serviceBus?: boolean;
+}
+
+export interface SimulatedCluster {
+  name: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  id: string;
+  apiServer: string;
+  kubeconfigPath: string;
+}
+
+export interface SimulatorEndpoints {
+  arm: string;
+  resourceGraph: string;
+  admin: string;
+  serviceBusConnectionString?: string;
+}
+
+export interface Simulator {
+  readonly scenario: Scenario;
+  readonly clock: Clock;
+  readonly fleet: Fleet;
+  readonly endpoints: SimulatorEndpoints;
+  readonly caPem: string;
+  readonly caPath: string;
+  readonly dataDir: string;
+  readonly clusters: readonly SimulatedCluster[];
+  readonly serviceBus?: ServiceBusNamespace;
+  /** A credential that returns a fixed bearer token: enough for the simulator, not for Azure. */
+  readonly credential: TokenCredential;
+  kubeconfigPath(cluster: string): string;
+  /** Options for ContainerServiceClient / ResourceGraphClient: the endpoint and trust of the CA. */
+  azureClientOptions(): { endpoint: string; tlsOptions: { ca: string } };
+  ledger(): LedgerSnapshot;
+  /** The one JSON line the CLI prints. */
+  summary(): Record<string, unknown>;
+  close(): Promise<void>;
+}
+
+function chooseClock(option: SimulatorOptions["clock"], scenario: Scenario): Clock {
+  if (option === "virtual") return new VirtualClock(Date.parse(scenario.startTime));
+  if (option === "real") return new RealClock();
+  return option ?? publishedClock() ?? new RealClock();
+}
+
+function scenarioOf(options: SimulatorOptions): Scenario {
+  if (options.scenarioFile) return loadScenarioFile(options.scenarioFile);
+  if (options.scenario) return parseScenario(options.scenario);
+  throw new Error("startSimulator needs a scenario or a scenarioFile");
+}
+
+export const fixedTokenCredential: TokenCredential = {
+  getToken: async () => ({ token: "simulator-token", expiresOnTimestamp: Date.now() + 3_600_000 }),
+};
+
+export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
+  const scenario = scenarioOf(options);
+  const dataDir = resolve(options.dataDir ?? mkdtempSync(join(tmpdir(), "aks-sim-")));
+  mkdirSync(join(dataDir, "kubeconfigs"), { recursive: true });
+  const tls = await ensureCertificates(dataDir);
+  const clock = chooseClock(options.clock, scenario);
+  const fleet = new Fleet(scenario, clock);
+  const servers: RunningServer[] = [];
+  let serviceBus: ServiceBusNamespace | undefined;
+  try {
+    const arm: ArmServer = await startArmServer({ fleet, tls });
+    servers.push(arm);
+    const admin = await startAdminServer(fleet);
+    servers.push(admin);
+    const clusters: SimulatedCluster[] = [];
+    for (const cluster of fleet.clusters) {
+      const server = await startKubeServer({ cluster, tls });
+      servers.push(server);
+      const kubeconfigPath = join(dataDir, "kubeconfigs", `${cluster.name}.yaml`);
+      writeFileSync(kubeconfigPath, kubeconfigYaml(cluster, server.url, tls.caPem, { kind: "token" }), {
+        mode: 0o600,
+      });
+      clusters.push({
+        name: cluster.name,
+        subscriptionId: cluster.subscriptionId,
+        resourceGroup: cluster.resourceGroup,
+        id: cluster.id,
+        apiServer: server.url,
+        kubeconfigPath,
+      });
+    }
+    if (scenario.serviceBus && options.serviceBus !== false) {
+      serviceBus = await startServiceBusNamespace({
+        clock,
+        dataFile: join(dataDir, "servicebus.sqlite"),
+        queues: scenario.serviceBus.queues,
+        topics: scenario.serviceBus.topics,
+      });
+    }
+    const endpoints: SimulatorEndpoints = {
+      arm: arm.url,
+      resourceGraph: arm.url,
+      admin: admin.url,
+      ...(serviceBus ? { serviceBusConnectionString: serviceBus.connectionString } : {}),
+    };
+    const bus = serviceBus;
+    return {
+      scenario,
+      clock,
+      fleet,
+      endpoints,
+      caPem: tls.caPem,
+      caPath: tls.caPath,
+      dataDir,
+      clusters,
+      ...(bus ? { serviceBus: bus } : {}),
+      credential: fixedTokenCredential,
+      kubeconfigPath(name: string) {
+        const found = clusters.find((c) => c.name === name);
+        if (!found) throw new Error(`no simulated cluster named "${name}"`);
+        return found.kubeconfigPath;
+      },
+      azureClientOptions: () => ({ endpoint: arm.url, tlsOptions: { ca: tls.caPem } }),
+      ledger: () => fleet.ledger.snapshot(clock.now()),
+      summary: () => ({
+        arm: endpoints.arm,
+        resourceGraph: endpoints.resourceGraph,
+        admin: endpoints.admin,
+        caPath: tls.caPath,
+        clock: clock.kind,
+        ...(endpoints.serviceBusConnectionString
+          ? { serviceBusConnectionString: endpoints.serviceBusConnectionString }
+          : {}),
+        clusters: Object.fromEntries(
+          clusters.map((c) => [c.name, { kubeconfig: c.kubeconfigPath, apiServer: c.apiServer, id: c.id }]),
+        ),
+      }),
+      async close() {
+        fleet.close();
+        await Promise.all(servers.map((s) => s.close()));
+        await bus?.close();
+      },
+    };
+  } catch (error) {
+    fleet.close();
+    await Promise.all(servers.map((s) => s.close()));
+    await serviceBus?.close();
+    throw error;
+  }
+}

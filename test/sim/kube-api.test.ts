@@ -1,0 +1,249 @@
+import * as k8s from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEMO, type Fixture, startFixture } from "./fixture.ts";
+
+const CLUSTER = "aks-prod-weu";
+
+/** The metav1.Status an ApiException carries. */
+export function statusOf(error: unknown): {
+  code: number;
+  reason?: string;
+  message: string;
+  details?: Record<string, unknown>;
+} {
+  const body = (error as k8s.ApiException<unknown>).body;
+  return typeof body === "string" ? JSON.parse(body) : (body as never);
+}
+
+describe("the Kubernetes API of a simulated cluster, through @kubernetes/client-node", () => {
+  let f: Fixture;
+  let core: k8s.CoreV1Api;
+  let apps: k8s.AppsV1Api;
+  beforeAll(async () => {
+    f = await startFixture({ scenarioFile: DEMO });
+    f.clock.pause();
+    const kc = f.kube(CLUSTER);
+    core = kc.makeApiClient(k8s.CoreV1Api);
+    apps = kc.makeApiClient(k8s.AppsV1Api);
+  });
+  afterAll(() => f.sim.close());
+
+  it("serves version and discovery as AKS does", async () => {
+    const version = await f.kube(CLUSTER).makeApiClient(k8s.VersionApi).getCode();
+    expect(version).toMatchObject({ major: "1", minor: "31", gitVersion: "v1.31.8" });
+    const resources = await f.kube(CLUSTER).makeApiClient(k8s.CoreV1Api).getAPIResources();
+    expect(resources.resources.map((r) => r.name)).toEqual(
+      expect.arrayContaining(["nodes", "pods", "pods/eviction", "events"]),
+    );
+  });
+
+  it("lists nodes by label and field selector and reads one", async () => {
+    const windows = await core.listNode({ labelSelector: "kubernetes.io/os=windows" });
+    expect(windows.items.map((n) => n.metadata?.labels?.agentpool)).toEqual(["win", "win"]);
+    const notWindows = await core.listNode({
+      labelSelector: "kubernetes.io/os!=windows,agentpool in (apps, system)",
+    });
+    expect(notWindows.items).toHaveLength(9);
+    const name = windows.items[0]?.metadata?.name as string;
+    const byName = await core.listNode({ fieldSelector: `metadata.name=${name}` });
+    expect(byName.items.map((n) => n.metadata?.name)).toEqual([name]);
+    const node = await core.readNode({ name });
+    expect(node.status?.nodeInfo?.operatingSystem).toBe("windows");
+    expect(node.metadata?.labels?.["kubernetes.azure.com/os-sku-effective"]).toBe("Windows2022");
+    const missing = await core.readNode({ name: "aks-nope-1-vmss000000" }).catch((e) => e);
+    expect(statusOf(missing)).toMatchObject({
+      kind: "Status",
+      status: "Failure",
+      reason: "NotFound",
+      code: 404,
+      message: 'nodes "aks-nope-1-vmss000000" not found',
+      details: { name: "aks-nope-1-vmss000000", kind: "nodes" },
+    });
+    const bad = await core.listNode({ fieldSelector: "status.phase=Running" }).catch((e) => e);
+    expect(statusOf(bad)).toMatchObject({
+      code: 400,
+      reason: "BadRequest",
+      message: "field label not supported: status.phase",
+    });
+  });
+
+  it("lists pods by namespace, label and spec.nodeName, with limit/continue and resourceVersion", async () => {
+    const shop = await core.listNamespacedPod({ namespace: "shop", labelSelector: "app=storefront" });
+    expect(shop.items).toHaveLength(6);
+    const node = shop.items[0]?.spec?.nodeName as string;
+    const onNode = await core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` });
+    expect(onNode.items.every((p) => p.spec?.nodeName === node)).toBe(true);
+    expect(onNode.items.some((p) => p.metadata?.name === shop.items[0]?.metadata?.name)).toBe(true);
+    const pod = await core.readNamespacedPod({
+      namespace: "shop",
+      name: shop.items[0]?.metadata?.name as string,
+    });
+    expect(pod.status?.phase).toBe("Running");
+    expect(pod.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
+    expect(pod.metadata?.ownerReferences?.[0]).toMatchObject({ kind: "ReplicaSet", controller: true });
+
+    const all = await core.listPodForAllNamespaces();
+    const pages: k8s.V1Pod[] = [];
+    let token: string | undefined;
+    do {
+      const page = await core.listPodForAllNamespaces({ limit: 25, ...(token ? { _continue: token } : {}) });
+      pages.push(...page.items);
+      token = page.metadata?._continue;
+    } while (token);
+    expect(pages.map((p) => p.metadata?.uid)).toEqual(all.items.map((p) => p.metadata?.uid));
+    const exact = await core.listPodForAllNamespaces({
+      resourceVersion: all.metadata?.resourceVersion,
+      resourceVersionMatch: "NotOlderThan",
+    });
+    expect(exact.items).toHaveLength(all.items.length);
+    const tooNew = await core.listPodForAllNamespaces({ resourceVersion: "999999999" }).catch((e) => e);
+    expect(statusOf(tooNew)).toMatchObject({ code: 504, reason: "Timeout" });
+  });
+
+  it("serves workloads with live status, csidrivers and events", async () => {
+    const deployment = await apps.readNamespacedDeployment({ namespace: "shop", name: "storefront" });
+    expect(deployment.status).toMatchObject({
+      replicas: 6,
+      readyReplicas: 6,
+      availableReplicas: 6,
+      updatedReplicas: 6,
+    });
+    const sets = await apps.listNamespacedReplicaSet({ namespace: "shop", labelSelector: "app=storefront" });
+    expect(sets.items[0]?.status?.readyReplicas).toBe(6);
+    const sts = await apps.readNamespacedStatefulSet({ namespace: "shop", name: "orders-db" });
+    expect(sts.status).toMatchObject({ replicas: 3, readyReplicas: 3 });
+    const ds = await apps.readNamespacedDaemonSet({ namespace: "kube-system", name: "kube-proxy" });
+    expect(ds.status).toMatchObject({ desiredNumberScheduled: 9, numberReady: 9, currentNumberScheduled: 9 });
+    const drivers = await f.kube(CLUSTER).makeApiClient(k8s.StorageV1Api).listCSIDriver();
+    expect(drivers.items.map((d) => d.metadata?.name)).toEqual(["disk.csi.azure.com", "file.csi.azure.com"]);
+    const pdb = await f
+      .kube(CLUSTER)
+      .makeApiClient(k8s.PolicyV1Api)
+      .readNamespacedPodDisruptionBudget({ namespace: "shop", name: "orders-db" });
+    expect(pdb.status).toMatchObject({
+      currentHealthy: 3,
+      desiredHealthy: 2,
+      expectedPods: 3,
+      disruptionsAllowed: 1,
+    });
+    expect(pdb.status?.conditions?.[0]).toMatchObject({
+      type: "DisruptionAllowed",
+      status: "True",
+      reason: "SufficientPods",
+    });
+  });
+
+  it("patches node taints and unschedulable with each patch type client-node sends", async () => {
+    const nodes = await core.listNode({ labelSelector: "agentpool=apps" });
+    const [a, b, c] = nodes.items.map((n) => n.metadata?.name as string);
+    await core.patchNode({
+      name: a as string,
+      body: [{ op: "add", path: "/spec/unschedulable", value: true }],
+    });
+    await core.patchNode(
+      {
+        name: b as string,
+        body: { spec: { taints: [{ key: "lifecycle", value: "retiring", effect: "NoSchedule" }] } },
+      },
+      k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.StrategicMergePatch),
+    );
+    await core.patchNode(
+      {
+        name: c as string,
+        body: { metadata: { labels: { "lifecycle/state": "draining" } }, spec: { unschedulable: true } },
+      },
+      k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+    );
+    const cordoned = await core.readNode({ name: a as string });
+    expect(cordoned.spec?.unschedulable).toBe(true);
+    expect(cordoned.spec?.taints).toEqual([
+      expect.objectContaining({ key: "node.kubernetes.io/unschedulable", effect: "NoSchedule" }),
+    ]);
+    expect((await core.readNode({ name: b as string })).spec?.taints).toEqual([
+      { key: "lifecycle", value: "retiring", effect: "NoSchedule" },
+    ]);
+    const labelled = await core.readNode({ name: c as string });
+    expect(labelled.metadata?.labels?.["lifecycle/state"]).toBe("draining");
+    expect(labelled.spec?.unschedulable).toBe(true);
+    const ssa = await core
+      .patchNode(
+        { name: a as string, body: {} },
+        k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.ServerSideApply),
+      )
+      .catch((e) => e);
+    expect(statusOf(ssa)).toMatchObject({ code: 415, reason: "UnsupportedMediaType" });
+    const invalid = await core
+      .patchNode(
+        { name: a as string, body: { spec: { taints: [{ key: "x", effect: "Sometimes" }] } } },
+        k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+      )
+      .catch((e) => e);
+    expect(statusOf(invalid)).toMatchObject({ code: 422, reason: "Invalid" });
+    const stale = await core
+      .patchNode(
+        { name: a as string, body: { metadata: { resourceVersion: "1" }, spec: { unschedulable: false } } },
+        k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+      )
+      .catch((e) => e);
+    expect(statusOf(stale)).toMatchObject({ code: 409, reason: "Conflict" });
+    for (const name of [a, b, c]) {
+      await core.patchNode(
+        { name: name as string, body: { spec: { unschedulable: null, taints: null } } },
+        k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+      );
+    }
+    expect((await core.readNode({ name: a as string })).spec?.taints ?? []).toEqual([]);
+  });
+
+  it("refuses pod spec changes the apiserver forbids", async () => {
+    const pod = (await core.listNamespacedPod({ namespace: "shop", labelSelector: "app=checkout-api" }))
+      .items[0] as k8s.V1Pod;
+    const error = await core
+      .patchNamespacedPod(
+        { namespace: "shop", name: pod.metadata?.name as string, body: { spec: { nodeName: "elsewhere" } } },
+        k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.StrategicMergePatch),
+      )
+      .catch((e) => e);
+    expect(statusOf(error)).toMatchObject({ code: 422, reason: "Invalid" });
+    expect(statusOf(error).message).toContain("pod updates may not change fields other than");
+  });
+
+  it("scales a deployment through its scale subresource", async () => {
+    const scale = await apps.readNamespacedDeploymentScale({ namespace: "shop", name: "checkout-api" });
+    expect(scale.spec?.replicas).toBe(4);
+    expect(scale.status?.selector).toBe("app=checkout-api");
+    await apps.patchNamespacedDeploymentScale(
+      { namespace: "shop", name: "checkout-api", body: { spec: { replicas: 5 } } },
+      k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+    );
+    await f.clock.advanceBy(30_000);
+    const deployment = await apps.readNamespacedDeployment({ namespace: "shop", name: "checkout-api" });
+    expect(deployment.spec?.replicas).toBe(5);
+    expect(deployment.status?.readyReplicas).toBe(5);
+    expect(deployment.metadata?.generation).toBe(2);
+  });
+
+  it("streams watch events from the current resourceVersion", async () => {
+    const kc = f.kube(CLUSTER);
+    const list = await core.listNamespacedPod({ namespace: "shop", labelSelector: "app=checkout-api" });
+    const events: string[] = [];
+    const watch = new k8s.Watch(kc);
+    const controller = await watch.watch(
+      "/api/v1/namespaces/shop/pods",
+      { labelSelector: "app=checkout-api", resourceVersion: list.metadata?.resourceVersion },
+      (phase, pod: k8s.V1Pod) =>
+        events.push(
+          `${phase} ${pod.metadata?.name} ${pod.metadata?.deletionTimestamp ? "terminating" : pod.status?.phase}`,
+        ),
+      () => {},
+    );
+    const victim = list.items[0]?.metadata?.name as string;
+    await core.deleteNamespacedPod({ namespace: "shop", name: victim });
+    await f.clock.advanceBy(60_000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    controller.abort();
+    expect(events).toContain(`MODIFIED ${victim} terminating`);
+    expect(events).toContain(`DELETED ${victim} terminating`);
+    expect(events.some((e) => e.startsWith("ADDED ") && !e.includes(victim))).toBe(true);
+  });
+});
