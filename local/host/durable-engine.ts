@@ -118,12 +118,18 @@ export class DurableEngine {
     this.timerLoop = outsideHeldWork(() => this.runTimers());
   }
 
-  async stop(): Promise<void> {
+  /** Stops taking work; activities still running get `graceMs` to finish (unfinished ones run again later). */
+  async stop(graceMs = 5_000): Promise<void> {
     this.stopped = true;
-    this.timerWake.abort();
+    this.wakeTimers();
     await this.timerLoop;
     await this.dispatching;
-    await Promise.allSettled([...this.inFlight]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+    });
+    await Promise.race([Promise.allSettled([...this.inFlight]), grace]);
+    clearTimeout(timer);
   }
 
   onInstanceChange(listener: InstanceListener): () => void {
@@ -505,6 +511,7 @@ export class DurableEngine {
         this.store.putInstance(row);
       });
       this.cache.set(instanceId, { row, history: [], recorded: [], tasks: new Map(), completed: new Set() });
+      this.wakeTimers();
       this.logger.info(`Orchestration "${row.name}" continued as new.`, {
         instanceId,
         function: row.name,
@@ -599,8 +606,10 @@ export class DurableEngine {
       });
     } else {
       for (const activity of plan.activities) this.enqueueActivity(activity);
-      if (plan.timers.length > 0) this.timerWake.abort();
     }
+    // The timer loop may be sleeping towards a timer that is now gone (on virtual time, that sleep would
+    // pull time forward for nothing), or a new one may be due sooner.
+    if (ended || plan.timers.length > 0 || plan.cancelledTimers.length > 0) this.wakeTimers();
     this.changed(row);
     for (const id of ready) this.markReady(id);
   }
@@ -635,6 +644,7 @@ export class DurableEngine {
       );
     });
     this.cache.delete(row.instanceId);
+    this.wakeTimers();
     this.logger.info(`Orchestration "${row.name}" terminated: ${reason}`, {
       instanceId: row.instanceId,
       function: row.name,
@@ -793,6 +803,11 @@ export class DurableEngine {
   }
 
   // Durable timers
+
+  /** Makes the timer loop look at the timers table again. */
+  private wakeTimers(): void {
+    this.timerWake.abort();
+  }
 
   private async runTimers(): Promise<void> {
     while (!this.stopped) {

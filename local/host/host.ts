@@ -112,16 +112,28 @@ function unsupportedTriggers(functions: readonly FunctionRegistration[]): Skippe
   });
 }
 
-/** Input bindings other than the durable client, which the local host leaves undefined. */
-function unprovidedInputs(functions: readonly FunctionRegistration[]): string[] {
+/** Bindings other than triggers, the durable client and the HTTP response, which the local host lacks. */
+function unprovidedBindings(functions: readonly FunctionRegistration[]): string[] {
   return functions.flatMap((f) =>
-    Object.values(f.bindings)
-      .filter((b) => b.direction === "in" && !isTriggerType(b.type) && !isDurableClientBinding(b))
-      .map(
-        (b) =>
-          `Function "${f.name}" has a ${b.type} input, which the local host does not provide: it will be undefined.`,
+    Object.entries(f.bindings)
+      .filter(
+        ([name, b]) =>
+          !isTriggerType(b.type) && !isDurableClientBinding(b) && !(name === "$return" && b.type === "http"),
+      )
+      .map(([, b]) =>
+        b.direction === "in"
+          ? `Function "${f.name}" has a ${b.type} input, which the local host does not provide: it will be undefined.`
+          : `Function "${f.name}" has a ${b.type} output, which the local host does not deliver: its values are dropped.`,
       ),
   );
+}
+
+function describeTrigger(f: FunctionRegistration, origin: string, routePrefix: string): string {
+  const trigger = triggerOf(f);
+  if (trigger.type !== "httpTrigger") return trigger.type;
+  const methods = Array.isArray(trigger.methods) ? trigger.methods.join(",") : "any method";
+  const route = typeof trigger.route === "string" && trigger.route !== "" ? trigger.route : f.name;
+  return `[${methods}] ${origin}/${routePrefix === "" ? "" : `${routePrefix}/`}${route}`;
 }
 
 function byTrigger(functions: readonly FunctionRegistration[], type: string): FunctionRegistration[] {
@@ -175,7 +187,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   for (const { function: name, reason } of skipped) {
     logger.warn(`Function "${name}" is skipped: ${reason}.`, { function: name });
   }
-  for (const warning of unprovidedInputs(enabled)) logger.warn(warning);
+  for (const warning of unprovidedBindings(enabled)) logger.warn(warning);
   const listener = await listen({
     port: options.port ?? 7071,
     clock,
@@ -206,7 +218,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   });
   outsideHeldWork(() => serviceBusTriggers.start());
   await invoker.runAppHooks("appStart", appRoot);
-  for (const f of enabled) logger.info(`Function "${f.name}" (${triggerOf(f).type}) is ready.`);
+  for (const f of enabled)
+    logger.info(`Function "${f.name}": ${describeTrigger(f, listener.origin, hostJson.routePrefix)}`);
   const readyClientData = clientData;
   return {
     origin: listener.origin,

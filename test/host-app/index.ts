@@ -4,3 +4,4 @@ import "./activities.functions.ts";
 import "./orchestrations.functions.ts";
 import "./timer.functions.ts";
 import "./service-bus.functions.ts";
+import "./hooks.functions.ts";

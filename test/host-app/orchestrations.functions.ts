@@ -75,6 +75,15 @@ orchestration("approval", function* (context: OrchestrationContext) {
   return { outcome: "timed-out", at: context.df.currentUtcDateTime.toISOString() };
 });
 
+orchestration("cancelledTimer", function* (context: OrchestrationContext) {
+  const timer = context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 3_600_000));
+  const go = context.df.waitForExternalEvent("go");
+  const winner: unknown = yield context.df.Task.any([go, timer]);
+  if (winner === go) timer.cancel();
+  const finish: unknown = yield context.df.waitForExternalEvent("finish");
+  return { winner: winner === go ? "go" : "timer", finish, at: context.df.currentUtcDateTime.toISOString() };
+});
+
 orchestration("collectEvents", function* (context: OrchestrationContext) {
   const { count } = context.df.getInput() as { count: number };
   yield context.df.callActivity("addOne", 0);

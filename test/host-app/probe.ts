@@ -16,6 +16,8 @@ export interface Probe {
     messageId: unknown;
     properties: unknown;
   }[];
+  /** Hook calls, as "appStart", "pre:<function>", "post:<function>:ok|error". */
+  readonly hooks: string[];
   /** Timer trigger invocations. */
   readonly ticks: { name: string; isPastDue: boolean; at: number }[];
 }
@@ -30,6 +32,7 @@ export function probe(): Probe {
     running: 0,
     flip: false,
     messages: [],
+    hooks: [],
     ticks: [],
   } satisfies Probe;
   return slots[SLOT] as Probe;

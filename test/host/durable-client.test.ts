@@ -141,6 +141,19 @@ describe("the Durable HTTP API for the unmodified DurableClient", () => {
     expect(gone.status).toBe(410);
   });
 
+  it("waits for completion when a start asks for it, as waitOnNewInstancePostUri does", async () => {
+    const url = host.clientData.creationUrls.waitOnNewInstancePostUri as string;
+    const response = await fetch(
+      url
+        .replace("{functionName}", "sequence")
+        .replace("[/{instanceId}]", "/waited")
+        .replace("{timeoutInSeconds}", "10"),
+      { method: "POST", body: JSON.stringify({ start: 1, count: 3 }) },
+    );
+    expect(response.status).toBe(200);
+    expect(await response.json()).toBe(4);
+  });
+
   it("answers a bad event body with 400 naming the problem", async () => {
     const id = await client.startNew("steps");
     const response = await fetch(

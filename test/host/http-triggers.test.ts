@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningHost, startHost } from "../../local/host/host.ts";
+import { probe } from "../host-app/probe.ts";
 
 let host: RunningHost;
 
@@ -60,6 +61,15 @@ describe("HTTP triggers", () => {
     const wrongMethod = await fetch(`${host.origin}/api/teapot`, { method: "DELETE" });
     expect(wrongMethod.status).toBe(404);
     expect(((await wrongMethod.json()) as { error: string }).error).toContain("accepts GET");
+  });
+
+  it("runs the app's hooks around invocations, and appStart once", async () => {
+    const hooks = probe().hooks;
+    expect(hooks).toContain("appStart");
+    hooks.length = 0;
+    await fetch(`${host.origin}/api/teapot`);
+    await fetch(`${host.origin}/api/explode`, { method: "POST" });
+    expect(hooks).toEqual(["pre:teapot", "post:teapot:ok", "pre:explode", "post:explode:error"]);
   });
 
   it("lists the functions it discovered", () => {

@@ -101,6 +101,32 @@ describe("orchestrations through the real durable-functions replay", () => {
     }
   });
 
+  it("forgets a cancelled timer: it neither fires nor pulls virtual time forward", async () => {
+    const id = await client.startNew("cancelledTimer");
+    await host.waitForInstance(id, { statuses: ["Running"] });
+    const before = host.clock.now();
+    await client.raiseEvent(id, "go", null);
+    await expect
+      .poll(async () => {
+        const status = await client.getStatus(id, { showHistory: true });
+        return (status.history as { EventType: string }[]).filter(
+          (e) => e.EventType === "OrchestratorStarted",
+        ).length;
+      })
+      .toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(host.clock.now()).toBe(before);
+    await client.raiseEvent(id, "finish", "done");
+    const status = await client.getStatus(id, { showHistory: true });
+    await host.waitForInstance(id);
+    expect((await client.getStatus(id)).output).toEqual({
+      winner: "go",
+      finish: "done",
+      at: new Date(before).toISOString(),
+    });
+    expect((status.history as { EventType: string }[]).some((e) => e.EventType === "TimerFired")).toBe(false);
+  });
+
   it("lets the timer win when no event comes", async () => {
     const before = host.clock.now();
     const status = await run("approval", { timeoutMs: 7 * 86_400_000 });
