@@ -91,3 +91,9 @@ export const FAST = { updateIntervalInMs: 5 };
 export function readyStatus(node: k8s.V1Node): string | undefined {
   return node.status?.conditions?.find((c) => c.type === "Ready")?.status;
 }
+
+/** The metav1.Status an ApiException from client-node carries. */
+export function statusOf(error: unknown): { code: number; reason?: string; message: string; details?: Json } {
+  const body = (error as k8s.ApiException<unknown>).body;
+  return typeof body === "string" ? JSON.parse(body) : (body as never);
+}

@@ -1,6 +1,6 @@
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO, type Fixture, startFixture } from "./fixture.ts";
+import { DEMO, type Fixture, startFixture, statusOf } from "./fixture.ts";
 
 const CLUSTER = "aks-prod-weu";
 

@@ -422,6 +422,15 @@ export function completeDueTerminations(cluster: SimCluster): void {
   }
 }
 
+/** The workload a pod belongs to: its deployment rather than the deployment's replicaset. */
+function topController(cluster: SimCluster, pod: KubeObject): { kind: string; name: string } | undefined {
+  const owner = controllerOf(pod);
+  if (owner?.kind !== "ReplicaSet") return owner;
+  const rs = cluster.store.get("replicasets", pod.metadata.namespace, owner.name);
+  const deployment = rs && controllerOf(rs);
+  return deployment ?? owner;
+}
+
 /**
  * Removes the pod object. `lostWith` names the machine event that took a still-running controller pod
  * with it; the ledger records those.
@@ -431,7 +440,7 @@ export function finalizePod(cluster: SimCluster, pod: KubeObject, lostWith?: str
   runtime?.timer?.cancel();
   cluster.podRuntime.delete(pod.metadata.uid);
   cluster.crashLooping.delete(pod);
-  const owner = controllerOf(pod);
+  const owner = topController(cluster, pod);
   if (lostWith && owner && owner.kind !== "DaemonSet" && !isTerminating(pod) && !isTerminal(pod)) {
     cluster.ctx.ledger.recordLostPod({
       at: cluster.iso(),
