@@ -36,7 +36,7 @@ import {
   listRows,
   MAX_TRANSACTION_ACTIONS,
   type Row,
-  type TableStore,
+  TableRepository,
 } from "./table-store.ts";
 
 const PARTITION = "alerts";
@@ -47,13 +47,7 @@ const PENDING_PREFIX = "p|";
 const MAX_TRANSACTION_BYTES = 3_000_000;
 const READ_CONCURRENCY = 16;
 
-export class TableAlertRepository implements AlertRepository {
-  private readonly store: TableStore;
-
-  constructor(store: TableStore) {
-    this.store = store;
-  }
-
+export class TableAlertRepository extends TableRepository implements AlertRepository {
   private table(): Promise<TableClient> {
     return this.store.table("Alerts");
   }

@@ -15,18 +15,10 @@ import {
   toJsonColumns,
 } from "./json-columns.ts";
 import { keyPart } from "./table-keys.ts";
-import {
-  getEntityOrUndefined,
-  isConflict,
-  listRows,
-  type Row,
-  submitInTransactions,
-  type TableStore,
-} from "./table-store.ts";
+import { listRows, readModifyWrite, submitInTransactions, TableRepository } from "./table-store.ts";
 
 const CLUSTER_ROW = "cluster";
 const POOL_PREFIX = "p|";
-const MAX_CONFLICT_RETRIES = 10;
 
 interface ClusterRow {
   clusterId: string;
@@ -36,13 +28,7 @@ interface ClusterRow {
   lastError?: ClusterDependencies["lastError"];
 }
 
-export class TableDependencyRepository implements DependencyRepository {
-  private readonly store: TableStore;
-
-  constructor(store: TableStore) {
-    this.store = store;
-  }
-
+export class TableDependencyRepository extends TableRepository implements DependencyRepository {
   private table(): Promise<TableClient> {
     return this.store.table("Dependencies");
   }
@@ -76,23 +62,18 @@ export class TableDependencyRepository implements DependencyRepository {
     clusterId: string,
     error: { scanId: string; at: string; message: string },
   ): Promise<void> {
-    const table = await this.table();
     const partitionKey = clusterPartition(clusterId);
-    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      const existing = await getEntityOrUndefined<Row>(table, partitionKey, CLUSTER_ROW);
-      const before: ClusterRow = existing
-        ? fromJsonColumns<ClusterRow>(existing, "Cluster", `dependencies of ${clusterId}`)
-        : { clusterId, scanId: "", scannedAt: "", pools: [] };
-      const entity = clusterEntity(partitionKey, { ...before, lastError: error });
-      try {
-        if (existing) await table.updateEntity(entity, "Replace", { etag: existing.etag as string });
-        else await table.createEntity(entity);
-        return;
-      } catch (failure) {
-        if (!isConflict(failure)) throw failure;
-      }
-    }
-    throw new Error(`dependencies of ${clusterId}: the cluster row kept changing under concurrent writers`);
+    await readModifyWrite(
+      await this.table(),
+      { partitionKey, rowKey: CLUSTER_ROW },
+      (current) => {
+        const before: ClusterRow = current
+          ? fromJsonColumns<ClusterRow>(current, "Cluster", `dependencies of ${clusterId}`)
+          : { clusterId, scanId: "", scannedAt: "", pools: [] };
+        return { entity: clusterEntity(partitionKey, { ...before, lastError: error }) };
+      },
+      `dependencies of ${clusterId}`,
+    );
   }
 
   async clusterDependencies(clusterId: string): Promise<ClusterDependencies | undefined> {

@@ -27,8 +27,8 @@ import {
   isConflict,
   listRows,
   type Row,
-  submitInTransactions,
-  type TableStore,
+  readModifyWrite,
+  TableRepository,
 } from "./table-store.ts";
 
 const SCAN_PARTITION = "scan";
@@ -38,16 +38,8 @@ const LATEST_COMPLETE = "latest-complete";
 const CLUSTER_PREFIX = "c|";
 const POOL_PREFIX = "p|";
 const SCAN_ID = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?Z)?$/;
-/** Optimistic-concurrency retries for rows several activities update (cluster errors, pointers). */
-const MAX_CONFLICT_RETRIES = 10;
 
-export class TableInventoryRepository implements InventoryRepository {
-  private readonly store: TableStore;
-
-  constructor(store: TableStore) {
-    this.store = store;
-  }
-
+export class TableInventoryRepository extends TableRepository implements InventoryRepository {
   private scans(): Promise<TableClient> {
     return this.store.table("Scans");
   }
@@ -133,22 +125,16 @@ export class TableInventoryRepository implements InventoryRepository {
     change: (snapshot: ClusterSnapshot | undefined) => ClusterSnapshot,
     more: readonly TransactionAction[] = [],
   ): Promise<void> {
-    const table = await this.snapshots();
     const partitionKey = keyPart(scanId);
-    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      const existing = await getEntityOrUndefined<Row>(table, partitionKey, clusterRowKey(clusterId));
-      const entity = clusterRow(partitionKey, change(existing && readClusterSnapshot(existing)));
-      const write: TransactionAction = existing
-        ? ["update", entity, "Replace", { etag: existing.etag as string }]
-        : ["create", entity];
-      try {
-        await submitInTransactions(table, [write, ...more]);
-        return;
-      } catch (failure) {
-        if (!isConflict(failure)) throw failure;
-      }
-    }
-    throw new Error(`cluster ${clusterId} in scan ${scanId}: its row kept changing under concurrent writers`);
+    await readModifyWrite(
+      await this.snapshots(),
+      { partitionKey, rowKey: clusterRowKey(clusterId) },
+      (current) => ({
+        entity: clusterRow(partitionKey, change(current && readClusterSnapshot(current))),
+        more,
+      }),
+      `cluster ${clusterId} in scan ${scanId}`,
+    );
   }
 
   async finishScan(
@@ -265,20 +251,15 @@ export class TableInventoryRepository implements InventoryRepository {
 
   /** Points `name` at the scan unless it already points at a later one (scans may finish out of order). */
   private async movePointer(name: string, scanId: string): Promise<void> {
-    const scans = await this.scans();
-    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      const current = await getEntityOrUndefined<Row>(scans, POINTER_PARTITION, name);
-      if (current && String(current.ScanId) > scanId) return;
-      const entity = { partitionKey: POINTER_PARTITION, rowKey: name, ScanId: scanId };
-      try {
-        if (current) await scans.updateEntity(entity, "Replace", { etag: current.etag as string });
-        else await scans.createEntity(entity);
-        return;
-      } catch (error) {
-        if (!isConflict(error)) throw error;
-      }
-    }
-    throw new Error(`pointer ${name} kept changing under concurrent writers`);
+    await readModifyWrite(
+      await this.scans(),
+      { partitionKey: POINTER_PARTITION, rowKey: name },
+      (current) =>
+        current && String(current.ScanId) > scanId
+          ? undefined
+          : { entity: { partitionKey: POINTER_PARTITION, rowKey: name, ScanId: scanId } },
+      `pointer ${name}`,
+    );
   }
 }
 

@@ -15,20 +15,14 @@ import type {
 } from "../../domain/ports.ts";
 import { checkEntitySize, fromJsonColumns, toJsonColumns } from "./json-columns.ts";
 import { keyPart, rowKeyPrefixFilter } from "./table-keys.ts";
-import { getEntityOrUndefined, isConflict, listRows, type Row, type TableStore } from "./table-store.ts";
+import { getEntityOrUndefined, isConflict, listRows, type Row, TableRepository } from "./table-store.ts";
 
 const NOTICE_PARTITION = "notice";
 const REJECTION_PARTITION = "rejection";
 const NOTICE_PREFIX = "n|";
 const CONTENT_PREFIX = "c|";
 
-export class TableNoticeRepository implements NoticeRepository {
-  private readonly store: TableStore;
-
-  constructor(store: TableStore) {
-    this.store = store;
-  }
-
+export class TableNoticeRepository extends TableRepository implements NoticeRepository {
   private noticeTable(): Promise<TableClient> {
     return this.store.table("Notices");
   }

@@ -121,3 +121,43 @@ export async function submitInTransactions(
     await table.submitTransaction(actions.slice(start, start + MAX_TRANSACTION_ACTIONS));
   }
 }
+
+/** Optimistic-concurrency retries of a read-modify-write before giving up. */
+const MAX_CONFLICT_RETRIES = 10;
+
+/** What every repository holds: the store its tables come from. */
+export abstract class TableRepository {
+  protected readonly store: TableStore;
+
+  constructor(store: TableStore) {
+    this.store = store;
+  }
+}
+
+/**
+ * Read-modify-write of one entity, checked against the version read (create when there was none),
+ * retried when another writer got there first. `change` returns the entity to write, with further
+ * actions of the same partition to commit in the same transaction, or undefined to leave it as it is.
+ */
+export async function readModifyWrite(
+  table: TableClient,
+  key: { partitionKey: string; rowKey: string },
+  change: (current: Row | undefined) => { entity: Row; more?: readonly TransactionAction[] } | undefined,
+  what: string,
+): Promise<void> {
+  for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+    const current = await getEntityOrUndefined<Row>(table, key.partitionKey, key.rowKey);
+    const next = change(current);
+    if (!next) return;
+    const write: TransactionAction = current
+      ? ["update", next.entity, "Replace", { etag: current.etag as string }]
+      : ["create", next.entity];
+    try {
+      await submitInTransactions(table, [write, ...(next.more ?? [])]);
+      return;
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+    }
+  }
+  throw new Error(`${what}: the row kept changing under concurrent writers`);
+}
