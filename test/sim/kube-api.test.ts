@@ -4,17 +4,6 @@ import { DEMO, type Fixture, startFixture, statusOf } from "./fixture.ts";
 
 const CLUSTER = "aks-prod-weu";
 
-/** The metav1.Status an ApiException carries. */
-export function statusOf(error: unknown): {
-  code: number;
-  reason?: string;
-  message: string;
-  details?: Record<string, unknown>;
-} {
-  const body = (error as k8s.ApiException<unknown>).body;
-  return typeof body === "string" ? JSON.parse(body) : (body as never);
-}
-
 describe("the Kubernetes API of a simulated cluster, through @kubernetes/client-node", () => {
   let f: Fixture;
   let core: k8s.CoreV1Api;
