@@ -52,7 +52,9 @@ function daysLeft(alert: LifecycleAlert): string {
   const days = [alert.daysToEndOfSupport, alert.daysToRemoval].filter((d): d is number => d !== undefined);
   const ahead = days.filter((d) => d > 0);
   if (ahead.length > 0) return String(Math.min(...ahead));
-  return days.length > 0 ? `none (${describeDays(Math.max(...days))} passed)` : "no date announced";
+  return days.length > 0
+    ? `none: the latest date was ${describeDays(Math.max(...days))}`
+    : "no date announced";
 }
 
 export function teamsMessage(alert: LifecycleAlert, statusBaseUrl: string) {

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { VirtualClock } from "../../local/clock.ts";
 import { decideAlerts } from "../../shared/alerts/decide-alerts.ts";
 import { deliverPendingAlerts } from "../../shared/alerts/deliver-alerts.ts";
-import { teamsSink } from "../../shared/alerts/teams.sink.ts";
+import { teamsMessage, teamsSink } from "../../shared/alerts/teams.sink.ts";
 import { webhookSink } from "../../shared/alerts/webhook.sink.ts";
 import { TableAlertRepository } from "../../shared/azure/tables/alert-repository.ts";
 import { azureLinux2Finding, NIGHT } from "./alert-fixtures.ts";
@@ -232,5 +232,37 @@ describe("deliverPendingAlerts to webhook and Teams sinks over HTTP", () => {
       "no alert sink is configured",
     );
     expect(await repo.pendingAlerts()).toHaveLength(1);
+  });
+});
+
+describe("teamsMessage", () => {
+  it("says no days are left once every date has passed", () => {
+    const finding = azureLinux2Finding("prod", "apps", "2025-12-31");
+    const card = teamsMessage(
+      {
+        id: "x",
+        kind: "reminder",
+        severity: "critical",
+        pool: finding.pool,
+        poolKey: "k",
+        subject: finding.subject,
+        label: finding.label,
+        state: "images-removed",
+        endOfSupport: finding.endOfSupport,
+        imageRemoval: finding.imageRemoval,
+        daysToEndOfSupport: -41,
+        daysToRemoval: -10,
+        covers: [],
+        message: "m",
+      },
+      STATUS_BASE,
+    );
+    const factSet = card.attachments[0]?.content.body.find((b) => b.type === "FactSet") as {
+      facts: { title: string; value: string }[];
+    };
+    expect(factSet.facts.find((f) => f.title === "Days left")?.value).toBe(
+      "none: the latest date was 10 days ago",
+    );
+    expect(factSet.facts.find((f) => f.title === "Recommended target")?.value).toBe("none recommended");
   });
 });
