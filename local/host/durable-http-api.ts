@@ -12,7 +12,15 @@ import { type HttpReply, type IncomingRequest, jsonReply, type RequestHandler } 
 
 export const DURABLE_BASE_PATH = "/runtime/webhooks/durabletask";
 
-const ALL_STATUSES: readonly RuntimeStatus[] = ["Pending", "Running", "Suspended", ...TERMINAL_STATUSES];
+// The client's OrchestrationRuntimeStatus names; ContinuedAsNew and Canceled are never stored, so match nothing.
+const KNOWN_STATUSES = [
+  "Pending",
+  "Running",
+  "Suspended",
+  "ContinuedAsNew",
+  "Canceled",
+  ...TERMINAL_STATUSES,
+];
 const PAGE_SIZE = 100;
 const INSTANCE_ID = "INSTANCEID";
 
@@ -114,10 +122,10 @@ function filterOf(url: URL): InstanceFilter {
     .map((s) => s.trim())
     .filter(Boolean);
   for (const status of statuses ?? []) {
-    if (!ALL_STATUSES.includes(status as RuntimeStatus)) {
+    if (!KNOWN_STATUSES.includes(status as RuntimeStatus)) {
       throw new DurableOperationError(
         400,
-        `runtimeStatus "${status}" is not one of ${ALL_STATUSES.join(", ")}.`,
+        `runtimeStatus "${status}" is not one of ${KNOWN_STATUSES.join(", ")}.`,
       );
     }
   }

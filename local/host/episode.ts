@@ -270,28 +270,23 @@ function jsonOrNull(value: unknown): string | null {
 function scheduleAction(live: LiveInstance, plan: EpisodePlan, action: Action): number | null {
   switch (action.actionType) {
     case ActionType.CallActivity:
-    case ActionType.CallActivityWithRetry: {
-      const id = plan.nextTaskId++;
-      scheduleCall(live, plan, id, {
-        kind: "activity",
-        name: action.functionName as string,
-        input: jsonOrNull(decodeActionInput(action)),
-        ...(action.actionType === ActionType.CallActivityWithRetry ? { retry: retryOptionsOf(action) } : {}),
-      });
-      return id;
-    }
+    case ActionType.CallActivityWithRetry:
     case ActionType.CallSubOrchestrator:
     case ActionType.CallSubOrchestratorWithRetry: {
       const id = plan.nextTaskId++;
+      const sub =
+        action.actionType === ActionType.CallSubOrchestrator ||
+        action.actionType === ActionType.CallSubOrchestratorWithRetry;
+      const withRetry =
+        action.actionType === ActionType.CallActivityWithRetry ||
+        action.actionType === ActionType.CallSubOrchestratorWithRetry;
       scheduleCall(live, plan, id, {
-        kind: "suborchestration",
+        kind: sub ? "suborchestration" : "activity",
         name: action.functionName as string,
         input: jsonOrNull(decodeActionInput(action)),
-        instanceId: action.instanceId || defaultChildId(live, id),
-        ...(action.instanceId ? { explicitId: true } : {}),
-        ...(action.actionType === ActionType.CallSubOrchestratorWithRetry
-          ? { retry: retryOptionsOf(action) }
-          : {}),
+        ...(sub ? { instanceId: action.instanceId || defaultChildId(live, id) } : {}),
+        ...(sub && action.instanceId ? { explicitId: true } : {}),
+        ...(withRetry ? { retry: retryOptionsOf(action) } : {}),
       });
       return id;
     }

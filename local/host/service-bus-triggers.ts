@@ -108,35 +108,30 @@ function triggerMetadata(message: ServiceBusReceivedMessage): Record<string, Rpc
   return metadata;
 }
 
+export interface ServiceBusTriggerDeps {
+  readonly functions: readonly ServiceBusFunction[];
+  readonly clock: Clock;
+  readonly invoker: Invoker;
+  readonly logger: Logger;
+  /** host.json extensions.serviceBus.maxConcurrentCalls: messages handled at once per function. */
+  readonly maxConcurrentCalls: number;
+  /** host.json extensions.serviceBus.autoCompleteMessages. */
+  readonly autoComplete: boolean;
+}
+
 export class ServiceBusTriggers {
-  private readonly functions: readonly ServiceBusFunction[];
-  private readonly clock: Clock;
-  private readonly invoker: Invoker;
-  private readonly logger: Logger;
-  private readonly maxConcurrentCalls: number;
-  private readonly autoComplete: boolean;
+  private readonly deps: ServiceBusTriggerDeps;
   private readonly clients = new Map<string, { client: ServiceBusClient; settling: Promise<unknown> }>();
   private readonly receivers: { receiver: ServiceBusReceiver; close(): Promise<void> }[] = [];
   private readonly inFlight = new Set<Promise<void>>();
 
-  constructor(options: {
-    functions: readonly ServiceBusFunction[];
-    clock: Clock;
-    invoker: Invoker;
-    logger: Logger;
-    maxConcurrentCalls: number;
-    autoComplete: boolean;
-  }) {
-    this.functions = options.functions;
-    this.clock = options.clock;
-    this.invoker = options.invoker;
-    this.logger = options.logger;
-    this.maxConcurrentCalls = options.maxConcurrentCalls;
-    this.autoComplete = options.autoComplete;
+  constructor(deps: ServiceBusTriggerDeps) {
+    this.deps = deps;
   }
 
   start(): void {
-    for (const f of this.functions) {
+    const { logger, maxConcurrentCalls } = this.deps;
+    for (const f of this.deps.functions) {
       const connection = this.connection(f.connectionString);
       const receiver = f.queueName
         ? connection.client.createReceiver(f.queueName, { receiveMode: "peekLock" })
@@ -147,7 +142,7 @@ export class ServiceBusTriggers {
         {
           processMessage: (message) => this.track(this.process(f, receiver, message)),
           processError: async (args: ProcessErrorArgs) => {
-            this.logger.warn(
+            logger.warn(
               `Service Bus receiver for "${f.registration.name}" (${f.entity}): ${args.error.message}`,
               {
                 function: f.registration.name,
@@ -156,10 +151,10 @@ export class ServiceBusTriggers {
             );
           },
         },
-        { autoCompleteMessages: false, maxConcurrentCalls: this.maxConcurrentCalls },
+        { autoCompleteMessages: false, maxConcurrentCalls },
       );
       this.receivers.push({ receiver, close: () => subscription.close() });
-      this.logger.info(`Function "${f.registration.name}" listens to Service Bus entity ${f.entity}.`, {
+      logger.info(`Function "${f.registration.name}" listens to Service Bus entity ${f.entity}.`, {
         function: f.registration.name,
       });
     }
@@ -199,18 +194,19 @@ export class ServiceBusTriggers {
     receiver: ServiceBusReceiver,
     message: ServiceBusReceivedMessage,
   ) {
+    const { clock, invoker, logger, autoComplete } = this.deps;
     const fields = { function: f.registration.name, messageId: String(message.messageId) };
-    await runHeld(this.clock, async () => {
+    await runHeld(clock, async () => {
       let succeeded = false;
       try {
-        await this.invoker.invoke(f.registration, {
+        await invoker.invoke(f.registration, {
           trigger: { rpc: typed(message.body) },
           triggerMetadata: triggerMetadata(message),
           fields,
         });
         succeeded = true;
       } catch (error) {
-        this.logger.warn(
+        logger.warn(
           `Function "${f.registration.name}" failed on a message; it is abandoned: ${(error as Error).message}`,
           {
             ...fields,
@@ -220,10 +216,9 @@ export class ServiceBusTriggers {
       }
       try {
         if (!succeeded) await this.settle(f.connectionString, () => receiver.abandonMessage(message));
-        else if (this.autoComplete)
-          await this.settle(f.connectionString, () => receiver.completeMessage(message));
+        else if (autoComplete) await this.settle(f.connectionString, () => receiver.completeMessage(message));
       } catch (error) {
-        this.logger.warn(
+        logger.warn(
           `Settling a message of "${f.registration.name}" failed: ${(error as Error).message}`,
           fields,
         );

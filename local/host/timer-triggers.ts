@@ -37,31 +37,25 @@ export function timerFunctions(
     });
 }
 
+export interface TimerTriggerDeps {
+  readonly functions: readonly TimerFunction[];
+  readonly clock: Clock;
+  readonly store: DurableStore;
+  readonly invoker: Invoker;
+  readonly logger: Logger;
+}
+
 export class TimerTriggers {
-  private readonly functions: readonly TimerFunction[];
-  private readonly clock: Clock;
-  private readonly store: DurableStore;
-  private readonly invoker: Invoker;
-  private readonly logger: Logger;
+  private readonly deps: TimerTriggerDeps;
   private readonly stopping = new AbortController();
   private loops: Promise<void>[] = [];
 
-  constructor(options: {
-    functions: readonly TimerFunction[];
-    clock: Clock;
-    store: DurableStore;
-    invoker: Invoker;
-    logger: Logger;
-  }) {
-    this.functions = options.functions;
-    this.clock = options.clock;
-    this.store = options.store;
-    this.invoker = options.invoker;
-    this.logger = options.logger;
+  constructor(deps: TimerTriggerDeps) {
+    this.deps = deps;
   }
 
   start(): void {
-    this.loops = this.functions.map((f) => this.run(f));
+    this.loops = this.deps.functions.map((f) => this.run(f));
   }
 
   async stop(): Promise<void> {
@@ -70,18 +64,19 @@ export class TimerTriggers {
   }
 
   private async run(f: TimerFunction): Promise<void> {
+    const { clock, store } = this.deps;
     const name = f.registration.name;
-    const saved = f.useMonitor ? this.store.scheduleStatus(name) : undefined;
+    const saved = f.useMonitor ? store.scheduleStatus(name) : undefined;
     let last = saved?.last ?? null;
-    if (f.runOnStartup || (saved && saved.next <= this.clock.now())) {
-      last = await this.fire(f, last, saved !== undefined && saved.next <= this.clock.now());
+    if (f.runOnStartup || (saved && saved.next <= clock.now())) {
+      last = await this.fire(f, last, saved !== undefined && saved.next <= clock.now());
     }
     while (!this.stopping.signal.aborted) {
-      const next = f.schedule.next(this.clock.now());
-      if (f.useMonitor) this.store.putScheduleStatus(name, last, next, this.clock.now());
+      const next = f.schedule.next(clock.now());
+      if (f.useMonitor) store.putScheduleStatus(name, last, next, clock.now());
       try {
         // Passive: a schedule alone never pulls virtual time forward; it fires as time passes it.
-        await this.clock.sleep(next - this.clock.now(), this.stopping.signal, { passive: true });
+        await clock.sleep(next - clock.now(), this.stopping.signal, { passive: true });
       } catch {
         return;
       }
@@ -90,7 +85,8 @@ export class TimerTriggers {
   }
 
   private async fire(f: TimerFunction, last: number | null, isPastDue: boolean): Promise<number> {
-    const now = this.clock.now();
+    const { clock, invoker, logger } = this.deps;
+    const now = clock.now();
     const input = {
       Schedule: { AdjustForDST: true },
       ScheduleStatus: {
@@ -101,11 +97,11 @@ export class TimerTriggers {
       IsPastDue: isPastDue,
     };
     try {
-      await runHeld(this.clock, () =>
-        this.invoker.invoke(f.registration, { trigger: { rpc: { json: JSON.stringify(input) } } }),
+      await runHeld(clock, () =>
+        invoker.invoke(f.registration, { trigger: { rpc: { json: JSON.stringify(input) } } }),
       );
     } catch (error) {
-      this.logger.error(`Timer function "${f.registration.name}" failed: ${(error as Error).message}`, {
+      logger.error(`Timer function "${f.registration.name}" failed: ${(error as Error).message}`, {
         function: f.registration.name,
         stack: (error as Error).stack,
       });

@@ -80,6 +80,10 @@ describe("the Durable HTTP API for the unmodified DurableClient", () => {
       runtimeStatus: [df.OrchestrationRuntimeStatus.Running],
     });
     expect(running.map((s) => s.instanceId).sort()).toEqual([...ids].sort());
+    // Statuses the host never stores are valid filters that match nothing.
+    expect(
+      await client.getStatusBy({ runtimeStatus: [df.OrchestrationRuntimeStatus.ContinuedAsNew] }),
+    ).toEqual([]);
     const all = await client.getStatusAll();
     expect(all.length).toBeGreaterThanOrEqual(130);
     const none = await client.getStatusBy({

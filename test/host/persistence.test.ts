@@ -33,14 +33,15 @@ afterAll(() => {
 describe("persistence", () => {
   it("resumes waiting instances and pending durable timers after a restart", async () => {
     const dataDir = tempDir();
-    host = await startHost({
+    const options = {
       app: APP,
       port: 0,
       dataDir,
       clock: "virtual",
       virtualStart: START,
       logLevel: "none",
-    });
+    } as const;
+    host = await startHost(options);
     (host.clock as VirtualClock).pause();
     let client = host.getClient();
     const timerId = await client.startNew("timer", { input: { ms: 3_600_000 } });
@@ -51,14 +52,7 @@ describe("persistence", () => {
     await expect.poll(async () => (await client.getStatus(stepsId)).customStatus).toEqual({ step: 2 });
     await host.stop();
 
-    host = await startHost({
-      app: APP,
-      port: 0,
-      dataDir,
-      clock: "virtual",
-      virtualStart: START,
-      logLevel: "none",
-    });
+    host = await startHost(options);
     client = host.getClient();
     expect((await host.waitForInstance(timerId)).output).toEqual({
       startedAt: new Date(START).toISOString(),
