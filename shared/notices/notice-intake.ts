@@ -321,12 +321,11 @@ function scheduledEvent(
   const properties = resource.properties;
   const cluster = scheduledEventCluster(resource);
   const name = clusterName(cluster);
-  // Redelivery of an envelope keeps its id; a Resource Graph row is the same event while its status holds.
+  // Redelivery of an envelope keeps its id. A Resource Graph row is read again every night: it is the
+  // same event while its notification and status stay (lastUpdateTime may move without news).
   const id =
     envelope?.id ??
-    [properties.eventId ?? resource.id, properties.eventStatus ?? "", properties.lastUpdateTime ?? ""].join(
-      "|",
-    );
+    [properties.eventId ?? resource.id, properties.description, properties.eventStatus ?? ""].join("|");
   const common = {
     id,
     eventType: envelope?.type ?? SCHEDULED_EVENT_RESOURCE_TYPE,

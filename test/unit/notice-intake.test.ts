@@ -236,7 +236,7 @@ describe("readNoticeMessage: AKS scheduled events (Resource Graph rows and the s
     expect(result.shape).toBe("resource-graph");
     expect(result.record.origin).toBe("resource-graph");
     expect(result.record.notice).toEqual({
-      id: "scheduled-event:5f0e1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b|Scheduled|2026-11-24T03:00:00Z",
+      id: "scheduled-event:5f0e1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b|KubernetesVersionEOLOneWeek|Scheduled",
       subject: { kind: "kubernetesVersion", value: "1.34" },
       endOfSupport: "2026-11-30",
       sourceUrl: EVENT_SOURCES.aksScheduledEvents,
@@ -253,6 +253,20 @@ describe("readNoticeMessage: AKS scheduled events (Resource Graph rows and the s
         "KubernetesVersionEOLOneWeek: Kubernetes 1.34.6 on cluster prod-weu reaches end of support on 2026-11-30",
       sourceUrl: EVENT_SOURCES.aksScheduledEvents,
     });
+  });
+
+  it("reads a row without eventId or resources (the cluster from its id) the same on every nightly query", () => {
+    const row = JSON.parse(fixture("resource-graph-eol-one-week.json"));
+    row.id = row.id.replace("/resourceGroups/", "/resourcegroups/");
+    delete row.properties.eventId;
+    delete row.properties.resources;
+    const tonight = readNoticeMessage({ body: row, receivedAt: RECEIVED });
+    row.properties.lastUpdateTime = "2026-11-25T03:00:00Z";
+    const tomorrow = readNoticeMessage({ body: row, receivedAt: "2026-11-26T08:00:00Z" });
+    if (tonight.kind !== "notice" || tomorrow.kind !== "notice") throw new Error("expected notices");
+    expect(tonight.clusterEvent?.clusterId).toBe(CLUSTER.replace("/resourceGroups/", "/resourcegroups/"));
+    expect(tomorrow.clusterEvent?.id).toBe(tonight.clusterEvent?.id);
+    expect(tomorrow.record.notice.id).toBe(tonight.record.notice.id);
   });
 
   it("reads the system topic's ScheduledEventEmitted (Event Grid schema) the same way, keyed by the event id", () => {
