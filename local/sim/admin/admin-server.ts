@@ -24,10 +24,7 @@ function unknownTarget(fleet: Fleet, input: FaultInput): string | undefined {
   if (!("cluster" in input)) return undefined;
   const cluster = fleet.cluster(String(input.cluster));
   if (!cluster) return `cluster: no cluster named "${input.cluster}"`;
-  if (
-    (input.kind === "capacity-shortage" || input.kind === "node-not-ready") &&
-    !cluster.pools.has(String(input.pool))
-  ) {
+  if (input.kind === "node-not-ready" && !cluster.pools.has(String(input.pool))) {
     return `pool: cluster ${cluster.name} has no pool "${input.pool}"`;
   }
   return undefined;

@@ -184,10 +184,7 @@ function checkFault(
     report([...at, "cluster"], `no cluster named "${fault.cluster}" in this scenario`);
     return;
   }
-  if (
-    (fault.kind === "capacity-shortage" || fault.kind === "node-not-ready") &&
-    !cluster.pools.some((p) => p.name === fault.pool)
-  ) {
+  if (fault.kind === "node-not-ready" && !cluster.pools.some((p) => p.name === fault.pool)) {
     report([...at, "pool"], `cluster ${cluster.name} has no pool "${fault.pool}"`);
   }
   if (
