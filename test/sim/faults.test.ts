@@ -256,9 +256,10 @@ describe("faults on demand, each seen by a real client", () => {
 
   it("takes a node NotReady: pods turn unready, then are evicted and replaced elsewhere", async () => {
     const web = (await core.listNamespacedPod({ namespace: "shop", labelSelector: "app=web" })).items;
-    const node = await core.readNode({ name: web[0]?.spec?.nodeName as string });
+    const nodeName = web[0]?.spec?.nodeName as string;
+    const node = await core.readNode({ name: nodeName });
     const pool = node.metadata?.labels?.agentpool as string;
-    const ordinal = Number.parseInt((node.metadata?.name as string).slice(-6), 36);
+    const ordinal = Number.parseInt(nodeName.slice(-6), 36);
     const id = await addFault({ kind: "node-not-ready", cluster: CLUSTER, pool, ordinal });
     const sick = await core.readNode({ name: node.metadata?.name as string });
     expect(readyStatus(sick)).toBe("Unknown");
