@@ -13,7 +13,8 @@ export function useAzuriteTables(): { store: () => TableStore; connectionString:
     await azurite?.close();
   });
   const connectionString = () => {
-    if (!azurite) throw new Error("Azurite is not running yet: call store() from a test or hook, after beforeAll");
+    if (!azurite)
+      throw new Error("Azurite is not running yet: call store() from a test or hook, after beforeAll");
     return azurite.connectionString;
   };
   return {
