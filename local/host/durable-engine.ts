@@ -317,7 +317,9 @@ export class DurableEngine {
   }
 
   private async runEpisode(instanceId: string): Promise<void> {
-    const live = this.load(instanceId);
+    const current = this.cache.get(instanceId)?.row ?? this.store.getInstance(instanceId);
+    // Messages for an instance that is gone or has ended are dropped without loading its history.
+    const live = current && !isTerminal(current.status) ? this.load(instanceId) : undefined;
     if (!live) {
       this.store.transaction(() => this.store.clearInbox(instanceId));
       return;
