@@ -15,6 +15,7 @@ export interface Probe {
     deliveryCount: unknown;
     messageId: unknown;
     properties: unknown;
+    enqueuedTimeUtc: unknown;
   }[];
   /** Hook calls, as "appStart", "pre:<function>", "post:<function>:ok|error". */
   readonly hooks: string[];

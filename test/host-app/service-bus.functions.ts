@@ -5,6 +5,8 @@ import * as df from "durable-functions";
 import { probe } from "./probe.ts";
 
 interface Notice {
+  /** Keeps the handler busy, counting how many run at once. */
+  readonly holdMs?: number;
   readonly failUntilDelivery?: number;
   readonly alwaysFail?: boolean;
   readonly start?: { readonly orchestration: string; readonly instanceId: string; readonly input: unknown };
@@ -18,6 +20,7 @@ async function record(queue: string, body: unknown, context: InvocationContext):
     deliveryCount: metadata.deliveryCount,
     messageId: metadata.messageId,
     properties: metadata.applicationProperties,
+    enqueuedTimeUtc: metadata.enqueuedTimeUtc,
   });
 }
 
@@ -28,6 +31,13 @@ app.serviceBusQueue("onNotice", {
   handler: async (body, context) => {
     await record("notices", body, context);
     const notice = body as Notice;
+    if (notice.holdMs) {
+      const state = probe();
+      state.running++;
+      state.maxConcurrent = Math.max(state.maxConcurrent, state.running);
+      await new Promise((resolve) => setTimeout(resolve, notice.holdMs));
+      state.running--;
+    }
     const delivery = Number(context.triggerMetadata?.deliveryCount);
     if (
       notice.alwaysFail ||

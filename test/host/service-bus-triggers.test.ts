@@ -39,14 +39,18 @@ describe("Service Bus triggers", () => {
       body: { cluster: "aks-east" },
       applicationProperties: { source: "event-grid" },
     });
+    const sentAt = Date.now();
     await expect.poll(() => messagesWith("notice-1").length).toBe(1);
-    expect(messagesWith("notice-1")[0]).toEqual({
+    const [received] = messagesWith("notice-1");
+    expect(received).toEqual({
       queue: "notices",
       body: { cluster: "aks-east" },
       deliveryCount: 1,
       messageId: "notice-1",
       properties: { source: "event-grid" },
+      enqueuedTimeUtc: expect.any(String),
     });
+    expect(Math.abs(Date.parse(received?.enqueuedTimeUtc as string) - sentAt)).toBeLessThan(60_000);
     await expect.poll(() => namespace.counts("notices").active).toBe(0);
   });
 
@@ -94,6 +98,18 @@ describe("Service Bus triggers", () => {
           ),
       )
       .toBe(3);
+  });
+
+  it("handles no more messages at once than host.json's maxConcurrentCalls", async () => {
+    probe().maxConcurrent = 0;
+    const messages = Array.from({ length: 12 }, (_, i) => ({ messageId: `busy-${i}`, body: { holdMs: 40 } }));
+    await sender.createSender("notices").sendMessages(messages);
+    await expect
+      .poll(() => probe().messages.filter((m) => String(m.messageId).startsWith("busy-")).length)
+      .toBe(12);
+    await expect.poll(() => probe().running).toBe(0);
+    // test/host-app/host.json sets maxConcurrentCalls to 4.
+    expect(probe().maxConcurrent).toBe(4);
   });
 
   it("reports a trigger whose connection is not configured, and skips it", () => {
