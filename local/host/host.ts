@@ -156,8 +156,14 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   });
   const appRoot = findAppRoot(options.app);
   for (const [key, value] of Object.entries(options.settings ?? {})) process.env[key] = value;
-  applyLocalSettings(appRoot, process.env);
+  const fromLocalSettings = applyLocalSettings(appRoot, process.env);
+  if (fromLocalSettings.length > 0)
+    logger.debug(`App settings from local.settings.json: ${fromLocalSettings.join(", ")}.`);
   const hostJson = readHostJson(appRoot);
+  const activityConcurrency = options.activityConcurrency ?? 16;
+  if (!Number.isInteger(activityConcurrency) || activityConcurrency < 1) {
+    throw new Error(`activityConcurrency must be a positive integer, not ${activityConcurrency}.`);
+  }
   setSystemLogSink((level, category, message) => logger.log(toLogLevel(level), message, { category }));
   const app = await loadApp(options.app);
   const enabled = app.functions.filter((f) => {
@@ -180,7 +186,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     invoker,
     orchestrators: byTrigger(enabled, "orchestrationTrigger"),
     activities: byTrigger(enabled, "activityTrigger"),
-    activityConcurrency: options.activityConcurrency ?? 16,
+    activityConcurrency,
   });
   const serviceBus = serviceBusFunctions(enabled, process.env);
   const skipped = [...serviceBus.skipped, ...unsupportedTriggers(enabled)];
@@ -201,6 +207,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       }),
       durableHttpApi(engine, client),
     ],
+  }).catch((error: unknown) => {
+    store.close();
+    throw error;
   });
   clientData = durableClientData(listener.origin, hostJson.hubName);
   // Without WEBSITE_HOSTNAME, df.getClient rewrites the client's URLs to localhost:7071; Core Tools sets it too.

@@ -91,7 +91,13 @@ export async function listen(options: {
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === "EADDRINUSE"
+          ? new Error(`127.0.0.1:${options.port} is in use: choose another port (0 picks a free one).`)
+          : error,
+      ),
+    );
     server.listen(options.port, "127.0.0.1", () => {
       server.off("error", reject);
       resolve();
