@@ -238,21 +238,36 @@ function formatPath(prefix: string, path: readonly PropertyKey[]): string {
 
 const MAX_REPORTED_PROBLEMS = 10;
 
+const issueMessages: z.core.$ZodErrorMap<z.core.$ZodIssue> = (issue) => {
+  if (issue.input === undefined) return "is missing";
+  if (issue.code === "invalid_value") {
+    const allowed = issue.values.map((v) => JSON.stringify(v)).join(", ");
+    return `expected one of ${allowed}, got ${JSON.stringify(issue.input)}`;
+  }
+  return undefined;
+};
+
+/**
+ * One managedClusters resource in the wire shape (a Resource Graph objectArray row, an ARM GET) as the
+ * model, or every problem with the field's path as the row spells it.
+ */
+export function readClusterResource(
+  row: unknown,
+): { ok: true; cluster: Cluster } | { ok: false; problems: string[] } {
+  const result = clusterSchema.safeParse(row, { error: issueMessages });
+  if (result.success) return { ok: true, cluster: toCluster(result.data) };
+  return {
+    ok: false,
+    problems: result.error.issues.map((issue) => `${formatPath("", issue.path)}: ${issue.message}`),
+  };
+}
+
 function parseClusters(rows: readonly unknown[], file: string, format: FleetFileFormat, rowsPath: string) {
   const fromCli = format === "az-aks-list";
   const problems: string[] = [];
   const clusters: Cluster[] = [];
   rows.forEach((row, index) => {
-    const result = clusterSchema.safeParse(fromCli ? cliClusterToWire(row) : row, {
-      error: (issue) => {
-        if (issue.input === undefined) return "is missing";
-        if (issue.code === "invalid_value") {
-          const allowed = issue.values.map((v) => JSON.stringify(v)).join(", ");
-          return `expected one of ${allowed}, got ${JSON.stringify(issue.input)}`;
-        }
-        return undefined;
-      },
-    });
+    const result = clusterSchema.safeParse(fromCli ? cliClusterToWire(row) : row, { error: issueMessages });
     if (result.success) {
       clusters.push(toCluster(result.data));
       return;

@@ -1,0 +1,322 @@
+// Lists the fleet's managed clusters through Azure Resource Graph (@azure/arm-resourcegraph): the
+// subscriptions or management groups the settings name (subscriptions in batches of fewer than 300),
+// else the whole tenant the identity sees. Pages follow $skipToken; throttling is waited out on the
+// given clock (429 with Retry-After, and the quota headers before the next query runs dry), so virtual
+// time works and the SDK's own real-time retries must be off (maxRetries 0, see resourceGraphClient).
+// Anything that makes the listing partial is reported, never hidden: truncated results, a tenant over
+// the subscription limit, a batch that kept failing, a row that is not a readable cluster.
+
+import {
+  type QueryRequest,
+  type QueryResponse,
+  ResourceGraphClient,
+  type ResourceGraphClientOptionalParams,
+} from "@azure/arm-resourcegraph";
+import type { TokenCredential } from "@azure/identity";
+import { parseRetryAfter } from "../alerts/http-post.ts";
+import type { Cluster } from "../domain/model.ts";
+import type { RetryClock } from "../domain/ports.ts";
+import { readClusterResource } from "./fleet-file.ts";
+
+/** Whole managedClusters rows; `id` is projected, without it Resource Graph gives no $skipToken. */
+export const CLUSTERS_QUERY = `resources
+| where type =~ 'microsoft.containerservice/managedclusters'
+| project id, name, type, location, resourceGroup, subscriptionId, properties`;
+
+/** Resource Graph's guidance: fewer than 300 subscriptions per query. */
+export const MAX_SUBSCRIPTIONS_PER_QUERY = 299;
+/** Resource Graph's largest page. */
+export const PAGE_SIZE = 1000;
+
+export interface GraphScope {
+  subscriptions: readonly string[];
+  managementGroups: readonly string[];
+}
+
+export interface GraphRetry {
+  /** Attempts per query, throttled ones included. */
+  attempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_GRAPH_RETRY: GraphRetry = { attempts: 8, initialDelayMs: 1_000, maxDelayMs: 60_000 };
+
+/** A row the query returned that is not a readable managed cluster. */
+export interface UnreadableCluster {
+  /** The row's id when it has one. */
+  id?: string;
+  problems: string[];
+}
+
+export interface ClusterPage {
+  clusters: Cluster[];
+  unreadable: UnreadableCluster[];
+}
+
+export interface ListingStats {
+  queries: number;
+  pages: number;
+  /** Queries answered 429. */
+  throttled: number;
+  /** Clock time spent waiting for quota and retries. */
+  waitedMs: number;
+}
+
+export interface ListingReport {
+  clusters: number;
+  unreadable: number;
+  /** Empty when the listing saw the whole scope. */
+  incompleteReasons: string[];
+  stats: ListingStats;
+}
+
+/** A query Resource Graph refused, or that kept failing until the retries ran out. */
+export class ResourceGraphError extends Error {
+  override name = "ResourceGraphError";
+  readonly status?: number;
+  constructor(message: string, options: { status?: number; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    if (options.status !== undefined) this.status = options.status;
+  }
+}
+
+interface Batch {
+  request: Pick<QueryRequest, "subscriptions" | "managementGroups">;
+  describe: string;
+}
+
+interface Answer {
+  response: QueryResponse;
+  tenantLimitHit: boolean;
+}
+
+interface Headers {
+  get(name: string): string | undefined;
+}
+
+/** The client the adapter expects: SDK retries off, so throttling waits on the product's clock. */
+export function resourceGraphClient(
+  credential: TokenCredential,
+  options: Pick<ResourceGraphClientOptionalParams, "endpoint" | "tlsOptions"> = {},
+): ResourceGraphClient {
+  return new ResourceGraphClient(credential, { ...options, retryOptions: { maxRetries: 0 } });
+}
+
+export class ResourceGraphFleet {
+  private readonly client: ResourceGraphClient;
+  private readonly scope: GraphScope;
+  private readonly clock: RetryClock;
+  private readonly retry: GraphRetry;
+  /** Epoch ms before which the user's quota is spent (from x-ms-user-quota-*). */
+  private quotaResetsAt = 0;
+
+  constructor(options: {
+    client: ResourceGraphClient;
+    scope: GraphScope;
+    clock: RetryClock;
+    retry?: Partial<GraphRetry>;
+  }) {
+    this.client = options.client;
+    this.scope = options.scope;
+    this.clock = options.clock;
+    this.retry = { ...DEFAULT_GRAPH_RETRY, ...options.retry };
+  }
+
+  /**
+   * Every managed cluster in scope, handed over a page at a time (memory stays flat for large fleets);
+   * a cluster seen through two scopes (a subscription and its management group) comes once.
+   */
+  async listClusters(onPage: (page: ClusterPage) => Promise<void>): Promise<ListingReport> {
+    const stats: ListingStats = { queries: 0, pages: 0, throttled: 0, waitedMs: 0 };
+    const seen = new Set<string>();
+    const incompleteReasons: string[] = [];
+    let unreadable = 0;
+    for (const batch of this.batches()) {
+      try {
+        const outcome = await this.listBatch(batch, stats, async (rows) => {
+          const page: ClusterPage = { clusters: [], unreadable: [] };
+          for (const row of rows) {
+            const read = readClusterResource(row);
+            if (!read.ok) {
+              const id =
+                typeof (row as { id?: unknown })?.id === "string" ? (row as { id: string }).id : undefined;
+              page.unreadable.push({ ...(id !== undefined && { id }), problems: read.problems });
+              continue;
+            }
+            const key = read.cluster.id.toLowerCase();
+            if (seen.has(key)) continue;
+            seen.add(key);
+            page.clusters.push(read.cluster);
+          }
+          unreadable += page.unreadable.length;
+          await onPage(page);
+        });
+        incompleteReasons.push(...outcome);
+      } catch (error) {
+        if (!(error instanceof ResourceGraphError)) throw error;
+        incompleteReasons.push(`Resource Graph could not list ${batch.describe}: ${error.message}`);
+      }
+    }
+    if (unreadable > 0) {
+      incompleteReasons.push(
+        `${unreadable} managed cluster row(s) could not be read (see the clusters' errors)`,
+      );
+    }
+    return { clusters: seen.size, unreadable, incompleteReasons, stats };
+  }
+
+  private batches(): Batch[] {
+    const { subscriptions, managementGroups } = this.scope;
+    const batches: Batch[] = [];
+    for (let start = 0; start < subscriptions.length; start += MAX_SUBSCRIPTIONS_PER_QUERY) {
+      const slice = subscriptions.slice(start, start + MAX_SUBSCRIPTIONS_PER_QUERY);
+      const describe =
+        subscriptions.length <= MAX_SUBSCRIPTIONS_PER_QUERY
+          ? `${plural(slice.length, "subscription")}`
+          : `subscriptions ${start + 1}-${start + slice.length} of ${subscriptions.length}`;
+      batches.push({ request: { subscriptions: [...slice] }, describe });
+    }
+    if (managementGroups.length > 0) {
+      batches.push({
+        request: { managementGroups: [...managementGroups] },
+        describe: `management group(s) ${managementGroups.join(", ")}`,
+      });
+    }
+    if (batches.length === 0) batches.push({ request: {}, describe: "the tenant" });
+    return batches;
+  }
+
+  /** Pages through one batch; returns why its results are partial, if they are. */
+  private async listBatch(
+    batch: Batch,
+    stats: ListingStats,
+    onRows: (rows: unknown[]) => Promise<void>,
+  ): Promise<string[]> {
+    const reasons: string[] = [];
+    // Partial scopes only apply to tenant and management group queries.
+    const allowPartialScopes = batch.request.subscriptions === undefined;
+    let skipToken: string | undefined;
+    let received = 0;
+    let total = 0;
+    do {
+      const { response, tenantLimitHit } = await this.query(
+        {
+          ...batch.request,
+          query: CLUSTERS_QUERY,
+          options: {
+            resultFormat: "objectArray",
+            top: PAGE_SIZE,
+            ...(allowPartialScopes && { allowPartialScopes: true }),
+            ...(skipToken !== undefined && { skipToken }),
+          },
+        },
+        stats,
+      );
+      stats.pages++;
+      if (!Array.isArray(response.data)) {
+        throw new ResourceGraphError(`the answer's data is not an array of rows (resultFormat objectArray)`);
+      }
+      received += response.data.length;
+      total = response.totalRecords;
+      if (tenantLimitHit && !reasons.some((r) => r.includes("x-ms-tenant-subscription-limit-hit"))) {
+        reasons.push(
+          `Resource Graph answered for part of ${batch.describe} only: the tenant has more subscriptions than one query covers (x-ms-tenant-subscription-limit-hit)`,
+        );
+      }
+      if (String(response.resultTruncated) === "true") {
+        reasons.push(`Resource Graph truncated the results for ${batch.describe} (resultTruncated)`);
+      }
+      await onRows(response.data);
+      skipToken = response.skipToken || undefined;
+    } while (skipToken !== undefined);
+    if (received < total && !reasons.some((r) => r.includes("resultTruncated"))) {
+      reasons.push(`Resource Graph counted ${total} clusters in ${batch.describe} but returned ${received}`);
+    }
+    return reasons;
+  }
+
+  /** One query, waiting out the quota before it and retrying throttled or transient failures. */
+  private async query(request: QueryRequest, stats: ListingStats): Promise<Answer> {
+    for (let attempt = 1; ; attempt++) {
+      await this.waitForQuota(stats);
+      let headers: Headers | undefined;
+      stats.queries++;
+      try {
+        const response = await this.client.resources(request, {
+          onResponse: (raw) => {
+            headers = raw.headers;
+          },
+        });
+        this.noteQuota(headers);
+        return {
+          response,
+          tenantLimitHit: headers?.get("x-ms-tenant-subscription-limit-hit")?.toLowerCase() === "true",
+        };
+      } catch (error) {
+        this.noteQuota(headers);
+        const status = (error as { statusCode?: number }).statusCode;
+        if (status === 429) stats.throttled++;
+        const delay = this.retryDelay(status, headers, attempt, (error as Error).name === "RestError");
+        const message = error instanceof Error ? error.message : String(error);
+        if (delay === undefined) {
+          throw new ResourceGraphError(`${status ? `${status}: ` : ""}${message}`, {
+            ...(status !== undefined && { status }),
+            cause: error,
+          });
+        }
+        if (attempt >= this.retry.attempts) {
+          throw new ResourceGraphError(
+            `still failing after ${attempt} attempts (last: ${status ? `${status}: ` : ""}${message})`,
+            { ...(status !== undefined && { status }), cause: error },
+          );
+        }
+        stats.waitedMs += delay;
+        await this.clock.sleep(delay);
+      }
+    }
+  }
+
+  /** Throttled (429), server errors and lost connections are worth another try; others are final. */
+  private retryDelay(
+    status: number | undefined,
+    headers: Headers | undefined,
+    attempt: number,
+    isNetworkError: boolean,
+  ) {
+    const exponential = Math.min(this.retry.maxDelayMs, this.retry.initialDelayMs * 2 ** (attempt - 1));
+    if (status === 429) {
+      const asked = parseRetryAfter(headers?.get("retry-after") ?? null);
+      const resets = parseQuotaDuration(headers?.get("x-ms-user-quota-resets-after"));
+      return Math.min(this.retry.maxDelayMs, Math.max(asked ?? 0, resets ?? 0) || exponential);
+    }
+    if (status !== undefined) return status >= 500 || status === 408 ? exponential : undefined;
+    // No status: the request never got an answer (a RestError from the HTTP client), else a bug.
+    return isNetworkError ? exponential : undefined;
+  }
+
+  private noteQuota(headers: Headers | undefined): void {
+    if (headers?.get("x-ms-user-quota-remaining")?.trim() !== "0") return;
+    const resets = parseQuotaDuration(headers.get("x-ms-user-quota-resets-after"));
+    if (resets !== undefined) this.quotaResetsAt = this.clock.now() + resets;
+  }
+
+  private async waitForQuota(stats: ListingStats): Promise<void> {
+    const wait = this.quotaResetsAt - this.clock.now();
+    if (wait <= 0) return;
+    stats.waitedMs += wait;
+    await this.clock.sleep(wait);
+  }
+}
+
+/** x-ms-user-quota-resets-after: "hh:mm:ss" (optionally with fractional seconds). */
+export function parseQuotaDuration(value: string | undefined): number | undefined {
+  const match = /^(\d+):(\d{2}):(\d{2}(?:\.\d+)?)$/.exec(value?.trim() ?? "");
+  if (!match) return undefined;
+  const [, hours, minutes, seconds] = match;
+  return Math.ceil((Number(hours) * 3600 + Number(minutes) * 60 + Number(seconds)) * 1000);
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}

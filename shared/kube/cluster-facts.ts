@@ -1,0 +1,149 @@
+// Gathers the Kubernetes facts the dependency-risk rules read (shared/domain/risk-facts.ts) from one
+// cluster with @kubernetes/client-node: nodes, pods, daemonsets, deployments, statefulsets, PDBs, PVCs,
+// PVs and CSI drivers, each listed in pages (limit/continue) so a 2,000-node cluster never comes in one
+// answer. Throttling (429), server errors and lost connections are retried with backoff on the given
+// clock; an expired continue token (410) restarts that list. Anything else fails the scan of this cluster.
+
+import { AppsV1Api, CoreV1Api, type KubeConfig, PolicyV1Api, StorageV1Api } from "@kubernetes/client-node";
+import type { RetryClock } from "../domain/ports.ts";
+import type { ClusterFacts } from "../domain/risk-facts.ts";
+
+export interface FactsOptions {
+  /** Items per list call. */
+  pageSize: number;
+  clock: RetryClock;
+  /** Attempts per list call. */
+  attempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_FACTS_OPTIONS: Omit<FactsOptions, "clock"> = {
+  pageSize: 500,
+  attempts: 4,
+  initialDelayMs: 1_000,
+  maxDelayMs: 30_000,
+};
+
+interface Page<T> {
+  items: T[];
+  metadata?: { _continue?: string };
+}
+
+type ListCall<T> = (page: { limit: number; _continue?: string }) => Promise<Page<T>>;
+
+/** A list that failed for good: says which list and what the API server answered. */
+export class KubeScanError extends Error {
+  override name = "KubeScanError";
+}
+
+export async function gatherClusterFacts(config: KubeConfig, options: FactsOptions): Promise<ClusterFacts> {
+  const core = config.makeApiClient(CoreV1Api);
+  const apps = config.makeApiClient(AppsV1Api);
+  const policy = config.makeApiClient(PolicyV1Api);
+  const storage = config.makeApiClient(StorageV1Api);
+  const list = <T>(what: string, call: ListCall<T>) => listAll(what, call, options);
+  const [
+    nodes,
+    pods,
+    daemonSets,
+    deployments,
+    statefulSets,
+    podDisruptionBudgets,
+    persistentVolumeClaims,
+    persistentVolumes,
+    csiDrivers,
+  ] = await Promise.all([
+    list("nodes", (page) => core.listNode(page)),
+    list("pods", (page) => core.listPodForAllNamespaces(page)),
+    list("daemonsets", (page) => apps.listDaemonSetForAllNamespaces(page)),
+    list("deployments", (page) => apps.listDeploymentForAllNamespaces(page)),
+    list("statefulsets", (page) => apps.listStatefulSetForAllNamespaces(page)),
+    list("poddisruptionbudgets", (page) => policy.listPodDisruptionBudgetForAllNamespaces(page)),
+    list("persistentvolumeclaims", (page) => core.listPersistentVolumeClaimForAllNamespaces(page)),
+    list("persistentvolumes", (page) => core.listPersistentVolume(page)),
+    list("csidrivers", (page) => storage.listCSIDriver(page)),
+  ]);
+  return {
+    nodes,
+    pods,
+    daemonSets,
+    deployments,
+    statefulSets,
+    podDisruptionBudgets,
+    persistentVolumeClaims,
+    persistentVolumes,
+    csiDrivers,
+  };
+}
+
+async function listAll<T>(what: string, call: ListCall<T>, options: FactsOptions): Promise<T[]> {
+  let items: T[] = [];
+  let token: string | undefined;
+  let restarted = false;
+  do {
+    try {
+      const page = await withRetries(
+        what,
+        () => call({ limit: options.pageSize, ...(token !== undefined && { _continue: token }) }),
+        options,
+      );
+      items.push(...page.items);
+      token = page.metadata?._continue || undefined;
+    } catch (error) {
+      // The snapshot behind the token expired: list again from the start, once.
+      if (statusOf(error) !== 410 || token === undefined || restarted) throw error;
+      restarted = true;
+      items = [];
+      token = undefined;
+    }
+  } while (token !== undefined);
+  return items;
+}
+
+async function withRetries<T>(what: string, call: () => Promise<T>, options: FactsOptions): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 410) throw error;
+      const transient = status === undefined || status === 429 || status >= 500;
+      if (!transient || attempt >= options.attempts) {
+        const tries = attempt > 1 ? ` after ${attempt} attempts` : "";
+        throw new KubeScanError(`listing ${what} failed${tries}: ${describe(error)}`, { cause: error });
+      }
+      const retryAfter = Number(headerOf(error, "retry-after")) * 1000 || 0;
+      const backoff = Math.min(options.maxDelayMs, options.initialDelayMs * 2 ** (attempt - 1));
+      await options.clock.sleep(Math.min(options.maxDelayMs, Math.max(backoff, retryAfter)));
+    }
+  }
+}
+
+function statusOf(error: unknown): number | undefined {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "number" ? code : undefined;
+}
+
+function headerOf(error: unknown, name: string): string | undefined {
+  const headers = (error as { headers?: Record<string, string> }).headers;
+  return headers?.[name] ?? headers?.[name.toLowerCase()];
+}
+
+/** The API server's Status message when there is one, else the error's own. */
+function describe(error: unknown): string {
+  const status = statusOf(error);
+  const body = (error as { body?: unknown }).body;
+  let message: string | undefined;
+  if (typeof body === "string") {
+    try {
+      message = (JSON.parse(body) as { message?: string }).message;
+    } catch {
+      message = body.slice(0, 200);
+    }
+  } else if (body && typeof body === "object") {
+    message = (body as { message?: string }).message;
+  }
+  const text = message ?? (error instanceof Error ? error.message : String(error));
+  return status === undefined ? text : `${status} ${text}`;
+}

@@ -1,0 +1,105 @@
+// How the product reaches a cluster's Kubernetes API.
+// - In Azure: the API server and its CA from ARM (the cluster user credential, read at connect time and
+//   never stored) and an Entra token for the AKS server application from @azure/identity. The credential's
+//   kubelogin exec section is ignored: the token comes from the product's own identity.
+// - Locally: the kubeconfig the simulator writes per cluster (<cluster name>.yaml in one directory),
+//   which carries the simulator's CA.
+
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { ContainerServiceClient } from "@azure/arm-containerservice";
+import type { TokenCredential } from "@azure/identity";
+import { KubeConfig } from "@kubernetes/client-node";
+
+/** The AKS AAD server application: the audience of data-plane tokens (../shared/reference/aks-facts.md). */
+export const AKS_TOKEN_SCOPE = "6dae42f8-4368-4678-94ff-3960e28e3630/.default";
+
+const CLUSTER_ID =
+  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerService\/managedClusters\/([^/]+)$/i;
+
+export interface ClusterTarget {
+  id: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+}
+
+/** The cluster an ARM id names; throws on anything else. */
+export function clusterTarget(clusterId: string): ClusterTarget {
+  const match = CLUSTER_ID.exec(clusterId);
+  if (!match) throw new Error(`"${clusterId}" is not a managed cluster resource id`);
+  const [, subscriptionId, resourceGroup, name] = match as unknown as [string, string, string, string];
+  return { id: clusterId, subscriptionId, resourceGroup, name };
+}
+
+export interface KubeConnector {
+  /** How clusters are reached, for logs and errors. */
+  readonly describe: string;
+  kubeConfig(target: ClusterTarget): Promise<KubeConfig>;
+}
+
+/** Local development: one kubeconfig per cluster, named after it, in `directory` (the simulator's). */
+export class KubeconfigDirectory implements KubeConnector {
+  readonly describe: string;
+  private readonly directory: string;
+
+  constructor(directory: string) {
+    this.directory = directory;
+    this.describe = `kubeconfigs in ${directory}`;
+  }
+
+  async kubeConfig(target: ClusterTarget): Promise<KubeConfig> {
+    const path = join(this.directory, `${target.name}.yaml`);
+    let text: string;
+    try {
+      text = await readFile(path, "utf8");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new Error(
+        `no kubeconfig for cluster ${target.name}: ${code === "ENOENT" ? `${path} does not exist` : (error as Error).message}`,
+      );
+    }
+    const config = new KubeConfig();
+    config.loadFromString(text);
+    return config;
+  }
+}
+
+/** Azure: the server and CA from ARM, an Entra token for AKS from the product's identity. */
+export class EntraKubeConnector implements KubeConnector {
+  readonly describe = "Entra tokens for AKS (server and CA from ARM)";
+  private readonly credential: TokenCredential;
+  private readonly arm: (subscriptionId: string) => ContainerServiceClient;
+
+  constructor(options: {
+    credential: TokenCredential;
+    arm: (subscriptionId: string) => ContainerServiceClient;
+  }) {
+    this.credential = options.credential;
+    this.arm = options.arm;
+  }
+
+  async kubeConfig(target: ClusterTarget): Promise<KubeConfig> {
+    const credentials = await this.arm(target.subscriptionId).managedClusters.listClusterUserCredentials(
+      target.resourceGroup,
+      target.name,
+    );
+    const value = credentials.kubeconfigs?.[0]?.value;
+    if (!value) throw new Error(`ARM returned no user credential for cluster ${target.name}`);
+    const given = new KubeConfig();
+    given.loadFromString(Buffer.from(value).toString("utf8"));
+    const cluster = given.getCurrentCluster();
+    if (!cluster?.server)
+      throw new Error(`the user credential of cluster ${target.name} names no API server`);
+    const token = await this.credential.getToken(AKS_TOKEN_SCOPE);
+    if (!token) throw new Error(`no Entra token for AKS (${AKS_TOKEN_SCOPE})`);
+    const config = new KubeConfig();
+    config.loadFromOptions({
+      clusters: [{ name: target.name, server: cluster.server, caData: cluster.caData, skipTLSVerify: false }],
+      users: [{ name: "entra", token: token.token }],
+      contexts: [{ name: target.name, cluster: target.name, user: "entra" }],
+      currentContext: target.name,
+    });
+    return config;
+  }
+}
