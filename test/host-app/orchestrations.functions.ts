@@ -52,6 +52,20 @@ orchestration("retries", function* (context: OrchestrationContext) {
   }
 });
 
+orchestration("parallelRetries", function* (context: OrchestrationContext) {
+  const retry = new df.RetryOptions(500, 4);
+  const results: unknown[] = yield context.df.Task.all(
+    [1, 2, 3].map((failures) =>
+      context.df.callActivityWithRetry("flaky", retry, {
+        key: `${context.df.instanceId}-${failures}`,
+        failures,
+      }),
+    ),
+  );
+  const after: number = yield context.df.callActivity("addOne", 99);
+  return { results, after };
+});
+
 orchestration("timer", function* (context: OrchestrationContext) {
   const { ms } = context.df.getInput() as { ms: number };
   const startedAt = context.df.currentUtcDateTime.toISOString();
@@ -76,7 +90,10 @@ orchestration("approval", function* (context: OrchestrationContext) {
 });
 
 orchestration("cancelledTimer", function* (context: OrchestrationContext) {
-  const timer = context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 3_600_000));
+  // The DurableClient sends "" (a JSON string) when startNew has no input.
+  const input = context.df.getInput();
+  const ms = typeof input === "number" ? input : 3_600_000;
+  const timer = context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + ms));
   const go = context.df.waitForExternalEvent("go");
   const winner: unknown = yield context.df.Task.any([go, timer]);
   if (winner === go) timer.cancel();

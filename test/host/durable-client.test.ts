@@ -34,6 +34,12 @@ describe("the Durable HTTP API for the unmodified DurableClient", () => {
     await host.waitForInstance(id);
   });
 
+  it("hands the orchestrator the empty string the client sends when startNew has no input", async () => {
+    const id = await client.startNew("inputs");
+    const status = await host.waitForInstance(id);
+    expect((status.output as { input: unknown }).input).toBe("");
+  });
+
   it("refuses unknown orchestrators and unknown instances clearly", async () => {
     await expect(client.startNew("noSuchOrchestrator")).rejects.toThrow(
       /404.*No orchestrator function named.*noSuchOrchestrator/,

@@ -1,5 +1,6 @@
 import type { DurableClient } from "durable-functions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { VirtualClock } from "../../local/clock.ts";
 import { type RunningHost, startHost } from "../../local/host/host.ts";
 
 const START = Date.UTC(2026, 0, 5, 9, 0, 0);
@@ -63,6 +64,11 @@ describe("orchestrations through the real durable-functions replay", () => {
     ]);
   });
 
+  it("numbers retries of parallel calls as the library does", async () => {
+    const status = await run("parallelRetries", undefined);
+    expect(status.output).toEqual({ results: [{ attempt: 2 }, { attempt: 3 }, { attempt: 4 }], after: 100 });
+  });
+
   it("fails a retried activity after its last attempt, with the activity's error", async () => {
     const status = await run("retries", { key: "retry-exhausted", failures: 10, attempts: 3 });
     expect(status.output).toEqual({ failedWith: "Error: flaky failure 3 of retry-exhausted" });
@@ -85,7 +91,7 @@ describe("orchestrations through the real durable-functions replay", () => {
   });
 
   it("lets an external event win Task.any against a timer, and cancels the timer", async () => {
-    (host.clock as import("../../local/clock.ts").VirtualClock).pause();
+    (host.clock as VirtualClock).pause();
     try {
       const id = await client.startNew("approval", { input: { timeoutMs: 86_400_000 } });
       await host.waitForInstance(id, { statuses: ["Running"] });
@@ -97,7 +103,7 @@ describe("orchestrations through the real durable-functions replay", () => {
       expect(status.output).toMatchObject({ outcome: "approved", by: { approver: "alice" } });
       expect(status.customStatus).toEqual({ stage: "approved" });
     } finally {
-      (host.clock as import("../../local/clock.ts").VirtualClock).resume();
+      (host.clock as VirtualClock).resume();
     }
   });
 
@@ -125,6 +131,26 @@ describe("orchestrations through the real durable-functions replay", () => {
       at: new Date(before).toISOString(),
     });
     expect((status.history as { EventType: string }[]).some((e) => e.EventType === "TimerFired")).toBe(false);
+  });
+
+  it("cancels every pending piece of a long timer", async () => {
+    const clock = host.clock as VirtualClock;
+    clock.pause();
+    try {
+      const id = await client.startNew("cancelledTimer", { input: 10 * 86_400_000 });
+      await host.waitForInstance(id, { statuses: ["Running"] });
+      // Past the first 3-day piece: the second piece is pending when the event arrives.
+      await clock.advanceBy(4 * 86_400_000);
+      await expect
+        .poll(() => clock.nextDueAt)
+        .toBe(Date.parse((await client.getStatus(id)).createdTime.toISOString()) + 6 * 86_400_000);
+      await client.raiseEvent(id, "go", null);
+      await expect.poll(() => clock.nextDueAt).toBeUndefined();
+      await client.raiseEvent(id, "finish", "early");
+      expect((await host.waitForInstance(id)).output).toMatchObject({ winner: "go", finish: "early" });
+    } finally {
+      clock.resume();
+    }
   });
 
   it("lets the timer win when no event comes", async () => {
