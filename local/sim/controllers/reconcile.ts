@@ -5,7 +5,7 @@ import { updatePdbStatuses } from "./disruption.ts";
 import { syncUnschedulableTaint } from "./nodes.ts";
 import { refreshCrashLoops } from "./pods.ts";
 import { schedulePending } from "./scheduler.ts";
-import { reconcileWorkloads, updateWorkloadStatuses } from "./workloads.ts";
+import { reconcileDaemonSets, reconcileWorkloads, updateWorkloadStatuses } from "./workloads.ts";
 
 /** Runs the controllers once; true when they changed anything (another pass may follow). */
 export function reconcileOnce(cluster: SimCluster): boolean {
@@ -13,6 +13,7 @@ export function reconcileOnce(cluster: SimCluster): boolean {
   refreshCrashLoops(cluster);
   for (const node of cluster.store.list("nodes")) syncUnschedulableTaint(cluster, node);
   reconcileWorkloads(cluster);
+  if (cluster.takeDaemonSetChanges()) reconcileDaemonSets(cluster);
   schedulePending(cluster);
   updatePdbStatuses(cluster);
   updateWorkloadStatuses(cluster);

@@ -10,8 +10,20 @@ import { beginPodDeletion, isTerminal, isTerminating } from "./pods.ts";
 
 const HASH_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 
-function templateHash(template: unknown): string {
-  let h = hashString(JSON.stringify(template));
+const hashes = new WeakMap<KubeObject, { generation: number; hash: string }>();
+
+/** The pod-template-hash of a workload's template, remembered per generation (spec changes bump it). */
+function templateHash(workload: KubeObject): string {
+  const generation = workload.metadata.generation ?? 0;
+  const known = hashes.get(workload);
+  if (known?.generation === generation) return known.hash;
+  const hash = computeHash(JSON.stringify(workload.spec.template));
+  hashes.set(workload, { generation, hash });
+  return hash;
+}
+
+function computeHash(json: string): string {
+  let h = hashString(json);
   let out = "";
   for (let i = 0; i < 10; i++) {
     out += HASH_ALPHABET[h % HASH_ALPHABET.length];
@@ -106,7 +118,7 @@ function reconcileReplicaSet(cluster: SimCluster, rs: KubeObject): void {
 }
 
 function reconcileDeployment(cluster: SimCluster, deployment: KubeObject): void {
-  const hash = templateHash(deployment.spec.template);
+  const hash = templateHash(deployment);
   const owned = cluster.store.ownedBy(deployment.metadata.uid).filter((o) => o.kind === "ReplicaSet");
   const desired = deployment.spec.replicas ?? 1;
   let current = owned.find((rs) => rs.metadata.labels?.["pod-template-hash"] === hash);
@@ -184,7 +196,7 @@ function reconcileStatefulSet(cluster: SimCluster, sts: KubeObject): void {
         name,
         {
           "apps.kubernetes.io/pod-index": String(ordinal),
-          "controller-revision-hash": `${sts.metadata.name}-${templateHash(sts.spec.template)}`,
+          "controller-revision-hash": `${sts.metadata.name}-${templateHash(sts)}`,
           "statefulset.kubernetes.io/pod-name": name,
         },
         { hostname: name, subdomain: sts.spec.serviceName },
@@ -223,8 +235,24 @@ function daemonTolerations(ds: KubeObject) {
   ];
 }
 
-/** Whether the daemonset controller wants a pod of `ds` on `node`. */
+const wants = new WeakMap<KubeObject, Map<KubeObject, { versions: string; wanted: boolean }>>();
+
+/** Whether the daemonset controller wants a pod of `ds` on `node` (remembered until either changes). */
 function daemonWantsNode(ds: KubeObject, node: KubeObject): boolean {
+  const versions = `${ds.metadata.generation}/${node.metadata.resourceVersion}`;
+  let perNode = wants.get(ds);
+  if (!perNode) {
+    perNode = new Map();
+    wants.set(ds, perNode);
+  }
+  const known = perNode.get(node);
+  if (known?.versions === versions) return known.wanted;
+  const wanted = evaluateDaemonPlacement(ds, node);
+  perNode.set(node, { versions, wanted });
+  return wanted;
+}
+
+function evaluateDaemonPlacement(ds: KubeObject, node: KubeObject): boolean {
   const spec = ds.spec.template.spec;
   const labels = node.metadata.labels ?? {};
   if (!Object.entries<string>(spec.nodeSelector ?? {}).every(([k, v]) => labels[k] === v)) return false;
@@ -254,7 +282,7 @@ function reconcileDaemonSet(cluster: SimCluster, ds: KubeObject, nodes: KubeObje
     const key = pod.spec.nodeName ?? target ?? "";
     byNode.set(key, [...(byNode.get(key) ?? []), pod]);
   }
-  const hash = templateHash(ds.spec.template);
+  const hash = templateHash(ds);
   for (const node of nodes) {
     const here = byNode.get(node.metadata.name) ?? [];
     byNode.delete(node.metadata.name);
@@ -283,8 +311,13 @@ export function reconcileWorkloads(cluster: SimCluster): void {
   for (const d of cluster.store.list("deployments")) reconcileDeployment(cluster, d);
   for (const rs of cluster.store.list("replicasets")) reconcileReplicaSet(cluster, rs);
   for (const sts of cluster.store.list("statefulsets")) reconcileStatefulSet(cluster, sts);
+}
+
+/** Daemonsets need a look only when nodes, daemonsets or their pods changed. */
+export function reconcileDaemonSets(cluster: SimCluster): void {
   const nodes = cluster.store.list("nodes");
   for (const ds of cluster.store.list("daemonsets")) reconcileDaemonSet(cluster, ds, nodes);
+  updateDaemonSetStatuses(cluster, nodes);
 }
 
 function writeStatus(
@@ -334,7 +367,7 @@ export function updateWorkloadStatuses(cluster: SimCluster): void {
   }
   for (const d of cluster.store.list("deployments")) {
     const sets = cluster.store.ownedBy(d.metadata.uid).filter((o) => o.kind === "ReplicaSet");
-    const hash = templateHash(d.spec.template);
+    const hash = templateHash(d);
     const all = sets.flatMap((rs) => active(ownedPods(cluster, rs)));
     const updated = sets
       .filter((rs) => rs.metadata.labels?.["pod-template-hash"] === hash)
@@ -376,7 +409,7 @@ export function updateWorkloadStatuses(cluster: SimCluster): void {
   for (const sts of cluster.store.list("statefulsets")) {
     const pods = active(ownedPods(cluster, sts));
     const ready = pods.filter(isPodReady).length;
-    const revision = `${sts.metadata.name}-${templateHash(sts.spec.template)}`;
+    const revision = `${sts.metadata.name}-${templateHash(sts)}`;
     writeStatus(cluster, "statefulsets", sts, {
       observedGeneration: sts.metadata.generation ?? 1,
       replicas: pods.length,
@@ -389,7 +422,9 @@ export function updateWorkloadStatuses(cluster: SimCluster): void {
       collisionCount: 0,
     });
   }
-  const nodes = cluster.store.list("nodes");
+}
+
+function updateDaemonSetStatuses(cluster: SimCluster, nodes: KubeObject[]): void {
   for (const ds of cluster.store.list("daemonsets")) {
     const pods = active(ownedPods(cluster, ds));
     const wanted = nodes.filter((n) => daemonWantsNode(ds, n));

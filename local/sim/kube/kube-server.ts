@@ -422,6 +422,14 @@ class KubeApi {
       fields.every((f) => (fieldValue(o, f.field) === f.value) !== f.negate);
   }
 
+  /** Objects a list may return, narrowed by the indexes the apiserver's cache also keeps. */
+  private candidates(url: URL, target: Target): KubeObject[] {
+    const store = this.cluster.store;
+    const node = /(?:^|,)spec\.nodeName==?([^,]*)/.exec(url.searchParams.get("fieldSelector") ?? "")?.[1];
+    if (target.resource === "pods" && node) return store.podsOnNode(node);
+    return store.list(target.resource, target.namespace);
+  }
+
   private list(req: IncomingMessage, res: ServerResponse, url: URL, target: Target) {
     if (target.resource === "pods") refreshCrashLoops(this.cluster);
     const matches = this.matcher(url, target);
@@ -447,14 +455,11 @@ class KubeApi {
       if (match === "Exact" && requested !== current)
         throw fail(410, "Expired", `too old resource version: ${requested} (${current})`);
     }
-    let items = store
-      .list(target.resource)
+    let items = this.candidates(url, target)
       .filter(matches)
-      .sort((a, b) =>
-        objectKey(a.metadata.namespace, a.metadata.name).localeCompare(
-          objectKey(b.metadata.namespace, b.metadata.name),
-        ),
-      );
+      .map((o) => ({ o, key: objectKey(o.metadata.namespace, o.metadata.name) }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .map(({ o }) => o);
     const token = url.searchParams.get("continue");
     if (token) {
       const decoded = decodeContinue(token);

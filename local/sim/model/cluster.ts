@@ -14,7 +14,7 @@ import { systemCsiDrivers, systemDaemonSets, systemDeployments } from "../scenar
 import type { VmSize } from "../scenario/vm-sizes.ts";
 import type { FaultRegistry } from "./faults.ts";
 import { KubeStore } from "./kube-store.ts";
-import type { KubeObject } from "./kube-types.ts";
+import { controllerOf, type KubeObject } from "./kube-types.ts";
 import type { Ledger } from "./ledger.ts";
 import { meta, pdbObject, podTemplate, rfc3339, selectorFor } from "./objects.ts";
 import { defaultMaxPods, type Machine, propertiesFromSpec, SimPool } from "./pool.ts";
@@ -83,6 +83,7 @@ export class SimCluster {
   private readonly waiters = new Set<{ check: () => boolean; resolve: () => void }>();
   private reconcileQueued = false;
   private readonly eventsByCause = new Map<string, KubeObject>();
+  private daemonSetInputsChanged = true;
   private nodeIpCounter = 4;
   private podCidrCounter = 0;
   private readonly podIpCounters = new Map<string, number>();
@@ -100,6 +101,22 @@ export class SimCluster {
     this.nodeResourceGroup = `MC_${spec.resourceGroup}_${spec.name}_${spec.location}`;
     this.rng = new SeededRandom(`${seed}/${subscriptionId}/${spec.name}`);
     this.token = `sim-${this.rng.hex(32)}`;
+    this.store.watch(({ resource, object }) => {
+      if (
+        resource === "nodes" ||
+        resource === "daemonsets" ||
+        (resource === "pods" && controllerOf(object)?.kind === "DaemonSet")
+      ) {
+        this.daemonSetInputsChanged = true;
+      }
+    });
+  }
+
+  /** Whether anything a daemonset depends on changed since the last call. */
+  takeDaemonSetChanges(): boolean {
+    const changed = this.daemonSetInputsChanged;
+    this.daemonSetInputsChanged = false;
+    return changed;
   }
 
   get timeline(): Timeline {

@@ -21,6 +21,7 @@ export class KubeStore {
   private readonly podsByNode = new Map<string, Set<KubeObject>>();
   private readonly indexedNode = new WeakMap<KubeObject, string>();
   private readonly byOwner = new Map<string, Set<KubeObject>>();
+  private readonly byNamespace = new Map<string, Set<KubeObject>>();
   private readonly listeners = new Set<(change: StoreChange) => void>();
 
   constructor() {
@@ -42,8 +43,8 @@ export class KubeStore {
   }
 
   list(resource: Resource, namespace?: string): KubeObject[] {
-    const all = [...this.collection(resource).values()];
-    return namespace === undefined ? all : all.filter((o) => o.metadata.namespace === namespace);
+    if (namespace === undefined) return [...this.collection(resource).values()];
+    return [...(this.byNamespace.get(`${resource}/${namespace}`) ?? [])];
   }
 
   count(resource: Resource): number {
@@ -64,6 +65,12 @@ export class KubeStore {
     if (collection.has(key)) throw new Error(`${resource} ${key} already exists`);
     object.metadata.resourceVersion = String(++this.revision);
     collection.set(key, object);
+    if (object.metadata.namespace !== undefined) {
+      const nsKey = `${resource}/${object.metadata.namespace}`;
+      const set = this.byNamespace.get(nsKey) ?? new Set();
+      set.add(object);
+      this.byNamespace.set(nsKey, set);
+    }
     for (const owner of object.metadata.ownerReferences ?? []) {
       const set = this.byOwner.get(owner.uid) ?? new Set();
       set.add(object);
@@ -86,6 +93,7 @@ export class KubeStore {
     const collection = this.collection(resource);
     if (collection.get(key) !== object) return;
     collection.delete(key);
+    this.byNamespace.get(`${resource}/${object.metadata.namespace}`)?.delete(object);
     object.metadata.resourceVersion = String(++this.revision);
     for (const owner of object.metadata.ownerReferences ?? []) this.byOwner.get(owner.uid)?.delete(object);
     if (resource === "pods") {

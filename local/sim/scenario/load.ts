@@ -51,7 +51,13 @@ export function parseScenario(input: unknown, source = "scenario"): Scenario {
 }
 
 export function loadScenarioFile(file: string): Scenario {
-  const document = parseDocument(readFileSync(file, "utf8"), { prettyErrors: true });
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new ScenarioError(file, [`cannot be read: ${(error as Error).message}`]);
+  }
+  const document = parseDocument(text, { prettyErrors: true });
   if (document.errors.length > 0) {
     throw new ScenarioError(
       file,
