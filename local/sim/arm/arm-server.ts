@@ -180,153 +180,36 @@ function expectType(
   }
 }
 
+const SUBSCRIPTION = "subscriptions/:sub";
+const PROVIDER_PATH = `providers/${PROVIDER}`;
+const CLUSTER = `${SUBSCRIPTION}/resourcegroups/:rg/${PROVIDER_PATH}/managedclusters/:cluster`;
+const POOL = `${CLUSTER}/agentpools/:pool`;
+const LOCATION = `${SUBSCRIPTION}/${PROVIDER_PATH}/locations/:location`;
+
+/** Route templates, lower case; `:name` segments capture. */
 const PATTERNS = {
-  subscriptions: ["subscriptions"],
-  subscription: ["subscriptions", ":sub"],
-  clustersInSubscription: ["subscriptions", ":sub", "providers", PROVIDER, "managedclusters"],
-  clustersInGroup: [
-    "subscriptions",
-    ":sub",
-    "resourcegroups",
-    ":rg",
-    "providers",
-    PROVIDER,
-    "managedclusters",
-  ],
-  cluster: [
-    "subscriptions",
-    ":sub",
-    "resourcegroups",
-    ":rg",
-    "providers",
-    PROVIDER,
-    "managedclusters",
-    ":cluster",
-  ],
-  userCredential: [
-    "subscriptions",
-    ":sub",
-    "resourcegroups",
-    ":rg",
-    "providers",
-    PROVIDER,
-    "managedclusters",
-    ":cluster",
-    "listclusterusercredential",
-  ],
-  adminCredential: [
-    "subscriptions",
-    ":sub",
-    "resourcegroups",
-    ":rg",
-    "providers",
-    PROVIDER,
-    "managedclusters",
-    ":cluster",
-    "listclusteradmincredential",
-  ],
-  pools: [
-    "subscriptions",
-    ":sub",
-    "resourcegroups",
-    ":rg",
-    "providers",
-    PROVIDER,
-    "managedclusters",
-    ":cluster",
-    "agentpools",
-  ],
-  pool: [
-    "subscriptions",
-    ":sub",
-    "resourcegroups",
-    ":rg",
-    "providers",
-    PROVIDER,
-    "managedclusters",
-    ":cluster",
-    "agentpools",
-    ":pool",
-  ],
-  upgradeProfile: [
-    "subscriptions",
-    ":sub",
-    "resourcegroups",
-    ":rg",
-    "providers",
-    PROVIDER,
-    "managedclusters",
-    ":cluster",
-    "agentpools",
-    ":pool",
-    "upgradeprofiles",
-    "default",
-  ],
-  deleteMachines: [
-    "subscriptions",
-    ":sub",
-    "resourcegroups",
-    ":rg",
-    "providers",
-    PROVIDER,
-    "managedclusters",
-    ":cluster",
-    "agentpools",
-    ":pool",
-    "deletemachines",
-  ],
-  upgradeNodeImage: [
-    "subscriptions",
-    ":sub",
-    "resourcegroups",
-    ":rg",
-    "providers",
-    PROVIDER,
-    "managedclusters",
-    ":cluster",
-    "agentpools",
-    ":pool",
-    "upgradenodeimageversion",
-  ],
-  machines: [
-    "subscriptions",
-    ":sub",
-    "resourcegroups",
-    ":rg",
-    "providers",
-    PROVIDER,
-    "managedclusters",
-    ":cluster",
-    "agentpools",
-    ":pool",
-    "machines",
-  ],
-  operationStatus: [
-    "subscriptions",
-    ":sub",
-    "providers",
-    PROVIDER,
-    "locations",
-    ":location",
-    "operations",
-    ":operation",
-  ],
-  operationResult: [
-    "subscriptions",
-    ":sub",
-    "providers",
-    PROVIDER,
-    "locations",
-    ":location",
-    "operationresults",
-    ":operation",
-  ],
-  resourceGraph: ["providers", "microsoft.resourcegraph", "resources"],
+  subscriptions: "subscriptions",
+  subscription: SUBSCRIPTION,
+  clustersInSubscription: `${SUBSCRIPTION}/${PROVIDER_PATH}/managedclusters`,
+  clustersInGroup: `${SUBSCRIPTION}/resourcegroups/:rg/${PROVIDER_PATH}/managedclusters`,
+  cluster: CLUSTER,
+  userCredential: `${CLUSTER}/listclusterusercredential`,
+  adminCredential: `${CLUSTER}/listclusteradmincredential`,
+  pools: `${CLUSTER}/agentpools`,
+  pool: POOL,
+  upgradeProfile: `${POOL}/upgradeprofiles/default`,
+  deleteMachines: `${POOL}/deletemachines`,
+  upgradeNodeImage: `${POOL}/upgradenodeimageversion`,
+  machines: `${POOL}/machines`,
+  operationStatus: `${LOCATION}/operations/:operation`,
+  operationResult: `${LOCATION}/operationresults/:operation`,
+  resourceGraph: "providers/microsoft.resourcegraph/resources",
 } as const;
 
 type Params = Record<string, string>;
 
-function match(pattern: readonly string[], segments: string[]): Params | undefined {
+function match(template: string, segments: string[]): Params | undefined {
+  const pattern = template.split("/");
   if (pattern.length !== segments.length) return undefined;
   const params: Params = {};
   for (const [i, part] of pattern.entries()) {
@@ -1154,7 +1037,7 @@ interface RequestContext {
 }
 
 interface Route {
-  pattern: readonly string[];
+  pattern: string;
   method: string;
   handle: (params: Params, request: RequestContext) => Reply;
 }

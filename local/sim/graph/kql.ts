@@ -447,54 +447,32 @@ function hasTerm(haystack: string, term: string): boolean {
   return new RegExp(`(^|[^a-z0-9])${escaped}([^a-z0-9]|$)`).test(haystack.toLowerCase());
 }
 
+function equal(left: Value, right: Value): boolean {
+  if (typeof left === "number" || typeof right === "number") return Number(left) === Number(right);
+  return toKqlString(left) === toKqlString(right);
+}
+
+/** KQL's comparison operators; a leading `!` negates the string ones (`!contains`, `!~`, ...). */
+const COMPARATORS: Readonly<Record<string, (left: Value, right: Value, l: string, r: string) => boolean>> = {
+  "==": (left, right) => equal(left, right),
+  "!=": (left, right) => !equal(left, right),
+  "=~": (_a, _b, l, r) => l.toLowerCase() === r.toLowerCase(),
+  "~": (_a, _b, l, r) => l.toLowerCase() === r.toLowerCase(),
+  "<": (left, right) => compare(left, right) < 0,
+  ">": (left, right) => compare(left, right) > 0,
+  "<=": (left, right) => compare(left, right) <= 0,
+  ">=": (left, right) => compare(left, right) >= 0,
+  contains: (_a, _b, l, r) => l.toLowerCase().includes(r.toLowerCase()),
+  has: (_a, _b, l, r) => hasTerm(l, r),
+  startswith: (_a, _b, l, r) => l.toLowerCase().startsWith(r.toLowerCase()),
+  endswith: (_a, _b, l, r) => l.toLowerCase().endsWith(r.toLowerCase()),
+};
+
 function binary(op: string, left: Value, right: Value): Value {
-  const l = toKqlString(left);
-  const r = toKqlString(right);
   const negate = op.startsWith("!") && op !== "!=";
-  const base = negate ? op.slice(1) : op;
-  let result: boolean;
-  switch (base) {
-    case "==":
-      result =
-        typeof left === "number" || typeof right === "number" ? Number(left) === Number(right) : l === r;
-      break;
-    case "!=":
-      result =
-        typeof left === "number" || typeof right === "number" ? Number(left) !== Number(right) : l !== r;
-      break;
-    case "=~":
-      result = l.toLowerCase() === r.toLowerCase();
-      break;
-    case "~":
-      result = l.toLowerCase() === r.toLowerCase();
-      break;
-    case "<":
-      result = compare(left, right) < 0;
-      break;
-    case ">":
-      result = compare(left, right) > 0;
-      break;
-    case "<=":
-      result = compare(left, right) <= 0;
-      break;
-    case ">=":
-      result = compare(left, right) >= 0;
-      break;
-    case "contains":
-      result = l.toLowerCase().includes(r.toLowerCase());
-      break;
-    case "has":
-      result = hasTerm(l, r);
-      break;
-    case "startswith":
-      result = l.toLowerCase().startsWith(r.toLowerCase());
-      break;
-    case "endswith":
-      result = l.toLowerCase().endsWith(r.toLowerCase());
-      break;
-    default:
-      throw new Error(`unknown operator ${op}`);
-  }
+  const comparator = COMPARATORS[negate ? op.slice(1) : op];
+  if (!comparator) throw new Error(`unknown operator ${op}`);
+  const result = comparator(left, right, toKqlString(left), toKqlString(right));
   return negate ? !result : result;
 }
 

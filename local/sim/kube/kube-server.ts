@@ -628,30 +628,11 @@ class KubeApi {
   }
 
   private patch(req: IncomingMessage, target: Target, object: KubeObject, body: string): KubeObject {
-    const contentType = (req.headers["content-type"] ?? "").split(";")[0]?.trim() ?? "";
-    if (!isPatchType(contentType)) {
-      throw fail(
-        415,
-        "UnsupportedMediaType",
-        `the body of the request was in an unknown format - accepted media types include: ${Object.keys(PATCH_TYPES).join(", ")}`,
-      );
-    }
-    let next: unknown;
-    try {
-      next = PATCH_TYPES[contentType](
-        structuredClone(object),
-        parseJson(body, contentType === "application/json-patch+json"),
-      );
-    } catch (error) {
-      if (error instanceof PatchError)
-        throw fail(
-          422,
-          "Invalid",
-          `the server rejected our request due to an error in our request: ${error.message}`,
-        );
-      throw error;
-    }
-    return this.commit(target, object, next as Record<string, unknown>);
+    return this.commit(
+      target,
+      object,
+      applyPatch(req, structuredClone(object), body) as Record<string, unknown>,
+    );
   }
 
   /** Validates an update (from PUT or a patch) and applies it in place, as the registry strategy does. */
@@ -901,29 +882,7 @@ class KubeApi {
       );
     let next: { spec?: { replicas?: unknown }; metadata?: { resourceVersion?: string } };
     if (method === "PUT") next = parseJson(body);
-    else {
-      const contentType = (req.headers["content-type"] ?? "").split(";")[0]?.trim() ?? "";
-      if (!isPatchType(contentType))
-        throw fail(
-          415,
-          "UnsupportedMediaType",
-          `the body of the request was in an unknown format - accepted media types include: ${Object.keys(PATCH_TYPES).join(", ")}`,
-        );
-      try {
-        next = PATCH_TYPES[contentType](
-          scaleOf(),
-          parseJson(body, contentType === "application/json-patch+json"),
-        ) as typeof next;
-      } catch (error) {
-        if (error instanceof PatchError)
-          throw fail(
-            422,
-            "Invalid",
-            `the server rejected our request due to an error in our request: ${error.message}`,
-          );
-        throw error;
-      }
-    }
+    else next = applyPatch(req, scaleOf(), body) as typeof next;
     const replicas = next.spec?.replicas;
     if (!Number.isInteger(replicas) || (replicas as number) < 0) {
       throw fail(
@@ -941,6 +900,30 @@ class KubeApi {
       spec: { ...object.spec, replicas },
     } as unknown as Record<string, unknown>);
     this.send(res, 200, JSON.stringify(scaleOf()));
+  }
+}
+
+/** Applies a PATCH body to a copy of the target, in the patch type the Content-Type names. */
+function applyPatch(req: IncomingMessage, target: unknown, body: string): unknown {
+  const contentType = (req.headers["content-type"] ?? "").split(";")[0]?.trim() ?? "";
+  if (!isPatchType(contentType)) {
+    throw fail(
+      415,
+      "UnsupportedMediaType",
+      `the body of the request was in an unknown format - accepted media types include: ${Object.keys(PATCH_TYPES).join(", ")}`,
+    );
+  }
+  try {
+    return PATCH_TYPES[contentType](target, parseJson(body, contentType === "application/json-patch+json"));
+  } catch (error) {
+    if (error instanceof PatchError) {
+      throw fail(
+        422,
+        "Invalid",
+        `the server rejected our request due to an error in our request: ${error.message}`,
+      );
+    }
+    throw error;
   }
 }
 

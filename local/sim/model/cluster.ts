@@ -14,7 +14,7 @@ import { systemCsiDrivers, systemDaemonSets, systemDeployments } from "../scenar
 import type { VmSize } from "../scenario/vm-sizes.ts";
 import type { FaultRegistry } from "./faults.ts";
 import { KubeStore } from "./kube-store.ts";
-import { controllerOf, type KubeObject } from "./kube-types.ts";
+import { controllerOf, type KubeObject, RESOURCE_KINDS } from "./kube-types.ts";
 import type { Ledger } from "./ledger.ts";
 import { meta, pdbObject, podTemplate, rfc3339, selectorFor } from "./objects.ts";
 import { defaultMaxPods, type Machine, propertiesFromSpec, SimPool } from "./pool.ts";
@@ -262,68 +262,57 @@ export class SimCluster {
     );
   }
 
-  private addDeployment(d: DeploymentSpec, createdAt: number): void {
-    this.ensureNamespace(d.namespace, createdAt);
-    const template = podTemplate(d.name, d);
-    const object: KubeObject = {
+  /** A workload object from the scenario (its pod template, params and PDB); controllers make its pods. */
+  private addWorkload(
+    resource: "deployments" | "statefulsets" | "daemonsets",
+    name: string,
+    namespace: string,
+    spec: PodTemplateSpec & { pdb?: DeploymentSpec["pdb"] },
+    kindSpec: Record<string, unknown>,
+    createdAt: number,
+  ): KubeObject {
+    this.ensureNamespace(namespace, createdAt);
+    const template = podTemplate(name, spec);
+    const labels = template.metadata.labels;
+    const object = this.store.create(resource, {
       apiVersion: "apps/v1",
-      kind: "Deployment",
-      metadata: meta(
-        {
-          name: d.name,
-          namespace: d.namespace,
-          uid: this.uid(),
-          generation: 1,
-          labels: template.metadata.labels,
-        },
-        createdAt,
-      ),
-      spec: {
-        replicas: d.replicas,
-        selector: selectorFor(template.metadata.labels),
-        template,
-        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "25%", maxSurge: "25%" } },
-        revisionHistoryLimit: 10,
-        progressDeadlineSeconds: 600,
-      },
+      kind: RESOURCE_KINDS[resource].kind,
+      metadata: meta({ name, namespace, uid: this.uid(), generation: 1, labels }, createdAt),
+      spec: { ...kindSpec, selector: selectorFor(labels), template, revisionHistoryLimit: 10 },
       status: {},
-    };
-    this.store.create("deployments", object);
-    this.workloadParams.set(object.metadata.uid, this.params(d));
-    if (d.pdb) this.addPdb(d.name, d.namespace, template.metadata.labels, d.pdb, createdAt);
+    });
+    this.workloadParams.set(object.metadata.uid, this.params(spec));
+    if (spec.pdb) this.addPdb(name, namespace, labels, spec.pdb, createdAt);
+    return object;
+  }
+
+  private addDeployment(d: DeploymentSpec, createdAt: number): void {
+    const strategy = { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "25%", maxSurge: "25%" } };
+    this.addWorkload(
+      "deployments",
+      d.name,
+      d.namespace,
+      d,
+      { replicas: d.replicas, strategy, progressDeadlineSeconds: 600 },
+      createdAt,
+    );
   }
 
   private addStatefulSet(s: DeploymentSpec, createdAt: number): void {
-    this.ensureNamespace(s.namespace, createdAt);
-    const template = podTemplate(s.name, s);
-    const object: KubeObject = {
-      apiVersion: "apps/v1",
-      kind: "StatefulSet",
-      metadata: meta(
-        {
-          name: s.name,
-          namespace: s.namespace,
-          uid: this.uid(),
-          generation: 1,
-          labels: template.metadata.labels,
-        },
-        createdAt,
-      ),
-      spec: {
+    this.addWorkload(
+      "statefulsets",
+      s.name,
+      s.namespace,
+      s,
+      {
         replicas: s.replicas,
-        selector: selectorFor(template.metadata.labels),
-        template,
         serviceName: s.name,
         podManagementPolicy: "OrderedReady",
         updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 0 } },
-        revisionHistoryLimit: 10,
         persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
       },
-      status: {},
-    };
-    this.store.create("statefulsets", object);
-    this.workloadParams.set(object.metadata.uid, this.params(s));
-    if (s.pdb) this.addPdb(s.name, s.namespace, template.metadata.labels, s.pdb, createdAt);
+      createdAt,
+    );
   }
 
   private addDaemonSet(
@@ -332,26 +321,8 @@ export class SimCluster {
     spec: PodTemplateSpec,
     createdAt: number,
   ): KubeObject {
-    this.ensureNamespace(namespace, createdAt);
-    const template = podTemplate(name, spec);
-    const object: KubeObject = {
-      apiVersion: "apps/v1",
-      kind: "DaemonSet",
-      metadata: meta(
-        { name, namespace, uid: this.uid(), generation: 1, labels: template.metadata.labels },
-        createdAt,
-      ),
-      spec: {
-        selector: selectorFor(template.metadata.labels),
-        template,
-        updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } },
-        revisionHistoryLimit: 10,
-      },
-      status: {},
-    };
-    this.store.create("daemonsets", object);
-    this.workloadParams.set(object.metadata.uid, this.params(spec));
-    return object;
+    const updateStrategy = { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } };
+    return this.addWorkload("daemonsets", name, namespace, spec, { updateStrategy }, createdAt);
   }
 
   private createBarePod(name: string, namespace: string, spec: PodTemplateSpec, createdAt: number): void {

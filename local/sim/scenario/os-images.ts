@@ -2,14 +2,17 @@
 // and the nodeInfo a kubelet on that image shows. SKU resolution follows ../../../shared/reference/aks-facts.md
 // (mgmt-docs articles/azure-linux/aks-support-cycle.md, aks-docs articles/aks/upgrade-os-version.md).
 
-export type EffectiveOsSku =
-  | "AzureLinux2"
-  | "AzureLinux3"
-  | "Ubuntu2204"
-  | "Ubuntu2404"
-  | "Windows2019"
-  | "Windows2022"
-  | "Windows2025";
+/** Versioned SKUs, as the kubernetes.azure.com/os-sku-effective label spells them. */
+export const EFFECTIVE_OS_SKUS = [
+  "AzureLinux2",
+  "AzureLinux3",
+  "Ubuntu2204",
+  "Ubuntu2404",
+  "Windows2019",
+  "Windows2022",
+  "Windows2025",
+] as const;
+export type EffectiveOsSku = (typeof EFFECTIVE_OS_SKUS)[number];
 
 export const REQUESTED_OS_SKUS = [
   "AzureLinux",

@@ -3,7 +3,7 @@
 
 import { z } from "zod";
 import { serviceBusEntitiesSchema } from "../servicebus/entity-definitions.ts";
-import { REQUESTED_OS_SKUS } from "./os-images.ts";
+import { EFFECTIVE_OS_SKUS, REQUESTED_OS_SKUS } from "./os-images.ts";
 import { QUANTITY_PATTERN } from "./quantity.ts";
 
 const uuid = z
@@ -26,15 +26,6 @@ const intOrPercent = z.union([
 ]);
 const seconds = z.number().min(0);
 
-export const EFFECTIVE_OS_SKUS = [
-  "AzureLinux2",
-  "AzureLinux3",
-  "Ubuntu2204",
-  "Ubuntu2404",
-  "Windows2019",
-  "Windows2022",
-  "Windows2025",
-] as const;
 const effectiveSku = z.enum(EFFECTIVE_OS_SKUS);
 
 const taint = z.string().regex(/^[^=:\s]+(=[^:\s]*)?:(NoSchedule|PreferNoSchedule|NoExecute)$/, {
