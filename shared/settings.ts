@@ -13,6 +13,22 @@
 //   ALERT_TEAMS_WEBHOOK_URL         Microsoft Teams incoming webhook (needs STATUS_BASE_URL)
 //   ALERT_TOPIC                     Service Bus topic for alerts (needs a Service Bus connection)
 //   STATUS_BASE_URL                 public base URL of the product, for links to a pool's status
+//
+// The inventory (loadAppSettings adds these):
+//   ARM_ENDPOINT                    Azure Resource Manager, which also serves Resource Graph
+//                                   (default https://management.azure.com)
+//   ARM_CA_FILE                     PEM file of a CA to trust for ARM_ENDPOINT (the simulator's)
+//   ARM_LOCAL_TOKEN                 a fixed bearer token, only for an ARM_ENDPOINT on 127.0.0.1 (the
+//                                   simulator); otherwise managed identity (DefaultAzureCredential, which
+//                                   reads AZURE_CLIENT_ID for a user-assigned identity)
+//   INVENTORY_SUBSCRIPTIONS         subscription ids to inventory, separated by commas or spaces
+//   INVENTORY_MANAGEMENT_GROUPS     management group ids to inventory; with neither, every subscription
+//                                   the identity can see
+//   KUBECONFIG_DIR                  local only (ARM_ENDPOINT on 127.0.0.1): <cluster name>.yaml kubeconfigs
+//                                   (the simulator's); unset, clusters are reached with Entra tokens for AKS
+//   INVENTORY_SCHEDULE              NCRONTAB schedule of the nightly scan (default "0 0 2 * * *", 02:00 UTC)
+//   SCAN_CONCURRENCY                clusters whose workloads are scanned at once (default 8)
+//   KUBE_PAGE_SIZE                  items per Kubernetes list call (default 500)
 
 import { z } from "zod";
 
@@ -243,4 +259,122 @@ export function loadServiceBusSettings(env: Readonly<Record<string, string | und
   const parsed = parseEnvSettings(serviceBusEnvSchema, env, serviceBusProblems);
   const serviceBus = serviceBusOf(parsed);
   return { ...(serviceBus && { serviceBus }), noticesQueue: parsed.NOTICES_QUEUE };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The inventory: Azure Resource Manager and Resource Graph, the clusters' Kubernetes APIs, the schedule
+
+export const DEFAULT_ARM_ENDPOINT = "https://management.azure.com";
+export const DEFAULT_INVENTORY_SCHEDULE = "0 0 2 * * *";
+
+const SUBSCRIPTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MANAGEMENT_GROUP_ID = /^[A-Za-z0-9][A-Za-z0-9_().-]{0,89}$/;
+
+const idList = (pattern: RegExp, what: string) =>
+  optionalText
+    .transform((value) => (value === undefined ? [] : value.split(/[\s,;]+/).filter((id) => id !== "")))
+    .superRefine((ids, ctx) => {
+      const bad = ids.filter((id) => !pattern.test(id));
+      if (bad.length > 0)
+        ctx.addIssue({ code: "custom", message: `expected ${what}, got ${bad.join(", ")}` });
+    });
+
+const boundedInteger = (fallback: number, min: number, max: number) =>
+  optionalText
+    .transform((value) => (value === undefined ? fallback : Number(value)))
+    .refine((value) => Number.isInteger(value) && value >= min && value <= max, {
+      message: `expected a whole number from ${min} to ${max}`,
+    });
+
+/** Six NCRONTAB fields (seconds first), or a TimeSpan such as 01:00:00, as timer triggers take them. */
+const schedule = optionalText
+  .transform((value) => value ?? DEFAULT_INVENTORY_SCHEDULE)
+  .refine((value) => value.split(/\s+/).length === 6 || /^(\d+\.)?\d{1,2}:\d{2}:\d{2}$/.test(value), {
+    message: 'expected an NCRONTAB expression with six fields, e.g. "0 0 2 * * *"',
+  });
+
+export const inventorySettingsEnvSchema = z.object({
+  ARM_ENDPOINT: optionalText
+    .transform((value) => value ?? DEFAULT_ARM_ENDPOINT)
+    .refine((value) => URL.canParse(value) && new URL(value).protocol === "https:", {
+      message: "expected an https URL (ARM refuses bearer tokens over plain http)",
+    }),
+  ARM_CA_FILE: optionalText,
+  ARM_LOCAL_TOKEN: optionalText,
+  INVENTORY_SUBSCRIPTIONS: idList(SUBSCRIPTION_ID, "subscription ids (GUIDs)"),
+  INVENTORY_MANAGEMENT_GROUPS: idList(MANAGEMENT_GROUP_ID, "management group ids"),
+  KUBECONFIG_DIR: optionalText,
+  INVENTORY_SCHEDULE: schedule,
+  SCAN_CONCURRENCY: boundedInteger(8, 1, 64),
+  KUBE_PAGE_SIZE: boundedInteger(500, 1, 5000),
+});
+
+type InventoryEnv = z.output<typeof inventorySettingsEnvSchema>;
+
+export type AzureCredentialSettings = { kind: "managed-identity" } | { kind: "local-token"; token: string };
+
+export interface InventorySettings {
+  armEndpoint: string;
+  armCaFile?: string;
+  credential: AzureCredentialSettings;
+  scope: { subscriptions: string[]; managementGroups: string[] };
+  kube: { kind: "entra" } | { kind: "kubeconfig-directory"; directory: string };
+  schedule: string;
+  scanConcurrency: number;
+  kubePageSize: number;
+}
+
+export interface AppSettings extends ProductSettings {
+  inventory: InventorySettings;
+}
+
+/** Stored credentials and tokens are for the simulator on this machine only. */
+function inventoryProblems(env: InventoryEnv): string[] {
+  const local = isLoopback(new URL(env.ARM_ENDPOINT).hostname);
+  const problems: string[] = [];
+  if (env.ARM_LOCAL_TOKEN !== undefined && !local) {
+    problems.push(
+      "ARM_LOCAL_TOKEN is only for an ARM_ENDPOINT on 127.0.0.1 (the simulator); in Azure the managed identity is used",
+    );
+  }
+  if (env.KUBECONFIG_DIR !== undefined && !local) {
+    problems.push(
+      "KUBECONFIG_DIR is only for an ARM_ENDPOINT on 127.0.0.1 (the simulator); in Azure clusters are reached with Entra tokens, never a stored kubeconfig",
+    );
+  }
+  return problems;
+}
+
+function toInventorySettings(env: InventoryEnv): InventorySettings {
+  return {
+    armEndpoint: env.ARM_ENDPOINT,
+    ...(env.ARM_CA_FILE && { armCaFile: env.ARM_CA_FILE }),
+    credential: env.ARM_LOCAL_TOKEN
+      ? { kind: "local-token", token: env.ARM_LOCAL_TOKEN }
+      : { kind: "managed-identity" },
+    scope: { subscriptions: env.INVENTORY_SUBSCRIPTIONS, managementGroups: env.INVENTORY_MANAGEMENT_GROUPS },
+    kube: env.KUBECONFIG_DIR
+      ? { kind: "kubeconfig-directory", directory: env.KUBECONFIG_DIR }
+      : { kind: "entra" },
+    schedule: env.INVENTORY_SCHEDULE,
+    scanConcurrency: env.SCAN_CONCURRENCY,
+    kubePageSize: env.KUBE_PAGE_SIZE,
+  };
+}
+
+const appSettingsEnvSchema = productSettingsEnvSchema.extend(inventorySettingsEnvSchema.shape);
+
+/** Everything the app needs, checked at once: every problem of every setting is reported together. */
+export function loadAppSettings(env: Readonly<Record<string, string | undefined>>): AppSettings {
+  const parsed = parseEnvSettings(appSettingsEnvSchema, env, (all) => [
+    ...crossSettingProblems(all),
+    ...inventoryProblems(all),
+  ]);
+  return { ...toProductSettings(parsed), inventory: toInventorySettings(parsed) };
+}
+
+/** Only the schedule: the timer trigger reads it when the app registers its functions. */
+export function loadInventorySchedule(env: Readonly<Record<string, string | undefined>>): string {
+  return parseEnvSettings(inventorySettingsEnvSchema.pick({ INVENTORY_SCHEDULE: true }), env)
+    .INVENTORY_SCHEDULE;
 }

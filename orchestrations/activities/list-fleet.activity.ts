@@ -1,0 +1,11 @@
+// Lists the fleet through Resource Graph and records every cluster and pool in the scan's snapshot;
+// returns the clusters' ids and pool names for the fan-out, not the clusters themselves.
+import * as df from "durable-functions";
+import { composition } from "../../shared/composition.ts";
+import { listAndRecordFleet } from "../../shared/inventory/list-fleet.ts";
+import { ACTIVITIES, type ListFleetInput, type ListFleetOutput } from "../contracts.ts";
+
+df.app.activity(ACTIVITIES.listFleet, {
+  handler: (input: ListFleetInput): Promise<ListFleetOutput> =>
+    listAndRecordFleet(composition(), input.scanId, new Date(input.now)),
+});

@@ -1,0 +1,36 @@
+// Alerts as one step: the policy's decision stored as pending, then every pending alert delivered
+// (earlier runs' leftovers included). A failure is reported in the result, never thrown: the scan it
+// follows is recorded already, and undelivered alerts stay pending for the next run.
+
+import type { OrchestrationContext, Task } from "durable-functions";
+import {
+  ACTIVITIES,
+  type AlertsRunResult,
+  type DecideAlertsInput,
+  type DecideAlertsOutput,
+  type DeliverAlertsOutput,
+} from "../contracts.ts";
+import { callActivity, errorMessage } from "./call-activity.ts";
+
+export function* decideAndDeliverAlerts(
+  context: OrchestrationContext,
+  scanId: string | undefined,
+): Generator<Task, AlertsRunResult, unknown> {
+  const input: DecideAlertsInput = {
+    ...(scanId !== undefined && { scanId }),
+    now: context.df.currentUtcDateTime.toISOString(),
+  };
+  let decision: DecideAlertsOutput;
+  try {
+    decision = yield* callActivity<DecideAlertsOutput>(context, ACTIVITIES.decideAlerts, input);
+  } catch (error) {
+    return { kind: "failed", stage: "decide", error: errorMessage(error) };
+  }
+  if (decision.kind === "no-scan") return { kind: "done", decision };
+  try {
+    const delivery = yield* callActivity<DeliverAlertsOutput>(context, ACTIVITIES.deliverAlerts, {});
+    return { kind: "done", decision, delivery };
+  } catch (error) {
+    return { kind: "failed", stage: "deliver", error: errorMessage(error), decision };
+  }
+}

@@ -1,0 +1,150 @@
+// The composition root: every adapter the app uses, built once from validated settings and shared by
+// all functions of the process. Time comes from the clock the local host publishes (so the simulator,
+// the host and the product share virtual time in tests), else the system clock. A change of settings or
+// clock (tests start hosts one after another in one process) builds a fresh set and closes the old one.
+
+import { readFileSync } from "node:fs";
+import { ContainerServiceClient } from "@azure/arm-containerservice";
+import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
+import { ServiceBusClient, type ServiceBusSender } from "@azure/service-bus";
+import { alertSinksFor } from "./alerts/alert-sinks.ts";
+import { ResourceGraphFleet, resourceGraphClient } from "./azure/resource-graph.ts";
+import { TableAlertRepository } from "./azure/tables/alert-repository.ts";
+import { TableDependencyRepository } from "./azure/tables/dependency-repository.ts";
+import { TableInventoryRepository } from "./azure/tables/inventory-repository.ts";
+import { TableNoticeRepository } from "./azure/tables/notice-repository.ts";
+import { tableStoreFor } from "./azure/tables/table-store.ts";
+import type {
+  AlertRepository,
+  AlertSink,
+  DependencyRepository,
+  InventoryRepository,
+  NoticeRepository,
+  RetryClock,
+} from "./domain/ports.ts";
+import { DEFAULT_FACTS_OPTIONS, type FactsOptions } from "./kube/cluster-facts.ts";
+import { EntraKubeConnector, type KubeConnector, KubeconfigDirectory } from "./kube/kube-connection.ts";
+import { type AppSettings, loadAppSettings, type ServiceBusSettings } from "./settings.ts";
+
+export interface Composition {
+  readonly settings: AppSettings;
+  readonly clock: RetryClock;
+  readonly inventory: InventoryRepository;
+  readonly dependencies: DependencyRepository;
+  readonly notices: NoticeRepository;
+  readonly alerts: AlertRepository;
+  readonly fleet: ResourceGraphFleet;
+  readonly kube: KubeConnector;
+  readonly factsOptions: FactsOptions;
+  readonly alertSinks: readonly AlertSink[];
+  close(): Promise<void>;
+}
+
+/** Where the local host publishes its clock (local/clock.ts); read without importing local/. */
+const HOST_CLOCK_SLOT = Symbol.for("functions-local-host.clock");
+
+const systemClock: RetryClock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
+};
+
+export function currentClock(): RetryClock {
+  return ((globalThis as Record<symbol, unknown>)[HOST_CLOCK_SLOT] as RetryClock | undefined) ?? systemClock;
+}
+
+let built: { key: string; clock: RetryClock; composition: Composition } | undefined;
+
+/** The process's adapters for `env` (the app settings); settings are checked on first use and fail closed. */
+export function composition(env: Readonly<Record<string, string | undefined>> = process.env): Composition {
+  const settings = loadAppSettings(env);
+  const key = JSON.stringify(settings);
+  const clock = currentClock();
+  if (built?.key === key && built.clock === clock) return built.composition;
+  const previous = built?.composition;
+  built = { key, clock, composition: compose(settings, clock) };
+  previous?.close().catch(() => undefined);
+  return built.composition;
+}
+
+function compose(settings: AppSettings, clock: RetryClock): Composition {
+  const { inventory: inv } = settings;
+  const credential = credentialFor(settings);
+  const store = tableStoreFor(settings, credential);
+  const armOptions = {
+    endpoint: inv.armEndpoint,
+    ...(inv.armCaFile && { tlsOptions: { ca: readCaFile(inv.armCaFile) } }),
+  };
+  const kube: KubeConnector =
+    inv.kube.kind === "kubeconfig-directory"
+      ? new KubeconfigDirectory(inv.kube.directory)
+      : new EntraKubeConnector({ credential, arm: armClients(credential, armOptions) });
+  const serviceBus =
+    settings.alerts.topic && settings.serviceBus
+      ? serviceBusClientFor(settings.serviceBus, credential)
+      : undefined;
+  const topicSender: ServiceBusSender | undefined =
+    serviceBus && settings.alerts.topic ? serviceBus.createSender(settings.alerts.topic) : undefined;
+  return {
+    settings,
+    clock,
+    inventory: new TableInventoryRepository(store),
+    dependencies: new TableDependencyRepository(store),
+    notices: new TableNoticeRepository(store),
+    alerts: new TableAlertRepository(store),
+    fleet: new ResourceGraphFleet({
+      client: resourceGraphClient(credential, armOptions),
+      scope: inv.scope,
+      clock,
+    }),
+    kube,
+    factsOptions: { ...DEFAULT_FACTS_OPTIONS, pageSize: inv.kubePageSize, clock },
+    alertSinks: alertSinksFor(settings.alerts, topicSender),
+    async close() {
+      await topicSender?.close();
+      await serviceBus?.close();
+    },
+  };
+}
+
+/** Managed identity in Azure; the simulator's fixed token only where settings allow it (loopback). */
+function credentialFor(settings: AppSettings): TokenCredential {
+  const { credential } = settings.inventory;
+  if (credential.kind === "managed-identity") return new DefaultAzureCredential();
+  return {
+    getToken: async () => ({ token: credential.token, expiresOnTimestamp: Date.now() + 3_600_000 }),
+  };
+}
+
+function readCaFile(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    throw new Error(`ARM_CA_FILE ${path} cannot be read: ${(error as Error).message}`);
+  }
+}
+
+/** One ARM client per subscription, made on first use. */
+function armClients(
+  credential: TokenCredential,
+  options: { endpoint: string; tlsOptions?: { ca: string } },
+): (subscriptionId: string) => ContainerServiceClient {
+  const clients = new Map<string, ContainerServiceClient>();
+  return (subscriptionId) => {
+    let client = clients.get(subscriptionId);
+    if (!client) {
+      client = new ContainerServiceClient(credential, subscriptionId, options);
+      clients.set(subscriptionId, client);
+    }
+    return client;
+  };
+}
+
+export function serviceBusClientFor(
+  settings: ServiceBusSettings,
+  credential: TokenCredential,
+): ServiceBusClient {
+  const retryOptions = { maxRetries: 2 };
+  return settings.kind === "connection-string"
+    ? new ServiceBusClient(settings.connectionString, { retryOptions })
+    : new ServiceBusClient(settings.fullyQualifiedNamespace, credential, { retryOptions });
+}

@@ -1,0 +1,13 @@
+// The lifecycle calendar as it stands: the sourced base with every accepted notice applied.
+
+import { BASE_CALENDAR } from "../domain/data/base-calendar.ts";
+import { type Calendar, resolveCalendar } from "../domain/lifecycle-calendar.ts";
+import type { NoticeRepository } from "../domain/ports.ts";
+
+export async function currentCalendar(notices: NoticeRepository): Promise<Calendar> {
+  const records = await notices.notices();
+  return resolveCalendar(
+    BASE_CALENDAR,
+    records.map((record) => record.notice),
+  );
+}

@@ -1,0 +1,63 @@
+// A scan's listing: every cluster Resource Graph returns, its pools assessed against the calendar at
+// `now`, recorded in the scan's snapshot page by page. A row that is not a readable cluster is recorded
+// as an inventory error on its cluster, which makes the scan incomplete: its pools are carried forward
+// from earlier scans, never taken as deleted.
+
+import type { ListingStats, ResourceGraphFleet } from "../azure/resource-graph.ts";
+import { poolRef } from "../domain/model.ts";
+import { assessPool } from "../domain/pool-assessment.ts";
+import type { InventoryRepository, NoticeRepository, PoolSnapshot } from "../domain/ports.ts";
+import { mapBounded } from "./bounded.ts";
+import { currentCalendar } from "./current-calendar.ts";
+
+/** Table writes in flight while recording a page. */
+const RECORD_CONCURRENCY = 16;
+
+export interface ListedCluster {
+  id: string;
+  pools: string[];
+}
+
+export interface FleetListing {
+  clusters: ListedCluster[];
+  unreadable: number;
+  /** Empty when Resource Graph returned the whole scope. */
+  incompleteReasons: string[];
+  stats: ListingStats;
+}
+
+export async function listAndRecordFleet(
+  deps: { fleet: ResourceGraphFleet; inventory: InventoryRepository; notices: NoticeRepository },
+  scanId: string,
+  now: Date,
+): Promise<FleetListing> {
+  const calendar = await currentCalendar(deps.notices);
+  const clusters: ListedCluster[] = [];
+  const report = await deps.fleet.listClusters(async (page) => {
+    await mapBounded(page.clusters, RECORD_CONCURRENCY, async (cluster) => {
+      const snapshots = cluster.nodePools.map(
+        (pool): PoolSnapshot => ({
+          ref: poolRef(cluster, pool),
+          pool,
+          assessment: assessPool(cluster, pool, calendar, now),
+        }),
+      );
+      await deps.inventory.recordCluster(scanId, cluster, snapshots);
+    });
+    await mapBounded(page.unreadable, RECORD_CONCURRENCY, async (row) => {
+      if (row.id === undefined) return;
+      await deps.inventory.recordClusterError(scanId, row.id, {
+        stage: "inventory",
+        message: `Resource Graph returned it in a shape the product cannot read: ${row.problems.join("; ")}`,
+        at: now.toISOString(),
+      });
+    });
+    clusters.push(...page.clusters.map((c) => ({ id: c.id, pools: c.nodePools.map((p) => p.name) })));
+  });
+  return {
+    clusters,
+    unreadable: report.unreadable,
+    incompleteReasons: report.incompleteReasons,
+    stats: report.stats,
+  };
+}

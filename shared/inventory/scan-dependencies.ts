@@ -1,0 +1,61 @@
+// One cluster's dependency scan: its Kubernetes facts gathered, each pool's migration risk judged by the
+// domain and recorded. A cluster that cannot be reached or listed is recorded with its error (on the
+// scan's cluster row and as the dependencies' last error, keeping the last good results) and reported as
+// failed; only a failure to record throws, so the caller may retry.
+
+import type { DependencyRepository, InventoryRepository, RetryClock } from "../domain/ports.ts";
+import { assessPoolMigration } from "../domain/risk.ts";
+import type { ClusterFacts } from "../domain/risk-facts.ts";
+import { type FactsOptions, gatherClusterFacts } from "../kube/cluster-facts.ts";
+import { clusterTarget, type KubeConnector } from "../kube/kube-connection.ts";
+
+export type DependencyScanOutcome =
+  | {
+      kind: "scanned";
+      clusterId: string;
+      nodes: number;
+      pods: number;
+      /** Pools whose migration is complex or blocked. */
+      complexPools: string[];
+    }
+  /** The cluster could not be scanned; its error is recorded. */
+  | { kind: "failed"; clusterId: string; error: string; recorded: true };
+
+export interface DependencyScanDeps {
+  kube: KubeConnector;
+  inventory: InventoryRepository;
+  dependencies: DependencyRepository;
+  factsOptions: FactsOptions;
+  clock: RetryClock;
+}
+
+export async function scanClusterDependencies(
+  deps: DependencyScanDeps,
+  request: { scanId: string; clusterId: string; pools: readonly string[] },
+): Promise<DependencyScanOutcome> {
+  const { scanId, clusterId } = request;
+  let facts: ClusterFacts;
+  try {
+    const config = await deps.kube.kubeConfig(clusterTarget(clusterId));
+    facts = await gatherClusterFacts(config, deps.factsOptions);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const at = new Date(deps.clock.now()).toISOString();
+    await deps.dependencies.recordDependencyError(clusterId, { scanId, at, message });
+    await deps.inventory.recordClusterError(scanId, clusterId, { stage: "dependencies", message, at });
+    return { kind: "failed", clusterId, error: message, recorded: true };
+  }
+  const risks = request.pools.map((pool) => assessPoolMigration(facts, pool));
+  await deps.dependencies.recordDependencies(clusterId, {
+    scanId,
+    scannedAt: new Date(deps.clock.now()).toISOString(),
+    pools: risks,
+  });
+  return {
+    kind: "scanned",
+    clusterId,
+    nodes: facts.nodes.length,
+    pods: facts.pods.length,
+    complexPools: risks.filter((risk) => risk.complexity === "complex").map((risk) => risk.pool),
+  };
+}
