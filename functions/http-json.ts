@@ -1,0 +1,38 @@
+// JSON answers of the HTTP read side: every error is JSON with a reason a person can act on.
+
+import type { HttpResponseInit } from "@azure/functions";
+import { SettingsError } from "../shared/settings.ts";
+
+export function jsonOk(body: unknown, status = 200): HttpResponseInit {
+  return { status, jsonBody: body };
+}
+
+export function jsonError(
+  status: number,
+  reason: string,
+  details: Record<string, unknown> = {},
+): HttpResponseInit {
+  return { status, jsonBody: { error: { status, reason, ...details } } };
+}
+
+/** Query parameters must be ones the endpoint knows: a misspelt filter would silently match everything. */
+export function unknownParameters(
+  query: URLSearchParams,
+  known: readonly string[],
+): HttpResponseInit | undefined {
+  const unknown = [...new Set(query.keys())].filter((key) => !known.includes(key));
+  if (unknown.length === 0) return undefined;
+  return jsonError(400, `unknown query parameter(s): ${unknown.join(", ")} (known: ${known.join(", ")})`);
+}
+
+/** Runs a handler; a misconfigured service answers 503 naming the settings, anything else 500 with its message. */
+export async function answering(handler: () => Promise<HttpResponseInit>): Promise<HttpResponseInit> {
+  try {
+    return await handler();
+  } catch (error) {
+    if (error instanceof SettingsError) {
+      return jsonError(503, "the service is not configured", { problems: error.problems });
+    }
+    return jsonError(500, error instanceof Error ? error.message : String(error));
+  }
+}

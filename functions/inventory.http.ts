@@ -1,0 +1,120 @@
+// GET /api/inventory: every known pool with its lifecycle state as it stands now (filters: subscription,
+// cluster (ARM id or name), state, osSku, pool), most urgent first, with the scan it comes from.
+// POST /api/inventory/scans: starts a scan now, unless one is running; answers with the Durable
+// check-status response.
+
+import { app, type HttpRequest, type InvocationContext } from "@azure/functions";
+import * as df from "durable-functions";
+import { type InventoryScanInput, ORCHESTRATIONS } from "../orchestrations/contracts.ts";
+import { composition } from "../shared/composition.ts";
+import { compareUrgency, type PoolState, URGENCY_ORDER } from "../shared/domain/pool-assessment.ts";
+import type { PoolFilter } from "../shared/domain/ports.ts";
+import { currentPools } from "../shared/inventory/current-pools.ts";
+import { toReportJson } from "../shared/report/fleet-report.ts";
+import { answering, jsonError, jsonOk, unknownParameters } from "./http-json.ts";
+import { startScanOnce } from "./scan-starter.ts";
+
+const FILTERS = ["subscription", "cluster", "state", "osSku", "pool"] as const;
+
+app.http("inventory", {
+  methods: ["GET"],
+  route: "inventory",
+  authLevel: "anonymous",
+  handler: (request: HttpRequest) =>
+    answering(async () => {
+      const refused = unknownParameters(request.query, FILTERS);
+      if (refused) return refused;
+      const state = request.query.get("state") ?? undefined;
+      if (state !== undefined && !URGENCY_ORDER.includes(state as PoolState)) {
+        return jsonError(400, `state "${state}" is not one of ${URGENCY_ORDER.join(", ")}`);
+      }
+      const filter: PoolFilter = {
+        ...optional("subscriptionId", request.query.get("subscription")),
+        ...optional("cluster", request.query.get("cluster")),
+        ...optional("osSku", request.query.get("osSku")),
+      };
+      const app = composition();
+      const now = new Date(app.clock.now());
+      const scan = await app.inventory.latestScan();
+      const pool = request.query.get("pool")?.toLowerCase();
+      // State is filtered after reassessment: a notice may have changed it since the scan.
+      const pools = (await currentPools(app, now, filter)).pools
+        .filter(
+          (p) =>
+            (state === undefined || p.assessment.state === state) &&
+            (pool === undefined || p.known.ref.pool.toLowerCase() === pool),
+        )
+        .sort((a, b) => compareUrgency(a.assessment, b.assessment));
+      const report = toReportJson(
+        pools.map((p) => p.assessment),
+        now,
+      );
+      const countsByState: Partial<Record<PoolState, number>> = {};
+      for (const p of pools) countsByState[p.assessment.state] = (countsByState[p.assessment.state] ?? 0) + 1;
+      return jsonOk({
+        generatedAt: report.generatedAt,
+        scan: scan ?? null,
+        count: pools.length,
+        countsByState,
+        pools: report.pools.map((entry, index) => {
+          const { known } = pools[index] as (typeof pools)[number];
+          return {
+            ...entry,
+            subscriptionId: known.ref.subscriptionId,
+            resourceGroup: known.ref.resourceGroup,
+            mode: known.pool.mode,
+            vmSize: known.pool.vmSize,
+            count: known.pool.count,
+            scanId: known.scanId,
+            stale: known.stale,
+          };
+        }),
+      });
+    }),
+});
+
+function optional<K extends keyof PoolFilter>(key: K, value: string | null): Partial<PoolFilter> {
+  return value === null || value.trim() === "" ? {} : { [key]: value.trim() };
+}
+
+app.http("start-inventory-scan", {
+  methods: ["POST"],
+  route: "inventory/scans",
+  authLevel: "function",
+  extraInputs: [df.input.durableClient()],
+  handler: (request: HttpRequest, context: InvocationContext) =>
+    answering(async () => {
+      const client = df.getClient(context);
+      const running = (
+        await client.getStatusBy({
+          runtimeStatus: [df.OrchestrationRuntimeStatus.Pending, df.OrchestrationRuntimeStatus.Running],
+        })
+      ).find((instance) => instance.name === ORCHESTRATIONS.inventoryScan);
+      if (running) {
+        return jsonError(
+          409,
+          `the inventory scan ${running.instanceId} is ${running.runtimeStatus}: wait for it to end`,
+          {
+            instanceId: running.instanceId,
+          },
+        );
+      }
+      const { clock, settings } = composition();
+      const instanceId = `inventory-scan:${new Date(clock.now()).toISOString().slice(0, 19)}Z`;
+      const input: InventoryScanInput = {
+        requestedBy: "operator",
+        concurrency: settings.inventory.scanConcurrency,
+      };
+      const start = await startScanOnce(client, instanceId, input);
+      if (start.kind === "exists") {
+        return jsonError(
+          409,
+          `the inventory scan ${instanceId} was started a moment ago (${start.runtimeStatus})`,
+          {
+            instanceId,
+          },
+        );
+      }
+      return client.createCheckStatusResponse(request, instanceId);
+    }),
+});

@@ -1,0 +1,31 @@
+// The nightly inventory: starts inventory-scan under one instance id per UTC day, so a second firing the
+// same day (a restart, a missed occurrence caught up) starts nothing.
+
+import { app, type InvocationContext } from "@azure/functions";
+import * as df from "durable-functions";
+import type { InventoryScanInput } from "../orchestrations/contracts.ts";
+import { composition } from "../shared/composition.ts";
+import { utcDayOf } from "../shared/domain/calendar-date.ts";
+import { loadInventorySchedule } from "../shared/settings.ts";
+import { startScanOnce } from "./scan-starter.ts";
+
+export function nightlyScanId(now: Date): string {
+  return `inventory-scan:${utcDayOf(now)}`;
+}
+
+app.timer("inventory-timer", {
+  schedule: loadInventorySchedule(process.env),
+  extraInputs: [df.input.durableClient()],
+  handler: async (_timer: unknown, context: InvocationContext) => {
+    const { clock, settings } = composition();
+    const instanceId = nightlyScanId(new Date(clock.now()));
+    const input: InventoryScanInput = {
+      requestedBy: "timer",
+      concurrency: settings.inventory.scanConcurrency,
+    };
+    const start = await startScanOnce(df.getClient(context), instanceId, input);
+    if (start.kind === "started") context.log(`Started the nightly inventory scan ${instanceId}.`);
+    else
+      context.log(`The inventory scan ${instanceId} exists already (${start.runtimeStatus}): nothing to do.`);
+  },
+});

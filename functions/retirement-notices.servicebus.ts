@@ -1,0 +1,76 @@
+// The retirement-notices queue: product notices, AKS Event Grid / CloudEvents events and Resource Graph
+// scheduled events. Valid ones are applied once (by message id and by content); a notice that changes the
+// calendar starts the alerts re-evaluation under an instance id derived from the notice, so a redelivery
+// starts nothing twice. An invalid message is recorded as rejected with its reason and completed: the
+// v4 Node.js model gives the handler no way to dead-letter (settlement needs the preview SDK-type
+// bindings), and a thrown error would only be retried until Service Bus dead-letters it as
+// MaxDeliveryCountExceeded, losing the reason. Transient storage failures throw, so the message returns.
+
+import { createHash } from "node:crypto";
+import { app, type InvocationContext } from "@azure/functions";
+import * as df from "durable-functions";
+import { type AlertsReevaluationInput, ORCHESTRATIONS } from "../orchestrations/contracts.ts";
+import { composition } from "../shared/composition.ts";
+import { ingestNoticeMessage } from "../shared/notices/ingest-notice.ts";
+import { loadServiceBusSettings, SERVICE_BUS_CONNECTION } from "../shared/settings.ts";
+import { startOnce } from "./scan-starter.ts";
+
+/** Instance ids may not hold / \ # ? (notice ids may): a readable start and a hash of the whole id. */
+export function reevaluationInstanceId(noticeId: string): string {
+  const readable = noticeId.replace(/[^A-Za-z0-9:._-]/g, "_").slice(0, 48);
+  const hash = createHash("sha256").update(noticeId).digest("hex").slice(0, 16);
+  return `alerts:notice:${readable}:${hash}`;
+}
+
+/** The enqueued time as the trigger metadata gives it (the host may omit the zone: it is UTC). */
+function enqueuedAt(metadata: Record<string, unknown> | undefined, fallback: number): string {
+  const raw = metadata?.enqueuedTimeUtc;
+  const text = typeof raw === "string" ? raw : raw instanceof Date ? raw.toISOString() : undefined;
+  const parsed =
+    text === undefined ? Number.NaN : Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`);
+  return new Date(Number.isNaN(parsed) ? fallback : parsed).toISOString();
+}
+
+app.serviceBusQueue("retirement-notices", {
+  queueName: loadServiceBusSettings(process.env).noticesQueue,
+  connection: SERVICE_BUS_CONNECTION,
+  extraInputs: [df.input.durableClient()],
+  handler: async (message: unknown, context: InvocationContext) => {
+    const { notices, clock } = composition();
+    const metadata = context.triggerMetadata;
+    const messageId = typeof metadata?.messageId === "string" ? metadata.messageId : undefined;
+    const outcome = await ingestNoticeMessage(notices, {
+      body: message,
+      ...(messageId !== undefined && { messageId }),
+      receivedAt: enqueuedAt(metadata, clock.now()),
+    });
+    switch (outcome.kind) {
+      case "rejected":
+        context.warn(
+          `Message ${messageId ?? "(no id)"} rejected (recorded, not retried): ${outcome.rejection.reason}`,
+          { problems: outcome.rejection.problems },
+        );
+        return;
+      case "cluster-event":
+        context.log(`Cluster event ${outcome.eventId} ${outcome.recorded}.`);
+        return;
+      case "notice": {
+        context.log(`Notice ${outcome.noticeId}: ${outcome.acceptance}.`);
+        if (!outcome.calendarChanged) return;
+        const instanceId = reevaluationInstanceId(outcome.noticeId);
+        const input: AlertsReevaluationInput = { noticeId: outcome.noticeId };
+        const start = await startOnce(
+          df.getClient(context),
+          ORCHESTRATIONS.alertsReevaluation,
+          instanceId,
+          input,
+        );
+        context.log(
+          start.kind === "started"
+            ? `Alerts are evaluated again after notice ${outcome.noticeId} (${instanceId}).`
+            : `The re-evaluation ${instanceId} exists already (${start.runtimeStatus}).`,
+        );
+      }
+    }
+  },
+});

@@ -1,0 +1,49 @@
+// Starts the inventory scan under a given instance id once: if an instance with that id exists (running,
+// or finished: the Durable extension would start a finished one again), nothing is started.
+
+import type { DurableClient, DurableOrchestrationStatus } from "durable-functions";
+import { type InventoryScanInput, ORCHESTRATIONS } from "../orchestrations/contracts.ts";
+
+export type ScanStart =
+  | { kind: "started"; instanceId: string }
+  | { kind: "exists"; instanceId: string; runtimeStatus: string };
+
+export async function instanceStatus(
+  client: DurableClient,
+  instanceId: string,
+): Promise<DurableOrchestrationStatus | undefined> {
+  try {
+    return await client.getStatus(instanceId);
+  } catch (error) {
+    // The client reports an unknown instance only through its message.
+    if (error instanceof Error && /HTTP 404/.test(error.message)) return undefined;
+    throw error;
+  }
+}
+
+export async function startOnce(
+  client: DurableClient,
+  orchestration: string,
+  instanceId: string,
+  input: unknown,
+): Promise<ScanStart> {
+  const existing = await instanceStatus(client, instanceId);
+  if (existing) return { kind: "exists", instanceId, runtimeStatus: String(existing.runtimeStatus) };
+  try {
+    await client.startNew(orchestration, { instanceId, input });
+    return { kind: "started", instanceId };
+  } catch (error) {
+    // Another trigger started it between the check and the start.
+    const raced = await instanceStatus(client, instanceId);
+    if (raced) return { kind: "exists", instanceId, runtimeStatus: String(raced.runtimeStatus) };
+    throw error;
+  }
+}
+
+export function startScanOnce(
+  client: DurableClient,
+  instanceId: string,
+  input: InventoryScanInput,
+): Promise<ScanStart> {
+  return startOnce(client, ORCHESTRATIONS.inventoryScan, instanceId, input);
+}
