@@ -274,14 +274,11 @@ class Parser {
       case "order":
       case "sort": {
         this.expectWord("by");
-        const keys: Array<{ expr: Expr; descending: boolean }> = [];
-        do {
-          if (keys.length > 0) this.next();
+        const keys = this.commaSeparated(() => {
           const expr = this.expression();
-          let descending = true;
-          if (this.isWord("asc") || this.isWord("desc")) descending = this.next().text === "desc";
-          keys.push({ expr, descending });
-        } while (this.peek().text === ",");
+          const descending = this.isWord("asc") || this.isWord("desc") ? this.next().text === "desc" : true;
+          return { expr, descending };
+        });
         return { kind: "order", keys };
       }
       case "limit":
@@ -303,38 +300,46 @@ class Parser {
     return token.value as number;
   }
 
-  private assignments(requireName: boolean): Assignment[] {
-    const items: Assignment[] = [];
-    do {
-      if (items.length > 0) this.next();
-      const named = this.peek().kind === "ident" && this.peek(1).text === "=";
-      if (named) {
-        const name = this.next().text;
-        this.next();
-        items.push({ name, expr: this.expression() });
-      } else {
-        if (requireName) throw this.fail();
-        const expr = this.expression();
-        items.push({ name: defaultColumnName(expr, items.length), expr });
-      }
-    } while (this.peek().text === ",");
+  /** One or more items separated by commas. */
+  private commaSeparated<T>(item: (index: number) => T): T[] {
+    const items = [item(0)];
+    while (this.peek().text === ",") {
+      this.next();
+      items.push(item(items.length));
+    }
     return items;
   }
 
-  expression(): Expr {
-    let left = this.conjunction();
-    while (this.isWord("or")) {
-      this.next();
-      left = { kind: "binary", op: "or", left, right: this.conjunction() };
-    }
-    return left;
+  /** Zero or more items separated by commas, up to a closing parenthesis (consumed). */
+  private argumentList<T>(item: () => T): T[] {
+    const items = this.peek().text === ")" ? [] : this.commaSeparated(item);
+    this.expect(")");
+    return items;
   }
 
-  private conjunction(): Expr {
-    let left = this.comparison();
-    while (this.isWord("and")) {
+  private assignments(requireName: boolean): Assignment[] {
+    return this.commaSeparated((index) => {
+      if (this.peek().kind === "ident" && this.peek(1).text === "=") {
+        const name = this.next().text;
+        this.next();
+        return { name, expr: this.expression() };
+      }
+      if (requireName) throw this.fail();
+      const expr = this.expression();
+      return { name: defaultColumnName(expr, index), expr };
+    });
+  }
+
+  expression(): Expr {
+    return this.chain("or", () => this.chain("and", () => this.comparison()));
+  }
+
+  /** Left-associative `a op b op c`. */
+  private chain(op: "and" | "or", operand: () => Expr): Expr {
+    let left = operand();
+    while (this.isWord(op)) {
       this.next();
-      left = { kind: "binary", op: "and", left, right: this.comparison() };
+      left = { kind: "binary", op, left, right: operand() };
     }
     return left;
   }
@@ -350,15 +355,7 @@ class Parser {
     if (IN_OPERATORS.has(op)) {
       this.next();
       this.expect("(");
-      const list: Expr[] = [];
-      if (this.peek().text !== ")") {
-        do {
-          if (list.length > 0) this.next();
-          list.push(this.primary());
-        } while (this.peek().text === ",");
-      }
-      this.expect(")");
-      return { kind: "in", op, left, list };
+      return { kind: "in", op, left, list: this.argumentList(() => this.primary()) };
     }
     // Operators of full KQL this subset leaves out (between, matches regex, has_any...).
     if (token.kind === "ident" && !EXPRESSION_FOLLOWERS.has(token.text))
@@ -381,14 +378,7 @@ class Parser {
     if (this.peek().text === "(") {
       this.next();
       const name = token.text.toLowerCase();
-      const args: Expr[] = [];
-      if (this.peek().text !== ")") {
-        do {
-          if (args.length > 0) this.next();
-          args.push(this.expression());
-        } while (this.peek().text === ",");
-      }
-      this.expect(")");
+      const args = this.argumentList(() => this.expression());
       if (name === "not") return { kind: "not", expr: args[0] ?? { kind: "literal", value: null } };
       if (!FUNCTIONS.has(name)) throw unsupported(this.text, token.offset, token.text);
       return { kind: "call", name, args, offset: token.offset };
