@@ -27,8 +27,6 @@ export interface ArmOperation {
   startTime: number;
   endTime?: number;
   error?: { code: string; message: string };
-  /** Settles when the operation ends, whatever its outcome. */
-  done: Promise<void>;
 }
 
 export interface OperationRequest {
@@ -75,7 +73,6 @@ export class Operations {
       location: cluster.location,
       status: "InProgress",
       startTime: timeline.now(),
-      done: Promise.resolve(),
     };
     this.byId.set(operation.id, operation);
     cluster.lock = { ...(request.pool ? { pool: request.pool } : {}), state: request.state };
@@ -90,7 +87,7 @@ export class Operations {
       }
       await request.work();
     };
-    operation.done = run().then(
+    void run().then(
       () => this.finish(cluster, request, operation),
       (error: unknown) => this.finish(cluster, request, operation, error),
     );

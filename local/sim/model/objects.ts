@@ -46,10 +46,6 @@ export function parseTaint(text: string): Taint {
   return { key, ...(value ? { value } : {}), effect: effect as Taint["effect"] };
 }
 
-export function formatTaint(taint: Taint): string {
-  return `${taint.key}${taint.value ? `=${taint.value}` : ""}:${taint.effect}`;
-}
-
 function tolerations(list: readonly ScenarioToleration[] | undefined) {
   return (list ?? []).map((t) => ({ ...t }));
 }

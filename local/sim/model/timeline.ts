@@ -57,10 +57,6 @@ export class Timeline {
     this.afterTick.push(listener);
   }
 
-  get pending(): number {
-    return this.heap.filter((e) => !e.cancelled).length;
-  }
-
   close(): void {
     this.closed = true;
     this.armed?.abort();
