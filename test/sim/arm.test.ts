@@ -48,10 +48,16 @@ describe("ARM over HTTPS with the real ContainerServiceClient", () => {
       statusCode: 404,
       code: "NotFound",
     });
-    const unauthenticated = await fetch(
-      new URL(`/subscriptions/${PROD_SUBSCRIPTION}?api-version=2022-12-01`, f.sim.endpoints.arm),
-    ).catch((e: Error) => e);
-    expect(unauthenticated).toBeInstanceOf(Error);
+    const unauthenticated = await f.raw(
+      "GET",
+      `/subscriptions/${PROD_SUBSCRIPTION}?api-version=2022-12-01`,
+      undefined,
+      {},
+    );
+    expect(unauthenticated.status).toBe(401);
+    expect(unauthenticated.body.error.code).toBe("AuthenticationFailed");
+    const noVersion = await f.raw("GET", `/subscriptions/${PROD_SUBSCRIPTION}`);
+    expect(noVersion.body.error.code).toBe("MissingApiVersionParameter");
   });
 
   it("reports the latest node image of the pool's OS family", async () => {

@@ -25,6 +25,7 @@ export interface Fixture {
     method: string,
     path: string,
     body?: unknown,
+    headers?: Record<string, string>,
   ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Json }>;
   admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }>;
 }
@@ -45,7 +46,7 @@ export async function startFixture(
       kc.loadFromFile(sim.kubeconfigPath(cluster));
       return kc;
     },
-    raw(method, path, body) {
+    raw(method, path, body, headers = { authorization: "Bearer test" }) {
       const url = new URL(path, sim.endpoints.arm);
       return new Promise((resolve, reject) => {
         const req = https.request(
@@ -53,7 +54,7 @@ export async function startFixture(
           {
             method,
             ca: sim.caPem,
-            headers: { authorization: "Bearer test", "content-type": "application/json" },
+            headers: { ...headers, "content-type": "application/json" },
           },
           (res) => {
             const chunks: Buffer[] = [];
