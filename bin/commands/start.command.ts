@@ -1,15 +1,218 @@
-// `start` (npm start): the main job on the bundled demo fleet. Until the embedded host exists, that is the
-// fleet report.
+// `start` (npm start): the product on this machine. Starts Azurite (state under .data/), the simulated
+// fleet of a scenario (the demo by default) with its Service Bus namespace, and the embedded Functions
+// host on the app (functions/index.ts) with settings pointing at them; runs an inventory scan at once,
+// prints where the API is and what the scan found, and serves until Ctrl-C. The clock is real: the
+// fleet is assessed as of today, and the nightly timer fires at 02:00 UTC while it runs.
 
+import { mkdirSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Command } from "../command.ts";
-import { parseReportArgs, printReport } from "./report.command.ts";
+import { parseArgs } from "node:util";
+import { type Azurite, startAzurite } from "../../local/azurite.ts";
+import { type RunningHost, startHost } from "../../local/host/host.ts";
+import type { LogRecord } from "../../local/host/logger.ts";
+import { type Simulator, startSimulator } from "../../local/sim/simulator.ts";
+import type { InventoryScanResult } from "../../orchestrations/contracts.ts";
+import { type CliIo, type Command, EXIT_OK, UsageError } from "../command.ts";
 
-export const DEMO_FLEET = fileURLToPath(new URL("../../local/scenarios/demo-fleet.json", import.meta.url));
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const APP = join(ROOT, "functions", "index.ts");
+export const DEMO_SCENARIO = join(ROOT, "local", "scenarios", "demo.yaml");
+const SAMPLE_NOTICE = join(ROOT, "test", "fixtures", "notices", "azure-linux-2-removal-moved.notice.json");
+/** Real milliseconds the start-up scan may take before the command reports it still running. */
+const SCAN_WAIT_MS = 10 * 60_000;
+
+interface StartOptions {
+  port: number;
+  dataDir: string;
+  scenario: string;
+}
+
+function parse(args: readonly string[]): StartOptions {
+  let values: { port?: string; data?: string; scenario?: string };
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      options: { port: { type: "string" }, data: { type: "string" }, scenario: { type: "string" } },
+      strict: true,
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const port = Number(values.port ?? "7071");
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new UsageError(`--port must be a port number (0 picks a free one), not "${values.port}"`);
+  }
+  return {
+    port,
+    dataDir: resolve(values.data ?? join(ROOT, ".data")),
+    scenario: resolve(values.scenario ?? DEMO_SCENARIO),
+  };
+}
+
+async function start(args: readonly string[], io: CliIo): Promise<number> {
+  const options = parse(args);
+  const say = (line = "") => io.stdout.write(`${line}\n`);
+  const running: { azurite?: Azurite; sim?: Simulator; host?: RunningHost } = {};
+  const stop = async () => {
+    await running.host?.stop();
+    await running.sim?.close();
+    await running.azurite?.close();
+  };
+  try {
+    say(`Starting Azurite (tables in ${shown(join(options.dataDir, "azurite"))}) ...`);
+    mkdirSync(join(options.dataDir, "azurite"), { recursive: true });
+    running.azurite = await startAzurite({ location: join(options.dataDir, "azurite") });
+    say(`Starting the simulated fleet (${shown(options.scenario)}) ...`);
+    running.sim = await startSimulator({
+      scenarioFile: options.scenario,
+      clock: "real",
+      dataDir: join(options.dataDir, "sim"),
+    });
+    const sim = running.sim;
+    const serviceBus = sim.endpoints.serviceBusConnectionString;
+    const topic = sim.scenario.serviceBus?.topics?.[0]?.name;
+    say("Starting the Functions host ...");
+    running.host = await startHost({
+      app: APP,
+      port: options.port,
+      dataDir: join(options.dataDir, "host"),
+      clock: sim.clock,
+      logLevel: "warn",
+      logSink: (record: LogRecord) => io.stderr.write(`[host ${record.level}] ${record.msg}\n`),
+      settings: {
+        TABLES_CONNECTION_STRING: running.azurite.connectionString,
+        ARM_ENDPOINT: sim.endpoints.arm,
+        ARM_CA_FILE: sim.caPath,
+        ARM_LOCAL_TOKEN: "simulator",
+        KUBECONFIG_DIR: dirname(sim.clusters[0]?.kubeconfigPath ?? join(sim.dataDir, "kubeconfigs", "none")),
+        ...(serviceBus && { ServiceBusConnection: serviceBus }),
+        ...(serviceBus && topic && { ALERT_TOPIC: topic }),
+      },
+    });
+    const host = running.host;
+    say(`Scanning the fleet (${sim.clusters.length} clusters) ...`);
+    const scan = await scanNow(host);
+    say();
+    printScan(say, scan);
+    printApi(say, host.origin, sim.clusters[0]?.name, serviceBus);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  await new Promise<void>((resolveStop) => {
+    const onSignal = () => {
+      say("\nStopping ...");
+      stop().then(resolveStop, resolveStop);
+    };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+  });
+  return EXIT_OK;
+}
+
+type ScanOutcome =
+  | { kind: "finished"; instanceId: string; runtimeStatus: string; result?: InventoryScanResult }
+  | { kind: "still-running"; instanceId: string };
+
+/** Starts a scan through the product's own endpoint (or waits for the one a restart resumed). */
+async function scanNow(host: RunningHost): Promise<ScanOutcome> {
+  const response = await fetch(`${host.origin}/api/inventory/scans`, { method: "POST" });
+  const body = (await response.json()) as { id?: string; error?: { reason: string; instanceId?: string } };
+  const instanceId = body.id ?? body.error?.instanceId;
+  if (!instanceId) throw new Error(`the scan did not start: ${response.status} ${JSON.stringify(body)}`);
+  try {
+    const status = await host.waitForInstance(instanceId, { timeoutMs: SCAN_WAIT_MS });
+    return {
+      kind: "finished",
+      instanceId,
+      runtimeStatus: status.runtimeStatus,
+      ...(status.runtimeStatus === "Completed" && { result: status.output as InventoryScanResult }),
+    };
+  } catch {
+    return { kind: "still-running", instanceId };
+  }
+}
+
+function printScan(say: (line?: string) => void, scan: ScanOutcome): void {
+  if (scan.kind === "still-running") {
+    say(`The scan ${scan.instanceId} is still running; GET /api/inventory shows it when it ends.`);
+    return;
+  }
+  const result = scan.result;
+  if (!result) {
+    say(`The scan ${scan.instanceId} ended ${scan.runtimeStatus}; see the host's log above.`);
+    return;
+  }
+  const { summary, dependencies, alerts } = result;
+  say(
+    `Scan ${result.scanId}: ${summary.status}, ${summary.clusterCount} clusters, ${summary.poolCount} node pools`,
+  );
+  for (const reason of summary.incompleteReasons) say(`  incomplete: ${reason}`);
+  const states = Object.entries(summary.poolsByState)
+    .map(([state, count]) => `${state} ${count}`)
+    .join(", ");
+  say(`  pools by state: ${states || "none"}`);
+  say(
+    `  workloads: ${dependencies.scanned} clusters scanned${dependencies.failed.length > 0 ? `, ${dependencies.failed.length} failed` : ""}`,
+  );
+  for (const failure of dependencies.failed) say(`    ${failure.clusterId}: ${failure.error}`);
+  say(`  alerts: ${describeAlerts(alerts)}`);
+}
+
+function describeAlerts(alerts: InventoryScanResult["alerts"]): string {
+  if (alerts.kind === "failed")
+    return `failed while ${alerts.stage === "decide" ? "deciding" : "delivering"}: ${alerts.error}`;
+  const decided = alerts.decision.kind === "decided" ? alerts.decision.decided : 0;
+  const delivery = alerts.delivery;
+  if (!delivery) return `${decided} new`;
+  if (delivery.kind === "no-sinks")
+    return `${decided} new, none sent: no alert sink is configured (${delivery.pending} pending)`;
+  if (decided === 0 && delivery.delivered === 0 && delivery.failureCount === 0) {
+    return "nothing new to send (earlier runs sent each alert once)";
+  }
+  const failed =
+    delivery.failureCount > 0 ? `, ${delivery.failureCount} failed (${delivery.pending} pending)` : "";
+  return `${decided} new, ${delivery.delivered} sent to ${delivery.sinks.join(", ")}${failed}`;
+}
+
+function printApi(
+  say: (line?: string) => void,
+  origin: string,
+  cluster: string | undefined,
+  serviceBus: string | undefined,
+): void {
+  say();
+  say(`The API is at ${origin}/api:`);
+  say(
+    `  ${origin}/api/inventory                  every node pool, most urgent first (?state=, ?cluster=, ?osSku=, ?subscription=)`,
+  );
+  say(
+    `  ${origin}/api/calendar.ics               end-of-support and image-removal dates per pool group, for Outlook`,
+  );
+  say(`  ${origin}/api/calendar                   the lifecycle calendar with its sources and notices`);
+  if (cluster)
+    say(`  ${origin}/api/clusters/${cluster}/dependencies   what migrating each pool must watch out for`);
+  say(`  ${origin}/api/alerts                     alerts sent and pending`);
+  say(`  POST ${origin}/api/inventory/scans       scan again now`);
+  if (serviceBus) {
+    say();
+    say("Send a retirement notice (this one moves the Azure Linux 2 image removal):");
+    say(`  npx aks-image-lifecycle notices send ${shown(SAMPLE_NOTICE)} --connection-string '${serviceBus}'`);
+  }
+  say();
+  say("Ctrl-C stops everything; state stays in .data/ (delete it to start afresh).");
+}
+
+function shown(path: string): string {
+  const relativePath = relative(process.cwd(), path);
+  return relativePath.startsWith("..") ? path : relativePath;
+}
 
 export const startCommand: Command = {
   name: "start",
-  usage: "start [--now YYYY-MM-DD] [--format table|json] [--fleet FILE]",
-  summary: "The fleet report on the demo fleet in local/scenarios/demo-fleet.json (or --fleet FILE).",
-  run: (args, io) => printReport(parseReportArgs(args, io, { fleet: DEMO_FLEET }), io),
+  usage: "start [--port 7071] [--data .data] [--scenario FILE]",
+  summary:
+    "The service on this machine: Azurite, the simulated fleet (local/scenarios/demo.yaml) and the Functions host; scans at once, prints what it found and serves the API until Ctrl-C.",
+  run: start,
 };

@@ -226,21 +226,3 @@ describe("aks-image-lifecycle bad input", () => {
     expect((await cli(["--help"])).code).toBe(0);
   });
 });
-
-describe("aks-image-lifecycle start", () => {
-  it("reports the demo fleet", async () => {
-    const run = await cli(["start", "--now", "2026-11-26"]);
-    expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/demo-fleet.json \(Resource Graph REST response\)/);
-    expect(run.stdout).toContain("17 pools in 7 clusters across 3 subscriptions");
-    for (const os of ["AzureLinux2", "AzureLinux3", "Ubuntu2204", "Windows2019", "Windows2022"]) {
-      expect(run.stdout).toContain(os);
-    }
-  });
-
-  it("defaults --now to the real date", async () => {
-    const run = await cli(["start", "--format", "json"]);
-    const generatedAt = Date.parse((JSON.parse(run.stdout) as ReportJson).generatedAt);
-    expect(Math.abs(generatedAt - Date.now())).toBeLessThan(5 * 60_000);
-  });
-});
