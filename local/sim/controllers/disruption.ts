@@ -149,9 +149,10 @@ export function updatePdbStatuses(cluster: SimCluster): void {
   }
 }
 
-function tooManyRequests(cause: string): KubeStatus {
+function tooManyRequests(cause: string, retryAfterSeconds = 0): KubeStatus {
   return status(429, "TooManyRequests", "Cannot evict pod as it would violate the pod's disruption budget.", {
     causes: [{ reason: "DisruptionBudget", message: cause }],
+    ...(retryAfterSeconds > 0 ? { retryAfterSeconds } : {}),
   });
 }
 
@@ -187,6 +188,7 @@ export function evictPod(cluster: SimCluster, pod: KubeObject, options: Eviction
       if ((s.observedGeneration ?? 0) < (pdb.metadata.generation ?? 1)) {
         return tooManyRequests(
           `The disruption budget ${pdb.metadata.name} is still being processed by the server.`,
+          10,
         );
       }
       if ((s.disruptionsAllowed ?? 0) <= 0) {
