@@ -8,10 +8,10 @@ import { mkdirSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { type Azurite, startAzurite } from "../../local/azurite.ts";
-import { type RunningHost, startHost } from "../../local/host/host.ts";
+import type { Azurite } from "../../local/azurite.ts";
+import type { RunningHost } from "../../local/host/host.ts";
 import type { LogRecord } from "../../local/host/logger.ts";
-import { type Simulator, startSimulator } from "../../local/sim/simulator.ts";
+import type { Simulator } from "../../local/sim/simulator.ts";
 import type { InventoryScanResult } from "../../orchestrations/contracts.ts";
 import { type CliIo, type Command, EXIT_OK, UsageError } from "../command.ts";
 
@@ -52,6 +52,12 @@ function parse(args: readonly string[]): StartOptions {
 
 async function start(args: readonly string[], io: CliIo): Promise<number> {
   const options = parse(args);
+  // Loaded here, not with the CLI: the host and simulator (SQLite, TLS) are only needed by this command.
+  const [{ startAzurite }, { startSimulator }, { startHost }] = await Promise.all([
+    import("../../local/azurite.ts"),
+    import("../../local/sim/simulator.ts"),
+    import("../../local/host/host.ts"),
+  ]);
   const say = (line = "") => io.stdout.write(`${line}\n`);
   const running: { azurite?: Azurite; sim?: Simulator; host?: RunningHost } = {};
   const stop = async () => {
