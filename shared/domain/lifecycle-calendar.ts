@@ -234,7 +234,8 @@ export interface LifecycleStatus {
 
 /**
  * Where an entry stands at `now`. Kubernetes versions always have an end of life: that is the regular
- * cycle, not a retirement announcement, so they read `supported` until the last 90 days.
+ * cycle, not a retirement announcement, so they read `supported` until the last 90 days. An entry that
+ * states only an image removal (a notice may) retires by that date at the latest, so it counts down to it.
  */
 export function lifecycleStatusAt(
   entry: ResolvedEntry,
@@ -252,8 +253,9 @@ export function lifecycleStatusAt(
     ...(imageRemoval && { imageRemoval, daysToRemoval }),
   });
   if (daysToRemoval !== undefined && daysToRemoval <= 0) return status("images-removed");
-  if (daysToEndOfSupport === undefined) return status("supported");
-  if (daysToEndOfSupport <= 0) return status("end-of-support");
-  if (daysToEndOfSupport <= NEARING_END_DAYS) return status("nearing-end");
+  if (daysToEndOfSupport !== undefined && daysToEndOfSupport <= 0) return status("end-of-support");
+  const daysToRetirement = daysToEndOfSupport ?? daysToRemoval;
+  if (daysToRetirement === undefined) return status("supported");
+  if (daysToRetirement <= NEARING_END_DAYS) return status("nearing-end");
   return status(entry.subject.kind === "kubernetesVersion" ? "supported" : "retirement-announced");
 }

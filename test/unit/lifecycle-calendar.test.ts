@@ -138,6 +138,27 @@ describe("lifecycleStatusAt", () => {
     expect(onLts.endOfSupport?.date).toBe("2026-11-30");
     expect(lifecycleStatusAt(entry(k8s("1.31")), day("2026-11-26")).state).toBe("end-of-support");
   });
+
+  it.each([
+    ["2026-06-01", "retirement-announced", 228],
+    ["2026-11-20", "nearing-end", 56],
+    ["2027-01-14", "nearing-end", 1],
+    ["2027-01-15", "images-removed", 0],
+  ])("counts down to the removal of an entry that states no end of support: on %s %s", (now, state, days) => {
+    const calendar = resolveCalendar(BASE_CALENDAR, [
+      {
+        id: "fips-images",
+        subject: { kind: "imageFamily", value: "AKSUbuntu-2204gen2fips" },
+        imageRemoval: "2027-01-15",
+        sourceUrl: "https://github.com/Azure/AKS/issues/4168",
+        note: "test notice",
+        receivedAt: "2026-05-01T00:00:00Z",
+      },
+    ]);
+    const found = findImageFamilyEntry(calendar, "AKSUbuntu-2204gen2fipscontainerd");
+    if (!found) throw new Error("the image-family notice should make an entry");
+    expect(lifecycleStatusAt(found, day(now))).toMatchObject({ state, daysToRemoval: days });
+  });
 });
 
 describe("resolveCalendar with notices", () => {
