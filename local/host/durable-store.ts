@@ -2,7 +2,8 @@
 // pending messages, activity work items and timers. Every change of an episode is committed in one transaction.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+import type { SQLInputValue, StatementSync } from "node:sqlite";
+import { type Database, openDatabase, transaction } from "../sqlite.ts";
 import type { HistoryEvent, RetryOptionsLike } from "./durable-history.ts";
 
 export type RuntimeStatus = "Pending" | "Running" | "Completed" | "Failed" | "Terminated" | "Suspended";
@@ -175,14 +176,14 @@ function instanceParams(row: InstanceRow): SQLInputValue[] {
 
 export class DurableStore {
   readonly path: string;
-  private readonly db: DatabaseSync;
+  private readonly db: Database;
   private readonly statements = new Map<string, StatementSync>();
 
   /** Opens `<dataDir>/durable.sqlite`, or a private in-memory database without a directory. */
   constructor(dataDir: string | undefined) {
     if (dataDir) mkdirSync(dataDir, { recursive: true });
     this.path = dataDir ? join(dataDir, "durable.sqlite") : ":memory:";
-    this.db = new DatabaseSync(this.path);
+    this.db = openDatabase(this.path);
     this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
     const version = Number(this.db.prepare("PRAGMA user_version").get()?.user_version);
     const empty = this.db.prepare("SELECT 1 FROM sqlite_schema LIMIT 1").get() === undefined;
@@ -202,15 +203,7 @@ export class DurableStore {
 
   /** Runs `work` in one transaction: all of it is committed, or none of it. */
   transaction<T>(work: () => T): T {
-    this.db.exec("BEGIN IMMEDIATE");
-    try {
-      const result = work();
-      this.db.exec("COMMIT");
-      return result;
-    } catch (error) {
-      this.db.exec("ROLLBACK");
-      throw error;
-    }
+    return transaction(this.db, work);
   }
 
   private sql(text: string): StatementSync {

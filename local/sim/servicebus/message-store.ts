@@ -1,7 +1,8 @@
 // Durable storage of the namespace's messages in SQLite: every state change is written before it is
 // acknowledged, so a namespace restarted on the same file continues where the last one stopped.
 
-import { DatabaseSync, type StatementSync } from "node:sqlite";
+import type { StatementSync } from "node:sqlite";
+import { type Database, openDatabase, transaction } from "../../sqlite.ts";
 
 /** Values of the `x-opt-message-state` annotation. */
 export const MessageState = { active: 0, deferred: 1, scheduled: 2 } as const;
@@ -80,12 +81,12 @@ export interface MessageCounts {
 }
 
 export class MessageStore {
-  private readonly db: DatabaseSync;
+  private readonly db: Database;
   private readonly statements: Record<string, StatementSync> = {};
 
   /** `path` undefined keeps everything in memory. */
   constructor(path: string | undefined) {
-    this.db = new DatabaseSync(path ?? ":memory:");
+    this.db = openDatabase(path ?? ":memory:");
     this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
     this.db.exec(SCHEMA);
   }
@@ -96,16 +97,7 @@ export class MessageStore {
 
   /** Runs `work` atomically: a batch is stored whole or not at all. Nested calls join the outer one. */
   transaction<T>(work: () => T): T {
-    if (this.db.isTransaction) return work();
-    this.db.exec("BEGIN IMMEDIATE");
-    try {
-      const result = work();
-      this.db.exec("COMMIT");
-      return result;
-    } catch (error) {
-      this.db.exec("ROLLBACK");
-      throw error;
-    }
+    return transaction(this.db, work);
   }
 
   nextSequenceNumber(owner: string): number {
