@@ -3,7 +3,7 @@
 
 import { daysUntil, earliest, type IsoDate } from "./calendar-date.ts";
 import { type Recommendation, recommendTarget, skuVersionLimit } from "./compatibility.ts";
-import { type EffectiveOs, effectiveOs } from "./effective-os.ts";
+import { type EffectiveOs, effectiveOs, type OsName } from "./effective-os.ts";
 import { minorLabel, parseKubernetesMinor } from "./kubernetes-version.ts";
 import {
   type Calendar,
@@ -74,12 +74,29 @@ function assessEntry(entry: ResolvedEntry, label: string, now: Date, lts = false
   return { subject: entry.subject, state: status.state, status, reason: describeLifecycle(label, status) };
 }
 
+/**
+ * The OS's entry, refined by an entry for the pool's image family: the family's dates win where it
+ * states them and the OS's fill in the rest, so a notice that only moves the removal of, say, FIPS
+ * images leaves the OS's end of support standing.
+ */
+function osEntry(os: OsName, image: NodeImageVersion | undefined, calendar: Calendar) {
+  const forOs = findEntry(calendar, { kind: "osSku", value: os });
+  const forFamily = image && findImageFamilyEntry(calendar, `${image.family}-${image.variant}`);
+  if (!forFamily || !forOs) return forFamily ?? forOs;
+  const endOfSupport = forFamily.endOfSupport ?? forOs.endOfSupport;
+  const imageRemoval = forFamily.imageRemoval ?? forOs.imageRemoval;
+  return {
+    ...forFamily,
+    label: `${forOs.label} (${forFamily.label} images)`,
+    ...(endOfSupport && { endOfSupport }),
+    ...(imageRemoval && { imageRemoval }),
+  };
+}
+
 function assessOs(os: EffectiveOs, image: NodeImageVersion | undefined, calendar: Calendar, now: Date) {
   if (os === "unknown")
     return { state: "unknown", reason: "the OS is unknown, so is its lifecycle" } as const;
-  const entry =
-    (image && findImageFamilyEntry(calendar, `${image.family}-${image.variant}`)) ??
-    findEntry(calendar, { kind: "osSku", value: os });
+  const entry = osEntry(os, image, calendar);
   if (!entry) return { state: "unknown", reason: `${os} has no lifecycle calendar entry` } as const;
   return assessEntry(entry, entry.label, now);
 }

@@ -129,6 +129,41 @@ describe("assessPool", () => {
     ]);
   });
 
+  it("refines the OS's dates with a notice about the pool's image family, keeping the dates it does not state", () => {
+    const withNotice = resolveCalendar(BASE_CALENDAR, [
+      {
+        id: "fips-removal-later",
+        subject: { kind: "imageFamily", value: "AKSUbuntu-2204gen2fips" },
+        imageRemoval: "2028-10-31",
+        sourceUrl: "https://github.com/Azure/AKS/issues/4168",
+        note: "test notice",
+        receivedAt: "2027-01-01T00:00:00Z",
+      },
+    ]);
+    const pool = aPool({
+      osSku: "Ubuntu2204",
+      orchestratorVersion: "1.33.4",
+      nodeImageVersion: "AKSUbuntu-2204gen2fipscontainerd-202706.01.0",
+      enableFips: true,
+    });
+    const result = assessPool(
+      aCluster({ kubernetesVersion: "1.33.4", ...LTS }),
+      pool,
+      withNotice,
+      day("2027-07-15"),
+    );
+    expect(result).toMatchObject({
+      effectiveOs: "Ubuntu2204",
+      state: "end-of-support",
+      endOfSupport: "2027-06-30",
+      imageRemoval: "2028-10-31",
+    });
+    expect(result.os.subject).toEqual({ kind: "imageFamily", value: "AKSUbuntu-2204gen2fips" });
+    expect(result.os.reason).toMatch(
+      /^Ubuntu 22.04 \(AKSUbuntu-2204gen2fips images\) is end-of-support: end of support 2027-06-30 \(15 days ago; https:\/\/github.com\/MicrosoftDocs\/azure-aks-docs\/blob\/main\/articles\/aks\/includes\/ubuntu-22-04-retirement.md\), images removed 2028-10-31 \(in 474 days; notice fips-removal-later, /,
+    );
+  });
+
   it("reports an image whose age cannot be read as such", () => {
     const pool = aPool({
       osType: "Windows",
