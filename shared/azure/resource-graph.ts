@@ -108,6 +108,7 @@ export class ResourceGraphFleet {
   private readonly scope: GraphScope;
   private readonly clock: RetryClock;
   private readonly retry: GraphRetry;
+  private readonly pageSize: number;
   /** Epoch ms before which the user's quota is spent (from x-ms-user-quota-*). */
   private quotaResetsAt = 0;
 
@@ -116,11 +117,14 @@ export class ResourceGraphFleet {
     scope: GraphScope;
     clock: RetryClock;
     retry?: Partial<GraphRetry>;
+    /** Rows per page, at most PAGE_SIZE (tests page small fleets with smaller ones). */
+    pageSize?: number;
   }) {
     this.client = options.client;
     this.scope = options.scope;
     this.clock = options.clock;
     this.retry = { ...DEFAULT_GRAPH_RETRY, ...options.retry };
+    this.pageSize = Math.min(PAGE_SIZE, options.pageSize ?? PAGE_SIZE);
   }
 
   /**
@@ -206,7 +210,7 @@ export class ResourceGraphFleet {
           query: CLUSTERS_QUERY,
           options: {
             resultFormat: "objectArray",
-            top: PAGE_SIZE,
+            top: this.pageSize,
             ...(allowPartialScopes && { allowPartialScopes: true }),
             ...(skipToken !== undefined && { skipToken }),
           },

@@ -1,0 +1,143 @@
+// The Kubernetes side of the dependency scan through the real @kubernetes/client-node against the
+// simulator's API servers: both ways of connecting (the simulator's kubeconfigs; ARM's user credential
+// with an Entra token for AKS), lists paged with limit/continue, API errors retried or reported.
+
+import { dirname } from "node:path";
+import { ContainerServiceClient } from "@azure/arm-containerservice";
+import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/identity";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Resource } from "../../local/sim/model/kube-types.ts";
+import { type Simulator, startSimulator } from "../../local/sim/simulator.ts";
+import type { ClusterFacts } from "../../shared/domain/risk-facts.ts";
+import {
+  DEFAULT_FACTS_OPTIONS,
+  type FactsOptions,
+  gatherClusterFacts,
+} from "../../shared/kube/cluster-facts.ts";
+import {
+  AKS_TOKEN_SCOPE,
+  clusterTarget,
+  EntraKubeConnector,
+  KubeconfigDirectory,
+} from "../../shared/kube/kube-connection.ts";
+
+const DEMO = new URL("../../local/scenarios/demo.yaml", import.meta.url).pathname;
+
+const FACT_RESOURCES: ReadonlyArray<[keyof ClusterFacts, Resource]> = [
+  ["nodes", "nodes"],
+  ["pods", "pods"],
+  ["daemonSets", "daemonsets"],
+  ["deployments", "deployments"],
+  ["statefulSets", "statefulsets"],
+  ["podDisruptionBudgets", "poddisruptionbudgets"],
+  ["persistentVolumeClaims", "persistentvolumeclaims"],
+  ["persistentVolumes", "persistentvolumes"],
+  ["csiDrivers", "csidrivers"],
+];
+
+let sim: Simulator;
+let options: FactsOptions;
+
+beforeAll(async () => {
+  sim = await startSimulator({ scenarioFile: DEMO, clock: "virtual", serviceBus: false });
+  options = { ...DEFAULT_FACTS_OPTIONS, pageSize: 5, clock: sim.clock };
+});
+afterAll(() => sim.close());
+
+function simCluster(name: string) {
+  const cluster = sim.fleet.clusters.find((c) => c.name === name);
+  if (!cluster) throw new Error(`no simulated cluster ${name}`);
+  return cluster;
+}
+
+function counts(facts: ClusterFacts): Record<string, number> {
+  return Object.fromEntries(FACT_RESOURCES.map(([field]) => [field, facts[field].length]));
+}
+
+describe("gathering a cluster's facts", () => {
+  it("lists every kind the risk rules read, page by page, through the simulator's kubeconfig", async () => {
+    const connector = new KubeconfigDirectory(dirname(sim.kubeconfigPath("aks-prod-weu")));
+    const cluster = simCluster("aks-prod-weu");
+    const facts = await gatherClusterFacts(await connector.kubeConfig(clusterTarget(cluster.id)), options);
+    const expected = Object.fromEntries(
+      FACT_RESOURCES.map(([field, resource]) => [field, cluster.store.count(resource)]),
+    );
+    expect(counts(facts)).toEqual(expected);
+    // More pods than one page of five: the continue tokens were followed.
+    expect(facts.pods.length).toBeGreaterThan(20);
+    expect(new Set(facts.pods.map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`)).size).toBe(
+      facts.pods.length,
+    );
+    expect(facts.statefulSets.map((s) => s.metadata?.name)).toEqual(["orders-db"]);
+    expect(
+      facts.nodes.filter((n) => n.metadata?.labels?.["kubernetes.azure.com/agentpool"] === "apps"),
+    ).toHaveLength(6);
+  });
+
+  it("connects as in Azure: server and CA from ARM's user credential, an Entra token for AKS", async () => {
+    const scopes: string[] = [];
+    const credential: TokenCredential = {
+      async getToken(scope: string | string[], _options?: GetTokenOptions): Promise<AccessToken> {
+        scopes.push(...(Array.isArray(scope) ? scope : [scope]));
+        return { token: "entra-token", expiresOnTimestamp: Date.now() + 3_600_000 };
+      },
+    };
+    const connector = new EntraKubeConnector({
+      credential,
+      arm: (subscriptionId) =>
+        new ContainerServiceClient(credential, subscriptionId, sim.azureClientOptions()),
+    });
+    const cluster = simCluster("aks-dev-weu");
+    const config = await connector.kubeConfig(clusterTarget(cluster.id));
+    expect(config.getCurrentCluster()?.server).toBe(
+      sim.clusters.find((c) => c.name === "aks-dev-weu")?.apiServer,
+    );
+    expect(config.getCurrentUser()?.token).toBe("entra-token");
+    expect(scopes).toContain(AKS_TOKEN_SCOPE);
+    const facts = await gatherClusterFacts(config, options);
+    expect(facts.nodes).toHaveLength(cluster.store.count("nodes"));
+  });
+
+  it("retries an API server error and succeeds when it passes", async () => {
+    const cluster = simCluster("aks-test-neu");
+    sim.fleet.faults.add({ kind: "kube-error", cluster: cluster.name, pathContains: "/pods", times: 2 });
+    const connector = new KubeconfigDirectory(dirname(sim.kubeconfigPath(cluster.name)));
+    const before = sim.clock.now();
+    const facts = await gatherClusterFacts(await connector.kubeConfig(clusterTarget(cluster.id)), options);
+    expect(facts.pods).toHaveLength(cluster.store.count("pods"));
+    // Backoff of 1 s then 2 s, in virtual time.
+    expect(sim.clock.now() - before).toBeGreaterThanOrEqual(3_000);
+  });
+
+  it("reports which list failed and what the API server said once retries run out", async () => {
+    const cluster = simCluster("aks-test-neu");
+    const fault = sim.fleet.faults.add({
+      kind: "kube-error",
+      cluster: cluster.name,
+      pathContains: "/daemonsets",
+    });
+    try {
+      const connector = new KubeconfigDirectory(dirname(sim.kubeconfigPath(cluster.name)));
+      const config = await connector.kubeConfig(clusterTarget(cluster.id));
+      await expect(gatherClusterFacts(config, options)).rejects.toThrow(
+        "listing daemonsets failed after 4 attempts: 500 Internal error occurred: injected by the simulator's kube-error fault",
+      );
+    } finally {
+      sim.fleet.faults.remove(fault.id);
+    }
+  });
+
+  it("names the cluster whose kubeconfig is missing", async () => {
+    const connector = new KubeconfigDirectory("/nonexistent/kubeconfigs");
+    await expect(
+      connector.kubeConfig(
+        clusterTarget(
+          "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/gone",
+        ),
+      ),
+    ).rejects.toThrow("no kubeconfig for cluster gone: /nonexistent/kubeconfigs/gone.yaml does not exist");
+    expect(() => clusterTarget("/subscriptions/s/resourceGroups/rg")).toThrow(
+      '"/subscriptions/s/resourceGroups/rg" is not a managed cluster resource id',
+    );
+  });
+});
