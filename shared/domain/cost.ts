@@ -6,12 +6,16 @@
 // size missing from the table makes a cost unknown, never zero.
 import { type IsoDate, isIsoDate } from "./calendar-date.ts";
 
-export interface PriceTable {
+/** What prices rest on. Every cost carries it, so no figure from illustrative prices passes for Azure's. */
+export interface PriceBasis {
   /** Where the prices come from; for unsourced tables, a statement that they are. */
   source: string;
-  /** False for illustrative or placeholder prices: results carry it so reports can say so. */
+  /** False for illustrative or placeholder prices. */
   sourced: boolean;
   pricesAsOf?: IsoDate;
+}
+
+export interface PriceTable extends PriceBasis {
   currency: string;
   region: string;
   os: string;
@@ -20,10 +24,11 @@ export interface PriceTable {
   pricesPerNodeHour: ReadonlyMap<string, number>;
 }
 
-export type Cost =
-  | { kind: "known"; amount: number; currency: string }
+export type Cost = { currency: string; prices: PriceBasis } & (
+  | { kind: "known"; amount: number }
   /** `knownPart` sums what could be priced; the total is unknown because of `unknownVmSizes`. */
-  | { kind: "unknown"; currency: string; unknownVmSizes: string[]; knownPart: number };
+  | { kind: "unknown"; unknownVmSizes: string[]; knownPart: number }
+);
 
 /** Hours in a 365-day year. */
 export const HOURS_PER_YEAR = 8760;
@@ -87,17 +92,28 @@ function requireNonNegative(value: number, what: string): void {
     throw new Error(`${what} is ${value}; expected a non-negative number`);
 }
 
-export function addCosts(currency: string, costs: readonly Cost[]): Cost {
+/** What every cost priced from `table` shares. */
+function pricedFrom(table: PriceTable): { currency: string; prices: PriceBasis } {
+  const { source, sourced, pricesAsOf } = table;
+  return {
+    currency: table.currency,
+    prices: { source, sourced, ...(pricesAsOf !== undefined && { pricesAsOf }) },
+  };
+}
+
+/** Sums costs priced from `table`. */
+function addCosts(table: PriceTable, costs: readonly Cost[]): Cost {
   const unknownVmSizes = [
     ...new Set(costs.flatMap((c) => (c.kind === "unknown" ? c.unknownVmSizes : []))),
   ].sort();
   const known = costs.reduce((sum, c) => sum + (c.kind === "known" ? c.amount : c.knownPart), 0);
+  const common = pricedFrom(table);
   return unknownVmSizes.length === 0
-    ? { kind: "known", amount: known, currency }
-    : { kind: "unknown", currency, unknownVmSizes, knownPart: known };
+    ? { ...common, kind: "known", amount: known }
+    : { ...common, kind: "unknown", unknownVmSizes, knownPart: known };
 }
 
-export function scaleCost(cost: Cost, factor: number): Cost {
+function scaleCost(cost: Cost, factor: number): Cost {
   return cost.kind === "known"
     ? { ...cost, amount: cost.amount * factor }
     : { ...cost, knownPart: cost.knownPart * factor };
@@ -110,14 +126,15 @@ export interface NodeHours {
 
 /** Node-hours times the hourly price of each size. */
 export function nodeHoursCost(table: PriceTable, usage: readonly NodeHours[]): Cost {
+  const common = pricedFrom(table);
   return addCosts(
-    table.currency,
+    table,
     usage.map(({ vmSize, nodeHours }): Cost => {
       requireNonNegative(nodeHours, `node-hours of ${vmSize}`);
       const price = table.pricesPerNodeHour.get(vmSize.toLowerCase());
       return price === undefined
-        ? { kind: "unknown", currency: table.currency, unknownVmSizes: [vmSize], knownPart: 0 }
-        : { kind: "known", amount: price * nodeHours, currency: table.currency };
+        ? { ...common, kind: "unknown", unknownVmSizes: [vmSize], knownPart: 0 }
+        : { ...common, kind: "known", amount: price * nodeHours };
     }),
   );
 }
@@ -203,7 +220,7 @@ export function rotationTax(table: PriceTable, fleet: readonly FleetPool[], plan
     fleet.map((pool) => ({ vmSize: pool.vmSize, nodeHours: pool.nodeCount * HOURS_PER_YEAR })),
   );
   const annualOverlap = addCosts(
-    table.currency,
+    table,
     fleet.map((pool) => scaleCost(overlapCost(table, pool, plan).cost, pool.migrationsPerYear)),
   );
   const share =

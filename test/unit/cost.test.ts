@@ -30,7 +30,8 @@ function testTable(
   );
 }
 
-const known = (amount: number): Cost => ({ kind: "known", amount, currency: "USD" });
+const SYNTHETIC = { source: "synthetic test prices", sourced: false };
+const known = (amount: number): Cost => ({ kind: "known", amount, currency: "USD", prices: SYNTHETIC });
 
 describe("the shipped price table", () => {
   const shipped = parsePriceTable(
@@ -42,6 +43,16 @@ describe("the shipped price table", () => {
     expect(shipped.pricesAsOf).toBeUndefined();
     expect(shipped.source).toMatch(/^NOT SOURCED: configuration the operator must supply/);
     expect(shipped.pricesPerNodeHour.size).toBeGreaterThan(10);
+  });
+
+  it("marks every figure computed from it as not sourced", () => {
+    const plan: OverlapPlan = { soakHours: 1, drainHoursPerNode: 1, pattern: { kind: "sequential" } };
+    const pool = { vmSize: "Standard_D4s_v5", nodeCount: 3, migrationsPerYear: 1 };
+    const tax = rotationTax(shipped, [pool], plan);
+    for (const cost of [overlapCost(shipped, pool, plan).cost, tax.annualSpend, tax.annualOverlap]) {
+      expect(cost.kind).toBe("known");
+      expect(cost.prices).toEqual({ source: shipped.source, sourced: false });
+    }
   });
 });
 
@@ -64,6 +75,7 @@ describe("parsePriceTable", () => {
       kind: "known",
       amount: 2,
       currency: "EUR",
+      prices: { source: valid.source, sourced: true, pricesAsOf: "2026-11-01" },
     });
     expect(nodeHoursCost(table, [{ vmSize: "Standard_D8s_v5", nodeHours: 10 }]).kind).toBe("unknown");
   });
@@ -128,6 +140,7 @@ describe("nodeHoursCost", () => {
       {
         kind: "unknown",
         currency: "USD",
+        prices: SYNTHETIC,
         unknownVmSizes: ["Standard_L8s_v3", "Standard_NC24ads_A100_v4"],
         knownPart: 50,
       },
@@ -219,6 +232,7 @@ describe("overlapCost", () => {
     expect(estimate.cost).toEqual({
       kind: "unknown",
       currency: "USD",
+      prices: SYNTHETIC,
       unknownVmSizes: ["Standard_M416ms_v2"],
       knownPart: 0,
     });
