@@ -10,9 +10,9 @@ import { DurableStore, type RuntimeStatus, TERMINAL_STATUSES } from "./durable-s
 import { type FunctionRegistration, loadApp, setSystemLogSink } from "./functions-core.ts";
 import { listen } from "./http-server.ts";
 import { httpFunctions, httpTriggerHandler } from "./http-triggers.ts";
-import { Invoker, isDurableClientBinding, isTriggerType, triggerOf } from "./invoker.ts";
+import { Invoker, isDurableClientBinding, isTriggerType, type SkippedTrigger, triggerOf } from "./invoker.ts";
 import { createLogger, type Logger, type LogLevel, type LogSink, streamSink, toLogLevel } from "./logger.ts";
-import { ServiceBusTriggers, type SkippedTrigger, serviceBusFunctions } from "./service-bus-triggers.ts";
+import { ServiceBusTriggers, serviceBusFunctions } from "./service-bus-triggers.ts";
 import { applyLocalSettings, findAppRoot, isFunctionDisabled, readHostJson } from "./settings.ts";
 import { TimerTriggers, timerFunctions } from "./timer-triggers.ts";
 
@@ -189,9 +189,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     activityConcurrency,
   });
   const serviceBus = serviceBusFunctions(enabled, process.env);
-  const skipped = [...serviceBus.skipped, ...unsupportedTriggers(enabled)];
+  const skipped = [...timers.skipped, ...serviceBus.skipped, ...unsupportedTriggers(enabled)];
   for (const { function: name, reason } of skipped) {
-    logger.warn(`Function "${name}" is skipped: ${reason}.`, { function: name });
+    logger.warn(`Function "${name}" is skipped: ${reason.replace(/\.$/, "")}.`, { function: name });
   }
   for (const warning of unprovidedBindings(enabled)) logger.warn(warning);
   const listener = await listen({
@@ -215,7 +215,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   // Without WEBSITE_HOSTNAME, df.getClient rewrites the client's URLs to localhost:7071; Core Tools sets it too.
   process.env.WEBSITE_HOSTNAME ??= `127.0.0.1:${listener.port}`;
   engine.start();
-  const timerTriggers = new TimerTriggers({ functions: timers, clock, store, invoker, logger });
+  const timerTriggers = new TimerTriggers({ functions: timers.bound, clock, store, invoker, logger });
   outsideHeldWork(() => timerTriggers.start());
   const serviceBusTriggers = new ServiceBusTriggers({
     functions: serviceBus.bound,

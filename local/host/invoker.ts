@@ -15,6 +15,12 @@ import type {
 } from "./functions-core.ts";
 import { type LogFields, type Logger, toLogLevel } from "./logger.ts";
 
+/** A trigger the host could not bind, and why. */
+export interface SkippedTrigger {
+  readonly function: string;
+  readonly reason: string;
+}
+
 export function isTriggerType(type: string): boolean {
   return type.toLowerCase().endsWith("trigger");
 }
@@ -24,6 +30,25 @@ export function triggerOf(registration: FunctionRegistration): BindingMetadata &
     if (isTriggerType(binding.type)) return { ...binding, name };
   }
   throw new Error(`Function "${registration.name}" has no trigger binding.`);
+}
+
+/** Binds every function with a `type` trigger; one that cannot be bound is skipped, with the reason. */
+export function bindTriggers<T>(
+  registrations: readonly FunctionRegistration[],
+  type: string,
+  bind: (registration: FunctionRegistration) => T,
+): { bound: T[]; skipped: SkippedTrigger[] } {
+  const bound: T[] = [];
+  const skipped: SkippedTrigger[] = [];
+  for (const registration of registrations) {
+    if (triggerOf(registration).type !== type) continue;
+    try {
+      bound.push(bind(registration));
+    } catch (error) {
+      skipped.push({ function: registration.name, reason: (error as Error).message });
+    }
+  }
+  return { bound, skipped };
 }
 
 export function isDurableClientBinding(binding: BindingMetadata): boolean {

@@ -10,15 +10,9 @@ import {
 } from "@azure/service-bus";
 import { type Clock, runHeld } from "../clock.ts";
 import type { FunctionRegistration, RpcTypedData } from "./functions-core.ts";
-import { type Invoker, toTypedData, triggerOf } from "./invoker.ts";
+import { bindTriggers, type Invoker, type SkippedTrigger, toTypedData, triggerOf } from "./invoker.ts";
 import type { Logger } from "./logger.ts";
 import { resolveSettingReferences } from "./settings.ts";
-
-/** A trigger the host could not bind, and why. */
-export interface SkippedTrigger {
-  readonly function: string;
-  readonly reason: string;
-}
 
 interface ServiceBusFunction {
   readonly registration: FunctionRegistration;
@@ -32,49 +26,54 @@ interface ServiceBusFunction {
 
 const DEFAULT_CONNECTION = "AzureWebJobsServiceBus";
 
-function stringProperty(value: unknown, env: NodeJS.ProcessEnv, where: string): string | undefined {
-  return typeof value === "string" && value !== "" ? resolveSettingReferences(value, env, where) : undefined;
+/** A string property of the trigger with %Setting% references resolved; undefined when absent. */
+function settingProperty(
+  trigger: Readonly<Record<string, unknown>>,
+  property: string,
+  env: NodeJS.ProcessEnv,
+): string | undefined {
+  const value = trigger[property];
+  return typeof value === "string" && value !== ""
+    ? resolveSettingReferences(value, env, `its ${property}`)
+    : undefined;
 }
 
-/** Reads the Service Bus triggers; those that cannot be bound are returned as skipped, with the reason. */
+/** Binds one trigger as the real host does, or throws the reason it cannot be bound. */
+function bindServiceBus(registration: FunctionRegistration, env: NodeJS.ProcessEnv): ServiceBusFunction {
+  const trigger = triggerOf(registration);
+  if (trigger.isSessionsEnabled === true) {
+    throw new Error("session-enabled Service Bus triggers are not supported by the local host");
+  }
+  if (trigger.cardinality === "many") {
+    throw new Error('Service Bus triggers with cardinality "many" are not supported by the local host');
+  }
+  // The connection names the app setting that holds the connection string; it may itself be %Setting%.
+  const connection = settingProperty(trigger, "connection", env) ?? DEFAULT_CONNECTION;
+  const connectionString = env[connection];
+  if (!connectionString && env[`${connection}__fullyQualifiedNamespace`]) {
+    throw new Error(
+      `its connection "${connection}" is identity-based; the local host needs a connection string in "${connection}"`,
+    );
+  }
+  if (!connectionString) throw new Error(`its connection setting "${connection}" is not set`);
+  const queueName = settingProperty(trigger, "queueName", env);
+  if (queueName) return { registration, connectionString, entity: queueName, queueName };
+  const topicName = settingProperty(trigger, "topicName", env);
+  const subscriptionName = settingProperty(trigger, "subscriptionName", env);
+  if (!topicName || !subscriptionName)
+    throw new Error("it names neither a queue nor a topic with a subscription");
+  const entity = `${topicName}/Subscriptions/${subscriptionName}`;
+  return { registration, connectionString, entity, topicName, subscriptionName };
+}
+
+/** Reads the Service Bus triggers; those that cannot be bound are skipped, with the reason. */
 export function serviceBusFunctions(
   registrations: readonly FunctionRegistration[],
   env: NodeJS.ProcessEnv,
 ): { bound: ServiceBusFunction[]; skipped: SkippedTrigger[] } {
-  const bound: ServiceBusFunction[] = [];
-  const skipped: SkippedTrigger[] = [];
-  for (const registration of registrations) {
-    const trigger = triggerOf(registration);
-    if (trigger.type !== "serviceBusTrigger") continue;
-    const skip = (reason: string) => skipped.push({ function: registration.name, reason });
-    const where = `Service Bus trigger "${registration.name}"`;
-    const connection = typeof trigger.connection === "string" ? trigger.connection : DEFAULT_CONNECTION;
-    const connectionString = env[connection];
-    if (trigger.isSessionsEnabled === true) {
-      skip("session-enabled Service Bus triggers are not supported by the local host");
-    } else if (trigger.cardinality === "many") {
-      skip('Service Bus triggers with cardinality "many" are not supported by the local host');
-    } else if (!connectionString && env[`${connection}__fullyQualifiedNamespace`]) {
-      skip(
-        `its connection "${connection}" is identity-based; the local host needs a connection string in "${connection}"`,
-      );
-    } else if (!connectionString) {
-      skip(`its connection setting "${connection}" is not set`);
-    } else {
-      const queueName = stringProperty(trigger.queueName, env, where);
-      const topicName = stringProperty(trigger.topicName, env, where);
-      const subscriptionName = stringProperty(trigger.subscriptionName, env, where);
-      if (queueName) {
-        bound.push({ registration, connectionString, entity: queueName, queueName });
-      } else if (topicName && subscriptionName) {
-        const entity = `${topicName}/Subscriptions/${subscriptionName}`;
-        bound.push({ registration, connectionString, entity, topicName, subscriptionName });
-      } else {
-        skip("it names neither a queue nor a topic with a subscription");
-      }
-    }
-  }
-  return { bound, skipped };
+  return bindTriggers(registrations, "serviceBusTrigger", (registration) =>
+    bindServiceBus(registration, env),
+  );
 }
 
 function typed(value: unknown): RpcTypedData {

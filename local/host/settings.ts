@@ -79,13 +79,24 @@ export function applyLocalSettings(appRoot: string, env: NodeJS.ProcessEnv): str
   return applied;
 }
 
-/** Replaces %Name% with the app setting Name, as binding expressions do; a missing setting is an error. */
+/**
+ * Replaces every %Name% with the app setting Name, as the host's name resolver does (ResolveWholeString):
+ * a setting that is not set, or a "%" without its closing one, is an error saying so.
+ */
 export function resolveSettingReferences(value: string, env: NodeJS.ProcessEnv, where: string): string {
-  return value.replace(/%([^%]+)%/g, (_, name: string) => {
+  let resolved = "";
+  let from = 0;
+  for (;;) {
+    const open = value.indexOf("%", from);
+    if (open === -1) return resolved + value.slice(from);
+    const close = value.indexOf("%", open + 1);
+    if (close === -1) throw new Error(`${where} "${value}" has a "%" without its closing "%"`);
+    const name = value.slice(open + 1, close);
     const setting = env[name];
-    if (setting === undefined) throw new Error(`${where} refers to app setting "${name}", which is not set.`);
-    return setting;
-  });
+    if (setting === undefined) throw new Error(`${where} refers to app setting "${name}", which is not set`);
+    resolved += value.slice(from, open) + setting;
+    from = close + 1;
+  }
 }
 
 /** The host skips a function when the app setting AzureWebJobs.<name>.Disabled is true. */

@@ -4,7 +4,7 @@
 import { type Clock, runHeld } from "../clock.ts";
 import type { DurableStore } from "./durable-store.ts";
 import type { FunctionRegistration } from "./functions-core.ts";
-import { type Invoker, triggerOf } from "./invoker.ts";
+import { bindTriggers, type Invoker, type SkippedTrigger, triggerOf } from "./invoker.ts";
 import type { Logger } from "./logger.ts";
 import { parseSchedule, type Schedule } from "./ncrontab.ts";
 import { resolveSettingReferences } from "./settings.ts";
@@ -16,25 +16,21 @@ interface TimerFunction {
   readonly useMonitor: boolean;
 }
 
+/** Reads the timer triggers; one whose schedule cannot be read is skipped, with the reason. */
 export function timerFunctions(
   registrations: readonly FunctionRegistration[],
   env: NodeJS.ProcessEnv,
-): TimerFunction[] {
-  return registrations
-    .filter((registration) => triggerOf(registration).type === "timerTrigger")
-    .map((registration) => {
-      const trigger = triggerOf(registration);
-      if (typeof trigger.schedule !== "string") {
-        throw new Error(`Timer function "${registration.name}" has no schedule.`);
-      }
-      const where = `The schedule of timer function "${registration.name}"`;
-      return {
-        registration,
-        schedule: parseSchedule(resolveSettingReferences(trigger.schedule, env, where)),
-        runOnStartup: trigger.runOnStartup === true,
-        useMonitor: trigger.useMonitor !== false,
-      };
-    });
+): { bound: TimerFunction[]; skipped: SkippedTrigger[] } {
+  return bindTriggers(registrations, "timerTrigger", (registration) => {
+    const trigger = triggerOf(registration);
+    if (typeof trigger.schedule !== "string") throw new Error("it has no schedule");
+    return {
+      registration,
+      schedule: parseSchedule(resolveSettingReferences(trigger.schedule, env, "its schedule")),
+      runOnStartup: trigger.runOnStartup === true,
+      useMonitor: trigger.useMonitor !== false,
+    };
+  });
 }
 
 export interface TimerTriggerDeps {

@@ -1,5 +1,5 @@
-// Service Bus triggers for the conformance suite: a queue, a topic subscription, and one whose connection is
-// not configured.
+// Service Bus triggers for the conformance suite: a queue, a topic subscription, one whose connection is not
+// configured and one whose queue names an app setting that is not set.
 import { app, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import { probe } from "./probe.ts";
@@ -57,7 +57,8 @@ app.serviceBusQueue("onNotice", {
 app.serviceBusTopic("onAlert", {
   topicName: "alerts",
   subscriptionName: "audit",
-  connection: "ServiceBusConnection",
+  // A %Setting% naming the setting that holds the connection string, as the real host resolves it.
+  connection: "%AlertsConnection%",
   handler: (body, context) => record("alerts/audit", body, context),
 });
 
@@ -65,4 +66,10 @@ app.serviceBusQueue("onOrphan", {
   queueName: "orphans",
   connection: "NoSuchConnection",
   handler: (body, context) => record("orphans", body, context),
+});
+
+app.serviceBusQueue("onUnresolved", {
+  queueName: "%NoSuchQueueSetting%",
+  connection: "ServiceBusConnection",
+  handler: (body, context) => record("unresolved", body, context),
 });

@@ -18,7 +18,11 @@ beforeAll(async () => {
     app: "test/host-app/index.ts",
     port: 0,
     logLevel: "none",
-    settings: { ServiceBusConnection: namespace.connectionString, NoticeQueue: "notices" },
+    settings: {
+      ServiceBusConnection: namespace.connectionString,
+      NoticeQueue: "notices",
+      AlertsConnection: "ServiceBusConnection",
+    },
   });
 });
 
@@ -73,7 +77,7 @@ describe("Service Bus triggers", () => {
     expect(dead?.reason).toBe("MaxDeliveryCountExceeded");
   });
 
-  it("delivers topic messages through the trigger's subscription", async () => {
+  it("delivers topic messages through the trigger's subscription, its connection named by %AlertsConnection%", async () => {
     await sender.createSender("alerts").sendMessages({ messageId: "alert-1", body: "pool retiring" });
     await expect
       .poll(() => messagesWith("alert-1").map((m) => [m.queue, m.body]))
@@ -117,5 +121,13 @@ describe("Service Bus triggers", () => {
       function: "onOrphan",
       reason: 'its connection setting "NoSuchConnection" is not set',
     });
+  });
+
+  it("reports a trigger that names an app setting which is not set, skips it, and binds the others", () => {
+    expect(host.skipped).toContainEqual({
+      function: "onUnresolved",
+      reason: 'its queueName refers to app setting "NoSuchQueueSetting", which is not set',
+    });
+    expect(host.skipped.map((s) => s.function)).not.toContain("onAlert");
   });
 });

@@ -128,6 +128,16 @@ describe("timer triggers", () => {
     );
   });
 
+  it("reads a %Setting% schedule from local.settings.json, and skips one whose setting is not set", async () => {
+    host = await startHost({ app: "test/host-app/index.ts", port: 0, clock: "virtual", logLevel: "none" });
+    expect(process.env.NightlySchedule).toBe("0 0 2 * * *");
+    expect(host.skipped).toContainEqual({
+      function: "unscheduled",
+      reason: 'its schedule refers to app setting "NoSuchSchedule", which is not set',
+    });
+    expect(host.skipped.map((s) => s.function)).not.toContain("nightly");
+  });
+
   it("skips a function disabled by its AzureWebJobs.<name>.Disabled setting", async () => {
     try {
       host = await startHost({
