@@ -198,14 +198,16 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     port: options.port ?? 7071,
     clock,
     logger,
+    // The Durable HTTP API first, as in the real host: no app route (not even a catch-all under an empty
+    // routePrefix) may shadow /runtime/webhooks/durabletask.
     handlers: [
+      durableHttpApi(engine, client),
       httpTriggerHandler({
         routePrefix: hostJson.routePrefix,
         functions: httpFunctions(enabled),
         invoker,
         logger,
       }),
-      durableHttpApi(engine, client),
     ],
   }).catch((error: unknown) => {
     store.close();
