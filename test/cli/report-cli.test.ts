@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { wantsColour } from "../../bin/commands/report.command.ts";
 import { URGENCY_ORDER } from "../../shared/domain/pool-assessment.ts";
 import type { ReportJson } from "../../shared/report/fleet-report.ts";
 
@@ -150,6 +151,44 @@ describe("aks-image-lifecycle report (table)", () => {
     expect(coloured.stdout).toContain("\x1b[32msupported");
     const plain = await cli(args, { FORCE_COLOR: "1", NO_COLOR: "1" });
     expect(plain.stdout).not.toContain("\x1b[");
+  });
+});
+
+describe("wantsColour", () => {
+  it.each([
+    ["a terminal", true, {}, true],
+    ["a pipe", undefined, {}, false],
+    ["a terminal with NO_COLOR", true, { NO_COLOR: "1" }, false],
+    ["a pipe with FORCE_COLOR", false, { FORCE_COLOR: "1" }, true],
+    ["a pipe with FORCE_COLOR=0", false, { FORCE_COLOR: "0" }, false],
+  ])("colours %s: %s", (_, isTTY, env, colour) => {
+    const discard = { write: () => true };
+    const io = { stdout: { ...discard, isTTY }, stderr: discard, env, now: () => new Date(0) };
+    expect(wantsColour(io)).toBe(colour);
+  });
+});
+
+describe("aks-image-lifecycle report on the demo fleet", () => {
+  const DEMO = join(ROOT, "local", "scenarios", "demo-fleet.json");
+
+  it("covers several subscriptions, Azure Linux 2 and 3, Ubuntu 22.04, Windows 2019 and 2022, several versions", async () => {
+    const run = await cli(["report", "--fleet", DEMO, "--now", "2026-11-26", "--format", "json"]);
+    expect(run.code).toBe(0);
+    const { pools } = JSON.parse(run.stdout) as ReportJson;
+    expect(pools).toHaveLength(17);
+    const subscriptions = new Set(pools.map((pool) => pool.clusterId.split("/")[2]));
+    expect(subscriptions.size).toBe(3);
+    expect([...new Set(pools.map((pool) => pool.effectiveOs))]).toEqual(
+      expect.arrayContaining(["AzureLinux2", "AzureLinux3", "Ubuntu2204", "Windows2019", "Windows2022"]),
+    );
+    const minors = new Set(pools.map((pool) => pool.kubernetesVersion.split(".").slice(0, 2).join(".")));
+    expect(minors.size).toBeGreaterThanOrEqual(4);
+  });
+
+  it("defaults --now to the real date", async () => {
+    const run = await cli(["report", "--fleet", DEMO, "--format", "json"]);
+    const generatedAt = Date.parse((JSON.parse(run.stdout) as ReportJson).generatedAt);
+    expect(Math.abs(generatedAt - Date.now())).toBeLessThan(5 * 60_000);
   });
 });
 
