@@ -12,7 +12,7 @@ import {
   type ResolvedEntry,
   resolveCalendar,
 } from "../../shared/domain/lifecycle-calendar.ts";
-import { day } from "./pool-fixtures.ts";
+import { day, withFipsImageRemoval } from "./pool-fixtures.ts";
 
 const KNOWN_SOURCES = new Set<string>(Object.values(SOURCES));
 const base = resolveCalendar(BASE_CALENDAR, []);
@@ -145,16 +145,7 @@ describe("lifecycleStatusAt", () => {
     ["2027-01-14", "nearing-end", 1],
     ["2027-01-15", "images-removed", 0],
   ])("counts down to the removal of an entry that states no end of support: on %s %s", (now, state, days) => {
-    const calendar = resolveCalendar(BASE_CALENDAR, [
-      {
-        id: "fips-images",
-        subject: { kind: "imageFamily", value: "AKSUbuntu-2204gen2fips" },
-        imageRemoval: "2027-01-15",
-        sourceUrl: "https://github.com/Azure/AKS/issues/4168",
-        note: "test notice",
-        receivedAt: "2026-05-01T00:00:00Z",
-      },
-    ]);
+    const calendar = withFipsImageRemoval("2027-01-15", "2026-05-01T00:00:00Z");
     const found = findImageFamilyEntry(calendar, "AKSUbuntu-2204gen2fipscontainerd");
     if (!found) throw new Error("the image-family notice should make an entry");
     expect(lifecycleStatusAt(found, day(now))).toMatchObject({ state, daysToRemoval: days });

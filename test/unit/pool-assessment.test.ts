@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { BASE_CALENDAR } from "../../shared/domain/data/base-calendar.ts";
 import { resolveCalendar } from "../../shared/domain/lifecycle-calendar.ts";
 import { assessFleet, assessPool } from "../../shared/domain/pool-assessment.ts";
-import { aCluster, aPool, day } from "./pool-fixtures.ts";
+import { aCluster, aPool, day, withFipsImageRemoval } from "./pool-fixtures.ts";
 
 const calendar = resolveCalendar(BASE_CALENDAR, []);
 const LTS = { supportPlan: "AKSLongTermSupport" };
@@ -130,16 +130,7 @@ describe("assessPool", () => {
   });
 
   it("refines the OS's dates with a notice about the pool's image family, keeping the dates it does not state", () => {
-    const withNotice = resolveCalendar(BASE_CALENDAR, [
-      {
-        id: "fips-removal-later",
-        subject: { kind: "imageFamily", value: "AKSUbuntu-2204gen2fips" },
-        imageRemoval: "2028-10-31",
-        sourceUrl: "https://github.com/Azure/AKS/issues/4168",
-        note: "test notice",
-        receivedAt: "2027-01-01T00:00:00Z",
-      },
-    ]);
+    const withNotice = withFipsImageRemoval("2028-10-31", "2027-01-01T00:00:00Z");
     const pool = aPool({
       osSku: "Ubuntu2204",
       orchestratorVersion: "1.33.4",
@@ -160,7 +151,7 @@ describe("assessPool", () => {
     });
     expect(result.os.subject).toEqual({ kind: "imageFamily", value: "AKSUbuntu-2204gen2fips" });
     expect(result.os.reason).toMatch(
-      /^Ubuntu 22.04 \(AKSUbuntu-2204gen2fips images\) is end-of-support: end of support 2027-06-30 \(15 days ago; https:\/\/github.com\/MicrosoftDocs\/azure-aks-docs\/blob\/main\/articles\/aks\/includes\/ubuntu-22-04-retirement.md\), images removed 2028-10-31 \(in 474 days; notice fips-removal-later, /,
+      /^Ubuntu 22.04 \(AKSUbuntu-2204gen2fips images\) is end-of-support: end of support 2027-06-30 \(15 days ago; https:\/\/github.com\/MicrosoftDocs\/azure-aks-docs\/blob\/main\/articles\/aks\/includes\/ubuntu-22-04-retirement.md\), images removed 2028-10-31 \(in 474 days; notice fips-image-removal, /,
     );
   });
 

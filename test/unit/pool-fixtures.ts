@@ -1,5 +1,7 @@
 // Small builders for domain tests of lifecycle, compatibility and pool assessment.
 
+import { BASE_CALENDAR } from "../../shared/domain/data/base-calendar.ts";
+import { type Calendar, resolveCalendar } from "../../shared/domain/lifecycle-calendar.ts";
 import type { Cluster, NodePool } from "../../shared/domain/model.ts";
 
 export function aPool(overrides: Partial<NodePool> = {}): NodePool {
@@ -39,3 +41,17 @@ export function aCluster(overrides: Partial<Cluster> = {}, pools: NodePool[] = [
 }
 
 export const day = (date: string): Date => new Date(`${date}T12:00:00Z`);
+
+/** The base calendar plus one notice that moves only the removal of Ubuntu 22.04's FIPS images. */
+export function withFipsImageRemoval(imageRemoval: string, receivedAt: string): Calendar {
+  return resolveCalendar(BASE_CALENDAR, [
+    {
+      id: "fips-image-removal",
+      subject: { kind: "imageFamily", value: "AKSUbuntu-2204gen2fips" },
+      imageRemoval,
+      sourceUrl: "https://github.com/Azure/AKS/issues/4168",
+      note: "test notice",
+      receivedAt,
+    },
+  ]);
+}
