@@ -8,7 +8,7 @@ import { DurableEngine } from "./durable-engine.ts";
 import { type DurableClientData, durableClientData, durableHttpApi, statusJson } from "./durable-http-api.ts";
 import { DurableStore, type RuntimeStatus, TERMINAL_STATUSES } from "./durable-store.ts";
 import { type FunctionRegistration, loadApp, setSystemLogSink } from "./functions-core.ts";
-import { listen } from "./http-server.ts";
+import { type HttpListener, listen } from "./http-server.ts";
 import { httpFunctions, httpTriggerHandler } from "./http-triggers.ts";
 import { Invoker, isDurableClientBinding, isTriggerType, type SkippedTrigger, triggerOf } from "./invoker.ts";
 import { createLogger, type Logger, type LogLevel, type LogSink, streamSink, toLogLevel } from "./logger.ts";
@@ -177,7 +177,21 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     return clientData;
   };
   const invoker = new Invoker(app, logger, client);
+  // Every binding is read before anything is opened: a function that cannot be bound is skipped, as the real
+  // host skips a function in error, and costs nothing to refuse.
+  const http = httpFunctions(enabled);
   const timers = timerFunctions(enabled, process.env);
+  const serviceBus = serviceBusFunctions(enabled, process.env);
+  const skipped = [
+    ...http.skipped,
+    ...timers.skipped,
+    ...serviceBus.skipped,
+    ...unsupportedTriggers(enabled),
+  ];
+  for (const { function: name, reason } of skipped) {
+    logger.warn(`Function "${name}" is skipped: ${reason.replace(/\.$/, "")}.`, { function: name });
+  }
+  for (const warning of unprovidedBindings(enabled)) logger.warn(warning);
   const store = new DurableStore(options.dataDir);
   const engine = new DurableEngine({
     store,
@@ -188,37 +202,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     activities: byTrigger(enabled, "activityTrigger"),
     activityConcurrency,
   });
-  const serviceBus = serviceBusFunctions(enabled, process.env);
-  const skipped = [...timers.skipped, ...serviceBus.skipped, ...unsupportedTriggers(enabled)];
-  for (const { function: name, reason } of skipped) {
-    logger.warn(`Function "${name}" is skipped: ${reason.replace(/\.$/, "")}.`, { function: name });
-  }
-  for (const warning of unprovidedBindings(enabled)) logger.warn(warning);
-  const listener = await listen({
-    port: options.port ?? 7071,
-    clock,
-    logger,
-    // The Durable HTTP API first, as in the real host: no app route (not even a catch-all under an empty
-    // routePrefix) may shadow /runtime/webhooks/durabletask.
-    handlers: [
-      durableHttpApi(engine, client),
-      httpTriggerHandler({
-        routePrefix: hostJson.routePrefix,
-        functions: httpFunctions(enabled),
-        invoker,
-        logger,
-      }),
-    ],
-  }).catch((error: unknown) => {
-    store.close();
-    throw error;
-  });
-  clientData = durableClientData(listener.origin, hostJson.hubName);
-  // Without WEBSITE_HOSTNAME, df.getClient rewrites the client's URLs to localhost:7071; Core Tools sets it too.
-  process.env.WEBSITE_HOSTNAME ??= `127.0.0.1:${listener.port}`;
-  engine.start();
   const timerTriggers = new TimerTriggers({ functions: timers.bound, clock, store, invoker, logger });
-  outsideHeldWork(() => timerTriggers.start());
   const serviceBusTriggers = new ServiceBusTriggers({
     functions: serviceBus.bound,
     clock,
@@ -227,13 +211,50 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     maxConcurrentCalls: hostJson.serviceBusMaxConcurrentCalls,
     autoComplete: hostJson.serviceBusAutoComplete,
   });
-  outsideHeldWork(() => serviceBusTriggers.start());
-  await invoker.runAppHooks("appStart", appRoot);
+  let listener: HttpListener | undefined;
+  /** Stops whatever has started, and always closes the store. */
+  const shutDown = async (appStarted: boolean) => {
+    try {
+      await listener?.close();
+      await timerTriggers.stop();
+      await serviceBusTriggers.stop();
+      await engine.stop();
+      if (appStarted) await invoker.runAppHooks("appTerminate", appRoot);
+    } finally {
+      store.close();
+      setSystemLogSink(undefined);
+    }
+  };
+  try {
+    listener = await listen({
+      port: options.port ?? 7071,
+      clock,
+      logger,
+      // The Durable HTTP API first, as in the real host: no app route (not even a catch-all under an empty
+      // routePrefix) may shadow /runtime/webhooks/durabletask.
+      handlers: [
+        durableHttpApi(engine, client),
+        httpTriggerHandler({ routePrefix: hostJson.routePrefix, functions: http.bound, invoker, logger }),
+      ],
+    });
+    clientData = durableClientData(listener.origin, hostJson.hubName);
+    // Without WEBSITE_HOSTNAME, df.getClient rewrites the client's URLs to localhost:7071; Core Tools sets it too.
+    process.env.WEBSITE_HOSTNAME ??= `127.0.0.1:${listener.port}`;
+    engine.start();
+    outsideHeldWork(() => timerTriggers.start());
+    outsideHeldWork(() => serviceBusTriggers.start());
+    await invoker.runAppHooks("appStart", appRoot);
+  } catch (error) {
+    await shutDown(false);
+    throw error;
+  }
+  const origin = listener.origin;
   for (const f of enabled)
-    logger.info(`Function "${f.name}": ${describeTrigger(f, listener.origin, hostJson.routePrefix)}`);
+    logger.info(`Function "${f.name}": ${describeTrigger(f, origin, hostJson.routePrefix)}`);
   const readyClientData = clientData;
+  let stopping: Promise<void> | undefined;
   return {
-    origin: listener.origin,
+    origin,
     port: listener.port,
     clock,
     log: logger,
@@ -264,14 +285,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         check();
       });
     },
-    async stop() {
-      await listener.close();
-      await timerTriggers.stop();
-      await serviceBusTriggers.stop();
-      await engine.stop();
-      await invoker.runAppHooks("appTerminate", appRoot);
-      store.close();
-      setSystemLogSink(undefined);
+    stop() {
+      stopping ??= shutDown(true);
+      return stopping;
     },
   };
 }

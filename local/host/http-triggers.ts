@@ -1,7 +1,7 @@
 // HTTP-triggered functions: routes, methods, and the conversion between the wire and the worker's RPC shapes.
 import type { FunctionRegistration, RpcHttpCookie, RpcHttpData, RpcTypedData } from "./functions-core.ts";
 import { type HttpReply, type IncomingRequest, jsonReply, type RequestHandler } from "./http-server.ts";
-import { type Invoker, triggerOf } from "./invoker.ts";
+import { bindTriggers, type Invoker, type SkippedTrigger, triggerOf } from "./invoker.ts";
 import type { Logger } from "./logger.ts";
 import { type CompiledRoute, compileRoute } from "./routes.ts";
 
@@ -12,19 +12,19 @@ interface HttpFunction {
   readonly methods: readonly string[];
 }
 
-export function httpFunctions(registrations: readonly FunctionRegistration[]): HttpFunction[] {
-  const table = registrations
-    .filter((registration) => triggerOf(registration).type === "httpTrigger")
-    .map((registration) => {
-      const trigger = triggerOf(registration);
-      const route =
-        typeof trigger.route === "string" && trigger.route !== "" ? trigger.route : registration.name;
-      const methods = Array.isArray(trigger.methods)
-        ? trigger.methods.map((m) => String(m).toUpperCase())
-        : [];
-      return { registration, route: compileRoute(route), methods };
-    });
-  return table.sort((a, b) => b.route.specificity - a.route.specificity);
+/** Reads the HTTP triggers, most specific route first; one whose route cannot be read is skipped. */
+export function httpFunctions(registrations: readonly FunctionRegistration[]): {
+  bound: HttpFunction[];
+  skipped: SkippedTrigger[];
+} {
+  const { bound, skipped } = bindTriggers(registrations, "httpTrigger", (registration) => {
+    const trigger = triggerOf(registration);
+    const route =
+      typeof trigger.route === "string" && trigger.route !== "" ? trigger.route : registration.name;
+    const methods = Array.isArray(trigger.methods) ? trigger.methods.map((m) => String(m).toUpperCase()) : [];
+    return { registration, route: compileRoute(route), methods };
+  });
+  return { bound: bound.sort((a, b) => b.route.specificity - a.route.specificity), skipped };
 }
 
 function bodyBytes(data: RpcTypedData | undefined): string | Uint8Array | undefined {

@@ -3,6 +3,9 @@ import { app } from "@azure/functions";
 import { probe } from "./probe.ts";
 
 app.hook.appStart(() => {
+  // Lets a test see what a host does when the app refuses to start.
+  if (process.env.HOST_APP_REFUSE_START)
+    throw new Error(`appStart refused: ${process.env.HOST_APP_REFUSE_START}`);
   probe().hooks.push("appStart");
 });
 

@@ -29,6 +29,13 @@ app.http("teapot", {
   }),
 });
 
+/** A route constraint the host does not know: this function is skipped, the others still served. */
+app.http("badRoute", {
+  methods: ["GET"],
+  route: "things/{id:colour}",
+  handler: () => ({ body: "unreachable" }),
+});
+
 app.http("explode", {
   methods: ["POST"],
   route: "explode",

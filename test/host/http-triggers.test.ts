@@ -72,6 +72,15 @@ describe("HTTP triggers", () => {
     expect(hooks).toEqual(["pre:teapot", "post:teapot:ok", "pre:explode", "post:explode:error"]);
   });
 
+  it("skips a function whose route it cannot read, says why, and serves the rest", async () => {
+    expect(host.skipped).toContainEqual({
+      function: "badRoute",
+      reason: 'Route "things/{id:colour}" uses the constraint "colour", which the local host does not know.',
+    });
+    expect((await fetch(`${host.origin}/api/things/red`)).status).toBe(404);
+    expect((await fetch(`${host.origin}/api/teapot`)).status).toBe(418);
+  });
+
   it("lists the functions it discovered", () => {
     expect(host.functions).toEqual(expect.arrayContaining(["echo", "teapot", "explode"]));
   });
