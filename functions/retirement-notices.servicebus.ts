@@ -47,8 +47,8 @@ app.serviceBusQueue("retirement-notices", {
     switch (outcome.kind) {
       case "rejected":
         context.warn(
-          `Message ${messageId ?? "(no id)"} rejected (recorded, not retried): ${outcome.rejection.reason}`,
-          { problems: outcome.rejection.problems },
+          `Message ${messageId ?? "(no id)"} rejected (recorded, not retried): ${outcome.rejection.reason}` +
+            outcome.rejection.problems.map((problem) => `\n  - ${problem}`).join(""),
         );
         return;
       case "cluster-event":

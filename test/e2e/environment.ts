@@ -1,0 +1,155 @@
+// The product end to end on one virtual clock: real Azurite, the simulated fleet (ARM, Resource Graph,
+// Kubernetes, Service Bus) and the embedded Functions host running the app (functions/index.ts) with
+// settings pointing at them, as npm start wires them.
+
+import { dirname } from "node:path";
+import {
+  ServiceBusClient,
+  type ServiceBusReceivedMessage,
+  type ServiceBusReceiver,
+} from "@azure/service-bus";
+import type { DurableOrchestrationStatus } from "durable-functions";
+import { startAzurite } from "../../local/azurite.ts";
+import { VirtualClock } from "../../local/clock.ts";
+import { type InstanceStatus, type RunningHost, startHost } from "../../local/host/host.ts";
+import type { LogRecord } from "../../local/host/logger.ts";
+import { type Simulator, startSimulator } from "../../local/sim/simulator.ts";
+
+export const DEMO = new URL("../../local/scenarios/demo.yaml", import.meta.url).pathname;
+const APP = new URL("../../functions/index.ts", import.meta.url).pathname;
+const NOTICES_QUEUE = "retirement-notices";
+const ALERT_TOPIC = "lifecycle-alerts";
+const ALERT_SUBSCRIPTION = "platform-team";
+
+// biome-ignore lint/suspicious/noExplicitAny: tests read the API's JSON by path
+type Json = any;
+
+export interface Environment {
+  readonly clock: VirtualClock;
+  readonly sim: Simulator;
+  readonly host: RunningHost;
+  readonly logs: LogRecord[];
+  api(path: string, init?: RequestInit): Promise<{ status: number; body: Json; text: string; type: string }>;
+  /** Enqueues a message on the retirement-notices queue, as Event Grid or `notices send` would. */
+  sendNotice(body: unknown, messageId: string): Promise<void>;
+  /** Alerts published to the topic since the last call (its subscription drained). */
+  topicAlerts(): Promise<Json[]>;
+  /** Messages left on the notices queue and its dead-letter queue. */
+  noticesQueueDepth(): Promise<{ active: number; deadLettered: number }>;
+  /** Starts a scan through POST /api/inventory/scans and waits for it to end. */
+  scanNow(): Promise<InstanceStatus>;
+  /** Waits until an instance of `orchestration` other than those in `known` has ended. */
+  waitForNewInstance(orchestration: string, known: ReadonlySet<string>): Promise<InstanceStatus>;
+  instances(orchestration: string): Promise<DurableOrchestrationStatus[]>;
+  waitForLog(pattern: RegExp, from?: number): Promise<LogRecord>;
+  close(): Promise<void>;
+}
+
+export async function startEnvironment(options: {
+  start: string;
+  settings?: Record<string, string>;
+}): Promise<Environment> {
+  const clock = new VirtualClock(Date.parse(options.start));
+  const azurite = await startAzurite();
+  const sim = await startSimulator({ scenarioFile: DEMO, clock });
+  const connectionString = sim.endpoints.serviceBusConnectionString as string;
+  const logs: LogRecord[] = [];
+  const host = await startHost({
+    app: APP,
+    port: 0,
+    clock,
+    logLevel: "info",
+    logSink: (record) => logs.push(record),
+    settings: {
+      TABLES_CONNECTION_STRING: azurite.connectionString,
+      ServiceBusConnection: connectionString,
+      ALERT_TOPIC,
+      ARM_ENDPOINT: sim.endpoints.arm,
+      ARM_CA_FILE: sim.caPath,
+      ARM_LOCAL_TOKEN: "e2e",
+      KUBECONFIG_DIR: dirname(sim.kubeconfigPath("aks-prod-weu")),
+      SCAN_CONCURRENCY: "2",
+      ...options.settings,
+    },
+  });
+  const serviceBus = new ServiceBusClient(connectionString);
+  const sender = serviceBus.createSender(NOTICES_QUEUE);
+  const alerts: ServiceBusReceiver = serviceBus.createReceiver(ALERT_TOPIC, ALERT_SUBSCRIPTION, {
+    receiveMode: "receiveAndDelete",
+  });
+  const client = host.getClient();
+  const instances = async (orchestration: string) =>
+    (await client.getStatusBy({})).filter((instance) => instance.name === orchestration);
+
+  const environment: Environment = {
+    clock,
+    sim,
+    host,
+    logs,
+    async api(path, init) {
+      const response = await fetch(`${host.origin}${path}`, init);
+      const text = await response.text();
+      const type = response.headers.get("content-type") ?? "";
+      return {
+        status: response.status,
+        text,
+        type,
+        body: type.includes("json") ? JSON.parse(text) : undefined,
+      };
+    },
+    async sendNotice(body, messageId) {
+      await sender.sendMessages({ body, messageId, contentType: "application/json" });
+    },
+    async topicAlerts() {
+      const received: ServiceBusReceivedMessage[] = [];
+      for (;;) {
+        const batch = await alerts.receiveMessages(100, { maxWaitTimeInMs: 300 });
+        if (batch.length === 0) return received.map((message) => message.body);
+        received.push(...batch);
+      }
+    },
+    async noticesQueueDepth() {
+      const peek = async (subQueueType?: "deadLetter") => {
+        const receiver = serviceBus.createReceiver(NOTICES_QUEUE, subQueueType ? { subQueueType } : {});
+        try {
+          return (await receiver.peekMessages(100)).length;
+        } finally {
+          await receiver.close();
+        }
+      };
+      return { active: await peek(), deadLettered: await peek("deadLetter") };
+    },
+    async scanNow() {
+      const response = await environment.api("/api/inventory/scans", { method: "POST" });
+      if (response.status !== 202)
+        throw new Error(`the scan did not start: ${response.status} ${response.text}`);
+      return host.waitForInstance(response.body.id, { timeoutMs: 60_000 });
+    },
+    async waitForNewInstance(orchestration, known) {
+      for (let attempt = 0; attempt < 300; attempt++) {
+        const fresh = (await instances(orchestration)).find((instance) => !known.has(instance.instanceId));
+        if (fresh) return host.waitForInstance(fresh.instanceId, { timeoutMs: 60_000 });
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error(`no new ${orchestration} instance started`);
+    },
+    instances,
+    async waitForLog(pattern, from = 0) {
+      for (let attempt = 0; attempt < 600; attempt++) {
+        const found = logs.slice(from).find((record) => pattern.test(record.msg));
+        if (found) return found;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error(`no log line matched ${pattern}`);
+    },
+    async close() {
+      await alerts.close();
+      await sender.close();
+      await serviceBus.close();
+      await host.stop();
+      await sim.close();
+      await azurite.close();
+    },
+  };
+  return environment;
+}

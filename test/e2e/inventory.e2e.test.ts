@@ -1,0 +1,307 @@
+// Issue 5 end to end on the demo fleet, one virtual night after another: the nightly scan and its alerts,
+// a second firing and a re-run the same night that send nothing, a notice that moves a date, an invalid
+// notice, Resource Graph throttling with a broken cluster, and Resource Graph down.
+
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Environment, startEnvironment } from "./environment.ts";
+
+const notice = (path: string): unknown =>
+  JSON.parse(readFileSync(new URL(`../fixtures/notices/${path}`, import.meta.url), "utf8"));
+
+const PROD = "/subscriptions/3f2b8c1e-6a4d-4e8f-9b7a-1c2d3e4f5a6b/resourceGroups";
+const TEST_NEU =
+  "/subscriptions/7c9e6679-7425-40de-944b-e07fc1f90ae7/resourceGroups/rg-test/providers/Microsoft.ContainerService/managedClusters/aks-test-neu";
+const AZURE_LINUX_2_POOLS = [
+  "aks-prod-eus/batch",
+  "aks-prod-eus/system",
+  "aks-prod-weu/apps",
+  "aks-prod-weu/system",
+  "aks-test-neu/system",
+];
+
+// biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read by path
+type Json = any;
+
+const poolName = (pool: Json) => `${pool.cluster}/${pool.pool}`;
+
+/** The VEVENT blocks of an iCalendar text, folded lines joined again. */
+function icsEvents(text: string): string[] {
+  return text
+    .replace(/\r\n[ \t]/g, "")
+    .split("BEGIN:VEVENT")
+    .slice(1);
+}
+const alertPool = (alert: Json) => `${alert.pool.cluster}/${alert.pool.pool}`;
+
+let env: Environment;
+
+beforeAll(async () => {
+  // The evening before the demo's night; a second firing at 03:00 must start nothing.
+  env = await startEnvironment({
+    start: "2026-03-02T20:00:00Z",
+    settings: { INVENTORY_SCHEDULE: "0 0 2,3 * * *" },
+  });
+});
+
+afterAll(() => env?.close());
+
+describe("the nightly inventory of the demo fleet", () => {
+  it("scans at 02:00 UTC: every pool with its state, dependencies, and one alert per crossed stage", async () => {
+    await env.clock.advanceTo(Date.parse("2026-03-03T02:00:00Z"));
+    const scan = await env.host.waitForInstance("inventory-scan:2026-03-03", { timeoutMs: 60_000 });
+    expect(scan.runtimeStatus).toBe("Completed");
+    const result = scan.output as Json;
+    expect(result.scanId).toBe("2026-03-03T02:00:00Z");
+    expect(result.summary).toMatchObject({
+      status: "complete",
+      incompleteReasons: [],
+      clusterCount: 4,
+      poolCount: 9,
+      clustersWithErrors: 0,
+      poolsByState: { "end-of-support": 7, "nearing-end": 2 },
+    });
+    expect(result.dependencies).toEqual({ scanned: 4, failed: [] });
+    // Azure Linux 2 image removal (5 pools) and the Kubernetes version of every pool (9).
+    expect(result.alerts).toMatchObject({
+      kind: "done",
+      decision: { kind: "decided", pools: 9, decided: 14, byKind: { stage: 14 } },
+      delivery: { kind: "sent", sinks: ["topic"], delivered: 14, failureCount: 0, pending: 0 },
+    });
+
+    const inventory = await env.api("/api/inventory");
+    expect(inventory.status).toBe(200);
+    expect(inventory.body.count).toBe(9);
+    expect(inventory.body.countsByState).toEqual({ "end-of-support": 7, "nearing-end": 2 });
+    const apps = inventory.body.pools.find((p: Json) => poolName(p) === "aks-prod-weu/apps");
+    expect(apps).toMatchObject({
+      osSku: "AzureLinux",
+      effectiveOs: "AzureLinux2",
+      kubernetesVersion: "1.31.8",
+      state: "end-of-support",
+      imageRemoval: "2026-03-31",
+      daysToRemoval: 28,
+      recommendedOsSku: "AzureLinux3",
+      count: 6,
+      stale: false,
+      scanId: "2026-03-03T02:00:00Z",
+    });
+    const nearing = await env.api("/api/inventory?state=nearing-end");
+    expect(nearing.body.pools.map(poolName).sort()).toEqual(["aks-dev-weu/system", "aks-dev-weu/ubuntu"]);
+    const nonprod = await env.api(
+      "/api/inventory?subscription=7c9e6679-7425-40de-944b-e07fc1f90ae7&osSku=azurelinux",
+    );
+    expect(nonprod.body.pools.map(poolName)).toEqual(["aks-test-neu/system"]);
+
+    const byName = await env.api("/api/clusters/aks-prod-weu/dependencies");
+    expect(byName.status).toBe(200);
+    const risks = byName.body.pools.map((p: Json) => [
+      p.pool,
+      p.complexity,
+      p.reasons.map((r: Json) => r.code),
+    ]);
+    expect(risks).toEqual([
+      ["system", "simple", []],
+      ["apps", "complex", expect.arrayContaining(["statefulset"])],
+      ["win", "complex", expect.arrayContaining(["bare-pod", "no-pdb"])],
+    ]);
+    const byId = await env.api(
+      `/api/clusters/${encodeURIComponent(`${PROD}/rg-prod-weu/providers/Microsoft.ContainerService/managedClusters/aks-prod-weu`)}/dependencies`,
+    );
+    expect(byId.body).toEqual(byName.body);
+
+    const published = await env.topicAlerts();
+    expect(published).toHaveLength(14);
+    const imageRemoval = published.filter((a: Json) => a.subject === "osSku:azurelinux2");
+    expect(imageRemoval.map(alertPool).sort()).toEqual(AZURE_LINUX_2_POOLS);
+    expect(imageRemoval.every((a: Json) => a.stage === "image-removal-30d")).toBe(true);
+    const alerts = await env.api("/api/alerts");
+    expect(alerts.body.byStatus).toEqual({ pending: 0, delivered: 14 });
+  });
+
+  it("starts nothing on a second firing the same day, and a re-run the same night sends nothing", async () => {
+    const from = env.logs.length;
+    await env.clock.advanceTo(Date.parse("2026-03-03T03:00:00Z"));
+    await env.waitForLog(/The inventory scan inventory-scan:2026-03-03 exists already \(Completed\)/, from);
+    expect((await env.instances("inventory-scan")).map((i) => i.instanceId)).toEqual([
+      "inventory-scan:2026-03-03",
+    ]);
+
+    await env.clock.advanceBy(10 * 60_000);
+    const rerun = await env.scanNow();
+    expect(rerun.runtimeStatus).toBe("Completed");
+    expect((rerun.output as Json).alerts).toMatchObject({
+      decision: { decided: 0 },
+      delivery: { delivered: 0, pending: 0 },
+    });
+    expect(await env.topicAlerts()).toEqual([]);
+    const trends = (await env.api("/api/inventory")).body.scan;
+    expect(trends.scanId).toBe((rerun.output as Json).scanId);
+  });
+
+  it("applies a notice that moves a date: the calendar changes and exactly the affected pools are alerted", async () => {
+    const reevaluations = new Set((await env.instances("alerts-reevaluation")).map((i) => i.instanceId));
+    await env.sendNotice(notice("azure-linux-2-removal-moved.notice.json"), "azl2-removal-2026-06-30");
+    const run = await env.waitForNewInstance("alerts-reevaluation", reevaluations);
+    expect(run.runtimeStatus).toBe("Completed");
+    expect(run.instanceId).toMatch(/^alerts:notice:azl2-removal-2026-06-30:[0-9a-f]{16}$/);
+    expect((run.output as Json).alerts).toMatchObject({
+      decision: { decided: 5, byKind: { "dates-changed": 5 } },
+      delivery: { delivered: 5 },
+    });
+    const published = await env.topicAlerts();
+    expect(published.map(alertPool).sort()).toEqual(AZURE_LINUX_2_POOLS);
+    for (const alert of published) {
+      expect(alert).toMatchObject({
+        kind: "dates-changed",
+        subject: "osSku:azurelinux2",
+        imageRemoval: { date: "2026-06-30", sourceUrl: "https://github.com/Azure/AKS/issues/4988" },
+        previous: { endOfSupport: "2025-11-30", imageRemoval: "2026-03-31" },
+      });
+    }
+
+    const calendar = await env.api("/api/calendar");
+    const azureLinux2 = calendar.body.entries.find((e: Json) => e.subject.value === "AzureLinux2");
+    expect(azureLinux2.imageRemoval).toMatchObject({
+      date: "2026-06-30",
+      noticeId: "azl2-removal-2026-06-30",
+    });
+    expect(azureLinux2.notices).toEqual([
+      expect.objectContaining({ id: "azl2-removal-2026-06-30", holds: ["imageRemoval"], superseded: [] }),
+    ]);
+    const ics = await env.api("/api/calendar.ics");
+    expect(ics.type).toMatch(/^text\/calendar/);
+    const removal = icsEvents(ics.text).find((event) =>
+      event.includes("SUMMARY:Azure Linux 2.0: node images removed"),
+    );
+    expect(removal).toContain("DTSTART;VALUE=DATE:20260630");
+    // The notice set the date once: the event's sequence counts it, so calendars move the event.
+    expect(removal).toContain("SEQUENCE:1");
+    expect(removal).toContain("Date set by notice azl2-removal-2026-06-30.");
+    const apps = (await env.api("/api/inventory?cluster=aks-prod-weu")).body.pools.find(
+      (p: Json) => p.pool === "apps",
+    );
+    expect(apps).toMatchObject({ imageRemoval: "2026-06-30", daysToRemoval: 119 });
+
+    // The same statement again under another message id: recorded once, nothing evaluated again.
+    const from = env.logs.length;
+    await env.sendNotice(notice("azure-linux-2-removal-moved.notice.json"), "azl2-again");
+    await env.waitForLog(/Notice azl2-removal-2026-06-30: duplicate-id\./, from);
+    expect((await env.instances("alerts-reevaluation")).length).toBe(reevaluations.size + 1);
+    expect(await env.topicAlerts()).toEqual([]);
+  });
+
+  it("records an invalid notice with a readable reason, applies nothing of it and does not retry it", async () => {
+    const from = env.logs.length;
+    await env.sendNotice(notice("invalid/notice-misspelt-field.json"), "misspelt-1");
+    const warning = await env.waitForLog(/^Message misspelt-1 rejected/, from);
+    expect(warning.msg).toBe(
+      "Message misspelt-1 rejected (recorded, not retried): lifecycle notice refused: 2 problems\n" +
+        "  - (body): unknown field(s) endOfSuport\n" +
+        "  - (body): states neither endOfSupport nor imageRemoval: give at least one date",
+    );
+    const notices = (await env.api("/api/notices")).body;
+    expect(notices.rejections).toEqual([
+      expect.objectContaining({
+        key: "misspelt-1",
+        reason: "lifecycle notice refused: 2 problems",
+        problems: [
+          "(body): unknown field(s) endOfSuport",
+          "(body): states neither endOfSupport nor imageRemoval: give at least one date",
+        ],
+      }),
+    ]);
+    expect(notices.notices.map((n: Json) => n.notice.id)).toEqual(["azl2-removal-2026-06-30"]);
+    expect(await env.noticesQueueDepth()).toEqual({ active: 0, deadLettered: 0 });
+  });
+
+  it("keeps scanning through Resource Graph throttling and a broken cluster", async () => {
+    const faults = [
+      env.sim.fleet.faults.add({
+        kind: "arm-error",
+        status: 429,
+        retryAfterSeconds: 3,
+        pathContains: "Microsoft.ResourceGraph",
+        times: 2,
+      }),
+      env.sim.fleet.faults.add({ kind: "kube-error", cluster: "aks-test-neu" }),
+    ];
+    try {
+      await env.clock.advanceBy(10 * 60_000);
+      const scan = await env.scanNow();
+      expect(scan.runtimeStatus).toBe("Completed");
+      const result = scan.output as Json;
+      expect(result.listing.stats).toMatchObject({ throttled: 2, waitedMs: 6_000 });
+      expect(result.summary).toMatchObject({
+        status: "complete",
+        clusterCount: 4,
+        poolCount: 9,
+        clustersWithErrors: 1,
+      });
+      expect(result.dependencies.scanned).toBe(3);
+      expect(result.dependencies.failed).toEqual([
+        {
+          clusterId: TEST_NEU,
+          error: expect.stringMatching(
+            /^listing \w+ failed after 4 attempts: 500 Internal error occurred: injected by the simulator's kube-error fault$/,
+          ),
+        },
+      ]);
+      const dependencies = (await env.api("/api/clusters/aks-test-neu/dependencies")).body;
+      expect(dependencies.lastError).toMatchObject({
+        scanId: result.scanId,
+        message: result.dependencies.failed[0].error,
+      });
+      // The last good results stay.
+      expect(dependencies.pools.map((p: Json) => p.pool)).toEqual(["system", "workers"]);
+    } finally {
+      for (const fault of faults) env.sim.fleet.faults.remove(fault.id);
+    }
+  });
+
+  it("marks a scan incomplete when Resource Graph is down, and carries every pool forward", async () => {
+    const fault = env.sim.fleet.faults.add({
+      kind: "arm-error",
+      status: 500,
+      pathContains: "Microsoft.ResourceGraph",
+    });
+    try {
+      await env.clock.advanceBy(10 * 60_000);
+      const scan = await env.scanNow();
+      expect(scan.runtimeStatus).toBe("Completed");
+      const result = scan.output as Json;
+      expect(result.summary).toMatchObject({ status: "incomplete", clusterCount: 0, poolCount: 0 });
+      expect(result.summary.incompleteReasons).toEqual([
+        expect.stringMatching(
+          /^Resource Graph could not list the tenant: still failing after 8 attempts \(last: 500: /,
+        ),
+      ]);
+      const inventory = (await env.api("/api/inventory")).body;
+      expect(inventory.scan).toMatchObject({ scanId: result.scanId, status: "incomplete" });
+      expect(inventory.count).toBe(9);
+      expect(inventory.pools.every((p: Json) => p.stale === true)).toBe(true);
+    } finally {
+      env.sim.fleet.faults.remove(fault.id);
+    }
+  });
+});
+
+describe("the HTTP read side's errors", () => {
+  it("answers unknown clusters with 404 and bad filters with 400, as JSON with a reason", async () => {
+    const unknown = await env.api("/api/clusters/no-such-cluster/dependencies");
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.reason).toMatch(/^no cluster named "no-such-cluster" in the latest scan/);
+    const unknownId = await env.api(
+      `/api/clusters/${encodeURIComponent(`${PROD}/rg/providers/Microsoft.ContainerService/managedClusters/gone`)}/dependencies`,
+    );
+    expect(unknownId.status).toBe(404);
+    const misspelt = await env.api("/api/inventory?sate=supported");
+    expect(misspelt.status).toBe(400);
+    expect(misspelt.body.error.reason).toBe(
+      "unknown query parameter(s): sate (known: subscription, cluster, state, osSku, pool)",
+    );
+    const badStatus = await env.api("/api/alerts?status=sent");
+    expect(badStatus.status).toBe(400);
+    expect(badStatus.body.error.reason).toBe('status "sent" is not one of pending, delivered');
+  });
+});
