@@ -21,6 +21,19 @@ export interface Probe {
   readonly hooks: string[];
   /** Timer trigger invocations. */
   readonly ticks: { name: string; isPastDue: boolean; at: number }[];
+  /** While set, Service Bus messages that ask for it wait here, so a test can let them all go at once. */
+  gate: { readonly opened: Promise<void>; readonly open: () => void } | undefined;
+  /** How many messages are waiting at the gate. */
+  waiting: number;
+}
+
+/** Closes the gate: messages that ask for it wait until `open` is called. */
+export function closeGate(): void {
+  let open = () => {};
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  probe().gate = { opened, open };
 }
 
 const SLOT = Symbol.for("host-app.probe");
@@ -35,6 +48,8 @@ export function probe(): Probe {
     messages: [],
     hooks: [],
     ticks: [],
+    gate: undefined,
+    waiting: 0,
   } satisfies Probe;
   return slots[SLOT] as Probe;
 }

@@ -7,6 +7,8 @@ import { probe } from "./probe.ts";
 interface Notice {
   /** Keeps the handler busy, counting how many run at once. */
   readonly holdMs?: number;
+  /** Waits at the probe's gate (if one is closed) before going on. */
+  readonly atGate?: boolean;
   readonly failUntilDelivery?: number;
   readonly alwaysFail?: boolean;
   readonly start?: { readonly orchestration: string; readonly instanceId: string; readonly input: unknown };
@@ -31,6 +33,12 @@ app.serviceBusQueue("onNotice", {
   handler: async (body, context) => {
     await record("notices", body, context);
     const notice = body as Notice;
+    const gate = probe().gate;
+    if (notice.atGate && gate) {
+      probe().waiting++;
+      await gate.opened;
+      probe().waiting--;
+    }
     if (notice.holdMs) {
       const state = probe();
       state.running++;

@@ -2,7 +2,7 @@ import { ServiceBusClient } from "@azure/service-bus";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningHost, startHost } from "../../local/host/host.ts";
 import { type ServiceBusNamespace, startServiceBusNamespace } from "../../local/sim/servicebus/namespace.ts";
-import { probe } from "../host-app/probe.ts";
+import { closeGate, probe } from "../host-app/probe.ts";
 
 let namespace: ServiceBusNamespace;
 let sender: ServiceBusClient;
@@ -65,6 +65,30 @@ describe("Service Bus triggers", () => {
     await expect.poll(() => messagesWith("notice-2").map((m) => m.deliveryCount)).toEqual([1, 2]);
     await expect.poll(() => namespace.counts("notices").active).toBe(0);
     expect(namespace.deadLetters("notices").map((m) => m.messageId)).not.toContain("notice-2");
+  });
+
+  it("settles completes and abandons that finish together one at a time, so none takes another's outcome", async () => {
+    // rhea 3.0.5 merges back-to-back dispositions: a complete sent beside an abandon would complete both.
+    closeGate();
+    const messages = Array.from({ length: 4 }, (_, i) => ({
+      messageId: `mixed-${i}`,
+      body: i % 2 === 0 ? { atGate: true } : { atGate: true, failUntilDelivery: 2 },
+    }));
+    try {
+      await sender.createSender("notices").sendMessages(messages);
+      // host.json allows 4 at once: all four wait at the gate, then finish in the same turn.
+      await expect.poll(() => probe().waiting).toBe(4);
+    } finally {
+      probe().gate?.open();
+      probe().gate = undefined;
+    }
+    const deliveries = () =>
+      messages.map(({ messageId }) => messagesWith(messageId).map((m) => m.deliveryCount));
+    await expect
+      .poll(deliveries, { timeout: 10_000 })
+      .toEqual(messages.map((_, i) => (i % 2 === 0 ? [1] : [1, 2])));
+    await expect.poll(() => namespace.counts("notices").active).toBe(0);
+    expect(namespace.deadLetters("notices").filter((m) => m.messageId.startsWith("mixed-"))).toEqual([]);
   });
 
   it("dead-letters a message after the queue's max delivery count", async () => {
