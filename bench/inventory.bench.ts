@@ -1,0 +1,229 @@
+// The inventory's figures. (1) A whole scan of the large scenario (30 clusters, ~2,000 nodes, ~20,000
+// pods) through the embedded host, the simulator and Azurite on virtual time: wall time, and memory over
+// the simulator's own. (2) Resource Graph paging over a generated inventory of 10,000 clusters, the
+// simulated Resource Graph in a child process so the figures are the adapter's: wall time, pages and
+// peak memory. Run alone: npx node bench/inventory.bench.ts
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { startAzurite } from "../local/azurite.ts";
+import { VirtualClock } from "../local/clock.ts";
+import { startHost } from "../local/host/host.ts";
+import { startArmServer } from "../local/sim/arm/arm-server.ts";
+import { Fleet } from "../local/sim/model/fleet.ts";
+import { loadScenarioFile, parseScenario } from "../local/sim/scenario/load.ts";
+import type { ScenarioInput } from "../local/sim/scenario/schema.ts";
+import { fixedTokenCredential, startSimulator } from "../local/sim/simulator.ts";
+import { ensureCertificates } from "../local/sim/tls/certificates.ts";
+import type { InventoryScanResult } from "../orchestrations/contracts.ts";
+import { ResourceGraphFleet, resourceGraphClient } from "../shared/azure/resource-graph.ts";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const LARGE = join(ROOT, "local", "scenarios", "large.yaml");
+const APP = join(ROOT, "functions", "index.ts");
+const GRAPH_CLUSTERS = 10_000;
+const CLUSTERS_PER_SUBSCRIPTION = 250;
+
+const mb = (bytes: number) => `${Math.round(bytes / 1e6)} MB`;
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** Peak heap and RSS of this process while `work` runs, sampled every 20 ms. */
+async function measured<T>(work: () => Promise<T>) {
+  const peak = { heap: 0, rss: 0 };
+  const sample = () => {
+    const memory = process.memoryUsage();
+    peak.heap = Math.max(peak.heap, memory.heapUsed);
+    peak.rss = Math.max(peak.rss, memory.rss);
+  };
+  const before = process.memoryUsage();
+  const sampler = setInterval(sample, 20);
+  const started = performance.now();
+  try {
+    const result = await work();
+    sample();
+    return { result, ms: performance.now() - started, before, peak };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+function print(what: string, rows: Array<[string, string]>): void {
+  for (const [name, value] of rows) console.log(`${what.padEnd(10)} ${name.padEnd(44)} ${value}`);
+}
+
+async function benchLargeScan(): Promise<void> {
+  const scenario = loadScenarioFile(LARGE);
+  const clock = new VirtualClock(Date.parse(scenario.startTime));
+  const azurite = await startAzurite();
+  const sim = await startSimulator({ scenario, clock, serviceBus: false });
+  const host = await startHost({
+    app: APP,
+    port: 0,
+    clock,
+    logLevel: "error",
+    settings: {
+      TABLES_CONNECTION_STRING: azurite.connectionString,
+      ARM_ENDPOINT: sim.endpoints.arm,
+      ARM_CA_FILE: sim.caPath,
+      ARM_LOCAL_TOKEN: "bench",
+      KUBECONFIG_DIR: dirname(sim.clusters[0]?.kubeconfigPath ?? ""),
+    },
+  });
+  const scan = async () => {
+    const started = await fetch(`${host.origin}/api/inventory/scans`, { method: "POST" });
+    const { id } = (await started.json()) as { id: string };
+    const status = await host.waitForInstance(id, { timeoutMs: 600_000 });
+    if (status.runtimeStatus !== "Completed") throw new Error(`the scan ended ${status.runtimeStatus}`);
+    return status.output as InventoryScanResult;
+  };
+  try {
+    const count = (resource: "nodes" | "pods") =>
+      sim.fleet.clusters.reduce((sum, cluster) => sum + cluster.store.count(resource), 0);
+    const first = await measured(scan);
+    await clock.advanceBy(60_000);
+    const second = await measured(scan);
+    const { summary, dependencies, alerts } = first.result;
+    const decided =
+      alerts.kind === "done" && alerts.decision.kind === "decided" ? alerts.decision.decided : 0;
+    print("scan", [
+      [
+        "fleet",
+        `${summary.clusterCount} clusters, ${summary.poolCount} pools, ${count("nodes")} nodes, ${count("pods")} pods`,
+      ],
+      ["outcome", `${summary.status}; ${dependencies.scanned} dependency scans; ${decided} alerts decided`],
+      ["first scan (wall)", seconds(first.ms)],
+      ["second scan, same fleet (wall)", seconds(second.ms)],
+      ["heap before the scan (simulator, host, app)", mb(first.before.heapUsed)],
+      [
+        "peak heap during the scan",
+        `${mb(first.peak.heap)} (+${mb(first.peak.heap - first.before.heapUsed)})`,
+      ],
+      ["peak RSS during the scan", mb(first.peak.rss)],
+    ]);
+  } finally {
+    await host.stop();
+    await sim.close();
+    await azurite.close();
+  }
+}
+
+/** A fleet of `clusters` small clusters, CLUSTERS_PER_SUBSCRIPTION per subscription. */
+export function graphScenario(clusters: number): ScenarioInput {
+  const subscriptions = Math.ceil(clusters / CLUSTERS_PER_SUBSCRIPTION);
+  return {
+    name: `graph-${clusters}`,
+    startTime: "2026-03-02T08:00:00Z",
+    subscriptions: Array.from({ length: subscriptions }, (_, s) => ({
+      id: `0f1e2d3c-4b5a-4978-8a6b-${(2_000_000 + s).toString(16).padStart(12, "0")}`,
+      clusters: Array.from(
+        { length: Math.min(CLUSTERS_PER_SUBSCRIPTION, clusters - s * CLUSTERS_PER_SUBSCRIPTION) },
+        (_, c) => ({
+          name: `aks-${s}-${c}`,
+          resourceGroup: `rg-${s}`,
+          location: "westeurope",
+          kubernetesVersion: c % 2 === 0 ? "1.31.8" : "1.33.2",
+          pools: [
+            {
+              name: "system",
+              mode: "System" as const,
+              osSku: "AzureLinux" as const,
+              vmSize: "Standard_D4ds_v5",
+              count: 1,
+            },
+          ],
+        }),
+      ),
+    })),
+  } as ScenarioInput;
+}
+
+/** Child process: ARM and Resource Graph only (no Kubernetes servers) over the generated fleet. */
+export async function serveGraph(clusters: number): Promise<void> {
+  const scenario = parseScenario(graphScenario(clusters));
+  const fleet = new Fleet(scenario, new VirtualClock(Date.parse(scenario.startTime)));
+  const tls = await ensureCertificates(mkdtempSync(join(tmpdir(), "graph-bench-")));
+  const arm = await startArmServer({ fleet, tls });
+  console.log(JSON.stringify({ endpoint: arm.url, ca: tls.caPem }));
+  process.once("SIGTERM", () => {
+    void arm.close().then(() => process.exit(0));
+  });
+}
+
+async function startGraphServer(
+  clusters: number,
+): Promise<{ child: ChildProcess; endpoint: string; ca: string }> {
+  const url = import.meta.url;
+  const child = spawn(
+    process.execPath,
+    [
+      "--max-old-space-size=6144",
+      "--no-warnings",
+      "--input-type=module",
+      "-e",
+      `const m = await import(${JSON.stringify(url)}); await m.serveGraph(${clusters});`,
+    ],
+    { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once("line", resolve);
+    child.once("exit", (code) => reject(new Error(`the Resource Graph server exited with ${code}`)));
+  });
+  return { child, ...(JSON.parse(line) as { endpoint: string; ca: string }) };
+}
+
+async function benchGraphPaging(): Promise<void> {
+  const started = performance.now();
+  const server = await startGraphServer(GRAPH_CLUSTERS);
+  const serverMs = performance.now() - started;
+  try {
+    const client = resourceGraphClient(fixedTokenCredential, {
+      endpoint: server.endpoint,
+      tlsOptions: { ca: server.ca },
+    });
+    const clock = new VirtualClock(0);
+    const fleet = new ResourceGraphFleet({
+      client,
+      scope: { subscriptions: [], managementGroups: [] },
+      clock,
+    });
+    let pools = 0;
+    const listing = await measured(() =>
+      fleet.listClusters(async (page) => {
+        for (const cluster of page.clusters) pools += cluster.nodePools.length;
+      }),
+    );
+    const { result } = listing;
+    print("graph", [
+      [
+        "generated inventory",
+        `${result.clusters} clusters, ${pools} pools (simulator up in ${seconds(serverMs)})`,
+      ],
+      [
+        "pages / queries / throttled",
+        `${result.stats.pages} / ${result.stats.queries} / ${result.stats.throttled}`,
+      ],
+      ["listing (wall)", seconds(listing.ms)],
+      ["clusters per second", String(Math.round(result.clusters / (listing.ms / 1000)))],
+      [
+        "peak heap while listing",
+        `${mb(listing.peak.heap)} (+${mb(listing.peak.heap - listing.before.heapUsed)})`,
+      ],
+      ["peak RSS while listing", mb(listing.peak.rss)],
+      ["incomplete", result.incompleteReasons.length === 0 ? "no" : result.incompleteReasons.join("; ")],
+    ]);
+  } finally {
+    server.child.kill("SIGTERM");
+  }
+}
+
+export default async function benchInventory(): Promise<void> {
+  await benchLargeScan();
+  await benchGraphPaging();
+}
+
+if (import.meta.main) await benchInventory();
