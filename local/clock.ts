@@ -60,6 +60,19 @@ export function outsideHeldWork<T>(work: () => T): T {
   return heldWork.exit(work);
 }
 
+/**
+ * Awaits `waiting` without holding `clock` meanwhile, as a clock.sleep inside held work does: for work that
+ * waits on other work (a request waiting for an instance to end), which may need virtual time to move.
+ */
+export async function awaitWithoutHold<T>(clock: Clock, waiting: Promise<T>): Promise<T> {
+  const resumeHold = yieldHoldWhileSleeping(clock);
+  try {
+    return await waiting;
+  } finally {
+    resumeHold();
+  }
+}
+
 /** Called by a clock when a sleep starts; returns what to call when it ends. */
 function yieldHoldWhileSleeping(clock: Clock): () => void {
   const held = heldWork.getStore();

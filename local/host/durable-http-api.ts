@@ -1,5 +1,6 @@
 // The Durable Functions HTTP API the unmodified DurableClient (df.getClient) and createCheckStatusResponse
 // URLs talk to, under /runtime/webhooks/durabletask/ (see the protocol note, "The DurableClient's HTTP API").
+import { awaitWithoutHold, type Clock } from "../clock.ts";
 import { type DurableEngine, DurableOperationError } from "./durable-engine.ts";
 import { eventTypeName, type HistoryEvent } from "./durable-history.ts";
 import {
@@ -156,7 +157,11 @@ function statusCodeOf(row: InstanceRow): number {
   return 202;
 }
 
-export function durableHttpApi(engine: DurableEngine, client: () => DurableClientData): RequestHandler {
+export function durableHttpApi(
+  engine: DurableEngine,
+  client: () => DurableClientData,
+  clock: Clock,
+): RequestHandler {
   const waitForEnd = (instanceId: string, timeoutMs: number) =>
     new Promise<InstanceRow | undefined>((resolve) => {
       const check = (row: InstanceRow | undefined) => {
@@ -189,7 +194,8 @@ export function durableHttpApi(engine: DurableEngine, client: () => DurableClien
     const payload = managementPayload(client(), row.instanceId);
     const timeout = Number(request.url.searchParams.get("timeout"));
     if (timeout > 0) {
-      const ended = await waitForEnd(row.instanceId, timeout * 1000);
+      // Waiting is not work: on a virtual clock, time must move for the instance's timers to fire.
+      const ended = await awaitWithoutHold(clock, waitForEnd(row.instanceId, timeout * 1000));
       if (ended?.status === "Completed") return jsonReply(200, parseJsonOrNull(ended.output));
       if (ended && TERMINAL_STATUSES.includes(ended.status)) return jsonReply(200, statusJson(ended));
     }

@@ -233,7 +233,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       // The Durable HTTP API first, as in the real host: no app route (not even a catch-all under an empty
       // routePrefix) may shadow /runtime/webhooks/durabletask.
       handlers: [
-        durableHttpApi(engine, client),
+        durableHttpApi(engine, client, clock),
         httpTriggerHandler({ routePrefix: hostJson.routePrefix, functions: http.bound, invoker, logger }),
       ],
     });

@@ -164,6 +164,17 @@ describe("the Durable HTTP API for the unmodified DurableClient", () => {
     expect(await response.json()).toBe(4);
   });
 
+  it("lets virtual time move while a start waits for its instance, so a timer inside it can fire", async () => {
+    const url = (host.clientData.creationUrls.waitOnNewInstancePostUri as string)
+      .replace("{functionName}", "timer")
+      .replace("[/{instanceId}]", "/waited-timer")
+      .replace("{timeoutInSeconds}", "10");
+    const response = await fetch(url, { method: "POST", body: JSON.stringify({ ms: 3_600_000 }) });
+    expect(response.status).toBe(200);
+    const output = (await response.json()) as { startedAt: string; firedAt: string };
+    expect(Date.parse(output.firedAt) - Date.parse(output.startedAt)).toBe(3_600_000);
+  });
+
   it("answers a bad event body with 400 naming the problem", async () => {
     const id = await client.startNew("steps");
     const response = await fetch(

@@ -1,5 +1,12 @@
 import { describe, expect, it, vi } from "vitest";
-import { publishClock, publishedClock, RealClock, runHeld, VirtualClock } from "../../local/clock.ts";
+import {
+  awaitWithoutHold,
+  publishClock,
+  publishedClock,
+  RealClock,
+  runHeld,
+  VirtualClock,
+} from "../../local/clock.ts";
 
 describe("VirtualClock", () => {
   it("jumps to the earliest sleep when nothing holds it, waking sleeps in due order", async () => {
@@ -86,6 +93,19 @@ describe("VirtualClock with passive sleeps and held work", () => {
     await other;
     expect(steps).toEqual([0, 1000, 1000]);
     expect(otherWoke).toBe(100);
+    expect(clock.openHolds).toBe(0);
+  });
+});
+
+describe("awaitWithoutHold", () => {
+  it("lets time move while held work waits on other work, and holds again once that is done", async () => {
+    const clock = new VirtualClock(0);
+    const elsewhere = clock.sleep(5_000).then(() => clock.now());
+    const seen = await runHeld(clock, async () => {
+      const woke = await awaitWithoutHold(clock, elsewhere);
+      return { woke, holds: clock.openHolds };
+    });
+    expect(seen).toEqual({ woke: 5_000, holds: 1 });
     expect(clock.openHolds).toBe(0);
   });
 });
