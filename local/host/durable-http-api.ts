@@ -151,10 +151,10 @@ function jsonBody(request: IncomingRequest): string | undefined {
   return text;
 }
 
-function statusCodeOf(row: InstanceRow): number {
-  if (row.status === "Completed") return 200;
-  if (row.status === "Failed" || row.status === "Terminated") return 400;
-  return 202;
+/** As the Durable extension answers: 202 while running, 200 once ended (500 for a failure, when asked). */
+function statusCodeOf(row: InstanceRow, url: URL): number {
+  if (row.status === "Failed" && flag(url, "returnInternalServerErrorOnFailure") === true) return 500;
+  return TERMINAL_STATUSES.includes(row.status) ? 200 : 202;
 }
 
 export function durableHttpApi(
@@ -262,14 +262,15 @@ export function durableHttpApi(
         showHistoryOutput: flag(url, "showHistoryOutput") === true,
         showInput: flag(url, "showInput") !== false,
       };
+      const status = statusCodeOf(row, url);
       const headers: Record<string, string> =
-        statusCodeOf(row) === 202
+        status === 202
           ? {
               location: managementPayload(client(), instanceId).statusQueryGetUri as string,
               "retry-after": "10",
             }
           : {};
-      return jsonReply(statusCodeOf(row), statusJson(row, options), headers);
+      return jsonReply(status, statusJson(row, options), headers);
     }
     if (action.length === 0 && method === "DELETE") {
       const deleted = engine.purge([instanceId]);

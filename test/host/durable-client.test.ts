@@ -175,6 +175,22 @@ describe("the Durable HTTP API for the unmodified DurableClient", () => {
     expect(Date.parse(output.firedAt) - Date.parse(output.startedAt)).toBe(3_600_000);
   });
 
+  it("answers status queries with the Durable extension's codes: 200 once ended, 500 for a failure only when asked", async () => {
+    const statusUrl = (id: string) => `${host.origin}/runtime/webhooks/durabletask/instances/${id}`;
+    const failed = await client.startNew("failing");
+    await host.waitForInstance(failed);
+    expect((await fetch(statusUrl(failed))).status).toBe(200);
+    expect((await fetch(`${statusUrl(failed)}?returnInternalServerErrorOnFailure=true`)).status).toBe(500);
+    const terminated = await client.startNew("steps");
+    await host.waitForInstance(terminated, { statuses: ["Running"] });
+    expect((await fetch(statusUrl(terminated))).status).toBe(202);
+    await client.terminate(terminated, "enough");
+    await host.waitForInstance(terminated);
+    const ended = await fetch(statusUrl(terminated));
+    expect(ended.status).toBe(200);
+    expect(((await ended.json()) as { runtimeStatus: string }).runtimeStatus).toBe("Terminated");
+  });
+
   it("answers a bad event body with 400 naming the problem", async () => {
     const id = await client.startNew("steps");
     const response = await fetch(
