@@ -295,6 +295,51 @@ describe("faults on demand, each seen by a real client", () => {
   });
 });
 
+describe("a daemonset the scenario says crashes on an OS SKU", () => {
+  it("crash-loops on nodes of that SKU only, from the start, as a fault the admin API lists and clears", async () => {
+    const crashing: ScenarioInput = structuredClone(scenario);
+    const cluster = crashing.subscriptions?.[0]?.clusters?.[0];
+    if (!cluster?.pools[1] || !cluster.workloads?.daemonSets?.[0]) throw new Error("scenario shape changed");
+    cluster.pools[1].osSku = "AzureLinux3";
+    cluster.workloads.daemonSets[0].crashOnOsSku = ["AzureLinux3"];
+    const f = await startFixture({ scenario: crashing });
+    try {
+      f.clock.pause();
+      await f.clock.advanceBy(120_000);
+      const core = f.kube(CLUSTER).makeApiClient(k8s.CoreV1Api);
+      const pods = (await core.listNamespacedPod({ namespace: "monitoring" })).items;
+      const onBlue = pods.filter((p) => p.spec?.nodeName?.startsWith("aks-blue-"));
+      const onSystem = pods.filter((p) => p.spec?.nodeName?.startsWith("aks-system-"));
+      expect([onBlue.length, onSystem.length]).toEqual([2, 2]);
+      for (const pod of onBlue) {
+        expect(pod.status?.containerStatuses?.[0]?.restartCount).toBeGreaterThan(0);
+        expect(readyCondition(pod)).toBe("False");
+      }
+      for (const pod of onSystem) {
+        expect(pod.status?.containerStatuses?.[0]?.restartCount).toBe(0);
+        expect(readyCondition(pod)).toBe("True");
+      }
+      const faults = (await f.admin("GET", "/faults")).body as Array<Record<string, unknown>>;
+      const fault = faults.find((x) => x.kind === "daemonset-crash");
+      expect(fault).toMatchObject({
+        cluster: CLUSTER,
+        namespace: "monitoring",
+        daemonSet: "node-agent",
+        osSku: ["AzureLinux3"],
+      });
+      expect((await f.admin("DELETE", `/faults/${fault?.id}`)).status).toBe(204);
+      const recovered = (await core.listNamespacedPod({ namespace: "monitoring" })).items;
+      expect(recovered.every((p) => readyCondition(p) === "True")).toBe(true);
+    } finally {
+      await f.sim.close();
+    }
+  });
+});
+
+function readyCondition(pod: k8s.V1Pod): string | undefined {
+  return pod.status?.conditions?.find((c) => c.type === "Ready")?.status;
+}
+
 describe("pool deletion, budgets and the ledger", () => {
   it("fails a drain blocked by a budget, deletes when told to ignore budgets, and records the violation", async () => {
     const f = await startFixture({ scenario });

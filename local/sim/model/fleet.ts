@@ -48,6 +48,17 @@ export class Fleet {
     for (const fault of scenario.faults) this.faults.add(fault);
     for (const subscription of scenario.subscriptions) {
       for (const spec of subscription.clusters) {
+        // A daemonset's crashOnOsSku is such a fault, so the admin API shows it and can clear it.
+        for (const ds of spec.workloads.daemonSets) {
+          if (!ds.crashOnOsSku?.length) continue;
+          this.faults.add({
+            kind: "daemonset-crash",
+            cluster: spec.name,
+            namespace: ds.namespace,
+            daemonSet: ds.name,
+            osSku: ds.crashOnOsSku,
+          });
+        }
         const cluster = new SimCluster(spec, subscription.id, this.context, seed);
         cluster.bootstrap();
         this.clusters.push(cluster);
