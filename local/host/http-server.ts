@@ -91,18 +91,20 @@ export async function listen(options: {
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", (error: NodeJS.ErrnoException) =>
+    const refuse = (error: NodeJS.ErrnoException) =>
       reject(
         error.code === "EADDRINUSE"
           ? new Error(`127.0.0.1:${options.port} is in use: choose another port (0 picks a free one).`)
           : error,
-      ),
-    );
+      );
+    server.once("error", refuse);
     server.listen(options.port, "127.0.0.1", () => {
-      server.off("error", reject);
+      server.off("error", refuse);
       resolve();
     });
   });
+  // Once listening, a server error (say, out of file descriptors) is logged, not lost.
+  server.on("error", (error) => logger.error(`HTTP server error: ${error.message}`, { stack: error.stack }));
   const port = (server.address() as AddressInfo).port;
   return {
     server,
