@@ -197,6 +197,32 @@ describe("the Kubernetes API of a simulated cluster, through @kubernetes/client-
     expect(statusOf(error).message).toContain("pod updates may not change fields other than");
   });
 
+  it("runs a pod created with spec.nodeName on that node, without the scheduler", async () => {
+    const node = (await core.listNode({ labelSelector: "agentpool=apps" })).items[0]?.metadata
+      ?.name as string;
+    await core.createNamespacedPod({
+      namespace: "default",
+      body: {
+        metadata: { name: "pinned" },
+        spec: {
+          nodeName: node,
+          containers: [{ name: "shell", image: "mcr.microsoft.com/azurelinux/busybox" }],
+        },
+      },
+    });
+    const creating = await core.readNamespacedPod({ namespace: "default", name: "pinned" });
+    expect(creating.status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe("ContainerCreating");
+    await f.clock.advanceBy(5_000);
+    const running = await core.readNamespacedPod({ namespace: "default", name: "pinned" });
+    expect(running.spec?.nodeName).toBe(node);
+    expect(running.status?.phase).toBe("Running");
+    const events = await core.listNamespacedEvent({
+      namespace: "default",
+      fieldSelector: "involvedObject.name=pinned,reason=Scheduled",
+    });
+    expect(events.items).toEqual([]);
+  });
+
   it("scales a deployment through its scale subresource", async () => {
     const scale = await apps.readNamespacedDeploymentScale({ namespace: "shop", name: "checkout-api" });
     expect(scale.spec?.replicas).toBe(4);

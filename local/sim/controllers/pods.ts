@@ -82,8 +82,11 @@ function sortConditions(pod: KubeObject): void {
   );
 }
 
-/** The scheduler's binding: the pod gets its node and the kubelet starts pulling and creating. */
-export function bindPod(cluster: SimCluster, pod: KubeObject, node: KubeObject): void {
+/**
+ * The pod gets its node and the kubelet starts pulling and creating. `byScheduler` false: the client
+ * set spec.nodeName itself, so no scheduler took part (and none reports it).
+ */
+export function bindPod(cluster: SimCluster, pod: KubeObject, node: KubeObject, byScheduler = true): void {
   const now = cluster.iso();
   const nodeIp: string =
     node.status?.addresses?.find((a: { type: string }) => a.type === "InternalIP")?.address ?? "";
@@ -119,7 +122,7 @@ export function bindPod(cluster: SimCluster, pod: KubeObject, node: KubeObject):
     },
   ];
   cluster.store.touch("pods", pod);
-  if (!cluster.instant) {
+  if (byScheduler && !cluster.instant) {
     cluster.recordEvent(
       pod,
       "Normal",

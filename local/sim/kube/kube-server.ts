@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { disruptPod, evictPod } from "../controllers/disruption.ts";
 import { removeNode, scheduleReregistration } from "../controllers/nodes.ts";
-import { beginPodDeletion, refreshCrashLoops } from "../controllers/pods.ts";
+import { beginPodDeletion, bindPod, refreshCrashLoops } from "../controllers/pods.ts";
 import { BodyError, type RunningServer, readBody, startHttpsServer } from "../http/https-server.ts";
 import type { SimCluster } from "../model/cluster.ts";
 import { requestMatches } from "../model/faults.ts";
@@ -623,6 +623,10 @@ class KubeApi {
       created.status = {};
     }
     this.cluster.store.create(target.resource, created);
+    // A pod that names its node skips the scheduler: that node's kubelet takes it at once.
+    const nodeName: string | undefined = target.resource === "pods" ? created.spec.nodeName : undefined;
+    const node = nodeName ? this.cluster.node(nodeName) : undefined;
+    if (node) bindPod(this.cluster, created, node, false);
     this.cluster.kick();
     return created;
   }
