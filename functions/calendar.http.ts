@@ -1,49 +1,32 @@
 // GET /api/calendar: the lifecycle calendar as JSON, every entry with its sources and the notices behind
 // it. GET /api/calendar.ics: end-of-support and image-removal events per affected pool group, for Outlook.
 
-import { app, type HttpRequest } from "@azure/functions";
 import { composition } from "../shared/composition.ts";
 import { currentCalendar } from "../shared/inventory/current-calendar.ts";
 import { currentPools } from "../shared/inventory/current-pools.ts";
 import { poolGroupEvents, renderCalendarIcs } from "../shared/report/calendar-ics.ts";
 import { calendarView } from "../shared/report/calendar-view.ts";
-import { answering, jsonOk, unknownParameters } from "./http-json.ts";
+import { jsonOk, readEndpoint } from "./http-json.ts";
 
-app.http("calendar", {
-  methods: ["GET"],
-  route: "calendar",
-  authLevel: "anonymous",
-  handler: (request: HttpRequest) =>
-    answering(async () => {
-      const refused = unknownParameters(request.query, []);
-      if (refused) return refused;
-      const { notices, clock } = composition();
-      return jsonOk(calendarView(await currentCalendar(notices), new Date(clock.now())));
-    }),
+readEndpoint("calendar", "calendar", [], async () => {
+  const { notices, clock } = composition();
+  return jsonOk(calendarView(await currentCalendar(notices), new Date(clock.now())));
 });
 
-app.http("calendar-ics", {
-  methods: ["GET"],
-  route: "calendar.ics",
-  authLevel: "anonymous",
-  handler: (request: HttpRequest) =>
-    answering(async () => {
-      const refused = unknownParameters(request.query, []);
-      if (refused) return refused;
-      const app = composition();
-      const now = new Date(app.clock.now());
-      const { calendar, pools } = await currentPools(app, now);
-      const events = poolGroupEvents(
-        calendar,
-        pools.map((pool) => pool.assessment),
-      );
-      return {
-        status: 200,
-        headers: {
-          "content-type": "text/calendar; charset=utf-8",
-          "content-disposition": 'attachment; filename="aks-lifecycle.ics"',
-        },
-        body: renderCalendarIcs(events, { now }),
-      };
-    }),
+readEndpoint("calendar-ics", "calendar.ics", [], async () => {
+  const app = composition();
+  const now = new Date(app.clock.now());
+  const { calendar, pools } = await currentPools(app, now);
+  const events = poolGroupEvents(
+    calendar,
+    pools.map((pool) => pool.assessment),
+  );
+  return {
+    status: 200,
+    headers: {
+      "content-type": "text/calendar; charset=utf-8",
+      "content-disposition": 'attachment; filename="aks-lifecycle.ics"',
+    },
+    body: renderCalendarIcs(events, { now }),
+  };
 });

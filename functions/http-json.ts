@@ -1,6 +1,6 @@
 // JSON answers of the HTTP read side: every error is JSON with a reason a person can act on.
 
-import type { HttpResponseInit } from "@azure/functions";
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import { SettingsError } from "../shared/settings.ts";
 
 export function jsonOk(body: unknown, status = 200): HttpResponseInit {
@@ -16,10 +16,7 @@ export function jsonError(
 }
 
 /** Query parameters must be ones the endpoint knows: a misspelt filter would silently match everything. */
-export function unknownParameters(
-  query: URLSearchParams,
-  known: readonly string[],
-): HttpResponseInit | undefined {
+function unknownParameters(query: URLSearchParams, known: readonly string[]): HttpResponseInit | undefined {
   const unknown = [...new Set(query.keys())].filter((key) => !known.includes(key));
   if (unknown.length === 0) return undefined;
   return jsonError(400, `unknown query parameter(s): ${unknown.join(", ")} (known: ${known.join(", ")})`);
@@ -35,4 +32,23 @@ export async function answering(handler: () => Promise<HttpResponseInit>): Promi
     }
     return jsonError(500, error instanceof Error ? error.message : String(error));
   }
+}
+
+/**
+ * A GET endpoint of the read side: anonymous at the Functions level (App Service Authentication fronts
+ * the app), query parameters checked against `parameters`, errors answered as JSON.
+ */
+export function readEndpoint(
+  name: string,
+  route: string,
+  parameters: readonly string[],
+  handle: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>,
+): void {
+  app.http(name, {
+    methods: ["GET"],
+    route,
+    authLevel: "anonymous",
+    handler: (request, context) =>
+      answering(async () => unknownParameters(request.query, parameters) ?? (await handle(request, context))),
+  });
 }

@@ -11,66 +11,58 @@ import { compareUrgency, type PoolState, URGENCY_ORDER } from "../shared/domain/
 import type { PoolFilter } from "../shared/domain/ports.ts";
 import { currentPools } from "../shared/inventory/current-pools.ts";
 import { toReportJson } from "../shared/report/fleet-report.ts";
-import { answering, jsonError, jsonOk, unknownParameters } from "./http-json.ts";
+import { answering, jsonError, jsonOk, readEndpoint } from "./http-json.ts";
 import { startScanOnce } from "./scan-starter.ts";
 
 const FILTERS = ["subscription", "cluster", "state", "osSku", "pool"] as const;
 
-app.http("inventory", {
-  methods: ["GET"],
-  route: "inventory",
-  authLevel: "anonymous",
-  handler: (request: HttpRequest) =>
-    answering(async () => {
-      const refused = unknownParameters(request.query, FILTERS);
-      if (refused) return refused;
-      const state = request.query.get("state") ?? undefined;
-      if (state !== undefined && !URGENCY_ORDER.includes(state as PoolState)) {
-        return jsonError(400, `state "${state}" is not one of ${URGENCY_ORDER.join(", ")}`);
-      }
-      const filter: PoolFilter = {
-        ...optional("subscriptionId", request.query.get("subscription")),
-        ...optional("cluster", request.query.get("cluster")),
-        ...optional("osSku", request.query.get("osSku")),
+readEndpoint("inventory", "inventory", FILTERS, async (request) => {
+  const state = request.query.get("state") ?? undefined;
+  if (state !== undefined && !URGENCY_ORDER.includes(state as PoolState)) {
+    return jsonError(400, `state "${state}" is not one of ${URGENCY_ORDER.join(", ")}`);
+  }
+  const filter: PoolFilter = {
+    ...optional("subscriptionId", request.query.get("subscription")),
+    ...optional("cluster", request.query.get("cluster")),
+    ...optional("osSku", request.query.get("osSku")),
+  };
+  const app = composition();
+  const now = new Date(app.clock.now());
+  const scan = await app.inventory.latestScan();
+  const pool = request.query.get("pool")?.toLowerCase();
+  // State is filtered after reassessment: a notice may have changed it since the scan.
+  const pools = (await currentPools(app, now, filter)).pools
+    .filter(
+      (p) =>
+        (state === undefined || p.assessment.state === state) &&
+        (pool === undefined || p.known.ref.pool.toLowerCase() === pool),
+    )
+    .sort((a, b) => compareUrgency(a.assessment, b.assessment));
+  const report = toReportJson(
+    pools.map((p) => p.assessment),
+    now,
+  );
+  const countsByState: Partial<Record<PoolState, number>> = {};
+  for (const p of pools) countsByState[p.assessment.state] = (countsByState[p.assessment.state] ?? 0) + 1;
+  return jsonOk({
+    generatedAt: report.generatedAt,
+    scan: scan ?? null,
+    count: pools.length,
+    countsByState,
+    pools: report.pools.map((entry, index) => {
+      const { known } = pools[index] as (typeof pools)[number];
+      return {
+        ...entry,
+        subscriptionId: known.ref.subscriptionId,
+        resourceGroup: known.ref.resourceGroup,
+        mode: known.pool.mode,
+        vmSize: known.pool.vmSize,
+        count: known.pool.count,
+        scanId: known.scanId,
+        stale: known.stale,
       };
-      const app = composition();
-      const now = new Date(app.clock.now());
-      const scan = await app.inventory.latestScan();
-      const pool = request.query.get("pool")?.toLowerCase();
-      // State is filtered after reassessment: a notice may have changed it since the scan.
-      const pools = (await currentPools(app, now, filter)).pools
-        .filter(
-          (p) =>
-            (state === undefined || p.assessment.state === state) &&
-            (pool === undefined || p.known.ref.pool.toLowerCase() === pool),
-        )
-        .sort((a, b) => compareUrgency(a.assessment, b.assessment));
-      const report = toReportJson(
-        pools.map((p) => p.assessment),
-        now,
-      );
-      const countsByState: Partial<Record<PoolState, number>> = {};
-      for (const p of pools) countsByState[p.assessment.state] = (countsByState[p.assessment.state] ?? 0) + 1;
-      return jsonOk({
-        generatedAt: report.generatedAt,
-        scan: scan ?? null,
-        count: pools.length,
-        countsByState,
-        pools: report.pools.map((entry, index) => {
-          const { known } = pools[index] as (typeof pools)[number];
-          return {
-            ...entry,
-            subscriptionId: known.ref.subscriptionId,
-            resourceGroup: known.ref.resourceGroup,
-            mode: known.pool.mode,
-            vmSize: known.pool.vmSize,
-            count: known.pool.count,
-            scanId: known.scanId,
-            stale: known.stale,
-          };
-        }),
-      });
     }),
+  });
 });
 
 function optional<K extends keyof PoolFilter>(key: K, value: string | null): Partial<PoolFilter> {

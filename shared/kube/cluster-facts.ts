@@ -43,38 +43,31 @@ export async function gatherClusterFacts(config: KubeConfig, options: FactsOptio
   const policy = config.makeApiClient(PolicyV1Api);
   const storage = config.makeApiClient(StorageV1Api);
   const list = <T>(what: string, call: ListCall<T>) => listAll(what, call, options);
-  const [
-    nodes,
-    pods,
-    daemonSets,
-    deployments,
-    statefulSets,
-    podDisruptionBudgets,
-    persistentVolumeClaims,
-    persistentVolumes,
-    csiDrivers,
-  ] = await Promise.all([
-    list("nodes", (page) => core.listNode(page)),
-    list("pods", (page) => core.listPodForAllNamespaces(page)),
-    list("daemonsets", (page) => apps.listDaemonSetForAllNamespaces(page)),
-    list("deployments", (page) => apps.listDeploymentForAllNamespaces(page)),
-    list("statefulsets", (page) => apps.listStatefulSetForAllNamespaces(page)),
-    list("poddisruptionbudgets", (page) => policy.listPodDisruptionBudgetForAllNamespaces(page)),
-    list("persistentvolumeclaims", (page) => core.listPersistentVolumeClaimForAllNamespaces(page)),
-    list("persistentvolumes", (page) => core.listPersistentVolume(page)),
-    list("csidrivers", (page) => storage.listCSIDriver(page)),
-  ]);
-  return {
-    nodes,
-    pods,
-    daemonSets,
-    deployments,
-    statefulSets,
-    podDisruptionBudgets,
-    persistentVolumeClaims,
-    persistentVolumes,
-    csiDrivers,
-  };
+  return settleAll({
+    nodes: list("nodes", (page) => core.listNode(page)),
+    pods: list("pods", (page) => core.listPodForAllNamespaces(page)),
+    daemonSets: list("daemonsets", (page) => apps.listDaemonSetForAllNamespaces(page)),
+    deployments: list("deployments", (page) => apps.listDeploymentForAllNamespaces(page)),
+    statefulSets: list("statefulsets", (page) => apps.listStatefulSetForAllNamespaces(page)),
+    podDisruptionBudgets: list("poddisruptionbudgets", (page) =>
+      policy.listPodDisruptionBudgetForAllNamespaces(page),
+    ),
+    persistentVolumeClaims: list("persistentvolumeclaims", (page) =>
+      core.listPersistentVolumeClaimForAllNamespaces(page),
+    ),
+    persistentVolumes: list("persistentvolumes", (page) => core.listPersistentVolume(page)),
+    csiDrivers: list("csidrivers", (page) => storage.listCSIDriver(page)),
+  });
+}
+
+/** Awaits every property's promise (all already running), failing with the first failure. */
+async function settleAll<T extends Record<string, Promise<unknown>>>(
+  promises: T,
+): Promise<{ [K in keyof T]: Awaited<T[K]> }> {
+  const entries = await Promise.all(
+    Object.entries(promises).map(async ([key, promise]) => [key, await promise] as const),
+  );
+  return Object.fromEntries(entries) as { [K in keyof T]: Awaited<T[K]> };
 }
 
 async function listAll<T>(what: string, call: ListCall<T>, options: FactsOptions): Promise<T[]> {

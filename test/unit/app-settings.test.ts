@@ -1,19 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { loadAppSettings, loadInventorySchedule, SettingsError } from "../../shared/settings.ts";
+import { loadAppSettings, loadInventorySchedule } from "../../shared/settings.ts";
 
 const AZURITE =
   "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;";
 const SUB_A = "3f2b8c1e-6a4d-4e8f-9b7a-1c2d3e4f5a6b";
 const SUB_B = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadAppSettings(env);
-  } catch (error) {
-    if (error instanceof SettingsError) return error.problems;
-    throw error;
-  }
-  throw new Error("expected the settings to be refused");
+/** The settings are refused with exactly these problems. */
+function expectRefused(env: Record<string, string>, problems: unknown[]): void {
+  expect(() => loadAppSettings(env)).toThrow(expect.objectContaining({ name: "SettingsError", problems }));
 }
 
 describe("loadAppSettings: the inventory's settings", () => {
@@ -58,37 +53,39 @@ describe("loadAppSettings: the inventory's settings", () => {
   });
 
   it("keeps stored tokens and kubeconfigs to the simulator on this machine", () => {
-    expect(
-      problemsOf({
+    expectRefused(
+      {
         TABLES_CONNECTION_STRING: AZURITE,
         ARM_LOCAL_TOKEN: "t",
         KUBECONFIG_DIR: "/home/me/.kube",
-      }),
-    ).toEqual([
-      "ARM_LOCAL_TOKEN is only for an ARM_ENDPOINT on 127.0.0.1 (the simulator); in Azure the managed identity is used",
-      "KUBECONFIG_DIR is only for an ARM_ENDPOINT on 127.0.0.1 (the simulator); in Azure clusters are reached with Entra tokens, never a stored kubeconfig",
-    ]);
+      },
+      [
+        "ARM_LOCAL_TOKEN is only for an ARM_ENDPOINT on 127.0.0.1 (the simulator); in Azure the managed identity is used",
+        "KUBECONFIG_DIR is only for an ARM_ENDPOINT on 127.0.0.1 (the simulator); in Azure clusters are reached with Entra tokens, never a stored kubeconfig",
+      ],
+    );
   });
 
   it("names every malformed setting at once, with the product's own problems", () => {
-    expect(
-      problemsOf({
+    expectRefused(
+      {
         ARM_ENDPOINT: "http://127.0.0.1:8080",
         INVENTORY_SUBSCRIPTIONS: `${SUB_A},not-a-guid`,
         INVENTORY_MANAGEMENT_GROUPS: "bad group!",
         INVENTORY_SCHEDULE: "0 2 * * *",
         SCAN_CONCURRENCY: "0",
         KUBE_PAGE_SIZE: "many",
-      }),
-    ).toEqual([
-      "ARM_ENDPOINT: expected an https URL (ARM refuses bearer tokens over plain http)",
-      "INVENTORY_SUBSCRIPTIONS: expected subscription ids (GUIDs), got not-a-guid",
-      "INVENTORY_MANAGEMENT_GROUPS: expected management group ids, got group!",
-      'INVENTORY_SCHEDULE: expected an NCRONTAB expression with six fields, e.g. "0 0 2 * * *"',
-      "SCAN_CONCURRENCY: expected a whole number from 1 to 64",
-      "KUBE_PAGE_SIZE: expected a whole number from 1 to 5000",
-    ]);
-    expect(problemsOf({ ARM_ENDPOINT: "https://management.azure.com" })).toEqual([
+      },
+      [
+        "ARM_ENDPOINT: expected an https URL (ARM refuses bearer tokens over plain http)",
+        "INVENTORY_SUBSCRIPTIONS: expected subscription ids (GUIDs), got not-a-guid",
+        "INVENTORY_MANAGEMENT_GROUPS: expected management group ids, got group!",
+        'INVENTORY_SCHEDULE: expected an NCRONTAB expression with six fields, e.g. "0 0 2 * * *"',
+        "SCAN_CONCURRENCY: expected a whole number from 1 to 64",
+        "KUBE_PAGE_SIZE: expected a whole number from 1 to 5000",
+      ],
+    );
+    expectRefused({ ARM_ENDPOINT: "https://management.azure.com" }, [
       expect.stringMatching(/^set one of TABLES_CONNECTION_STRING/),
     ]);
   });
