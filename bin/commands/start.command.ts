@@ -13,7 +13,7 @@ import type { RunningHost } from "../../local/host/host.ts";
 import type { LogRecord } from "../../local/host/logger.ts";
 import type { Simulator } from "../../local/sim/simulator.ts";
 import type { InventoryScanResult } from "../../orchestrations/contracts.ts";
-import { type CliIo, type Command, EXIT_OK, UsageError } from "../command.ts";
+import { type CliIo, type Command, EXIT_BAD_INPUT, EXIT_OK, UsageError } from "../command.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const APP = join(ROOT, "functions", "index.ts");
@@ -104,7 +104,8 @@ async function start(args: readonly string[], io: CliIo): Promise<number> {
     printApi(say, host.origin, sim.clusters[0]?.name, serviceBus);
   } catch (error) {
     await stop();
-    throw error;
+    io.stderr.write(`aks-image-lifecycle start: ${(error as Error).message}\n`);
+    return EXIT_BAD_INPUT;
   }
   await new Promise<void>((resolveStop) => {
     const onSignal = () => {
