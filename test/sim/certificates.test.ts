@@ -37,3 +37,15 @@ describe("simulator certificates", () => {
     expect(again.certPem).toBe(tls.certPem);
   });
 });
+
+describe("the Reflect polyfill @peculiar/x509 needs", () => {
+  it("is the whole reflect-metadata API, so decorator metadata of code loaded later still works", async () => {
+    await ensureCertificates(mkdtempSync(join(tmpdir(), "sim-tls-")));
+    class Dependency {}
+    class Service {}
+    // What TypeScript's emitDecoratorMetadata output does once Reflect.metadata exists.
+    Reflect.decorate([Reflect.metadata("design:paramtypes", [Dependency])], Service);
+    expect(Reflect.getMetadata("design:paramtypes", Service)).toEqual([Dependency]);
+    expect(Reflect.hasOwnMetadata("design:paramtypes", Service)).toBe(true);
+  });
+});

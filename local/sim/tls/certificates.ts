@@ -7,6 +7,9 @@ import { webcrypto } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type * as X509 from "@peculiar/x509";
+// @peculiar/x509 requires a Reflect metadata polyfill (its README names this one). A hand-made subset
+// would sit on the global Reflect looking complete to every other library in the process.
+import "reflect-metadata";
 
 export interface SimulatorTls {
   /** PEM of the CA that signed the server certificate: what clients trust. */
@@ -16,32 +19,8 @@ export interface SimulatorTls {
   keyPem: string;
 }
 
-/**
- * @peculiar/x509 registers its parsers through tsyringe, which insists on the reflect-metadata API being
- * present. Its classes carry no emitted metadata, so a small store answers every question it asks.
- */
-function installReflectMetadata(): void {
-  const reflect = Reflect as unknown as Record<string, unknown>;
-  if (typeof reflect.getMetadata === "function") return;
-  const store = new WeakMap<object, Map<unknown, unknown>>();
-  const own = (target: object, key: unknown) => store.get(target)?.get(key);
-  reflect.defineMetadata = (key: unknown, value: unknown, target: object) => {
-    const entries = store.get(target) ?? new Map<unknown, unknown>();
-    entries.set(key, value);
-    store.set(target, entries);
-  };
-  reflect.getOwnMetadata = own;
-  reflect.getMetadata = (key: unknown, target: object): unknown => {
-    for (let t: object | null = target; t !== null; t = Object.getPrototypeOf(t)) {
-      const value = own(t, key);
-      if (value !== undefined) return value;
-    }
-    return undefined;
-  };
-}
-
+/** Loaded after the polyfill above has run: @peculiar/x509's tsyringe checks for it on import. */
 async function loadX509(): Promise<typeof X509> {
-  installReflectMetadata();
   const x509 = await import("@peculiar/x509");
   x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
   return x509;
