@@ -212,8 +212,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     autoComplete: hostJson.serviceBusAutoComplete,
   });
   let listener: HttpListener | undefined;
+  let appStarted = false;
   /** Stops whatever has started, and always closes the store. */
-  const shutDown = async (appStarted: boolean) => {
+  const shutDown = async () => {
     try {
       await listener?.close();
       await timerTriggers.stop();
@@ -226,6 +227,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     }
   };
   try {
+    // As the Node.js worker does, the app's appStart hooks finish before any function runs.
+    await invoker.runAppHooks("appStart", appRoot);
+    appStarted = true;
     listener = await listen({
       port: options.port ?? 7071,
       clock,
@@ -243,9 +247,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     engine.start();
     outsideHeldWork(() => timerTriggers.start());
     outsideHeldWork(() => serviceBusTriggers.start());
-    await invoker.runAppHooks("appStart", appRoot);
   } catch (error) {
-    await shutDown(false);
+    await shutDown();
     throw error;
   }
   const origin = listener.origin;
@@ -286,7 +289,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       });
     },
     stop() {
-      stopping ??= shutDown(true);
+      stopping ??= shutDown();
       return stopping;
     },
   };

@@ -2,10 +2,12 @@
 import { app } from "@azure/functions";
 import { probe } from "./probe.ts";
 
-app.hook.appStart(() => {
+app.hook.appStart(async () => {
   // Lets a test see what a host does when the app refuses to start.
   if (process.env.HOST_APP_REFUSE_START)
     throw new Error(`appStart refused: ${process.env.HOST_APP_REFUSE_START}`);
+  // Set-up takes a moment, as real set-up does: no function may run before it is done.
+  await new Promise((resolve) => setTimeout(resolve, 10));
   probe().hooks.push("appStart");
 });
 

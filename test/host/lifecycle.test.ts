@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { startHost } from "../../local/host/host.ts";
+import { probe } from "../host-app/probe.ts";
 
 const dirs: string[] = [];
 
@@ -36,6 +37,24 @@ describe("the host's lifecycle", () => {
     // SQLite removes the write-ahead log when the last connection to the file closes.
     expect(existsSync(join(dataDir, "durable.sqlite"))).toBe(true);
     expect(existsSync(join(dataDir, "durable.sqlite-wal"))).toBe(false);
+  });
+
+  it("finishes the app's appStart hooks before any function runs", async () => {
+    const hooks = probe().hooks;
+    hooks.length = 0;
+    const host = await startHost({
+      app: "test/host-app/index.ts",
+      port: 0,
+      clock: "virtual",
+      logLevel: "none",
+    });
+    try {
+      // onStartup is a runOnStartup timer: the first function the host runs.
+      await expect.poll(() => hooks.includes("pre:onStartup")).toBe(true);
+      expect(hooks.indexOf("appStart")).toBe(0);
+    } finally {
+      await host.stop();
+    }
   });
 
   it("stops once, however often stop is called", async () => {
