@@ -159,7 +159,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const fromLocalSettings = applyLocalSettings(appRoot, process.env);
   if (fromLocalSettings.length > 0)
     logger.debug(`App settings from local.settings.json: ${fromLocalSettings.join(", ")}.`);
-  const hostJson = readHostJson(appRoot);
+  const hostJson = readHostJson(appRoot, process.env);
   const activityConcurrency = options.activityConcurrency ?? 16;
   if (!Number.isInteger(activityConcurrency) || activityConcurrency < 1) {
     throw new Error(`activityConcurrency must be a positive integer, not ${activityConcurrency}.`);

@@ -37,7 +37,8 @@ function objectAt(value: unknown, ...path: string[]): Record<string, unknown> {
   return current && typeof current === "object" ? (current as Record<string, unknown>) : {};
 }
 
-export function readHostJson(appRoot: string): HostJson {
+/** host.json's settings; the hub name may say %Setting%, as in the Durable extension. */
+export function readHostJson(appRoot: string, env: NodeJS.ProcessEnv): HostJson {
   const path = join(appRoot, "host.json");
   const json = existsSync(path) ? readJson(path) : {};
   const durable = objectAt(json, "extensions", "durableTask");
@@ -47,10 +48,14 @@ export function readHostJson(appRoot: string): HostJson {
   if (typeof maxCalls !== "number" || !Number.isInteger(maxCalls) || maxCalls < 1) {
     throw new Error(`${path}: extensions.serviceBus.maxConcurrentCalls must be a positive integer.`);
   }
-  const hubName = durable.hubName ?? "TestHubName";
+  const hubSetting = durable.hubName ?? "TestHubName";
+  const hubName =
+    typeof hubSetting === "string"
+      ? resolveSettingReferences(hubSetting, env, `${path}: extensions.durableTask.hubName`)
+      : hubSetting;
   if (typeof hubName !== "string" || !/^[A-Za-z][A-Za-z0-9]{2,49}$/.test(hubName)) {
     throw new Error(
-      `${path}: extensions.durableTask.hubName must be 3-50 letters and digits, starting with a letter.`,
+      `${path}: extensions.durableTask.hubName must be 3-50 letters and digits, starting with a letter, not ${JSON.stringify(hubName)}.`,
     );
   }
   const routePrefix = http.routePrefix ?? "api";

@@ -1,5 +1,8 @@
-import { describe, expect, it } from "vitest";
-import { resolveSettingReferences } from "../../local/host/settings.ts";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { readHostJson, resolveSettingReferences } from "../../local/host/settings.ts";
 
 describe("%Setting% references in binding properties", () => {
   const env = { Queue: "notices", Env: "prod", Empty: "" };
@@ -17,6 +20,29 @@ describe("%Setting% references in binding properties", () => {
     );
     expect(() => resolveSettingReferences("100%", env, "its schedule")).toThrow(
       'its schedule "100%" has a "%" without its closing "%"',
+    );
+  });
+});
+
+describe("host.json", () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  function appWith(hostJson: unknown): string {
+    const dir = mkdtempSync(join(tmpdir(), "host-json-"));
+    dirs.push(dir);
+    writeFileSync(join(dir, "host.json"), JSON.stringify(hostJson));
+    return dir;
+  }
+
+  it("reads a hub name given as %Setting%, as the Durable extension does", () => {
+    const root = appWith({ version: "2.0", extensions: { durableTask: { hubName: "%TaskHub%" } } });
+    expect(readHostJson(root, { TaskHub: "Staging2" }).hubName).toBe("Staging2");
+    expect(() => readHostJson(root, {})).toThrow('refers to app setting "TaskHub", which is not set');
+    expect(() => readHostJson(root, { TaskHub: "no-dashes" })).toThrow(
+      'hubName must be 3-50 letters and digits, starting with a letter, not "no-dashes"',
     );
   });
 });
