@@ -147,13 +147,35 @@ describe("ARM over HTTPS with the real ContainerServiceClient", () => {
     const updated = await arm.managedClusters.createOrUpdate(RG, CLUSTER, cluster, FAST);
     expect(updated.provisioningState).toBe("Succeeded");
     expect(updated.autoScalerProfile?.scaleDownUnneededTime).toBe("20m");
-    expect((await arm.managedClusters.get(RG, CLUSTER)).autoScalerProfile?.scaleDownUnneededTime).toBe("20m");
+    const reread = (await arm.managedClusters.get(RG, CLUSTER)).autoScalerProfile;
+    expect(reread?.scaleDownUnneededTime).toBe("20m");
+    // The three boolean settings stay booleans through the round trip, as the API's model types them.
+    expect(reread).toMatchObject({
+      daemonsetEvictionForEmptyNodes: false,
+      daemonsetEvictionForOccupiedNodes: true,
+      ignoreDaemonsetsUtilization: false,
+    });
   });
 
-  it("deletes a pool after draining it, respecting budgets unless told to ignore them", async () => {
+  it("refuses autoscaler settings of the wrong type or unknown name, as AKS's decoder does", async () => {
+    const path = `/subscriptions/${PROD_SUBSCRIPTION}/resourceGroups/${RG}/providers/Microsoft.ContainerService/managedClusters/${CLUSTER}?api-version=2026-06-01`;
+    const put = (autoScalerProfile: Record<string, unknown>) =>
+      f.raw("PUT", path, { location: "westeurope", properties: { autoScalerProfile } });
+    const number = await put({ "scan-interval": 20 });
+    expect(number.status).toBe(400);
+    expect(number.body.error).toMatchObject({ code: "UnmarshalError" });
+    expect(number.body.error.message).toContain("scan-interval");
+    const text = await put({ "ignore-daemonsets-utilization": "true" });
+    expect(text.body.error.message).toContain("ignore-daemonsets-utilization of type bool");
+    const unknown = await put({ "scale-down-sometimes": "1m" });
+    expect(unknown.body.error.message).toContain('unknown field "scale-down-sometimes"');
+    expect((await f.arm().managedClusters.get(RG, CLUSTER)).autoScalerProfile?.scanInterval).toBe("10s");
+  });
+
+  // Budgets blocking a delete, and ignore-pod-disruption-budget: faults.test.ts.
+  it("deletes a pool as a long-running operation: its nodes leave Kubernetes, the pool answers 404", async () => {
     const arm = f.arm();
     const core = f.kube(CLUSTER).makeApiClient(k8s.CoreV1Api);
-    // Only the Windows pool can run legacy-portal (no PDB) – the pool drains, pods go Pending.
     await arm.agentPools.delete(RG, CLUSTER, "azl3", FAST);
     await expect(arm.agentPools.get(RG, CLUSTER, "azl3")).rejects.toMatchObject({ statusCode: 404 });
     expect((await core.listNode({ labelSelector: "agentpool=azl3" })).items).toHaveLength(0);

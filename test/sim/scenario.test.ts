@@ -89,6 +89,18 @@ describe("scenario files", () => {
     expect(problemsOf(input)).toContain("subscriptions[0].clusters[0].pools[0].vmsize: unknown field");
   });
 
+  it("types the autoscaler profile as the API does", () => {
+    const input = demoInput();
+    input.subscriptions[0].clusters[0].autoScalerProfile = {
+      "scale-down-sometimes": "1m",
+      "ignore-daemonsets-utilization": "yes",
+    };
+    expect(problemsOf(input)).toEqual([
+      "subscriptions[0].clusters[0].autoScalerProfile.ignore-daemonsets-utilization: Invalid input: expected boolean, received string",
+      "subscriptions[0].clusters[0].autoScalerProfile.scale-down-sometimes: unknown field",
+    ]);
+  });
+
   it("keeps the published JSON schema in step with the zod schema", () => {
     expect(JSON.parse(readFileSync(SCHEMA_PATH, "utf8"))).toEqual(JSON.parse(scenarioJsonSchema()));
   });

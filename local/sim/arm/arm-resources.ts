@@ -3,31 +3,8 @@
 
 import type { SimCluster } from "../model/cluster.ts";
 import type { SimPool } from "../model/pool.ts";
+import { AUTOSCALER_DEFAULTS } from "../scenario/autoscaler-profile.ts";
 import { compareVersions, type EffectiveOsSku, IMAGE_FAMILIES } from "../scenario/os-images.ts";
-
-/** AKS fills the cluster autoscaler profile with these when a pool autoscales. */
-const AUTOSCALER_DEFAULTS: Readonly<Record<string, string | boolean>> = {
-  "balance-similar-node-groups": "false",
-  "daemonset-eviction-for-empty-nodes": false,
-  "daemonset-eviction-for-occupied-nodes": true,
-  expander: "random",
-  "ignore-daemonsets-utilization": false,
-  "max-empty-bulk-delete": "10",
-  "max-graceful-termination-sec": "600",
-  "max-node-provision-time": "15m",
-  "max-total-unready-percentage": "45",
-  "new-pod-scale-up-delay": "0s",
-  "ok-total-unready-count": "3",
-  "scale-down-delay-after-add": "10m",
-  "scale-down-delay-after-delete": "10s",
-  "scale-down-delay-after-failure": "3m",
-  "scale-down-unneeded-time": "10m",
-  "scale-down-unready-time": "20m",
-  "scale-down-utilization-threshold": "0.5",
-  "scan-interval": "10s",
-  "skip-nodes-with-local-storage": "false",
-  "skip-nodes-with-system-pods": "true",
-};
 
 export function poolId(cluster: SimCluster, pool: string): string {
   return `${cluster.id}/agentPools/${pool}`;

@@ -13,6 +13,12 @@ import { requestMatches } from "../model/faults.ts";
 import type { Fleet } from "../model/fleet.ts";
 import { defaultMaxPods, type PoolProperties, type SimPool } from "../model/pool.ts";
 import {
+  AUTOSCALER_SETTINGS,
+  type AutoScalerProfile,
+  type AutoScalerSetting,
+  isBooleanSetting,
+} from "../scenario/autoscaler-profile.ts";
+import {
   compareVersions,
   defaultRequestedSku,
   effectiveOsSku,
@@ -958,15 +964,13 @@ class ArmService {
         `The simulator does not model control plane upgrades (requested ${version}, running ${cluster.kubernetesVersion}).`,
       );
     }
+    const profile =
+      properties.autoScalerProfile === undefined
+        ? undefined
+        : checkAutoScalerProfile(properties.autoScalerProfile, apiVersion);
     const conflict = this.operations.conflict(cluster);
     if (conflict) throw new ArmError(409, "OperationNotAllowed", conflict);
-    const profile = properties.autoScalerProfile;
-    if (profile !== undefined) {
-      expectType(profile, "object", "ManagedClusterProperties.autoScalerProfile");
-      cluster.spec.autoScalerProfile = Object.fromEntries(
-        Object.entries(profile as Json).map(([k, v]) => [k, String(v)]),
-      );
-    }
+    if (profile) cluster.spec.autoScalerProfile = profile;
     if (body.tags !== undefined) cluster.spec.tags = { ...(body.tags as Record<string, string>) };
     const operation = this.startOperation(cluster, {
       kind: "updateCluster",
@@ -1080,6 +1084,19 @@ function checkPropertyTypes(p: Json): void {
   expectType(p.nodeTaints, "array", "ManagedClusterAgentPoolProfileProperties.nodeTaints");
   expectType(p.availabilityZones, "array", "ManagedClusterAgentPoolProfileProperties.availabilityZones");
   expectType(p.upgradeSettings, "object", "ManagedClusterAgentPoolProfileProperties.upgradeSettings");
+}
+
+/** Settings typed as the API types them (booleans stay booleans); null ones are left unset. */
+function checkAutoScalerProfile(value: unknown, apiVersion: string): AutoScalerProfile {
+  expectType(value, "object", "ManagedClusterProperties.autoScalerProfile");
+  const entries = Object.entries(value as Json).filter(([, v]) => v !== null);
+  rejectUnknownFields(apiVersion, [[Object.fromEntries(entries), AUTOSCALER_SETTINGS]]);
+  const known = entries.filter(([setting]) => AUTOSCALER_SETTINGS.has(setting));
+  for (const [setting, v] of known) {
+    const type = isBooleanSetting(setting as AutoScalerSetting) ? "boolean" : "string";
+    expectType(v, type, `ManagedClusterPropertiesAutoScalerProfile.${setting}`);
+  }
+  return Object.fromEntries(known) as AutoScalerProfile;
 }
 
 function extraFields(p: Json): Json {

@@ -3,6 +3,7 @@
 
 import { z } from "zod";
 import { serviceBusEntitiesSchema } from "../servicebus/entity-definitions.ts";
+import { autoScalerProfileSchema } from "./autoscaler-profile.ts";
 import { EFFECTIVE_OS_SKUS, REQUESTED_OS_SKUS } from "./os-images.ts";
 import { QUANTITY_PATTERN } from "./quantity.ts";
 
@@ -226,9 +227,9 @@ const cluster = z.strictObject({
       snapshotController: z.boolean().default(true),
     })
     .default({ diskCSIDriver: true, fileCSIDriver: true, blobCSIDriver: false, snapshotController: true }),
-  autoScalerProfile: labels
-    .default({})
-    .meta({ description: "Keys as on the wire: kebab-case ('scale-down-delay-after-add')." }),
+  autoScalerProfile: autoScalerProfileSchema.default({}).meta({
+    description: "Keys as on the wire: kebab-case ('scale-down-delay-after-add'); three are booleans.",
+  }),
   pools: z.array(pool).min(1),
   workloads: workloads.default({
     systemComponents: true,
