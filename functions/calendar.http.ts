@@ -14,9 +14,9 @@ readEndpoint("calendar", "calendar", [], async () => {
 });
 
 readEndpoint("calendar-ics", "calendar.ics", [], async () => {
-  const app = composition();
-  const now = new Date(app.clock.now());
-  const { calendar, pools } = await currentPools(app, now);
+  const product = composition();
+  const now = new Date(product.clock.now());
+  const { calendar, pools } = await currentPools(product, now);
   const events = poolGroupEvents(
     calendar,
     pools.map((pool) => pool.assessment),

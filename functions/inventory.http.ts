@@ -26,12 +26,12 @@ readEndpoint("inventory", "inventory", FILTERS, async (request) => {
     ...optional("cluster", request.query.get("cluster")),
     ...optional("osSku", request.query.get("osSku")),
   };
-  const app = composition();
-  const now = new Date(app.clock.now());
-  const scan = await app.inventory.latestScan();
+  const product = composition();
+  const now = new Date(product.clock.now());
+  const scan = await product.inventory.latestScan();
   const pool = request.query.get("pool")?.toLowerCase();
   // State is filtered after reassessment: a notice may have changed it since the scan.
-  const pools = (await currentPools(app, now, filter)).pools
+  const pools = (await currentPools(product, now, filter)).pools
     .filter(
       (p) =>
         (state === undefined || p.assessment.state === state) &&

@@ -6,9 +6,9 @@ import { ACTIVITIES, type DecideAlertsInput, type DecideAlertsOutput } from "../
 
 df.app.activity(ACTIVITIES.decideAlerts, {
   handler: async (input: DecideAlertsInput): Promise<DecideAlertsOutput> => {
-    const app = composition();
-    const scanId = input.scanId ?? (await app.inventory.latestScan())?.scanId;
+    const product = composition();
+    const scanId = input.scanId ?? (await product.inventory.latestScan())?.scanId;
     if (scanId === undefined) return { kind: "no-scan" };
-    return { kind: "decided", ...(await decideScanAlerts(app, scanId, new Date(input.now))) };
+    return { kind: "decided", ...(await decideScanAlerts(product, scanId, new Date(input.now))) };
   },
 });
