@@ -167,7 +167,23 @@ describe("the Kubernetes API of a simulated cluster, through @kubernetes/client-
         k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
       )
       .catch((e) => e);
-    expect(statusOf(invalid)).toMatchObject({ code: 422, reason: "Invalid" });
+    expect(statusOf(invalid)).toMatchObject({
+      code: 422,
+      reason: "Invalid",
+      message: `Node "${a}" is invalid: spec.taints[0].effect: Unsupported value: "Sometimes": supported values: "NoSchedule", "PreferNoSchedule", "NoExecute"`,
+      details: {
+        name: a,
+        kind: "Node",
+        causes: [
+          {
+            reason: "FieldValueNotSupported",
+            message:
+              'Unsupported value: "Sometimes": supported values: "NoSchedule", "PreferNoSchedule", "NoExecute"',
+            field: "spec.taints[0].effect",
+          },
+        ],
+      },
+    });
     const stale = await core
       .patchNode(
         { name: a as string, body: { metadata: { resourceVersion: "1" }, spec: { unschedulable: false } } },
@@ -194,6 +210,7 @@ describe("the Kubernetes API of a simulated cluster, through @kubernetes/client-
       )
       .catch((e) => e);
     expect(statusOf(error)).toMatchObject({ code: 422, reason: "Invalid" });
+    expect(statusOf(error).details.causes[0]).toMatchObject({ reason: "FieldValueForbidden", field: "spec" });
     expect(statusOf(error).message).toContain("pod updates may not change fields other than");
   });
 

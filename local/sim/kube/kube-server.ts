@@ -672,7 +672,7 @@ class KubeApi {
       fail(422, "Invalid", `${kind} "${name}" is invalid: ${field}: ${message}`, {
         name,
         kind,
-        causes: [{ reason: "FieldValueInvalid", message, field }],
+        causes: [{ reason: causeReason(message), message, field }],
       });
     for (const [field, value] of [
       ["metadata.labels", next.metadata.labels],
@@ -929,6 +929,14 @@ function applyPatch(req: IncomingMessage, target: unknown, body: string): unknow
     }
     throw error;
   }
+}
+
+/** The StatusCause reason the apiserver's field errors carry, by the kind of message. */
+function causeReason(message: string): string {
+  if (message.startsWith("Required value")) return "FieldValueRequired";
+  if (message.startsWith("Unsupported value")) return "FieldValueNotSupported";
+  if (message.startsWith("Forbidden")) return "FieldValueForbidden";
+  return "FieldValueInvalid";
 }
 
 function parseJson<T = Record<string, unknown>>(body: string, allowArray = false): T {
