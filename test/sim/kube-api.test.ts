@@ -255,6 +255,40 @@ describe("the Kubernetes API of a simulated cluster, through @kubernetes/client-
     expect(deployment.metadata?.generation).toBe(2);
   });
 
+  it("takes a new pod through ContainerCreating for its startup time, and a deleted one through its grace period", async () => {
+    // storefront's pods start in 20 s (demo.yaml).
+    await apps.patchNamespacedDeploymentScale(
+      { namespace: "shop", name: "storefront", body: { spec: { replicas: 7 } } },
+      k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+    );
+    const notRunning = async () =>
+      (await core.listNamespacedPod({ namespace: "shop", labelSelector: "app=storefront" })).items.filter(
+        (p) => p.status?.phase !== "Running",
+      );
+    const [creating] = await notRunning();
+    expect(creating?.status?.phase).toBe("Pending");
+    expect(creating?.status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe("ContainerCreating");
+    await f.clock.advanceBy(19_000);
+    expect((await notRunning()).map((p) => p.metadata?.name)).toEqual([creating?.metadata?.name]);
+    await f.clock.advanceBy(1_000);
+    expect(await notRunning()).toEqual([]);
+    const name = creating?.metadata?.name as string;
+    const started = await core.readNamespacedPod({ namespace: "shop", name });
+    expect(started.status?.containerStatuses?.[0]).toMatchObject({
+      ready: true,
+      started: true,
+      restartCount: 0,
+    });
+
+    await core.deleteNamespacedPod({ namespace: "shop", name, gracePeriodSeconds: 10 });
+    await f.clock.advanceBy(9_000);
+    const terminating = await core.readNamespacedPod({ namespace: "shop", name });
+    expect(terminating.metadata?.deletionGracePeriodSeconds).toBe(10);
+    expect(terminating.metadata?.deletionTimestamp).toBeDefined();
+    await f.clock.advanceBy(1_000);
+    await expect(core.readNamespacedPod({ namespace: "shop", name })).rejects.toMatchObject({ code: 404 });
+  });
+
   it("streams watch events from the current resourceVersion", async () => {
     const kc = f.kube(CLUSTER);
     const list = await core.listNamespacedPod({ namespace: "shop", labelSelector: "app=checkout-api" });
