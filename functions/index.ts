@@ -8,6 +8,7 @@ import "./calendar.http.ts";
 import "./alerts.http.ts";
 import "./notices.http.ts";
 import "../orchestrations/inventory-scan.orchestrator.ts";
+import "../orchestrations/dependency-scans.orchestrator.ts";
 import "../orchestrations/alerts-reevaluation.orchestrator.ts";
 import "../orchestrations/activities/begin-scan.activity.ts";
 import "../orchestrations/activities/list-fleet.activity.ts";

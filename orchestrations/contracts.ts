@@ -9,6 +9,7 @@ import type { DependencyScanOutcome } from "../shared/inventory/scan-dependencie
 
 export const ORCHESTRATIONS = {
   inventoryScan: "inventory-scan",
+  dependencyScans: "dependency-scans",
   alertsReevaluation: "alerts-reevaluation",
 } as const;
 
@@ -29,6 +30,8 @@ export interface InventoryScanInput {
   requestedBy: "timer" | "operator";
   /** Clusters whose workloads are scanned at once (SCAN_CONCURRENCY). */
   concurrency: number;
+  /** Clusters per dependency-scans sub-orchestration (200 unless given). */
+  clustersPerChunk?: number;
 }
 
 export interface InventoryScanResult {
@@ -72,6 +75,25 @@ export interface RecordingFailure {
   error: string;
   /** False when not even the failure could be stored: finish-scan records it. */
   recorded: false;
+}
+
+/** One chunk of the fan-out, as a sub-orchestration: its history stays short however large the fleet. */
+export interface DependencyScansInput {
+  scanId: string;
+  clusters: ListedCluster[];
+  concurrency: number;
+}
+
+export interface ClusterFailure {
+  clusterId: string;
+  error: string;
+  /** False when the failure is not stored yet: finish-scan records it. */
+  recorded: boolean;
+}
+
+export interface DependencyScansResult {
+  scanned: number;
+  failed: ClusterFailure[];
 }
 
 export interface FinishScanInput {

@@ -1,5 +1,6 @@
 // The nightly scan as a story: begin the scan, list the fleet through Resource Graph (pools assessed and
-// recorded), scan each cluster's workloads (at most N at once; a failing cluster is recorded with its
+// recorded), scan each cluster's workloads (chunks of clusters one after another as sub-orchestrations,
+// each at most N at once, so no history grows with the fleet; a failing cluster is recorded with its
 // error and does not fail the scan), finish the scan (complete or incomplete, with reasons), then decide
 // and deliver alerts. Time is the orchestration's: the scan id is the instant it started.
 
@@ -8,19 +9,22 @@ import type { ScanSummary } from "../shared/domain/ports.ts";
 import {
   ACTIVITIES,
   type BeginScanInput,
+  type ClusterFailure,
+  type DependencyScansInput,
+  type DependencyScansResult,
   type FinishScanInput,
   type InventoryScanInput,
   type InventoryScanResult,
   type ListFleetInput,
   type ListFleetOutput,
   ORCHESTRATIONS,
-  type ScanDependenciesInput,
-  type ScanDependenciesOutput,
 } from "./contracts.ts";
 import { decideAndDeliverAlerts } from "./steps/alerts-run.ts";
-import { batchedFanOut } from "./steps/batched-fan-out.ts";
 import { callActivity, errorMessage } from "./steps/call-activity.ts";
 import { registerOrchestration } from "./steps/register.ts";
+
+/** Clusters per dependency-scans sub-orchestration, unless the input says. */
+export const CLUSTERS_PER_CHUNK = 200;
 
 /** "2026-11-26T02:00:00Z": sorts with the instants of other scans. */
 export function scanIdAt(instant: Date): string {
@@ -37,19 +41,8 @@ export function* inventoryScan(context: OrchestrationContext): Generator<Task, I
   const listing = yield* listFleet(context, scanId);
 
   context.df.setCustomStatus({ scanId, stage: "scanning dependencies", clusters: listing.clusters.length });
-  const scans = yield* batchedFanOut<ListFleetOutput["clusters"][number], ScanDependenciesOutput>(
-    context,
-    listing.clusters,
-    Math.max(1, input.concurrency),
-    (cluster) => {
-      const request: ScanDependenciesInput = { scanId, clusterId: cluster.id, pools: cluster.pools };
-      return context.df.callActivity(ACTIVITIES.scanDependencies, request);
-    },
-  );
-  const failed = scans.flatMap((scan) => {
-    if (!scan.ok) return [{ clusterId: scan.item.id, error: scan.error, recorded: false }];
-    return scan.result.kind === "failed" ? [scan.result] : [];
-  });
+  const dependencies = yield* scanDependencies(context, scanId, listing.clusters, input);
+  const failed = dependencies.failed;
 
   context.df.setCustomStatus({ scanId, stage: "finishing" });
   const finish: FinishScanInput = {
@@ -70,11 +63,42 @@ export function* inventoryScan(context: OrchestrationContext): Generator<Task, I
     summary,
     listing: { clusters: listing.clusters.length, unreadable: listing.unreadable, stats: listing.stats },
     dependencies: {
-      scanned: scans.length - failed.length,
+      scanned: dependencies.scanned,
       failed: failed.map(({ clusterId, error }) => ({ clusterId, error })),
     },
     alerts,
   };
+}
+
+/** Chunk by chunk; a chunk whose sub-orchestration failed has each of its clusters failed, unrecorded. */
+function* scanDependencies(
+  context: OrchestrationContext,
+  scanId: string,
+  clusters: ListFleetOutput["clusters"],
+  input: InventoryScanInput,
+): Generator<Task, DependencyScansResult, unknown> {
+  const size = Math.max(1, input.clustersPerChunk ?? CLUSTERS_PER_CHUNK);
+  let scanned = 0;
+  const failed: ClusterFailure[] = [];
+  for (let offset = 0; offset < clusters.length; offset += size) {
+    const chunk: DependencyScansInput = {
+      scanId,
+      clusters: clusters.slice(offset, offset + size),
+      concurrency: input.concurrency,
+    };
+    try {
+      const result = (yield context.df.callSubOrchestrator(
+        ORCHESTRATIONS.dependencyScans,
+        chunk,
+      )) as DependencyScansResult;
+      scanned += result.scanned;
+      failed.push(...result.failed);
+    } catch (error) {
+      const message = `the dependency scans of its chunk failed: ${errorMessage(error)}`;
+      failed.push(...chunk.clusters.map((c) => ({ clusterId: c.id, error: message, recorded: false })));
+    }
+  }
+  return { scanned, failed };
 }
 
 /** A listing that failed even after retries leaves the scan empty and incomplete, not failed. */

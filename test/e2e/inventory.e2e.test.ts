@@ -286,6 +286,24 @@ describe("the nightly inventory of the demo fleet", () => {
   });
 });
 
+describe("a large fleet's scan", () => {
+  it("scans dependencies in chunks, one sub-orchestration each, so no history grows with the fleet", async () => {
+    await env.clock.advanceBy(10 * 60_000);
+    const client = env.host.getClient();
+    const id = await client.startNew("inventory-scan", {
+      instanceId: "inventory-scan:chunked",
+      input: { requestedBy: "operator", concurrency: 2, clustersPerChunk: 3 },
+    });
+    const scan = await env.host.waitForInstance(id, { timeoutMs: 60_000 });
+    expect(scan.runtimeStatus).toBe("Completed");
+    expect((scan.output as Json).dependencies).toEqual({ scanned: 4, failed: [] });
+    const chunks = (await env.instances("dependency-scans")).filter(
+      (chunk) => (chunk.input as Json).scanId === (scan.output as Json).scanId,
+    );
+    expect(chunks.map((chunk) => (chunk.input as Json).clusters.length).sort()).toEqual([1, 3]);
+  });
+});
+
 describe("the HTTP read side's errors", () => {
   it("answers unknown clusters with 404 and bad filters with 400, as JSON with a reason", async () => {
     const unknown = await env.api("/api/clusters/no-such-cluster/dependencies");
