@@ -188,6 +188,39 @@ describe("evictions and drains against the simulated cluster", () => {
     });
   });
 
+  it("rolls a deployment out to the nodes its new required node affinity allows", async () => {
+    const apps = f.kube(CLUSTER).makeApiClient(k8s.AppsV1Api);
+    const excluded = (await core.listNode({ labelSelector: "agentpool=apps" })).items[0]?.metadata
+      ?.name as string;
+    const affinity = {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [
+            {
+              matchExpressions: [
+                { key: "kubernetes.azure.com/agentpool", operator: "In", values: ["apps"] },
+                { key: "kubernetes.io/hostname", operator: "NotIn", values: [excluded] },
+              ],
+            },
+          ],
+        },
+      },
+    };
+    await apps.patchNamespacedDeployment(
+      { namespace: "shop", name: "web", body: { spec: { template: { spec: { affinity } } } } },
+      k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.StrategicMergePatch),
+    );
+    await f.clock.advanceBy(60_000);
+    const web = (await core.listNamespacedPod({ namespace: "shop", labelSelector: "app=web" })).items;
+    expect(web).toHaveLength(6);
+    expect(web.every((p) => p.status?.phase === "Running" && p.spec?.nodeName !== excluded)).toBe(true);
+    const deployment = await apps.readNamespacedDeployment({ namespace: "shop", name: "web" });
+    expect(deployment.metadata?.generation).toBe(2);
+    expect(deployment.status).toMatchObject({ replicas: 6, updatedReplicas: 6, readyReplicas: 6 });
+    const sets = (await apps.listNamespacedReplicaSet({ namespace: "shop", labelSelector: "app=web" })).items;
+    expect(sets.map((rs) => rs.spec?.replicas).sort()).toEqual([0, 6]);
+  });
+
   it("garbage-collects a deleted node's pods, records them as lost and lets the kubelet re-register", async () => {
     const web = (await core.listNamespacedPod({ namespace: "shop", labelSelector: "app=web" })).items;
     const node = web[0]?.spec?.nodeName as string;
