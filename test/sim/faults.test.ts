@@ -78,6 +78,29 @@ describe("faults on demand, each seen by a real client", () => {
     return response.body.id as string;
   };
 
+  it("refuses a bad fault through the admin API with 400, naming what is wrong", async () => {
+    const notAnObject = await f.admin("POST", "/faults", null);
+    expect(notAnObject.status).toBe(400);
+    expect(notAnObject.body.error).toContain("expected object");
+    const missing = await f.admin("POST", "/faults", {
+      kind: "pdb-blocks",
+      cluster: CLUSTER,
+      namespace: "shop",
+    });
+    expect(missing).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^pdb: /) } });
+    const unknownCluster = await f.admin("POST", "/faults", {
+      kind: "pdb-blocks",
+      cluster: "aks-nowhere",
+      namespace: "shop",
+      pdb: "web",
+    });
+    expect(unknownCluster).toMatchObject({
+      status: 400,
+      body: { error: 'cluster: no cluster named "aks-nowhere"' },
+    });
+    expect((await f.admin("GET", "/faults")).body).toEqual([]);
+  });
+
   it("crash-loops a daemonset on one OS SKU, with growing restarts, until the fault is cleared", async () => {
     const id = await addFault({
       kind: "daemonset-crash",

@@ -8,7 +8,7 @@ import { BodyError, type RunningServer, readBody, sendJson, startHttpServer } fr
 import type { ActiveFault } from "../model/faults.ts";
 import type { Fleet } from "../model/fleet.ts";
 import { formatPath } from "../scenario/load.ts";
-import type { FaultInput } from "../scenario/schema.ts";
+import { type FaultSpec, faultSchema } from "../scenario/schema.ts";
 
 function faultView(fault: ActiveFault) {
   return {
@@ -20,12 +20,12 @@ function faultView(fault: ActiveFault) {
 }
 
 /** Checks that a fault names things that exist now (faults may target pools created at run time). */
-function unknownTarget(fleet: Fleet, input: FaultInput): string | undefined {
-  if (!("cluster" in input)) return undefined;
-  const cluster = fleet.cluster(String(input.cluster));
-  if (!cluster) return `cluster: no cluster named "${input.cluster}"`;
-  if (input.kind === "node-not-ready" && !cluster.pools.has(String(input.pool))) {
-    return `pool: cluster ${cluster.name} has no pool "${input.pool}"`;
+function unknownTarget(fleet: Fleet, spec: FaultSpec): string | undefined {
+  if (!("cluster" in spec)) return undefined;
+  const cluster = fleet.cluster(spec.cluster);
+  if (!cluster) return `cluster: no cluster named "${spec.cluster}"`;
+  if (spec.kind === "node-not-ready" && !cluster.pools.has(spec.pool)) {
+    return `pool: cluster ${cluster.name} has no pool "${spec.pool}"`;
   }
   return undefined;
 }
@@ -68,10 +68,10 @@ export async function startAdminServer(fleet: Fleet): Promise<RunningServer> {
       if (method === "GET" && path === "/faults")
         return sendJson(res, 200, fleet.faults.list().map(faultView));
       if (method === "POST" && path === "/faults") {
-        const input = JSON.parse((await readBody(req)) || "{}") as FaultInput;
-        const problem = unknownTarget(fleet, input);
+        const spec = faultSchema.parse(JSON.parse((await readBody(req)) || "{}"));
+        const problem = unknownTarget(fleet, spec);
         if (problem) return sendJson(res, 400, { error: problem });
-        return sendJson(res, 201, faultView(fleet.faults.add(input)));
+        return sendJson(res, 201, faultView(fleet.faults.add(spec)));
       }
       const faultId = /^\/faults\/([^/]+)$/.exec(path)?.[1];
       if (method === "DELETE" && faultId) {
