@@ -89,6 +89,35 @@ describe("the Kubernetes API of a simulated cluster, through @kubernetes/client-
     expect(statusOf(tooNew)).toMatchObject({ code: 504, reason: "Timeout" });
   });
 
+  it("expires a continue token 5 minutes after its revision is superseded, with 410 Expired", async () => {
+    const first = await core.listPodForAllNamespaces({ limit: 10 });
+    const second = await core.listPodForAllNamespaces({ limit: 10, _continue: first.metadata?._continue });
+    expect(second.items).toHaveLength(10);
+    const next = () => core.listPodForAllNamespaces({ limit: 10, _continue: second.metadata?._continue });
+    // Compaction keeps the current revision: with nothing written, the token lasts.
+    await f.clock.advanceBy(6 * 60_000);
+    expect((await next()).items).toHaveLength(10);
+    const node = (await core.listNode({ limit: 1 })).items[0]?.metadata?.name as string;
+    await core.patchNode(
+      { name: node, body: { metadata: { labels: { "review/touched": "yes" } } } },
+      k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+    );
+    await f.clock.advanceBy(4 * 60_000);
+    expect((await next()).items).toHaveLength(10);
+    // A later page's token carries the first page's revision, so it expires with it.
+    await f.clock.advanceBy(61_000);
+    expect(statusOf(await next().catch((e) => e))).toMatchObject({
+      kind: "Status",
+      status: "Failure",
+      reason: "Expired",
+      code: 410,
+      message: expect.stringMatching(
+        /^The provided continue parameter is too old to display a consistent list result\./,
+      ),
+    });
+    expect((await core.listPodForAllNamespaces({ limit: 10 })).items).toHaveLength(10);
+  });
+
   it("serves workloads with live status, csidrivers and events", async () => {
     const deployment = await apps.readNamespacedDeployment({ namespace: "shop", name: "storefront" });
     expect(deployment.status).toMatchObject({

@@ -142,11 +142,24 @@ export async function startKubeServer(options: KubeServerOptions): Promise<Runni
   return server;
 }
 
+/** The apiserver compacts etcd every 5 minutes: a revision superseded longer ago than that is gone. */
+const COMPACTION_MS = 5 * 60_000;
+
 class KubeApi {
   private readonly cluster: SimCluster;
+  /** Revisions continue tokens carry that are still current. */
+  private readonly currentTokenRevisions = new Set<string>();
+  /** When the store moved past the revision of a continue token (oldest first). */
+  private readonly tokenRevisionsSupersededAt = new Map<string, number>();
 
   constructor(cluster: SimCluster) {
     this.cluster = cluster;
+    cluster.store.watch(() => {
+      if (this.currentTokenRevisions.size === 0) return;
+      for (const revision of this.currentTokenRevisions)
+        this.tokenRevisionsSupersededAt.set(revision, cluster.now());
+      this.currentTokenRevisions.clear();
+    });
   }
 
   private headers(extra: Record<string, string> = {}): Record<string, string> {
@@ -461,6 +474,7 @@ class KubeApi {
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
       .map(({ o }) => o);
     const token = url.searchParams.get("continue");
+    let listRevision = current;
     if (token) {
       const decoded = decodeContinue(token);
       if (!decoded)
@@ -469,6 +483,14 @@ class KubeApi {
           "BadRequest",
           "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)",
         );
+      if (this.compacted(decoded.rv)) {
+        throw fail(
+          410,
+          "Expired",
+          "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.",
+        );
+      }
+      listRevision = decoded.rv;
       items = items.filter((o) => objectKey(o.metadata.namespace, o.metadata.name) > decoded.after);
     }
     const limit = Number(url.searchParams.get("limit") ?? "0");
@@ -478,8 +500,9 @@ class KubeApi {
     const info = RESOURCE_KINDS[target.resource];
     const metadata: Record<string, unknown> = { resourceVersion: current };
     if (more && last) {
+      if (!token) this.tokenIssuedAt(current);
       metadata.continue = encodeContinue({
-        rv: current,
+        rv: listRevision,
         after: objectKey(last.metadata.namespace, last.metadata.name),
       });
       metadata.remainingItemCount = items.length - page.length;
@@ -494,6 +517,22 @@ class KubeApi {
         items: page.map(withoutTypeMeta),
       }),
     );
+  }
+
+  private tokenIssuedAt(revision: string): void {
+    const now = this.cluster.now();
+    for (const [known, at] of this.tokenRevisionsSupersededAt) {
+      if (now - at <= COMPACTION_MS) break;
+      this.tokenRevisionsSupersededAt.delete(known);
+    }
+    if (revision === this.cluster.store.resourceVersion) this.currentTokenRevisions.add(revision);
+  }
+
+  /** Whether the revision a continue token carries is compacted away (or was never issued here). */
+  private compacted(revision: string): boolean {
+    if (this.currentTokenRevisions.has(revision)) return false;
+    const supersededAt = this.tokenRevisionsSupersededAt.get(revision);
+    return supersededAt === undefined || this.cluster.now() - supersededAt > COMPACTION_MS;
   }
 
   private watch(
