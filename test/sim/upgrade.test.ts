@@ -55,15 +55,20 @@ describe("switching a pool's osSku in place: a surge upgrade", () => {
 
   describe("with budgets that allow it", () => {
     beforeEach(async () => {
-      f = await startFixture({ scenario: scenario("Schedule", false) });
+      const pinned = scenario("Schedule", false);
+      const apps = pinned.subscriptions?.[0]?.clusters?.[0]?.pools[1];
+      if (!apps) throw new Error("scenario shape changed");
+      // A kernel pinned on the pool's current image: machines on the new image run that image's kernel.
+      apps.kernelVersion = "5.15.173.1-1.cm2";
+      f = await startFixture({ scenario: pinned });
     });
 
     it("replaces every node with an Azure Linux 3 one, one at a time, without breaking the budget", async () => {
       const arm = f.arm(SUBSCRIPTION);
       const core = f.kube(CLUSTER).makeApiClient(k8s.CoreV1Api);
-      const before = (await core.listNode({ labelSelector: "agentpool=apps" })).items.map(
-        (n) => n.metadata?.name,
-      );
+      const old = (await core.listNode({ labelSelector: "agentpool=apps" })).items;
+      expect(old.map((n) => n.status?.nodeInfo?.kernelVersion)).toEqual(Array(3).fill("5.15.173.1-1.cm2"));
+      const before = old.map((n) => n.metadata?.name);
       const start = f.clock.now();
       const poller = arm.agentPools.createOrUpdate(
         RG,

@@ -224,7 +224,7 @@ export class SimCluster {
       nodeImageVersion: pool.props.nodeImageVersion,
       orchestratorVersion: pool.props.orchestratorVersion,
       osSku: sku,
-      kernelVersion: pool.kernelFor(sku),
+      kernelVersion: pool.currentKernel(),
       state: "provisioning",
     };
     pool.machines.set(machine.name, machine);

@@ -78,8 +78,8 @@ export class SimPool {
   eTag: string;
   nextOrdinal = 0;
   readonly machines = new Map<string, Machine>();
-  /** The pool's own kernel for nodeInfo, when the scenario pins one. */
-  readonly kernelOverride?: string;
+  /** A kernel the scenario pins for nodeInfo; it belongs to the image the pool started on. */
+  readonly pinnedKernel?: { nodeImageVersion: string; kernel: string };
 
   constructor(name: string, vmssId: string, props: PoolProperties, eTag: string, kernelOverride?: string) {
     this.name = name;
@@ -87,7 +87,8 @@ export class SimPool {
     this.props = props;
     this.currentOrchestratorVersion = props.orchestratorVersion;
     this.eTag = eTag;
-    if (kernelOverride) this.kernelOverride = kernelOverride;
+    if (kernelOverride)
+      this.pinnedKernel = { nodeImageVersion: props.nodeImageVersion, kernel: kernelOverride };
   }
 
   get effectiveSku(): EffectiveOsSku {
@@ -119,8 +120,12 @@ export class SimPool {
     return [...this.machines.values()].filter((m) => m.state !== "deleting");
   }
 
-  kernelFor(sku: EffectiveOsSku): string {
-    return this.kernelOverride ?? IMAGE_FAMILIES[sku].kernel;
+  /** The kernel a machine on the pool's current image runs: another image brings its own. */
+  currentKernel(): string {
+    const pinned = this.pinnedKernel;
+    return pinned?.nodeImageVersion === this.props.nodeImageVersion
+      ? pinned.kernel
+      : IMAGE_FAMILIES[this.effectiveSku].kernel;
   }
 }
 

@@ -179,10 +179,10 @@ const pool = z.strictObject({
   availabilityZones: z.array(z.string()).default([]),
   upgradeSettings: upgradeSettings.default({}),
   scaleSetPriority: z.enum(["Regular", "Spot"]).default("Regular"),
-  kernelVersion: z
-    .string()
-    .optional()
-    .meta({ description: "Overrides the image family's kernel in nodeInfo." }),
+  kernelVersion: z.string().optional().meta({
+    description:
+      "Overrides the image family's kernel in nodeInfo while nodes run the pool's scenario image; an upgrade brings the new image's kernel.",
+  }),
 });
 export type PoolSpec = z.infer<typeof pool>;
 
