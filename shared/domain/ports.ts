@@ -81,7 +81,10 @@ export interface InventoryRepository {
   beginScan(scanId: string, startedAt: string): Promise<ScanSummary>;
   /** The cluster and every pool seen in it; replaces what this scan recorded for it before. */
   recordCluster(scanId: string, cluster: Cluster, pools: readonly PoolSnapshot[]): Promise<void>;
-  /** Adds an error to the cluster's row; a cluster not recorded yet gets a row with only its id. */
+  /**
+   * Adds an error to the cluster's row, once: an error of the same stage and message is there already
+   * when a re-run activity records it again. A cluster not recorded yet gets a row with only its id.
+   */
   recordClusterError(scanId: string, clusterId: string, error: ClusterScanError): Promise<void>;
   /** Counts the scan's rows, marks it complete or incomplete and moves the latest pointers. */
   finishScan(

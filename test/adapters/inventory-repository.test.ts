@@ -239,6 +239,25 @@ describe("TableInventoryRepository", () => {
     expect(errors).toEqual(["e1", "e2", "e3", "e4"]);
   });
 
+  it("records an error once when a retried activity records it again", async () => {
+    const repo = new TableInventoryRepository(tables.store());
+    const cluster = aCluster({ name: "c" }, [ubuntu("a")]);
+    await repo.beginScan("2026-01-10", "2026-01-10T02:00:00Z");
+    await repo.recordCluster("2026-01-10", cluster, snapshots(cluster));
+    const failure = { stage: "dependencies" as const, message: "connect ECONNREFUSED" };
+    await repo.recordClusterError("2026-01-10", cluster.id, { ...failure, at: "2026-01-10T02:05:00Z" });
+    // The activity ran again (its first result was lost) and failed the same way a moment later.
+    await repo.recordClusterError("2026-01-10", cluster.id, { ...failure, at: "2026-01-10T02:06:00Z" });
+    // A listing retried after an unreadable row was recorded.
+    const unreadable = { stage: "inventory" as const, message: "no kubernetesVersion", at: "t" };
+    await repo.recordClusterError("2026-01-10", cluster.id, unreadable);
+    await repo.recordClusterError("2026-01-10", cluster.id, unreadable);
+    expect((await repo.listClusters("2026-01-10"))[0]?.errors).toEqual([
+      { ...failure, at: "2026-01-10T02:05:00Z" },
+      unreadable,
+    ]);
+  });
+
   it("returns the recorded scan when begun twice, and refuses writes to unknown or finished scans", async () => {
     const repo = new TableInventoryRepository(tables.store());
     const first = await repo.beginScan("2026-01-10", "2026-01-10T02:00:00Z");

@@ -109,30 +109,38 @@ export class TableInventoryRepository extends TableRepository implements Invento
 
   async recordClusterError(scanId: string, clusterId: string, error: ClusterScanError): Promise<void> {
     await this.requireRunning(scanId);
-    await this.updateClusterRow(scanId, clusterId, (snapshot) => ({
-      ...(snapshot ?? { cluster: unlistedCluster(clusterId), poolNames: [] }),
-      errors: [...(snapshot?.errors ?? []), error],
-    }));
+    await this.updateClusterRow(scanId, clusterId, (snapshot) => {
+      const errors = snapshot?.errors ?? [];
+      // Activities run at least once: the same failure recorded again by a re-run is the same error.
+      if (errors.some((known) => known.stage === error.stage && known.message === error.message)) {
+        return undefined;
+      }
+      return {
+        ...(snapshot ?? { cluster: unlistedCluster(clusterId), poolNames: [] }),
+        errors: [...errors, error],
+      };
+    });
   }
 
   /**
    * Read-modify-write of a cluster row, checked against its version (a dependency error and a retried
-   * listing may race), in one transaction with `more` actions of the same partition when they fit.
+   * listing may race), in one transaction with `more` actions of the same partition when they fit;
+   * `change` returns undefined to leave the row as it is.
    */
   private async updateClusterRow(
     scanId: string,
     clusterId: string,
-    change: (snapshot: ClusterSnapshot | undefined) => ClusterSnapshot,
+    change: (snapshot: ClusterSnapshot | undefined) => ClusterSnapshot | undefined,
     more: readonly TransactionAction[] = [],
   ): Promise<void> {
     const partitionKey = keyPart(scanId);
     await readModifyWrite(
       await this.snapshots(),
       { partitionKey, rowKey: clusterRowKey(clusterId) },
-      (current) => ({
-        entity: clusterRow(partitionKey, change(current && readClusterSnapshot(current))),
-        more,
-      }),
+      (current) => {
+        const changed = change(current && readClusterSnapshot(current));
+        return changed && { entity: clusterRow(partitionKey, changed), more };
+      },
       `cluster ${clusterId} in scan ${scanId}`,
     );
   }
