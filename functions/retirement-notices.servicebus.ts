@@ -1,10 +1,11 @@
 // The retirement-notices queue: product notices, AKS Event Grid / CloudEvents events and Resource Graph
-// scheduled events. Valid ones are applied once (by message id and by content); a notice that changes the
-// calendar starts the alerts re-evaluation under an instance id derived from the notice, so a redelivery
-// starts nothing twice. An invalid message is recorded as rejected with its reason and completed: the
-// v4 Node.js model gives the handler no way to dead-letter (settlement needs the preview SDK-type
-// bindings), and a thrown error would only be retried until Service Bus dead-letters it as
-// MaxDeliveryCountExceeded, losing the reason. Transient storage failures throw, so the message returns.
+// scheduled events. Valid ones are applied once (by message id and by content); each stored notice starts
+// the alerts re-evaluation under an instance id derived from it, so a redelivery starts nothing twice and
+// a message redelivered after a failed start still gets its re-evaluation. An invalid message is
+// recorded as rejected with its reason and completed: the v4 Node.js model gives the handler no way to
+// dead-letter (settlement needs the preview SDK-type bindings), and a thrown error would only be retried
+// until Service Bus dead-letters it as MaxDeliveryCountExceeded, losing the reason. Transient storage
+// failures throw, so the message returns.
 
 import { createHash } from "node:crypto";
 import { app, type InvocationContext } from "@azure/functions";
@@ -56,9 +57,10 @@ app.serviceBusQueue("retirement-notices", {
         return;
       case "notice": {
         context.log(`Notice ${outcome.noticeId}: ${outcome.acceptance}.`);
-        if (!outcome.calendarChanged) return;
-        const instanceId = reevaluationInstanceId(outcome.noticeId);
-        const input: AlertsReevaluationInput = { noticeId: outcome.noticeId };
+        // Also for a duplicate: the delivery that stored the notice may have failed before this start.
+        const noticeId = outcome.storedNoticeId;
+        const instanceId = reevaluationInstanceId(noticeId);
+        const input: AlertsReevaluationInput = { noticeId };
         const start = await startOnce(
           df.getClient(context),
           ORCHESTRATIONS.alertsReevaluation,
@@ -67,7 +69,7 @@ app.serviceBusQueue("retirement-notices", {
         );
         context.log(
           start.kind === "started"
-            ? `Alerts are evaluated again after notice ${outcome.noticeId} (${instanceId}).`
+            ? `Alerts are evaluated again after notice ${noticeId} (${instanceId}).`
             : `The re-evaluation ${instanceId} exists already (${start.runtimeStatus}).`,
         );
       }

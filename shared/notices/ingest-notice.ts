@@ -11,8 +11,12 @@ export type IngestOutcome =
       kind: "notice";
       noticeId: string;
       acceptance: Exclude<NoticeAcceptance["kind"], "id-conflict">;
-      /** A new notice: the calendar may have changed, alerts are worth deciding again. */
-      calendarChanged: boolean;
+      /**
+       * The stored notice the message states: itself, or the earlier one with the same content. Alerts
+       * are evaluated again once per stored notice; a duplicate still names it, since the delivery that
+       * stored it may have failed before that started.
+       */
+      storedNoticeId: string;
       clusterEvent?: { id: string; recorded: "recorded" | "duplicate" };
     }
   | { kind: "cluster-event"; eventId: string; recorded: "recorded" | "duplicate" }
@@ -59,7 +63,8 @@ export async function ingestNoticeMessage(
     kind: "notice",
     noticeId: acceptance.noticeId,
     acceptance: acceptance.kind,
-    calendarChanged: acceptance.kind === "accepted",
+    storedNoticeId:
+      acceptance.kind === "duplicate-content" ? acceptance.existingNoticeId : acceptance.noticeId,
     ...(clusterEvent && { clusterEvent }),
   };
 }

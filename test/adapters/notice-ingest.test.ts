@@ -25,18 +25,18 @@ describe("ingestNoticeMessage into Table Storage", () => {
       kind: "notice",
       noticeId: "message:m1",
       acceptance: "accepted",
-      calendarChanged: true,
+      storedNoticeId: "message:m1",
     });
     expect(await ingestNoticeMessage(repo, { ...message, receivedAt: "2026-11-25T08:05:00Z" })).toMatchObject(
       {
         acceptance: "duplicate-id",
-        calendarChanged: false,
+        storedNoticeId: "message:m1",
       },
     );
     expect(await ingestNoticeMessage(repo, { ...message, messageId: "m2" })).toMatchObject({
       noticeId: "message:m2",
       acceptance: "duplicate-content",
-      calendarChanged: false,
+      storedNoticeId: "message:m1",
     });
     const notices = await repo.notices();
     expect(notices.map((n) => n.notice.id)).toEqual(["message:m1"]);

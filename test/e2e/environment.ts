@@ -14,12 +14,16 @@ import { VirtualClock } from "../../local/clock.ts";
 import { type InstanceStatus, type RunningHost, startHost } from "../../local/host/host.ts";
 import type { LogRecord } from "../../local/host/logger.ts";
 import { type Simulator, startSimulator } from "../../local/sim/simulator.ts";
+import { TableNoticeRepository } from "../../shared/azure/tables/notice-repository.ts";
+import { TableStore } from "../../shared/azure/tables/table-store.ts";
+import type { NoticeRepository } from "../../shared/domain/ports.ts";
 
 export const DEMO = new URL("../../local/scenarios/demo.yaml", import.meta.url).pathname;
 const APP = new URL("../../functions/index.ts", import.meta.url).pathname;
 const NOTICES_QUEUE = "retirement-notices";
 const ALERT_TOPIC = "lifecycle-alerts";
 const ALERT_SUBSCRIPTION = "platform-team";
+const TABLES_PREFIX = "e2e";
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read the API's JSON by path
 type Json = any;
@@ -29,6 +33,8 @@ export interface Environment {
   readonly sim: Simulator;
   readonly host: RunningHost;
   readonly logs: LogRecord[];
+  /** The app's notices in Azurite, as the product stores them. */
+  readonly notices: NoticeRepository;
   api(path: string, init?: RequestInit): Promise<{ status: number; body: Json; text: string; type: string }>;
   /** Enqueues a message on the retirement-notices queue, as Event Grid or `notices send` would. */
   sendNotice(body: unknown, messageId: string): Promise<void>;
@@ -62,6 +68,7 @@ export async function startEnvironment(options: {
     logSink: (record) => logs.push(record),
     settings: {
       TABLES_CONNECTION_STRING: azurite.connectionString,
+      TABLES_PREFIX,
       ServiceBusConnection: connectionString,
       ALERT_TOPIC,
       ARM_ENDPOINT: sim.endpoints.arm,
@@ -86,6 +93,12 @@ export async function startEnvironment(options: {
     sim,
     host,
     logs,
+    notices: new TableNoticeRepository(
+      new TableStore(
+        { kind: "connection-string", connectionString: azurite.connectionString },
+        TABLES_PREFIX,
+      ),
+    ),
     async api(path, init) {
       const response = await fetch(`${host.origin}${path}`, init);
       const text = await response.text();

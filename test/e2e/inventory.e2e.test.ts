@@ -4,6 +4,7 @@
 
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ingestNoticeMessage } from "../../shared/notices/ingest-notice.ts";
 import { type Environment, startEnvironment } from "./environment.ts";
 
 const notice = (path: string): unknown =>
@@ -187,6 +188,10 @@ describe("the nightly inventory of the demo fleet", () => {
     const from = env.logs.length;
     await env.sendNotice(notice("azure-linux-2-removal-moved.notice.json"), "azl2-again");
     await env.waitForLog(/Notice azl2-removal-2026-06-30: duplicate-id\./, from);
+    await env.waitForLog(
+      /The re-evaluation alerts:notice:azl2-removal-2026-06-30:\w+ exists already \(Completed\)/,
+      from,
+    );
     expect((await env.instances("alerts-reevaluation")).length).toBe(reevaluations.size + 1);
     expect(await env.topicAlerts()).toEqual([]);
   });
@@ -213,6 +218,35 @@ describe("the nightly inventory of the demo fleet", () => {
     ]);
     expect(notices.notices.map((n: Json) => n.notice.id)).toEqual(["azl2-removal-2026-06-30"]);
     expect(await env.noticesQueueDepth()).toEqual({ active: 0, deadLettered: 0 });
+  });
+
+  it("starts the re-evaluation when a notice comes back after its first delivery stored it but could not start it", async () => {
+    const moved = {
+      id: "k8s-1.32-eos-moved",
+      subject: { kind: "kubernetesVersion", value: "1.32" },
+      endOfSupport: "2026-04-30",
+      sourceUrl:
+        "https://github.com/MicrosoftDocs/azure-aks-docs/blob/main/articles/aks/supported-kubernetes-versions.md",
+    };
+    // The first delivery got as far as storing the notice, then failed (the Durable client was
+    // unreachable): its message went back to the queue, and the service sees it again.
+    const first = await ingestNoticeMessage(env.notices, {
+      body: moved,
+      messageId: "k8s-132",
+      receivedAt: new Date(env.clock.now()).toISOString(),
+    });
+    expect(first).toMatchObject({ kind: "notice", acceptance: "accepted" });
+    const reevaluations = new Set((await env.instances("alerts-reevaluation")).map((i) => i.instanceId));
+    await env.sendNotice(moved, "k8s-132");
+    const run = await env.waitForNewInstance("alerts-reevaluation", reevaluations);
+    expect(run.instanceId).toMatch(/^alerts:notice:k8s-1\.32-eos-moved:[0-9a-f]{16}$/);
+    expect((run.output as Json).alerts).toMatchObject({
+      decision: { decided: 2, byKind: { "dates-changed": 2 } },
+      delivery: { delivered: 2 },
+    });
+    const published = await env.topicAlerts();
+    expect(published.map(alertPool).sort()).toEqual(["aks-dev-weu/system", "aks-dev-weu/ubuntu"]);
+    expect(published.every((alert: Json) => alert.endOfSupport.date === "2026-04-30")).toBe(true);
   });
 
   it("keeps scanning through Resource Graph throttling and a broken cluster", async () => {
