@@ -1,7 +1,7 @@
 // One message of the retirement-notices queue, read and recorded: the notice (once by id and content),
 // the cluster event (once by event id), or the rejection with its reason. The queue trigger completes
-// the message after this returns, or dead-letters a rejected one with deadLetterOf(rejection); a
-// transient storage error throws, so the message is delivered again and nothing is lost.
+// the message after this returns, a rejected one included (it is recorded, not retried); a transient
+// storage error throws, so the message is delivered again and nothing is lost.
 
 import type { NoticeAcceptance, NoticeRejection, NoticeRepository } from "../domain/ports.ts";
 import { type NoticeMessage, readNoticeMessage } from "./notice-intake.ts";
@@ -66,18 +66,5 @@ export async function ingestNoticeMessage(
     storedNoticeId:
       acceptance.kind === "duplicate-content" ? acceptance.existingNoticeId : acceptance.noticeId,
     ...(clusterEvent && { clusterEvent }),
-  };
-}
-
-const DEAD_LETTER_TEXT_CHARS = 1_000;
-
-/** The dead-letter reason and description a person reads in the dead-letter queue. */
-export function deadLetterOf(rejection: NoticeRejection): {
-  deadLetterReason: string;
-  deadLetterErrorDescription: string;
-} {
-  return {
-    deadLetterReason: rejection.reason.slice(0, DEAD_LETTER_TEXT_CHARS),
-    deadLetterErrorDescription: rejection.problems.join("\n").slice(0, DEAD_LETTER_TEXT_CHARS),
   };
 }

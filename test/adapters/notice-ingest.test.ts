@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { TableNoticeRepository } from "../../shared/azure/tables/notice-repository.ts";
 import { BASE_CALENDAR } from "../../shared/domain/data/base-calendar.ts";
 import { findEntry, resolveCalendar } from "../../shared/domain/lifecycle-calendar.ts";
-import { deadLetterOf, ingestNoticeMessage } from "../../shared/notices/ingest-notice.ts";
+import { ingestNoticeMessage } from "../../shared/notices/ingest-notice.ts";
 import { useAzuriteTables } from "./table-fixture.ts";
 
 const tables = useAzuriteTables();
@@ -95,11 +95,10 @@ describe("ingestNoticeMessage into Table Storage", () => {
     expect(outcome.recorded).toBe("recorded");
     expect(await repo.notices()).toEqual([]);
     expect((await repo.rejections()).map((r) => r.reason)).toEqual(["lifecycle notice refused: 2 problems"]);
-    expect(deadLetterOf(outcome.rejection)).toEqual({
-      deadLetterReason: "lifecycle notice refused: 2 problems",
-      deadLetterErrorDescription:
-        'imageRemoval: expected a calendar date YYYY-MM-DD, got "2026-02-30"\nsourceUrl: expected an https URL, got "http://example.com/retirement"',
-    });
+    expect((await repo.rejections())[0]?.problems).toEqual([
+      'imageRemoval: expected a calendar date YYYY-MM-DD, got "2026-02-30"',
+      'sourceUrl: expected an https URL, got "http://example.com/retirement"',
+    ]);
     expect((await ingestNoticeMessage(repo, message)).kind).toBe("rejected");
     expect(await repo.rejections()).toHaveLength(1);
   });
