@@ -6,9 +6,10 @@
 import { readFileSync } from "node:fs";
 import { ContainerServiceClient } from "@azure/arm-containerservice";
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
-import { ServiceBusClient, type ServiceBusSender } from "@azure/service-bus";
+import type { ServiceBusSender } from "@azure/service-bus";
 import { alertSinksFor } from "./alerts/alert-sinks.ts";
 import { ResourceGraphFleet, resourceGraphClient } from "./azure/resource-graph.ts";
+import { serviceBusClientFor } from "./azure/service-bus-client.ts";
 import { TableAlertRepository } from "./azure/tables/alert-repository.ts";
 import { TableDependencyRepository } from "./azure/tables/dependency-repository.ts";
 import { TableInventoryRepository } from "./azure/tables/inventory-repository.ts";
@@ -24,7 +25,7 @@ import type {
 } from "./domain/ports.ts";
 import { DEFAULT_FACTS_OPTIONS, type FactsOptions } from "./kube/cluster-facts.ts";
 import { EntraKubeConnector, type KubeConnector, KubeconfigDirectory } from "./kube/kube-connection.ts";
-import { type AppSettings, loadAppSettings, type ServiceBusSettings } from "./settings.ts";
+import { type AppSettings, loadAppSettings } from "./settings.ts";
 
 export interface Composition {
   readonly settings: AppSettings;
@@ -137,14 +138,4 @@ function armClients(
     }
     return client;
   };
-}
-
-export function serviceBusClientFor(
-  settings: ServiceBusSettings,
-  credential: TokenCredential,
-): ServiceBusClient {
-  const retryOptions = { maxRetries: 2 };
-  return settings.kind === "connection-string"
-    ? new ServiceBusClient(settings.connectionString, { retryOptions })
-    : new ServiceBusClient(settings.fullyQualifiedNamespace, credential, { retryOptions });
 }

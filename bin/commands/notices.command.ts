@@ -5,14 +5,9 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { DefaultAzureCredential } from "@azure/identity";
-import { ServiceBusClient } from "@azure/service-bus";
+import { serviceBusClientFor } from "../../shared/azure/service-bus-client.ts";
 import { prepareNotice } from "../../shared/notices/notice-sender.ts";
-import {
-  loadServiceBusSettings,
-  SERVICE_BUS_CONNECTION,
-  type ServiceBusSettings,
-  SettingsError,
-} from "../../shared/settings.ts";
+import { loadServiceBusSettings, SERVICE_BUS_CONNECTION, SettingsError } from "../../shared/settings.ts";
 import { type CliIo, type Command, EXIT_BAD_INPUT, EXIT_OK, UsageError } from "../command.ts";
 
 function parse(args: readonly string[]) {
@@ -34,15 +29,6 @@ function parse(args: readonly string[]) {
   if (!file) throw new UsageError("send needs the FILE to send");
   if (extra.length > 0) throw new UsageError(`unexpected argument(s): ${extra.join(" ")}`);
   return { file, connectionString: parsed.values["connection-string"], queue: parsed.values.queue };
-}
-
-function clientFor(serviceBus: ServiceBusSettings): ServiceBusClient {
-  const retryOptions = { maxRetries: 2 };
-  return serviceBus.kind === "connection-string"
-    ? new ServiceBusClient(serviceBus.connectionString, { retryOptions })
-    : new ServiceBusClient(serviceBus.fullyQualifiedNamespace, new DefaultAzureCredential(), {
-        retryOptions,
-      });
 }
 
 async function send(args: readonly string[], io: CliIo): Promise<number> {
@@ -85,7 +71,7 @@ async function send(args: readonly string[], io: CliIo): Promise<number> {
       `no Service Bus connection: pass --connection-string or set ${SERVICE_BUS_CONNECTION} (or ${SERVICE_BUS_CONNECTION}__fullyQualifiedNamespace for managed identity)`,
     );
   }
-  const client = clientFor(settings.serviceBus);
+  const client = serviceBusClientFor(settings.serviceBus, new DefaultAzureCredential());
   try {
     const sender = client.createSender(settings.noticesQueue);
     await sender.sendMessages(prepared.message);
