@@ -1,10 +1,20 @@
 // Gathers the Kubernetes facts the dependency-risk rules read (shared/domain/risk-facts.ts) from one
 // cluster with @kubernetes/client-node: nodes, pods, daemonsets, deployments, statefulsets, PDBs, PVCs,
 // PVs and CSI drivers, each listed in pages (limit/continue) so a 2,000-node cluster never comes in one
-// answer. Throttling (429), server errors and lost connections are retried with backoff on the given
+// answer. Each call is abandoned when the API server has not answered within the request timeout.
+// Throttling (429), server errors, timeouts and lost connections are retried with backoff on the given
 // clock; an expired continue token (410) restarts that list. Anything else fails the scan of this cluster.
 
-import { AppsV1Api, CoreV1Api, type KubeConfig, PolicyV1Api, StorageV1Api } from "@kubernetes/client-node";
+import {
+  AppsV1Api,
+  type ConfigurationOptions,
+  CoreV1Api,
+  type KubeConfig,
+  Observable,
+  type ObservableMiddleware,
+  PolicyV1Api,
+  StorageV1Api,
+} from "@kubernetes/client-node";
 import type { RetryClock } from "../domain/ports.ts";
 import type { ClusterFacts } from "../domain/risk-facts.ts";
 
@@ -16,6 +26,11 @@ export interface FactsOptions {
   attempts: number;
   initialDelayMs: number;
   maxDelayMs: number;
+  /**
+   * Real milliseconds a call may take, answer read: an unreachable or hung API server must not hold
+   * the activity (undici alone waits five minutes for headers, then again for the body).
+   */
+  requestTimeoutMs: number;
 }
 
 export const DEFAULT_FACTS_OPTIONS: Omit<FactsOptions, "clock"> = {
@@ -23,6 +38,7 @@ export const DEFAULT_FACTS_OPTIONS: Omit<FactsOptions, "clock"> = {
   attempts: 4,
   initialDelayMs: 1_000,
   maxDelayMs: 30_000,
+  requestTimeoutMs: 30_000,
 };
 
 interface Page<T> {
@@ -30,7 +46,10 @@ interface Page<T> {
   metadata?: { _continue?: string };
 }
 
-type ListCall<T> = (page: { limit: number; _continue?: string }) => Promise<Page<T>>;
+type ListCall<T> = (
+  page: { limit: number; _continue?: string },
+  call: ConfigurationOptions<ObservableMiddleware>,
+) => Promise<Page<T>>;
 
 /** A list that failed for good: says which list and what the API server answered. */
 export class KubeScanError extends Error {
@@ -44,19 +63,19 @@ export async function gatherClusterFacts(config: KubeConfig, options: FactsOptio
   const storage = config.makeApiClient(StorageV1Api);
   const list = <T>(what: string, call: ListCall<T>) => listAll(what, call, options);
   return settleAll({
-    nodes: list("nodes", (page) => core.listNode(page)),
-    pods: list("pods", (page) => core.listPodForAllNamespaces(page)),
-    daemonSets: list("daemonsets", (page) => apps.listDaemonSetForAllNamespaces(page)),
-    deployments: list("deployments", (page) => apps.listDeploymentForAllNamespaces(page)),
-    statefulSets: list("statefulsets", (page) => apps.listStatefulSetForAllNamespaces(page)),
-    podDisruptionBudgets: list("poddisruptionbudgets", (page) =>
-      policy.listPodDisruptionBudgetForAllNamespaces(page),
+    nodes: list("nodes", (page, call) => core.listNode(page, call)),
+    pods: list("pods", (page, call) => core.listPodForAllNamespaces(page, call)),
+    daemonSets: list("daemonsets", (page, call) => apps.listDaemonSetForAllNamespaces(page, call)),
+    deployments: list("deployments", (page, call) => apps.listDeploymentForAllNamespaces(page, call)),
+    statefulSets: list("statefulsets", (page, call) => apps.listStatefulSetForAllNamespaces(page, call)),
+    podDisruptionBudgets: list("poddisruptionbudgets", (page, call) =>
+      policy.listPodDisruptionBudgetForAllNamespaces(page, call),
     ),
-    persistentVolumeClaims: list("persistentvolumeclaims", (page) =>
-      core.listPersistentVolumeClaimForAllNamespaces(page),
+    persistentVolumeClaims: list("persistentvolumeclaims", (page, call) =>
+      core.listPersistentVolumeClaimForAllNamespaces(page, call),
     ),
-    persistentVolumes: list("persistentvolumes", (page) => core.listPersistentVolume(page)),
-    csiDrivers: list("csidrivers", (page) => storage.listCSIDriver(page)),
+    persistentVolumes: list("persistentvolumes", (page, call) => core.listPersistentVolume(page, call)),
+    csiDrivers: list("csidrivers", (page, call) => storage.listCSIDriver(page, call)),
   });
 }
 
@@ -78,7 +97,10 @@ async function listAll<T>(what: string, call: ListCall<T>, options: FactsOptions
     try {
       const page = await withRetries(
         what,
-        () => call({ limit: options.pageSize, ...(token !== undefined && { _continue: token }) }),
+        () =>
+          timed(options.requestTimeoutMs, (abortOn) =>
+            call({ limit: options.pageSize, ...(token !== undefined && { _continue: token }) }, abortOn),
+          ),
         options,
       );
       items.push(...page.items);
@@ -92,6 +114,28 @@ async function listAll<T>(what: string, call: ListCall<T>, options: FactsOptions
     }
   } while (token !== undefined);
   return items;
+}
+
+/** The call, given options that abort its request once `timeoutMs` have passed without a whole answer. */
+async function timed<T>(
+  timeoutMs: number,
+  call: (abortOn: ConfigurationOptions<ObservableMiddleware>) => Promise<T>,
+): Promise<T> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  const abortOn: ObservableMiddleware = {
+    pre: (request) => {
+      request.setSignal(signal);
+      return new Observable(Promise.resolve(request));
+    },
+    post: (response) => new Observable(Promise.resolve(response)),
+  };
+  try {
+    return await call({ middleware: [abortOn], middlewareMergeStrategy: "append" });
+  } catch (error) {
+    // No status: retried as a lost connection.
+    if (signal.aborted) throw new Error(`no answer within ${timeoutMs / 1000} s`, { cause: error });
+    throw error;
+  }
 }
 
 async function withRetries<T>(what: string, call: () => Promise<T>, options: FactsOptions): Promise<T> {

@@ -6,6 +6,7 @@ import { dirname } from "node:path";
 import { ContainerServiceClient } from "@azure/arm-containerservice";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/identity";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runHeld } from "../../local/clock.ts";
 import type { Resource } from "../../local/sim/model/kube-types.ts";
 import { type Simulator, startSimulator } from "../../local/sim/simulator.ts";
 import type { ClusterFacts } from "../../shared/domain/risk-facts.ts";
@@ -125,6 +126,50 @@ describe("gathering a cluster's facts", () => {
     } finally {
       sim.fleet.faults.remove(fault.id);
     }
+  });
+
+  describe("an API server that does not answer", () => {
+    // As in the host: the activity holds the virtual clock, so the simulator's hanging request does not
+    // end on its own (its 504 waits for virtual time); only the request timeout frees the scan.
+    const timed = () => ({ ...options, requestTimeoutMs: 300 });
+    const configOf = async (name: string) =>
+      new KubeconfigDirectory(dirname(sim.kubeconfigPath(name))).kubeConfig(
+        clusterTarget(simCluster(name).id),
+      );
+
+    it("abandons a request after the request timeout and lists again", { timeout: 15_000 }, async () => {
+      const cluster = simCluster("aks-dev-weu");
+      const fault = sim.fleet.faults.add({
+        kind: "kube-timeout",
+        cluster: cluster.name,
+        pathContains: "/daemonsets",
+        delaySeconds: 3_600,
+        times: 1,
+      });
+      const config = await configOf(cluster.name);
+      const facts = await runHeld(sim.clock, () => gatherClusterFacts(config, timed()));
+      expect(sim.fleet.faults.list().some((f) => f.id === fault.id)).toBe(false);
+      expect(facts.daemonSets).toHaveLength(cluster.store.count("daemonsets"));
+    });
+
+    it("fails the cluster's scan, naming the list, once every attempt timed out", {
+      timeout: 15_000,
+    }, async () => {
+      const fault = sim.fleet.faults.add({
+        kind: "kube-timeout",
+        cluster: "aks-dev-weu",
+        pathContains: "/csidrivers",
+        delaySeconds: 3_600,
+      });
+      try {
+        const config = await configOf("aks-dev-weu");
+        await expect(runHeld(sim.clock, () => gatherClusterFacts(config, timed()))).rejects.toThrow(
+          "listing csidrivers failed after 4 attempts: no answer within 0.3 s",
+        );
+      } finally {
+        sim.fleet.faults.remove(fault.id);
+      }
+    });
   });
 
   it("names the cluster whose kubeconfig is missing", async () => {
