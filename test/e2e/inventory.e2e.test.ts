@@ -4,6 +4,7 @@
 
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { poolStatusUrl } from "../../shared/alerts/pool-status-url.ts";
 import { ingestNoticeMessage } from "../../shared/notices/ingest-notice.ts";
 import { type Environment, startEnvironment } from "./environment.ts";
 
@@ -118,6 +119,15 @@ describe("the nightly inventory of the demo fleet", () => {
     expect(imageRemoval.every((a: Json) => a.stage === "image-removal-30d")).toBe(true);
     const alerts = await env.api("/api/alerts");
     expect(alerts.body.byStatus).toEqual({ pending: 0, delivered: 14 });
+
+    // The Teams card's "Pool status" link, under this host, shows exactly the alert's pool.
+    for (const alert of imageRemoval) {
+      const link = new URL(poolStatusUrl(env.host.origin, alert.pool));
+      const status = await env.api(`${link.pathname}${link.search}`);
+      expect(status.status).toBe(200);
+      expect(status.body.pools.map(poolName)).toEqual([alertPool(alert)]);
+      expect(status.body.pools[0].clusterId).toBe(alert.pool.clusterId);
+    }
   });
 
   it("starts nothing on a second firing the same day, and a re-run the same night sends nothing", async () => {
