@@ -18,7 +18,7 @@ import { type CliIo, type Command, EXIT_BAD_INPUT, EXIT_OK, UsageError } from ".
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const APP = join(ROOT, "functions", "index.ts");
 export const DEMO_SCENARIO = join(ROOT, "local", "scenarios", "demo.yaml");
-const SAMPLE_NOTICE = join(ROOT, "test", "fixtures", "notices", "azure-linux-2-removal-moved.notice.json");
+const SAMPLE_NOTICE = join(ROOT, "local", "notices", "azure-linux-2-removal-moved.notice.json");
 /** Real milliseconds the start-up scan may take before the command reports it still running. */
 const SCAN_WAIT_MS = 10 * 60_000;
 
@@ -101,7 +101,7 @@ async function start(args: readonly string[], io: CliIo): Promise<number> {
     const scan = await scanNow(host);
     say();
     printScan(say, scan);
-    printApi(say, host.origin, sim.clusters[0]?.name, serviceBus);
+    printApi(say, host.origin, sim.clusters[0]?.name, serviceBus, options.dataDir);
   } catch (error) {
     await stop();
     io.stderr.write(`aks-image-lifecycle start: ${(error as Error).message}\n`);
@@ -188,11 +188,12 @@ function printApi(
   origin: string,
   cluster: string | undefined,
   serviceBus: string | undefined,
+  dataDir: string,
 ): void {
   say();
   say(`The API is at ${origin}/api:`);
   say(
-    `  ${origin}/api/inventory                  every node pool, most urgent first (?state=, ?cluster=, ?osSku=, ?subscription=)`,
+    `  ${origin}/api/inventory                  every node pool, most urgent first (?state=, ?cluster=, ?pool=, ?osSku=, ?subscription=)`,
   );
   say(
     `  ${origin}/api/calendar.ics               end-of-support and image-removal dates per pool group, for Outlook`,
@@ -204,11 +205,11 @@ function printApi(
   say(`  POST ${origin}/api/inventory/scans       scan again now`);
   if (serviceBus) {
     say();
-    say("Send a retirement notice (this one moves the Azure Linux 2 image removal):");
+    say("Send a retirement notice (this demo one moves the Azure Linux 2 image removal):");
     say(`  npx aks-image-lifecycle notices send ${shown(SAMPLE_NOTICE)} --connection-string '${serviceBus}'`);
   }
   say();
-  say("Ctrl-C stops everything; state stays in .data/ (delete it to start afresh).");
+  say(`Ctrl-C stops everything; state stays in ${shown(dataDir)} (delete it to start afresh).`);
 }
 
 function shown(path: string): string {

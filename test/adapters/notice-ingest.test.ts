@@ -10,6 +10,7 @@ import { useAzuriteTables } from "./table-fixture.ts";
 const tables = useAzuriteTables();
 const FIXTURES = join(import.meta.dirname, "../fixtures/notices");
 const body = (name: string) => readFileSync(join(FIXTURES, name));
+const SAMPLE = join(import.meta.dirname, "../../local/notices/azure-linux-2-removal-moved.notice.json");
 const CLUSTER =
   "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/prod-weu";
 
@@ -105,7 +106,7 @@ describe("ingestNoticeMessage into Table Storage", () => {
 
   it("refuses a notice that reuses an accepted id for other content, keeping the first", async () => {
     const repo = new TableNoticeRepository(tables.store());
-    const original = JSON.parse(body("azure-linux-2-removal-moved.notice.json").toString());
+    const original = JSON.parse(readFileSync(SAMPLE, "utf8"));
     await ingestNoticeMessage(repo, { body: original, messageId: "a", receivedAt: "2026-11-25T08:00:00Z" });
     const reused = { ...original, imageRemoval: "2026-09-30" };
     const outcome = await ingestNoticeMessage(repo, {

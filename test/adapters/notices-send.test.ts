@@ -11,6 +11,7 @@ import { useAzuriteTables } from "./table-fixture.ts";
 
 const tables = useAzuriteTables();
 const FIXTURES = join(import.meta.dirname, "../fixtures/notices");
+const SAMPLE = join(import.meta.dirname, "../../local/notices/azure-linux-2-removal-moved.notice.json");
 const QUEUE = "retirement-notices";
 let namespace: ServiceBusNamespace;
 let client: ServiceBusClient;
@@ -46,7 +47,7 @@ async function drain() {
 
 describe("aks-image-lifecycle notices send", () => {
   it("sends a valid notice once (message id from the file), which the service records once", async () => {
-    const file = join(FIXTURES, "azure-linux-2-removal-moved.notice.json");
+    const file = SAMPLE;
     const args = ["notices", "send", file, "--connection-string", namespace.connectionString];
     const sent = await cli(args);
     expect(sent).toMatchObject({ code: 0, stderr: "" });

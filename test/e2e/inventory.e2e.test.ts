@@ -10,6 +10,13 @@ import { type Environment, startEnvironment } from "./environment.ts";
 
 const notice = (path: string): unknown =>
   JSON.parse(readFileSync(new URL(`../fixtures/notices/${path}`, import.meta.url), "utf8"));
+/** The sample notice npm start and the README show operators. */
+const SAMPLE_NOTICE = JSON.parse(
+  readFileSync(
+    new URL("../../local/notices/azure-linux-2-removal-moved.notice.json", import.meta.url),
+    "utf8",
+  ),
+);
 
 const PROD = "/subscriptions/3f2b8c1e-6a4d-4e8f-9b7a-1c2d3e4f5a6b/resourceGroups";
 const TEST_NEU =
@@ -152,7 +159,7 @@ describe("the nightly inventory of the demo fleet", () => {
 
   it("applies a notice that moves a date: the calendar changes and exactly the affected pools are alerted", async () => {
     const reevaluations = new Set((await env.instances("alerts-reevaluation")).map((i) => i.instanceId));
-    await env.sendNotice(notice("azure-linux-2-removal-moved.notice.json"), "azl2-removal-2026-06-30");
+    await env.sendNotice(SAMPLE_NOTICE, "azl2-removal-2026-06-30");
     const run = await env.waitForNewInstance("alerts-reevaluation", reevaluations);
     expect(run.runtimeStatus).toBe("Completed");
     expect(run.instanceId).toMatch(/^alerts:notice:azl2-removal-2026-06-30:[0-9a-f]{16}$/);
@@ -196,7 +203,7 @@ describe("the nightly inventory of the demo fleet", () => {
 
     // The same statement again under another message id: recorded once, nothing evaluated again.
     const from = env.logs.length;
-    await env.sendNotice(notice("azure-linux-2-removal-moved.notice.json"), "azl2-again");
+    await env.sendNotice(SAMPLE_NOTICE, "azl2-again");
     await env.waitForLog(/Notice azl2-removal-2026-06-30: duplicate-id\./, from);
     await env.waitForLog(
       /The re-evaluation alerts:notice:azl2-removal-2026-06-30:\w+ exists already \(Completed\)/,

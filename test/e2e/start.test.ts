@@ -45,7 +45,8 @@ describe("aks-image-lifecycle start", () => {
     expect(output).toMatch(/^Scan \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ: complete, 4 clusters, 9 node pools$/m);
     expect(output).toContain("  workloads: 4 clusters scanned\n");
     expect(output).toMatch(/^ {2}alerts: \d+ new, \d+ sent to topic$/m);
-    expect(output).toContain("notices send test/fixtures/notices/azure-linux-2-removal-moved.notice.json");
+    expect(output).toContain("notices send local/notices/azure-linux-2-removal-moved.notice.json");
+    expect(output).toContain(`state stays in ${data} (delete it to start afresh)`);
     const origin = /The API is at (http:\/\/127\.0\.0\.1:\d+)\/api:/.exec(output)?.[1];
     expect(origin).toBeDefined();
 

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BASE_CALENDAR } from "../../shared/domain/data/base-calendar.ts";
 import { findEntry, resolveCalendar } from "../../shared/domain/lifecycle-calendar.ts";
@@ -11,12 +11,14 @@ import {
 import { EVENT_SOURCES } from "../../shared/notices/notice-sources.ts";
 
 const FIXTURES = join(import.meta.dirname, "../fixtures/notices");
+/** The sample operators are shown (npm start, README). */
+const SAMPLE = join(import.meta.dirname, "../../local/notices/azure-linux-2-removal-moved.notice.json");
 const CLUSTER =
   "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/prod-weu";
 const RECEIVED = "2026-11-25T08:00:00.000Z";
 
 function fixture(name: string): string {
-  return readFileSync(join(FIXTURES, name), "utf8");
+  return readFileSync(resolve(FIXTURES, name), "utf8");
 }
 
 function read(name: string, message: Partial<NoticeMessage> = {}): IntakeResult {
@@ -30,7 +32,7 @@ function rejected(result: IntakeResult) {
 
 describe("readNoticeMessage: the product's own notice", () => {
   it("reads a notice into a calendar notice with the file's id, normalised subject and a content key", () => {
-    const result = read("azure-linux-2-removal-moved.notice.json");
+    const result = read(SAMPLE);
     expect(result.kind).toBe("notice");
     if (result.kind !== "notice") return;
     expect(result.shape).toBe("product-notice");
