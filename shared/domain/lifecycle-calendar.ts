@@ -63,6 +63,8 @@ export interface LifecycleNotice {
 export interface ResolvedFact extends DatedFact {
   /** The notice that set this value; absent when it is the base entry's. */
   noticeId?: string;
+  /** The value a notice corrected (the base entry's or an earlier notice's), so the change stays visible. */
+  supersedes?: ResolvedFact;
 }
 
 export interface NoticeStanding {
@@ -180,7 +182,14 @@ function applyNotice(entry: ResolvedEntry, notice: LifecycleNotice): ResolvedEnt
       earlier.holds = earlier.holds.filter((f) => f !== field);
       earlier.superseded = [...earlier.superseded, { field, by: notice.id }];
     }
-    next[field] = { date, sourceUrl: notice.sourceUrl, note: notice.note, noticeId: notice.id };
+    const corrected = entry[field];
+    next[field] = {
+      date,
+      sourceUrl: notice.sourceUrl,
+      note: notice.note,
+      noticeId: notice.id,
+      ...(corrected && { supersedes: corrected }),
+    };
     standing.holds.push(field);
   }
   next.notices = [...standings, standing].map((s) => ({ ...s, explanation: explainStanding(s) }));

@@ -63,8 +63,8 @@ export function calendarView(calendar: Calendar, now: Date): CalendarView {
     }));
     const urls = [
       entry.sourceUrl,
-      entry.endOfSupport?.sourceUrl,
-      entry.imageRemoval?.sourceUrl,
+      ...factSources(entry.endOfSupport),
+      ...factSources(entry.imageRemoval),
       entry.ltsEndOfSupport?.sourceUrl,
       ...(entry.conflicts ?? []).map((conflict) => conflict.source),
       ...notices.map((notice) => notice.sourceUrl),
@@ -89,4 +89,9 @@ export function calendarView(calendar: Calendar, now: Date): CalendarView {
     };
   });
   return { generatedAt: now.toISOString(), entries };
+}
+
+/** The fact's source and those of the values it corrected. */
+function factSources(fact: ResolvedFact | undefined): string[] {
+  return fact ? [fact.sourceUrl, ...factSources(fact.supersedes)] : [];
 }

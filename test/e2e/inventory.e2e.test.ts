@@ -180,10 +180,13 @@ describe("the nightly inventory of the demo fleet", () => {
 
     const calendar = await env.api("/api/calendar");
     const azureLinux2 = calendar.body.entries.find((e: Json) => e.subject.value === "AzureLinux2");
+    // The notice holds, and the sourced date it corrected stays in view.
     expect(azureLinux2.imageRemoval).toMatchObject({
       date: "2026-06-30",
       noticeId: "azl2-removal-2026-06-30",
+      supersedes: { date: "2026-03-31", sourceUrl: azureLinux2.endOfSupport.sourceUrl },
     });
+    expect(azureLinux2.imageRemoval.supersedes).not.toHaveProperty("noticeId");
     expect(azureLinux2.notices).toEqual([
       expect.objectContaining({ id: "azl2-removal-2026-06-30", holds: ["imageRemoval"], superseded: [] }),
     ]);

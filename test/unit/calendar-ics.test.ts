@@ -226,4 +226,22 @@ describe("calendarView", () => {
       "https://github.com/endoflife-date/endoflife.date/blob/master/products/azure-kubernetes-service.md",
     );
   });
+
+  it("keeps the source of every date a notice corrected among the entry's sources", () => {
+    const both: LifecycleNotice = {
+      ...MOVED,
+      id: "azl2-both-moved",
+      endOfSupport: "2026-01-31",
+      sourceUrl: "https://learn.microsoft.com/azure/aks/release-notes",
+    };
+    const azl2 = calendarView(resolveCalendar(BASE_CALENDAR, [both]), NOW).entries.find(
+      (e) => e.subject.value === "AzureLinux2",
+    );
+    expect(azl2?.endOfSupport).toMatchObject({ date: "2026-01-31", supersedes: { date: "2025-11-30" } });
+    expect(azl2?.sources).toEqual([
+      "https://github.com/Azure/AKS/issues/4988",
+      "https://learn.microsoft.com/azure/aks/release-notes",
+      "https://github.com/MicrosoftDocs/azure-aks-docs/blob/main/articles/aks/includes/azure-linux-retirement.md",
+    ]);
+  });
 });

@@ -167,6 +167,16 @@ describe("resolveCalendar with notices", () => {
     const resolved = entry(os("Windows2022"), resolveCalendar(BASE_CALENDAR, [second, first]));
 
     expect(resolved.endOfSupport).toMatchObject({ date: "2028-09-30", noticeId: "n2" });
+    // What each notice corrected stays in view, back to the sourced base date.
+    const base = entry(os("Windows2022"), resolveCalendar(BASE_CALENDAR, [])).endOfSupport;
+    expect(resolved.endOfSupport?.supersedes).toEqual({
+      date: "2028-03-31",
+      sourceUrl: "https://github.com/Azure/AKS/issues/4168",
+      note: "test notice",
+      noticeId: "n1",
+      supersedes: base,
+    });
+    expect(base?.supersedes).toBeUndefined();
     expect(resolved.imageRemoval).toMatchObject({ date: "2029-06-30" });
     expect(resolved.imageRemoval?.noticeId).toBeUndefined();
     expect(resolved.notices.map((s) => [s.notice.id, s.holds, s.superseded])).toEqual([
