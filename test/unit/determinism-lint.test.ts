@@ -22,10 +22,17 @@ const SAMPLE = [
   "export const g = Math.random();",
   "export const h = globalThis.Math.random();",
   'export const i = () => import("node:os");',
+  "export const j = process.env.SCAN_CONCURRENCY;",
+  'export const k = () => fetch("https://management.azure.com", { method: "POST" });',
+  "export const l = setTimeout(() => undefined, 1_000);",
+  "export const m = crypto.randomUUID();",
+  "export const n = globalThis.process.env;",
+  "export const o = performance.now();",
   'export const fine = [new Date(0), new Date("2026-03-15"), Date.UTC(2026, 2, 15), Math.max(1, 2), readFileSync];',
+  'export const alsoFine = (context: { df: { callActivity(name: string): unknown } }) => context.df.callActivity("fetch");',
   "",
 ].join("\n");
-const FORBIDDEN_LINES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+const FORBIDDEN_LINES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
 
 const RULED = [
   "orchestrations/pool-migration.orchestrator.ts",
@@ -80,7 +87,7 @@ const flaggedLines = (file: string) =>
 
 describe("the determinism lint rule", () => {
   it.each(RULED)(
-    "in %s forbids the clock, randomness and Node built-ins in every spelling, nothing else",
+    "in %s forbids the clock, randomness, the environment, I/O and Node built-ins in every spelling, nothing else",
     (file) => {
       expect(flaggedLines(file)).toEqual(FORBIDDEN_LINES);
     },
