@@ -1,5 +1,6 @@
-// Starts the inventory scan under a given instance id once: if an instance with that id exists (running,
-// or finished: the Durable extension would start a finished one again), nothing is started.
+// Starts an orchestration (the inventory scan, the alerts re-evaluation after a notice) under a given
+// instance id once: if an instance with that id exists (running, or finished: the Durable extension would
+// start a finished one again), nothing is started.
 
 import type { DurableClient, DurableOrchestrationStatus } from "durable-functions";
 import { type InventoryScanInput, ORCHESTRATIONS } from "../orchestrations/contracts.ts";
