@@ -36,13 +36,14 @@ function pem(label: string, der: ArrayBuffer): string {
   return `-----BEGIN ${label}-----\n${base64.trimEnd()}\n-----END ${label}-----\n`;
 }
 
+async function newKeyPair(): Promise<webcrypto.CryptoKeyPair> {
+  return (await webcrypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"])) as webcrypto.CryptoKeyPair;
+}
+
 async function generate(x509: typeof X509): Promise<Omit<SimulatorTls, "caPath">> {
   const notBefore = new Date(Date.now() - DAY_MS);
   const notAfter = new Date(Date.now() + 365 * DAY_MS);
-  const caKeys = (await webcrypto.subtle.generateKey(ALGORITHM, true, [
-    "sign",
-    "verify",
-  ])) as webcrypto.CryptoKeyPair;
+  const caKeys = await newKeyPair();
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: "01",
     name: "CN=aks-image-lifecycle simulator CA, O=aks-image-lifecycle",
@@ -56,10 +57,7 @@ async function generate(x509: typeof X509): Promise<Omit<SimulatorTls, "caPath">
       await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
     ],
   });
-  const serverKeys = (await webcrypto.subtle.generateKey(ALGORITHM, true, [
-    "sign",
-    "verify",
-  ])) as webcrypto.CryptoKeyPair;
+  const serverKeys = await newKeyPair();
   const server = await x509.X509CertificateGenerator.create({
     serialNumber: "02",
     subject: "CN=localhost",
