@@ -499,7 +499,7 @@ class ArmService {
   }
 
   private requirePool(cluster: SimCluster, name: string): SimPool {
-    const pool = cluster.pools.get(name) ?? [...cluster.pools.values()].find((p) => same(p.name, name));
+    const pool = findPool(cluster, name);
     if (!pool)
       throw new ArmError(
         404,
@@ -577,13 +577,18 @@ class ArmService {
   /** What an operation's result URL returns once it succeeded (the pool, while it exists). */
   private readonly operationResources = new Map<string, () => Json | undefined>();
 
+  /** ARM's 409 while another operation holds the cluster; writes check it before they change anything. */
+  private refuseWhileBusy(cluster: SimCluster): void {
+    const conflict = this.operations.conflict(cluster);
+    if (conflict) throw new ArmError(409, "OperationNotAllowed", conflict);
+  }
+
   private startOperation(
     cluster: SimCluster,
     request: Parameters<Operations["start"]>[1],
     pool?: string,
   ): ArmOperation {
-    const conflict = this.operations.conflict(cluster);
-    if (conflict) throw new ArmError(409, "OperationNotAllowed", conflict);
+    this.refuseWhileBusy(cluster);
     const operation = this.operations.start(cluster, request);
     if (pool) {
       this.operationResources.set(operation.id, () => {
@@ -605,10 +610,9 @@ class ArmService {
       [properties.upgradeSettings, UPGRADE_SETTINGS_FIELDS],
     ]);
     checkPropertyTypes(properties);
-    const existing = [...cluster.pools.values()].find((p) => same(p.name, name));
+    const existing = findPool(cluster, name);
     if (existing) return this.updatePool(cluster, existing, properties);
-    const conflict = this.operations.conflict(cluster);
-    if (conflict) throw new ArmError(409, "OperationNotAllowed", conflict);
+    this.refuseWhileBusy(cluster);
     const props = this.newPoolProperties(cluster, name, properties);
     const pool = cluster.addPool(name, props);
     pool.provisioningState = "Creating";
@@ -769,8 +773,7 @@ class ArmService {
   }
 
   private updatePool(cluster: SimCluster, pool: SimPool, p: Json): Reply {
-    const conflict = this.operations.conflict(cluster);
-    if (conflict) throw new ArmError(409, "OperationNotAllowed", conflict);
+    this.refuseWhileBusy(cluster);
     const current = pool.props;
     if (p.vmSize !== undefined && p.vmSize !== current.vmSize) {
       throw new ArmError(400, "PropertyChangeNotAllowed", "Changing property 'vmSize' is not allowed.", {
@@ -850,7 +853,7 @@ class ArmService {
   }
 
   private deletePool(cluster: SimCluster, name: string, ignorePdb: boolean): Reply {
-    const pool = [...cluster.pools.values()].find((p) => same(p.name, name));
+    const pool = findPool(cluster, name);
     if (!pool) return { status: 204, body: undefined, headers: {} };
     if (pool.props.mode === "System" && this.systemPools(cluster).length === 1) {
       throw new ArmError(400, "OperationNotAllowed", "There has to be at least one system agent pool.");
@@ -897,8 +900,7 @@ class ArmService {
   }
 
   private upgradeNodeImage(cluster: SimCluster, pool: SimPool): Reply {
-    const conflict = this.operations.conflict(cluster);
-    if (conflict) throw new ArmError(409, "OperationNotAllowed", conflict);
+    this.refuseWhileBusy(cluster);
     pool.props.nodeImageVersion = latestNodeImage(cluster, pool.effectiveSku);
     const operation = this.startOperation(
       cluster,
@@ -968,8 +970,7 @@ class ArmService {
       properties.autoScalerProfile === undefined
         ? undefined
         : checkAutoScalerProfile(properties.autoScalerProfile, apiVersion);
-    const conflict = this.operations.conflict(cluster);
-    if (conflict) throw new ArmError(409, "OperationNotAllowed", conflict);
+    this.refuseWhileBusy(cluster);
     if (profile) cluster.spec.autoScalerProfile = profile;
     if (body.tags !== undefined) cluster.spec.tags = { ...(body.tags as Record<string, string>) };
     const operation = this.startOperation(cluster, {
@@ -986,8 +987,7 @@ class ArmService {
 
   private patchClusterTags(cluster: SimCluster, body: Json): Reply {
     rejectUnknownFields("2024-01-01", [[body, new Set(["tags"])]]);
-    const conflict = this.operations.conflict(cluster);
-    if (conflict) throw new ArmError(409, "OperationNotAllowed", conflict);
+    this.refuseWhileBusy(cluster);
     cluster.spec.tags = { ...((body.tags as Record<string, string> | undefined) ?? {}) };
     const operation = this.startOperation(cluster, {
       kind: "updateCluster",
@@ -1052,6 +1052,11 @@ function ok(body: unknown, headers: Record<string, string> = {}): Reply {
 
 function same(a: string | undefined, b: string | undefined): boolean {
   return a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+}
+
+/** ARM names agent pools without regard to case. */
+function findPool(cluster: SimCluster, name: string): SimPool | undefined {
+  return cluster.pools.get(name) ?? [...cluster.pools.values()].find((p) => same(p.name, name));
 }
 
 function parseBody(text: string): Json {
