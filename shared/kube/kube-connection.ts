@@ -33,19 +33,15 @@ export function clusterTarget(clusterId: string): ClusterTarget {
 }
 
 export interface KubeConnector {
-  /** How clusters are reached, for logs and errors. */
-  readonly describe: string;
   kubeConfig(target: ClusterTarget): Promise<KubeConfig>;
 }
 
 /** Local development: one kubeconfig per cluster, named after it, in `directory` (the simulator's). */
 export class KubeconfigDirectory implements KubeConnector {
-  readonly describe: string;
   private readonly directory: string;
 
   constructor(directory: string) {
     this.directory = directory;
-    this.describe = `kubeconfigs in ${directory}`;
   }
 
   async kubeConfig(target: ClusterTarget): Promise<KubeConfig> {
@@ -67,7 +63,6 @@ export class KubeconfigDirectory implements KubeConnector {
 
 /** Azure: the server and CA from ARM, an Entra token for AKS from the product's identity. */
 export class EntraKubeConnector implements KubeConnector {
-  readonly describe = "Entra tokens for AKS (server and CA from ARM)";
   private readonly credential: TokenCredential;
   private readonly arm: (subscriptionId: string) => ContainerServiceClient;
 
