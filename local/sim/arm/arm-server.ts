@@ -192,8 +192,8 @@ const CLUSTER = `${SUBSCRIPTION}/resourcegroups/:rg/${PROVIDER_PATH}/managedclus
 const POOL = `${CLUSTER}/agentpools/:pool`;
 const LOCATION = `${SUBSCRIPTION}/${PROVIDER_PATH}/locations/:location`;
 
-/** Route templates, lower case; `:name` segments capture. */
-const PATTERNS = {
+/** Route templates, lower case, split into path segments once; `:name` segments capture. */
+const PATTERNS = splitTemplates({
   subscriptions: "subscriptions",
   subscription: SUBSCRIPTION,
   clustersInSubscription: `${SUBSCRIPTION}/${PROVIDER_PATH}/managedclusters`,
@@ -210,12 +210,16 @@ const PATTERNS = {
   operationStatus: `${LOCATION}/operations/:operation`,
   operationResult: `${LOCATION}/operationresults/:operation`,
   resourceGraph: "providers/microsoft.resourcegraph/resources",
-} as const;
+});
+
+function splitTemplates<K extends string>(templates: Record<K, string>): Record<K, readonly string[]> {
+  const split = Object.entries<string>(templates).map(([name, template]) => [name, template.split("/")]);
+  return Object.fromEntries(split) as Record<K, readonly string[]>;
+}
 
 type Params = Record<string, string>;
 
-function match(template: string, segments: string[]): Params | undefined {
-  const pattern = template.split("/");
+function match(pattern: readonly string[], segments: string[]): Params | undefined {
   if (pattern.length !== segments.length) return undefined;
   const params: Params = {};
   for (const [i, part] of pattern.entries()) {
@@ -1041,7 +1045,7 @@ interface RequestContext {
 }
 
 interface Route {
-  pattern: string;
+  pattern: readonly string[];
   method: string;
   handle: (params: Params, request: RequestContext) => Reply;
 }
