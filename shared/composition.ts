@@ -25,7 +25,7 @@ import type {
 } from "./domain/ports.ts";
 import { DEFAULT_FACTS_OPTIONS, type FactsOptions } from "./kube/cluster-facts.ts";
 import { EntraKubeConnector, type KubeConnector, KubeconfigDirectory } from "./kube/kube-connection.ts";
-import { type AppSettings, loadAppSettings } from "./settings.ts";
+import { APP_SETTING_NAMES, type AppSettings, loadAppSettings } from "./settings.ts";
 
 export interface Composition {
   readonly settings: AppSettings;
@@ -55,14 +55,16 @@ export function currentClock(): RetryClock {
 
 let built: { key: string; clock: RetryClock; composition: Composition } | undefined;
 
-/** The process's adapters for `env` (the app settings); settings are checked on first use and fail closed. */
+/**
+ * The process's adapters for `env` (the app settings); settings are checked on first use and fail closed.
+ * They are parsed again only when one of them changes, not on every request and activity.
+ */
 export function composition(env: Readonly<Record<string, string | undefined>> = process.env): Composition {
-  const settings = loadAppSettings(env);
-  const key = JSON.stringify(settings);
+  const key = JSON.stringify(APP_SETTING_NAMES.map((name) => env[name] ?? null));
   const clock = currentClock();
   if (built?.key === key && built.clock === clock) return built.composition;
   const previous = built?.composition;
-  built = { key, clock, composition: compose(settings, clock) };
+  built = { key, clock, composition: compose(loadAppSettings(env), clock) };
   previous?.close().catch(() => undefined);
   return built.composition;
 }

@@ -364,6 +364,9 @@ function toInventorySettings(env: InventoryEnv): InventorySettings {
 
 const appSettingsEnvSchema = productSettingsEnvSchema.extend(inventorySettingsEnvSchema.shape);
 
+/** The app settings loadAppSettings reads: nothing else in the environment changes its result. */
+export const APP_SETTING_NAMES: readonly string[] = Object.keys(appSettingsEnvSchema.shape);
+
 /** Everything the app needs, checked at once: every problem of every setting is reported together. */
 export function loadAppSettings(env: Readonly<Record<string, string | undefined>>): AppSettings {
   const parsed = parseEnvSettings(appSettingsEnvSchema, env, (all) => [
