@@ -73,6 +73,41 @@ function parseJson(text: string | null): unknown {
   return text === null ? undefined : JSON.parse(text);
 }
 
+/** A new instance, Pending until its first episode runs. */
+function newInstance(fields: {
+  instanceId: string;
+  name: string;
+  input: string | null;
+  time: number;
+  version: string | null;
+  /** A sub-orchestration's parent, and the task that waits for it there. */
+  parent?: { row: InstanceRow; taskId: number };
+}): InstanceRow {
+  return {
+    instanceId: fields.instanceId,
+    name: fields.name,
+    executionId: randomUUID(),
+    status: "Pending",
+    input: fields.input,
+    output: null,
+    customStatus: null,
+    createdAt: fields.time,
+    updatedAt: fields.time,
+    parentInstanceId: fields.parent?.row.instanceId ?? null,
+    parentExecutionId: fields.parent?.row.executionId ?? null,
+    parentTaskId: fields.parent?.taskId ?? null,
+    nextTaskId: 0,
+    version: fields.version,
+    failure: null,
+    carriedEvents: null,
+  };
+}
+
+/** Identifies a queued or running work item: a task of one execution. */
+function activityKey(row: ActivityRow): string {
+  return `${row.instanceId}\u0000${row.taskId}\u0000${row.executionId}`;
+}
+
 export class DurableEngine {
   private readonly store: DurableStore;
   private readonly clock: Clock;
@@ -161,25 +196,13 @@ export class DurableEngine {
         `An instance with id "${instanceId}" already exists and is ${existing.status}; it was not started again.`,
       );
     }
-    const now = this.clock.now();
-    const row: InstanceRow = {
+    const row = newInstance({
       instanceId,
       name: registration.name,
-      executionId: randomUUID(),
-      status: "Pending",
       input: options.input ?? null,
-      output: null,
-      customStatus: null,
-      createdAt: now,
-      updatedAt: now,
-      parentInstanceId: null,
-      parentExecutionId: null,
-      parentTaskId: null,
-      nextTaskId: 0,
+      time: this.clock.now(),
       version: options.version ?? null,
-      failure: null,
-      carriedEvents: null,
-    };
+    });
     this.store.transaction(() => {
       if (existing) this.store.deleteInstance(instanceId);
       this.store.putInstance(row);
@@ -701,31 +724,23 @@ export class DurableEngine {
     }
     if (existing) this.store.deleteInstance(child.instanceId);
     this.cache.delete(child.instanceId);
-    this.store.putInstance({
-      instanceId: child.instanceId,
-      name: registration.name,
-      executionId: randomUUID(),
-      status: "Pending",
-      input: child.input,
-      output: null,
-      customStatus: null,
-      createdAt: time,
-      updatedAt: time,
-      parentInstanceId: parent.instanceId,
-      parentExecutionId: parent.executionId,
-      parentTaskId: child.parentTaskId,
-      nextTaskId: 0,
-      version: null,
-      failure: null,
-      carriedEvents: null,
-    });
+    this.store.putInstance(
+      newInstance({
+        instanceId: child.instanceId,
+        name: registration.name,
+        input: child.input,
+        time,
+        version: null,
+        parent: { row: parent, taskId: child.parentTaskId },
+      }),
+    );
     ready.add(child.instanceId);
   }
 
   // Activities
 
   private enqueueActivity(row: ActivityRow): void {
-    const key = `${row.instanceId}\u0000${row.taskId}\u0000${row.executionId}`;
+    const key = activityKey(row);
     if (this.stopped || this.activityKeys.has(key)) return;
     this.activityKeys.add(key);
     this.activityQueue.push(row);
@@ -742,7 +757,7 @@ export class DurableEngine {
       this.runningActivities++;
       const run = outsideHeldWork(() => runHeld(this.clock, () => this.runActivity(row))).finally(() => {
         this.runningActivities--;
-        this.activityKeys.delete(`${row.instanceId}\u0000${row.taskId}\u0000${row.executionId}`);
+        this.activityKeys.delete(activityKey(row));
         this.inFlight.delete(run);
         this.pumpActivities();
       });
