@@ -3,7 +3,7 @@
 
 import type { ListingStats } from "../shared/azure/resource-graph.ts";
 import type { ScanSummary } from "../shared/domain/ports.ts";
-import type { ListedCluster } from "../shared/inventory/list-fleet.ts";
+import type { FleetListing, ListedCluster } from "../shared/inventory/list-fleet.ts";
 import type { AlertDecisionSummary, AlertDeliverySummary } from "../shared/inventory/scan-alerts.ts";
 import type { DependencyScanOutcome } from "../shared/inventory/scan-dependencies.ts";
 
@@ -53,12 +53,7 @@ export interface ListFleetInput {
   now: string;
 }
 
-export interface ListFleetOutput {
-  clusters: ListedCluster[];
-  unreadable: number;
-  incompleteReasons: string[];
-  stats: ListingStats;
-}
+export type ListFleetOutput = FleetListing;
 
 export interface ScanDependenciesInput {
   scanId: string;
