@@ -9,7 +9,7 @@ import { type DurableClientData, durableClientData, durableHttpApi, statusJson }
 import { DurableStore, type RuntimeStatus, TERMINAL_STATUSES } from "./durable-store.ts";
 import { type FunctionRegistration, loadApp, setSystemLogSink } from "./functions-core.ts";
 import { type HttpListener, listen } from "./http-server.ts";
-import { httpFunctions, httpTriggerHandler } from "./http-triggers.ts";
+import { httpFunctions, httpTriggerHandler, routeTemplate } from "./http-triggers.ts";
 import { Invoker, isDurableClientBinding, isTriggerType, type SkippedTrigger, triggerOf } from "./invoker.ts";
 import { createLogger, type Logger, type LogLevel, type LogSink, streamSink, toLogLevel } from "./logger.ts";
 import { ServiceBusTriggers, serviceBusFunctions } from "./service-bus-triggers.ts";
@@ -132,8 +132,7 @@ function describeTrigger(f: FunctionRegistration, origin: string, routePrefix: s
   const trigger = triggerOf(f);
   if (trigger.type !== "httpTrigger") return trigger.type;
   const methods = Array.isArray(trigger.methods) ? trigger.methods.join(",") : "any method";
-  const route = typeof trigger.route === "string" && trigger.route !== "" ? trigger.route : f.name;
-  return `[${methods}] ${origin}/${routePrefix === "" ? "" : `${routePrefix}/`}${route}`;
+  return `[${methods}] ${origin}/${routePrefix === "" ? "" : `${routePrefix}/`}${routeTemplate(f)}`;
 }
 
 function byTrigger(functions: readonly FunctionRegistration[], type: string): FunctionRegistration[] {

@@ -12,6 +12,12 @@ interface HttpFunction {
   readonly methods: readonly string[];
 }
 
+/** The trigger's route template; without one, the function's name (as the Functions host does). */
+export function routeTemplate(registration: FunctionRegistration): string {
+  const route = triggerOf(registration).route;
+  return typeof route === "string" && route !== "" ? route : registration.name;
+}
+
 /** Reads the HTTP triggers, most specific route first; one whose route cannot be read is skipped. */
 export function httpFunctions(registrations: readonly FunctionRegistration[]): {
   bound: HttpFunction[];
@@ -19,10 +25,8 @@ export function httpFunctions(registrations: readonly FunctionRegistration[]): {
 } {
   const { bound, skipped } = bindTriggers(registrations, "httpTrigger", (registration) => {
     const trigger = triggerOf(registration);
-    const route =
-      typeof trigger.route === "string" && trigger.route !== "" ? trigger.route : registration.name;
     const methods = Array.isArray(trigger.methods) ? trigger.methods.map((m) => String(m).toUpperCase()) : [];
-    return { registration, route: compileRoute(route), methods };
+    return { registration, route: compileRoute(routeTemplate(registration)), methods };
   });
   return { bound: bound.sort((a, b) => b.route.specificity - a.route.specificity), skipped };
 }
