@@ -48,8 +48,6 @@ export class DurableOperationError extends Error {
   }
 }
 
-export type InstanceListener = (row: InstanceRow) => void;
-
 export interface EngineOptions {
   readonly store: DurableStore;
   readonly clock: Clock;
@@ -117,7 +115,7 @@ export class DurableEngine {
   private readonly activityFunctions: Map<string, FunctionRegistration>;
   private readonly activityConcurrency: number;
   private readonly cache = new Map<string, LiveInstance>();
-  private readonly listeners = new Set<InstanceListener>();
+  private readonly listeners = new Set<(row: InstanceRow) => void>();
   private stopped = false;
 
   // Dispatcher: one episode at a time, instances in the order they became ready.
@@ -167,9 +165,25 @@ export class DurableEngine {
     clearTimeout(timer);
   }
 
-  onInstanceChange(listener: InstanceListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  /** The instance's row once `reached` holds for it; undefined if it does not within `timeoutMs` (real time). */
+  whenInstance(
+    instanceId: string,
+    reached: (row: InstanceRow) => boolean,
+    timeoutMs: number,
+  ): Promise<InstanceRow | undefined> {
+    return new Promise((resolve) => {
+      const finish = (row: InstanceRow | undefined) => {
+        clearTimeout(timer);
+        this.listeners.delete(check);
+        resolve(row);
+      };
+      const check = (row: InstanceRow | undefined) => {
+        if (row?.instanceId === instanceId && reached(row)) finish(row);
+      };
+      const timer = setTimeout(() => finish(undefined), timeoutMs);
+      this.listeners.add(check);
+      check(this.getInstance(instanceId));
+    });
   }
 
   // Operations of the Durable HTTP API

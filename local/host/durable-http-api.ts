@@ -6,6 +6,7 @@ import { eventTypeName, type HistoryEvent } from "./durable-history.ts";
 import {
   type InstanceFilter,
   type InstanceRow,
+  isTerminal,
   type RuntimeStatus,
   TERMINAL_STATUSES,
 } from "./durable-store.ts";
@@ -154,7 +155,7 @@ function jsonBody(request: IncomingRequest): string | undefined {
 /** As the Durable extension answers: 202 while running, 200 once ended (500 for a failure, when asked). */
 function statusCodeOf(row: InstanceRow, url: URL): number {
   if (row.status === "Failed" && flag(url, "returnInternalServerErrorOnFailure") === true) return 500;
-  return TERMINAL_STATUSES.includes(row.status) ? 200 : 202;
+  return isTerminal(row.status) ? 200 : 202;
 }
 
 export function durableHttpApi(
@@ -162,23 +163,6 @@ export function durableHttpApi(
   client: () => DurableClientData,
   clock: Clock,
 ): RequestHandler {
-  const waitForEnd = (instanceId: string, timeoutMs: number) =>
-    new Promise<InstanceRow | undefined>((resolve) => {
-      const check = (row: InstanceRow | undefined) => {
-        if (row && TERMINAL_STATUSES.includes(row.status)) finish(row);
-      };
-      const finish = (row: InstanceRow | undefined) => {
-        clearTimeout(timer);
-        stopListening();
-        resolve(row);
-      };
-      const timer = setTimeout(() => finish(engine.getInstance(instanceId)), timeoutMs);
-      const stopListening = engine.onInstanceChange((row) => {
-        if (row.instanceId === instanceId) check(row);
-      });
-      check(engine.getInstance(instanceId));
-    });
-
   const start = async (
     request: IncomingRequest,
     name: string,
@@ -195,9 +179,12 @@ export function durableHttpApi(
     const timeout = Number(request.url.searchParams.get("timeout"));
     if (timeout > 0) {
       // Waiting is not work: on a virtual clock, time must move for the instance's timers to fire.
-      const ended = await awaitWithoutHold(clock, waitForEnd(row.instanceId, timeout * 1000));
+      const ended = await awaitWithoutHold(
+        clock,
+        engine.whenInstance(row.instanceId, (r) => isTerminal(r.status), timeout * 1000),
+      );
       if (ended?.status === "Completed") return jsonReply(200, parseJsonOrNull(ended.output));
-      if (ended && TERMINAL_STATUSES.includes(ended.status)) return jsonReply(200, statusJson(ended));
+      if (ended) return jsonReply(200, statusJson(ended));
     }
     return jsonReply(202, payload, { location: payload.statusQueryGetUri as string, "retry-after": "10" });
   };
@@ -240,7 +227,7 @@ export function durableHttpApi(
     const filter = filterOf(request.url);
     const ids = engine
       .list(filter, Number.MAX_SAFE_INTEGER)
-      .filter((row) => TERMINAL_STATUSES.includes(row.status))
+      .filter((row) => isTerminal(row.status))
       .map((row) => row.instanceId);
     const deleted = engine.purge(ids);
     return deleted > 0

@@ -264,28 +264,15 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     skipped,
     clientData: readyClientData,
     getClient: () => durableClientFor(options.app, readyClientData),
-    waitForInstance(instanceId, waitOptions = {}) {
+    async waitForInstance(instanceId, waitOptions = {}) {
       const statuses = waitOptions.statuses ?? TERMINAL_STATUSES;
       const timeoutMs = waitOptions.timeoutMs ?? 30_000;
-      return new Promise<InstanceStatus>((resolvePromise, reject) => {
-        const check = (row = engine.getInstance(instanceId)) => {
-          if (!row || row.instanceId !== instanceId || !statuses.includes(row.status)) return;
-          clearTimeout(timer);
-          stopListening();
-          resolvePromise(statusJson(row) as unknown as InstanceStatus);
-        };
-        const timer = setTimeout(() => {
-          stopListening();
-          const status = engine.getInstance(instanceId)?.status ?? "missing";
-          reject(
-            new Error(
-              `Instance "${instanceId}" did not become ${statuses.join(" or ")} in ${timeoutMs} ms; it is ${status}.`,
-            ),
-          );
-        }, timeoutMs);
-        const stopListening = engine.onInstanceChange((row) => check(row));
-        check();
-      });
+      const row = await engine.whenInstance(instanceId, (r) => statuses.includes(r.status), timeoutMs);
+      if (row) return statusJson(row) as unknown as InstanceStatus;
+      const status = engine.getInstance(instanceId)?.status ?? "missing";
+      throw new Error(
+        `Instance "${instanceId}" did not become ${statuses.join(" or ")} in ${timeoutMs} ms; it is ${status}.`,
+      );
     },
     stop() {
       stopping ??= shutDown();
