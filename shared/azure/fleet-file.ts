@@ -4,7 +4,7 @@
 
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import type { Cluster, NodePool } from "../domain/model.ts";
+import { type Cluster, MANAGED_CLUSTER_ID, type NodePool } from "../domain/model.ts";
 
 export type FleetFileFormat = "resource-graph" | "az-graph-query" | "az-aks-list";
 
@@ -24,9 +24,6 @@ export interface FleetFile {
 export class FleetFileError extends Error {
   override name = "FleetFileError";
 }
-
-const CLUSTER_ID =
-  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerService\/managedClusters\/([^/]+)$/i;
 
 const kubernetesVersion = z.string().regex(/^\d+\.\d+(\.\d+)?$/, "expected a Kubernetes version like 1.31.5");
 const optionalString = z.string().nullish();
@@ -66,7 +63,7 @@ const poolSchema = z.object({
 });
 
 const clusterSchema = z.object({
-  id: z.string().regex(CLUSTER_ID, "expected a managedClusters resource id"),
+  id: z.string().regex(MANAGED_CLUSTER_ID, "expected a managedClusters resource id"),
   name: z.string().min(1),
   type: z
     .string()
@@ -140,7 +137,7 @@ function toPool(wire: WirePool): NodePool {
 }
 
 function toCluster(wire: WireCluster): Cluster {
-  const [, subscriptionId, resourceGroup] = CLUSTER_ID.exec(wire.id) as RegExpExecArray;
+  const [, subscriptionId, resourceGroup] = MANAGED_CLUSTER_ID.exec(wire.id) as RegExpExecArray;
   const { properties } = wire;
   const storage = properties.storageProfile ?? {};
   return {

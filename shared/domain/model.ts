@@ -72,6 +72,10 @@ export interface NodePool {
   enableFips?: boolean;
 }
 
+/** A managed cluster's ARM id; captures its subscription id, resource group and name. */
+export const MANAGED_CLUSTER_ID =
+  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerService\/managedClusters\/([^/]+)$/i;
+
 /** A pool with the cluster it lives in: the unit the product plans, alerts and migrates. */
 export interface PoolRef {
   clusterId: string;

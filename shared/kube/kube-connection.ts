@@ -10,12 +10,10 @@ import { join } from "node:path";
 import type { ContainerServiceClient } from "@azure/arm-containerservice";
 import type { TokenCredential } from "@azure/identity";
 import { KubeConfig } from "@kubernetes/client-node";
+import { MANAGED_CLUSTER_ID } from "../domain/model.ts";
 
 /** The AKS AAD server application: the audience of data-plane tokens (../shared/reference/aks-facts.md). */
 export const AKS_TOKEN_SCOPE = "6dae42f8-4368-4678-94ff-3960e28e3630/.default";
-
-const CLUSTER_ID =
-  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerService\/managedClusters\/([^/]+)$/i;
 
 export interface ClusterTarget {
   id: string;
@@ -26,7 +24,7 @@ export interface ClusterTarget {
 
 /** The cluster an ARM id names; throws on anything else. */
 export function clusterTarget(clusterId: string): ClusterTarget {
-  const match = CLUSTER_ID.exec(clusterId);
+  const match = MANAGED_CLUSTER_ID.exec(clusterId);
   if (!match) throw new Error(`"${clusterId}" is not a managed cluster resource id`);
   const [, subscriptionId, resourceGroup, name] = match as unknown as [string, string, string, string];
   return { id: clusterId, subscriptionId, resourceGroup, name };

@@ -10,11 +10,11 @@ import type { ZodError, z } from "zod";
 import { utcDayOf } from "../domain/calendar-date.ts";
 import { minorLabel, parseKubernetesMinor } from "../domain/kubernetes-version.ts";
 import { type LifecycleNotice, normalizeSubject, resolveCalendar } from "../domain/lifecycle-calendar.ts";
+import { MANAGED_CLUSTER_ID } from "../domain/model.ts";
 import type { ClusterEvent, ClusterEventKind, NoticeRecord, NoticeRejection } from "../domain/ports.ts";
 import {
   AKS_EVENT_DATA,
   type AksEventType,
-  CLUSTER_ID,
   cloudEventSchema,
   clusterId as clusterIdSchema,
   END_OF_SUPPORT_DESCRIPTIONS,
@@ -299,7 +299,7 @@ function normalInstant(value: string): string {
 
 /** The cluster a scheduled event is about: the impacted resources, else the start of its own id. */
 function scheduledEventCluster(resource: ScheduledEventResource): string {
-  const listed = resource.properties.resources?.find((id) => CLUSTER_ID.test(id));
+  const listed = resource.properties.resources?.find((id) => MANAGED_CLUSTER_ID.test(id));
   if (listed) return listed;
   const prefix =
     /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ContainerService\/managedClusters\/[^/]+/i.exec(

@@ -6,6 +6,7 @@
 
 import { z } from "zod";
 import { isIsoDate } from "../domain/calendar-date.ts";
+import { MANAGED_CLUSTER_ID } from "../domain/model.ts";
 
 const nonEmpty = z.string().trim().min(1, "must not be empty");
 
@@ -71,11 +72,12 @@ export const cloudEventSchema = z.object({
   data: z.unknown(),
 });
 
-export const CLUSTER_ID =
-  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ContainerService\/managedClusters\/[^/]+$/i;
 export const clusterId = z
   .string()
-  .regex(CLUSTER_ID, "expected a managed cluster resource id (/subscriptions/…/managedClusters/<name>)");
+  .regex(
+    MANAGED_CLUSTER_ID,
+    "expected a managed cluster resource id (/subscriptions/…/managedClusters/<name>)",
+  );
 
 /** Data of the Microsoft.ContainerService.* events, by event type. */
 export const AKS_EVENT_DATA = {
