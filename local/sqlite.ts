@@ -1,8 +1,8 @@
 // SQLite for local/ (the built-in node:sqlite): opening a database without Node's "SQLite is an experimental
-// feature" warning on every start, and one transaction helper for every store.
+// feature" warning on every start, and the transaction and statement-cache helpers every store uses.
 // Load node:sqlite only through this module: a static `import ... from "node:sqlite"` anywhere in the module
 // graph loads it at link time, before this module can quiet the warning (type-only imports are fine).
-import type { DatabaseSync as Database } from "node:sqlite";
+import type { DatabaseSync as Database, StatementSync } from "node:sqlite";
 
 type SqliteModule = typeof import("node:sqlite");
 
@@ -50,4 +50,17 @@ export function transaction<T>(db: Database, work: () => T): T {
     db.exec("ROLLBACK");
     throw error;
   }
+}
+
+/** Prepares each SQL text once per database; later calls with the same text reuse the statement. */
+export function statementCache(db: Database): (sql: string) => StatementSync {
+  const statements = new Map<string, StatementSync>();
+  return (sql) => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      statement = db.prepare(sql);
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
 }

@@ -3,7 +3,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { SQLInputValue, StatementSync } from "node:sqlite";
-import { type Database, openDatabase, transaction } from "../sqlite.ts";
+import { type Database, openDatabase, statementCache, transaction } from "../sqlite.ts";
 import type { HistoryEvent, RetryOptionsLike } from "./durable-history.ts";
 
 export type RuntimeStatus = "Pending" | "Running" | "Completed" | "Failed" | "Terminated" | "Suspended";
@@ -177,13 +177,14 @@ function instanceParams(row: InstanceRow): SQLInputValue[] {
 export class DurableStore {
   readonly path: string;
   private readonly db: Database;
-  private readonly statements = new Map<string, StatementSync>();
+  private readonly sql: (text: string) => StatementSync;
 
   /** Opens `<dataDir>/durable.sqlite`, or a private in-memory database without a directory. */
   constructor(dataDir: string | undefined) {
     if (dataDir) mkdirSync(dataDir, { recursive: true });
     this.path = dataDir ? join(dataDir, "durable.sqlite") : ":memory:";
     this.db = openDatabase(this.path);
+    this.sql = statementCache(this.db);
     this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
     const version = Number(this.db.prepare("PRAGMA user_version").get()?.user_version);
     const empty = this.db.prepare("SELECT 1 FROM sqlite_schema LIMIT 1").get() === undefined;
@@ -204,15 +205,6 @@ export class DurableStore {
   /** Runs `work` in one transaction: all of it is committed, or none of it. */
   transaction<T>(work: () => T): T {
     return transaction(this.db, work);
-  }
-
-  private sql(text: string): StatementSync {
-    let statement = this.statements.get(text);
-    if (!statement) {
-      statement = this.db.prepare(text);
-      this.statements.set(text, statement);
-    }
-    return statement;
   }
 
   // Instances

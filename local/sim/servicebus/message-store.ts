@@ -2,7 +2,7 @@
 // acknowledged, so a namespace restarted on the same file continues where the last one stopped.
 
 import type { StatementSync } from "node:sqlite";
-import { type Database, openDatabase, transaction } from "../../sqlite.ts";
+import { type Database, openDatabase, statementCache, transaction } from "../../sqlite.ts";
 
 /** Values of the `x-opt-message-state` annotation. */
 export const MessageState = { active: 0, deferred: 1, scheduled: 2 } as const;
@@ -82,11 +82,12 @@ export interface MessageCounts {
 
 export class MessageStore {
   private readonly db: Database;
-  private readonly statements: Record<string, StatementSync> = {};
+  private readonly statement: (sql: string) => StatementSync;
 
   /** `path` undefined keeps everything in memory. */
   constructor(path: string | undefined) {
     this.db = openDatabase(path ?? ":memory:");
+    this.statement = statementCache(this.db);
     this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
     this.db.exec(SCHEMA);
   }
@@ -250,15 +251,6 @@ export class MessageStore {
   private earliest(sql: string, entity: string): number | undefined {
     const row = this.statement(sql).get(entity) as { at: number | null };
     return row.at ?? undefined;
-  }
-
-  private statement(sql: string): StatementSync {
-    let statement = this.statements[sql];
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements[sql] = statement;
-    }
-    return statement;
   }
 }
 
