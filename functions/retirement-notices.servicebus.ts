@@ -7,19 +7,19 @@
 // until Service Bus dead-letters it as MaxDeliveryCountExceeded, losing the reason. Transient storage
 // failures throw, so the message returns.
 
-import { createHash } from "node:crypto";
 import { app, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import { type AlertsReevaluationInput, ORCHESTRATIONS } from "../orchestrations/contracts.ts";
 import { composition } from "../shared/composition.ts";
 import { ingestNoticeMessage } from "../shared/notices/ingest-notice.ts";
 import { loadServiceBusSettings, SERVICE_BUS_CONNECTION } from "../shared/settings.ts";
+import { sha256 } from "../shared/sha256.ts";
 import { startOnce } from "./scan-starter.ts";
 
 /** Instance ids may not hold / \ # ? (notice ids may): a readable start and a hash of the whole id. */
 export function reevaluationInstanceId(noticeId: string): string {
   const readable = noticeId.replace(/[^A-Za-z0-9:._-]/g, "_").slice(0, 48);
-  const hash = createHash("sha256").update(noticeId).digest("hex").slice(0, 16);
+  const hash = sha256(noticeId).slice(0, 16);
   return `alerts:notice:${readable}:${hash}`;
 }
 

@@ -3,18 +3,16 @@
 // ids at 128 characters, so a longer alert id is replaced by its SHA-256 (the full id travels in
 // applicationProperties.alertId). Subscribers filter on subject (the stage) and the properties.
 
-import { createHash } from "node:crypto";
 import { isServiceBusError, type ServiceBusMessage, type ServiceBusSender } from "@azure/service-bus";
 import type { LifecycleAlert } from "../domain/alert-policy.ts";
 import type { AlertSink } from "../domain/ports.ts";
+import { sha256 } from "../sha256.ts";
 import { SinkError } from "./sink-error.ts";
 
 const MAX_MESSAGE_ID = 128;
 
 export function topicMessageId(alertId: string): string {
-  return alertId.length <= MAX_MESSAGE_ID
-    ? alertId
-    : `sha256:${createHash("sha256").update(alertId).digest("hex")}`;
+  return alertId.length <= MAX_MESSAGE_ID ? alertId : `sha256:${sha256(alertId)}`;
 }
 
 export function alertMessage(alert: LifecycleAlert): ServiceBusMessage {

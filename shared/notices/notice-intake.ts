@@ -5,13 +5,13 @@
 // stored. Ids derive from the message id or the event id, so a redelivered message maps to the same
 // records; the content key identifies what a notice states, so the same notice twice counts once.
 
-import { createHash } from "node:crypto";
 import type { ZodError, z } from "zod";
 import { utcDayOf } from "../domain/calendar-date.ts";
 import { minorLabel, parseKubernetesMinor } from "../domain/kubernetes-version.ts";
 import { type LifecycleNotice, normalizeSubject, resolveCalendar } from "../domain/lifecycle-calendar.ts";
 import { MANAGED_CLUSTER_ID } from "../domain/model.ts";
 import type { ClusterEvent, ClusterEventKind, NoticeRecord, NoticeRejection } from "../domain/ports.ts";
+import { sha256 } from "../sha256.ts";
 import {
   AKS_EVENT_DATA,
   type AksEventType,
@@ -165,10 +165,6 @@ function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
 
 function truncate(text: string, length: number): string {
   return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
-}
-
-function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
 }
 
 /** What a notice states, whoever sent it: the same statement twice counts once. */

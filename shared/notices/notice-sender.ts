@@ -5,10 +5,10 @@
 // so layout does not matter): the same file sent twice is dropped by the queue's duplicate detection
 // and recorded once by the service.
 
-import { createHash } from "node:crypto";
 import type { ServiceBusMessage } from "@azure/service-bus";
 import { canonicalJson } from "../azure/tables/json-columns.ts";
 import type { NoticeRejection } from "../domain/ports.ts";
+import { sha256 } from "../sha256.ts";
 import { type IntakeResult, readNoticeMessage } from "./notice-intake.ts";
 
 const MAX_MESSAGE_ID = 128;
@@ -20,7 +20,7 @@ export type PreparedNotice =
 function messageIdOf(body: unknown): string {
   const id = (body as { id?: unknown } | null)?.id;
   if (typeof id === "string" && id.length > 0 && id.length <= MAX_MESSAGE_ID) return id;
-  return createHash("sha256").update(canonicalJson(body)).digest("hex");
+  return sha256(canonicalJson(body));
 }
 
 function describe(result: Exclude<IntakeResult, { kind: "rejected" }>): string {

@@ -5,7 +5,6 @@
 // stale one; SEQUENCE counts the notices that set the date. Text is escaped, lines folded at 75 octets
 // and ended with CRLF, as the RFC requires.
 
-import { createHash } from "node:crypto";
 import { utcMidnight } from "../domain/calendar-date.ts";
 import {
   type Calendar,
@@ -18,6 +17,7 @@ import {
 } from "../domain/lifecycle-calendar.ts";
 import type { PoolRef } from "../domain/model.ts";
 import type { PoolAssessment, PoolState, SubjectAssessment } from "../domain/pool-assessment.ts";
+import { sha256 } from "../sha256.ts";
 
 export type IcsDeadline = "end-of-support" | "image-removal";
 
@@ -63,10 +63,7 @@ export function poolGroupEvents(calendar: Calendar, pools: readonly PoolAssessme
     let group = groups.get(key);
     if (!group) {
       group = {
-        uid: `${createHash("sha256")
-          .update(`${subjectKey(subject.subject)}|${variant}`)
-          .digest("hex")
-          .slice(0, 32)}@${UID_DOMAIN}`,
+        uid: `${sha256(`${subjectKey(subject.subject)}|${variant}`).slice(0, 32)}@${UID_DOMAIN}`,
         subject: subject.subject,
         label: entry?.label ?? subject.subject.value,
         deadline,

@@ -2,8 +2,8 @@
 // and control characters (U+0000-U+001F, U+007F-U+009F) in keys and limits each key to 1 KiB.
 // Keys are never decoded: every row also stores the original values it is about.
 
-import { createHash } from "node:crypto";
 import { odata } from "@azure/data-tables";
+import { sha256 } from "../../sha256.ts";
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the control characters Table Storage forbids.
 const FORBIDDEN = /[%/\\#?\u0000-\u001f\u007f-\u009f]/g;
@@ -19,10 +19,6 @@ export function keyPart(value: string): string {
   if (encoded.length <= MAX_PART_CHARS) return encoded;
   // Too long for a key: a readable start and a hash of the whole keep it unique.
   return `${encoded.slice(0, 300)}~${sha256(value).slice(0, 40)}`;
-}
-
-export function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
 }
 
 /** OData filter for the rows of one partition whose RowKey starts with `prefix`. */
