@@ -47,13 +47,23 @@ function qualified(resource: Resource): string {
   return group ? `${resource}.${group}` : resource;
 }
 
-function notFound(resource: Resource, name: string): StatusError {
+/** The details of a Status about one object: its name, API group (none for core) and resource. */
+function objectDetails(resource: Resource, name: string): Record<string, unknown> {
   const group = groupOf(resource);
-  return fail(404, "NotFound", `${qualified(resource)} "${name}" not found`, {
-    name,
-    ...(group ? { group } : {}),
-    kind: resource,
-  });
+  return { name, ...(group ? { group } : {}), kind: resource };
+}
+
+function notFound(resource: Resource, name: string): StatusError {
+  return fail(404, "NotFound", `${qualified(resource)} "${name}" not found`, objectDetails(resource, name));
+}
+
+/** What the apiserver answers for a path it does not serve. */
+function notServed(): StatusError {
+  return fail(404, "NotFound", "the server could not find the requested resource", {});
+}
+
+function methodNotAllowed(): StatusError {
+  return fail(405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {});
 }
 
 const SUPPORTED_FIELDS: Partial<Record<Resource, string[]>> = {
@@ -260,16 +270,11 @@ class KubeApi {
     const discovery = this.discovery(segments);
     if (discovery && method === "GET") return this.send(res, 200, JSON.stringify(discovery));
     const target = this.target(segments);
-    if (!target) throw fail(404, "NotFound", "the server could not find the requested resource", {});
+    if (!target) throw notServed();
     if (target.name === undefined) {
       if (method === "GET") return this.list(req, res, url, target);
       if (method === "POST") return this.send(res, 201, asJson(this.create(target, parseJson(body))));
-      throw fail(
-        405,
-        "MethodNotAllowed",
-        "the server does not allow this method on the requested resource",
-        {},
-      );
+      throw methodNotAllowed();
     }
     if (target.subresource === "eviction" && target.resource === "pods" && method === "POST")
       return this.evict(res, target, parseJson(body));
@@ -279,19 +284,13 @@ class KubeApi {
     ) {
       return this.scale(res, req, target, method, body);
     }
-    if (target.subresource !== undefined && target.subresource !== "status")
-      throw fail(404, "NotFound", "the server could not find the requested resource", {});
+    if (target.subresource !== undefined && target.subresource !== "status") throw notServed();
     const object = this.require(target);
     if (method === "GET") return this.send(res, 200, asJson(this.read(target.resource, object)));
     if (method === "PATCH") return this.send(res, 200, asJson(this.patch(req, target, object, body)));
     if (method === "PUT") return this.send(res, 200, asJson(this.commit(target, object, parseJson(body))));
     if (method === "DELETE") return this.remove(res, url, target, object, body);
-    throw fail(
-      405,
-      "MethodNotAllowed",
-      "the server does not allow this method on the requested resource",
-      {},
-    );
+    throw methodNotAllowed();
   }
 
   private version() {
@@ -404,8 +403,7 @@ class KubeApi {
 
   private require(target: Target): KubeObject {
     const info = RESOURCE_KINDS[target.resource];
-    if (info.namespaced && target.namespace === undefined)
-      throw fail(404, "NotFound", "the server could not find the requested resource", {});
+    if (info.namespaced && target.namespace === undefined) throw notServed();
     const object = this.cluster.store.get(target.resource, target.namespace, target.name as string);
     if (!object) throw notFound(target.resource, target.name as string);
     return object;
@@ -622,11 +620,12 @@ class KubeApi {
       );
     }
     if (this.cluster.store.get(target.resource, namespace, name)) {
-      throw fail(409, "AlreadyExists", `${qualified(target.resource)} "${name}" already exists`, {
-        name,
-        ...(groupOf(target.resource) ? { group: groupOf(target.resource) } : {}),
-        kind: target.resource,
-      });
+      throw fail(
+        409,
+        "AlreadyExists",
+        `${qualified(target.resource)} "${name}" already exists`,
+        objectDetails(target.resource, name),
+      );
     }
     const created: KubeObject = {
       ...object,
@@ -700,11 +699,7 @@ class KubeApi {
         409,
         "Conflict",
         `Operation cannot be fulfilled on ${qualified(target.resource)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
-        {
-          name,
-          ...(groupOf(target.resource) ? { group: groupOf(target.resource) } : {}),
-          kind: target.resource,
-        },
+        objectDetails(target.resource, name),
       );
     }
     const invalid = (field: string, message: string) =>
@@ -839,9 +834,7 @@ class KubeApi {
         200,
         JSON.stringify(
           status(200, undefined, "", {
-            name: object.metadata.name,
-            ...(groupOf(target.resource) ? { group: groupOf(target.resource) } : {}),
-            kind: target.resource,
+            ...objectDetails(target.resource, object.metadata.name),
             uid: object.metadata.uid,
           }),
         ),
@@ -916,13 +909,7 @@ class KubeApi {
       },
     });
     if (method === "GET") return this.send(res, 200, JSON.stringify(scaleOf()));
-    if (method !== "PATCH" && method !== "PUT")
-      throw fail(
-        405,
-        "MethodNotAllowed",
-        "the server does not allow this method on the requested resource",
-        {},
-      );
+    if (method !== "PATCH" && method !== "PUT") throw methodNotAllowed();
     let next: { spec?: { replicas?: unknown }; metadata?: { resourceVersion?: string } };
     if (method === "PUT") next = parseJson(body);
     else next = applyPatch(req, scaleOf(), body) as typeof next;
