@@ -99,6 +99,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const fleet = new Fleet(scenario, clock);
   const servers: RunningServer[] = [];
   let serviceBus: ServiceBusNamespace | undefined;
+  const closeAll = async () => {
+    fleet.close();
+    await Promise.all(servers.map((s) => s.close()));
+    await serviceBus?.close();
+  };
   try {
     const arm: ArmServer = await startArmServer({ fleet, tls });
     servers.push(arm);
@@ -135,7 +140,6 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       admin: admin.url,
       ...(serviceBus ? { serviceBusConnectionString: serviceBus.connectionString } : {}),
     };
-    const bus = serviceBus;
     return {
       scenario,
       clock,
@@ -145,7 +149,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       caPath: tls.caPath,
       dataDir,
       clusters,
-      ...(bus ? { serviceBus: bus } : {}),
+      ...(serviceBus ? { serviceBus } : {}),
       credential: fixedTokenCredential,
       kubeconfigPath(name: string) {
         const found = clusters.find((c) => c.name === name);
@@ -167,16 +171,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
           clusters.map((c) => [c.name, { kubeconfig: c.kubeconfigPath, apiServer: c.apiServer, id: c.id }]),
         ),
       }),
-      async close() {
-        fleet.close();
-        await Promise.all(servers.map((s) => s.close()));
-        await bus?.close();
-      },
+      close: closeAll,
     };
   } catch (error) {
-    fleet.close();
-    await Promise.all(servers.map((s) => s.close()));
-    await serviceBus?.close();
+    await closeAll();
     throw error;
   }
 }
