@@ -34,7 +34,7 @@ import { z } from "zod";
 
 /** The Functions convention: the trigger's `connection` names this setting (or its __fullyQualifiedNamespace). */
 export const SERVICE_BUS_CONNECTION = "ServiceBusConnection";
-const SERVICE_BUS_NAMESPACE = `${SERVICE_BUS_CONNECTION}__fullyQualifiedNamespace` as const;
+export const SERVICE_BUS_NAMESPACE = `${SERVICE_BUS_CONNECTION}__fullyQualifiedNamespace` as const;
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 

@@ -7,7 +7,12 @@ import { parseArgs } from "node:util";
 import { DefaultAzureCredential } from "@azure/identity";
 import { serviceBusClientFor } from "../../shared/azure/service-bus-client.ts";
 import { prepareNotice } from "../../shared/notices/notice-sender.ts";
-import { loadServiceBusSettings, SERVICE_BUS_CONNECTION, SettingsError } from "../../shared/settings.ts";
+import {
+  loadServiceBusSettings,
+  SERVICE_BUS_CONNECTION,
+  SERVICE_BUS_NAMESPACE,
+  SettingsError,
+} from "../../shared/settings.ts";
 import { type CliIo, type Command, EXIT_BAD_INPUT, EXIT_OK, UsageError } from "../command.ts";
 
 function parse(args: readonly string[]) {
@@ -55,7 +60,7 @@ async function send(args: readonly string[], io: CliIo): Promise<number> {
     ...io.env,
     ...(options.connectionString !== undefined && {
       [SERVICE_BUS_CONNECTION]: options.connectionString,
-      [`${SERVICE_BUS_CONNECTION}__fullyQualifiedNamespace`]: undefined,
+      [SERVICE_BUS_NAMESPACE]: undefined,
     }),
     ...(options.queue !== undefined && { NOTICES_QUEUE: options.queue }),
   };
@@ -68,7 +73,7 @@ async function send(args: readonly string[], io: CliIo): Promise<number> {
   }
   if (!settings.serviceBus) {
     throw new UsageError(
-      `no Service Bus connection: pass --connection-string or set ${SERVICE_BUS_CONNECTION} (or ${SERVICE_BUS_CONNECTION}__fullyQualifiedNamespace for managed identity)`,
+      `no Service Bus connection: pass --connection-string or set ${SERVICE_BUS_CONNECTION} (or ${SERVICE_BUS_NAMESPACE} for managed identity)`,
     );
   }
   const client = serviceBusClientFor(settings.serviceBus, new DefaultAzureCredential());
