@@ -103,10 +103,13 @@ const serviceBusConnectionString = optionalText.superRefine((value, ctx) => {
   }
 });
 
+/** Service Bus queue and topic names. */
+const ENTITY_NAME = /^[A-Za-z0-9]([A-Za-z0-9._\-/]*[A-Za-z0-9])?$/;
+
 const entityName = (fallback: string) =>
   optionalText
     .transform((value) => value ?? fallback)
-    .refine((value) => /^[A-Za-z0-9]([A-Za-z0-9._\-/]*[A-Za-z0-9])?$/.test(value) && value.length <= 260, {
+    .refine((value) => ENTITY_NAME.test(value) && value.length <= 260, {
       message: "expected a Service Bus entity name: letters, digits, '.', '-', '_' or '/', at most 260",
     });
 
@@ -127,10 +130,9 @@ export const productSettingsEnvSchema = z.object({
   NOTICES_QUEUE: entityName("retirement-notices"),
   ALERT_WEBHOOK_URL: serviceUrl,
   ALERT_TEAMS_WEBHOOK_URL: serviceUrl,
-  ALERT_TOPIC: optionalText.refine(
-    (value) => value === undefined || /^[A-Za-z0-9]([A-Za-z0-9._\-/]*[A-Za-z0-9])?$/.test(value),
-    { message: "expected a Service Bus topic name: letters, digits, '.', '-', '_' or '/'" },
-  ),
+  ALERT_TOPIC: optionalText.refine((value) => value === undefined || ENTITY_NAME.test(value), {
+    message: "expected a Service Bus topic name: letters, digits, '.', '-', '_' or '/'",
+  }),
   STATUS_BASE_URL: serviceUrl,
 });
 
