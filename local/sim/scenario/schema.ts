@@ -133,10 +133,8 @@ const workloads = z.strictObject({
   pods: z.array(barePod).default([]),
   csiDrivers: z.array(csiDriver).default([]),
 });
-export type WorkloadsSpec = z.infer<typeof workloads>;
 export type DeploymentSpec = z.infer<typeof deployment>;
 export type DaemonSetSpec = z.infer<typeof daemonSet>;
-export type KernelAgentSpec = z.infer<typeof kernelAgent>;
 export type BarePodSpec = z.infer<typeof barePod>;
 export type CsiDriverSpec = z.infer<typeof csiDriver>;
 export type PodTemplateSpec = Omit<BarePodSpec, "name" | "namespace">;
@@ -196,7 +194,6 @@ const scheduledEvent = z.strictObject({
   supportType: z.enum(["Community", "LTS"]).default("Community"),
   source: z.url().meta({ description: "Where the end-of-life date comes from." }),
 });
-export type ScheduledEventSpec = z.infer<typeof scheduledEvent>;
 
 const cluster = z.strictObject({
   name: z.string().regex(/^[a-zA-Z0-9]$|^[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]$/, {
@@ -249,7 +246,6 @@ const subscription = z.strictObject({
   displayName: z.string().optional(),
   clusters: z.array(cluster).default([]),
 });
-export type SubscriptionSpec = z.infer<typeof subscription>;
 
 const match = {
   method: z.enum(["GET", "PUT", "POST", "PATCH", "DELETE"]).optional(),
