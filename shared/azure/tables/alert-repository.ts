@@ -79,8 +79,8 @@ export class TableAlertRepository extends TableRepository implements AlertReposi
         committed.push(...group.map((write) => write.track));
         continue;
       } catch (error) {
-        if (!isConflict(error) || group.length === 1) {
-          if (!isConflict(error)) throw error;
+        if (!isConflict(error)) throw error;
+        if (group.length === 1) {
           conflicts.push(group[0]?.track as string);
           continue;
         }
