@@ -4,14 +4,14 @@ import * as df from "durable-functions";
 import { composition } from "../../shared/composition.ts";
 import { scanClusterDependencies } from "../../shared/inventory/scan-dependencies.ts";
 import { ACTIVITIES, type ScanDependenciesInput, type ScanDependenciesOutput } from "../contracts.ts";
+import { errorMessage } from "../steps/call-activity.ts";
 
 df.app.activity(ACTIVITIES.scanDependencies, {
   handler: async (input: ScanDependenciesInput): Promise<ScanDependenciesOutput> => {
     try {
       return await scanClusterDependencies(composition(), input);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      return { kind: "failed", clusterId: input.clusterId, error: message, recorded: false };
+      return { kind: "failed", clusterId: input.clusterId, error: errorMessage(error), recorded: false };
     }
   },
 });
