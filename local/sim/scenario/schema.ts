@@ -1,5 +1,6 @@
 // The scenario file format: a fleet (subscriptions, clusters, pools, workloads), timings of the simulated
 // world, and faults to inject. Validated with zod; local/scenarios/scenario.schema.json is generated from it.
+// An object left out is parsed from {} (prefault), so each default is written once, on its own field.
 
 import { z } from "zod";
 import { serviceBusEntitiesSchema } from "../servicebus/entity-definitions.ts";
@@ -215,7 +216,7 @@ const cluster = z.strictObject({
         .enum(["loadBalancer", "userDefinedRouting", "managedNATGateway", "userAssignedNATGateway", "none"])
         .default("loadBalancer"),
     })
-    .default({ networkPlugin: "azure", outboundType: "loadBalancer" }),
+    .prefault({}),
   storageProfile: z
     .strictObject({
       diskCSIDriver: z.boolean().default(true),
@@ -223,20 +224,12 @@ const cluster = z.strictObject({
       blobCSIDriver: z.boolean().default(false),
       snapshotController: z.boolean().default(true),
     })
-    .default({ diskCSIDriver: true, fileCSIDriver: true, blobCSIDriver: false, snapshotController: true }),
+    .prefault({}),
   autoScalerProfile: autoScalerProfileSchema.default({}).meta({
     description: "Keys as on the wire: kebab-case ('scale-down-delay-after-add'); three are booleans.",
   }),
   pools: z.array(pool).min(1),
-  workloads: workloads.default({
-    systemComponents: true,
-    deployments: [],
-    statefulSets: [],
-    daemonSets: [],
-    kernelAgents: [],
-    pods: [],
-    csiDrivers: [],
-  }),
+  workloads: workloads.prefault({}),
   scheduledEvents: z.array(scheduledEvent).default([]),
 });
 export type ClusterSpec = z.infer<typeof cluster>;
@@ -367,16 +360,7 @@ export const scenarioSchema = z.strictObject({
     .optional()
     .meta({ description: "Seeds generated names; default the name." }),
   tenantId: uuid.default("8f3c0e1a-51b2-4c6d-9e7f-a1b2c3d4e5f6"),
-  timings: timings.default({
-    vmProvisionSeconds: 60,
-    nodeBootSeconds: 30,
-    nodeReregisterSeconds: 20,
-    vmDeleteSeconds: 30,
-    clusterUpdateSeconds: 20,
-    drainRetrySeconds: 5,
-    podStartupSeconds: 5,
-    notReadyEvictionSeconds: 300,
-  }),
+  timings: timings.prefault({}),
   arm: z
     .strictObject({
       asyncRetryAfterSeconds: z
@@ -386,13 +370,13 @@ export const scenarioSchema = z.strictObject({
         .default(0)
         .meta({ description: "Retry-After on 201/202 and on running operation status; 0 omits it." }),
     })
-    .default({ asyncRetryAfterSeconds: 0 }),
+    .prefault({}),
   resourceGraph: z
     .strictObject({
       quotaRequests: z.number().int().min(1).default(15),
       quotaWindowSeconds: z.number().int().min(1).default(5),
     })
-    .default({ quotaRequests: 15, quotaWindowSeconds: 5 }),
+    .prefault({}),
   latestNodeImages: z
     .partialRecord(effectiveSku, z.string())
     .default({})
