@@ -1,5 +1,7 @@
 // What every subcommand of the CLI is given and returns.
 
+import { type ParseArgsConfig, parseArgs } from "node:util";
+
 export interface CliOutput {
   write(text: string): unknown;
   isTTY?: boolean;
@@ -24,6 +26,15 @@ export interface Command {
 /** Thrown for wrong arguments: the dispatcher prints it with the usage and exits 2. */
 export class UsageError extends Error {
   override name = "UsageError";
+}
+
+/** node:util parseArgs, whose refusals (an unknown option, a missing value) are usage errors. */
+export function parseCommandArgs<T extends ParseArgsConfig>(config: T) {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 export const EXIT_OK = 0;

@@ -3,7 +3,6 @@
 // would give, and nothing is sent.
 
 import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import { DefaultAzureCredential } from "@azure/identity";
 import { serviceBusClientFor } from "../../shared/azure/service-bus-client.ts";
 import { prepareNotice } from "../../shared/notices/notice-sender.ts";
@@ -13,20 +12,22 @@ import {
   SERVICE_BUS_NAMESPACE,
   SettingsError,
 } from "../../shared/settings.ts";
-import { type CliIo, type Command, EXIT_BAD_INPUT, EXIT_OK, UsageError } from "../command.ts";
+import {
+  type CliIo,
+  type Command,
+  EXIT_BAD_INPUT,
+  EXIT_OK,
+  parseCommandArgs,
+  UsageError,
+} from "../command.ts";
 
 function parse(args: readonly string[]) {
-  let parsed: { positionals: string[]; values: { "connection-string"?: string; queue?: string } };
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      options: { "connection-string": { type: "string" }, queue: { type: "string" } },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseCommandArgs({
+    args: [...args],
+    options: { "connection-string": { type: "string" }, queue: { type: "string" } },
+    strict: true,
+    allowPositionals: true,
+  });
   const [action, file, ...extra] = parsed.positionals;
   if (action !== "send") {
     throw new UsageError(action ? `unknown action "${action}" (expected send)` : "expected: send FILE");

@@ -1,6 +1,5 @@
 // `report`: the fleet report from a file the user already has (Resource Graph, az graph query, az aks list).
 
-import { parseArgs } from "node:util";
 import {
   type FleetFile,
   FleetFileError,
@@ -12,7 +11,14 @@ import { BASE_CALENDAR } from "../../shared/domain/data/base-calendar.ts";
 import { resolveCalendar } from "../../shared/domain/lifecycle-calendar.ts";
 import { assessFleet } from "../../shared/domain/pool-assessment.ts";
 import { renderTable, toReportJson } from "../../shared/report/fleet-report.ts";
-import { type CliIo, type Command, EXIT_BAD_INPUT, EXIT_OK, UsageError } from "../command.ts";
+import {
+  type CliIo,
+  type Command,
+  EXIT_BAD_INPUT,
+  EXIT_OK,
+  parseCommandArgs,
+  UsageError,
+} from "../command.ts";
 
 const FORMATS = ["table", "json"] as const;
 type OutputFormat = (typeof FORMATS)[number];
@@ -35,17 +41,12 @@ export function parseReportArgs(
   io: CliIo,
   defaults: { fleet?: string } = {},
 ): ReportOptions {
-  let values: { fleet?: string; now?: string; format?: string };
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      options: { fleet: { type: "string" }, now: { type: "string" }, format: { type: "string" } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const { values } = parseCommandArgs({
+    args: [...args],
+    options: { fleet: { type: "string" }, now: { type: "string" }, format: { type: "string" } },
+    strict: true,
+    allowPositionals: false,
+  });
   const fleet = values.fleet ?? defaults.fleet;
   if (!fleet) throw new UsageError("--fleet FILE is required");
   if (values.now !== undefined && !isIsoDate(values.now)) {

@@ -7,13 +7,19 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import type { Azurite } from "../../local/azurite.ts";
 import type { RunningHost } from "../../local/host/host.ts";
 import type { LogRecord } from "../../local/host/logger.ts";
 import type { Simulator } from "../../local/sim/simulator.ts";
 import type { InventoryScanResult } from "../../orchestrations/contracts.ts";
-import { type CliIo, type Command, EXIT_BAD_INPUT, EXIT_OK, UsageError } from "../command.ts";
+import {
+  type CliIo,
+  type Command,
+  EXIT_BAD_INPUT,
+  EXIT_OK,
+  parseCommandArgs,
+  UsageError,
+} from "../command.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const APP = join(ROOT, "functions", "index.ts");
@@ -29,16 +35,11 @@ interface StartOptions {
 }
 
 function parse(args: readonly string[]): StartOptions {
-  let values: { port?: string; data?: string; scenario?: string };
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      options: { port: { type: "string" }, data: { type: "string" }, scenario: { type: "string" } },
-      strict: true,
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const { values } = parseCommandArgs({
+    args: [...args],
+    options: { port: { type: "string" }, data: { type: "string" }, scenario: { type: "string" } },
+    strict: true,
+  });
   const port = Number(values.port ?? "7071");
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new UsageError(`--port must be a port number (0 picks a free one), not "${values.port}"`);
