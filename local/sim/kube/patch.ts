@@ -28,10 +28,8 @@ function pointer(path: string): string[] {
     .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
 }
 
-function parentOf(doc: Json, path: string): { parent: JsonObject | Json[]; key: string } {
-  const parts = pointer(path);
-  const key = parts.pop();
-  if (key === undefined) throw new PatchError("cannot operate on the document root");
+/** The value `parts` lead to in `doc`; a missing step is an error naming the whole `path`. */
+function walk(doc: Json, parts: readonly string[], path: string): Json {
   let node = doc;
   for (const part of parts) {
     if (Array.isArray(node)) node = node[Number(part)];
@@ -39,20 +37,21 @@ function parentOf(doc: Json, path: string): { parent: JsonObject | Json[]; key: 
     else node = undefined;
     if (node === undefined) throw new PatchError(`doc is missing path: "${path}": missing value`);
   }
+  return node;
+}
+
+function parentOf(doc: Json, path: string): { parent: JsonObject | Json[]; key: string } {
+  const parts = pointer(path);
+  const key = parts.pop();
+  if (key === undefined) throw new PatchError("cannot operate on the document root");
+  const node = walk(doc, parts, path);
   if (!Array.isArray(node) && !isObject(node))
     throw new PatchError(`doc is missing path: "${path}": missing value`);
   return { parent: node, key };
 }
 
 function read(doc: Json, path: string): Json {
-  let node = doc;
-  for (const part of pointer(path)) {
-    if (Array.isArray(node)) node = node[Number(part)];
-    else if (isObject(node)) node = node[part];
-    else node = undefined;
-    if (node === undefined) throw new PatchError(`doc is missing path: "${path}": missing value`);
-  }
-  return node;
+  return walk(doc, pointer(path), path);
 }
 
 function add(doc: Json, path: string, value: Json): Json {
