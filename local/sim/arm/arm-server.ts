@@ -11,7 +11,13 @@ import { kubeconfigYaml } from "../kube/kubeconfig.ts";
 import type { SimCluster } from "../model/cluster.ts";
 import { requestMatches } from "../model/faults.ts";
 import type { Fleet } from "../model/fleet.ts";
-import { defaultMaxPods, type PoolProperties, type SimPool } from "../model/pool.ts";
+import {
+  defaultMaxPods,
+  isValidPoolName,
+  maxPoolNameLength,
+  type PoolProperties,
+  type SimPool,
+} from "../model/pool.ts";
 import {
   AUTOSCALER_SETTINGS,
   type AutoScalerProfile,
@@ -26,6 +32,7 @@ import {
   REQUESTED_OS_SKUS,
   type RequestedOsSku,
 } from "../scenario/os-images.ts";
+import { TAINT_PATTERN } from "../scenario/schema.ts";
 import type { SimulatorTls } from "../tls/certificates.ts";
 import {
   agentPoolResource,
@@ -639,11 +646,10 @@ class ArmService {
         "properties.osType",
         `The value of parameter osType '${osType}' is invalid. Allowed values are Linux and Windows.`,
       );
-    const pattern = osType === "Windows" ? /^[a-z][a-z0-9]{0,5}$/ : /^[a-z][a-z0-9]{0,11}$/;
-    if (!pattern.test(name)) {
+    if (!isValidPoolName(name, osType)) {
       throw invalidParameter(
         "agentPoolName",
-        `Agent Pool Name '${name}' is invalid: it must start with a lowercase letter and contain only lowercase letters and numbers, at most ${osType === "Windows" ? 6 : 12} characters for ${osType} pools. See https://aka.ms/aks-naming-rules for more details.`,
+        `Agent Pool Name '${name}' is invalid: it must start with a lowercase letter and contain only lowercase letters and numbers, at most ${maxPoolNameLength(osType)} characters for ${osType} pools. See https://aka.ms/aks-naming-rules for more details.`,
       );
     }
     const vmSize = p.vmSize as string | undefined;
@@ -766,7 +772,7 @@ class ArmService {
   private checkTaints(value: unknown): string[] {
     const taints = (value as string[] | undefined) ?? [];
     for (const taint of taints) {
-      if (!/^[^=:\s]+(=[^:\s]*)?:(NoSchedule|PreferNoSchedule|NoExecute)$/.test(taint)) {
+      if (!TAINT_PATTERN.test(taint)) {
         throw invalidParameter(
           "properties.nodeTaints",
           `Taint '${taint}' is invalid: it must be in the form key=value:effect.`,

@@ -129,6 +129,16 @@ export class SimPool {
   }
 }
 
+/** Longest agent pool name AKS accepts for the OS (https://aka.ms/aks-naming-rules). */
+export function maxPoolNameLength(osType: string): number {
+  return osType === "Windows" ? 6 : 12;
+}
+
+/** A lowercase letter, then lowercase letters and digits, no longer than the OS allows. */
+export function isValidPoolName(name: string, osType: string): boolean {
+  return /^[a-z][a-z0-9]*$/.test(name) && name.length <= maxPoolNameLength(osType);
+}
+
 export function defaultMaxPods(networkPlugin: string, networkPluginMode: string | undefined): number {
   return networkPlugin === "azure" && networkPluginMode === "overlay"
     ? 250

@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
+import { isValidPoolName, maxPoolNameLength } from "../model/pool.ts";
 import { compareVersions, effectiveOsSku, isWindowsSku, skuOfImage } from "./os-images.ts";
 import { type ClusterSpec, type FaultSpec, type Scenario, scenarioSchema } from "./schema.ts";
 import { allDaemonSetNames } from "./system-components.ts";
@@ -118,11 +119,10 @@ function checkCluster(
     report([...at, "pools"], "a cluster needs at least one pool with mode System");
   c.pools.forEach((p, pi) => {
     const pat: Path = [...at, "pools", pi];
-    const pattern = p.osType === "Windows" ? /^[a-z][a-z0-9]{0,5}$/ : /^[a-z][a-z0-9]{0,11}$/;
-    if (!pattern.test(p.name)) {
+    if (!isValidPoolName(p.name, p.osType)) {
       report(
         [...pat, "name"],
-        `"${p.name}" is not a valid ${p.osType} pool name: lowercase letters and digits, starting with a letter, at most ${p.osType === "Windows" ? 6 : 12} characters`,
+        `"${p.name}" is not a valid ${p.osType} pool name: lowercase letters and digits, starting with a letter, at most ${maxPoolNameLength(p.osType)} characters`,
       );
     }
     if (!(p.vmSize in vmSizes)) {

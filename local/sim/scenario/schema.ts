@@ -30,7 +30,10 @@ const seconds = z.number().min(0);
 
 const effectiveSku = z.enum(EFFECTIVE_OS_SKUS);
 
-const taint = z.string().regex(/^[^=:\s]+(=[^:\s]*)?:(NoSchedule|PreferNoSchedule|NoExecute)$/, {
+/** A pool taint as ARM takes it: key[=value]:Effect. */
+export const TAINT_PATTERN = /^[^=:\s]+(=[^:\s]*)?:(NoSchedule|PreferNoSchedule|NoExecute)$/;
+
+const taint = z.string().regex(TAINT_PATTERN, {
   message: 'must be "key=value:Effect" with Effect NoSchedule, PreferNoSchedule or NoExecute',
 });
 
