@@ -3,19 +3,22 @@
 import * as df from "durable-functions";
 import { composition } from "../../shared/composition.ts";
 import type { ScanSummary } from "../../shared/domain/ports.ts";
+import { recordDependencyFailure } from "../../shared/inventory/scan-dependencies.ts";
 import { ACTIVITIES, type FinishScanInput } from "../contracts.ts";
 
 df.app.activity(ACTIVITIES.finishScan, {
   handler: async (input: FinishScanInput): Promise<ScanSummary> => {
-    const { inventory, dependencies } = composition();
-    const scan = await inventory.getScan(input.scanId);
+    const product = composition();
+    const scan = await product.inventory.getScan(input.scanId);
     if (scan && scan.status !== "running") return scan;
     for (const { clusterId, error } of input.unrecorded) {
-      const failure = { scanId: input.scanId, at: input.finishedAt, message: error };
-      await inventory.recordClusterError(input.scanId, clusterId, { stage: "dependencies", ...failure });
-      await dependencies.recordDependencyError(clusterId, failure);
+      await recordDependencyFailure(product, clusterId, {
+        scanId: input.scanId,
+        at: input.finishedAt,
+        message: error,
+      });
     }
-    return inventory.finishScan(input.scanId, {
+    return product.inventory.finishScan(input.scanId, {
       finishedAt: input.finishedAt,
       incompleteReasons: input.incompleteReasons,
     });

@@ -29,6 +29,20 @@ export interface DependencyScanDeps {
   clock: RetryClock;
 }
 
+/** A failed dependency scan: the error on the scan's cluster row and as the dependencies' last error. */
+export async function recordDependencyFailure(
+  deps: Pick<DependencyScanDeps, "inventory" | "dependencies">,
+  clusterId: string,
+  failure: { scanId: string; at: string; message: string },
+): Promise<void> {
+  await deps.dependencies.recordDependencyError(clusterId, failure);
+  await deps.inventory.recordClusterError(failure.scanId, clusterId, {
+    stage: "dependencies",
+    message: failure.message,
+    at: failure.at,
+  });
+}
+
 export async function scanClusterDependencies(
   deps: DependencyScanDeps,
   request: { scanId: string; clusterId: string; pools: readonly string[] },
@@ -41,8 +55,7 @@ export async function scanClusterDependencies(
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const at = new Date(deps.clock.now()).toISOString();
-    await deps.dependencies.recordDependencyError(clusterId, { scanId, at, message });
-    await deps.inventory.recordClusterError(scanId, clusterId, { stage: "dependencies", message, at });
+    await recordDependencyFailure(deps, clusterId, { scanId, at, message });
     return { kind: "failed", clusterId, error: message, recorded: true };
   }
   const risks = request.pools.map((pool) => assessPoolMigration(facts, pool));
