@@ -5,7 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { ServiceBusClient, type ServiceBusReceiver } from "@azure/service-bus";
+import { ServiceBusClient, type ServiceBusReceiver, type ServiceBusSender } from "@azure/service-bus";
 import { startServiceBusNamespace } from "../local/sim/servicebus/namespace.ts";
 
 export interface ThroughputResult {
@@ -41,19 +41,10 @@ export default async function benchServiceBus(): Promise<ThroughputResult[]> {
       ),
     );
 
-    const batches = client.createSender("batches");
     results.push(
-      await measure("send, batches of up to 256 KB", BATCHED_SENDS, async () => {
-        let batch = await batches.createMessageBatch();
-        for (let index = 0; index < BATCHED_SENDS; index++) {
-          if (!batch.tryAddMessage({ body: { index, pool: "nodepool1" } })) {
-            await batches.sendMessages(batch);
-            batch = await batches.createMessageBatch();
-            batch.tryAddMessage({ body: { index, pool: "nodepool1" } });
-          }
-        }
-        await batches.sendMessages(batch);
-      }),
+      await measure("send, batches of up to 256 KB", BATCHED_SENDS, () =>
+        sendBatched(client.createSender("batches"), BATCHED_SENDS, (index) => ({ index, pool: "nodepool1" })),
+      ),
     );
     results.push(
       await measure("receiveMessages(500), receive-and-delete", BATCHED_SENDS, async () => {
@@ -66,16 +57,7 @@ export default async function benchServiceBus(): Promise<ThroughputResult[]> {
       }),
     );
 
-    const subscribed = client.createSender("subscribed");
-    let batch = await subscribed.createMessageBatch();
-    for (let index = 0; index < SUBSCRIBED; index++) {
-      if (!batch.tryAddMessage({ body: index })) {
-        await subscribed.sendMessages(batch);
-        batch = await subscribed.createMessageBatch();
-        batch.tryAddMessage({ body: index });
-      }
-    }
-    await subscribed.sendMessages(batch);
+    await sendBatched(client.createSender("subscribed"), SUBSCRIBED, (index) => index);
     results.push(
       await measure("subscribe(), 50 concurrent calls, auto-complete", SUBSCRIBED, () =>
         consume(
@@ -103,6 +85,23 @@ async function measure(name: string, messages: number, work: () => Promise<void>
   await work();
   const seconds = (performance.now() - started) / 1000;
   return { name, messages, seconds, messagesPerSecond: messages / seconds };
+}
+
+/** Sends `count` messages in batches as full as the client's size limit allows. */
+async function sendBatched(
+  sender: ServiceBusSender,
+  count: number,
+  body: (index: number) => unknown,
+): Promise<void> {
+  let batch = await sender.createMessageBatch();
+  for (let index = 0; index < count; index++) {
+    if (!batch.tryAddMessage({ body: body(index) })) {
+      await sender.sendMessages(batch);
+      batch = await sender.createMessageBatch();
+      batch.tryAddMessage({ body: body(index) });
+    }
+  }
+  await sender.sendMessages(batch);
 }
 
 async function drain(receiver: ServiceBusReceiver, count: number): Promise<void> {
