@@ -7,15 +7,10 @@
 
 import type { LifecycleAlert } from "../domain/alert-policy.ts";
 import type { AlertRepository, AlertSink, OutboxClaim, RetryClock, SinkDelivery } from "../domain/ports.ts";
+import { backoffDelay, type RetryPolicy } from "../retry-policy.ts";
 import { asSinkError } from "./sink-error.ts";
 
-export interface RetryPolicy {
-  /** Attempts per alert and sink within one run. */
-  attempts: number;
-  initialDelayMs: number;
-  maxDelayMs: number;
-}
-
+/** Attempts per alert and sink within one run. */
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, initialDelayMs: 1_000, maxDelayMs: 30_000 };
 /** Long enough for every sink's retries of one alert. */
 export const DEFAULT_LEASE_MS = 10 * 60_000;
@@ -135,11 +130,6 @@ function delivery(claim: OutboxClaim, sink: string, attempt: Attempt, clock: Ret
   return attempt.ok
     ? { status: "delivered", attempts, lastAttemptAt: at, deliveredAt: at }
     : { status: "pending", attempts, lastAttemptAt: at, lastError: attempt.error };
-}
-
-export function backoffDelay(retry: RetryPolicy, failedAttempts: number, retryAfterMs?: number): number {
-  const exponential = retry.initialDelayMs * 2 ** (failedAttempts - 1);
-  return Math.min(retry.maxDelayMs, Math.max(exponential, retryAfterMs ?? 0));
 }
 
 async function sendWithRetry(

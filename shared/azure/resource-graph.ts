@@ -16,6 +16,7 @@ import type { TokenCredential } from "@azure/identity";
 import { parseRetryAfter } from "../alerts/http-post.ts";
 import type { Cluster } from "../domain/model.ts";
 import type { RetryClock } from "../domain/ports.ts";
+import { backoffDelay, type RetryPolicy } from "../retry-policy.ts";
 import { readClusterResource } from "./fleet-file.ts";
 
 /** Whole managedClusters rows; `id` is projected, without it Resource Graph gives no $skipToken. */
@@ -33,14 +34,8 @@ export interface GraphScope {
   managementGroups: readonly string[];
 }
 
-export interface GraphRetry {
-  /** Attempts per query, throttled ones included. */
-  attempts: number;
-  initialDelayMs: number;
-  maxDelayMs: number;
-}
-
-export const DEFAULT_GRAPH_RETRY: GraphRetry = { attempts: 8, initialDelayMs: 1_000, maxDelayMs: 60_000 };
+/** Attempts per query, throttled ones included. */
+export const DEFAULT_GRAPH_RETRY: RetryPolicy = { attempts: 8, initialDelayMs: 1_000, maxDelayMs: 60_000 };
 
 /** A row the query returned that is not a readable managed cluster. */
 export interface UnreadableCluster {
@@ -107,7 +102,7 @@ export class ResourceGraphFleet {
   private readonly client: ResourceGraphClient;
   private readonly scope: GraphScope;
   private readonly clock: RetryClock;
-  private readonly retry: GraphRetry;
+  private readonly retry: RetryPolicy;
   private readonly pageSize: number;
   /** Epoch ms before which the user's quota is spent (from x-ms-user-quota-*). */
   private quotaResetsAt = 0;
@@ -116,7 +111,7 @@ export class ResourceGraphFleet {
     client: ResourceGraphClient;
     scope: GraphScope;
     clock: RetryClock;
-    retry?: Partial<GraphRetry>;
+    retry?: Partial<RetryPolicy>;
     /** Rows per page, at most PAGE_SIZE (tests page small fleets with smaller ones). */
     pageSize?: number;
   }) {
@@ -288,7 +283,7 @@ export class ResourceGraphFleet {
     attempt: number,
     isNetworkError: boolean,
   ) {
-    const exponential = Math.min(this.retry.maxDelayMs, this.retry.initialDelayMs * 2 ** (attempt - 1));
+    const exponential = backoffDelay(this.retry, attempt);
     if (status === 429) {
       const asked = parseRetryAfter(headers?.get("retry-after") ?? null);
       const resets = parseQuotaDuration(headers?.get("x-ms-user-quota-resets-after"));

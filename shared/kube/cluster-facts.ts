@@ -17,15 +17,13 @@ import {
 } from "@kubernetes/client-node";
 import type { RetryClock } from "../domain/ports.ts";
 import type { ClusterFacts } from "../domain/risk-facts.ts";
+import { backoffDelay, type RetryPolicy } from "../retry-policy.ts";
 
-export interface FactsOptions {
+/** `attempts` are per list call. */
+export interface FactsOptions extends RetryPolicy {
   /** Items per list call. */
   pageSize: number;
   clock: RetryClock;
-  /** Attempts per list call. */
-  attempts: number;
-  initialDelayMs: number;
-  maxDelayMs: number;
   /**
    * Real milliseconds a call may take, answer read: an unreachable or hung API server must not hold
    * the activity (undici alone waits five minutes for headers, then again for the body).
@@ -151,8 +149,7 @@ async function withRetries<T>(what: string, call: () => Promise<T>, options: Fac
         throw new KubeScanError(`listing ${what} failed${tries}: ${describe(error)}`, { cause: error });
       }
       const retryAfter = Number(headerOf(error, "retry-after")) * 1000 || 0;
-      const backoff = Math.min(options.maxDelayMs, options.initialDelayMs * 2 ** (attempt - 1));
-      await options.clock.sleep(Math.min(options.maxDelayMs, Math.max(backoff, retryAfter)));
+      await options.clock.sleep(backoffDelay(options, attempt, retryAfter));
     }
   }
 }
