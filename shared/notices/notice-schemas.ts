@@ -49,8 +49,6 @@ export const productNoticeSchema = z
     message: "states neither endOfSupport nor imageRemoval: give at least one date",
   });
 
-export type ProductNotice = z.infer<typeof productNoticeSchema>;
-
 export const eventGridEventSchema = z.object({
   id: nonEmpty,
   topic: z.string().optional(),
