@@ -1,7 +1,7 @@
 // The settings product state, notices and alerts need, read from app settings (environment variables,
 // as the Functions host hands them over) and checked before anything is built. Anything missing,
 // contradictory or unsafe is refused with the setting's name and what is expected: the service does not
-// start half-configured. The composition root extends productSettingsEnvSchema with its own settings.
+// start half-configured. loadAppSettings adds the inventory's settings to these (below).
 //
 //   TABLES_CONNECTION_STRING        storage connection string (Azurite locally), or
 //   TABLES_ENDPOINT                 https://<account>.table.core.windows.net, with managed identity
