@@ -5,7 +5,7 @@
 import type { SimCluster } from "../model/cluster.ts";
 import { controllerOf, isPodReady, type KubeObject } from "../model/kube-types.ts";
 import { type KubeStatus, rfc3339, status } from "../model/objects.ts";
-import { selectorMatches } from "../model/selectors.ts";
+import { labelSelectorMatcher } from "../model/selectors.ts";
 import { beginPodDeletion, isTerminal, isTerminating } from "./pods.ts";
 
 const MS = 1000;
@@ -15,7 +15,7 @@ const DELETION_TIMEOUT_MS = 2 * 60 * MS;
 export function pdbMatchesPod(pdb: KubeObject, pod: KubeObject): boolean {
   return (
     pdb.metadata.namespace === pod.metadata.namespace &&
-    selectorMatches(pdb.spec?.selector, pod.metadata.labels)
+    labelSelectorMatcher(pdb.spec?.selector)(pod.metadata.labels)
   );
 }
 
@@ -82,7 +82,12 @@ function health(
   if (typeof minAvailable === "number")
     return { expectedPods: pods.length, desiredHealthy: minAvailable, currentHealthy };
   const scales = new Map<string, number>();
+  // Pods of one controller share its scale: it is looked up once per controller, not once per pod.
+  const seenOwners = new Set<string>();
   for (const pod of pods) {
+    const owner = controllerOf(pod)?.uid ?? pod.metadata.uid;
+    if (seenOwners.has(owner)) continue;
+    seenOwners.add(owner);
     const scale = controllerScale(cluster, pod);
     scales.set(scale.uid, scale.replicas);
   }
@@ -95,7 +100,8 @@ function health(
 }
 
 function matchingPods(cluster: SimCluster, pdb: KubeObject): KubeObject[] {
-  return cluster.store.list("pods", pdb.metadata.namespace).filter((pod) => pdbMatchesPod(pdb, pod));
+  const matches = labelSelectorMatcher(pdb.spec?.selector);
+  return cluster.store.list("pods", pdb.metadata.namespace).filter((pod) => matches(pod.metadata.labels));
 }
 
 function blockedByFault(cluster: SimCluster, pdb: KubeObject): boolean {

@@ -110,12 +110,12 @@ export function selectorRequirements(selector: LabelSelector | undefined): Requi
   return reqs;
 }
 
-export function selectorMatches(
+/** Reads a selector once, for matching many objects against it. */
+export function labelSelectorMatcher(
   selector: LabelSelector | undefined,
-  labels: Readonly<Record<string, string>> = {},
-): boolean {
+): (labels: Readonly<Record<string, string>> | undefined) => boolean {
   const reqs = selectorRequirements(selector);
-  return reqs.length > 0 && matchesAll(reqs, labels);
+  return (labels = {}) => reqs.length > 0 && matchesAll(reqs, labels);
 }
 
 interface NodeSelectorRequirement {
