@@ -2,7 +2,7 @@
 // the ARM endpoints and Resource Graph, which serves the same properties.
 
 import type { SimCluster } from "../model/cluster.ts";
-import type { SimPool } from "../model/pool.ts";
+import { type SimPool, usesPodCidr } from "../model/pool.ts";
 import { AUTOSCALER_DEFAULTS } from "../scenario/autoscaler-profile.ts";
 import { compareVersions, type EffectiveOsSku, IMAGE_FAMILIES } from "../scenario/os-images.ts";
 
@@ -116,9 +116,7 @@ export function managedClusterResource(cluster: SimCluster): Record<string, unkn
           : {}),
         loadBalancerSku: "standard",
         outboundType: spec.networkProfile.outboundType,
-        ...(spec.networkProfile.networkPlugin === "azure" && !spec.networkProfile.networkPluginMode
-          ? {}
-          : { podCidr: "10.244.0.0/16" }),
+        ...(usesPodCidr(spec.networkProfile) ? { podCidr: "10.244.0.0/16" } : {}),
         serviceCidr: "10.0.0.0/16",
         dnsServiceIP: "10.0.0.10",
         ipFamilies: ["IPv4"],

@@ -685,12 +685,7 @@ class ArmService {
       enableAutoScaling: (p.enableAutoScaling as boolean | undefined) ?? false,
       ...(p.minCount !== undefined ? { minCount: p.minCount as number } : {}),
       ...(p.maxCount !== undefined ? { maxCount: p.maxCount as number } : {}),
-      maxPods:
-        (p.maxPods as number | undefined) ??
-        defaultMaxPods(
-          cluster.spec.networkProfile.networkPlugin,
-          cluster.spec.networkProfile.networkPluginMode,
-        ),
+      maxPods: (p.maxPods as number | undefined) ?? defaultMaxPods(cluster.spec.networkProfile),
       nodeLabels: { ...((p.nodeLabels as Record<string, string> | undefined) ?? {}) },
       nodeTaints: this.checkTaints(p.nodeTaints),
       availabilityZones: [...((p.availabilityZones as string[] | undefined) ?? [])],

@@ -4,7 +4,7 @@
 import type { SimCluster } from "../model/cluster.ts";
 import type { KubeObject, Taint } from "../model/kube-types.ts";
 import { meta, parseTaint, rfc3339 } from "../model/objects.ts";
-import type { Machine, SimPool } from "../model/pool.ts";
+import { type Machine, type SimPool, usesPodCidr } from "../model/pool.ts";
 import { IMAGE_FAMILIES, isWindowsSku } from "../scenario/os-images.ts";
 import { formatKi, formatMilliCores } from "../scenario/quantity.ts";
 import { beginPodDeletion, finalizePod, isTerminating, markPodNotReady, resumePodsOnNode } from "./pods.ts";
@@ -84,10 +84,7 @@ export function registerNode(
   const now = cluster.now();
   const created = options.ready && cluster.instant ? machine.createdAt : now;
   const ip = cluster.nodeIp();
-  const podCidr =
-    cluster.spec.networkProfile.networkPlugin === "azure" && !cluster.spec.networkProfile.networkPluginMode
-      ? undefined
-      : cluster.podCidr();
+  const podCidr = usesPodCidr(cluster.spec.networkProfile) ? cluster.podCidr() : undefined;
   const pods = String(pool.props.maxPods);
   const node: KubeObject = {
     apiVersion: "v1",

@@ -152,9 +152,7 @@ export class SimCluster {
         p.osSku ?? defaultRequestedSku(p.osType, p.orchestratorVersion ?? this.kubernetesVersion);
       const version = p.orchestratorVersion ?? this.kubernetesVersion;
       const image = p.nodeImageVersion ?? IMAGE_FAMILIES[effectiveOsSku(requested, version)].defaultVersion;
-      const maxPods =
-        p.maxPods ??
-        defaultMaxPods(this.spec.networkProfile.networkPlugin, this.spec.networkProfile.networkPluginMode);
+      const maxPods = p.maxPods ?? defaultMaxPods(this.spec.networkProfile);
       const pool = this.addPool(
         p.name,
         propertiesFromSpec(p, this.kubernetesVersion, requested, image, maxPods),

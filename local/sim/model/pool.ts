@@ -8,7 +8,7 @@ import {
   type RequestedOsSku,
   skuOfImage,
 } from "../scenario/os-images.ts";
-import type { PoolSpec } from "../scenario/schema.ts";
+import type { ClusterSpec, PoolSpec } from "../scenario/schema.ts";
 import { type NodeResources, nodeResources, type VmSize } from "../scenario/vm-sizes.ts";
 import type { TimerHandle } from "./timeline.ts";
 
@@ -139,12 +139,20 @@ export function isValidPoolName(name: string, osType: string): boolean {
   return /^[a-z][a-z0-9]*$/.test(name) && name.length <= maxPoolNameLength(osType);
 }
 
-export function defaultMaxPods(networkPlugin: string, networkPluginMode: string | undefined): number {
-  return networkPlugin === "azure" && networkPluginMode === "overlay"
+type NetworkProfile = ClusterSpec["networkProfile"];
+
+/** Max pods per node AKS picks when a pool does not say: Azure CNI 30, overlay 250, kubenet 110. */
+export function defaultMaxPods(network: NetworkProfile): number {
+  return network.networkPlugin === "azure" && network.networkPluginMode === "overlay"
     ? 250
-    : networkPlugin === "azure"
+    : network.networkPlugin === "azure"
       ? 30
       : 110;
+}
+
+/** Azure CNI without overlay gives pods VNet addresses: no pod CIDR on the cluster or its nodes. */
+export function usesPodCidr(network: NetworkProfile): boolean {
+  return !(network.networkPlugin === "azure" && !network.networkPluginMode);
 }
 
 /** Pool properties from a scenario pool. */
