@@ -148,9 +148,8 @@ export class SimCluster {
     for (const ns of ["default", "kube-node-lease", "kube-public", "kube-system"])
       this.ensureNamespace(ns, start - 30 * 86400 * MS);
     for (const p of this.spec.pools) {
-      const requested =
-        p.osSku ?? defaultRequestedSku(p.osType, p.orchestratorVersion ?? this.kubernetesVersion);
       const version = p.orchestratorVersion ?? this.kubernetesVersion;
+      const requested = p.osSku ?? defaultRequestedSku(p.osType, version);
       const image = p.nodeImageVersion ?? IMAGE_FAMILIES[effectiveOsSku(requested, version)].defaultVersion;
       const maxPods = p.maxPods ?? defaultMaxPods(this.spec.networkProfile);
       const pool = this.addPool(
