@@ -64,9 +64,8 @@ export class TimerTriggers {
     const name = f.registration.name;
     const saved = f.useMonitor ? store.scheduleStatus(name) : undefined;
     let last = saved?.last ?? null;
-    if (f.runOnStartup || (saved && saved.next <= clock.now())) {
-      last = await this.fire(f, last, saved !== undefined && saved.next <= clock.now());
-    }
+    const missed = saved !== undefined && saved.next <= clock.now();
+    if (f.runOnStartup || missed) last = await this.fire(f, last, missed);
     while (!this.stopping.signal.aborted) {
       const next = f.schedule.next(clock.now());
       if (f.useMonitor) store.putScheduleStatus(name, last, next, clock.now());
