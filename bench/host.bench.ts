@@ -4,8 +4,8 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { DatabaseSync } from "node:sqlite";
 import { startHost } from "../local/host/host.ts";
+import { openDatabase } from "../local/sqlite.ts";
 
 const APP = "test/host-app/index.ts";
 
@@ -54,7 +54,7 @@ export default async function benchHost(): Promise<HostFigures> {
     // Stopping closes the database, which folds the write-ahead log into the file.
     const file = join(dataDir, "durable.sqlite");
     const fileBytes = (await stat(file)).size;
-    const db = new DatabaseSync(file, { readOnly: true });
+    const db = openDatabase(file, { readOnly: true });
     const historyBytes = Number(
       db
         .prepare("SELECT SUM(pgsize) AS bytes FROM dbstat WHERE name IN ('history', 'history_by_instance')")

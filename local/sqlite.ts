@@ -31,8 +31,8 @@ const sqlite = loadQuietly();
 export type { Database };
 
 /** Opens (or creates) the database at `path`; ":memory:" keeps it in memory. */
-export function openDatabase(path: string): Database {
-  return new sqlite.DatabaseSync(path);
+export function openDatabase(path: string, options: { readOnly?: boolean } = {}): Database {
+  return new sqlite.DatabaseSync(path, options);
 }
 
 /**
