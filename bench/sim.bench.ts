@@ -136,4 +136,4 @@ export default async function benchSimulator(): Promise<SimBenchResult> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await benchSimulator();
+if (import.meta.main) await benchSimulator();
