@@ -109,7 +109,13 @@ export type DecideAlertsOutput = ({ kind: "decided" } & AlertDecisionSummary) | 
 export type DeliverAlertsOutput = AlertDeliverySummary;
 
 export type AlertsRunResult =
-  | { kind: "done"; decision: DecideAlertsOutput; delivery?: DeliverAlertsOutput }
+  | {
+      kind: "done";
+      decision: DecideAlertsOutput;
+      delivery?: DeliverAlertsOutput;
+      /** Delivered again once the leases of alerts another run held had run out. */
+      afterLease?: DeliverAlertsOutput;
+    }
   | { kind: "failed"; stage: "decide" | "deliver"; error: string; decision?: DecideAlertsOutput };
 
 export interface AlertsReevaluationInput {
