@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { VirtualClock } from "../../local/clock.ts";
 import { fixedTokenCredential, type Simulator, startSimulator } from "../../local/sim/simulator.ts";
 import { ResourceGraphFleet, resourceGraphClient } from "../../shared/azure/resource-graph.ts";
+import { TableAlertRepository } from "../../shared/azure/tables/alert-repository.ts";
 import { TableDependencyRepository } from "../../shared/azure/tables/dependency-repository.ts";
 import { TableInventoryRepository } from "../../shared/azure/tables/inventory-repository.ts";
 import { TableNoticeRepository } from "../../shared/azure/tables/notice-repository.ts";
@@ -14,6 +15,7 @@ import { keyPart } from "../../shared/azure/tables/table-keys.ts";
 import type { TableStore } from "../../shared/azure/tables/table-store.ts";
 import { finishInventoryScan, type ScanFinish } from "../../shared/inventory/finish-scan.ts";
 import { type FleetListing, listAndRecordFleet } from "../../shared/inventory/list-fleet.ts";
+import { decideScanAlerts } from "../../shared/inventory/scan-alerts.ts";
 import { useAzuriteTables } from "./table-fixture.ts";
 
 const DEMO = new URL("../../local/scenarios/demo.yaml", import.meta.url).pathname;
@@ -42,6 +44,7 @@ function product() {
       clock: sim.clock as VirtualClock,
     }),
     inventory: new TableInventoryRepository(store),
+    alerts: new TableAlertRepository(store),
     notices: new TableNoticeRepository(store),
     dependencies: new TableDependencyRepository(store),
   };
@@ -187,5 +190,20 @@ describe("finish-scan, run again or after its earlier writes were lost", () => {
     } finally {
       sim.fleet.faults.remove(fault.id);
     }
+  });
+});
+
+describe("decide-alerts, run again", () => {
+  it("decides nothing new the second time: the pending alerts stay the same, each once", async () => {
+    const deps = product();
+    const listing = await listAndRecordFleet(deps, SCAN, NOW);
+    await finishInventoryScan(deps, finishOf(listing));
+    const first = await decideScanAlerts(deps, SCAN.scanId, NOW);
+    expect(first).toMatchObject({ pools: 9, decided: 14 });
+    const pending = (await deps.alerts.pendingAlerts()).map((outbox) => outbox.alert.id);
+
+    expect(await decideScanAlerts(deps, SCAN.scanId, NOW)).toMatchObject({ pools: 9, decided: 0 });
+    expect((await deps.alerts.pendingAlerts()).map((outbox) => outbox.alert.id)).toEqual(pending);
+    expect(new Set(pending).size).toBe(14);
   });
 });
