@@ -3,6 +3,7 @@
 // adapter against the simulated demo fleet. A step repeats no effect, and redoes a missing write rather
 // than failing or counting a scan complete that has no rows.
 
+import { dirname } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { VirtualClock } from "../../local/clock.ts";
 import { fixedTokenCredential, type Simulator, startSimulator } from "../../local/sim/simulator.ts";
@@ -16,6 +17,9 @@ import type { TableStore } from "../../shared/azure/tables/table-store.ts";
 import { finishInventoryScan, type ScanFinish } from "../../shared/inventory/finish-scan.ts";
 import { type FleetListing, listAndRecordFleet } from "../../shared/inventory/list-fleet.ts";
 import { decideScanAlerts } from "../../shared/inventory/scan-alerts.ts";
+import { scanClusterDependencies } from "../../shared/inventory/scan-dependencies.ts";
+import { DEFAULT_FACTS_OPTIONS } from "../../shared/kube/cluster-facts.ts";
+import { KubeconfigDirectory } from "../../shared/kube/kube-connection.ts";
 import { useAzuriteTables } from "./table-fixture.ts";
 
 const DEMO = new URL("../../local/scenarios/demo.yaml", import.meta.url).pathname;
@@ -47,6 +51,9 @@ function product() {
     alerts: new TableAlertRepository(store),
     notices: new TableNoticeRepository(store),
     dependencies: new TableDependencyRepository(store),
+    kube: new KubeconfigDirectory(dirname(sim.kubeconfigPath("aks-prod-weu"))),
+    factsOptions: { ...DEFAULT_FACTS_OPTIONS, clock: sim.clock as VirtualClock },
+    clock: sim.clock as VirtualClock,
   };
 }
 
@@ -190,6 +197,34 @@ describe("finish-scan, run again or after its earlier writes were lost", () => {
     } finally {
       sim.fleet.faults.remove(fault.id);
     }
+  });
+});
+
+describe("scan-dependencies, run again", () => {
+  it("replaces the cluster's results with the same ones, and records a failure once", async () => {
+    const deps = product();
+    const listing = await listAndRecordFleet(deps, SCAN, NOW);
+    const prod = listing.clusters.find((c) => c.id.endsWith("/aks-prod-weu"));
+    const test = listing.clusters.find((c) => c.id.endsWith("/aks-test-neu"));
+    if (!prod || !test) throw new Error("the demo fleet lacks aks-prod-weu or aks-test-neu");
+    const scanOf = (cluster: typeof prod) =>
+      scanClusterDependencies(deps, { scanId: SCAN.scanId, clusterId: cluster.id, pools: cluster.pools });
+
+    expect(await scanOf(prod)).toMatchObject({ kind: "scanned", complexPools: ["apps", "win"] });
+    const results = await deps.dependencies.clusterDependencies(prod.id);
+    expect(await scanOf(prod)).toMatchObject({ kind: "scanned", complexPools: ["apps", "win"] });
+    expect((await deps.dependencies.clusterDependencies(prod.id))?.pools).toEqual(results?.pools);
+
+    const fault = sim.fleet.faults.add({ kind: "kube-error", cluster: "aks-test-neu" });
+    try {
+      expect(await scanOf(test)).toMatchObject({ kind: "failed", recorded: true });
+      expect(await scanOf(test)).toMatchObject({ kind: "failed", recorded: true });
+    } finally {
+      sim.fleet.faults.remove(fault.id);
+    }
+    const row = (await deps.inventory.listClusters(SCAN.scanId)).find((c) => c.cluster.id === test.id);
+    expect(row?.errors.map((error) => error.stage)).toEqual(["dependencies"]);
+    expect(row?.poolNames).toEqual(test.pools);
   });
 });
 
