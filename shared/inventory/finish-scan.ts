@@ -43,7 +43,8 @@ export async function finishInventoryScan(deps: FinishScanDeps, finish: ScanFini
   }
   return deps.inventory.finishScan(finish.scanId, {
     finishedAt: finish.finishedAt,
-    incompleteReasons: [...finish.incompleteReasons, ...redone],
+    // Listing again may say what the first listing said (rows it could not read, a truncated scope).
+    incompleteReasons: [...new Set([...finish.incompleteReasons, ...redone])],
   });
 }
 
