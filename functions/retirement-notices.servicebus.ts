@@ -4,8 +4,9 @@
 // a message redelivered after a failed start still gets its re-evaluation. An invalid message is
 // recorded as rejected with its reason and completed: the v4 Node.js model gives the handler no way to
 // dead-letter (settlement needs the preview SDK-type bindings), and a thrown error would only be retried
-// until Service Bus dead-letters it as MaxDeliveryCountExceeded, losing the reason. Transient storage
-// failures throw, so the message returns.
+// until Service Bus dead-letters it as MaxDeliveryCountExceeded, losing the reason. The host completes
+// the message when the handler resolves, so every write (the notice, the re-evaluation's start) is
+// awaited first; transient failures throw, so the message returns.
 
 import { app, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";

@@ -3,7 +3,8 @@
 
 import type { ListingStats } from "../shared/azure/resource-graph.ts";
 import type { ScanSummary } from "../shared/domain/ports.ts";
-import type { FleetListing, ListedCluster } from "../shared/inventory/list-fleet.ts";
+import type { ScanFinish } from "../shared/inventory/finish-scan.ts";
+import type { FleetListing, ListedCluster, ScanStart } from "../shared/inventory/list-fleet.ts";
 import type { AlertDecisionSummary, AlertDeliverySummary } from "../shared/inventory/scan-alerts.ts";
 import type { DependencyScanOutcome } from "../shared/inventory/scan-dependencies.ts";
 
@@ -42,13 +43,10 @@ export interface InventoryScanResult {
   alerts: AlertsRunResult;
 }
 
-export interface BeginScanInput {
-  scanId: string;
-  startedAt: string;
-}
+/** The scan a step works on: enough to begin it again should its row be missing. */
+export type BeginScanInput = ScanStart;
 
-export interface ListFleetInput {
-  scanId: string;
+export interface ListFleetInput extends BeginScanInput {
   /** The instant pools are assessed at (the orchestration's time). */
   now: string;
 }
@@ -91,13 +89,11 @@ export interface DependencyScansResult {
   failed: ClusterFailure[];
 }
 
-export interface FinishScanInput {
-  scanId: string;
-  finishedAt: string;
-  incompleteReasons: string[];
-  /** Cluster failures the fan-out could not store; recorded before the scan is counted. */
-  unrecorded: { clusterId: string; error: string }[];
-}
+/**
+ * Also what the listing returned, counted (fewer recorded means its writes went missing), and the
+ * cluster failures the fan-out could not store; recorded before the scan is counted.
+ */
+export type FinishScanInput = ScanFinish;
 
 // ---------------------------------------------------------------------------------------------------
 // Alerts (after a scan, or after a notice changed the calendar)
@@ -113,7 +109,13 @@ export type DecideAlertsOutput = ({ kind: "decided" } & AlertDecisionSummary) | 
 export type DeliverAlertsOutput = AlertDeliverySummary;
 
 export type AlertsRunResult =
-  | { kind: "done"; decision: DecideAlertsOutput; delivery?: DeliverAlertsOutput }
+  | {
+      kind: "done";
+      decision: DecideAlertsOutput;
+      delivery?: DeliverAlertsOutput;
+      /** Delivered again once the leases of alerts another run held had run out. */
+      afterLease?: DeliverAlertsOutput;
+    }
   | { kind: "failed"; stage: "decide" | "deliver"; error: string; decision?: DecideAlertsOutput };
 
 export interface AlertsReevaluationInput {

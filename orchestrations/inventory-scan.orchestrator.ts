@@ -38,7 +38,7 @@ export function* inventoryScan(context: OrchestrationContext): Generator<Task, I
   yield* callActivity<ScanSummary>(context, ACTIVITIES.beginScan, begin);
 
   context.df.setCustomStatus({ scanId, stage: "listing the fleet" });
-  const listing = yield* listFleet(context, scanId);
+  const listing = yield* listFleet(context, begin);
 
   context.df.setCustomStatus({ scanId, stage: "scanning dependencies", clusters: listing.clusters.length });
   const dependencies = yield* scanDependencies(context, scanId, listing.clusters, input);
@@ -46,12 +46,13 @@ export function* inventoryScan(context: OrchestrationContext): Generator<Task, I
 
   context.df.setCustomStatus({ scanId, stage: "finishing" });
   const finish: FinishScanInput = {
-    scanId,
+    ...begin,
     finishedAt: context.df.currentUtcDateTime.toISOString(),
     incompleteReasons: listing.incompleteReasons,
     unrecorded: failed
       .filter((failure) => !failure.recorded)
       .map(({ clusterId, error }) => ({ clusterId, error })),
+    listed: listing.listed,
   };
   const summary = yield* callActivity<ScanSummary>(context, ACTIVITIES.finishScan, finish);
 
@@ -104,14 +105,15 @@ function* scanDependencies(
 /** A listing that failed even after retries leaves the scan empty and incomplete, not failed. */
 function* listFleet(
   context: OrchestrationContext,
-  scanId: string,
+  scan: BeginScanInput,
 ): Generator<Task, ListFleetOutput, unknown> {
-  const input: ListFleetInput = { scanId, now: context.df.currentUtcDateTime.toISOString() };
+  const input: ListFleetInput = { ...scan, now: context.df.currentUtcDateTime.toISOString() };
   try {
     return yield* callActivity<ListFleetOutput>(context, ACTIVITIES.listFleet, input);
   } catch (error) {
     return {
       clusters: [],
+      listed: { clusters: 0, pools: 0 },
       unreadable: 0,
       incompleteReasons: [`the fleet could not be listed: ${errorMessage(error)}`],
       stats: { queries: 0, pages: 0, throttled: 0, waitedMs: 0 },

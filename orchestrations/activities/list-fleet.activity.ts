@@ -1,11 +1,12 @@
-// Lists the fleet through Resource Graph and records every cluster and pool in the scan's snapshot;
-// returns the clusters' ids and pool names for the fan-out, not the clusters themselves.
+// Lists the fleet through Resource Graph and records every cluster and pool in the scan's snapshot
+// (the scan begun again if its row is missing); returns the clusters' ids and pool names for the
+// fan-out, not the clusters themselves.
 import * as df from "durable-functions";
 import { composition } from "../../shared/composition.ts";
 import { listAndRecordFleet } from "../../shared/inventory/list-fleet.ts";
 import { ACTIVITIES, type ListFleetInput, type ListFleetOutput } from "../contracts.ts";
 
 df.app.activity(ACTIVITIES.listFleet, {
-  handler: (input: ListFleetInput): Promise<ListFleetOutput> =>
-    listAndRecordFleet(composition(), input.scanId, new Date(input.now)),
+  handler: ({ now, ...scan }: ListFleetInput): Promise<ListFleetOutput> =>
+    listAndRecordFleet(composition(), scan, new Date(now)),
 });

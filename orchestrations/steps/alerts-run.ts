@@ -1,6 +1,8 @@
 // Alerts as one step: the policy's decision stored as pending, then every pending alert delivered
-// (earlier runs' leftovers included). A failure is reported in the result, never thrown: the scan it
-// follows is recorded already, and undelivered alerts stay pending for the next run.
+// (earlier runs' leftovers included). Alerts another run held are delivered once more after its lease
+// runs out: a run killed midway (the host was killed) leaves its lease behind, and this run, resumed, is
+// what is left to send them. A failure is reported in the result, never thrown: the scan it follows is
+// recorded already, and undelivered alerts stay pending for the next run.
 
 import type { OrchestrationContext, Task } from "durable-functions";
 import {
@@ -29,7 +31,11 @@ export function* decideAndDeliverAlerts(
   if (decision.kind === "no-scan") return { kind: "done", decision };
   try {
     const delivery = yield* callActivity<DeliverAlertsOutput>(context, ACTIVITIES.deliverAlerts, {});
-    return { kind: "done", decision, delivery };
+    if (delivery.kind !== "sent" || delivery.heldUntil === undefined)
+      return { kind: "done", decision, delivery };
+    yield context.df.createTimer(new Date(delivery.heldUntil));
+    const afterLease = yield* callActivity<DeliverAlertsOutput>(context, ACTIVITIES.deliverAlerts, {});
+    return { kind: "done", decision, delivery, afterLease };
   } catch (error) {
     return { kind: "failed", stage: "deliver", error: errorMessage(error), decision };
   }

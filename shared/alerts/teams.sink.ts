@@ -1,7 +1,9 @@
 // Microsoft Teams incoming webhook: an Adaptive Card (schema 1.4) in the message envelope Teams expects
 // ({type: "message", attachments: [{contentType: "application/vnd.microsoft.card.adaptive", content}]}),
 // accepted by both Office 365 connector webhooks and Workflows webhooks. Connector webhooks answer a
-// throttled post with 200 and an error text instead of 429: that is read as a transient failure.
+// throttled post with 200 and an error text instead of 429: that is read as a transient failure. The
+// alert id goes in Idempotency-Key, as for the generic webhook: a receiver (a Workflows flow, a proxy)
+// can drop the repeat of a post whose answer was lost; Teams itself does not, so that repeat may show.
 
 import type { LifecycleAlert } from "../domain/alert-policy.ts";
 import { describeDays } from "../domain/lifecycle-text.ts";
@@ -28,6 +30,7 @@ export function teamsSink(options: TeamsSinkOptions): AlertSink {
     async send(alert) {
       const answer = await postJson(options.url, teamsMessage(alert, options.statusBaseUrl), {
         what: "Teams webhook",
+        headers: { "idempotency-key": alert.id },
         timeoutMs: options.timeoutMs ?? 30_000,
       });
       if (/delivery failed|returned HTTP error/i.test(answer)) {

@@ -1,7 +1,8 @@
 // A scan's listing: every cluster Resource Graph returns, its pools assessed against the calendar at
 // `now`, recorded in the scan's snapshot page by page. A row that is not a readable cluster is recorded
 // as an inventory error on its cluster, which makes the scan incomplete: its pools are carried forward
-// from earlier scans, never taken as deleted.
+// from earlier scans, never taken as deleted. Safe to run again: a cluster recorded again replaces its
+// rows, and a scan whose row is missing (a write lost) is begun again rather than refused.
 
 import type { ListingStats, ResourceGraphFleet } from "../azure/resource-graph.ts";
 import { poolRef } from "../domain/model.ts";
@@ -18,19 +19,33 @@ export interface ListedCluster {
   pools: string[];
 }
 
+export interface ListingCount {
+  clusters: number;
+  pools: number;
+}
+
 export interface FleetListing {
   clusters: ListedCluster[];
+  /** The clusters and pools listed, counted: finish-scan checks the scan's rows against it. */
+  listed: ListingCount;
   unreadable: number;
   /** Empty when Resource Graph returned the whole scope. */
   incompleteReasons: string[];
   stats: ListingStats;
 }
 
+export interface ScanStart {
+  scanId: string;
+  startedAt: string;
+}
+
 export async function listAndRecordFleet(
   deps: { fleet: ResourceGraphFleet; inventory: InventoryRepository; notices: NoticeRepository },
-  scanId: string,
+  scan: ScanStart,
   now: Date,
 ): Promise<FleetListing> {
+  const { scanId } = scan;
+  await deps.inventory.beginScan(scanId, scan.startedAt);
   const calendar = await currentCalendar(deps.notices);
   const clusters: ListedCluster[] = [];
   const report = await deps.fleet.listClusters(async (page) => {
@@ -56,6 +71,7 @@ export async function listAndRecordFleet(
   });
   return {
     clusters,
+    listed: { clusters: clusters.length, pools: clusters.reduce((sum, c) => sum + c.pools.length, 0) },
     unreadable: report.unreadable,
     incompleteReasons: report.incompleteReasons,
     stats: report.stats,

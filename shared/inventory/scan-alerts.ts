@@ -4,7 +4,7 @@
 // stays pending for the next run.
 
 import { decideAlerts } from "../alerts/decide-alerts.ts";
-import { deliverPendingAlerts } from "../alerts/deliver-alerts.ts";
+import { DEFAULT_LEASE_MS, deliverPendingAlerts } from "../alerts/deliver-alerts.ts";
 import { alertFindings } from "../domain/alert-policy.ts";
 import type {
   AlertRepository,
@@ -52,6 +52,11 @@ export type AlertDeliverySummary =
       failureCount: number;
       /** Alerts still waiting for a sink after this run. */
       pending: number;
+      /**
+       * Set when pending alerts were skipped because another run held them (one still sending, or one
+       * killed midway, whose lease must run out): by this instant every such lease has.
+       */
+      heldUntil?: string;
     }
   | { kind: "no-sinks"; pending: number };
 
@@ -64,6 +69,9 @@ export async function deliverAlerts(deps: {
     return { kind: "no-sinks", pending: (await deps.alerts.pendingAlerts()).length };
   }
   const report = await deliverPendingAlerts(deps.alerts, deps.alertSinks, deps.clock);
+  const pending = await deps.alerts.pendingAlerts();
+  const stillPending = new Set(pending.map((outbox) => outbox.alert.id));
+  const held = report.skipped.some((skip) => skip.sink === undefined && stillPending.has(skip.alertId));
   return {
     kind: "sent",
     sinks: deps.alertSinks.map((sink) => sink.name),
@@ -72,6 +80,7 @@ export async function deliverAlerts(deps: {
       .slice(0, LISTED_FAILURES)
       .map(({ alertId, sink, error }) => ({ alertId, sink, error })),
     failureCount: report.failures.length,
-    pending: (await deps.alerts.pendingAlerts()).length,
+    pending: pending.length,
+    ...(held && { heldUntil: new Date(deps.clock.now() + DEFAULT_LEASE_MS).toISOString() }),
   };
 }

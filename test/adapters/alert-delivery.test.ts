@@ -3,10 +3,11 @@ import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { VirtualClock } from "../../local/clock.ts";
 import { decideAlerts } from "../../shared/alerts/decide-alerts.ts";
-import { deliverPendingAlerts } from "../../shared/alerts/deliver-alerts.ts";
+import { DEFAULT_LEASE_MS, deliverPendingAlerts } from "../../shared/alerts/deliver-alerts.ts";
 import { teamsMessage, teamsSink } from "../../shared/alerts/teams.sink.ts";
 import { webhookSink } from "../../shared/alerts/webhook.sink.ts";
 import { TableAlertRepository } from "../../shared/azure/tables/alert-repository.ts";
+import { deliverAlerts } from "../../shared/inventory/scan-alerts.ts";
 import { azureLinux2Finding, NIGHT } from "./alert-fixtures.ts";
 import { startRecorder } from "./http-recorder.ts";
 import { useAzuriteTables } from "./table-fixture.ts";
@@ -44,6 +45,40 @@ describe("deliverPendingAlerts to webhook and Teams sinks over HTTP", () => {
     expect(hook.requests).toHaveLength(2);
     const stored = await repo.listAlerts();
     expect(stored.every((a) => a.status === "delivered" && a.deliveries.webhook?.attempts === 1)).toBe(true);
+  });
+
+  it("after a run killed between posting and recording: waits out its lease, then posts under the same Idempotency-Key", async () => {
+    const { repo, alerts } = await outboxWith(1);
+    const alert = alerts[0] as (typeof alerts)[0];
+    const hook = await startRecorder();
+    const clock = new VirtualClock(NIGHT.getTime());
+    const sinks = [webhookSink({ url: hook.url })];
+    // The killed run: it leased the alert and posted it, and recorded nothing.
+    await repo.claim(alert.id, clock.now(), clock.now() + DEFAULT_LEASE_MS);
+    await sinks[0]?.send(alert);
+
+    const held = await deliverAlerts({ alerts: repo, alertSinks: sinks, clock });
+    expect(held).toMatchObject({ kind: "sent", delivered: 0, pending: 1 });
+    const heldUntil = Date.parse((held as { heldUntil: string }).heldUntil);
+    expect(heldUntil).toBe(NIGHT.getTime() + DEFAULT_LEASE_MS);
+    expect(hook.requests).toHaveLength(1);
+
+    await clock.advanceTo(heldUntil);
+    const after = await deliverAlerts({ alerts: repo, alertSinks: sinks, clock });
+    expect(after).toEqual({
+      kind: "sent",
+      sinks: ["webhook"],
+      delivered: 1,
+      failures: [],
+      failureCount: 0,
+      pending: 0,
+    });
+    expect(hook.requests.map((r) => r.headers["idempotency-key"])).toEqual([alert.id, alert.id]);
+    expect(await deliverAlerts({ alerts: repo, alertSinks: sinks, clock })).toMatchObject({
+      delivered: 0,
+      pending: 0,
+    });
+    expect(hook.requests).toHaveLength(2);
   });
 
   it("retries transient failures with exponential backoff on the clock, then delivers", async () => {
@@ -168,6 +203,7 @@ describe("deliverPendingAlerts to webhook and Teams sinks over HTTP", () => {
       new VirtualClock(0),
     );
     const alert = alerts[0] as (typeof alerts)[0];
+    expect(teams.requests[0]?.headers["idempotency-key"]).toBe(alert.id);
     const message = teams.requests[0]?.body as {
       type: string;
       attachments: {

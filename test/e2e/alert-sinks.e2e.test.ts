@@ -54,6 +54,8 @@ describe("alerts to webhook and Teams through the host", () => {
       expect(new Set(sent).size).toBe(14);
       expect(new Set(alertIds(webhook).slice(0, 4)).size).toBe(1);
       expect(teams.requests).toHaveLength(14);
+      // Each Teams post carries its alert's id, as the webhook's do: the same 14 ids.
+      expect(alertIds(teams).sort()).toEqual(sent.sort());
       expect((await env.api("/api/alerts")).body.byStatus).toEqual({ pending: 0, delivered: 14 });
 
       // Each card links to the pool's status: under the host, that link shows exactly the pool.

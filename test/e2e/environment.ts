@@ -14,9 +14,12 @@ import { VirtualClock } from "../../local/clock.ts";
 import { type InstanceStatus, type RunningHost, startHost } from "../../local/host/host.ts";
 import type { LogRecord } from "../../local/host/logger.ts";
 import { type Simulator, startSimulator } from "../../local/sim/simulator.ts";
+import { alertMessage } from "../../shared/alerts/service-bus-topic.sink.ts";
+import { TableAlertRepository } from "../../shared/azure/tables/alert-repository.ts";
 import { TableNoticeRepository } from "../../shared/azure/tables/notice-repository.ts";
 import { TableStore } from "../../shared/azure/tables/table-store.ts";
-import type { NoticeRepository } from "../../shared/domain/ports.ts";
+import type { LifecycleAlert } from "../../shared/domain/alert-policy.ts";
+import type { AlertRepository, NoticeRepository } from "../../shared/domain/ports.ts";
 
 export const DEMO = new URL("../../local/scenarios/demo.yaml", import.meta.url).pathname;
 const APP = new URL("../../functions/index.ts", import.meta.url).pathname;
@@ -33,11 +36,14 @@ export interface Environment {
   readonly sim: Simulator;
   readonly host: RunningHost;
   readonly logs: LogRecord[];
-  /** The app's notices in Azurite, as the product stores them. */
+  /** The app's notices and alerts in Azurite, as the product stores them. */
   readonly notices: NoticeRepository;
+  readonly alerts: AlertRepository;
   api(path: string, init?: RequestInit): Promise<{ status: number; body: Json; text: string; type: string }>;
   /** Enqueues a message on the retirement-notices queue, as Event Grid or `notices send` would. */
   sendNotice(body: unknown, messageId: string): Promise<void>;
+  /** Publishes an alert to the topic as the product's topic sink does. */
+  publishAlert(alert: LifecycleAlert): Promise<void>;
   /** Alerts published to the topic since the last call (its subscription drained). */
   topicAlerts(): Promise<Json[]>;
   /** Messages left on the notices queue and its dead-letter queue. */
@@ -81,6 +87,7 @@ export async function startEnvironment(options: {
   });
   const serviceBus = new ServiceBusClient(connectionString);
   const sender = serviceBus.createSender(NOTICES_QUEUE);
+  const alertSender = serviceBus.createSender(ALERT_TOPIC);
   const alerts: ServiceBusReceiver = serviceBus.createReceiver(ALERT_TOPIC, ALERT_SUBSCRIPTION, {
     receiveMode: "receiveAndDelete",
   });
@@ -88,17 +95,18 @@ export async function startEnvironment(options: {
   const instances = async (orchestration: string) =>
     (await client.getStatusBy({})).filter((instance) => instance.name === orchestration);
 
+  const tables = new TableStore(
+    { kind: "connection-string", connectionString: azurite.connectionString },
+    TABLES_PREFIX,
+  );
+
   const environment: Environment = {
     clock,
     sim,
     host,
     logs,
-    notices: new TableNoticeRepository(
-      new TableStore(
-        { kind: "connection-string", connectionString: azurite.connectionString },
-        TABLES_PREFIX,
-      ),
-    ),
+    notices: new TableNoticeRepository(tables),
+    alerts: new TableAlertRepository(tables),
     async api(path, init) {
       const response = await fetch(`${host.origin}${path}`, init);
       const text = await response.text();
@@ -112,6 +120,9 @@ export async function startEnvironment(options: {
     },
     async sendNotice(body, messageId) {
       await sender.sendMessages({ body, messageId, contentType: "application/json" });
+    },
+    async publishAlert(alert) {
+      await alertSender.sendMessages(alertMessage(alert));
     },
     async topicAlerts() {
       const received: ServiceBusReceivedMessage[] = [];
@@ -157,6 +168,7 @@ export async function startEnvironment(options: {
     },
     async close() {
       await alerts.close();
+      await alertSender.close();
       await sender.close();
       await serviceBus.close();
       await host.stop();

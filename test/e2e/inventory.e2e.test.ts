@@ -4,8 +4,11 @@
 
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decideAlerts } from "../../shared/alerts/decide-alerts.ts";
+import { DEFAULT_LEASE_MS } from "../../shared/alerts/deliver-alerts.ts";
 import { poolStatusUrl } from "../../shared/alerts/pool-status-url.ts";
 import { ingestNoticeMessage } from "../../shared/notices/ingest-notice.ts";
+import { azureLinux2Finding } from "../adapters/alert-fixtures.ts";
 import { type Environment, startEnvironment } from "./environment.ts";
 
 const notice = (path: string): unknown =>
@@ -359,6 +362,36 @@ describe("a large fleet's scan", () => {
       (chunk) => (chunk.input as Json).scanId === (scan.output as Json).scanId,
     );
     expect(chunks.map((chunk) => (chunk.input as Json).clusters.length).sort()).toEqual([1, 3]);
+  });
+});
+
+describe("an alert a delivery run killed midway left behind", () => {
+  it("is sent again under the same id once that run's lease has run out, and reaches the topic once", async () => {
+    await env.clock.advanceBy(10 * 60_000);
+    const [alert] = await decideAlerts(
+      env.alerts,
+      [azureLinux2Finding("aks-gone", "system")],
+      new Date(env.clock.now()),
+    );
+    if (!alert) throw new Error("no alert was decided");
+    // The killed run had leased the alert and sent it, and died before recording the delivery.
+    const now = env.clock.now();
+    expect(await env.alerts.claim(alert.id, now, now + DEFAULT_LEASE_MS)).toBeDefined();
+    await env.publishAlert(alert);
+
+    const scan = await env.scanNow();
+    expect(scan.runtimeStatus).toBe("Completed");
+    const { alerts } = scan.output as Json;
+    expect(alerts).toMatchObject({
+      kind: "done",
+      decision: { decided: 0 },
+      delivery: { delivered: 0, pending: 1 },
+      afterLease: { delivered: 1, failureCount: 0, pending: 0 },
+    });
+    expect(Date.parse(alerts.delivery.heldUntil)).toBeGreaterThanOrEqual(now + DEFAULT_LEASE_MS);
+    // The demo topic's duplicate detection drops the second send: its message id is the alert's.
+    expect(await env.topicAlerts()).toEqual([alert]);
+    expect((await env.api("/api/alerts?status=pending")).body.count).toBe(0);
   });
 });
 
