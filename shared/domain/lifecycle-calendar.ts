@@ -136,11 +136,11 @@ export function subjectValueProblem(subject: CalendarSubject): string | undefine
   }
 }
 
-/** Images go on or after the end of support: why two dates break that, if they do. */
+/** What is wrong with an image removal before the end of support, if it is (phrased for imageRemoval). */
 export function dateOrderProblem(endOfSupport?: IsoDate, imageRemoval?: IsoDate): string | undefined {
   if (endOfSupport === undefined || imageRemoval === undefined || imageRemoval >= endOfSupport)
     return undefined;
-  return `image removal ${imageRemoval} is before end of support ${endOfSupport}: images are removed on or after the end of support`;
+  return `must be on or after endOfSupport ${endOfSupport} (images are removed once support has ended)`;
 }
 
 function checkNotice(notice: LifecycleNotice): void {
@@ -168,7 +168,7 @@ function checkNotice(notice: LifecycleNotice): void {
       fail(`${field} "${date}" is not a calendar date (YYYY-MM-DD)`);
   }
   const order = dateOrderProblem(notice.endOfSupport, notice.imageRemoval);
-  if (order) fail(order);
+  if (order) fail(`imageRemoval ${notice.imageRemoval}: ${order}`);
   if (!/^https:\/\/\S+$/.test(notice.sourceUrl)) fail(`sourceUrl "${notice.sourceUrl}" is not an https URL`);
   if (Number.isNaN(Date.parse(notice.receivedAt)))
     fail(`receivedAt "${notice.receivedAt}" is not an ISO instant`);

@@ -305,7 +305,7 @@ describe("resolveCalendar with notices", () => {
     ],
     [
       { endOfSupport: "2028-06-30", imageRemoval: "2028-06-29" },
-      /image removal 2028-06-29 is before end of support 2028-06-30/,
+      /imageRemoval 2028-06-29: must be on or after endOfSupport 2028-06-30/,
     ],
     [{ withdraws: "n1", endOfSupport: "2028-01-31" }, /a withdrawal states no dates/],
     [{ withdraws: "bad" }, /withdraws itself/],
