@@ -11,6 +11,11 @@ const tables = useAzuriteTables();
 const FIXTURES = join(import.meta.dirname, "../fixtures/notices");
 const body = (name: string) => readFileSync(join(FIXTURES, name));
 const SAMPLE = join(import.meta.dirname, "../../local/notices/azure-linux-2-removal-moved.notice.json");
+const WITHDRAWAL = join(
+  import.meta.dirname,
+  "../../local/notices/azure-linux-2-removal-moved.withdrawal.json",
+);
+const AZURE_LINUX_2 = { kind: "osSku", value: "AzureLinux2" } as const;
 const CLUSTER =
   "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/prod-weu";
 
@@ -121,5 +126,219 @@ describe("ingestNoticeMessage into Table Storage", () => {
       },
     });
     expect((await repo.notices()).map((n) => n.notice.imageRemoval)).toEqual(["2026-06-30"]);
+  });
+
+  it.each([
+    [
+      "invalid/notice-os-sku-path.json",
+      /^lifecycle notice refused: subject\.value: expected an osSku as AKS names them.*, got "\.\.\/\.\.\/etc"$/,
+    ],
+    [
+      "invalid/notice-removal-before-end-of-support.json",
+      /^lifecycle notice refused: imageRemoval: must be on or after endOfSupport 2028-04-30/,
+    ],
+  ])("records %s as rejected, with the rule it breaks", async (name, reason) => {
+    const repo = new TableNoticeRepository(tables.store());
+    const outcome = await ingestNoticeMessage(repo, {
+      body: body(name),
+      messageId: "bad",
+      receivedAt: "2026-11-25T08:00:00Z",
+    });
+    expect(outcome).toMatchObject({ kind: "rejected", recorded: "recorded" });
+    expect(await repo.notices()).toEqual([]);
+    expect((await repo.rejections()).map((r) => r.reason)).toEqual([expect.stringMatching(reason)]);
+  });
+});
+
+describe("withdrawals through ingest into Table Storage", () => {
+  const sample = () => readFileSync(SAMPLE);
+  const withdrawal = () => JSON.parse(readFileSync(WITHDRAWAL, "utf8"));
+  const removal = async (repo: TableNoticeRepository) =>
+    findEntry(
+      resolveCalendar(
+        BASE_CALENDAR,
+        (await repo.notices()).map((n) => n.notice),
+      ),
+      AZURE_LINUX_2,
+    )?.imageRemoval;
+
+  async function withSample() {
+    const repo = new TableNoticeRepository(tables.store());
+    await ingestNoticeMessage(repo, { body: sample(), messageId: "n", receivedAt: "2026-11-25T08:00:00Z" });
+    expect((await removal(repo))?.date).toBe("2026-06-30");
+    return repo;
+  }
+
+  it("records a withdrawal like any notice and takes the withdrawn date out; a redelivery changes nothing", async () => {
+    const repo = await withSample();
+    const message = { body: withdrawal(), messageId: "w", receivedAt: "2026-11-26T08:00:00Z" };
+    expect(await ingestNoticeMessage(repo, message)).toEqual({
+      kind: "notice",
+      noticeId: "azl2-removal-2026-06-30-withdrawn",
+      acceptance: "accepted",
+      storedNoticeId: "azl2-removal-2026-06-30-withdrawn",
+    });
+    const base = findEntry(resolveCalendar(BASE_CALENDAR, []), AZURE_LINUX_2)?.imageRemoval;
+    expect(await removal(repo)).toEqual(base);
+    const stored = await repo.notices();
+    expect(stored.map((n) => [n.notice.id, n.notice.withdraws])).toEqual([
+      ["azl2-removal-2026-06-30", undefined],
+      ["azl2-removal-2026-06-30-withdrawn", "azl2-removal-2026-06-30"],
+    ]);
+
+    // Redelivered (the same message, or the file sent again under another message id): counted once.
+    expect(await ingestNoticeMessage(repo, { ...message, receivedAt: "2026-11-26T08:01:00Z" })).toMatchObject(
+      {
+        acceptance: "duplicate-id",
+        storedNoticeId: "azl2-removal-2026-06-30-withdrawn",
+      },
+    );
+    expect(await ingestNoticeMessage(repo, { ...message, messageId: "w-again" })).toMatchObject({
+      acceptance: "duplicate-id",
+    });
+    expect(await repo.notices()).toEqual(stored);
+    expect(await repo.rejections()).toEqual([]);
+    expect(await removal(repo)).toEqual(base);
+  });
+
+  it("refuses withdrawing an unknown notice, a withdrawal, or a notice withdrawn already, and records why", async () => {
+    const repo = await withSample();
+    await ingestNoticeMessage(repo, {
+      body: withdrawal(),
+      messageId: "w",
+      receivedAt: "2026-11-26T08:00:00Z",
+    });
+    const stored = await repo.notices();
+    const attempts = [
+      ["unknown", { ...withdrawal(), id: "w-unknown", withdraws: "no-such-notice" }],
+      ["of-withdrawal", { ...withdrawal(), id: "w-of-w", withdraws: "azl2-removal-2026-06-30-withdrawn" }],
+      ["twice", { ...withdrawal(), id: "w-twice", note: "withdrawn again" }],
+      ["other-subject", { ...withdrawal(), id: "w-other", subject: { kind: "osSku", value: "Ubuntu2204" } }],
+    ] as const;
+    for (const [messageId, attempt] of attempts) {
+      const outcome = await ingestNoticeMessage(repo, {
+        body: attempt,
+        messageId,
+        receivedAt: "2026-11-27T08:00:00Z",
+      });
+      expect(outcome, messageId).toMatchObject({ kind: "rejected", recorded: "recorded" });
+    }
+    expect(await repo.notices()).toEqual(stored);
+    expect((await repo.rejections()).map((r) => [r.key, r.reason])).toEqual(
+      [
+        [
+          "of-withdrawal",
+          "notice azl2-removal-2026-06-30-withdrawn is itself a withdrawal, which cannot be withdrawn: to state dates again, send a notice",
+        ],
+        ["other-subject", "notice azl2-removal-2026-06-30 is about osSku AzureLinux2, not osSku Ubuntu2204"],
+        [
+          "twice",
+          "notice azl2-removal-2026-06-30 was withdrawn already, by notice azl2-removal-2026-06-30-withdrawn",
+        ],
+        ["unknown", "no notice no-such-notice has been accepted"],
+      ].map(([key, problem]) => [key, `lifecycle notice refused: withdraws: ${problem}`]),
+    );
+  });
+
+  it("refuses the withdrawn statement under a new id, and takes it with a note of its own", async () => {
+    const repo = await withSample();
+    await ingestNoticeMessage(repo, {
+      body: withdrawal(),
+      messageId: "w",
+      receivedAt: "2026-11-26T08:00:00Z",
+    });
+    const restated = { ...JSON.parse(sample().toString()), id: "azl2-removal-again" };
+    const outcome = await ingestNoticeMessage(repo, {
+      body: restated,
+      messageId: "again",
+      receivedAt: "2026-11-27T08:00:00Z",
+    });
+    expect(outcome).toMatchObject({
+      kind: "rejected",
+      rejection: {
+        reason:
+          "lifecycle notice refused: states what notice azl2-removal-2026-06-30 stated, which notice " +
+          "azl2-removal-2026-06-30-withdrawn withdrew: to state it again, say why in a note of its own",
+      },
+    });
+    const withNote = { ...restated, note: "Confirmed after all." };
+    expect(
+      await ingestNoticeMessage(repo, {
+        body: withNote,
+        messageId: "again-2",
+        receivedAt: "2026-11-28T08:00:00Z",
+      }),
+    ).toMatchObject({ kind: "notice", acceptance: "accepted" });
+    expect(await removal(repo)).toMatchObject({ date: "2026-06-30", noticeId: "azl2-removal-again" });
+  });
+
+  it("checks a notice stating one date against the other as the stored calendar has it", async () => {
+    const repo = await withSample();
+    const endOfSupportLater = {
+      id: "azl2-eos-later",
+      subject: AZURE_LINUX_2,
+      endOfSupport: "2026-05-31",
+      sourceUrl: "https://github.com/Azure/AKS/issues/4988",
+    };
+    // Fits the removal the sample moved to 2026-06-30 ...
+    expect(
+      await ingestNoticeMessage(repo, {
+        body: endOfSupportLater,
+        messageId: "e",
+        receivedAt: "2026-11-26T08:00:00Z",
+      }),
+    ).toMatchObject({ kind: "notice", acceptance: "accepted" });
+    // ... so the sample can no longer be withdrawn: the base removal, 2026-03-31, would come first.
+    const outcome = await ingestNoticeMessage(repo, {
+      body: withdrawal(),
+      messageId: "w",
+      receivedAt: "2026-11-27T08:00:00Z",
+    });
+    expect(outcome).toMatchObject({
+      kind: "rejected",
+      rejection: {
+        problems: [
+          "withdraws: without notice azl2-removal-2026-06-30, osSku AzureLinux2 would lose its images on 2026-03-31 " +
+            "(the base calendar), before its end of support on 2026-05-31 (notice azl2-eos-later); send a notice that states both dates instead",
+        ],
+      },
+    });
+    expect((await repo.notices()).map((n) => n.notice.id)).toEqual([
+      "azl2-removal-2026-06-30",
+      "azl2-eos-later",
+    ]);
+  });
+
+  it("keeps an AKS event's word about its cluster when the calendar refuses the notice it carries", async () => {
+    const repo = new TableNoticeRepository(tables.store());
+    const event = JSON.parse(body("event-grid-scheduled-event-eol.json").toString());
+    await ingestNoticeMessage(repo, { body: event, messageId: "e1", receivedAt: "2025-11-25T03:00:05Z" });
+    const withdrawn = `scheduled-event:${event.id}`;
+    const withdrawing = {
+      id: "eol-withdrawn",
+      withdraws: withdrawn,
+      subject: { kind: "kubernetesVersion", value: "1.31" },
+      sourceUrl: "https://github.com/Azure/AKS/issues/4988",
+    };
+    expect(
+      await ingestNoticeMessage(repo, {
+        body: withdrawing,
+        messageId: "w",
+        receivedAt: "2025-11-26T00:00:00Z",
+      }),
+    ).toMatchObject({ kind: "notice", acceptance: "accepted" });
+    // A week later AKS says the same of the same version in a new event.
+    const again = { ...event, id: "9e4f5a6b-0000-4000-8000-000000000001" };
+    const outcome = await ingestNoticeMessage(repo, {
+      body: again,
+      messageId: "e2",
+      receivedAt: "2025-12-02T03:00:05Z",
+    });
+    expect(outcome).toMatchObject({
+      kind: "rejected",
+      rejection: { reason: expect.stringContaining(`which notice eol-withdrawn withdrew`) },
+    });
+    expect((await repo.clusterEvents(CLUSTER)).map((e) => e.id)).toEqual([event.id, again.id]);
+    expect((await repo.notices()).map((n) => n.notice.id)).toEqual([withdrawn, "eol-withdrawn"]);
   });
 });
