@@ -18,6 +18,10 @@ export interface CalendarViewNotice {
   receivedAt: string;
   endOfSupport?: string;
   imageRemoval?: string;
+  /** A withdrawal: the notice it withdraws. */
+  withdraws?: string;
+  /** The withdrawal that took this notice's dates out. */
+  withdrawnBy?: string;
   sourceUrl: string;
   note: string;
   holds: NoticeField[];
@@ -50,11 +54,13 @@ export interface CalendarView {
 export function calendarView(calendar: Calendar, now: Date): CalendarView {
   const entries = calendar.entries.map((entry): CalendarViewEntry => {
     const status = lifecycleStatusAt(entry, now);
-    const notices = entry.notices.map(({ notice, holds, superseded, explanation }) => ({
+    const notices = entry.notices.map(({ notice, holds, superseded, withdrawnBy, explanation }) => ({
       id: notice.id,
       receivedAt: notice.receivedAt,
       ...(notice.endOfSupport !== undefined && { endOfSupport: notice.endOfSupport }),
       ...(notice.imageRemoval !== undefined && { imageRemoval: notice.imageRemoval }),
+      ...(notice.withdraws !== undefined && { withdraws: notice.withdraws }),
+      ...(withdrawnBy !== undefined && { withdrawnBy }),
       sourceUrl: notice.sourceUrl,
       note: notice.note,
       holds,

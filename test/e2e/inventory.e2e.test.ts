@@ -1,6 +1,7 @@
 // Issue 5 end to end on the demo fleet, one virtual night after another: the nightly scan and its alerts,
 // a second firing and a re-run the same night that send nothing, a notice that moves a date, an invalid
-// notice, Resource Graph throttling with a broken cluster, and Resource Graph down.
+// notice, the notice withdrawn (issue 16), Resource Graph throttling with a broken cluster, and Resource
+// Graph down.
 
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,12 +12,11 @@ import { type Environment, startEnvironment } from "./environment.ts";
 const notice = (path: string): unknown =>
   JSON.parse(readFileSync(new URL(`../fixtures/notices/${path}`, import.meta.url), "utf8"));
 /** The sample notice npm start and the README show operators. */
-const SAMPLE_NOTICE = JSON.parse(
-  readFileSync(
-    new URL("../../local/notices/azure-linux-2-removal-moved.notice.json", import.meta.url),
-    "utf8",
-  ),
-);
+const sample = (name: string): Json =>
+  JSON.parse(readFileSync(new URL(`../../local/notices/${name}`, import.meta.url), "utf8"));
+const SAMPLE_NOTICE = sample("azure-linux-2-removal-moved.notice.json");
+/** Its withdrawal, also shown to operators. */
+const SAMPLE_WITHDRAWAL = sample("azure-linux-2-removal-moved.withdrawal.json");
 
 const PROD = "/subscriptions/3f2b8c1e-6a4d-4e8f-9b7a-1c2d3e4f5a6b/resourceGroups";
 const TEST_NEU =
@@ -267,6 +267,65 @@ describe("the nightly inventory of the demo fleet", () => {
     const published = await env.topicAlerts();
     expect(published.map(alertPool).sort()).toEqual(["aks-dev-weu/system", "aks-dev-weu/ubuntu"]);
     expect(published.every((alert: Json) => alert.endOfSupport.date === "2026-04-30")).toBe(true);
+  });
+
+  it("withdraws the notice: the calendar is back to the sourced date and the same pools are alerted again", async () => {
+    const reevaluations = new Set((await env.instances("alerts-reevaluation")).map((i) => i.instanceId));
+    await env.sendNotice(SAMPLE_WITHDRAWAL, "azl2-withdrawn");
+    const run = await env.waitForNewInstance("alerts-reevaluation", reevaluations);
+    expect(run.runtimeStatus).toBe("Completed");
+    expect(run.instanceId).toMatch(/^alerts:notice:azl2-removal-2026-06-30-withdrawn:[0-9a-f]{16}$/);
+    expect((run.output as Json).alerts).toMatchObject({
+      decision: { decided: 5, byKind: { "dates-changed": 5 } },
+      delivery: { delivered: 5 },
+    });
+    const published = await env.topicAlerts();
+    expect(published.map(alertPool).sort()).toEqual(AZURE_LINUX_2_POOLS);
+    for (const alert of published) {
+      expect(alert).toMatchObject({
+        kind: "dates-changed",
+        subject: "osSku:azurelinux2",
+        imageRemoval: { date: "2026-03-31" },
+        previous: { endOfSupport: "2025-11-30", imageRemoval: "2026-06-30" },
+      });
+    }
+
+    const calendar = await env.api("/api/calendar");
+    const azureLinux2 = calendar.body.entries.find((e: Json) => e.subject.value === "AzureLinux2");
+    expect(azureLinux2.imageRemoval.date).toBe("2026-03-31");
+    expect(azureLinux2.imageRemoval).not.toHaveProperty("noticeId");
+    expect(azureLinux2.notices).toEqual([
+      expect.objectContaining({
+        id: "azl2-removal-2026-06-30",
+        holds: [],
+        withdrawnBy: "azl2-removal-2026-06-30-withdrawn",
+      }),
+      expect.objectContaining({
+        id: "azl2-removal-2026-06-30-withdrawn",
+        withdraws: "azl2-removal-2026-06-30",
+        explanation: "withdraws notice azl2-removal-2026-06-30: its dates no longer count",
+      }),
+    ]);
+    const notices = (await env.api("/api/notices")).body.notices;
+    expect(notices.map((n: Json) => [n.notice.id, n.notice.withdraws])).toContainEqual([
+      "azl2-removal-2026-06-30-withdrawn",
+      "azl2-removal-2026-06-30",
+    ]);
+    const apps = (await env.api("/api/inventory?cluster=aks-prod-weu")).body.pools.find(
+      (p: Json) => p.pool === "apps",
+    );
+    expect(apps).toMatchObject({ imageRemoval: "2026-03-31" });
+
+    // Delivered again: recorded once, nothing evaluated again.
+    const from = env.logs.length;
+    await env.sendNotice(SAMPLE_WITHDRAWAL, "azl2-withdrawn-again");
+    await env.waitForLog(/Notice azl2-removal-2026-06-30-withdrawn: duplicate-id\./, from);
+    await env.waitForLog(
+      /The re-evaluation alerts:notice:azl2-removal-2026-06-30-withdrawn:\w+ exists already/,
+      from,
+    );
+    expect((await env.instances("alerts-reevaluation")).length).toBe(reevaluations.size + 1);
+    expect(await env.topicAlerts()).toEqual([]);
   });
 
   it("keeps scanning through Resource Graph throttling and a broken cluster", async () => {
