@@ -16,6 +16,8 @@ const WITHDRAWAL = join(
   "../../local/notices/azure-linux-2-removal-moved.withdrawal.json",
 );
 const AZURE_LINUX_2 = { kind: "osSku", value: "AzureLinux2" } as const;
+const ingest = (repo: TableNoticeRepository, body: unknown, messageId: string, receivedAt: string) =>
+  ingestNoticeMessage(repo, { body, messageId, receivedAt });
 const CLUSTER =
   "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/prod-weu";
 
@@ -139,11 +141,7 @@ describe("ingestNoticeMessage into Table Storage", () => {
     ],
   ])("records %s as rejected, with the rule it breaks", async (name, reason) => {
     const repo = new TableNoticeRepository(tables.store());
-    const outcome = await ingestNoticeMessage(repo, {
-      body: body(name),
-      messageId: "bad",
-      receivedAt: "2026-11-25T08:00:00Z",
-    });
+    const outcome = await ingest(repo, body(name), "bad", "2026-11-25T08:00:00Z");
     expect(outcome).toMatchObject({ kind: "rejected", recorded: "recorded" });
     expect(await repo.notices()).toEqual([]);
     expect((await repo.rejections()).map((r) => r.reason)).toEqual([expect.stringMatching(reason)]);
@@ -164,7 +162,7 @@ describe("withdrawals through ingest into Table Storage", () => {
 
   async function withSample() {
     const repo = new TableNoticeRepository(tables.store());
-    await ingestNoticeMessage(repo, { body: sample(), messageId: "n", receivedAt: "2026-11-25T08:00:00Z" });
+    await ingest(repo, sample(), "n", "2026-11-25T08:00:00Z");
     expect((await removal(repo))?.date).toBe("2026-06-30");
     return repo;
   }
@@ -203,11 +201,7 @@ describe("withdrawals through ingest into Table Storage", () => {
 
   it("refuses withdrawing an unknown notice, a withdrawal, or a notice withdrawn already, and records why", async () => {
     const repo = await withSample();
-    await ingestNoticeMessage(repo, {
-      body: withdrawal(),
-      messageId: "w",
-      receivedAt: "2026-11-26T08:00:00Z",
-    });
+    await ingest(repo, withdrawal(), "w", "2026-11-26T08:00:00Z");
     const stored = await repo.notices();
     const attempts = [
       ["unknown", { ...withdrawal(), id: "w-unknown", withdraws: "no-such-notice" }],
@@ -242,17 +236,9 @@ describe("withdrawals through ingest into Table Storage", () => {
 
   it("refuses the withdrawn statement under a new id, and takes it with a note of its own", async () => {
     const repo = await withSample();
-    await ingestNoticeMessage(repo, {
-      body: withdrawal(),
-      messageId: "w",
-      receivedAt: "2026-11-26T08:00:00Z",
-    });
+    await ingest(repo, withdrawal(), "w", "2026-11-26T08:00:00Z");
     const restated = { ...JSON.parse(sample().toString()), id: "azl2-removal-again" };
-    const outcome = await ingestNoticeMessage(repo, {
-      body: restated,
-      messageId: "again",
-      receivedAt: "2026-11-27T08:00:00Z",
-    });
+    const outcome = await ingest(repo, restated, "again", "2026-11-27T08:00:00Z");
     expect(outcome).toMatchObject({
       kind: "rejected",
       rejection: {
@@ -262,13 +248,10 @@ describe("withdrawals through ingest into Table Storage", () => {
       },
     });
     const withNote = { ...restated, note: "Confirmed after all." };
-    expect(
-      await ingestNoticeMessage(repo, {
-        body: withNote,
-        messageId: "again-2",
-        receivedAt: "2026-11-28T08:00:00Z",
-      }),
-    ).toMatchObject({ kind: "notice", acceptance: "accepted" });
+    expect(await ingest(repo, withNote, "again-2", "2026-11-28T08:00:00Z")).toMatchObject({
+      kind: "notice",
+      acceptance: "accepted",
+    });
     expect(await removal(repo)).toMatchObject({ date: "2026-06-30", noticeId: "azl2-removal-again" });
   });
 
@@ -281,19 +264,12 @@ describe("withdrawals through ingest into Table Storage", () => {
       sourceUrl: "https://github.com/Azure/AKS/issues/4988",
     };
     // Fits the removal the sample moved to 2026-06-30 ...
-    expect(
-      await ingestNoticeMessage(repo, {
-        body: endOfSupportLater,
-        messageId: "e",
-        receivedAt: "2026-11-26T08:00:00Z",
-      }),
-    ).toMatchObject({ kind: "notice", acceptance: "accepted" });
-    // ... so the sample can no longer be withdrawn: the base removal, 2026-03-31, would come first.
-    const outcome = await ingestNoticeMessage(repo, {
-      body: withdrawal(),
-      messageId: "w",
-      receivedAt: "2026-11-27T08:00:00Z",
+    expect(await ingest(repo, endOfSupportLater, "e", "2026-11-26T08:00:00Z")).toMatchObject({
+      kind: "notice",
+      acceptance: "accepted",
     });
+    // ... so the sample can no longer be withdrawn: the base removal, 2026-03-31, would come first.
+    const outcome = await ingest(repo, withdrawal(), "w", "2026-11-27T08:00:00Z");
     expect(outcome).toMatchObject({
       kind: "rejected",
       rejection: {
@@ -312,7 +288,7 @@ describe("withdrawals through ingest into Table Storage", () => {
   it("keeps an AKS event's word about its cluster when the calendar refuses the notice it carries", async () => {
     const repo = new TableNoticeRepository(tables.store());
     const event = JSON.parse(body("event-grid-scheduled-event-eol.json").toString());
-    await ingestNoticeMessage(repo, { body: event, messageId: "e1", receivedAt: "2025-11-25T03:00:05Z" });
+    await ingest(repo, event, "e1", "2025-11-25T03:00:05Z");
     const withdrawn = `scheduled-event:${event.id}`;
     const withdrawing = {
       id: "eol-withdrawn",
@@ -320,20 +296,13 @@ describe("withdrawals through ingest into Table Storage", () => {
       subject: { kind: "kubernetesVersion", value: "1.31" },
       sourceUrl: "https://github.com/Azure/AKS/issues/4988",
     };
-    expect(
-      await ingestNoticeMessage(repo, {
-        body: withdrawing,
-        messageId: "w",
-        receivedAt: "2025-11-26T00:00:00Z",
-      }),
-    ).toMatchObject({ kind: "notice", acceptance: "accepted" });
+    expect(await ingest(repo, withdrawing, "w", "2025-11-26T00:00:00Z")).toMatchObject({
+      kind: "notice",
+      acceptance: "accepted",
+    });
     // A week later AKS says the same of the same version in a new event.
     const again = { ...event, id: "9e4f5a6b-0000-4000-8000-000000000001" };
-    const outcome = await ingestNoticeMessage(repo, {
-      body: again,
-      messageId: "e2",
-      receivedAt: "2025-12-02T03:00:05Z",
-    });
+    const outcome = await ingest(repo, again, "e2", "2025-12-02T03:00:05Z");
     expect(outcome).toMatchObject({
       kind: "rejected",
       rejection: { reason: expect.stringContaining(`which notice eol-withdrawn withdrew`) },

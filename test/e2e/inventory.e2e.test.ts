@@ -45,6 +45,38 @@ const alertPool = (alert: Json) => `${alert.pool.cluster}/${alert.pool.pool}`;
 
 let env: Environment;
 
+/**
+ * Sends a notice that changes Azure Linux 2's dates and waits for the re-evaluation it starts: one
+ * dates-changed alert per Azure Linux 2 pool, which it returns with the re-evaluations known before.
+ */
+async function sendAzureLinux2Change(body: Json, messageId: string) {
+  const reevaluations = new Set((await env.instances("alerts-reevaluation")).map((i) => i.instanceId));
+  await env.sendNotice(body, messageId);
+  const run = await env.waitForNewInstance("alerts-reevaluation", reevaluations);
+  expect(run.runtimeStatus).toBe("Completed");
+  expect(run.instanceId).toMatch(new RegExp(`^alerts:notice:${body.id}:[0-9a-f]{16}$`));
+  expect((run.output as Json).alerts).toMatchObject({
+    decision: { decided: 5, byKind: { "dates-changed": 5 } },
+    delivery: { delivered: 5 },
+  });
+  const published = await env.topicAlerts();
+  expect(published.map(alertPool).sort()).toEqual(AZURE_LINUX_2_POOLS);
+  return { published, reevaluations };
+}
+
+/** The same notice under another message id: recorded once, nothing evaluated again. */
+async function sendAgainChangesNothing(body: Json, messageId: string, reevaluationsBefore: Set<string>) {
+  const from = env.logs.length;
+  await env.sendNotice(body, messageId);
+  await env.waitForLog(new RegExp(`Notice ${body.id}: duplicate-id\\.`), from);
+  await env.waitForLog(
+    new RegExp(`The re-evaluation alerts:notice:${body.id}:\\w+ exists already \\(Completed\\)`),
+    from,
+  );
+  expect((await env.instances("alerts-reevaluation")).length).toBe(reevaluationsBefore.size + 1);
+  expect(await env.topicAlerts()).toEqual([]);
+}
+
 beforeAll(async () => {
   // The evening before the demo's night; a second firing at 03:00 must start nothing.
   env = await startEnvironment({
@@ -158,17 +190,10 @@ describe("the nightly inventory of the demo fleet", () => {
   });
 
   it("applies a notice that moves a date: the calendar changes and exactly the affected pools are alerted", async () => {
-    const reevaluations = new Set((await env.instances("alerts-reevaluation")).map((i) => i.instanceId));
-    await env.sendNotice(SAMPLE_NOTICE, "azl2-removal-2026-06-30");
-    const run = await env.waitForNewInstance("alerts-reevaluation", reevaluations);
-    expect(run.runtimeStatus).toBe("Completed");
-    expect(run.instanceId).toMatch(/^alerts:notice:azl2-removal-2026-06-30:[0-9a-f]{16}$/);
-    expect((run.output as Json).alerts).toMatchObject({
-      decision: { decided: 5, byKind: { "dates-changed": 5 } },
-      delivery: { delivered: 5 },
-    });
-    const published = await env.topicAlerts();
-    expect(published.map(alertPool).sort()).toEqual(AZURE_LINUX_2_POOLS);
+    const { published, reevaluations } = await sendAzureLinux2Change(
+      SAMPLE_NOTICE,
+      "azl2-removal-2026-06-30",
+    );
     for (const alert of published) {
       expect(alert).toMatchObject({
         kind: "dates-changed",
@@ -204,16 +229,7 @@ describe("the nightly inventory of the demo fleet", () => {
     );
     expect(apps).toMatchObject({ imageRemoval: "2026-06-30", daysToRemoval: 119 });
 
-    // The same statement again under another message id: recorded once, nothing evaluated again.
-    const from = env.logs.length;
-    await env.sendNotice(SAMPLE_NOTICE, "azl2-again");
-    await env.waitForLog(/Notice azl2-removal-2026-06-30: duplicate-id\./, from);
-    await env.waitForLog(
-      /The re-evaluation alerts:notice:azl2-removal-2026-06-30:\w+ exists already \(Completed\)/,
-      from,
-    );
-    expect((await env.instances("alerts-reevaluation")).length).toBe(reevaluations.size + 1);
-    expect(await env.topicAlerts()).toEqual([]);
+    await sendAgainChangesNothing(SAMPLE_NOTICE, "azl2-again", reevaluations);
   });
 
   it("records an invalid notice with a readable reason, applies nothing of it and does not retry it", async () => {
@@ -270,17 +286,7 @@ describe("the nightly inventory of the demo fleet", () => {
   });
 
   it("withdraws the notice: the calendar is back to the sourced date and the same pools are alerted again", async () => {
-    const reevaluations = new Set((await env.instances("alerts-reevaluation")).map((i) => i.instanceId));
-    await env.sendNotice(SAMPLE_WITHDRAWAL, "azl2-withdrawn");
-    const run = await env.waitForNewInstance("alerts-reevaluation", reevaluations);
-    expect(run.runtimeStatus).toBe("Completed");
-    expect(run.instanceId).toMatch(/^alerts:notice:azl2-removal-2026-06-30-withdrawn:[0-9a-f]{16}$/);
-    expect((run.output as Json).alerts).toMatchObject({
-      decision: { decided: 5, byKind: { "dates-changed": 5 } },
-      delivery: { delivered: 5 },
-    });
-    const published = await env.topicAlerts();
-    expect(published.map(alertPool).sort()).toEqual(AZURE_LINUX_2_POOLS);
+    const { published, reevaluations } = await sendAzureLinux2Change(SAMPLE_WITHDRAWAL, "azl2-withdrawn");
     for (const alert of published) {
       expect(alert).toMatchObject({
         kind: "dates-changed",
@@ -316,16 +322,7 @@ describe("the nightly inventory of the demo fleet", () => {
     );
     expect(apps).toMatchObject({ imageRemoval: "2026-03-31" });
 
-    // Delivered again: recorded once, nothing evaluated again.
-    const from = env.logs.length;
-    await env.sendNotice(SAMPLE_WITHDRAWAL, "azl2-withdrawn-again");
-    await env.waitForLog(/Notice azl2-removal-2026-06-30-withdrawn: duplicate-id\./, from);
-    await env.waitForLog(
-      /The re-evaluation alerts:notice:azl2-removal-2026-06-30-withdrawn:\w+ exists already/,
-      from,
-    );
-    expect((await env.instances("alerts-reevaluation")).length).toBe(reevaluations.size + 1);
-    expect(await env.topicAlerts()).toEqual([]);
+    await sendAgainChangesNothing(SAMPLE_WITHDRAWAL, "azl2-withdrawn-again", reevaluations);
   });
 
   it("keeps scanning through Resource Graph throttling and a broken cluster", async () => {

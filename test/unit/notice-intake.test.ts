@@ -31,6 +31,10 @@ function read(name: string, message: Partial<NoticeMessage> = {}): IntakeResult 
   return readNoticeMessage({ body: fixture(name), messageId: "msg-1", receivedAt: RECEIVED, ...message });
 }
 
+function readBody(body: unknown): IntakeResult {
+  return readNoticeMessage({ body, receivedAt: RECEIVED });
+}
+
 function rejected(result: IntakeResult) {
   if (result.kind !== "rejected") throw new Error(`expected a rejection, got ${result.kind}`);
   return result.rejection;
@@ -128,13 +132,10 @@ describe("readNoticeMessage: the product's own notice", () => {
       /osSku AzureLinux gives different OS versions by Kubernetes version; name the versioned OS/,
     );
     expect(rejection.key).toMatch(/^sha256:[0-9a-f]{64}$/);
-    const badVersion = readNoticeMessage({
-      body: {
-        subject: { kind: "kubernetesVersion", value: "latest" },
-        endOfSupport: "2026-01-01",
-        sourceUrl: "https://x.test",
-      },
-      receivedAt: RECEIVED,
+    const badVersion = readBody({
+      subject: { kind: "kubernetesVersion", value: "latest" },
+      endOfSupport: "2026-01-01",
+      sourceUrl: "https://x.test",
     });
     expect(rejected(badVersion).reason).toBe(
       'lifecycle notice refused: subject.value: expected a Kubernetes version such as 1.33, got "latest"',
@@ -147,21 +148,19 @@ describe("readNoticeMessage: the product's own notice", () => {
         '(AzureLinux3, Ubuntu2204, Windows2022), got "../../etc"',
     ]);
     for (const value of ["Ubuntu 2204", "2204Ubuntu", "Azure_Linux3", "AzureLinux3;"]) {
-      const result = readNoticeMessage({
-        body: { subject: { kind: "osSku", value }, endOfSupport: "2027-01-01", sourceUrl: "https://x.test" },
-        receivedAt: RECEIVED,
+      const result = readBody({
+        subject: { kind: "osSku", value },
+        endOfSupport: "2027-01-01",
+        sourceUrl: "https://x.test",
       });
       expect(rejected(result).reason, value).toMatch(
         /^lifecycle notice refused: subject\.value: expected an osSku/,
       );
     }
-    const family = readNoticeMessage({
-      body: {
-        subject: { kind: "imageFamily", value: "AKSUbuntu/../2204" },
-        imageRemoval: "2027-01-01",
-        sourceUrl: "https://x.test",
-      },
-      receivedAt: RECEIVED,
+    const family = readBody({
+      subject: { kind: "imageFamily", value: "AKSUbuntu/../2204" },
+      imageRemoval: "2027-01-01",
+      sourceUrl: "https://x.test",
     });
     expect(rejected(family).problems).toEqual([
       "subject.value: expected the start of a node image name: letters, digits and '-', starting with a letter " +
@@ -174,14 +173,11 @@ describe("readNoticeMessage: the product's own notice", () => {
       "lifecycle notice refused: imageRemoval: must be on or after endOfSupport 2028-04-30 " +
         '(images are removed once support has ended), got "2027-06-30"',
     );
-    const sameDay = readNoticeMessage({
-      body: {
-        subject: { kind: "osSku", value: "Ubuntu2204" },
-        endOfSupport: "2028-04-30",
-        imageRemoval: "2028-04-30",
-        sourceUrl: "https://x.test",
-      },
-      receivedAt: RECEIVED,
+    const sameDay = readBody({
+      subject: { kind: "osSku", value: "Ubuntu2204" },
+      endOfSupport: "2028-04-30",
+      imageRemoval: "2028-04-30",
+      sourceUrl: "https://x.test",
     });
     expect(sameDay.kind).toBe("notice");
   });
@@ -209,9 +205,10 @@ describe("readNoticeMessage: a withdrawal", () => {
 
   it("keys its content by what it withdraws, and keeps the keys notices had before withdrawals", () => {
     const withdrawing = (withdraws: string) => {
-      const result = readNoticeMessage({
-        body: { withdraws, subject: { kind: "osSku", value: "AzureLinux2" }, sourceUrl: "https://x.test" },
-        receivedAt: RECEIVED,
+      const result = readBody({
+        withdraws,
+        subject: { kind: "osSku", value: "AzureLinux2" },
+        sourceUrl: "https://x.test",
       });
       if (result.kind !== "notice") throw new Error(`expected a notice, got ${result.kind}`);
       return result.record;
@@ -233,19 +230,13 @@ describe("readNoticeMessage: a withdrawal", () => {
   });
 
   it("refuses a withdrawal without the subject, or of itself", () => {
-    const noSubject = readNoticeMessage({
-      body: { withdraws: "n1", sourceUrl: "https://x.test" },
-      receivedAt: RECEIVED,
-    });
+    const noSubject = readBody({ withdraws: "n1", sourceUrl: "https://x.test" });
     expect(rejected(noSubject).problems).toEqual(["subject: expected the subject, {kind, value}"]);
-    const itself = readNoticeMessage({
-      body: {
-        id: "w",
-        withdraws: "w",
-        subject: { kind: "osSku", value: "AzureLinux2" },
-        sourceUrl: "https://x.test",
-      },
-      receivedAt: RECEIVED,
+    const itself = readBody({
+      id: "w",
+      withdraws: "w",
+      subject: { kind: "osSku", value: "AzureLinux2" },
+      sourceUrl: "https://x.test",
     });
     expect(rejected(itself).problems).toEqual(['lifecycle notice "w": withdraws itself']);
   });
