@@ -88,8 +88,16 @@ export interface ResolvedEntry extends Omit<CalendarEntry, NoticeField> {
   notices: NoticeStanding[];
 }
 
+/** A stored notice the calendar's rules refuse (one accepted before the rule existed), with the reason. */
+export interface SetAsideNotice {
+  notice: LifecycleNotice;
+  reason: string;
+}
+
 export interface Calendar {
   entries: readonly ResolvedEntry[];
+  /** Left out, so that one bad notice cannot stop the calendar. */
+  setAside: readonly SetAsideNotice[];
 }
 
 const NOTICE_FIELDS: readonly NoticeField[] = ["endOfSupport", "imageRemoval"];
@@ -143,52 +151,62 @@ export function dateOrderProblem(endOfSupport?: IsoDate, imageRemoval?: IsoDate)
   return `must be on or after endOfSupport ${endOfSupport} (images are removed once support has ended)`;
 }
 
-function checkNotice(notice: LifecycleNotice): void {
-  const fail = (problem: string) => {
-    throw new Error(`lifecycle notice ${JSON.stringify(notice.id)}: ${problem}`);
-  };
-  if (!notice.id) fail("id is empty");
-  if (!["osSku", "imageFamily", "kubernetesVersion"].includes(notice.subject.kind)) {
-    fail(`subject.kind "${notice.subject.kind}" is not osSku, imageFamily or kubernetesVersion`);
+/** Why the calendar cannot take a notice, if it cannot: the first rule it breaks. */
+export function noticeFormProblem(notice: LifecycleNotice): string | undefined {
+  const problem = firstFormProblem(notice);
+  return problem && `lifecycle notice ${JSON.stringify(notice.id)}: ${problem}`;
+}
+
+function firstFormProblem(notice: LifecycleNotice): string | undefined {
+  const { subject, withdraws, endOfSupport, imageRemoval } = notice;
+  const dated = endOfSupport !== undefined || imageRemoval !== undefined;
+  if (!notice.id) return "id is empty";
+  if (!["osSku", "imageFamily", "kubernetesVersion"].includes(subject.kind)) {
+    return `subject.kind "${subject.kind}" is not osSku, imageFamily or kubernetesVersion`;
   }
-  if (!notice.subject.value.trim()) fail("subject.value is empty");
-  const subjectProblem = subjectValueProblem(notice.subject);
-  if (subjectProblem) fail(`subject.value ${JSON.stringify(notice.subject.value)}: ${subjectProblem}`);
-  const dated = notice.endOfSupport !== undefined || notice.imageRemoval !== undefined;
-  if (notice.withdraws !== undefined) {
-    if (!notice.withdraws) fail("withdraws is empty");
-    if (notice.withdraws === notice.id) fail("withdraws itself");
-    if (dated) fail("a withdrawal states no dates");
-  } else if (!dated) {
-    fail("states neither endOfSupport nor imageRemoval");
-  }
+  if (!subject.value.trim()) return "subject.value is empty";
+  const subjectProblem = subjectValueProblem(subject);
+  if (subjectProblem) return `subject.value ${JSON.stringify(subject.value)}: ${subjectProblem}`;
+  if (withdraws === undefined && !dated) return "states neither endOfSupport nor imageRemoval";
+  if (withdraws === "") return "withdraws is empty";
+  if (withdraws === notice.id) return "withdraws itself";
+  if (withdraws !== undefined && dated) return "a withdrawal states no dates";
   for (const field of NOTICE_FIELDS) {
     const date = notice[field];
     if (date !== undefined && !isIsoDate(date))
-      fail(`${field} "${date}" is not a calendar date (YYYY-MM-DD)`);
+      return `${field} "${date}" is not a calendar date (YYYY-MM-DD)`;
   }
-  const order = dateOrderProblem(notice.endOfSupport, notice.imageRemoval);
-  if (order) fail(`imageRemoval ${notice.imageRemoval}: ${order}`);
-  if (!/^https:\/\/\S+$/.test(notice.sourceUrl)) fail(`sourceUrl "${notice.sourceUrl}" is not an https URL`);
+  const order = dateOrderProblem(endOfSupport, imageRemoval);
+  if (order) return `imageRemoval ${imageRemoval}: ${order}`;
+  if (!/^https:\/\/\S+$/.test(notice.sourceUrl)) return `sourceUrl "${notice.sourceUrl}" is not an https URL`;
   if (Number.isNaN(Date.parse(notice.receivedAt)))
-    fail(`receivedAt "${notice.receivedAt}" is not an ISO instant`);
+    return `receivedAt "${notice.receivedAt}" is not an ISO instant`;
+  return undefined;
 }
 
-/** Checked, once per id (a redelivered notice counts once), in the order received. */
-function receiptOrder(notices: readonly LifecycleNotice[]): LifecycleNotice[] {
+/** The notices the calendar can take, once per id (a redelivered notice counts once), in the order received. */
+function receiptOrder(notices: readonly LifecycleNotice[]): {
+  inOrder: LifecycleNotice[];
+  setAside: SetAsideNotice[];
+} {
   const seen = new Set<string>();
-  const unique = notices.filter((notice) => {
-    checkNotice(notice);
-    if (seen.has(notice.id)) return false;
-    seen.add(notice.id);
-    return true;
-  });
-  return unique
+  const unique: LifecycleNotice[] = [];
+  const setAside: SetAsideNotice[] = [];
+  for (const notice of notices) {
+    const reason = noticeFormProblem(notice);
+    if (reason) setAside.push({ notice, reason });
+    else if (!seen.has(notice.id)) {
+      seen.add(notice.id);
+      unique.push(notice);
+    }
+  }
+  const inOrder = unique
     .map((notice, position) => ({ notice, position }))
     .sort(
       (a, b) => Date.parse(a.notice.receivedAt) - Date.parse(b.notice.receivedAt) || a.position - b.position,
     )
     .map(({ notice }) => notice);
+  return { inOrder, setAside };
 }
 
 interface Withdrawals {
@@ -230,9 +248,10 @@ function withdrawalProblem(
 }
 
 /**
- * Applies notices to the base in the order received; a redelivered notice (same id) counts once. A
- * withdrawn notice decides nothing, as if never received: its fields fall back to the base's or an
- * earlier notice's value, and it adds no subject. It and its withdrawal stay listed on the entry.
+ * Applies notices to the base in the order received; a redelivered notice (same id) counts once, one that
+ * breaks a rule (noticeFormProblem) is set aside. A withdrawn notice decides nothing, as if never
+ * received: its fields fall back to the base's or an earlier notice's value, and it adds no subject. It
+ * and its withdrawal stay listed on the entry.
  */
 export function resolveCalendar(
   base: readonly CalendarEntry[],
@@ -245,7 +264,7 @@ export function resolveCalendar(
     entries.set(key, { ...entry, subject: normalizeSubject(entry.subject), notices: [] });
   }
 
-  const inOrder = receiptOrder(notices);
+  const { inOrder, setAside } = receiptOrder(notices);
   const withdrawals = weighWithdrawals(inOrder);
   const inForce = (notice: LifecycleNotice) =>
     notice.withdraws === undefined && !withdrawals.withdrawnBy.has(notice.id);
@@ -261,7 +280,7 @@ export function resolveCalendar(
     if (!entry) continue;
     entries.set(key, inForce(notice) ? applyNotice(entry, notice) : listNotice(entry, notice, withdrawals));
   }
-  return { entries: [...entries.values()] };
+  return { entries: [...entries.values()], setAside };
 }
 
 /**
@@ -275,7 +294,7 @@ export function noticeProblems(
   candidate: LifecycleNotice,
 ): string[] {
   if (candidate.withdraws !== undefined) {
-    const inOrder = receiptOrder(accepted);
+    const { inOrder } = receiptOrder(accepted);
     const byId = new Map(inOrder.map((notice) => [notice.id, notice]));
     const problem = withdrawalProblem(candidate, byId, weighWithdrawals(inOrder).withdrawnBy);
     if (problem) return [`withdraws: ${problem}`];

@@ -8,7 +8,7 @@
 import type { ZodError, z } from "zod";
 import { utcDayOf } from "../domain/calendar-date.ts";
 import { minorLabel, parseKubernetesMinor } from "../domain/kubernetes-version.ts";
-import { type LifecycleNotice, normalizeSubject, resolveCalendar } from "../domain/lifecycle-calendar.ts";
+import { type LifecycleNotice, normalizeSubject, noticeFormProblem } from "../domain/lifecycle-calendar.ts";
 import { MANAGED_CLUSTER_ID } from "../domain/model.ts";
 import type { ClusterEvent, ClusterEventKind, NoticeRecord, NoticeRejection } from "../domain/ports.ts";
 import { sha256 } from "../sha256.ts";
@@ -187,15 +187,11 @@ export function noticeContentKey(notice: Omit<LifecycleNotice, "id" | "receivedA
   );
 }
 
-/** Applies the calendar's own checks (versioned OS names, Kubernetes minors), so the calendar never fails later. */
+/** Applies the calendar's own rules (noticeFormProblem), so the calendar never sets a notice accepted now aside. */
 function checkedNotice(notice: LifecycleNotice): LifecycleNotice {
-  try {
-    resolveCalendar([], [notice]);
-  } catch (error) {
-    throw new Refusal([(error as Error).message]);
-  }
-  const subject = normalizeSubject(notice.subject);
-  return { ...notice, subject };
+  const problem = noticeFormProblem(notice);
+  if (problem) throw new Refusal([problem]);
+  return { ...notice, subject: normalizeSubject(notice.subject) };
 }
 
 /** The notice or withdrawal as its sender wrote it, without the id it is recorded under. */

@@ -49,6 +49,8 @@ export interface CalendarViewEntry {
 export interface CalendarView {
   generatedAt: string;
   entries: CalendarViewEntry[];
+  /** Stored notices the calendar's rules refuse (accepted before the rule existed), left out. */
+  setAside: { id: string; receivedAt: string; reason: string }[];
 }
 
 export function calendarView(calendar: Calendar, now: Date): CalendarView {
@@ -94,7 +96,12 @@ export function calendarView(calendar: Calendar, now: Date): CalendarView {
       notices,
     };
   });
-  return { generatedAt: now.toISOString(), entries };
+  const setAside = calendar.setAside.map(({ notice, reason }) => ({
+    id: notice.id,
+    receivedAt: notice.receivedAt,
+    reason,
+  }));
+  return { generatedAt: now.toISOString(), entries, setAside };
 }
 
 /** The fact's source and those of the values it corrected. */

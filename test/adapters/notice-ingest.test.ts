@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { TableNoticeRepository } from "../../shared/azure/tables/notice-repository.ts";
 import { BASE_CALENDAR } from "../../shared/domain/data/base-calendar.ts";
 import { findEntry, resolveCalendar } from "../../shared/domain/lifecycle-calendar.ts";
+import { currentCalendar } from "../../shared/inventory/current-calendar.ts";
 import { ingestNoticeMessage } from "../../shared/notices/ingest-notice.ts";
 import { useAzuriteTables } from "./table-fixture.ts";
 
@@ -152,13 +153,7 @@ describe("withdrawals through ingest into Table Storage", () => {
   const sample = () => readFileSync(SAMPLE);
   const withdrawal = () => JSON.parse(readFileSync(WITHDRAWAL, "utf8"));
   const removal = async (repo: TableNoticeRepository) =>
-    findEntry(
-      resolveCalendar(
-        BASE_CALENDAR,
-        (await repo.notices()).map((n) => n.notice),
-      ),
-      AZURE_LINUX_2,
-    )?.imageRemoval;
+    findEntry(await currentCalendar(repo), AZURE_LINUX_2)?.imageRemoval;
 
   async function withSample() {
     const repo = new TableNoticeRepository(tables.store());
@@ -309,5 +304,33 @@ describe("withdrawals through ingest into Table Storage", () => {
     });
     expect((await repo.clusterEvents(CLUSTER)).map((e) => e.id)).toEqual([event.id, again.id]);
     expect((await repo.notices()).map((n) => n.notice.id)).toEqual([withdrawn, "eol-withdrawn"]);
+  });
+
+  it("sets aside a stored notice that breaks today's rules, so the calendar and the intake keep working", async () => {
+    const repo = await withSample();
+    // Accepted before osSku names were checked.
+    const legacy = {
+      id: "legacy",
+      subject: { kind: "osSku" as const, value: "../../etc" },
+      endOfSupport: "2027-06-30",
+      sourceUrl: "https://example.com/legacy",
+      note: "",
+      receivedAt: "2026-11-25T09:00:00Z",
+    };
+    await repo.acceptNotice({ notice: legacy, origin: "operator", contentKey: "legacy" });
+    const calendar = await currentCalendar(repo);
+    expect(calendar.setAside).toEqual([
+      {
+        notice: legacy,
+        reason: expect.stringMatching(
+          /^lifecycle notice "legacy": subject\.value "\.\.\/\.\.\/etc": expected an osSku/,
+        ),
+      },
+    ]);
+    expect(findEntry(calendar, AZURE_LINUX_2)?.imageRemoval?.date).toBe("2026-06-30");
+    expect(await ingest(repo, withdrawal(), "w", "2026-11-26T08:00:00Z")).toMatchObject({
+      acceptance: "accepted",
+    });
+    expect(findEntry(await currentCalendar(repo), AZURE_LINUX_2)?.imageRemoval?.noticeId).toBeUndefined();
   });
 });

@@ -9,6 +9,7 @@ import {
   findImageFamilyEntry,
   type LifecycleNotice,
   lifecycleStatusAt,
+  noticeFormProblem,
   noticeProblems,
   type ResolvedEntry,
   resolveCalendar,
@@ -309,12 +310,17 @@ describe("resolveCalendar with notices", () => {
     ],
     [{ withdraws: "n1", endOfSupport: "2028-01-31" }, /a withdrawal states no dates/],
     [{ withdraws: "bad" }, /withdraws itself/],
-  ] as const)("refuses a malformed notice %#", (overrides, message) => {
+  ] as const)("sets a malformed notice aside with the reason, deciding nothing %#", (overrides, message) => {
     const bad = {
       ...notice({ id: "bad", receivedAt: "2027-01-01T00:00:00Z" }),
       ...overrides,
     } as LifecycleNotice;
-    expect(() => resolveCalendar(BASE_CALENDAR, [bad])).toThrow(message);
+    const good = notice({ id: "good", receivedAt: "2027-01-02T00:00:00Z", endOfSupport: "2028-01-31" });
+    const calendar = resolveCalendar(BASE_CALENDAR, [bad, good]);
+    expect(calendar.setAside).toEqual([{ notice: bad, reason: expect.stringMatching(message) }]);
+    expect(noticeFormProblem(bad)).toBe(calendar.setAside[0]?.reason);
+    expect(calendar.entries.flatMap((e) => e.notices.map((s) => s.notice.id))).toEqual(["good"]);
+    expect(calendar.entries).toHaveLength(base.entries.length);
   });
 });
 
