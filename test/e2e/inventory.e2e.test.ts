@@ -312,6 +312,12 @@ describe("the nightly inventory of the demo fleet", () => {
         explanation: "withdraws notice azl2-removal-2026-06-30: its dates no longer count",
       }),
     ]);
+    const removal = icsEvents((await env.api("/api/calendar.ics")).text).find((event) =>
+      event.includes("SUMMARY:Azure Linux 2.0: node images removed"),
+    );
+    expect(removal).toContain("DTSTART;VALUE=DATE:20260331");
+    // The notice and its withdrawal each moved the date: the same event, a higher sequence.
+    expect(removal).toContain("SEQUENCE:2");
     const notices = (await env.api("/api/notices")).body.notices;
     expect(notices.map((n: Json) => [n.notice.id, n.notice.withdraws])).toContainEqual([
       "azl2-removal-2026-06-30-withdrawn",
