@@ -54,6 +54,11 @@ export interface LifecycleNotice {
   subject: CalendarSubject;
   endOfSupport?: IsoDate;
   imageRemoval?: IsoDate;
+  /**
+   * Set on a withdrawal, which states no dates: the id of an earlier notice about the same subject whose
+   * dates no longer count (the calendar is then as if it had never been received).
+   */
+  withdraws?: string;
   sourceUrl: string;
   note: string;
   /** ISO 8601 instant; a later notice supersedes an earlier one for the same subject and field. */
@@ -71,6 +76,8 @@ export interface NoticeStanding {
   notice: LifecycleNotice;
   holds: NoticeField[];
   superseded: { field: NoticeField; by: string }[];
+  /** The withdrawal that took this notice's dates out of the calendar. */
+  withdrawnBy?: string;
   explanation: string;
 }
 
@@ -81,11 +88,24 @@ export interface ResolvedEntry extends Omit<CalendarEntry, NoticeField> {
   notices: NoticeStanding[];
 }
 
+/** A stored notice the calendar's rules refuse (one accepted before the rule existed), with the reason. */
+export interface SetAsideNotice {
+  notice: LifecycleNotice;
+  reason: string;
+}
+
 export interface Calendar {
   entries: readonly ResolvedEntry[];
+  /** Left out, so that one bad notice cannot stop the calendar. */
+  setAside: readonly SetAsideNotice[];
 }
 
 const NOTICE_FIELDS: readonly NoticeField[] = ["endOfSupport", "imageRemoval"];
+
+/** AKS's osSku form (AzureLinux3, Ubuntu2204, Windows2022): letters and digits, starting with a letter. */
+const OS_SKU_FORM = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
+/** The "<family>-<variant>" start of a node image name (AKSUbuntu-2204gen2fips). */
+const IMAGE_FAMILY_FORM = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 
 export function normalizeSubject(subject: CalendarSubject): CalendarSubject {
   if (subject.kind !== "kubernetesVersion") return { kind: subject.kind, value: subject.value.trim() };
@@ -99,38 +119,140 @@ export function subjectKey(subject: CalendarSubject): string {
   return `${normalized.kind}:${normalized.value.toLowerCase()}`;
 }
 
-function checkNotice(notice: LifecycleNotice): void {
-  const fail = (problem: string) => {
-    throw new Error(`lifecycle notice ${JSON.stringify(notice.id)}: ${problem}`);
-  };
-  if (!notice.id) fail("id is empty");
-  if (!["osSku", "imageFamily", "kubernetesVersion"].includes(notice.subject.kind)) {
-    fail(`subject.kind "${notice.subject.kind}" is not osSku, imageFamily or kubernetesVersion`);
+/** Why a subject's value names nothing the calendar can hold (it is a name, never a path), if it does not. */
+export function subjectValueProblem(subject: CalendarSubject): string | undefined {
+  const value = subject.value.trim();
+  switch (subject.kind) {
+    case "kubernetesVersion":
+      return parseKubernetesMinor(value) ? undefined : "expected a Kubernetes version such as 1.33";
+    case "imageFamily":
+      return IMAGE_FAMILY_FORM.test(value)
+        ? undefined
+        : "expected the start of a node image name: letters, digits and '-', starting with a letter (AKSUbuntu-2204gen2fips)";
+    case "osSku": {
+      if (!OS_SKU_FORM.test(value)) {
+        return "expected an osSku as AKS names them: letters and digits, starting with a letter (AzureLinux3, Ubuntu2204, Windows2022)";
+      }
+      const versionDependent = Object.entries(SKU_RESOLUTION).some(
+        ([sku, rules]) =>
+          sku.toLowerCase() === value.toLowerCase() && rules.some((rule) => rule.from ?? rule.to),
+      );
+      return versionDependent
+        ? `osSku ${value} gives different OS versions by Kubernetes version; name the versioned OS`
+        : undefined;
+    }
   }
-  if (!notice.subject.value.trim()) fail("subject.value is empty");
-  const value = notice.subject.value.trim().toLowerCase();
-  const versionDependent = Object.entries(SKU_RESOLUTION).some(
-    ([sku, rules]) => sku.toLowerCase() === value && rules.some((rule) => rule.from ?? rule.to),
-  );
-  if (notice.subject.kind === "osSku" && versionDependent) {
-    fail(
-      `osSku ${notice.subject.value} gives different OS versions by Kubernetes version; name the versioned OS`,
-    );
+}
+
+/** What is wrong with an image removal before the end of support, if it is (phrased for imageRemoval). */
+export function dateOrderProblem(endOfSupport?: IsoDate, imageRemoval?: IsoDate): string | undefined {
+  if (endOfSupport === undefined || imageRemoval === undefined || imageRemoval >= endOfSupport)
+    return undefined;
+  return `must be on or after endOfSupport ${endOfSupport} (images are removed once support has ended)`;
+}
+
+/** Why the calendar cannot take a notice, if it cannot: the first rule it breaks. */
+export function noticeFormProblem(notice: LifecycleNotice): string | undefined {
+  const problem = firstFormProblem(notice);
+  return problem && `lifecycle notice ${JSON.stringify(notice.id)}: ${problem}`;
+}
+
+function firstFormProblem(notice: LifecycleNotice): string | undefined {
+  const { subject, withdraws, endOfSupport, imageRemoval } = notice;
+  const dated = endOfSupport !== undefined || imageRemoval !== undefined;
+  if (!notice.id) return "id is empty";
+  if (!["osSku", "imageFamily", "kubernetesVersion"].includes(subject.kind)) {
+    return `subject.kind "${subject.kind}" is not osSku, imageFamily or kubernetesVersion`;
   }
-  if (notice.endOfSupport === undefined && notice.imageRemoval === undefined) {
-    fail("states neither endOfSupport nor imageRemoval");
-  }
+  if (!subject.value.trim()) return "subject.value is empty";
+  const subjectProblem = subjectValueProblem(subject);
+  if (subjectProblem) return `subject.value ${JSON.stringify(subject.value)}: ${subjectProblem}`;
+  if (withdraws === undefined && !dated) return "states neither endOfSupport nor imageRemoval";
+  if (withdraws === "") return "withdraws is empty";
+  if (withdraws === notice.id) return "withdraws itself";
+  if (withdraws !== undefined && dated) return "a withdrawal states no dates";
   for (const field of NOTICE_FIELDS) {
     const date = notice[field];
     if (date !== undefined && !isIsoDate(date))
-      fail(`${field} "${date}" is not a calendar date (YYYY-MM-DD)`);
+      return `${field} "${date}" is not a calendar date (YYYY-MM-DD)`;
   }
-  if (!/^https:\/\/\S+$/.test(notice.sourceUrl)) fail(`sourceUrl "${notice.sourceUrl}" is not an https URL`);
+  const order = dateOrderProblem(endOfSupport, imageRemoval);
+  if (order) return `imageRemoval ${imageRemoval}: ${order}`;
+  if (!/^https:\/\/\S+$/.test(notice.sourceUrl)) return `sourceUrl "${notice.sourceUrl}" is not an https URL`;
   if (Number.isNaN(Date.parse(notice.receivedAt)))
-    fail(`receivedAt "${notice.receivedAt}" is not an ISO instant`);
+    return `receivedAt "${notice.receivedAt}" is not an ISO instant`;
+  return undefined;
 }
 
-/** Applies notices to the base in the order received; a redelivered notice (same id) counts once. */
+/** The notices the calendar can take, once per id (a redelivered notice counts once), in the order received. */
+function receiptOrder(notices: readonly LifecycleNotice[]): {
+  inOrder: LifecycleNotice[];
+  setAside: SetAsideNotice[];
+} {
+  const seen = new Set<string>();
+  const unique: LifecycleNotice[] = [];
+  const setAside: SetAsideNotice[] = [];
+  for (const notice of notices) {
+    const reason = noticeFormProblem(notice);
+    if (reason) setAside.push({ notice, reason });
+    else if (!seen.has(notice.id)) {
+      seen.add(notice.id);
+      unique.push(notice);
+    }
+  }
+  const inOrder = unique
+    .map((notice, position) => ({ notice, position }))
+    .sort(
+      (a, b) => Date.parse(a.notice.receivedAt) - Date.parse(b.notice.receivedAt) || a.position - b.position,
+    )
+    .map(({ notice }) => notice);
+  return { inOrder, setAside };
+}
+
+interface Withdrawals {
+  /** Withdrawn notice id -> the withdrawal that takes it out. */
+  withdrawnBy: Map<string, LifecycleNotice>;
+  /** Withdrawal id -> why it takes nothing out. */
+  refused: Map<string, string>;
+}
+
+function weighWithdrawals(inOrder: readonly LifecycleNotice[]): Withdrawals {
+  const byId = new Map(inOrder.map((notice) => [notice.id, notice]));
+  const withdrawals: Withdrawals = { withdrawnBy: new Map(), refused: new Map() };
+  for (const notice of inOrder) {
+    if (notice.withdraws === undefined) continue;
+    const problem = withdrawalProblem(notice, byId, withdrawals.withdrawnBy);
+    if (problem) withdrawals.refused.set(notice.id, problem);
+    else withdrawals.withdrawnBy.set(notice.withdraws, notice);
+  }
+  return withdrawals;
+}
+
+/** The first withdrawal of a dated notice about the same subject counts; any other takes nothing out. */
+function withdrawalProblem(
+  withdrawal: LifecycleNotice,
+  byId: ReadonlyMap<string, LifecycleNotice>,
+  withdrawnBy: ReadonlyMap<string, LifecycleNotice>,
+): string | undefined {
+  const id = withdrawal.withdraws as string;
+  const target = byId.get(id);
+  if (!target) return `no notice ${id} has been accepted`;
+  if (target.withdraws !== undefined) {
+    return `notice ${id} is itself a withdrawal, which cannot be withdrawn: to state dates again, send a notice`;
+  }
+  if (subjectKey(target.subject) !== subjectKey(withdrawal.subject)) {
+    return `notice ${id} is about ${target.subject.kind} ${target.subject.value}, not ${withdrawal.subject.kind} ${withdrawal.subject.value}`;
+  }
+  const earlier = withdrawnBy.get(id);
+  return earlier && `notice ${id} was withdrawn already, by notice ${earlier.id}`;
+}
+
+/**
+ * Applies notices to the base in the order received; a redelivered notice (same id) counts once, one that
+ * breaks a rule (noticeFormProblem) is set aside. A withdrawn notice decides nothing, as if never
+ * received: its fields fall back to the base's or an earlier notice's value, and it adds no subject. It
+ * and its withdrawal stay listed on the entry.
+ */
 export function resolveCalendar(
   base: readonly CalendarEntry[],
   notices: readonly LifecycleNotice[],
@@ -142,46 +264,87 @@ export function resolveCalendar(
     entries.set(key, { ...entry, subject: normalizeSubject(entry.subject), notices: [] });
   }
 
-  const seen = new Set<string>();
-  const unique = notices.filter((notice) => {
-    checkNotice(notice);
-    if (seen.has(notice.id)) return false;
-    seen.add(notice.id);
-    return true;
-  });
-  const inOrder = unique
-    .map((notice, position) => ({ notice, position }))
-    .sort(
-      (a, b) => Date.parse(a.notice.receivedAt) - Date.parse(b.notice.receivedAt) || a.position - b.position,
-    )
-    .map(({ notice }) => notice);
-
+  const { inOrder, setAside } = receiptOrder(notices);
+  const withdrawals = weighWithdrawals(inOrder);
+  const inForce = (notice: LifecycleNotice) =>
+    notice.withdraws === undefined && !withdrawals.withdrawnBy.has(notice.id);
   for (const notice of inOrder) {
     const subject = normalizeSubject(notice.subject);
     const key = subjectKey(subject);
-    const entry = entries.get(key) ?? {
-      subject,
-      label: subject.value,
-      sourceUrl: notice.sourceUrl,
-      notices: [],
-    };
-    entries.set(key, applyNotice(entry, notice));
+    const entry =
+      entries.get(key) ??
+      (inForce(notice)
+        ? { subject, label: subject.value, sourceUrl: notice.sourceUrl, notices: [] }
+        : undefined);
+    // Only withdrawn notices and their withdrawals name this subject so far.
+    if (!entry) continue;
+    entries.set(key, inForce(notice) ? applyNotice(entry, notice) : listNotice(entry, notice, withdrawals));
   }
-  return { entries: [...entries.values()] };
+  return { entries: [...entries.values()], setAside };
+}
+
+/**
+ * Why `candidate` cannot join the notices accepted so far, one line per problem: a withdrawal that would
+ * take nothing out, or image removal before end of support in the calendar it would make (a notice that
+ * states one date is checked against the other as the calendar has it).
+ */
+export function noticeProblems(
+  base: readonly CalendarEntry[],
+  accepted: readonly LifecycleNotice[],
+  candidate: LifecycleNotice,
+): string[] {
+  if (candidate.withdraws !== undefined) {
+    const { inOrder } = receiptOrder(accepted);
+    const byId = new Map(inOrder.map((notice) => [notice.id, notice]));
+    const problem = withdrawalProblem(candidate, byId, weighWithdrawals(inOrder).withdrawnBy);
+    if (problem) return [`withdraws: ${problem}`];
+  }
+  const entry = findEntry(resolveCalendar(base, [...accepted, candidate]), candidate.subject);
+  const { endOfSupport, imageRemoval } = entry ?? {};
+  if (!endOfSupport || !imageRemoval || !dateOrderProblem(endOfSupport.date, imageRemoval.date)) return [];
+  const origin = (fact: ResolvedFact) => (fact.noticeId ? `notice ${fact.noticeId}` : "the base calendar");
+  const dates =
+    `${candidate.subject.kind} ${candidate.subject.value} would lose its images on ${imageRemoval.date} ` +
+    `(${origin(imageRemoval)}), before its end of support on ${endOfSupport.date} (${origin(endOfSupport)})`;
+  if (candidate.withdraws !== undefined) {
+    return [
+      `withdraws: without notice ${candidate.withdraws}, ${dates}; send a notice that states both dates instead`,
+    ];
+  }
+  const field = candidate.endOfSupport !== undefined ? "endOfSupport" : "imageRemoval";
+  return [
+    `${field}: with this notice, ${dates}; images are removed on or after the end of support, so state both dates in one notice to move them past each other`,
+  ];
+}
+
+type StandingFacts = Omit<NoticeStanding, "explanation">;
+
+function explained(standing: StandingFacts): NoticeStanding {
+  const parts = standing.holds.map(
+    (field) => `holds for ${field}: the latest notice stating it (received ${standing.notice.receivedAt})`,
+  );
+  for (const { field, by } of standing.superseded) {
+    parts.push(`superseded for ${field} by notice ${by}, received later`);
+  }
+  return { ...standing, explanation: parts.join("; ") };
 }
 
 function applyNotice(entry: ResolvedEntry, notice: LifecycleNotice): ResolvedEntry {
   const next: ResolvedEntry = { ...entry };
-  const standings = entry.notices.map((standing) => ({ ...standing }));
-  const standing: NoticeStanding = { notice, holds: [], superseded: [], explanation: "" };
+  let standings = entry.notices;
+  const holds: NoticeField[] = [];
   for (const field of NOTICE_FIELDS) {
     const date = notice[field];
     if (date === undefined) continue;
-    const earlier = standings.find((s) => s.holds.includes(field));
-    if (earlier) {
-      earlier.holds = earlier.holds.filter((f) => f !== field);
-      earlier.superseded = [...earlier.superseded, { field, by: notice.id }];
-    }
+    standings = standings.map((earlier) =>
+      earlier.holds.includes(field)
+        ? explained({
+            ...earlier,
+            holds: earlier.holds.filter((f) => f !== field),
+            superseded: [...earlier.superseded, { field, by: notice.id }],
+          })
+        : earlier,
+    );
     const corrected = entry[field];
     next[field] = {
       date,
@@ -190,20 +353,28 @@ function applyNotice(entry: ResolvedEntry, notice: LifecycleNotice): ResolvedEnt
       noticeId: notice.id,
       ...(corrected && { supersedes: corrected }),
     };
-    standing.holds.push(field);
+    holds.push(field);
   }
-  next.notices = [...standings, standing].map((s) => ({ ...s, explanation: explainStanding(s) }));
+  next.notices = [...standings, explained({ notice, holds, superseded: [] })];
   return next;
 }
 
-function explainStanding(standing: NoticeStanding): string {
-  const parts = standing.holds.map(
-    (field) => `holds for ${field}: the latest notice stating it (received ${standing.notice.receivedAt})`,
-  );
-  for (const { field, by } of standing.superseded) {
-    parts.push(`superseded for ${field} by notice ${by}, received later`);
-  }
-  return parts.join("; ");
+/** A withdrawn notice or a withdrawal: listed with what became of it, deciding no date. */
+function listNotice(entry: ResolvedEntry, notice: LifecycleNotice, withdrawals: Withdrawals): ResolvedEntry {
+  const withdrawal = withdrawals.withdrawnBy.get(notice.id);
+  const refused = withdrawals.refused.get(notice.id);
+  const standing: NoticeStanding = {
+    notice,
+    holds: [],
+    superseded: [],
+    ...(withdrawal && { withdrawnBy: withdrawal.id }),
+    explanation: withdrawal
+      ? `withdrawn by notice ${withdrawal.id} (received ${withdrawal.receivedAt}): its dates no longer count`
+      : refused
+        ? `takes nothing out: ${refused}`
+        : `withdraws notice ${notice.withdraws}: its dates no longer count`,
+  };
+  return { ...entry, notices: [...entry.notices, standing] };
 }
 
 export function findEntry(calendar: Calendar, subject: CalendarSubject): ResolvedEntry | undefined {

@@ -1,4 +1,5 @@
-// The lifecycle calendar as it stands: the sourced base with every accepted notice applied.
+// The lifecycle calendar as it stands: the sourced base with the accepted notices applied (withdrawn ones
+// taken out, and any stored before a rule they break set aside: see resolveCalendar).
 
 import { BASE_CALENDAR } from "../domain/data/base-calendar.ts";
 import { type Calendar, resolveCalendar } from "../domain/lifecycle-calendar.ts";

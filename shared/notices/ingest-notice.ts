@@ -3,7 +3,9 @@
 // the message after this returns, a rejected one included (it is recorded, not retried); a transient
 // storage error throws, so the message is delivered again and nothing is lost.
 
-import type { NoticeAcceptance, NoticeRejection, NoticeRepository } from "../domain/ports.ts";
+import { BASE_CALENDAR } from "../domain/data/base-calendar.ts";
+import { noticeProblems } from "../domain/lifecycle-calendar.ts";
+import type { NoticeAcceptance, NoticeRecord, NoticeRejection, NoticeRepository } from "../domain/ports.ts";
 import { type NoticeMessage, readNoticeMessage } from "./notice-intake.ts";
 
 export type IngestOutcome =
@@ -27,13 +29,7 @@ export async function ingestNoticeMessage(
   message: NoticeMessage,
 ): Promise<IngestOutcome> {
   const result = readNoticeMessage(message);
-  if (result.kind === "rejected") {
-    return {
-      kind: "rejected",
-      rejection: result.rejection,
-      recorded: await repository.recordRejection(result.rejection),
-    };
-  }
+  if (result.kind === "rejected") return refused(repository, result.rejection);
   if (result.kind === "cluster-event") {
     return {
       kind: "cluster-event",
@@ -41,24 +37,28 @@ export async function ingestNoticeMessage(
       recorded: await repository.recordClusterEvent(result.event),
     };
   }
-  const acceptance = await repository.acceptNotice(result.record);
-  if (acceptance.kind === "id-conflict") {
-    const rejection: NoticeRejection = {
-      key: message.messageId ?? `notice:${acceptance.noticeId}`,
-      ...(message.messageId && { messageId: message.messageId }),
-      receivedAt: message.receivedAt,
-      reason: `lifecycle notice refused: id ${acceptance.noticeId} was accepted before with other content`,
-      problems: [
-        `id: ${acceptance.noticeId} is taken; give a correction an id of its own (the earlier notice is kept)`,
-      ],
-      bodyExcerpt: JSON.stringify(result.record.notice),
-    };
-    return { kind: "rejected", rejection, recorded: await repository.recordRejection(rejection) };
-  }
+  // What AKS said about the cluster holds even when the calendar refuses the notice that came with it.
   const clusterEvent = result.clusterEvent && {
     id: result.clusterEvent.id,
     recorded: await repository.recordClusterEvent(result.clusterEvent),
   };
+  const problems = await calendarProblems(repository, result.record);
+  if (problems.length > 0) {
+    const reason = `lifecycle notice refused: ${problems.length === 1 ? problems[0] : `${problems.length} problems`}`;
+    return refused(repository, refusal(message, result.record, reason, problems));
+  }
+  const acceptance = await repository.acceptNotice(result.record);
+  if (acceptance.kind === "id-conflict") {
+    const rejection = refusal(
+      message,
+      result.record,
+      `lifecycle notice refused: id ${acceptance.noticeId} was accepted before with other content`,
+      [
+        `id: ${acceptance.noticeId} is taken; give a correction an id of its own (the earlier notice is kept)`,
+      ],
+    );
+    return refused(repository, rejection);
+  }
   return {
     kind: "notice",
     noticeId: acceptance.noticeId,
@@ -67,4 +67,50 @@ export async function ingestNoticeMessage(
       acceptance.kind === "duplicate-content" ? acceptance.existingNoticeId : acceptance.noticeId,
     ...(clusterEvent && { clusterEvent }),
   };
+}
+
+/**
+ * What the notice would break in the calendar as accepted so far (noticeProblems). One stored already
+ * (redelivered, or the same statement under another id) is left to acceptNotice, which counts it once,
+ * unless it restates a withdrawn notice: counted once, it would stay withdrawn without a word.
+ */
+async function calendarProblems(repository: NoticeRepository, record: NoticeRecord): Promise<string[]> {
+  const accepted = await repository.notices();
+  const { id } = record.notice;
+  const same = accepted.find((stored) => stored.notice.id === id || stored.contentKey === record.contentKey);
+  if (!same) {
+    return noticeProblems(
+      BASE_CALENDAR,
+      accepted.map((stored) => stored.notice),
+      record.notice,
+    );
+  }
+  if (same.notice.id === id) return [];
+  const withdrawal = accepted.find((stored) => stored.notice.withdraws === same.notice.id);
+  return withdrawal
+    ? [
+        `states what notice ${same.notice.id} stated, which notice ${withdrawal.notice.id} withdrew: ` +
+          "to state it again, say why in a note of its own",
+      ]
+    : [];
+}
+
+function refusal(
+  message: NoticeMessage,
+  record: NoticeRecord,
+  reason: string,
+  problems: string[],
+): NoticeRejection {
+  return {
+    key: message.messageId ?? `notice:${record.notice.id}`,
+    ...(message.messageId && { messageId: message.messageId }),
+    receivedAt: message.receivedAt,
+    reason,
+    problems,
+    bodyExcerpt: JSON.stringify(record.notice),
+  };
+}
+
+async function refused(repository: NoticeRepository, rejection: NoticeRejection): Promise<IngestOutcome> {
+  return { kind: "rejected", rejection, recorded: await repository.recordRejection(rejection) };
 }

@@ -8,7 +8,7 @@
 import type { ZodError, z } from "zod";
 import { utcDayOf } from "../domain/calendar-date.ts";
 import { minorLabel, parseKubernetesMinor } from "../domain/kubernetes-version.ts";
-import { type LifecycleNotice, normalizeSubject, resolveCalendar } from "../domain/lifecycle-calendar.ts";
+import { type LifecycleNotice, normalizeSubject, noticeFormProblem } from "../domain/lifecycle-calendar.ts";
 import { MANAGED_CLUSTER_ID } from "../domain/model.ts";
 import type { ClusterEvent, ClusterEventKind, NoticeRecord, NoticeRejection } from "../domain/ports.ts";
 import { sha256 } from "../sha256.ts";
@@ -20,6 +20,7 @@ import {
   END_OF_SUPPORT_DESCRIPTIONS,
   endOfSupportDetailsSchema,
   eventGridEventSchema,
+  noticeWithdrawalSchema,
   productNoticeSchema,
   SCHEDULED_EVENT_RESOURCE_TYPE,
   SCHEDULED_EVENT_TYPE,
@@ -126,9 +127,11 @@ function shapeOf(body: Record<string, unknown>): MessageShape {
   if ("eventType" in body) return "event-grid";
   if (typeof body.type === "string" && body.type.toLowerCase() === SCHEDULED_EVENT_RESOURCE_TYPE)
     return "resource-graph";
-  if (typeof body.subject === "object" && body.subject !== null) return "product-notice";
+  if ((typeof body.subject === "object" && body.subject !== null) || "withdraws" in body)
+    return "product-notice";
   throw new Refusal([
     "the body is none of the accepted shapes: a lifecycle notice ({subject: {kind, value}, endOfSupport and/or imageRemoval, sourceUrl, note}), " +
+      "a withdrawal ({withdraws: notice id, subject, sourceUrl, note}), " +
       "an AKS event in the Event Grid or CloudEvents schema, or a Resource Graph scheduled event " +
       `(type ${SCHEDULED_EVENT_RESOURCE_TYPE})`,
   ]);
@@ -178,31 +181,42 @@ export function noticeContentKey(notice: Omit<LifecycleNotice, "id" | "receivedA
       notice.imageRemoval ?? null,
       notice.sourceUrl,
       notice.note,
+      // Only withdrawals say it: the keys of notices stored before withdrawals existed stay as they were.
+      ...(notice.withdraws !== undefined ? [notice.withdraws] : []),
     ]),
   );
 }
 
-/** Applies the calendar's own checks (versioned OS names, Kubernetes minors), so the calendar never fails later. */
+/** Applies the calendar's own rules (noticeFormProblem), so the calendar never sets a notice accepted now aside. */
 function checkedNotice(notice: LifecycleNotice): LifecycleNotice {
-  try {
-    resolveCalendar([], [notice]);
-  } catch (error) {
-    throw new Refusal([(error as Error).message]);
+  const problem = noticeFormProblem(notice);
+  if (problem) throw new Refusal([problem]);
+  return { ...notice, subject: normalizeSubject(notice.subject) };
+}
+
+/** The notice or withdrawal as its sender wrote it, without the id it is recorded under. */
+function statedNotice(body: Record<string, unknown>): {
+  givenId: string | undefined;
+  stated: Omit<LifecycleNotice, "id" | "receivedAt">;
+} {
+  if ("withdraws" in body) {
+    const { id, withdraws, subject, sourceUrl, note } = checked(noticeWithdrawalSchema, body);
+    return { givenId: id, stated: { subject, withdraws, sourceUrl, note: note ?? "" } };
   }
-  const subject = normalizeSubject(notice.subject);
-  return { ...notice, subject };
+  const { id, subject, endOfSupport, imageRemoval, sourceUrl, note } = checked(productNoticeSchema, body);
+  const stated = {
+    subject,
+    ...(endOfSupport !== undefined && { endOfSupport }),
+    ...(imageRemoval !== undefined && { imageRemoval }),
+    sourceUrl,
+    note: note ?? "",
+  };
+  return { givenId: id, stated };
 }
 
 function productNotice(body: Record<string, unknown>, message: NoticeMessage): NoticeRecord {
-  const parsed = checked(productNoticeSchema, body);
-  const stated = {
-    subject: parsed.subject,
-    ...(parsed.endOfSupport !== undefined && { endOfSupport: parsed.endOfSupport }),
-    ...(parsed.imageRemoval !== undefined && { imageRemoval: parsed.imageRemoval }),
-    sourceUrl: parsed.sourceUrl,
-    note: parsed.note ?? "",
-  };
-  const named = parsed.id ?? (message.messageId && `message:${message.messageId}`);
+  const { givenId, stated } = statedNotice(body);
+  const named = givenId ?? (message.messageId && `message:${message.messageId}`);
   const notice = checkedNotice({ id: named || "(unnamed)", ...stated, receivedAt: message.receivedAt });
   const contentKey = noticeContentKey(notice);
   const id = named || `content:${contentKey.slice(0, 32)}`;

@@ -6,6 +6,7 @@
 
 import { z } from "zod";
 import { isIsoDate } from "../domain/calendar-date.ts";
+import { dateOrderProblem, subjectValueProblem } from "../domain/lifecycle-calendar.ts";
 import { MANAGED_CLUSTER_ID } from "../domain/model.ts";
 
 const nonEmpty = z.string().trim().min(1, "must not be empty");
@@ -32,22 +33,57 @@ const httpsUrl = z
 
 export const SUBJECT_KINDS = ["osSku", "imageFamily", "kubernetesVersion"] as const;
 
+const noticeId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, "expected 1-100 letters, digits, '.', '_', ':' or '-'");
+
+/** A subject the calendar can hold: the kind, and a value of its form (names, never paths). */
+const subjectSchema = z
+  .strictObject(
+    { kind: z.enum(SUBJECT_KINDS), value: nonEmpty },
+    { error: "expected the subject, {kind, value}" },
+  )
+  .superRefine((subject, context) => {
+    // An empty value is already refused as such.
+    const problem = subject.value && subjectValueProblem(subject);
+    if (problem) context.addIssue({ code: "custom", path: ["value"], message: problem });
+  });
+
+const noticeNote = z.string().max(2000, "must be at most 2000 characters").optional();
+
 export const productNoticeSchema = z
   .strictObject({
     /** Optional: the notice id (and message id when sent with `notices send`); else the message id. */
-    id: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, "expected 1-100 letters, digits, '.', '_', ':' or '-'")
-      .optional(),
-    subject: z.strictObject({ kind: z.enum(SUBJECT_KINDS), value: nonEmpty }),
+    id: noticeId.optional(),
+    subject: subjectSchema,
     endOfSupport: isoDate.optional(),
     imageRemoval: isoDate.optional(),
     sourceUrl: httpsUrl,
-    note: z.string().max(2000, "must be at most 2000 characters").optional(),
+    note: noticeNote,
   })
   .refine((notice) => notice.endOfSupport !== undefined || notice.imageRemoval !== undefined, {
     message: "states neither endOfSupport nor imageRemoval: give at least one date",
+  })
+  .superRefine(({ endOfSupport, imageRemoval }, context) => {
+    // Dates that are not dates are already refused as such.
+    if (!isIsoDate(endOfSupport ?? "") || !isIsoDate(imageRemoval ?? "")) return;
+    const problem = dateOrderProblem(endOfSupport, imageRemoval);
+    if (problem) context.addIssue({ code: "custom", path: ["imageRemoval"], message: problem });
   });
+
+const noDate = z.never({ error: "a withdrawal states no dates: send a notice to state them" }).optional();
+
+/** Takes an earlier notice's dates out of the calendar; it names that notice's subject, so a typo cannot hit another. */
+export const noticeWithdrawalSchema = z.strictObject({
+  id: noticeId.optional(),
+  /** Any accepted notice's id: event-derived ids are longer and freer than the ones operators give. */
+  withdraws: nonEmpty.max(400, "must be at most 400 characters"),
+  subject: subjectSchema,
+  endOfSupport: noDate,
+  imageRemoval: noDate,
+  sourceUrl: httpsUrl,
+  note: noticeNote,
+});
 
 export const eventGridEventSchema = z.object({
   id: nonEmpty,

@@ -26,11 +26,15 @@ function messageIdOf(body: unknown): string {
 function describe(result: Exclude<IntakeResult, { kind: "rejected" }>): string {
   if (result.kind === "cluster-event") return `cluster event: ${result.event.summary}`;
   const { notice } = result.record;
+  const about = `${notice.subject.kind} ${notice.subject.value}`;
+  if (notice.withdraws !== undefined) {
+    return `withdrawal of notice ${notice.withdraws} about ${about} (source ${notice.sourceUrl})`;
+  }
   const dates = [
     notice.endOfSupport && `end of support ${notice.endOfSupport}`,
     notice.imageRemoval && `images removed ${notice.imageRemoval}`,
   ].filter(Boolean);
-  return `notice for ${notice.subject.kind} ${notice.subject.value}: ${dates.join(", ")} (source ${notice.sourceUrl})`;
+  return `notice for ${about}: ${dates.join(", ")} (source ${notice.sourceUrl})`;
 }
 
 export function prepareNotice(text: string, now: Date): PreparedNotice {

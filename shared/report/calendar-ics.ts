@@ -2,7 +2,7 @@
 // affected pool group, that is per subject (OS image or Kubernetes version), deadline (end of support,
 // image removal) and date, listing the pools it hits. UIDs depend on subject and deadline, not the date:
 // when a notice moves a date, a re-imported or subscribed calendar moves the event instead of keeping a
-// stale one; SEQUENCE counts the notices that set the date. Text is escaped, lines folded at 75 octets
+// stale one; SEQUENCE counts the notices that set the date and the withdrawals of them, so it only grows. Text is escaped, lines folded at 75 octets
 // and ended with CRLF, as the RFC requires.
 
 import { utcMidnight } from "../domain/calendar-date.ts";
@@ -125,10 +125,12 @@ function deadlineVariant(
     : deadline;
 }
 
+/** Every notice that set the date, and every withdrawal of one: each moved it, so clients must take it. */
 function noticesSetting(entry: ResolvedEntry, deadline: IcsDeadline): number {
   const field: NoticeField = deadline === "end-of-support" ? "endOfSupport" : "imageRemoval";
-  return entry.notices.filter((s) => s.holds.includes(field) || s.superseded.some((x) => x.field === field))
-    .length;
+  return entry.notices
+    .filter((standing) => standing.notice[field] !== undefined)
+    .reduce((count, standing) => count + (standing.withdrawnBy === undefined ? 1 : 2), 0);
 }
 
 function poolName(ref: PoolRef): string {

@@ -18,6 +18,10 @@ export interface CalendarViewNotice {
   receivedAt: string;
   endOfSupport?: string;
   imageRemoval?: string;
+  /** A withdrawal: the notice it withdraws. */
+  withdraws?: string;
+  /** The withdrawal that took this notice's dates out. */
+  withdrawnBy?: string;
   sourceUrl: string;
   note: string;
   holds: NoticeField[];
@@ -45,16 +49,20 @@ export interface CalendarViewEntry {
 export interface CalendarView {
   generatedAt: string;
   entries: CalendarViewEntry[];
+  /** Stored notices the calendar's rules refuse (accepted before the rule existed), left out. */
+  setAside: { id: string; receivedAt: string; reason: string }[];
 }
 
 export function calendarView(calendar: Calendar, now: Date): CalendarView {
   const entries = calendar.entries.map((entry): CalendarViewEntry => {
     const status = lifecycleStatusAt(entry, now);
-    const notices = entry.notices.map(({ notice, holds, superseded, explanation }) => ({
+    const notices = entry.notices.map(({ notice, holds, superseded, withdrawnBy, explanation }) => ({
       id: notice.id,
       receivedAt: notice.receivedAt,
       ...(notice.endOfSupport !== undefined && { endOfSupport: notice.endOfSupport }),
       ...(notice.imageRemoval !== undefined && { imageRemoval: notice.imageRemoval }),
+      ...(notice.withdraws !== undefined && { withdraws: notice.withdraws }),
+      ...(withdrawnBy !== undefined && { withdrawnBy }),
       sourceUrl: notice.sourceUrl,
       note: notice.note,
       holds,
@@ -88,7 +96,12 @@ export function calendarView(calendar: Calendar, now: Date): CalendarView {
       notices,
     };
   });
-  return { generatedAt: now.toISOString(), entries };
+  const setAside = calendar.setAside.map(({ notice, reason }) => ({
+    id: notice.id,
+    receivedAt: notice.receivedAt,
+    reason,
+  }));
+  return { generatedAt: now.toISOString(), entries, setAside };
 }
 
 /** The fact's source and those of the values it corrected. */

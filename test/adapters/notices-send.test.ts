@@ -12,6 +12,10 @@ import { useAzuriteTables } from "./table-fixture.ts";
 const tables = useAzuriteTables();
 const FIXTURES = join(import.meta.dirname, "../fixtures/notices");
 const SAMPLE = join(import.meta.dirname, "../../local/notices/azure-linux-2-removal-moved.notice.json");
+const WITHDRAWAL = join(
+  import.meta.dirname,
+  "../../local/notices/azure-linux-2-removal-moved.withdrawal.json",
+);
 const QUEUE = "retirement-notices";
 let namespace: ServiceBusNamespace;
 let client: ServiceBusClient;
@@ -111,6 +115,27 @@ describe("aks-image-lifecycle notices send", () => {
     for (const message of messages) await receiver.completeMessage(message);
     await receiver.close();
     expect(messages).toHaveLength(1);
+  });
+
+  it("sends a withdrawal under its id", async () => {
+    const sent = await cli([
+      "notices",
+      "send",
+      WITHDRAWAL,
+      "--connection-string",
+      namespace.connectionString,
+    ]);
+    expect(sent).toEqual({
+      code: 0,
+      stdout:
+        "sent withdrawal of notice azl2-removal-2026-06-30 about osSku AzureLinux2 (source https://github.com/Azure/AKS/issues/4988)\n" +
+        "  to queue retirement-notices as message azl2-removal-2026-06-30-withdrawn\n",
+      stderr: "",
+    });
+    const { receiver, messages } = await drain();
+    for (const message of messages) await receiver.completeMessage(message);
+    await receiver.close();
+    expect(messages.map((m) => m.messageId)).toEqual(["azl2-removal-2026-06-30-withdrawn"]);
   });
 
   it("refuses a bad file locally with every reason, and sends nothing", async () => {

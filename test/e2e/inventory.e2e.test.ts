@@ -1,6 +1,7 @@
 // Issue 5 end to end on the demo fleet, one virtual night after another: the nightly scan and its alerts,
 // a second firing and a re-run the same night that send nothing, a notice that moves a date, an invalid
-// notice, Resource Graph throttling with a broken cluster, and Resource Graph down.
+// notice, the notice withdrawn (issue 16), Resource Graph throttling with a broken cluster, and Resource
+// Graph down.
 
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,12 +15,11 @@ import { type Environment, startEnvironment } from "./environment.ts";
 const notice = (path: string): unknown =>
   JSON.parse(readFileSync(new URL(`../fixtures/notices/${path}`, import.meta.url), "utf8"));
 /** The sample notice npm start and the README show operators. */
-const SAMPLE_NOTICE = JSON.parse(
-  readFileSync(
-    new URL("../../local/notices/azure-linux-2-removal-moved.notice.json", import.meta.url),
-    "utf8",
-  ),
-);
+const sample = (name: string): Json =>
+  JSON.parse(readFileSync(new URL(`../../local/notices/${name}`, import.meta.url), "utf8"));
+const SAMPLE_NOTICE = sample("azure-linux-2-removal-moved.notice.json");
+/** Its withdrawal, also shown to operators. */
+const SAMPLE_WITHDRAWAL = sample("azure-linux-2-removal-moved.withdrawal.json");
 
 const PROD = "/subscriptions/3f2b8c1e-6a4d-4e8f-9b7a-1c2d3e4f5a6b/resourceGroups";
 const TEST_NEU =
@@ -47,6 +47,38 @@ function icsEvents(text: string): string[] {
 const alertPool = (alert: Json) => `${alert.pool.cluster}/${alert.pool.pool}`;
 
 let env: Environment;
+
+/**
+ * Sends a notice that changes Azure Linux 2's dates and waits for the re-evaluation it starts: one
+ * dates-changed alert per Azure Linux 2 pool, which it returns with the re-evaluations known before.
+ */
+async function sendAzureLinux2Change(body: Json, messageId: string) {
+  const reevaluations = new Set((await env.instances("alerts-reevaluation")).map((i) => i.instanceId));
+  await env.sendNotice(body, messageId);
+  const run = await env.waitForNewInstance("alerts-reevaluation", reevaluations);
+  expect(run.runtimeStatus).toBe("Completed");
+  expect(run.instanceId).toMatch(new RegExp(`^alerts:notice:${body.id}:[0-9a-f]{16}$`));
+  expect((run.output as Json).alerts).toMatchObject({
+    decision: { decided: 5, byKind: { "dates-changed": 5 } },
+    delivery: { delivered: 5 },
+  });
+  const published = await env.topicAlerts();
+  expect(published.map(alertPool).sort()).toEqual(AZURE_LINUX_2_POOLS);
+  return { published, reevaluations };
+}
+
+/** The same notice under another message id: recorded once, nothing evaluated again. */
+async function sendAgainChangesNothing(body: Json, messageId: string, reevaluationsBefore: Set<string>) {
+  const from = env.logs.length;
+  await env.sendNotice(body, messageId);
+  await env.waitForLog(new RegExp(`Notice ${body.id}: duplicate-id\\.`), from);
+  await env.waitForLog(
+    new RegExp(`The re-evaluation alerts:notice:${body.id}:\\w+ exists already \\(Completed\\)`),
+    from,
+  );
+  expect((await env.instances("alerts-reevaluation")).length).toBe(reevaluationsBefore.size + 1);
+  expect(await env.topicAlerts()).toEqual([]);
+}
 
 beforeAll(async () => {
   // The evening before the demo's night; a second firing at 03:00 must start nothing.
@@ -161,17 +193,10 @@ describe("the nightly inventory of the demo fleet", () => {
   });
 
   it("applies a notice that moves a date: the calendar changes and exactly the affected pools are alerted", async () => {
-    const reevaluations = new Set((await env.instances("alerts-reevaluation")).map((i) => i.instanceId));
-    await env.sendNotice(SAMPLE_NOTICE, "azl2-removal-2026-06-30");
-    const run = await env.waitForNewInstance("alerts-reevaluation", reevaluations);
-    expect(run.runtimeStatus).toBe("Completed");
-    expect(run.instanceId).toMatch(/^alerts:notice:azl2-removal-2026-06-30:[0-9a-f]{16}$/);
-    expect((run.output as Json).alerts).toMatchObject({
-      decision: { decided: 5, byKind: { "dates-changed": 5 } },
-      delivery: { delivered: 5 },
-    });
-    const published = await env.topicAlerts();
-    expect(published.map(alertPool).sort()).toEqual(AZURE_LINUX_2_POOLS);
+    const { published, reevaluations } = await sendAzureLinux2Change(
+      SAMPLE_NOTICE,
+      "azl2-removal-2026-06-30",
+    );
     for (const alert of published) {
       expect(alert).toMatchObject({
         kind: "dates-changed",
@@ -207,16 +232,7 @@ describe("the nightly inventory of the demo fleet", () => {
     );
     expect(apps).toMatchObject({ imageRemoval: "2026-06-30", daysToRemoval: 119 });
 
-    // The same statement again under another message id: recorded once, nothing evaluated again.
-    const from = env.logs.length;
-    await env.sendNotice(SAMPLE_NOTICE, "azl2-again");
-    await env.waitForLog(/Notice azl2-removal-2026-06-30: duplicate-id\./, from);
-    await env.waitForLog(
-      /The re-evaluation alerts:notice:azl2-removal-2026-06-30:\w+ exists already \(Completed\)/,
-      from,
-    );
-    expect((await env.instances("alerts-reevaluation")).length).toBe(reevaluations.size + 1);
-    expect(await env.topicAlerts()).toEqual([]);
+    await sendAgainChangesNothing(SAMPLE_NOTICE, "azl2-again", reevaluations);
   });
 
   it("records an invalid notice with a readable reason, applies nothing of it and does not retry it", async () => {
@@ -270,6 +286,52 @@ describe("the nightly inventory of the demo fleet", () => {
     const published = await env.topicAlerts();
     expect(published.map(alertPool).sort()).toEqual(["aks-dev-weu/system", "aks-dev-weu/ubuntu"]);
     expect(published.every((alert: Json) => alert.endOfSupport.date === "2026-04-30")).toBe(true);
+  });
+
+  it("withdraws the notice: the calendar is back to the sourced date and the same pools are alerted again", async () => {
+    const { published, reevaluations } = await sendAzureLinux2Change(SAMPLE_WITHDRAWAL, "azl2-withdrawn");
+    for (const alert of published) {
+      expect(alert).toMatchObject({
+        kind: "dates-changed",
+        subject: "osSku:azurelinux2",
+        imageRemoval: { date: "2026-03-31" },
+        previous: { endOfSupport: "2025-11-30", imageRemoval: "2026-06-30" },
+      });
+    }
+
+    const calendar = await env.api("/api/calendar");
+    const azureLinux2 = calendar.body.entries.find((e: Json) => e.subject.value === "AzureLinux2");
+    expect(azureLinux2.imageRemoval.date).toBe("2026-03-31");
+    expect(azureLinux2.imageRemoval).not.toHaveProperty("noticeId");
+    expect(azureLinux2.notices).toEqual([
+      expect.objectContaining({
+        id: "azl2-removal-2026-06-30",
+        holds: [],
+        withdrawnBy: "azl2-removal-2026-06-30-withdrawn",
+      }),
+      expect.objectContaining({
+        id: "azl2-removal-2026-06-30-withdrawn",
+        withdraws: "azl2-removal-2026-06-30",
+        explanation: "withdraws notice azl2-removal-2026-06-30: its dates no longer count",
+      }),
+    ]);
+    const removal = icsEvents((await env.api("/api/calendar.ics")).text).find((event) =>
+      event.includes("SUMMARY:Azure Linux 2.0: node images removed"),
+    );
+    expect(removal).toContain("DTSTART;VALUE=DATE:20260331");
+    // The notice and its withdrawal each moved the date: the same event, a higher sequence.
+    expect(removal).toContain("SEQUENCE:2");
+    const notices = (await env.api("/api/notices")).body.notices;
+    expect(notices.map((n: Json) => [n.notice.id, n.notice.withdraws])).toContainEqual([
+      "azl2-removal-2026-06-30-withdrawn",
+      "azl2-removal-2026-06-30",
+    ]);
+    const apps = (await env.api("/api/inventory?cluster=aks-prod-weu")).body.pools.find(
+      (p: Json) => p.pool === "apps",
+    );
+    expect(apps).toMatchObject({ imageRemoval: "2026-03-31" });
+
+    await sendAgainChangesNothing(SAMPLE_WITHDRAWAL, "azl2-withdrawn-again", reevaluations);
   });
 
   it("keeps scanning through Resource Graph throttling and a broken cluster", async () => {

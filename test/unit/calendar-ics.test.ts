@@ -95,6 +95,24 @@ describe("poolGroupEvents", () => {
     expect([before?.sequence, after?.sequence]).toEqual([0, 1]);
   });
 
+  it("moves the event back when the notice is withdrawn, with a higher SEQUENCE so clients take it", () => {
+    const withdrawal: LifecycleNotice = {
+      id: "azl2-removal-moved-withdrawn",
+      withdraws: MOVED.id,
+      subject: MOVED.subject,
+      sourceUrl: MOVED.sourceUrl,
+      note: "announced in error",
+      receivedAt: "2026-01-06T09:00:00Z",
+    };
+    const removal = (notices: LifecycleNotice[]) =>
+      events(notices).events.find((e) => e.label === "Azure Linux 2.0" && e.deadline === "image-removal");
+    const moved = removal([MOVED]);
+    const back = removal([MOVED, withdrawal]);
+    expect(back?.fact.date).toBe("2026-03-31");
+    expect(back?.uid).toBe(moved?.uid);
+    expect([moved?.sequence, back?.sequence]).toEqual([1, 2]);
+  });
+
   it("gives every event its own UID: long-term support ends apart from the community end", () => {
     const uids = events([MOVED]).events.map((e) => e.uid);
     expect(new Set(uids).size).toBe(uids.length);

@@ -9,6 +9,8 @@ import {
   findImageFamilyEntry,
   type LifecycleNotice,
   lifecycleStatusAt,
+  noticeFormProblem,
+  noticeProblems,
   type ResolvedEntry,
   resolveCalendar,
 } from "../../shared/domain/lifecycle-calendar.ts";
@@ -39,6 +41,14 @@ describe("base calendar", () => {
         if (!fact) continue;
         expect(isIsoDate(fact.date), `${item.label} ${fact.date}`).toBe(true);
         expect(KNOWN_SOURCES.has(fact.sourceUrl), `${item.label} ${fact.sourceUrl}`).toBe(true);
+      }
+    }
+  });
+
+  it("never removes images before the end of support", () => {
+    for (const item of BASE_CALENDAR) {
+      if (item.endOfSupport && item.imageRemoval) {
+        expect(item.imageRemoval.date >= item.endOfSupport.date, item.label).toBe(true);
       }
     }
   });
@@ -152,14 +162,16 @@ describe("lifecycleStatusAt", () => {
   });
 });
 
-describe("resolveCalendar with notices", () => {
-  const notice = (overrides: Partial<LifecycleNotice> & Pick<LifecycleNotice, "id" | "receivedAt">) => ({
-    subject: os("Windows2022"),
-    sourceUrl: "https://github.com/Azure/AKS/issues/4168",
-    note: "test notice",
-    ...overrides,
-  });
+const notice = (
+  overrides: Partial<LifecycleNotice> & Pick<LifecycleNotice, "id" | "receivedAt">,
+): LifecycleNotice => ({
+  subject: os("Windows2022"),
+  sourceUrl: "https://github.com/Azure/AKS/issues/4168",
+  note: "test notice",
+  ...overrides,
+});
 
+describe("resolveCalendar with notices", () => {
   it("a later notice supersedes an earlier one for the same field; both are kept with their standing", () => {
     const first = notice({ id: "n1", receivedAt: "2027-01-10T08:00:00Z", endOfSupport: "2028-03-31" });
     const second = notice({ id: "n2", receivedAt: "2027-02-10T08:00:00Z", endOfSupport: "2028-09-30" });
@@ -279,12 +291,170 @@ describe("resolveCalendar with notices", () => {
       { endOfSupport: "2028-01-31", subject: os("azurelinux") },
       /osSku azurelinux gives different OS versions/,
     ],
-    [{ endOfSupport: "2028-01-31", subject: k8s("one-thirty") }, /"one-thirty" is not a Kubernetes version/],
-  ] as const)("refuses a malformed notice %#", (overrides, message) => {
+    [
+      { endOfSupport: "2028-01-31", subject: k8s("one-thirty") },
+      /subject.value "one-thirty": expected a Kubernetes version/,
+    ],
+    [
+      { endOfSupport: "2028-01-31", subject: os("../../etc") },
+      /subject.value "..\/..\/etc": expected an osSku as AKS names them: letters and digits, starting with a letter/,
+    ],
+    [{ endOfSupport: "2028-01-31", subject: os("3Ubuntu") }, /expected an osSku as AKS names them/],
+    [
+      { imageRemoval: "2028-01-31", subject: { kind: "imageFamily", value: "AKSUbuntu/../x" } },
+      /expected the start of a node image name/,
+    ],
+    [
+      { endOfSupport: "2028-06-30", imageRemoval: "2028-06-29" },
+      /imageRemoval 2028-06-29: must be on or after endOfSupport 2028-06-30/,
+    ],
+    [{ withdraws: "n1", endOfSupport: "2028-01-31" }, /a withdrawal states no dates/],
+    [{ withdraws: "bad" }, /withdraws itself/],
+  ] as const)("sets a malformed notice aside with the reason, deciding nothing %#", (overrides, message) => {
     const bad = {
       ...notice({ id: "bad", receivedAt: "2027-01-01T00:00:00Z" }),
       ...overrides,
     } as LifecycleNotice;
-    expect(() => resolveCalendar(BASE_CALENDAR, [bad])).toThrow(message);
+    const good = notice({ id: "good", receivedAt: "2027-01-02T00:00:00Z", endOfSupport: "2028-01-31" });
+    const calendar = resolveCalendar(BASE_CALENDAR, [bad, good]);
+    expect(calendar.setAside).toEqual([{ notice: bad, reason: expect.stringMatching(message) }]);
+    expect(noticeFormProblem(bad)).toBe(calendar.setAside[0]?.reason);
+    expect(calendar.entries.flatMap((e) => e.notices.map((s) => s.notice.id))).toEqual(["good"]);
+    expect(calendar.entries).toHaveLength(base.entries.length);
+  });
+});
+
+describe("withdrawals", () => {
+  const n1 = notice({ id: "n1", receivedAt: "2027-01-10T08:00:00Z", endOfSupport: "2028-03-31" });
+  const n2 = notice({
+    id: "n2",
+    receivedAt: "2027-02-10T08:00:00Z",
+    endOfSupport: "2028-09-30",
+    imageRemoval: "2029-09-30",
+  });
+  const withdrawal = (id: string, withdraws: string, receivedAt: string, subject = os("Windows2022")) =>
+    notice({ id, withdraws, receivedAt, subject, note: "announced in error" });
+  const windows2022 = (notices: LifecycleNotice[]) =>
+    entry(os("Windows2022"), resolveCalendar(BASE_CALENDAR, notices));
+  const baseWindows2022 = entry(os("Windows2022"));
+
+  it("takes the latest notice out: its fields fall back to the earlier notice's and the base's", () => {
+    const resolved = windows2022([n1, n2, withdrawal("w2", "n2", "2027-03-01T00:00:00Z")]);
+    expect(resolved.endOfSupport).toMatchObject({ date: "2028-03-31", noticeId: "n1" });
+    expect(resolved.endOfSupport?.supersedes).toEqual(baseWindows2022.endOfSupport);
+    expect(resolved.imageRemoval).toEqual(baseWindows2022.imageRemoval);
+    // Both stay listed, oldest first, with what became of them.
+    expect(resolved.notices.map((s) => [s.notice.id, s.holds, s.superseded, s.withdrawnBy])).toEqual([
+      ["n1", ["endOfSupport"], [], undefined],
+      ["n2", [], [], "w2"],
+      ["w2", [], [], undefined],
+    ]);
+    expect(resolved.notices[1]?.explanation).toBe(
+      "withdrawn by notice w2 (received 2027-03-01T00:00:00Z): its dates no longer count",
+    );
+    expect(resolved.notices[2]?.explanation).toBe("withdraws notice n2: its dates no longer count");
+  });
+
+  it("takes an earlier notice out under a later one, which then corrects the base", () => {
+    const resolved = windows2022([n1, n2, withdrawal("w1", "n1", "2027-03-01T00:00:00Z")]);
+    expect(resolved.endOfSupport).toMatchObject({ date: "2028-09-30", noticeId: "n2" });
+    expect(resolved.endOfSupport?.supersedes).toEqual(baseWindows2022.endOfSupport);
+    expect(resolved.notices.find((s) => s.notice.id === "n2")?.holds).toEqual([
+      "endOfSupport",
+      "imageRemoval",
+    ]);
+  });
+
+  it("adds no subject for a withdrawn notice: a version only it named stays unknown", () => {
+    const calendar = resolveCalendar(BASE_CALENDAR, [
+      notice({
+        id: "k",
+        subject: k8s("1.38"),
+        receivedAt: "2027-01-01T00:00:00Z",
+        endOfSupport: "2028-02-29",
+      }),
+      withdrawal("wk", "k", "2027-01-02T00:00:00Z", k8s("1.38")),
+    ]);
+    expect(findEntry(calendar, k8s("1.38"))).toBeUndefined();
+    expect(calendar.entries).toHaveLength(base.entries.length);
+  });
+
+  it("counts a withdrawal once: the first of a notice counts, the others take nothing out and say why", () => {
+    const first = withdrawal("w1", "n2", "2027-03-01T00:00:00Z");
+    const resolved = windows2022([
+      n1,
+      n2,
+      first,
+      { ...first },
+      withdrawal("w2", "n2", "2027-03-02T00:00:00Z"),
+      withdrawal("w3", "w1", "2027-03-03T00:00:00Z"),
+      withdrawal("w4", "nobody", "2027-03-04T00:00:00Z"),
+    ]);
+    expect(resolved.endOfSupport).toMatchObject({ date: "2028-03-31", noticeId: "n1" });
+    expect(resolved.notices.slice(2).map((s) => [s.notice.id, s.explanation])).toEqual([
+      ["w1", "withdraws notice n2: its dates no longer count"],
+      ["w2", "takes nothing out: notice n2 was withdrawn already, by notice w1"],
+      ["w3", expect.stringMatching(/^takes nothing out: notice w1 is itself a withdrawal/)],
+      ["w4", "takes nothing out: no notice nobody has been accepted"],
+    ]);
+  });
+
+  it("takes nothing out of another subject", () => {
+    const calendar = resolveCalendar(BASE_CALENDAR, [
+      n2,
+      withdrawal("w", "n2", "2027-03-01T00:00:00Z", os("Ubuntu2204")),
+    ]);
+    expect(entry(os("Windows2022"), calendar).endOfSupport?.noticeId).toBe("n2");
+    expect(entry(os("Ubuntu2204"), calendar).notices[0]?.explanation).toBe(
+      "takes nothing out: notice n2 is about osSku Windows2022, not osSku Ubuntu2204",
+    );
+  });
+});
+
+describe("noticeProblems: what a new notice would do to the calendar", () => {
+  const n1 = notice({ id: "n1", receivedAt: "2027-01-10T08:00:00Z", imageRemoval: "2029-12-31" });
+  const later = (overrides: Partial<LifecycleNotice>) =>
+    notice({ id: "new", receivedAt: "2027-03-01T00:00:00Z", ...overrides });
+
+  it("accepts a notice that keeps image removal on or after end of support, and a valid withdrawal", () => {
+    expect(noticeProblems(BASE_CALENDAR, [], later({ endOfSupport: "2029-06-30" }))).toEqual([]);
+    expect(noticeProblems(BASE_CALENDAR, [n1], later({ withdraws: "n1" }))).toEqual([]);
+  });
+
+  it("checks a notice stating one date against the other date in force", () => {
+    expect(noticeProblems(BASE_CALENDAR, [], later({ imageRemoval: "2028-01-31" }))).toEqual([
+      "imageRemoval: with this notice, osSku Windows2022 would lose its images on 2028-01-31 (notice new), " +
+        "before its end of support on 2028-06-30 (the base calendar); images are removed on or after the end " +
+        "of support, so state both dates in one notice to move them past each other",
+    ]);
+    expect(noticeProblems(BASE_CALENDAR, [], later({ endOfSupport: "2029-07-01" }))).toEqual([
+      expect.stringMatching(
+        /^endOfSupport: with this notice, .* on 2029-06-30 \(the base calendar\), before its end of support on 2029-07-01 \(notice new\)/,
+      ),
+    ]);
+    // n1 moved the removal later, so that end of support fits.
+    expect(noticeProblems(BASE_CALENDAR, [n1], later({ endOfSupport: "2029-07-01" }))).toEqual([]);
+  });
+
+  it("refuses a withdrawal that would leave images removed before end of support", () => {
+    const eos = notice({ id: "eos", receivedAt: "2027-02-01T00:00:00Z", endOfSupport: "2029-07-01" });
+    expect(noticeProblems(BASE_CALENDAR, [n1, eos], later({ withdraws: "n1" }))).toEqual([
+      "withdraws: without notice n1, osSku Windows2022 would lose its images on 2029-06-30 (the base calendar), " +
+        "before its end of support on 2029-07-01 (notice eos); send a notice that states both dates instead",
+    ]);
+  });
+
+  it.each([
+    ["nobody", "no notice nobody has been accepted"],
+    [
+      "w1",
+      "notice w1 is itself a withdrawal, which cannot be withdrawn: to state dates again, send a notice",
+    ],
+    ["n1", "notice n1 was withdrawn already, by notice w1"],
+  ])("refuses withdrawing %s", (target, problem) => {
+    const w1 = notice({ id: "w1", receivedAt: "2027-02-01T00:00:00Z", withdraws: "n1" });
+    expect(noticeProblems(BASE_CALENDAR, [n1, w1], later({ withdraws: target }))).toEqual([
+      `withdraws: ${problem}`,
+    ]);
   });
 });

@@ -9,10 +9,16 @@ import {
   readNoticeMessage,
 } from "../../shared/notices/notice-intake.ts";
 import { EVENT_SOURCES } from "../../shared/notices/notice-sources.ts";
+import { sha256 } from "../../shared/sha256.ts";
 
 const FIXTURES = join(import.meta.dirname, "../fixtures/notices");
 /** The sample operators are shown (npm start, README). */
 const SAMPLE = join(import.meta.dirname, "../../local/notices/azure-linux-2-removal-moved.notice.json");
+/** Its withdrawal, also shown to operators. */
+const WITHDRAWAL = join(
+  import.meta.dirname,
+  "../../local/notices/azure-linux-2-removal-moved.withdrawal.json",
+);
 const CLUSTER =
   "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/prod-weu";
 const RECEIVED = "2026-11-25T08:00:00.000Z";
@@ -23,6 +29,10 @@ function fixture(name: string): string {
 
 function read(name: string, message: Partial<NoticeMessage> = {}): IntakeResult {
   return readNoticeMessage({ body: fixture(name), messageId: "msg-1", receivedAt: RECEIVED, ...message });
+}
+
+function readBody(body: unknown): IntakeResult {
+  return readNoticeMessage({ body, receivedAt: RECEIVED });
 }
 
 function rejected(result: IntakeResult) {
@@ -122,17 +132,113 @@ describe("readNoticeMessage: the product's own notice", () => {
       /osSku AzureLinux gives different OS versions by Kubernetes version; name the versioned OS/,
     );
     expect(rejection.key).toMatch(/^sha256:[0-9a-f]{64}$/);
-    const badVersion = readNoticeMessage({
-      body: {
-        subject: { kind: "kubernetesVersion", value: "latest" },
-        endOfSupport: "2026-01-01",
-        sourceUrl: "https://x.test",
-      },
-      receivedAt: RECEIVED,
+    const badVersion = readBody({
+      subject: { kind: "kubernetesVersion", value: "latest" },
+      endOfSupport: "2026-01-01",
+      sourceUrl: "https://x.test",
     });
-    expect(rejected(badVersion).reason).toMatch(
-      /kubernetesVersion subject "latest" is not a Kubernetes version/,
+    expect(rejected(badVersion).reason).toBe(
+      'lifecycle notice refused: subject.value: expected a Kubernetes version such as 1.33, got "latest"',
     );
+  });
+
+  it("refuses an osSku that is not a name AKS could give (letters and digits, starting with a letter)", () => {
+    expect(rejected(read("invalid/notice-os-sku-path.json")).problems).toEqual([
+      "subject.value: expected an osSku as AKS names them: letters and digits, starting with a letter " +
+        '(AzureLinux3, Ubuntu2204, Windows2022), got "../../etc"',
+    ]);
+    for (const value of ["Ubuntu 2204", "2204Ubuntu", "Azure_Linux3", "AzureLinux3;"]) {
+      const result = readBody({
+        subject: { kind: "osSku", value },
+        endOfSupport: "2027-01-01",
+        sourceUrl: "https://x.test",
+      });
+      expect(rejected(result).reason, value).toMatch(
+        /^lifecycle notice refused: subject\.value: expected an osSku/,
+      );
+    }
+    const family = readBody({
+      subject: { kind: "imageFamily", value: "AKSUbuntu/../2204" },
+      imageRemoval: "2027-01-01",
+      sourceUrl: "https://x.test",
+    });
+    expect(rejected(family).problems).toEqual([
+      "subject.value: expected the start of a node image name: letters, digits and '-', starting with a letter " +
+        '(AKSUbuntu-2204gen2fips), got "AKSUbuntu/../2204"',
+    ]);
+  });
+
+  it("refuses an image removal before the end of support in the same notice", () => {
+    expect(rejected(read("invalid/notice-removal-before-end-of-support.json")).reason).toBe(
+      "lifecycle notice refused: imageRemoval: must be on or after endOfSupport 2028-04-30 " +
+        '(images are removed once support has ended), got "2027-06-30"',
+    );
+    const sameDay = readBody({
+      subject: { kind: "osSku", value: "Ubuntu2204" },
+      endOfSupport: "2028-04-30",
+      imageRemoval: "2028-04-30",
+      sourceUrl: "https://x.test",
+    });
+    expect(sameDay.kind).toBe("notice");
+  });
+});
+
+describe("readNoticeMessage: a withdrawal", () => {
+  it("reads a withdrawal into a notice that names the withdrawn one and states no dates", () => {
+    const result = read(WITHDRAWAL);
+    if (result.kind !== "notice") throw new Error(`expected a notice, got ${result.kind}`);
+    expect(result.shape).toBe("product-notice");
+    expect(result.record).toEqual({
+      notice: {
+        id: "azl2-removal-2026-06-30-withdrawn",
+        withdraws: "azl2-removal-2026-06-30",
+        subject: { kind: "osSku", value: "AzureLinux2" },
+        sourceUrl: "https://github.com/Azure/AKS/issues/4988",
+        note: expect.stringMatching(/^Demo withdrawal/),
+        receivedAt: RECEIVED,
+      },
+      origin: "operator",
+      messageId: "msg-1",
+      contentKey: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+  });
+
+  it("keys its content by what it withdraws, and keeps the keys notices had before withdrawals", () => {
+    const withdrawing = (withdraws: string) => {
+      const result = readBody({
+        withdraws,
+        subject: { kind: "osSku", value: "AzureLinux2" },
+        sourceUrl: "https://x.test",
+      });
+      if (result.kind !== "notice") throw new Error(`expected a notice, got ${result.kind}`);
+      return result.record;
+    };
+    expect(withdrawing("a").contentKey).not.toBe(withdrawing("b").contentKey);
+    expect(withdrawing("a").notice.id).toBe(`content:${withdrawing("a").contentKey.slice(0, 32)}`);
+    const sample = read(SAMPLE);
+    if (sample.kind !== "notice") throw new Error(`expected a notice, got ${sample.kind}`);
+    const { subject, imageRemoval, sourceUrl, note } = sample.record.notice;
+    expect(sample.record.contentKey).toBe(
+      sha256(JSON.stringify([subject.kind, "azurelinux2", null, imageRemoval, sourceUrl, note])),
+    );
+  });
+
+  it("refuses a withdrawal that states a date", () => {
+    expect(rejected(read("invalid/withdrawal-with-date.json")).problems).toEqual([
+      'imageRemoval: a withdrawal states no dates: send a notice to state them, got "2026-03-31"',
+    ]);
+  });
+
+  it("refuses a withdrawal without the subject, or of itself", () => {
+    const noSubject = readBody({ withdraws: "n1", sourceUrl: "https://x.test" });
+    expect(rejected(noSubject).problems).toEqual(["subject: expected the subject, {kind, value}"]);
+    const itself = readBody({
+      id: "w",
+      withdraws: "w",
+      subject: { kind: "osSku", value: "AzureLinux2" },
+      sourceUrl: "https://x.test",
+    });
+    expect(rejected(itself).problems).toEqual(['lifecycle notice "w": withdraws itself']);
   });
 });
 
