@@ -26,6 +26,11 @@ import type {
 import { DEFAULT_FACTS_OPTIONS, type FactsOptions } from "./kube/cluster-facts.ts";
 import { EntraKubeConnector, type KubeConnector, KubeconfigDirectory } from "./kube/kube-connection.ts";
 import { APP_SETTING_NAMES, type AppSettings, loadAppSettings } from "./settings.ts";
+import { SqliteAlertRepository } from "./sqlite/alert-repository.ts";
+import { SqliteDependencyRepository } from "./sqlite/dependency-repository.ts";
+import { SqliteInventoryRepository } from "./sqlite/inventory-repository.ts";
+import { SqliteNoticeRepository } from "./sqlite/notice-repository.ts";
+import { SqliteStore } from "./sqlite/sqlite-store.ts";
 
 export interface Composition {
   readonly settings: AppSettings;
@@ -72,7 +77,7 @@ export function composition(env: Readonly<Record<string, string | undefined>> = 
 function compose(settings: AppSettings, clock: RetryClock): Composition {
   const { inventory: inv } = settings;
   const credential = credentialFor(settings);
-  const store = tableStoreFor(settings, credential);
+  const state = stateRepositories(settings, credential);
   const armOptions = {
     endpoint: inv.armEndpoint,
     ...(inv.armCaFile && { tlsOptions: { ca: readCaFile(inv.armCaFile) } }),
@@ -90,10 +95,7 @@ function compose(settings: AppSettings, clock: RetryClock): Composition {
   return {
     settings,
     clock,
-    inventory: new TableInventoryRepository(store),
-    dependencies: new TableDependencyRepository(store),
-    notices: new TableNoticeRepository(store),
-    alerts: new TableAlertRepository(store),
+    ...state.repositories,
     fleet: new ResourceGraphFleet({
       client: resourceGraphClient(credential, armOptions),
       scope: inv.scope,
@@ -105,7 +107,40 @@ function compose(settings: AppSettings, clock: RetryClock): Composition {
     async close() {
       await topicSender?.close();
       await serviceBus?.close();
+      state.close();
     },
+  };
+}
+
+type StateRepositories = Pick<Composition, "inventory" | "dependencies" | "notices" | "alerts">;
+
+/** Table Storage, or the SQLite file on this machine; close() lets go of the file. */
+function stateRepositories(
+  settings: AppSettings,
+  credential: TokenCredential,
+): { repositories: StateRepositories; close(): void } {
+  const { stateStore } = settings;
+  if (stateStore.kind === "sqlite") {
+    const store = new SqliteStore(stateStore.file);
+    return {
+      repositories: {
+        inventory: new SqliteInventoryRepository(store),
+        dependencies: new SqliteDependencyRepository(store),
+        notices: new SqliteNoticeRepository(store),
+        alerts: new SqliteAlertRepository(store),
+      },
+      close: () => store.close(),
+    };
+  }
+  const store = tableStoreFor(stateStore, settings.tablePrefix, credential);
+  return {
+    repositories: {
+      inventory: new TableInventoryRepository(store),
+      dependencies: new TableDependencyRepository(store),
+      notices: new TableNoticeRepository(store),
+      alerts: new TableAlertRepository(store),
+    },
+    close: () => undefined,
   };
 }
 
