@@ -14,7 +14,7 @@ import { TableAlertRepository } from "./azure/tables/alert-repository.ts";
 import { TableDependencyRepository } from "./azure/tables/dependency-repository.ts";
 import { TableInventoryRepository } from "./azure/tables/inventory-repository.ts";
 import { TableNoticeRepository } from "./azure/tables/notice-repository.ts";
-import { tableStoreFor } from "./azure/tables/table-store.ts";
+import { type TableStore, tableStoreFor } from "./azure/tables/table-store.ts";
 import type {
   AlertRepository,
   AlertSink,
@@ -112,7 +112,25 @@ function compose(settings: AppSettings, clock: RetryClock): Composition {
   };
 }
 
-type StateRepositories = Pick<Composition, "inventory" | "dependencies" | "notices" | "alerts">;
+export type StateRepositories = Pick<Composition, "inventory" | "dependencies" | "notices" | "alerts">;
+
+export function sqliteRepositories(store: SqliteStore): StateRepositories {
+  return {
+    inventory: new SqliteInventoryRepository(store),
+    dependencies: new SqliteDependencyRepository(store),
+    notices: new SqliteNoticeRepository(store),
+    alerts: new SqliteAlertRepository(store),
+  };
+}
+
+export function tableRepositories(store: TableStore): StateRepositories {
+  return {
+    inventory: new TableInventoryRepository(store),
+    dependencies: new TableDependencyRepository(store),
+    notices: new TableNoticeRepository(store),
+    alerts: new TableAlertRepository(store),
+  };
+}
 
 /** Table Storage, or the SQLite file on this machine; close() lets go of the file. */
 function stateRepositories(
@@ -122,26 +140,10 @@ function stateRepositories(
   const { stateStore } = settings;
   if (stateStore.kind === "sqlite") {
     const store = new SqliteStore(stateStore.file);
-    return {
-      repositories: {
-        inventory: new SqliteInventoryRepository(store),
-        dependencies: new SqliteDependencyRepository(store),
-        notices: new SqliteNoticeRepository(store),
-        alerts: new SqliteAlertRepository(store),
-      },
-      close: () => store.close(),
-    };
+    return { repositories: sqliteRepositories(store), close: () => store.close() };
   }
   const store = tableStoreFor(stateStore, settings.tablePrefix, credential);
-  return {
-    repositories: {
-      inventory: new TableInventoryRepository(store),
-      dependencies: new TableDependencyRepository(store),
-      notices: new TableNoticeRepository(store),
-      alerts: new TableAlertRepository(store),
-    },
-    close: () => undefined,
-  };
+  return { repositories: tableRepositories(store), close: () => undefined };
 }
 
 /** Managed identity in Azure; the simulator's fixed token only where settings allow it (loopback). */

@@ -1,30 +1,16 @@
 import type { TableClient } from "@azure/data-tables";
 import { describe, expect, it } from "vitest";
 import { TableInventoryRepository } from "../../shared/azure/tables/inventory-repository.ts";
-import { BASE_CALENDAR } from "../../shared/domain/data/base-calendar.ts";
-import { resolveCalendar } from "../../shared/domain/lifecycle-calendar.ts";
 import type { Cluster, NodePool } from "../../shared/domain/model.ts";
-import { assessPool } from "../../shared/domain/pool-assessment.ts";
 import type { InventoryRepository, PoolSnapshot } from "../../shared/domain/ports.ts";
-import { aCluster, aPool, day } from "../unit/pool-fixtures.ts";
+import { aCluster, aPool, day, poolSnapshots } from "../unit/pool-fixtures.ts";
 import { useStateStores } from "./state-stores.ts";
 
 const { stores, tables } = useStateStores();
-const calendar = resolveCalendar(BASE_CALENDAR, []);
 const NOW = day("2026-01-10");
 
 function snapshots(cluster: Cluster): PoolSnapshot[] {
-  return cluster.nodePools.map((pool) => ({
-    ref: {
-      clusterId: cluster.id,
-      cluster: cluster.name,
-      subscriptionId: cluster.subscriptionId,
-      resourceGroup: cluster.resourceGroup,
-      pool: pool.name,
-    },
-    pool,
-    assessment: assessPool(cluster, pool, calendar, NOW),
-  }));
+  return poolSnapshots(cluster, NOW);
 }
 
 async function record(

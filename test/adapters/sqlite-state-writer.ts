@@ -9,7 +9,7 @@ import type { NoticeRecord, NoticeRejection, PoolSnapshot } from "../../shared/d
 import { SqliteInventoryRepository } from "../../shared/sqlite/inventory-repository.ts";
 import { SqliteNoticeRepository } from "../../shared/sqlite/notice-repository.ts";
 import { SqliteStore } from "../../shared/sqlite/sqlite-store.ts";
-import { aCluster, aPool } from "../unit/pool-fixtures.ts";
+import { aCluster, aPool, day, poolSnapshots } from "../unit/pool-fixtures.ts";
 
 export const SCAN = "2026-01-10";
 
@@ -37,26 +37,13 @@ export const HELD: NoticeRejection = {
   bodyExcerpt: "",
 };
 
-/** A cluster with the named pools, as recordCluster takes them (the assessment only needs its state). */
+/** A cluster with the named pools, as recordCluster takes them. */
 export function clusterWithPools(poolNames: string[]): { cluster: Cluster; pools: PoolSnapshot[] } {
   const cluster = aCluster(
     { name: "prod" },
     poolNames.map((name) => aPool({ name })),
   );
-  const pools = cluster.nodePools.map(
-    (pool): PoolSnapshot => ({
-      ref: {
-        clusterId: cluster.id,
-        cluster: cluster.name,
-        subscriptionId: cluster.subscriptionId,
-        resourceGroup: cluster.resourceGroup,
-        pool: pool.name,
-      },
-      pool,
-      assessment: { state: "supported" } as PoolSnapshot["assessment"],
-    }),
-  );
-  return { cluster, pools };
+  return { cluster, pools: poolSnapshots(cluster, day(SCAN)) };
 }
 
 function die(): never {

@@ -5,29 +5,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll } from "vitest";
-import { TableAlertRepository } from "../../shared/azure/tables/alert-repository.ts";
-import { TableDependencyRepository } from "../../shared/azure/tables/dependency-repository.ts";
-import { TableInventoryRepository } from "../../shared/azure/tables/inventory-repository.ts";
-import { TableNoticeRepository } from "../../shared/azure/tables/notice-repository.ts";
-import type { TableStore } from "../../shared/azure/tables/table-store.ts";
-import type {
-  AlertRepository,
-  DependencyRepository,
-  InventoryRepository,
-  NoticeRepository,
-} from "../../shared/domain/ports.ts";
-import { SqliteAlertRepository } from "../../shared/sqlite/alert-repository.ts";
-import { SqliteDependencyRepository } from "../../shared/sqlite/dependency-repository.ts";
-import { SqliteInventoryRepository } from "../../shared/sqlite/inventory-repository.ts";
-import { SqliteNoticeRepository } from "../../shared/sqlite/notice-repository.ts";
+import { type StateRepositories, sqliteRepositories, tableRepositories } from "../../shared/composition.ts";
 import { SqliteStore } from "../../shared/sqlite/sqlite-store.ts";
 import { useAzuriteTables } from "./table-fixture.ts";
 
-export interface StateConnection {
-  readonly inventory: InventoryRepository;
-  readonly dependencies: DependencyRepository;
-  readonly notices: NoticeRepository;
-  readonly alerts: AlertRepository;
+export interface StateConnection extends StateRepositories {
   /** A second connection to the same state: another writer. */
   another(): StateConnection;
 }
@@ -51,39 +33,29 @@ export function useStateStores(): {
   const tables = useAzuriteTables();
   const sqlite = useSqliteFiles();
   const stores: StateStoreUnderTest[] = [
-    { name: "SQLite", entityLimit: false, fresh: () => sqliteConnection(sqlite, sqlite.newFile()) },
+    {
+      name: "SQLite",
+      entityLimit: false,
+      fresh: () => {
+        const file = sqlite.newFile();
+        return connection(() => sqliteRepositories(sqlite.open(file)));
+      },
+    },
     {
       name: "Table Storage on Azurite",
       entityLimit: true,
-      fresh: () => tablesConnection(tables, tables.newPrefix()),
+      fresh: () => {
+        const prefix = tables.newPrefix();
+        return connection(() => tableRepositories(tables.store(prefix)));
+      },
     },
   ];
   return { stores, tables };
 }
 
-function sqliteConnection(files: SqliteFiles, file: string): StateConnection {
-  const store = files.open(file);
-  return {
-    inventory: new SqliteInventoryRepository(store),
-    dependencies: new SqliteDependencyRepository(store),
-    notices: new SqliteNoticeRepository(store),
-    alerts: new SqliteAlertRepository(store),
-    another: () => sqliteConnection(files, file),
-  };
-}
-
-function tablesConnection(
-  tables: { store: (prefix: string) => TableStore },
-  prefix: string,
-): StateConnection {
-  const store = tables.store(prefix);
-  return {
-    inventory: new TableInventoryRepository(store),
-    dependencies: new TableDependencyRepository(store),
-    notices: new TableNoticeRepository(store),
-    alerts: new TableAlertRepository(store),
-    another: () => tablesConnection(tables, prefix),
-  };
+/** Repositories on a connection `open` makes, and another() on a new one to the same state. */
+function connection(open: () => StateRepositories): StateConnection {
+  return { ...open(), another: () => connection(open) };
 }
 
 interface SqliteFiles {
