@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { decideAlerts } from "../../shared/alerts/decide-alerts.ts";
-import { evaluateAlerts, trackKey } from "../../shared/domain/alert-policy.ts";
+import {
+  type AlertDecision,
+  evaluateAlerts,
+  type TrackState,
+  trackKey,
+} from "../../shared/domain/alert-policy.ts";
 import type { AlertRepository, AlertStateSnapshot } from "../../shared/domain/ports.ts";
 import { azureLinux2Finding, NIGHT } from "./alert-fixtures.ts";
 import { useStateStores } from "./state-stores.ts";
@@ -56,6 +61,28 @@ describe.each(stores)("AlertRepository on $name, with decideAlerts", (store) => 
     expect(commit.committed.sort()).toEqual(findings.slice(1).map(trackKey).sort());
     // One alert per track: the conflicted track's alert was not stored twice.
     expect(await repo.pendingAlerts()).toHaveLength(3);
+  });
+
+  it("refuses a change made on a stale snapshot even when it adds no alert", async () => {
+    const state = store.fresh();
+    await decideAlerts(state.alerts, findings.slice(0, 1), NIGHT);
+    const stale = await state.alerts.loadState();
+    const track = trackKey(findings[0] as (typeof findings)[0]);
+    const before = stale.state.tracks[track] as TrackState;
+    const withRevision = (revision: number): AlertDecision => ({
+      alerts: [],
+      state: { version: 1, tracks: { [track]: { ...before, revision } } },
+    });
+    const at = NIGHT.toISOString();
+    expect(await state.another().alerts.commitDecision(stale, withRevision(7), at)).toEqual({
+      committed: [track],
+      conflicts: [],
+    });
+    expect(await state.alerts.commitDecision(stale, withRevision(9), at)).toEqual({
+      committed: [],
+      conflicts: [track],
+    });
+    expect((await state.alerts.loadState()).state.tracks[track]?.revision).toBe(7);
   });
 
   it("re-evaluates conflicted tracks on their new state: two writers on one night decide each alert once", async () => {
