@@ -1,6 +1,7 @@
 // The read side when the product state store is down: every read endpoint answers 503 with a JSON reason
 // and Retry-After, at once (not after the SDK's retries), and shows no address, port or path. Table
 // Storage on a real Azurite that is then stopped; SQLite on a file that is not a database, then fixed.
+// Any other failure is a 500 that names the invocation, not the error.
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,6 +9,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { startAzurite } from "../../local/azurite.ts";
 import { type RunningHost, startHost } from "../../local/host/host.ts";
+import { SqliteStore } from "../../shared/sqlite/sqlite-store.ts";
 
 const APP = new URL("../../functions/index.ts", import.meta.url).pathname;
 const READ_PATHS = [
@@ -94,6 +96,28 @@ describe("read endpoints with the state store down", () => {
         status: 200,
         body: { notices: [], rejections: [] },
       });
+    } finally {
+      await host.stop();
+    }
+  });
+
+  it("answer 500 with the invocation to look for in the log, not the error, for anything else", async () => {
+    const file = join(directory, "foreign.sqlite");
+    // A database someone else laid out: the notices table lacks the product's columns.
+    const foreign = new SqliteStore(file);
+    foreign.write((sql) => sql.run("CREATE TABLE notices (x INTEGER)"));
+    foreign.close();
+    const host = await hostWith({ STATE_SQLITE_FILE: file });
+    try {
+      const answer = await get(host, "/api/notices");
+      expect(answer.status).toBe(500);
+      expect(JSON.parse(answer.text)).toEqual({
+        error: {
+          status: 500,
+          reason: expect.stringMatching(/^internal error: the log has it under invocation \S+$/),
+        },
+      });
+      expect(answer.text).not.toMatch(/column|record|sqlite/i);
     } finally {
       await host.stop();
     }
