@@ -1,7 +1,12 @@
-// JSON answers of the HTTP read side: every error is JSON with a reason a person can act on.
+// JSON answers of the HTTP read side: every error is JSON with a reason a person can act on, and never
+// with what only the service should see (hosts, ports, paths, stack traces): those go to the log.
 
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import { SettingsError } from "../shared/settings.ts";
+import { StoreUnavailableError } from "../shared/store-unavailable.ts";
+
+/** Seconds a client should wait before asking again when the state store is unreachable. */
+const STORE_RETRY_AFTER_S = 10;
 
 export function jsonOk(body: unknown, status = 200): HttpResponseInit {
   return { status, jsonBody: body };
@@ -22,15 +27,29 @@ function unknownParameters(query: URLSearchParams, known: readonly string[]): Ht
   return jsonError(400, `unknown query parameter(s): ${unknown.join(", ")} (known: ${known.join(", ")})`);
 }
 
-/** Runs a handler; a misconfigured service answers 503 naming the settings, anything else 500 with its message. */
-export async function answering(handler: () => Promise<HttpResponseInit>): Promise<HttpResponseInit> {
+/**
+ * Runs a handler. A misconfigured service answers 503 naming the settings, an unreachable state store 503
+ * with Retry-After; anything else 500 with the invocation id to find it by in the log.
+ */
+export async function answering(
+  handler: () => Promise<HttpResponseInit>,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
   try {
     return await handler();
   } catch (error) {
     if (error instanceof SettingsError) {
       return jsonError(503, "the service is not configured", { problems: error.problems });
     }
-    return jsonError(500, error instanceof Error ? error.message : String(error));
+    if (error instanceof StoreUnavailableError) {
+      context.warn(error.message);
+      return {
+        ...jsonError(503, "the product state store is unreachable: try again later"),
+        headers: { "Retry-After": String(STORE_RETRY_AFTER_S) },
+      };
+    }
+    context.error(error);
+    return jsonError(500, `internal error: the log has it under invocation ${context.invocationId}`);
   }
 }
 
@@ -49,6 +68,9 @@ export function readEndpoint(
     route,
     authLevel: "anonymous",
     handler: (request, context) =>
-      answering(async () => unknownParameters(request.query, parameters) ?? (await handle(request, context))),
+      answering(
+        async () => unknownParameters(request.query, parameters) ?? (await handle(request, context)),
+        context,
+      ),
   });
 }

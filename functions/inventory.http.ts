@@ -108,5 +108,5 @@ app.http("start-inventory-scan", {
         );
       }
       return client.createCheckStatusResponse(request, instanceId);
-    }),
+    }, context),
 });

@@ -14,7 +14,7 @@ import { TableAlertRepository } from "./azure/tables/alert-repository.ts";
 import { TableDependencyRepository } from "./azure/tables/dependency-repository.ts";
 import { TableInventoryRepository } from "./azure/tables/inventory-repository.ts";
 import { TableNoticeRepository } from "./azure/tables/notice-repository.ts";
-import { tableStoreFor } from "./azure/tables/table-store.ts";
+import { type TableStore, tableStoreFor } from "./azure/tables/table-store.ts";
 import type {
   AlertRepository,
   AlertSink,
@@ -26,6 +26,11 @@ import type {
 import { DEFAULT_FACTS_OPTIONS, type FactsOptions } from "./kube/cluster-facts.ts";
 import { EntraKubeConnector, type KubeConnector, KubeconfigDirectory } from "./kube/kube-connection.ts";
 import { APP_SETTING_NAMES, type AppSettings, loadAppSettings } from "./settings.ts";
+import { SqliteAlertRepository } from "./sqlite/alert-repository.ts";
+import { SqliteDependencyRepository } from "./sqlite/dependency-repository.ts";
+import { SqliteInventoryRepository } from "./sqlite/inventory-repository.ts";
+import { SqliteNoticeRepository } from "./sqlite/notice-repository.ts";
+import { SqliteStore } from "./sqlite/sqlite-store.ts";
 
 export interface Composition {
   readonly settings: AppSettings;
@@ -72,7 +77,7 @@ export function composition(env: Readonly<Record<string, string | undefined>> = 
 function compose(settings: AppSettings, clock: RetryClock): Composition {
   const { inventory: inv } = settings;
   const credential = credentialFor(settings);
-  const store = tableStoreFor(settings, credential);
+  const state = stateRepositories(settings, credential);
   const armOptions = {
     endpoint: inv.armEndpoint,
     ...(inv.armCaFile && { tlsOptions: { ca: readCaFile(inv.armCaFile) } }),
@@ -90,10 +95,7 @@ function compose(settings: AppSettings, clock: RetryClock): Composition {
   return {
     settings,
     clock,
-    inventory: new TableInventoryRepository(store),
-    dependencies: new TableDependencyRepository(store),
-    notices: new TableNoticeRepository(store),
-    alerts: new TableAlertRepository(store),
+    ...state.repositories,
     fleet: new ResourceGraphFleet({
       client: resourceGraphClient(credential, armOptions),
       scope: inv.scope,
@@ -105,8 +107,43 @@ function compose(settings: AppSettings, clock: RetryClock): Composition {
     async close() {
       await topicSender?.close();
       await serviceBus?.close();
+      state.close();
     },
   };
+}
+
+export type StateRepositories = Pick<Composition, "inventory" | "dependencies" | "notices" | "alerts">;
+
+export function sqliteRepositories(store: SqliteStore): StateRepositories {
+  return {
+    inventory: new SqliteInventoryRepository(store),
+    dependencies: new SqliteDependencyRepository(store),
+    notices: new SqliteNoticeRepository(store),
+    alerts: new SqliteAlertRepository(store),
+  };
+}
+
+export function tableRepositories(store: TableStore): StateRepositories {
+  return {
+    inventory: new TableInventoryRepository(store),
+    dependencies: new TableDependencyRepository(store),
+    notices: new TableNoticeRepository(store),
+    alerts: new TableAlertRepository(store),
+  };
+}
+
+/** Table Storage, or the SQLite file on this machine; close() lets go of the file. */
+function stateRepositories(
+  settings: AppSettings,
+  credential: TokenCredential,
+): { repositories: StateRepositories; close(): void } {
+  const { stateStore } = settings;
+  if (stateStore.kind === "sqlite") {
+    const store = new SqliteStore(stateStore.file);
+    return { repositories: sqliteRepositories(store), close: () => store.close() };
+  }
+  const store = tableStoreFor(stateStore, settings.tablePrefix, credential);
+  return { repositories: tableRepositories(store), close: () => undefined };
 }
 
 /** Managed identity in Azure; the simulator's fixed token only where settings allow it (loopback). */

@@ -3,8 +3,11 @@
 // contradictory or unsafe is refused with the setting's name and what is expected: the service does not
 // start half-configured. loadAppSettings adds the inventory's settings to these (below).
 //
-//   TABLES_CONNECTION_STRING        storage connection string (Azurite locally), or
+// Product state, exactly one of:
+//   TABLES_CONNECTION_STRING        storage connection string (Azurite locally)
 //   TABLES_ENDPOINT                 https://<account>.table.core.windows.net, with managed identity
+//   STATE_SQLITE_FILE               a SQLite file: one machine only (npm start). Wrong on Azure Functions,
+//                                   where instances scale out and none shares another's disk
 //   TABLES_PREFIX                   prefix of every table name (default "lifecycle")
 //   ServiceBusConnection            Service Bus connection string, or
 //   ServiceBusConnection__fullyQualifiedNamespace   <namespace>.servicebus.windows.net, with managed identity
@@ -117,6 +120,9 @@ const entityName = (fallback: string) =>
 export const productSettingsEnvSchema = z.object({
   TABLES_CONNECTION_STRING: tablesConnectionString,
   TABLES_ENDPOINT: serviceUrl,
+  STATE_SQLITE_FILE: optionalText.refine((value) => value !== ":memory:", {
+    message: "expected a file path: the state must outlive the process",
+  }),
   TABLES_PREFIX: optionalText
     .transform((value) => value ?? "lifecycle")
     .refine((value) => /^[A-Za-z][A-Za-z0-9]{0,40}$/.test(value), {
@@ -142,6 +148,9 @@ export type TablesSettings =
   | { kind: "connection-string"; connectionString: string }
   | { kind: "identity"; endpoint: string };
 
+/** Where product state is kept: Table Storage, or a SQLite file on this machine. */
+export type StateStoreSettings = TablesSettings | { kind: "sqlite"; file: string };
+
 export type ServiceBusSettings =
   | { kind: "connection-string"; connectionString: string }
   | { kind: "identity"; fullyQualifiedNamespace: string };
@@ -154,7 +163,7 @@ export interface AlertSettings {
 }
 
 export interface ProductSettings {
-  tables: TablesSettings;
+  stateStore: StateStoreSettings;
   tablePrefix: string;
   serviceBus?: ServiceBusSettings;
   noticesQueue: string;
@@ -173,10 +182,12 @@ export class SettingsError extends Error {
 /** Rules across settings; each problem names the settings involved. */
 export function crossSettingProblems(env: Env): string[] {
   const problems: string[] = [];
-  const tables = [env.TABLES_CONNECTION_STRING, env.TABLES_ENDPOINT].filter((v) => v !== undefined).length;
-  if (tables !== 1) {
+  const stores = [env.TABLES_CONNECTION_STRING, env.TABLES_ENDPOINT, env.STATE_SQLITE_FILE].filter(
+    (v) => v !== undefined,
+  ).length;
+  if (stores !== 1) {
     problems.push(
-      `${tables === 0 ? "set" : "set only"} one of TABLES_CONNECTION_STRING (a storage connection string) or TABLES_ENDPOINT (https://<account>.table.core.windows.net, with managed identity)`,
+      `${stores === 0 ? "set" : "set only"} one of TABLES_CONNECTION_STRING (a storage connection string), TABLES_ENDPOINT (https://<account>.table.core.windows.net, with managed identity) or STATE_SQLITE_FILE (a SQLite file, for one machine)`,
     );
   }
   problems.push(...serviceBusProblems(env));
@@ -209,13 +220,18 @@ function serviceBusOf(
   return fullyQualifiedNamespace ? { kind: "identity", fullyQualifiedNamespace } : undefined;
 }
 
-export function toProductSettings(env: Env): ProductSettings {
+function stateStoreOf(env: Env): StateStoreSettings {
+  if (env.STATE_SQLITE_FILE) return { kind: "sqlite", file: env.STATE_SQLITE_FILE };
   const connectionString = env.TABLES_CONNECTION_STRING;
+  return connectionString
+    ? { kind: "connection-string", connectionString }
+    : { kind: "identity", endpoint: env.TABLES_ENDPOINT as string };
+}
+
+export function toProductSettings(env: Env): ProductSettings {
   const serviceBus = serviceBusOf(env);
   return {
-    tables: connectionString
-      ? { kind: "connection-string", connectionString }
-      : { kind: "identity", endpoint: env.TABLES_ENDPOINT as string },
+    stateStore: stateStoreOf(env),
     tablePrefix: env.TABLES_PREFIX,
     ...(serviceBus && { serviceBus }),
     noticesQueue: env.NOTICES_QUEUE,

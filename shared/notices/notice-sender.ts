@@ -6,7 +6,7 @@
 // and recorded once by the service.
 
 import type { ServiceBusMessage } from "@azure/service-bus";
-import { canonicalJson } from "../azure/tables/json-columns.ts";
+import { canonicalJson } from "../domain/canonical-json.ts";
 import type { NoticeRejection } from "../domain/ports.ts";
 import { sha256 } from "../sha256.ts";
 import { type IntakeResult, readNoticeMessage } from "./notice-intake.ts";

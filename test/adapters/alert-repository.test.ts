@@ -1,21 +1,25 @@
 import { describe, expect, it } from "vitest";
 import { decideAlerts } from "../../shared/alerts/decide-alerts.ts";
-import { TableAlertRepository } from "../../shared/azure/tables/alert-repository.ts";
-import { evaluateAlerts, trackKey } from "../../shared/domain/alert-policy.ts";
+import {
+  type AlertDecision,
+  evaluateAlerts,
+  type TrackState,
+  trackKey,
+} from "../../shared/domain/alert-policy.ts";
 import type { AlertRepository, AlertStateSnapshot } from "../../shared/domain/ports.ts";
 import { azureLinux2Finding, NIGHT } from "./alert-fixtures.ts";
-import { useAzuriteTables } from "./table-fixture.ts";
+import { useStateStores } from "./state-stores.ts";
 
-const tables = useAzuriteTables();
+const { stores } = useStateStores();
 const findings = [
   azureLinux2Finding("prod#eu", "apps"),
   azureLinux2Finding("prod#eu", "web"),
   azureLinux2Finding("dev?", "tools"),
 ];
 
-describe("TableAlertRepository with decideAlerts", () => {
+describe.each(stores)("AlertRepository on $name, with decideAlerts", (store) => {
   it("stores every decided alert as pending with the state, and a re-run of the same night decides nothing", async () => {
-    const repo = new TableAlertRepository(tables.store());
+    const repo = store.fresh().alerts;
     const first = await decideAlerts(repo, findings, NIGHT);
     expect(first).toHaveLength(3);
     expect(first.map((a) => a.stage)).toEqual([
@@ -37,7 +41,7 @@ describe("TableAlertRepository with decideAlerts", () => {
   });
 
   it("decides a dates-changed alert when a notice moves a date, and nothing for untouched tracks", async () => {
-    const repo = new TableAlertRepository(tables.store());
+    const repo = store.fresh().alerts;
     await decideAlerts(repo, findings, NIGHT);
     const moved = [azureLinux2Finding("prod#eu", "apps", "2026-06-30"), ...findings.slice(1)];
     const next = await decideAlerts(repo, moved, new Date("2026-01-10T14:00:00Z"));
@@ -47,9 +51,10 @@ describe("TableAlertRepository with decideAlerts", () => {
   });
 
   it("reports tracks another writer changed since the snapshot as conflicts and writes nothing of them", async () => {
-    const repo = new TableAlertRepository(tables.store());
+    const state = store.fresh();
+    const repo = state.alerts;
     const stale = await repo.loadState();
-    await decideAlerts(repo, findings.slice(0, 1), NIGHT);
+    await decideAlerts(state.another().alerts, findings.slice(0, 1), NIGHT);
     const decision = evaluateAlerts(stale.state, findings, NIGHT);
     const commit = await repo.commitDecision(stale, decision, NIGHT.toISOString());
     expect(commit.conflicts).toEqual([trackKey(findings[0] as (typeof findings)[0])]);
@@ -58,8 +63,30 @@ describe("TableAlertRepository with decideAlerts", () => {
     expect(await repo.pendingAlerts()).toHaveLength(3);
   });
 
+  it("refuses a change made on a stale snapshot even when it adds no alert", async () => {
+    const state = store.fresh();
+    await decideAlerts(state.alerts, findings.slice(0, 1), NIGHT);
+    const stale = await state.alerts.loadState();
+    const track = trackKey(findings[0] as (typeof findings)[0]);
+    const before = stale.state.tracks[track] as TrackState;
+    const withRevision = (revision: number): AlertDecision => ({
+      alerts: [],
+      state: { version: 1, tracks: { [track]: { ...before, revision } } },
+    });
+    const at = NIGHT.toISOString();
+    expect(await state.another().alerts.commitDecision(stale, withRevision(7), at)).toEqual({
+      committed: [track],
+      conflicts: [],
+    });
+    expect(await state.alerts.commitDecision(stale, withRevision(9), at)).toEqual({
+      committed: [],
+      conflicts: [track],
+    });
+    expect((await state.alerts.loadState()).state.tracks[track]?.revision).toBe(7);
+  });
+
   it("re-evaluates conflicted tracks on their new state: two writers on one night decide each alert once", async () => {
-    const repo = new TableAlertRepository(tables.store());
+    const repo = store.fresh().alerts;
     let racedOnce = false;
     // A writer that loads, then loses the race to another writer before it commits.
     const racing: AlertRepository = Object.assign(Object.create(repo) as AlertRepository, {
@@ -76,8 +103,8 @@ describe("TableAlertRepository with decideAlerts", () => {
     expect(await repo.pendingAlerts()).toHaveLength(3);
   });
 
-  it("commits many tracks in transactions of at most 100 operations, isolating the one that conflicts", async () => {
-    const repo = new TableAlertRepository(tables.store());
+  it("commits many tracks at once (on Table Storage in transactions of at most 100 operations), isolating the one that conflicts", async () => {
+    const repo = store.fresh().alerts;
     const many = Array.from({ length: 70 }, (_, i) => azureLinux2Finding(`c${i}`, "apps"));
     const snapshot = await repo.loadState();
     await decideAlerts(repo, [many[42] as (typeof many)[0]], NIGHT);
@@ -92,22 +119,24 @@ describe("TableAlertRepository with decideAlerts", () => {
   });
 
   it("leases a pending alert to one delivery run at a time; a run whose lease ran out records nothing", async () => {
-    const repo = new TableAlertRepository(tables.store());
+    const state = store.fresh();
+    const repo = state.alerts;
+    const other = state.another().alerts;
     const [alert] = await decideAlerts(repo, findings.slice(0, 1), NIGHT);
     const id = alert?.id as string;
     const t0 = NIGHT.getTime();
     const first = await repo.claim(id, t0, t0 + 60_000);
     expect(first?.outbox.alert.id).toBe(id);
-    expect(await repo.claim(id, t0 + 1_000, t0 + 61_000)).toBeUndefined();
+    expect(await other.claim(id, t0 + 1_000, t0 + 61_000)).toBeUndefined();
 
-    const second = await repo.claim(id, t0 + 61_000, t0 + 121_000);
+    const second = await other.claim(id, t0 + 61_000, t0 + 121_000);
     expect(second).toBeDefined();
     const delivered = { status: "delivered", attempts: 1, deliveredAt: "x" } as const;
     expect(
       await repo.recordDelivery(first as NonNullable<typeof first>, "webhook", delivered, ["webhook"]),
     ).toBeUndefined();
 
-    const done = await repo.recordDelivery(second as NonNullable<typeof second>, "webhook", delivered, [
+    const done = await other.recordDelivery(second as NonNullable<typeof second>, "webhook", delivered, [
       "webhook",
     ]);
     expect(done?.outbox.status).toBe("delivered");
@@ -116,5 +145,42 @@ describe("TableAlertRepository with decideAlerts", () => {
     expect((await repo.listAlerts({ status: "delivered" })).map((a) => a.deliveries)).toEqual([
       { webhook: delivered },
     ]);
+  });
+
+  it("records each sink's result under the claim, keeps the alert pending until every sink has it, and lets a released alert be claimed at once", async () => {
+    const state = store.fresh();
+    const [alert] = await decideAlerts(state.alerts, findings.slice(0, 1), NIGHT);
+    const id = alert?.id as string;
+    const t0 = NIGHT.getTime();
+    const sinks = ["webhook", "topic"];
+    const claim = await state.alerts.claim(id, t0, t0 + 60_000);
+    const failed = { status: "pending", attempts: 1, lastAttemptAt: "x", lastError: "503" } as const;
+    const afterWebhook = await state.alerts.recordDelivery(
+      claim as NonNullable<typeof claim>,
+      "webhook",
+      { status: "delivered", attempts: 1, deliveredAt: "x" },
+      sinks,
+    );
+    const afterTopic = await state.alerts.recordDelivery(
+      afterWebhook as NonNullable<typeof afterWebhook>,
+      "topic",
+      failed,
+      sinks,
+    );
+    expect(afterTopic?.outbox.status).toBe("pending");
+    // The claim before the last update is spent: an update under it records nothing.
+    expect(
+      await state.alerts.recordDelivery(claim as NonNullable<typeof claim>, "topic", failed, sinks),
+    ).toBeUndefined();
+    await state.alerts.release(afterTopic as NonNullable<typeof afterTopic>);
+
+    const other = state.another().alerts;
+    const pending = await other.pendingAlerts();
+    expect(pending.map((outbox) => [outbox.alert.id, Object.keys(outbox.deliveries).sort()])).toEqual([
+      [id, ["topic", "webhook"]],
+    ]);
+    const next = await other.claim(id, t0 + 1_000, t0 + 61_000);
+    expect(next?.outbox.deliveries.topic).toEqual(failed);
+    expect(await state.alerts.claim(id, t0 + 2_000, t0 + 62_000)).toBeUndefined();
   });
 });

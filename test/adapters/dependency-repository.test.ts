@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { TableDependencyRepository } from "../../shared/azure/tables/dependency-repository.ts";
 import type { PoolMigrationRisk, RiskReason } from "../../shared/domain/risk.ts";
 import { RISK_RULES } from "../../shared/domain/risk.ts";
-import { useAzuriteTables } from "./table-fixture.ts";
+import { useStateStores } from "./state-stores.ts";
 
-const tables = useAzuriteTables();
+const { stores } = useStateStores();
 const CLUSTER =
   "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/prod#1";
 
@@ -22,9 +21,9 @@ function risk(pool: string, reasons: RiskReason[]): PoolMigrationRisk {
   return { pool, nodes: [`aks-${pool}-0`], complexity: reasons.length > 0 ? "complex" : "simple", reasons };
 }
 
-describe("TableDependencyRepository", () => {
+describe.each(stores)("DependencyRepository on $name", (store) => {
   it("stores each pool's migration risk for the cluster and replaces them on the next scan", async () => {
-    const repo = new TableDependencyRepository(tables.store());
+    const repo = store.fresh().dependencies;
     const apps = risk("apps", [reason("single-replica", "api"), reason("no-pdb", "web")]);
     await repo.recordDependencies(CLUSTER, {
       scanId: "2026-01-10",
@@ -51,7 +50,7 @@ describe("TableDependencyRepository", () => {
   });
 
   it("keeps the last good results when a cluster's scan fails, and says so", async () => {
-    const repo = new TableDependencyRepository(tables.store());
+    const repo = store.fresh().dependencies;
     const apps = risk("apps", [reason("bare-pod", "debug")]);
     await repo.recordDependencies(CLUSTER, {
       scanId: "2026-01-10",
@@ -73,7 +72,7 @@ describe("TableDependencyRepository", () => {
   });
 
   it("splits a result over 64 KiB across properties and keeps every reason", async () => {
-    const repo = new TableDependencyRepository(tables.store());
+    const repo = store.fresh().dependencies;
     const reasons = Array.from({ length: 400 }, (_, i) => reason("no-pdb", `web-${i}`, "x".repeat(500)));
     const big = risk("apps", reasons);
     expect(JSON.stringify(big).length).toBeGreaterThan(3 * 32_768);
@@ -83,8 +82,8 @@ describe("TableDependencyRepository", () => {
     expect(stored?.omitted).toBeUndefined();
   });
 
-  it("summarises a result over the 1 MiB entity limit: the most severe reasons kept, the rest counted by code", async () => {
-    const repo = new TableDependencyRepository(tables.store());
+  it("keeps a result over Table Storage's 1 MiB entity limit whole, or summarises it: the most severe reasons kept, the rest counted by code", async () => {
+    const repo = store.fresh().dependencies;
     const severe = Array.from({ length: 50 }, (_, i) =>
       reason("pdb-blocks-drain", `pdb-${i}`, "y".repeat(2000)),
     );
@@ -97,8 +96,38 @@ describe("TableDependencyRepository", () => {
     const stored = (await repo.clusterDependencies(CLUSTER))?.pools[0];
     const kept = stored?.reasons.length ?? 0;
     expect(stored?.reasons.slice(0, 50)).toEqual(severe);
+    expect(stored?.complexity).toBe("complex");
+    if (!store.entityLimit) {
+      expect(stored).toEqual(huge);
+      return;
+    }
     expect(kept).toBeLessThan(650);
     expect(stored?.omitted).toEqual({ reasons: 650 - kept, byCode: { "empty-dir": 650 - kept } });
-    expect(stored?.complexity).toBe("complex");
+  });
+
+  it("records results and errors from several writers: the latest results win, the error stays with them", async () => {
+    const state = store.fresh();
+    const apps = risk("apps", [reason("single-replica", "api")]);
+    const error = { scanId: "2026-01-11", at: "2026-01-11T02:04:00Z", message: "Unauthorized" };
+    await state.dependencies.recordDependencies(CLUSTER, {
+      scanId: "2026-01-10",
+      scannedAt: "2026-01-10T02:03:00Z",
+      pools: [apps],
+    });
+    await state.another().dependencies.recordDependencyError(CLUSTER, error);
+    expect(await state.another().dependencies.clusterDependencies(CLUSTER)).toEqual({
+      clusterId: CLUSTER,
+      scanId: "2026-01-10",
+      scannedAt: "2026-01-10T02:03:00Z",
+      pools: [apps],
+      lastError: error,
+    });
+    // A later good scan clears the error.
+    await state.dependencies.recordDependencies(CLUSTER, {
+      scanId: "2026-01-12",
+      scannedAt: "2026-01-12T02:03:00Z",
+      pools: [apps],
+    });
+    expect(await state.another().dependencies.clusterDependencies(CLUSTER)).not.toHaveProperty("lastError");
   });
 });

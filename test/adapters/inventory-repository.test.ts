@@ -1,34 +1,20 @@
 import type { TableClient } from "@azure/data-tables";
 import { describe, expect, it } from "vitest";
 import { TableInventoryRepository } from "../../shared/azure/tables/inventory-repository.ts";
-import { BASE_CALENDAR } from "../../shared/domain/data/base-calendar.ts";
-import { resolveCalendar } from "../../shared/domain/lifecycle-calendar.ts";
 import type { Cluster, NodePool } from "../../shared/domain/model.ts";
-import { assessPool } from "../../shared/domain/pool-assessment.ts";
-import type { PoolSnapshot } from "../../shared/domain/ports.ts";
-import { aCluster, aPool, day } from "../unit/pool-fixtures.ts";
-import { useAzuriteTables } from "./table-fixture.ts";
+import type { InventoryRepository, PoolSnapshot } from "../../shared/domain/ports.ts";
+import { aCluster, aPool, day, poolSnapshots } from "../unit/pool-fixtures.ts";
+import { useStateStores } from "./state-stores.ts";
 
-const tables = useAzuriteTables();
-const calendar = resolveCalendar(BASE_CALENDAR, []);
+const { stores, tables } = useStateStores();
 const NOW = day("2026-01-10");
 
 function snapshots(cluster: Cluster): PoolSnapshot[] {
-  return cluster.nodePools.map((pool) => ({
-    ref: {
-      clusterId: cluster.id,
-      cluster: cluster.name,
-      subscriptionId: cluster.subscriptionId,
-      resourceGroup: cluster.resourceGroup,
-      pool: pool.name,
-    },
-    pool,
-    assessment: assessPool(cluster, pool, calendar, NOW),
-  }));
+  return poolSnapshots(cluster, NOW);
 }
 
 async function record(
-  repo: TableInventoryRepository,
+  repo: InventoryRepository,
   scanId: string,
   clusters: Cluster[],
   incompleteReasons: string[] = [],
@@ -47,9 +33,9 @@ const ubuntu = (name: string): NodePool =>
     nodeImageVersion: "AKSUbuntu-2204gen2containerd-202512.10.0",
   });
 
-describe("TableInventoryRepository", () => {
+describe.each(stores)("InventoryRepository on $name", (store) => {
   it("records a scan: one row per cluster and pool, counts by state, filters, the latest pointer", async () => {
-    const repo = new TableInventoryRepository(tables.store());
+    const repo = store.fresh().inventory;
     const prod = aCluster({ name: "prod", subscriptionId: "SUB-A" }, [azureLinux2("apps"), ubuntu("web")]);
     const dev = aCluster({ name: "dev", subscriptionId: "sub-b" }, [ubuntu("tools")]);
     await repo.beginScan("2026-01-10", "2026-01-10T02:00:00Z");
@@ -97,20 +83,8 @@ describe("TableInventoryRepository", () => {
     expect(clusters.find((c) => c.cluster.name === "prod")?.cluster).not.toHaveProperty("nodePools");
   });
 
-  it("keeps a snapshot in one partition: the latest snapshot is a single partition query", async () => {
-    const store = tables.store();
-    const repo = new TableInventoryRepository(store);
-    const cluster = aCluster({ name: "one" }, [ubuntu("a"), ubuntu("b")]);
-    await record(repo, "2026-01-10", [cluster]);
-    const latest = await repo.latestScan();
-    const client: TableClient = await store.table("Snapshots");
-    const partitions = new Set<string>();
-    for await (const row of client.listEntities()) partitions.add(row.partitionKey as string);
-    expect([...partitions]).toEqual([latest?.scanId]);
-  });
-
   it("stores ids with characters Table Storage forbids in keys (/ \\ # ? and control characters)", async () => {
-    const repo = new TableInventoryRepository(tables.store());
+    const repo = store.fresh().inventory;
     const cluster = aCluster(
       {
         name: "odd#name?",
@@ -126,7 +100,7 @@ describe("TableInventoryRepository", () => {
   });
 
   it("never takes a pool missing from an incomplete scan as deleted: it is carried forward, flagged stale", async () => {
-    const repo = new TableInventoryRepository(tables.store());
+    const repo = store.fresh().inventory;
     const east = aCluster({ name: "east" }, [ubuntu("a"), ubuntu("b")]);
     const west = aCluster({ name: "west" }, [ubuntu("c")]);
     await record(repo, "2026-01-10", [east, west]);
@@ -165,7 +139,7 @@ describe("TableInventoryRepository", () => {
   });
 
   it("marks a scan incomplete when a cluster could not be listed", async () => {
-    const repo = new TableInventoryRepository(tables.store());
+    const repo = store.fresh().inventory;
     const ok = aCluster({ name: "ok" }, [ubuntu("a")]);
     await repo.beginScan("2026-01-10", "2026-01-10T02:00:00Z");
     await repo.recordCluster("2026-01-10", ok, snapshots(ok));
@@ -188,7 +162,7 @@ describe("TableInventoryRepository", () => {
   });
 
   it("keeps history for trends, oldest first, within a range", async () => {
-    const repo = new TableInventoryRepository(tables.store());
+    const repo = store.fresh().inventory;
     await record(repo, "2026-01-10", [aCluster({ name: "x" }, [azureLinux2("a"), ubuntu("b")])]);
     await record(repo, "2026-01-11", [aCluster({ name: "x" }, [ubuntu("b"), ubuntu("c")])]);
     await record(repo, "2026-01-12", [aCluster({ name: "x" }, [ubuntu("c")])], ["partial"]);
@@ -206,7 +180,7 @@ describe("TableInventoryRepository", () => {
   });
 
   it("replaces a cluster's pools when its recording is retried, keeping errors recorded meanwhile", async () => {
-    const repo = new TableInventoryRepository(tables.store());
+    const repo = store.fresh().inventory;
     const first = aCluster({ name: "c" }, [ubuntu("a"), ubuntu("b")]);
     await repo.beginScan("2026-01-10", "2026-01-10T02:00:00Z");
     await repo.recordCluster("2026-01-10", first, snapshots(first));
@@ -222,13 +196,14 @@ describe("TableInventoryRepository", () => {
   });
 
   it("keeps every error when several writers record them on one cluster at once", async () => {
-    const repo = new TableInventoryRepository(tables.store());
+    const state = store.fresh();
+    const repo = state.inventory;
     const cluster = aCluster({ name: "c" }, [ubuntu("a")]);
     await repo.beginScan("2026-01-10", "2026-01-10T02:00:00Z");
     await repo.recordCluster("2026-01-10", cluster, snapshots(cluster));
     await Promise.all(
       [1, 2, 3, 4].map((n) =>
-        repo.recordClusterError("2026-01-10", cluster.id, {
+        state.another().inventory.recordClusterError("2026-01-10", cluster.id, {
           stage: "dependencies",
           message: `e${n}`,
           at: "t",
@@ -239,8 +214,18 @@ describe("TableInventoryRepository", () => {
     expect(errors).toEqual(["e1", "e2", "e3", "e4"]);
   });
 
+  it("begins a scan once when two writers begin it at once: both get the one recorded", async () => {
+    const state = store.fresh();
+    const [first, second] = await Promise.all([
+      state.inventory.beginScan("2026-01-10", "2026-01-10T02:00:00Z"),
+      state.another().inventory.beginScan("2026-01-10", "2026-01-10T02:00:01Z"),
+    ]);
+    expect(first).toEqual(second);
+    expect(await state.inventory.getScan("2026-01-10")).toEqual(first);
+  });
+
   it("records an error once when a retried activity records it again", async () => {
-    const repo = new TableInventoryRepository(tables.store());
+    const repo = store.fresh().inventory;
     const cluster = aCluster({ name: "c" }, [ubuntu("a")]);
     await repo.beginScan("2026-01-10", "2026-01-10T02:00:00Z");
     await repo.recordCluster("2026-01-10", cluster, snapshots(cluster));
@@ -259,7 +244,7 @@ describe("TableInventoryRepository", () => {
   });
 
   it("returns the recorded scan when begun twice, and refuses writes to unknown or finished scans", async () => {
-    const repo = new TableInventoryRepository(tables.store());
+    const repo = store.fresh().inventory;
     const first = await repo.beginScan("2026-01-10", "2026-01-10T02:00:00Z");
     expect(await repo.beginScan("2026-01-10", "2026-01-10T09:00:00Z")).toEqual(first);
     const cluster = aCluster({ name: "c" }, [ubuntu("a")]);
@@ -274,10 +259,24 @@ describe("TableInventoryRepository", () => {
   });
 
   it("does not move the latest pointer back when an older scan finishes last", async () => {
-    const repo = new TableInventoryRepository(tables.store());
+    const repo = store.fresh().inventory;
     await repo.beginScan("2026-01-10", "2026-01-10T02:00:00Z");
     await record(repo, "2026-01-11", [aCluster({ name: "c" }, [ubuntu("a")])]);
     await repo.finishScan("2026-01-10", { finishedAt: "2026-01-11T05:00:00Z", incompleteReasons: [] });
     expect((await repo.latestScan())?.scanId).toBe("2026-01-11");
+  });
+});
+
+describe("TableInventoryRepository", () => {
+  it("keeps a snapshot in one partition: the latest snapshot is a single partition query", async () => {
+    const store = tables.store();
+    const repo = new TableInventoryRepository(store);
+    const cluster = aCluster({ name: "one" }, [ubuntu("a"), ubuntu("b")]);
+    await record(repo, "2026-01-10", [cluster]);
+    const latest = await repo.latestScan();
+    const client: TableClient = await store.table("Snapshots");
+    const partitions = new Set<string>();
+    for await (const row of client.listEntities()) partitions.add(row.partitionKey as string);
+    expect([...partitions]).toEqual([latest?.scanId]);
   });
 });

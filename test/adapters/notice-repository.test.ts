@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { TableNoticeRepository } from "../../shared/azure/tables/notice-repository.ts";
 import type { ClusterEvent, NoticeRecord, NoticeRejection } from "../../shared/domain/ports.ts";
-import { useAzuriteTables } from "./table-fixture.ts";
+import { useStateStores } from "./state-stores.ts";
 
-const tables = useAzuriteTables();
+const { stores } = useStateStores();
 
 function record(
   id: string,
@@ -26,9 +25,9 @@ function record(
   };
 }
 
-describe("TableNoticeRepository", () => {
+describe.each(stores)("NoticeRepository on $name", (store) => {
   it("accepts a notice once by id and once by content, refuses an id reused for other content, keeps history", async () => {
-    const repo = new TableNoticeRepository(tables.store());
+    const repo = store.fresh().notices;
     const first = record("operator:azl2/removal#1", "2026-03-31", "2026-01-02T10:00:00Z");
     expect(await repo.acceptNotice(first)).toEqual({ kind: "accepted", noticeId: first.notice.id });
     expect(await repo.acceptNotice(first)).toEqual({ kind: "duplicate-id", noticeId: first.notice.id });
@@ -48,7 +47,7 @@ describe("TableNoticeRepository", () => {
   });
 
   it("records a cluster event once, listed per cluster in time order", async () => {
-    const repo = new TableNoticeRepository(tables.store());
+    const repo = store.fresh().notices;
     const clusterId =
       "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/prod";
     const event = (id: string, occurredAt: string): ClusterEvent => ({
@@ -72,7 +71,7 @@ describe("TableNoticeRepository", () => {
   });
 
   it("records a rejected message once, with its reason", async () => {
-    const repo = new TableNoticeRepository(tables.store());
+    const repo = store.fresh().notices;
     const rejection: NoticeRejection = {
       key: "msg#1",
       messageId: "msg#1",
@@ -84,5 +83,15 @@ describe("TableNoticeRepository", () => {
     expect(await repo.recordRejection(rejection)).toBe("recorded");
     expect(await repo.recordRejection(rejection)).toBe("duplicate");
     expect(await repo.rejections()).toEqual([rejection]);
+  });
+
+  it("accepts a notice once when several writers receive it at once", async () => {
+    const state = store.fresh();
+    const notice = record("operator:azl2-removal", "2026-06-30", "2026-01-02T10:00:00Z");
+    const results = await Promise.all(
+      [state, state.another(), state.another()].map((writer) => writer.notices.acceptNotice(notice)),
+    );
+    expect(results.map((result) => result.kind).sort()).toEqual(["accepted", "duplicate-id", "duplicate-id"]);
+    expect(await state.another().notices.notices()).toEqual([notice]);
   });
 });

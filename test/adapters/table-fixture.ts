@@ -3,7 +3,11 @@ import { afterAll, beforeAll } from "vitest";
 import { type Azurite, startAzurite } from "../../local/azurite.ts";
 import { TableStore } from "../../shared/azure/tables/table-store.ts";
 
-export function useAzuriteTables(): { store: () => TableStore; connectionString: () => string } {
+export function useAzuriteTables(): {
+  store: (prefix?: string) => TableStore;
+  newPrefix: () => string;
+  connectionString: () => string;
+} {
   let azurite: Azurite | undefined;
   let count = 0;
   beforeAll(async () => {
@@ -17,12 +21,12 @@ export function useAzuriteTables(): { store: () => TableStore; connectionString:
       throw new Error("Azurite is not running yet: call store() from a test or hook, after beforeAll");
     return azurite.connectionString;
   };
+  const newPrefix = () => `t${process.pid}n${++count}`;
   return {
     connectionString,
-    store: () =>
-      new TableStore(
-        { kind: "connection-string", connectionString: connectionString() },
-        `t${process.pid}n${++count}`,
-      ),
+    newPrefix,
+    /** A store on fresh tables, or on those of `prefix` (another client of the same state). */
+    store: (prefix = newPrefix()) =>
+      new TableStore({ kind: "connection-string", connectionString: connectionString() }, prefix),
   };
 }

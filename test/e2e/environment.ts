@@ -1,8 +1,10 @@
-// The product end to end on one virtual clock: real Azurite, the simulated fleet (ARM, Resource Graph,
-// Kubernetes, Service Bus) and the embedded Functions host running the app (functions/index.ts) with
-// settings pointing at them, as npm start wires them.
+// The product end to end on one virtual clock: its state in real Azurite (or a SQLite file), the simulated
+// fleet (ARM, Resource Graph, Kubernetes, Service Bus) and the embedded Functions host running the app
+// (functions/index.ts) with settings pointing at them, as npm start wires them.
 
-import { dirname } from "node:path";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import {
   ServiceBusClient,
   type ServiceBusReceivedMessage,
@@ -15,11 +17,11 @@ import { type InstanceStatus, type RunningHost, startHost } from "../../local/ho
 import type { LogRecord } from "../../local/host/logger.ts";
 import { type Simulator, startSimulator } from "../../local/sim/simulator.ts";
 import { alertMessage } from "../../shared/alerts/service-bus-topic.sink.ts";
-import { TableAlertRepository } from "../../shared/azure/tables/alert-repository.ts";
-import { TableNoticeRepository } from "../../shared/azure/tables/notice-repository.ts";
 import { TableStore } from "../../shared/azure/tables/table-store.ts";
+import { sqliteRepositories, tableRepositories } from "../../shared/composition.ts";
 import type { LifecycleAlert } from "../../shared/domain/alert-policy.ts";
 import type { AlertRepository, NoticeRepository } from "../../shared/domain/ports.ts";
+import { SqliteStore } from "../../shared/sqlite/sqlite-store.ts";
 
 export const DEMO = new URL("../../local/scenarios/demo.yaml", import.meta.url).pathname;
 const APP = new URL("../../functions/index.ts", import.meta.url).pathname;
@@ -36,7 +38,7 @@ export interface Environment {
   readonly sim: Simulator;
   readonly host: RunningHost;
   readonly logs: LogRecord[];
-  /** The app's notices and alerts in Azurite, as the product stores them. */
+  /** The app's notices and alerts in its state store, as the product stores them. */
   readonly notices: NoticeRepository;
   readonly alerts: AlertRepository;
   api(path: string, init?: RequestInit): Promise<{ status: number; body: Json; text: string; type: string }>;
@@ -60,9 +62,11 @@ export interface Environment {
 export async function startEnvironment(options: {
   start: string;
   settings?: Record<string, string>;
+  /** Where product state is kept: Table Storage on Azurite (default), or a SQLite file. */
+  state?: "tables" | "sqlite";
 }): Promise<Environment> {
   const clock = new VirtualClock(Date.parse(options.start));
-  const azurite = await startAzurite();
+  const state = await startStateStore(options.state ?? "tables");
   const sim = await startSimulator({ scenarioFile: DEMO, clock });
   const connectionString = sim.endpoints.serviceBusConnectionString as string;
   const logs: LogRecord[] = [];
@@ -73,8 +77,7 @@ export async function startEnvironment(options: {
     logLevel: "info",
     logSink: (record) => logs.push(record),
     settings: {
-      TABLES_CONNECTION_STRING: azurite.connectionString,
-      TABLES_PREFIX,
+      ...state.settings,
       ServiceBusConnection: connectionString,
       ALERT_TOPIC,
       ARM_ENDPOINT: sim.endpoints.arm,
@@ -95,18 +98,13 @@ export async function startEnvironment(options: {
   const instances = async (orchestration: string) =>
     (await client.getStatusBy({})).filter((instance) => instance.name === orchestration);
 
-  const tables = new TableStore(
-    { kind: "connection-string", connectionString: azurite.connectionString },
-    TABLES_PREFIX,
-  );
-
   const environment: Environment = {
     clock,
     sim,
     host,
     logs,
-    notices: new TableNoticeRepository(tables),
-    alerts: new TableAlertRepository(tables),
+    notices: state.notices,
+    alerts: state.alerts,
     async api(path, init) {
       const response = await fetch(`${host.origin}${path}`, init);
       const text = await response.text();
@@ -173,8 +171,43 @@ export async function startEnvironment(options: {
       await serviceBus.close();
       await host.stop();
       await sim.close();
-      await azurite.close();
+      await state.close();
     },
   };
   return environment;
+}
+
+/** The state store and the settings that name it (the other store's settings cleared). */
+async function startStateStore(kind: "tables" | "sqlite"): Promise<{
+  settings: Record<string, string>;
+  notices: NoticeRepository;
+  alerts: AlertRepository;
+  close(): Promise<void>;
+}> {
+  if (kind === "sqlite") {
+    const directory = mkdtempSync(join(tmpdir(), "e2e-state-"));
+    const file = join(directory, "state.sqlite");
+    const store = new SqliteStore(file);
+    const { notices, alerts } = sqliteRepositories(store);
+    return {
+      settings: { STATE_SQLITE_FILE: file, TABLES_CONNECTION_STRING: "" },
+      notices,
+      alerts,
+      async close() {
+        store.close();
+        rmSync(directory, { recursive: true, force: true });
+      },
+    };
+  }
+  const azurite = await startAzurite();
+  const { connectionString } = azurite;
+  const { notices, alerts } = tableRepositories(
+    new TableStore({ kind: "connection-string", connectionString }, TABLES_PREFIX),
+  );
+  return {
+    settings: { TABLES_CONNECTION_STRING: connectionString, TABLES_PREFIX, STATE_SQLITE_FILE: "" },
+    notices,
+    alerts,
+    close: () => azurite.close(),
+  };
 }

@@ -31,7 +31,7 @@ describe("loadAppSettings: the inventory's settings", () => {
       scanConcurrency: 2,
       kubePageSize: 500,
     });
-    expect(settings.tables).toEqual({ kind: "connection-string", connectionString: AZURITE });
+    expect(settings.stateStore).toEqual({ kind: "connection-string", connectionString: AZURITE });
   });
 
   it("defaults to Azure: management.azure.com, managed identity, Entra tokens for the clusters", () => {

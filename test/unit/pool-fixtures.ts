@@ -3,6 +3,8 @@
 import { BASE_CALENDAR } from "../../shared/domain/data/base-calendar.ts";
 import { type Calendar, resolveCalendar } from "../../shared/domain/lifecycle-calendar.ts";
 import type { Cluster, NodePool } from "../../shared/domain/model.ts";
+import { assessPool } from "../../shared/domain/pool-assessment.ts";
+import type { PoolSnapshot } from "../../shared/domain/ports.ts";
 
 export function aPool(overrides: Partial<NodePool> = {}): NodePool {
   return {
@@ -41,6 +43,22 @@ export function aCluster(overrides: Partial<Cluster> = {}, pools: NodePool[] = [
 }
 
 export const day = (date: string): Date => new Date(`${date}T12:00:00Z`);
+
+/** The cluster's pools as a scan records them, assessed at `now` against the base calendar. */
+export function poolSnapshots(cluster: Cluster, now: Date): PoolSnapshot[] {
+  const calendar = resolveCalendar(BASE_CALENDAR, []);
+  return cluster.nodePools.map((pool) => ({
+    ref: {
+      clusterId: cluster.id,
+      cluster: cluster.name,
+      subscriptionId: cluster.subscriptionId,
+      resourceGroup: cluster.resourceGroup,
+      pool: pool.name,
+    },
+    pool,
+    assessment: assessPool(cluster, pool, calendar, now),
+  }));
+}
 
 /** The base calendar plus one notice that moves only the removal of Ubuntu 22.04's FIPS images. */
 export function withFipsImageRemoval(imageRemoval: string, receivedAt: string): Calendar {

@@ -29,7 +29,7 @@ describe("loadProductSettings", () => {
       UNRELATED: "ignored",
     });
     expect(settings).toEqual({
-      tables: { kind: "connection-string", connectionString: AZURITE },
+      stateStore: { kind: "connection-string", connectionString: AZURITE },
       tablePrefix: "lifecycle",
       serviceBus: { kind: "connection-string", connectionString: SB_LOCAL },
       noticesQueue: "retirement-notices",
@@ -51,7 +51,7 @@ describe("loadProductSettings", () => {
       NOTICES_QUEUE: "notices",
     });
     expect(settings).toMatchObject({
-      tables: { kind: "identity", endpoint: "https://stlifecycle.table.core.windows.net" },
+      stateStore: { kind: "identity", endpoint: "https://stlifecycle.table.core.windows.net" },
       tablePrefix: "prod",
       serviceBus: { kind: "identity", fullyQualifiedNamespace: "sb-lifecycle.servicebus.windows.net" },
       noticesQueue: "notices",
@@ -59,9 +59,22 @@ describe("loadProductSettings", () => {
     });
   });
 
-  it("fails closed without a table store, naming both ways to set one", () => {
+  it("reads a SQLite state store for one machine, and refuses a second store or an in-memory file", () => {
+    expect(loadProductSettings({ STATE_SQLITE_FILE: " .data/state.sqlite " }).stateStore).toEqual({
+      kind: "sqlite",
+      file: ".data/state.sqlite",
+    });
+    expect(problemsOf({ STATE_SQLITE_FILE: "state.sqlite", TABLES_CONNECTION_STRING: AZURITE })).toEqual([
+      expect.stringMatching(/^set only one of TABLES_CONNECTION_STRING .* or STATE_SQLITE_FILE/),
+    ]);
+    expect(problemsOf({ STATE_SQLITE_FILE: ":memory:" })).toEqual([
+      "STATE_SQLITE_FILE: expected a file path: the state must outlive the process",
+    ]);
+  });
+
+  it("fails closed without a state store, naming every way to set one", () => {
     expect(problemsOf({})).toEqual([
-      "set one of TABLES_CONNECTION_STRING (a storage connection string) or TABLES_ENDPOINT (https://<account>.table.core.windows.net, with managed identity)",
+      "set one of TABLES_CONNECTION_STRING (a storage connection string), TABLES_ENDPOINT (https://<account>.table.core.windows.net, with managed identity) or STATE_SQLITE_FILE (a SQLite file, for one machine)",
     ]);
   });
 

@@ -7,13 +7,8 @@
 
 import type { TableClient, TransactionAction } from "@azure/data-tables";
 import { odata } from "@azure/data-tables";
-import {
-  type AlertDecision,
-  type AlertState,
-  type LifecycleAlert,
-  type TrackState,
-  trackKey,
-} from "../../domain/alert-policy.ts";
+import type { AlertDecision, AlertState, TrackState } from "../../domain/alert-policy.ts";
+import { compareOutbox, trackChanges, withDelivery } from "../../domain/outbox-records.ts";
 import type {
   AlertCommit,
   AlertRepository,
@@ -22,13 +17,7 @@ import type {
   OutboxClaim,
   SinkDelivery,
 } from "../../domain/ports.ts";
-import {
-  canonicalJson,
-  checkEntitySize,
-  entityBytes,
-  fromJsonColumns,
-  toJsonColumns,
-} from "./json-columns.ts";
+import { checkEntitySize, entityBytes, fromJsonColumns, toJsonColumns } from "./json-columns.ts";
 import { keyPart, rowKeyPrefixFilter } from "./table-keys.ts";
 import {
   getEntityOrUndefined,
@@ -105,15 +94,7 @@ export class TableAlertRepository extends TableRepository implements AlertReposi
     decision: AlertDecision,
     decidedAt: string,
   ): TrackWrite[] {
-    const alertsByTrack = new Map<string, LifecycleAlert[]>();
-    for (const alert of decision.alerts) {
-      alertsByTrack.set(trackKey(alert), [...(alertsByTrack.get(trackKey(alert)) ?? []), alert]);
-    }
-    const writes: TrackWrite[] = [];
-    for (const [track, state] of Object.entries(decision.state.tracks)) {
-      const before = snapshot.state.tracks[track];
-      const alerts = alertsByTrack.get(track) ?? [];
-      if (before && canonicalJson(before) === canonicalJson(state) && alerts.length === 0) continue;
+    return trackChanges(snapshot, decision, decidedAt).map(({ track, state, version, added }) => {
       const row = {
         partitionKey: PARTITION,
         rowKey: trackRowKey(track),
@@ -121,24 +102,15 @@ export class TableAlertRepository extends TableRepository implements AlertReposi
         ...toJsonColumns("Track", state),
       };
       checkEntitySize(row, `alert track ${track}`);
-      const version = snapshot.versions.get(track);
       const actions: TransactionAction[] = [
         version ? ["update", row, "Replace", { etag: version }] : ["create", row],
+        ...added.flatMap((outbox): TransactionAction[] => [
+          ["create", outboxRow(outbox, 0)],
+          ["create", pendingRow(outbox)],
+        ]),
       ];
-      for (const alert of alerts) {
-        const outbox: OutboxAlert = { alert, decidedAt, status: "pending", deliveries: {} };
-        actions.push(["create", outboxRow(outbox, 0)], ["create", pendingRow(outbox)]);
-      }
-      writes.push({
-        track,
-        actions,
-        bytes: actions.reduce((sum, action) => sum + entityBytes(action[1]), 0),
-      });
-    }
-    const unknown = [...alertsByTrack.keys()].filter((track) => !(track in decision.state.tracks));
-    if (unknown.length > 0)
-      throw new Error(`alert decision has alerts for tracks without state: ${unknown.join(", ")}`);
-    return writes;
+      return { track, actions, bytes: actions.reduce((sum, action) => sum + entityBytes(action[1]), 0) };
+    });
   }
 
   async pendingAlerts(): Promise<OutboxAlert[]> {
@@ -183,12 +155,10 @@ export class TableAlertRepository extends TableRepository implements AlertReposi
     delivery: SinkDelivery,
     sinks: readonly string[],
   ): Promise<OutboxClaim | undefined> {
-    const deliveries = { ...claim.outbox.deliveries, [sink]: delivery };
-    const done = sinks.every((name) => deliveries[name]?.status === "delivered");
-    const outbox: OutboxAlert = { ...claim.outbox, deliveries, status: done ? "delivered" : "pending" };
+    const outbox = withDelivery(claim.outbox, sink, delivery, sinks);
     const table = await this.table();
     try {
-      if (!done) {
+      if (outbox.status === "pending") {
         const response = await table.updateEntity(outboxRow(outbox, claim.leaseUntil), "Replace", {
           etag: claim.version,
         });
@@ -287,8 +257,4 @@ function pendingRow(outbox: OutboxAlert) {
 
 function readOutbox(row: Row): OutboxAlert {
   return fromJsonColumns<OutboxAlert>(row, "Outbox", `alert row ${row.rowKey}`);
-}
-
-function compareOutbox(a: OutboxAlert, b: OutboxAlert): number {
-  return a.decidedAt.localeCompare(b.decidedAt) || a.alert.id.localeCompare(b.alert.id);
 }

@@ -20,6 +20,17 @@ import type {
   PoolSnapshot,
   ScanSummary,
 } from "../../domain/ports.ts";
+import {
+  checkPoolsBelongTo,
+  checkRunning,
+  checkScanId,
+  finishedScan,
+  inventoryFailed,
+  knownPools,
+  listedCluster,
+  runningScan,
+  withClusterError,
+} from "../../domain/scan-records.ts";
 import { checkEntitySize, fromJsonColumns, toJsonColumns } from "./json-columns.ts";
 import { keyPart, rowKeyPrefixFilter } from "./table-keys.ts";
 import {
@@ -37,7 +48,6 @@ const LATEST = "latest";
 const LATEST_COMPLETE = "latest-complete";
 const CLUSTER_PREFIX = "c|";
 const POOL_PREFIX = "p|";
-const SCAN_ID = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?Z)?$/;
 
 export class TableInventoryRepository extends TableRepository implements InventoryRepository {
   private scans(): Promise<TableClient> {
@@ -51,16 +61,7 @@ export class TableInventoryRepository extends TableRepository implements Invento
   async beginScan(scanId: string, startedAt: string): Promise<ScanSummary> {
     checkScanId(scanId);
     const scans = await this.scans();
-    const summary: ScanSummary = {
-      scanId,
-      startedAt,
-      status: "running",
-      incompleteReasons: [],
-      clusterCount: 0,
-      poolCount: 0,
-      clustersWithErrors: 0,
-      poolsByState: {},
-    };
+    const summary = runningScan(scanId, startedAt);
     try {
       await scans.createEntity(scanRow(summary));
       return summary;
@@ -72,17 +73,10 @@ export class TableInventoryRepository extends TableRepository implements Invento
 
   async recordCluster(scanId: string, cluster: Cluster, pools: readonly PoolSnapshot[]): Promise<void> {
     await this.requireRunning(scanId);
+    checkPoolsBelongTo(cluster, pools);
     const clusterKey = cluster.id.toLowerCase();
-    for (const snapshot of pools) {
-      if (snapshot.ref.clusterId.toLowerCase() !== clusterKey) {
-        throw new Error(
-          `recordCluster ${cluster.id}: pool ${snapshot.ref.pool} belongs to cluster ${snapshot.ref.clusterId}`,
-        );
-      }
-    }
     const table = await this.snapshots();
     const partitionKey = keyPart(scanId);
-    const { nodePools: _pools, ...listed } = cluster;
     const keep = new Set(pools.map((p) => poolRowKey(p)));
     const earlier = await listRows(
       table,
@@ -98,28 +92,16 @@ export class TableInventoryRepository extends TableRepository implements Invento
     await this.updateClusterRow(
       scanId,
       cluster.id,
-      (snapshot) => ({
-        cluster: listed,
-        poolNames: pools.map((p) => p.ref.pool),
-        errors: snapshot?.errors ?? [],
-      }),
+      (snapshot) => listedCluster(cluster, pools, snapshot),
       poolActions,
     );
   }
 
   async recordClusterError(scanId: string, clusterId: string, error: ClusterScanError): Promise<void> {
     await this.requireRunning(scanId);
-    await this.updateClusterRow(scanId, clusterId, (snapshot) => {
-      const errors = snapshot?.errors ?? [];
-      // Activities run at least once: the same failure recorded again by a re-run is the same error.
-      if (errors.some((known) => known.stage === error.stage && known.message === error.message)) {
-        return undefined;
-      }
-      return {
-        ...(snapshot ?? { cluster: unlistedCluster(clusterId), poolNames: [] }),
-        errors: [...errors, error],
-      };
-    });
+    await this.updateClusterRow(scanId, clusterId, (snapshot) =>
+      withClusterError(clusterId, snapshot, error),
+    );
   }
 
   /**
@@ -158,29 +140,17 @@ export class TableInventoryRepository extends TableRepository implements Invento
       "ErrorCount",
       "InventoryFailed",
     ]);
-    const clusters = rows.filter((row) => row.rowKey.startsWith(CLUSTER_PREFIX));
-    const pools = rows.filter((row) => row.rowKey.startsWith(POOL_PREFIX));
-    const poolsByState: Partial<Record<PoolState, number>> = {};
-    for (const row of pools) {
-      const state = row.State as PoolState;
-      poolsByState[state] = (poolsByState[state] ?? 0) + 1;
-    }
-    const unlisted = clusters.filter((row) => row.InventoryFailed === true).length;
-    const incompleteReasons = [
-      ...outcome.incompleteReasons,
-      ...(unlisted > 0 ? [`${unlisted} cluster(s) could not be listed`] : []),
-    ];
-    const summary: ScanSummary = {
-      scanId,
-      startedAt: begun.startedAt,
-      finishedAt: outcome.finishedAt,
-      status: incompleteReasons.length > 0 ? "incomplete" : "complete",
-      incompleteReasons,
-      clusterCount: clusters.length,
-      poolCount: pools.length,
-      clustersWithErrors: clusters.filter((row) => Number(row.ErrorCount ?? 0) > 0).length,
-      poolsByState,
-    };
+    const summary = finishedScan(
+      begun,
+      outcome,
+      rows
+        .filter((row) => row.rowKey.startsWith(CLUSTER_PREFIX))
+        .map((row) => ({
+          errorCount: Number(row.ErrorCount ?? 0),
+          inventoryFailed: row.InventoryFailed === true,
+        })),
+      rows.filter((row) => row.rowKey.startsWith(POOL_PREFIX)).map((row) => row.State as PoolState),
+    );
     const scans = await this.scans();
     await scans.upsertEntity(scanRow(summary), "Replace");
     await this.movePointer(LATEST, scanId);
@@ -211,28 +181,7 @@ export class TableInventoryRepository extends TableRepository implements Invento
   }
 
   async latestKnownPools(filter: PoolFilter = {}): Promise<KnownPool[]> {
-    const latest = await this.latestScan();
-    if (!latest) return [];
-    const known = (await this.listPools(latest.scanId, filter)).map(
-      (snapshot): KnownPool => ({ ...snapshot, scanId: latest.scanId, stale: false }),
-    );
-    if (latest.status === "complete") return known;
-
-    // Newest first, back to the latest complete scan (or all of them if none was ever complete).
-    const from = await this.pointer(LATEST_COMPLETE);
-    const earlier = (await this.trends({ ...(from !== undefined && { from }), to: latest.scanId }))
-      .filter((scan) => scan.scanId !== latest.scanId)
-      .reverse();
-    const seen = new Set(known.map((pool) => poolKey(pool.ref)));
-    for (const scan of earlier) {
-      for (const snapshot of await this.listPools(scan.scanId, filter)) {
-        const key = poolKey(snapshot.ref);
-        if (seen.has(key)) continue;
-        seen.add(key);
-        known.push({ ...snapshot, scanId: scan.scanId, stale: true });
-      }
-    }
-    return known;
+    return knownPools(this, await this.pointer(LATEST_COMPLETE), filter);
   }
 
   async trends(range: { from?: string; to?: string } = {}): Promise<ScanSummary[]> {
@@ -247,9 +196,7 @@ export class TableInventoryRepository extends TableRepository implements Invento
   }
 
   private async requireRunning(scanId: string): Promise<void> {
-    const scan = await this.getScan(scanId);
-    if (!scan) throw new Error(`scan ${scanId} was never begun`);
-    if (scan.status !== "running") throw new Error(`scan ${scanId} is already finished (${scan.status})`);
+    checkRunning(scanId, await this.getScan(scanId));
   }
 
   private async pointer(name: string): Promise<string | undefined> {
@@ -267,14 +214,6 @@ export class TableInventoryRepository extends TableRepository implements Invento
           ? undefined
           : { entity: { partitionKey: POINTER_PARTITION, rowKey: name, ScanId: scanId } },
       `pointer ${name}`,
-    );
-  }
-}
-
-function checkScanId(scanId: string): void {
-  if (!SCAN_ID.test(scanId)) {
-    throw new Error(
-      `scan id "${scanId}" must be a UTC day (YYYY-MM-DD) or a UTC instant (YYYY-MM-DDTHH:MM:SSZ)`,
     );
   }
 }
@@ -317,24 +256,6 @@ function readScanRow(row: Row): ScanSummary {
   };
 }
 
-/** A cluster that failed before it could be listed: only its id (and name) is known. */
-function unlistedCluster(clusterId: string): ClusterSnapshot["cluster"] {
-  const name = /\/managedclusters\/([^/]+)/i.exec(clusterId)?.[1] ?? clusterId;
-  const subscriptionId = /\/subscriptions\/([^/]+)/i.exec(clusterId)?.[1] ?? "";
-  const resourceGroup = /\/resourcegroups\/([^/]+)/i.exec(clusterId)?.[1] ?? "";
-  return {
-    id: clusterId,
-    name,
-    subscriptionId,
-    resourceGroup,
-    location: "",
-    kubernetesVersion: "",
-    networkProfile: {},
-    storageProfile: {},
-    autoScalerProfile: {},
-  };
-}
-
 function clusterRow(partitionKey: string, snapshot: ClusterSnapshot) {
   const entity = {
     partitionKey,
@@ -342,7 +263,7 @@ function clusterRow(partitionKey: string, snapshot: ClusterSnapshot) {
     ClusterKey: snapshot.cluster.id.toLowerCase(),
     Name: snapshot.cluster.name,
     ErrorCount: snapshot.errors.length,
-    InventoryFailed: snapshot.errors.some((error) => error.stage === "inventory"),
+    InventoryFailed: inventoryFailed(snapshot),
     ...toJsonColumns("Snapshot", snapshot),
   };
   checkEntitySize(entity, `cluster ${snapshot.cluster.id}`);

@@ -90,12 +90,3 @@ export function checkEntitySize(entity: Record<string, unknown>, what: string): 
   const bytes = entityBytes(entity);
   if (bytes > MAX_ENTITY_BYTES) throw new EntityTooLargeError(what, bytes);
 }
-
-/** JSON with object keys sorted, so equal values compare equal whatever order their keys were written in. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) =>
-    item && typeof item === "object" && !Array.isArray(item)
-      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : item,
-  );
-}

@@ -6,6 +6,7 @@
 // - Table ClusterEvents: PartitionKey = cluster id, RowKey = event id (redelivery finds it there).
 
 import { odata, type TableClient } from "@azure/data-tables";
+import { clusterEventOrder, noticeOrder, rejectionOrder } from "../../domain/notice-order.ts";
 import type {
   ClusterEvent,
   NoticeAcceptance,
@@ -77,11 +78,7 @@ export class TableNoticeRepository extends TableRepository implements NoticeRepo
     );
     return rows
       .map((row) => fromJsonColumns<NoticeRecord>(row, "Record", `notice row ${row.rowKey}`))
-      .sort(
-        (a, b) =>
-          Date.parse(a.notice.receivedAt) - Date.parse(b.notice.receivedAt) ||
-          a.notice.id.localeCompare(b.notice.id),
-      );
+      .sort(noticeOrder);
   }
 
   async recordClusterEvent(event: ClusterEvent): Promise<"recorded" | "duplicate"> {
@@ -103,7 +100,7 @@ export class TableNoticeRepository extends TableRepository implements NoticeRepo
     );
     return rows
       .map((row) => fromJsonColumns<ClusterEvent>(row, "Event", `cluster event ${row.rowKey}`))
-      .sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt) || a.id.localeCompare(b.id));
+      .sort(clusterEventOrder);
   }
 
   async recordRejection(rejection: NoticeRejection): Promise<"recorded" | "duplicate"> {
@@ -121,7 +118,7 @@ export class TableNoticeRepository extends TableRepository implements NoticeRepo
     const rows = await listRows(await this.noticeTable(), odata`PartitionKey eq ${REJECTION_PARTITION}`);
     return rows
       .map((row) => fromJsonColumns<NoticeRejection>(row, "Rejection", `rejection row ${row.rowKey}`))
-      .sort((a, b) => Date.parse(a.receivedAt) - Date.parse(b.receivedAt) || a.key.localeCompare(b.key));
+      .sort(rejectionOrder);
   }
 }
 

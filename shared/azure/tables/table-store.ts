@@ -1,9 +1,15 @@
 // Table clients for product state, one per table, each created on first use. Locally a connection
 // string (Azurite, plain HTTP on loopback); in Azure the account's table endpoint with managed identity.
 
-import { RestError, TableClient, type TransactionAction } from "@azure/data-tables";
+import {
+  RestError,
+  TableClient,
+  type TableServiceClientOptions,
+  type TransactionAction,
+} from "@azure/data-tables";
 import type { TokenCredential } from "@azure/identity";
-import type { ProductSettings } from "../../settings.ts";
+import type { TablesSettings } from "../../settings.ts";
+import { StoreUnavailableError } from "../../store-unavailable.ts";
 
 export type TablesConnection =
   | { kind: "connection-string"; connectionString: string }
@@ -42,27 +48,51 @@ export class TableStore {
   }
 
   private async createTable(name: string): Promise<TableClient> {
+    const options = { additionalPolicies: [{ policy: failFastWhenRefused, position: "perRetry" as const }] };
     const client =
       this.connection.kind === "connection-string"
         ? TableClient.fromConnectionString(this.connection.connectionString, name, {
+            ...options,
             allowInsecureConnection: isPlainHttp(this.connection.connectionString),
           })
-        : new TableClient(this.connection.endpoint, name, this.connection.credential);
+        : new TableClient(this.connection.endpoint, name, this.connection.credential, options);
     await client.createTable();
     return client;
   }
 }
 
+type PipelinePolicy = NonNullable<TableServiceClientOptions["additionalPolicies"]>[number]["policy"];
+
+/**
+ * A refused connection means nothing listens there: the store is down, and the SDK's retries would only
+ * keep callers waiting (about 5 s). Not a RestError, so the retry policy lets it through at once.
+ */
+const failFastWhenRefused: PipelinePolicy = {
+  name: "failFastWhenRefused",
+  async sendRequest(request, next) {
+    try {
+      return await next(request);
+    } catch (error) {
+      if (error instanceof RestError && error.code === "ECONNREFUSED") {
+        throw new StoreUnavailableError(`Table Storage refused the connection (${error.message})`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  },
+};
+
 /** The store the settings name; managed identity needs the credential the composition root made. */
 export function tableStoreFor(
-  settings: Pick<ProductSettings, "tables" | "tablePrefix">,
+  tables: TablesSettings,
+  prefix: string,
   credential?: TokenCredential,
 ): TableStore {
-  const { tables } = settings;
-  if (tables.kind === "connection-string") return new TableStore(tables, settings.tablePrefix);
+  if (tables.kind === "connection-string") return new TableStore(tables, prefix);
   if (!credential)
     throw new Error(`TABLES_ENDPOINT ${tables.endpoint} needs a credential (managed identity)`);
-  return new TableStore({ kind: "identity", endpoint: tables.endpoint, credential }, settings.tablePrefix);
+  return new TableStore({ kind: "identity", endpoint: tables.endpoint, credential }, prefix);
 }
 
 /** Azurite speaks plain HTTP; settings only allow that on loopback. */
