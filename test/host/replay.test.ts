@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type RunningHost, startHost } from "../../local/host/host.ts";
 import type { LogRecord } from "../../local/host/logger.ts";
 import { probe } from "../host-app/probe.ts";
+import { episodes, statusWithHistory } from "./durable-api.ts";
 
 let host: RunningHost | undefined;
 
@@ -27,10 +28,9 @@ describe("replay", () => {
     const { host, client } = await start();
     const id = await client.startNew("nondeterministic");
     await expect
-      .poll(async () => {
-        const status = await client.getStatus(id, { showHistory: true });
-        return (status.history as { EventType: string }[]).some((e) => e.EventType === "TaskCompleted");
-      })
+      .poll(async () =>
+        (await statusWithHistory(client, id)).historyEvents.some((e) => e.EventType === "TaskCompleted"),
+      )
       .toBe(true);
     probe().flip = true;
     await client.raiseEvent(id, "continue", null);
@@ -56,12 +56,9 @@ describe("replay", () => {
     const { host, client } = await start();
     const id = await client.startNew("fanOut", { input: { count: 300 } });
     await host.waitForInstance(id);
-    const status = await client.getStatus(id, { showHistory: true });
-    const episodes = (status.history as { EventType: string }[]).filter(
-      (e) => e.EventType === "OrchestratorStarted",
-    );
+    const status = await client.getStatus(id);
     expect(status.output).toBe(Array.from({ length: 300 }, (_, i) => (i + 1) ** 2).reduce((a, b) => a + b));
-    expect(episodes.length).toBeLessThan(60);
+    expect(episodes(host, id)).toBeLessThan(60);
   });
 
   it("runs no more activities at once than its concurrency limit", async () => {
