@@ -189,6 +189,14 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   if (!Number.isInteger(activityConcurrency) || activityConcurrency < 1) {
     throw new Error(`activityConcurrency must be a positive integer, not ${activityConcurrency}.`);
   }
+  const auth = options.auth ?? "on";
+  const keys = loadHostKeys(options.dataDir);
+  const checkedKeys = auth === "on" ? keys : undefined;
+  if (auth === "off") {
+    logger.warn(
+      "Keys are not checked (auth off): any local process may call every function and the Durable API.",
+    );
+  }
   setSystemLogSink((level, category, message) => logger.log(toLogLevel(level), message, { category }));
   const app = await loadApp(options.app);
   const enabled = app.functions.filter((f) => {
@@ -217,14 +225,6 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     logger.warn(`Function "${name}" is skipped: ${reason.replace(/\.$/, "")}.`, { function: name });
   }
   for (const warning of unprovidedBindings(enabled)) logger.warn(warning);
-  const auth = options.auth ?? "on";
-  const keys = loadHostKeys(options.dataDir);
-  const checkedKeys = auth === "on" ? keys : undefined;
-  if (auth === "off") {
-    logger.warn(
-      "Keys are not checked (auth off): any local process may call every function and the Durable API.",
-    );
-  }
   const store = new DurableStore(options.dataDir);
   const engine = new DurableEngine({
     store,

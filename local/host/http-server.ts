@@ -151,6 +151,15 @@ function flattenHeaders(request: IncomingMessage): Record<string, string> {
   return headers;
 }
 
+/** Every reply is whole in memory: its length is known, so it is sent with it rather than chunked. */
+function withContentLength(reply: HttpReply): Record<string, string | string[]> {
+  const headers = Object.fromEntries(
+    Object.entries(reply.headers ?? {}).filter(([name]) => name.toLowerCase() !== "content-length"),
+  );
+  if (reply.body !== undefined) headers["content-length"] = String(Buffer.byteLength(reply.body));
+  return headers;
+}
+
 /** Node refuses a request it cannot parse before any handler runs; the refusal still gets the error shape. */
 function refuseUnparsable(error: NodeJS.ErrnoException, socket: Duplex): void {
   if (!socket.writable || error.code === "ECONNRESET") {
@@ -209,7 +218,7 @@ export async function listen(options: {
   const server = createServer({ maxHeaderSize: MAX_HEAD_BYTES }, (incoming, response) => {
     answer(incoming)
       .then((reply) => {
-        response.writeHead(reply.status, reply.headers);
+        response.writeHead(reply.status, withContentLength(reply));
         response.end(reply.body);
       })
       .catch((error: unknown) => {

@@ -63,6 +63,54 @@ describe("the Durable HTTP API for the unmodified DurableClient", () => {
     await client.terminate(id, "done looking");
   });
 
+  it("shows history as the extension documents it: one row per task, results as JSON values", async () => {
+    const id = await client.startNew("sequence", { input: { start: 5, count: 2 } });
+    await host.waitForInstance(id);
+    const status = await statusWithHistory(client, id);
+    expect(status).not.toHaveProperty("history");
+    const time = expect.stringMatching(/^\d{4}-\d\d-\d\dT/);
+    expect(status.historyEvents).toEqual([
+      {
+        EventType: "ExecutionStarted",
+        FunctionName: "sequence",
+        Input: '{"start":5,"count":2}',
+        Timestamp: time,
+      },
+      { EventType: "TaskCompleted", FunctionName: "addOne", ScheduledTime: time, Result: 6, Timestamp: time },
+      { EventType: "TaskCompleted", FunctionName: "addOne", ScheduledTime: time, Result: 7, Timestamp: time },
+      { EventType: "ExecutionCompleted", OrchestrationStatus: "Completed", Result: 7, Timestamp: time },
+    ]);
+    const [, first] = status.historyEvents;
+    expect(Date.parse(first?.ScheduledTime as string)).toBeLessThanOrEqual(
+      Date.parse(first?.Timestamp as string),
+    );
+    // Without showHistoryOutput, no inputs or results.
+    const { statusQueryGetUri } = client.createHttpManagementPayload(id);
+    const bare = (await (await fetch(`${statusQueryGetUri}&showHistory=true`)).json()) as typeof status;
+    expect(bare.historyEvents.map((e) => Object.keys(e).sort())).toEqual([
+      ["EventType", "FunctionName", "Timestamp"],
+      ["EventType", "FunctionName", "ScheduledTime", "Timestamp"],
+      ["EventType", "FunctionName", "ScheduledTime", "Timestamp"],
+      ["EventType", "OrchestrationStatus", "Timestamp"],
+    ]);
+  });
+
+  it("folds a sub-orchestration into its completion, named after the child", async () => {
+    const id = await client.startNew("parent", { instanceId: "folded-family" });
+    await host.waitForInstance(id);
+    const { historyEvents } = await statusWithHistory(client, id);
+    const kinds = historyEvents.map((e) => e.EventType);
+    expect(kinds).not.toContain("SubOrchestrationInstanceCreated");
+    expect(kinds).not.toContain("OrchestratorStarted");
+    expect(historyEvents).toContainEqual(
+      expect.objectContaining({
+        EventType: "SubOrchestrationInstanceCompleted",
+        FunctionName: "child",
+        ScheduledTime: expect.any(String),
+      }),
+    );
+  });
+
   it("terminates with the reason as output; a second terminate is a no-op", async () => {
     const id = await client.startNew("steps");
     await host.waitForInstance(id, { statuses: ["Running"] });

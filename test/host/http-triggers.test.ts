@@ -24,6 +24,7 @@ describe("HTTP triggers", () => {
     expect(await response.json()).toEqual({
       functionName: "echo",
       method: "POST",
+      url: `${host.origin}/api/echo/widget/42?color=blue`,
       name: "widget",
       count: "42",
       query: { color: "blue" },
