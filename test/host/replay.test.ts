@@ -40,14 +40,27 @@ describe("replay", () => {
     expect(status.output).toContain('history recorded CallActivity("addOne")');
   });
 
-  it("logs orchestrator calls once, not on every replay, with instance, function and episode", async () => {
+  it("logs orchestrator calls again on every replay, as in Azure, unless the code checks isReplaying", async () => {
     const records: LogRecord[] = [];
     const { host, client } = await start({ logLevel: "info", logSink: (record) => records.push(record) });
     const id = await client.startNew("logging");
     await host.waitForInstance(id);
     const steps = records.filter((r) => r.msg.startsWith("logging step"));
-    expect(steps.map((r) => r.msg)).toEqual(["logging step 1", "logging step 2", "logging step 3"]);
-    expect(steps.map((r) => r.episode)).toEqual([1, 2, 3]);
+    const inEpisode = (episode: number) => steps.filter((r) => r.episode === episode).map((r) => r.msg);
+    expect(inEpisode(1)).toEqual(["logging step 1", "logging step 1, once"]);
+    expect(inEpisode(3)).toEqual([
+      "logging step 1",
+      "logging step 2",
+      "logging step 3",
+      "logging step 3, once",
+    ]);
+    expect(inEpisode(4)).toEqual(["logging step 1", "logging step 2", "logging step 3"]);
+    const once = steps.filter((r) => r.msg.endsWith("once"));
+    expect(once.map((r) => [r.msg, r.episode])).toEqual([
+      ["logging step 1, once", 1],
+      ["logging step 2, once", 2],
+      ["logging step 3, once", 3],
+    ]);
     for (const record of steps)
       expect(record).toMatchObject({ instanceId: id, function: "logging", category: "user" });
   });
