@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { HttpError, type IncomingRequest } from "./http-server.ts";
 
 export interface HostKeys {
-  /** Admin level: every function, every webhook, and the admin routes. */
+  /** Opens everything: admin-level and function-level functions and the Durable webhooks. */
   readonly master: string;
   /** Function level: every function whose authLevel is "function". */
   readonly functionDefault: string;
@@ -42,7 +42,7 @@ function newKeys(): Omit<HostKeys, "file"> {
 function readKeys(file: string): HostKeys {
   let parsed: Record<string, unknown>;
   try {
-    parsed = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    parsed = Object(JSON.parse(readFileSync(file, "utf8"))) as Record<string, unknown>;
   } catch (error) {
     throw new Error(
       `The host's keys file ${file} cannot be read (${(error as Error).message}): delete it to make new keys.`,
