@@ -4,6 +4,7 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { EventType } from "../local/host/durable-history.ts";
 import { startHost } from "../local/host/host.ts";
 import { openDatabase } from "../local/sqlite.ts";
 
@@ -40,9 +41,10 @@ export default async function benchHost(): Promise<HostFigures> {
     const seconds = (performance.now() - started) / 1000;
     if (status.runtimeStatus !== "Completed")
       throw new Error(`${name} ended ${status.runtimeStatus}: ${status.output}`);
-    const history = (await client.getStatus(id, { showHistory: true })).history as { EventType: string }[];
+    // As stored, episode by episode (the HTTP API shows it folded).
+    const history = host.history(id);
     historyEvents += history.length;
-    return { seconds, episodes: history.filter((e) => e.EventType === "OrchestratorStarted").length };
+    return { seconds, episodes: history.filter((e) => e.EventType === EventType.OrchestratorStarted).length };
   };
   let figures: HostFigures;
   try {

@@ -102,7 +102,7 @@ async function start(args: readonly string[], io: CliIo): Promise<number> {
     const scan = await scanNow(host);
     say();
     printScan(say, scan);
-    printApi(say, host.origin, sim.clusters[0]?.name, serviceBus, options.dataDir);
+    printApi(say, host.origin, sim.clusters[0]?.name, serviceBus, options.dataDir, host.keys.file);
   } catch (error) {
     await stop();
     io.stderr.write(`aks-image-lifecycle start: ${(error as Error).message}\n`);
@@ -125,7 +125,10 @@ type ScanOutcome =
 
 /** Starts a scan through the product's own endpoint (or waits for the one a restart resumed). */
 async function scanNow(host: RunningHost): Promise<ScanOutcome> {
-  const response = await fetch(`${host.origin}/api/inventory/scans`, { method: "POST" });
+  const response = await fetch(`${host.origin}/api/inventory/scans`, {
+    method: "POST",
+    headers: { "x-functions-key": host.keys.functionDefault },
+  });
   const body = (await response.json()) as { id?: string; error?: { reason: string; instanceId?: string } };
   const instanceId = body.id ?? body.error?.instanceId;
   if (!instanceId) throw new Error(`the scan did not start: ${response.status} ${JSON.stringify(body)}`);
@@ -190,6 +193,7 @@ function printApi(
   cluster: string | undefined,
   serviceBus: string | undefined,
   dataDir: string,
+  keysFile: string | undefined,
 ): void {
   say();
   say(`The API is at ${origin}/api:`);
@@ -203,7 +207,8 @@ function printApi(
   if (cluster)
     say(`  ${origin}/api/clusters/${cluster}/dependencies   what migrating each pool must watch out for`);
   say(`  ${origin}/api/alerts                     alerts sent and pending`);
-  say(`  POST ${origin}/api/inventory/scans       scan again now`);
+  say(`  POST ${origin}/api/inventory/scans       scan again now (send the functionDefault key from`);
+  say(`    ${keysFile === undefined ? "the host's keys" : shown(keysFile)} as the x-functions-key header)`);
   if (serviceBus) {
     say();
     say("Send a retirement notice (this demo one moves the Azure Linux 2 image removal):");

@@ -11,7 +11,9 @@ const USAGE = `Usage: npm run host -- --app <entry module> [options]
   --clock real|virtual         the clock (default real)
   --virtual-start <ISO time>   where a virtual clock starts (default now)
   --activity-concurrency <n>   activities run at once (default 16)
-  --log-level <level>          debug, info, warn, error or none (default info)`;
+  --log-level <level>          debug, info, warn, error or none (default info)
+  --auth on|off                on (default): keys required as in Azure (kept in <data>/keys.json);
+                               off: no key is checked, as under Core Tools`;
 
 function positiveInteger(value: string, name: string, allowZero = false): number {
   const number = Number(value);
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
       "virtual-start": { type: "string" },
       "activity-concurrency": { type: "string", default: "16" },
       "log-level": { type: "string", default: "info" },
+      auth: { type: "string", default: "on" },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -44,6 +47,9 @@ async function main(): Promise<void> {
   if (!values.app) throw new Error(`--app is required.\n\n${USAGE}`);
   if (values.clock !== "real" && values.clock !== "virtual") {
     throw new Error(`--clock must be "real" or "virtual", not "${values.clock}".`);
+  }
+  if (values.auth !== "on" && values.auth !== "off") {
+    throw new Error(`--auth must be "on" or "off", not "${values.auth}".`);
   }
   const virtualStart =
     values["virtual-start"] === undefined ? undefined : Date.parse(values["virtual-start"]);
@@ -60,13 +66,19 @@ async function main(): Promise<void> {
     activityConcurrency: positiveInteger(values["activity-concurrency"], "activity-concurrency"),
     logLevel: parseLogLevel(values["log-level"]),
     logSink: sink,
+    auth: values.auth,
   });
   // Printed whatever the log level: whoever started the host waits for this line.
   sink({
     time: new Date().toISOString(),
     level: "info",
-    msg: `Listening on ${host.origin}`,
+    msg:
+      host.auth === "on"
+        ? `Listening on ${host.origin}; function, master and Durable system keys are in ${host.keys.file}`
+        : `Listening on ${host.origin} with auth off: no key is checked`,
     url: host.origin,
+    auth: host.auth,
+    keysFile: host.keys.file,
   });
   let stopping = false;
   const stop = (signal: string) => {

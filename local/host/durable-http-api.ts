@@ -2,7 +2,7 @@
 // URLs talk to, under /runtime/webhooks/durabletask/ (see the protocol note, "The DurableClient's HTTP API").
 import { awaitWithoutHold, type Clock } from "../clock.ts";
 import { type DurableEngine, DurableOperationError } from "./durable-engine.ts";
-import { eventTypeName, type HistoryEvent } from "./durable-history.ts";
+import { EventType, eventTypeName, type HistoryEvent } from "./durable-history.ts";
 import {
   type InstanceFilter,
   type InstanceRow,
@@ -10,7 +10,16 @@ import {
   type RuntimeStatus,
   TERMINAL_STATUSES,
 } from "./durable-store.ts";
-import { type HttpReply, type IncomingRequest, jsonReply, type RequestHandler } from "./http-server.ts";
+import { type HostKeys, requireAccess } from "./host-keys.ts";
+import {
+  errorReply,
+  HttpError,
+  type HttpReply,
+  type IncomingRequest,
+  jsonReply,
+  methodNotAllowed,
+  type RequestHandler,
+} from "./http-server.ts";
 
 export const DURABLE_BASE_PATH = "/runtime/webhooks/durabletask";
 
@@ -26,25 +35,29 @@ const KNOWN_STATUSES = [
 const PAGE_SIZE = 100;
 const INSTANCE_ID = "INSTANCEID";
 
-/** The binding data a durableClient input receives, pointing at this host. */
+/**
+ * The binding data a durableClient input receives, pointing at this host. There is no rpcBaseUrl: the client
+ * would build its URLs from it without any key (in Azure that endpoint is reachable only inside the app's
+ * sandbox), so the unmodified client uses these URLs instead, which carry the system key as Azure's do.
+ */
 export interface DurableClientData {
   readonly taskHubName: string;
   readonly creationUrls: Record<string, string>;
   readonly managementUrls: Record<string, string>;
   readonly baseUrl: string;
   readonly requiredQueryStringParameters: string;
-  readonly rpcBaseUrl: string;
 }
 
-export function durableClientData(origin: string, taskHubName: string): DurableClientData {
+export function durableClientData(origin: string, taskHubName: string, systemKey: string): DurableClientData {
   const base = `${origin}${DURABLE_BASE_PATH}`;
-  const hub = `taskHub=${taskHubName}&connection=Storage`;
+  const code = `code=${encodeURIComponent(systemKey)}`;
+  const hub = `taskHub=${taskHubName}&connection=Storage&${code}`;
   const instance = `${base}/instances/${INSTANCE_ID}`;
   return {
     taskHubName,
     creationUrls: {
-      createNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]`,
-      waitOnNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]?timeout={timeoutInSeconds}&pollingInterval={intervalInSeconds}`,
+      createNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]?${code}`,
+      waitOnNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]?timeout={timeoutInSeconds}&pollingInterval={intervalInSeconds}&${code}`,
     },
     managementUrls: {
       id: INSTANCE_ID,
@@ -58,9 +71,7 @@ export function durableClientData(origin: string, taskHubName: string): DurableC
       resumePostUri: `${instance}/resume?reason={text}&${hub}`,
     },
     baseUrl: base,
-    requiredQueryStringParameters: hub,
-    // The client resolves relative paths against it, so it needs the trailing slash.
-    rpcBaseUrl: `${base}/`,
+    requiredQueryStringParameters: code,
   };
 }
 
@@ -76,12 +87,69 @@ function parseJsonOrNull(text: string | null): unknown {
   return text === null ? null : JSON.parse(text);
 }
 
-function historyForApi(events: readonly HistoryEvent[], withOutput: boolean): Record<string, unknown>[] {
-  return events.map(({ EventType: type, IsPlayed: _played, Input, Result, Details, ...rest }) => ({
-    EventType: eventTypeName(type),
-    ...rest,
-    ...(withOutput ? { Input, Result, Details } : {}),
-  }));
+const SCHEDULING: ReadonlySet<number> = new Set([
+  EventType.TaskScheduled,
+  EventType.SubOrchestrationInstanceCreated,
+]);
+const SCHEDULED_ENDINGS: ReadonlySet<number> = new Set([
+  EventType.TaskCompleted,
+  EventType.TaskFailed,
+  EventType.SubOrchestrationInstanceCompleted,
+  EventType.SubOrchestrationInstanceFailed,
+]);
+const EPISODE_MARKERS: ReadonlySet<number> = new Set([
+  EventType.OrchestratorStarted,
+  EventType.OrchestratorCompleted,
+]);
+
+/**
+ * History as the Durable extension's HTTP API shows it with showHistory=true (the shape is inferred from the
+ * documented responses, not from the extension's source): no OrchestratorStarted/Completed rows; a task or
+ * sub-orchestration is one row, its completion or failure carrying the FunctionName and ScheduledTime of its
+ * scheduling (which shows alone only while pending); ExecutionStarted names the FunctionName. Input, Result
+ * and Details only with showHistoryOutput=true, Result as a JSON value rather than JSON-encoded text.
+ */
+export function historyForApi(
+  events: readonly HistoryEvent[],
+  withOutput: boolean,
+): Record<string, unknown>[] {
+  const scheduling = new Map(events.filter((e) => SCHEDULING.has(e.EventType)).map((e) => [e.EventId, e]));
+  const ended = new Set(
+    events.filter((e) => SCHEDULED_ENDINGS.has(e.EventType)).map((e) => e.TaskScheduledId),
+  );
+  return events.flatMap((event) => {
+    if (EPISODE_MARKERS.has(event.EventType)) return [];
+    if (SCHEDULING.has(event.EventType) && ended.has(event.EventId)) return [];
+    const {
+      EventType: type,
+      EventId: _id,
+      IsPlayed: _played,
+      TaskScheduledId: scheduledId,
+      Version: _version,
+      OrchestrationInstance: _instance,
+      ParentInstance: _parent,
+      Name,
+      Input,
+      Result,
+      Details,
+      Timestamp,
+      ...rest
+    } = event;
+    const scheduledBy = SCHEDULED_ENDINGS.has(type) ? scheduling.get(scheduledId ?? -1) : undefined;
+    const functionName = type === EventType.ExecutionStarted ? Name : scheduledBy?.Name;
+    return [
+      {
+        EventType: eventTypeName(type),
+        ...(functionName !== undefined ? { FunctionName: functionName } : Name !== undefined ? { Name } : {}),
+        ...(scheduledBy ? { ScheduledTime: scheduledBy.Timestamp } : {}),
+        ...rest,
+        ...(withOutput && Input !== undefined ? { Input } : {}),
+        ...(withOutput && Result !== undefined ? { Result: JSON.parse(Result) } : {}),
+        ...(withOutput && Details !== undefined ? { Details } : {}),
+        Timestamp,
+      },
+    ];
+  });
 }
 
 export function statusJson(
@@ -100,7 +168,7 @@ export function statusJson(
     output: parseJsonOrNull(row.output),
     createdTime: new Date(row.createdAt).toISOString(),
     lastUpdatedTime: new Date(row.updatedAt).toISOString(),
-    ...(history ? { historyEvents: history, history } : {}),
+    ...(history ? { historyEvents: history } : {}),
   };
 }
 
@@ -113,7 +181,7 @@ function timeParam(url: URL, name: string): number | undefined {
   const value = url.searchParams.get(name);
   if (value === null || value === "") return undefined;
   const time = Date.parse(value);
-  if (Number.isNaN(time)) throw new DurableOperationError(400, `${name} "${value}" is not a date and time.`);
+  if (Number.isNaN(time)) throw new HttpError(400, `${name} "${value}" is not a date and time.`);
   return time;
 }
 
@@ -125,10 +193,7 @@ function filterOf(url: URL): InstanceFilter {
     .filter(Boolean);
   for (const status of statuses ?? []) {
     if (!KNOWN_STATUSES.includes(status as RuntimeStatus)) {
-      throw new DurableOperationError(
-        400,
-        `runtimeStatus "${status}" is not one of ${KNOWN_STATUSES.join(", ")}.`,
-      );
+      throw new HttpError(400, `runtimeStatus "${status}" is not one of ${KNOWN_STATUSES.join(", ")}.`);
     }
   }
   const createdFrom = timeParam(url, "createdTimeFrom");
@@ -141,15 +206,41 @@ function filterOf(url: URL): InstanceFilter {
 }
 
 /** The request body as JSON text (undefined when empty); anything else is refused. */
-function jsonBody(request: IncomingRequest): string | undefined {
-  const text = request.body.toString("utf8");
+async function jsonBody(request: IncomingRequest): Promise<string | undefined> {
+  const text = (await request.body()).toString("utf8");
   if (text.trim() === "") return undefined;
   try {
     JSON.parse(text);
   } catch (error) {
-    throw new DurableOperationError(400, `The request body is not valid JSON: ${(error as Error).message}`);
+    throw new HttpError(400, `The request body is not valid JSON: ${(error as Error).message}`);
   }
   return text;
+}
+
+/** An event's data must be sent as JSON, as the Durable extension requires (400 otherwise). */
+async function eventBody(request: IncomingRequest): Promise<string | undefined> {
+  const mediaType = (request.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
+  if (mediaType !== "application/json") {
+    throw new HttpError(
+      400,
+      `An event's data must be sent as application/json, not ${mediaType ? `"${mediaType}"` : "without a Content-Type"}.`,
+    );
+  }
+  return jsonBody(request);
+}
+
+function continuationAfter(token: string | undefined): { createdAt: number; instanceId: string } | undefined {
+  if (!token) return undefined;
+  const refused = new HttpError(400, "The x-ms-continuation-token header is not one this host issued.");
+  let after: unknown;
+  try {
+    after = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
+  } catch {
+    throw refused;
+  }
+  const { createdAt, instanceId } = (after ?? {}) as Record<string, unknown>;
+  if (!Number.isFinite(createdAt) || typeof instanceId !== "string") throw refused;
+  return { createdAt: createdAt as number, instanceId };
 }
 
 /** As the Durable extension answers: 202 while running, 200 once ended (500 for a failure, when asked). */
@@ -158,18 +249,21 @@ function statusCodeOf(row: InstanceRow, url: URL): number {
   return isTerminal(row.status) ? 200 : 202;
 }
 
-export function durableHttpApi(
-  engine: DurableEngine,
-  client: () => DurableClientData,
-  clock: Clock,
-): RequestHandler {
+export function durableHttpApi(options: {
+  engine: DurableEngine;
+  client: () => DurableClientData;
+  clock: Clock;
+  /** Undefined when keys are not checked. */
+  keys: HostKeys | undefined;
+}): RequestHandler {
+  const { engine, client, clock, keys } = options;
   const start = async (
     request: IncomingRequest,
     name: string,
     instanceId: string | undefined,
   ): Promise<HttpReply> => {
     const version = request.url.searchParams.get("version");
-    const input = jsonBody(request);
+    const input = await jsonBody(request);
     const row = engine.startNew(name, {
       ...(instanceId !== undefined ? { instanceId } : {}),
       ...(input !== undefined ? { input } : {}),
@@ -193,18 +287,7 @@ export function durableHttpApi(
     const filter = filterOf(request.url);
     const top = Number(request.url.searchParams.get("top") ?? PAGE_SIZE);
     const limit = Number.isInteger(top) && top > 0 ? top : PAGE_SIZE;
-    const token = request.headers["x-ms-continuation-token"];
-    let after: { createdAt: number; instanceId: string } | undefined;
-    if (token) {
-      try {
-        after = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
-      } catch {
-        throw new DurableOperationError(
-          400,
-          "The x-ms-continuation-token header is not one this host issued.",
-        );
-      }
-    }
+    const after = continuationAfter(request.headers["x-ms-continuation-token"]);
     const rows = engine.list(filter, limit, after);
     const showInput = flag(request.url, "showInput");
     const last = rows.at(-1);
@@ -232,76 +315,104 @@ export function durableHttpApi(
     const deleted = engine.purge(ids);
     return deleted > 0
       ? jsonReply(200, { instancesDeleted: deleted })
-      : jsonReply(404, { error: "No ended instances match." });
+      : errorReply(404, "No ended instances match.");
   };
 
-  const instance = (request: IncomingRequest, instanceId: string, action: string[]): HttpReply => {
+  const status = (request: IncomingRequest, instanceId: string): HttpReply => {
+    const { url } = request;
+    const row = engine.getInstance(instanceId);
+    if (!row) return errorReply(404, `No instance with id "${instanceId}" exists.`);
+    const showHistory = flag(url, "showHistory") === true;
+    const options = {
+      ...(showHistory ? { history: engine.history(instanceId) } : {}),
+      showHistoryOutput: flag(url, "showHistoryOutput") === true,
+      showInput: flag(url, "showInput") !== false,
+    };
+    const code = statusCodeOf(row, url);
+    const headers: Record<string, string> =
+      code === 202
+        ? {
+            location: managementPayload(client(), instanceId).statusQueryGetUri as string,
+            "retry-after": "10",
+          }
+        : {};
+    return jsonReply(code, statusJson(row, options), headers);
+  };
+
+  /** As the current Durable extension: 404 for no such instance, 412 while it has not ended. */
+  const purgeOne = (instanceId: string): HttpReply => {
+    const row = engine.getInstance(instanceId);
+    if (!row) return errorReply(404, `No instance with id "${instanceId}" exists.`);
+    if (!isTerminal(row.status)) {
+      return errorReply(
+        412,
+        `Instance "${instanceId}" is ${row.status}: only an ended instance can be purged.`,
+      );
+    }
+    return jsonReply(200, { instancesDeleted: engine.purge([instanceId]) });
+  };
+
+  const instance = async (
+    request: IncomingRequest,
+    instanceId: string,
+    action: string[],
+  ): Promise<HttpReply> => {
     const { method, url } = request;
+    const path = url.pathname;
     const reason = url.searchParams.get("reason") ?? "";
     const accepted = (done: boolean) =>
-      done ? { status: 202 } : jsonReply(410, { error: `Instance "${instanceId}" has already ended.` });
-    if (action.length === 0 && method === "GET") {
-      const row = engine.getInstance(instanceId);
-      if (!row) return jsonReply(404, { error: `No instance with id "${instanceId}" exists.` });
-      const showHistory = flag(url, "showHistory") === true;
-      const options = {
-        ...(showHistory ? { history: engine.history(instanceId) } : {}),
-        showHistoryOutput: flag(url, "showHistoryOutput") === true,
-        showInput: flag(url, "showInput") !== false,
-      };
-      const status = statusCodeOf(row, url);
-      const headers: Record<string, string> =
-        status === 202
-          ? {
-              location: managementPayload(client(), instanceId).statusQueryGetUri as string,
-              "retry-after": "10",
-            }
-          : {};
-      return jsonReply(status, statusJson(row, options), headers);
+      done ? { status: 202 } : errorReply(410, `Instance "${instanceId}" has already ended.`);
+    const [verb, eventName, ...more] = action;
+    if (verb === undefined) {
+      if (method === "GET") return status(request, instanceId);
+      if (method === "DELETE") return purgeOne(instanceId);
+      throw methodNotAllowed(method, path, ["GET", "DELETE"]);
     }
-    if (action.length === 0 && method === "DELETE") {
-      const deleted = engine.purge([instanceId]);
-      return deleted > 0
-        ? jsonReply(200, { instancesDeleted: deleted })
-        : jsonReply(404, { error: `No ended instance with id "${instanceId}" exists.` });
+    if (more.length > 0) return errorReply(404, `Nothing is served at ${path}.`);
+    if (verb === "raiseEvent" && eventName) {
+      if (method !== "POST") throw methodNotAllowed(method, path, ["POST"]);
+      return accepted(engine.raiseEvent(instanceId, eventName, await eventBody(request)));
     }
-    const [verb, eventName] = action;
-    if (method === "POST" && verb === "raiseEvent" && eventName) {
-      return accepted(engine.raiseEvent(instanceId, eventName, jsonBody(request)));
-    }
-    if (method === "POST" && (verb === "terminate" || verb === "suspend" || verb === "resume")) {
+    if (eventName !== undefined) return errorReply(404, `Nothing is served at ${path}.`);
+    if (verb === "terminate" || verb === "suspend" || verb === "resume") {
+      if (method !== "POST") throw methodNotAllowed(method, path, ["POST"]);
       return accepted(engine.control(instanceId, verb, reason));
     }
-    if (method === "POST" && (verb === "rewind" || verb === "restart")) {
-      return jsonReply(501, `The ${verb} operation is not supported by the local host.`);
+    if (verb === "rewind" || verb === "restart") {
+      if (method !== "POST") throw methodNotAllowed(method, path, ["POST"]);
+      return errorReply(501, `The ${verb} operation is not supported by the local host.`);
     }
-    return jsonReply(404, { error: `Nothing is served at ${method} ${url.pathname}.` });
+    return errorReply(404, `Nothing is served at ${path}.`);
   };
 
   return async (request) => {
     const path = request.url.pathname;
     if (path !== DURABLE_BASE_PATH && !path.startsWith(`${DURABLE_BASE_PATH}/`)) return undefined;
+    requireAccess(keys, "system", request);
     const segments = path
       .slice(DURABLE_BASE_PATH.length + 1)
       .split("/")
       .map((segment) => decodeURIComponent(segment));
     if (segments.at(-1) === "") segments.pop();
     const [collection, id, ...action] = segments;
+    const { method } = request;
     try {
-      if (collection === "orchestrators" && id && action.length <= 1 && request.method === "POST") {
+      if (collection === "orchestrators" && id && action.length <= 1) {
+        if (method !== "POST") throw methodNotAllowed(method, path, ["POST"]);
         return await start(request, id, action[0]);
       }
       if (collection === "instances" && id === undefined) {
-        if (request.method === "GET") return list(request);
-        if (request.method === "DELETE") return purgeWhere(request);
+        if (method === "GET") return list(request);
+        if (method === "DELETE") return purgeWhere(request);
+        throw methodNotAllowed(method, path, ["GET", "DELETE"]);
       }
-      if (collection === "instances" && id !== undefined) return instance(request, id, action);
+      if (collection === "instances" && id !== undefined) return await instance(request, id, action);
       if (collection === "entities") {
-        return jsonReply(501, { error: "Durable entities are not supported by the local host." });
+        return errorReply(501, "Durable entities are not supported by the local host.");
       }
-      return jsonReply(404, { error: `Nothing is served at ${request.method} ${path}.` });
+      return errorReply(404, `Nothing is served at ${method} ${path}.`);
     } catch (error) {
-      if (error instanceof DurableOperationError) return jsonReply(error.status, { error: error.message });
+      if (error instanceof DurableOperationError) return errorReply(error.status, error.message);
       throw error;
     }
   };

@@ -44,7 +44,6 @@ export interface AppInvocationContext {
   readonly invocationId: string;
   readonly functionName: string;
   readonly extraOutputs: { get(name: string): unknown };
-  df?: { isReplaying?: boolean };
 }
 
 export interface RpcTypedData {

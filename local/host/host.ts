@@ -5,9 +5,11 @@ import { resolve } from "node:path";
 import type { DurableClient } from "durable-functions";
 import { type Clock, outsideHeldWork, publishClock, RealClock, VirtualClock } from "../clock.ts";
 import { DurableEngine } from "./durable-engine.ts";
+import type { HistoryEvent } from "./durable-history.ts";
 import { type DurableClientData, durableClientData, durableHttpApi, statusJson } from "./durable-http-api.ts";
 import { DurableStore, type RuntimeStatus, TERMINAL_STATUSES } from "./durable-store.ts";
 import { type FunctionRegistration, loadApp, setSystemLogSink } from "./functions-core.ts";
+import { type HostKeys, loadHostKeys } from "./host-keys.ts";
 import { type HttpListener, listen } from "./http-server.ts";
 import { httpFunctions, httpTriggerHandler, routeTemplate } from "./http-triggers.ts";
 import { Invoker, isDurableClientBinding, isTriggerType, type SkippedTrigger, triggerOf } from "./invoker.ts";
@@ -33,6 +35,8 @@ export interface HostOptions {
   readonly logLevel?: LogLevel | "none";
   /** Where log records go; standard output by default. */
   readonly logSink?: LogSink;
+  /** "on" (default): keys are required as in Azure; "off": none are checked, as under Core Tools. */
+  readonly auth?: "on" | "off";
 }
 
 export interface RunningHost {
@@ -48,6 +52,12 @@ export interface RunningHost {
   readonly skipped: readonly SkippedTrigger[];
   /** What a durableClient input binding receives. */
   readonly clientData: DurableClientData;
+  /** The master, default function and Durable system keys (and their file, with a data directory). */
+  readonly keys: HostKeys;
+  /** Whether requests must present keys (startHost's `auth`). */
+  readonly auth: "on" | "off";
+  /** An instance's history as stored, episode by episode (the HTTP API shows it folded, as Azure's does). */
+  history(instanceId: string): HistoryEvent[];
   /** The unmodified DurableClient from the app's durable-functions, talking to this host over HTTP. */
   getClient(): DurableClient;
   /** Resolves when the instance reaches one of `statuses` (an ended status by default). */
@@ -88,7 +98,15 @@ export function durableClientFor(app: string, clientData: DurableClientData): Du
     },
   });
   context.extraInputs.set("durableClient", clientData);
-  return df.getClient(context);
+  // getClient points the URLs at localhost:7071 unless WEBSITE_HOSTNAME is set; they already name the host.
+  const hostname = process.env.WEBSITE_HOSTNAME;
+  process.env.WEBSITE_HOSTNAME = new URL(clientData.baseUrl).host;
+  try {
+    return df.getClient(context);
+  } finally {
+    if (hostname === undefined) delete process.env.WEBSITE_HOSTNAME;
+    else process.env.WEBSITE_HOSTNAME = hostname;
+  }
 }
 
 const SUPPORTED_TRIGGERS = [
@@ -145,6 +163,14 @@ function makeClock(option: HostOptions["clock"], virtualStart: number | undefine
   return option;
 }
 
+const hostnamesSetByHosts = new Set<string>();
+
+/** WEBSITE_HOSTNAME as the user set it; one that another host in this process set is its, not ours. */
+function configuredWebsiteHostname(): string | undefined {
+  const hostname = process.env.WEBSITE_HOSTNAME;
+  return hostname === undefined || hostnamesSetByHosts.has(hostname) ? undefined : hostname;
+}
+
 export async function startHost(options: HostOptions): Promise<RunningHost> {
   const clock = makeClock(options.clock, options.virtualStart);
   publishClock(clock);
@@ -162,6 +188,14 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const activityConcurrency = options.activityConcurrency ?? 16;
   if (!Number.isInteger(activityConcurrency) || activityConcurrency < 1) {
     throw new Error(`activityConcurrency must be a positive integer, not ${activityConcurrency}.`);
+  }
+  const auth = options.auth ?? "on";
+  const keys = loadHostKeys(options.dataDir);
+  const checkedKeys = auth === "on" ? keys : undefined;
+  if (auth === "off") {
+    logger.warn(
+      "Keys are not checked (auth off): any local process may call every function and the Durable API.",
+    );
   }
   setSystemLogSink((level, category, message) => logger.log(toLogLevel(level), message, { category }));
   const app = await loadApp(options.app);
@@ -212,6 +246,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   });
   let listener: HttpListener | undefined;
   let appStarted = false;
+  const configuredHostname = configuredWebsiteHostname();
+  let ownHostname: string | undefined;
   /** Stops whatever has started, and always closes the store. */
   const shutDown = async () => {
     try {
@@ -221,6 +257,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       await engine.stop();
       if (appStarted) await invoker.runAppHooks("appTerminate", appRoot);
     } finally {
+      if (ownHostname !== undefined && process.env.WEBSITE_HOSTNAME === ownHostname) {
+        delete process.env.WEBSITE_HOSTNAME;
+      }
       store.close();
       setSystemLogSink(undefined);
     }
@@ -233,16 +272,29 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       port: options.port ?? 7071,
       clock,
       logger,
+      // Links the host and the app build use its own address (or WEBSITE_HOSTNAME), never a Host header.
+      publicOrigin: (port) => `http://${configuredHostname ?? `127.0.0.1:${port}`}`,
       // The Durable HTTP API first, as in the real host: no app route (not even a catch-all under an empty
       // routePrefix) may shadow /runtime/webhooks/durabletask.
       handlers: [
-        durableHttpApi(engine, client, clock),
-        httpTriggerHandler({ routePrefix: hostJson.routePrefix, functions: http.bound, invoker, logger }),
+        durableHttpApi({ engine, client, clock, keys: checkedKeys }),
+        httpTriggerHandler({
+          routePrefix: hostJson.routePrefix,
+          functions: http.bound,
+          invoker,
+          logger,
+          keys: checkedKeys,
+        }),
       ],
     });
-    clientData = durableClientData(listener.origin, hostJson.hubName);
+    const hostname = configuredHostname ?? `127.0.0.1:${listener.port}`;
     // Without WEBSITE_HOSTNAME, df.getClient rewrites the client's URLs to localhost:7071; Core Tools sets it too.
-    process.env.WEBSITE_HOSTNAME ??= `127.0.0.1:${listener.port}`;
+    if (process.env.WEBSITE_HOSTNAME === undefined) {
+      process.env.WEBSITE_HOSTNAME = hostname;
+      ownHostname = hostname;
+      hostnamesSetByHosts.add(hostname);
+    }
+    clientData = durableClientData(`http://${hostname}`, hostJson.hubName, keys.durableSystem);
     engine.start();
     outsideHeldWork(() => timerTriggers.start());
     outsideHeldWork(() => serviceBusTriggers.start());
@@ -263,6 +315,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     functions: enabled.map((f) => f.name),
     skipped,
     clientData: readyClientData,
+    keys,
+    auth,
+    history: (instanceId) => engine.history(instanceId),
     getClient: () => durableClientFor(options.app, readyClientData),
     async waitForInstance(instanceId, waitOptions = {}) {
       const statuses = waitOptions.statuses ?? TERMINAL_STATUSES;

@@ -1,6 +1,13 @@
 // HTTP-triggered functions: routes, methods, and the conversion between the wire and the worker's RPC shapes.
 import type { FunctionRegistration, RpcHttpCookie, RpcHttpData, RpcTypedData } from "./functions-core.ts";
-import { type HttpReply, type IncomingRequest, jsonReply, type RequestHandler } from "./http-server.ts";
+import { type AccessLevel, type HostKeys, requireAccess } from "./host-keys.ts";
+import {
+  errorReply,
+  type HttpReply,
+  type IncomingRequest,
+  methodNotAllowed,
+  type RequestHandler,
+} from "./http-server.ts";
 import { bindTriggers, type Invoker, type SkippedTrigger, triggerOf } from "./invoker.ts";
 import type { Logger } from "./logger.ts";
 import { type CompiledRoute, compileRoute } from "./routes.ts";
@@ -10,6 +17,18 @@ interface HttpFunction {
   readonly route: CompiledRoute;
   /** Upper-case; empty means every method. */
   readonly methods: readonly string[];
+  readonly authLevel: AccessLevel;
+}
+
+const AUTH_LEVELS: readonly string[] = ["anonymous", "function", "admin"];
+
+/** The trigger's authLevel; "function" when unset, the Functions host's default. */
+function authLevelOf(registration: FunctionRegistration): AccessLevel {
+  const level = String(triggerOf(registration).authLevel ?? "function").toLowerCase();
+  if (!AUTH_LEVELS.includes(level)) {
+    throw new Error(`authLevel "${level}" is not one of ${AUTH_LEVELS.join(", ")}.`);
+  }
+  return level as AccessLevel;
 }
 
 /** The trigger's route template; without one, the function's name (as the Functions host does). */
@@ -26,7 +45,12 @@ export function httpFunctions(registrations: readonly FunctionRegistration[]): {
   const { bound, skipped } = bindTriggers(registrations, "httpTrigger", (registration) => {
     const trigger = triggerOf(registration);
     const methods = Array.isArray(trigger.methods) ? trigger.methods.map((m) => String(m).toUpperCase()) : [];
-    return { registration, route: compileRoute(routeTemplate(registration)), methods };
+    return {
+      registration,
+      route: compileRoute(routeTemplate(registration)),
+      methods,
+      authLevel: authLevelOf(registration),
+    };
   });
   return { bound: bound.sort((a, b) => b.route.specificity - a.route.specificity), skipped };
 }
@@ -74,6 +98,8 @@ export function httpTriggerHandler(options: {
   functions: readonly HttpFunction[];
   invoker: Invoker;
   logger: Logger;
+  /** Undefined when keys are not checked. */
+  keys: HostKeys | undefined;
 }): RequestHandler {
   const prefix = options.routePrefix === "" ? "" : `/${options.routePrefix}`;
   return async (request: IncomingRequest) => {
@@ -87,13 +113,13 @@ export function httpTriggerHandler(options: {
     });
     const chosen = candidates.find(({ f }) => f.methods.length === 0 || f.methods.includes(request.method));
     if (!chosen) {
-      const allowed = [...new Set(candidates.flatMap(({ f }) => f.methods))];
-      const reason =
-        candidates.length > 0
-          ? `No function accepts ${request.method} ${path}; it accepts ${allowed.join(", ")}.`
-          : `No HTTP-triggered function matches ${request.method} ${path}.`;
-      return jsonReply(404, { error: reason });
+      if (candidates.length === 0) {
+        return errorReply(404, `No HTTP-triggered function matches ${request.method} ${path}.`);
+      }
+      throw methodNotAllowed(request.method, path, [...new Set(candidates.flatMap(({ f }) => f.methods))]);
     }
+    requireAccess(options.keys, chosen.f.authLevel, request);
+    const body = await request.body();
     const query: Record<string, string> = {};
     for (const [key, value] of request.url.searchParams) query[key] = value;
     const http: RpcHttpData = {
@@ -102,7 +128,7 @@ export function httpTriggerHandler(options: {
       headers: request.headers,
       query,
       params: chosen.params,
-      ...(request.body.length > 0 ? { body: { bytes: request.body } } : {}),
+      ...(body.length > 0 ? { body: { bytes: body } } : {}),
     };
     try {
       const { response } = await options.invoker.invoke(chosen.f.registration, {
@@ -115,7 +141,7 @@ export function httpTriggerHandler(options: {
         function: chosen.f.registration.name,
         stack: (error as Error).stack,
       });
-      return { status: 500 };
+      return errorReply(500, `Function "${chosen.f.registration.name}" failed; see the host's log.`);
     }
   };
 }

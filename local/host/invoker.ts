@@ -120,8 +120,7 @@ export class Invoker {
       metadata: { name: registration.name, bindings: registration.bindings },
       state: undefined,
       log: (level, category, message) => {
-        // Orchestrator code replays many times; its logs count once, when it runs for real.
-        if (category === "user" && context?.df?.isReplaying) return;
+        // Orchestrator logs repeat on every replay, as in Azure: code that wants them once checks isReplaying.
         this.logger.log(toLogLevel(level), message, { category, ...fields });
         for (const hook of this.hooks("log")) {
           hook({ hookData: {}, level, category, message, invocationContext: context });

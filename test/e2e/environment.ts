@@ -106,7 +106,10 @@ export async function startEnvironment(options: {
     notices: state.notices,
     alerts: state.alerts,
     async api(path, init) {
-      const response = await fetch(`${host.origin}${path}`, init);
+      // As a caller of the deployed app would, it presents a function key (the scan starter needs one).
+      const headers = new Headers(init?.headers);
+      headers.set("x-functions-key", host.keys.functionDefault);
+      const response = await fetch(`${host.origin}${path}`, { ...init, headers });
       const text = await response.text();
       const type = response.headers.get("content-type") ?? "";
       return {

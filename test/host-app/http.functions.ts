@@ -9,6 +9,7 @@ app.http("echo", {
     jsonBody: {
       functionName: context.functionName,
       method: request.method,
+      url: request.url,
       name: request.params.name,
       count: request.params.count ?? null,
       query: Object.fromEntries(request.query.entries()),
@@ -16,6 +17,21 @@ app.http("echo", {
       body: await request.text(),
     },
   }),
+});
+
+/** Function and admin levels: the host asks for keys as the Functions host does. */
+app.http("guarded", {
+  methods: ["GET"],
+  route: "guarded",
+  authLevel: "function",
+  handler: () => ({ jsonBody: { opened: "guarded" } }),
+});
+
+app.http("adminOnly", {
+  methods: ["GET"],
+  route: "admin-only",
+  authLevel: "admin",
+  handler: () => ({ jsonBody: { opened: "admin-only" } }),
 });
 
 app.http("teapot", {

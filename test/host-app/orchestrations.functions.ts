@@ -185,6 +185,7 @@ orchestration("nondeterministic", function* (context: OrchestrationContext) {
 orchestration("logging", function* (context: OrchestrationContext) {
   for (let i = 1; i <= 3; i++) {
     context.log(`logging step ${i}`);
+    if (!context.df.isReplaying) context.log(`logging step ${i}, once`);
     yield context.df.callActivity("addOne", i);
   }
   return "logged";

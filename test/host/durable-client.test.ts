@@ -3,6 +3,7 @@ import * as df from "durable-functions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { VirtualClock } from "../../local/clock.ts";
 import { type RunningHost, startHost } from "../../local/host/host.ts";
+import { statusWithHistory } from "./durable-api.ts";
 
 let host: RunningHost;
 let client: DurableClient;
@@ -53,15 +54,61 @@ describe("the Durable HTTP API for the unmodified DurableClient", () => {
     await expect.poll(async () => (await client.getStatus(id)).customStatus).toEqual({ step: 1 });
     await client.raiseEvent(id, "next", "go");
     await expect.poll(async () => (await client.getStatus(id)).customStatus).toEqual({ step: 2 });
-    const running = await client.getStatus(id, { showHistory: true, showHistoryOutput: true });
+    const running = await statusWithHistory(client, id);
     expect(running.runtimeStatus).toBe(df.OrchestrationRuntimeStatus.Running);
-    const raised = (running.history as { EventType: string; Name?: string; Input?: string }[]).filter(
-      (e) => e.EventType === "EventRaised",
-    );
+    const raised = running.historyEvents.filter((e) => e.EventType === "EventRaised");
     expect(raised).toEqual([expect.objectContaining({ Name: "next", Input: '"go"' })]);
     const withoutHistory = await client.getStatus(id);
     expect(withoutHistory.history).toBeUndefined();
     await client.terminate(id, "done looking");
+  });
+
+  it("shows history as the extension documents it: one row per task, results as JSON values", async () => {
+    const id = await client.startNew("sequence", { input: { start: 5, count: 2 } });
+    await host.waitForInstance(id);
+    const status = await statusWithHistory(client, id);
+    expect(status).not.toHaveProperty("history");
+    const time = expect.stringMatching(/^\d{4}-\d\d-\d\dT/);
+    expect(status.historyEvents).toEqual([
+      {
+        EventType: "ExecutionStarted",
+        FunctionName: "sequence",
+        Input: '{"start":5,"count":2}',
+        Timestamp: time,
+      },
+      { EventType: "TaskCompleted", FunctionName: "addOne", ScheduledTime: time, Result: 6, Timestamp: time },
+      { EventType: "TaskCompleted", FunctionName: "addOne", ScheduledTime: time, Result: 7, Timestamp: time },
+      { EventType: "ExecutionCompleted", OrchestrationStatus: "Completed", Result: 7, Timestamp: time },
+    ]);
+    const [, first] = status.historyEvents;
+    expect(Date.parse(first?.ScheduledTime as string)).toBeLessThanOrEqual(
+      Date.parse(first?.Timestamp as string),
+    );
+    // Without showHistoryOutput, no inputs or results.
+    const { statusQueryGetUri } = client.createHttpManagementPayload(id);
+    const bare = (await (await fetch(`${statusQueryGetUri}&showHistory=true`)).json()) as typeof status;
+    expect(bare.historyEvents.map((e) => Object.keys(e).sort())).toEqual([
+      ["EventType", "FunctionName", "Timestamp"],
+      ["EventType", "FunctionName", "ScheduledTime", "Timestamp"],
+      ["EventType", "FunctionName", "ScheduledTime", "Timestamp"],
+      ["EventType", "OrchestrationStatus", "Timestamp"],
+    ]);
+  });
+
+  it("folds a sub-orchestration into its completion, named after the child", async () => {
+    const id = await client.startNew("parent", { instanceId: "folded-family" });
+    await host.waitForInstance(id);
+    const { historyEvents } = await statusWithHistory(client, id);
+    const kinds = historyEvents.map((e) => e.EventType);
+    expect(kinds).not.toContain("SubOrchestrationInstanceCreated");
+    expect(kinds).not.toContain("OrchestratorStarted");
+    expect(historyEvents).toContainEqual(
+      expect.objectContaining({
+        EventType: "SubOrchestrationInstanceCompleted",
+        FunctionName: "child",
+        ScheduledTime: expect.any(String),
+      }),
+    );
   });
 
   it("terminates with the reason as output; a second terminate is a no-op", async () => {
@@ -106,21 +153,43 @@ describe("the Durable HTTP API for the unmodified DurableClient", () => {
     expect(purged.instancesDeleted).toBe(130);
   });
 
-  it("purges one ended instance, and leaves running ones alone", async () => {
+  it("purges one ended instance, refuses a running one with 412 as the extension does, and 404s an unknown one", async () => {
     const done = await client.startNew("sequence", { input: { start: 0, count: 1 } });
     await host.waitForInstance(done);
     expect((await client.purgeInstanceHistory(done)).instancesDeleted).toBe(1);
     await expect(client.getStatus(done)).rejects.toThrow(/404/);
+    expect((await client.purgeInstanceHistory(done)).instancesDeleted).toBe(0);
     const running = await client.startNew("steps");
     await host.waitForInstance(running, { statuses: ["Running"] });
-    expect((await client.purgeInstanceHistory(running)).instancesDeleted).toBe(0);
+    await expect(client.purgeInstanceHistory(running)).rejects.toThrow(
+      /412.*only an ended instance can be purged/,
+    );
+    const refused = await fetch(client.createHttpManagementPayload(running).purgeHistoryDeleteUri, {
+      method: "DELETE",
+    });
+    expect(refused.status).toBe(412);
+    expect(await refused.json()).toEqual({
+      error: {
+        status: 412,
+        reason: `Instance "${running}" is Running: only an ended instance can be purged.`,
+      },
+    });
+    expect((await client.getStatus(running)).runtimeStatus).toBe("Running");
     await client.terminate(running, "cleanup");
   });
 
   it("says rewind is not supported", async () => {
     const id = await client.startNew("failing");
     await host.waitForInstance(id);
-    await expect(client.rewind(id, "try again")).rejects.toThrow(/not supported by the local host/);
+    await expect(client.rewind(id, "try again")).rejects.toThrow();
+    const rewind = await fetch(
+      client.createHttpManagementPayload(id).rewindPostUri.replace("{text}", "try%20again"),
+      { method: "POST" },
+    );
+    expect(rewind.status).toBe(501);
+    expect(((await rewind.json()) as { error: { reason: string } }).error.reason).toBe(
+      "The rewind operation is not supported by the local host.",
+    );
   });
 
   it("serves createCheckStatusResponse URLs from an HTTP starter", async () => {
@@ -176,11 +245,12 @@ describe("the Durable HTTP API for the unmodified DurableClient", () => {
   });
 
   it("answers status queries with the Durable extension's codes: 200 once ended, 500 for a failure only when asked", async () => {
-    const statusUrl = (id: string) => `${host.origin}/runtime/webhooks/durabletask/instances/${id}`;
+    const statusUrl = (id: string) =>
+      `${host.origin}/runtime/webhooks/durabletask/instances/${id}?code=${host.keys.durableSystem}`;
     const failed = await client.startNew("failing");
     await host.waitForInstance(failed);
     expect((await fetch(statusUrl(failed))).status).toBe(200);
-    expect((await fetch(`${statusUrl(failed)}?returnInternalServerErrorOnFailure=true`)).status).toBe(500);
+    expect((await fetch(`${statusUrl(failed)}&returnInternalServerErrorOnFailure=true`)).status).toBe(500);
     const terminated = await client.startNew("steps");
     await host.waitForInstance(terminated, { statuses: ["Running"] });
     expect((await fetch(statusUrl(terminated))).status).toBe(202);
@@ -191,17 +261,29 @@ describe("the Durable HTTP API for the unmodified DurableClient", () => {
     expect(((await ended.json()) as { runtimeStatus: string }).runtimeStatus).toBe("Terminated");
   });
 
-  it("answers a bad event body with 400 naming the problem", async () => {
+  it("refuses event data that is not JSON, or not sent as application/json, with 400", async () => {
     const id = await client.startNew("steps");
-    const response = await fetch(
-      `${host.origin}/runtime/webhooks/durabletask/instances/${id}/raiseEvent/next`,
-      {
-        method: "POST",
-        body: "{not json",
-      },
+    const eventUrl = client.createHttpManagementPayload(id).sendEventPostUri.replace("{eventName}", "next");
+    const notJson = await fetch(eventUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{not json",
+    });
+    expect(notJson.status).toBe(400);
+    expect(((await notJson.json()) as { error: { reason: string } }).error.reason).toContain(
+      "not valid JSON",
     );
-    expect(response.status).toBe(400);
-    expect(((await response.json()) as { error: string }).error).toContain("not valid JSON");
+    const plainText = await fetch(eventUrl, {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: JSON.stringify("go"),
+    });
+    expect(plainText.status).toBe(400);
+    expect(await plainText.json()).toEqual({
+      error: { status: 400, reason: 'An event\'s data must be sent as application/json, not "text/plain".' },
+    });
+    // Neither reached the instance: it still waits at its first step.
+    expect((await client.getStatus(id)).customStatus).toEqual({ step: 1 });
     await client.terminate(id, "cleanup");
   });
 });

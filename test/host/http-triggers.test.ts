@@ -24,6 +24,7 @@ describe("HTTP triggers", () => {
     expect(await response.json()).toEqual({
       functionName: "echo",
       method: "POST",
+      url: `${host.origin}/api/echo/widget/42?color=blue`,
       name: "widget",
       count: "42",
       query: { color: "blue" },
@@ -50,17 +51,23 @@ describe("HTTP triggers", () => {
   it("answers 500 when the function throws", async () => {
     const response = await fetch(`${host.origin}/api/explode`, { method: "POST" });
     expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({
+      error: { status: 500, reason: `Function "explode" failed; see the host's log.` },
+    });
   });
 
-  it("answers unknown routes and wrong methods with 404 and a JSON reason", async () => {
+  it("answers an unknown route with 404 and a wrong method with 405 and Allow, in the error shape", async () => {
     const unknown = await fetch(`${host.origin}/api/nowhere`);
     expect(unknown.status).toBe(404);
-    expect(((await unknown.json()) as { error: string }).error).toContain(
-      "No HTTP-triggered function matches",
-    );
+    expect(await unknown.json()).toEqual({
+      error: { status: 404, reason: "No HTTP-triggered function matches GET /api/nowhere." },
+    });
     const wrongMethod = await fetch(`${host.origin}/api/teapot`, { method: "DELETE" });
-    expect(wrongMethod.status).toBe(404);
-    expect(((await wrongMethod.json()) as { error: string }).error).toContain("accepts GET");
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get("allow")).toBe("GET");
+    expect(await wrongMethod.json()).toEqual({
+      error: { status: 405, reason: "/api/teapot does not accept DELETE; it accepts GET." },
+    });
   });
 
   it("runs the app's hooks around invocations, and appStart once", async () => {

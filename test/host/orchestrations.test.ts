@@ -2,6 +2,7 @@ import type { DurableClient } from "durable-functions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { VirtualClock } from "../../local/clock.ts";
 import { type RunningHost, startHost } from "../../local/host/host.ts";
+import { episodes, statusWithHistory } from "./durable-api.ts";
 
 const START = Date.UTC(2026, 0, 5, 9, 0, 0);
 let host: RunningHost;
@@ -25,7 +26,7 @@ afterAll(async () => {
 async function run(name: string, input: unknown, instanceId?: string) {
   const id = await client.startNew(name, { input, ...(instanceId ? { instanceId } : {}) });
   await host.waitForInstance(id);
-  return client.getStatus(id, { showHistory: true, showHistoryOutput: true });
+  return { ...(await statusWithHistory(client, id)), instanceId: id };
 }
 
 describe("orchestrations through the real durable-functions replay", () => {
@@ -33,9 +34,8 @@ describe("orchestrations through the real durable-functions replay", () => {
     const status = await run("sequence", { start: 5, count: 4 });
     expect(status.runtimeStatus).toBe("Completed");
     expect(status.output).toBe(9);
-    const events = status.history as { EventType: string }[];
-    expect(events.filter((e) => e.EventType === "TaskCompleted")).toHaveLength(4);
-    expect(events.filter((e) => e.EventType === "OrchestratorStarted")).toHaveLength(5);
+    expect(status.historyEvents.filter((e) => e.EventType === "TaskCompleted")).toHaveLength(4);
+    expect(episodes(host, status.instanceId)).toBe(5);
   });
 
   it("fans out and in with Task.all", async () => {
@@ -56,12 +56,11 @@ describe("orchestrations through the real durable-functions replay", () => {
   it("retries an activity with backoff, numbering tasks as the library does", async () => {
     const status = await run("retries", { key: "retry-ok", failures: 2, attempts: 3 });
     expect(status.output).toEqual({ result: { attempt: 3 }, after: 42 });
-    const events = status.history as { EventType: string; FireAt?: string; Timestamp: string }[];
-    const retryTimers = events.filter((e) => e.EventType === "TimerCreated");
+    const retryTimers = status.historyEvents.filter((e) => e.EventType === "TimerCreated");
     // Backoff 2 from 1 s: the retries wait 1 s, then 2 s.
-    expect(retryTimers.map((e) => Date.parse(e.FireAt as string) - Date.parse(e.Timestamp))).toEqual([
-      1000, 2000,
-    ]);
+    expect(
+      retryTimers.map((e) => Date.parse(e.FireAt as string) - Date.parse(e.Timestamp as string)),
+    ).toEqual([1000, 2000]);
   });
 
   it("numbers retries of parallel calls as the library does", async () => {
@@ -85,7 +84,7 @@ describe("orchestrations through the real durable-functions replay", () => {
     const status = await run("timer", { ms: tenDays });
     const output = status.output as { startedAt: string; firedAt: string };
     expect(Date.parse(output.firedAt) - Date.parse(output.startedAt)).toBe(tenDays);
-    const events = status.history as { EventType: string }[];
+    const events = status.historyEvents;
     // 10 days: 3 days, 3 more, then the last 4 (no piece may exceed 6 days).
     expect(events.filter((e) => e.EventType === "TimerFired")).toHaveLength(3);
   });
@@ -112,25 +111,18 @@ describe("orchestrations through the real durable-functions replay", () => {
     await host.waitForInstance(id, { statuses: ["Running"] });
     const before = host.clock.now();
     await client.raiseEvent(id, "go", null);
-    await expect
-      .poll(async () => {
-        const status = await client.getStatus(id, { showHistory: true });
-        return (status.history as { EventType: string }[]).filter(
-          (e) => e.EventType === "OrchestratorStarted",
-        ).length;
-      })
-      .toBe(2);
+    await expect.poll(() => episodes(host, id)).toBe(2);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(host.clock.now()).toBe(before);
     await client.raiseEvent(id, "finish", "done");
-    const status = await client.getStatus(id, { showHistory: true });
+    const status = await statusWithHistory(client, id);
     await host.waitForInstance(id);
     expect((await client.getStatus(id)).output).toEqual({
       winner: "go",
       finish: "done",
       at: new Date(before).toISOString(),
     });
-    expect((status.history as { EventType: string }[]).some((e) => e.EventType === "TimerFired")).toBe(false);
+    expect(status.historyEvents.some((e) => e.EventType === "TimerFired")).toBe(false);
   });
 
   it("cancels every pending piece of a long timer", async () => {
@@ -188,8 +180,7 @@ describe("orchestrations through the real durable-functions replay", () => {
     const status = await run("counter", { n: 0, until: 5 });
     expect(status.output).toBe(5);
     expect(status.input).toEqual({ n: 5, until: 5 });
-    const events = status.history as { EventType: string }[];
-    expect(events.filter((e) => e.EventType === "ExecutionStarted")).toHaveLength(1);
+    expect(status.historyEvents.filter((e) => e.EventType === "ExecutionStarted")).toHaveLength(1);
   });
 
   it("suspends and resumes, and carries events an execution did not consume into the next one", async () => {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type RunningHost, startHost } from "../../local/host/host.ts";
 import type { LogRecord } from "../../local/host/logger.ts";
 import { probe } from "../host-app/probe.ts";
+import { episodes, statusWithHistory } from "./durable-api.ts";
 
 let host: RunningHost | undefined;
 
@@ -27,10 +28,9 @@ describe("replay", () => {
     const { host, client } = await start();
     const id = await client.startNew("nondeterministic");
     await expect
-      .poll(async () => {
-        const status = await client.getStatus(id, { showHistory: true });
-        return (status.history as { EventType: string }[]).some((e) => e.EventType === "TaskCompleted");
-      })
+      .poll(async () =>
+        (await statusWithHistory(client, id)).historyEvents.some((e) => e.EventType === "TaskCompleted"),
+      )
       .toBe(true);
     probe().flip = true;
     await client.raiseEvent(id, "continue", null);
@@ -40,14 +40,27 @@ describe("replay", () => {
     expect(status.output).toContain('history recorded CallActivity("addOne")');
   });
 
-  it("logs orchestrator calls once, not on every replay, with instance, function and episode", async () => {
+  it("logs orchestrator calls again on every replay, as in Azure, unless the code checks isReplaying", async () => {
     const records: LogRecord[] = [];
     const { host, client } = await start({ logLevel: "info", logSink: (record) => records.push(record) });
     const id = await client.startNew("logging");
     await host.waitForInstance(id);
     const steps = records.filter((r) => r.msg.startsWith("logging step"));
-    expect(steps.map((r) => r.msg)).toEqual(["logging step 1", "logging step 2", "logging step 3"]);
-    expect(steps.map((r) => r.episode)).toEqual([1, 2, 3]);
+    const inEpisode = (episode: number) => steps.filter((r) => r.episode === episode).map((r) => r.msg);
+    expect(inEpisode(1)).toEqual(["logging step 1", "logging step 1, once"]);
+    expect(inEpisode(3)).toEqual([
+      "logging step 1",
+      "logging step 2",
+      "logging step 3",
+      "logging step 3, once",
+    ]);
+    expect(inEpisode(4)).toEqual(["logging step 1", "logging step 2", "logging step 3"]);
+    const once = steps.filter((r) => r.msg.endsWith("once"));
+    expect(once.map((r) => [r.msg, r.episode])).toEqual([
+      ["logging step 1, once", 1],
+      ["logging step 2, once", 2],
+      ["logging step 3, once", 3],
+    ]);
     for (const record of steps)
       expect(record).toMatchObject({ instanceId: id, function: "logging", category: "user" });
   });
@@ -56,12 +69,9 @@ describe("replay", () => {
     const { host, client } = await start();
     const id = await client.startNew("fanOut", { input: { count: 300 } });
     await host.waitForInstance(id);
-    const status = await client.getStatus(id, { showHistory: true });
-    const episodes = (status.history as { EventType: string }[]).filter(
-      (e) => e.EventType === "OrchestratorStarted",
-    );
+    const status = await client.getStatus(id);
     expect(status.output).toBe(Array.from({ length: 300 }, (_, i) => (i + 1) ** 2).reduce((a, b) => a + b));
-    expect(episodes.length).toBeLessThan(60);
+    expect(episodes(host, id)).toBeLessThan(60);
   });
 
   it("runs no more activities at once than its concurrency limit", async () => {
