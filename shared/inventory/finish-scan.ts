@@ -1,5 +1,5 @@
 // Finishing a scan, safe to run again after a crash: a scan whose row is missing is begun again, one
-// finished already is returned as it was, and failures the fan-out could not store are recorded. A scan
+// finished already is finished again as it was (moving the latest pointers a crash may have left behind), and failures the fan-out could not store are recorded. A scan
 // is never counted complete while clusters the listing returned have no rows (writes lost after they
 // were acknowledged): the fleet is listed and recorded again, and what still misses makes the scan
 // incomplete, with the reason. The listing arrives as counts, so the scan's history stays small.
@@ -32,7 +32,13 @@ export type FinishScanDeps = {
 
 export async function finishInventoryScan(deps: FinishScanDeps, finish: ScanFinish): Promise<ScanSummary> {
   const scan = await deps.inventory.beginScan(finish.scanId, finish.startedAt);
-  if (scan.status !== "running") return scan;
+  if (scan.status !== "running") {
+    // Finished before a crash that may have come before the latest pointers moved: finish it as it was.
+    return deps.inventory.finishScan(finish.scanId, {
+      finishedAt: scan.finishedAt ?? finish.finishedAt,
+      incompleteReasons: scan.incompleteReasons,
+    });
+  }
   const redone = await redoMissingListing(deps, finish);
   for (const { clusterId, error } of finish.unrecorded) {
     await recordDependencyFailure(deps, clusterId, {

@@ -125,6 +125,30 @@ describe("finish-scan, run again or after its earlier writes were lost", () => {
     expect(await deps.inventory.latestScan()).toEqual(summary);
   });
 
+  it("moves the latest pointers when run again after a crash left a finished scan behind them", async () => {
+    const deps = product();
+    const earlier = { scanId: "2026-03-02T02:00:00Z", startedAt: "2026-03-02T02:00:00.000Z" };
+    await deps.inventory.beginScan(earlier.scanId, earlier.startedAt);
+    await deps.inventory.finishScan(earlier.scanId, { finishedAt: earlier.startedAt, incompleteReasons: [] });
+    const listing = await listAndRecordFleet(deps, SCAN, NOW);
+    const summary = await finishInventoryScan(deps, finishOf(listing));
+    // Killed between the scan's row and the pointers: the pointers still name the earlier scan.
+    const scans = await deps.store.table("Scans");
+    for (const pointer of ["latest", "latest-complete"]) {
+      await scans.upsertEntity(
+        { partitionKey: "pointer", rowKey: pointer, ScanId: earlier.scanId },
+        "Replace",
+      );
+    }
+    expect((await deps.inventory.latestScan())?.scanId).toBe(earlier.scanId);
+
+    expect(await finishInventoryScan(deps, finishOf(listing))).toEqual(summary);
+    expect(await deps.inventory.latestScan()).toEqual(summary);
+    expect(new Set((await deps.inventory.latestKnownPools()).map((pool) => pool.scanId))).toEqual(
+      new Set([SCAN.scanId]),
+    );
+  });
+
   it("records what the fan-out could not store once, however often it runs", async () => {
     const deps = product();
     const listing = await listAndRecordFleet(deps, SCAN, NOW);
