@@ -4,11 +4,11 @@
 
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { applyPoolLabelsAndTaints } from "../controllers/nodes.ts";
 import { ResourceGraph } from "../graph/resource-graph.ts";
 import { BodyError, type RunningServer, readBody, sendJson, startHttpsServer } from "../http/https-server.ts";
 import { kubeconfigYaml } from "../kube/kubeconfig.ts";
 import type { SimCluster } from "../model/cluster.ts";
+import { applyPoolLabelsAndTaints } from "../model/controllers/nodes.ts";
 import { requestMatches } from "../model/faults.ts";
 import type { Fleet } from "../model/fleet.ts";
 import {

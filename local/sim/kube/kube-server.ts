@@ -4,11 +4,11 @@
 
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { disruptPod, evictPod } from "../controllers/disruption.ts";
-import { removeNode, scheduleReregistration } from "../controllers/nodes.ts";
-import { beginPodDeletion, bindPod, refreshCrashLoops } from "../controllers/pods.ts";
 import { BodyError, type RunningServer, readBody, startHttpsServer } from "../http/https-server.ts";
 import type { SimCluster } from "../model/cluster.ts";
+import { disruptPod, evictPod } from "../model/controllers/disruption.ts";
+import { removeNode, scheduleReregistration } from "../model/controllers/nodes.ts";
+import { beginPodDeletion, bindPod, refreshCrashLoops } from "../model/controllers/pods.ts";
 import { requestMatches } from "../model/faults.ts";
 import { objectKey } from "../model/kube-store.ts";
 import { isResource, type KubeObject, RESOURCE_KINDS, type Resource } from "../model/kube-types.ts";

@@ -2,11 +2,13 @@
 // force and the ledger of what happened. ARM, Resource Graph and each Kubernetes API read this.
 
 import type { Clock } from "../../clock.ts";
-import { nodeNotReadyFault, setReadiness } from "../controllers/nodes.ts";
-import { completeDueTerminations, reevaluateCrashes } from "../controllers/pods.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { VM_SIZES } from "../scenario/vm-sizes.ts";
 import { SimCluster, type SimContext } from "./cluster.ts";
+import { bootstrapCluster } from "./cluster-bootstrap.ts";
+import { nodeNotReadyFault, setReadiness } from "./controllers/nodes.ts";
+import { completeDueTerminations, reevaluateCrashes } from "./controllers/pods.ts";
+import { reconcileOnce } from "./controllers/reconcile.ts";
 import { type ActiveFault, FaultRegistry } from "./faults.ts";
 import { Ledger } from "./ledger.ts";
 import { Timeline } from "./timeline.ts";
@@ -38,6 +40,7 @@ export class Fleet {
       vmSizes: { ...VM_SIZES, ...scenario.vmSizes },
       latestNodeImages: scenario.latestNodeImages,
       tenantId: scenario.tenantId,
+      reconcile: reconcileOnce,
     };
     this.subscriptions = scenario.subscriptions.map((s) => ({
       id: s.id,
@@ -60,7 +63,7 @@ export class Fleet {
           });
         }
         const cluster = new SimCluster(spec, subscription.id, this.context, seed);
-        cluster.bootstrap();
+        bootstrapCluster(cluster);
         this.clusters.push(cluster);
       }
     }
