@@ -11,13 +11,7 @@ import type { SimCluster } from "../model/cluster.ts";
 import { applyPoolLabelsAndTaints } from "../model/controllers/nodes.ts";
 import { requestMatches } from "../model/faults.ts";
 import type { Fleet } from "../model/fleet.ts";
-import {
-  defaultMaxPods,
-  isValidPoolName,
-  maxPoolNameLength,
-  type PoolProperties,
-  type SimPool,
-} from "../model/pool.ts";
+import { defaultMaxPods, type PoolProperties, type SimPool } from "../model/pool.ts";
 import {
   AUTOSCALER_SETTINGS,
   type AutoScalerProfile,
@@ -32,7 +26,7 @@ import {
   REQUESTED_OS_SKUS,
   type RequestedOsSku,
 } from "../scenario/os-images.ts";
-import { TAINT_PATTERN } from "../scenario/schema.ts";
+import { isValidPoolName, maxPoolNameLength, TAINT_PATTERN } from "../scenario/pool-rules.ts";
 import type { SimulatorTls } from "../tls/certificates.ts";
 import {
   agentPoolResource,

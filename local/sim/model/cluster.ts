@@ -78,7 +78,6 @@ export class SimCluster {
   /** Kernel prefixes a kernel-bound daemonset's module loads on, by daemonset uid. */
   readonly kernelAgents = new Map<string, string[]>();
   readonly crashLooping = new Set<KubeObject>();
-  private readonly waiters = new Set<{ check: () => boolean; resolve: () => void }>();
   private reconcileQueued = false;
   private readonly eventsByCause = new Map<string, KubeObject>();
   private daemonSetInputsChanged = true;
@@ -319,18 +318,6 @@ export class SimCluster {
     for (let pass = 0; pass < 10; pass++) {
       if (!this.ctx.reconcile(this)) break;
     }
-    for (const waiter of [...this.waiters]) {
-      if (waiter.check()) {
-        this.waiters.delete(waiter);
-        waiter.resolve();
-      }
-    }
-  }
-
-  /** Resolves once `check` holds, re-checked after every reconcile. */
-  waitFor(check: () => boolean): Promise<void> {
-    if (check()) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.add({ check, resolve }));
   }
 }
 
