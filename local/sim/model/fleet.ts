@@ -1,5 +1,6 @@
 // The whole simulated estate: subscriptions and their clusters on one timeline, with the faults in
-// force and the ledger of what happened. ARM, Resource Graph and each Kubernetes API read this.
+// force and the ledger of what happened. ARM, Resource Graph and each Kubernetes API read this. It is
+// where the controllers meet the clusters: it hands them the reconcile pass and applies faults through them.
 
 import type { Clock } from "../../clock.ts";
 import type { Scenario } from "../scenario/schema.ts";
