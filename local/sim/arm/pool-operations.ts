@@ -2,10 +2,10 @@
 // register NotReady, then Ready), cordon and drain with evictions that honour PDBs, delete machines,
 // surge-upgrade node by node. Failures carry the codes AKS reports.
 
-import { disruptPod, evictPod } from "../controllers/disruption.ts";
-import { registerNode, removeNode } from "../controllers/nodes.ts";
-import { isTerminating } from "../controllers/pods.ts";
 import type { SimCluster } from "../model/cluster.ts";
+import { disruptPod, evictPod } from "../model/controllers/disruption.ts";
+import { registerNode, removeNode } from "../model/controllers/nodes.ts";
+import { isTerminating } from "../model/controllers/pods.ts";
 import { controllerOf, isNodeReady, type KubeObject } from "../model/kube-types.ts";
 import type { Machine, SimPool } from "../model/pool.ts";
 import { OperationFailure } from "./operations.ts";

@@ -1,23 +1,16 @@
-// One simulated AKS cluster: its ARM-side pools and machines and its Kubernetes objects in one store,
-// with the controllers that keep them consistent. The HTTP layers only translate to and from this.
+// One simulated AKS cluster: its ARM-side pools and machines and its Kubernetes objects in one store;
+// after each change the controllers (controllers/) bring them back in line. The HTTP layers only
+// translate to and from this.
 
-import { registerNode } from "../controllers/nodes.ts";
-import { reconcileOnce } from "../controllers/reconcile.ts";
-import {
-  defaultRequestedSku,
-  type EffectiveOsSku,
-  effectiveOsSku,
-  IMAGE_FAMILIES,
-} from "../scenario/os-images.ts";
-import type { ClusterSpec, DeploymentSpec, PodTemplateSpec, Timings } from "../scenario/schema.ts";
-import { systemCsiDrivers, systemDaemonSets, systemDeployments } from "../scenario/system-components.ts";
+import type { EffectiveOsSku } from "../scenario/os-images.ts";
+import type { ClusterSpec, Timings } from "../scenario/schema.ts";
 import type { VmSize } from "../scenario/vm-sizes.ts";
 import type { FaultRegistry } from "./faults.ts";
 import { KubeStore } from "./kube-store.ts";
-import { controllerOf, type KubeObject, RESOURCE_KINDS } from "./kube-types.ts";
+import { controllerOf, type KubeObject } from "./kube-types.ts";
 import type { Ledger } from "./ledger.ts";
-import { meta, pdbObject, podTemplate, rfc3339, selectorFor } from "./objects.ts";
-import { defaultMaxPods, type Machine, propertiesFromSpec, SimPool } from "./pool.ts";
+import { meta, rfc3339 } from "./objects.ts";
+import { type Machine, SimPool } from "./pool.ts";
 import { hashString, SeededRandom } from "./random.ts";
 import type { Timeline, TimerHandle } from "./timeline.ts";
 
@@ -29,6 +22,11 @@ export interface SimContext {
   vmSizes: Readonly<Record<string, VmSize>>;
   latestNodeImages: Partial<Record<EffectiveOsSku, string>>;
   tenantId: string;
+  /**
+   * One pass of the controllers over a cluster, true when it changed anything. The fleet passes it in:
+   * the controllers act on the cluster, so the cluster cannot import them.
+   */
+  reconcile: (cluster: SimCluster) => boolean;
 }
 
 /** What the twin knows about a pod beyond its API object. */
@@ -80,7 +78,6 @@ export class SimCluster {
   /** Kernel prefixes a kernel-bound daemonset's module loads on, by daemonset uid. */
   readonly kernelAgents = new Map<string, string[]>();
   readonly crashLooping = new Set<KubeObject>();
-  private readonly waiters = new Set<{ check: () => boolean; resolve: () => void }>();
   private reconcileQueued = false;
   private readonly eventsByCause = new Map<string, KubeObject>();
   private daemonSetInputsChanged = true;
@@ -139,68 +136,6 @@ export class SimCluster {
     return this.rng.uuid();
   }
 
-  // ---------------------------------------------------------------- bootstrap
-
-  /** Builds the cluster as the scenario describes it: machines running, nodes Ready, pods Running. */
-  bootstrap(): void {
-    const start = this.now();
-    this.instant = true;
-    for (const ns of ["default", "kube-node-lease", "kube-public", "kube-system"])
-      this.ensureNamespace(ns, start - 30 * 86400 * MS);
-    for (const p of this.spec.pools) {
-      const version = p.orchestratorVersion ?? this.kubernetesVersion;
-      const requested = p.osSku ?? defaultRequestedSku(p.osType, version);
-      const image = p.nodeImageVersion ?? IMAGE_FAMILIES[effectiveOsSku(requested, version)].defaultVersion;
-      const maxPods = p.maxPods ?? defaultMaxPods(this.spec.networkProfile);
-      const pool = this.addPool(
-        p.name,
-        propertiesFromSpec(p, this.kubernetesVersion, requested, image, maxPods),
-        p.kernelVersion,
-      );
-      for (let i = 0; i < p.count; i++) {
-        const machine = this.newMachine(pool, start - 3 * 86400 * MS);
-        machine.state = "running";
-        this.ctx.ledger.machineStarted(this.name, pool.name, machine.name, start);
-        registerNode(this, pool, machine, { ready: true });
-      }
-    }
-    const w = this.spec.workloads;
-    const csiDrivers = [...(w.systemComponents ? systemCsiDrivers(this.spec) : []), ...w.csiDrivers];
-    for (const driver of csiDrivers) {
-      this.store.create("csidrivers", {
-        apiVersion: "storage.k8s.io/v1",
-        kind: "CSIDriver",
-        metadata: meta({ name: driver.name, uid: this.uid() }, start - 30 * 86400 * MS),
-        spec: {
-          attachRequired: driver.attachRequired,
-          podInfoOnMount: driver.podInfoOnMount,
-          fsGroupPolicy: driver.fsGroupPolicy,
-          volumeLifecycleModes: driver.volumeLifecycleModes,
-          requiresRepublish: false,
-          storageCapacity: false,
-          seLinuxMount: false,
-        },
-      });
-    }
-    const created = start - 86400 * MS;
-    for (const d of [...(w.systemComponents ? systemDeployments() : []), ...w.deployments])
-      this.addDeployment(d, created);
-    for (const s of w.statefulSets) this.addStatefulSet(s, created);
-    for (const d of [...(w.systemComponents ? systemDaemonSets(this.spec) : []), ...w.daemonSets]) {
-      this.addDaemonSet(d.name, d.namespace, d, created);
-    }
-    for (const k of w.kernelAgents) {
-      const ds = this.addDaemonSet(k.name, k.namespace, k, created);
-      this.kernelAgents.set(ds.metadata.uid, k.supportedKernels);
-    }
-    for (const p of w.pods) {
-      this.ensureNamespace(p.namespace, created);
-      this.createBarePod(p.name, p.namespace, p, created);
-    }
-    this.reconcileNow();
-    this.instant = false;
-  }
-
   addPool(name: string, props: SimPool["props"], kernelOverride?: string): SimPool {
     const vmssId = String(10_000_000 + (hashString(`${this.id}/${name}`) % 90_000_000));
     const pool = new SimPool(name, vmssId, props, this.uid(), kernelOverride);
@@ -237,102 +172,6 @@ export class SimCluster {
       spec: { finalizers: ["kubernetes"] },
       status: { phase: "Active" },
     });
-  }
-
-  private params(spec: PodTemplateSpec): WorkloadParams {
-    return {
-      startupMs: (spec.startupSeconds ?? this.ctx.timings.podStartupSeconds) * MS,
-      ...(spec.shutdownSeconds !== undefined ? { shutdownMs: spec.shutdownSeconds * MS } : {}),
-    };
-  }
-
-  private addPdb(
-    name: string,
-    namespace: string,
-    labels: Record<string, string>,
-    pdb: NonNullable<DeploymentSpec["pdb"]>,
-    createdAt: number,
-  ): void {
-    this.store.create(
-      "poddisruptionbudgets",
-      pdbObject(pdb.name ?? name, namespace, selectorFor(labels), pdb, this.uid(), createdAt),
-    );
-  }
-
-  /** A workload object from the scenario (its pod template, params and PDB); controllers make its pods. */
-  private addWorkload(
-    resource: "deployments" | "statefulsets" | "daemonsets",
-    name: string,
-    namespace: string,
-    spec: PodTemplateSpec & { pdb?: DeploymentSpec["pdb"] },
-    kindSpec: Record<string, unknown>,
-    createdAt: number,
-  ): KubeObject {
-    this.ensureNamespace(namespace, createdAt);
-    const template = podTemplate(name, spec);
-    const labels = template.metadata.labels;
-    const object = this.store.create(resource, {
-      apiVersion: "apps/v1",
-      kind: RESOURCE_KINDS[resource].kind,
-      metadata: meta({ name, namespace, uid: this.uid(), generation: 1, labels }, createdAt),
-      spec: { ...kindSpec, selector: selectorFor(labels), template, revisionHistoryLimit: 10 },
-      status: {},
-    });
-    this.workloadParams.set(object.metadata.uid, this.params(spec));
-    if (spec.pdb) this.addPdb(name, namespace, labels, spec.pdb, createdAt);
-    return object;
-  }
-
-  private addDeployment(d: DeploymentSpec, createdAt: number): void {
-    const strategy = { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "25%", maxSurge: "25%" } };
-    this.addWorkload(
-      "deployments",
-      d.name,
-      d.namespace,
-      d,
-      { replicas: d.replicas, strategy, progressDeadlineSeconds: 600 },
-      createdAt,
-    );
-  }
-
-  private addStatefulSet(s: DeploymentSpec, createdAt: number): void {
-    this.addWorkload(
-      "statefulsets",
-      s.name,
-      s.namespace,
-      s,
-      {
-        replicas: s.replicas,
-        serviceName: s.name,
-        podManagementPolicy: "OrderedReady",
-        updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 0 } },
-        persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
-      },
-      createdAt,
-    );
-  }
-
-  private addDaemonSet(
-    name: string,
-    namespace: string,
-    spec: PodTemplateSpec,
-    createdAt: number,
-  ): KubeObject {
-    const updateStrategy = { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } };
-    return this.addWorkload("daemonsets", name, namespace, spec, { updateStrategy }, createdAt);
-  }
-
-  private createBarePod(name: string, namespace: string, spec: PodTemplateSpec, createdAt: number): void {
-    const template = podTemplate(name, spec);
-    const pod: KubeObject = {
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: meta({ name, namespace, uid: this.uid(), labels: template.metadata.labels }, createdAt),
-      spec: structuredClone(template.spec),
-      status: {},
-    };
-    this.preparePod(pod, this.params(spec));
-    this.store.create("pods", pod);
   }
 
   /** Defaults the apiserver's admission adds to every pod, and the twin's runtime record. */
@@ -477,20 +316,8 @@ export class SimCluster {
   reconcileNow(): void {
     this.reconcileQueued = false;
     for (let pass = 0; pass < 10; pass++) {
-      if (!reconcileOnce(this)) break;
+      if (!this.ctx.reconcile(this)) break;
     }
-    for (const waiter of [...this.waiters]) {
-      if (waiter.check()) {
-        this.waiters.delete(waiter);
-        waiter.resolve();
-      }
-    }
-  }
-
-  /** Resolves once `check` holds, re-checked after every reconcile. */
-  waitFor(check: () => boolean): Promise<void> {
-    if (check()) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.add({ check, resolve }));
   }
 }
 

@@ -1,12 +1,15 @@
 // The whole simulated estate: subscriptions and their clusters on one timeline, with the faults in
-// force and the ledger of what happened. ARM, Resource Graph and each Kubernetes API read this.
+// force and the ledger of what happened. ARM, Resource Graph and each Kubernetes API read this. It is
+// where the controllers meet the clusters: it hands them the reconcile pass and applies faults through them.
 
 import type { Clock } from "../../clock.ts";
-import { nodeNotReadyFault, setReadiness } from "../controllers/nodes.ts";
-import { completeDueTerminations, reevaluateCrashes } from "../controllers/pods.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { VM_SIZES } from "../scenario/vm-sizes.ts";
 import { SimCluster, type SimContext } from "./cluster.ts";
+import { bootstrapCluster } from "./cluster-bootstrap.ts";
+import { nodeNotReadyFault, setReadiness } from "./controllers/nodes.ts";
+import { completeDueTerminations, reevaluateCrashes } from "./controllers/pods.ts";
+import { reconcileOnce } from "./controllers/reconcile.ts";
 import { type ActiveFault, FaultRegistry } from "./faults.ts";
 import { Ledger } from "./ledger.ts";
 import { Timeline } from "./timeline.ts";
@@ -38,6 +41,7 @@ export class Fleet {
       vmSizes: { ...VM_SIZES, ...scenario.vmSizes },
       latestNodeImages: scenario.latestNodeImages,
       tenantId: scenario.tenantId,
+      reconcile: reconcileOnce,
     };
     this.subscriptions = scenario.subscriptions.map((s) => ({
       id: s.id,
@@ -60,7 +64,7 @@ export class Fleet {
           });
         }
         const cluster = new SimCluster(spec, subscription.id, this.context, seed);
-        cluster.bootstrap();
+        bootstrapCluster(cluster);
         this.clusters.push(cluster);
       }
     }

@@ -129,16 +129,6 @@ export class SimPool {
   }
 }
 
-/** Longest agent pool name AKS accepts for the OS (https://aka.ms/aks-naming-rules). */
-export function maxPoolNameLength(osType: string): number {
-  return osType === "Windows" ? 6 : 12;
-}
-
-/** A lowercase letter, then lowercase letters and digits, no longer than the OS allows. */
-export function isValidPoolName(name: string, osType: string): boolean {
-  return /^[a-z][a-z0-9]*$/.test(name) && name.length <= maxPoolNameLength(osType);
-}
-
 type NetworkProfile = ClusterSpec["networkProfile"];
 
 /** Max pods per node AKS picks when a pool does not say: Azure CNI 30, overlay 250, kubenet 110. */

@@ -4,8 +4,8 @@
 import { readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
-import { isValidPoolName, maxPoolNameLength } from "../model/pool.ts";
 import { compareVersions, effectiveOsSku, isWindowsSku, skuOfImage } from "./os-images.ts";
+import { isValidPoolName, maxPoolNameLength } from "./pool-rules.ts";
 import { type ClusterSpec, type FaultSpec, type Scenario, scenarioSchema } from "./schema.ts";
 import { allDaemonSetNames } from "./system-components.ts";
 import { VM_SIZES } from "./vm-sizes.ts";

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { serviceBusEntitiesSchema } from "../servicebus/entity-definitions.ts";
 import { autoScalerProfileSchema } from "./autoscaler-profile.ts";
 import { EFFECTIVE_OS_SKUS, REQUESTED_OS_SKUS } from "./os-images.ts";
+import { TAINT_PATTERN } from "./pool-rules.ts";
 import { QUANTITY_PATTERN } from "./quantity.ts";
 
 const uuid = z
@@ -29,9 +30,6 @@ const intOrPercent = z.union([
 const seconds = z.number().min(0);
 
 const effectiveSku = z.enum(EFFECTIVE_OS_SKUS);
-
-/** A pool taint as ARM takes it: key[=value]:Effect. */
-export const TAINT_PATTERN = /^[^=:\s]+(=[^:\s]*)?:(NoSchedule|PreferNoSchedule|NoExecute)$/;
 
 const taint = z.string().regex(TAINT_PATTERN, {
   message: 'must be "key=value:Effect" with Effect NoSchedule, PreferNoSchedule or NoExecute',

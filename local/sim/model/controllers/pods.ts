@@ -1,10 +1,10 @@
 // Pod lifecycle as the kubelet and the apiserver drive it: bound pods sit in ContainerCreating for their
 // startup time, then run (or crash-loop); deleted pods stay Terminating for their grace period.
 
-import type { PodRuntime, SimCluster } from "../model/cluster.ts";
-import { controllerOf, isNodeReady, type KubeObject } from "../model/kube-types.ts";
-import { rfc3339 } from "../model/objects.ts";
-import { bytes, milliCores } from "../scenario/quantity.ts";
+import { bytes, milliCores } from "../../scenario/quantity.ts";
+import type { PodRuntime, SimCluster } from "../cluster.ts";
+import { controllerOf, isNodeReady, type KubeObject } from "../kube-types.ts";
+import { rfc3339 } from "../objects.ts";
 
 const MS = 1000;
 /** How long a crashing container runs before it exits again. */

@@ -1,6 +1,6 @@
 // One pass of every controller over a cluster, in the order their effects feed each other.
 
-import type { SimCluster } from "../model/cluster.ts";
+import type { SimCluster } from "../cluster.ts";
 import { updatePdbStatuses } from "./disruption.ts";
 import { syncUnschedulableTaint } from "./nodes.ts";
 import { refreshCrashLoops } from "./pods.ts";

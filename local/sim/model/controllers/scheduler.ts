@@ -1,10 +1,10 @@
 // The default scheduler's filters (NodeUnschedulable, TaintToleration, NodeAffinity, NodeResourcesFit)
 // and a least-allocated score. Pods no node fits stay Pending with the scheduler's message.
 
-import type { SimCluster } from "../model/cluster.ts";
-import type { KubeObject, Taint } from "../model/kube-types.ts";
-import { nodeAffinityMatches, untoleratedTaint } from "../model/selectors.ts";
-import { bytes, milliCores } from "../scenario/quantity.ts";
+import { bytes, milliCores } from "../../scenario/quantity.ts";
+import type { SimCluster } from "../cluster.ts";
+import type { KubeObject, Taint } from "../kube-types.ts";
+import { nodeAffinityMatches, untoleratedTaint } from "../selectors.ts";
 import { bindPod, isTerminal, isTerminating, podRequests } from "./pods.ts";
 
 interface NodeFit {

@@ -1,12 +1,12 @@
 // Nodes as the kubelet registers them on an AKS machine and as the node lifecycle controller keeps
 // them: AKS labels, nodeInfo of the image, readiness conditions and the taints that follow them.
 
-import type { SimCluster } from "../model/cluster.ts";
-import type { KubeObject, Taint } from "../model/kube-types.ts";
-import { meta, parseTaint, rfc3339 } from "../model/objects.ts";
-import { type Machine, type SimPool, usesPodCidr } from "../model/pool.ts";
-import { IMAGE_FAMILIES, isWindowsSku } from "../scenario/os-images.ts";
-import { formatKi, formatMilliCores } from "../scenario/quantity.ts";
+import { IMAGE_FAMILIES, isWindowsSku } from "../../scenario/os-images.ts";
+import { formatKi, formatMilliCores } from "../../scenario/quantity.ts";
+import type { SimCluster } from "../cluster.ts";
+import type { KubeObject, Taint } from "../kube-types.ts";
+import { meta, parseTaint, rfc3339 } from "../objects.ts";
+import { type Machine, type SimPool, usesPodCidr } from "../pool.ts";
 import { beginPodDeletion, finalizePod, isTerminating, markPodNotReady, resumePodsOnNode } from "./pods.ts";
 
 const MS = 1000;

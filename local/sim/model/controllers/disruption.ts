@@ -2,10 +2,10 @@
 // subresource's admission (pkg/registry/core/pod/storage/eviction.go), plus the ledger's record of
 // disruptions that left a budget below its minimum.
 
-import type { SimCluster } from "../model/cluster.ts";
-import { controllerOf, isPodReady, type KubeObject } from "../model/kube-types.ts";
-import { type KubeStatus, rfc3339, status } from "../model/objects.ts";
-import { labelSelectorMatcher } from "../model/selectors.ts";
+import type { SimCluster } from "../cluster.ts";
+import { controllerOf, isPodReady, type KubeObject } from "../kube-types.ts";
+import { type KubeStatus, rfc3339, status } from "../objects.ts";
+import { labelSelectorMatcher } from "../selectors.ts";
 import { beginPodDeletion, isTerminal, isTerminating } from "./pods.ts";
 
 const MS = 1000;

@@ -1,11 +1,11 @@
 // The deployment, replicaset, statefulset and daemonset controllers: they create and delete pods until
 // each workload has what its spec asks for, and write the status fields kubectl and drains read.
 
-import type { SimCluster, WorkloadParams } from "../model/cluster.ts";
-import { isPodReady, type KubeObject } from "../model/kube-types.ts";
-import { meta, ownerReference } from "../model/objects.ts";
-import { hashString } from "../model/random.ts";
-import { nodeAffinityMatches, untoleratedTaint } from "../model/selectors.ts";
+import type { SimCluster, WorkloadParams } from "../cluster.ts";
+import { isPodReady, type KubeObject } from "../kube-types.ts";
+import { meta, ownerReference } from "../objects.ts";
+import { hashString } from "../random.ts";
+import { nodeAffinityMatches, untoleratedTaint } from "../selectors.ts";
 import { beginPodDeletion, isTerminal, isTerminating } from "./pods.ts";
 
 const HASH_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";

@@ -3,9 +3,9 @@
 // projected), and per-user quota of 15 queries per 5 seconds in simulated time, with ARG's headers.
 
 import { randomUUID } from "node:crypto";
-import { managedClusterResource } from "../arm/arm-resources.ts";
-import type { Fleet } from "../model/fleet.ts";
-import { hashString } from "../model/random.ts";
+import type { Fleet } from "../../model/fleet.ts";
+import { hashString } from "../../model/random.ts";
+import { managedClusterResource } from "../arm-resources.ts";
 import { KqlError, parseQuery, type Row, runQuery } from "./kql.ts";
 
 const MAX_PAGE = 1000;
