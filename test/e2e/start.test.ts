@@ -3,19 +3,17 @@
 // data directory alone, and stops everything it started on Ctrl-C, SIGTERM or SIGHUP, or when a part of
 // it dies. The lock and signal cases run with Azurite, the one part that is a process of its own.
 
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { isRunning, killGroup, READY, type StartedCommand, startCommand } from "../support/start-command.ts";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const dataDirs: string[] = [];
-const started: ChildProcess[] = [];
+const started: StartedCommand[] = [];
 
 afterAll(() => {
-  for (const child of started) if (child.exitCode === null && child.signalCode === null) killGroup(child);
+  for (const { child } of started) killGroup(child);
   for (const data of dataDirs) rmSync(data, { recursive: true, force: true });
 });
 
@@ -25,80 +23,20 @@ function freshDataDir(): string {
   return data;
 }
 
-function killGroup(child: ChildProcess): void {
-  try {
-    process.kill(-(child.pid as number), "SIGKILL");
-  } catch {
-    // Gone already.
-  }
+function launch(data: string, ...options: string[]): StartedCommand {
+  const command = startCommand(data, options);
+  started.push(command);
+  return command;
 }
-
-interface StartedCommand {
-  readonly child: ChildProcess;
-  /** Everything printed so far. */
-  readonly stdout: () => string;
-  readonly stderr: () => string;
-  /** Resolves with the output once `pattern` shows up on standard output. */
-  waitFor(pattern: RegExp): Promise<string>;
-  exited: Promise<number | null>;
-}
-
-function startCommand(data: string, ...options: string[]): StartedCommand {
-  const child = spawn(
-    process.execPath,
-    ["bin/aks-image-lifecycle.ts", "start", "--port", "0", "--data", data, ...options],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], detached: true },
-  );
-  started.push(child);
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return {
-    child,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    exited,
-    waitFor: (pattern) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          if (!pattern.test(stdout)) return;
-          child.stdout?.off("data", check);
-          resolve(stdout);
-        };
-        child.stdout?.on("data", check);
-        check();
-        exited.then((code) =>
-          reject(new Error(`start exited with ${code} before printing ${pattern}:\n${stdout}\n${stderr}`)),
-        );
-      }),
-  };
-}
-
-const READY = /Ctrl-C stops everything/;
 
 function holderPid(lockFile: string): number {
   return (JSON.parse(readFileSync(lockFile, "utf8")) as { pid: number }).pid;
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe("aks-image-lifecycle start", () => {
   it("scans the demo fleet, prints what it found and where the API is, serves it until Ctrl-C", async () => {
     const data = freshDataDir();
-    const start = startCommand(data);
+    const start = launch(data);
     const output = await start.waitFor(READY);
     expect(output).toMatch(/^Scan \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ: complete, 4 clusters, 9 node pools$/m);
     expect(output).toContain("  workloads: 4 clusters scanned\n");
@@ -126,11 +64,11 @@ describe("aks-image-lifecycle start", () => {
 
   it("refuses a second start on the same data directory, naming the first; SIGTERM stops the first and Azurite", async () => {
     const data = freshDataDir();
-    const first = startCommand(data, "--tables", "azurite");
+    const first = launch(data, "--tables", "azurite");
     await first.waitFor(READY);
     const azurite = holderPid(join(data, "azurite", "azurite.lock"));
 
-    const second = startCommand(data, "--tables", "azurite");
+    const second = launch(data, "--tables", "azurite");
     expect(await second.exited).toBe(1);
     expect(second.stderr()).toMatch(
       new RegExp(
@@ -150,7 +88,7 @@ describe("aks-image-lifecycle start", () => {
 
   it("stops everything on SIGHUP during the start-up scan", async () => {
     const data = freshDataDir();
-    const start = startCommand(data, "--tables", "azurite");
+    const start = launch(data, "--tables", "azurite");
     await start.waitFor(/Scanning the fleet/);
     const azurite = holderPid(join(data, "azurite", "azurite.lock"));
     start.child.kill("SIGHUP");
@@ -161,7 +99,7 @@ describe("aks-image-lifecycle start", () => {
 
   it("stops with a non-zero exit and the reason when Azurite dies while it serves", async () => {
     const data = freshDataDir();
-    const start = startCommand(data, "--tables", "azurite");
+    const start = launch(data, "--tables", "azurite");
     await start.waitFor(READY);
     process.kill(holderPid(join(data, "azurite", "azurite.lock")), "SIGKILL");
     expect(await start.exited).toBe(1);
@@ -173,13 +111,13 @@ describe("aks-image-lifecycle start", () => {
 
   it("leaves no Azurite behind when it is killed alone with SIGKILL, and the next start takes over", async () => {
     const data = freshDataDir();
-    const first = startCommand(data, "--tables", "azurite");
+    const first = launch(data, "--tables", "azurite");
     await first.waitFor(READY);
     const azurite = holderPid(join(data, "azurite", "azurite.lock"));
     first.child.kill("SIGKILL");
     await first.exited;
 
-    const next = startCommand(data, "--tables", "azurite");
+    const next = launch(data, "--tables", "azurite");
     const output = await next.waitFor(READY);
     expect(isRunning(azurite)).toBe(false);
     expect(holderPid(join(data, "aks-image-lifecycle.lock"))).toBe(next.child.pid);

@@ -5,20 +5,12 @@ import { join } from "node:path";
 import { TableClient } from "@azure/data-tables";
 import { describe, expect, it } from "vitest";
 import { startAzurite } from "../../local/azurite.ts";
+import { isRunning } from "../support/start-command.ts";
 
 const AZURITE_MODULE = new URL("../../local/azurite.ts", import.meta.url).href;
 
 function probeTable(connectionString: string): TableClient {
   return TableClient.fromConnectionString(connectionString, "probe", { allowInsecureConnection: true });
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe("startAzurite", () => {
