@@ -127,7 +127,8 @@ async function start(args: readonly string[], io: CliIo): Promise<number> {
     try {
       await startUp(options, io, say, running, stops);
     } catch (error) {
-      return fail((error as Error).message);
+      // A part that died explains the failure better than what then failed without it.
+      if (stops.reason?.kind !== "failed") return fail((error as Error).message);
     }
     const reason = await stops.requested;
     if (reason.kind === "failed") return fail(`${reason.reason}; stopped everything.`);
