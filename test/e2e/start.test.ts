@@ -62,6 +62,16 @@ describe("aks-image-lifecycle start", () => {
     expect(existsSync(join(data, "aks-image-lifecycle.lock"))).toBe(false);
   });
 
+  it("refuses an unknown --tables with the choices, before taking the data directory", async () => {
+    const data = freshDataDir();
+    const start = launch(data, "--tables", "cosmos");
+    expect(await start.exited).toBe(2);
+    expect(start.stderr()).toMatch(
+      /^aks-image-lifecycle start: --tables must be one of sqlite, azurite, not "cosmos"\nUsage: aks-image-lifecycle start /,
+    );
+    expect(existsSync(join(data, "aks-image-lifecycle.lock"))).toBe(false);
+  });
+
   it("refuses a second start on the same data directory, naming the first; SIGTERM stops the first and Azurite", async () => {
     const data = freshDataDir();
     const first = launch(data, "--tables", "azurite");
