@@ -1,13 +1,16 @@
-// `start` (npm start): the product on this machine. Starts Azurite (state under .data/), the simulated
-// fleet of a scenario (the demo by default) with its Service Bus namespace, and the embedded Functions
-// host on the app (functions/index.ts) with settings pointing at them; runs an inventory scan at once,
-// prints where the API is and what the scan found, and serves until Ctrl-C. The clock is real: the
-// fleet is assessed as of today, and the nightly timer fires at 02:00 UTC while it runs.
+// `start` (npm start): the product on this machine. Takes the data directory's lock, starts the simulated
+// fleet of a scenario (the demo by default) with its Service Bus namespace, and the embedded Functions host
+// on the app (functions/index.ts) with its state in SQLite under the data directory (or in Azurite, with
+// --tables azurite); runs an inventory scan at once, prints where the API is and what the scan found, and
+// serves until Ctrl-C, SIGTERM or SIGHUP. A part that dies on its own (Azurite) stops everything with a
+// non-zero exit: never a half-working service. The clock is real: the fleet is assessed as of today, and
+// the nightly timer fires at 02:00 UTC while it runs.
 
 import { mkdirSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Azurite } from "../../local/azurite.ts";
+import { DirectoryInUseError, lockDirectory } from "../../local/directory-lock.ts";
 import type { RunningHost } from "../../local/host/host.ts";
 import type { LogRecord } from "../../local/host/logger.ts";
 import type { Simulator } from "../../local/sim/simulator.ts";
@@ -25,98 +28,188 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const APP = join(ROOT, "functions", "index.ts");
 export const DEMO_SCENARIO = join(ROOT, "local", "scenarios", "demo.yaml");
 const SAMPLE_NOTICE = join(ROOT, "local", "notices", "azure-linux-2-removal-moved.notice.json");
+/** In the data directory: who runs on it (PID, host, start time). */
+export const DATA_LOCK = "aks-image-lifecycle.lock";
 /** Real milliseconds the start-up scan may take before the command reports it still running. */
 const SCAN_WAIT_MS = 10 * 60_000;
+/** How often the wait for the start-up scan looks whether it should give up (a stop was asked for). */
+const SCAN_WAIT_SLICE_MS = 500;
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+const TABLES = ["sqlite", "azurite"] as const;
 
 interface StartOptions {
   port: number;
   dataDir: string;
   scenario: string;
+  tables: (typeof TABLES)[number];
 }
 
 function parse(args: readonly string[]): StartOptions {
   const { values } = parseCommandArgs({
     args: [...args],
-    options: { port: { type: "string" }, data: { type: "string" }, scenario: { type: "string" } },
+    options: {
+      port: { type: "string" },
+      data: { type: "string" },
+      scenario: { type: "string" },
+      tables: { type: "string" },
+    },
     strict: true,
   });
   const port = Number(values.port ?? "7071");
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new UsageError(`--port must be a port number (0 picks a free one), not "${values.port}"`);
   }
+  const tables = values.tables ?? "sqlite";
+  if (!TABLES.includes(tables as StartOptions["tables"])) {
+    throw new UsageError(`--tables must be one of ${TABLES.join(", ")}, not "${tables}"`);
+  }
   return {
     port,
     dataDir: resolve(values.data ?? join(ROOT, ".data")),
     scenario: resolve(values.scenario ?? DEMO_SCENARIO),
+    tables: tables as StartOptions["tables"],
   };
+}
+
+/** Why the command stops: a signal, or a part of it that died on its own. */
+type StopReason = { kind: "signal"; signal: string } | { kind: "failed"; reason: string };
+
+/** The first stop request wins; later ones are ignored (npm forwards the Ctrl-C the terminal sent too). */
+class StopRequests {
+  reason: StopReason | undefined;
+  readonly requested: Promise<StopReason>;
+  private settle!: (reason: StopReason) => void;
+  private readonly onSignal = (signal: string) => this.request({ kind: "signal", signal });
+
+  constructor() {
+    this.requested = new Promise((resolveRequest) => {
+      this.settle = resolveRequest;
+    });
+    for (const signal of STOP_SIGNALS) process.on(signal, this.onSignal);
+  }
+
+  request(reason: StopReason): void {
+    if (this.reason) return;
+    this.reason = reason;
+    this.settle(reason);
+  }
+
+  dispose(): void {
+    for (const signal of STOP_SIGNALS) process.off(signal, this.onSignal);
+  }
+}
+
+interface RunningParts {
+  azurite?: Azurite;
+  sim?: Simulator;
+  host?: RunningHost;
 }
 
 async function start(args: readonly string[], io: CliIo): Promise<number> {
   const options = parse(args);
+  const fail = (message: string) => {
+    io.stderr.write(`aks-image-lifecycle start: ${message}\n`);
+    return EXIT_BAD_INPUT;
+  };
+  mkdirSync(options.dataDir, { recursive: true });
+  let lock: ReturnType<typeof lockDirectory>;
+  try {
+    lock = lockDirectory(options.dataDir, DATA_LOCK, io.now());
+  } catch (error) {
+    if (error instanceof DirectoryInUseError) return fail(error.message);
+    throw error;
+  }
+  // Listening from the first moment: a signal during start-up stops what has started, not the process.
+  const stops = new StopRequests();
+  const running: RunningParts = {};
+  const say = (line = "") => io.stdout.write(`${line}\n`);
+  try {
+    try {
+      await startUp(options, io, say, running, stops);
+    } catch (error) {
+      // A part that died explains the failure better than what then failed without it.
+      if (stops.reason?.kind !== "failed") return fail((error as Error).message);
+    }
+    const reason = await stops.requested;
+    if (reason.kind === "failed") return fail(`${reason.reason}; stopped everything.`);
+    say("\nStopping ...");
+    return EXIT_OK;
+  } finally {
+    await stopAll(running);
+    stops.dispose();
+    lock.release();
+  }
+}
+
+/** The host first, so nothing it runs is cut off from the tables it writes. */
+async function stopAll(running: RunningParts): Promise<void> {
+  await running.host?.stop();
+  await running.sim?.close();
+  await running.azurite?.close();
+}
+
+/** Starts each part unless a stop was asked for, scans, and prints the scan and the API. */
+async function startUp(
+  options: StartOptions,
+  io: CliIo,
+  say: (line?: string) => void,
+  running: RunningParts,
+  stops: StopRequests,
+): Promise<void> {
   // Loaded here, not with the CLI: the host and simulator (SQLite, TLS) are only needed by this command.
   const [{ startAzurite }, { startSimulator }, { startHost }] = await Promise.all([
     import("../../local/azurite.ts"),
     import("../../local/sim/simulator.ts"),
     import("../../local/host/host.ts"),
   ]);
-  const say = (line = "") => io.stdout.write(`${line}\n`);
-  const running: { azurite?: Azurite; sim?: Simulator; host?: RunningHost } = {};
-  const stop = async () => {
-    await running.host?.stop();
-    await running.sim?.close();
-    await running.azurite?.close();
-  };
-  try {
-    say(`Starting Azurite (tables in ${shown(join(options.dataDir, "azurite"))}) ...`);
-    mkdirSync(join(options.dataDir, "azurite"), { recursive: true });
-    running.azurite = await startAzurite({ location: join(options.dataDir, "azurite") });
-    say(`Starting the simulated fleet (${shown(options.scenario)}) ...`);
-    running.sim = await startSimulator({
-      scenarioFile: options.scenario,
-      clock: "real",
-      dataDir: join(options.dataDir, "sim"),
-    });
-    const sim = running.sim;
-    const serviceBus = sim.endpoints.serviceBusConnectionString;
-    const topic = sim.scenario.serviceBus?.topics?.[0]?.name;
-    say("Starting the Functions host ...");
-    running.host = await startHost({
-      app: APP,
-      port: options.port,
-      dataDir: join(options.dataDir, "host"),
-      clock: sim.clock,
-      logLevel: "warn",
-      logSink: (record: LogRecord) => io.stderr.write(`[host ${record.level}] ${record.msg}\n`),
-      settings: {
-        TABLES_CONNECTION_STRING: running.azurite.connectionString,
-        ARM_ENDPOINT: sim.endpoints.arm,
-        ARM_CA_FILE: sim.caPath,
-        ARM_LOCAL_TOKEN: "simulator",
-        KUBECONFIG_DIR: dirname(sim.clusters[0]?.kubeconfigPath ?? join(sim.dataDir, "kubeconfigs", "none")),
-        ...(serviceBus && { ServiceBusConnection: serviceBus }),
-        ...(serviceBus && topic && { ALERT_TOPIC: topic }),
-      },
-    });
-    const host = running.host;
-    say(`Scanning the fleet (${sim.clusters.length} clusters) ...`);
-    const scan = await scanNow(host);
-    say();
-    printScan(say, scan);
-    printApi(say, host.origin, sim.clusters[0]?.name, serviceBus, options.dataDir, host.keys.file);
-  } catch (error) {
-    await stop();
-    io.stderr.write(`aks-image-lifecycle start: ${(error as Error).message}\n`);
-    return EXIT_BAD_INPUT;
+  let tables: Record<string, string>;
+  if (options.tables === "azurite") {
+    const location = join(options.dataDir, "azurite");
+    say(`Starting Azurite (tables in ${shown(location)}) ...`);
+    const azurite = await startAzurite({ location });
+    running.azurite = azurite;
+    azurite.exited.then((how) => stops.request({ kind: "failed", reason: `Azurite (the tables) ${how}` }));
+    tables = { TABLES_CONNECTION_STRING: azurite.connectionString };
+  } else {
+    tables = { STATE_SQLITE_FILE: join(options.dataDir, "state.sqlite") };
   }
-  await new Promise<void>((resolveStop) => {
-    const onSignal = () => {
-      say("\nStopping ...");
-      stop().then(resolveStop, resolveStop);
-    };
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
+  if (stops.reason) return;
+  say(`Starting the simulated fleet (${shown(options.scenario)}) ...`);
+  running.sim = await startSimulator({
+    scenarioFile: options.scenario,
+    clock: "real",
+    dataDir: join(options.dataDir, "sim"),
   });
-  return EXIT_OK;
+  const sim = running.sim;
+  const serviceBus = sim.endpoints.serviceBusConnectionString;
+  const topic = sim.scenario.serviceBus?.topics?.[0]?.name;
+  if (stops.reason) return;
+  say("Starting the Functions host ...");
+  running.host = await startHost({
+    app: APP,
+    port: options.port,
+    dataDir: join(options.dataDir, "host"),
+    clock: sim.clock,
+    logLevel: "warn",
+    logSink: (record: LogRecord) => io.stderr.write(`[host ${record.level}] ${record.msg}\n`),
+    settings: {
+      ...tables,
+      ARM_ENDPOINT: sim.endpoints.arm,
+      ARM_CA_FILE: sim.caPath,
+      ARM_LOCAL_TOKEN: "simulator",
+      KUBECONFIG_DIR: dirname(sim.clusters[0]?.kubeconfigPath ?? join(sim.dataDir, "kubeconfigs", "none")),
+      ...(serviceBus && { ServiceBusConnection: serviceBus }),
+      ...(serviceBus && topic && { ALERT_TOPIC: topic }),
+    },
+  });
+  const host = running.host;
+  if (stops.reason) return;
+  say(`Scanning the fleet (${sim.clusters.length} clusters) ...`);
+  const scan = await scanNow(host, stops, io.now);
+  if (stops.reason) return;
+  say();
+  printScan(say, scan);
+  printApi(say, host.origin, sim.clusters[0]?.name, serviceBus, options.dataDir, host.keys.file);
 }
 
 type ScanOutcome =
@@ -124,7 +217,7 @@ type ScanOutcome =
   | { kind: "still-running"; instanceId: string };
 
 /** Starts a scan through the product's own endpoint (or waits for the one a restart resumed). */
-async function scanNow(host: RunningHost): Promise<ScanOutcome> {
+async function scanNow(host: RunningHost, stops: StopRequests, now: () => Date): Promise<ScanOutcome> {
   const response = await fetch(`${host.origin}/api/inventory/scans`, {
     method: "POST",
     headers: { "x-functions-key": host.keys.functionDefault },
@@ -132,17 +225,22 @@ async function scanNow(host: RunningHost): Promise<ScanOutcome> {
   const body = (await response.json()) as { id?: string; error?: { reason: string; instanceId?: string } };
   const instanceId = body.id ?? body.error?.instanceId;
   if (!instanceId) throw new Error(`the scan did not start: ${response.status} ${JSON.stringify(body)}`);
-  try {
-    const status = await host.waitForInstance(instanceId, { timeoutMs: SCAN_WAIT_MS });
-    return {
-      kind: "finished",
-      instanceId,
-      runtimeStatus: status.runtimeStatus,
-      ...(status.runtimeStatus === "Completed" && { result: status.output as InventoryScanResult }),
-    };
-  } catch {
-    return { kind: "still-running", instanceId };
+  // In slices, so a stop request is seen within one and leaves no long timer keeping the process alive.
+  const deadline = now().getTime() + SCAN_WAIT_MS;
+  while (!stops.reason && now().getTime() < deadline) {
+    const status = await host
+      .waitForInstance(instanceId, { timeoutMs: SCAN_WAIT_SLICE_MS })
+      .catch(() => undefined); // not ended within the slice
+    if (status) {
+      return {
+        kind: "finished",
+        instanceId,
+        runtimeStatus: status.runtimeStatus,
+        ...(status.runtimeStatus === "Completed" && { result: status.output as InventoryScanResult }),
+      };
+    }
   }
+  return { kind: "still-running", instanceId };
 }
 
 function printScan(say: (line?: string) => void, scan: ScanOutcome): void {
@@ -225,8 +323,8 @@ function shown(path: string): string {
 
 export const startCommand: Command = {
   name: "start",
-  usage: "start [--port 7071] [--data .data] [--scenario FILE]",
+  usage: "start [--port 7071] [--data .data] [--scenario FILE] [--tables sqlite|azurite]",
   summary:
-    "The service on this machine: Azurite, the simulated fleet (local/scenarios/demo.yaml) and the Functions host; scans at once, prints what it found and serves the API until Ctrl-C.",
+    "The service on this machine: the simulated fleet (local/scenarios/demo.yaml) and the Functions host, state in SQLite (or Azurite) under the data directory, which one start owns at a time; scans at once, prints what it found and serves the API until Ctrl-C, SIGTERM or SIGHUP.",
   run: start,
 };

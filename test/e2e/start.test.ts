@@ -1,52 +1,49 @@
-// `npm start` as a newcomer runs it: the real command in a child process, on a fresh data directory.
-// It scans at once, prints where the API is and what it found, serves it, and stops cleanly on Ctrl-C.
+// `npm start` as a newcomer runs it: the real command in a child process (its own process group), on a
+// fresh data directory. It scans at once, prints where the API is and what it found, serves it, owns its
+// data directory alone, and stops everything it started on Ctrl-C, SIGTERM or SIGHUP, or when a part of
+// it dies. The lock and signal cases run with Azurite, the one part that is a process of its own.
 
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { isRunning, killGroup, READY, type StartedCommand, startCommand } from "../support/start-command.ts";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const data = mkdtempSync(join(tmpdir(), "aks-start-"));
-let child: ChildProcess | undefined;
+const dataDirs: string[] = [];
+const started: StartedCommand[] = [];
 
 afterAll(() => {
-  child?.kill("SIGKILL");
-  rmSync(data, { recursive: true, force: true });
+  for (const { child } of started) killGroup(child);
+  for (const data of dataDirs) rmSync(data, { recursive: true, force: true });
 });
 
-/** Resolves with everything printed once `pattern` shows up on standard output. */
-function waitForOutput(process: ChildProcess, pattern: RegExp, stderr: () => string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let output = "";
-    process.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      if (pattern.test(output)) resolve(output);
-    });
-    process.once("exit", (code) =>
-      reject(new Error(`start exited with ${code} before printing ${pattern}:\n${output}\n${stderr()}`)),
-    );
-  });
+function freshDataDir(): string {
+  const data = mkdtempSync(join(tmpdir(), "aks-start-"));
+  dataDirs.push(data);
+  return data;
+}
+
+function launch(data: string, ...options: string[]): StartedCommand {
+  const command = startCommand(data, options);
+  started.push(command);
+  return command;
+}
+
+function holderPid(lockFile: string): number {
+  return (JSON.parse(readFileSync(lockFile, "utf8")) as { pid: number }).pid;
 }
 
 describe("aks-image-lifecycle start", () => {
   it("scans the demo fleet, prints what it found and where the API is, serves it until Ctrl-C", async () => {
-    let stderr = "";
-    child = spawn(process.execPath, ["bin/aks-image-lifecycle.ts", "start", "--port", "0", "--data", data], {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    child.stderr?.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const output = await waitForOutput(child, /Ctrl-C stops everything/, () => stderr);
+    const data = freshDataDir();
+    const start = launch(data);
+    const output = await start.waitFor(READY);
     expect(output).toMatch(/^Scan \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ: complete, 4 clusters, 9 node pools$/m);
     expect(output).toContain("  workloads: 4 clusters scanned\n");
     expect(output).toMatch(/^ {2}alerts: \d+ new, \d+ sent to topic$/m);
     expect(output).toContain("notices send local/notices/azure-linux-2-removal-moved.notice.json");
     expect(output).toContain(`state stays in ${data} (delete it to start afresh)`);
+    expect(existsSync(join(data, "state.sqlite"))).toBe(true);
     const origin = /The API is at (http:\/\/127\.0\.0\.1:\d+)\/api:/.exec(output)?.[1];
     expect(origin).toBeDefined();
 
@@ -60,8 +57,82 @@ describe("aks-image-lifecycle start", () => {
     expect(ics.headers.get("content-type")).toMatch(/^text\/calendar/);
     expect(await ics.text()).toMatch(/^BEGIN:VCALENDAR\r\n/);
 
-    const exited = new Promise<number | null>((resolve) => child?.once("exit", resolve));
-    child.kill("SIGINT");
-    expect(await exited).toBe(0);
+    start.child.kill("SIGINT");
+    expect(await start.exited).toBe(0);
+    expect(existsSync(join(data, "aks-image-lifecycle.lock"))).toBe(false);
+  });
+
+  it("refuses an unknown --tables with the choices, before taking the data directory", async () => {
+    const data = freshDataDir();
+    const start = launch(data, "--tables", "cosmos");
+    expect(await start.exited).toBe(2);
+    expect(start.stderr()).toMatch(
+      /^aks-image-lifecycle start: --tables must be one of sqlite, azurite, not "cosmos"\nUsage: aks-image-lifecycle start /,
+    );
+    expect(existsSync(join(data, "aks-image-lifecycle.lock"))).toBe(false);
+  });
+
+  it("refuses a second start on the same data directory, naming the first; SIGTERM stops the first and Azurite", async () => {
+    const data = freshDataDir();
+    const first = launch(data, "--tables", "azurite");
+    await first.waitFor(READY);
+    const azurite = holderPid(join(data, "azurite", "azurite.lock"));
+
+    const second = launch(data, "--tables", "azurite");
+    expect(await second.exited).toBe(1);
+    expect(second.stderr()).toMatch(
+      new RegExp(
+        `^aks-image-lifecycle start: data directory ${data} is in use by PID ${first.child.pid} \\(started \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\); if no such process is running, delete ${join(data, "aks-image-lifecycle.lock")}\n$`,
+      ),
+    );
+    expect(second.stdout()).toBe("");
+    const origin = /The API is at (http:\/\/127\.0\.0\.1:\d+)\/api:/.exec(first.stdout())?.[1];
+    expect((await fetch(`${origin}/api/inventory`)).status).toBe(200);
+
+    first.child.kill("SIGTERM");
+    expect(await first.exited).toBe(0);
+    expect(first.stdout()).toMatch(/\nStopping \.\.\.\n$/);
+    expect(isRunning(azurite)).toBe(false);
+    expect(existsSync(join(data, "aks-image-lifecycle.lock"))).toBe(false);
+  });
+
+  it("stops everything on SIGHUP during the start-up scan", async () => {
+    const data = freshDataDir();
+    const start = launch(data, "--tables", "azurite");
+    await start.waitFor(/Scanning the fleet/);
+    const azurite = holderPid(join(data, "azurite", "azurite.lock"));
+    start.child.kill("SIGHUP");
+    expect(await start.exited).toBe(0);
+    expect(start.stdout()).toMatch(/\nStopping \.\.\.\n$/);
+    expect(isRunning(azurite)).toBe(false);
+  });
+
+  it("stops with a non-zero exit and the reason when Azurite dies while it serves", async () => {
+    const data = freshDataDir();
+    const start = launch(data, "--tables", "azurite");
+    await start.waitFor(READY);
+    process.kill(holderPid(join(data, "azurite", "azurite.lock")), "SIGKILL");
+    expect(await start.exited).toBe(1);
+    expect(start.stderr()).toMatch(
+      /^aks-image-lifecycle start: Azurite \(the tables\) was killed by SIGKILL; stopped everything\.$/m,
+    );
+    expect(existsSync(join(data, "aks-image-lifecycle.lock"))).toBe(false);
+  });
+
+  it("leaves no Azurite behind when it is killed alone with SIGKILL, and the next start takes over", async () => {
+    const data = freshDataDir();
+    const first = launch(data, "--tables", "azurite");
+    await first.waitFor(READY);
+    const azurite = holderPid(join(data, "azurite", "azurite.lock"));
+    first.child.kill("SIGKILL");
+    await first.exited;
+
+    const next = launch(data, "--tables", "azurite");
+    const output = await next.waitFor(READY);
+    expect(isRunning(azurite)).toBe(false);
+    expect(holderPid(join(data, "aks-image-lifecycle.lock"))).toBe(next.child.pid);
+    expect(output).toMatch(/^ {2}alerts: nothing new to send \(earlier runs sent each alert once\)$/m);
+    next.child.kill("SIGINT");
+    expect(await next.exited).toBe(0);
   });
 });
