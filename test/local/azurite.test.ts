@@ -58,7 +58,8 @@ describe("startAzurite", () => {
       starter.kill("SIGKILL");
       // Started at once: it waits for the orphan to save and let go of the location, never shares it.
       const next = await startAzurite({ location });
-      expect(isRunning(started.pid)).toBe(false);
+      // It lets go of the location in its exit handler: the process itself ends a moment later.
+      await expect.poll(() => isRunning(started.pid), { timeout: 5_000 }).toBe(false);
       const entity = await probeTable(next.connectionString).getEntity<{ value: number }>("p", "r");
       expect(entity.value).toBe(7);
       await next.close();
