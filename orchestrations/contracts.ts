@@ -106,6 +106,11 @@ export interface DecideAlertsInput {
 
 export type DecideAlertsOutput = ({ kind: "decided" } & AlertDecisionSummary) | { kind: "no-scan" };
 
+export interface DeliverAlertsInput {
+  /** The orchestration instance delivering: its leases are its own again when it resumes after a crash. */
+  holder: string;
+}
+
 export type DeliverAlertsOutput = AlertDeliverySummary;
 
 export type AlertsRunResult =

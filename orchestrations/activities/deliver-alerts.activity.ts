@@ -2,8 +2,9 @@
 import * as df from "durable-functions";
 import { composition } from "../../shared/composition.ts";
 import { deliverAlerts } from "../../shared/inventory/scan-alerts.ts";
-import { ACTIVITIES, type DeliverAlertsOutput } from "../contracts.ts";
+import { ACTIVITIES, type DeliverAlertsInput, type DeliverAlertsOutput } from "../contracts.ts";
 
 df.app.activity(ACTIVITIES.deliverAlerts, {
-  handler: (): Promise<DeliverAlertsOutput> => deliverAlerts(composition()),
+  handler: (input: DeliverAlertsInput): Promise<DeliverAlertsOutput> =>
+    deliverAlerts(composition(), input.holder),
 });

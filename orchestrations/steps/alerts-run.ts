@@ -1,7 +1,7 @@
 // Alerts as one step: the policy's decision stored as pending, then every pending alert delivered
-// (earlier runs' leftovers included). Alerts another run held are delivered once more after its lease
-// runs out: a run killed midway (the host was killed) leaves its lease behind, and this run, resumed, is
-// what is left to send them. A failure is reported in the result, never thrown: the scan it follows is
+// (earlier runs' leftovers included). Leases carry the instance id, so this run resumed after a crash takes
+// its own over at once; alerts another run held (one killed midway leaves its lease behind) are delivered
+// once more after that lease runs out. A failure is reported in the result, never thrown: the scan it follows is
 // recorded already, and undelivered alerts stay pending for the next run.
 
 import type { OrchestrationContext, Task } from "durable-functions";
@@ -10,6 +10,7 @@ import {
   type AlertsRunResult,
   type DecideAlertsInput,
   type DecideAlertsOutput,
+  type DeliverAlertsInput,
   type DeliverAlertsOutput,
 } from "../contracts.ts";
 import { callActivity, errorMessage } from "./call-activity.ts";
@@ -30,11 +31,12 @@ export function* decideAndDeliverAlerts(
   }
   if (decision.kind === "no-scan") return { kind: "done", decision };
   try {
-    const delivery = yield* callActivity<DeliverAlertsOutput>(context, ACTIVITIES.deliverAlerts, {});
+    const deliver: DeliverAlertsInput = { holder: context.df.instanceId };
+    const delivery = yield* callActivity<DeliverAlertsOutput>(context, ACTIVITIES.deliverAlerts, deliver);
     if (delivery.kind !== "sent" || delivery.heldUntil === undefined)
       return { kind: "done", decision, delivery };
     yield context.df.createTimer(new Date(delivery.heldUntil));
-    const afterLease = yield* callActivity<DeliverAlertsOutput>(context, ACTIVITIES.deliverAlerts, {});
+    const afterLease = yield* callActivity<DeliverAlertsOutput>(context, ACTIVITIES.deliverAlerts, deliver);
     return { kind: "done", decision, delivery, afterLease };
   } catch (error) {
     return { kind: "failed", stage: "deliver", error: errorMessage(error), decision };

@@ -36,6 +36,8 @@ export interface DeliveryReport {
 export interface DeliveryOptions {
   retry?: Partial<RetryPolicy>;
   leaseMs?: number;
+  /** Names this run's leases, so the same run resumed after a crash takes them over at once. */
+  holder?: string;
 }
 
 type Attempt =
@@ -75,7 +77,12 @@ export async function deliverPendingAlerts(
     report: { delivered: [], failures: [], skipped: [] },
   };
   for (const pending of await repository.pendingAlerts()) {
-    const claim = await repository.claim(pending.alert.id, clock.now(), clock.now() + leaseMs);
+    const claim = await repository.claim(
+      pending.alert.id,
+      clock.now(),
+      clock.now() + leaseMs,
+      options.holder,
+    );
     if (claim) await deliverOne(run, claim);
     else {
       run.report.skipped.push({

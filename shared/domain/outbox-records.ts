@@ -58,3 +58,13 @@ export function withDelivery(
 export function compareOutbox(a: OutboxAlert, b: OutboxAlert): number {
   return a.decidedAt.localeCompare(b.decidedAt) || a.alert.id.localeCompare(b.alert.id);
 }
+
+/** A pending alert is free once its lease ran out, and at once to the run that holds it. */
+export function isClaimable(
+  lease: { status: string; leaseUntil: number; holder: string | undefined },
+  now: number,
+  holder: string | undefined,
+): boolean {
+  if (lease.status !== "pending") return false;
+  return lease.leaseUntil <= now || (holder !== undefined && lease.holder === holder);
+}

@@ -252,6 +252,8 @@ export interface OutboxClaim {
   readonly outbox: OutboxAlert;
   /** Epoch ms until which this run holds the alert. */
   readonly leaseUntil: number;
+  /** The run holding the lease, when it named itself. */
+  readonly holder?: string;
   /** Opaque: the version the next update must match. */
   readonly version: string;
 }
@@ -269,8 +271,12 @@ export interface AlertRepository {
   ): Promise<AlertCommit>;
   /** Pending alerts, oldest decision first. */
   pendingAlerts(): Promise<OutboxAlert[]>;
-  /** Leases a pending alert until `leaseUntil` (epoch ms); undefined if delivered or leased by another run. */
-  claim(alertId: string, now: number, leaseUntil: number): Promise<OutboxClaim | undefined>;
+  /**
+   * Leases a pending alert until `leaseUntil` (epoch ms); undefined if delivered or leased by another run.
+   * A lease taken under the same `holder` is taken over at once: that run, resumed after a crash, is the
+   * one left to finish the alert.
+   */
+  claim(alertId: string, now: number, leaseUntil: number, holder?: string): Promise<OutboxClaim | undefined>;
   /**
    * Records one sink's result. Once every sink in `sinks` has delivered, the alert becomes delivered and
    * leaves the pending list. Returns the claim to use for the next update, or undefined when the lease

@@ -60,15 +60,21 @@ export type AlertDeliverySummary =
     }
   | { kind: "no-sinks"; pending: number };
 
-export async function deliverAlerts(deps: {
-  alerts: AlertRepository;
-  alertSinks: readonly AlertSink[];
-  clock: RetryClock;
-}): Promise<AlertDeliverySummary> {
+/** `holder` names the run (its orchestration instance): resumed after a crash, it takes its leases over. */
+export async function deliverAlerts(
+  deps: {
+    alerts: AlertRepository;
+    alertSinks: readonly AlertSink[];
+    clock: RetryClock;
+  },
+  holder?: string,
+): Promise<AlertDeliverySummary> {
   if (deps.alertSinks.length === 0) {
     return { kind: "no-sinks", pending: (await deps.alerts.pendingAlerts()).length };
   }
-  const report = await deliverPendingAlerts(deps.alerts, deps.alertSinks, deps.clock);
+  const report = await deliverPendingAlerts(deps.alerts, deps.alertSinks, deps.clock, {
+    ...(holder !== undefined && { holder }),
+  });
   const pending = await deps.alerts.pendingAlerts();
   const stillPending = new Set(pending.map((outbox) => outbox.alert.id));
   const held = report.skipped.some((skip) => skip.sink === undefined && stillPending.has(skip.alertId));

@@ -4,7 +4,7 @@
 // snapshot is skipped and reported, as the Tables adapter does with ETags.
 
 import type { AlertDecision, AlertState, TrackState } from "../domain/alert-policy.ts";
-import { compareOutbox, trackChanges, withDelivery } from "../domain/outbox-records.ts";
+import { compareOutbox, isClaimable, trackChanges, withDelivery } from "../domain/outbox-records.ts";
 import type {
   AlertCommit,
   AlertRepository,
@@ -26,6 +26,7 @@ CREATE TABLE IF NOT EXISTS alert_outbox (
   decided_at TEXT NOT NULL,
   status TEXT NOT NULL,
   lease_until INTEGER NOT NULL,
+  lease_holder TEXT,
   version INTEGER NOT NULL,
   outbox TEXT NOT NULL
 ) STRICT;
@@ -104,17 +105,34 @@ export class SqliteAlertRepository implements AlertRepository {
       .map((row) => JSON.parse(row.outbox) as OutboxAlert);
   }
 
-  async claim(alertId: string, now: number, leaseUntil: number): Promise<OutboxClaim | undefined> {
+  async claim(
+    alertId: string,
+    now: number,
+    leaseUntil: number,
+    holder?: string,
+  ): Promise<OutboxClaim | undefined> {
     return this.store.write((sql) => {
       const row = outboxOf(sql, alertId);
-      if (row?.status !== "pending" || row.lease_until > now) return undefined;
+      if (!row) return undefined;
+      const lease = {
+        status: row.status,
+        leaseUntil: row.lease_until,
+        holder: row.lease_holder ?? undefined,
+      };
+      if (!isClaimable(lease, now, holder)) return undefined;
       sql.run(
-        "UPDATE alert_outbox SET lease_until = ?, version = ? WHERE alert_id = ?",
+        "UPDATE alert_outbox SET lease_until = ?, lease_holder = ?, version = ? WHERE alert_id = ?",
         leaseUntil,
+        holder ?? null,
         row.version + 1,
         alertId,
       );
-      return { outbox: JSON.parse(row.outbox) as OutboxAlert, leaseUntil, version: String(row.version + 1) };
+      return {
+        outbox: JSON.parse(row.outbox) as OutboxAlert,
+        leaseUntil,
+        ...(holder !== undefined && { holder }),
+        version: String(row.version + 1),
+      };
     });
   }
 
@@ -142,7 +160,7 @@ export class SqliteAlertRepository implements AlertRepository {
     if (changed === 0) return undefined;
     // Delivered: nothing more is written under this claim.
     return pending
-      ? { outbox, leaseUntil: claim.leaseUntil, version: String(version + 1) }
+      ? { ...claim, outbox, version: String(version + 1) }
       : { outbox, leaseUntil: 0, version: "" };
   }
 
@@ -175,13 +193,14 @@ export class SqliteAlertRepository implements AlertRepository {
 interface OutboxRow {
   status: string;
   lease_until: number;
+  lease_holder: string | null;
   version: number;
   outbox: string;
 }
 
 function outboxOf(sql: Sql, alertId: string): OutboxRow | undefined {
   return sql.get<OutboxRow>(
-    "SELECT status, lease_until, version, outbox FROM alert_outbox WHERE alert_id = ?",
+    "SELECT status, lease_until, lease_holder, version, outbox FROM alert_outbox WHERE alert_id = ?",
     alertId,
   );
 }

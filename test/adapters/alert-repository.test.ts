@@ -147,6 +147,25 @@ describe.each(stores)("AlertRepository on $name, with decideAlerts", (store) => 
     ]);
   });
 
+  it("gives a lease back at once to the run that holds it (resumed after a crash), never to another run", async () => {
+    const state = store.fresh();
+    const other = state.another().alerts;
+    const [alert] = await decideAlerts(state.alerts, findings.slice(0, 1), NIGHT);
+    const id = alert?.id as string;
+    const t0 = NIGHT.getTime();
+    const taken = await state.alerts.claim(id, t0, t0 + 60_000, "inventory-scan:2026-03-03");
+    expect(taken?.holder).toBe("inventory-scan:2026-03-03");
+    const sent = { status: "pending", attempts: 1, lastError: "timeout" } as const;
+    await state.alerts.recordDelivery(taken as NonNullable<typeof taken>, "webhook", sent, ["webhook"]);
+
+    expect(await other.claim(id, t0 + 1_000, t0 + 61_000, "alerts-reevaluation:n1")).toBeUndefined();
+    expect(await other.claim(id, t0 + 1_000, t0 + 61_000)).toBeUndefined();
+    // The holder, resumed in another process: its lease (kept through the recorded delivery) is its own.
+    const resumed = await other.claim(id, t0 + 2_000, t0 + 62_000, "inventory-scan:2026-03-03");
+    expect(resumed?.outbox.deliveries.webhook).toEqual(sent);
+    expect(await state.alerts.claim(id, t0 + 3_000, t0 + 63_000, "alerts-reevaluation:n1")).toBeUndefined();
+  });
+
   it("records each sink's result under the claim, keeps the alert pending until every sink has it, and lets a released alert be claimed at once", async () => {
     const state = store.fresh();
     const [alert] = await decideAlerts(state.alerts, findings.slice(0, 1), NIGHT);

@@ -8,7 +8,7 @@
 import type { TableClient, TransactionAction } from "@azure/data-tables";
 import { odata } from "@azure/data-tables";
 import type { AlertDecision, AlertState, TrackState } from "../../domain/alert-policy.ts";
-import { compareOutbox, trackChanges, withDelivery } from "../../domain/outbox-records.ts";
+import { compareOutbox, isClaimable, trackChanges, withDelivery } from "../../domain/outbox-records.ts";
 import type {
   AlertCommit,
   AlertRepository,
@@ -133,16 +133,27 @@ export class TableAlertRepository extends TableRepository implements AlertReposi
     return found;
   }
 
-  async claim(alertId: string, now: number, leaseUntil: number): Promise<OutboxClaim | undefined> {
+  async claim(
+    alertId: string,
+    now: number,
+    leaseUntil: number,
+    holder?: string,
+  ): Promise<OutboxClaim | undefined> {
     const table = await this.table();
     const row = await getEntityOrUndefined<Row>(table, PARTITION, alertRowKey(alertId));
-    if (row?.Status !== "pending" || Number(row.LeaseUntil ?? 0) > now) return undefined;
+    if (!row) return undefined;
+    const lease = {
+      status: row.Status as OutboxAlert["status"],
+      leaseUntil: Number(row.LeaseUntil ?? 0),
+      holder: typeof row.LeaseHolder === "string" ? row.LeaseHolder : undefined,
+    };
+    if (!isClaimable(lease, now, holder)) return undefined;
     const outbox = readOutbox(row);
     try {
-      const response = await table.updateEntity(outboxRow(outbox, leaseUntil), "Replace", {
+      const response = await table.updateEntity(outboxRow(outbox, leaseUntil, holder), "Replace", {
         etag: row.etag as string,
       });
-      return { outbox, leaseUntil, version: response.etag ?? "" };
+      return { outbox, leaseUntil, ...(holder !== undefined && { holder }), version: response.etag ?? "" };
     } catch (error) {
       if (isConflict(error)) return undefined;
       throw error;
@@ -159,10 +170,12 @@ export class TableAlertRepository extends TableRepository implements AlertReposi
     const table = await this.table();
     try {
       if (outbox.status === "pending") {
-        const response = await table.updateEntity(outboxRow(outbox, claim.leaseUntil), "Replace", {
-          etag: claim.version,
-        });
-        return { outbox, leaseUntil: claim.leaseUntil, version: response.etag ?? "" };
+        const response = await table.updateEntity(
+          outboxRow(outbox, claim.leaseUntil, claim.holder),
+          "Replace",
+          { etag: claim.version },
+        );
+        return { ...claim, outbox, version: response.etag ?? "" };
       }
       await table.submitTransaction([
         ["update", outboxRow(outbox, 0), "Replace", { etag: claim.version }],
@@ -237,7 +250,7 @@ function pendingRowKey(outbox: OutboxAlert): string {
   return `${PENDING_PREFIX}${keyPart(outbox.decidedAt)}|${keyPart(outbox.alert.id)}`;
 }
 
-function outboxRow(outbox: OutboxAlert, leaseUntil: number) {
+function outboxRow(outbox: OutboxAlert, leaseUntil: number, leaseHolder?: string) {
   const row = {
     partitionKey: PARTITION,
     rowKey: alertRowKey(outbox.alert.id),
@@ -245,6 +258,7 @@ function outboxRow(outbox: OutboxAlert, leaseUntil: number) {
     Status: outbox.status,
     DecidedAt: outbox.decidedAt,
     LeaseUntil: leaseUntil,
+    ...(leaseHolder !== undefined && { LeaseHolder: leaseHolder }),
     ...toJsonColumns("Outbox", outbox),
   };
   checkEntitySize(row, `alert ${outbox.alert.id}`);
