@@ -118,8 +118,6 @@ export type AlertsRunResult =
       kind: "done";
       decision: DecideAlertsOutput;
       delivery?: DeliverAlertsOutput;
-      /** Delivered again once the leases of alerts another run held had run out. */
-      afterLease?: DeliverAlertsOutput;
     }
   | { kind: "failed"; stage: "decide" | "deliver"; error: string; decision?: DecideAlertsOutput };
 

@@ -1,7 +1,7 @@
 // Alerts as one step: the policy's decision stored as pending, then every pending alert delivered
 // (earlier runs' leftovers included). Leases carry the instance id, so this run resumed after a crash takes
-// its own over at once; alerts another run held (one killed midway leaves its lease behind) are delivered
-// once more after that lease runs out. A failure is reported in the result, never thrown: the scan it follows is
+// its own over at once (every instance resumes when the host restarts); alerts another run holds are that
+// run's to send, and left pending for the next run should it never come back. A failure is reported in the result, never thrown: the scan it follows is
 // recorded already, and undelivered alerts stay pending for the next run.
 
 import type { OrchestrationContext, Task } from "durable-functions";
@@ -33,11 +33,7 @@ export function* decideAndDeliverAlerts(
   try {
     const deliver: DeliverAlertsInput = { holder: context.df.instanceId };
     const delivery = yield* callActivity<DeliverAlertsOutput>(context, ACTIVITIES.deliverAlerts, deliver);
-    if (delivery.kind !== "sent" || delivery.heldUntil === undefined)
-      return { kind: "done", decision, delivery };
-    yield context.df.createTimer(new Date(delivery.heldUntil));
-    const afterLease = yield* callActivity<DeliverAlertsOutput>(context, ACTIVITIES.deliverAlerts, deliver);
-    return { kind: "done", decision, delivery, afterLease };
+    return { kind: "done", decision, delivery };
   } catch (error) {
     return { kind: "failed", stage: "deliver", error: errorMessage(error), decision };
   }

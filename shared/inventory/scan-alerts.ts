@@ -4,7 +4,7 @@
 // stays pending for the next run.
 
 import { decideAlerts } from "../alerts/decide-alerts.ts";
-import { DEFAULT_LEASE_MS, deliverPendingAlerts } from "../alerts/deliver-alerts.ts";
+import { deliverPendingAlerts } from "../alerts/deliver-alerts.ts";
 import { alertFindings } from "../domain/alert-policy.ts";
 import type {
   AlertRepository,
@@ -50,13 +50,8 @@ export type AlertDeliverySummary =
       delivered: number;
       failures: { alertId: string; sink: string; error: string }[];
       failureCount: number;
-      /** Alerts still waiting for a sink after this run. */
+      /** Alerts still waiting for a sink after this run (another run's included). */
       pending: number;
-      /**
-       * Set when pending alerts were skipped because another run held them (one still sending, or one
-       * killed midway, whose lease must run out): by this instant every such lease has.
-       */
-      heldUntil?: string;
     }
   | { kind: "no-sinks"; pending: number };
 
@@ -76,8 +71,6 @@ export async function deliverAlerts(
     ...(holder !== undefined && { holder }),
   });
   const pending = await deps.alerts.pendingAlerts();
-  const stillPending = new Set(pending.map((outbox) => outbox.alert.id));
-  const held = report.skipped.some((skip) => skip.sink === undefined && stillPending.has(skip.alertId));
   return {
     kind: "sent",
     sinks: deps.alertSinks.map((sink) => sink.name),
@@ -87,6 +80,5 @@ export async function deliverAlerts(
       .map(({ alertId, sink, error }) => ({ alertId, sink, error })),
     failureCount: report.failures.length,
     pending: pending.length,
-    ...(held && { heldUntil: new Date(deps.clock.now() + DEFAULT_LEASE_MS).toISOString() }),
   };
 }

@@ -430,7 +430,7 @@ describe("a large fleet's scan", () => {
 });
 
 describe("an alert a delivery run killed midway left behind", () => {
-  it("is sent again under the same id once that run's lease has run out, and reaches the topic once", async () => {
+  it("is sent again at once by that run resumed, under the same id, and reaches the topic once", async () => {
     await env.clock.advanceBy(10 * 60_000);
     const [alert] = await decideAlerts(
       env.alerts,
@@ -438,24 +438,46 @@ describe("an alert a delivery run killed midway left behind", () => {
       new Date(env.clock.now()),
     );
     if (!alert) throw new Error("no alert was decided");
-    // The killed run had leased the alert and sent it, and died before recording the delivery.
+    // The killed run (the scan instance about to run again) had leased the alert and sent it, and died
+    // before recording the delivery.
     const now = env.clock.now();
-    expect(await env.alerts.claim(alert.id, now, now + DEFAULT_LEASE_MS)).toBeDefined();
+    const instance = `inventory-scan:${new Date(now).toISOString().slice(0, 19)}Z`;
+    expect(await env.alerts.claim(alert.id, now, now + DEFAULT_LEASE_MS, instance)).toBeDefined();
     await env.publishAlert(alert);
 
     const scan = await env.scanNow();
-    expect(scan.runtimeStatus).toBe("Completed");
-    const { alerts } = scan.output as Json;
-    expect(alerts).toMatchObject({
+    expect(scan.instanceId).toBe(instance);
+    expect((scan.output as Json).alerts).toMatchObject({
       kind: "done",
       decision: { decided: 0 },
-      delivery: { delivered: 0, pending: 1 },
-      afterLease: { delivered: 1, failureCount: 0, pending: 0 },
+      delivery: { delivered: 1, failureCount: 0, pending: 0 },
     });
-    expect(Date.parse(alerts.delivery.heldUntil)).toBeGreaterThanOrEqual(now + DEFAULT_LEASE_MS);
     // The demo topic's duplicate detection drops the second send: its message id is the alert's.
     expect(await env.topicAlerts()).toEqual([alert]);
     expect((await env.api("/api/alerts?status=pending")).body.count).toBe(0);
+  });
+
+  it("is left pending by another run while its lease holds, and sent by the first run after it", async () => {
+    await env.clock.advanceBy(10 * 60_000);
+    const [alert] = await decideAlerts(
+      env.alerts,
+      [azureLinux2Finding("aks-gone-too", "system")],
+      new Date(env.clock.now()),
+    );
+    if (!alert) throw new Error("no alert was decided");
+    const now = env.clock.now();
+    expect(
+      await env.alerts.claim(alert.id, now, now + DEFAULT_LEASE_MS, "a-run-gone-for-good"),
+    ).toBeDefined();
+
+    const during = await env.scanNow();
+    expect((during.output as Json).alerts.delivery).toMatchObject({ delivered: 0, pending: 1 });
+    expect(await env.topicAlerts()).toEqual([]);
+
+    await env.clock.advanceBy(DEFAULT_LEASE_MS);
+    const after = await env.scanNow();
+    expect((after.output as Json).alerts.delivery).toMatchObject({ delivered: 1, pending: 0 });
+    expect(await env.topicAlerts()).toEqual([alert]);
   });
 });
 
