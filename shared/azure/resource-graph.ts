@@ -13,10 +13,9 @@ import {
   type ResourceGraphClientOptionalParams,
 } from "@azure/arm-resourcegraph";
 import type { TokenCredential } from "@azure/identity";
-import { parseRetryAfter } from "../alerts/http-post.ts";
 import type { Cluster } from "../domain/model.ts";
 import type { RetryClock } from "../domain/ports.ts";
-import { backoffDelay, type RetryPolicy } from "../retry-policy.ts";
+import { backoffDelay, parseRetryAfter, type RetryPolicy } from "../retry-policy.ts";
 import { readClusterResource } from "./fleet-file.ts";
 
 /** Whole managedClusters rows; `id` is projected, without it Resource Graph gives no $skipToken. */
