@@ -15,8 +15,8 @@ import {
 import type { TokenCredential } from "@azure/identity";
 import type { Cluster } from "../domain/model.ts";
 import type { RetryClock } from "../domain/ports.ts";
+import { readClusterResource } from "../formats/managed-cluster.ts";
 import { backoffDelay, parseRetryAfter, type RetryPolicy } from "../retry-policy.ts";
-import { readClusterResource } from "./fleet-file.ts";
 
 /** Whole managedClusters rows; `id` is projected, without it Resource Graph gives no $skipToken. */
 export const CLUSTERS_QUERY = `resources
