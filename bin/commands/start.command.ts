@@ -11,7 +11,7 @@ import type { Azurite } from "../../local/azurite.ts";
 import type { RunningHost } from "../../local/host/host.ts";
 import type { LogRecord } from "../../local/host/logger.ts";
 import type { Simulator } from "../../local/sim/simulator.ts";
-import type { InventoryScanResult } from "../../orchestrations/contracts.ts";
+import type { InventoryScanResult } from "../../orchestrations/contracts/inventory-scan.contract.ts";
 import {
   type CliIo,
   type Command,

@@ -5,13 +5,8 @@
 // recorded already, and undelivered alerts stay pending for the next run.
 
 import type { OrchestrationContext, Task } from "durable-functions";
-import {
-  ACTIVITIES,
-  type AlertsRunResult,
-  type DecideAlertsInput,
-  type DecideAlertsOutput,
-  type DeliverAlertsOutput,
-} from "../contracts.ts";
+import type { AlertsRunResult, DecideAlertsInput, DecideAlertsOutput } from "../contracts/alerts.contract.ts";
+import { ACTIVITIES } from "../contracts.ts";
 import { callActivity, errorMessage } from "./call-activity.ts";
 
 export function* decideAndDeliverAlerts(
@@ -24,17 +19,17 @@ export function* decideAndDeliverAlerts(
   };
   let decision: DecideAlertsOutput;
   try {
-    decision = yield* callActivity<DecideAlertsOutput>(context, ACTIVITIES.decideAlerts, input);
+    decision = yield* callActivity(context, ACTIVITIES.decideAlerts, input);
   } catch (error) {
     return { kind: "failed", stage: "decide", error: errorMessage(error) };
   }
   if (decision.kind === "no-scan") return { kind: "done", decision };
   try {
-    const delivery = yield* callActivity<DeliverAlertsOutput>(context, ACTIVITIES.deliverAlerts, {});
+    const delivery = yield* callActivity(context, ACTIVITIES.deliverAlerts, {});
     if (delivery.kind !== "sent" || delivery.heldUntil === undefined)
       return { kind: "done", decision, delivery };
     yield context.df.createTimer(new Date(delivery.heldUntil));
-    const afterLease = yield* callActivity<DeliverAlertsOutput>(context, ACTIVITIES.deliverAlerts, {});
+    const afterLease = yield* callActivity(context, ACTIVITIES.deliverAlerts, {});
     return { kind: "done", decision, delivery, afterLease };
   } catch (error) {
     return { kind: "failed", stage: "deliver", error: errorMessage(error), decision };
