@@ -5,32 +5,30 @@
 import type { InvocationContext } from "@azure/functions";
 import type { OrchestrationContext, Task } from "durable-functions";
 import * as df from "durable-functions";
-import type {
-  ActivityInput,
-  ActivityName,
-  ActivityOutput,
-  OrchestrationInput,
-  OrchestrationName,
-  OrchestrationOutput,
-} from "../contracts.ts";
+import type { ActivityName, ActivityTypes, OrchestrationName, OrchestrationTypes } from "../contracts.ts";
+
+type Orchestrator<K extends OrchestrationName> = (
+  context: OrchestrationContext,
+  input: OrchestrationTypes[K]["input"],
+) => Generator<Task, OrchestrationTypes[K]["output"], unknown>;
+
+type ActivityHandler<K extends ActivityName> = (
+  input: ActivityTypes[K]["input"],
+  context: InvocationContext,
+) => Promise<ActivityTypes[K]["output"]>;
 
 export function registerOrchestration<K extends OrchestrationName>(
   name: K,
-  orchestrator: (
-    context: OrchestrationContext,
-    input: OrchestrationInput<K>,
-  ) => Generator<Task, OrchestrationOutput<K>, unknown>,
+  orchestrator: Orchestrator<K>,
 ): void {
   df.app.orchestration(name, function* (context: OrchestrationContext) {
-    return yield* orchestrator(context, context.df.getInput() as OrchestrationInput<K>);
+    return yield* orchestrator(context, context.df.getInput() as OrchestrationTypes[K]["input"]);
   });
 }
 
 export function registerActivity<K extends ActivityName>(
   name: K,
-  options: {
-    handler: (input: ActivityInput<K>, context: InvocationContext) => Promise<ActivityOutput<K>>;
-  },
+  options: { handler: ActivityHandler<K> },
 ): void {
   df.app.activity(name, options);
 }
