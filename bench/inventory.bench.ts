@@ -20,7 +20,7 @@ import { loadScenarioFile, parseScenario } from "../local/sim/scenario/load.ts";
 import type { ScenarioInput } from "../local/sim/scenario/schema.ts";
 import { fixedTokenCredential, startSimulator } from "../local/sim/simulator.ts";
 import { ensureCertificates } from "../local/sim/tls/certificates.ts";
-import type { InventoryScanResult } from "../orchestrations/contracts.ts";
+import type { InventoryScanResult } from "../orchestrations/contracts/inventory-scan.contract.ts";
 import { ResourceGraphFleet, resourceGraphClient } from "../shared/azure/resource-graph.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));

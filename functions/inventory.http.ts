@@ -5,7 +5,9 @@
 
 import { app, type HttpRequest, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
-import { type InventoryScanInput, ORCHESTRATIONS } from "../orchestrations/contracts.ts";
+import { operatorScanInstanceId } from "../orchestrations/contracts/instance-ids.ts";
+import type { InventoryScanInput } from "../orchestrations/contracts/inventory-scan.contract.ts";
+import { ORCHESTRATIONS } from "../orchestrations/contracts.ts";
 import { composition } from "../shared/composition.ts";
 import { compareUrgency, type PoolState, URGENCY_ORDER } from "../shared/domain/pool-assessment.ts";
 import type { PoolFilter } from "../shared/domain/ports.ts";
@@ -92,7 +94,7 @@ app.http("start-inventory-scan", {
         );
       }
       const { clock, settings } = composition();
-      const instanceId = `inventory-scan:${new Date(clock.now()).toISOString().slice(0, 19)}Z`;
+      const instanceId = operatorScanInstanceId(new Date(clock.now()));
       const input: InventoryScanInput = {
         requestedBy: "operator",
         concurrency: settings.inventory.scanConcurrency,

@@ -3,22 +3,18 @@
 
 import { app, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
-import type { InventoryScanInput } from "../orchestrations/contracts.ts";
+import { nightlyScanInstanceId } from "../orchestrations/contracts/instance-ids.ts";
+import type { InventoryScanInput } from "../orchestrations/contracts/inventory-scan.contract.ts";
 import { composition } from "../shared/composition.ts";
-import { utcDayOf } from "../shared/domain/calendar-date.ts";
 import { loadInventorySchedule } from "../shared/settings.ts";
 import { startScanOnce } from "./scan-starter.ts";
-
-export function nightlyScanId(now: Date): string {
-  return `inventory-scan:${utcDayOf(now)}`;
-}
 
 app.timer("inventory-timer", {
   schedule: loadInventorySchedule(process.env),
   extraInputs: [df.input.durableClient()],
   handler: async (_timer: unknown, context: InvocationContext) => {
     const { clock, settings } = composition();
-    const instanceId = nightlyScanId(new Date(clock.now()));
+    const instanceId = nightlyScanInstanceId(new Date(clock.now()));
     const input: InventoryScanInput = {
       requestedBy: "timer",
       concurrency: settings.inventory.scanConcurrency,

@@ -10,19 +10,13 @@
 
 import { app, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
-import { type AlertsReevaluationInput, ORCHESTRATIONS } from "../orchestrations/contracts.ts";
+import type { AlertsReevaluationInput } from "../orchestrations/contracts/alerts.contract.ts";
+import { reevaluationInstanceId } from "../orchestrations/contracts/instance-ids.ts";
+import { ORCHESTRATIONS } from "../orchestrations/contracts.ts";
 import { composition } from "../shared/composition.ts";
 import { ingestNoticeMessage } from "../shared/notices/ingest-notice.ts";
 import { loadServiceBusSettings, SERVICE_BUS_CONNECTION } from "../shared/settings.ts";
-import { sha256 } from "../shared/sha256.ts";
 import { startOnce } from "./scan-starter.ts";
-
-/** Instance ids may not hold / \ # ? (notice ids may): a readable start and a hash of the whole id. */
-export function reevaluationInstanceId(noticeId: string): string {
-  const readable = noticeId.replace(/[^A-Za-z0-9:._-]/g, "_").slice(0, 48);
-  const hash = sha256(noticeId).slice(0, 16);
-  return `alerts:notice:${readable}:${hash}`;
-}
 
 /** The enqueued time as the trigger metadata gives it (the host may omit the zone: it is UTC). */
 function enqueuedAt(metadata: Record<string, unknown> | undefined, fallback: number): string {

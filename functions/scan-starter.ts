@@ -3,7 +3,12 @@
 // start a finished one again), nothing is started.
 
 import type { DurableClient, DurableOrchestrationStatus } from "durable-functions";
-import { type InventoryScanInput, ORCHESTRATIONS } from "../orchestrations/contracts.ts";
+import type { InventoryScanInput } from "../orchestrations/contracts/inventory-scan.contract.ts";
+import {
+  ORCHESTRATIONS,
+  type OrchestrationInput,
+  type OrchestrationName,
+} from "../orchestrations/contracts.ts";
 
 export type ScanStart =
   | { kind: "started"; instanceId: string }
@@ -22,11 +27,11 @@ export async function instanceStatus(
   }
 }
 
-export async function startOnce(
+export async function startOnce<K extends OrchestrationName>(
   client: DurableClient,
-  orchestration: string,
+  orchestration: K,
   instanceId: string,
-  input: unknown,
+  input: OrchestrationInput<K>,
 ): Promise<ScanStart> {
   const existing = await instanceStatus(client, instanceId);
   if (existing) return { kind: "exists", instanceId, runtimeStatus: String(existing.runtimeStatus) };

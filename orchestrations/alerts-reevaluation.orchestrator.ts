@@ -3,14 +3,15 @@
 // Started with an instance id derived from the notice, so a redelivered notice starts nothing twice.
 
 import type { OrchestrationContext, Task } from "durable-functions";
-import { type AlertsReevaluationInput, type AlertsReevaluationResult, ORCHESTRATIONS } from "./contracts.ts";
+import type { AlertsReevaluationInput, AlertsReevaluationResult } from "./contracts/alerts.contract.ts";
+import { ORCHESTRATIONS } from "./contracts.ts";
 import { decideAndDeliverAlerts } from "./steps/alerts-run.ts";
 import { registerOrchestration } from "./steps/register.ts";
 
 export function* alertsReevaluation(
   context: OrchestrationContext,
+  { noticeId }: AlertsReevaluationInput,
 ): Generator<Task, AlertsReevaluationResult, unknown> {
-  const { noticeId } = context.df.getInput() as AlertsReevaluationInput;
   context.df.setCustomStatus({ noticeId, stage: "alerts" });
   const alerts = yield* decideAndDeliverAlerts(context, undefined);
   return { noticeId, alerts };

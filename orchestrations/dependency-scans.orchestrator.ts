@@ -3,29 +3,25 @@
 // as failed and left for finish-scan to record.
 
 import type { OrchestrationContext, Task } from "durable-functions";
-import {
-  ACTIVITIES,
-  type DependencyScansInput,
-  type DependencyScansResult,
-  ORCHESTRATIONS,
-  type ScanDependenciesInput,
-  type ScanDependenciesOutput,
-} from "./contracts.ts";
+import type { DependencyScansInput, DependencyScansResult } from "./contracts/inventory-scan.contract.ts";
+import { ACTIVITIES, type ActivityOutput, ORCHESTRATIONS } from "./contracts.ts";
 import { batchedFanOut } from "./steps/batched-fan-out.ts";
+import { activityTask } from "./steps/call-activity.ts";
 import { registerOrchestration } from "./steps/register.ts";
 
 export function* dependencyScans(
   context: OrchestrationContext,
+  { scanId, clusters, concurrency }: DependencyScansInput,
 ): Generator<Task, DependencyScansResult, unknown> {
-  const { scanId, clusters, concurrency } = context.df.getInput() as DependencyScansInput;
-  const scans = yield* batchedFanOut<DependencyScansInput["clusters"][number], ScanDependenciesOutput>(
-    context,
-    clusters,
-    Math.max(1, concurrency),
-    (cluster) => {
-      const request: ScanDependenciesInput = { scanId, clusterId: cluster.id, pools: cluster.pools };
-      return context.df.callActivity(ACTIVITIES.scanDependencies, request);
-    },
+  const scans = yield* batchedFanOut<
+    DependencyScansInput["clusters"][number],
+    ActivityOutput<"scan-dependencies">
+  >(context, clusters, Math.max(1, concurrency), (cluster) =>
+    activityTask(context, ACTIVITIES.scanDependencies, {
+      scanId,
+      clusterId: cluster.id,
+      pools: cluster.pools,
+    }),
   );
   const failed = scans.flatMap((scan) => {
     if (!scan.ok) return [{ clusterId: scan.item.id, error: scan.error, recorded: false }];

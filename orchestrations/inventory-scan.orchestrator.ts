@@ -5,37 +5,33 @@
 // and deliver alerts. Time is the orchestration's: the scan id is the instant it started.
 
 import type { OrchestrationContext, Task } from "durable-functions";
-import type { ScanSummary } from "../shared/domain/ports.ts";
-import {
-  ACTIVITIES,
-  type BeginScanInput,
-  type ClusterFailure,
-  type DependencyScansInput,
-  type DependencyScansResult,
-  type FinishScanInput,
-  type InventoryScanInput,
-  type InventoryScanResult,
-  type ListFleetInput,
-  type ListFleetOutput,
-  ORCHESTRATIONS,
-} from "./contracts.ts";
+import { scanIdAt } from "./contracts/instance-ids.ts";
+import type {
+  BeginScanInput,
+  ClusterFailure,
+  DependencyScansInput,
+  DependencyScansResult,
+  FinishScanInput,
+  InventoryScanInput,
+  InventoryScanResult,
+  ListFleetInput,
+  ListFleetOutput,
+} from "./contracts/inventory-scan.contract.ts";
+import { ACTIVITIES, ORCHESTRATIONS } from "./contracts.ts";
 import { decideAndDeliverAlerts } from "./steps/alerts-run.ts";
-import { callActivity, errorMessage } from "./steps/call-activity.ts";
+import { callActivity, callSubOrchestrator, errorMessage } from "./steps/call-activity.ts";
 import { registerOrchestration } from "./steps/register.ts";
 
 /** Clusters per dependency-scans sub-orchestration, unless the input says. */
 export const CLUSTERS_PER_CHUNK = 200;
 
-/** "2026-11-26T02:00:00Z": sorts with the instants of other scans. */
-export function scanIdAt(instant: Date): string {
-  return `${instant.toISOString().slice(0, 19)}Z`;
-}
-
-export function* inventoryScan(context: OrchestrationContext): Generator<Task, InventoryScanResult, unknown> {
-  const input = context.df.getInput() as InventoryScanInput;
+export function* inventoryScan(
+  context: OrchestrationContext,
+  input: InventoryScanInput,
+): Generator<Task, InventoryScanResult, unknown> {
   const scanId = scanIdAt(context.df.currentUtcDateTime);
   const begin: BeginScanInput = { scanId, startedAt: context.df.currentUtcDateTime.toISOString() };
-  yield* callActivity<ScanSummary>(context, ACTIVITIES.beginScan, begin);
+  yield* callActivity(context, ACTIVITIES.beginScan, begin);
 
   context.df.setCustomStatus({ scanId, stage: "listing the fleet" });
   const listing = yield* listFleet(context, begin);
@@ -54,7 +50,7 @@ export function* inventoryScan(context: OrchestrationContext): Generator<Task, I
       .map(({ clusterId, error }) => ({ clusterId, error })),
     listed: listing.listed,
   };
-  const summary = yield* callActivity<ScanSummary>(context, ACTIVITIES.finishScan, finish);
+  const summary = yield* callActivity(context, ACTIVITIES.finishScan, finish);
 
   context.df.setCustomStatus({ scanId, stage: "alerts" });
   const alerts = yield* decideAndDeliverAlerts(context, scanId);
@@ -88,10 +84,7 @@ function* scanDependencies(
       concurrency: input.concurrency,
     };
     try {
-      const result = (yield context.df.callSubOrchestrator(
-        ORCHESTRATIONS.dependencyScans,
-        chunk,
-      )) as DependencyScansResult;
+      const result = yield* callSubOrchestrator(context, ORCHESTRATIONS.dependencyScans, chunk);
       scanned += result.scanned;
       failed.push(...result.failed);
     } catch (error) {
@@ -109,7 +102,7 @@ function* listFleet(
 ): Generator<Task, ListFleetOutput, unknown> {
   const input: ListFleetInput = { ...scan, now: context.df.currentUtcDateTime.toISOString() };
   try {
-    return yield* callActivity<ListFleetOutput>(context, ACTIVITIES.listFleet, input);
+    return yield* callActivity(context, ACTIVITIES.listFleet, input);
   } catch (error) {
     return {
       clusters: [],

@@ -18,12 +18,14 @@ import { type TableStore, tableStoreFor } from "./azure/tables/table-store.ts";
 import type {
   AlertRepository,
   AlertSink,
+  ClusterFactsSource,
   DependencyRepository,
+  FleetSource,
   InventoryRepository,
   NoticeRepository,
   RetryClock,
 } from "./domain/ports.ts";
-import { DEFAULT_FACTS_OPTIONS, type FactsOptions } from "./kube/cluster-facts.ts";
+import { DEFAULT_FACTS_OPTIONS, KubeClusterFacts } from "./kube/cluster-facts.ts";
 import { EntraKubeConnector, type KubeConnector, KubeconfigDirectory } from "./kube/kube-connection.ts";
 import { APP_SETTING_NAMES, type AppSettings, loadAppSettings } from "./settings.ts";
 import { SqliteAlertRepository } from "./sqlite/alert-repository.ts";
@@ -39,9 +41,8 @@ export interface Composition {
   readonly dependencies: DependencyRepository;
   readonly notices: NoticeRepository;
   readonly alerts: AlertRepository;
-  readonly fleet: ResourceGraphFleet;
-  readonly kube: KubeConnector;
-  readonly factsOptions: FactsOptions;
+  readonly fleet: FleetSource;
+  readonly clusterFacts: ClusterFactsSource;
   readonly alertSinks: readonly AlertSink[];
   close(): Promise<void>;
 }
@@ -101,8 +102,7 @@ function compose(settings: AppSettings, clock: RetryClock): Composition {
       scope: inv.scope,
       clock,
     }),
-    kube,
-    factsOptions: { ...DEFAULT_FACTS_OPTIONS, pageSize: inv.kubePageSize, clock },
+    clusterFacts: new KubeClusterFacts(kube, { ...DEFAULT_FACTS_OPTIONS, pageSize: inv.kubePageSize, clock }),
     alertSinks: alertSinksFor(settings.alerts, topicSender),
     async close() {
       await topicSender?.close();

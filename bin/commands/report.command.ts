@@ -1,15 +1,15 @@
 // `report`: the fleet report from a file the user already has (Resource Graph, az graph query, az aks list).
 
+import { isIsoDate, utcMidnight } from "../../shared/domain/calendar-date.ts";
+import { BASE_CALENDAR } from "../../shared/domain/data/base-calendar.ts";
+import { resolveCalendar } from "../../shared/domain/lifecycle-calendar.ts";
+import { assessFleet } from "../../shared/domain/pool-assessment.ts";
 import {
   type FleetFile,
   FleetFileError,
   FORMAT_NAMES,
   readFleetFile,
-} from "../../shared/azure/fleet-file.ts";
-import { isIsoDate, utcMidnight } from "../../shared/domain/calendar-date.ts";
-import { BASE_CALENDAR } from "../../shared/domain/data/base-calendar.ts";
-import { resolveCalendar } from "../../shared/domain/lifecycle-calendar.ts";
-import { assessFleet } from "../../shared/domain/pool-assessment.ts";
+} from "../../shared/report/fleet-file.ts";
 import { renderTable, toReportJson } from "../../shared/report/fleet-report.ts";
 import {
   type CliIo,

@@ -14,7 +14,7 @@ import { DirectoryInUseError, lockDirectory } from "../../local/directory-lock.t
 import type { RunningHost } from "../../local/host/host.ts";
 import type { LogRecord } from "../../local/host/logger.ts";
 import type { Simulator } from "../../local/sim/simulator.ts";
-import type { InventoryScanResult } from "../../orchestrations/contracts.ts";
+import type { InventoryScanResult } from "../../orchestrations/contracts/inventory-scan.contract.ts";
 import {
   type CliIo,
   type Command,

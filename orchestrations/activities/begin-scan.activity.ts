@@ -1,10 +1,11 @@
 // Records that a scan began; a retried call finds the scan already begun and returns it.
-import * as df from "durable-functions";
 import { composition } from "../../shared/composition.ts";
 import type { ScanSummary } from "../../shared/domain/ports.ts";
-import { ACTIVITIES, type BeginScanInput } from "../contracts.ts";
+import type { BeginScanInput } from "../contracts/inventory-scan.contract.ts";
+import { ACTIVITIES } from "../contracts.ts";
+import { registerActivity } from "../steps/register.ts";
 
-df.app.activity(ACTIVITIES.beginScan, {
+registerActivity(ACTIVITIES.beginScan, {
   handler: (input: BeginScanInput): Promise<ScanSummary> =>
     composition().inventory.beginScan(input.scanId, input.startedAt),
 });

@@ -1,10 +1,11 @@
 // Decides the alerts for a scan's pools (the latest scan's when none is named) and stores them pending.
-import * as df from "durable-functions";
 import { composition } from "../../shared/composition.ts";
 import { decideScanAlerts } from "../../shared/inventory/scan-alerts.ts";
-import { ACTIVITIES, type DecideAlertsInput, type DecideAlertsOutput } from "../contracts.ts";
+import type { DecideAlertsInput, DecideAlertsOutput } from "../contracts/alerts.contract.ts";
+import { ACTIVITIES } from "../contracts.ts";
+import { registerActivity } from "../steps/register.ts";
 
-df.app.activity(ACTIVITIES.decideAlerts, {
+registerActivity(ACTIVITIES.decideAlerts, {
   handler: async (input: DecideAlertsInput): Promise<DecideAlertsOutput> => {
     const product = composition();
     const scanId = input.scanId ?? (await product.inventory.latestScan())?.scanId;

@@ -1,10 +1,12 @@
 // Sends every pending alert to every configured sink, with backoff on the app's clock.
-import * as df from "durable-functions";
-import { composition } from "../../shared/composition.ts";
-import { deliverAlerts } from "../../shared/inventory/scan-alerts.ts";
-import { ACTIVITIES, type DeliverAlertsInput, type DeliverAlertsOutput } from "../contracts.ts";
 
-df.app.activity(ACTIVITIES.deliverAlerts, {
+import { deliverAlerts } from "../../shared/alerts/deliver-alerts.ts";
+import { composition } from "../../shared/composition.ts";
+import type { DeliverAlertsInput, DeliverAlertsOutput } from "../contracts/alerts.contract.ts";
+import { ACTIVITIES } from "../contracts.ts";
+import { registerActivity } from "../steps/register.ts";
+
+registerActivity(ACTIVITIES.deliverAlerts, {
   handler: (input: DeliverAlertsInput): Promise<DeliverAlertsOutput> =>
     deliverAlerts(composition(), input.holder),
 });

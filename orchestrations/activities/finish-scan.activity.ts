@@ -1,12 +1,13 @@
 // Finishes the scan: begun again if its row is missing, the listing's missing writes redone, what the
 // fan-out could not store recorded, then counted complete or incomplete. A scan already finished (a
 // retried call) is returned as it was.
-import * as df from "durable-functions";
 import { composition } from "../../shared/composition.ts";
 import type { ScanSummary } from "../../shared/domain/ports.ts";
 import { finishInventoryScan } from "../../shared/inventory/finish-scan.ts";
-import { ACTIVITIES, type FinishScanInput } from "../contracts.ts";
+import type { FinishScanInput } from "../contracts/inventory-scan.contract.ts";
+import { ACTIVITIES } from "../contracts.ts";
+import { registerActivity } from "../steps/register.ts";
 
-df.app.activity(ACTIVITIES.finishScan, {
+registerActivity(ACTIVITIES.finishScan, {
   handler: (input: FinishScanInput): Promise<ScanSummary> => finishInventoryScan(composition(), input),
 });

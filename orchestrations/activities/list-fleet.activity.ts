@@ -1,12 +1,13 @@
 // Lists the fleet through Resource Graph and records every cluster and pool in the scan's snapshot
 // (the scan begun again if its row is missing); returns the clusters' ids and pool names for the
 // fan-out, not the clusters themselves.
-import * as df from "durable-functions";
 import { composition } from "../../shared/composition.ts";
 import { listAndRecordFleet } from "../../shared/inventory/list-fleet.ts";
-import { ACTIVITIES, type ListFleetInput, type ListFleetOutput } from "../contracts.ts";
+import type { ListFleetInput, ListFleetOutput } from "../contracts/inventory-scan.contract.ts";
+import { ACTIVITIES } from "../contracts.ts";
+import { registerActivity } from "../steps/register.ts";
 
-df.app.activity(ACTIVITIES.listFleet, {
+registerActivity(ACTIVITIES.listFleet, {
   handler: ({ now, ...scan }: ListFleetInput): Promise<ListFleetOutput> =>
     listAndRecordFleet(composition(), scan, new Date(now)),
 });

@@ -1,12 +1,13 @@
 // One cluster's dependency scan. Never throws: a cluster that fails is an outcome (recorded with its
 // error), and should even recording fail, the failure is returned for finish-scan to record.
-import * as df from "durable-functions";
 import { composition } from "../../shared/composition.ts";
 import { scanClusterDependencies } from "../../shared/inventory/scan-dependencies.ts";
-import { ACTIVITIES, type ScanDependenciesInput, type ScanDependenciesOutput } from "../contracts.ts";
+import type { ScanDependenciesInput, ScanDependenciesOutput } from "../contracts/inventory-scan.contract.ts";
+import { ACTIVITIES } from "../contracts.ts";
 import { errorMessage } from "../steps/call-activity.ts";
+import { registerActivity } from "../steps/register.ts";
 
-df.app.activity(ACTIVITIES.scanDependencies, {
+registerActivity(ACTIVITIES.scanDependencies, {
   handler: async (input: ScanDependenciesInput): Promise<ScanDependenciesOutput> => {
     try {
       return await scanClusterDependencies(composition(), input);

@@ -5,14 +5,8 @@
 // recorded already, and undelivered alerts stay pending for the next run.
 
 import type { OrchestrationContext, Task } from "durable-functions";
-import {
-  ACTIVITIES,
-  type AlertsRunResult,
-  type DecideAlertsInput,
-  type DecideAlertsOutput,
-  type DeliverAlertsInput,
-  type DeliverAlertsOutput,
-} from "../contracts.ts";
+import type { AlertsRunResult, DecideAlertsInput, DecideAlertsOutput } from "../contracts/alerts.contract.ts";
+import { ACTIVITIES } from "../contracts.ts";
 import { callActivity, errorMessage } from "./call-activity.ts";
 
 export function* decideAndDeliverAlerts(
@@ -25,14 +19,15 @@ export function* decideAndDeliverAlerts(
   };
   let decision: DecideAlertsOutput;
   try {
-    decision = yield* callActivity<DecideAlertsOutput>(context, ACTIVITIES.decideAlerts, input);
+    decision = yield* callActivity(context, ACTIVITIES.decideAlerts, input);
   } catch (error) {
     return { kind: "failed", stage: "decide", error: errorMessage(error) };
   }
   if (decision.kind === "no-scan") return { kind: "done", decision };
   try {
-    const deliver: DeliverAlertsInput = { holder: context.df.instanceId };
-    const delivery = yield* callActivity<DeliverAlertsOutput>(context, ACTIVITIES.deliverAlerts, deliver);
+    const delivery = yield* callActivity(context, ACTIVITIES.deliverAlerts, {
+      holder: context.df.instanceId,
+    });
     return { kind: "done", decision, delivery };
   } catch (error) {
     return { kind: "failed", stage: "deliver", error: errorMessage(error), decision };

@@ -1,8 +1,18 @@
-// Activities called with the retry every idempotent activity gets: transient faults (storage, network)
-// are retried on durable timers; what still fails reaches the orchestrator as an Error.
+// Activities and sub-orchestrations called by name, typed by the contracts: a wrong input does not
+// compile and the result comes typed. Activities get the retry every idempotent activity gets: transient
+// faults (storage, network) are retried on durable timers; what still fails reaches the orchestrator as
+// an Error.
 
 import type { OrchestrationContext, Task } from "durable-functions";
 import * as df from "durable-functions";
+import type {
+  ActivityInput,
+  ActivityName,
+  ActivityOutput,
+  OrchestrationInput,
+  OrchestrationName,
+  OrchestrationOutput,
+} from "../contracts.ts";
 
 const FIRST_RETRY_MS = 5_000;
 const MAX_ATTEMPTS = 3;
@@ -13,12 +23,30 @@ function transientRetry(): df.RetryOptions {
   return retry;
 }
 
-export function* callActivity<Output>(
+export function* callActivity<K extends ActivityName>(
   context: OrchestrationContext,
-  name: string,
-  input: unknown,
-): Generator<Task, Output, unknown> {
-  return (yield context.df.callActivityWithRetry(name, transientRetry(), input)) as Output;
+  name: K,
+  input: ActivityInput<K>,
+): Generator<Task, ActivityOutput<K>, unknown> {
+  return (yield context.df.callActivityWithRetry(name, transientRetry(), input)) as ActivityOutput<K>;
+}
+
+/** The activity's task, scheduled once and not retried, for fan-outs that settle each task themselves. */
+export function activityTask<K extends ActivityName>(
+  context: OrchestrationContext,
+  name: K,
+  input: ActivityInput<K>,
+): Task {
+  return context.df.callActivity(name, input);
+}
+
+export function* callSubOrchestrator<K extends OrchestrationName>(
+  context: OrchestrationContext,
+  name: K,
+  input: OrchestrationInput<K>,
+  instanceId?: string,
+): Generator<Task, OrchestrationOutput<K>, unknown> {
+  return (yield context.df.callSubOrchestrator(name, input, instanceId)) as OrchestrationOutput<K>;
 }
 
 export function errorMessage(error: unknown): string {

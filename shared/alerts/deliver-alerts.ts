@@ -6,6 +6,7 @@
 // next one rather than each waiting out the whole backoff.
 
 import type { LifecycleAlert } from "../domain/alert-policy.ts";
+import type { AlertDeliverySummary } from "../domain/alert-runs.ts";
 import type { AlertRepository, AlertSink, OutboxClaim, RetryClock, SinkDelivery } from "../domain/ports.ts";
 import { backoffDelay, type RetryPolicy } from "../retry-policy.ts";
 import { asSinkError } from "./sink-error.ts";
@@ -14,6 +15,8 @@ import { asSinkError } from "./sink-error.ts";
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, initialDelayMs: 1_000, maxDelayMs: 30_000 };
 /** Long enough for every sink's retries of one alert. */
 export const DEFAULT_LEASE_MS = 10 * 60_000;
+/** Failures listed by name in a delivery summary; the rest are counted. */
+const LISTED_FAILURES = 20;
 
 export interface DeliveryFailure {
   alertId: string;
@@ -157,4 +160,35 @@ async function sendWithRetry(
       await clock.sleep(backoffDelay(retry, attempt, error.retryAfterMs));
     }
   }
+}
+
+/**
+ * One delivery run, summed up for a workflow's history. `holder` names the run (its orchestration
+ * instance): resumed after a crash, it takes its leases over.
+ */
+export async function deliverAlerts(
+  deps: {
+    alerts: AlertRepository;
+    alertSinks: readonly AlertSink[];
+    clock: RetryClock;
+  },
+  holder?: string,
+): Promise<AlertDeliverySummary> {
+  if (deps.alertSinks.length === 0) {
+    return { kind: "no-sinks", pending: (await deps.alerts.pendingAlerts()).length };
+  }
+  const report = await deliverPendingAlerts(deps.alerts, deps.alertSinks, deps.clock, {
+    ...(holder !== undefined && { holder }),
+  });
+  const pending = await deps.alerts.pendingAlerts();
+  return {
+    kind: "sent",
+    sinks: deps.alertSinks.map((sink) => sink.name),
+    delivered: report.delivered.length,
+    failures: report.failures
+      .slice(0, LISTED_FAILURES)
+      .map(({ alertId, sink, error }) => ({ alertId, sink, error })),
+    failureCount: report.failures.length,
+    pending: pending.length,
+  };
 }

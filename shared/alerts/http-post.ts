@@ -2,6 +2,7 @@
 // are transient (Retry-After honoured), other non-2xx statuses permanent. Webhook URLs carry secrets
 // (Teams signs them), so errors name only the URL's origin.
 
+import { parseRetryAfter } from "../retry-policy.ts";
 import { SinkError } from "./sink-error.ts";
 
 export interface PostOptions {
@@ -37,12 +38,4 @@ export async function postJson(url: string, body: unknown, options: PostOptions)
     transient,
     ...(retryAfterMs !== undefined && { retryAfterMs }),
   });
-}
-
-/** Retry-After in seconds or as an HTTP date; the date is read against the wall clock, as the server meant. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (value === null || value.trim() === "") return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }

@@ -13,11 +13,9 @@ import {
   type ResourceGraphClientOptionalParams,
 } from "@azure/arm-resourcegraph";
 import type { TokenCredential } from "@azure/identity";
-import { parseRetryAfter } from "../alerts/http-post.ts";
-import type { Cluster } from "../domain/model.ts";
-import type { RetryClock } from "../domain/ports.ts";
-import { backoffDelay, type RetryPolicy } from "../retry-policy.ts";
-import { readClusterResource } from "./fleet-file.ts";
+import type { ClusterPage, FleetSource, ListingReport, ListingStats, RetryClock } from "../domain/ports.ts";
+import { readClusterResource } from "../formats/managed-cluster.ts";
+import { backoffDelay, parseRetryAfter, type RetryPolicy } from "../retry-policy.ts";
 
 /** Whole managedClusters rows; `id` is projected, without it Resource Graph gives no $skipToken. */
 export const CLUSTERS_QUERY = `resources
@@ -36,35 +34,6 @@ export interface GraphScope {
 
 /** Attempts per query, throttled ones included. */
 export const DEFAULT_GRAPH_RETRY: RetryPolicy = { attempts: 8, initialDelayMs: 1_000, maxDelayMs: 60_000 };
-
-/** A row the query returned that is not a readable managed cluster. */
-export interface UnreadableCluster {
-  /** The row's id when it has one. */
-  id?: string;
-  problems: string[];
-}
-
-export interface ClusterPage {
-  clusters: Cluster[];
-  unreadable: UnreadableCluster[];
-}
-
-export interface ListingStats {
-  queries: number;
-  pages: number;
-  /** Queries answered 429. */
-  throttled: number;
-  /** Clock time spent waiting for quota and retries. */
-  waitedMs: number;
-}
-
-export interface ListingReport {
-  clusters: number;
-  unreadable: number;
-  /** Empty when the listing saw the whole scope. */
-  incompleteReasons: string[];
-  stats: ListingStats;
-}
 
 /** A query Resource Graph refused, or that kept failing until the retries ran out. */
 export class ResourceGraphError extends Error {
@@ -98,7 +67,7 @@ export function resourceGraphClient(
   return new ResourceGraphClient(credential, { ...options, retryOptions: { maxRetries: 0 } });
 }
 
-export class ResourceGraphFleet {
+export class ResourceGraphFleet implements FleetSource {
   private readonly client: ResourceGraphClient;
   private readonly scope: GraphScope;
   private readonly clock: RetryClock;

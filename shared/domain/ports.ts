@@ -1,6 +1,7 @@
-// What the product needs from the outside world, as interfaces the domain can name: product state
-// (inventory snapshots, dependency results, notices, alerts), alert sinks and time for retries.
-// Adapters live in shared/azure and shared/alerts; tests and the composition root pick them.
+// What the product needs from the outside world, as interfaces the domain can name: the fleet's listing,
+// clusters' workloads, product state (inventory snapshots, dependency results, notices, alerts), alert
+// sinks and time for retries. Adapters live in shared/azure, shared/kube, shared/sqlite and shared/alerts;
+// tests and the composition root pick them, and use cases name only these ports.
 
 import type { AlertDecision, AlertState, LifecycleAlert } from "./alert-policy.ts";
 import type { IsoDate } from "./calendar-date.ts";
@@ -8,12 +9,55 @@ import type { LifecycleNotice } from "./lifecycle-calendar.ts";
 import type { Cluster, NodePool, PoolRef } from "./model.ts";
 import type { PoolAssessment, PoolState } from "./pool-assessment.ts";
 import type { PoolMigrationRisk, RiskCode } from "./risk.ts";
+import type { ClusterFacts } from "./risk-facts.ts";
 
 /** Time for code that waits between attempts; local/clock.ts's Clock satisfies it, virtual time included. */
 export interface RetryClock {
   /** Epoch milliseconds. */
   now(): number;
   sleep(ms: number): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The fleet as listed (Resource Graph in Azure) and each cluster's workloads (the Kubernetes API)
+
+/** A row the listing returned that is not a readable managed cluster. */
+export interface UnreadableCluster {
+  /** The row's id when it has one. */
+  id?: string;
+  problems: string[];
+}
+
+export interface ClusterPage {
+  clusters: Cluster[];
+  unreadable: UnreadableCluster[];
+}
+
+export interface ListingStats {
+  queries: number;
+  pages: number;
+  /** Queries answered 429. */
+  throttled: number;
+  /** Clock time spent waiting for quota and retries. */
+  waitedMs: number;
+}
+
+export interface ListingReport {
+  clusters: number;
+  unreadable: number;
+  /** Empty when the listing saw the whole scope. */
+  incompleteReasons: string[];
+  stats: ListingStats;
+}
+
+export interface FleetSource {
+  /** Every managed cluster in scope, a page at a time, each cluster once; what was missed is reported. */
+  listClusters(onPage: (page: ClusterPage) => Promise<void>): Promise<ListingReport>;
+}
+
+export interface ClusterFactsSource {
+  /** What the cluster runs, as migration risk needs it; throws when the cluster cannot be reached or read. */
+  clusterFacts(clusterId: string): Promise<ClusterFacts>;
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -4,27 +4,19 @@
 // were acknowledged): the fleet is listed and recorded again, and what still misses makes the scan
 // incomplete, with the reason. The listing arrives as counts, so the scan's history stays small.
 
-import type { ResourceGraphFleet } from "../azure/resource-graph.ts";
 import type {
   DependencyRepository,
+  FleetSource,
   InventoryRepository,
   NoticeRepository,
   ScanSummary,
 } from "../domain/ports.ts";
-import { type FleetListing, type ListingCount, listAndRecordFleet, type ScanStart } from "./list-fleet.ts";
+import type { FleetListing, ListingCount, ScanFinish } from "../domain/scan-steps.ts";
+import { listAndRecordFleet } from "./list-fleet.ts";
 import { recordDependencyFailure } from "./scan-dependencies.ts";
 
-export interface ScanFinish extends ScanStart {
-  finishedAt: string;
-  incompleteReasons: string[];
-  /** Cluster failures the fan-out could not store. */
-  unrecorded: { clusterId: string; error: string }[];
-  /** What the listing returned. */
-  listed: ListingCount;
-}
-
 export type FinishScanDeps = {
-  fleet: ResourceGraphFleet;
+  fleet: FleetSource;
   inventory: InventoryRepository;
   notices: NoticeRepository;
   dependencies: DependencyRepository;

@@ -4,43 +4,18 @@
 // from earlier scans, never taken as deleted. Safe to run again: a cluster recorded again replaces its
 // rows, and a scan whose row is missing (a write lost) is begun again rather than refused.
 
-import type { ListingStats, ResourceGraphFleet } from "../azure/resource-graph.ts";
 import { poolRef } from "../domain/model.ts";
 import { assessPool } from "../domain/pool-assessment.ts";
-import type { InventoryRepository, NoticeRepository, PoolSnapshot } from "../domain/ports.ts";
+import type { FleetSource, InventoryRepository, NoticeRepository, PoolSnapshot } from "../domain/ports.ts";
+import type { FleetListing, ListedCluster, ScanStart } from "../domain/scan-steps.ts";
 import { mapBounded } from "./bounded.ts";
 import { currentCalendar } from "./current-calendar.ts";
 
 /** Table writes in flight while recording a page. */
 const RECORD_CONCURRENCY = 16;
 
-export interface ListedCluster {
-  id: string;
-  pools: string[];
-}
-
-export interface ListingCount {
-  clusters: number;
-  pools: number;
-}
-
-export interface FleetListing {
-  clusters: ListedCluster[];
-  /** The clusters and pools listed, counted: finish-scan checks the scan's rows against it. */
-  listed: ListingCount;
-  unreadable: number;
-  /** Empty when Resource Graph returned the whole scope. */
-  incompleteReasons: string[];
-  stats: ListingStats;
-}
-
-export interface ScanStart {
-  scanId: string;
-  startedAt: string;
-}
-
 export async function listAndRecordFleet(
-  deps: { fleet: ResourceGraphFleet; inventory: InventoryRepository; notices: NoticeRepository },
+  deps: { fleet: FleetSource; inventory: InventoryRepository; notices: NoticeRepository },
   scan: ScanStart,
   now: Date,
 ): Promise<FleetListing> {

@@ -3,29 +3,20 @@
 // scan's cluster row and as the dependencies' last error, keeping the last good results) and reported as
 // failed; only a failure to record throws, so the caller may retry.
 
-import type { DependencyRepository, InventoryRepository, RetryClock } from "../domain/ports.ts";
+import type {
+  ClusterFactsSource,
+  DependencyRepository,
+  InventoryRepository,
+  RetryClock,
+} from "../domain/ports.ts";
 import { assessPoolMigration } from "../domain/risk.ts";
 import type { ClusterFacts } from "../domain/risk-facts.ts";
-import { type FactsOptions, gatherClusterFacts } from "../kube/cluster-facts.ts";
-import { clusterTarget, type KubeConnector } from "../kube/kube-connection.ts";
-
-export type DependencyScanOutcome =
-  | {
-      kind: "scanned";
-      clusterId: string;
-      nodes: number;
-      pods: number;
-      /** Pools whose migration is complex or blocked. */
-      complexPools: string[];
-    }
-  /** The cluster could not be scanned; its error is recorded. */
-  | { kind: "failed"; clusterId: string; error: string; recorded: true };
+import type { DependencyScanOutcome } from "../domain/scan-steps.ts";
 
 export interface DependencyScanDeps {
-  kube: KubeConnector;
+  clusterFacts: ClusterFactsSource;
   inventory: InventoryRepository;
   dependencies: DependencyRepository;
-  factsOptions: FactsOptions;
   clock: RetryClock;
 }
 
@@ -50,8 +41,7 @@ export async function scanClusterDependencies(
   const { scanId, clusterId } = request;
   let facts: ClusterFacts;
   try {
-    const config = await deps.kube.kubeConfig(clusterTarget(clusterId));
-    facts = await gatherClusterFacts(config, deps.factsOptions);
+    facts = await deps.clusterFacts.clusterFacts(clusterId);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const at = new Date(deps.clock.now()).toISOString();

@@ -15,9 +15,10 @@ import {
   PolicyV1Api,
   StorageV1Api,
 } from "@kubernetes/client-node";
-import type { RetryClock } from "../domain/ports.ts";
+import type { ClusterFactsSource, RetryClock } from "../domain/ports.ts";
 import type { ClusterFacts } from "../domain/risk-facts.ts";
 import { backoffDelay, type RetryPolicy } from "../retry-policy.ts";
+import { clusterTarget, type KubeConnector } from "./kube-connection.ts";
 
 /** `attempts` are per list call. */
 export interface FactsOptions extends RetryPolicy {
@@ -52,6 +53,21 @@ type ListCall<T> = (
 /** A list that failed for good: says which list and what the API server answered. */
 export class KubeScanError extends Error {
   override name = "KubeScanError";
+}
+
+/** Each cluster's facts through its own connection (a kubeconfig file, or Entra and ARM in Azure). */
+export class KubeClusterFacts implements ClusterFactsSource {
+  private readonly kube: KubeConnector;
+  private readonly options: FactsOptions;
+
+  constructor(kube: KubeConnector, options: FactsOptions) {
+    this.kube = kube;
+    this.options = options;
+  }
+
+  async clusterFacts(clusterId: string): Promise<ClusterFacts> {
+    return gatherClusterFacts(await this.kube.kubeConfig(clusterTarget(clusterId)), this.options);
+  }
 }
 
 export async function gatherClusterFacts(config: KubeConfig, options: FactsOptions): Promise<ClusterFacts> {

@@ -14,11 +14,12 @@ import { TableInventoryRepository } from "../../shared/azure/tables/inventory-re
 import { TableNoticeRepository } from "../../shared/azure/tables/notice-repository.ts";
 import { keyPart } from "../../shared/azure/tables/table-keys.ts";
 import type { TableStore } from "../../shared/azure/tables/table-store.ts";
-import { finishInventoryScan, type ScanFinish } from "../../shared/inventory/finish-scan.ts";
-import { type FleetListing, listAndRecordFleet } from "../../shared/inventory/list-fleet.ts";
+import type { FleetListing, ScanFinish } from "../../shared/domain/scan-steps.ts";
+import { finishInventoryScan } from "../../shared/inventory/finish-scan.ts";
+import { listAndRecordFleet } from "../../shared/inventory/list-fleet.ts";
 import { decideScanAlerts } from "../../shared/inventory/scan-alerts.ts";
 import { scanClusterDependencies } from "../../shared/inventory/scan-dependencies.ts";
-import { DEFAULT_FACTS_OPTIONS } from "../../shared/kube/cluster-facts.ts";
+import { DEFAULT_FACTS_OPTIONS, KubeClusterFacts } from "../../shared/kube/cluster-facts.ts";
 import { KubeconfigDirectory } from "../../shared/kube/kube-connection.ts";
 import { useAzuriteTables } from "./table-fixture.ts";
 
@@ -51,8 +52,10 @@ function product() {
     alerts: new TableAlertRepository(store),
     notices: new TableNoticeRepository(store),
     dependencies: new TableDependencyRepository(store),
-    kube: new KubeconfigDirectory(dirname(sim.kubeconfigPath("aks-prod-weu"))),
-    factsOptions: { ...DEFAULT_FACTS_OPTIONS, clock: sim.clock as VirtualClock },
+    clusterFacts: new KubeClusterFacts(new KubeconfigDirectory(dirname(sim.kubeconfigPath("aks-prod-weu"))), {
+      ...DEFAULT_FACTS_OPTIONS,
+      clock: sim.clock as VirtualClock,
+    }),
     clock: sim.clock as VirtualClock,
   };
 }

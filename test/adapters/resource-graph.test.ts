@@ -15,13 +15,13 @@ import { loadScenarioFile } from "../../local/sim/scenario/load.ts";
 import { fixedTokenCredential, type Simulator, startSimulator } from "../../local/sim/simulator.ts";
 import { ensureCertificates } from "../../local/sim/tls/certificates.ts";
 import {
-  type ClusterPage,
   type GraphScope,
   MAX_SUBSCRIPTIONS_PER_QUERY,
   parseQuotaDuration,
   ResourceGraphFleet,
   resourceGraphClient,
 } from "../../shared/azure/resource-graph.ts";
+import type { ClusterPage } from "../../shared/domain/ports.ts";
 
 const DEMO = new URL("../../local/scenarios/demo.yaml", import.meta.url).pathname;
 const PROD = "3f2b8c1e-6a4d-4e8f-9b7a-1c2d3e4f5a6b";

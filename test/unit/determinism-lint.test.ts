@@ -37,6 +37,7 @@ const FORBIDDEN_LINES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
 const RULED = [
   "orchestrations/pool-migration.orchestrator.ts",
   "orchestrations/steps/drain-pool.ts",
+  "orchestrations/contracts/instance-ids.ts",
   "shared/domain/plan.ts",
 ];
 const FREE = [

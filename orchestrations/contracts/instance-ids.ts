@@ -1,0 +1,50 @@
+// Instance ids, formed in one place: a singleton's id is what refuses a second start, so every starter
+// (timer, HTTP, queue, orchestrator) must form it alike. Ids fit the Durable Task Scheduler's limit of 100
+// characters and hold none of / \ # ? (ARM and notice ids do): what could be long or carry those
+// characters is kept readable in part and made unique by a hash of the whole.
+
+import { utcDayOf } from "../../shared/domain/calendar-date.ts";
+import { sha256 } from "../../shared/domain/sha256.ts";
+
+export const MAX_INSTANCE_ID_LENGTH = 100;
+
+/** Hex digits of the hash that keeps a shortened id unique (64 bits). */
+const HASH_LENGTH = 16;
+
+/** A scan's id: its start instant to the second, "2026-11-26T02:00:00Z"; sorts with other scans. */
+export function scanIdAt(instant: Date): string {
+  return `${instant.toISOString().slice(0, 19)}Z`;
+}
+
+/** One nightly scan per UTC day: a second firing the same day (a restart, a catch-up) starts nothing. */
+export function nightlyScanInstanceId(now: Date): string {
+  return `inventory-scan:${utcDayOf(now)}`;
+}
+
+/** A scan an operator asked for, by the second it was asked. */
+export function operatorScanInstanceId(now: Date): string {
+  return `inventory-scan:${scanIdAt(now)}`;
+}
+
+/** The alerts' re-evaluation after a notice: once per notice, however often it is delivered. */
+export function reevaluationInstanceId(noticeId: string): string {
+  return `alerts:notice:${readable(noticeId, 48)}:${sha256(noticeId).slice(0, HASH_LENGTH)}`;
+}
+
+/**
+ * One migration per pool at a time: "migration:<cluster name>:<pool>:<hash>". The name alone is not
+ * unique (another resource group or subscription may use it) and the ARM id is too long and full of
+ * slashes, so the hash of the whole ARM id and pool (case-insensitive, as ARM is) makes it unique; the
+ * cluster name is cut to fit.
+ */
+export function migrationInstanceId(clusterId: string, pool: string): string {
+  const name = clusterId.slice(clusterId.lastIndexOf("/") + 1);
+  const hash = sha256(`${clusterId.toLowerCase()}|${pool.toLowerCase()}`).slice(0, HASH_LENGTH);
+  const fixed = `migration::${readable(pool, 12)}:${hash}`.length;
+  return `migration:${readable(name, MAX_INSTANCE_ID_LENGTH - fixed)}:${readable(pool, 12)}:${hash}`;
+}
+
+/** The start of `text` in characters instance ids may hold. */
+function readable(text: string, length: number): string {
+  return text.replace(/[^A-Za-z0-9:._-]/g, "_").slice(0, length);
+}

@@ -1,0 +1,84 @@
+// Instance ids: formed as before for scans and re-evaluations (a second start of the same one is still
+// refused after an upgrade), within the Durable Task Scheduler's 100 characters, free of / \ # ?, and
+// unique where a name alone would not be.
+
+import { createHash } from "node:crypto";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  MAX_INSTANCE_ID_LENGTH,
+  migrationInstanceId,
+  nightlyScanInstanceId,
+  operatorScanInstanceId,
+  reevaluationInstanceId,
+  scanIdAt,
+} from "../../orchestrations/contracts/instance-ids.ts";
+
+const AT = new Date("2026-11-26T02:00:07.123Z");
+const FORBIDDEN = /[/\\#?]/;
+
+/** ARM's limits: resource group names up to 90 characters, cluster names up to 63, Linux pools up to 12. */
+const LONGEST_CLUSTER_ID =
+  "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/" +
+  `${"r".repeat(90)}/providers/Microsoft.ContainerService/managedClusters/${"c".repeat(63)}`;
+
+function clusterId(subscription: string, group: string, name: string): string {
+  return `/subscriptions/${subscription}/resourceGroups/${group}/providers/Microsoft.ContainerService/managedClusters/${name}`;
+}
+
+describe("scan ids", () => {
+  it("are the start instant to the second; the nightly instance is per UTC day, an operator's per second", () => {
+    expect(scanIdAt(AT)).toBe("2026-11-26T02:00:07Z");
+    expect(nightlyScanInstanceId(AT)).toBe("inventory-scan:2026-11-26");
+    expect(operatorScanInstanceId(AT)).toBe("inventory-scan:2026-11-26T02:00:07Z");
+  });
+});
+
+describe("re-evaluation ids", () => {
+  it("are formed as before: a readable start of the notice id and 16 hex digits of its SHA-256", () => {
+    const noticeId = "azure-linux-2/removal moved?#1";
+    const hash = createHash("sha256").update(noticeId).digest("hex").slice(0, 16);
+    expect(reevaluationInstanceId(noticeId)).toBe(`alerts:notice:azure-linux-2_removal_moved__1:${hash}`);
+  });
+
+  it("fit and hold no forbidden character whatever the notice id", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 400 }), (noticeId) => {
+        const id = reevaluationInstanceId(noticeId);
+        expect(id.length).toBeLessThanOrEqual(MAX_INSTANCE_ID_LENGTH);
+        expect(id).not.toMatch(FORBIDDEN);
+      }),
+    );
+  });
+});
+
+describe("migration ids", () => {
+  it("read migration:<cluster>:<pool>:<hash>", () => {
+    const id = migrationInstanceId(clusterId("sub-1", "rg-prod", "aks-prod-weu"), "nodepool1");
+    expect(id).toMatch(/^migration:aks-prod-weu:nodepool1:[0-9a-f]{16}$/);
+  });
+
+  it("fit in 100 characters for the longest ARM id and pool name, the cluster name cut", () => {
+    const id = migrationInstanceId(LONGEST_CLUSTER_ID, "p".repeat(12));
+    expect(id.length).toBeLessThanOrEqual(MAX_INSTANCE_ID_LENGTH);
+    expect(id).not.toMatch(FORBIDDEN);
+    expect(id).toMatch(/^migration:c+:p{12}:[0-9a-f]{16}$/);
+  });
+
+  it("differ for clusters of one name in other resource groups or subscriptions, and for other pools", () => {
+    const ids = [
+      migrationInstanceId(clusterId("sub-1", "rg-a", "aks"), "system"),
+      migrationInstanceId(clusterId("sub-1", "rg-b", "aks"), "system"),
+      migrationInstanceId(clusterId("sub-2", "rg-a", "aks"), "system"),
+      migrationInstanceId(clusterId("sub-1", "rg-a", "aks"), "user"),
+    ];
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("are the same however ARM cased the id, as ARM ids are case-insensitive", () => {
+    const id = clusterId("sub-1", "rg-prod", "aks-prod-weu");
+    expect(migrationInstanceId(id.toUpperCase().replace("AKS-PROD-WEU", "aks-prod-weu"), "nodepool1")).toBe(
+      migrationInstanceId(id, "nodepool1"),
+    );
+  });
+});
