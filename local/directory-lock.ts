@@ -32,6 +32,9 @@ export interface DirectoryLock {
   release(): void;
 }
 
+/** Lock files this process holds: a lock naming this PID is ours only if it is one of them. */
+const heldHere = new Set<string>();
+
 /** Takes the lock `name` in `directory` for this process, or throws DirectoryInUseError. */
 export function lockDirectory(directory: string, name: string, now: Date): DirectoryLock {
   const file = join(directory, name);
@@ -41,11 +44,20 @@ export function lockDirectory(directory: string, name: string, now: Date): Direc
   writeFileSync(draft, content);
   try {
     for (let attempt = 0; attempt < 5; attempt++) {
-      if (tryLink(draft, file)) return { file, release: () => releaseIfOurs(file, content) };
+      if (tryLink(draft, file)) {
+        heldHere.add(file);
+        return {
+          file,
+          release: () => {
+            heldHere.delete(file);
+            releaseIfOurs(file, content);
+          },
+        };
+      }
       const held = readLock(file);
       if (held === undefined) continue; // released meanwhile
       const holder = parseHolder(held);
-      if (holder && isAlive(holder)) throw new DirectoryInUseError(directory, holder, file);
+      if (holder && isAlive(holder, file)) throw new DirectoryInUseError(directory, holder, file);
       removeStale(file, held);
     }
     throw new Error(`could not take ${file}: other processes keep taking it over`);
@@ -108,9 +120,10 @@ function parseHolder(text: string): LockHolder | undefined {
 }
 
 /** A holder on another machine (a shared disk) cannot be checked, so it counts as alive. */
-function isAlive(holder: LockHolder): boolean {
+function isAlive(holder: LockHolder, file: string): boolean {
   if (holder.host !== hostname()) return true;
-  if (holder.pid === process.pid) return false; // a PID reused after a restart: not us, we hold nothing yet
+  // Our PID on a lock we do not hold: a PID reused after a restart.
+  if (holder.pid === process.pid) return heldHere.has(file);
   try {
     process.kill(holder.pid, 0);
     return true;

@@ -185,7 +185,8 @@ export class DurableStore {
     this.path = dataDir ? join(dataDir, "durable.sqlite") : ":memory:";
     this.db = openDatabase(this.path);
     this.sql = statementCache(this.db);
-    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
+    // FULL: what the host acknowledges (a start, an event, a settled message) survives a power cut too.
+    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
     const version = Number(this.db.prepare("PRAGMA user_version").get()?.user_version);
     const empty = this.db.prepare("SELECT 1 FROM sqlite_schema LIMIT 1").get() === undefined;
     if (!empty && version !== SCHEMA_VERSION) {

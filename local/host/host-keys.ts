@@ -117,7 +117,7 @@ function acceptedKeys(keys: HostKeys, level: AccessLevel): { keys: string[]; nam
 
 /** The key a request presents, as the Functions host reads it: the x-functions-key header, else ?code=. */
 function presentedKey(request: IncomingRequest): string | undefined {
-  return request.headers["x-functions-key"] ?? request.url.searchParams.get("code") ?? undefined;
+  return request.headers["x-functions-key"] || request.url.searchParams.get("code") || undefined;
 }
 
 /**

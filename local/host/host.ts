@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import type { DurableClient } from "durable-functions";
 import { type Clock, outsideHeldWork, publishClock, RealClock, VirtualClock } from "../clock.ts";
+import { lockDirectory } from "../directory-lock.ts";
 import { DurableEngine } from "./durable-engine.ts";
 import type { HistoryEvent } from "./durable-history.ts";
 import { type DurableClientData, durableClientData, durableHttpApi, statusJson } from "./durable-http-api.ts";
@@ -225,7 +226,16 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     logger.warn(`Function "${name}" is skipped: ${reason.replace(/\.$/, "")}.`, { function: name });
   }
   for (const warning of unprovidedBindings(enabled)) logger.warn(warning);
-  const store = new DurableStore(options.dataDir);
+  // One host per data directory: two on one durable store would run the same work and diverge.
+  const lock =
+    options.dataDir === undefined ? undefined : lockDirectory(options.dataDir, "host.lock", new Date());
+  let store: DurableStore;
+  try {
+    store = new DurableStore(options.dataDir);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   const engine = new DurableEngine({
     store,
     clock,
@@ -261,6 +271,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         delete process.env.WEBSITE_HOSTNAME;
       }
       store.close();
+      lock?.release();
       setSystemLogSink(undefined);
     }
   };
@@ -294,7 +305,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       ownHostname = hostname;
       hostnamesSetByHosts.add(hostname);
     }
-    clientData = durableClientData(`http://${hostname}`, hostJson.hubName, keys.durableSystem);
+    // The app's own client stays on the loopback listener: the system key never leaves the machine, and
+    // createCheckStatusResponse puts the caller's origin (WEBSITE_HOSTNAME's) into the links it returns.
+    clientData = durableClientData(`http://127.0.0.1:${listener.port}`, hostJson.hubName, keys.durableSystem);
     engine.start();
     outsideHeldWork(() => timerTriggers.start());
     outsideHeldWork(() => serviceBusTriggers.start());

@@ -214,9 +214,19 @@ describe("the URLs the host generates", () => {
       settings: { WEBSITE_HOSTNAME: "functions.example:8443" },
     });
     try {
-      expect(named.clientData.baseUrl).toBe(`http://functions.example:8443${WEBHOOKS}`);
       const echoed = (await (await fetch(`${named.origin}/api/echo/where`)).json()) as { url: string };
       expect(echoed.url).toBe("http://functions.example:8443/api/echo/where");
+      // The links a starter returns name the public host; the app's own client stays on loopback, so its
+      // calls (and the system key they carry) never leave the machine.
+      const started = await fetch(`${named.origin}/api/start/steps`, {
+        method: "POST",
+        headers: { "x-functions-key": named.keys.functionDefault },
+      });
+      const links = (await started.json()) as Record<string, string>;
+      expect(new URL(links.statusQueryGetUri as string).origin).toBe("http://functions.example:8443");
+      expect(started.headers.get("location")).toBe(links.statusQueryGetUri);
+      expect(named.clientData.baseUrl).toBe(`${named.origin}${WEBHOOKS}`);
+      await named.getClient().terminate(links.id as string, "done");
     } finally {
       await named.stop();
       delete process.env.WEBSITE_HOSTNAME;

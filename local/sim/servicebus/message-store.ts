@@ -88,7 +88,8 @@ export class MessageStore {
   constructor(path: string | undefined) {
     this.db = openDatabase(path ?? ":memory:");
     this.statement = statementCache(this.db);
-    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+    // FULL: a message acknowledged to its sender (or settled) is on disk, power cut included.
+    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
     this.db.exec(SCHEMA);
   }
 
