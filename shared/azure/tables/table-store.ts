@@ -48,7 +48,12 @@ export class TableStore {
   }
 
   private async createTable(name: string): Promise<TableClient> {
-    const options = { additionalPolicies: [{ policy: failFastWhenRefused, position: "perRetry" as const }] };
+    const options = {
+      additionalPolicies: [
+        { policy: failFastWhenRefused, position: "perRetry" as const },
+        { policy: unavailableAfterRetries, position: "perCall" as const },
+      ],
+    };
     const client =
       this.connection.kind === "connection-string"
         ? TableClient.fromConnectionString(this.connection.connectionString, name, {
@@ -75,6 +80,38 @@ const failFastWhenRefused: PipelinePolicy = {
     } catch (error) {
       if (error instanceof RestError && error.code === "ECONNREFUSED") {
         throw new StoreUnavailableError(`Table Storage refused the connection (${error.message})`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  },
+};
+
+/** Failures that mean the service cannot be reached (rather than a request it refused). */
+const UNREACHABLE_CODES = new Set([
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+]);
+
+/** What still fails after the SDK's retries for want of the service (network, or 503 Server Busy) is said so. */
+const unavailableAfterRetries: PipelinePolicy = {
+  name: "unavailableAfterRetries",
+  async sendRequest(request, next) {
+    try {
+      return await next(request);
+    } catch (error) {
+      if (
+        error instanceof RestError &&
+        (UNREACHABLE_CODES.has(error.code ?? "") || error.statusCode === 503)
+      ) {
+        throw new StoreUnavailableError(`Table Storage cannot be reached (${error.message})`, {
           cause: error,
         });
       }
