@@ -135,17 +135,26 @@ async function start(args: readonly string[], io: CliIo): Promise<number> {
     say("\nStopping ...");
     return EXIT_OK;
   } finally {
-    await stopAll(running);
-    stops.dispose();
-    lock.release();
+    try {
+      await stopAll(running);
+    } finally {
+      stops.dispose();
+      lock.release();
+    }
   }
 }
 
-/** The host first, so nothing it runs is cut off from the tables it writes. */
+/** The host first, so nothing it runs is cut off from the tables it writes; a part that fails to stop stops none of the rest from stopping. */
 async function stopAll(running: RunningParts): Promise<void> {
-  await running.host?.stop();
-  await running.sim?.close();
-  await running.azurite?.close();
+  try {
+    await running.host?.stop();
+  } finally {
+    try {
+      await running.sim?.close();
+    } finally {
+      await running.azurite?.close();
+    }
+  }
 }
 
 /** Starts each part unless a stop was asked for, scans, and prints the scan and the API. */

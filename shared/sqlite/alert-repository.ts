@@ -169,7 +169,7 @@ export class SqliteAlertRepository implements AlertRepository {
     const version = Number(claim.version);
     this.store.write((sql) =>
       sql.run(
-        "UPDATE alert_outbox SET lease_until = 0, version = ? WHERE alert_id = ? AND version = ?",
+        "UPDATE alert_outbox SET lease_until = 0, lease_holder = NULL, version = ? WHERE alert_id = ? AND version = ?",
         version + 1,
         claim.outbox.alert.id,
         version,
