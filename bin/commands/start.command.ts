@@ -144,7 +144,10 @@ async function start(args: readonly string[], io: CliIo): Promise<number> {
   }
 }
 
-/** The host first, so nothing it runs is cut off from the tables it writes; a part that fails to stop stops none of the rest from stopping. */
+/**
+ * The host first, so nothing it runs is cut off from the tables it writes; a part that fails to stop
+ * does not keep the others running.
+ */
 async function stopAll(running: RunningParts): Promise<void> {
   try {
     await running.host?.stop();
