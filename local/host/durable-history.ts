@@ -1,5 +1,5 @@
 // The Durable Task vocabulary durable-functions speaks: history events in, actions out
-// (see ../../../shared/reference/durable-protocol.md and durable-functions/lib/src/history, actions).
+// (durable-functions/lib/src/history and actions; https://github.com/Azure/azure-functions-durable-js).
 
 export const EventType = {
   ExecutionStarted: 0,

@@ -1,6 +1,6 @@
-// What node-image rotation costs, following the seed article's cost section
-// (../shared/reference/000_e70805a8dadfbe71.txt, "The Real Cost of Migration"): node-hours times a
-// price per VM size, the overlap of running old and new pools side by side during a blue-green
+// What node-image rotation costs, following "The Real Cost of Migration" in the practice this product
+// automates ("Operating AKS After Azure Linux Retirement: Image Lifecycle as Platform Practice"):
+// node-hours times a price per VM size, the overlap of running old and new pools side by side during a blue-green
 // migration, and the yearly "rotation tax" as a share of annual spend.
 // Prices are configuration (data/vm-prices.json or the operator's own table), never built in. A VM
 // size missing from the table makes a cost unknown, never zero.

@@ -1,5 +1,6 @@
 // The fleet as the product sees it: managed clusters and their agent pools, with the fields ARM and
-// Resource Graph report (../shared/reference/aks-facts.md). Adapters map wire shapes to these; the
+// Resource Graph report (https://github.com/Azure/azure-rest-api-specs, specification/containerservice).
+// Adapters map wire shapes to these; the
 // domain never sees a wire shape.
 
 export type NodePoolMode = "System" | "User" | "Gateway";

@@ -1,5 +1,5 @@
 // Agents bound to the node's kernel, recognised by container image. A new node image brings a new
-// kernel (Azure Linux 2: 5.15, Azure Linux 3: 6.6; ../shared/reference/aks-facts.md) and container
+// kernel (Azure Linux 2: 5.15, Azure Linux 3: 6.6; https://github.com/microsoft/azurelinux) and container
 // runtime, so these are what the seed article means by "test the agent on the new image first".
 // Patterns match the image repository (registry and path, lower case, tag and digest removed).
 

@@ -12,7 +12,7 @@ import type { TokenCredential } from "@azure/identity";
 import { KubeConfig } from "@kubernetes/client-node";
 import { MANAGED_CLUSTER_ID } from "../domain/model.ts";
 
-/** The AKS AAD server application: the audience of data-plane tokens (../shared/reference/aks-facts.md). */
+/** The AKS Microsoft Entra server application, audience of data-plane tokens (https://github.com/Azure/kubelogin). */
 export const AKS_TOKEN_SCOPE = "6dae42f8-4368-4678-94ff-3960e28e3630/.default";
 
 export interface ClusterTarget {

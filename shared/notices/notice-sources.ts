@@ -1,6 +1,6 @@
 // Events carry no URL of their own: what they state is sourced to the page that documents their schema
-// (../shared/reference/aks-facts.md names both: "learn: event-grid/event-schema-aks" and aks-docs
-// aks-end-of-support-notifications.md, which also lists the maintenance scheduled events).
+// (https://learn.microsoft.com/azure/event-grid/event-schema-aks, and aks-docs'
+// articles/aks/aks-end-of-support-notifications.md, which also lists the maintenance scheduled events).
 
 export const EVENT_SOURCES = {
   aksEventGridSchema: "https://learn.microsoft.com/azure/event-grid/event-schema-aks",

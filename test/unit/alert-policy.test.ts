@@ -17,7 +17,7 @@ import { resolveCalendar } from "../../shared/domain/lifecycle-calendar.ts";
 import type { Cluster, NodePool, PoolRef } from "../../shared/domain/model.ts";
 import { assessPool } from "../../shared/domain/pool-assessment.ts";
 
-// Dates and their sources from ../shared/reference/aks-facts.md.
+// Dates and their sources as shared/domain/data/sources.ts cites them.
 const AZURE_LINUX_RETIREMENT =
   "https://github.com/MicrosoftDocs/azure-aks-docs/blob/main/articles/aks/includes/azure-linux-retirement.md";
 const WINDOWS_2022_RETIREMENT =

@@ -1,6 +1,7 @@
 // Node OS facts the twin reports: which versioned SKU an osSku resolves to, the node image family,
-// and the nodeInfo a kubelet on that image shows. SKU resolution follows ../../../shared/reference/aks-facts.md
-// (mgmt-docs articles/azure-linux/aks-support-cycle.md, aks-docs articles/aks/upgrade-os-version.md).
+// and the nodeInfo a kubelet on that image shows. SKU resolution follows
+// https://github.com/MicrosoftDocs/azure-management-docs (articles/azure-linux/aks-support-cycle.md) and
+// https://github.com/MicrosoftDocs/azure-aks-docs (articles/aks/upgrade-os-version.md).
 
 /** Versioned SKUs, as the kubernetes.azure.com/os-sku-effective label spells them. */
 export const EFFECTIVE_OS_SKUS = [

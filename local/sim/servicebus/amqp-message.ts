@@ -1,5 +1,6 @@
 // AMQP encoding as Service Bus applies it: batches, lock tokens, and the broker annotations a delivered
-// or peeked message carries (../../../../shared/reference/servicebus-protocol.md, "Receiving").
+// or peeked message carries, as @azure/service-bus reads them
+// (https://learn.microsoft.com/azure/service-bus-messaging/service-bus-amqp-overview).
 
 import { randomUUID } from "node:crypto";
 import rhea, { type Message } from "rhea";

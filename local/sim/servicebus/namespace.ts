@@ -1,7 +1,8 @@
 // A Service Bus namespace on loopback, spoken to over AMQP 1.0 by the unmodified @azure/service-bus
 // client (connection string with UseDevelopmentEmulator=true). Built on rhea's server mode; protocol
-// facts in ../../../../shared/reference/servicebus-protocol.md. Entities come from the caller, messages
-// live in SQLite, time comes from the Clock.
+// facts from the client's own source (@azure/service-bus, @azure/core-amqp) and
+// https://learn.microsoft.com/azure/service-bus-messaging/service-bus-amqp-request-response.
+// Entities come from the caller, messages live in SQLite, time comes from the Clock.
 
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";

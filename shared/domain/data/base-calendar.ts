@@ -1,4 +1,4 @@
-// The lifecycle calendar as the sources state it (../shared/reference/aks-facts.md, gathered 2026-11-25).
+// The lifecycle calendar as the sources state it (the pages in sources.ts, gathered 2026-11-25).
 // Each date carries its source; where sources disagree the other value is kept with the reason it lost.
 // Corrections arrive later as notices (see resolveCalendar), not as edits here.
 

@@ -1,5 +1,5 @@
-// Where each lifecycle fact comes from (../shared/reference/aks-facts.md names these pages; the include
-// files were checked against their text). Every date and rule in the domain data cites one of these.
+// Where each lifecycle fact comes from (public pages gathered 2026-11-25; the include files were checked
+// against their text). Every date and rule in the domain data cites one of these.
 
 const AKS_DOCS = "https://github.com/MicrosoftDocs/azure-aks-docs/blob/main/articles/aks";
 
