@@ -75,35 +75,35 @@ export function composition(env: Readonly<Record<string, string | undefined>> = 
 }
 
 function compose(settings: AppSettings, clock: RetryClock): Composition {
-  const { inventory: inv } = settings;
+  const { azure, kube: kubeSettings, alertSinks: sinks } = settings;
   const credential = credentialFor(settings);
   const state = stateRepositories(settings, credential);
   const armOptions = {
-    endpoint: inv.armEndpoint,
-    ...(inv.armCaFile && { tlsOptions: { ca: readCaFile(inv.armCaFile) } }),
+    endpoint: azure.armEndpoint,
+    ...(azure.armCaFile && { tlsOptions: { ca: readCaFile(azure.armCaFile) } }),
   };
   const kube: KubeConnector =
-    inv.kube.kind === "kubeconfig-directory"
-      ? new KubeconfigDirectory(inv.kube.directory)
+    kubeSettings.connection.kind === "kubeconfig-directory"
+      ? new KubeconfigDirectory(kubeSettings.connection.directory)
       : new EntraKubeConnector({ credential, arm: armClients(credential, armOptions) });
   const serviceBus =
-    settings.alerts.topic && settings.serviceBus
-      ? serviceBusClientFor(settings.serviceBus, credential)
+    sinks.topic && settings.serviceBus.connection
+      ? serviceBusClientFor(settings.serviceBus.connection, credential)
       : undefined;
   const topicSender: ServiceBusSender | undefined =
-    serviceBus && settings.alerts.topic ? serviceBus.createSender(settings.alerts.topic) : undefined;
+    serviceBus && sinks.topic ? serviceBus.createSender(sinks.topic) : undefined;
   return {
     settings,
     clock,
     ...state.repositories,
     fleet: new ResourceGraphFleet({
       client: resourceGraphClient(credential, armOptions),
-      scope: inv.scope,
+      scope: settings.inventory.scope,
       clock,
     }),
     kube,
-    factsOptions: { ...DEFAULT_FACTS_OPTIONS, pageSize: inv.kubePageSize, clock },
-    alertSinks: alertSinksFor(settings.alerts, topicSender),
+    factsOptions: { ...DEFAULT_FACTS_OPTIONS, pageSize: kubeSettings.pageSize, clock },
+    alertSinks: alertSinksFor(sinks, topicSender),
     async close() {
       await topicSender?.close();
       await serviceBus?.close();
@@ -137,18 +137,18 @@ function stateRepositories(
   settings: AppSettings,
   credential: TokenCredential,
 ): { repositories: StateRepositories; close(): void } {
-  const { stateStore } = settings;
-  if (stateStore.kind === "sqlite") {
-    const store = new SqliteStore(stateStore.file);
+  const { store: location, tablePrefix } = settings.stateStore;
+  if (location.kind === "sqlite") {
+    const store = new SqliteStore(location.file);
     return { repositories: sqliteRepositories(store), close: () => store.close() };
   }
-  const store = tableStoreFor(stateStore, settings.tablePrefix, credential);
+  const store = tableStoreFor(location, tablePrefix, credential);
   return { repositories: tableRepositories(store), close: () => undefined };
 }
 
 /** Managed identity in Azure; the simulator's fixed token only where settings allow it (loopback). */
 function credentialFor(settings: AppSettings): TokenCredential {
-  const { credential } = settings.inventory;
+  const { credential } = settings.azure;
   if (credential.kind === "managed-identity") return new DefaultAzureCredential();
   return {
     getToken: async () => ({ token: credential.token, expiresOnTimestamp: Date.now() + 3_600_000 }),
