@@ -3,12 +3,11 @@
 // the host and the product share virtual time in tests), else the system clock. A change of settings or
 // clock (tests start hosts one after another in one process) builds a fresh set and closes the old one.
 
-import { readFileSync } from "node:fs";
-import { ContainerServiceClient } from "@azure/arm-containerservice";
-import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
+import type { TokenCredential } from "@azure/identity";
 import type { ServiceBusSender } from "@azure/service-bus";
 import { alertSinksFor } from "./alerts/alert-sinks.ts";
-import { ResourceGraphFleet, resourceGraphClient } from "./azure/resource-graph.ts";
+import { azureClientsFor } from "./azure/arm-client-factory.ts";
+import { ResourceGraphFleet } from "./azure/resource-graph.ts";
 import { serviceBusClientFor } from "./azure/service-bus-client.ts";
 import { TableAlertRepository } from "./azure/tables/alert-repository.ts";
 import { TableDependencyRepository } from "./azure/tables/dependency-repository.ts";
@@ -76,16 +75,13 @@ export function composition(env: Readonly<Record<string, string | undefined>> = 
 
 function compose(settings: AppSettings, clock: RetryClock): Composition {
   const { azure, kube: kubeSettings, alertSinks: sinks } = settings;
-  const credential = credentialFor(settings);
+  const clients = azureClientsFor(azure);
+  const { credential } = clients;
   const state = stateRepositories(settings, credential);
-  const armOptions = {
-    endpoint: azure.armEndpoint,
-    ...(azure.armCaFile && { tlsOptions: { ca: readCaFile(azure.armCaFile) } }),
-  };
   const kube: KubeConnector =
     kubeSettings.connection.kind === "kubeconfig-directory"
       ? new KubeconfigDirectory(kubeSettings.connection.directory)
-      : new EntraKubeConnector({ credential, arm: armClients(credential, armOptions) });
+      : new EntraKubeConnector({ credential, arm: (id) => clients.containerService(id) });
   const serviceBus =
     sinks.topic && settings.serviceBus.connection
       ? serviceBusClientFor(settings.serviceBus.connection, credential)
@@ -97,7 +93,7 @@ function compose(settings: AppSettings, clock: RetryClock): Composition {
     clock,
     ...state.repositories,
     fleet: new ResourceGraphFleet({
-      client: resourceGraphClient(credential, armOptions),
+      client: clients.resourceGraph(),
       scope: settings.inventory.scope,
       clock,
     }),
@@ -144,37 +140,4 @@ function stateRepositories(
   }
   const store = tableStoreFor(location, tablePrefix, credential);
   return { repositories: tableRepositories(store), close: () => undefined };
-}
-
-/** Managed identity in Azure; the simulator's fixed token only where settings allow it (loopback). */
-function credentialFor(settings: AppSettings): TokenCredential {
-  const { credential } = settings.azure;
-  if (credential.kind === "managed-identity") return new DefaultAzureCredential();
-  return {
-    getToken: async () => ({ token: credential.token, expiresOnTimestamp: Date.now() + 3_600_000 }),
-  };
-}
-
-function readCaFile(path: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (error) {
-    throw new Error(`ARM_CA_FILE ${path} cannot be read: ${(error as Error).message}`);
-  }
-}
-
-/** One ARM client per subscription, made on first use. */
-function armClients(
-  credential: TokenCredential,
-  options: { endpoint: string; tlsOptions?: { ca: string } },
-): (subscriptionId: string) => ContainerServiceClient {
-  const clients = new Map<string, ContainerServiceClient>();
-  return (subscriptionId) => {
-    let client = clients.get(subscriptionId);
-    if (!client) {
-      client = new ContainerServiceClient(credential, subscriptionId, options);
-      clients.set(subscriptionId, client);
-    }
-    return client;
-  };
 }
