@@ -6,7 +6,7 @@
 import { app, type HttpRequest, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import { type InventoryScanInput, ORCHESTRATIONS } from "../orchestrations/contracts.ts";
-import { composition } from "../shared/composition.ts";
+import { capabilities } from "../shared/composition.ts";
 import { compareUrgency, type PoolState, URGENCY_ORDER } from "../shared/domain/pool-assessment.ts";
 import type { PoolFilter } from "../shared/domain/ports.ts";
 import { currentPools } from "../shared/inventory/current-pools.ts";
@@ -26,7 +26,7 @@ readEndpoint("inventory", "inventory", FILTERS, async (request) => {
     ...optional("cluster", request.query.get("cluster")),
     ...optional("osSku", request.query.get("osSku")),
   };
-  const product = composition();
+  const product = capabilities("state", "clock");
   const now = new Date(product.clock.now());
   const scan = await product.inventory.latestScan();
   const pool = request.query.get("pool")?.toLowerCase();
@@ -91,7 +91,7 @@ app.http("start-inventory-scan", {
           },
         );
       }
-      const { clock, settings } = composition();
+      const { clock, settings } = capabilities("clock", "settings");
       const instanceId = `inventory-scan:${new Date(clock.now()).toISOString().slice(0, 19)}Z`;
       const input: InventoryScanInput = {
         requestedBy: "operator",

@@ -4,7 +4,7 @@
 import { app, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import type { InventoryScanInput } from "../orchestrations/contracts.ts";
-import { composition } from "../shared/composition.ts";
+import { capabilities } from "../shared/composition.ts";
 import { utcDayOf } from "../shared/domain/calendar-date.ts";
 import { loadInventorySchedule } from "../shared/settings.ts";
 import { startScanOnce } from "./scan-starter.ts";
@@ -17,7 +17,7 @@ app.timer("inventory-timer", {
   schedule: loadInventorySchedule(process.env),
   extraInputs: [df.input.durableClient()],
   handler: async (_timer: unknown, context: InvocationContext) => {
-    const { clock, settings } = composition();
+    const { clock, settings } = capabilities("clock", "settings");
     const instanceId = nightlyScanId(new Date(clock.now()));
     const input: InventoryScanInput = {
       requestedBy: "timer",

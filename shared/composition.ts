@@ -1,12 +1,14 @@
-// The composition root: every adapter the app uses, built once from validated settings and shared by
-// all functions of the process. Time comes from the clock the local host publishes (so the simulator,
-// the host and the product share virtual time in tests), else the system clock. A change of settings or
-// clock (tests start hosts one after another in one process) builds a fresh set and closes the old one.
+// The composition root: the adapters the app uses, grouped by capability (the state store, the Azure
+// clients, the fleet listing, the clusters' Kubernetes APIs, the alert sinks), each built on first use
+// from the validated settings and shared by all functions of the process. A function or activity asks
+// for the capabilities it uses, so one that needs only product state builds no Service Bus sender and
+// reads no ARM CA file. Time comes from the clock the local host publishes (so the simulator, the host
+// and the product share virtual time in tests), else the system clock. A change of settings or clock
+// (tests start hosts one after another in one process) starts afresh and closes what was built before.
 
 import type { TokenCredential } from "@azure/identity";
-import type { ServiceBusSender } from "@azure/service-bus";
 import { alertSinksFor } from "./alerts/alert-sinks.ts";
-import { azureClientsFor } from "./azure/arm-client-factory.ts";
+import { type AzureClients, azureClientsFor } from "./azure/arm-client-factory.ts";
 import { ResourceGraphFleet } from "./azure/resource-graph.ts";
 import { serviceBusClientFor } from "./azure/service-bus-client.ts";
 import { TableAlertRepository } from "./azure/tables/alert-repository.ts";
@@ -24,6 +26,7 @@ import type {
 } from "./domain/ports.ts";
 import { DEFAULT_FACTS_OPTIONS, type FactsOptions } from "./kube/cluster-facts.ts";
 import { EntraKubeConnector, type KubeConnector, KubeconfigDirectory } from "./kube/kube-connection.ts";
+import type { StateStoreSettings } from "./settings/state-store.settings.ts";
 import { APP_SETTING_NAMES, type AppSettings, loadAppSettings } from "./settings.ts";
 import { SqliteAlertRepository } from "./sqlite/alert-repository.ts";
 import { SqliteDependencyRepository } from "./sqlite/dependency-repository.ts";
@@ -31,18 +34,38 @@ import { SqliteInventoryRepository } from "./sqlite/inventory-repository.ts";
 import { SqliteNoticeRepository } from "./sqlite/notice-repository.ts";
 import { SqliteStore } from "./sqlite/sqlite-store.ts";
 
-export interface Composition {
-  readonly settings: AppSettings;
-  readonly clock: RetryClock;
+export interface StateRepositories {
   readonly inventory: InventoryRepository;
   readonly dependencies: DependencyRepository;
   readonly notices: NoticeRepository;
   readonly alerts: AlertRepository;
-  readonly fleet: ResourceGraphFleet;
-  readonly kube: KubeConnector;
-  readonly factsOptions: FactsOptions;
-  readonly alertSinks: readonly AlertSink[];
-  close(): Promise<void>;
+}
+
+/** What each capability gives; capabilities(...) merges the ones asked for. */
+export interface CapabilityMap {
+  clock: { readonly clock: RetryClock };
+  settings: { readonly settings: AppSettings };
+  state: StateRepositories;
+  azure: { readonly azure: AzureClients };
+  fleet: { readonly fleet: ResourceGraphFleet };
+  kube: { readonly kube: KubeConnector; readonly factsOptions: FactsOptions };
+  alertSinks: { readonly alertSinks: readonly AlertSink[] };
+}
+
+export type CapabilityName = keyof CapabilityMap;
+
+type Intersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+
+export type Capabilities<K extends CapabilityName> = Intersection<CapabilityMap[K]>;
+
+/**
+ * The named capabilities, merged: `const { inventory, clock } = capabilities("state", "clock")`. The
+ * settings are all checked on first use (every problem named) and fail closed; they are parsed again
+ * only when one of them changes, not on every request and activity.
+ */
+export function capabilities<K extends CapabilityName>(...names: K[]): Capabilities<K> {
+  const generation = generationFor(process.env);
+  return Object.assign({}, ...names.map((name) => generation.get(name)));
 }
 
 /** Where the local host publishes its clock (local/clock.ts); read without importing local/. */
@@ -57,58 +80,94 @@ export function currentClock(): RetryClock {
   return ((globalThis as Record<symbol, unknown>)[HOST_CLOCK_SLOT] as RetryClock | undefined) ?? systemClock;
 }
 
-let built: { key: string; clock: RetryClock; composition: Composition } | undefined;
+/** What one set of settings and one clock have built so far. */
+class Generation {
+  readonly settings: AppSettings;
+  readonly clock: RetryClock;
+  private readonly built = new Map<CapabilityName, unknown>();
+  private readonly closers: (() => unknown)[] = [];
 
-/**
- * The process's adapters for `env` (the app settings); settings are checked on first use and fail closed.
- * They are parsed again only when one of them changes, not on every request and activity.
- */
-export function composition(env: Readonly<Record<string, string | undefined>> = process.env): Composition {
+  constructor(settings: AppSettings, clock: RetryClock) {
+    this.settings = settings;
+    this.clock = clock;
+  }
+
+  get<K extends CapabilityName>(name: K): CapabilityMap[K] {
+    let capability = this.built.get(name) as CapabilityMap[K] | undefined;
+    if (capability === undefined) {
+      capability = (BUILDERS[name] as (generation: Generation) => CapabilityMap[K])(this);
+      this.built.set(name, capability);
+    }
+    return capability;
+  }
+
+  onClose(close: () => unknown): void {
+    this.closers.push(close);
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.closers.map(async (close) => close()));
+  }
+}
+
+const BUILDERS: { [K in CapabilityName]: (generation: Generation) => CapabilityMap[K] } = {
+  clock: ({ clock }) => ({ clock }),
+  settings: ({ settings }) => ({ settings }),
+  azure: ({ settings }) => ({ azure: azureClientsFor(settings.azure) }),
+  state(generation) {
+    const state = stateRepositories(
+      generation.settings.stateStore,
+      () => generation.get("azure").azure.credential,
+    );
+    generation.onClose(state.close);
+    return state.repositories;
+  },
+  fleet: (generation) => ({
+    fleet: new ResourceGraphFleet({
+      client: generation.get("azure").azure.resourceGraph(),
+      scope: generation.settings.inventory.scope,
+      clock: generation.clock,
+    }),
+  }),
+  kube(generation) {
+    const { connection, pageSize } = generation.settings.kube;
+    const kube: KubeConnector =
+      connection.kind === "kubeconfig-directory"
+        ? new KubeconfigDirectory(connection.directory)
+        : entraKubeConnector(generation.get("azure").azure);
+    return { kube, factsOptions: { ...DEFAULT_FACTS_OPTIONS, pageSize, clock: generation.clock } };
+  },
+  alertSinks(generation) {
+    const { alertSinks, serviceBus } = generation.settings;
+    if (!alertSinks.topic || !serviceBus.connection) return { alertSinks: alertSinksFor(alertSinks) };
+    const client = serviceBusClientFor(serviceBus.connection, generation.get("azure").azure.credential);
+    const topicSender = client.createSender(alertSinks.topic);
+    generation.onClose(async () => {
+      await topicSender.close();
+      await client.close();
+    });
+    return { alertSinks: alertSinksFor(alertSinks, topicSender) };
+  },
+};
+
+let current: { key: string; clock: RetryClock; generation: Generation } | undefined;
+
+function generationFor(env: Readonly<Record<string, string | undefined>>): Generation {
   const key = JSON.stringify(APP_SETTING_NAMES.map((name) => env[name] ?? null));
   const clock = currentClock();
-  if (built?.key === key && built.clock === clock) return built.composition;
-  const previous = built?.composition;
-  built = { key, clock, composition: compose(loadAppSettings(env), clock) };
-  previous?.close().catch(() => undefined);
-  return built.composition;
+  if (current?.key === key && current.clock === clock) return current.generation;
+  const previous = current?.generation;
+  current = { key, clock, generation: new Generation(loadAppSettings(env), clock) };
+  void previous?.close();
+  return current.generation;
 }
 
-function compose(settings: AppSettings, clock: RetryClock): Composition {
-  const { azure, kube: kubeSettings, alertSinks: sinks } = settings;
-  const clients = azureClientsFor(azure);
-  const { credential } = clients;
-  const state = stateRepositories(settings, credential);
-  const kube: KubeConnector =
-    kubeSettings.connection.kind === "kubeconfig-directory"
-      ? new KubeconfigDirectory(kubeSettings.connection.directory)
-      : new EntraKubeConnector({ credential, arm: (id) => clients.containerService(id) });
-  const serviceBus =
-    sinks.topic && settings.serviceBus.connection
-      ? serviceBusClientFor(settings.serviceBus.connection, credential)
-      : undefined;
-  const topicSender: ServiceBusSender | undefined =
-    serviceBus && sinks.topic ? serviceBus.createSender(sinks.topic) : undefined;
-  return {
-    settings,
-    clock,
-    ...state.repositories,
-    fleet: new ResourceGraphFleet({
-      client: clients.resourceGraph(),
-      scope: settings.inventory.scope,
-      clock,
-    }),
-    kube,
-    factsOptions: { ...DEFAULT_FACTS_OPTIONS, pageSize: kubeSettings.pageSize, clock },
-    alertSinks: alertSinksFor(sinks, topicSender),
-    async close() {
-      await topicSender?.close();
-      await serviceBus?.close();
-      state.close();
-    },
-  };
+function entraKubeConnector(azure: AzureClients): KubeConnector {
+  return new EntraKubeConnector({
+    credential: azure.credential,
+    arm: (subscriptionId) => azure.containerService(subscriptionId),
+  });
 }
-
-export type StateRepositories = Pick<Composition, "inventory" | "dependencies" | "notices" | "alerts">;
 
 export function sqliteRepositories(store: SqliteStore): StateRepositories {
   return {
@@ -130,14 +189,13 @@ export function tableRepositories(store: TableStore): StateRepositories {
 
 /** Table Storage, or the SQLite file on this machine; close() lets go of the file. */
 function stateRepositories(
-  settings: AppSettings,
-  credential: TokenCredential,
+  { store, tablePrefix }: StateStoreSettings,
+  credential: () => TokenCredential,
 ): { repositories: StateRepositories; close(): void } {
-  const { store: location, tablePrefix } = settings.stateStore;
-  if (location.kind === "sqlite") {
-    const store = new SqliteStore(location.file);
-    return { repositories: sqliteRepositories(store), close: () => store.close() };
+  if (store.kind === "sqlite") {
+    const sqlite = new SqliteStore(store.file);
+    return { repositories: sqliteRepositories(sqlite), close: () => sqlite.close() };
   }
-  const store = tableStoreFor(location, tablePrefix, credential);
-  return { repositories: tableRepositories(store), close: () => undefined };
+  const tables = tableStoreFor(store, tablePrefix, store.kind === "identity" ? credential() : undefined);
+  return { repositories: tableRepositories(tables), close: () => undefined };
 }

@@ -1,12 +1,12 @@
 // Decides the alerts for a scan's pools (the latest scan's when none is named) and stores them pending.
 import * as df from "durable-functions";
-import { composition } from "../../shared/composition.ts";
+import { capabilities } from "../../shared/composition.ts";
 import { decideScanAlerts } from "../../shared/inventory/scan-alerts.ts";
 import { ACTIVITIES, type DecideAlertsInput, type DecideAlertsOutput } from "../contracts.ts";
 
 df.app.activity(ACTIVITIES.decideAlerts, {
   handler: async (input: DecideAlertsInput): Promise<DecideAlertsOutput> => {
-    const product = composition();
+    const product = capabilities("state");
     const scanId = input.scanId ?? (await product.inventory.latestScan())?.scanId;
     if (scanId === undefined) return { kind: "no-scan" };
     return { kind: "decided", ...(await decideScanAlerts(product, scanId, new Date(input.now))) };

@@ -2,11 +2,11 @@
 // (the scan begun again if its row is missing); returns the clusters' ids and pool names for the
 // fan-out, not the clusters themselves.
 import * as df from "durable-functions";
-import { composition } from "../../shared/composition.ts";
+import { capabilities } from "../../shared/composition.ts";
 import { listAndRecordFleet } from "../../shared/inventory/list-fleet.ts";
 import { ACTIVITIES, type ListFleetInput, type ListFleetOutput } from "../contracts.ts";
 
 df.app.activity(ACTIVITIES.listFleet, {
   handler: ({ now, ...scan }: ListFleetInput): Promise<ListFleetOutput> =>
-    listAndRecordFleet(composition(), scan, new Date(now)),
+    listAndRecordFleet(capabilities("state", "fleet"), scan, new Date(now)),
 });
