@@ -75,7 +75,12 @@ async function benchLargeScan(): Promise<void> {
     },
   });
   const scan = async () => {
-    const started = await fetch(`${host.origin}/api/inventory/scans`, { method: "POST" });
+    const started = await fetch(`${host.origin}/api/inventory/scans`, {
+      method: "POST",
+      headers: { "x-functions-key": host.keys.functionDefault },
+    });
+    if (started.status !== 202)
+      throw new Error(`the scan did not start: ${started.status} ${await started.text()}`);
     const { id } = (await started.json()) as { id: string };
     const status = await host.waitForInstance(id, { timeoutMs: 600_000 });
     if (status.runtimeStatus !== "Completed") throw new Error(`the scan ended ${status.runtimeStatus}`);

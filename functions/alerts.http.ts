@@ -1,7 +1,7 @@
 // GET /api/alerts: alerts decided so far with their delivery per sink (filter: status=pending|delivered),
 // newest decision first.
 
-import { composition } from "../shared/composition.ts";
+import { capabilities } from "../shared/composition.ts";
 import type { OutboxAlert } from "../shared/domain/ports.ts";
 import { jsonError, jsonOk, readEndpoint } from "./http-json.ts";
 
@@ -12,7 +12,7 @@ readEndpoint("alerts", "alerts", ["status"], async (request) => {
   if (status !== undefined && !STATUSES.includes(status as OutboxAlert["status"])) {
     return jsonError(400, `status "${status}" is not one of ${STATUSES.join(", ")}`);
   }
-  const alerts = await composition().alerts.listAlerts(
+  const alerts = await capabilities("state").alerts.listAlerts(
     status === undefined ? {} : { status: status as OutboxAlert["status"] },
   );
   alerts.sort((a, b) => b.decidedAt.localeCompare(a.decidedAt) || a.alert.id.localeCompare(b.alert.id));

@@ -1,7 +1,7 @@
 // GET /api/calendar: the lifecycle calendar as JSON, every entry with its sources and the notices behind
 // it. GET /api/calendar.ics: end-of-support and image-removal events per affected pool group, for Outlook.
 
-import { composition } from "../shared/composition.ts";
+import { capabilities } from "../shared/composition.ts";
 import { currentCalendar } from "../shared/inventory/current-calendar.ts";
 import { currentPools } from "../shared/inventory/current-pools.ts";
 import { poolGroupEvents, renderCalendarIcs } from "../shared/report/calendar-ics.ts";
@@ -9,12 +9,12 @@ import { calendarView } from "../shared/report/calendar-view.ts";
 import { jsonOk, readEndpoint } from "./http-json.ts";
 
 readEndpoint("calendar", "calendar", [], async () => {
-  const { notices, clock } = composition();
+  const { notices, clock } = capabilities("state", "clock");
   return jsonOk(calendarView(await currentCalendar(notices), new Date(clock.now())));
 });
 
 readEndpoint("calendar-ics", "calendar.ics", [], async () => {
-  const product = composition();
+  const product = capabilities("state", "clock");
   const now = new Date(product.clock.now());
   const { calendar, pools } = await currentPools(product, now);
   const events = poolGroupEvents(

@@ -3,14 +3,14 @@
 // clusters of the known pools, those an incomplete scan carried forward included. Unknown clusters are
 // 404; a name shared by clusters in several subscriptions is 409 with their ids.
 
-import { composition } from "../shared/composition.ts";
+import { capabilities } from "../shared/composition.ts";
 import { jsonError, jsonOk, readEndpoint } from "./http-json.ts";
 
 readEndpoint("cluster-dependencies", "clusters/{id}/dependencies", [], async (request) => {
   const given = request.params.id ?? "";
   // Hosts differ in whether an encoded slash reaches the route value decoded.
   const key = /%2f/i.test(given) ? decodeURIComponent(given) : given;
-  const { inventory, dependencies } = composition();
+  const { inventory, dependencies } = capabilities("state");
   let clusterId = key;
   if (!key.startsWith("/")) {
     const named = [

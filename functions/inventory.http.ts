@@ -8,7 +8,7 @@ import * as df from "durable-functions";
 import { operatorScanInstanceId } from "../orchestrations/contracts/instance-ids.ts";
 import type { InventoryScanInput } from "../orchestrations/contracts/inventory-scan.contract.ts";
 import { ORCHESTRATIONS } from "../orchestrations/contracts.ts";
-import { composition } from "../shared/composition.ts";
+import { capabilities } from "../shared/composition.ts";
 import { compareUrgency, type PoolState, URGENCY_ORDER } from "../shared/domain/pool-assessment.ts";
 import type { PoolFilter } from "../shared/domain/ports.ts";
 import { currentPools } from "../shared/inventory/current-pools.ts";
@@ -28,7 +28,7 @@ readEndpoint("inventory", "inventory", FILTERS, async (request) => {
     ...optional("cluster", request.query.get("cluster")),
     ...optional("osSku", request.query.get("osSku")),
   };
-  const product = composition();
+  const product = capabilities("state", "clock");
   const now = new Date(product.clock.now());
   const scan = await product.inventory.latestScan();
   const pool = request.query.get("pool")?.toLowerCase();
@@ -93,7 +93,7 @@ app.http("start-inventory-scan", {
           },
         );
       }
-      const { clock, settings } = composition();
+      const { clock, settings } = capabilities("clock", "settings");
       const instanceId = operatorScanInstanceId(new Date(clock.now()));
       const input: InventoryScanInput = {
         requestedBy: "operator",

@@ -5,7 +5,7 @@ import { app, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import { nightlyScanInstanceId } from "../orchestrations/contracts/instance-ids.ts";
 import type { InventoryScanInput } from "../orchestrations/contracts/inventory-scan.contract.ts";
-import { composition } from "../shared/composition.ts";
+import { capabilities } from "../shared/composition.ts";
 import { loadInventorySchedule } from "../shared/settings.ts";
 import { startScanOnce } from "./scan-starter.ts";
 
@@ -13,7 +13,7 @@ app.timer("inventory-timer", {
   schedule: loadInventorySchedule(process.env),
   extraInputs: [df.input.durableClient()],
   handler: async (_timer: unknown, context: InvocationContext) => {
-    const { clock, settings } = composition();
+    const { clock, settings } = capabilities("clock", "settings");
     const instanceId = nightlyScanInstanceId(new Date(clock.now()));
     const input: InventoryScanInput = {
       requestedBy: "timer",

@@ -13,7 +13,7 @@ import * as df from "durable-functions";
 import type { AlertsReevaluationInput } from "../orchestrations/contracts/alerts.contract.ts";
 import { reevaluationInstanceId } from "../orchestrations/contracts/instance-ids.ts";
 import { ORCHESTRATIONS } from "../orchestrations/contracts.ts";
-import { composition } from "../shared/composition.ts";
+import { capabilities } from "../shared/composition.ts";
 import { ingestNoticeMessage } from "../shared/notices/ingest-notice.ts";
 import { loadServiceBusSettings, SERVICE_BUS_CONNECTION } from "../shared/settings.ts";
 import { startOnce } from "./scan-starter.ts";
@@ -32,7 +32,7 @@ app.serviceBusQueue("retirement-notices", {
   connection: SERVICE_BUS_CONNECTION,
   extraInputs: [df.input.durableClient()],
   handler: async (message: unknown, context: InvocationContext) => {
-    const { notices, clock } = composition();
+    const { notices, clock } = capabilities("state", "clock");
     const metadata = context.triggerMetadata;
     const messageId = typeof metadata?.messageId === "string" ? metadata.messageId : undefined;
     const outcome = await ingestNoticeMessage(notices, {

@@ -1,14 +1,15 @@
-// The composition root: every adapter the app uses, built once from validated settings and shared by
-// all functions of the process. Time comes from the clock the local host publishes (so the simulator,
-// the host and the product share virtual time in tests), else the system clock. A change of settings or
-// clock (tests start hosts one after another in one process) builds a fresh set and closes the old one.
+// The composition root: the adapters the app uses, grouped by capability (the state store, the Azure
+// clients, the fleet listing, the clusters' Kubernetes APIs, the alert sinks), each built on first use
+// from the validated settings and shared by all functions of the process. A function or activity asks
+// for the capabilities it uses, so one that needs only product state builds no Service Bus sender and
+// reads no ARM CA file. Time comes from the clock the local host publishes (so the simulator, the host
+// and the product share virtual time in tests), else the system clock. A change of settings or clock
+// (tests start hosts one after another in one process) starts afresh and closes what was built before.
 
-import { readFileSync } from "node:fs";
-import { ContainerServiceClient } from "@azure/arm-containerservice";
-import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
-import type { ServiceBusSender } from "@azure/service-bus";
+import type { TokenCredential } from "@azure/identity";
 import { alertSinksFor } from "./alerts/alert-sinks.ts";
-import { ResourceGraphFleet, resourceGraphClient } from "./azure/resource-graph.ts";
+import { type AzureClients, azureClientsFor } from "./azure/arm-client-factory.ts";
+import { ResourceGraphFleet } from "./azure/resource-graph.ts";
 import { serviceBusClientFor } from "./azure/service-bus-client.ts";
 import { TableAlertRepository } from "./azure/tables/alert-repository.ts";
 import { TableDependencyRepository } from "./azure/tables/dependency-repository.ts";
@@ -27,6 +28,7 @@ import type {
 } from "./domain/ports.ts";
 import { DEFAULT_FACTS_OPTIONS, KubeClusterFacts } from "./kube/cluster-facts.ts";
 import { EntraKubeConnector, type KubeConnector, KubeconfigDirectory } from "./kube/kube-connection.ts";
+import type { StateStoreSettings } from "./settings/state-store.settings.ts";
 import { APP_SETTING_NAMES, type AppSettings, loadAppSettings } from "./settings.ts";
 import { SqliteAlertRepository } from "./sqlite/alert-repository.ts";
 import { SqliteDependencyRepository } from "./sqlite/dependency-repository.ts";
@@ -34,17 +36,38 @@ import { SqliteInventoryRepository } from "./sqlite/inventory-repository.ts";
 import { SqliteNoticeRepository } from "./sqlite/notice-repository.ts";
 import { SqliteStore } from "./sqlite/sqlite-store.ts";
 
-export interface Composition {
-  readonly settings: AppSettings;
-  readonly clock: RetryClock;
+export interface StateRepositories {
   readonly inventory: InventoryRepository;
   readonly dependencies: DependencyRepository;
   readonly notices: NoticeRepository;
   readonly alerts: AlertRepository;
-  readonly fleet: FleetSource;
-  readonly clusterFacts: ClusterFactsSource;
-  readonly alertSinks: readonly AlertSink[];
-  close(): Promise<void>;
+}
+
+/** What each capability gives; capabilities(...) merges the ones asked for. */
+export interface CapabilityMap {
+  clock: { readonly clock: RetryClock };
+  settings: { readonly settings: AppSettings };
+  state: StateRepositories;
+  azure: { readonly azure: AzureClients };
+  fleet: { readonly fleet: FleetSource };
+  kube: { readonly clusterFacts: ClusterFactsSource };
+  alertSinks: { readonly alertSinks: readonly AlertSink[] };
+}
+
+export type CapabilityName = keyof CapabilityMap;
+
+type Intersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+
+export type Capabilities<K extends CapabilityName> = Intersection<CapabilityMap[K]>;
+
+/**
+ * The named capabilities, merged: `const { inventory, clock } = capabilities("state", "clock")`. The
+ * settings are all checked on first use (every problem named) and fail closed; they are parsed again
+ * only when one of them changes, not on every request and activity.
+ */
+export function capabilities<K extends CapabilityName>(...names: K[]): Capabilities<K> {
+  const generation = generationFor(process.env);
+  return Object.assign({}, ...names.map((name) => generation.get(name)));
 }
 
 /** Where the local host publishes its clock (local/clock.ts); read without importing local/. */
@@ -59,60 +82,100 @@ export function currentClock(): RetryClock {
   return ((globalThis as Record<symbol, unknown>)[HOST_CLOCK_SLOT] as RetryClock | undefined) ?? systemClock;
 }
 
-let built: { key: string; clock: RetryClock; composition: Composition } | undefined;
+/** What one set of settings and one clock have built so far. */
+class Generation {
+  readonly settings: AppSettings;
+  readonly clock: RetryClock;
+  private readonly built = new Map<CapabilityName, unknown>();
+  private readonly closers: (() => unknown)[] = [];
 
-/**
- * The process's adapters for `env` (the app settings); settings are checked on first use and fail closed.
- * They are parsed again only when one of them changes, not on every request and activity.
- */
-export function composition(env: Readonly<Record<string, string | undefined>> = process.env): Composition {
+  constructor(settings: AppSettings, clock: RetryClock) {
+    this.settings = settings;
+    this.clock = clock;
+  }
+
+  get<K extends CapabilityName>(name: K): CapabilityMap[K] {
+    let capability = this.built.get(name) as CapabilityMap[K] | undefined;
+    if (capability === undefined) {
+      capability = (BUILDERS[name] as (generation: Generation) => CapabilityMap[K])(this);
+      this.built.set(name, capability);
+    }
+    return capability;
+  }
+
+  onClose(close: () => unknown): void {
+    this.closers.push(close);
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.closers.map(async (close) => close()));
+  }
+}
+
+const BUILDERS: { [K in CapabilityName]: (generation: Generation) => CapabilityMap[K] } = {
+  clock: ({ clock }) => ({ clock }),
+  settings: ({ settings }) => ({ settings }),
+  azure: ({ settings }) => ({ azure: azureClientsFor(settings.azure) }),
+  state(generation) {
+    const state = stateRepositories(
+      generation.settings.stateStore,
+      () => generation.get("azure").azure.credential,
+    );
+    generation.onClose(state.close);
+    return state.repositories;
+  },
+  fleet: (generation) => ({
+    fleet: new ResourceGraphFleet({
+      client: generation.get("azure").azure.resourceGraph(),
+      scope: generation.settings.inventory.scope,
+      clock: generation.clock,
+    }),
+  }),
+  kube(generation) {
+    const { connection, pageSize } = generation.settings.kube;
+    const kube: KubeConnector =
+      connection.kind === "kubeconfig-directory"
+        ? new KubeconfigDirectory(connection.directory)
+        : entraKubeConnector(generation.get("azure").azure);
+    return {
+      clusterFacts: new KubeClusterFacts(kube, {
+        ...DEFAULT_FACTS_OPTIONS,
+        pageSize,
+        clock: generation.clock,
+      }),
+    };
+  },
+  alertSinks(generation) {
+    const { alertSinks, serviceBus } = generation.settings;
+    if (!alertSinks.topic || !serviceBus.connection) return { alertSinks: alertSinksFor(alertSinks) };
+    const client = serviceBusClientFor(serviceBus.connection, generation.get("azure").azure.credential);
+    const topicSender = client.createSender(alertSinks.topic);
+    generation.onClose(async () => {
+      await topicSender.close();
+      await client.close();
+    });
+    return { alertSinks: alertSinksFor(alertSinks, topicSender) };
+  },
+};
+
+let current: { key: string; clock: RetryClock; generation: Generation } | undefined;
+
+function generationFor(env: Readonly<Record<string, string | undefined>>): Generation {
   const key = JSON.stringify(APP_SETTING_NAMES.map((name) => env[name] ?? null));
   const clock = currentClock();
-  if (built?.key === key && built.clock === clock) return built.composition;
-  const previous = built?.composition;
-  built = { key, clock, composition: compose(loadAppSettings(env), clock) };
-  previous?.close().catch(() => undefined);
-  return built.composition;
+  if (current?.key === key && current.clock === clock) return current.generation;
+  const previous = current?.generation;
+  current = { key, clock, generation: new Generation(loadAppSettings(env), clock) };
+  void previous?.close();
+  return current.generation;
 }
 
-function compose(settings: AppSettings, clock: RetryClock): Composition {
-  const { inventory: inv } = settings;
-  const credential = credentialFor(settings);
-  const state = stateRepositories(settings, credential);
-  const armOptions = {
-    endpoint: inv.armEndpoint,
-    ...(inv.armCaFile && { tlsOptions: { ca: readCaFile(inv.armCaFile) } }),
-  };
-  const kube: KubeConnector =
-    inv.kube.kind === "kubeconfig-directory"
-      ? new KubeconfigDirectory(inv.kube.directory)
-      : new EntraKubeConnector({ credential, arm: armClients(credential, armOptions) });
-  const serviceBus =
-    settings.alerts.topic && settings.serviceBus
-      ? serviceBusClientFor(settings.serviceBus, credential)
-      : undefined;
-  const topicSender: ServiceBusSender | undefined =
-    serviceBus && settings.alerts.topic ? serviceBus.createSender(settings.alerts.topic) : undefined;
-  return {
-    settings,
-    clock,
-    ...state.repositories,
-    fleet: new ResourceGraphFleet({
-      client: resourceGraphClient(credential, armOptions),
-      scope: inv.scope,
-      clock,
-    }),
-    clusterFacts: new KubeClusterFacts(kube, { ...DEFAULT_FACTS_OPTIONS, pageSize: inv.kubePageSize, clock }),
-    alertSinks: alertSinksFor(settings.alerts, topicSender),
-    async close() {
-      await topicSender?.close();
-      await serviceBus?.close();
-      state.close();
-    },
-  };
+function entraKubeConnector(azure: AzureClients): KubeConnector {
+  return new EntraKubeConnector({
+    credential: azure.credential,
+    arm: (subscriptionId) => azure.containerService(subscriptionId),
+  });
 }
-
-export type StateRepositories = Pick<Composition, "inventory" | "dependencies" | "notices" | "alerts">;
 
 export function sqliteRepositories(store: SqliteStore): StateRepositories {
   return {
@@ -134,47 +197,13 @@ export function tableRepositories(store: TableStore): StateRepositories {
 
 /** Table Storage, or the SQLite file on this machine; close() lets go of the file. */
 function stateRepositories(
-  settings: AppSettings,
-  credential: TokenCredential,
+  { store, tablePrefix }: StateStoreSettings,
+  credential: () => TokenCredential,
 ): { repositories: StateRepositories; close(): void } {
-  const { stateStore } = settings;
-  if (stateStore.kind === "sqlite") {
-    const store = new SqliteStore(stateStore.file);
-    return { repositories: sqliteRepositories(store), close: () => store.close() };
+  if (store.kind === "sqlite") {
+    const sqlite = new SqliteStore(store.file);
+    return { repositories: sqliteRepositories(sqlite), close: () => sqlite.close() };
   }
-  const store = tableStoreFor(stateStore, settings.tablePrefix, credential);
-  return { repositories: tableRepositories(store), close: () => undefined };
-}
-
-/** Managed identity in Azure; the simulator's fixed token only where settings allow it (loopback). */
-function credentialFor(settings: AppSettings): TokenCredential {
-  const { credential } = settings.inventory;
-  if (credential.kind === "managed-identity") return new DefaultAzureCredential();
-  return {
-    getToken: async () => ({ token: credential.token, expiresOnTimestamp: Date.now() + 3_600_000 }),
-  };
-}
-
-function readCaFile(path: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (error) {
-    throw new Error(`ARM_CA_FILE ${path} cannot be read: ${(error as Error).message}`);
-  }
-}
-
-/** One ARM client per subscription, made on first use. */
-function armClients(
-  credential: TokenCredential,
-  options: { endpoint: string; tlsOptions?: { ca: string } },
-): (subscriptionId: string) => ContainerServiceClient {
-  const clients = new Map<string, ContainerServiceClient>();
-  return (subscriptionId) => {
-    let client = clients.get(subscriptionId);
-    if (!client) {
-      client = new ContainerServiceClient(credential, subscriptionId, options);
-      clients.set(subscriptionId, client);
-    }
-    return client;
-  };
+  const tables = tableStoreFor(store, tablePrefix, store.kind === "identity" ? credential() : undefined);
+  return { repositories: tableRepositories(tables), close: () => undefined };
 }

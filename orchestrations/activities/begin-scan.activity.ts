@@ -1,5 +1,5 @@
 // Records that a scan began; a retried call finds the scan already begun and returns it.
-import { composition } from "../../shared/composition.ts";
+import { capabilities } from "../../shared/composition.ts";
 import type { ScanSummary } from "../../shared/domain/ports.ts";
 import type { BeginScanInput } from "../contracts/inventory-scan.contract.ts";
 import { ACTIVITIES } from "../contracts.ts";
@@ -7,5 +7,5 @@ import { registerActivity } from "../steps/register.ts";
 
 registerActivity(ACTIVITIES.beginScan, {
   handler: (input: BeginScanInput): Promise<ScanSummary> =>
-    composition().inventory.beginScan(input.scanId, input.startedAt),
+    capabilities("state").inventory.beginScan(input.scanId, input.startedAt),
 });

@@ -1,13 +1,13 @@
 // The sinks the settings configure, in the order they are tried.
 import type { ServiceBusSender } from "@azure/service-bus";
 import type { AlertSink } from "../domain/ports.ts";
-import type { AlertSettings } from "../settings.ts";
+import type { AlertSinkSettings } from "../settings/alert-sinks.settings.ts";
 import { serviceBusTopicSink } from "./service-bus-topic.sink.ts";
 import { teamsSink } from "./teams.sink.ts";
 import { webhookSink } from "./webhook.sink.ts";
 
 /** `topicSender` is the composition root's sender for settings.topic (required when a topic is set). */
-export function alertSinksFor(settings: AlertSettings, topicSender?: ServiceBusSender): AlertSink[] {
+export function alertSinksFor(settings: AlertSinkSettings, topicSender?: ServiceBusSender): AlertSink[] {
   const sinks: AlertSink[] = [];
   if (settings.webhookUrl) sinks.push(webhookSink({ url: settings.webhookUrl }));
   if (settings.teamsWebhookUrl) {

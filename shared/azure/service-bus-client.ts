@@ -3,13 +3,13 @@
 
 import type { TokenCredential } from "@azure/identity";
 import { ServiceBusClient } from "@azure/service-bus";
-import type { ServiceBusSettings } from "../settings.ts";
+import type { ServiceBusConnectionSettings } from "../settings/service-bus.settings.ts";
 
 /** Few retries: callers report a failure (a sink leaves the alert pending, the CLI says it) rather than wait. */
 const RETRY_OPTIONS = { maxRetries: 2 };
 
 export function serviceBusClientFor(
-  settings: ServiceBusSettings,
+  settings: ServiceBusConnectionSettings,
   credential: TokenCredential,
 ): ServiceBusClient {
   return settings.kind === "connection-string"

@@ -1,136 +1,183 @@
 import { describe, expect, it } from "vitest";
 import { alertSinksFor } from "../../shared/alerts/alert-sinks.ts";
-import { loadProductSettings, loadServiceBusSettings, SettingsError } from "../../shared/settings.ts";
+import { alertSinkSettings } from "../../shared/settings/alert-sinks.settings.ts";
+import { serviceBusSettings } from "../../shared/settings/service-bus.settings.ts";
+import { parseSettingsGroup, type SettingsGroup } from "../../shared/settings/settings-group.ts";
+import { stateStoreSettings } from "../../shared/settings/state-store.settings.ts";
+import { loadServiceBusSettings, SettingsError } from "../../shared/settings.ts";
 
 const AZURITE =
   "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;";
 const SB_LOCAL =
   "Endpoint=sb://127.0.0.1:5672;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=x;UseDevelopmentEmulator=true;";
 
-function problemsOf(env: Record<string, string>): string[] {
+/** The problems `group` refuses `env` with. */
+function problemsOf(group: SettingsGroup, env: Record<string, string>): string[] {
   try {
-    loadProductSettings(env);
+    parseSettingsGroup(group, env);
   } catch (error) {
     if (error instanceof SettingsError) return error.problems;
     throw error;
   }
-  throw new Error("expected the settings to be refused");
+  throw new Error(`expected the ${group.name} settings to be refused`);
 }
 
-describe("loadProductSettings", () => {
-  it("reads a local setup: Azurite, the local Service Bus, every sink", () => {
-    const settings = loadProductSettings({
-      TABLES_CONNECTION_STRING: AZURITE,
-      ServiceBusConnection: SB_LOCAL,
-      ALERT_WEBHOOK_URL: "http://127.0.0.1:9000/hook",
-      ALERT_TEAMS_WEBHOOK_URL: "https://example.webhook.office.com/webhookb2/abc",
-      ALERT_TOPIC: "lifecycle-alerts",
-      STATUS_BASE_URL: "http://localhost:7071",
-      UNRELATED: "ignored",
-    });
-    expect(settings).toEqual({
-      stateStore: { kind: "connection-string", connectionString: AZURITE },
-      tablePrefix: "lifecycle",
-      serviceBus: { kind: "connection-string", connectionString: SB_LOCAL },
-      noticesQueue: "retirement-notices",
-      alerts: {
-        webhookUrl: "http://127.0.0.1:9000/hook",
-        teamsWebhookUrl: "https://example.webhook.office.com/webhookb2/abc",
-        topic: "lifecycle-alerts",
-        statusBaseUrl: "http://localhost:7071",
-      },
-    });
-  });
-
-  it("reads an Azure setup: managed identity for tables and Service Bus, empty values as unset", () => {
-    const settings = loadProductSettings({
-      TABLES_ENDPOINT: "https://stlifecycle.table.core.windows.net",
-      TABLES_CONNECTION_STRING: "  ",
-      ServiceBusConnection__fullyQualifiedNamespace: "sb-lifecycle.servicebus.windows.net",
-      TABLES_PREFIX: "prod",
-      NOTICES_QUEUE: "notices",
-    });
-    expect(settings).toMatchObject({
-      stateStore: { kind: "identity", endpoint: "https://stlifecycle.table.core.windows.net" },
+describe("the state store's settings", () => {
+  it("reads Azurite's connection string, a table endpoint with managed identity, empty values as unset", () => {
+    expect(
+      parseSettingsGroup(stateStoreSettings, { TABLES_CONNECTION_STRING: AZURITE, UNRELATED: "x" }),
+    ).toEqual({ store: { kind: "connection-string", connectionString: AZURITE }, tablePrefix: "lifecycle" });
+    expect(
+      parseSettingsGroup(stateStoreSettings, {
+        TABLES_ENDPOINT: "https://stlifecycle.table.core.windows.net",
+        TABLES_CONNECTION_STRING: "  ",
+        TABLES_PREFIX: "prod",
+      }),
+    ).toEqual({
+      store: { kind: "identity", endpoint: "https://stlifecycle.table.core.windows.net" },
       tablePrefix: "prod",
-      serviceBus: { kind: "identity", fullyQualifiedNamespace: "sb-lifecycle.servicebus.windows.net" },
-      noticesQueue: "notices",
-      alerts: {},
     });
   });
 
   it("reads a SQLite state store for one machine, and refuses a second store or an in-memory file", () => {
-    expect(loadProductSettings({ STATE_SQLITE_FILE: " .data/state.sqlite " }).stateStore).toEqual({
+    expect(
+      parseSettingsGroup(stateStoreSettings, { STATE_SQLITE_FILE: " .data/state.sqlite " }).store,
+    ).toEqual({
       kind: "sqlite",
       file: ".data/state.sqlite",
     });
-    expect(problemsOf({ STATE_SQLITE_FILE: "state.sqlite", TABLES_CONNECTION_STRING: AZURITE })).toEqual([
-      expect.stringMatching(/^set only one of TABLES_CONNECTION_STRING .* or STATE_SQLITE_FILE/),
+    expect(
+      problemsOf(stateStoreSettings, {
+        STATE_SQLITE_FILE: "state.sqlite",
+        TABLES_CONNECTION_STRING: AZURITE,
+      }),
+    ).toEqual([
+      expect.stringMatching(/^state store: set only one of TABLES_CONNECTION_STRING .* or STATE_SQLITE_FILE/),
     ]);
-    expect(problemsOf({ STATE_SQLITE_FILE: ":memory:" })).toEqual([
-      "STATE_SQLITE_FILE: expected a file path: the state must outlive the process",
+    expect(problemsOf(stateStoreSettings, { STATE_SQLITE_FILE: ":memory:" })).toEqual([
+      "state store: STATE_SQLITE_FILE: expected a file path: the state must outlive the process",
     ]);
   });
 
   it("fails closed without a state store, naming every way to set one", () => {
-    expect(problemsOf({})).toEqual([
-      "set one of TABLES_CONNECTION_STRING (a storage connection string), TABLES_ENDPOINT (https://<account>.table.core.windows.net, with managed identity) or STATE_SQLITE_FILE (a SQLite file, for one machine)",
+    expect(problemsOf(stateStoreSettings, {})).toEqual([
+      "state store: set one of TABLES_CONNECTION_STRING (a storage connection string), TABLES_ENDPOINT (https://<account>.table.core.windows.net, with managed identity) or STATE_SQLITE_FILE (a SQLite file, for one machine)",
     ]);
+    expect(() => parseSettingsGroup(stateStoreSettings, {})).toThrow(
+      /^settings are invalid:\n- state store: set one of TABLES_CONNECTION_STRING/,
+    );
   });
 
-  it("refuses contradictions and sinks that lack what they need", () => {
+  it("reports malformed values and the missing store together, without echoing secrets", () => {
+    const problems = problemsOf(stateStoreSettings, {
+      TABLES_CONNECTION_STRING:
+        "DefaultEndpointsProtocol=http;AccountName=a;AccountKey=SECRET;TableEndpoint=http://10.0.0.5/a",
+      TABLES_ENDPOINT: "http://x.table.core.windows.net",
+      TABLES_PREFIX: "9lives",
+    });
+    expect(problems).toEqual([
+      "state store: TABLES_CONNECTION_STRING: plain http is allowed only with a TableEndpoint on 127.0.0.1 (Azurite)",
+      "state store: TABLES_ENDPOINT: expected an https URL (plain http only to 127.0.0.1 or localhost)",
+      "state store: TABLES_PREFIX: expected 1-41 letters and digits, starting with a letter",
+      expect.stringMatching(/^state store: set only one of TABLES_CONNECTION_STRING/),
+    ]);
+    expect(problems.join("\n")).not.toContain("SECRET");
+  });
+});
+
+describe("Service Bus's settings", () => {
+  it("reads a connection string or a namespace with managed identity, and the notices queue", () => {
+    expect(parseSettingsGroup(serviceBusSettings, { ServiceBusConnection: SB_LOCAL })).toEqual({
+      connection: { kind: "connection-string", connectionString: SB_LOCAL },
+      noticesQueue: "retirement-notices",
+    });
     expect(
-      problemsOf({
-        TABLES_CONNECTION_STRING: AZURITE,
-        TABLES_ENDPOINT: "https://x.table.core.windows.net",
+      parseSettingsGroup(serviceBusSettings, {
+        ServiceBusConnection__fullyQualifiedNamespace: "sb-lifecycle.servicebus.windows.net",
+        NOTICES_QUEUE: "notices",
+      }),
+    ).toEqual({
+      connection: { kind: "identity", fullyQualifiedNamespace: "sb-lifecycle.servicebus.windows.net" },
+      noticesQueue: "notices",
+    });
+    expect(parseSettingsGroup(serviceBusSettings, {})).toEqual({ noticesQueue: "retirement-notices" });
+  });
+
+  it("refuses both connections at once, the emulator off this machine and bad names, all together", () => {
+    const problems = problemsOf(serviceBusSettings, {
+      ServiceBusConnection: "Endpoint=sb://sb.example.net;SharedAccessKey=SECRET;UseDevelopmentEmulator=true",
+      ServiceBusConnection__fullyQualifiedNamespace: "x.servicebus.windows.net",
+      NOTICES_QUEUE: "bad queue!",
+    });
+    expect(problems).toEqual([
+      "Service Bus: ServiceBusConnection: UseDevelopmentEmulator (no TLS) is allowed only on 127.0.0.1",
+      "Service Bus: NOTICES_QUEUE: expected a Service Bus entity name: letters, digits, '.', '-', '_' or '/', at most 260",
+      "Service Bus: set only one of ServiceBusConnection or ServiceBusConnection__fullyQualifiedNamespace",
+    ]);
+    expect(problems.join("\n")).not.toContain("SECRET");
+  });
+});
+
+describe("the alert sinks' settings", () => {
+  it("reads every sink", () => {
+    expect(
+      parseSettingsGroup(alertSinkSettings, {
         ServiceBusConnection: SB_LOCAL,
-        ServiceBusConnection__fullyQualifiedNamespace: "x.servicebus.windows.net",
+        ALERT_WEBHOOK_URL: "http://127.0.0.1:9000/hook",
+        ALERT_TEAMS_WEBHOOK_URL: "https://example.webhook.office.com/webhookb2/abc",
+        ALERT_TOPIC: "lifecycle-alerts",
+        STATUS_BASE_URL: "http://localhost:7071",
+      }),
+    ).toEqual({
+      webhookUrl: "http://127.0.0.1:9000/hook",
+      teamsWebhookUrl: "https://example.webhook.office.com/webhookb2/abc",
+      topic: "lifecycle-alerts",
+      statusBaseUrl: "http://localhost:7071",
+    });
+    expect(parseSettingsGroup(alertSinkSettings, {})).toEqual({});
+  });
+
+  it("refuses sinks that lack what they need: a Service Bus connection, the status links' base URL", () => {
+    expect(
+      problemsOf(alertSinkSettings, {
+        ALERT_TOPIC: "alerts",
         ALERT_TEAMS_WEBHOOK_URL: "https://example.webhook.office.com/x",
       }),
     ).toEqual([
-      expect.stringMatching(/^set only one of TABLES_CONNECTION_STRING/),
-      "set only one of ServiceBusConnection or ServiceBusConnection__fullyQualifiedNamespace",
-      "ALERT_TEAMS_WEBHOOK_URL needs STATUS_BASE_URL: the Teams card links to the pool's status",
+      "alert sinks: ALERT_TOPIC needs a Service Bus connection: set ServiceBusConnection or ServiceBusConnection__fullyQualifiedNamespace",
+      "alert sinks: ALERT_TEAMS_WEBHOOK_URL needs STATUS_BASE_URL: the Teams card links to the pool's status",
     ]);
-    expect(problemsOf({ TABLES_CONNECTION_STRING: AZURITE, ALERT_TOPIC: "alerts" })).toEqual([
-      "ALERT_TOPIC needs a Service Bus connection: set ServiceBusConnection or ServiceBusConnection__fullyQualifiedNamespace",
-    ]);
+    // A connection set, even one its own group refuses, is not reported missing here.
+    expect(
+      parseSettingsGroup(alertSinkSettings, { ALERT_TOPIC: "alerts", ServiceBusConnection: "nonsense" }),
+    ).toEqual({ topic: "alerts" });
   });
 
-  it("refuses unsafe or malformed values by setting name, without echoing secrets", () => {
-    const problems = problemsOf({
-      TABLES_CONNECTION_STRING:
-        "DefaultEndpointsProtocol=http;AccountName=a;AccountKey=SECRET;TableEndpoint=http://10.0.0.5/a",
-      ServiceBusConnection: "Endpoint=sb://sb.example.net;SharedAccessKey=SECRET;UseDevelopmentEmulator=true",
-      ALERT_WEBHOOK_URL: "http://hooks.example.com/x",
-      STATUS_BASE_URL: "not a url",
-      TABLES_PREFIX: "9lives",
-      ALERT_TOPIC: "bad topic!",
-    });
-    expect(problems).toEqual([
-      "TABLES_CONNECTION_STRING: plain http is allowed only with a TableEndpoint on 127.0.0.1 (Azurite)",
-      "TABLES_PREFIX: expected 1-41 letters and digits, starting with a letter",
-      "ServiceBusConnection: UseDevelopmentEmulator (no TLS) is allowed only on 127.0.0.1",
-      "ALERT_WEBHOOK_URL: expected an https URL (plain http only to 127.0.0.1 or localhost)",
-      "ALERT_TOPIC: expected a Service Bus topic name: letters, digits, '.', '-', '_' or '/'",
-      "STATUS_BASE_URL: expected an https URL (plain http only to 127.0.0.1 or localhost)",
+  it("refuses malformed values by setting name", () => {
+    expect(
+      problemsOf(alertSinkSettings, {
+        ALERT_WEBHOOK_URL: "http://hooks.example.com/x",
+        STATUS_BASE_URL: "not a url",
+        ALERT_TOPIC: "bad topic!",
+        ServiceBusConnection: SB_LOCAL,
+      }),
+    ).toEqual([
+      "alert sinks: ALERT_WEBHOOK_URL: expected an https URL (plain http only to 127.0.0.1 or localhost)",
+      "alert sinks: ALERT_TOPIC: expected a Service Bus topic name: letters, digits, '.', '-', '_' or '/'",
+      "alert sinks: STATUS_BASE_URL: expected an https URL (plain http only to 127.0.0.1 or localhost)",
     ]);
-    expect(problems.join("\n")).not.toContain("SECRET");
-    expect(() => loadProductSettings({})).toThrow(
-      /^settings are invalid:\n- set one of TABLES_CONNECTION_STRING/,
-    );
   });
 });
 
 describe("loadServiceBusSettings", () => {
   it("reads only what sending notices needs", () => {
-    expect(loadServiceBusSettings({ ServiceBusConnection: SB_LOCAL })).toEqual({
+    expect(loadServiceBusSettings({ ServiceBusConnection: SB_LOCAL, TABLES_PREFIX: "9bad" })).toEqual({
       serviceBus: { kind: "connection-string", connectionString: SB_LOCAL },
       noticesQueue: "retirement-notices",
     });
     expect(loadServiceBusSettings({})).toEqual({ noticesQueue: "retirement-notices" });
     expect(() => loadServiceBusSettings({ ServiceBusConnection: "nonsense" })).toThrow(
-      "ServiceBusConnection: expected a Service Bus connection string (Endpoint=sb://…;…)",
+      "Service Bus: ServiceBusConnection: expected a Service Bus connection string (Endpoint=sb://…;…)",
     );
   });
 });

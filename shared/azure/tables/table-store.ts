@@ -8,7 +8,7 @@ import {
   type TransactionAction,
 } from "@azure/data-tables";
 import type { TokenCredential } from "@azure/identity";
-import type { TablesSettings } from "../../settings.ts";
+import type { TablesSettings } from "../../settings/state-store.settings.ts";
 import { StoreUnavailableError } from "../../store-unavailable.ts";
 
 export type TablesConnection =
