@@ -52,7 +52,7 @@ afterAll(() => {
   rmSync(data, { recursive: true, force: true });
 });
 
-/** The demo fleet with the alert topic slow to accept sends; written beside the data directory's contents. */
+/** The demo fleet with the alert topic slow to accept sends, as a scenario file in the data directory. */
 function slowTopicScenario(): string {
   const demo = parse(readFileSync(join(ROOT, "local", "scenarios", "demo.yaml"), "utf8")) as ScenarioInput;
   const scenario: ScenarioInput = {
