@@ -132,6 +132,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
         dataFile: join(dataDir, "servicebus.sqlite"),
         queues: scenario.serviceBus.queues,
         topics: scenario.serviceBus.topics,
+        acceptDelayMs: (entityPath) =>
+          fleet.faults.take(
+            "servicebus-slow-send",
+            (fault) => fault.entity.toLowerCase() === entityPath.toLowerCase(),
+          )?.delayMs ?? 0,
       });
     }
     const endpoints: SimulatorEndpoints = {

@@ -7,7 +7,7 @@ import { VirtualClock } from "../../clock.ts";
 import { BodyError, type RunningServer, readBody, sendJson, startHttpServer } from "../http/https-server.ts";
 import type { ActiveFault } from "../model/faults.ts";
 import type { Fleet } from "../model/fleet.ts";
-import { formatPath } from "../scenario/load.ts";
+import { formatPath, unknownServiceBusEntity } from "../scenario/load.ts";
 import { type FaultSpec, faultSchema } from "../scenario/schema.ts";
 
 function faultView(fault: ActiveFault) {
@@ -21,6 +21,10 @@ function faultView(fault: ActiveFault) {
 
 /** Checks that a fault names things that exist now (faults may target pools created at run time). */
 function unknownTarget(fleet: Fleet, spec: FaultSpec): string | undefined {
+  if (spec.kind === "servicebus-slow-send") {
+    const problem = unknownServiceBusEntity(fleet.scenario, spec.entity);
+    return problem && `entity: ${problem}`;
+  }
   if (!("cluster" in spec)) return undefined;
   const cluster = fleet.cluster(spec.cluster);
   if (!cluster) return `cluster: no cluster named "${spec.cluster}"`;

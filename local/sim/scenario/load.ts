@@ -97,6 +97,11 @@ function crossCheck(scenario: Scenario): string[] {
     checkCluster(c, at, vmSizes, report);
   }
   scenario.faults.forEach((fault, fi) => {
+    if (fault.kind === "servicebus-slow-send") {
+      const problem = unknownServiceBusEntity(scenario, fault.entity);
+      if (problem) report(["faults", fi, "entity"], problem);
+      return;
+    }
     checkFault(
       fault,
       ["faults", fi],
@@ -176,6 +181,15 @@ function checkCluster(
       report([...at, "workloads", "kernelAgents", i, "name"], `${d.namespace}/${d.name} is also a daemonSet`);
     }
   }
+}
+
+/** Why a Service Bus fault cannot apply, if it cannot: the scenario's namespace has no such queue or topic. */
+export function unknownServiceBusEntity(scenario: Scenario, entity: string): string | undefined {
+  const sendable = [...(scenario.serviceBus?.queues ?? []), ...(scenario.serviceBus?.topics ?? [])];
+  // Service Bus matches entity names without regard to case.
+  return sendable.some((definition) => definition.name.toLowerCase() === entity.toLowerCase())
+    ? undefined
+    : `no queue or topic named "${entity}" in this scenario's serviceBus`;
 }
 
 function checkFault(

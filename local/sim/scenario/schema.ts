@@ -317,6 +317,15 @@ export const faultSchema = z.discriminatedUnion("kind", [
     ...match,
   }),
   z.strictObject({
+    kind: z.literal("servicebus-slow-send"),
+    entity: z.string().meta({ description: "A queue or topic of the scenario's serviceBus." }),
+    delayMs: z.number().int().min(1).meta({
+      description:
+        "Real milliseconds between enqueueing a send and accepting it (a virtual clock stands still while the sender's activity holds it).",
+    }),
+    times: match.times,
+  }),
+  z.strictObject({
     kind: z.literal("node-not-ready"),
     cluster: z.string(),
     pool: z.string(),

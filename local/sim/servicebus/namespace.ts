@@ -51,6 +51,11 @@ export interface ServiceBusNamespaceOptions {
   clock?: Clock;
   queues?: QueueDefinition[];
   topics?: TopicDefinition[];
+  /**
+   * Real milliseconds to hold back accepting a transfer to a queue or topic (asked once per transfer): the
+   * messages are enqueued at once, so a sender killed meanwhile cannot know they landed.
+   */
+  acceptDelayMs?: (entityPath: string) => number;
 }
 
 export interface EntityCounts {
@@ -99,6 +104,7 @@ export async function startServiceBusNamespace(
     new EntityRegistry(definitions),
     options.clock ?? new RealClock(),
     options.dataFile,
+    options.acceptDelayMs ?? (() => 0),
   );
   await namespace.listen(options.host ?? "127.0.0.1", options.port ?? 0);
   return namespace;
@@ -129,6 +135,9 @@ class AmqpNamespace implements ServiceBusNamespace {
   port = 0;
   private readonly registry: EntityRegistry;
   private readonly clock: Clock;
+  private readonly acceptDelayMs: (entityPath: string) => number;
+  /** Acceptances held back by acceptDelayMs, dropped on close like the connections they would go out on. */
+  private readonly delayedAcceptances = new Set<ReturnType<typeof setTimeout>>();
   private readonly store: MessageStore;
   private readonly broker: Broker;
   private readonly container = rhea.create_container({ id: `servicebus-namespace-${randomUUID()}` });
@@ -146,9 +155,15 @@ class AmqpNamespace implements ServiceBusNamespace {
   private replies: PendingReply[] = [];
   private repliesQueued = false;
 
-  constructor(registry: EntityRegistry, clock: Clock, dataFile: string | undefined) {
+  constructor(
+    registry: EntityRegistry,
+    clock: Clock,
+    dataFile: string | undefined,
+    acceptDelayMs: (entityPath: string) => number,
+  ) {
     this.registry = registry;
     this.clock = clock;
+    this.acceptDelayMs = acceptDelayMs;
     this.store = new MessageStore(dataFile);
     this.broker = new Broker({
       store: this.store,
@@ -239,6 +254,7 @@ class AmqpNamespace implements ServiceBusNamespace {
     this.closed = true;
     this.wake?.abort.abort();
     this.wake = undefined;
+    for (const timer of this.delayedAcceptances) clearTimeout(timer);
     for (const connection of this.connections) {
       if (connection.is_open()) {
         connection.close({
@@ -392,7 +408,7 @@ class AmqpNamespace implements ServiceBusNamespace {
     try {
       const format = (context as EventContext & { format?: number }).format;
       this.storeTransfer(target, messagesOfTransfer(message, format));
-      this.queueReply({ delivery, state: outcomes.accepted().described(), accepted: true, outgoing: false });
+      this.acceptLater(delivery, this.acceptDelayMs(target.path));
     } catch (error) {
       const fault =
         error instanceof ServiceBusFault
@@ -405,6 +421,21 @@ class AmqpNamespace implements ServiceBusNamespace {
         outgoing: false,
       });
     }
+  }
+
+  private acceptLater(delivery: Delivery, delayMs: number): void {
+    const accept = () =>
+      this.queueReply({ delivery, state: outcomes.accepted().described(), accepted: true, outgoing: false });
+    if (delayMs <= 0) {
+      accept();
+      return;
+    }
+    // Real time: under a virtual clock the sender's activity holds the clock, so simulated time would stand still.
+    const timer = setTimeout(() => {
+      this.delayedAcceptances.delete(timer);
+      this.guarded("accepting a delayed transfer", accept);
+    }, delayMs);
+    this.delayedAcceptances.add(timer);
   }
 
   private storeTransfer(target: SendableEntity, messages: Message[]): void {
