@@ -14,29 +14,6 @@ afterAll(() => {
 const listeningServers = () => process.getActiveResourcesInfo().filter((r) => r === "TCPServerWrap").length;
 
 describe("the host's lifecycle", () => {
-  it("refuses a second host on the same data directory, naming the first, and lets the next one in after a stop", async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), "host-lifecycle-"));
-    dirs.push(dataDir);
-    const options = {
-      app: "test/host-app/index.ts",
-      port: 0,
-      dataDir,
-      clock: "virtual",
-      logLevel: "none",
-    } as const;
-    const first = await startHost(options);
-    try {
-      await expect(startHost(options)).rejects.toThrow(
-        new RegExp(`data directory ${dataDir} is in use by PID ${process.pid} `),
-      );
-    } finally {
-      await first.stop();
-    }
-    const next = await startHost(options);
-    await next.stop();
-    expect(existsSync(join(dataDir, "host.lock"))).toBe(false);
-  });
-
   it("closes what it opened when the app refuses to start: no listener, no open database", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "host-lifecycle-"));
     dirs.push(dataDir);
@@ -90,5 +67,31 @@ describe("the host's lifecycle", () => {
     await Promise.all([host.stop(), host.stop()]);
     await expect(host.stop()).resolves.toBeUndefined();
     expect((await fetch(host.origin).catch((error: Error) => error)) instanceof Error).toBe(true);
+  });
+
+  it("refuses a second host on the same data directory, naming the first, and lets the next one in after a stop", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "host-lifecycle-"));
+    dirs.push(dataDir);
+    const serversBefore = listeningServers();
+    const options = {
+      app: "test/host-app/index.ts",
+      port: 0,
+      dataDir,
+      clock: "virtual",
+      logLevel: "none",
+    } as const;
+    const first = await startHost(options);
+    try {
+      await expect(startHost(options)).rejects.toThrow(
+        new RegExp(`data directory ${dataDir} is in use by PID ${process.pid} `),
+      );
+    } finally {
+      await first.stop();
+    }
+    const next = await startHost(options);
+    await next.stop();
+    expect(existsSync(join(dataDir, "host.lock"))).toBe(false);
+    // Closed servers' handles go on a later turn: let them, so no later test counts them as open.
+    await expect.poll(listeningServers).toBe(serversBefore);
   });
 });
