@@ -5,9 +5,10 @@ import type { ActivityFakes } from "../support/activity-fakes.ts";
 import { HARNESS_START, useOrchestrationHarness } from "../support/orchestration-harness.ts";
 import { begun, decided, delivered, finished, listing, scanned } from "../support/workflow-fixtures.ts";
 
-const SCAN_ID = "2026-03-02T08:00:00Z";
+/** The first run's scan: the instant it started, the harness's virtual start. */
+const SCAN_ID = HARNESS_START;
 
-const harness = useOrchestrationHarness({ start: HARNESS_START });
+const harness = useOrchestrationHarness();
 
 /** A fleet of `count` clusters that scans and alerts without trouble; a test overrides what it needs. */
 function healthyFleet(count: number, overrides: ActivityFakes = {}): ActivityFakes {

@@ -51,7 +51,10 @@ export interface OrchestrationHarness {
   readonly host: RunningHost;
   readonly clock: VirtualClock;
   readonly client: DurableClient;
-  /** Runs `name` with `input` until it ends, its activities answered by `fakes` (any other one fails). */
+  /**
+   * Runs `name` with `input` until it ends, its activities answered by `fakes` (any other one fails). One
+   * run at a time; virtual time goes on from where the last run left it.
+   */
   run<K extends OrchestrationName>(
     name: K,
     input: OrchestrationInput<K>,
