@@ -7,25 +7,23 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { startAzurite } from "../local/azurite.ts";
+import { startLocalStack } from "../bin/local-stack.ts";
 import { VirtualClock } from "../local/clock.ts";
-import { startHost } from "../local/host/host.ts";
 import { startArmServer } from "../local/sim/arm/arm-server.ts";
 import { Fleet } from "../local/sim/model/fleet.ts";
 import { loadScenarioFile, parseScenario } from "../local/sim/scenario/load.ts";
 import type { ScenarioInput } from "../local/sim/scenario/schema.ts";
-import { fixedTokenCredential, startSimulator } from "../local/sim/simulator.ts";
+import { fixedTokenCredential } from "../local/sim/simulator.ts";
 import { ensureCertificates } from "../local/sim/tls/certificates.ts";
 import type { InventoryScanResult } from "../orchestrations/contracts/inventory-scan.contract.ts";
 import { ResourceGraphFleet, resourceGraphClient } from "../shared/azure/resource-graph.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const LARGE = join(ROOT, "local", "scenarios", "large.yaml");
-const APP = join(ROOT, "functions", "index.ts");
 const GRAPH_CLUSTERS = 10_000;
 const CLUSTERS_PER_SUBSCRIPTION = 250;
 
@@ -59,21 +57,12 @@ function print(what: string, rows: Array<[string, string]>): void {
 async function benchLargeScan(): Promise<void> {
   const scenario = loadScenarioFile(LARGE);
   const clock = new VirtualClock(Date.parse(scenario.startTime));
-  const azurite = await startAzurite();
-  const sim = await startSimulator({ scenario, clock, serviceBus: false });
-  const host = await startHost({
-    app: APP,
-    port: 0,
-    clock,
-    logLevel: "error",
-    settings: {
-      TABLES_CONNECTION_STRING: azurite.connectionString,
-      ARM_ENDPOINT: sim.endpoints.arm,
-      ARM_CA_FILE: sim.caPath,
-      ARM_LOCAL_TOKEN: "bench",
-      KUBECONFIG_DIR: dirname(sim.clusters[0]?.kubeconfigPath ?? ""),
-    },
+  const stack = await startLocalStack({
+    state: { kind: "azurite" },
+    simulator: { scenario, clock, serviceBus: false },
+    host: { port: 0, logLevel: "error" },
   });
+  const { sim, host } = stack;
   const scan = async () => {
     const started = await fetch(`${host.origin}/api/inventory/scans`, {
       method: "POST",
@@ -111,9 +100,7 @@ async function benchLargeScan(): Promise<void> {
       ["peak RSS during the scan", mb(first.peak.rss)],
     ]);
   } finally {
-    await host.stop();
-    await sim.close();
-    await azurite.close();
+    await stack.close();
   }
 }
 

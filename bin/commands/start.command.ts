@@ -7,13 +7,11 @@
 // the nightly timer fires at 02:00 UTC while it runs.
 
 import { mkdirSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Azurite } from "../../local/azurite.ts";
 import { DirectoryInUseError, lockDirectory } from "../../local/directory-lock.ts";
 import type { RunningHost } from "../../local/host/host.ts";
 import type { LogRecord } from "../../local/host/logger.ts";
-import type { Simulator } from "../../local/sim/simulator.ts";
 import type { InventoryScanResult } from "../../orchestrations/contracts/inventory-scan.contract.ts";
 import {
   type CliIo,
@@ -23,9 +21,9 @@ import {
   parseCommandArgs,
   UsageError,
 } from "../command.ts";
+import type { LocalStack } from "../local-stack.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const APP = join(ROOT, "functions", "index.ts");
 export const DEMO_SCENARIO = join(ROOT, "local", "scenarios", "demo.yaml");
 const SAMPLE_NOTICE = join(ROOT, "local", "notices", "azure-linux-2-removal-moved.notice.json");
 /** In the data directory: who runs on it (PID, host, start time). */
@@ -78,6 +76,9 @@ type StopReason = { kind: "signal"; signal: string } | { kind: "failed"; reason:
 class StopRequests {
   reason: StopReason | undefined;
   readonly requested: Promise<StopReason>;
+  /** Aborted by the first request: a start under way goes no further. */
+  private readonly controller = new AbortController();
+  readonly signal = this.controller.signal;
   private settle!: (reason: StopReason) => void;
   private readonly onSignal = (signal: string) => this.request({ kind: "signal", signal });
 
@@ -92,6 +93,7 @@ class StopRequests {
     if (this.reason) return;
     this.reason = reason;
     this.settle(reason);
+    this.controller.abort(reason);
   }
 
   dispose(): void {
@@ -100,9 +102,7 @@ class StopRequests {
 }
 
 interface RunningParts {
-  azurite?: Azurite;
-  sim?: Simulator;
-  host?: RunningHost;
+  stack?: LocalStack;
 }
 
 async function start(args: readonly string[], io: CliIo): Promise<number> {
@@ -127,8 +127,10 @@ async function start(args: readonly string[], io: CliIo): Promise<number> {
     try {
       await startUp(options, io, say, running, stops);
     } catch (error) {
-      // A part that died explains the failure better than what then failed without it.
-      if (stops.reason?.kind !== "failed") return fail((error as Error).message);
+      // A part that died explains the failure better than what then failed without it; a start cut
+      // short by a signal is no failure.
+      const stopped = stops.reason !== undefined && error === stops.signal.reason;
+      if (stops.reason?.kind !== "failed" && !stopped) return fail((error as Error).message);
     }
     const reason = await stops.requested;
     if (reason.kind === "failed") return fail(`${reason.reason}; stopped everything.`);
@@ -136,26 +138,11 @@ async function start(args: readonly string[], io: CliIo): Promise<number> {
     return EXIT_OK;
   } finally {
     try {
-      await stopAll(running);
+      // The host first; a part that fails to stop keeps none of the others running.
+      await running.stack?.close();
     } finally {
       stops.dispose();
       lock.release();
-    }
-  }
-}
-
-/**
- * The host first, so nothing it runs is cut off from the tables it writes; a part that fails to stop
- * does not keep the others running.
- */
-async function stopAll(running: RunningParts): Promise<void> {
-  try {
-    await running.host?.stop();
-  } finally {
-    try {
-      await running.sim?.close();
-    } finally {
-      await running.azurite?.close();
     }
   }
 }
@@ -169,53 +156,32 @@ async function startUp(
   stops: StopRequests,
 ): Promise<void> {
   // Loaded here, not with the CLI: the host and simulator (SQLite, TLS) are only needed by this command.
-  const [{ startAzurite }, { startSimulator }, { startHost }] = await Promise.all([
-    import("../../local/azurite.ts"),
-    import("../../local/sim/simulator.ts"),
-    import("../../local/host/host.ts"),
-  ]);
-  let tables: Record<string, string>;
-  if (options.tables === "azurite") {
-    const location = join(options.dataDir, "azurite");
-    say(`Starting Azurite (tables in ${shown(location)}) ...`);
-    const azurite = await startAzurite({ location });
-    running.azurite = azurite;
-    azurite.exited.then((how) => stops.request({ kind: "failed", reason: `Azurite (the tables) ${how}` }));
-    tables = { TABLES_CONNECTION_STRING: azurite.connectionString };
-  } else {
-    tables = { STATE_SQLITE_FILE: join(options.dataDir, "state.sqlite") };
-  }
-  if (stops.reason) return;
-  say(`Starting the simulated fleet (${shown(options.scenario)}) ...`);
-  running.sim = await startSimulator({
-    scenarioFile: options.scenario,
-    clock: "real",
-    dataDir: join(options.dataDir, "sim"),
-  });
-  const sim = running.sim;
-  const serviceBus = sim.endpoints.serviceBusConnectionString;
-  const topic = sim.scenario.serviceBus?.topics?.[0]?.name;
-  if (stops.reason) return;
-  say("Starting the Functions host ...");
-  running.host = await startHost({
-    app: APP,
-    port: options.port,
-    dataDir: join(options.dataDir, "host"),
-    clock: sim.clock,
-    logLevel: "warn",
-    logSink: (record: LogRecord) => io.stderr.write(`[host ${record.level}] ${record.msg}\n`),
-    settings: {
-      ...tables,
-      ARM_ENDPOINT: sim.endpoints.arm,
-      ARM_CA_FILE: sim.caPath,
-      ARM_LOCAL_TOKEN: "simulator",
-      KUBECONFIG_DIR: dirname(sim.clusters[0]?.kubeconfigPath ?? join(sim.dataDir, "kubeconfigs", "none")),
-      ...(serviceBus && { ServiceBusConnection: serviceBus }),
-      ...(serviceBus && topic && { ALERT_TOPIC: topic }),
+  const { startLocalStack } = await import("../local-stack.ts");
+  const azuriteLocation = join(options.dataDir, "azurite");
+  running.stack = await startLocalStack({
+    state:
+      options.tables === "azurite"
+        ? { kind: "azurite", location: azuriteLocation }
+        : { kind: "sqlite", file: join(options.dataDir, "state.sqlite") },
+    simulator: { scenarioFile: options.scenario, clock: "real", dataDir: join(options.dataDir, "sim") },
+    host: {
+      port: options.port,
+      dataDir: join(options.dataDir, "host"),
+      logLevel: "warn",
+      logSink: (record: LogRecord) => io.stderr.write(`[host ${record.level}] ${record.msg}\n`),
     },
+    onStarting: (part) =>
+      say(
+        part === "azurite"
+          ? `Starting Azurite (tables in ${shown(azuriteLocation)}) ...`
+          : part === "simulator"
+            ? `Starting the simulated fleet (${shown(options.scenario)}) ...`
+            : "Starting the Functions host ...",
+      ),
+    onPartExit: (_, how) => stops.request({ kind: "failed", reason: `Azurite (the tables) ${how}` }),
+    signal: stops.signal,
   });
-  const host = running.host;
-  if (stops.reason) return;
+  const { sim, host, serviceBus } = running.stack;
   say(`Scanning the fleet (${sim.clusters.length} clusters) ...`);
   const scan = await scanNow(host, stops, io.now);
   if (stops.reason) return;

@@ -1,21 +1,20 @@
-// The product end to end on one virtual clock: its state in real Azurite (or a SQLite file), the simulated
-// fleet (ARM, Resource Graph, Kubernetes, Service Bus) and the embedded Functions host running the app
-// (functions/index.ts) with settings pointing at them, as npm start wires them.
+// The product end to end on one virtual clock: the local stack npm start runs (bin/local-stack.ts), its
+// state in real Azurite (or a SQLite file), with the demo fleet, and the clients a test drives it with.
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import {
   ServiceBusClient,
   type ServiceBusReceivedMessage,
   type ServiceBusReceiver,
 } from "@azure/service-bus";
 import type { DurableOrchestrationStatus } from "durable-functions";
-import { startAzurite } from "../../local/azurite.ts";
+import { startLocalStack } from "../../bin/local-stack.ts";
 import { VirtualClock } from "../../local/clock.ts";
-import { type InstanceStatus, type RunningHost, startHost } from "../../local/host/host.ts";
+import type { InstanceStatus, RunningHost } from "../../local/host/host.ts";
 import type { LogRecord } from "../../local/host/logger.ts";
-import { type Simulator, startSimulator } from "../../local/sim/simulator.ts";
+import type { Simulator } from "../../local/sim/simulator.ts";
 import { alertMessage } from "../../shared/alerts/service-bus-topic.sink.ts";
 import { TableStore } from "../../shared/azure/tables/table-store.ts";
 import { sqliteRepositories, tableRepositories } from "../../shared/composition.ts";
@@ -24,9 +23,7 @@ import type { AlertRepository, NoticeRepository } from "../../shared/domain/port
 import { SqliteStore } from "../../shared/sqlite/sqlite-store.ts";
 
 export const DEMO = new URL("../../local/scenarios/demo.yaml", import.meta.url).pathname;
-const APP = new URL("../../functions/index.ts", import.meta.url).pathname;
 const NOTICES_QUEUE = "retirement-notices";
-const ALERT_TOPIC = "lifecycle-alerts";
 const ALERT_SUBSCRIPTION = "platform-team";
 const TABLES_PREFIX = "e2e";
 
@@ -66,32 +63,29 @@ export async function startEnvironment(options: {
   state?: "tables" | "sqlite";
 }): Promise<Environment> {
   const clock = new VirtualClock(Date.parse(options.start));
-  const state = await startStateStore(options.state ?? "tables");
-  const sim = await startSimulator({ scenarioFile: DEMO, clock });
-  const connectionString = sim.endpoints.serviceBusConnectionString as string;
+  const tables = (options.state ?? "tables") === "tables";
+  const stateDirectory = tables ? undefined : mkdtempSync(join(tmpdir(), "e2e-state-"));
   const logs: LogRecord[] = [];
-  const host = await startHost({
-    app: APP,
-    port: 0,
-    clock,
-    logLevel: "info",
-    logSink: (record) => logs.push(record),
-    settings: {
-      ...state.settings,
-      ServiceBusConnection: connectionString,
-      ALERT_TOPIC,
-      ARM_ENDPOINT: sim.endpoints.arm,
-      ARM_CA_FILE: sim.caPath,
-      ARM_LOCAL_TOKEN: "e2e",
-      KUBECONFIG_DIR: dirname(sim.kubeconfigPath("aks-prod-weu")),
-      SCAN_CONCURRENCY: "2",
-      ...options.settings,
+  const stack = await startLocalStack({
+    state: stateDirectory
+      ? { kind: "sqlite", file: join(stateDirectory, "state.sqlite") }
+      : { kind: "azurite" },
+    simulator: { scenarioFile: DEMO, clock },
+    host: {
+      port: 0,
+      logLevel: "info",
+      logSink: (record) => logs.push(record),
+      settings: { ...(tables && { TABLES_PREFIX }), SCAN_CONCURRENCY: "2", ...options.settings },
     },
   });
+  const { host } = stack;
+  const state = productState(stack.settings);
+  const connectionString = stack.serviceBus as string;
+  const alertTopic = stack.alertTopic as string;
   const serviceBus = new ServiceBusClient(connectionString);
   const sender = serviceBus.createSender(NOTICES_QUEUE);
-  const alertSender = serviceBus.createSender(ALERT_TOPIC);
-  const alerts: ServiceBusReceiver = serviceBus.createReceiver(ALERT_TOPIC, ALERT_SUBSCRIPTION, {
+  const alertSender = serviceBus.createSender(alertTopic);
+  const alerts: ServiceBusReceiver = serviceBus.createReceiver(alertTopic, ALERT_SUBSCRIPTION, {
     receiveMode: "receiveAndDelete",
   });
   const client = host.getClient();
@@ -100,7 +94,7 @@ export async function startEnvironment(options: {
 
   const environment: Environment = {
     clock,
-    sim,
+    sim: stack.sim,
     host,
     logs,
     notices: state.notices,
@@ -172,45 +166,29 @@ export async function startEnvironment(options: {
       await alertSender.close();
       await sender.close();
       await serviceBus.close();
-      await host.stop();
-      await sim.close();
-      await state.close();
+      await stack.close();
+      state.close();
+      if (stateDirectory) rmSync(stateDirectory, { recursive: true, force: true });
     },
   };
   return environment;
 }
 
-/** The state store and the settings that name it (the other store's settings cleared). */
-async function startStateStore(kind: "tables" | "sqlite"): Promise<{
-  settings: Record<string, string>;
+/** The app's notices and alerts in the store the stack started, read as the product reads them. */
+function productState(settings: Readonly<Record<string, string>>): {
   notices: NoticeRepository;
   alerts: AlertRepository;
-  close(): Promise<void>;
-}> {
-  if (kind === "sqlite") {
-    const directory = mkdtempSync(join(tmpdir(), "e2e-state-"));
-    const file = join(directory, "state.sqlite");
+  close(): void;
+} {
+  const file = settings.STATE_SQLITE_FILE;
+  if (file) {
     const store = new SqliteStore(file);
     const { notices, alerts } = sqliteRepositories(store);
-    return {
-      settings: { STATE_SQLITE_FILE: file, TABLES_CONNECTION_STRING: "" },
-      notices,
-      alerts,
-      async close() {
-        store.close();
-        rmSync(directory, { recursive: true, force: true });
-      },
-    };
+    return { notices, alerts, close: () => store.close() };
   }
-  const azurite = await startAzurite();
-  const { connectionString } = azurite;
+  const connectionString = settings.TABLES_CONNECTION_STRING as string;
   const { notices, alerts } = tableRepositories(
     new TableStore({ kind: "connection-string", connectionString }, TABLES_PREFIX),
   );
-  return {
-    settings: { TABLES_CONNECTION_STRING: connectionString, TABLES_PREFIX, STATE_SQLITE_FILE: "" },
-    notices,
-    alerts,
-    close: () => azurite.close(),
-  };
+  return { notices, alerts, close: () => {} };
 }
