@@ -3,13 +3,13 @@
 // sinks and time for retries. Adapters live in shared/azure, shared/kube, shared/sqlite and shared/alerts;
 // tests and the composition root pick them, and use cases name only these ports.
 
-import type { AlertDecision, AlertState, LifecycleAlert } from "./alert-policy.ts";
-import type { IsoDate } from "./calendar-date.ts";
-import type { LifecycleNotice } from "./lifecycle-calendar.ts";
-import type { Cluster, NodePool, PoolRef } from "./model.ts";
-import type { PoolAssessment, PoolState } from "./pool-assessment.ts";
-import type { PoolMigrationRisk, RiskCode } from "./risk.ts";
-import type { ClusterFacts } from "./risk-facts.ts";
+import type { AlertDecision, AlertState, LifecycleAlert } from "./alerts/alert-policy.ts";
+import type { Cluster, NodePool, PoolRef } from "./fleet/model.ts";
+import type { IsoDate } from "./lifecycle/calendar-date.ts";
+import type { LifecycleNotice } from "./lifecycle/lifecycle-calendar.ts";
+import type { PoolAssessment, PoolState } from "./lifecycle/pool-assessment.ts";
+import type { PoolMigrationRisk, RiskCode } from "./risk/migration-risk.ts";
+import type { ClusterFacts } from "./workloads/cluster-facts.ts";
 
 /** Time for code that waits between attempts; local/clock.ts's Clock satisfies it, virtual time included. */
 export interface RetryClock {

@@ -4,6 +4,7 @@
 // were acknowledged): the fleet is listed and recorded again, and what still misses makes the scan
 // incomplete, with the reason. The listing arrives as counts, so the scan's history stays small.
 
+import type { FleetListing, ListingCount, ScanFinish } from "../domain/inventory/scan-steps.ts";
 import type {
   DependencyRepository,
   FleetSource,
@@ -11,7 +12,6 @@ import type {
   NoticeRepository,
   ScanSummary,
 } from "../domain/ports.ts";
-import type { FleetListing, ListingCount, ScanFinish } from "../domain/scan-steps.ts";
 import { listAndRecordFleet } from "./list-fleet.ts";
 import { recordDependencyFailure } from "./scan-dependencies.ts";
 

@@ -3,8 +3,8 @@
 // shared/alerts/deliver-alerts.ts. A re-run decides nothing new.
 
 import { decideAlerts } from "../alerts/decide-alerts.ts";
-import { alertFindings } from "../domain/alert-policy.ts";
-import type { AlertDecisionSummary } from "../domain/alert-runs.ts";
+import { alertFindings } from "../domain/alerts/alert-policy.ts";
+import type { AlertDecisionSummary } from "../domain/alerts/alert-runs.ts";
 import type { AlertRepository, InventoryRepository, NoticeRepository } from "../domain/ports.ts";
 import { currentCalendar } from "./current-calendar.ts";
 import { clustersOfScans, reassess } from "./current-pools.ts";

@@ -132,7 +132,7 @@ describe("each rule fails on a file that breaks it", () => {
     ],
     [
       "the simulator imports product code",
-      sample("local/sim/x.ts", 'import type { Cluster } from "../../shared/domain/model.ts";'),
+      sample("local/sim/x.ts", 'import type { Cluster } from "../../shared/domain/fleet/model.ts";'),
       /^local\/host and local\/sim never import product code/,
     ],
   ];

@@ -19,7 +19,7 @@ import { type Simulator, startSimulator } from "../../local/sim/simulator.ts";
 import { alertMessage } from "../../shared/alerts/service-bus-topic.sink.ts";
 import { TableStore } from "../../shared/azure/tables/table-store.ts";
 import { sqliteRepositories, tableRepositories } from "../../shared/composition.ts";
-import type { LifecycleAlert } from "../../shared/domain/alert-policy.ts";
+import type { LifecycleAlert } from "../../shared/domain/alerts/alert-policy.ts";
 import type { AlertRepository, NoticeRepository } from "../../shared/domain/ports.ts";
 import { SqliteStore } from "../../shared/sqlite/sqlite-store.ts";
 

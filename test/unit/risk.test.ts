@@ -5,8 +5,8 @@ import {
   disruptionsAllowed,
   RISK_RULES,
   type RiskCode,
-} from "../../shared/domain/risk.ts";
-import type { ClusterFacts } from "../../shared/domain/risk-facts.ts";
+} from "../../shared/domain/risk/migration-risk.ts";
+import type { ClusterFacts } from "../../shared/domain/workloads/cluster-facts.ts";
 import {
   AKS_MANAGED,
   baseCluster,

@@ -6,7 +6,7 @@
 
 import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
 import type { ClusterDependencies, DependencyRepository, StoredPoolRisk } from "../../domain/ports.ts";
-import type { PoolMigrationRisk, RiskCode } from "../../domain/risk.ts";
+import type { PoolMigrationRisk, RiskCode } from "../../domain/risk/migration-risk.ts";
 import {
   EntityTooLargeError,
   entityBytes,

@@ -6,7 +6,7 @@
 // - Table ClusterEvents: PartitionKey = cluster id, RowKey = event id (redelivery finds it there).
 
 import { odata, type TableClient } from "@azure/data-tables";
-import { clusterEventOrder, noticeOrder, rejectionOrder } from "../../domain/notice-order.ts";
+import { clusterEventOrder, noticeOrder, rejectionOrder } from "../../domain/lifecycle/notice-order.ts";
 import type {
   ClusterEvent,
   NoticeAcceptance,

@@ -4,7 +4,7 @@
 // Azure Linux Retirement: Image Lifecycle as Platform Practice": test agents on a test pool first, add PDBs with maxUnavailable 1, scale to 2 replicas, ...).
 // Workloads AKS manages itself (its add-ons) are kept compatible with AKS node images by AKS and are
 // skipped, except that their PDBs can still block a drain.
-import { kernelAgentFor } from "./risk-agents.ts";
+
 import type {
   ClusterFacts,
   KubeNode,
@@ -13,8 +13,9 @@ import type {
   KubePodDisruptionBudget,
   KubePodSpec,
   KubeVolume,
-} from "./risk-facts.ts";
-import { daemonSetRunsOn, labelSelectorMatches, labelValue } from "./risk-selectors.ts";
+} from "../workloads/cluster-facts.ts";
+import { daemonSetRunsOn, labelSelectorMatches, labelValue } from "../workloads/selectors.ts";
+import { kernelAgentFor } from "./kernel-agents.ts";
 
 export type MigrationComplexity = "simple" | "complex";
 /** blocks-drain and complex make a migration complex; caution is advice that does not. */
