@@ -10,7 +10,7 @@ import type { InventoryScanInput } from "../orchestrations/contracts/inventory-s
 import { ORCHESTRATIONS } from "../orchestrations/contracts.ts";
 import { capabilities } from "../shared/composition.ts";
 import { compareUrgency, type PoolState, URGENCY_ORDER } from "../shared/domain/lifecycle/pool-assessment.ts";
-import type { PoolFilter } from "../shared/domain/ports.ts";
+import type { PoolFilter } from "../shared/domain/ports/inventory.ts";
 import { currentPools } from "../shared/inventory/current-pools.ts";
 import { toReportJson } from "../shared/report/fleet-report.ts";
 import { answering, jsonError, jsonOk, readEndpoint } from "./http-json.ts";

@@ -9,7 +9,8 @@ import type {
   ScanFinish,
   ScanStart,
 } from "../../shared/domain/inventory/scan-steps.ts";
-import type { ListingStats, ScanSummary } from "../../shared/domain/ports.ts";
+import type { ListingStats } from "../../shared/domain/ports/fleet.ts";
+import type { ScanSummary } from "../../shared/domain/ports/inventory.ts";
 import type { AlertsRunResult } from "./alerts.contract.ts";
 
 export interface InventoryScanInput {

@@ -8,7 +8,7 @@ import {
   type LifecycleAlert,
   trackKey,
 } from "../domain/alerts/alert-policy.ts";
-import type { AlertRepository } from "../domain/ports.ts";
+import type { AlertRepository } from "../domain/ports/alerts.ts";
 
 export const MAX_DECISION_ATTEMPTS = 5;
 

@@ -7,7 +7,9 @@
 
 import type { LifecycleAlert } from "../domain/alerts/alert-policy.ts";
 import type { AlertDeliverySummary } from "../domain/alerts/alert-runs.ts";
-import type { AlertRepository, AlertSink, OutboxClaim, RetryClock, SinkDelivery } from "../domain/ports.ts";
+import type { AlertSink } from "../domain/ports/alert-sinks.ts";
+import type { AlertRepository, OutboxClaim, SinkDelivery } from "../domain/ports/alerts.ts";
+import type { RetryClock } from "../domain/ports/clock.ts";
 import { backoffDelay, type RetryPolicy } from "../retry-policy.ts";
 import { asSinkError } from "./sink-error.ts";
 

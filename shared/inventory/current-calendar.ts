@@ -3,7 +3,7 @@
 
 import { BASE_CALENDAR } from "../domain/lifecycle/data/base-calendar.ts";
 import { type Calendar, resolveCalendar } from "../domain/lifecycle/lifecycle-calendar.ts";
-import type { NoticeRepository } from "../domain/ports.ts";
+import type { NoticeRepository } from "../domain/ports/notices.ts";
 
 export async function currentCalendar(notices: NoticeRepository): Promise<Calendar> {
   const records = await notices.notices();

@@ -9,10 +9,10 @@ import type {
   ClusterSnapshot,
   InventoryRepository,
   KnownPool,
-  NoticeRepository,
   PoolFilter,
   PoolSnapshot,
-} from "../domain/ports.ts";
+} from "../domain/ports/inventory.ts";
+import type { NoticeRepository } from "../domain/ports/notices.ts";
 import { currentCalendar } from "./current-calendar.ts";
 
 export interface CurrentPool {

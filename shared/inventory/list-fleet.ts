@@ -7,7 +7,9 @@
 import { poolRef } from "../domain/fleet/model.ts";
 import type { FleetListing, ListedCluster, ScanStart } from "../domain/inventory/scan-steps.ts";
 import { assessPool } from "../domain/lifecycle/pool-assessment.ts";
-import type { FleetSource, InventoryRepository, NoticeRepository, PoolSnapshot } from "../domain/ports.ts";
+import type { FleetSource } from "../domain/ports/fleet.ts";
+import type { InventoryRepository, PoolSnapshot } from "../domain/ports/inventory.ts";
+import type { NoticeRepository } from "../domain/ports/notices.ts";
 import { mapBounded } from "./bounded.ts";
 import { currentCalendar } from "./current-calendar.ts";
 

@@ -4,12 +4,10 @@
 // failed; only a failure to record throws, so the caller may retry.
 
 import type { DependencyScanOutcome } from "../domain/inventory/scan-steps.ts";
-import type {
-  ClusterFactsSource,
-  DependencyRepository,
-  InventoryRepository,
-  RetryClock,
-} from "../domain/ports.ts";
+import type { RetryClock } from "../domain/ports/clock.ts";
+import type { DependencyRepository } from "../domain/ports/dependencies.ts";
+import type { ClusterFactsSource } from "../domain/ports/fleet.ts";
+import type { InventoryRepository } from "../domain/ports/inventory.ts";
 import { assessPoolMigration } from "../domain/risk/migration-risk.ts";
 import type { ClusterFacts } from "../domain/workloads/cluster-facts.ts";
 

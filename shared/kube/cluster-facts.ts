@@ -15,7 +15,8 @@ import {
   PolicyV1Api,
   StorageV1Api,
 } from "@kubernetes/client-node";
-import type { ClusterFactsSource, RetryClock } from "../domain/ports.ts";
+import type { RetryClock } from "../domain/ports/clock.ts";
+import type { ClusterFactsSource } from "../domain/ports/fleet.ts";
 import type { ClusterFacts } from "../domain/workloads/cluster-facts.ts";
 import { backoffDelay, type RetryPolicy } from "../retry-policy.ts";
 import { clusterTarget, type KubeConnector } from "./kube-connection.ts";

@@ -5,7 +5,12 @@
 
 import { BASE_CALENDAR } from "../domain/lifecycle/data/base-calendar.ts";
 import { noticeProblems } from "../domain/lifecycle/lifecycle-calendar.ts";
-import type { NoticeAcceptance, NoticeRecord, NoticeRejection, NoticeRepository } from "../domain/ports.ts";
+import type {
+  NoticeAcceptance,
+  NoticeRecord,
+  NoticeRejection,
+  NoticeRepository,
+} from "../domain/ports/notices.ts";
 import { type NoticeMessage, readNoticeMessage } from "./notice-intake.ts";
 
 export type IngestOutcome =

@@ -14,7 +14,12 @@ import {
   normalizeSubject,
   noticeFormProblem,
 } from "../domain/lifecycle/lifecycle-calendar.ts";
-import type { ClusterEvent, ClusterEventKind, NoticeRecord, NoticeRejection } from "../domain/ports.ts";
+import type {
+  ClusterEvent,
+  ClusterEventKind,
+  NoticeRecord,
+  NoticeRejection,
+} from "../domain/ports/notices.ts";
 import { sha256 } from "../sha256.ts";
 import {
   AKS_EVENT_DATA,

@@ -12,7 +12,7 @@ import type {
   OutboxAlert,
   OutboxClaim,
   SinkDelivery,
-} from "../domain/ports.ts";
+} from "../domain/ports/alerts.ts";
 import type { Sql, SqliteStore } from "./sqlite-store.ts";
 
 const SCHEMA = `

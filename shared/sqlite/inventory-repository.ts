@@ -24,7 +24,7 @@ import type {
   PoolFilter,
   PoolSnapshot,
   ScanSummary,
-} from "../domain/ports.ts";
+} from "../domain/ports/inventory.ts";
 import type { Sql, SqliteStore } from "./sqlite-store.ts";
 
 const SCHEMA = `

@@ -8,7 +8,7 @@ import type {
   NoticeRecord,
   NoticeRejection,
   NoticeRepository,
-} from "../domain/ports.ts";
+} from "../domain/ports/notices.ts";
 import type { SqliteStore } from "./sqlite-store.ts";
 
 const SCHEMA = `

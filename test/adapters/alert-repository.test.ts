@@ -6,7 +6,7 @@ import {
   type TrackState,
   trackKey,
 } from "../../shared/domain/alerts/alert-policy.ts";
-import type { AlertRepository, AlertStateSnapshot } from "../../shared/domain/ports.ts";
+import type { AlertRepository, AlertStateSnapshot } from "../../shared/domain/ports/alerts.ts";
 import { azureLinux2Finding, NIGHT } from "./alert-fixtures.ts";
 import { useStateStores } from "./state-stores.ts";
 

@@ -32,7 +32,7 @@ describe("the tree", () => {
   it("keeps every dependency rule", async () => {
     const files = await sourceFiles();
     expect(files.length).toBeGreaterThan(100);
-    expect(files.map((file) => file.path)).toContain("shared/domain/ports.ts");
+    expect(files.map((file) => file.path)).toContain("shared/domain/ports/inventory.ts");
     expect(violations(files)).toEqual([]);
   });
 });
@@ -46,7 +46,7 @@ describe("reading imports", () => {
       "  a,",
       "  type B,",
       '} from "../contracts.ts";',
-      'import type { C } from "../../shared/domain/ports.ts";',
+      'import type { C } from "../../shared/domain/ports/inventory.ts";',
       'export { d } from "./d.ts";',
       'import "../activities/e.activity.ts";',
       'type Sqlite = typeof import("node:sqlite");',
@@ -55,7 +55,7 @@ describe("reading imports", () => {
       [
         "durable-functions",
         "orchestrations/contracts.ts",
-        "shared/domain/ports.ts",
+        "shared/domain/ports/inventory.ts",
         "orchestrations/steps/d.ts",
         "orchestrations/activities/e.activity.ts",
         "node:sqlite",
@@ -153,7 +153,7 @@ describe("each rule fails on a file that breaks it", () => {
         sample("shared/kube/cluster-facts.ts", 'import { clusterTarget } from "./kube-connection.ts";'),
         sample(
           "orchestrations/contracts/x.contract.ts",
-          'import type { S } from "../../shared/domain/ports.ts";',
+          'import type { S } from "../../shared/domain/ports/inventory.ts";',
         ),
       ]),
     ).toEqual([]);

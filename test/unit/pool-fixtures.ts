@@ -4,7 +4,7 @@ import type { Cluster, NodePool } from "../../shared/domain/fleet/model.ts";
 import { BASE_CALENDAR } from "../../shared/domain/lifecycle/data/base-calendar.ts";
 import { type Calendar, resolveCalendar } from "../../shared/domain/lifecycle/lifecycle-calendar.ts";
 import { assessPool } from "../../shared/domain/lifecycle/pool-assessment.ts";
-import type { PoolSnapshot } from "../../shared/domain/ports.ts";
+import type { PoolSnapshot } from "../../shared/domain/ports/inventory.ts";
 
 export function aPool(overrides: Partial<NodePool> = {}): NodePool {
   return {

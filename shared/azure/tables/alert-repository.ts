@@ -21,7 +21,7 @@ import type {
   OutboxAlert,
   OutboxClaim,
   SinkDelivery,
-} from "../../domain/ports.ts";
+} from "../../domain/ports/alerts.ts";
 import { checkEntitySize, entityBytes, fromJsonColumns, toJsonColumns } from "./json-columns.ts";
 import { keyPart, rowKeyPrefixFilter } from "./table-keys.ts";
 import {

@@ -30,7 +30,7 @@ import type {
   PoolFilter,
   PoolSnapshot,
   ScanSummary,
-} from "../../domain/ports.ts";
+} from "../../domain/ports/inventory.ts";
 import { checkEntitySize, fromJsonColumns, toJsonColumns } from "./json-columns.ts";
 import { keyPart, rowKeyPrefixFilter } from "./table-keys.ts";
 import {

@@ -13,7 +13,7 @@ import type {
   NoticeRecord,
   NoticeRejection,
   NoticeRepository,
-} from "../../domain/ports.ts";
+} from "../../domain/ports/notices.ts";
 import { checkEntitySize, fromJsonColumns, toJsonColumns } from "./json-columns.ts";
 import { keyPart, rowKeyPrefixFilter } from "./table-keys.ts";
 import { getEntityOrUndefined, isConflict, listRows, type Row, TableRepository } from "./table-store.ts";

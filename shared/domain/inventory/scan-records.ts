@@ -11,7 +11,7 @@ import type {
   PoolFilter,
   PoolSnapshot,
   ScanSummary,
-} from "../ports.ts";
+} from "../ports/inventory.ts";
 
 const SCAN_ID = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?Z)?$/;
 
