@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import { isIsoDate } from "../../shared/domain/lifecycle/calendar-date.ts";
 import { BASE_CALENDAR } from "../../shared/domain/lifecycle/data/base-calendar.ts";
 import { SOURCES } from "../../shared/domain/lifecycle/data/sources.ts";
-import { OS_NAMES } from "../../shared/domain/lifecycle/effective-os.ts";
 import {
   type CalendarSubject,
   findEntry,
@@ -14,6 +13,7 @@ import {
   type ResolvedEntry,
   resolveCalendar,
 } from "../../shared/domain/lifecycle/lifecycle-calendar.ts";
+import { OS_NAMES } from "../../shared/domain/lifecycle/os-name.ts";
 import { day, withFipsImageRemoval } from "./pool-fixtures.ts";
 
 const KNOWN_SOURCES = new Set<string>(Object.values(SOURCES));

@@ -4,7 +4,7 @@
 import { type Cluster, type NodePool, type PoolRef, poolRef } from "../fleet/model.ts";
 import { daysUntil, earliest, type IsoDate } from "./calendar-date.ts";
 import { type Recommendation, recommendTarget, skuVersionLimit } from "./compatibility.ts";
-import { type EffectiveOs, effectiveOs, type OsName } from "./effective-os.ts";
+import { type EffectiveOs, effectiveOs } from "./effective-os.ts";
 import { minorLabel, parseKubernetesMinor } from "./kubernetes-version.ts";
 import {
   type Calendar,
@@ -18,6 +18,7 @@ import {
 } from "./lifecycle-calendar.ts";
 import { describeLifecycle } from "./lifecycle-text.ts";
 import { type NodeImageVersion, nodeImageAgeDays } from "./node-image-version.ts";
+import type { OsName } from "./os-name.ts";
 
 export type PoolState = LifecycleState | "unknown";
 

@@ -2,8 +2,8 @@
 // Every rule cites its source; a SKU or image family missing here is reported as unknown, never guessed.
 
 import type { OsType } from "../../fleet/model.ts";
-import type { OsName } from "../effective-os.ts";
 import type { MinorRange } from "../kubernetes-version.ts";
+import type { OsName } from "../os-name.ts";
 import { SOURCES } from "./sources.ts";
 
 export interface SkuResolution extends MinorRange {
