@@ -100,6 +100,16 @@ describe("each rule fails on a file that breaks it", () => {
       /^shared\/domain\/ imports only/,
     ],
     [
+      "a drain rule imports the migration risk",
+      sample("shared/domain/drain/x.ts", 'import { RISK_RULES } from "../risk/migration-risk.ts";'),
+      /^the drain rules .* do not import the migration risk/,
+    ],
+    [
+      "a Kubernetes fact imports the migration risk",
+      sample("shared/domain/workloads/x.ts", 'import type { RiskCode } from "../risk/migration-risk.ts";'),
+      /^the drain rules .* do not import the migration risk/,
+    ],
+    [
       "a contract imports a use case",
       sample(
         "orchestrations/contracts/x.contract.ts",
@@ -142,7 +152,7 @@ describe("each rule fails on a file that breaks it", () => {
     expect(found.map((violation) => violation.rule)).toContainEqual(expect.stringMatching(rule));
   });
 
-  it("lets the composition root and an adapter's own family import the adapter", () => {
+  it("lets the composition root and an adapter's own family import the adapter, and the risk read the drain rules", () => {
     expect(
       violations([
         sample("shared/composition.ts", 'import { ResourceGraphFleet } from "./azure/resource-graph.ts";'),
@@ -155,6 +165,7 @@ describe("each rule fails on a file that breaks it", () => {
           "orchestrations/contracts/x.contract.ts",
           'import type { S } from "../../shared/domain/ports/inventory.ts";',
         ),
+        sample("shared/domain/risk/x.ts", 'import { assessDrain } from "../drain/pod-filters.ts";'),
       ]),
     ).toEqual([]);
   });
