@@ -2,7 +2,7 @@
 // newest decision first.
 
 import { capabilities } from "../shared/composition.ts";
-import type { OutboxAlert } from "../shared/domain/ports.ts";
+import type { OutboxAlert } from "../shared/domain/ports/alerts.ts";
 import { jsonError, jsonOk, readEndpoint } from "./http-json.ts";
 
 const STATUSES: readonly OutboxAlert["status"][] = ["pending", "delivered"];

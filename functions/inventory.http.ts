@@ -9,8 +9,8 @@ import { operatorScanInstanceId } from "../orchestrations/contracts/instance-ids
 import type { InventoryScanInput } from "../orchestrations/contracts/inventory-scan.contract.ts";
 import { ORCHESTRATIONS } from "../orchestrations/contracts.ts";
 import { capabilities } from "../shared/composition.ts";
-import { compareUrgency, type PoolState, URGENCY_ORDER } from "../shared/domain/pool-assessment.ts";
-import type { PoolFilter } from "../shared/domain/ports.ts";
+import { compareUrgency, type PoolState, URGENCY_ORDER } from "../shared/domain/lifecycle/pool-assessment.ts";
+import type { PoolFilter } from "../shared/domain/ports/inventory.ts";
 import { currentPools } from "../shared/inventory/current-pools.ts";
 import { toReportJson } from "../shared/report/fleet-report.ts";
 import { answering, jsonError, jsonOk, readEndpoint } from "./http-json.ts";

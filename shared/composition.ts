@@ -16,16 +16,13 @@ import { TableDependencyRepository } from "./azure/tables/dependency-repository.
 import { TableInventoryRepository } from "./azure/tables/inventory-repository.ts";
 import { TableNoticeRepository } from "./azure/tables/notice-repository.ts";
 import { type TableStore, tableStoreFor } from "./azure/tables/table-store.ts";
-import type {
-  AlertRepository,
-  AlertSink,
-  ClusterFactsSource,
-  DependencyRepository,
-  FleetSource,
-  InventoryRepository,
-  NoticeRepository,
-  RetryClock,
-} from "./domain/ports.ts";
+import type { AlertSink } from "./domain/ports/alert-sinks.ts";
+import type { AlertRepository } from "./domain/ports/alerts.ts";
+import type { RetryClock } from "./domain/ports/clock.ts";
+import type { DependencyRepository } from "./domain/ports/dependencies.ts";
+import type { ClusterFactsSource, FleetSource } from "./domain/ports/fleet.ts";
+import type { InventoryRepository } from "./domain/ports/inventory.ts";
+import type { NoticeRepository } from "./domain/ports/notices.ts";
 import { DEFAULT_FACTS_OPTIONS, KubeClusterFacts } from "./kube/cluster-facts.ts";
 import { EntraKubeConnector, type KubeConnector, KubeconfigDirectory } from "./kube/kube-connection.ts";
 import type { StateStoreSettings } from "./settings/state-store.settings.ts";

@@ -1,9 +1,9 @@
 // `report`: the fleet report from a file the user already has (Resource Graph, az graph query, az aks list).
 
-import { isIsoDate, utcMidnight } from "../../shared/domain/calendar-date.ts";
-import { BASE_CALENDAR } from "../../shared/domain/data/base-calendar.ts";
-import { resolveCalendar } from "../../shared/domain/lifecycle-calendar.ts";
-import { assessFleet } from "../../shared/domain/pool-assessment.ts";
+import { isIsoDate, utcMidnight } from "../../shared/domain/lifecycle/calendar-date.ts";
+import { BASE_CALENDAR } from "../../shared/domain/lifecycle/data/base-calendar.ts";
+import { resolveCalendar } from "../../shared/domain/lifecycle/lifecycle-calendar.ts";
+import { assessFleet } from "../../shared/domain/lifecycle/pool-assessment.ts";
 import {
   type FleetFile,
   FleetFileError,

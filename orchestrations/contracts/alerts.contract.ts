@@ -1,7 +1,7 @@
 // Alerts as a workflow: decided for a scan's pools (after a scan, or after a notice changed the calendar)
 // and delivered. Payloads are summaries: the alerts themselves stay in the product's state.
 
-import type { AlertDecisionSummary, AlertDeliverySummary } from "../../shared/domain/alert-runs.ts";
+import type { AlertDecisionSummary, AlertDeliverySummary } from "../../shared/domain/alerts/alert-runs.ts";
 
 export interface DecideAlertsInput {
   /** The scan whose pools are evaluated; the latest finished scan when absent. */

@@ -3,8 +3,8 @@
 // characters and hold none of / \ # ? (ARM and notice ids do): what could be long or carry those
 // characters is kept readable in part and made unique by a hash of the whole.
 
-import { utcDayOf } from "../../shared/domain/calendar-date.ts";
-import { sha256 } from "../../shared/domain/sha256.ts";
+import { utcDayOf } from "../../shared/domain/lifecycle/calendar-date.ts";
+import { sha256 } from "../../shared/domain/support/sha256.ts";
 
 export const MAX_INSTANCE_ID_LENGTH = 100;
 

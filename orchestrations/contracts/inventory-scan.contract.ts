@@ -2,14 +2,15 @@
 // Payloads stay small: activities read and write product state themselves, so histories carry ids,
 // counts and summaries only.
 
-import type { ListingStats, ScanSummary } from "../../shared/domain/ports.ts";
 import type {
   DependencyScanOutcome,
   FleetListing,
   ListedCluster,
   ScanFinish,
   ScanStart,
-} from "../../shared/domain/scan-steps.ts";
+} from "../../shared/domain/inventory/scan-steps.ts";
+import type { ListingStats } from "../../shared/domain/ports/fleet.ts";
+import type { ScanSummary } from "../../shared/domain/ports/inventory.ts";
 import type { AlertsRunResult } from "./alerts.contract.ts";
 
 export interface InventoryScanInput {

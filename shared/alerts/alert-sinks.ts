@@ -1,6 +1,6 @@
 // The sinks the settings configure, in the order they are tried.
 import type { ServiceBusSender } from "@azure/service-bus";
-import type { AlertSink } from "../domain/ports.ts";
+import type { AlertSink } from "../domain/ports/alert-sinks.ts";
 import type { AlertSinkSettings } from "../settings/alert-sinks.settings.ts";
 import { serviceBusTopicSink } from "./service-bus-topic.sink.ts";
 import { teamsSink } from "./teams.sink.ts";

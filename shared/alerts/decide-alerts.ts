@@ -2,8 +2,13 @@
 // each track are committed together, checked against the version read. A track another writer changed
 // meanwhile is evaluated again on its new state, so no alert is decided twice.
 
-import { type AlertFinding, evaluateAlerts, type LifecycleAlert, trackKey } from "../domain/alert-policy.ts";
-import type { AlertRepository } from "../domain/ports.ts";
+import {
+  type AlertFinding,
+  evaluateAlerts,
+  type LifecycleAlert,
+  trackKey,
+} from "../domain/alerts/alert-policy.ts";
+import type { AlertRepository } from "../domain/ports/alerts.ts";
 
 export const MAX_DECISION_ATTEMPTS = 5;
 

@@ -5,9 +5,11 @@
 // A sink that exhausts its retries is not tried again in this run: the remaining alerts wait for the
 // next one rather than each waiting out the whole backoff.
 
-import type { LifecycleAlert } from "../domain/alert-policy.ts";
-import type { AlertDeliverySummary } from "../domain/alert-runs.ts";
-import type { AlertRepository, AlertSink, OutboxClaim, RetryClock, SinkDelivery } from "../domain/ports.ts";
+import type { LifecycleAlert } from "../domain/alerts/alert-policy.ts";
+import type { AlertDeliverySummary } from "../domain/alerts/alert-runs.ts";
+import type { AlertSink } from "../domain/ports/alert-sinks.ts";
+import type { AlertRepository, OutboxClaim, SinkDelivery } from "../domain/ports/alerts.ts";
+import type { RetryClock } from "../domain/ports/clock.ts";
 import { backoffDelay, type RetryPolicy } from "../retry-policy.ts";
 import { asSinkError } from "./sink-error.ts";
 

@@ -4,8 +4,8 @@
 // applicationProperties.alertId). Subscribers filter on subject (the stage) and the properties.
 
 import { isServiceBusError, type ServiceBusMessage, type ServiceBusSender } from "@azure/service-bus";
-import type { LifecycleAlert } from "../domain/alert-policy.ts";
-import type { AlertSink } from "../domain/ports.ts";
+import type { LifecycleAlert } from "../domain/alerts/alert-policy.ts";
+import type { AlertSink } from "../domain/ports/alert-sinks.ts";
 import { sha256 } from "../sha256.ts";
 import { SinkError } from "./sink-error.ts";
 

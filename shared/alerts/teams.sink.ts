@@ -5,9 +5,9 @@
 // alert id goes in Idempotency-Key, as for the generic webhook: a receiver (a Workflows flow, a proxy)
 // can drop the repeat of a post whose answer was lost; Teams itself does not, so that repeat may show.
 
-import type { LifecycleAlert } from "../domain/alert-policy.ts";
-import { describeDays } from "../domain/lifecycle-text.ts";
-import type { AlertSink } from "../domain/ports.ts";
+import type { LifecycleAlert } from "../domain/alerts/alert-policy.ts";
+import { describeDays } from "../domain/lifecycle/lifecycle-text.ts";
+import type { AlertSink } from "../domain/ports/alert-sinks.ts";
 import { postJson } from "./http-post.ts";
 import { poolStatusUrl } from "./pool-status-url.ts";
 import { SinkError } from "./sink-error.ts";

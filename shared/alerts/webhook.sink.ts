@@ -1,6 +1,6 @@
 // Generic webhook: the alert as JSON, POSTed. The alert id goes in Idempotency-Key so a receiver can
 // drop the repeat of a delivery whose answer was lost.
-import type { AlertSink } from "../domain/ports.ts";
+import type { AlertSink } from "../domain/ports/alert-sinks.ts";
 import { postJson } from "./http-post.ts";
 
 export interface WebhookSinkOptions {

@@ -13,7 +13,8 @@ import {
   type ResourceGraphClientOptionalParams,
 } from "@azure/arm-resourcegraph";
 import type { TokenCredential } from "@azure/identity";
-import type { ClusterPage, FleetSource, ListingReport, ListingStats, RetryClock } from "../domain/ports.ts";
+import type { RetryClock } from "../domain/ports/clock.ts";
+import type { ClusterPage, FleetSource, ListingReport, ListingStats } from "../domain/ports/fleet.ts";
 import { readClusterResource } from "../formats/managed-cluster.ts";
 import { backoffDelay, parseRetryAfter, type RetryPolicy } from "../retry-policy.ts";
 

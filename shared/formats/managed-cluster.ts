@@ -3,7 +3,7 @@
 // adapter: the Resource Graph adapter and the CLI's fleet file reader both read clusters through it.
 
 import { z } from "zod";
-import { type Cluster, MANAGED_CLUSTER_ID, type NodePool } from "../domain/model.ts";
+import { type Cluster, MANAGED_CLUSTER_ID, type NodePool } from "../domain/fleet/model.ts";
 
 const kubernetesVersion = z.string().regex(/^\d+\.\d+(\.\d+)?$/, "expected a Kubernetes version like 1.31.5");
 const optionalString = z.string().nullish();

@@ -2,17 +2,17 @@
 // forward and flagged stale) assessed again against the calendar as it stands and `now`, so a notice that
 // moved a date shows at once, not after the next scan.
 
-import type { Calendar } from "../domain/lifecycle-calendar.ts";
-import type { Cluster } from "../domain/model.ts";
-import { assessPool, type PoolAssessment } from "../domain/pool-assessment.ts";
+import type { Cluster } from "../domain/fleet/model.ts";
+import type { Calendar } from "../domain/lifecycle/lifecycle-calendar.ts";
+import { assessPool, type PoolAssessment } from "../domain/lifecycle/pool-assessment.ts";
 import type {
   ClusterSnapshot,
   InventoryRepository,
   KnownPool,
-  NoticeRepository,
   PoolFilter,
   PoolSnapshot,
-} from "../domain/ports.ts";
+} from "../domain/ports/inventory.ts";
+import type { NoticeRepository } from "../domain/ports/notices.ts";
 import { currentCalendar } from "./current-calendar.ts";
 
 export interface CurrentPool {

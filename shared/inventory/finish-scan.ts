@@ -4,14 +4,11 @@
 // were acknowledged): the fleet is listed and recorded again, and what still misses makes the scan
 // incomplete, with the reason. The listing arrives as counts, so the scan's history stays small.
 
-import type {
-  DependencyRepository,
-  FleetSource,
-  InventoryRepository,
-  NoticeRepository,
-  ScanSummary,
-} from "../domain/ports.ts";
-import type { FleetListing, ListingCount, ScanFinish } from "../domain/scan-steps.ts";
+import type { FleetListing, ListingCount, ScanFinish } from "../domain/inventory/scan-steps.ts";
+import type { DependencyRepository } from "../domain/ports/dependencies.ts";
+import type { FleetSource } from "../domain/ports/fleet.ts";
+import type { InventoryRepository, ScanSummary } from "../domain/ports/inventory.ts";
+import type { NoticeRepository } from "../domain/ports/notices.ts";
 import { listAndRecordFleet } from "./list-fleet.ts";
 import { recordDependencyFailure } from "./scan-dependencies.ts";
 

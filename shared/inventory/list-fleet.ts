@@ -4,10 +4,12 @@
 // from earlier scans, never taken as deleted. Safe to run again: a cluster recorded again replaces its
 // rows, and a scan whose row is missing (a write lost) is begun again rather than refused.
 
-import { poolRef } from "../domain/model.ts";
-import { assessPool } from "../domain/pool-assessment.ts";
-import type { FleetSource, InventoryRepository, NoticeRepository, PoolSnapshot } from "../domain/ports.ts";
-import type { FleetListing, ListedCluster, ScanStart } from "../domain/scan-steps.ts";
+import { poolRef } from "../domain/fleet/model.ts";
+import type { FleetListing, ListedCluster, ScanStart } from "../domain/inventory/scan-steps.ts";
+import { assessPool } from "../domain/lifecycle/pool-assessment.ts";
+import type { FleetSource } from "../domain/ports/fleet.ts";
+import type { InventoryRepository, PoolSnapshot } from "../domain/ports/inventory.ts";
+import type { NoticeRepository } from "../domain/ports/notices.ts";
 import { mapBounded } from "./bounded.ts";
 import { currentCalendar } from "./current-calendar.ts";
 

@@ -3,9 +3,11 @@
 // shared/alerts/deliver-alerts.ts. A re-run decides nothing new.
 
 import { decideAlerts } from "../alerts/decide-alerts.ts";
-import { alertFindings } from "../domain/alert-policy.ts";
-import type { AlertDecisionSummary } from "../domain/alert-runs.ts";
-import type { AlertRepository, InventoryRepository, NoticeRepository } from "../domain/ports.ts";
+import { alertFindings } from "../domain/alerts/alert-policy.ts";
+import type { AlertDecisionSummary } from "../domain/alerts/alert-runs.ts";
+import type { AlertRepository } from "../domain/ports/alerts.ts";
+import type { InventoryRepository } from "../domain/ports/inventory.ts";
+import type { NoticeRepository } from "../domain/ports/notices.ts";
 import { currentCalendar } from "./current-calendar.ts";
 import { clustersOfScans, reassess } from "./current-pools.ts";
 

@@ -3,15 +3,13 @@
 // scan's cluster row and as the dependencies' last error, keeping the last good results) and reported as
 // failed; only a failure to record throws, so the caller may retry.
 
-import type {
-  ClusterFactsSource,
-  DependencyRepository,
-  InventoryRepository,
-  RetryClock,
-} from "../domain/ports.ts";
-import { assessPoolMigration } from "../domain/risk.ts";
-import type { ClusterFacts } from "../domain/risk-facts.ts";
-import type { DependencyScanOutcome } from "../domain/scan-steps.ts";
+import type { DependencyScanOutcome } from "../domain/inventory/scan-steps.ts";
+import type { RetryClock } from "../domain/ports/clock.ts";
+import type { DependencyRepository } from "../domain/ports/dependencies.ts";
+import type { ClusterFactsSource } from "../domain/ports/fleet.ts";
+import type { InventoryRepository } from "../domain/ports/inventory.ts";
+import { assessPoolMigration } from "../domain/risk/migration-risk.ts";
+import type { ClusterFacts } from "../domain/workloads/cluster-facts.ts";
 
 export interface DependencyScanDeps {
   clusterFacts: ClusterFactsSource;

@@ -1,4 +1,4 @@
-// Gathers the Kubernetes facts the dependency-risk rules read (shared/domain/risk-facts.ts) from one
+// Gathers the Kubernetes facts the dependency-risk rules read (shared/domain/workloads/cluster-facts.ts) from one
 // cluster with @kubernetes/client-node: nodes, pods, daemonsets, deployments, statefulsets, PDBs, PVCs,
 // PVs and CSI drivers, each listed in pages (limit/continue) so a 2,000-node cluster never comes in one
 // answer. Each call is abandoned when the API server has not answered within the request timeout.
@@ -15,8 +15,9 @@ import {
   PolicyV1Api,
   StorageV1Api,
 } from "@kubernetes/client-node";
-import type { ClusterFactsSource, RetryClock } from "../domain/ports.ts";
-import type { ClusterFacts } from "../domain/risk-facts.ts";
+import type { RetryClock } from "../domain/ports/clock.ts";
+import type { ClusterFactsSource } from "../domain/ports/fleet.ts";
+import type { ClusterFacts } from "../domain/workloads/cluster-facts.ts";
 import { backoffDelay, type RetryPolicy } from "../retry-policy.ts";
 import { clusterTarget, type KubeConnector } from "./kube-connection.ts";
 

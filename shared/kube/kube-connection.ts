@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { ContainerServiceClient } from "@azure/arm-containerservice";
 import type { TokenCredential } from "@azure/identity";
 import { KubeConfig } from "@kubernetes/client-node";
-import { MANAGED_CLUSTER_ID } from "../domain/model.ts";
+import { MANAGED_CLUSTER_ID } from "../domain/fleet/model.ts";
 
 /** The AKS Microsoft Entra server application, audience of data-plane tokens (https://github.com/Azure/kubelogin). */
 export const AKS_TOKEN_SCOPE = "6dae42f8-4368-4678-94ff-3960e28e3630/.default";

@@ -3,9 +3,14 @@
 // the message after this returns, a rejected one included (it is recorded, not retried); a transient
 // storage error throws, so the message is delivered again and nothing is lost.
 
-import { BASE_CALENDAR } from "../domain/data/base-calendar.ts";
-import { noticeProblems } from "../domain/lifecycle-calendar.ts";
-import type { NoticeAcceptance, NoticeRecord, NoticeRejection, NoticeRepository } from "../domain/ports.ts";
+import { BASE_CALENDAR } from "../domain/lifecycle/data/base-calendar.ts";
+import { noticeProblems } from "../domain/lifecycle/lifecycle-calendar.ts";
+import type {
+  NoticeAcceptance,
+  NoticeRecord,
+  NoticeRejection,
+  NoticeRepository,
+} from "../domain/ports/notices.ts";
 import { type NoticeMessage, readNoticeMessage } from "./notice-intake.ts";
 
 export type IngestOutcome =

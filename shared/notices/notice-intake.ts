@@ -6,11 +6,20 @@
 // records; the content key identifies what a notice states, so the same notice twice counts once.
 
 import type { ZodError, z } from "zod";
-import { utcDayOf } from "../domain/calendar-date.ts";
-import { minorLabel, parseKubernetesMinor } from "../domain/kubernetes-version.ts";
-import { type LifecycleNotice, normalizeSubject, noticeFormProblem } from "../domain/lifecycle-calendar.ts";
-import { MANAGED_CLUSTER_ID } from "../domain/model.ts";
-import type { ClusterEvent, ClusterEventKind, NoticeRecord, NoticeRejection } from "../domain/ports.ts";
+import { MANAGED_CLUSTER_ID } from "../domain/fleet/model.ts";
+import { utcDayOf } from "../domain/lifecycle/calendar-date.ts";
+import { minorLabel, parseKubernetesMinor } from "../domain/lifecycle/kubernetes-version.ts";
+import {
+  type LifecycleNotice,
+  normalizeSubject,
+  noticeFormProblem,
+} from "../domain/lifecycle/lifecycle-calendar.ts";
+import type {
+  ClusterEvent,
+  ClusterEventKind,
+  NoticeRecord,
+  NoticeRejection,
+} from "../domain/ports/notices.ts";
 import { sha256 } from "../sha256.ts";
 import {
   AKS_EVENT_DATA,

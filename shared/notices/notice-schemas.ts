@@ -5,9 +5,9 @@
 // is strict, so a misspelt field is refused rather than silently ignored.
 
 import { z } from "zod";
-import { isIsoDate } from "../domain/calendar-date.ts";
-import { dateOrderProblem, subjectValueProblem } from "../domain/lifecycle-calendar.ts";
-import { MANAGED_CLUSTER_ID } from "../domain/model.ts";
+import { MANAGED_CLUSTER_ID } from "../domain/fleet/model.ts";
+import { isIsoDate } from "../domain/lifecycle/calendar-date.ts";
+import { dateOrderProblem, subjectValueProblem } from "../domain/lifecycle/lifecycle-calendar.ts";
 
 const nonEmpty = z.string().trim().min(1, "must not be empty");
 

@@ -6,8 +6,8 @@
 // and recorded once by the service.
 
 import type { ServiceBusMessage } from "@azure/service-bus";
-import { canonicalJson } from "../domain/canonical-json.ts";
-import type { NoticeRejection } from "../domain/ports.ts";
+import type { NoticeRejection } from "../domain/ports/notices.ts";
+import { canonicalJson } from "../domain/support/canonical-json.ts";
 import { sha256 } from "../sha256.ts";
 import { type IntakeResult, readNoticeMessage } from "./notice-intake.ts";
 

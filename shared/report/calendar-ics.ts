@@ -5,7 +5,8 @@
 // stale one; SEQUENCE counts the notices that set the date and the withdrawals of them, so it only grows. Text is escaped, lines folded at 75 octets
 // and ended with CRLF, as the RFC requires.
 
-import { utcMidnight } from "../domain/calendar-date.ts";
+import type { PoolRef } from "../domain/fleet/model.ts";
+import { utcMidnight } from "../domain/lifecycle/calendar-date.ts";
 import {
   type Calendar,
   type CalendarSubject,
@@ -14,9 +15,8 @@ import {
   type ResolvedEntry,
   type ResolvedFact,
   subjectKey,
-} from "../domain/lifecycle-calendar.ts";
-import type { PoolRef } from "../domain/model.ts";
-import type { PoolAssessment, PoolState, SubjectAssessment } from "../domain/pool-assessment.ts";
+} from "../domain/lifecycle/lifecycle-calendar.ts";
+import type { PoolAssessment, PoolState, SubjectAssessment } from "../domain/lifecycle/pool-assessment.ts";
 import { sha256 } from "../sha256.ts";
 
 export type IcsDeadline = "end-of-support" | "image-removal";

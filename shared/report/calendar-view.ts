@@ -10,8 +10,8 @@ import type {
   NoticeField,
   ResolvedFact,
   SourceConflict,
-} from "../domain/lifecycle-calendar.ts";
-import { lifecycleStatusAt } from "../domain/lifecycle-calendar.ts";
+} from "../domain/lifecycle/lifecycle-calendar.ts";
+import { lifecycleStatusAt } from "../domain/lifecycle/lifecycle-calendar.ts";
 
 export interface CalendarViewNotice {
   id: string;

@@ -1,8 +1,8 @@
 // The fleet report: assessed pools, most urgent first, as JSON for machines or a table for people.
 
-import { utcDayOf } from "../domain/calendar-date.ts";
-import { describeDays } from "../domain/lifecycle-text.ts";
-import type { DeadlineEvent, PoolAssessment, PoolState } from "../domain/pool-assessment.ts";
+import { utcDayOf } from "../domain/lifecycle/calendar-date.ts";
+import { describeDays } from "../domain/lifecycle/lifecycle-text.ts";
+import type { DeadlineEvent, PoolAssessment, PoolState } from "../domain/lifecycle/pool-assessment.ts";
 
 export interface ReportPool {
   clusterId: string;

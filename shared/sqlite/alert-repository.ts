@@ -3,8 +3,8 @@
 // A decision's tracks are committed in one transaction; a track changed by another writer since the
 // snapshot is skipped and reported, as the Tables adapter does with ETags.
 
-import type { AlertDecision, AlertState, TrackState } from "../domain/alert-policy.ts";
-import { compareOutbox, isClaimable, trackChanges, withDelivery } from "../domain/outbox-records.ts";
+import type { AlertDecision, AlertState, TrackState } from "../domain/alerts/alert-policy.ts";
+import { compareOutbox, isClaimable, trackChanges, withDelivery } from "../domain/alerts/outbox-records.ts";
 import type {
   AlertCommit,
   AlertRepository,
@@ -12,7 +12,7 @@ import type {
   OutboxAlert,
   OutboxClaim,
   SinkDelivery,
-} from "../domain/ports.ts";
+} from "../domain/ports/alerts.ts";
 import type { Sql, SqliteStore } from "./sqlite-store.ts";
 
 const SCHEMA = `

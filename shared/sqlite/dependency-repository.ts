@@ -1,8 +1,8 @@
 // Dependency results in SQLite: one row per cluster holding its whole result as JSON. No size limit
 // applies here, so every reason is kept (the Tables adapter has to summarise results over 1 MiB).
 
-import type { ClusterDependencies, DependencyRepository } from "../domain/ports.ts";
-import type { PoolMigrationRisk } from "../domain/risk.ts";
+import type { ClusterDependencies, DependencyRepository } from "../domain/ports/dependencies.ts";
+import type { PoolMigrationRisk } from "../domain/risk/migration-risk.ts";
 import type { Sql, SqliteStore } from "./sqlite-store.ts";
 
 const SCHEMA = `

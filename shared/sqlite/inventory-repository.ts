@@ -2,18 +2,8 @@
 // (with its errors) and per pool, with the columns pool filters need. The latest scan is the greatest
 // finished scan id, the latest complete one likewise, so no pointer row can lag behind a crash.
 
-import type { Cluster } from "../domain/model.ts";
-import { poolKey } from "../domain/model.ts";
-import type { PoolState } from "../domain/pool-assessment.ts";
-import type {
-  ClusterScanError,
-  ClusterSnapshot,
-  InventoryRepository,
-  KnownPool,
-  PoolFilter,
-  PoolSnapshot,
-  ScanSummary,
-} from "../domain/ports.ts";
+import type { Cluster } from "../domain/fleet/model.ts";
+import { poolKey } from "../domain/fleet/model.ts";
 import {
   checkPoolsBelongTo,
   checkRunning,
@@ -24,7 +14,17 @@ import {
   listedCluster,
   runningScan,
   withClusterError,
-} from "../domain/scan-records.ts";
+} from "../domain/inventory/scan-records.ts";
+import type { PoolState } from "../domain/lifecycle/pool-assessment.ts";
+import type {
+  ClusterScanError,
+  ClusterSnapshot,
+  InventoryRepository,
+  KnownPool,
+  PoolFilter,
+  PoolSnapshot,
+  ScanSummary,
+} from "../domain/ports/inventory.ts";
 import type { Sql, SqliteStore } from "./sqlite-store.ts";
 
 const SCHEMA = `

@@ -1,14 +1,14 @@
 // Notices, cluster events and rejected messages in SQLite. A notice's id and its content key are both
 // unique, checked and written in one transaction: a notice is accepted once by id and once by content.
 
-import { clusterEventOrder, noticeOrder, rejectionOrder } from "../domain/notice-order.ts";
+import { clusterEventOrder, noticeOrder, rejectionOrder } from "../domain/lifecycle/notice-order.ts";
 import type {
   ClusterEvent,
   NoticeAcceptance,
   NoticeRecord,
   NoticeRejection,
   NoticeRepository,
-} from "../domain/ports.ts";
+} from "../domain/ports/notices.ts";
 import type { SqliteStore } from "./sqlite-store.ts";
 
 const SCHEMA = `

@@ -1,6 +1,6 @@
 // Alert findings for the alert state, outbox and sink tests.
-import type { AlertFinding } from "../../shared/domain/alert-policy.ts";
-import type { PoolRef } from "../../shared/domain/model.ts";
+import type { AlertFinding } from "../../shared/domain/alerts/alert-policy.ts";
+import type { PoolRef } from "../../shared/domain/fleet/model.ts";
 
 export const AZL2_RETIREMENT =
   "https://github.com/MicrosoftDocs/azure-aks-docs/blob/main/articles/aks/includes/azure-linux-retirement.md";

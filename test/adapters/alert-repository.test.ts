@@ -5,8 +5,8 @@ import {
   evaluateAlerts,
   type TrackState,
   trackKey,
-} from "../../shared/domain/alert-policy.ts";
-import type { AlertRepository, AlertStateSnapshot } from "../../shared/domain/ports.ts";
+} from "../../shared/domain/alerts/alert-policy.ts";
+import type { AlertRepository, AlertStateSnapshot } from "../../shared/domain/ports/alerts.ts";
 import { azureLinux2Finding, NIGHT } from "./alert-fixtures.ts";
 import { useStateStores } from "./state-stores.ts";
 

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ServiceBusSender, ServiceBusSenderOptions } from "@azure/service-bus";
 import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
-import type { RetryClock } from "../../shared/domain/ports.ts";
+import type { RetryClock } from "../../shared/domain/ports/clock.ts";
 
 const made = vi.hoisted(() => ({ clients: 0, senders: [] as ServiceBusSender[] }));
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { PoolMigrationRisk, RiskReason } from "../../shared/domain/risk.ts";
-import { RISK_RULES } from "../../shared/domain/risk.ts";
+import type { PoolMigrationRisk, RiskReason } from "../../shared/domain/risk/migration-risk.ts";
+import { RISK_RULES } from "../../shared/domain/risk/migration-risk.ts";
 import { useStateStores } from "./state-stores.ts";
 
 const { stores } = useStateStores();

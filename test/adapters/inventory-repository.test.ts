@@ -1,8 +1,8 @@
 import type { TableClient } from "@azure/data-tables";
 import { describe, expect, it } from "vitest";
 import { TableInventoryRepository } from "../../shared/azure/tables/inventory-repository.ts";
-import type { Cluster, NodePool } from "../../shared/domain/model.ts";
-import type { InventoryRepository, PoolSnapshot } from "../../shared/domain/ports.ts";
+import type { Cluster, NodePool } from "../../shared/domain/fleet/model.ts";
+import type { InventoryRepository, PoolSnapshot } from "../../shared/domain/ports/inventory.ts";
 import { aCluster, aPool, day, poolSnapshots } from "../unit/pool-fixtures.ts";
 import { useStateStores } from "./state-stores.ts";
 

@@ -14,7 +14,7 @@ import { TableInventoryRepository } from "../../shared/azure/tables/inventory-re
 import { TableNoticeRepository } from "../../shared/azure/tables/notice-repository.ts";
 import { keyPart } from "../../shared/azure/tables/table-keys.ts";
 import type { TableStore } from "../../shared/azure/tables/table-store.ts";
-import type { FleetListing, ScanFinish } from "../../shared/domain/scan-steps.ts";
+import type { FleetListing, ScanFinish } from "../../shared/domain/inventory/scan-steps.ts";
 import { finishInventoryScan } from "../../shared/inventory/finish-scan.ts";
 import { listAndRecordFleet } from "../../shared/inventory/list-fleet.ts";
 import { decideScanAlerts } from "../../shared/inventory/scan-alerts.ts";

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runHeld } from "../../local/clock.ts";
 import type { Resource } from "../../local/sim/model/kube-types.ts";
 import { type Simulator, startSimulator } from "../../local/sim/simulator.ts";
-import type { ClusterFacts } from "../../shared/domain/risk-facts.ts";
+import type { ClusterFacts } from "../../shared/domain/workloads/cluster-facts.ts";
 import {
   DEFAULT_FACTS_OPTIONS,
   type FactsOptions,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ClusterEvent, NoticeRecord, NoticeRejection } from "../../shared/domain/ports.ts";
+import type { ClusterEvent, NoticeRecord, NoticeRejection } from "../../shared/domain/ports/notices.ts";
 import { useStateStores } from "./state-stores.ts";
 
 const { stores } = useStateStores();

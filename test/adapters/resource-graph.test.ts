@@ -21,7 +21,7 @@ import {
   ResourceGraphFleet,
   resourceGraphClient,
 } from "../../shared/azure/resource-graph.ts";
-import type { ClusterPage } from "../../shared/domain/ports.ts";
+import type { ClusterPage } from "../../shared/domain/ports/fleet.ts";
 
 const DEMO = new URL("../../local/scenarios/demo.yaml", import.meta.url).pathname;
 const PROD = "3f2b8c1e-6a4d-4e8f-9b7a-1c2d3e4f5a6b";

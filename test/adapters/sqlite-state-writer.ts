@@ -4,8 +4,9 @@
 //   sqlite-state-writer.ts <file> mid-write      re-record a cluster, and die halfway through its pools
 //   sqlite-state-writer.ts <file> hold-lock      hold the write lock a moment, announcing it on stdout
 
-import type { Cluster } from "../../shared/domain/model.ts";
-import type { NoticeRecord, NoticeRejection, PoolSnapshot } from "../../shared/domain/ports.ts";
+import type { Cluster } from "../../shared/domain/fleet/model.ts";
+import type { PoolSnapshot } from "../../shared/domain/ports/inventory.ts";
+import type { NoticeRecord, NoticeRejection } from "../../shared/domain/ports/notices.ts";
 import { SqliteInventoryRepository } from "../../shared/sqlite/inventory-repository.ts";
 import { SqliteNoticeRepository } from "../../shared/sqlite/notice-repository.ts";
 import { SqliteStore } from "../../shared/sqlite/sqlite-store.ts";

@@ -32,7 +32,7 @@ describe("the tree", () => {
   it("keeps every dependency rule", async () => {
     const files = await sourceFiles();
     expect(files.length).toBeGreaterThan(100);
-    expect(files.map((file) => file.path)).toContain("shared/domain/ports.ts");
+    expect(files.map((file) => file.path)).toContain("shared/domain/ports/inventory.ts");
     expect(violations(files)).toEqual([]);
   });
 });
@@ -46,7 +46,7 @@ describe("reading imports", () => {
       "  a,",
       "  type B,",
       '} from "../contracts.ts";',
-      'import type { C } from "../../shared/domain/ports.ts";',
+      'import type { C } from "../../shared/domain/ports/inventory.ts";',
       'export { d } from "./d.ts";',
       'import "../activities/e.activity.ts";',
       'type Sqlite = typeof import("node:sqlite");',
@@ -55,7 +55,7 @@ describe("reading imports", () => {
       [
         "durable-functions",
         "orchestrations/contracts.ts",
-        "shared/domain/ports.ts",
+        "shared/domain/ports/inventory.ts",
         "orchestrations/steps/d.ts",
         "orchestrations/activities/e.activity.ts",
         "node:sqlite",
@@ -100,6 +100,16 @@ describe("each rule fails on a file that breaks it", () => {
       /^shared\/domain\/ imports only/,
     ],
     [
+      "a drain rule imports the migration risk",
+      sample("shared/domain/drain/x.ts", 'import { RISK_RULES } from "../risk/migration-risk.ts";'),
+      /^the drain rules .* do not import the migration risk/,
+    ],
+    [
+      "a Kubernetes fact imports the migration risk",
+      sample("shared/domain/workloads/x.ts", 'import type { RiskCode } from "../risk/migration-risk.ts";'),
+      /^the drain rules .* do not import the migration risk/,
+    ],
+    [
       "a contract imports a use case",
       sample(
         "orchestrations/contracts/x.contract.ts",
@@ -132,7 +142,7 @@ describe("each rule fails on a file that breaks it", () => {
     ],
     [
       "the simulator imports product code",
-      sample("local/sim/x.ts", 'import type { Cluster } from "../../shared/domain/model.ts";'),
+      sample("local/sim/x.ts", 'import type { Cluster } from "../../shared/domain/fleet/model.ts";'),
       /^local\/host and local\/sim never import product code/,
     ],
   ];
@@ -142,7 +152,7 @@ describe("each rule fails on a file that breaks it", () => {
     expect(found.map((violation) => violation.rule)).toContainEqual(expect.stringMatching(rule));
   });
 
-  it("lets the composition root and an adapter's own family import the adapter", () => {
+  it("lets the composition root and an adapter's own family import the adapter, and the risk read the drain rules", () => {
     expect(
       violations([
         sample("shared/composition.ts", 'import { ResourceGraphFleet } from "./azure/resource-graph.ts";'),
@@ -153,8 +163,9 @@ describe("each rule fails on a file that breaks it", () => {
         sample("shared/kube/cluster-facts.ts", 'import { clusterTarget } from "./kube-connection.ts";'),
         sample(
           "orchestrations/contracts/x.contract.ts",
-          'import type { S } from "../../shared/domain/ports.ts";',
+          'import type { S } from "../../shared/domain/ports/inventory.ts";',
         ),
+        sample("shared/domain/risk/x.ts", 'import { assessDrain } from "../drain/pod-filters.ts";'),
       ]),
     ).toEqual([]);
   });

@@ -48,6 +48,8 @@ const under =
 
 const isProduct = under("functions/", "orchestrations/", "shared/");
 const isDomain = under("shared/domain/");
+/** The drain rules and the Kubernetes facts they read, shared by the migration risk and the node drain. */
+const isDrainRule = under("shared/domain/drain/", "shared/domain/workloads/");
 const isContract = (path: string) =>
   path === "orchestrations/contracts.ts" || path.startsWith("orchestrations/contracts/");
 const isOrchestratorCode = (path: string) =>
@@ -70,6 +72,10 @@ export const RULES: readonly Rule[] = [
   {
     name: "shared/domain/ imports only shared/domain/ (no package, no node: module)",
     breaks: (file, target) => isDomain(file) && !isDomain(target),
+  },
+  {
+    name: "the drain rules (shared/domain/drain/, workloads/) do not import the migration risk (shared/domain/risk/)",
+    breaks: (file, target) => isDrainRule(file) && target.startsWith("shared/domain/risk/"),
   },
   {
     name: "contracts import only the domain and each other",

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { wantsColour } from "../../bin/commands/report.command.ts";
-import { URGENCY_ORDER } from "../../shared/domain/pool-assessment.ts";
+import { URGENCY_ORDER } from "../../shared/domain/lifecycle/pool-assessment.ts";
 import type { ReportJson } from "../../shared/report/fleet-report.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));

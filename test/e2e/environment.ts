@@ -18,8 +18,9 @@ import type { Simulator } from "../../local/sim/simulator.ts";
 import { alertMessage } from "../../shared/alerts/service-bus-topic.sink.ts";
 import { TableStore } from "../../shared/azure/tables/table-store.ts";
 import { sqliteRepositories, tableRepositories } from "../../shared/composition.ts";
-import type { LifecycleAlert } from "../../shared/domain/alert-policy.ts";
-import type { AlertRepository, NoticeRepository } from "../../shared/domain/ports.ts";
+import type { LifecycleAlert } from "../../shared/domain/alerts/alert-policy.ts";
+import type { AlertRepository } from "../../shared/domain/ports/alerts.ts";
+import type { NoticeRepository } from "../../shared/domain/ports/notices.ts";
 import { SqliteStore } from "../../shared/sqlite/sqlite-store.ts";
 
 export const DEMO = new URL("../../local/scenarios/demo.yaml", import.meta.url).pathname;

@@ -6,7 +6,7 @@ import type { DurableClient, OrchestrationContext, Task } from "durable-function
 import { startOnce } from "../../functions/scan-starter.ts";
 import { callActivity, callSubOrchestrator } from "../../orchestrations/steps/call-activity.ts";
 import { registerActivity, registerOrchestration } from "../../orchestrations/steps/register.ts";
-import type { ScanSummary } from "../../shared/domain/ports.ts";
+import type { ScanSummary } from "../../shared/domain/ports/inventory.ts";
 
 const scan = { scanId: "2026-11-26T02:00:00Z", startedAt: "2026-11-26T02:00:00.000Z" };
 

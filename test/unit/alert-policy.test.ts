@@ -10,14 +10,14 @@ import {
   parseAlertState,
   THRESHOLD_DAYS,
   trackKey,
-} from "../../shared/domain/alert-policy.ts";
-import { daysUntil, utcDayOf } from "../../shared/domain/calendar-date.ts";
-import { BASE_CALENDAR } from "../../shared/domain/data/base-calendar.ts";
-import { resolveCalendar } from "../../shared/domain/lifecycle-calendar.ts";
-import type { Cluster, NodePool, PoolRef } from "../../shared/domain/model.ts";
-import { assessPool } from "../../shared/domain/pool-assessment.ts";
+} from "../../shared/domain/alerts/alert-policy.ts";
+import type { Cluster, NodePool, PoolRef } from "../../shared/domain/fleet/model.ts";
+import { daysUntil, utcDayOf } from "../../shared/domain/lifecycle/calendar-date.ts";
+import { BASE_CALENDAR } from "../../shared/domain/lifecycle/data/base-calendar.ts";
+import { resolveCalendar } from "../../shared/domain/lifecycle/lifecycle-calendar.ts";
+import { assessPool } from "../../shared/domain/lifecycle/pool-assessment.ts";
 
-// Dates and their sources as shared/domain/data/sources.ts cites them.
+// Dates and their sources as shared/domain/lifecycle/data/sources.ts cites them.
 const AZURE_LINUX_RETIREMENT =
   "https://github.com/MicrosoftDocs/azure-aks-docs/blob/main/articles/aks/includes/azure-linux-retirement.md";
 const WINDOWS_2022_RETIREMENT =

@@ -1,9 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { checkCompatibility, recommendTarget, skuVersionLimit } from "../../shared/domain/compatibility.ts";
-import { BASE_CALENDAR } from "../../shared/domain/data/base-calendar.ts";
-import type { EffectiveOs } from "../../shared/domain/effective-os.ts";
-import { resolveCalendar } from "../../shared/domain/lifecycle-calendar.ts";
-import type { OsType } from "../../shared/domain/model.ts";
+import type { OsType } from "../../shared/domain/fleet/model.ts";
+import {
+  checkCompatibility,
+  recommendTarget,
+  skuVersionLimit,
+} from "../../shared/domain/lifecycle/compatibility.ts";
+import { BASE_CALENDAR } from "../../shared/domain/lifecycle/data/base-calendar.ts";
+import type { EffectiveOs } from "../../shared/domain/lifecycle/effective-os.ts";
+import { resolveCalendar } from "../../shared/domain/lifecycle/lifecycle-calendar.ts";
 import { day } from "./pool-fixtures.ts";
 
 const calendar = resolveCalendar(BASE_CALENDAR, []);

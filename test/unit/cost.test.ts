@@ -9,7 +9,7 @@ import {
   type PriceTable,
   parsePriceTable,
   rotationTax,
-} from "../../shared/domain/cost.ts";
+} from "../../shared/domain/cost/cost.ts";
 
 // Synthetic prices: round numbers chosen for the arithmetic, not Azure's prices.
 function testTable(
@@ -35,8 +35,8 @@ const known = (amount: number): Cost => ({ kind: "known", amount, currency: "USD
 
 describe("the shipped price table", () => {
   const shipped = parsePriceTable(
-    JSON.parse(readFileSync(new URL("../../shared/domain/data/vm-prices.json", import.meta.url), "utf8")),
-    "shared/domain/data/vm-prices.json",
+    JSON.parse(readFileSync(new URL("../../shared/domain/cost/vm-prices.json", import.meta.url), "utf8")),
+    "shared/domain/cost/vm-prices.json",
   );
   it("loads, and says plainly that its prices are not sourced", () => {
     expect(shipped.sourced).toBe(false);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { effectiveOs } from "../../shared/domain/effective-os.ts";
-import { nodeImageAgeDays, parseNodeImageVersion } from "../../shared/domain/node-image-version.ts";
+import { effectiveOs } from "../../shared/domain/lifecycle/effective-os.ts";
+import { nodeImageAgeDays, parseNodeImageVersion } from "../../shared/domain/lifecycle/node-image-version.ts";
 import { day } from "./pool-fixtures.ts";
 
 describe("effectiveOs", () => {

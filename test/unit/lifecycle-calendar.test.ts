@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { isIsoDate } from "../../shared/domain/calendar-date.ts";
-import { BASE_CALENDAR } from "../../shared/domain/data/base-calendar.ts";
-import { SOURCES } from "../../shared/domain/data/sources.ts";
-import { OS_NAMES } from "../../shared/domain/effective-os.ts";
+import { isIsoDate } from "../../shared/domain/lifecycle/calendar-date.ts";
+import { BASE_CALENDAR } from "../../shared/domain/lifecycle/data/base-calendar.ts";
+import { SOURCES } from "../../shared/domain/lifecycle/data/sources.ts";
 import {
   type CalendarSubject,
   findEntry,
@@ -13,7 +12,8 @@ import {
   noticeProblems,
   type ResolvedEntry,
   resolveCalendar,
-} from "../../shared/domain/lifecycle-calendar.ts";
+} from "../../shared/domain/lifecycle/lifecycle-calendar.ts";
+import { OS_NAMES } from "../../shared/domain/lifecycle/os-name.ts";
 import { day, withFipsImageRemoval } from "./pool-fixtures.ts";
 
 const KNOWN_SOURCES = new Set<string>(Object.values(SOURCES));

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BASE_CALENDAR } from "../../shared/domain/data/base-calendar.ts";
-import { findEntry, resolveCalendar } from "../../shared/domain/lifecycle-calendar.ts";
+import { BASE_CALENDAR } from "../../shared/domain/lifecycle/data/base-calendar.ts";
+import { findEntry, resolveCalendar } from "../../shared/domain/lifecycle/lifecycle-calendar.ts";
 import {
   type IntakeResult,
   type NoticeMessage,

@@ -1,10 +1,10 @@
 // Small builders for domain tests of lifecycle, compatibility and pool assessment.
 
-import { BASE_CALENDAR } from "../../shared/domain/data/base-calendar.ts";
-import { type Calendar, resolveCalendar } from "../../shared/domain/lifecycle-calendar.ts";
-import type { Cluster, NodePool } from "../../shared/domain/model.ts";
-import { assessPool } from "../../shared/domain/pool-assessment.ts";
-import type { PoolSnapshot } from "../../shared/domain/ports.ts";
+import type { Cluster, NodePool } from "../../shared/domain/fleet/model.ts";
+import { BASE_CALENDAR } from "../../shared/domain/lifecycle/data/base-calendar.ts";
+import { type Calendar, resolveCalendar } from "../../shared/domain/lifecycle/lifecycle-calendar.ts";
+import { assessPool } from "../../shared/domain/lifecycle/pool-assessment.ts";
+import type { PoolSnapshot } from "../../shared/domain/ports/inventory.ts";
 
 export function aPool(overrides: Partial<NodePool> = {}): NodePool {
   return {

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { imageRepository, KERNEL_AGENT_PATTERNS, kernelAgentFor } from "../../shared/domain/risk-agents.ts";
+import {
+  imageRepository,
+  KERNEL_AGENT_PATTERNS,
+  kernelAgentFor,
+} from "../../shared/domain/risk/kernel-agents.ts";
 
 describe("kernelAgentFor", () => {
   const recognised: Array<[string, string, string]> = [

@@ -4,13 +4,13 @@ import type {
   KubeNode,
   KubeTaint,
   KubeToleration,
-} from "../../shared/domain/risk-facts.ts";
+} from "../../shared/domain/workloads/cluster-facts.ts";
 import {
   daemonSetRunsOn,
   labelSelectorMatches,
   nodeSelectorMatches,
   tolerates,
-} from "../../shared/domain/risk-selectors.ts";
+} from "../../shared/domain/workloads/selectors.ts";
 
 describe("labelSelectorMatches", () => {
   const labels = { app: "web", tier: "front" };

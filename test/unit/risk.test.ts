@@ -1,12 +1,8 @@
 import { loadAllYaml, V1DaemonSet, V1Node, V1Pod, type V1PodSpec } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import {
-  assessPoolMigration,
-  disruptionsAllowed,
-  RISK_RULES,
-  type RiskCode,
-} from "../../shared/domain/risk.ts";
-import type { ClusterFacts } from "../../shared/domain/risk-facts.ts";
+import { disruptionsAllowed } from "../../shared/domain/drain/disruption-budgets.ts";
+import { assessPoolMigration, RISK_RULES, type RiskCode } from "../../shared/domain/risk/migration-risk.ts";
+import type { ClusterFacts } from "../../shared/domain/workloads/cluster-facts.ts";
 import {
   AKS_MANAGED,
   baseCluster,

@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { sha256 } from "../../shared/domain/sha256.ts";
+import { sha256 } from "../../shared/domain/support/sha256.ts";
 
 const nodeSha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 

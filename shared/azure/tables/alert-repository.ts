@@ -7,8 +7,13 @@
 
 import type { TableClient, TransactionAction } from "@azure/data-tables";
 import { odata } from "@azure/data-tables";
-import type { AlertDecision, AlertState, TrackState } from "../../domain/alert-policy.ts";
-import { compareOutbox, isClaimable, trackChanges, withDelivery } from "../../domain/outbox-records.ts";
+import type { AlertDecision, AlertState, TrackState } from "../../domain/alerts/alert-policy.ts";
+import {
+  compareOutbox,
+  isClaimable,
+  trackChanges,
+  withDelivery,
+} from "../../domain/alerts/outbox-records.ts";
 import type {
   AlertCommit,
   AlertRepository,
@@ -16,7 +21,7 @@ import type {
   OutboxAlert,
   OutboxClaim,
   SinkDelivery,
-} from "../../domain/ports.ts";
+} from "../../domain/ports/alerts.ts";
 import { checkEntitySize, entityBytes, fromJsonColumns, toJsonColumns } from "./json-columns.ts";
 import { keyPart, rowKeyPrefixFilter } from "./table-keys.ts";
 import {

@@ -5,8 +5,12 @@
 // and the row says how many of each code were left out.
 
 import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
-import type { ClusterDependencies, DependencyRepository, StoredPoolRisk } from "../../domain/ports.ts";
-import type { PoolMigrationRisk, RiskCode } from "../../domain/risk.ts";
+import type {
+  ClusterDependencies,
+  DependencyRepository,
+  StoredPoolRisk,
+} from "../../domain/ports/dependencies.ts";
+import type { PoolMigrationRisk, RiskCode } from "../../domain/risk/migration-risk.ts";
 import {
   EntityTooLargeError,
   entityBytes,

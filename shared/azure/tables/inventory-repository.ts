@@ -8,18 +8,8 @@
 // from earlier scans, back to the latest complete one, flagged stale.
 
 import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
-import type { Cluster } from "../../domain/model.ts";
-import { poolKey } from "../../domain/model.ts";
-import type { PoolState } from "../../domain/pool-assessment.ts";
-import type {
-  ClusterScanError,
-  ClusterSnapshot,
-  InventoryRepository,
-  KnownPool,
-  PoolFilter,
-  PoolSnapshot,
-  ScanSummary,
-} from "../../domain/ports.ts";
+import type { Cluster } from "../../domain/fleet/model.ts";
+import { poolKey } from "../../domain/fleet/model.ts";
 import {
   checkPoolsBelongTo,
   checkRunning,
@@ -30,7 +20,17 @@ import {
   listedCluster,
   runningScan,
   withClusterError,
-} from "../../domain/scan-records.ts";
+} from "../../domain/inventory/scan-records.ts";
+import type { PoolState } from "../../domain/lifecycle/pool-assessment.ts";
+import type {
+  ClusterScanError,
+  ClusterSnapshot,
+  InventoryRepository,
+  KnownPool,
+  PoolFilter,
+  PoolSnapshot,
+  ScanSummary,
+} from "../../domain/ports/inventory.ts";
 import { checkEntitySize, fromJsonColumns, toJsonColumns } from "./json-columns.ts";
 import { keyPart, rowKeyPrefixFilter } from "./table-keys.ts";
 import {

@@ -1,6 +1,6 @@
 // The order every NoticeRepository adapter lists in: oldest first by the instant that matters, then by id.
 
-import type { ClusterEvent, NoticeRecord, NoticeRejection } from "./ports.ts";
+import type { ClusterEvent, NoticeRecord, NoticeRejection } from "../ports/notices.ts";
 
 function byInstantThenId<T>(instant: (item: T) => string, id: (item: T) => string) {
   return (a: T, b: T): number =>

@@ -5,25 +5,8 @@
 import { IMAGE_FAMILIES, SKU_RESOLUTION } from "./data/os-sku-rules.ts";
 import { describeRange, minorInRange, parseKubernetesMinor } from "./kubernetes-version.ts";
 import { type NodeImageVersion, parseNodeImageVersion } from "./node-image-version.ts";
+import type { OsName } from "./os-name.ts";
 
-export const OS_NAMES = [
-  "AzureLinux2",
-  "AzureLinux3",
-  "AzureLinuxOSGuard",
-  "AzureContainerLinux",
-  "Flatcar",
-  "Ubuntu1804",
-  "Ubuntu2004",
-  "Ubuntu2204",
-  "Ubuntu2404",
-  "Windows2019",
-  "Windows2022",
-  "Windows2025",
-  "WindowsAnnual",
-] as const;
-
-/** A versioned OS, named like the versioned osSku values (and the os-sku-effective node label). */
-export type OsName = (typeof OS_NAMES)[number];
 export type EffectiveOs = OsName | "unknown";
 
 export interface EffectiveOsInput {

@@ -8,7 +8,7 @@ import type {
   KubeNodeSelectorRequirement,
   KubeTaint,
   KubeToleration,
-} from "./risk-facts.ts";
+} from "./cluster-facts.ts";
 
 /** Own keys only: a label named "constructor" must not find Object.prototype.constructor. */
 export function labelValue(

@@ -19,11 +19,12 @@
 //   reminder fell due; corrections: a revision counter and the new dates). The state keeps every id
 //   sent or covered per track and never emits one twice, so sinks can deduplicate on it as well.
 // - A track with no finding in a run (a cluster the scan could not reach) keeps its state unchanged.
-import { daysUntil, type IsoDate, isIsoDate, utcDayOf, utcMidnight } from "./calendar-date.ts";
-import { type DatedFact, subjectKey } from "./lifecycle-calendar.ts";
-import { describeDays } from "./lifecycle-text.ts";
-import { type PoolRef, poolKey } from "./model.ts";
-import type { PoolAssessment, PoolState, SubjectAssessment } from "./pool-assessment.ts";
+
+import { type PoolRef, poolKey } from "../fleet/model.ts";
+import { daysUntil, type IsoDate, isIsoDate, utcDayOf, utcMidnight } from "../lifecycle/calendar-date.ts";
+import { type DatedFact, subjectKey } from "../lifecycle/lifecycle-calendar.ts";
+import { describeDays } from "../lifecycle/lifecycle-text.ts";
+import type { PoolAssessment, PoolState, SubjectAssessment } from "../lifecycle/pool-assessment.ts";
 
 export type Deadline = "end-of-support" | "image-removal";
 export const THRESHOLD_DAYS: readonly number[] = [90, 60, 30, 14, 7, 1];

@@ -1,13 +1,13 @@
 // Can a pool run a target osSku on its Kubernetes version, and which target should a retiring pool take?
 // Every verdict carries its reasons, so an operator sees why, not just yes or no.
 
+import type { OsType } from "../fleet/model.ts";
 import { MIGRATION_METHOD, MIGRATION_TARGETS, SKU_RESOLUTION, SKU_SUPPORT } from "./data/os-sku-rules.ts";
 import type { EffectiveOs } from "./effective-os.ts";
 import { compareMinor, describeRange, minorInRange, parseKubernetesMinor } from "./kubernetes-version.ts";
 import type { Calendar, LifecycleStatus, ResolvedEntry } from "./lifecycle-calendar.ts";
 import { findEntry, lifecycleStatusAt } from "./lifecycle-calendar.ts";
 import { describeLifecycle } from "./lifecycle-text.ts";
-import type { OsType } from "./model.ts";
 
 export interface CompatibilityInput {
   kubernetesVersion: string;

@@ -1,8 +1,8 @@
 // What every InventoryRepository adapter decides alike, whatever it stores in: scan ids, clusters known
 // only by id, errors recorded once, a finished scan's summary and the pools carried forward.
 
-import { type Cluster, poolKey } from "./model.ts";
-import type { PoolState } from "./pool-assessment.ts";
+import { type Cluster, poolKey } from "../fleet/model.ts";
+import type { PoolState } from "../lifecycle/pool-assessment.ts";
 import type {
   ClusterScanError,
   ClusterSnapshot,
@@ -11,7 +11,7 @@ import type {
   PoolFilter,
   PoolSnapshot,
   ScanSummary,
-} from "./ports.ts";
+} from "../ports/inventory.ts";
 
 const SCAN_ID = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?Z)?$/;
 

@@ -4,7 +4,9 @@
 // Azure Linux Retirement: Image Lifecycle as Platform Practice": test agents on a test pool first, add PDBs with maxUnavailable 1, scale to 2 replicas, ...).
 // Workloads AKS manages itself (its add-ons) are kept compatible with AKS node images by AKS and are
 // skipped, except that their PDBs can still block a drain.
-import { kernelAgentFor } from "./risk-agents.ts";
+
+import { coveringBudgets, describeBudget } from "../drain/disruption-budgets.ts";
+import { assessDrain, type ExhaustedBudget } from "../drain/pod-filters.ts";
 import type {
   ClusterFacts,
   KubeNode,
@@ -13,8 +15,10 @@ import type {
   KubePodDisruptionBudget,
   KubePodSpec,
   KubeVolume,
-} from "./risk-facts.ts";
-import { daemonSetRunsOn, labelSelectorMatches, labelValue } from "./risk-selectors.ts";
+} from "../workloads/cluster-facts.ts";
+import { controllerOf, nameOf, namespaceOf } from "../workloads/kube-objects.ts";
+import { daemonSetRunsOn, labelSelectorMatches, labelValue } from "../workloads/selectors.ts";
+import { kernelAgentFor } from "./kernel-agents.ts";
 
 export type MigrationComplexity = "simple" | "complex";
 /** blocks-drain and complex make a migration complex; caution is advice that does not. */
@@ -167,14 +171,12 @@ export function poolOfNode(node: KubeNode): string | undefined {
 export function assessPoolMigration(facts: ClusterFacts, pool: string): PoolMigrationRisk {
   const poolNodes = facts.nodes.filter((node) => poolOfNode(node)?.toLowerCase() === pool.toLowerCase());
   const nodeNames = new Set(poolNodes.map((node) => node.metadata?.name ?? ""));
-  const podsOnPool = facts.pods.filter(
-    (pod) =>
-      nodeNames.has(pod.spec?.nodeName ?? "") && !isFinished(pod) && controllerOf(pod)?.kind !== "Node",
-  );
-  const evictable = podsOnPool.filter((pod) => controllerOf(pod)?.kind !== "DaemonSet");
+  const drain = assessDrain(facts, nodeNames);
+  const daemonPods = drain.pods.filter((status) => status.reason === "daemon-set").map((s) => s.pod);
+  const evictable = drain.pods.filter((status) => status.verdict !== "skip").map((s) => s.pod);
   const reasons = [
-    ...pdbReasons(facts, evictable),
-    ...daemonSetWorkloads(facts, poolNodes, podsOnPool).flatMap((w) => workloadReasons(facts, w, true)),
+    ...drain.exhaustedBudgets.map(exhaustedBudgetReason),
+    ...daemonSetWorkloads(facts, poolNodes, daemonPods).flatMap((w) => workloadReasons(facts, w, true)),
     ...evictableWorkloads(facts, evictable).flatMap((w) => workloadReasons(facts, w, false)),
   ].sort(compareReasons);
   return {
@@ -195,24 +197,6 @@ function compareReasons(a: RiskReason, b: RiskReason): number {
   );
 }
 
-function isFinished(pod: KubePod): boolean {
-  return pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed";
-}
-
-/** The controlling owner, as kubectl drain reads it; the first owner when none is marked. */
-function controllerOf(pod: KubePod) {
-  const owners = pod.metadata?.ownerReferences ?? [];
-  return owners.find((owner) => owner.controller) ?? owners[0];
-}
-
-function nameOf(meta: KubeObjectMeta | undefined): string {
-  return meta?.name ?? "(unnamed)";
-}
-
-function namespaceOf(meta: KubeObjectMeta | undefined): string {
-  return meta?.namespace ?? "default";
-}
-
 function qualified(ref: { namespace: string; name: string }): string {
   return `${ref.namespace}/${ref.name}`;
 }
@@ -224,7 +208,7 @@ function isManaged(...metas: Array<KubeObjectMeta | undefined>): boolean {
 function daemonSetWorkloads(
   facts: ClusterFacts,
   poolNodes: KubeNode[],
-  podsOnPool: KubePod[],
+  daemonPods: KubePod[],
 ): PoolWorkload[] {
   return facts.daemonSets.flatMap((daemonSet) => {
     const ref = {
@@ -233,7 +217,7 @@ function daemonSetWorkloads(
       name: nameOf(daemonSet.metadata),
     };
     const where = `DaemonSet ${qualified(ref)}`;
-    const pods = podsOnPool.filter((pod) => {
+    const pods = daemonPods.filter((pod) => {
       const owner = controllerOf(pod);
       return (
         owner?.kind === "DaemonSet" && owner.name === ref.name && namespaceOf(pod.metadata) === ref.namespace
@@ -426,20 +410,6 @@ function volumeStorageReasons(
   }
 }
 
-function coveringPdbs(facts: ClusterFacts, workload: PoolWorkload): KubePodDisruptionBudget[] {
-  return facts.podDisruptionBudgets.filter(
-    (pdb) =>
-      namespaceOf(pdb.metadata) === workload.ref.namespace &&
-      workload.pods.some((pod) =>
-        labelSelectorMatches(pdb.spec?.selector, pod.metadata?.labels, pdbName(pdb)),
-      ),
-  );
-}
-
-function pdbName(pdb: KubePodDisruptionBudget): string {
-  return `PodDisruptionBudget ${namespaceOf(pdb.metadata)}/${nameOf(pdb.metadata)}`;
-}
-
 function pdbSummary(pdbs: KubePodDisruptionBudget[]): string {
   return pdbs.length === 0 ? "no PDB" : `PDB ${pdbs.map((p) => nameOf(p.metadata)).join(", ")}`;
 }
@@ -453,14 +423,14 @@ function controllerReasons(facts: ClusterFacts, workload: PoolWorkload, found: R
   const { kind } = workload.ref;
   const replicas = workload.replicas;
   if (kind === "Deployment" && replicas !== undefined) {
-    const pdbs = coveringPdbs(facts, workload);
+    const pdbs = coveringBudgets(facts.podDisruptionBudgets, workload.pods);
     if (replicas <= 1) {
       found.add("single-replica", `${replicas} replica, ${pdbSummary(pdbs)}; ${onPool(workload)}`);
     } else if (pdbs.length === 0) {
       found.add("no-pdb", `${replicas} replicas, no PDB; ${onPool(workload)}`);
     }
   } else if (kind === "StatefulSet") {
-    const pdbs = coveringPdbs(facts, workload);
+    const pdbs = coveringBudgets(facts.podDisruptionBudgets, workload.pods);
     found.add("statefulset", `${replicas ?? "unknown"} replicas, ${pdbSummary(pdbs)}; ${onPool(workload)}`);
   } else if (kind === "Pod") {
     found.add("bare-pod", `no controller owns it; ${onPool(workload)}`);
@@ -469,73 +439,17 @@ function controllerReasons(facts: ClusterFacts, workload: PoolWorkload, found: R
   }
 }
 
-function pdbReasons(facts: ClusterFacts, evictable: KubePod[]): RiskReason[] {
-  return facts.podDisruptionBudgets.flatMap((pdb) => {
-    const where = pdbName(pdb);
-    const namespace = namespaceOf(pdb.metadata);
-    const covered = evictable.filter(
-      (pod) =>
-        namespaceOf(pod.metadata) === namespace &&
-        labelSelectorMatches(pdb.spec?.selector, pod.metadata?.labels, where),
-    );
-    if (covered.length === 0) return [];
-    const allowed = disruptionsAllowed(pdb, facts.pods, where);
-    if (allowed > 0) return [];
-    const pods = covered.map((pod) => `${nameOf(pod.metadata)} on ${pod.spec?.nodeName}`).join(", ");
-    return [
-      {
-        code: "pdb-blocks-drain" as const,
-        severity: RISK_RULES["pdb-blocks-drain"].severity,
-        workload: { kind: "PodDisruptionBudget", namespace, name: nameOf(pdb.metadata) },
-        detail: `allows ${allowed} disruptions (${budgetText(pdb)}); covers ${pods}`,
-        fix: RISK_RULES["pdb-blocks-drain"].fix,
-      },
-    ];
-  });
-}
-
-function budgetText(pdb: KubePodDisruptionBudget): string {
-  const { minAvailable, maxUnavailable } = pdb.spec ?? {};
-  if (minAvailable !== undefined) return `minAvailable ${minAvailable}`;
-  if (maxUnavailable !== undefined) return `maxUnavailable ${maxUnavailable}`;
-  return "no minAvailable or maxUnavailable";
-}
-
-/**
- * status.disruptionsAllowed when the disruption controller has reported it; otherwise computed from
- * the spec as that controller does (percentages round up), counting Running pods as healthy.
- */
-export function disruptionsAllowed(pdb: KubePodDisruptionBudget, pods: KubePod[], where: string): number {
-  const reported = pdb.status?.disruptionsAllowed;
-  if (typeof reported === "number") return reported;
-  const { minAvailable, maxUnavailable } = pdb.spec ?? {};
-  if (minAvailable !== undefined && maxUnavailable !== undefined) {
-    throw new Error(`${where}: spec sets both minAvailable and maxUnavailable; Kubernetes allows only one`);
-  }
-  const namespace = namespaceOf(pdb.metadata);
-  const selected = pods.filter(
-    (pod) =>
-      namespaceOf(pod.metadata) === namespace &&
-      !isFinished(pod) &&
-      labelSelectorMatches(pdb.spec?.selector, pod.metadata?.labels, where),
-  );
-  const expected = selected.length;
-  const healthy = selected.filter((pod) => pod.status?.phase === "Running").length;
-  if (maxUnavailable !== undefined) {
-    const desiredHealthy = expected - scaledBudget(maxUnavailable, expected, `${where}: spec.maxUnavailable`);
-    return Math.max(0, healthy - desiredHealthy);
-  }
-  if (minAvailable !== undefined) {
-    return Math.max(0, healthy - scaledBudget(minAvailable, expected, `${where}: spec.minAvailable`));
-  }
-  return healthy;
-}
-
-function scaledBudget(value: number | string, total: number, where: string): number {
-  if (typeof value === "number" && Number.isInteger(value) && value >= 0) return value;
-  const percent = typeof value === "string" ? /^(\d+)%$/.exec(value) : null;
-  if (percent?.[1] !== undefined) return Math.ceil((total * Number(percent[1])) / 100);
-  throw new Error(
-    `${where} ${JSON.stringify(value)} is neither a non-negative integer nor a percentage like "50%"`,
-  );
+function exhaustedBudgetReason({ pdb, allowed, covers }: ExhaustedBudget): RiskReason {
+  const pods = covers.map((pod) => `${nameOf(pod.metadata)} on ${pod.spec?.nodeName}`).join(", ");
+  return {
+    code: "pdb-blocks-drain",
+    severity: RISK_RULES["pdb-blocks-drain"].severity,
+    workload: {
+      kind: "PodDisruptionBudget",
+      namespace: namespaceOf(pdb.metadata),
+      name: nameOf(pdb.metadata),
+    },
+    detail: `allows ${allowed} disruptions (${describeBudget(pdb)}); covers ${pods}`,
+    fix: RISK_RULES["pdb-blocks-drain"].fix,
+  };
 }

@@ -1,9 +1,10 @@
 // One pool at `now`: what it runs, where its OS image and Kubernetes version stand, what to move to.
 // The pool's state is the more urgent of the two; its end of support the earlier of the two.
 
+import { type Cluster, type NodePool, type PoolRef, poolRef } from "../fleet/model.ts";
 import { daysUntil, earliest, type IsoDate } from "./calendar-date.ts";
 import { type Recommendation, recommendTarget, skuVersionLimit } from "./compatibility.ts";
-import { type EffectiveOs, effectiveOs, type OsName } from "./effective-os.ts";
+import { type EffectiveOs, effectiveOs } from "./effective-os.ts";
 import { minorLabel, parseKubernetesMinor } from "./kubernetes-version.ts";
 import {
   type Calendar,
@@ -16,8 +17,8 @@ import {
   type ResolvedEntry,
 } from "./lifecycle-calendar.ts";
 import { describeLifecycle } from "./lifecycle-text.ts";
-import { type Cluster, type NodePool, type PoolRef, poolRef } from "./model.ts";
 import { type NodeImageVersion, nodeImageAgeDays } from "./node-image-version.ts";
+import type { OsName } from "./os-name.ts";
 
 export type PoolState = LifecycleState | "unknown";
 

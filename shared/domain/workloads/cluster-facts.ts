@@ -1,4 +1,4 @@
-// Kubernetes facts a scan gathers per cluster, for the dependency-risk rules in risk.ts.
+// Kubernetes facts a scan gathers per cluster, for the dependency-risk rules (risk/) and the drain rules (drain/).
 // Each type is a structural subset of the matching @kubernetes/client-node V1 model (same field
 // names and nesting, every field optional as there), so a list call's items can be passed as they
 // come: `facts.pods = (await core.listPodForAllNamespaces()).items`. Only what the rules read is

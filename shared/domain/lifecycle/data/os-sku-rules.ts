@@ -1,9 +1,9 @@
 // Which OS an osSku gives, on which Kubernetes versions it may run, and where each retiring OS should go.
 // Every rule cites its source; a SKU or image family missing here is reported as unknown, never guessed.
 
-import type { OsName } from "../effective-os.ts";
+import type { OsType } from "../../fleet/model.ts";
 import type { MinorRange } from "../kubernetes-version.ts";
-import type { OsType } from "../model.ts";
+import type { OsName } from "../os-name.ts";
 import { SOURCES } from "./sources.ts";
 
 export interface SkuResolution extends MinorRange {

@@ -2,7 +2,7 @@
 // ids and counts (a scan's history carries these, never the clusters themselves), how it finishes, and a
 // cluster's dependency scan. The use cases produce them and the workflow contracts carry them.
 
-import type { ListingStats } from "./ports.ts";
+import type { ListingStats } from "../ports/fleet.ts";
 
 export interface ScanStart {
   scanId: string;
