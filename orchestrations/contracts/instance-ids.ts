@@ -8,6 +8,10 @@ import { sha256 } from "../../shared/domain/support/sha256.ts";
 
 export const MAX_INSTANCE_ID_LENGTH = 100;
 
+/** Room a parent leaves for its children's ids: ":" and a part of up to 15 characters. */
+const CHILD_PART_LENGTH = 15;
+export const MAX_PARENT_INSTANCE_ID_LENGTH = MAX_INSTANCE_ID_LENGTH - CHILD_PART_LENGTH - 1;
+
 /** Hex digits of the hash that keeps a shortened id unique (64 bits). */
 const HASH_LENGTH = 16;
 
@@ -41,7 +45,23 @@ export function migrationInstanceId(clusterId: string, pool: string): string {
   const name = clusterId.slice(clusterId.lastIndexOf("/") + 1);
   const hash = sha256(`${clusterId.toLowerCase()}|${pool.toLowerCase()}`).slice(0, HASH_LENGTH);
   const fixed = `migration::${readable(pool, 12)}:${hash}`.length;
-  return `migration:${readable(name, MAX_INSTANCE_ID_LENGTH - fixed)}:${readable(pool, 12)}:${hash}`;
+  return `migration:${readable(name, MAX_PARENT_INSTANCE_ID_LENGTH - fixed)}:${readable(pool, 12)}:${hash}`;
+}
+
+/**
+ * A sub-orchestration's id under `parent` ("<parent>:<part>", e.g. "drain:7" for a migration's eighth
+ * node), so a restarted parent addresses the same child. Parents built here leave room for it; a part is
+ * refused rather than cut, since a cut part could name two children alike.
+ */
+export function childInstanceId(parent: string, part: string): string {
+  if (part.length > CHILD_PART_LENGTH || readable(part, CHILD_PART_LENGTH) !== part) {
+    throw new Error(`a child id part is at most ${CHILD_PART_LENGTH} of A-Z a-z 0-9 : . _ -, not "${part}"`);
+  }
+  const id = `${parent}:${part}`;
+  if (id.length > MAX_INSTANCE_ID_LENGTH) {
+    throw new Error(`instance id ${id} is longer than ${MAX_INSTANCE_ID_LENGTH} characters`);
+  }
+  return id;
 }
 
 /** The start of `text` in characters instance ids may hold. */

@@ -6,7 +6,9 @@ import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  childInstanceId,
   MAX_INSTANCE_ID_LENGTH,
+  MAX_PARENT_INSTANCE_ID_LENGTH,
   migrationInstanceId,
   nightlyScanInstanceId,
   operatorScanInstanceId,
@@ -58,11 +60,21 @@ describe("migration ids", () => {
     expect(id).toMatch(/^migration:aks-prod-weu:nodepool1:[0-9a-f]{16}$/);
   });
 
-  it("fit in 100 characters for the longest ARM id and pool name, the cluster name cut", () => {
+  it("fit in 100 characters for the longest ARM id and pool name, the cluster name cut, with room for a child", () => {
     const id = migrationInstanceId(LONGEST_CLUSTER_ID, "p".repeat(12));
-    expect(id.length).toBeLessThanOrEqual(MAX_INSTANCE_ID_LENGTH);
+    expect(id.length).toBeLessThanOrEqual(MAX_PARENT_INSTANCE_ID_LENGTH);
     expect(id).not.toMatch(FORBIDDEN);
     expect(id).toMatch(/^migration:c+:p{12}:[0-9a-f]{16}$/);
+    const child = childInstanceId(id, "drain:123456789");
+    expect(child.length).toBeLessThanOrEqual(MAX_INSTANCE_ID_LENGTH);
+    expect(child.startsWith(`${id}:`)).toBe(true);
+    expect(child).not.toMatch(FORBIDDEN);
+  });
+
+  it("refuse a child id that would not fit under a parent built elsewhere, or a part that would be cut", () => {
+    expect(() => childInstanceId("x".repeat(95), "drain:0")).toThrow(/longer than 100 characters/);
+    expect(() => childInstanceId("migration:a:b:c", "drain:aks-nodepool1-vmss00000a")).toThrow(/at most 15/);
+    expect(() => childInstanceId("migration:a:b:c", "drain/7")).toThrow(/at most 15/);
   });
 
   it("differ for clusters of one name in other resource groups or subscriptions, and for other pools", () => {
