@@ -20,7 +20,7 @@ import type {
   NoticeRecord,
   NoticeRejection,
 } from "../domain/ports/notices.ts";
-import { sha256 } from "../sha256.ts";
+import { sha256 } from "../domain/support/sha256.ts";
 import {
   AKS_EVENT_DATA,
   type AksEventType,

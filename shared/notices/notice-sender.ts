@@ -8,7 +8,7 @@
 import type { ServiceBusMessage } from "@azure/service-bus";
 import type { NoticeRejection } from "../domain/ports/notices.ts";
 import { canonicalJson } from "../domain/support/canonical-json.ts";
-import { sha256 } from "../sha256.ts";
+import { sha256 } from "../domain/support/sha256.ts";
 import { type IntakeResult, readNoticeMessage } from "./notice-intake.ts";
 
 const MAX_MESSAGE_ID = 128;

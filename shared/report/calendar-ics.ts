@@ -17,7 +17,7 @@ import {
   subjectKey,
 } from "../domain/lifecycle/lifecycle-calendar.ts";
 import type { PoolAssessment, PoolState, SubjectAssessment } from "../domain/lifecycle/pool-assessment.ts";
-import { sha256 } from "../sha256.ts";
+import { sha256 } from "../domain/support/sha256.ts";
 
 export type IcsDeadline = "end-of-support" | "image-removal";
 

@@ -3,13 +3,13 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BASE_CALENDAR } from "../../shared/domain/lifecycle/data/base-calendar.ts";
 import { findEntry, resolveCalendar } from "../../shared/domain/lifecycle/lifecycle-calendar.ts";
+import { sha256 } from "../../shared/domain/support/sha256.ts";
 import {
   type IntakeResult,
   type NoticeMessage,
   readNoticeMessage,
 } from "../../shared/notices/notice-intake.ts";
 import { EVENT_SOURCES } from "../../shared/notices/notice-sources.ts";
-import { sha256 } from "../../shared/sha256.ts";
 
 const FIXTURES = join(import.meta.dirname, "../fixtures/notices");
 /** The sample operators are shown (npm start, README). */

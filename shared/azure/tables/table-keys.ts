@@ -3,7 +3,7 @@
 // Keys are never decoded: every row also stores the original values it is about.
 
 import { odata } from "@azure/data-tables";
-import { sha256 } from "../../sha256.ts";
+import { sha256 } from "../../domain/support/sha256.ts";
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the control characters Table Storage forbids.
 const FORBIDDEN = /[%/\\#?\u0000-\u001f\u007f-\u009f]/g;

@@ -1,6 +1,7 @@
-// SHA-256 (FIPS 180-4) in plain TypeScript, for ids that orchestrations and contracts derive: code there
-// may import only the domain, so node:crypto is out of reach. The same digest as shared/sha256.ts, so
-// ids derived before keep their value.
+// SHA-256 (FIPS 180-4) of a text as lower-case hex, in plain TypeScript: the digest behind derived ids,
+// table keys and content hashes, one for the whole product, since orchestrations and contracts, which
+// derive ids too, may import only the domain (node:crypto is out of their reach). It gives node:crypto's
+// digest, so ids and keys derived before keep their value.
 
 const ROUND_CONSTANTS = new Uint32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
