@@ -16,7 +16,7 @@ import type {
   KubePodSpec,
   KubeVolume,
 } from "../workloads/cluster-facts.ts";
-import { controllerOf, nameOf, namespaceOf } from "../workloads/kube-objects.ts";
+import { controllerOf, nameOf, namespaceOf, poolOfNode } from "../workloads/kube-objects.ts";
 import { daemonSetRunsOn, labelSelectorMatches, labelValue } from "../workloads/selectors.ts";
 import { kernelAgentFor } from "./kernel-agents.ts";
 
@@ -121,8 +121,6 @@ export interface PoolMigrationRisk {
   reasons: RiskReason[];
 }
 
-export const AGENT_POOL_LABEL = "kubernetes.azure.com/agentpool";
-
 const MANAGED_LABELS: ReadonlyArray<readonly [string, string]> = [
   ["kubernetes.azure.com/managedby", "aks"],
   ["addonmanager.kubernetes.io/mode", "Reconcile"],
@@ -160,12 +158,6 @@ interface PoolWorkload {
   pods: KubePod[];
   managed: boolean;
   replicas?: number;
-}
-
-export function poolOfNode(node: KubeNode): string | undefined {
-  return (
-    labelValue(node.metadata?.labels, AGENT_POOL_LABEL) ?? labelValue(node.metadata?.labels, "agentpool")
-  );
 }
 
 export function assessPoolMigration(facts: ClusterFacts, pool: string): PoolMigrationRisk {

@@ -1,6 +1,7 @@
 // How the rules read any Kubernetes object: its name and namespace with the API's defaults, a pod's
 // controlling owner and whether it has finished.
-import type { KubeObjectMeta, KubePod } from "./cluster-facts.ts";
+import type { KubeNode, KubeObjectMeta, KubePod } from "./cluster-facts.ts";
+import { labelValue } from "./selectors.ts";
 
 export function nameOf(meta: KubeObjectMeta | undefined): string {
   return meta?.name ?? "(unnamed)";
@@ -18,4 +19,14 @@ export function controllerOf(pod: KubePod) {
 
 export function isFinished(pod: KubePod): boolean {
   return pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed";
+}
+
+/** The label AKS puts on a node naming its agent pool. */
+export const AGENT_POOL_LABEL = "kubernetes.azure.com/agentpool";
+
+/** The agent pool a node belongs to, by that label or the plain "agentpool" label AKS also sets. */
+export function poolOfNode(node: KubeNode): string | undefined {
+  return (
+    labelValue(node.metadata?.labels, AGENT_POOL_LABEL) ?? labelValue(node.metadata?.labels, "agentpool")
+  );
 }
