@@ -35,3 +35,12 @@ export const ACTIVITIES = {
   decideAlerts: "decide-alerts",
   deliverAlerts: "deliver-alerts",
 } as const satisfies Record<string, ActivityName>;
+
+/** Compiles only when `Named` lists every name of the contracts (a contract entry nobody can call is a slip). */
+type EveryName<Named, Contracted> = [Exclude<Contracted, Named>] extends [never] ? true : never;
+export const EVERY_ACTIVITY_NAMED: EveryName<(typeof ACTIVITIES)[keyof typeof ACTIVITIES], ActivityName> =
+  true;
+export const EVERY_ORCHESTRATION_NAMED: EveryName<
+  (typeof ORCHESTRATIONS)[keyof typeof ORCHESTRATIONS],
+  OrchestrationName
+> = true;

@@ -5,6 +5,7 @@
 
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ACTIVITIES, ORCHESTRATIONS } from "../../orchestrations/contracts.ts";
 import { decideAlerts } from "../../shared/alerts/decide-alerts.ts";
 import { DEFAULT_LEASE_MS } from "../../shared/alerts/deliver-alerts.ts";
 import { poolStatusUrl } from "../../shared/alerts/pool-status-url.ts";
@@ -91,6 +92,14 @@ beforeAll(async () => {
 });
 
 afterAll(() => env?.close());
+
+describe("the app the host runs", () => {
+  it("registers every activity and orchestration the contracts name", () => {
+    for (const name of [...Object.values(ACTIVITIES), ...Object.values(ORCHESTRATIONS)]) {
+      expect(env.host.functions, name).toContain(name);
+    }
+  });
+});
 
 describe("the nightly inventory of the demo fleet", () => {
   it("scans at 02:00 UTC: every pool with its state, dependencies, and one alert per crossed stage", async () => {
