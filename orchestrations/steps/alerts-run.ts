@@ -1,8 +1,9 @@
 // Alerts as one step: the policy's decision stored as pending, then every pending alert delivered
-// (earlier runs' leftovers included). Leases carry the instance id, so this run resumed after a crash takes
-// its own over at once (every instance resumes when the host restarts); alerts another run holds are that
-// run's to send, and left pending for the next run should it never come back. A failure is reported in the result, never thrown: the scan it follows is
-// recorded already, and undelivered alerts stay pending for the next run.
+// (earlier runs' leftovers included). Leases carry the instance id, so this run resumed after a crash
+// takes its own over at once (every instance resumes when the host restarts); alerts another run holds
+// are that run's to send, and left pending for the next run should it never come back. A failure is
+// reported in the result, never thrown: the scan it follows is recorded already, and undelivered alerts
+// stay pending for the next run.
 
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { AlertsRunResult, DecideAlertsInput, DecideAlertsOutput } from "../contracts/alerts.contract.ts";

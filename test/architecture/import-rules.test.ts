@@ -119,7 +119,7 @@ describe("each rule fails on a file that breaks it", () => {
     ],
     [
       "an orchestrator imports the composition root",
-      sample("orchestrations/x.orchestrator.ts", 'import { composition } from "../shared/composition.ts";'),
+      sample("orchestrations/x.orchestrator.ts", 'import { capabilities } from "../shared/composition.ts";'),
       /^orchestrators and steps import only/,
     ],
     [

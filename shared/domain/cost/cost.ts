@@ -1,9 +1,10 @@
 // What node-image rotation costs, following "The Real Cost of Migration" in the practice this product
 // automates ("Operating AKS After Azure Linux Retirement: Image Lifecycle as Platform Practice"):
-// node-hours times a price per VM size, the overlap of running old and new pools side by side during a blue-green
-// migration, and the yearly "rotation tax" as a share of annual spend.
-// Prices are configuration (cost/vm-prices.json or the operator's own table), never built in. A VM
-// size missing from the table makes a cost unknown, never zero.
+// node-hours times a price per VM size, the overlap of running old and new pools side by side during a
+// blue-green migration, and the yearly "rotation tax" as a share of annual spend. Prices are
+// configuration (cost/vm-prices.json or the operator's own table), never built in. A VM size missing from
+// the table makes a cost unknown, never zero.
+
 import { type IsoDate, isIsoDate } from "../lifecycle/calendar-date.ts";
 
 /** What prices rest on. Every cost carries it, so no figure from illustrative prices passes for Azure's. */

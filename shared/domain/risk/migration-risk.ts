@@ -1,9 +1,9 @@
-// Dependency risk of migrating one node pool to a new image: which workloads on the pool depend on
-// the node's kernel or runtime, which will not drain cleanly, and which lose data or availability.
-// Each reason carries the fix the practice this product automates recommends ("Operating AKS After
-// Azure Linux Retirement: Image Lifecycle as Platform Practice": test agents on a test pool first, add PDBs with maxUnavailable 1, scale to 2 replicas, ...).
-// Workloads AKS manages itself (its add-ons) are kept compatible with AKS node images by AKS and are
-// skipped, except that their PDBs can still block a drain.
+// Dependency risk of migrating one node pool to a new image: which workloads on the pool depend on the
+// node's kernel or runtime, which will not drain cleanly, and which lose data or availability. Each
+// reason carries the fix the practice this product automates recommends ("Operating AKS After Azure Linux
+// Retirement: Image Lifecycle as Platform Practice": test agents on a test pool first, add PDBs with
+// maxUnavailable 1, scale to 2 replicas, ...). Workloads AKS manages itself (its add-ons) are kept
+// compatible with AKS node images by AKS and are skipped, except that their PDBs can still block a drain.
 
 import { coveringBudgets, describeBudget } from "../drain/disruption-budgets.ts";
 import { assessDrain, type ExhaustedBudget } from "../drain/pod-filters.ts";
