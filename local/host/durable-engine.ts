@@ -22,6 +22,7 @@ import {
 } from "./durable-store.ts";
 import {
   type ChildStart,
+  type ContinuedAsNew,
   completedTaskId,
   type EpisodeOutcome,
   type EpisodePlan,
@@ -33,6 +34,7 @@ import {
   newPlan,
   type OrchestratorStateLike,
   parseOrchestratorFailure,
+  rowContinuedAsNew,
   takesHiddenIds,
 } from "./episode.ts";
 import type { FunctionRegistration } from "./functions-core.ts";
@@ -529,37 +531,14 @@ export class DurableEngine {
     consumed: readonly number[],
     episode: number,
   ): void {
+    if (outcome.kind === "continued-as-new") {
+      this.commitContinueAsNew(live.row, plan.time, outcome, consumed, episode);
+      return;
+    }
     const before = live.row;
     const time = plan.time;
     const instanceId = before.instanceId;
     const ready = new Set<string>();
-    if (outcome.kind === "continued-as-new") {
-      const row: InstanceRow = {
-        ...before,
-        executionId: randomUUID(),
-        status: "Running",
-        input: outcome.input === undefined ? null : JSON.stringify(outcome.input),
-        output: null,
-        updatedAt: time,
-        nextTaskId: 0,
-        carriedEvents: outcome.carried.length > 0 ? JSON.stringify(outcome.carried) : null,
-      };
-      this.store.transaction(() => {
-        this.store.deleteInbox(consumed);
-        this.store.resetExecution(instanceId);
-        this.store.putInstance(row);
-      });
-      this.cache.set(instanceId, { row, history: [], recorded: [], tasks: new Map(), completed: new Set() });
-      this.wakeTimers();
-      this.logger.info(`Orchestration "${row.name}" continued as new.`, {
-        instanceId,
-        function: row.name,
-        episode,
-      });
-      this.changed(row);
-      this.markReady(instanceId);
-      return;
-    }
     const ended = outcome.kind === "completed" || outcome.kind === "failed";
     const closing: HistoryEvent[] = [];
     if (outcome.kind === "completed") {
@@ -651,6 +630,32 @@ export class DurableEngine {
     if (ended || plan.timers.length > 0 || plan.cancelledTimers.length > 0) this.wakeTimers();
     this.changed(row);
     for (const id of ready) this.markReady(id);
+  }
+
+  /** Starts the next execution afresh: its history, actions and tasks go; carried events wait for it. */
+  private commitContinueAsNew(
+    before: InstanceRow,
+    time: number,
+    outcome: ContinuedAsNew,
+    consumed: readonly number[],
+    episode: number,
+  ): void {
+    const instanceId = before.instanceId;
+    const row = rowContinuedAsNew(before, outcome, time, randomUUID());
+    this.store.transaction(() => {
+      this.store.deleteInbox(consumed);
+      this.store.resetExecution(instanceId);
+      this.store.putInstance(row);
+    });
+    this.cache.set(instanceId, { row, history: [], recorded: [], tasks: new Map(), completed: new Set() });
+    this.wakeTimers();
+    this.logger.info(`Orchestration "${row.name}" continued as new.`, {
+      instanceId,
+      function: row.name,
+      episode,
+    });
+    this.changed(row);
+    this.markReady(instanceId);
   }
 
   private terminate(live: LiveInstance, reason: string): void {

@@ -54,10 +54,12 @@ export interface EpisodePlan {
   readonly children: ChildStart[];
 }
 
+export type ContinuedAsNew = { kind: "continued-as-new"; input: unknown; carried: HistoryEvent[] };
+
 export type EpisodeOutcome =
   | { kind: "running"; customStatus: unknown }
   | { kind: "completed"; output: unknown; customStatus: unknown }
-  | { kind: "continued-as-new"; input: unknown; carried: HistoryEvent[] }
+  | ContinuedAsNew
   | { kind: "failed"; message: string; details: FailureDetails; customStatus: unknown };
 
 /** The OrchestratorState the library returns (or serializes into a failure's message). */
@@ -466,4 +468,23 @@ export function interpretEpisode(
     };
   }
   return { kind: "completed", output: state.output, customStatus: state.customStatus };
+}
+
+/** The instance's row for its next execution: a new execution id, the new input, the carried events. */
+export function rowContinuedAsNew(
+  before: InstanceRow,
+  outcome: ContinuedAsNew,
+  time: number,
+  executionId: string,
+): InstanceRow {
+  return {
+    ...before,
+    executionId,
+    status: "Running",
+    input: outcome.input === undefined ? null : JSON.stringify(outcome.input),
+    output: null,
+    updatedAt: time,
+    nextTaskId: 0,
+    carriedEvents: outcome.carried.length > 0 ? JSON.stringify(outcome.carried) : null,
+  };
 }
