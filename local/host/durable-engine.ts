@@ -26,6 +26,8 @@ import {
   completedTaskId,
   type EpisodeOutcome,
   type EpisodePlan,
+  endsExecution,
+  episodeEvents,
   followHiddenNumbering,
   interpretEpisode,
   type LiveInstance,
@@ -34,6 +36,7 @@ import {
   newPlan,
   type OrchestratorStateLike,
   parseOrchestratorFailure,
+  rowAfterEpisode,
   rowContinuedAsNew,
   takesHiddenIds,
 } from "./episode.ts";
@@ -535,48 +538,12 @@ export class DurableEngine {
       this.commitContinueAsNew(live.row, plan.time, outcome, consumed, episode);
       return;
     }
-    const before = live.row;
     const time = plan.time;
-    const instanceId = before.instanceId;
+    const instanceId = live.row.instanceId;
     const ready = new Set<string>();
-    const ended = outcome.kind === "completed" || outcome.kind === "failed";
-    const closing: HistoryEvent[] = [];
-    if (outcome.kind === "completed") {
-      closing.push(
-        historyEvent(EventType.ExecutionCompleted, time, {
-          OrchestrationStatus: "Completed",
-          Result: JSON.stringify(outcome.output ?? null),
-        }),
-      );
-    } else if (outcome.kind === "failed") {
-      closing.push(
-        historyEvent(EventType.ExecutionFailed, time, {
-          Reason: outcome.message,
-          FailureDetails: outcome.details,
-        }),
-      );
-    }
-    closing.push(historyEvent(EventType.OrchestratorCompleted, time));
-    const events = [...plan.fresh, ...(ended ? [] : plan.records), ...closing];
-    const customStatus =
-      outcome.customStatus === undefined ? before.customStatus : JSON.stringify(outcome.customStatus);
-    const row: InstanceRow = {
-      ...before,
-      status:
-        outcome.kind === "completed" ? "Completed" : outcome.kind === "failed" ? "Failed" : before.status,
-      customStatus,
-      updatedAt: time,
-      nextTaskId: plan.nextTaskId,
-      carriedEvents: null,
-      ...(outcome.kind === "completed" ? { output: JSON.stringify(outcome.output ?? null) } : {}),
-      ...(outcome.kind === "failed"
-        ? {
-            output: JSON.stringify(`Orchestrator function '${before.name}' failed: ${outcome.message}`),
-            failure: JSON.stringify(outcome.details),
-          }
-        : {}),
-    };
-    if (row.status === "Pending") row.status = "Running";
+    const ended = endsExecution(outcome);
+    const events = episodeEvents(plan, outcome);
+    const row = rowAfterEpisode(live.row, outcome, plan);
     this.store.transaction(() => {
       this.store.deleteInbox(consumed);
       this.store.appendHistory(instanceId, events);
