@@ -21,11 +21,13 @@ import {
   type RuntimeStatus,
 } from "./durable-store.ts";
 import {
+  advanceLive,
   type ChildStart,
   type ContinuedAsNew,
   completedTaskId,
   type EpisodeOutcome,
   type EpisodePlan,
+  type ExecutionOutcome,
   endsExecution,
   episodeEvents,
   followHiddenNumbering,
@@ -538,16 +540,30 @@ export class DurableEngine {
       this.commitContinueAsNew(live.row, plan.time, outcome, consumed, episode);
       return;
     }
-    const time = plan.time;
-    const instanceId = live.row.instanceId;
-    const ready = new Set<string>();
-    const ended = endsExecution(outcome);
     const events = episodeEvents(plan, outcome);
     const row = rowAfterEpisode(live.row, outcome, plan);
+    const ready = this.persistEpisode(live, plan, outcome, row, events, consumed);
+    // The store has it; now the cache follows.
+    advanceLive(live, row, events, plan);
+    this.afterEpisode(row, plan, outcome, episode, ready);
+  }
+
+  /** One transaction: the inbox consumed, the history, and the execution's end or its new work. */
+  private persistEpisode(
+    live: LiveInstance,
+    plan: EpisodePlan,
+    outcome: ExecutionOutcome,
+    row: InstanceRow,
+    events: readonly HistoryEvent[],
+    consumed: readonly number[],
+  ): Set<string> {
+    const instanceId = row.instanceId;
+    const time = plan.time;
+    const ready = new Set<string>();
     this.store.transaction(() => {
       this.store.deleteInbox(consumed);
       this.store.appendHistory(instanceId, events);
-      if (ended) {
+      if (endsExecution(outcome)) {
         this.store.endExecution(instanceId);
         this.notifyParent(row, outcome, time, ready);
       } else {
@@ -560,16 +576,19 @@ export class DurableEngine {
       }
       this.store.putInstance(row);
     });
-    // The store has it; now the cache follows.
-    for (const event of events) {
-      const taskId = completedTaskId(event);
-      if (taskId !== undefined) live.completed.add(taskId);
-      event.IsPlayed = true;
-    }
-    live.row = row;
-    live.history.push(...events);
-    live.recorded.push(...plan.recorded);
-    for (const [taskId, record] of plan.tasks) live.tasks.set(taskId, record);
+    return ready;
+  }
+
+  /** After the commit: logs, queues the new activities, wakes the timer loop and the instances now ready. */
+  private afterEpisode(
+    row: InstanceRow,
+    plan: EpisodePlan,
+    outcome: ExecutionOutcome,
+    episode: number,
+    ready: ReadonlySet<string>,
+  ): void {
+    const instanceId = row.instanceId;
+    const ended = endsExecution(outcome);
     this.logger.debug(
       `Episode ${episode}: ${plan.fresh.length} new event(s), ${plan.recorded.length} new action(s).`,
       {

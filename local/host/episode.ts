@@ -553,3 +553,21 @@ export function rowAfterEpisode(
   if (row.status === "Pending") row.status = "Running";
   return row;
 }
+
+/** Brings the live copy up to what the store has committed for the episode. */
+export function advanceLive(
+  live: LiveInstance,
+  row: InstanceRow,
+  events: readonly HistoryEvent[],
+  plan: EpisodePlan,
+): void {
+  for (const event of events) {
+    const taskId = completedTaskId(event);
+    if (taskId !== undefined) live.completed.add(taskId);
+    event.IsPlayed = true;
+  }
+  live.row = row;
+  live.history.push(...events);
+  live.recorded.push(...plan.recorded);
+  for (const [taskId, record] of plan.tasks) live.tasks.set(taskId, record);
+}
