@@ -21,10 +21,15 @@ import {
   type RuntimeStatus,
 } from "./durable-store.ts";
 import {
+  advanceLive,
   type ChildStart,
+  type ContinuedAsNew,
   completedTaskId,
   type EpisodeOutcome,
   type EpisodePlan,
+  type ExecutionOutcome,
+  endsExecution,
+  episodeEvents,
   followHiddenNumbering,
   interpretEpisode,
   type LiveInstance,
@@ -33,6 +38,8 @@ import {
   newPlan,
   type OrchestratorStateLike,
   parseOrchestratorFailure,
+  rowAfterEpisode,
+  rowContinuedAsNew,
   takesHiddenIds,
 } from "./episode.ts";
 import type { FunctionRegistration } from "./functions-core.ts";
@@ -529,79 +536,34 @@ export class DurableEngine {
     consumed: readonly number[],
     episode: number,
   ): void {
-    const before = live.row;
-    const time = plan.time;
-    const instanceId = before.instanceId;
-    const ready = new Set<string>();
     if (outcome.kind === "continued-as-new") {
-      const row: InstanceRow = {
-        ...before,
-        executionId: randomUUID(),
-        status: "Running",
-        input: outcome.input === undefined ? null : JSON.stringify(outcome.input),
-        output: null,
-        updatedAt: time,
-        nextTaskId: 0,
-        carriedEvents: outcome.carried.length > 0 ? JSON.stringify(outcome.carried) : null,
-      };
-      this.store.transaction(() => {
-        this.store.deleteInbox(consumed);
-        this.store.resetExecution(instanceId);
-        this.store.putInstance(row);
-      });
-      this.cache.set(instanceId, { row, history: [], recorded: [], tasks: new Map(), completed: new Set() });
-      this.wakeTimers();
-      this.logger.info(`Orchestration "${row.name}" continued as new.`, {
-        instanceId,
-        function: row.name,
-        episode,
-      });
-      this.changed(row);
-      this.markReady(instanceId);
+      this.commitContinueAsNew(live.row, plan.time, outcome, consumed, episode);
       return;
     }
-    const ended = outcome.kind === "completed" || outcome.kind === "failed";
-    const closing: HistoryEvent[] = [];
-    if (outcome.kind === "completed") {
-      closing.push(
-        historyEvent(EventType.ExecutionCompleted, time, {
-          OrchestrationStatus: "Completed",
-          Result: JSON.stringify(outcome.output ?? null),
-        }),
-      );
-    } else if (outcome.kind === "failed") {
-      closing.push(
-        historyEvent(EventType.ExecutionFailed, time, {
-          Reason: outcome.message,
-          FailureDetails: outcome.details,
-        }),
-      );
-    }
-    closing.push(historyEvent(EventType.OrchestratorCompleted, time));
-    const events = [...plan.fresh, ...(ended ? [] : plan.records), ...closing];
-    const customStatus =
-      outcome.customStatus === undefined ? before.customStatus : JSON.stringify(outcome.customStatus);
-    const row: InstanceRow = {
-      ...before,
-      status:
-        outcome.kind === "completed" ? "Completed" : outcome.kind === "failed" ? "Failed" : before.status,
-      customStatus,
-      updatedAt: time,
-      nextTaskId: plan.nextTaskId,
-      carriedEvents: null,
-      ...(outcome.kind === "completed" ? { output: JSON.stringify(outcome.output ?? null) } : {}),
-      ...(outcome.kind === "failed"
-        ? {
-            output: JSON.stringify(`Orchestrator function '${before.name}' failed: ${outcome.message}`),
-            failure: JSON.stringify(outcome.details),
-          }
-        : {}),
-    };
-    if (row.status === "Pending") row.status = "Running";
+    const events = episodeEvents(plan, outcome);
+    const row = rowAfterEpisode(live.row, outcome, plan);
+    const ready = this.persistEpisode(live, plan, outcome, row, events, consumed);
+    // The store has it; now the cache follows.
+    advanceLive(live, row, events, plan);
+    this.afterEpisode(row, plan, outcome, episode, ready);
+  }
+
+  /** One transaction: the inbox consumed, the history, and the execution's end or its new work. */
+  private persistEpisode(
+    live: LiveInstance,
+    plan: EpisodePlan,
+    outcome: ExecutionOutcome,
+    row: InstanceRow,
+    events: readonly HistoryEvent[],
+    consumed: readonly number[],
+  ): Set<string> {
+    const instanceId = row.instanceId;
+    const time = plan.time;
+    const ready = new Set<string>();
     this.store.transaction(() => {
       this.store.deleteInbox(consumed);
       this.store.appendHistory(instanceId, events);
-      if (ended) {
+      if (endsExecution(outcome)) {
         this.store.endExecution(instanceId);
         this.notifyParent(row, outcome, time, ready);
       } else {
@@ -614,16 +576,19 @@ export class DurableEngine {
       }
       this.store.putInstance(row);
     });
-    // The store has it; now the cache follows.
-    for (const event of events) {
-      const taskId = completedTaskId(event);
-      if (taskId !== undefined) live.completed.add(taskId);
-      event.IsPlayed = true;
-    }
-    live.row = row;
-    live.history.push(...events);
-    live.recorded.push(...plan.recorded);
-    for (const [taskId, record] of plan.tasks) live.tasks.set(taskId, record);
+    return ready;
+  }
+
+  /** After the commit: logs, queues the new activities, wakes the timer loop and the instances now ready. */
+  private afterEpisode(
+    row: InstanceRow,
+    plan: EpisodePlan,
+    outcome: ExecutionOutcome,
+    episode: number,
+    ready: ReadonlySet<string>,
+  ): void {
+    const instanceId = row.instanceId;
+    const ended = endsExecution(outcome);
     this.logger.debug(
       `Episode ${episode}: ${plan.fresh.length} new event(s), ${plan.recorded.length} new action(s).`,
       {
@@ -651,6 +616,32 @@ export class DurableEngine {
     if (ended || plan.timers.length > 0 || plan.cancelledTimers.length > 0) this.wakeTimers();
     this.changed(row);
     for (const id of ready) this.markReady(id);
+  }
+
+  /** Starts the next execution afresh: its history, actions and tasks go; carried events wait for it. */
+  private commitContinueAsNew(
+    before: InstanceRow,
+    time: number,
+    outcome: ContinuedAsNew,
+    consumed: readonly number[],
+    episode: number,
+  ): void {
+    const instanceId = before.instanceId;
+    const row = rowContinuedAsNew(before, outcome, time, randomUUID());
+    this.store.transaction(() => {
+      this.store.deleteInbox(consumed);
+      this.store.resetExecution(instanceId);
+      this.store.putInstance(row);
+    });
+    this.cache.set(instanceId, { row, history: [], recorded: [], tasks: new Map(), completed: new Set() });
+    this.wakeTimers();
+    this.logger.info(`Orchestration "${row.name}" continued as new.`, {
+      instanceId,
+      function: row.name,
+      episode,
+    });
+    this.changed(row);
+    this.markReady(instanceId);
   }
 
   private terminate(live: LiveInstance, reason: string): void {

@@ -54,11 +54,16 @@ export interface EpisodePlan {
   readonly children: ChildStart[];
 }
 
+export type ContinuedAsNew = { kind: "continued-as-new"; input: unknown; carried: HistoryEvent[] };
+
 export type EpisodeOutcome =
   | { kind: "running"; customStatus: unknown }
   | { kind: "completed"; output: unknown; customStatus: unknown }
-  | { kind: "continued-as-new"; input: unknown; carried: HistoryEvent[] }
+  | ContinuedAsNew
   | { kind: "failed"; message: string; details: FailureDetails; customStatus: unknown };
+
+/** An outcome within the execution: it runs on, completes or fails. */
+export type ExecutionOutcome = Exclude<EpisodeOutcome, ContinuedAsNew>;
 
 /** The OrchestratorState the library returns (or serializes into a failure's message). */
 export interface OrchestratorStateLike {
@@ -466,4 +471,103 @@ export function interpretEpisode(
     };
   }
   return { kind: "completed", output: state.output, customStatus: state.customStatus };
+}
+
+/** The instance's row for its next execution: a new execution id, the new input, the carried events. */
+export function rowContinuedAsNew(
+  before: InstanceRow,
+  outcome: ContinuedAsNew,
+  time: number,
+  executionId: string,
+): InstanceRow {
+  return {
+    ...before,
+    executionId,
+    status: "Running",
+    input: outcome.input === undefined ? null : JSON.stringify(outcome.input),
+    output: null,
+    updatedAt: time,
+    nextTaskId: 0,
+    carriedEvents: outcome.carried.length > 0 ? JSON.stringify(outcome.carried) : null,
+  };
+}
+
+export function endsExecution(outcome: EpisodeOutcome): boolean {
+  return outcome.kind === "completed" || outcome.kind === "failed";
+}
+
+/** The events an episode appends: the new ones, the host's records (unless it ended), then the closing ones. */
+export function episodeEvents(plan: EpisodePlan, outcome: ExecutionOutcome): HistoryEvent[] {
+  return [
+    ...plan.fresh,
+    ...(endsExecution(outcome) ? [] : plan.records),
+    ...closingEvents(outcome, plan.time),
+  ];
+}
+
+function closingEvents(outcome: ExecutionOutcome, time: number): HistoryEvent[] {
+  const closing: HistoryEvent[] = [];
+  if (outcome.kind === "completed") {
+    closing.push(
+      historyEvent(EventType.ExecutionCompleted, time, {
+        OrchestrationStatus: "Completed",
+        Result: JSON.stringify(outcome.output ?? null),
+      }),
+    );
+  } else if (outcome.kind === "failed") {
+    closing.push(
+      historyEvent(EventType.ExecutionFailed, time, {
+        Reason: outcome.message,
+        FailureDetails: outcome.details,
+      }),
+    );
+  }
+  closing.push(historyEvent(EventType.OrchestratorCompleted, time));
+  return closing;
+}
+
+/** The instance's row once the episode is committed: status, custom status, output and the next task id. */
+export function rowAfterEpisode(
+  before: InstanceRow,
+  outcome: ExecutionOutcome,
+  plan: EpisodePlan,
+): InstanceRow {
+  const customStatus =
+    outcome.customStatus === undefined ? before.customStatus : JSON.stringify(outcome.customStatus);
+  const row: InstanceRow = {
+    ...before,
+    status: outcome.kind === "completed" ? "Completed" : outcome.kind === "failed" ? "Failed" : before.status,
+    customStatus,
+    updatedAt: plan.time,
+    nextTaskId: plan.nextTaskId,
+    carriedEvents: null,
+    ...(outcome.kind === "completed" ? { output: JSON.stringify(outcome.output ?? null) } : {}),
+    ...(outcome.kind === "failed"
+      ? {
+          output: JSON.stringify(`Orchestrator function '${before.name}' failed: ${outcome.message}`),
+          failure: JSON.stringify(outcome.details),
+        }
+      : {}),
+  };
+  // The first episode has run: a Pending instance is Running from now on.
+  if (row.status === "Pending") row.status = "Running";
+  return row;
+}
+
+/** Brings the live copy up to what the store has committed for the episode. */
+export function advanceLive(
+  live: LiveInstance,
+  row: InstanceRow,
+  events: readonly HistoryEvent[],
+  plan: EpisodePlan,
+): void {
+  for (const event of events) {
+    const taskId = completedTaskId(event);
+    if (taskId !== undefined) live.completed.add(taskId);
+    event.IsPlayed = true;
+  }
+  live.row = row;
+  live.history.push(...events);
+  live.recorded.push(...plan.recorded);
+  for (const [taskId, record] of plan.tasks) live.tasks.set(taskId, record);
 }
