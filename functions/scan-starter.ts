@@ -14,7 +14,7 @@ export type ScanStart =
   | { kind: "started"; instanceId: string }
   | { kind: "exists"; instanceId: string; runtimeStatus: string };
 
-export async function instanceStatus(
+async function instanceStatus(
   client: DurableClient,
   instanceId: string,
 ): Promise<DurableOrchestrationStatus | undefined> {

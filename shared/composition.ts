@@ -75,7 +75,7 @@ const systemClock: RetryClock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
 };
 
-export function currentClock(): RetryClock {
+function currentClock(): RetryClock {
   return ((globalThis as Record<symbol, unknown>)[HOST_CLOCK_SLOT] as RetryClock | undefined) ?? systemClock;
 }
 
