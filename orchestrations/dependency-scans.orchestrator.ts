@@ -4,7 +4,7 @@
 
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { DependencyScansInput, DependencyScansResult } from "./contracts/inventory-scan.contract.ts";
-import { ACTIVITIES, type ActivityOutput, ORCHESTRATIONS } from "./contracts.ts";
+import { ACTIVITIES, ORCHESTRATIONS } from "./contracts.ts";
 import { batchedFanOut } from "./steps/batched-fan-out.ts";
 import { activityTask } from "./steps/call-activity.ts";
 import { registerOrchestration } from "./steps/register.ts";
@@ -13,10 +13,7 @@ export function* dependencyScans(
   context: OrchestrationContext,
   { scanId, clusters, concurrency }: DependencyScansInput,
 ): Generator<Task, DependencyScansResult, unknown> {
-  const scans = yield* batchedFanOut<
-    DependencyScansInput["clusters"][number],
-    ActivityOutput<"scan-dependencies">
-  >(context, clusters, Math.max(1, concurrency), (cluster) =>
+  const scans = yield* batchedFanOut(context, clusters, Math.max(1, concurrency), (cluster) =>
     activityTask(context, ACTIVITIES.scanDependencies, {
       scanId,
       clusterId: cluster.id,

@@ -5,7 +5,7 @@
 // already scheduled activity does not schedule it again) and each item is settled on its own.
 
 import type { OrchestrationContext, Task } from "durable-functions";
-import { errorMessage } from "./call-activity.ts";
+import { errorMessage, type TypedTask } from "./call-activity.ts";
 
 export type Settled<Item, Result> =
   | { item: Item; ok: true; result: Result }
@@ -15,7 +15,7 @@ export function* batchedFanOut<Item, Result>(
   context: OrchestrationContext,
   items: readonly Item[],
   limit: number,
-  start: (item: Item) => Task,
+  start: (item: Item) => TypedTask<Result>,
 ): Generator<Task, Settled<Item, Result>[], unknown> {
   const settled: Settled<Item, Result>[] = [];
   for (let offset = 0; offset < items.length; offset += limit) {

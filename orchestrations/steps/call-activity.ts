@@ -31,12 +31,17 @@ export function* callActivity<K extends ActivityName>(
   return (yield context.df.callActivityWithRetry(name, transientRetry(), input)) as ActivityOutput<K>;
 }
 
+/** A task that carries, in its type only, what it completes with. */
+export interface TypedTask<Result> extends Task {
+  readonly __result?: Result;
+}
+
 /** The activity's task, scheduled once and not retried, for fan-outs that settle each task themselves. */
 export function activityTask<K extends ActivityName>(
   context: OrchestrationContext,
   name: K,
   input: ActivityInput<K>,
-): Task {
+): TypedTask<ActivityOutput<K>> {
   return context.df.callActivity(name, input);
 }
 

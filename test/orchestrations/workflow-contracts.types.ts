@@ -4,7 +4,8 @@
 
 import type { DurableClient, OrchestrationContext, Task } from "durable-functions";
 import { startOnce } from "../../functions/scan-starter.ts";
-import { callActivity, callSubOrchestrator } from "../../orchestrations/steps/call-activity.ts";
+import { batchedFanOut } from "../../orchestrations/steps/batched-fan-out.ts";
+import { activityTask, callActivity, callSubOrchestrator } from "../../orchestrations/steps/call-activity.ts";
 import { registerActivity, registerOrchestration } from "../../orchestrations/steps/register.ts";
 import type { ScanSummary } from "../../shared/domain/ports/inventory.ts";
 
@@ -28,7 +29,12 @@ export function* callsChecked(context: OrchestrationContext): Generator<Task, vo
     clusters: [],
     concurrency: 1,
   });
-  void [begun, listed, chunk];
+  const scans = yield* batchedFanOut(context, ["c1"], 1, (clusterId) =>
+    activityTask(context, "scan-dependencies", { scanId: scan.scanId, clusterId, pools: [] }),
+  );
+  // @ts-expect-error: a fan-out's results are its activity's outcomes, not scan summaries
+  const summaries: ScanSummary[] = scans.flatMap((settled) => (settled.ok ? [settled.result] : []));
+  void [begun, listed, chunk, summaries];
 }
 
 export function registrationsChecked(): void {
