@@ -6,7 +6,6 @@
 import { app, type HttpRequest, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import { operatorScanInstanceId } from "../orchestrations/contracts/instance-ids.ts";
-import type { InventoryScanInput } from "../orchestrations/contracts/inventory-scan.contract.ts";
 import { ORCHESTRATIONS } from "../orchestrations/contracts.ts";
 import { capabilities } from "../shared/composition.ts";
 import { compareUrgency, type PoolState, URGENCY_ORDER } from "../shared/domain/lifecycle/pool-assessment.ts";
@@ -93,13 +92,9 @@ app.http("start-inventory-scan", {
           },
         );
       }
-      const { clock, settings } = capabilities("clock", "settings");
+      const { clock } = capabilities("clock");
       const instanceId = operatorScanInstanceId(new Date(clock.now()));
-      const input: InventoryScanInput = {
-        requestedBy: "operator",
-        concurrency: settings.inventory.scanConcurrency,
-      };
-      const start = await startScanOnce(client, instanceId, input);
+      const start = await startScanOnce(client, instanceId, "operator");
       if (start.kind === "exists") {
         return jsonError(
           409,

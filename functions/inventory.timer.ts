@@ -4,7 +4,6 @@
 import { app, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import { nightlyScanInstanceId } from "../orchestrations/contracts/instance-ids.ts";
-import type { InventoryScanInput } from "../orchestrations/contracts/inventory-scan.contract.ts";
 import { capabilities } from "../shared/composition.ts";
 import { loadInventorySchedule } from "../shared/settings.ts";
 import { startScanOnce } from "./scan-starter.ts";
@@ -13,13 +12,9 @@ app.timer("inventory-timer", {
   schedule: loadInventorySchedule(process.env),
   extraInputs: [df.input.durableClient()],
   handler: async (_timer: unknown, context: InvocationContext) => {
-    const { clock, settings } = capabilities("clock", "settings");
+    const { clock } = capabilities("clock");
     const instanceId = nightlyScanInstanceId(new Date(clock.now()));
-    const input: InventoryScanInput = {
-      requestedBy: "timer",
-      concurrency: settings.inventory.scanConcurrency,
-    };
-    const start = await startScanOnce(df.getClient(context), instanceId, input);
+    const start = await startScanOnce(df.getClient(context), instanceId, "timer");
     if (start.kind === "started") context.log(`Started the nightly inventory scan ${instanceId}.`);
     else
       context.log(`The inventory scan ${instanceId} exists already (${start.runtimeStatus}): nothing to do.`);

@@ -9,8 +9,9 @@ import {
   type OrchestrationInput,
   type OrchestrationName,
 } from "../orchestrations/contracts.ts";
+import { capabilities } from "../shared/composition.ts";
 
-export type ScanStart =
+export type StartOutcome =
   | { kind: "started"; instanceId: string }
   | { kind: "exists"; instanceId: string; runtimeStatus: string };
 
@@ -32,7 +33,7 @@ export async function startOnce<K extends OrchestrationName>(
   orchestration: K,
   instanceId: string,
   input: OrchestrationInput<K>,
-): Promise<ScanStart> {
+): Promise<StartOutcome> {
   const existing = await instanceStatus(client, instanceId);
   if (existing) return { kind: "exists", instanceId, runtimeStatus: String(existing.runtimeStatus) };
   try {
@@ -46,10 +47,13 @@ export async function startOnce<K extends OrchestrationName>(
   }
 }
 
+/** The inventory scan under `instanceId`, once, scanning as many clusters at once as the settings say. */
 export function startScanOnce(
   client: DurableClient,
   instanceId: string,
-  input: InventoryScanInput,
-): Promise<ScanStart> {
+  requestedBy: InventoryScanInput["requestedBy"],
+): Promise<StartOutcome> {
+  const { inventorySettings } = capabilities("inventorySettings");
+  const input: InventoryScanInput = { requestedBy, concurrency: inventorySettings.scanConcurrency };
   return startOnce(client, ORCHESTRATIONS.inventoryScan, instanceId, input);
 }

@@ -25,6 +25,7 @@ import type { InventoryRepository } from "./domain/ports/inventory.ts";
 import type { NoticeRepository } from "./domain/ports/notices.ts";
 import { DEFAULT_FACTS_OPTIONS, KubeClusterFacts } from "./kube/cluster-facts.ts";
 import { EntraKubeConnector, type KubeConnector, KubeconfigDirectory } from "./kube/kube-connection.ts";
+import type { InventorySettings } from "./settings/inventory.settings.ts";
 import type { StateStoreSettings } from "./settings/state-store.settings.ts";
 import { APP_SETTING_NAMES, type AppSettings, loadAppSettings } from "./settings.ts";
 import { SqliteAlertRepository } from "./sqlite/alert-repository.ts";
@@ -43,7 +44,8 @@ export interface StateRepositories {
 /** What each capability gives; capabilities(...) merges the ones asked for. */
 export interface CapabilityMap {
   clock: { readonly clock: RetryClock };
-  settings: { readonly settings: AppSettings };
+  /** The inventory's own settings (scope, schedule, concurrency): not the whole bag of every group. */
+  inventorySettings: { readonly inventorySettings: InventorySettings };
   state: StateRepositories;
   azure: { readonly azure: AzureClients };
   fleet: { readonly fleet: FleetSource };
@@ -111,7 +113,7 @@ class Generation {
 
 const BUILDERS: { [K in CapabilityName]: (generation: Generation) => CapabilityMap[K] } = {
   clock: ({ clock }) => ({ clock }),
-  settings: ({ settings }) => ({ settings }),
+  inventorySettings: ({ settings }) => ({ inventorySettings: settings.inventory }),
   azure: ({ settings }) => ({ azure: azureClientsFor(settings.azure) }),
   state(generation) {
     const state = stateRepositories(

@@ -105,8 +105,8 @@ describe("capabilities", () => {
     });
 
     process.env.SCAN_CONCURRENCY = "3";
-    const { settings, inventory } = capabilities("settings", "state");
-    expect(settings.inventory.scanConcurrency).toBe(3);
+    const { inventorySettings, inventory } = capabilities("inventorySettings", "state");
+    expect(inventorySettings.scanConcurrency).toBe(3);
     expect(inventory).not.toBe(afterClock.inventory);
     delete process.env.SCAN_CONCURRENCY;
   });
