@@ -7,9 +7,9 @@ import { DEFAULT_LEASE_MS, deliverAlerts, deliverPendingAlerts } from "../../sha
 import { teamsMessage, teamsSink } from "../../shared/alerts/teams.sink.ts";
 import { webhookSink } from "../../shared/alerts/webhook.sink.ts";
 import { TableAlertRepository } from "../../shared/azure/tables/alert-repository.ts";
-import { azureLinux2Finding, NIGHT } from "./alert-fixtures.ts";
-import { startRecorder } from "./http-recorder.ts";
-import { useAzuriteTables } from "./table-fixture.ts";
+import { azureLinux2Finding, NIGHT } from "../support/alert-fixtures.ts";
+import { startRecorder } from "../support/http-recorder.ts";
+import { useAzuriteTables } from "../support/table-fixture.ts";
 
 const tables = useAzuriteTables();
 const STATUS_BASE = "https://lifecycle.example.test";

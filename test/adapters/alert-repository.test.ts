@@ -7,8 +7,8 @@ import {
   trackKey,
 } from "../../shared/domain/alerts/alert-policy.ts";
 import type { AlertRepository, AlertStateSnapshot } from "../../shared/domain/ports/alerts.ts";
-import { azureLinux2Finding, NIGHT } from "./alert-fixtures.ts";
-import { useStateStores } from "./state-stores.ts";
+import { azureLinux2Finding, NIGHT } from "../support/alert-fixtures.ts";
+import { useStateStores } from "../support/state-stores.ts";
 
 const { stores } = useStateStores();
 const findings = [

@@ -6,8 +6,8 @@ import { decideAlerts } from "../../shared/alerts/decide-alerts.ts";
 import { deliverPendingAlerts } from "../../shared/alerts/deliver-alerts.ts";
 import { serviceBusTopicSink, topicMessageId } from "../../shared/alerts/service-bus-topic.sink.ts";
 import { TableAlertRepository } from "../../shared/azure/tables/alert-repository.ts";
-import { azureLinux2Finding, NIGHT } from "./alert-fixtures.ts";
-import { useAzuriteTables } from "./table-fixture.ts";
+import { azureLinux2Finding, NIGHT } from "../support/alert-fixtures.ts";
+import { useAzuriteTables } from "../support/table-fixture.ts";
 
 const tables = useAzuriteTables();
 let namespace: ServiceBusNamespace;

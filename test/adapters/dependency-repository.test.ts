@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { PoolMigrationRisk, RiskReason } from "../../shared/domain/risk/migration-risk.ts";
 import { RISK_RULES } from "../../shared/domain/risk/migration-risk.ts";
-import { useStateStores } from "./state-stores.ts";
+import { useStateStores } from "../support/state-stores.ts";
 
 const { stores } = useStateStores();
 const CLUSTER =

@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import { TableInventoryRepository } from "../../shared/azure/tables/inventory-repository.ts";
 import type { Cluster, NodePool } from "../../shared/domain/fleet/model.ts";
 import type { InventoryRepository, PoolSnapshot } from "../../shared/domain/ports/inventory.ts";
-import { aCluster, aPool, day, poolSnapshots } from "../unit/pool-fixtures.ts";
-import { useStateStores } from "./state-stores.ts";
+import { aCluster, aPool, day, poolSnapshots } from "../support/pool-fixtures.ts";
+import { useStateStores } from "../support/state-stores.ts";
 
 const { stores, tables } = useStateStores();
 const NOW = day("2026-01-10");

@@ -21,7 +21,7 @@ import { decideScanAlerts } from "../../shared/inventory/scan-alerts.ts";
 import { scanClusterDependencies } from "../../shared/inventory/scan-dependencies.ts";
 import { DEFAULT_FACTS_OPTIONS, KubeClusterFacts } from "../../shared/kube/cluster-facts.ts";
 import { KubeconfigDirectory } from "../../shared/kube/kube-connection.ts";
-import { useAzuriteTables } from "./table-fixture.ts";
+import { useAzuriteTables } from "../support/table-fixture.ts";
 
 const DEMO = new URL("../../local/scenarios/demo.yaml", import.meta.url).pathname;
 const SCAN = { scanId: "2026-03-03T02:00:00Z", startedAt: "2026-03-03T02:00:00.000Z" };

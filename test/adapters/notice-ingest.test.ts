@@ -6,7 +6,7 @@ import { BASE_CALENDAR } from "../../shared/domain/lifecycle/data/base-calendar.
 import { findEntry, resolveCalendar } from "../../shared/domain/lifecycle/lifecycle-calendar.ts";
 import { currentCalendar } from "../../shared/inventory/current-calendar.ts";
 import { ingestNoticeMessage } from "../../shared/notices/ingest-notice.ts";
-import { useAzuriteTables } from "./table-fixture.ts";
+import { useAzuriteTables } from "../support/table-fixture.ts";
 
 const tables = useAzuriteTables();
 const FIXTURES = join(import.meta.dirname, "../fixtures/notices");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ClusterEvent, NoticeRecord, NoticeRejection } from "../../shared/domain/ports/notices.ts";
-import { useStateStores } from "./state-stores.ts";
+import { useStateStores } from "../support/state-stores.ts";
 
 const { stores } = useStateStores();
 

@@ -7,7 +7,7 @@ import { runCli } from "../../bin/cli.ts";
 import { type ServiceBusNamespace, startServiceBusNamespace } from "../../local/sim/servicebus/namespace.ts";
 import { TableNoticeRepository } from "../../shared/azure/tables/notice-repository.ts";
 import { ingestNoticeMessage } from "../../shared/notices/ingest-notice.ts";
-import { useAzuriteTables } from "./table-fixture.ts";
+import { useAzuriteTables } from "../support/table-fixture.ts";
 
 const tables = useAzuriteTables();
 const FIXTURES = join(import.meta.dirname, "../fixtures/notices");

@@ -5,8 +5,8 @@ import { createInterface } from "node:readline";
 import { describe, expect, it } from "vitest";
 import { SqliteInventoryRepository } from "../../shared/sqlite/inventory-repository.ts";
 import { SqliteNoticeRepository } from "../../shared/sqlite/notice-repository.ts";
+import { useSqliteFiles } from "../support/state-stores.ts";
 import { aNotice, clusterWithPools, HELD, SCAN } from "./sqlite-state-writer.ts";
-import { useSqliteFiles } from "./state-stores.ts";
 
 const WRITER = new URL("./sqlite-state-writer.ts", import.meta.url).pathname;
 const files = useSqliteFiles();

@@ -10,7 +10,7 @@ import type { NoticeRecord, NoticeRejection } from "../../shared/domain/ports/no
 import { SqliteInventoryRepository } from "../../shared/sqlite/inventory-repository.ts";
 import { SqliteNoticeRepository } from "../../shared/sqlite/notice-repository.ts";
 import { SqliteStore } from "../../shared/sqlite/sqlite-store.ts";
-import { aCluster, aPool, day, poolSnapshots } from "../unit/pool-fixtures.ts";
+import { aCluster, aPool, day, poolSnapshots } from "../support/pool-fixtures.ts";
 
 export const SCAN = "2026-01-10";
 

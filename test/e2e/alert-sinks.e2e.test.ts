@@ -3,7 +3,7 @@
 // clock, stay pending, and go out on the next run; Teams is not sent anything twice.
 
 import { describe, expect, it } from "vitest";
-import { type Recorder, startRecorder } from "../adapters/http-recorder.ts";
+import { type Recorder, startRecorder } from "../support/http-recorder.ts";
 import { startEnvironment } from "./environment.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read by path

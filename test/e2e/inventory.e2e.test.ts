@@ -10,7 +10,7 @@ import { decideAlerts } from "../../shared/alerts/decide-alerts.ts";
 import { DEFAULT_LEASE_MS } from "../../shared/alerts/deliver-alerts.ts";
 import { poolStatusUrl } from "../../shared/alerts/pool-status-url.ts";
 import { ingestNoticeMessage } from "../../shared/notices/ingest-notice.ts";
-import { azureLinux2Finding } from "../adapters/alert-fixtures.ts";
+import { azureLinux2Finding } from "../support/alert-fixtures.ts";
 import { type Environment, startEnvironment } from "./environment.ts";
 
 const notice = (path: string): unknown =>

@@ -9,7 +9,7 @@ import {
   renderCalendarIcs,
 } from "../../shared/report/calendar-ics.ts";
 import { calendarView } from "../../shared/report/calendar-view.ts";
-import { aCluster, aPool, day } from "./pool-fixtures.ts";
+import { aCluster, aPool, day } from "../support/pool-fixtures.ts";
 
 const NOW = day("2026-01-10");
 const MOVED: LifecycleNotice = {

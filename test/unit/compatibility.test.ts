@@ -8,7 +8,7 @@ import {
 import { BASE_CALENDAR } from "../../shared/domain/lifecycle/data/base-calendar.ts";
 import type { EffectiveOs } from "../../shared/domain/lifecycle/effective-os.ts";
 import { resolveCalendar } from "../../shared/domain/lifecycle/lifecycle-calendar.ts";
-import { day } from "./pool-fixtures.ts";
+import { day } from "../support/pool-fixtures.ts";
 
 const calendar = resolveCalendar(BASE_CALENDAR, []);
 

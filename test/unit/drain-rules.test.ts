@@ -2,7 +2,7 @@ import type { V1Pod, V1PodDisruptionBudget } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { coveringBudgets, describeBudget } from "../../shared/domain/drain/disruption-budgets.ts";
 import { assessDrain } from "../../shared/domain/drain/pod-filters.ts";
-import { deploymentPods, POOL_NODES, pdb, pod, SYSTEM_NODE } from "./risk-fixtures.ts";
+import { deploymentPods, POOL_NODES, pdb, pod, SYSTEM_NODE } from "../support/risk-fixtures.ts";
 
 const [NODE_0, NODE_1] = POOL_NODES;
 const DRAINED = new Set<string>(POOL_NODES);

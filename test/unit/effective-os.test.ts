@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { effectiveOs } from "../../shared/domain/lifecycle/effective-os.ts";
 import { nodeImageAgeDays, parseNodeImageVersion } from "../../shared/domain/lifecycle/node-image-version.ts";
-import { day } from "./pool-fixtures.ts";
+import { day } from "../support/pool-fixtures.ts";
 
 describe("effectiveOs", () => {
   it.each([

@@ -14,7 +14,7 @@ import {
   resolveCalendar,
 } from "../../shared/domain/lifecycle/lifecycle-calendar.ts";
 import { OS_NAMES } from "../../shared/domain/lifecycle/os-name.ts";
-import { day, withFipsImageRemoval } from "./pool-fixtures.ts";
+import { day, withFipsImageRemoval } from "../support/pool-fixtures.ts";
 
 const KNOWN_SOURCES = new Set<string>(Object.values(SOURCES));
 const base = resolveCalendar(BASE_CALENDAR, []);

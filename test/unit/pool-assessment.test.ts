@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { BASE_CALENDAR } from "../../shared/domain/lifecycle/data/base-calendar.ts";
 import { resolveCalendar } from "../../shared/domain/lifecycle/lifecycle-calendar.ts";
 import { assessFleet, assessPool } from "../../shared/domain/lifecycle/pool-assessment.ts";
-import { aCluster, aPool, day, withFipsImageRemoval } from "./pool-fixtures.ts";
+import { aCluster, aPool, day, withFipsImageRemoval } from "../support/pool-fixtures.ts";
 
 const calendar = resolveCalendar(BASE_CALENDAR, []);
 const LTS = { supportPlan: "AKSLongTermSupport" };

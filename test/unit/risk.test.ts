@@ -17,7 +17,7 @@ import {
   pdb,
   pod,
   SYSTEM_NODE,
-} from "./risk-fixtures.ts";
+} from "../support/risk-fixtures.ts";
 
 const [NODE_0, NODE_1] = POOL_NODES;
 
