@@ -4,7 +4,6 @@
 // snapshot is skipped and reported, as the Tables adapter does with ETags.
 
 import type { AlertDecision, AlertState, TrackState } from "../domain/alerts/alert-policy.ts";
-import { compareOutbox, isClaimable, trackChanges, withDelivery } from "../domain/alerts/outbox-records.ts";
 import type {
   AlertCommit,
   AlertRepository,
@@ -13,6 +12,7 @@ import type {
   OutboxClaim,
   SinkDelivery,
 } from "../domain/ports/alerts.ts";
+import { compareOutbox, isClaimable, trackChanges, withDelivery } from "../domain/records/outbox-records.ts";
 import type { Sql, SqliteStore } from "./sqlite-store.ts";
 
 const SCHEMA = `

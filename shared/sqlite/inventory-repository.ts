@@ -4,17 +4,6 @@
 
 import type { Cluster } from "../domain/fleet/model.ts";
 import { poolKey } from "../domain/fleet/model.ts";
-import {
-  checkPoolsBelongTo,
-  checkRunning,
-  checkScanId,
-  finishedScan,
-  inventoryFailed,
-  knownPools,
-  listedCluster,
-  runningScan,
-  withClusterError,
-} from "../domain/inventory/scan-records.ts";
 import type { PoolState } from "../domain/lifecycle/pool-assessment.ts";
 import type {
   ClusterScanError,
@@ -25,6 +14,17 @@ import type {
   PoolSnapshot,
   ScanSummary,
 } from "../domain/ports/inventory.ts";
+import {
+  checkPoolsBelongTo,
+  checkRunning,
+  checkScanId,
+  finishedScan,
+  inventoryFailed,
+  knownPools,
+  listedCluster,
+  runningScan,
+  withClusterError,
+} from "../domain/records/scan-records.ts";
 import type { Sql, SqliteStore } from "./sqlite-store.ts";
 
 const SCHEMA = `

@@ -1,7 +1,6 @@
 // Notices, cluster events and rejected messages in SQLite. A notice's id and its content key are both
 // unique, checked and written in one transaction: a notice is accepted once by id and once by content.
 
-import { clusterEventOrder, noticeOrder, rejectionOrder } from "../domain/lifecycle/notice-order.ts";
 import type {
   ClusterEvent,
   NoticeAcceptance,
@@ -9,6 +8,7 @@ import type {
   NoticeRejection,
   NoticeRepository,
 } from "../domain/ports/notices.ts";
+import { clusterEventOrder, noticeOrder, rejectionOrder } from "../domain/records/notice-order.ts";
 import type { SqliteStore } from "./sqlite-store.ts";
 
 const SCHEMA = `

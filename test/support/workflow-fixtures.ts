@@ -2,7 +2,7 @@
 // dependency scan, a scan's summary as finish-scan would count it, alert decisions and deliveries.
 
 import type { ActivityInput, ActivityOutput } from "../../orchestrations/contracts.ts";
-import { runningScan } from "../../shared/domain/inventory/scan-records.ts";
+import { runningScan } from "../../shared/domain/records/scan-records.ts";
 
 /** Clusters "c1", "c2", ... with two pools each. */
 export function clusters(count: number): ActivityOutput<"list-fleet">["clusters"] {

@@ -8,12 +8,6 @@
 import type { TableClient, TransactionAction } from "@azure/data-tables";
 import { odata } from "@azure/data-tables";
 import type { AlertDecision, AlertState, TrackState } from "../../domain/alerts/alert-policy.ts";
-import {
-  compareOutbox,
-  isClaimable,
-  trackChanges,
-  withDelivery,
-} from "../../domain/alerts/outbox-records.ts";
 import type {
   AlertCommit,
   AlertRepository,
@@ -22,6 +16,12 @@ import type {
   OutboxClaim,
   SinkDelivery,
 } from "../../domain/ports/alerts.ts";
+import {
+  compareOutbox,
+  isClaimable,
+  trackChanges,
+  withDelivery,
+} from "../../domain/records/outbox-records.ts";
 import { checkEntitySize, entityBytes, fromJsonColumns, toJsonColumns } from "./json-columns.ts";
 import { keyPart, rowKeyPrefixFilter } from "./table-keys.ts";
 import {

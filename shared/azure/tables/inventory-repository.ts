@@ -10,17 +10,6 @@
 import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
 import type { Cluster } from "../../domain/fleet/model.ts";
 import { poolKey } from "../../domain/fleet/model.ts";
-import {
-  checkPoolsBelongTo,
-  checkRunning,
-  checkScanId,
-  finishedScan,
-  inventoryFailed,
-  knownPools,
-  listedCluster,
-  runningScan,
-  withClusterError,
-} from "../../domain/inventory/scan-records.ts";
 import type { PoolState } from "../../domain/lifecycle/pool-assessment.ts";
 import type {
   ClusterScanError,
@@ -31,6 +20,17 @@ import type {
   PoolSnapshot,
   ScanSummary,
 } from "../../domain/ports/inventory.ts";
+import {
+  checkPoolsBelongTo,
+  checkRunning,
+  checkScanId,
+  finishedScan,
+  inventoryFailed,
+  knownPools,
+  listedCluster,
+  runningScan,
+  withClusterError,
+} from "../../domain/records/scan-records.ts";
 import { checkEntitySize, fromJsonColumns, toJsonColumns } from "./json-columns.ts";
 import { keyPart, rowKeyPrefixFilter } from "./table-keys.ts";
 import {

@@ -6,7 +6,6 @@
 // - Table ClusterEvents: PartitionKey = cluster id, RowKey = event id (redelivery finds it there).
 
 import { odata, type TableClient } from "@azure/data-tables";
-import { clusterEventOrder, noticeOrder, rejectionOrder } from "../../domain/lifecycle/notice-order.ts";
 import type {
   ClusterEvent,
   NoticeAcceptance,
@@ -14,6 +13,7 @@ import type {
   NoticeRejection,
   NoticeRepository,
 } from "../../domain/ports/notices.ts";
+import { clusterEventOrder, noticeOrder, rejectionOrder } from "../../domain/records/notice-order.ts";
 import { checkEntitySize, fromJsonColumns, toJsonColumns } from "./json-columns.ts";
 import { keyPart, rowKeyPrefixFilter } from "./table-keys.ts";
 import { getEntityOrUndefined, isConflict, listRows, type Row, TableRepository } from "./table-store.ts";

@@ -1,9 +1,14 @@
 // What every AlertRepository adapter decides alike: which tracks a decision changes (with their new
 // alerts, pending), an alert's state after one sink's result, and the outbox's order.
 
+import {
+  type AlertDecision,
+  type LifecycleAlert,
+  type TrackState,
+  trackKey,
+} from "../alerts/alert-policy.ts";
 import type { AlertStateSnapshot, OutboxAlert, SinkDelivery } from "../ports/alerts.ts";
 import { canonicalJson } from "../support/canonical-json.ts";
-import { type AlertDecision, type LifecycleAlert, type TrackState, trackKey } from "./alert-policy.ts";
 
 export interface TrackChange {
   track: string;
