@@ -7,7 +7,6 @@
 // (tests start hosts one after another in one process) starts afresh and closes what was built before.
 
 import type { TokenCredential } from "@azure/identity";
-import { alertSinksFor } from "./alerts/alert-sinks.ts";
 import { type AzureClients, azureClientsFor } from "./azure/arm-client-factory.ts";
 import { ResourceGraphFleet } from "./azure/resource-graph.ts";
 import { serviceBusClientFor } from "./azure/service-bus-client.ts";
@@ -28,6 +27,7 @@ import { EntraKubeConnector, type KubeConnector, KubeconfigDirectory } from "./k
 import type { InventorySettings } from "./settings/inventory.settings.ts";
 import type { StateStoreSettings } from "./settings/state-store.settings.ts";
 import { APP_SETTING_NAMES, type AppSettings, loadAppSettings } from "./settings.ts";
+import { alertSinksFor } from "./sinks/alert-sinks.ts";
 import { SqliteAlertRepository } from "./sqlite/alert-repository.ts";
 import { SqliteDependencyRepository } from "./sqlite/dependency-repository.ts";
 import { SqliteInventoryRepository } from "./sqlite/inventory-repository.ts";

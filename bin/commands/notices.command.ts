@@ -5,7 +5,6 @@
 import { readFile } from "node:fs/promises";
 import { DefaultAzureCredential } from "@azure/identity";
 import { serviceBusClientFor } from "../../shared/azure/service-bus-client.ts";
-import { prepareNotice } from "../../shared/notices/notice-sender.ts";
 import {
   loadServiceBusSettings,
   SERVICE_BUS_CONNECTION,
@@ -20,6 +19,7 @@ import {
   parseCommandArgs,
   UsageError,
 } from "../command.ts";
+import { prepareNotice } from "../notices/notice-sender.ts";
 
 function parse(args: readonly string[]) {
   const parsed = parseCommandArgs({

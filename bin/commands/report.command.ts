@@ -4,12 +4,6 @@ import { isIsoDate, utcMidnight } from "../../shared/domain/lifecycle/calendar-d
 import { BASE_CALENDAR } from "../../shared/domain/lifecycle/data/base-calendar.ts";
 import { resolveCalendar } from "../../shared/domain/lifecycle/lifecycle-calendar.ts";
 import { assessFleet } from "../../shared/domain/lifecycle/pool-assessment.ts";
-import {
-  type FleetFile,
-  FleetFileError,
-  FORMAT_NAMES,
-  readFleetFile,
-} from "../../shared/report/fleet-file.ts";
 import { renderTable, toReportJson } from "../../shared/report/fleet-report.ts";
 import {
   type CliIo,
@@ -19,6 +13,7 @@ import {
   parseCommandArgs,
   UsageError,
 } from "../command.ts";
+import { type FleetFile, FleetFileError, FORMAT_NAMES, readFleetFile } from "../report/fleet-file.ts";
 
 const FORMATS = ["table", "json"] as const;
 type OutputFormat = (typeof FORMATS)[number];

@@ -7,11 +7,10 @@
 
 import type { LifecycleAlert } from "../domain/alerts/alert-policy.ts";
 import type { AlertDeliverySummary } from "../domain/alerts/alert-runs.ts";
-import type { AlertSink } from "../domain/ports/alert-sinks.ts";
+import { type AlertSink, asSinkError } from "../domain/ports/alert-sinks.ts";
 import type { AlertRepository, OutboxClaim, SinkDelivery } from "../domain/ports/alerts.ts";
 import type { RetryClock } from "../domain/ports/clock.ts";
 import { backoffDelay, type RetryPolicy } from "../retry-policy.ts";
-import { asSinkError } from "./sink-error.ts";
 
 /** Attempts per alert and sink within one run. */
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, initialDelayMs: 1_000, maxDelayMs: 30_000 };

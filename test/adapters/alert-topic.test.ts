@@ -4,8 +4,8 @@ import { VirtualClock } from "../../local/clock.ts";
 import { type ServiceBusNamespace, startServiceBusNamespace } from "../../local/sim/servicebus/namespace.ts";
 import { decideAlerts } from "../../shared/alerts/decide-alerts.ts";
 import { deliverPendingAlerts } from "../../shared/alerts/deliver-alerts.ts";
-import { serviceBusTopicSink, topicMessageId } from "../../shared/alerts/service-bus-topic.sink.ts";
 import { TableAlertRepository } from "../../shared/azure/tables/alert-repository.ts";
+import { serviceBusTopicSink, topicMessageId } from "../../shared/sinks/service-bus-topic.sink.ts";
 import { azureLinux2Finding, NIGHT } from "../support/alert-fixtures.ts";
 import { useAzuriteTables } from "../support/table-fixture.ts";
 

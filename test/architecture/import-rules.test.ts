@@ -132,8 +132,23 @@ describe("each rule fails on a file that breaks it", () => {
     ],
     [
       "an adapter imports a use case",
-      sample("shared/azure/resource-graph.ts", 'import { parseRetryAfter } from "../alerts/http-post.ts";'),
+      sample("shared/sinks/teams.sink.ts", 'import { deliverAlerts } from "../alerts/deliver-alerts.ts";'),
       /^adapters import no use case/,
+    ],
+    [
+      "a use case imports an alert sink",
+      sample("shared/alerts/deliver-alerts.ts", 'import { webhookSink } from "../sinks/webhook.sink.ts";'),
+      /^adapters at the edge/,
+    ],
+    [
+      "a use case imports an Azure SDK",
+      sample("shared/notices/x.ts", 'import { ServiceBusClient } from "@azure/service-bus";'),
+      /^use cases reach the outside world only through ports/,
+    ],
+    [
+      "a use case imports a Node module",
+      sample("shared/report/x.ts", 'import { readFileSync } from "node:fs";'),
+      /^use cases reach the outside world only through ports/,
     ],
     [
       "product code imports local/",

@@ -57,10 +57,12 @@ const isOrchestratorCode = (path: string) =>
   path.startsWith("orchestrations/steps/");
 /** The composition root builds adapters; a composition/ folder may take its place. */
 const isCompositionRoot = under("shared/composition.ts", "shared/composition/");
-const ADAPTER_FAMILIES = ["shared/azure/", "shared/kube/", "shared/sqlite/"];
+const ADAPTER_FAMILIES = ["shared/azure/", "shared/kube/", "shared/sqlite/", "shared/sinks/"];
 const adapterFamily = (path: string) => ADAPTER_FAMILIES.find((family) => path.startsWith(family));
 const isUseCase = under("shared/inventory/", "shared/notices/", "shared/report/", "shared/alerts/");
 const ORCHESTRATOR_PACKAGES = new Set(["durable-functions", "@azure/functions"]);
+/** What only adapters (and the edges: functions, bin) may import. */
+const OUTSIDE_WORLD = /^(node:|@azure\/|@kubernetes\/)/;
 
 export const RULES: readonly Rule[] = [
   {
@@ -100,6 +102,10 @@ export const RULES: readonly Rule[] = [
   {
     name: "adapters import no use case (shared/inventory, notices, report, alerts)",
     breaks: (file, target) => adapterFamily(file) !== undefined && isUseCase(target),
+  },
+  {
+    name: "use cases reach the outside world only through ports: no Azure or Kubernetes SDK, no Node module",
+    breaks: (file, target) => isUseCase(file) && OUTSIDE_WORLD.test(target),
   },
   {
     name: "product code never imports local/ (nor bin/, bench/, test/)",

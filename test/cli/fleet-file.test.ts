@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { FleetFileError, parseFleetFile } from "../../shared/report/fleet-file.ts";
+import { FleetFileError, parseFleetFile } from "../../bin/report/fleet-file.ts";
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), "utf8");
 

@@ -15,11 +15,11 @@ import { fileURLToPath } from "node:url";
 import { ServiceBusClient, type ServiceBusReceivedMessage } from "@azure/service-bus";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { prepareNotice } from "../../bin/notices/notice-sender.ts";
 import { durableClientData } from "../../local/host/durable-http-api.ts";
 import { durableClientFor } from "../../local/host/host.ts";
 import { loadHostKeys } from "../../local/host/host-keys.ts";
 import type { ScenarioInput } from "../../local/sim/scenario/schema.ts";
-import { prepareNotice } from "../../shared/notices/notice-sender.ts";
 import { killGroup, READY, type StartedCommand, startCommand } from "../support/start-command.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));

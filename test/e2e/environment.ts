@@ -15,12 +15,12 @@ import { VirtualClock } from "../../local/clock.ts";
 import type { InstanceStatus, RunningHost } from "../../local/host/host.ts";
 import type { LogRecord } from "../../local/host/logger.ts";
 import type { Simulator } from "../../local/sim/simulator.ts";
-import { alertMessage } from "../../shared/alerts/service-bus-topic.sink.ts";
 import { TableStore } from "../../shared/azure/tables/table-store.ts";
 import { sqliteRepositories, tableRepositories } from "../../shared/composition.ts";
 import type { LifecycleAlert } from "../../shared/domain/alerts/alert-policy.ts";
 import type { AlertRepository } from "../../shared/domain/ports/alerts.ts";
 import type { NoticeRepository } from "../../shared/domain/ports/notices.ts";
+import { alertMessage } from "../../shared/sinks/service-bus-topic.sink.ts";
 import { SqliteStore } from "../../shared/sqlite/sqlite-store.ts";
 
 export const DEMO = new URL("../../local/scenarios/demo.yaml", import.meta.url).pathname;

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { alertSinksFor } from "../../shared/alerts/alert-sinks.ts";
 import { alertSinkSettings } from "../../shared/settings/alert-sinks.settings.ts";
 import { serviceBusSettings } from "../../shared/settings/service-bus.settings.ts";
 import { parseSettingsGroup, type SettingsGroup } from "../../shared/settings/settings-group.ts";
 import { stateStoreSettings } from "../../shared/settings/state-store.settings.ts";
 import { loadServiceBusSettings, SettingsError } from "../../shared/settings.ts";
+import { alertSinksFor } from "../../shared/sinks/alert-sinks.ts";
 
 const AZURITE =
   "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;";

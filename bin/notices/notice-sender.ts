@@ -6,10 +6,10 @@
 // and recorded once by the service.
 
 import type { ServiceBusMessage } from "@azure/service-bus";
-import type { NoticeRejection } from "../domain/ports/notices.ts";
-import { canonicalJson } from "../domain/support/canonical-json.ts";
-import { sha256 } from "../domain/support/sha256.ts";
-import { type IntakeResult, readNoticeMessage } from "./notice-intake.ts";
+import type { NoticeRejection } from "../../shared/domain/ports/notices.ts";
+import { canonicalJson } from "../../shared/domain/support/canonical-json.ts";
+import { sha256 } from "../../shared/domain/support/sha256.ts";
+import { type IntakeResult, readNoticeMessage } from "../../shared/notices/notice-intake.ts";
 
 const MAX_MESSAGE_ID = 128;
 

@@ -7,10 +7,9 @@
 
 import type { LifecycleAlert } from "../domain/alerts/alert-policy.ts";
 import { describeDays } from "../domain/lifecycle/lifecycle-text.ts";
-import type { AlertSink } from "../domain/ports/alert-sinks.ts";
+import { type AlertSink, SinkError } from "../domain/ports/alert-sinks.ts";
 import { postJson } from "./http-post.ts";
 import { poolStatusUrl } from "./pool-status-url.ts";
-import { SinkError } from "./sink-error.ts";
 
 export interface TeamsSinkOptions {
   url: string;

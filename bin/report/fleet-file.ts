@@ -3,8 +3,8 @@
 // field as the user's file spells it.
 
 import { readFile } from "node:fs/promises";
-import type { Cluster } from "../domain/fleet/model.ts";
-import { formatPath, parseClusterResource } from "../formats/managed-cluster.ts";
+import type { Cluster } from "../../shared/domain/fleet/model.ts";
+import { formatPath, parseClusterResource } from "../../shared/formats/managed-cluster.ts";
 
 export type FleetFileFormat = "resource-graph" | "az-graph-query" | "az-aks-list";
 

@@ -5,9 +5,8 @@
 
 import { isServiceBusError, type ServiceBusMessage, type ServiceBusSender } from "@azure/service-bus";
 import type { LifecycleAlert } from "../domain/alerts/alert-policy.ts";
-import type { AlertSink } from "../domain/ports/alert-sinks.ts";
+import { type AlertSink, SinkError } from "../domain/ports/alert-sinks.ts";
 import { sha256 } from "../domain/support/sha256.ts";
-import { SinkError } from "./sink-error.ts";
 
 const MAX_MESSAGE_ID = 128;
 

@@ -2,8 +2,8 @@
 // are transient (Retry-After honoured), other non-2xx statuses permanent. Webhook URLs carry secrets
 // (Teams signs them), so errors name only the URL's origin.
 
+import { SinkError } from "../domain/ports/alert-sinks.ts";
 import { parseRetryAfter } from "../retry-policy.ts";
-import { SinkError } from "./sink-error.ts";
 
 export interface PostOptions {
   /** Who is posting, for error messages ("Teams webhook"). */
