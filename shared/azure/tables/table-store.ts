@@ -68,25 +68,36 @@ export class TableStore {
 
 type PipelinePolicy = NonNullable<TableServiceClientOptions["additionalPolicies"]>[number]["policy"];
 
+/** A pipeline policy that turns the failures `unavailable` picks into StoreUnavailableError. */
+function unavailableWhen(
+  name: string,
+  what: string,
+  unavailable: (error: RestError) => boolean,
+): PipelinePolicy {
+  return {
+    name,
+    async sendRequest(request, next) {
+      try {
+        return await next(request);
+      } catch (error) {
+        if (error instanceof RestError && unavailable(error)) {
+          throw new StoreUnavailableError(`Table Storage ${what} (${error.message})`, { cause: error });
+        }
+        throw error;
+      }
+    },
+  };
+}
+
 /**
  * A refused connection means nothing listens there: the store is down, and the SDK's retries would only
  * keep callers waiting (about 5 s). Not a RestError, so the retry policy lets it through at once.
  */
-const failFastWhenRefused: PipelinePolicy = {
-  name: "failFastWhenRefused",
-  async sendRequest(request, next) {
-    try {
-      return await next(request);
-    } catch (error) {
-      if (error instanceof RestError && error.code === "ECONNREFUSED") {
-        throw new StoreUnavailableError(`Table Storage refused the connection (${error.message})`, {
-          cause: error,
-        });
-      }
-      throw error;
-    }
-  },
-};
+const failFastWhenRefused = unavailableWhen(
+  "failFastWhenRefused",
+  "refused the connection",
+  (error) => error.code === "ECONNREFUSED",
+);
 
 /** Failures that mean the service cannot be reached (rather than a request it refused). */
 const UNREACHABLE_CODES = new Set([
@@ -101,24 +112,11 @@ const UNREACHABLE_CODES = new Set([
 ]);
 
 /** What still fails after the SDK's retries for want of the service (network, or 503 Server Busy) is said so. */
-const unavailableAfterRetries: PipelinePolicy = {
-  name: "unavailableAfterRetries",
-  async sendRequest(request, next) {
-    try {
-      return await next(request);
-    } catch (error) {
-      if (
-        error instanceof RestError &&
-        (UNREACHABLE_CODES.has(error.code ?? "") || error.statusCode === 503)
-      ) {
-        throw new StoreUnavailableError(`Table Storage cannot be reached (${error.message})`, {
-          cause: error,
-        });
-      }
-      throw error;
-    }
-  },
-};
+const unavailableAfterRetries = unavailableWhen(
+  "unavailableAfterRetries",
+  "cannot be reached",
+  (error) => UNREACHABLE_CODES.has(error.code ?? "") || error.statusCode === 503,
+);
 
 /** The store the settings name; managed identity needs the credential the composition root made. */
 export function tableStoreFor(
