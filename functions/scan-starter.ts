@@ -11,7 +11,7 @@ import {
 } from "../orchestrations/contracts.ts";
 import { capabilities } from "../shared/composition.ts";
 
-export type StartOutcome =
+type StartOutcome =
   | { kind: "started"; instanceId: string }
   | { kind: "exists"; instanceId: string; runtimeStatus: string };
 

@@ -9,10 +9,11 @@ import type { DependencyRepository } from "../domain/ports/dependencies.ts";
 import type { FleetSource } from "../domain/ports/fleet.ts";
 import type { InventoryRepository, ScanSummary } from "../domain/ports/inventory.ts";
 import type { NoticeRepository } from "../domain/ports/notices.ts";
+import { inventoryFailed } from "../domain/records/scan-records.ts";
 import { listAndRecordFleet } from "./list-fleet.ts";
 import { recordDependencyFailure } from "./scan-dependencies.ts";
 
-export type FinishScanDeps = {
+type FinishScanDeps = {
   fleet: FleetSource;
   inventory: InventoryRepository;
   notices: NoticeRepository;
@@ -49,9 +50,7 @@ export async function finishInventoryScan(deps: FinishScanDeps, finish: ScanFini
  * every AKS cluster has a system pool, so the pool count shows it.
  */
 async function countRecorded(inventory: InventoryRepository, scanId: string): Promise<ListingCount> {
-  const rows = (await inventory.listClusters(scanId)).filter(
-    (row) => !row.errors.some((error) => error.stage === "inventory"),
-  );
+  const rows = (await inventory.listClusters(scanId)).filter((row) => !inventoryFailed(row));
   return { clusters: rows.length, pools: rows.reduce((sum, row) => sum + row.poolNames.length, 0) };
 }
 

@@ -7,7 +7,11 @@
 import { z } from "zod";
 import { MANAGED_CLUSTER_ID } from "../domain/fleet/model.ts";
 import { isIsoDate } from "../domain/lifecycle/calendar-date.ts";
-import { dateOrderProblem, subjectValueProblem } from "../domain/lifecycle/lifecycle-calendar.ts";
+import {
+  dateOrderProblem,
+  SUBJECT_KINDS,
+  subjectValueProblem,
+} from "../domain/lifecycle/lifecycle-calendar.ts";
 
 const nonEmpty = z.string().trim().min(1, "must not be empty");
 
@@ -30,8 +34,6 @@ const httpsUrl = z
   .string()
   .regex(/^https:\/\/\S+$/, "expected an https URL")
   .refine((value) => URL.canParse(value), "expected an https URL");
-
-export const SUBJECT_KINDS = ["osSku", "imageFamily", "kubernetesVersion"] as const;
 
 const noticeId = z
   .string()

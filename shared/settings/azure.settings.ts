@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { type Env, isLoopback, isSet, optionalText, settingsGroup } from "./settings-group.ts";
 
-export const DEFAULT_ARM_ENDPOINT = "https://management.azure.com";
+const DEFAULT_ARM_ENDPOINT = "https://management.azure.com";
 
 export type AzureCredentialSettings = { kind: "managed-identity" } | { kind: "local-token"; token: string };
 

@@ -14,7 +14,7 @@ import {
   settingsGroup,
 } from "./settings-group.ts";
 
-export const DEFAULT_INVENTORY_SCHEDULE = "0 0 2 * * *";
+const DEFAULT_INVENTORY_SCHEDULE = "0 0 2 * * *";
 
 export interface InventorySettings {
   scope: { subscriptions: string[]; managementGroups: string[] };

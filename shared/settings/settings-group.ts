@@ -19,7 +19,7 @@ export interface SettingsGroup<S extends z.ZodObject = z.ZodObject, T = unknown>
   readonly build: (parsed: z.output<S>) => T;
 }
 
-export type SettingsOf<G> = G extends SettingsGroup<z.ZodObject, infer T> ? T : never;
+type SettingsOf<G> = G extends SettingsGroup<z.ZodObject, infer T> ? T : never;
 
 /** Infers a group's types from its definition. */
 export function settingsGroup<S extends z.ZodObject, T>(group: SettingsGroup<S, T>): SettingsGroup<S, T> {

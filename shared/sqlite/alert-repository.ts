@@ -70,7 +70,9 @@ export class SqliteAlertRepository implements AlertRepository {
           track,
         );
         const moved = current === undefined ? version !== undefined : String(current.version) !== version;
-        if (moved || added.some((outbox) => outboxOf(sql, outbox.alert.id))) {
+        const exists = (alertId: string) =>
+          sql.get("SELECT 1 FROM alert_outbox WHERE alert_id = ?", alertId) !== undefined;
+        if (moved || added.some((outbox) => exists(outbox.alert.id))) {
           commit.conflicts.push(track);
           continue;
         }

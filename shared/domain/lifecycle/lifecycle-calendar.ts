@@ -6,7 +6,8 @@ import { daysUntil, type IsoDate, isIsoDate } from "./calendar-date.ts";
 import { SKU_RESOLUTION } from "./data/os-sku-rules.ts";
 import { minorLabel, parseKubernetesMinor } from "./kubernetes-version.ts";
 
-export type SubjectKind = "osSku" | "imageFamily" | "kubernetesVersion";
+export const SUBJECT_KINDS = ["osSku", "imageFamily", "kubernetesVersion"] as const;
+export type SubjectKind = (typeof SUBJECT_KINDS)[number];
 
 /**
  * What an entry or notice is about. osSku values name the versioned OS (AzureLinux2, Ubuntu2204,
@@ -161,7 +162,7 @@ function firstFormProblem(notice: LifecycleNotice): string | undefined {
   const { subject, withdraws, endOfSupport, imageRemoval } = notice;
   const dated = endOfSupport !== undefined || imageRemoval !== undefined;
   if (!notice.id) return "id is empty";
-  if (!["osSku", "imageFamily", "kubernetesVersion"].includes(subject.kind)) {
+  if (!(SUBJECT_KINDS as readonly string[]).includes(subject.kind)) {
     return `subject.kind "${subject.kind}" is not osSku, imageFamily or kubernetesVersion`;
   }
   if (!subject.value.trim()) return "subject.value is empty";
@@ -402,7 +403,7 @@ export type LifecycleState =
   | "end-of-support"
   | "images-removed";
 
-export const NEARING_END_DAYS = 90;
+const NEARING_END_DAYS = 90;
 
 export interface LifecycleStatus {
   state: LifecycleState;

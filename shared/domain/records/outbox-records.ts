@@ -10,7 +10,7 @@ import {
 import type { AlertStateSnapshot, OutboxAlert, SinkDelivery } from "../ports/alerts.ts";
 import { canonicalJson } from "../support/canonical-json.ts";
 
-export interface TrackChange {
+interface TrackChange {
   track: string;
   state: TrackState;
   /** The version the snapshot read; none when the track is new. */

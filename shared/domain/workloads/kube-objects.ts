@@ -22,7 +22,7 @@ export function isFinished(pod: KubePod): boolean {
 }
 
 /** The label AKS puts on a node naming its agent pool. */
-export const AGENT_POOL_LABEL = "kubernetes.azure.com/agentpool";
+const AGENT_POOL_LABEL = "kubernetes.azure.com/agentpool";
 
 /** The agent pool a node belongs to, by that label or the plain "agentpool" label AKS also sets. */
 export function poolOfNode(node: KubeNode): string | undefined {
