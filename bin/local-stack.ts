@@ -67,12 +67,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     let stateSettings: Record<string, string>;
     if (options.state.kind === "azurite") {
       const location = options.state.location;
+      // Only an end the stack did not ask for is a part's exit (a failed start closes Azurite too).
+      let closing = false;
       azurite = await next(
         "azurite",
         () => startAzurite(location === undefined ? {} : { location }),
-        (running) => running.close(),
+        (running) => {
+          closing = true;
+          return running.close();
+        },
       );
-      azurite.exited.then((how) => options.onPartExit?.("azurite", how));
+      azurite.exited.then((how) => {
+        if (!closing) options.onPartExit?.("azurite", how);
+      });
       stateSettings = { TABLES_CONNECTION_STRING: azurite.connectionString };
     } else {
       stateSettings = { STATE_SQLITE_FILE: options.state.file };

@@ -1,10 +1,11 @@
 // The embedded Functions host: loads a v4 app, serves its HTTP triggers and the Durable HTTP API, and runs its
 // orchestrations, activities and durable timers on a shared clock with SQLite persistence.
+import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import type { DurableClient } from "durable-functions";
 import { type Clock, outsideHeldWork, publishClock, RealClock, VirtualClock } from "../clock.ts";
-import { lockDirectory } from "../directory-lock.ts";
+import { type DirectoryLock, lockDirectory } from "../directory-lock.ts";
 import { DurableEngine } from "./durable-engine.ts";
 import type { HistoryEvent } from "./durable-history.ts";
 import { type DurableClientData, durableClientData, durableHttpApi, statusJson } from "./durable-http-api.ts";
@@ -173,6 +174,22 @@ function configuredWebsiteHostname(): string | undefined {
 }
 
 export async function startHost(options: HostOptions): Promise<RunningHost> {
+  // One host per data directory, taken before anything else: two on one durable store would run the
+  // same work and diverge, and a refused host must not disturb the running one (its clock, its logs).
+  let lock: DirectoryLock | undefined;
+  if (options.dataDir !== undefined) {
+    mkdirSync(options.dataDir, { recursive: true });
+    lock = lockDirectory(options.dataDir, "host.lock", new Date());
+  }
+  try {
+    return await startLockedHost(options, lock);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}
+
+async function startLockedHost(options: HostOptions, lock: DirectoryLock | undefined): Promise<RunningHost> {
   const clock = makeClock(options.clock, options.virtualStart);
   publishClock(clock);
   const logger = createLogger({
@@ -226,16 +243,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     logger.warn(`Function "${name}" is skipped: ${reason.replace(/\.$/, "")}.`, { function: name });
   }
   for (const warning of unprovidedBindings(enabled)) logger.warn(warning);
-  // One host per data directory: two on one durable store would run the same work and diverge.
-  const lock =
-    options.dataDir === undefined ? undefined : lockDirectory(options.dataDir, "host.lock", new Date());
-  let store: DurableStore;
-  try {
-    store = new DurableStore(options.dataDir);
-  } catch (error) {
-    lock?.release();
-    throw error;
-  }
+  const store = new DurableStore(options.dataDir);
   const engine = new DurableEngine({
     store,
     clock,

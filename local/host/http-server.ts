@@ -171,11 +171,9 @@ function refuseUnparsable(error: NodeJS.ErrnoException, socket: Duplex): void {
     status === 431
       ? `The request's URL and headers are larger than ${MAX_HEAD_BYTES} bytes.`
       : `The request is not valid HTTP (${error.code ?? error.message}).`;
-  const body = JSON.stringify({ error: { status, reason } });
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\n` +
-      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-  );
+  const reply = errorReply(status, reason, { connection: "close" });
+  const head = Object.entries(withContentLength(reply)).map(([name, value]) => `${name}: ${value}\r\n`);
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head.join("")}\r\n${reply.body ?? ""}`);
 }
 
 export interface HttpListener {
