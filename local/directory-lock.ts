@@ -2,10 +2,11 @@
 // a second process on the same files is refused and told who holds them. A lock left by a process that is
 // gone (killed, crashed, the machine restarted) is taken over.
 
-import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, unlinkSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { createWholeFile, tryLink } from "./whole-file.ts";
 
 export interface LockHolder {
   readonly pid: number;
@@ -39,31 +40,24 @@ const heldHere = new Set<string>();
 export function lockDirectory(directory: string, name: string, now: Date): DirectoryLock {
   const file = join(directory, name);
   const content = JSON.stringify({ pid: process.pid, host: hostname(), startedAt: now.toISOString() });
-  // Written aside, then linked into place: the lock appears whole or not at all.
-  const draft = `${file}.${process.pid}.new`;
-  writeFileSync(draft, content);
-  try {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      if (tryLink(draft, file)) {
-        heldHere.add(file);
-        return {
-          file,
-          release: () => {
-            heldHere.delete(file);
-            releaseIfOurs(file, content);
-          },
-        };
-      }
-      const held = readLock(file);
-      if (held === undefined) continue; // released meanwhile
-      const holder = parseHolder(held);
-      if (holder && isAlive(holder, file)) throw new DirectoryInUseError(directory, holder, file);
-      removeStale(file, held);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (createWholeFile(file, content)) {
+      heldHere.add(file);
+      return {
+        file,
+        release: () => {
+          heldHere.delete(file);
+          releaseIfOurs(file, content);
+        },
+      };
     }
-    throw new Error(`could not take ${file}: other processes keep taking it over`);
-  } finally {
-    unlinkSync(draft);
+    const held = readLock(file);
+    if (held === undefined) continue; // released meanwhile
+    const holder = parseHolder(held);
+    if (holder && isAlive(holder, file)) throw new DirectoryInUseError(directory, holder, file);
+    removeStale(file, held);
   }
+  throw new Error(`could not take ${file}: other processes keep taking it over`);
 }
 
 /** lockDirectory, waiting up to `waitMs` for a live holder to let go (one that is shutting down). */
@@ -81,16 +75,6 @@ export async function lockDirectoryWhenFree(
       if (!(error instanceof DirectoryInUseError) || Date.now() >= deadline) throw error;
       await sleep(100);
     }
-  }
-}
-
-function tryLink(from: string, to: string): boolean {
-  try {
-    linkSync(from, to);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw error;
   }
 }
 

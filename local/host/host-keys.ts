@@ -1,20 +1,9 @@
 // The keys the Functions host keeps: a master key, the default function key and the Durable extension's
 // system key, made once per data directory (<data>/keys.json, mode 0600) and reused; in memory without one.
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import {
-  chmodSync,
-  closeSync,
-  existsSync,
-  fsyncSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { createWholeFile } from "../whole-file.ts";
 import { HttpError, type IncomingRequest } from "./http-server.ts";
 
 export interface HostKeys {
@@ -71,21 +60,8 @@ export function loadHostKeys(dataDir: string | undefined): HostKeys {
   const file = join(dataDir, "keys.json");
   if (existsSync(file)) return readKeys(file);
   mkdirSync(dataDir, { recursive: true });
-  const aside = `${file}.${process.pid}.tmp`;
-  const fd = openSync(aside, "w", OWNER_ONLY);
-  try {
-    writeSync(fd, `${JSON.stringify(newKeys(), null, 2)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    linkSync(aside, file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-  } finally {
-    rmSync(aside, { force: true });
-  }
+  // Another host may have made them a moment ago: then its set is the one.
+  createWholeFile(file, `${JSON.stringify(newKeys(), null, 2)}\n`, OWNER_ONLY);
   return readKeys(file);
 }
 
