@@ -38,7 +38,6 @@ export interface LocalStackOptions {
 export interface LocalStack {
   readonly sim: Simulator;
   readonly host: RunningHost;
-  readonly azurite?: Azurite;
   /** The app settings the host was started with. */
   readonly settings: Readonly<Record<string, string>>;
   /** The simulator's Service Bus connection string and the topic alerts go to, when the scenario has them. */
@@ -111,7 +110,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     return {
       sim,
       host,
-      ...(azurite && { azurite }),
       settings,
       ...(serviceBus && { serviceBus }),
       ...(alertTopic && { alertTopic }),

@@ -16,14 +16,12 @@ export interface LockHolder {
 
 export class DirectoryInUseError extends Error {
   override name = "DirectoryInUseError";
-  readonly holder: LockHolder;
   constructor(directory: string, holder: LockHolder, lockFile: string) {
     const where = holder.host === hostname() ? "" : ` on ${holder.host}`;
     super(
       `data directory ${directory} is in use by PID ${holder.pid}${where} (started ${holder.startedAt}); ` +
         `if no such process is running, delete ${lockFile}`,
     );
-    this.holder = holder;
   }
 }
 

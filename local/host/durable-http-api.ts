@@ -109,10 +109,7 @@ const EPISODE_MARKERS: ReadonlySet<number> = new Set([
  * scheduling (which shows alone only while pending); ExecutionStarted names the FunctionName. Input, Result
  * and Details only with showHistoryOutput=true, Result as a JSON value rather than JSON-encoded text.
  */
-export function historyForApi(
-  events: readonly HistoryEvent[],
-  withOutput: boolean,
-): Record<string, unknown>[] {
+function historyForApi(events: readonly HistoryEvent[], withOutput: boolean): Record<string, unknown>[] {
   const scheduling = new Map(events.filter((e) => SCHEDULING.has(e.EventType)).map((e) => [e.EventId, e]));
   const ended = new Set(
     events.filter((e) => SCHEDULED_ENDINGS.has(e.EventType)).map((e) => e.TaskScheduledId),
