@@ -8,10 +8,17 @@ import type {
   InventoryScanActivities,
   InventoryScanOrchestrations,
 } from "./contracts/inventory-scan.contract.ts";
+import type {
+  PoolMigrationActivities,
+  PoolMigrationOrchestrations,
+} from "./contracts/pool-migration.contract.ts";
 
-export interface ActivityTypes extends InventoryScanActivities, AlertsActivities {}
+export interface ActivityTypes extends InventoryScanActivities, AlertsActivities, PoolMigrationActivities {}
 
-export interface OrchestrationTypes extends InventoryScanOrchestrations, AlertsOrchestrations {}
+export interface OrchestrationTypes
+  extends InventoryScanOrchestrations,
+    AlertsOrchestrations,
+    PoolMigrationOrchestrations {}
 
 export type ActivityName = keyof ActivityTypes;
 export type ActivityInput<K extends ActivityName> = ActivityTypes[K]["input"];
@@ -25,6 +32,8 @@ export const ORCHESTRATIONS = {
   inventoryScan: "inventory-scan",
   dependencyScans: "dependency-scans",
   alertsReevaluation: "alerts-reevaluation",
+  poolMigration: "pool-migration",
+  nodeDrain: "node-drain",
 } as const satisfies Record<string, OrchestrationName>;
 
 export const ACTIVITIES = {
@@ -34,6 +43,21 @@ export const ACTIVITIES = {
   finishScan: "finish-scan",
   decideAlerts: "decide-alerts",
   deliverAlerts: "deliver-alerts",
+  planMigration: "plan-migration",
+  saveMigration: "save-migration",
+  recordAudit: "record-audit",
+  notifyMigration: "notify-migration",
+  requestPoolChange: "request-pool-change",
+  pollPool: "poll-pool",
+  validatePool: "validate-pool",
+  setTaints: "set-taints",
+  scaleWorkloads: "scale-workloads",
+  workloadsReady: "workloads-ready",
+  observeHealth: "observe-health",
+  nodePods: "node-pods",
+  evictPod: "evict-pod",
+  deletePod: "delete-pod",
+  accountMigration: "account-migration",
 } as const satisfies Record<string, ActivityName>;
 
 /** Compiles only when `Named` lists every name of the contracts (a contract entry nobody can call is a slip). */

@@ -69,6 +69,8 @@ export interface NodePool {
   powerState?: "Running" | "Stopped";
   scaleSetPriority?: "Regular" | "Spot";
   maxPods?: number;
+  /** The subnet the pool's nodes join (Azure CNI); absent with kubenet or a managed VNet. */
+  vnetSubnetId?: string;
   /** FIPS-enabled images; some target SKUs (Ubuntu2404) have none. */
   enableFips?: boolean;
 }

@@ -1,0 +1,269 @@
+// A node pool's migration as a workflow: what `pool-migration`, its `node-drain` children and their
+// activities take and return, and the events people send it. Every activity that touches a cluster
+// takes the migration id and a step key: its audit records are keyed by them, so running it again
+// appends nothing new and repeats no effect it already completed.
+
+import type { Principal } from "../../shared/domain/access/principal.ts";
+import type { HealthObservation } from "../../shared/domain/migration/health-signals.ts";
+import type { MigrationOptions } from "../../shared/domain/migration/migration-options.ts";
+import type { MigrationPlan, PoolSpec } from "../../shared/domain/migration/migration-plan.ts";
+import type {
+  GateDecision,
+  GateName,
+  MigrationRecord,
+  Outcome,
+  PodName,
+} from "../../shared/domain/migration/migration-record.ts";
+import type { AuditRecord } from "../../shared/domain/ports/migrations.ts";
+import type { EvictionOutcome, PodRef } from "../../shared/domain/ports/node-operations.ts";
+import type {
+  OperationStatus,
+  PoolChanges,
+  PoolRequestOutcome,
+} from "../../shared/domain/ports/pool-operations.ts";
+import type { WorkloadRef } from "../../shared/domain/risk/migration-risk.ts";
+import type { KubeTaint } from "../../shared/domain/workloads/cluster-facts.ts";
+
+export interface PoolMigrationInput {
+  migrationId: string;
+  clusterId: string;
+  pool: string;
+  targetOsSku: string;
+  requestedBy: Principal;
+  requestedAt: string;
+  options: MigrationOptions;
+}
+
+export interface PoolMigrationResult {
+  outcome: Outcome;
+  /** Also kept on the record: cost, duration per phase, what blocked and what was overridden. */
+  summary: MigrationSummary;
+}
+
+export interface MigrationSummary {
+  overlapNodeHours: number;
+  cost: unknown;
+  phaseSeconds: Record<string, number>;
+  overrides: string[];
+  blockers: string[];
+  rolledBack?: { reason: string; restored: string[] };
+}
+
+/** Event names the HTTP side raises; payloads below. */
+export const MIGRATION_EVENTS = { answer: "gate-answer", control: "control" } as const;
+
+/** An answer to the wait named by `nonce`; the orchestrator ignores one whose gate or nonce differs. */
+export interface GateAnswerEvent {
+  gate: GateName;
+  nonce: string;
+  answer: GateDecision;
+  by: string;
+  comment: string;
+  at: string;
+}
+
+/** Asked of a running migration at any time; acted on at its next wait or between nodes. */
+export interface ControlEvent {
+  action: "pause" | "rollback";
+  by: string;
+  reason: string;
+  at: string;
+}
+
+/** Effects on a cluster name their migration and a step key unique within it ("taint:2", "evict:ns/pod:3"). */
+export interface AuditedStep {
+  migrationId: string;
+  step: string;
+  /** Who the effect is for: the workflow, or the person whose decision it carries out. */
+  actor: string;
+  reason: string;
+}
+
+export interface PlanMigrationInput {
+  clusterId: string;
+  pool: string;
+  targetOsSku: string;
+  options: MigrationOptions;
+  now: string;
+}
+
+export type PoolRequest =
+  | { kind: "create"; spec: PoolSpec }
+  | { kind: "update"; pool: string; changes: PoolChanges }
+  | { kind: "delete"; pool: string };
+
+export interface RequestPoolChangeInput extends AuditedStep {
+  clusterId: string;
+  request: PoolRequest;
+}
+
+/** exists: a create found the pool already there (a PUT sent before a crash): poll it by reading. */
+export type RequestPoolChangeOutput = PoolRequestOutcome | { kind: "exists" };
+
+export interface PollPoolInput {
+  clusterId: string;
+  pool: string;
+  /** The accepted operation's token; without it the pool's provisioningState is read. */
+  operation?: string;
+  /** For a delete: the pool being absent is success. */
+  deleting?: boolean;
+}
+
+export type PollPoolOutput = OperationStatus;
+
+export interface ValidatePoolInput extends AuditedStep {
+  clusterId: string;
+  pool: string;
+  targetOsSku: string;
+  expectedNodes: number;
+  smokePod: boolean;
+}
+
+export interface NodeEvidence {
+  name: string;
+  ready: boolean;
+  osSku?: string;
+  /** Cordoned or tainted by AKS (a node it could not finish setting up). */
+  quarantined: boolean;
+}
+
+export interface DaemonSetEvidence {
+  namespace: string;
+  name: string;
+  /** Pods expected on the new pool's nodes, and those running and ready. */
+  expected: number;
+  ready: number;
+  /** Pods crash-looping there, with the reason the kubelet gives. */
+  failing: string[];
+}
+
+/** settled: nothing is still starting; ok: settled and every check passed. */
+export interface ValidationEvidence {
+  ok: boolean;
+  settled: boolean;
+  nodes: NodeEvidence[];
+  daemonSets: DaemonSetEvidence[];
+  smokePod?: { name: string; phase: string };
+  problems: string[];
+}
+
+export interface SetTaintsInput extends AuditedStep {
+  clusterId: string;
+  nodes: string[];
+  taint: KubeTaint;
+  present: boolean;
+}
+
+export interface ScaleWorkloadsInput extends AuditedStep {
+  clusterId: string;
+  changes: { workload: WorkloadRef; replicas: number }[];
+}
+
+export interface WorkloadsReadyInput {
+  clusterId: string;
+  workloads: WorkloadRef[];
+}
+
+export interface WorkloadsReadyOutput {
+  ready: boolean;
+  notReady: string[];
+}
+
+export interface ObserveHealthInput {
+  clusterId: string;
+  /** The pools whose nodes are watched (old and new). */
+  pools: string[];
+}
+
+export interface NodeDrainInput {
+  migrationId: string;
+  clusterId: string;
+  node: string;
+  /** The instant the drain of this node gives up waiting for blocked evictions. */
+  deadline: string;
+  /** Decisions people made for pods on this node. */
+  skip: PodName[];
+  delete: PodName[];
+  /** Who made those decisions (the audit's actor for a delete). */
+  decidedBy?: string;
+}
+
+export type StuckReason = "terminating-past-grace" | "blocked-past-deadline" | "refused";
+
+export interface StuckPod {
+  pod: PodName;
+  reason: StuckReason;
+  detail: string;
+  /** A budget protects it: it is never deleted without a person's decision. */
+  protectedByBudget: boolean;
+}
+
+export type NodeDrainResult =
+  | { kind: "drained"; evicted: number; skipped: number; deleted: number }
+  | { kind: "stuck"; evicted: number; stuck: StuckPod[] };
+
+export interface NodePodsInput {
+  clusterId: string;
+  node: string;
+}
+
+/** What the drain does with each pod on the node now, decided by the domain's drain filters. */
+export interface NodePod {
+  ref: PodRef;
+  verdict: "okay" | "skip" | "block";
+  reason: string;
+  gracePeriodSeconds: number;
+  /** When its deletion began (Terminating), if it did. */
+  terminatingSince?: string;
+  protectedByBudget: boolean;
+}
+
+export interface EvictPodInput extends AuditedStep {
+  clusterId: string;
+  node: string;
+  pod: PodRef;
+}
+
+export interface DeletePodInput extends AuditedStep {
+  clusterId: string;
+  pod: PodRef;
+}
+
+export interface NotifyMigrationInput {
+  migrationId: string;
+  /** Stable per notification, so a retried activity sends it once. */
+  notificationId: string;
+  cluster: string;
+  pool: string;
+  title: string;
+  text: string;
+}
+
+export interface AccountMigrationInput {
+  vmSize: string;
+  /** Old-pool node-hours while the new pool ran. */
+  overlapNodeHours: number;
+}
+
+export interface PoolMigrationActivities {
+  "plan-migration": { input: PlanMigrationInput; output: MigrationPlan };
+  "save-migration": { input: MigrationRecord; output: null };
+  "record-audit": { input: AuditRecord; output: null };
+  "notify-migration": { input: NotifyMigrationInput; output: null };
+  "request-pool-change": { input: RequestPoolChangeInput; output: RequestPoolChangeOutput };
+  "poll-pool": { input: PollPoolInput; output: PollPoolOutput };
+  "validate-pool": { input: ValidatePoolInput; output: ValidationEvidence };
+  "set-taints": { input: SetTaintsInput; output: { changed: number } };
+  "scale-workloads": { input: ScaleWorkloadsInput; output: null };
+  "workloads-ready": { input: WorkloadsReadyInput; output: WorkloadsReadyOutput };
+  "observe-health": { input: ObserveHealthInput; output: HealthObservation };
+  "node-pods": { input: NodePodsInput; output: NodePod[] };
+  "evict-pod": { input: EvictPodInput; output: EvictionOutcome };
+  "delete-pod": { input: DeletePodInput; output: "deleted" | "gone" };
+  "account-migration": { input: AccountMigrationInput; output: { cost: unknown } };
+}
+
+export interface PoolMigrationOrchestrations {
+  "pool-migration": { input: PoolMigrationInput; output: PoolMigrationResult };
+  "node-drain": { input: NodeDrainInput; output: NodeDrainResult };
+}

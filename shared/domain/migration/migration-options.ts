@@ -1,0 +1,67 @@
+// What a migration request may ask for, and the defaults a platform engineer would expect: the seed's
+// thresholds ("How Do You Know When to Roll Back?"), one node at a time, four hours of retention.
+
+/** new-pool: create a pool with the target osSku and drain the old one; in-place: `--os-sku` update. */
+export type MigrationStrategy = "new-pool" | "in-place";
+
+export interface HealthThresholds {
+  /** Container restarts per node per hour above which a node is unhealthy (seed: 5). */
+  restartsPerNodePerHour: number;
+  /** A pod Pending longer than this is a signal (seed: 2 minutes). */
+  pendingPodSeconds: number;
+  /** A signal that persists this long halts the drain and rolls back (seed: 5 minutes). */
+  persistSeconds: number;
+}
+
+/** Weekly, in UTC: the migration starts only inside it. */
+export interface MaintenanceWindow {
+  /** 0 = Sunday .. 6 = Saturday; every day when empty. */
+  days: number[];
+  /** "HH:MM", UTC. */
+  start: string;
+  durationHours: number;
+}
+
+export interface MigrationOptions {
+  /** Which strategy policy prefers; the plan says which one applies and why. */
+  preferredStrategy: MigrationStrategy;
+  maintenanceWindow?: MaintenanceWindow;
+  /** Nodes drained at once. */
+  batchSize: number;
+  /** How long evictions of one node may stay blocked before the drain asks a person. */
+  drainTimeoutSeconds: number;
+  /** A gate unanswered this long sends an alert and keeps waiting... */
+  gateTimeoutSeconds: number;
+  /** ...up to this, then the migration ends as expired. */
+  gateExpirySeconds: number;
+  /** The drained old pool is kept this long so a rollback stays fast. */
+  retentionSeconds: number;
+  /** Ask a person before deleting the old pool. */
+  deleteGate: boolean;
+  /** Scale controllers with pods on the old pool up by one before draining (restored at the end). */
+  prePositionReplicas: boolean;
+  /** Run a smoke pod on the new pool during validation. */
+  smokePod: boolean;
+  /** On a persistent health signal: roll back at once, or wait for an approver's decision. */
+  rollback: "automatic" | "approval";
+  /** Keep the new pool when rolling back (for investigation) instead of deleting it. */
+  keepNewPoolOnRollback: boolean;
+  thresholds: HealthThresholds;
+  /** The new pool's name; derived from the old one when absent. */
+  newPoolName?: string;
+}
+
+export const DEFAULT_MIGRATION_OPTIONS: MigrationOptions = {
+  preferredStrategy: "new-pool",
+  batchSize: 1,
+  drainTimeoutSeconds: 30 * 60,
+  gateTimeoutSeconds: 24 * 3600,
+  gateExpirySeconds: 7 * 24 * 3600,
+  retentionSeconds: 4 * 3600,
+  deleteGate: false,
+  prePositionReplicas: false,
+  smokePod: false,
+  rollback: "automatic",
+  keepNewPoolOnRollback: false,
+  thresholds: { restartsPerNodePerHour: 5, pendingPodSeconds: 120, persistSeconds: 300 },
+};

@@ -1,0 +1,64 @@
+// Migrations' product state: the record people read, the answers to gates (the first answer to a wait
+// wins, atomically), and the audit log (append-only: nothing updates or deletes a record).
+// Adapters: shared/azure/tables and shared/sqlite; one contract suite runs against both.
+
+import type { GateDecision, GateName, MigrationRecord, Outcome } from "../migration/migration-record.ts";
+
+export interface MigrationFilter {
+  /** ARM id or name, case-insensitive. */
+  cluster?: string;
+  pool?: string;
+  /** "active" is every migration without an outcome. */
+  outcome?: Outcome | "active";
+}
+
+export interface GateAnswer {
+  migrationId: string;
+  gate: GateName;
+  nonce: string;
+  answer: GateDecision;
+  by: string;
+  comment: string;
+  at: string;
+}
+
+export type ClaimResult = { kind: "claimed" } | { kind: "already-answered"; answer: GateAnswer };
+
+export interface MigrationRepository {
+  /** Keeps the record with the highest revision: writing a lower or equal one changes nothing. */
+  save(record: MigrationRecord): Promise<void>;
+  get(id: string): Promise<MigrationRecord | undefined>;
+  /** Newest request first. */
+  list(filter?: MigrationFilter): Promise<MigrationRecord[]>;
+  /** The first answer to a wait (migration and nonce) wins; a second is refused with the first. */
+  claimAnswer(answer: GateAnswer): Promise<ClaimResult>;
+  /** Takes back a claim whose event could not be delivered, so the person can answer again. */
+  releaseAnswer(migrationId: string, nonce: string): Promise<void>;
+}
+
+export type AuditStage = "intent" | "outcome";
+
+export interface AuditRecord {
+  /** Deterministic (migration, step, stage): an activity that runs again appends nothing new. */
+  id: string;
+  migrationId: string;
+  stage: AuditStage;
+  at: string;
+  /** A person's name, or "pool-migration" for the workflow itself. */
+  actor: string;
+  /** "create-pool", "taint-node", "evict-pod", "approve", ... */
+  action: string;
+  /** What it acts on: a pool, node or pod, by name. */
+  target: string;
+  reason: string;
+  evidence?: unknown;
+  /** On outcome records: "succeeded", "failed: ...", "skipped: ...". */
+  result?: string;
+}
+
+export interface AuditRepository {
+  /** Appends unless a record with this id exists (then it is left as it was). */
+  append(record: AuditRecord): Promise<"appended" | "exists">;
+  /** In the order appended. */
+  list(migrationId: string): Promise<AuditRecord[]>;
+}

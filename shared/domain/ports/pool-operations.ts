@@ -1,0 +1,48 @@
+// Agent pools through ARM: read, create, update, delete, each a long-running operation that the workflow
+// polls on durable timers (an activity never blocks on one). Adapter: shared/azure/agent-pools.ts.
+
+import type { Cluster, NodePool } from "../fleet/model.ts";
+import type { PoolSpec, VcpuQuota } from "../migration/migration-plan.ts";
+
+/**
+ * accepted: ARM took the request; `operation` is an opaque, JSON-safe token (the operation's status URL
+ * and what polling it needs), kept in history so a restarted workflow resumes polling it.
+ * busy: 409 OperationNotAllowed (another operation runs on the cluster or pool): wait and read again.
+ * gone: a delete found nothing to delete.
+ */
+export type PoolRequestOutcome =
+  | { kind: "accepted"; operation: string }
+  | { kind: "busy"; retryAfterSeconds: number; reason: string }
+  | { kind: "gone" };
+
+export type OperationStatus =
+  | { status: "running"; retryAfterSeconds: number }
+  | { status: "succeeded" }
+  | { status: "failed"; error: string };
+
+/** What may change on an existing pool. */
+export interface PoolChanges {
+  osSku?: string;
+  enableAutoScaling?: boolean;
+  minCount?: number | null;
+  maxCount?: number | null;
+  count?: number;
+}
+
+export interface CapacityFacts {
+  /** Undefined when ARM does not tell. */
+  quota?: VcpuQuota;
+  vcpusPerNode?: number;
+}
+
+export interface PoolOperations {
+  /** The cluster with its pools as ARM reports them now; throws when it does not exist. */
+  readCluster(clusterId: string): Promise<Cluster>;
+  readPool(clusterId: string, pool: string): Promise<NodePool | undefined>;
+  capacity(clusterId: string, location: string, vmSize: string): Promise<CapacityFacts>;
+  createPool(clusterId: string, spec: PoolSpec): Promise<PoolRequestOutcome>;
+  /** Reads the pool and PUTs it back with the changes (ARM has no PATCH for agent pools). */
+  updatePool(clusterId: string, pool: string, changes: PoolChanges): Promise<PoolRequestOutcome>;
+  deletePool(clusterId: string, pool: string): Promise<PoolRequestOutcome>;
+  pollOperation(operation: string): Promise<OperationStatus>;
+}
