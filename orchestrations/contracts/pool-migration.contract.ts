@@ -6,7 +6,7 @@
 import type { Principal } from "../../shared/domain/access/principal.ts";
 import type { HealthObservation } from "../../shared/domain/migration/health-signals.ts";
 import type { MigrationOptions } from "../../shared/domain/migration/migration-options.ts";
-import type { MigrationPlan, PoolSpec } from "../../shared/domain/migration/migration-plan.ts";
+import type { MigrationPlan } from "../../shared/domain/migration/migration-plan.ts";
 import type {
   GateDecision,
   GateName,
@@ -14,11 +14,11 @@ import type {
   Outcome,
   PodName,
 } from "../../shared/domain/migration/migration-record.ts";
-import type { AuditRecord } from "../../shared/domain/ports/migrations.ts";
+import type { AuditedStep, AuditRecord } from "../../shared/domain/ports/migrations.ts";
 import type { EvictionOutcome, PodRef } from "../../shared/domain/ports/node-operations.ts";
 import type {
   OperationStatus,
-  PoolChanges,
+  PoolRequest,
   PoolRequestOutcome,
 } from "../../shared/domain/ports/pool-operations.ts";
 import type { WorkloadRef } from "../../shared/domain/risk/migration-risk.ts";
@@ -70,15 +70,6 @@ export interface ControlEvent {
   at: string;
 }
 
-/** Effects on a cluster name their migration and a step key unique within it ("taint:2", "evict:ns/pod:3"). */
-export interface AuditedStep {
-  migrationId: string;
-  step: string;
-  /** Who the effect is for: the workflow, or the person whose decision it carries out. */
-  actor: string;
-  reason: string;
-}
-
 export interface PlanMigrationInput {
   clusterId: string;
   pool: string;
@@ -86,11 +77,6 @@ export interface PlanMigrationInput {
   options: MigrationOptions;
   now: string;
 }
-
-export type PoolRequest =
-  | { kind: "create"; spec: PoolSpec }
-  | { kind: "update"; pool: string; changes: PoolChanges }
-  | { kind: "delete"; pool: string };
 
 export interface RequestPoolChangeInput extends AuditedStep {
   clusterId: string;

@@ -9,6 +9,7 @@ export const PHASES = [
   "window",
   "awaiting-start",
   "creating-pool",
+  "updating-in-place",
   "validating",
   "awaiting-cutover",
   "cordoning",

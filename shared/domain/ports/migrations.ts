@@ -36,6 +36,15 @@ export interface MigrationRepository {
   releaseAnswer(migrationId: string, nonce: string): Promise<void>;
 }
 
+/** Effects on a cluster name their migration and a step key unique within it ("taint-old", "drain-3:evict:ns:pod:2"). */
+export interface AuditedStep {
+  migrationId: string;
+  step: string;
+  /** Who the effect is for: the workflow, or the person whose decision it carries out. */
+  actor: string;
+  reason: string;
+}
+
 export type AuditStage = "intent" | "outcome";
 
 export interface AuditRecord {

@@ -29,6 +29,11 @@ export interface PoolChanges {
   count?: number;
 }
 
+export type PoolRequest =
+  | { kind: "create"; spec: PoolSpec }
+  | { kind: "update"; pool: string; changes: PoolChanges }
+  | { kind: "delete"; pool: string };
+
 export interface CapacityFacts {
   /** Undefined when ARM does not tell. */
   quota?: VcpuQuota;

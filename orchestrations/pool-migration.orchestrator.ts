@@ -1,0 +1,437 @@
+// A node pool's migration as the seed's procedure: preflight (a plan, nothing changed) -> maintenance
+// window -> gate "start" -> create the new pool (ARM, polled on durable timers) -> validate it -> gate
+// "cutover" -> cordon the old pool -> drain it node by node under health gates -> keep it for the
+// retention window -> gate "delete" (optional) -> delete it -> close with cost and durations. Rollback
+// is a step any phase can enter; people steer it through gates and the control channel. An in-place
+// strategy updates the pool's osSku instead (cheaper, no fast rollback).
+
+import type { OrchestrationContext, Task } from "durable-functions";
+import { nextWindowStart } from "../shared/domain/migration/maintenance-window.ts";
+import type { MigrationPlan } from "../shared/domain/migration/migration-plan.ts";
+import type { Outcome } from "../shared/domain/migration/migration-record.ts";
+import type {
+  MigrationSummary,
+  PoolMigrationInput,
+  PoolMigrationResult,
+  ValidationEvidence,
+} from "./contracts/pool-migration.contract.ts";
+import { ACTIVITIES, ORCHESTRATIONS } from "./contracts.ts";
+import { callActivity, errorMessage } from "./steps/call-activity.ts";
+import { type ControlVerdict, checkControl, waitFor } from "./steps/migration/controls.ts";
+import { drainOldPool } from "./steps/migration/drain-phase.ts";
+import { awaitGate, type GateResult } from "./steps/migration/gates.ts";
+import { MigrationRun } from "./steps/migration/migration-run.ts";
+import { changePool } from "./steps/migration/pool-changes.ts";
+import { type Changes, RETIRING_TAINT, rollBack } from "./steps/migration/rollback.ts";
+import { registerOrchestration } from "./steps/register.ts";
+
+/** How long a new pool has to settle (nodes Ready, daemonsets running), and how often it is looked at. */
+const VALIDATION_SECONDS = 15 * 60;
+const VALIDATION_RECHECK_SECONDS = 20;
+/** How long pre-positioned replicas have to become Ready. */
+const PRE_POSITION_SECONDS = 10 * 60;
+
+/** The story ends early with an outcome; thrown inside the orchestrator only, caught below. */
+class Ended {
+  readonly outcome: Outcome;
+  readonly rolledBack?: { reason: string; restored: string[] };
+
+  constructor(outcome: Outcome, rolledBack?: { reason: string; restored: string[] }) {
+    this.outcome = outcome;
+    if (rolledBack) this.rolledBack = rolledBack;
+  }
+}
+
+export function* poolMigration(
+  context: OrchestrationContext,
+  input: PoolMigrationInput,
+): Generator<Task, PoolMigrationResult, unknown> {
+  const run = new MigrationRun(context, input);
+  const changes: Changes = { taintedNodes: [], prePositioned: [], podsMoved: false };
+  const overrides: string[] = [];
+  let plan: MigrationPlan | undefined;
+  let newPoolCreatedAt: number | undefined;
+  let ended: Ended;
+  try {
+    run.note(
+      `requested by ${input.requestedBy.name}: ${input.pool} to ${input.targetOsSku}`,
+      input.requestedBy.name,
+    );
+    yield* run.save();
+    plan = yield* preflight(run);
+    yield* gateUnlessBlocked(run, plan, overrides);
+    yield* maintenanceWindow(run);
+    yield* gateOrEnd(run, changes, "start", { plan: summaryOf(plan) });
+    if (plan.strategy.chosen === "in-place") {
+      yield* updateInPlace(run, plan);
+    } else {
+      const spec = plan.newPool as NonNullable<MigrationPlan["newPool"]>;
+      yield* run.enter(
+        "creating-pool",
+        `creating pool ${spec.name} (${spec.osSku}, ${spec.count} x ${spec.vmSize})`,
+      );
+      newPoolCreatedAt = run.nowMs();
+      changes.newPool = { name: spec.name, nodes: [] };
+      const created = yield* changePool(
+        run,
+        "create-pool",
+        { kind: "create", spec },
+        "the new pool of the migration",
+      );
+      if (created.kind === "failed")
+        yield* rollBackAndEnd(
+          run,
+          changes,
+          `creating ${spec.name} failed: ${created.error}`,
+          "pool-migration",
+        );
+      const evidence = yield* validate(run, spec.name, spec.count);
+      changes.newPool.nodes = evidence.nodes.map((node) => node.name);
+      if (!evidence.ok)
+        yield* rollBackAndEnd(
+          run,
+          changes,
+          `validation of ${spec.name} failed: ${evidence.problems.join("; ")}`,
+          "pool-migration",
+        );
+      yield* gateOrEnd(run, changes, "cutover", evidence);
+      yield* cordon(run, plan, changes);
+      yield* run.enter("draining", `draining ${plan.drainOrder.length} nodes of ${input.pool}`);
+      changes.podsMoved = plan.drainOrder.length > 0;
+      yield* orRollBack(run, changes, yield* drainOldPool(run, plan, spec.name));
+      yield* run.enter(
+        "retention",
+        `keeping ${input.pool} for ${input.options.retentionSeconds / 3600} h so a rollback stays fast`,
+      );
+      yield* orRollBack(run, changes, yield* waitFor(run, input.options.retentionSeconds));
+      if (input.options.deleteGate)
+        yield* gateOrEnd(run, changes, "delete", { pool: input.pool, drained: run.record.nodes });
+      yield* run.enter("deleting-old-pool", `deleting ${input.pool}`);
+      const deleted = yield* changePool(
+        run,
+        "delete-old-pool",
+        { kind: "delete", pool: input.pool },
+        "the migrated pool is drained",
+      );
+      if (deleted.kind === "failed") {
+        run.note(`deleting ${input.pool} failed: ${deleted.error}; the workloads run on ${spec.name}`);
+        throw new Ended("failed");
+      }
+      yield* restoreReplicas(run, changes);
+    }
+    ended = new Ended("succeeded");
+  } catch (error) {
+    if (!(error instanceof Ended)) throw error;
+    ended = error;
+  }
+  yield* run.enter("closing", `closing: ${ended.outcome}`);
+  const summary = yield* close(run, plan, newPoolCreatedAt, overrides, ended);
+  run.record.outcome = ended.outcome;
+  run.record.summary = summary;
+  yield* run.enter("done", `ended: ${ended.outcome}`);
+  return { outcome: ended.outcome, summary };
+}
+
+function* preflight(run: MigrationRun): Generator<Task, MigrationPlan, unknown> {
+  const { input, record } = run;
+  try {
+    const plan = yield* callActivity(run.context, ACTIVITIES.planMigration, {
+      clusterId: input.clusterId,
+      pool: input.pool,
+      targetOsSku: input.targetOsSku,
+      options: input.options,
+      now: run.now(),
+    });
+    record.strategy = plan.strategy.chosen;
+    if (plan.newPool) record.newPool = plan.newPool.name;
+    record.nodes = { drained: 0, total: plan.drainOrder.length };
+    record.blockers = plan.findings.filter((f) => f.severity === "blocking").map((f) => f.detail);
+    run.note(
+      `planned: ${plan.strategy.chosen} (${plan.strategy.reasons.join("; ")}); ${plan.findings.length} findings, ${record.blockers.length} blocking`,
+    );
+    yield* run.save();
+    return plan;
+  } catch (error) {
+    run.note(`preflight failed: ${errorMessage(error)}`);
+    throw new Ended("failed");
+  }
+}
+
+/** Blocking findings hold the migration at gate "override": an approval is recorded with them. */
+function* gateUnlessBlocked(
+  run: MigrationRun,
+  plan: MigrationPlan,
+  overrides: string[],
+): Generator<Task, void, unknown> {
+  if (!plan.blocked) return;
+  const findings = plan.findings.filter((f) => f.severity === "blocking");
+  const result = yield* awaitGate(run, "override", { findings }, ["approve", "reject"], limitsOf(run));
+  endUnlessApproved(result);
+  const answered = result as Extract<GateResult, { kind: "answered" }>;
+  overrides.push(...findings.map((f) => `${f.code}: ${f.detail} (overridden by ${answered.answer.by})`));
+  run.record.blockers = [];
+  yield* callActivity(run.context, ACTIVITIES.recordAudit, {
+    id: `${run.record.id}:override:outcome`,
+    migrationId: run.record.id,
+    stage: "outcome",
+    at: run.now(),
+    actor: answered.answer.by,
+    action: "override",
+    target: `${run.record.cluster}/${run.record.pool}`,
+    reason: answered.answer.comment,
+    evidence: findings,
+    result: "blocking findings overridden",
+  });
+}
+
+function* maintenanceWindow(run: MigrationRun): Generator<Task, void, unknown> {
+  const window = run.input.options.maintenanceWindow;
+  if (!window) return;
+  const opens = nextWindowStart(window, run.context.df.currentUtcDateTime).getTime();
+  if (opens <= run.nowMs()) return;
+  yield* run.enter("window", `waiting for the maintenance window at ${new Date(opens).toISOString()}`);
+  const verdict = yield* waitFor(run, (opens - run.nowMs()) / 1000);
+  if (verdict.kind === "rollback") {
+    run.note(`cancelled before any change: ${verdict.reason}`, verdict.by);
+    throw new Ended("rolled-back", { reason: verdict.reason, restored: [] });
+  }
+}
+
+function* gateOrEnd(
+  run: MigrationRun,
+  changes: Changes,
+  gate: "start" | "cutover" | "delete",
+  evidence: unknown,
+): Generator<Task, void, unknown> {
+  yield* run.enter(
+    gate === "start" ? "awaiting-start" : gate === "cutover" ? "awaiting-cutover" : run.record.phase,
+    `gate ${gate}`,
+  );
+  const result = yield* awaitGate(run, gate, evidence, ["approve", "reject"], limitsOf(run));
+  if (result.kind === "answered" && result.answer.answer.decision === "approve") return;
+  if (gate === "start") endUnlessApproved(result);
+  const reason =
+    result.kind === "answered"
+      ? `gate ${gate} rejected by ${result.answer.by}: ${result.answer.comment}`
+      : result.kind === "expired"
+        ? `gate ${gate} expired`
+        : result.event.reason;
+  const by =
+    result.kind === "answered"
+      ? result.answer.by
+      : result.kind === "control"
+        ? result.event.by
+        : "pool-migration";
+  const restored = yield* rollBack(run, changes, reason, by);
+  throw new Ended(
+    result.kind === "expired" ? "expired" : result.kind === "answered" ? "rejected" : "rolled-back",
+    { reason, restored },
+  );
+}
+
+/** Before any change: a rejection or an expiry ends the migration; nothing needs undoing. */
+function endUnlessApproved(result: GateResult): void {
+  if (result.kind === "answered" && result.answer.answer.decision === "approve") return;
+  if (result.kind === "expired") throw new Ended("expired");
+  if (result.kind === "control")
+    throw new Ended("rolled-back", { reason: result.event.reason, restored: [] });
+  throw new Ended("rejected");
+}
+
+function limitsOf(run: MigrationRun) {
+  return {
+    timeoutSeconds: run.input.options.gateTimeoutSeconds,
+    expirySeconds: run.input.options.gateExpirySeconds,
+  };
+}
+
+function* rollBackAndEnd(
+  run: MigrationRun,
+  changes: Changes,
+  reason: string,
+  by: string,
+): Generator<Task, never, unknown> {
+  const restored = yield* rollBack(run, changes, reason, by);
+  throw new Ended("rolled-back", { reason, restored });
+}
+
+function* orRollBack(
+  run: MigrationRun,
+  changes: Changes,
+  verdict: ControlVerdict,
+): Generator<Task, void, unknown> {
+  if (verdict.kind === "rollback") yield* rollBackAndEnd(run, changes, verdict.reason, verdict.by);
+}
+
+/** Looks at the new pool until it settles (or the time is up): nodes Ready, daemonsets running. */
+function* validate(
+  run: MigrationRun,
+  pool: string,
+  expectedNodes: number,
+): Generator<Task, ValidationEvidence, unknown> {
+  yield* run.enter("validating", `validating ${pool}`);
+  const until = run.nowMs() + VALIDATION_SECONDS * 1000;
+  for (let look = 0; ; look++) {
+    const evidence = yield* callActivity(run.context, ACTIVITIES.validatePool, {
+      migrationId: run.record.id,
+      step: `validate:${look}`,
+      actor: "pool-migration",
+      reason: "validating the new pool",
+      clusterId: run.record.clusterId,
+      pool,
+      targetOsSku: run.input.targetOsSku,
+      expectedNodes,
+      smokePod: run.input.options.smokePod,
+    });
+    if (evidence.settled) return evidence;
+    if (run.nowMs() >= until) {
+      return {
+        ...evidence,
+        ok: false,
+        problems: [...evidence.problems, `${pool} did not settle within ${VALIDATION_SECONDS / 60} minutes`],
+      };
+    }
+    const verdict = yield* waitFor(run, VALIDATION_RECHECK_SECONDS);
+    if (verdict.kind === "rollback")
+      return { ...evidence, ok: false, problems: [`rollback asked by ${verdict.by}: ${verdict.reason}`] };
+  }
+}
+
+function* cordon(run: MigrationRun, plan: MigrationPlan, changes: Changes): Generator<Task, void, unknown> {
+  const { context, record, input } = run;
+  yield* run.enter(
+    "cordoning",
+    `tainting ${plan.drainOrder.length} nodes of ${input.pool} ${RETIRING_TAINT.key}=${RETIRING_TAINT.value}:${RETIRING_TAINT.effect}`,
+  );
+  changes.taintedNodes = plan.drainOrder;
+  yield* callActivity(context, ACTIVITIES.setTaints, {
+    migrationId: record.id,
+    step: "taint-old",
+    actor: "pool-migration",
+    reason: "the pool is being retired",
+    clusterId: record.clusterId,
+    nodes: plan.drainOrder,
+    taint: RETIRING_TAINT,
+    present: true,
+  });
+  const old = plan.newPool;
+  if (old?.enableAutoScaling) {
+    changes.autoscaler = {
+      ...(old.minCount === undefined ? {} : { minCount: old.minCount }),
+      ...(old.maxCount === undefined ? {} : { maxCount: old.maxCount }),
+    };
+    const result = yield* changePool(
+      run,
+      "autoscaler-off",
+      {
+        kind: "update",
+        pool: input.pool,
+        changes: { enableAutoScaling: false, minCount: null, maxCount: null },
+      },
+      "the autoscaler would fight the drain",
+    );
+    if (result.kind === "failed")
+      yield* rollBackAndEnd(
+        run,
+        changes,
+        `turning the autoscaler off failed: ${result.error}`,
+        "pool-migration",
+      );
+  }
+  if (input.options.prePositionReplicas && plan.controllers.length > 0) {
+    changes.prePositioned = plan.controllers;
+    yield* callActivity(context, ACTIVITIES.scaleWorkloads, {
+      migrationId: record.id,
+      step: "pre-position",
+      actor: "pool-migration",
+      reason: "pre-positioning a replica on the new pool",
+      clusterId: record.clusterId,
+      changes: plan.controllers.map(({ workload, replicas }) => ({ workload, replicas: replicas + 1 })),
+    });
+    const until = run.nowMs() + PRE_POSITION_SECONDS * 1000;
+    for (;;) {
+      const ready = yield* callActivity(context, ACTIVITIES.workloadsReady, {
+        clusterId: record.clusterId,
+        workloads: plan.controllers.map((c) => c.workload),
+      });
+      if (ready.ready) break;
+      if (run.nowMs() >= until) {
+        yield* rollBackAndEnd(
+          run,
+          changes,
+          `pre-positioned replicas not Ready: ${ready.notReady.join(", ")}`,
+          "pool-migration",
+        );
+      }
+      yield* orRollBack(run, changes, yield* waitFor(run, VALIDATION_RECHECK_SECONDS));
+    }
+  }
+  yield* orRollBack(run, changes, yield* checkControl(run));
+}
+
+function* restoreReplicas(run: MigrationRun, changes: Changes): Generator<Task, void, unknown> {
+  if (changes.prePositioned.length === 0) return;
+  yield* callActivity(run.context, ACTIVITIES.scaleWorkloads, {
+    migrationId: run.record.id,
+    step: "restore-replicas",
+    actor: "pool-migration",
+    reason: "the migration is done: pre-positioned replicas go",
+    clusterId: run.record.clusterId,
+    changes: changes.prePositioned,
+  });
+}
+
+/** In place: one osSku update of the pool (nodes reimaged by AKS), then the same validation. */
+function* updateInPlace(run: MigrationRun, plan: MigrationPlan): Generator<Task, void, unknown> {
+  const { input } = run;
+  yield* run.enter("updating-in-place", `updating ${input.pool} to ${input.targetOsSku} in place`);
+  const updated = yield* changePool(
+    run,
+    "update-os-sku",
+    { kind: "update", pool: input.pool, changes: { osSku: input.targetOsSku } },
+    "in-place osSku update",
+  );
+  if (updated.kind === "failed") {
+    run.note(`the update failed: ${updated.error}`);
+    throw new Ended("failed");
+  }
+  const evidence = yield* validate(run, input.pool, plan.drainOrder.length);
+  if (!evidence.ok) {
+    run.note(
+      `after the in-place update: ${evidence.problems.join("; ")} (an in-place update has no fast rollback)`,
+    );
+    throw new Ended("failed");
+  }
+}
+
+function* close(
+  run: MigrationRun,
+  plan: MigrationPlan | undefined,
+  newPoolCreatedAt: number | undefined,
+  overrides: string[],
+  ended: Ended,
+): Generator<Task, MigrationSummary, unknown> {
+  const overlapHours = newPoolCreatedAt === undefined ? 0 : (run.nowMs() - newPoolCreatedAt) / 3_600_000;
+  const overlapNodeHours = plan?.newPool ? overlapHours * plan.drainOrder.length : 0;
+  const { cost } = plan?.newPool
+    ? yield* callActivity(run.context, ACTIVITIES.accountMigration, {
+        vmSize: plan.newPool.vmSize,
+        overlapNodeHours,
+      })
+    : { cost: null };
+  return {
+    overlapNodeHours,
+    cost,
+    phaseSeconds: run.phaseSeconds,
+    overrides,
+    blockers: plan?.findings.filter((f) => f.severity === "blocking").map((f) => f.detail) ?? [],
+    ...(ended.rolledBack ? { rolledBack: ended.rolledBack } : {}),
+  };
+}
+
+function summaryOf(plan: MigrationPlan) {
+  const { strategy, newPool, drainOrder, pods, findings, cost } = plan;
+  return { strategy, newPool, drainOrder, pods, findings, cost };
+}
+
+registerOrchestration(ORCHESTRATIONS.poolMigration, poolMigration);

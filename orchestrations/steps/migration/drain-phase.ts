@@ -1,0 +1,188 @@
+// The drain: the old pool's nodes in the plan's order, a batch at a time, each node a `node-drain`
+// sub-orchestration. A node with stuck pods asks a person (retry, skip a pod, delete it, roll back);
+// between batches the health gate watches the seed's signals: one that clears within its grace lets the
+// drain go on, one that persists halts it and rolls back (at once or after approval, by policy).
+
+import type { Task } from "durable-functions";
+import { type HealthWatch, watchHealth } from "../../../shared/domain/migration/health-signals.ts";
+import type { MigrationPlan } from "../../../shared/domain/migration/migration-plan.ts";
+import type { PodName } from "../../../shared/domain/migration/migration-record.ts";
+import { childInstanceId } from "../../contracts/instance-ids.ts";
+import type { NodeDrainInput, NodeDrainResult } from "../../contracts/pool-migration.contract.ts";
+import { ACTIVITIES, ORCHESTRATIONS } from "../../contracts.ts";
+import { callActivity } from "../call-activity.ts";
+import { type ControlVerdict, checkControl, waitFor } from "./controls.ts";
+import { awaitGate, describeDecision } from "./gates.ts";
+import type { MigrationRun } from "./migration-run.ts";
+
+/** Seconds between looks at a health signal that has not cleared yet. */
+const HEALTH_RECHECK_SECONDS = 30;
+
+export function* drainOldPool(
+  run: MigrationRun,
+  plan: MigrationPlan,
+  newPool: string,
+): Generator<Task, ControlVerdict, unknown> {
+  const { record, input } = run;
+  const nodes = plan.drainOrder;
+  const batchSize = Math.max(1, input.options.batchSize);
+  let watch = (yield* observe(run, newPool, undefined)).watch;
+  for (let offset = 0; offset < nodes.length; offset += batchSize) {
+    const control = yield* checkControl(run);
+    if (control.kind === "rollback") return control;
+    const batch = nodes.slice(offset, offset + batchSize);
+    run.note(`draining ${batch.join(", ")}`);
+    yield* run.save();
+    const drained = yield* drainBatch(run, batch, offset);
+    if (drained.kind === "rollback") return drained;
+    record.nodes.drained += batch.length;
+    run.note(`drained ${batch.join(", ")} (${record.nodes.drained} of ${record.nodes.total})`);
+    yield* run.save();
+    const health = yield* healthGate(run, newPool, watch);
+    if (health.verdict.kind === "rollback") return health.verdict;
+    watch = health.watch;
+  }
+  return { kind: "go-on" };
+}
+
+function* drainBatch(
+  run: MigrationRun,
+  batch: string[],
+  offset: number,
+): Generator<Task, ControlVerdict, unknown> {
+  const { context, record } = run;
+  const deadline = new Date(run.nowMs() + run.input.options.drainTimeoutSeconds * 1000).toISOString();
+  const decisions = batch.map(() => ({ skip: [] as PodName[], delete: [] as PodName[], attempt: 0, by: "" }));
+  let pending = batch.map((_, index) => index);
+  while (pending.length > 0) {
+    const results = (yield context.df.Task.all(
+      pending.map((index) => {
+        const decided = decisions[index] as (typeof decisions)[number];
+        const drain: NodeDrainInput = {
+          migrationId: record.id,
+          clusterId: record.clusterId,
+          node: batch[index] as string,
+          deadline:
+            decided.attempt === 0
+              ? deadline
+              : new Date(run.nowMs() + run.input.options.drainTimeoutSeconds * 1000).toISOString(),
+          skip: decided.skip,
+          delete: decided.delete,
+          ...(decided.by ? { decidedBy: decided.by } : {}),
+        };
+        const part = `drain-${offset + index}${decided.attempt === 0 ? "" : `.${decided.attempt}`}`;
+        return context.df.callSubOrchestrator(
+          ORCHESTRATIONS.nodeDrain,
+          drain,
+          childInstanceId(record.id, part),
+        );
+      }),
+    )) as NodeDrainResult[];
+    const stuckNodes: number[] = [];
+    results.forEach((result, position) => {
+      if (result.kind === "stuck") stuckNodes.push(pending[position] as number);
+    });
+    for (const index of stuckNodes) {
+      const result = results[pending.indexOf(index)] as Extract<NodeDrainResult, { kind: "stuck" }>;
+      const node = batch[index] as string;
+      record.blockers = result.stuck.map(
+        (s) => `${s.pod.namespace}/${s.pod.name} on ${node}: ${s.reason} (${s.detail})`,
+      );
+      yield* callActivity(context, ACTIVITIES.notifyMigration, {
+        migrationId: record.id,
+        notificationId: `${record.id}:stuck:${node}:${decisions[index]?.attempt ?? 0}`,
+        cluster: record.cluster,
+        pool: record.pool,
+        title: `Drain of ${node} is stuck`,
+        text: record.blockers.join("\n"),
+      });
+      const gate = yield* awaitGate(
+        run,
+        "decision",
+        { node, stuck: result.stuck },
+        ["retry", "skip-pod", "delete-pod", "rollback"],
+        {
+          timeoutSeconds: run.input.options.gateTimeoutSeconds,
+          expirySeconds: run.input.options.gateExpirySeconds,
+        },
+      );
+      if (gate.kind === "control") return { kind: "rollback", reason: gate.event.reason, by: gate.event.by };
+      if (gate.kind === "expired")
+        return {
+          kind: "rollback",
+          reason: `nobody decided on the stuck drain of ${node}`,
+          by: "pool-migration",
+        };
+      const answer = gate.answer.answer;
+      if (answer.decision === "rollback")
+        return {
+          kind: "rollback",
+          reason: gate.answer.comment || `asked while ${node} was stuck`,
+          by: gate.answer.by,
+        };
+      const decided = decisions[index] as (typeof decisions)[number];
+      if (answer.decision === "skip-pod") decided.skip.push(answer.pod);
+      if (answer.decision === "delete-pod") decided.delete.push(answer.pod);
+      decided.by = gate.answer.by;
+      decided.attempt += 1;
+      run.note(`drain of ${node} goes on: ${describeDecision(answer)}`, gate.answer.by);
+    }
+    record.blockers = [];
+    pending = stuckNodes;
+  }
+  return { kind: "go-on" };
+}
+
+/** One look at the signals, folded into the watch. */
+function* observe(
+  run: MigrationRun,
+  newPool: string,
+  watch: HealthWatch | undefined,
+): Generator<Task, ReturnType<typeof watchHealth>, unknown> {
+  const observation = yield* callActivity(run.context, ACTIVITIES.observeHealth, {
+    clusterId: run.record.clusterId,
+    pools: [run.record.pool, newPool],
+  });
+  return watchHealth(watch, observation, run.input.options.thresholds);
+}
+
+function* healthGate(
+  run: MigrationRun,
+  newPool: string,
+  start: HealthWatch,
+): Generator<Task, { verdict: ControlVerdict; watch: HealthWatch }, unknown> {
+  let watch = start;
+  for (;;) {
+    const look = yield* observe(run, newPool, watch);
+    watch = look.watch;
+    if (look.verdict === "healthy") {
+      run.record.blockers = [];
+      return { verdict: { kind: "go-on" }, watch };
+    }
+    run.record.blockers = look.signals.map((signal) => `${signal.detail} (since ${signal.since})`);
+    if (look.verdict === "failing") {
+      const reason = `health signal persisted: ${run.record.blockers.join("; ")}`;
+      if (run.input.options.rollback === "automatic")
+        return { verdict: { kind: "rollback", reason, by: "pool-migration" }, watch };
+      const gate = yield* awaitGate(run, "decision", { signals: look.signals }, ["rollback", "retry"], {
+        timeoutSeconds: run.input.options.gateTimeoutSeconds,
+        expirySeconds: run.input.options.gateExpirySeconds,
+      });
+      // "retry" here means: go on despite the signal (a person looked at it).
+      if (gate.kind === "answered" && gate.answer.answer.decision === "retry") {
+        return { verdict: { kind: "go-on" }, watch };
+      }
+      const by =
+        gate.kind === "answered"
+          ? gate.answer.by
+          : gate.kind === "control"
+            ? gate.event.by
+            : "pool-migration";
+      return { verdict: { kind: "rollback", reason, by }, watch };
+    }
+    run.note(`waiting for health signals to clear: ${run.record.blockers.join("; ")}`);
+    yield* run.save();
+    const verdict = yield* waitFor(run, HEALTH_RECHECK_SECONDS);
+    if (verdict.kind === "rollback") return { verdict, watch };
+  }
+}

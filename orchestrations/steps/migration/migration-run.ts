@@ -1,0 +1,139 @@
+// One migration's state while its orchestrator runs: the record people read (saved at every step, each
+// save a higher revision), the custom status, and the control channel (pause, rollback) that every wait
+// listens to. Rebuilt identically on every replay: it reads time only from the orchestration context.
+
+import type { OrchestrationContext, Task, TimerTask } from "durable-functions";
+import { ROLES } from "../../../shared/domain/access/principal.ts";
+import type {
+  HistoryEntry,
+  MigrationRecord,
+  Phase,
+} from "../../../shared/domain/migration/migration-record.ts";
+import {
+  type ControlEvent,
+  MIGRATION_EVENTS,
+  type PoolMigrationInput,
+} from "../../contracts/pool-migration.contract.ts";
+import { ACTIVITIES } from "../../contracts.ts";
+import { callActivity } from "../call-activity.ts";
+
+/** Longest a history line may be: the record stays small whatever a person writes in a comment. */
+const MAX_EVENT_LENGTH = 500;
+
+export class MigrationRun {
+  readonly context: OrchestrationContext;
+  readonly input: PoolMigrationInput;
+  readonly record: MigrationRecord;
+  /** When each phase was entered, for the summary's duration per phase. */
+  readonly phaseSeconds: Record<string, number> = {};
+  private phaseSince: number;
+  private control: Task;
+
+  constructor(context: OrchestrationContext, input: PoolMigrationInput) {
+    this.context = context;
+    this.input = input;
+    const now = this.now();
+    this.phaseSince = context.df.currentUtcDateTime.getTime();
+    this.record = {
+      id: input.migrationId,
+      clusterId: input.clusterId,
+      cluster: input.clusterId.slice(input.clusterId.lastIndexOf("/") + 1),
+      pool: input.pool,
+      targetOsSku: input.targetOsSku,
+      phase: "preflight",
+      awaiting: null,
+      nodes: { drained: 0, total: 0 },
+      blockers: [],
+      outcome: null,
+      requestedBy: input.requestedBy,
+      requestedAt: input.requestedAt,
+      options: input.options,
+      history: [],
+      revision: 0,
+      updatedAt: now,
+    };
+    this.control = context.df.waitForExternalEvent(MIGRATION_EVENTS.control);
+  }
+
+  now(): string {
+    return this.context.df.currentUtcDateTime.toISOString();
+  }
+
+  nowMs(): number {
+    return this.context.df.currentUtcDateTime.getTime();
+  }
+
+  /** Adds a line to the record's history (saved with the next save). */
+  note(event: string, by?: string): void {
+    const entry: HistoryEntry = {
+      at: this.now(),
+      phase: this.record.phase,
+      event: event.slice(0, MAX_EVENT_LENGTH),
+    };
+    if (by !== undefined) entry.by = by;
+    this.record.history.push(entry);
+  }
+
+  /** Saves the record as it stands, a revision higher, and shows it as custom status. */
+  *save(): Generator<Task, void, unknown> {
+    this.record.revision += 1;
+    this.record.updatedAt = this.now();
+    const { phase, nodes, blockers, awaiting, outcome } = this.record;
+    this.context.df.setCustomStatus({
+      phase,
+      nodes,
+      blockers,
+      awaiting: awaiting && {
+        gate: awaiting.gate,
+        since: awaiting.since,
+        role: awaiting.role,
+        notBy: awaiting.notBy,
+      },
+      outcome,
+    });
+    yield* callActivity(this.context, ACTIVITIES.saveMigration, this.record);
+  }
+
+  /** Enters a phase: noted, timed, saved. */
+  *enter(phase: Phase, event: string): Generator<Task, void, unknown> {
+    const now = this.nowMs();
+    const previous = this.record.phase;
+    this.phaseSeconds[previous] = (this.phaseSeconds[previous] ?? 0) + (now - this.phaseSince) / 1000;
+    this.phaseSince = now;
+    this.record.phase = phase;
+    this.note(event);
+    yield* this.save();
+  }
+
+  /** A control event received and not yet acted on, taken (the channel listens again). */
+  takeControl(): ControlEvent | undefined {
+    if (!this.control.isCompleted) return undefined;
+    const event = this.control.result as ControlEvent;
+    this.control = this.context.df.waitForExternalEvent(MIGRATION_EVENTS.control);
+    return event;
+  }
+
+  /** The task a wait races to hear pause and rollback. */
+  controlTask(): Task {
+    return this.control;
+  }
+
+  /** The role a person needs to answer a gate: operators resume, approvers answer the rest. */
+  static roleFor(gate: string): string {
+    return gate === "paused" ? ROLES.operator : ROLES.approver;
+  }
+
+  /**
+   * Waits `seconds` of orchestration time, or less when a control event arrives (returned; the timer is
+   * cancelled so the instance does not wait for it).
+   */
+  *sleep(seconds: number): Generator<Task, ControlEvent | undefined, unknown> {
+    const pending = this.takeControl();
+    if (pending) return pending;
+    const timer: TimerTask = this.context.df.createTimer(new Date(this.nowMs() + seconds * 1000));
+    const winner = yield this.context.df.Task.any([timer, this.control]);
+    if (winner === timer) return undefined;
+    timer.cancel();
+    return this.takeControl();
+  }
+}

@@ -1,0 +1,133 @@
+// Rollback, from wherever the migration is: the old pool serves again. It undoes what was done, in
+// reverse: the taint comes off the old nodes, the autoscaler and replica counts come back, pods that
+// moved are drained back from the new pool, and the new pool is deleted unless it is to be kept. A
+// new pool that cannot be drained back is kept rather than deleted with pods on it.
+
+import type { Task } from "durable-functions";
+import { childInstanceId } from "../../contracts/instance-ids.ts";
+import type { NodeDrainResult } from "../../contracts/pool-migration.contract.ts";
+import { ACTIVITIES, ORCHESTRATIONS } from "../../contracts.ts";
+import { callActivity } from "../call-activity.ts";
+import type { MigrationRun } from "./migration-run.ts";
+import { changePool } from "./pool-changes.ts";
+
+export const RETIRING_TAINT = { key: "lifecycle", value: "retiring", effect: "NoSchedule" } as const;
+
+/** What the migration has changed so far: what a rollback must undo. */
+export interface Changes {
+  newPool?: { name: string; nodes: string[] };
+  /** Old nodes tainted. */
+  taintedNodes: string[];
+  /** The old pool's autoscaler as it was, when the migration turned it off. */
+  autoscaler?: { minCount?: number; maxCount?: number };
+  /** Controllers scaled up by one, with their replicas before. */
+  prePositioned: { workload: { kind: string; namespace: string; name: string }; replicas: number }[];
+  /** Whether any pod has moved to the new pool. */
+  podsMoved: boolean;
+}
+
+export function* rollBack(
+  run: MigrationRun,
+  changes: Changes,
+  reason: string,
+  by: string,
+): Generator<Task, string[], unknown> {
+  const { context, record, input } = run;
+  yield* run.enter("rolling-back", `rolling back: ${reason}`);
+  const restored: string[] = [];
+  const step = (name: string) => ({
+    migrationId: record.id,
+    step: `rollback:${name}`,
+    actor: by,
+    reason: `rollback: ${reason}`,
+  });
+
+  if (changes.newPool && changes.podsMoved) {
+    const { name, nodes } = changes.newPool;
+    yield* callActivity(context, ACTIVITIES.setTaints, {
+      ...step("taint-new"),
+      clusterId: record.clusterId,
+      nodes,
+      taint: RETIRING_TAINT,
+      present: true,
+    });
+  }
+  if (changes.taintedNodes.length > 0) {
+    yield* callActivity(context, ACTIVITIES.setTaints, {
+      ...step("untaint-old"),
+      clusterId: record.clusterId,
+      nodes: changes.taintedNodes,
+      taint: RETIRING_TAINT,
+      present: false,
+    });
+    restored.push(`taint removed from ${changes.taintedNodes.length} old nodes`);
+  }
+  if (changes.autoscaler) {
+    const result = yield* changePool(
+      run,
+      "rollback:autoscaler",
+      {
+        kind: "update",
+        pool: record.pool,
+        changes: {
+          enableAutoScaling: true,
+          minCount: changes.autoscaler.minCount ?? null,
+          maxCount: changes.autoscaler.maxCount ?? null,
+        },
+      },
+      `rollback: ${reason}`,
+    );
+    restored.push(
+      result.kind === "succeeded" ? "autoscaler restored" : `autoscaler NOT restored: ${result.error}`,
+    );
+  }
+  let newPoolEmpty = true;
+  if (changes.newPool && changes.podsMoved) {
+    const deadline = new Date(run.nowMs() + input.options.drainTimeoutSeconds * 1000).toISOString();
+    const results = (yield context.df.Task.all(
+      changes.newPool.nodes.map((node, index) =>
+        context.df.callSubOrchestrator(
+          ORCHESTRATIONS.nodeDrain,
+          { migrationId: record.id, clusterId: record.clusterId, node, deadline, skip: [], delete: [] },
+          childInstanceId(record.id, `back-${index}`),
+        ),
+      ),
+    )) as NodeDrainResult[];
+    const stuck = results.flatMap((result) => (result.kind === "stuck" ? result.stuck : []));
+    newPoolEmpty = stuck.length === 0;
+    restored.push(
+      newPoolEmpty
+        ? "pods drained back to the old pool"
+        : `pods NOT all drained back: ${stuck.map((s) => `${s.pod.namespace}/${s.pod.name}: ${s.detail}`).join("; ")}`,
+    );
+  }
+  for (const { workload, replicas } of changes.prePositioned) {
+    yield* callActivity(context, ACTIVITIES.scaleWorkloads, {
+      ...step(`scale:${workload.namespace}:${workload.name}`),
+      clusterId: record.clusterId,
+      changes: [{ workload, replicas }],
+    });
+  }
+  if (changes.prePositioned.length > 0) restored.push("replica counts restored");
+  if (changes.newPool) {
+    if (input.options.keepNewPoolOnRollback || !newPoolEmpty) {
+      restored.push(
+        `new pool ${changes.newPool.name} kept${newPoolEmpty ? " as asked" : ": pods are still on it"}`,
+      );
+    } else {
+      const result = yield* changePool(
+        run,
+        "rollback:delete-new",
+        { kind: "delete", pool: changes.newPool.name },
+        `rollback: ${reason}`,
+      );
+      restored.push(
+        result.kind === "succeeded"
+          ? `new pool ${changes.newPool.name} deleted`
+          : `new pool NOT deleted: ${result.error}`,
+      );
+    }
+  }
+  run.note(`rolled back: ${restored.join("; ") || "nothing had changed"}`, by);
+  return restored;
+}

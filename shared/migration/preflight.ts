@@ -1,0 +1,50 @@
+// The preflight: reads the pool through ARM, the cluster's workloads through the Kubernetes API and the
+// subscription's capacity, changing nothing, and builds the plan (the domain decides everything).
+
+import type { PriceTable } from "../domain/cost/cost.ts";
+import type { MigrationOptions } from "../domain/migration/migration-options.ts";
+import type { MigrationPlan } from "../domain/migration/migration-plan.ts";
+import { buildPlan } from "../domain/migration/preflight-plan.ts";
+import type { ClusterFactsSource } from "../domain/ports/fleet.ts";
+import type { PoolOperations } from "../domain/ports/pool-operations.ts";
+
+export interface PlanRequest {
+  clusterId: string;
+  pool: string;
+  targetOsSku: string;
+  options: MigrationOptions;
+  now: string;
+}
+
+/** The request names a pool the cluster does not have. */
+export class UnknownPoolError extends Error {
+  override name = "UnknownPoolError";
+}
+
+export async function planMigration(
+  ports: { pools: PoolOperations; clusterFacts: ClusterFactsSource; prices: PriceTable },
+  request: PlanRequest,
+): Promise<MigrationPlan> {
+  const cluster = await ports.pools.readCluster(request.clusterId);
+  const pool = cluster.nodePools.find((p) => p.name.toLowerCase() === request.pool.toLowerCase());
+  if (!pool) {
+    throw new UnknownPoolError(
+      `cluster ${cluster.name} has no pool "${request.pool}" (its pools: ${cluster.nodePools.map((p) => p.name).join(", ")})`,
+    );
+  }
+  const [workloads, capacity] = await Promise.all([
+    ports.clusterFacts.clusterFacts(cluster.id),
+    ports.pools.capacity(cluster.id, cluster.location, pool.vmSize),
+  ]);
+  return buildPlan({
+    cluster,
+    pool,
+    targetOsSku: request.targetOsSku,
+    workloads,
+    ...(capacity.quota ? { quota: capacity.quota } : {}),
+    ...(capacity.vcpusPerNode === undefined ? {} : { vcpusPerNode: capacity.vcpusPerNode }),
+    prices: ports.prices,
+    options: request.options,
+    now: request.now,
+  });
+}
