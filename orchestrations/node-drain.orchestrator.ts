@@ -6,14 +6,10 @@
 // grace period) is returned as stuck, once every other pod is gone, for the migration to ask a person.
 
 import type { OrchestrationContext, Task } from "durable-functions";
+import type { NodePod, StuckPod } from "../shared/domain/migration/drain-progress.ts";
 import type { PodName } from "../shared/domain/migration/migration-record.ts";
 import type { EvictionOutcome } from "../shared/domain/ports/node-operations.ts";
-import type {
-  NodeDrainInput,
-  NodeDrainResult,
-  NodePod,
-  StuckPod,
-} from "./contracts/pool-migration.contract.ts";
+import type { NodeDrainInput, NodeDrainResult } from "./contracts/pool-migration.contract.ts";
 import { ACTIVITIES, ORCHESTRATIONS } from "./contracts.ts";
 import { activityTask, callActivity } from "./steps/call-activity.ts";
 import { registerOrchestration } from "./steps/register.ts";

@@ -9,11 +9,11 @@ import type { OrchestrationContext, Task } from "durable-functions";
 import { nextWindowStart } from "../shared/domain/migration/maintenance-window.ts";
 import type { MigrationPlan } from "../shared/domain/migration/migration-plan.ts";
 import type { Outcome } from "../shared/domain/migration/migration-record.ts";
+import type { ValidationEvidence } from "../shared/domain/migration/pool-validation.ts";
 import type {
   MigrationSummary,
   PoolMigrationInput,
   PoolMigrationResult,
-  ValidationEvidence,
 } from "./contracts/pool-migration.contract.ts";
 import { ACTIVITIES, ORCHESTRATIONS } from "./contracts.ts";
 import { callActivity, errorMessage } from "./steps/call-activity.ts";

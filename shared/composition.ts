@@ -6,6 +6,7 @@
 // and the product share virtual time in tests), else the system clock. A change of settings or clock
 // (tests start hosts one after another in one process) starts afresh and closes what was built before.
 
+import { readFileSync } from "node:fs";
 import type { TokenCredential } from "@azure/identity";
 import { type AzureClients, azureClientsFor } from "./azure/arm-client-factory.ts";
 import { ResourceGraphFleet } from "./azure/resource-graph.ts";
@@ -15,6 +16,7 @@ import { TableDependencyRepository } from "./azure/tables/dependency-repository.
 import { TableInventoryRepository } from "./azure/tables/inventory-repository.ts";
 import { TableNoticeRepository } from "./azure/tables/notice-repository.ts";
 import { type TableStore, tableStoreFor } from "./azure/tables/table-store.ts";
+import { type PriceTable, parsePriceTable } from "./domain/cost/cost.ts";
 import type { AlertSink } from "./domain/ports/alert-sinks.ts";
 import type { AlertRepository } from "./domain/ports/alerts.ts";
 import type { RetryClock } from "./domain/ports/clock.ts";
@@ -51,6 +53,8 @@ export interface CapabilityMap {
   fleet: { readonly fleet: FleetSource };
   kube: { readonly clusterFacts: ClusterFactsSource };
   alertSinks: { readonly alertSinks: readonly AlertSink[] };
+  /** VM prices per node-hour, for cost estimates and accounting (the shipped table). */
+  prices: { readonly prices: PriceTable };
 }
 
 export type CapabilityName = keyof CapabilityMap;
@@ -111,8 +115,16 @@ class Generation {
   }
 }
 
+const PRICE_TABLE = new URL("./domain/cost/vm-prices.json", import.meta.url);
+
 const BUILDERS: { [K in CapabilityName]: (generation: Generation) => CapabilityMap[K] } = {
   clock: ({ clock }) => ({ clock }),
+  prices: () => ({
+    prices: parsePriceTable(
+      JSON.parse(readFileSync(PRICE_TABLE, "utf8")),
+      "shared/domain/cost/vm-prices.json",
+    ),
+  }),
   inventorySettings: ({ settings }) => ({ inventorySettings: settings.inventory }),
   azure: ({ settings }) => ({ azure: azureClientsFor(settings.azure) }),
   state(generation) {

@@ -4,6 +4,7 @@
 // appends nothing new and repeats no effect it already completed.
 
 import type { Principal } from "../../shared/domain/access/principal.ts";
+import type { NodePod, StuckPod } from "../../shared/domain/migration/drain-progress.ts";
 import type { HealthObservation } from "../../shared/domain/migration/health-signals.ts";
 import type { MigrationOptions } from "../../shared/domain/migration/migration-options.ts";
 import type { MigrationPlan } from "../../shared/domain/migration/migration-plan.ts";
@@ -14,6 +15,7 @@ import type {
   Outcome,
   PodName,
 } from "../../shared/domain/migration/migration-record.ts";
+import type { ValidationEvidence } from "../../shared/domain/migration/pool-validation.ts";
 import type { AuditedStep, AuditRecord } from "../../shared/domain/ports/migrations.ts";
 import type { EvictionOutcome, PodRef } from "../../shared/domain/ports/node-operations.ts";
 import type {
@@ -105,34 +107,6 @@ export interface ValidatePoolInput extends AuditedStep {
   smokePod: boolean;
 }
 
-export interface NodeEvidence {
-  name: string;
-  ready: boolean;
-  osSku?: string;
-  /** Cordoned or tainted by AKS (a node it could not finish setting up). */
-  quarantined: boolean;
-}
-
-export interface DaemonSetEvidence {
-  namespace: string;
-  name: string;
-  /** Pods expected on the new pool's nodes, and those running and ready. */
-  expected: number;
-  ready: number;
-  /** Pods crash-looping there, with the reason the kubelet gives. */
-  failing: string[];
-}
-
-/** settled: nothing is still starting; ok: settled and every check passed. */
-export interface ValidationEvidence {
-  ok: boolean;
-  settled: boolean;
-  nodes: NodeEvidence[];
-  daemonSets: DaemonSetEvidence[];
-  smokePod?: { name: string; phase: string };
-  problems: string[];
-}
-
 export interface SetTaintsInput extends AuditedStep {
   clusterId: string;
   nodes: string[];
@@ -174,16 +148,6 @@ export interface NodeDrainInput {
   decidedBy?: string;
 }
 
-export type StuckReason = "terminating-past-grace" | "blocked-past-deadline" | "refused";
-
-export interface StuckPod {
-  pod: PodName;
-  reason: StuckReason;
-  detail: string;
-  /** A budget protects it: it is never deleted without a person's decision. */
-  protectedByBudget: boolean;
-}
-
 export type NodeDrainResult =
   | { kind: "drained"; evicted: number; skipped: number; deleted: number }
   | { kind: "stuck"; evicted: number; stuck: StuckPod[] };
@@ -191,17 +155,6 @@ export type NodeDrainResult =
 export interface NodePodsInput {
   clusterId: string;
   node: string;
-}
-
-/** What the drain does with each pod on the node now, decided by the domain's drain filters. */
-export interface NodePod {
-  ref: PodRef;
-  verdict: "okay" | "skip" | "block";
-  reason: string;
-  gracePeriodSeconds: number;
-  /** When its deletion began (Terminating), if it did. */
-  terminatingSince?: string;
-  protectedByBudget: boolean;
 }
 
 export interface EvictPodInput extends AuditedStep {

@@ -1,0 +1,44 @@
+// One look at the seed's rollback signals on the watched pools' nodes: nodes NotReady, container
+// restarts per node, pods Pending (unbound, or bound to a watched node) and since when, daemonset pods
+// failing. The domain's health watch turns successive looks into a verdict.
+
+import type { HealthObservation } from "../domain/migration/health-signals.ts";
+import { failureOf, isNodeReady, isoOf, restartsOf } from "../domain/migration/pod-health.ts";
+import type { RetryClock } from "../domain/ports/clock.ts";
+import type { NodeOperations } from "../domain/ports/node-operations.ts";
+import { controllerOf, nameOf, namespaceOf, poolOfNode } from "../domain/workloads/kube-objects.ts";
+
+export async function observeHealth(
+  { nodes: kube, clock }: { nodes: NodeOperations; clock: RetryClock },
+  request: { clusterId: string; pools: string[] },
+): Promise<HealthObservation> {
+  const watchedPools = new Set(request.pools.map((pool) => pool.toLowerCase()));
+  const [nodes, pods] = await Promise.all([kube.nodes(request.clusterId), kube.pods(request.clusterId)]);
+  const watched = nodes.filter((node) => watchedPools.has(poolOfNode(node)?.toLowerCase() ?? ""));
+  const watchedNames = new Set(watched.map((node) => nameOf(node.metadata)));
+  const restartsByNode: Record<string, number> = {};
+  for (const name of watchedNames) restartsByNode[name] = 0;
+  const pendingPods: HealthObservation["pendingPods"] = [];
+  const failingDaemonSetPods: string[] = [];
+  for (const pod of pods) {
+    const node = pod.spec?.nodeName;
+    const name = `${namespaceOf(pod.metadata)}/${nameOf(pod.metadata)}`;
+    if (pod.status?.phase === "Pending" && (node === undefined || node === "" || watchedNames.has(node))) {
+      pendingPods.push({
+        pod: name,
+        since: isoOf(pod.metadata?.creationTimestamp) ?? new Date(clock.now()).toISOString(),
+      });
+    }
+    if (node === undefined || !watchedNames.has(node)) continue;
+    restartsByNode[node] = (restartsByNode[node] ?? 0) + restartsOf(pod);
+    const failure = controllerOf(pod)?.kind === "DaemonSet" ? failureOf(pod) : undefined;
+    if (failure !== undefined) failingDaemonSetPods.push(`${name} on ${node}: ${failure}`);
+  }
+  return {
+    at: new Date(clock.now()).toISOString(),
+    notReadyNodes: watched.filter((node) => !isNodeReady(node)).map((node) => nameOf(node.metadata)),
+    restartsByNode,
+    pendingPods,
+    failingDaemonSetPods,
+  };
+}
