@@ -2,18 +2,29 @@
 // durable-functions replay, fake activities, and people played by a script that answers each gate when
 // the migration's record says it waits for it (as the HTTP side would: gate and nonce from the record).
 import { describe, expect, it } from "vitest";
-import type { GateAnswerEvent, PoolMigrationInput } from "../../orchestrations/contracts/pool-migration.contract.ts";
+import type {
+  GateAnswerEvent,
+  PoolMigrationInput,
+} from "../../orchestrations/contracts/pool-migration.contract.ts";
 import { MIGRATION_EVENTS } from "../../orchestrations/contracts/pool-migration.contract.ts";
-import { DEFAULT_MIGRATION_OPTIONS, type MigrationOptions } from "../../shared/domain/migration/migration-options.ts";
-import type { MigrationPlan } from "../../shared/domain/migration/migration-plan.ts";
-import type { GateDecision, GateName, MigrationRecord } from "../../shared/domain/migration/migration-record.ts";
 import type { NodePod } from "../../shared/domain/migration/drain-progress.ts";
+import {
+  DEFAULT_MIGRATION_OPTIONS,
+  type MigrationOptions,
+} from "../../shared/domain/migration/migration-options.ts";
+import type { MigrationPlan } from "../../shared/domain/migration/migration-plan.ts";
+import type {
+  GateDecision,
+  GateName,
+  MigrationRecord,
+} from "../../shared/domain/migration/migration-record.ts";
 import type { ActivityFakes } from "../support/activity-fakes.ts";
 import { useOrchestrationHarness } from "../support/orchestration-harness.ts";
 
 const harness = useOrchestrationHarness();
 
-const CLUSTER_ID = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-prod";
+const CLUSTER_ID =
+  "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-prod";
 const OLD_NODES = ["aks-batch-0", "aks-batch-1"];
 const NEW_NODES = ["aks-batchal3-0", "aks-batchal3-1"];
 
@@ -25,7 +36,12 @@ function inputOf(options: Partial<MigrationOptions> = {}): PoolMigrationInput {
     clusterId: CLUSTER_ID,
     pool: "batch",
     targetOsSku: "AzureLinux3",
-    requestedBy: { id: "oid-requester", name: "rita@contoso.com", roles: ["LifecycleOperator"], identityProvider: "aad" },
+    requestedBy: {
+      id: "oid-requester",
+      name: "rita@contoso.com",
+      roles: ["LifecycleOperator"],
+      identityProvider: "aad",
+    },
     requestedAt: "2026-03-02T08:00:00.000Z",
     options: { ...DEFAULT_MIGRATION_OPTIONS, retentionSeconds: 3600, ...options },
   };
@@ -62,7 +78,16 @@ function planOf(overrides: Partial<MigrationPlan> = {}): MigrationPlan {
     runbook: [],
     thresholds: DEFAULT_MIGRATION_OPTIONS.thresholds,
     rollback: [],
-    cost: { overlapNodeHours: 0, durationHours: 0, estimate: { currency: "USD", prices: { source: "t", asOf: "2026-01-01" }, kind: "known", amount: 0 } as never },
+    cost: {
+      overlapNodeHours: 0,
+      durationHours: 0,
+      estimate: {
+        currency: "USD",
+        prices: { source: "t", asOf: "2026-01-01" },
+        kind: "known",
+        amount: 0,
+      } as never,
+    },
     ...overrides,
   };
 }
@@ -75,7 +100,7 @@ const healthy = (at = "2026-03-02T08:00:00Z") => ({
   failingDaemonSetPods: [],
 });
 
-function pod(name: string, node: string, extra: Partial<NodePod> = {}): NodePod {
+function pod(name: string, extra: Partial<NodePod> = {}): NodePod {
   return {
     ref: { namespace: "batch", name, uid: `uid-${name}` },
     verdict: "okay",
@@ -93,7 +118,7 @@ type Script = Partial<Record<GateName, (GateDecision & { by?: string; comment?: 
  * `script` (each answer once, in order; an empty list leaves the gate unanswered).
  */
 function world(script: Script, records: MigrationRecord[] = []) {
-  const podsOn = new Map<string, NodePod[]>(OLD_NODES.map((node, i) => [node, [pod(`worker-${i}`, node)]]));
+  const podsOn = new Map<string, NodePod[]>(OLD_NODES.map((node, i) => [node, [pod(`worker-${i}`)]]));
   const answered = new Set<string>();
   const fakes: ActivityFakes = {
     "plan-migration": () => planOf(),
@@ -105,7 +130,14 @@ function world(script: Script, records: MigrationRecord[] = []) {
       const next = script[awaiting.gate]?.shift();
       if (!next) return null;
       const { by = "ana@contoso.com", comment = "ok", ...answer } = next;
-      const event: GateAnswerEvent = { gate: awaiting.gate, nonce: awaiting.nonce, answer, by, comment, at: record.updatedAt };
+      const event: GateAnswerEvent = {
+        gate: awaiting.gate,
+        nonce: awaiting.nonce,
+        answer,
+        by,
+        comment,
+        at: record.updatedAt,
+      };
       const [instance] = await harness.running("pool-migration");
       await harness.client.raiseEvent(instance as string, MIGRATION_EVENTS.answer, event);
       return null;
@@ -127,11 +159,18 @@ function world(script: Script, records: MigrationRecord[] = []) {
     "observe-health": () => healthy(),
     "node-pods": ({ node }) => podsOn.get(node) ?? [],
     "evict-pod": ({ node, pod: ref }) => {
-      podsOn.set(node, (podsOn.get(node) ?? []).filter((p) => p.ref.name !== ref.name));
+      podsOn.set(
+        node,
+        (podsOn.get(node) ?? []).filter((p) => p.ref.name !== ref.name),
+      );
       return { kind: "evicted" };
     },
     "delete-pod": ({ pod: ref }) => {
-      for (const [node, pods] of podsOn) podsOn.set(node, pods.filter((p) => p.ref.name !== ref.name));
+      for (const [node, pods] of podsOn)
+        podsOn.set(
+          node,
+          pods.filter((p) => p.ref.name !== ref.name),
+        );
       return "deleted";
     },
     "account-migration": ({ overlapNodeHours }) => ({ cost: { nodeHours: overlapNodeHours } }),
@@ -139,7 +178,10 @@ function world(script: Script, records: MigrationRecord[] = []) {
   return { fakes, podsOn, records };
 }
 
-const approveAll: () => Script = () => ({ start: [{ decision: "approve" }], cutover: [{ decision: "approve" }] });
+const approveAll: () => Script = () => ({
+  start: [{ decision: "approve" }],
+  cutover: [{ decision: "approve" }],
+});
 
 describe("pool-migration", () => {
   it("goes from plan to the old pool deleted, every phase in order, each save a higher revision", async () => {
@@ -166,13 +208,18 @@ describe("pool-migration", () => {
     expect(new Set(revisions).size).toBe(revisions.length);
     const last = records.at(-1) as MigrationRecord;
     expect(last).toMatchObject({ outcome: "succeeded", nodes: { drained: 2, total: 2 }, awaiting: null });
-    expect(run.callsOf("request-pool-change").map((c) => (c.input as { request: { kind: string } }).request.kind)).toEqual([
+    expect(
+      run.callsOf("request-pool-change").map((c) => (c.input as { request: { kind: string } }).request.kind),
+    ).toEqual([
       "create",
       "update", // the old pool's autoscaler off
       "delete",
     ]);
     expect(run.callsOf("evict-pod")).toHaveLength(2);
-    expect(run.subOrchestrations().map((id) => id.slice(id.lastIndexOf(":") + 1))).toEqual(["drain-0", "drain-1"]);
+    expect(run.subOrchestrations().map((id) => id.slice(id.lastIndexOf(":") + 1))).toEqual([
+      "drain-0",
+      "drain-1",
+    ]);
     // The retention window passed on a durable timer before the delete.
     const retention = records.find((r) => r.phase === "retention") as MigrationRecord;
     const deleting = records.find((r) => r.phase === "deleting-old-pool") as MigrationRecord;
@@ -189,17 +236,36 @@ describe("pool-migration", () => {
       if (record.awaiting?.gate === "start" && !sentStale) {
         sentStale = true;
         const [instance] = await harness.running("pool-migration");
-        const base = { by: "ana@contoso.com", comment: "", at: record.updatedAt, answer: { decision: "approve" as const } };
-        await harness.client.raiseEvent(instance as string, MIGRATION_EVENTS.answer, { ...base, gate: "start", nonce: "stale" });
-        await harness.client.raiseEvent(instance as string, MIGRATION_EVENTS.answer, { ...base, gate: "cutover", nonce: record.awaiting.nonce });
+        const base = {
+          by: "ana@contoso.com",
+          comment: "",
+          at: record.updatedAt,
+          answer: { decision: "approve" as const },
+        };
+        await harness.client.raiseEvent(instance as string, MIGRATION_EVENTS.answer, {
+          ...base,
+          gate: "start",
+          nonce: "stale",
+        });
+        await harness.client.raiseEvent(instance as string, MIGRATION_EVENTS.answer, {
+          ...base,
+          gate: "cutover",
+          nonce: record.awaiting.nonce,
+        });
         // Only then the right one.
-        await harness.client.raiseEvent(instance as string, MIGRATION_EVENTS.answer, { ...base, gate: "start", nonce: record.awaiting.nonce });
+        await harness.client.raiseEvent(instance as string, MIGRATION_EVENTS.answer, {
+          ...base,
+          gate: "start",
+          nonce: record.awaiting.nonce,
+        });
       }
       return (save as NonNullable<typeof save>)(record);
     };
     const run = await harness.run("pool-migration", inputOf(), fakes);
     expect(run.output.outcome).toBe("succeeded");
-    const startAnswers = records.flatMap((r) => r.history).filter((h) => h.event.startsWith("gate start: approve"));
+    const startAnswers = records
+      .flatMap((r) => r.history)
+      .filter((h) => h.event.startsWith("gate start: approve"));
     expect(startAnswers).toHaveLength(1);
     // The early cutover answer carried the start gate's nonce: it did not open the cutover gate either.
     expect(records.some((r) => r.awaiting?.gate === "cutover")).toBe(true);
@@ -215,7 +281,11 @@ describe("pool-migration", () => {
 
   it("reminds once past the gate's timeout, then expires at the hard limit", async () => {
     const { fakes } = world({});
-    const run = await harness.run("pool-migration", inputOf({ gateTimeoutSeconds: 3600, gateExpirySeconds: 7200 }), fakes);
+    const run = await harness.run(
+      "pool-migration",
+      inputOf({ gateTimeoutSeconds: 3600, gateExpirySeconds: 7200 }),
+      fakes,
+    );
     expect(run.output.outcome).toBe("expired");
     expect(run.callsOf("notify-migration")).toHaveLength(1);
     const reminder = run.callsOf("notify-migration")[0] as { startedAt: number };
@@ -224,16 +294,28 @@ describe("pool-migration", () => {
   });
 
   it("holds blocking findings at gate override and records the override with them", async () => {
-    const { fakes, records } = world({ ...approveAll(), override: [{ decision: "approve", by: "olga@contoso.com", comment: "accepted risk" }] });
+    const { fakes, records } = world({
+      ...approveAll(),
+      override: [{ decision: "approve", by: "olga@contoso.com", comment: "accepted risk" }],
+    });
     fakes["plan-migration"] = () =>
-      planOf({ blocked: true, findings: [{ code: "bare-pod", severity: "blocking", detail: "batch/debug has no controller" }] });
+      planOf({
+        blocked: true,
+        findings: [{ code: "bare-pod", severity: "blocking", detail: "batch/debug has no controller" }],
+      });
     const run = await harness.run("pool-migration", inputOf(), fakes);
     expect(run.output.outcome).toBe("succeeded");
     expect(records.find((r) => r.awaiting?.gate === "override")?.awaiting?.evidence).toEqual({
       findings: [{ code: "bare-pod", severity: "blocking", detail: "batch/debug has no controller" }],
     });
-    expect(run.callsOf("record-audit")[0]?.input).toMatchObject({ action: "override", actor: "olga@contoso.com", reason: "accepted risk" });
-    expect(run.output.summary.overrides).toEqual(["bare-pod: batch/debug has no controller (overridden by olga@contoso.com)"]);
+    expect(run.callsOf("record-audit")[0]?.input).toMatchObject({
+      action: "override",
+      actor: "olga@contoso.com",
+      reason: "accepted risk",
+    });
+    expect(run.output.summary.overrides).toEqual([
+      "bare-pod: batch/debug has no controller (overridden by olga@contoso.com)",
+    ]);
   });
 
   it("waits and asks again while ARM answers 409, then polls the operation it accepted", async () => {
@@ -241,11 +323,14 @@ describe("pool-migration", () => {
     let creates = 0;
     let polls = 0;
     fakes["request-pool-change"] = ({ request }) => {
-      if (request.kind === "create" && ++creates <= 2) return { kind: "busy", retryAfterSeconds: 30, reason: "OperationNotAllowed" };
+      if (request.kind === "create" && ++creates <= 2)
+        return { kind: "busy", retryAfterSeconds: 30, reason: "OperationNotAllowed" };
       return { kind: "accepted", operation: `op-${request.kind}` };
     };
     fakes["poll-pool"] = ({ operation }) =>
-      operation === "op-create" && ++polls < 3 ? { status: "running", retryAfterSeconds: 20 } : { status: "succeeded" };
+      operation === "op-create" && ++polls < 3
+        ? { status: "running", retryAfterSeconds: 20 }
+        : { status: "succeeded" };
     const run = await harness.run("pool-migration", inputOf(), fakes);
     expect(run.output.outcome).toBe("succeeded");
     expect(creates).toBe(3);
@@ -260,40 +345,75 @@ describe("pool-migration", () => {
       ok: false,
       settled: true,
       nodes: NEW_NODES.map((name) => ({ name, ready: true, osSku: "AzureLinux3", quarantined: false })),
-      daemonSets: [{ namespace: "security", name: "runtime-guard", expected: 2, ready: 0, failing: ["runtime-guard-x: CrashLoopBackOff"] }],
+      daemonSets: [
+        {
+          namespace: "security",
+          name: "runtime-guard",
+          expected: 2,
+          ready: 0,
+          failing: ["runtime-guard-x: CrashLoopBackOff"],
+        },
+      ],
       problems: ["daemonset security/runtime-guard fails on the new nodes"],
     });
     const run = await harness.run("pool-migration", inputOf(), fakes);
     expect(run.output.outcome).toBe("rolled-back");
-    const kinds = run.callsOf("request-pool-change").map((c) => (c.input as { request: { kind: string; pool?: string } }).request);
-    expect(kinds).toEqual([expect.objectContaining({ kind: "create" }), { kind: "delete", pool: "batchal3" }]);
+    const kinds = run
+      .callsOf("request-pool-change")
+      .map((c) => (c.input as { request: { kind: string; pool?: string } }).request);
+    expect(kinds).toEqual([
+      expect.objectContaining({ kind: "create" }),
+      { kind: "delete", pool: "batchal3" },
+    ]);
     expect(run.callsOf("set-taints")).toHaveLength(0);
     expect(run.callsOf("evict-pod")).toHaveLength(0);
     expect(run.output.summary.rolledBack?.reason).toContain("runtime-guard");
   });
 
   it("asks a person about a stuck drain, and goes on with the pod skipped", async () => {
-    const { fakes, records } = world({ ...approveAll(), decision: [{ decision: "skip-pod", pod: { namespace: "batch", name: "worker-0" } }] });
-    fakes["evict-pod"] = ({ pod: ref }) => (ref.name === "worker-0" ? { kind: "refused", status: 500, reason: "more than one PodDisruptionBudget" } : { kind: "evicted" });
+    const { fakes, records } = world({
+      ...approveAll(),
+      decision: [{ decision: "skip-pod", pod: { namespace: "batch", name: "worker-0" } }],
+    });
+    fakes["evict-pod"] = ({ pod: ref }) =>
+      ref.name === "worker-0"
+        ? { kind: "refused", status: 500, reason: "more than one PodDisruptionBudget" }
+        : { kind: "evicted" };
     const run = await harness.run("pool-migration", inputOf(), fakes);
     expect(run.output.outcome).toBe("succeeded");
     const decision = records.find((r) => r.awaiting?.gate === "decision");
-    expect(decision?.awaiting?.evidence).toMatchObject({ node: "aks-batch-0", stuck: [{ pod: { name: "worker-0" }, reason: "refused" }] });
+    expect(decision?.awaiting?.evidence).toMatchObject({
+      node: "aks-batch-0",
+      stuck: [{ pod: { name: "worker-0" }, reason: "refused" }],
+    });
     expect(decision?.blockers[0]).toContain("worker-0");
     expect(run.callsOf("notify-migration")).toHaveLength(1);
     expect(run.callsOf("delete-pod")).toHaveLength(0);
-    expect(run.subOrchestrations().map((id) => id.slice(id.lastIndexOf(":") + 1))).toEqual(["drain-0", "drain-0.1", "drain-1"]);
+    expect(run.subOrchestrations().map((id) => id.slice(id.lastIndexOf(":") + 1))).toEqual([
+      "drain-0",
+      "drain-0.1",
+      "drain-1",
+    ]);
   });
 
   it("retries a 429 on durable timers up to the deadline and never turns it into a delete", async () => {
-    const { fakes, records } = world({ ...approveAll(), decision: [{ decision: "rollback", comment: "the budget is wrong" }] });
-    fakes["evict-pod"] = () => ({ kind: "blocked", retryAfterSeconds: 10, reason: "Cannot evict pod as it would violate the pod's disruption budget." });
+    const { fakes, records } = world({
+      ...approveAll(),
+      decision: [{ decision: "rollback", comment: "the budget is wrong" }],
+    });
+    fakes["evict-pod"] = () => ({
+      kind: "blocked",
+      retryAfterSeconds: 10,
+      reason: "Cannot evict pod as it would violate the pod's disruption budget.",
+    });
     const run = await harness.run("pool-migration", inputOf({ drainTimeoutSeconds: 600 }), fakes);
     expect(run.output.outcome).toBe("rolled-back");
     expect(run.callsOf("delete-pod")).toHaveLength(0);
     const evictions = run.callsOf("evict-pod");
     expect(evictions.length).toBeGreaterThan(3);
-    expect((evictions.at(-1)?.startedAt ?? 0) - (evictions[0]?.startedAt ?? 0)).toBeGreaterThanOrEqual(600_000);
+    expect((evictions.at(-1)?.startedAt ?? 0) - (evictions[0]?.startedAt ?? 0)).toBeGreaterThanOrEqual(
+      600_000,
+    );
     expect(records.find((r) => r.awaiting?.gate === "decision")?.awaiting?.evidence).toMatchObject({
       stuck: [{ reason: "blocked-past-deadline", protectedByBudget: true }],
     });
@@ -317,11 +437,19 @@ describe("pool-migration", () => {
     const pools = run.callsOf("request-pool-change").map((c) => (c.input as { request: unknown }).request);
     expect(pools).toEqual([
       expect.objectContaining({ kind: "create" }),
-      { kind: "update", pool: "batch", changes: { enableAutoScaling: false, minCount: null, maxCount: null } },
+      {
+        kind: "update",
+        pool: "batch",
+        changes: { enableAutoScaling: false, minCount: null, maxCount: null },
+      },
       { kind: "update", pool: "batch", changes: { enableAutoScaling: true, minCount: 1, maxCount: 4 } },
       { kind: "delete", pool: "batchal3" },
     ]);
-    expect(run.subOrchestrations().map((id) => id.slice(id.lastIndexOf(":") + 1))).toEqual(["drain-0", "back-0", "back-1"]);
+    expect(run.subOrchestrations().map((id) => id.slice(id.lastIndexOf(":") + 1))).toEqual([
+      "drain-0",
+      "back-0",
+      "back-1",
+    ]);
     expect(run.output.summary.rolledBack?.reason).toContain("aks-batchal3-1");
   });
 
@@ -330,7 +458,9 @@ describe("pool-migration", () => {
     let looks = 0;
     fakes["observe-health"] = () => {
       looks += 1;
-      return looks === 2 ? { ...healthy(), pendingPods: [{ pod: "batch/worker-0b", since: "2026-03-02T07:00:00Z" }] } : healthy();
+      return looks === 2
+        ? { ...healthy(), pendingPods: [{ pod: "batch/worker-0b", since: "2026-03-02T07:00:00Z" }] }
+        : healthy();
     };
     const run = await harness.run("pool-migration", inputOf(), fakes);
     expect(run.output.outcome).toBe("succeeded");
@@ -345,7 +475,12 @@ describe("pool-migration", () => {
       if (record.phase === "retention" && !asked) {
         asked = true;
         const [instance] = await harness.running("pool-migration");
-        const control = { action: "rollback", by: "oscar@contoso.com", reason: "error rate up", at: record.updatedAt };
+        const control = {
+          action: "rollback",
+          by: "oscar@contoso.com",
+          reason: "error rate up",
+          at: record.updatedAt,
+        };
         await harness.client.raiseEvent(instance as string, MIGRATION_EVENTS.control, control);
       }
       return (save as NonNullable<typeof save>)(record);
@@ -353,11 +488,16 @@ describe("pool-migration", () => {
     const run = await harness.run("pool-migration", inputOf({ retentionSeconds: 4 * 3600 }), fakes);
     expect(run.output.outcome).toBe("rolled-back");
     expect(run.output.summary.rolledBack?.reason).toBe("error rate up");
-    const pools = run.callsOf("request-pool-change").map((c) => (c.input as { request: { kind: string; pool?: string } }).request);
+    const pools = run
+      .callsOf("request-pool-change")
+      .map((c) => (c.input as { request: { kind: string; pool?: string } }).request);
     expect(pools.filter((r) => r.kind === "delete")).toEqual([{ kind: "delete", pool: "batchal3" }]);
-    expect(run.callsOf("set-taints").at(-1)?.input).toMatchObject({ nodes: OLD_NODES, present: false, actor: "oscar@contoso.com" });
+    expect(run.callsOf("set-taints").at(-1)?.input).toMatchObject({
+      nodes: OLD_NODES,
+      present: false,
+      actor: "oscar@contoso.com",
+    });
     // Cut short: far less than the four hours of retention passed.
     expect(run.output.summary.phaseSeconds.retention ?? 0).toBeLessThan(3600);
   });
-});
 });

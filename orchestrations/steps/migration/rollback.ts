@@ -43,11 +43,10 @@ export function* rollBack(
   });
 
   if (changes.newPool && changes.podsMoved) {
-    const { name, nodes } = changes.newPool;
     yield* callActivity(context, ACTIVITIES.setTaints, {
       ...step("taint-new"),
       clusterId: record.clusterId,
-      nodes,
+      nodes: changes.newPool.nodes,
       taint: RETIRING_TAINT,
       present: true,
     });
