@@ -1,17 +1,23 @@
-// Alerts published to a Service Bus topic. The message id is the alert id, so the topic's duplicate
-// detection drops a repeat (a send whose acknowledgement was lost, a re-run); Service Bus caps message
-// ids at 128 characters, so a longer alert id is replaced by its SHA-256 (the full id travels in
-// applicationProperties.alertId). Subscribers filter on subject (the stage) and the properties.
+// Alerts and migration notices published to a Service Bus topic. The message id is the alert's or
+// notice's id, so the topic's duplicate detection drops a repeat (a send whose acknowledgement was lost,
+// a re-run); Service Bus caps message ids at 128 characters, so a longer id is replaced by its SHA-256
+// (the full id travels in applicationProperties.alertId or noticeId). Subscribers filter on subject (an
+// alert's stage, or "migration") and the properties.
 
 import { isServiceBusError, type ServiceBusMessage, type ServiceBusSender } from "@azure/service-bus";
 import type { LifecycleAlert } from "../domain/alerts/alert-policy.ts";
+import {
+  MIGRATION_NOTICE_KIND,
+  type MigrationNotice,
+  migrationNoticeBody,
+} from "../domain/migration/migration-notice.ts";
 import { type AlertSink, SinkError } from "../domain/ports/alert-sinks.ts";
 import { sha256 } from "../domain/support/sha256.ts";
 
 const MAX_MESSAGE_ID = 128;
 
-export function topicMessageId(alertId: string): string {
-  return alertId.length <= MAX_MESSAGE_ID ? alertId : `sha256:${sha256(alertId)}`;
+export function topicMessageId(id: string): string {
+  return id.length <= MAX_MESSAGE_ID ? id : `sha256:${sha256(id)}`;
 }
 
 export function alertMessage(alert: LifecycleAlert): ServiceBusMessage {
@@ -36,21 +42,37 @@ export function alertMessage(alert: LifecycleAlert): ServiceBusMessage {
   };
 }
 
+export function noticeMessage(notice: MigrationNotice): ServiceBusMessage {
+  return {
+    body: migrationNoticeBody(notice),
+    contentType: "application/json",
+    messageId: topicMessageId(notice.id),
+    subject: MIGRATION_NOTICE_KIND,
+    applicationProperties: {
+      noticeId: notice.id,
+      kind: MIGRATION_NOTICE_KIND,
+      migrationId: notice.migrationId,
+      cluster: notice.cluster,
+      pool: notice.pool,
+      severity: notice.severity,
+    },
+  };
+}
+
 export function serviceBusTopicSink(sender: ServiceBusSender, name = "topic"): AlertSink {
+  const publish = async (message: ServiceBusMessage) => {
+    try {
+      await sender.sendMessages(message);
+    } catch (error) {
+      // The client has retried already; what it calls retryable may still pass on the next run.
+      const transient = isServiceBusError(error) ? error.retryable : true;
+      const text = error instanceof Error ? error.message : String(error);
+      throw new SinkError(`Service Bus topic ${sender.entityPath}: ${text}`, { transient, cause: error });
+    }
+  };
   return {
     name,
-    async send(alert) {
-      try {
-        await sender.sendMessages(alertMessage(alert));
-      } catch (error) {
-        // The client has retried already; what it calls retryable may still pass on the next run.
-        const transient = isServiceBusError(error) ? error.retryable : true;
-        const message = error instanceof Error ? error.message : String(error);
-        throw new SinkError(`Service Bus topic ${sender.entityPath}: ${message}`, {
-          transient,
-          cause: error,
-        });
-      }
-    },
+    send: (alert) => publish(alertMessage(alert)),
+    sendNotice: (notice) => publish(noticeMessage(notice)),
   };
 }

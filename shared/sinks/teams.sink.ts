@@ -2,18 +2,20 @@
 // ({type: "message", attachments: [{contentType: "application/vnd.microsoft.card.adaptive", content}]}),
 // accepted by both Office 365 connector webhooks and Workflows webhooks. Connector webhooks answer a
 // throttled post with 200 and an error text instead of 429: that is read as a transient failure. The
-// alert id goes in Idempotency-Key, as for the generic webhook: a receiver (a Workflows flow, a proxy)
-// can drop the repeat of a post whose answer was lost; Teams itself does not, so that repeat may show.
+// alert's or notice's id goes in Idempotency-Key, as for the generic webhook: a receiver (a Workflows
+// flow, a proxy) can drop the repeat of a post whose answer was lost; Teams itself does not, so that
+// repeat may show. Alerts and migration notices share one card layout.
 
-import type { LifecycleAlert } from "../domain/alerts/alert-policy.ts";
+import type { AlertSeverity, LifecycleAlert } from "../domain/alerts/alert-policy.ts";
 import { describeDays } from "../domain/lifecycle/lifecycle-text.ts";
+import { MIGRATION_NOTICE_KIND, type MigrationNotice } from "../domain/migration/migration-notice.ts";
 import { type AlertSink, SinkError } from "../domain/ports/alert-sinks.ts";
 import { postJson } from "./http-post.ts";
-import { poolStatusUrl } from "./pool-status-url.ts";
+import { poolStatusUrl, statusUrl } from "./status-url.ts";
 
 export interface TeamsSinkOptions {
   url: string;
-  /** Public base URL of the product, for the link to the pool's status. */
+  /** Public base URL of the product, for the links to a pool's or a migration's status. */
   statusBaseUrl: string;
   name?: string;
   timeoutMs?: number;
@@ -24,23 +26,22 @@ const SEVERITY_STYLE = { info: "accent", warning: "warning", critical: "attentio
 const SEVERITY_COLOUR = { info: "Accent", warning: "Warning", critical: "Attention" } as const;
 
 export function teamsSink(options: TeamsSinkOptions): AlertSink {
+  const post = async (message: TeamsMessage, id: string) => {
+    const answer = await postJson(options.url, message, {
+      what: "Teams webhook",
+      headers: { "idempotency-key": id },
+      timeoutMs: options.timeoutMs ?? 30_000,
+    });
+    if (/delivery failed|returned HTTP error/i.test(answer)) {
+      throw new SinkError(`Teams webhook accepted the post but did not deliver it: ${answer.slice(0, 200)}`, {
+        transient: true,
+      });
+    }
+  };
   return {
     name: options.name ?? "teams",
-    async send(alert) {
-      const answer = await postJson(options.url, teamsMessage(alert, options.statusBaseUrl), {
-        what: "Teams webhook",
-        headers: { "idempotency-key": alert.id },
-        timeoutMs: options.timeoutMs ?? 30_000,
-      });
-      if (/delivery failed|returned HTTP error/i.test(answer)) {
-        throw new SinkError(
-          `Teams webhook accepted the post but did not deliver it: ${answer.slice(0, 200)}`,
-          {
-            transient: true,
-          },
-        );
-      }
-    },
+    send: (alert) => post(teamsMessage(alert, options.statusBaseUrl), alert.id),
+    sendNotice: (notice) => post(teamsNoticeMessage(notice, options.statusBaseUrl), notice.id),
   };
 }
 
@@ -59,8 +60,7 @@ function daysLeft(alert: LifecycleAlert): string {
     : "no date announced";
 }
 
-export function teamsMessage(alert: LifecycleAlert, statusBaseUrl: string) {
-  const statusUrl = poolStatusUrl(statusBaseUrl, alert.pool);
+export function teamsMessage(alert: LifecycleAlert, statusBaseUrl: string): TeamsMessage {
   const sources = [
     ...new Set([alert.endOfSupport?.sourceUrl, alert.imageRemoval?.sourceUrl].filter((u) => u !== undefined)),
   ];
@@ -85,6 +85,52 @@ export function teamsMessage(alert: LifecycleAlert, statusBaseUrl: string) {
         ]
       : []),
   ];
+  return teamsCard({
+    severity: alert.severity,
+    title: `${alert.label}: pool ${alert.pool.pool} on ${alert.pool.cluster}`,
+    tag: alert.stage ?? alert.kind,
+    text: alert.message,
+    facts,
+    links: [
+      { title: "Pool status", url: poolStatusUrl(statusBaseUrl, alert.pool) },
+      ...sources.map((url, index) => ({ title: sources.length > 1 ? `Source ${index + 1}` : "Source", url })),
+    ],
+    summary: `${alert.label}: pool ${alert.pool.pool} on ${alert.pool.cluster} is ${alert.state}`,
+  });
+}
+
+export function teamsNoticeMessage(notice: MigrationNotice, statusBaseUrl: string): TeamsMessage {
+  const title = `${notice.title}: pool ${notice.pool} on ${notice.cluster}`;
+  return teamsCard({
+    severity: notice.severity,
+    title,
+    tag: MIGRATION_NOTICE_KIND,
+    text: notice.text,
+    facts: [
+      { title: "Pool", value: notice.pool },
+      { title: "Cluster", value: notice.cluster },
+      { title: "Migration", value: notice.migrationId },
+    ],
+    links: [{ title: "Migration status", url: statusUrl(statusBaseUrl, notice.statusPath) }],
+    summary: title,
+  });
+}
+
+interface CardParts {
+  severity: AlertSeverity;
+  title: string;
+  /** Beside the severity under the title: the alert's stage, or "migration". */
+  tag: string;
+  text: string;
+  facts: { title: string; value: string }[];
+  links: { title: string; url: string }[];
+  /** The notification's one line (Teams shows it in the activity feed). */
+  summary: string;
+}
+
+export type TeamsMessage = ReturnType<typeof teamsCard>;
+
+function teamsCard(parts: CardParts) {
   const card = {
     $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
     type: "AdaptiveCard",
@@ -93,40 +139,27 @@ export function teamsMessage(alert: LifecycleAlert, statusBaseUrl: string) {
     body: [
       {
         type: "Container",
-        style: SEVERITY_STYLE[alert.severity],
+        style: SEVERITY_STYLE[parts.severity],
         bleed: true,
         items: [
+          { type: "TextBlock", text: parts.title, weight: "Bolder", size: "Medium", wrap: true },
           {
             type: "TextBlock",
-            text: `${alert.label}: pool ${alert.pool.pool} on ${alert.pool.cluster}`,
-            weight: "Bolder",
-            size: "Medium",
-            wrap: true,
-          },
-          {
-            type: "TextBlock",
-            text: `${alert.severity.toUpperCase()} · ${alert.stage ?? alert.kind}`,
-            color: SEVERITY_COLOUR[alert.severity],
+            text: `${parts.severity.toUpperCase()} · ${parts.tag}`,
+            color: SEVERITY_COLOUR[parts.severity],
             spacing: "None",
             wrap: true,
           },
         ],
       },
-      { type: "TextBlock", text: alert.message, wrap: true },
-      { type: "FactSet", facts },
+      { type: "TextBlock", text: parts.text, wrap: true },
+      { type: "FactSet", facts: parts.facts },
     ],
-    actions: [
-      { type: "Action.OpenUrl", title: "Pool status", url: statusUrl },
-      ...sources.map((url, index) => ({
-        type: "Action.OpenUrl",
-        title: sources.length > 1 ? `Source ${index + 1}` : "Source",
-        url,
-      })),
-    ],
+    actions: parts.links.map((link) => ({ type: "Action.OpenUrl", ...link })),
   };
   return {
     type: "message",
-    summary: `${alert.label}: pool ${alert.pool.pool} on ${alert.pool.cluster} is ${alert.state}`,
+    summary: parts.summary,
     attachments: [{ contentType: ADAPTIVE_CARD, contentUrl: null, content: card }],
   };
 }

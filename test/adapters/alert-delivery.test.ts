@@ -5,14 +5,38 @@ import { VirtualClock } from "../../local/clock.ts";
 import { decideAlerts } from "../../shared/alerts/decide-alerts.ts";
 import { DEFAULT_LEASE_MS, deliverAlerts, deliverPendingAlerts } from "../../shared/alerts/deliver-alerts.ts";
 import { TableAlertRepository } from "../../shared/azure/tables/alert-repository.ts";
+import { NoticeNotDeliveredError, notifyMigration } from "../../shared/migration/notify-migration.ts";
 import { teamsMessage, teamsSink } from "../../shared/sinks/teams.sink.ts";
 import { webhookSink } from "../../shared/sinks/webhook.sink.ts";
-import { azureLinux2Finding, NIGHT } from "../support/alert-fixtures.ts";
+import { azureLinux2Finding, gateTimeoutNotice, NIGHT } from "../support/alert-fixtures.ts";
 import { startRecorder } from "../support/http-recorder.ts";
 import { useAzuriteTables } from "../support/table-fixture.ts";
 
 const tables = useAzuriteTables();
 const STATUS_BASE = "https://lifecycle.example.test";
+
+/** A Teams connector that answers its first post with 200 and the text it sends for a throttled one. */
+function teamsThrottledOnce() {
+  return startRecorder((nth) =>
+    nth === 1
+      ? {
+          status: 200,
+          body: "Webhook message delivery failed with error: Microsoft Teams endpoint returned HTTP error 429",
+        }
+      : { status: 200, body: "1" },
+  );
+}
+
+/** A URL on a port that was free a moment ago: nothing listens there. */
+async function closedUrl(): Promise<string> {
+  const port = await new Promise<number>((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+  return `http://127.0.0.1:${port}/hook`;
+}
 
 async function outboxWith(poolCount: number) {
   const repo = new TableAlertRepository(tables.store());
@@ -156,17 +180,14 @@ describe("deliverPendingAlerts to webhook and Teams sinks over HTTP", () => {
 
   it("reports an unreachable sink as transient", async () => {
     const { repo } = await outboxWith(1);
-    // A port that was free a moment ago: nothing listens there.
-    const closedPort = await new Promise<number>((resolve) => {
-      const server = createServer().listen(0, "127.0.0.1", () => {
-        const { port } = server.address() as AddressInfo;
-        server.close(() => resolve(port));
-      });
-    });
-    const closedUrl = `http://127.0.0.1:${closedPort}/hook`;
-    const report = await deliverPendingAlerts(repo, [webhookSink({ url: closedUrl })], new VirtualClock(0), {
-      retry: { attempts: 2 },
-    });
+    const report = await deliverPendingAlerts(
+      repo,
+      [webhookSink({ url: await closedUrl() })],
+      new VirtualClock(0),
+      {
+        retry: { attempts: 2 },
+      },
+    );
     expect(report.failures[0]).toMatchObject({ attempts: 2, permanent: false });
     expect(report.failures[0]?.error).toMatch(/could not be reached \(ECONNREFUSED\)/);
   });
@@ -241,14 +262,7 @@ describe("deliverPendingAlerts to webhook and Teams sinks over HTTP", () => {
 
   it("takes a Teams connector's 200 with an error text as a transient failure", async () => {
     const { repo } = await outboxWith(1);
-    const teams = await startRecorder((nth) =>
-      nth === 1
-        ? {
-            status: 200,
-            body: "Webhook message delivery failed with error: Microsoft Teams endpoint returned HTTP error 429",
-          }
-        : { status: 200, body: "1" },
-    );
+    const teams = await teamsThrottledOnce();
     const report = await deliverPendingAlerts(
       repo,
       [teamsSink({ url: teams.url, statusBaseUrl: STATUS_BASE })],
@@ -296,5 +310,131 @@ describe("teamsMessage", () => {
       "none: the latest date was 10 days ago",
     );
     expect(factSet.facts.find((f) => f.title === "Recommended target")?.value).toBe("none recommended");
+  });
+});
+
+describe("migration notices to webhook and Teams sinks over HTTP", () => {
+  it("posts the notice to the webhook as JSON marked kind migration, under its id as Idempotency-Key", async () => {
+    const notice = gateTimeoutNotice();
+    const hook = await startRecorder();
+    await webhookSink({ url: hook.url }).sendNotice(notice);
+    expect(hook.requests).toHaveLength(1);
+    expect(hook.requests[0]?.method).toBe("POST");
+    expect(hook.requests[0]?.headers["content-type"]).toBe("application/json");
+    expect(hook.requests[0]?.headers["idempotency-key"]).toBe(notice.id);
+    expect(hook.requests[0]?.body).toEqual({
+      kind: "migration",
+      id: "migration:aks-prod-eus:batch:3f9a2c:notice:start-timeout",
+      migrationId: "migration:aks-prod-eus:batch:3f9a2c",
+      cluster: "aks-prod-eus",
+      pool: "batch",
+      severity: "warning",
+      title: notice.title,
+      text: notice.text,
+      statusPath: "/api/migrations/migration%3Aaks-prod-eus%3Abatch%3A3f9a2c",
+    });
+  });
+
+  it("posts Teams an Adaptive Card with the notice, its pool, cluster and migration, linked to the migration's status", async () => {
+    const notice = gateTimeoutNotice();
+    const teams = await startRecorder(() => ({ status: 200, body: "1" }));
+    await teamsSink({ url: teams.url, statusBaseUrl: `${STATUS_BASE}/` }).sendNotice(notice);
+    expect(teams.requests[0]?.headers["idempotency-key"]).toBe(notice.id);
+    const message = teams.requests[0]?.body as {
+      type: string;
+      summary: string;
+      attachments: { contentType: string; content: { type: string; version: string; body: unknown[] } }[];
+    };
+    expect(message.type).toBe("message");
+    expect(message.summary).toBe("Gate start unanswered for 24 hours: pool batch on aks-prod-eus");
+    expect(message.attachments.map((a) => a.contentType)).toEqual([
+      "application/vnd.microsoft.card.adaptive",
+    ]);
+    expect(message.attachments[0]?.content).toMatchObject({
+      type: "AdaptiveCard",
+      version: "1.4",
+      body: [
+        {
+          type: "Container",
+          style: "warning",
+          items: [
+            { type: "TextBlock", text: "Gate start unanswered for 24 hours: pool batch on aks-prod-eus" },
+            { type: "TextBlock", text: "WARNING · migration", color: "Warning" },
+          ],
+        },
+        { type: "TextBlock", text: notice.text },
+        {
+          type: "FactSet",
+          facts: [
+            { title: "Pool", value: "batch" },
+            { title: "Cluster", value: "aks-prod-eus" },
+            { title: "Migration", value: notice.migrationId },
+          ],
+        },
+      ],
+      actions: [
+        {
+          type: "Action.OpenUrl",
+          title: "Migration status",
+          url: `${STATUS_BASE}/api/migrations/migration%3Aaks-prod-eus%3Abatch%3A3f9a2c`,
+        },
+      ],
+    });
+  });
+
+  it("notifyMigration reports a sink that refuses the notice and delivers it to the others", async () => {
+    const notice = gateTimeoutNotice();
+    const hook = await startRecorder();
+    const teams = await startRecorder(() => ({ status: 400, body: "bad card" }));
+    const sinks = [webhookSink({ url: hook.url }), teamsSink({ url: teams.url, statusBaseUrl: STATUS_BASE })];
+
+    const report = await notifyMigration({ alertSinks: sinks }, notice);
+    expect(report.delivered).toEqual(["webhook"]);
+    expect(report.failed).toHaveLength(1);
+    expect(report.failed[0]?.sink).toBe("teams");
+    expect(report.failed[0]?.error).toMatch(
+      /^Teams webhook at http:\/\/127\.0\.0\.1:\d+ answered 400: bad card$/,
+    );
+    expect(hook.requests).toHaveLength(1);
+    expect(teams.requests).toHaveLength(1);
+  });
+
+  it("notifyMigration throws on a transient failure after trying every sink; the retry sends under the same id", async () => {
+    const notice = gateTimeoutNotice();
+    const hook = await startRecorder((nth) => (nth === 1 ? { status: 503, body: "busy" } : { status: 200 }));
+    const teams = await teamsThrottledOnce();
+    const refusing = await startRecorder(() => ({ status: 404 }));
+    const sinks = [
+      webhookSink({ url: hook.url }),
+      teamsSink({ url: teams.url, statusBaseUrl: STATUS_BASE }),
+      webhookSink({ url: refusing.url, name: "archive" }),
+    ];
+
+    const first = notifyMigration({ alertSinks: sinks }, notice);
+    await expect(first).rejects.toThrow(NoticeNotDeliveredError);
+    await expect(first).rejects.toThrow(
+      /^migration notice \S+:notice:start-timeout not delivered yet \(webhook: alert webhook at \S+ answered 503: busy; teams: Teams webhook accepted the post but did not deliver it: /,
+    );
+    expect([hook.requests.length, teams.requests.length, refusing.requests.length]).toEqual([1, 1, 1]);
+
+    const retried = await notifyMigration({ alertSinks: sinks }, notice);
+    expect(retried.delivered).toEqual(["webhook", "teams"]);
+    expect(retried.failed.map((f) => f.sink)).toEqual(["archive"]);
+    expect(hook.requests.map((r) => r.headers["idempotency-key"])).toEqual([notice.id, notice.id]);
+    expect(teams.requests.map((r) => r.headers["idempotency-key"])).toEqual([notice.id, notice.id]);
+  });
+
+  it("notifyMigration takes an unreachable sink as transient", async () => {
+    const sink = webhookSink({ url: await closedUrl() });
+    await expect(notifyMigration({ alertSinks: [sink] }, gateTimeoutNotice())).rejects.toThrow(
+      /could not be reached \(ECONNREFUSED\)/,
+    );
+  });
+
+  it("notifyMigration with no sink configured sends nothing and throws nothing", async () => {
+    expect(await notifyMigration({ alertSinks: [] }, gateTimeoutNotice())).toEqual({
+      delivered: [],
+      failed: [],
+    });
   });
 });

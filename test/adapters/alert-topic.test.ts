@@ -5,8 +5,9 @@ import { type ServiceBusNamespace, startServiceBusNamespace } from "../../local/
 import { decideAlerts } from "../../shared/alerts/decide-alerts.ts";
 import { deliverPendingAlerts } from "../../shared/alerts/deliver-alerts.ts";
 import { TableAlertRepository } from "../../shared/azure/tables/alert-repository.ts";
+import { notifyMigration } from "../../shared/migration/notify-migration.ts";
 import { serviceBusTopicSink, topicMessageId } from "../../shared/sinks/service-bus-topic.sink.ts";
-import { azureLinux2Finding, NIGHT } from "../support/alert-fixtures.ts";
+import { azureLinux2Finding, gateTimeoutNotice, NIGHT } from "../support/alert-fixtures.ts";
 import { useAzuriteTables } from "../support/table-fixture.ts";
 
 const tables = useAzuriteTables();
@@ -94,5 +95,56 @@ describe("the Service Bus topic sink against the simulated namespace", () => {
     expect(report.failures).toHaveLength(1);
     expect(report.failures[0]?.error).toMatch(/^Service Bus topic no-such-topic: /);
     expect(await repo.pendingAlerts()).toHaveLength(1);
+  });
+});
+
+describe("migration notices on the Service Bus topic", () => {
+  it("publishes a notice under its id, subject migration and the migration's properties; a repeat is dropped", async () => {
+    const short = gateTimeoutNotice();
+    // A cluster named at length gives a notice id past 128 characters: the message id is its hash.
+    const long = gateTimeoutNotice(`migration:${"c".repeat(63)}:batch:3f9a2c9d0e1b`);
+    long.id = `${long.id}:${"r".repeat(40)}`;
+    const sender = client.createSender("lifecycle-alerts");
+    const sink = serviceBusTopicSink(sender);
+    for (const notice of [short, long, short, long]) {
+      expect(await notifyMigration({ alertSinks: [sink] }, notice)).toEqual({
+        delivered: ["topic"],
+        failed: [],
+      });
+    }
+
+    const receiver = client.createReceiver("lifecycle-alerts", "all", { receiveMode: "receiveAndDelete" });
+    const received = await receiver.receiveMessages(10, { maxWaitTimeInMs: 1_000 });
+    await receiver.close();
+    await sender.close();
+    expect(received.map((m) => m.messageId)).toEqual([short.id, topicMessageId(long.id)]);
+    expect(long.id.length).toBeGreaterThan(128);
+    expect(received[1]?.messageId).toMatch(/^sha256:[0-9a-f]{64}$/);
+    for (const [message, notice] of [
+      [received[0], short],
+      [received[1], long],
+    ] as const) {
+      expect(message?.subject).toBe("migration");
+      expect(message?.contentType).toBe("application/json");
+      expect(message?.body).toEqual({ kind: "migration", ...notice });
+      expect(message?.applicationProperties).toEqual({
+        noticeId: notice.id,
+        kind: "migration",
+        migrationId: notice.migrationId,
+        cluster: "aks-prod-eus",
+        pool: "batch",
+        severity: "warning",
+      });
+    }
+  });
+
+  it("reports a topic that does not exist as a refusal, not thrown", async () => {
+    const sender = client.createSender("no-such-topic");
+    const report = await notifyMigration({ alertSinks: [serviceBusTopicSink(sender)] }, gateTimeoutNotice());
+    await sender.close();
+    expect(report.delivered).toEqual([]);
+    expect(report.failed).toHaveLength(1);
+    expect(report.failed[0]?.sink).toBe("topic");
+    expect(report.failed[0]?.error).toMatch(/^Service Bus topic no-such-topic: /);
   });
 });

@@ -59,7 +59,13 @@ const isOrchestratorCode = (path: string) =>
 const isCompositionRoot = under("shared/composition.ts", "shared/composition/");
 const ADAPTER_FAMILIES = ["shared/azure/", "shared/kube/", "shared/sqlite/", "shared/sinks/"];
 const adapterFamily = (path: string) => ADAPTER_FAMILIES.find((family) => path.startsWith(family));
-const isUseCase = under("shared/inventory/", "shared/notices/", "shared/report/", "shared/alerts/");
+const isUseCase = under(
+  "shared/inventory/",
+  "shared/notices/",
+  "shared/report/",
+  "shared/alerts/",
+  "shared/migration/",
+);
 const ORCHESTRATOR_PACKAGES = new Set(["durable-functions", "@azure/functions"]);
 /** What only adapters (and the edges: functions, bin) may import. */
 const OUTSIDE_WORLD = /^(node:|@azure\/|@kubernetes\/)/;

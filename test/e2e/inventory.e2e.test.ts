@@ -9,7 +9,7 @@ import { ACTIVITIES, ORCHESTRATIONS } from "../../orchestrations/contracts.ts";
 import { decideAlerts } from "../../shared/alerts/decide-alerts.ts";
 import { DEFAULT_LEASE_MS } from "../../shared/alerts/deliver-alerts.ts";
 import { ingestNoticeMessage } from "../../shared/notices/ingest-notice.ts";
-import { poolStatusUrl } from "../../shared/sinks/pool-status-url.ts";
+import { poolStatusUrl } from "../../shared/sinks/status-url.ts";
 import { azureLinux2Finding } from "../support/alert-fixtures.ts";
 import { type Environment, startEnvironment } from "./environment.ts";
 

@@ -1,14 +1,18 @@
-// Where alerts go (webhook, Teams, Service Bus topic): the sinks live in shared/sinks/. A sink says what
-// went wrong with a SinkError: transient failures are retried with backoff within a run and left pending
-// for the next; permanent ones (the sink refused the request) are not retried within the run.
+// Where alerts and migration notices go (webhook, Teams, Service Bus topic): the sinks live in
+// shared/sinks/. A sink says what went wrong with a SinkError: transient failures are retried with backoff
+// within a run and left pending for the next; permanent ones (the sink refused the request) are not
+// retried within the run.
 
 import type { LifecycleAlert } from "../alerts/alert-policy.ts";
+import type { MigrationNotice } from "../migration/migration-notice.ts";
 
 export interface AlertSink {
   /** Stable: per-sink delivery status is recorded under it. */
   readonly name: string;
   /** Resolves once the sink accepted the alert; throws SinkError (or any error: taken as transient). */
   send(alert: LifecycleAlert): Promise<void>;
+  /** The same for a running migration's notice, sent under its id. */
+  sendNotice(notice: MigrationNotice): Promise<void>;
 }
 
 export class SinkError extends Error {
