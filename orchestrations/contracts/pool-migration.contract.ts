@@ -6,6 +6,7 @@
 import type { Principal } from "../../shared/domain/access/principal.ts";
 import type { NodePod, StuckPod } from "../../shared/domain/migration/drain-progress.ts";
 import type { HealthObservation } from "../../shared/domain/migration/health-signals.ts";
+import type { MigrationNotice } from "../../shared/domain/migration/migration-notice.ts";
 import type { MigrationOptions } from "../../shared/domain/migration/migration-options.ts";
 import type { MigrationPlan } from "../../shared/domain/migration/migration-plan.ts";
 import type {
@@ -168,15 +169,8 @@ export interface DeletePodInput extends AuditedStep {
   pod: PodRef;
 }
 
-export interface NotifyMigrationInput {
-  migrationId: string;
-  /** Stable per notification, so a retried activity sends it once. */
-  notificationId: string;
-  cluster: string;
-  pool: string;
-  title: string;
-  text: string;
-}
+/** A notice to people; the activity adds where its status is served. */
+export type NotifyMigrationInput = Omit<MigrationNotice, "statusPath">;
 
 export interface AccountMigrationInput {
   vmSize: string;

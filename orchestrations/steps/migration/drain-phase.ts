@@ -90,10 +90,11 @@ function* drainBatch(
       );
       yield* callActivity(context, ACTIVITIES.notifyMigration, {
         migrationId: record.id,
-        notificationId: `${record.id}:stuck:${node}:${decisions[index]?.attempt ?? 0}`,
+        id: `${record.id}:stuck:${node}:${decisions[index]?.attempt ?? 0}`,
         cluster: record.cluster,
         pool: record.pool,
-        title: `Drain of ${node} is stuck`,
+        severity: "warning",
+        title: `Drain of ${node} is stuck: a person decides`,
         text: record.blockers.join("\n"),
       });
       const gate = yield* awaitGate(

@@ -85,10 +85,11 @@ export function* awaitGate(
     reminded = true;
     yield* callActivity(context, ACTIVITIES.notifyMigration, {
       migrationId: record.id,
-      notificationId: `${record.id}:${gate}:${nonce}:reminder`,
+      id: `${record.id}:${gate}:${nonce}:reminder`,
       cluster: record.cluster,
       pool: record.pool,
-      title: `Migration of ${record.cluster}/${record.pool} waits for gate "${gate}"`,
+      severity: "warning",
+      title: `Gate "${gate}" unanswered`,
       text: `Unanswered since ${sinceText}; a ${MigrationRun.roleFor(gate)} answers it (not ${record.requestedBy.name}). It expires at ${new Date(since + 1000 * (limits?.expirySeconds ?? 0)).toISOString()}.`,
     });
   }

@@ -128,5 +128,15 @@ export function* rollBack(
     }
   }
   run.note(`rolled back: ${restored.join("; ") || "nothing had changed"}`, by);
+  // Awareness, not approval: people hear of every rollback.
+  yield* callActivity(context, ACTIVITIES.notifyMigration, {
+    id: `${record.id}:rolled-back`,
+    migrationId: record.id,
+    cluster: record.cluster,
+    pool: record.pool,
+    severity: "critical",
+    title: "Migration rolled back",
+    text: `${reason} (by ${by}). ${restored.join("; ")}`,
+  });
   return restored;
 }
