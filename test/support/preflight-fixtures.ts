@@ -1,27 +1,12 @@
 // Preflight facts for plan tests: the risk fixtures' cluster (a system pool, the Azure Linux 2 pool
 // "azl2pool" with two nodes, a GPU pool) as ARM and the Kubernetes API would report it.
 
-import { type PriceTable, parsePriceTable } from "../../shared/domain/cost/cost.ts";
 import type { NodePool } from "../../shared/domain/fleet/model.ts";
 import { DEFAULT_MIGRATION_OPTIONS } from "../../shared/domain/migration/migration-options.ts";
 import type { PreflightFacts } from "../../shared/domain/migration/migration-plan.ts";
 import { aCluster, aPool } from "./pool-fixtures.ts";
+import { testPriceTable } from "./price-fixtures.ts";
 import { baseCluster, type ClientFacts, POOL } from "./risk-fixtures.ts";
-
-// Synthetic prices: round numbers chosen for the arithmetic, not Azure's prices.
-export const TEST_PRICES: PriceTable = parsePriceTable(
-  {
-    source: "synthetic test prices",
-    sourced: false,
-    pricesAsOf: null,
-    currency: "USD",
-    region: "westeurope",
-    os: "Linux",
-    pricing: "pay-as-you-go",
-    pricesPerNodeHour: { Standard_D4s_v5: 0.5 },
-  },
-  "test prices",
-);
 
 export function preflightFacts(
   changes: { pool?: Partial<NodePool>; workloads?: ClientFacts; facts?: Partial<PreflightFacts> } = {},
@@ -42,7 +27,7 @@ export function preflightFacts(
     workloads: changes.workloads ?? baseCluster(),
     quota: { family: "standardDSv5Family", limit: 100, used: 10 },
     vcpusPerNode: 4,
-    prices: TEST_PRICES,
+    prices: testPriceTable(),
     options: DEFAULT_MIGRATION_OPTIONS,
     now: "2026-12-02T10:00:00Z",
     ...changes.facts,

@@ -65,11 +65,12 @@ describe("newPoolName", () => {
 
 describe("newPoolSpec", () => {
   it("copies the old pool's shape with the target osSku and the new name", () => {
-    const pool = aPool({
-      name: "batch",
-      mode: "User",
+    const shape = {
+      mode: "User" as const,
+      osType: "Linux" as const,
       vmSize: "Standard_D8ds_v5",
       count: 4,
+      orchestratorVersion: "1.31.9",
       availabilityZones: ["1", "2"],
       nodeLabels: { workload: "batch" },
       nodeTaints: ["dedicated=batch:NoSchedule"],
@@ -79,25 +80,17 @@ describe("newPoolSpec", () => {
       enableAutoScaling: true,
       minCount: 2,
       maxCount: 6,
-      orchestratorVersion: "1.31.9",
+    };
+    const pool = aPool({
+      ...shape,
+      name: "batch",
+      osSku: "AzureLinux",
+      nodeImageVersion: "AKSAzureLinux-V2gen2-202512.06.0",
     });
     expect(newPoolSpec(pool, "batchal3", "AzureLinux3")).toEqual({
+      ...shape,
       name: "batchal3",
-      mode: "User",
-      osType: "Linux",
       osSku: "AzureLinux3",
-      vmSize: "Standard_D8ds_v5",
-      count: 4,
-      orchestratorVersion: "1.31.9",
-      availabilityZones: ["1", "2"],
-      nodeLabels: { workload: "batch" },
-      nodeTaints: ["dedicated=batch:NoSchedule"],
-      maxPods: 50,
-      vnetSubnetId:
-        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/nodes",
-      enableAutoScaling: true,
-      minCount: 2,
-      maxCount: 6,
     });
   });
 
