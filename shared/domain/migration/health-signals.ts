@@ -33,14 +33,21 @@ export interface RestartSample {
   restartsByNode: Record<string, number>;
 }
 
+/** A signal of the last observation and when it was first seen. */
+export interface SeenSignal {
+  code: HealthSignalCode;
+  subject: string;
+  since: string;
+}
+
 /**
  * What the watch remembers between observations; it lives in orchestration history, so it stays small:
- * restart samples at least SAMPLE_SPACING apart within the last hour (at most 13), and the signals of
- * the last observation.
+ * restart samples at least 5 minutes apart within the last hour (at most 13), and when the last
+ * observation's signals were first seen (not Pending pods': the observation says since when).
  */
 export interface HealthWatch {
   samples: RestartSample[];
-  signals: HealthSignal[];
+  seen: SeenSignal[];
 }
 
 export type HealthVerdict = "healthy" | "degraded" | "failing";
@@ -63,9 +70,11 @@ export function watchHealth(
   const now = ms(observation.at);
   if (Number.isNaN(now)) throw new Error(`health observation time "${observation.at}" is not an instant`);
   const samples = (watch?.samples ?? []).filter((sample) => ms(sample.at) >= now - HOUR_MS);
-  const seen = new Map((watch?.signals ?? []).map((signal) => [`${signal.code}:${signal.subject}`, signal]));
+  const seen = new Map(
+    (watch?.seen ?? []).map((signal) => [`${signal.code}:${signal.subject}`, signal.since]),
+  );
   const signal = (code: HealthSignalCode, subject: string, detail: string, since = observation.at) => {
-    const earlier = seen.get(`${code}:${subject}`)?.since;
+    const earlier = seen.get(`${code}:${subject}`);
     return {
       code,
       subject,
@@ -101,7 +110,10 @@ export function watchHealth(
   }
   const persisted = signals.some((s) => now - ms(s.since) > thresholds.persistSeconds * 1000);
   const verdict: HealthVerdict = signals.length === 0 ? "healthy" : persisted ? "failing" : "degraded";
-  return { watch: { samples, signals }, verdict, signals };
+  const remembered = signals
+    .filter((s) => s.code !== "pod-pending")
+    .map(({ code, subject, since }) => ({ code, subject, since }));
+  return { watch: { samples, seen: remembered }, verdict, signals };
 }
 
 /** Nodes whose restarts since the earliest sample of the last hour exceed the hourly threshold. */

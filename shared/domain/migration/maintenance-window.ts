@@ -30,6 +30,11 @@ function openingsAround(window: MaintenanceWindow, at: Date): Date[] {
 }
 
 export function windowContains(window: MaintenanceWindow, at: Date): boolean {
+  if (!(window.durationHours > 0 && window.durationHours <= 24)) {
+    throw new Error(
+      `maintenance window lasts ${window.durationHours} hours; expected more than 0, at most 24`,
+    );
+  }
   const length = window.durationHours * HOUR_MS;
   return openingsAround(window, at).some(
     (opening) => opening.getTime() <= at.getTime() && at.getTime() < opening.getTime() + length,

@@ -95,11 +95,19 @@ describe("watchHealth", () => {
   });
 
   it("keeps a small, JSON-safe watch however long it runs", () => {
+    const pendingPods = Array.from({ length: 200 }, (_, i) => ({ pod: `shop/web-${i}`, since: at(0) }));
     const observations = Array.from({ length: 500 }, (_, i) =>
-      observed(i * 30, { restartsByNode: { "node-a": i, "node-b": 0 }, notReadyNodes: ["node-b"] }),
+      observed(i * 30, {
+        restartsByNode: { "node-a": i, "node-b": 0 },
+        notReadyNodes: ["node-b"],
+        pendingPods,
+      }),
     );
-    const { watch } = watchAll(observations);
+    const { watch, signals } = watchAll(observations);
+    expect(signals.filter((s) => s.code === "pod-pending")).toHaveLength(200);
     expect(watch.samples.length).toBeLessThanOrEqual(13);
+    // A Pending pod's observation says since when: the watch need not remember it.
+    expect(watch.seen.map((s) => s.code).sort()).toEqual(["node-not-ready", "restarts"]);
     expect(JSON.parse(JSON.stringify(watch))).toEqual(watch);
   });
 

@@ -28,6 +28,13 @@ describe("nextWindowStart", () => {
     expect(() =>
       nextWindowStart({ days: [], start: "2am", durationHours: 1 }, at("2026-12-02T03:00:00Z")),
     ).toThrow(/"2am" is not a UTC time/);
+    const now = at("2026-12-02T03:00:00Z");
+    expect(() => nextWindowStart({ days: [], start: "02:00", durationHours: 0 }, now)).toThrow(
+      /lasts 0 hours/,
+    );
+    expect(() => nextWindowStart({ days: [7], start: "02:00", durationHours: 1 }, now)).toThrow(
+      /no day from 0 to 6/,
+    );
   });
 
   const windows = fc.record({
