@@ -152,8 +152,7 @@ function fields<T extends object>(
       else result[key] = checked.value;
     }
     for (const key of Object.keys(rules)) {
-      const given = Object.hasOwn(value, key);
-      if (!given && result[key] === undefined && !optional.includes(key as keyof T)) {
+      if (!Object.hasOwn(value, key) && result[key] === undefined && !optional.includes(key as keyof T)) {
         problems.push(`${field}.${key} is required`);
       }
     }

@@ -47,20 +47,19 @@ export function preflightFindings(input: FindingsInput): Finding[] {
 }
 
 function poolStateFindings({ pool }: PreflightFacts): Finding[] {
-  const findings: Finding[] = [];
-  if (pool.provisioningState !== "Succeeded" || pool.powerState === "Stopped") {
-    const state = [pool.provisioningState ?? "not reported", pool.powerState === "Stopped" ? "stopped" : ""]
-      .filter(Boolean)
-      .join(", ");
-    findings.push({
+  if (pool.provisioningState === "Succeeded" && pool.powerState !== "Stopped") return [];
+  const state = [pool.provisioningState ?? "not reported", pool.powerState === "Stopped" ? "stopped" : ""]
+    .filter(Boolean)
+    .join(", ");
+  return [
+    {
       code: "pool-not-ready",
       severity: "blocking",
       subject: pool.name,
       detail: `pool ${pool.name} is ${state}; a migration starts from a Succeeded, running pool`,
       fix: "Wait for the pool's running operation to end, start a stopped pool, or repair a failed one (az aks nodepool show names its last error), then plan again.",
-    });
-  }
-  return findings;
+    },
+  ];
 }
 
 function targetFindings({ facts, compatibility, risk }: FindingsInput): Finding[] {

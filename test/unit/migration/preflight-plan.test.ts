@@ -161,6 +161,20 @@ describe("buildPlan: what stands in the way", () => {
   });
 });
 
+describe("buildPlan: the pool's own state", () => {
+  it("blocks on a stopped pool and on one ARM reports no state for (fail closed)", () => {
+    const stopped = buildPlan(preflightFacts({ pool: { powerState: "Stopped" } }));
+    expect(stopped.findings.map((f) => [f.code, f.detail])).toEqual([
+      [
+        "pool-not-ready",
+        "pool azl2pool is Succeeded, stopped; a migration starts from a Succeeded, running pool",
+      ],
+    ]);
+    const unknown = buildPlan(preflightFacts({ pool: { provisioningState: undefined } }));
+    expect(unknown.findings[0]?.detail).toMatch(/^pool azl2pool is not reported;/);
+  });
+});
+
 describe("buildPlan: the strategy", () => {
   const inPlace = { ...DEFAULT_MIGRATION_OPTIONS, preferredStrategy: "in-place" as const };
 
