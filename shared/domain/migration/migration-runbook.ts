@@ -4,15 +4,14 @@
 
 import type { Cluster, NodePool } from "../fleet/model.ts";
 import type { WorkloadRef } from "../risk/migration-risk.ts";
-import type { MigrationOptions, MigrationStrategy } from "./migration-options.ts";
+import type { MigrationOptions } from "./migration-options.ts";
 import type { PoolSpec, RunbookStep } from "./migration-plan.ts";
 
 export interface RunbookInput {
   cluster: Cluster;
   pool: NodePool;
   targetOsSku: string;
-  strategy: MigrationStrategy;
-  /** With the new-pool strategy. */
+  /** With the new-pool strategy; absent, the pool is updated in place. */
   newPool?: PoolSpec;
   drainOrder: readonly string[];
   controllers: readonly { workload: WorkloadRef; replicas: number }[];

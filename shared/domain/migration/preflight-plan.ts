@@ -29,20 +29,15 @@ export function buildPlan(facts: PreflightFacts): MigrationPlan {
     ...(pool.enableFips !== undefined && { enableFips: pool.enableFips }),
   });
   const strategy = chooseStrategy(facts, compatibility);
-  const newPool =
-    strategy.chosen === "new-pool"
-      ? newPoolSpec(
-          pool,
-          options.newPoolName ??
-            newPoolName(
-              pool.name,
-              cluster.nodePools.map((p) => p.name),
-              pool.osType,
-              targetOsSku,
-            ),
-          targetOsSku,
-        )
-      : undefined;
+  const name =
+    options.newPoolName ??
+    newPoolName(
+      pool.name,
+      cluster.nodePools.map((p) => p.name),
+      pool.osType,
+      targetOsSku,
+    );
+  const newPool = strategy.chosen === "new-pool" ? newPoolSpec(pool, name, targetOsSku) : undefined;
   const risk = assessPoolMigration(workloads, pool.name);
   const drainPods = assessDrain(workloads, new Set(risk.nodes)).pods;
   const findings = preflightFindings({
@@ -58,11 +53,10 @@ export function buildPlan(facts: PreflightFacts): MigrationPlan {
     workloads,
   );
   const controllers = controllersOnPool(workloads, drainPods);
-  const words = {
+  const runbookInput = {
     cluster,
     pool,
     targetOsSku,
-    strategy: strategy.chosen,
     ...(newPool !== undefined && { newPool }),
     drainOrder: order,
     controllers,
@@ -81,10 +75,10 @@ export function buildPlan(facts: PreflightFacts): MigrationPlan {
     controllers,
     findings,
     blocked,
-    steps: workflowSteps(words),
-    runbook: runbook(words),
+    steps: workflowSteps(runbookInput),
+    runbook: runbook(runbookInput),
     thresholds: options.thresholds,
-    rollback: rollbackRunbook(words),
+    rollback: rollbackRunbook(runbookInput),
     cost: costOf(facts, strategy.chosen),
   };
 }
