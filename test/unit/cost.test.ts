@@ -6,29 +6,10 @@ import {
   nodeHoursCost,
   type OverlapPlan,
   overlapCost,
-  type PriceTable,
   parsePriceTable,
   rotationTax,
 } from "../../shared/domain/cost/cost.ts";
-
-// Synthetic prices: round numbers chosen for the arithmetic, not Azure's prices.
-function testTable(
-  prices: Record<string, number | null> = { Standard_D4s_v5: 0.5, Standard_E8s_v5: 2 },
-): PriceTable {
-  return parsePriceTable(
-    {
-      source: "synthetic test prices",
-      sourced: false,
-      pricesAsOf: null,
-      currency: "USD",
-      region: "westeurope",
-      os: "Linux",
-      pricing: "pay-as-you-go",
-      pricesPerNodeHour: prices,
-    },
-    "test table",
-  );
-}
+import { testPriceTable } from "../support/price-fixtures.ts";
 
 const SYNTHETIC = { source: "synthetic test prices", sourced: false };
 const known = (amount: number): Cost => ({ kind: "known", amount, currency: "USD", prices: SYNTHETIC });
@@ -118,7 +99,7 @@ describe("parsePriceTable", () => {
 });
 
 describe("nodeHoursCost", () => {
-  const table = testTable();
+  const table = testPriceTable();
   const cases: Array<[string, Parameters<typeof nodeHoursCost>[1], Cost]> = [
     ["nothing", [], known(0)],
     ["one size", [{ vmSize: "Standard_D4s_v5", nodeHours: 100 }], known(50)],
@@ -158,7 +139,7 @@ describe("nodeHoursCost", () => {
 });
 
 describe("overlapCost", () => {
-  const table = testTable();
+  const table = testPriceTable();
   const cases: Array<[string, number, OverlapPlan, { overlapNodeHours: number; durationHours: number }]> = [
     [
       "4 nodes drained one an hour after a 2 h soak, each deleted once empty",
@@ -213,7 +194,7 @@ describe("overlapCost", () => {
   });
 
   it("reproduces the article's example: $2,000 a day kept twice for 7 days adds $14,000", () => {
-    const tenNodes = testTable({ Standard_D4s_v5: 2000 / 24 / 10 });
+    const tenNodes = testPriceTable({ Standard_D4s_v5: 2000 / 24 / 10 });
     const estimate = overlapCost(
       tenNodes,
       { vmSize: "Standard_D4s_v5", nodeCount: 10 },
@@ -265,7 +246,7 @@ describe("rotationTax", () => {
   it("reproduces the article's 20% tax: 4 migrations a year, each keeping the pool twice for 438 hours", () => {
     // Spend $1M a year; each migration overlaps 438 h, so 4 of them cost $200K.
     const pricePerNode = 1_000_000 / (10 * HOURS_PER_YEAR);
-    const table = testTable({ Standard_D8s_v5: pricePerNode });
+    const table = testPriceTable({ Standard_D8s_v5: pricePerNode });
     const tax = rotationTax(table, [{ vmSize: "Standard_D8s_v5", nodeCount: 10, migrationsPerYear: 4 }], {
       soakHours: 438,
       drainHoursPerNode: 0,
@@ -278,7 +259,7 @@ describe("rotationTax", () => {
   });
 
   it("adds up a fleet whose pools rotate at different rates", () => {
-    const table = testTable();
+    const table = testPriceTable();
     const plan: OverlapPlan = { soakHours: 0, drainHoursPerNode: 1, pattern: { kind: "sequential" } };
     const tax = rotationTax(
       table,
@@ -297,7 +278,7 @@ describe("rotationTax", () => {
 
   it("leaves the share unknown while a pool's VM size has no price", () => {
     const tax = rotationTax(
-      testTable(),
+      testPriceTable(),
       [
         { vmSize: "Standard_D4s_v5", nodeCount: 3, migrationsPerYear: 1 },
         { vmSize: "Standard_HB120rs_v3", nodeCount: 2, migrationsPerYear: 1 },

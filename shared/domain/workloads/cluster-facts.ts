@@ -93,6 +93,8 @@ export interface KubePodSpec {
   containers?: KubeContainer[];
   initContainers?: KubeContainer[];
   volumes?: KubeVolume[];
+  /** Kubernetes' default is 30 when absent. */
+  terminationGracePeriodSeconds?: number;
 }
 
 export interface KubePodTemplateSpec {

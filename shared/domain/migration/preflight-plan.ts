@@ -1,0 +1,162 @@
+// The preflight's plan, from facts read without changing anything: the strategy and why, the new pool,
+// the drain's order and what it will do with each pod, what blocks it, the steps, a runbook a person
+// could follow instead, the rollback, and what the overlap costs.
+
+import { nodeHoursCost, overlapCost } from "../cost/cost.ts";
+import { assessDrain, type PodDrainStatus } from "../drain/pod-filters.ts";
+import { type Compatibility, checkCompatibility } from "../lifecycle/compatibility.ts";
+import { assessPoolMigration, type WorkloadRef } from "../risk/migration-risk.ts";
+import type { ClusterFacts } from "../workloads/cluster-facts.ts";
+import { nameOf, namespaceOf } from "../workloads/kube-objects.ts";
+import { owningWorkload } from "../workloads/owning-workload.ts";
+import { drainOrder } from "./drain-order.ts";
+import type { MigrationPlan, PreflightFacts } from "./migration-plan.ts";
+import type { PodName } from "./migration-record.ts";
+import { hoursText, rollbackRunbook, runbook, workflowSteps } from "./migration-runbook.ts";
+import { newPoolName, newPoolSpec } from "./new-pool.ts";
+import { preflightFindings } from "./preflight-findings.ts";
+
+/** Both pools run before the first drain: AKS blue-green's default final soak is 60 minutes. */
+export const SOAK_HOURS = 1;
+/** Evicting, rescheduling and the health gate per node: AKS blue-green's default batch soak is 15 minutes. */
+export const DRAIN_HOURS_PER_NODE = 0.25;
+
+export function buildPlan(facts: PreflightFacts): MigrationPlan {
+  const { cluster, pool, targetOsSku, workloads, options } = facts;
+  const compatibility = checkCompatibility(targetOsSku, {
+    kubernetesVersion: pool.currentOrchestratorVersion ?? pool.orchestratorVersion,
+    osType: pool.osType,
+    ...(pool.enableFips !== undefined && { enableFips: pool.enableFips }),
+  });
+  const strategy = chooseStrategy(facts, compatibility);
+  const name =
+    options.newPoolName ??
+    newPoolName(
+      pool.name,
+      cluster.nodePools.map((p) => p.name),
+      pool.osType,
+      targetOsSku,
+    );
+  const newPool = strategy.chosen === "new-pool" ? newPoolSpec(pool, name, targetOsSku) : undefined;
+  const risk = assessPoolMigration(workloads, pool.name);
+  const drainPods = assessDrain(workloads, new Set(risk.nodes)).pods;
+  const findings = preflightFindings({
+    facts,
+    compatibility,
+    risk,
+    drainPods,
+    ...(newPool !== undefined && { newPool }),
+  });
+  const blocked = findings.some((finding) => finding.severity === "blocking");
+  const order = drainOrder(
+    workloads.nodes.filter((node) => risk.nodes.includes(nameOf(node.metadata))),
+    workloads,
+  );
+  const controllers = controllersOnPool(workloads, drainPods);
+  const runbookInput = {
+    cluster,
+    pool,
+    targetOsSku,
+    ...(newPool !== undefined && { newPool }),
+    drainOrder: order,
+    controllers,
+    options,
+    blocked,
+  };
+  return {
+    clusterId: cluster.id,
+    cluster: cluster.name,
+    pool: pool.name,
+    targetOsSku,
+    strategy,
+    ...(newPool !== undefined && { newPool }),
+    drainOrder: order,
+    pods: podCounts(drainPods),
+    controllers,
+    findings,
+    blocked,
+    steps: workflowSteps(runbookInput),
+    runbook: runbook(runbookInput),
+    thresholds: options.thresholds,
+    rollback: rollbackRunbook(runbookInput),
+    cost: costOf(facts, strategy.chosen),
+  };
+}
+
+function chooseStrategy(
+  { pool, targetOsSku, options }: PreflightFacts,
+  compatibility: Compatibility,
+): MigrationPlan["strategy"] {
+  const newPool = `a new pool with ${targetOsSku} beside ${pool.name}, then drain ${pool.name}: the old pool stays ${hoursText(options.retentionSeconds)} after the drain, so a rollback is fast`;
+  if (options.preferredStrategy === "new-pool") {
+    return { chosen: "new-pool", reasons: [`${newPool} (policy prefers a new pool)`] };
+  }
+  if (compatibility.method !== "update-os-sku") {
+    const why = compatibility.compatible
+      ? `${pool.osType} versions cannot be switched in place`
+      : `${targetOsSku} cannot run on this pool (${compatibility.reasons.join("; ")})`;
+    return { chosen: "new-pool", reasons: [`in-place was preferred, but ${why}`, newPool] };
+  }
+  return {
+    chosen: "in-place",
+    reasons: [
+      `in-place as policy prefers: \`az aks nodepool update --os-sku ${targetOsSku}\` switches Linux SKUs, surging and reimaging each node`,
+      "cheaper: no second pool runs beside this one, only AKS's surge nodes",
+      "no fast rollback: AKS cannot revert an OS SKU change, so going back is another update or a new pool",
+    ],
+  };
+}
+
+function podCounts(pods: readonly PodDrainStatus[]): MigrationPlan["pods"] {
+  const skipped: Record<string, number> = {};
+  const blocked: PodName[] = [];
+  let evict = 0;
+  for (const { pod, verdict, reason } of pods) {
+    if (verdict === "okay") evict++;
+    else if (verdict === "skip") skipped[reason] = (skipped[reason] ?? 0) + 1;
+    else blocked.push({ namespace: namespaceOf(pod.metadata), name: nameOf(pod.metadata) });
+  }
+  return { evict, skipped, blocked };
+}
+
+/** Deployments and statefulsets with pods the drain moves, once each, by kind, namespace and name. */
+function controllersOnPool(
+  facts: ClusterFacts,
+  pods: readonly PodDrainStatus[],
+): { workload: WorkloadRef; replicas: number }[] {
+  const found = new Map<string, { workload: WorkloadRef; replicas: number }>();
+  for (const { pod, verdict } of pods) {
+    if (verdict === "skip") continue;
+    const { kind, namespace, name, replicas } = owningWorkload(facts, pod);
+    if (replicas === undefined) continue;
+    found.set(`${kind}/${namespace}/${name}`, { workload: { kind, namespace, name }, replicas });
+  }
+  return [...found.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, c]) => c);
+}
+
+function costOf({ pool, prices, options }: PreflightFacts, strategy: MigrationPlan["strategy"]["chosen"]) {
+  if (strategy === "in-place") {
+    // About one surge node runs while AKS reimages the nodes one after another.
+    const surgeNodeHours = pool.count * DRAIN_HOURS_PER_NODE;
+    return {
+      overlapNodeHours: surgeNodeHours,
+      durationHours: surgeNodeHours,
+      estimate: nodeHoursCost(prices, [{ vmSize: pool.vmSize, nodeHours: surgeNodeHours }]),
+    };
+  }
+  const estimate = overlapCost(
+    prices,
+    { vmSize: pool.vmSize, nodeCount: pool.count },
+    {
+      soakHours: SOAK_HOURS,
+      // A batch of nodes drains in the time of one.
+      drainHoursPerNode: DRAIN_HOURS_PER_NODE / options.batchSize,
+      pattern: { kind: "retain-old-pool", retentionHours: options.retentionSeconds / 3600 },
+    },
+  );
+  return {
+    overlapNodeHours: estimate.overlapNodeHours,
+    durationHours: estimate.durationHours,
+    estimate: estimate.cost,
+  };
+}
