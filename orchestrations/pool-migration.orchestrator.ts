@@ -9,6 +9,7 @@ import type { OrchestrationContext, Task } from "durable-functions";
 import { nextWindowStart } from "../shared/domain/migration/maintenance-window.ts";
 import type { MigrationPlan } from "../shared/domain/migration/migration-plan.ts";
 import type { Outcome } from "../shared/domain/migration/migration-record.ts";
+import { RETIRING_TAINT } from "../shared/domain/migration/migration-runbook.ts";
 import type { ValidationEvidence } from "../shared/domain/migration/pool-validation.ts";
 import type {
   MigrationSummary,
@@ -22,7 +23,7 @@ import { drainOldPool } from "./steps/migration/drain-phase.ts";
 import { awaitGate, type GateResult } from "./steps/migration/gates.ts";
 import { MigrationRun } from "./steps/migration/migration-run.ts";
 import { changePool } from "./steps/migration/pool-changes.ts";
-import { type Changes, RETIRING_TAINT, rollBack } from "./steps/migration/rollback.ts";
+import { type Changes, rollBack } from "./steps/migration/rollback.ts";
 import { registerOrchestration } from "./steps/register.ts";
 
 /** How long a new pool has to settle (nodes Ready, daemonsets running), and how often it is looked at. */

@@ -4,14 +4,13 @@
 // new pool that cannot be drained back is kept rather than deleted with pods on it.
 
 import type { Task } from "durable-functions";
+import { RETIRING_TAINT } from "../../../shared/domain/migration/migration-runbook.ts";
 import { childInstanceId } from "../../contracts/instance-ids.ts";
 import type { NodeDrainResult } from "../../contracts/pool-migration.contract.ts";
 import { ACTIVITIES, ORCHESTRATIONS } from "../../contracts.ts";
 import { callActivity } from "../call-activity.ts";
 import type { MigrationRun } from "./migration-run.ts";
 import { changePool } from "./pool-changes.ts";
-
-export const RETIRING_TAINT = { key: "lifecycle", value: "retiring", effect: "NoSchedule" } as const;
 
 /** What the migration has changed so far: what a rollback must undo. */
 export interface Changes {
