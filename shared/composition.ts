@@ -22,8 +22,9 @@ import type { DependencyRepository } from "./domain/ports/dependencies.ts";
 import type { ClusterFactsSource, FleetSource } from "./domain/ports/fleet.ts";
 import type { InventoryRepository } from "./domain/ports/inventory.ts";
 import type { NoticeRepository } from "./domain/ports/notices.ts";
-import { DEFAULT_FACTS_OPTIONS, KubeClusterFacts } from "./kube/cluster-facts.ts";
+import { KubeClusterFacts } from "./kube/cluster-facts.ts";
 import { EntraKubeConnector, type KubeConnector, KubeconfigDirectory } from "./kube/kube-connection.ts";
+import { DEFAULT_KUBE_REQUEST_OPTIONS } from "./kube/kube-requests.ts";
 import type { InventorySettings } from "./settings/inventory.settings.ts";
 import type { StateStoreSettings } from "./settings/state-store.settings.ts";
 import { APP_SETTING_NAMES, type AppSettings, loadAppSettings } from "./settings.ts";
@@ -138,7 +139,7 @@ const BUILDERS: { [K in CapabilityName]: (generation: Generation) => CapabilityM
         : entraKubeConnector(generation.get("azure").azure);
     return {
       clusterFacts: new KubeClusterFacts(kube, {
-        ...DEFAULT_FACTS_OPTIONS,
+        ...DEFAULT_KUBE_REQUEST_OPTIONS,
         pageSize,
         clock: generation.clock,
       }),
