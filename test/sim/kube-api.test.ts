@@ -269,6 +269,37 @@ describe("the Kubernetes API of a simulated cluster, through @kubernetes/client-
     expect(events.items).toEqual([]);
   });
 
+  it("ends a pod that is not restarted (restartPolicy Never) Succeeded once its command has run", async () => {
+    const node = (await core.listNode({ labelSelector: "agentpool=apps" })).items[0]?.metadata
+      ?.name as string;
+    await core.createNamespacedPod({
+      namespace: "default",
+      body: {
+        metadata: { name: "one-shot" },
+        spec: {
+          nodeName: node,
+          restartPolicy: "Never",
+          containers: [{ name: "check", image: "mcr.microsoft.com/azurelinux/busybox", command: ["true"] }],
+        },
+      },
+    });
+    await f.clock.advanceBy(5_000);
+    expect((await core.readNamespacedPod({ namespace: "default", name: "one-shot" })).status?.phase).toBe(
+      "Running",
+    );
+    await f.clock.advanceBy(1_000);
+    const done = await core.readNamespacedPod({ namespace: "default", name: "one-shot" });
+    expect(done.status?.phase).toBe("Succeeded");
+    expect(done.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({
+      exitCode: 0,
+      reason: "Completed",
+    });
+    expect(done.status?.conditions?.find((c) => c.type === "Ready")).toMatchObject({
+      status: "False",
+      reason: "PodCompleted",
+    });
+  });
+
   it("scales a deployment through its scale subresource", async () => {
     const scale = await apps.readNamespacedDeploymentScale({ namespace: "shop", name: "checkout-api" });
     expect(scale.spec?.replicas).toBe(4);
