@@ -278,6 +278,41 @@ describe("evictions", () => {
     }
   });
 
+  it("waits what the API server asks when it says how long (Retry-After)", async () => {
+    const ref = refOf(podsOf("cart")[1] as KubePod);
+    const budget = cluster.store.get("poddisruptionbudgets", "shop", "cart");
+    if (!budget) throw new Error("no budget cart");
+    // A spec change the disruption controller has not observed yet (the next pass would).
+    budget.metadata.generation = (budget.metadata.generation ?? 1) + 1;
+    try {
+      expect(await nodes.evict(cluster.id, ref)).toEqual({
+        kind: "blocked",
+        retryAfterSeconds: 10,
+        reason: "The disruption budget cart is still being processed by the server.",
+      });
+    } finally {
+      cluster.kick();
+    }
+    expect(storedPod(ref)?.metadata.deletionTimestamp).toBeUndefined();
+  });
+
+  it("is refused when the API server forbids it (403): a person must look", async () => {
+    const ref = refOf(podsOf("cart")[1] as KubePod);
+    sim.fleet.faults.add({
+      kind: "kube-error",
+      status: 403,
+      cluster: CLUSTER,
+      pathContains: "/eviction",
+      times: 1,
+    });
+    expect(await nodes.evict(cluster.id, ref)).toEqual({
+      kind: "refused",
+      status: 403,
+      reason: "forbidden: injected by the simulator's kube-error fault",
+    });
+    expect(storedPod(ref)?.metadata.deletionTimestamp).toBeUndefined();
+  });
+
   it("is refused with the API server's 500 when two budgets select the pod", async () => {
     await policy.createNamespacedPodDisruptionBudget({
       namespace: "shop",
