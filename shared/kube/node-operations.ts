@@ -336,8 +336,9 @@ export class KubeNodeOperations implements NodeOperations {
     }
     if (await this.isGone(core, pod, error)) return { kind: "gone" };
     const severalBudgets = code === 500 && /more than one PodDisruptionBudget/.test(status?.message ?? "");
-    // Other server errors may pass; any other refusal will not, and needs a person.
-    if (code >= 500 && !severalBudgets) return undefined;
+    // A conflict on the same pod and other server errors may pass; any other refusal will not, and
+    // needs a person.
+    if (code === 409 || (code >= 500 && !severalBudgets)) return undefined;
     return { kind: "refused", status: code, reason: status?.message ?? error.message };
   }
 
