@@ -26,9 +26,12 @@ import type { DependencyRepository } from "./domain/ports/dependencies.ts";
 import type { ClusterFactsSource, FleetSource } from "./domain/ports/fleet.ts";
 import type { InventoryRepository } from "./domain/ports/inventory.ts";
 import type { AuditRepository, MigrationRepository } from "./domain/ports/migrations.ts";
+import type { NodeOperations } from "./domain/ports/node-operations.ts";
 import type { NoticeRepository } from "./domain/ports/notices.ts";
-import { DEFAULT_FACTS_OPTIONS, KubeClusterFacts } from "./kube/cluster-facts.ts";
+import { KubeClusterFacts } from "./kube/cluster-facts.ts";
 import { EntraKubeConnector, type KubeConnector, KubeconfigDirectory } from "./kube/kube-connection.ts";
+import { DEFAULT_KUBE_REQUEST_OPTIONS, type KubeRequestOptions } from "./kube/kube-requests.ts";
+import { KubeNodeOperations } from "./kube/node-operations.ts";
 import type { InventorySettings } from "./settings/inventory.settings.ts";
 import type { StateStoreSettings } from "./settings/state-store.settings.ts";
 import { APP_SETTING_NAMES, type AppSettings, loadAppSettings } from "./settings.ts";
@@ -59,6 +62,8 @@ export interface CapabilityMap {
   azure: { readonly azure: AzureClients };
   fleet: { readonly fleet: FleetSource };
   kube: { readonly clusterFacts: ClusterFactsSource };
+  /** The clusters' nodes and pods as a pool migration acts on them (taints, evictions, scaling). */
+  nodes: { readonly nodes: NodeOperations };
   alertSinks: { readonly alertSinks: readonly AlertSink[] };
   /** VM prices per node-hour, for cost estimates and accounting (the shipped table). */
   prices: { readonly prices: PriceTable };
@@ -149,20 +154,12 @@ const BUILDERS: { [K in CapabilityName]: (generation: Generation) => CapabilityM
       clock: generation.clock,
     }),
   }),
-  kube(generation) {
-    const { connection, pageSize } = generation.settings.kube;
-    const kube: KubeConnector =
-      connection.kind === "kubeconfig-directory"
-        ? new KubeconfigDirectory(connection.directory)
-        : entraKubeConnector(generation.get("azure").azure);
-    return {
-      clusterFacts: new KubeClusterFacts(kube, {
-        ...DEFAULT_FACTS_OPTIONS,
-        pageSize,
-        clock: generation.clock,
-      }),
-    };
-  },
+  kube: (generation) => ({
+    clusterFacts: new KubeClusterFacts(kubeConnector(generation), kubeRequestOptions(generation)),
+  }),
+  nodes: (generation) => ({
+    nodes: new KubeNodeOperations(kubeConnector(generation), kubeRequestOptions(generation)),
+  }),
   alertSinks(generation) {
     const { alertSinks, serviceBus } = generation.settings;
     if (!alertSinks.topic || !serviceBus.connection) return { alertSinks: alertSinksFor(alertSinks) };
@@ -188,11 +185,19 @@ function generationFor(env: Readonly<Record<string, string | undefined>>): Gener
   return current.generation;
 }
 
-function entraKubeConnector(azure: AzureClients): KubeConnector {
+/** The simulator's kubeconfigs locally, Entra and ARM in Azure. */
+function kubeConnector(generation: Generation): KubeConnector {
+  const { connection } = generation.settings.kube;
+  if (connection.kind === "kubeconfig-directory") return new KubeconfigDirectory(connection.directory);
+  const { azure } = generation.get("azure");
   return new EntraKubeConnector({
     credential: azure.credential,
     arm: (subscriptionId) => azure.containerService(subscriptionId),
   });
+}
+
+function kubeRequestOptions({ settings, clock }: Generation): KubeRequestOptions {
+  return { ...DEFAULT_KUBE_REQUEST_OPTIONS, pageSize: settings.kube.pageSize, clock };
 }
 
 export function sqliteRepositories(store: SqliteStore): StateRepositories {

@@ -19,8 +19,9 @@ import { finishInventoryScan } from "../../shared/inventory/finish-scan.ts";
 import { listAndRecordFleet } from "../../shared/inventory/list-fleet.ts";
 import { decideScanAlerts } from "../../shared/inventory/scan-alerts.ts";
 import { scanClusterDependencies } from "../../shared/inventory/scan-dependencies.ts";
-import { DEFAULT_FACTS_OPTIONS, KubeClusterFacts } from "../../shared/kube/cluster-facts.ts";
+import { KubeClusterFacts } from "../../shared/kube/cluster-facts.ts";
 import { KubeconfigDirectory } from "../../shared/kube/kube-connection.ts";
+import { DEFAULT_KUBE_REQUEST_OPTIONS } from "../../shared/kube/kube-requests.ts";
 import { useAzuriteTables } from "../support/table-fixture.ts";
 
 const DEMO = new URL("../../local/scenarios/demo.yaml", import.meta.url).pathname;
@@ -53,7 +54,7 @@ function product() {
     notices: new TableNoticeRepository(store),
     dependencies: new TableDependencyRepository(store),
     clusterFacts: new KubeClusterFacts(new KubeconfigDirectory(dirname(sim.kubeconfigPath("aks-prod-weu"))), {
-      ...DEFAULT_FACTS_OPTIONS,
+      ...DEFAULT_KUBE_REQUEST_OPTIONS,
       clock: sim.clock as VirtualClock,
     }),
     clock: sim.clock as VirtualClock,

@@ -10,17 +10,14 @@ import { runHeld } from "../../local/clock.ts";
 import type { Resource } from "../../local/sim/model/kube-types.ts";
 import { type Simulator, startSimulator } from "../../local/sim/simulator.ts";
 import type { ClusterFacts } from "../../shared/domain/workloads/cluster-facts.ts";
-import {
-  DEFAULT_FACTS_OPTIONS,
-  type FactsOptions,
-  gatherClusterFacts,
-} from "../../shared/kube/cluster-facts.ts";
+import { gatherClusterFacts } from "../../shared/kube/cluster-facts.ts";
 import {
   AKS_TOKEN_SCOPE,
   clusterTarget,
   EntraKubeConnector,
   KubeconfigDirectory,
 } from "../../shared/kube/kube-connection.ts";
+import { DEFAULT_KUBE_REQUEST_OPTIONS, type KubeRequestOptions } from "../../shared/kube/kube-requests.ts";
 
 const DEMO = new URL("../../local/scenarios/demo.yaml", import.meta.url).pathname;
 
@@ -37,11 +34,11 @@ const FACT_RESOURCES: ReadonlyArray<[keyof ClusterFacts, Resource]> = [
 ];
 
 let sim: Simulator;
-let options: FactsOptions;
+let options: KubeRequestOptions;
 
 beforeAll(async () => {
   sim = await startSimulator({ scenarioFile: DEMO, clock: "virtual", serviceBus: false });
-  options = { ...DEFAULT_FACTS_OPTIONS, pageSize: 5, clock: sim.clock };
+  options = { ...DEFAULT_KUBE_REQUEST_OPTIONS, pageSize: 5, clock: sim.clock };
 });
 afterAll(() => sim.close());
 

@@ -120,9 +120,34 @@ describe("evictions and drains against the simulated cluster", () => {
     expect(statusOf(error)).toMatchObject({
       code: 500,
       status: "Failure",
+      reason: "InternalError",
       message:
-        "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.",
+        "Internal error occurred: This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.",
     });
+  });
+
+  it("refuses an eviction whose uid precondition names another pod with 409, spending nothing of the budget", async () => {
+    const web = (await core.listNamespacedPod({ namespace: "shop", labelSelector: "app=web" }))
+      .items[0] as k8s.V1Pod;
+    const request = eviction(web);
+    const error = await core
+      .createNamespacedPodEviction({
+        ...request,
+        body: { ...request.body, deleteOptions: { preconditions: { uid: "an-earlier-pod" } } },
+      })
+      .catch((e) => e);
+    expect(statusOf(error)).toMatchObject({
+      code: 409,
+      reason: "Conflict",
+      message: `Precondition failed: UID in precondition: an-earlier-pod, UID in object meta: ${web.metadata?.uid}`,
+    });
+    const budget = await f
+      .kube(CLUSTER)
+      .makeApiClient(k8s.PolicyV1Api)
+      .readNamespacedPodDisruptionBudget({ namespace: "shop", name: "web" });
+    expect(budget.status?.disruptionsAllowed).toBe(1);
+    const still = await core.readNamespacedPod({ namespace: "shop", name: web.metadata?.name as string });
+    expect(still.metadata?.deletionTimestamp).toBeUndefined();
   });
 
   it("drains a node by hand: pods move to the remaining schedulable nodes and no budget is broken", async () => {

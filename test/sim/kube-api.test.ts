@@ -17,6 +17,27 @@ describe("the Kubernetes API of a simulated cluster, through @kubernetes/client-
   });
   afterAll(() => f.sim.close());
 
+  /** A busybox pod created with spec.nodeName (the first apps node, returned). */
+  async function pinnedPod(name: string, run: { restartPolicy?: string; command?: string[] }) {
+    const node = (await core.listNode({ labelSelector: "agentpool=apps" })).items[0]?.metadata
+      ?.name as string;
+    const { restartPolicy, command } = run;
+    await core.createNamespacedPod({
+      namespace: "default",
+      body: {
+        metadata: { name },
+        spec: {
+          nodeName: node,
+          ...(restartPolicy && { restartPolicy }),
+          containers: [
+            { name: "shell", image: "mcr.microsoft.com/azurelinux/busybox", ...(command && { command }) },
+          ],
+        },
+      },
+    });
+    return node;
+  }
+
   it("serves version and discovery as AKS does", async () => {
     const version = await f.kube(CLUSTER).makeApiClient(k8s.VersionApi).getCode();
     expect(version).toMatchObject({ major: "1", minor: "31", gitVersion: "v1.31.8" });
@@ -244,18 +265,7 @@ describe("the Kubernetes API of a simulated cluster, through @kubernetes/client-
   });
 
   it("runs a pod created with spec.nodeName on that node, without the scheduler", async () => {
-    const node = (await core.listNode({ labelSelector: "agentpool=apps" })).items[0]?.metadata
-      ?.name as string;
-    await core.createNamespacedPod({
-      namespace: "default",
-      body: {
-        metadata: { name: "pinned" },
-        spec: {
-          nodeName: node,
-          containers: [{ name: "shell", image: "mcr.microsoft.com/azurelinux/busybox" }],
-        },
-      },
-    });
+    const node = await pinnedPod("pinned", {});
     const creating = await core.readNamespacedPod({ namespace: "default", name: "pinned" });
     expect(creating.status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe("ContainerCreating");
     await f.clock.advanceBy(5_000);
@@ -267,6 +277,25 @@ describe("the Kubernetes API of a simulated cluster, through @kubernetes/client-
       fieldSelector: "involvedObject.name=pinned,reason=Scheduled",
     });
     expect(events.items).toEqual([]);
+  });
+
+  it("ends a pod that is not restarted (restartPolicy Never) Succeeded once its command has run", async () => {
+    await pinnedPod("one-shot", { restartPolicy: "Never", command: ["true"] });
+    await f.clock.advanceBy(5_000);
+    expect((await core.readNamespacedPod({ namespace: "default", name: "one-shot" })).status?.phase).toBe(
+      "Running",
+    );
+    await f.clock.advanceBy(1_000);
+    const done = await core.readNamespacedPod({ namespace: "default", name: "one-shot" });
+    expect(done.status?.phase).toBe("Succeeded");
+    expect(done.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({
+      exitCode: 0,
+      reason: "Completed",
+    });
+    expect(done.status?.conditions?.find((c) => c.type === "Ready")).toMatchObject({
+      status: "False",
+      reason: "PodCompleted",
+    });
   });
 
   it("scales a deployment through its scale subresource", async () => {

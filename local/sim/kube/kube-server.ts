@@ -59,20 +59,18 @@ class KubeApi {
     }
   }
 
-  /** A kube-error fault fails the request at once; a kube-timeout fault fails it after its delay. */
+  /** A kube-error fault fails the request at once (500 or 403); a kube-timeout fault fails it after its delay. */
   private async injectedFault(method: string, url: URL): Promise<void> {
     const faults = this.cluster.ctx.faults;
     const name = this.cluster.name;
-    if (faults.take("kube-error", (f) => f.cluster === name && requestMatches(f, method, url.pathname))) {
-      throw fail(
-        500,
-        "InternalError",
-        "Internal error occurred: injected by the simulator's kube-error fault",
-        {
-          causes: [{ message: "injected by the simulator's kube-error fault" }],
-        },
-      );
-    }
+    const error = faults.take(
+      "kube-error",
+      (f) => f.cluster === name && requestMatches(f, method, url.pathname),
+    );
+    const cause = "injected by the simulator's kube-error fault";
+    if (error?.status === 403) throw fail(403, "Forbidden", `forbidden: ${cause}`, {});
+    if (error)
+      throw fail(500, "InternalError", `Internal error occurred: ${cause}`, { causes: [{ message: cause }] });
     const timeout = faults.take(
       "kube-timeout",
       (f) => f.cluster === name && requestMatches(f, method, url.pathname),

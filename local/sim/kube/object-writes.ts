@@ -170,20 +170,24 @@ export class ObjectWrites {
     }
   }
 
-  /** The eviction's outcome as a Status: 201, or 429 (and 500) when disruption budgets forbid it. */
+  /**
+   * The eviction's outcome as a Status: 201, or 429 (and 500) when disruption budgets forbid it; 409 when
+   * its preconditions name another uid or resourceVersion (thrown, as for a delete).
+   */
   evict(target: Target, body: Record<string, unknown>): KubeStatus {
     const pod = requireObject(this.cluster, target);
     const metadata = body.metadata as { name?: string } | undefined;
     if (metadata?.name !== undefined && metadata.name !== target.name)
       throw fail(400, "BadRequest", "name in URL does not match name in Eviction object");
     const deleteOptions = body.deleteOptions as
-      | { gracePeriodSeconds?: number; dryRun?: string[] }
+      | { gracePeriodSeconds?: number; dryRun?: string[]; preconditions?: DeletePreconditions }
       | undefined;
     return evictPod(this.cluster, pod, {
       ...(deleteOptions?.gracePeriodSeconds !== undefined
         ? { gracePeriodSeconds: deleteOptions.gracePeriodSeconds }
         : {}),
       dryRun: (deleteOptions?.dryRun ?? []).includes("All"),
+      checkPreconditions: () => checkDeletePreconditions(target, pod, deleteOptions?.preconditions),
     });
   }
 

@@ -303,7 +303,10 @@ export const faultSchema = z.discriminatedUnion("kind", [
   z.strictObject({
     kind: z.literal("kube-error"),
     cluster: z.string(),
-    status: z.literal(500).default(500),
+    status: z
+      .union([z.literal(500), z.literal(403)])
+      .default(500)
+      .meta({ description: "500 InternalError, or 403 Forbidden as when RBAC denies the request." }),
     ...match,
   }),
   z.strictObject({

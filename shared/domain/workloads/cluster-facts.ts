@@ -2,7 +2,8 @@
 // Each type is a structural subset of the matching @kubernetes/client-node V1 model (same field
 // names and nesting, every field optional as there), so a list call's items can be passed as they
 // come: `facts.pods = (await core.listPodForAllNamespaces()).items`. Only what the rules read is
-// declared; test/unit/risk.test.ts feeds client-node models through these types.
+// declared; test/unit/risk.test.ts feeds client-node models through these types. Where client-node has a
+// Date, the type says `Date | string`: activity outputs travel as JSON, so a timestamp may arrive as text.
 
 export interface KubeOwnerReference {
   kind?: string;
@@ -13,8 +14,22 @@ export interface KubeOwnerReference {
 export interface KubeObjectMeta {
   name?: string;
   namespace?: string;
+  /** A pod's uid tells a new pod of the same name from the one a drain saw. */
+  uid?: string;
+  creationTimestamp?: Date | string;
+  /** Set once deletion began: the pod is Terminating until its grace period ends. */
+  deletionTimestamp?: Date | string;
+  deletionGracePeriodSeconds?: number;
   labels?: Record<string, string>;
   ownerReferences?: KubeOwnerReference[];
+}
+
+/** A pod's or node's condition (Ready, ...); status is "True", "False" or "Unknown". */
+export interface KubeCondition {
+  type: string;
+  status: string;
+  reason?: string;
+  lastTransitionTime?: Date | string;
 }
 
 export interface KubeLabelSelectorRequirement {
@@ -102,11 +117,19 @@ export interface KubePodTemplateSpec {
   spec?: KubePodSpec;
 }
 
+export interface KubeContainerStatus {
+  name?: string;
+  ready?: boolean;
+  restartCount?: number;
+  /** waiting.reason: ContainerCreating, CrashLoopBackOff, ImagePullBackOff, ... */
+  state?: { waiting?: { reason?: string } };
+}
+
 export interface KubePod {
   metadata?: KubeObjectMeta;
   spec?: KubePodSpec;
   /** phase: Pending | Running | Succeeded | Failed | Unknown */
-  status?: { phase?: string };
+  status?: { phase?: string; conditions?: KubeCondition[]; containerStatuses?: KubeContainerStatus[] };
 }
 
 export interface KubeDaemonSet {
@@ -155,6 +178,7 @@ export interface KubeCSIDriver {
 export interface KubeNode {
   metadata?: KubeObjectMeta;
   spec?: { taints?: KubeTaint[]; unschedulable?: boolean };
+  status?: { conditions?: KubeCondition[] };
 }
 
 /** Everything one scan of one cluster gathers. */

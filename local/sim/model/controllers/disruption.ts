@@ -165,6 +165,11 @@ function tooManyRequests(cause: string, retryAfterSeconds = 0): KubeStatus {
 export interface EvictionOptions {
   dryRun?: boolean;
   gracePeriodSeconds?: number;
+  /**
+   * Checks the eviction's delete preconditions (a uid, a resourceVersion) just before the pod would be
+   * deleted, after the budgets allowed it, as the apiserver's delete does; throws to refuse.
+   */
+  checkPreconditions?: () => void;
 }
 
 /**
@@ -174,56 +179,61 @@ export interface EvictionOptions {
 export function evictPod(cluster: SimCluster, pod: KubeObject, options: EvictionOptions = {}): KubeStatus {
   const phase = pod.status?.phase;
   if (phase === "Succeeded" || phase === "Failed" || phase === "Pending" || isTerminating(pod)) {
+    options.checkPreconditions?.();
     if (!options.dryRun) beginPodDeletion(cluster, pod, options.gracePeriodSeconds);
     cluster.kick();
     return status(201, undefined, "");
   }
   const pdbs = pdbsForPod(cluster, pod);
-  if (pdbs.length > 1)
-    return status(
-      500,
-      undefined,
-      "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.",
-    );
-  const pdb = pdbs[0];
+  if (pdbs.length > 1) {
+    // The apiserver's errors.NewInternalError: the cause's text behind "Internal error occurred: ".
+    const cause =
+      "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.";
+    return status(500, "InternalError", `Internal error occurred: ${cause}`, {
+      causes: [{ message: cause }],
+    });
+  }
+  const s = pdbs[0]?.status ?? {};
+  // An unready pod the budget can spare is evicted without spending one of its disruptions.
+  const unreadyButCovered = !isPodReady(pod) && s.currentHealthy >= s.desiredHealthy && s.desiredHealthy > 0;
+  const pdb = unreadyButCovered ? undefined : pdbs[0];
   if (pdb) {
-    const s = pdb.status ?? {};
-    const unreadyButCovered =
-      !isPodReady(pod) && s.currentHealthy >= s.desiredHealthy && s.desiredHealthy > 0;
-    if (!unreadyButCovered) {
-      if ((s.observedGeneration ?? 0) < (pdb.metadata.generation ?? 1)) {
-        return tooManyRequests(
-          `The disruption budget ${pdb.metadata.name} is still being processed by the server.`,
-          10,
-        );
-      }
-      if ((s.disruptionsAllowed ?? 0) <= 0) {
-        return tooManyRequests(
-          `The disruption budget ${pdb.metadata.name} needs ${s.desiredHealthy ?? 0} healthy pods and has ${s.currentHealthy ?? 0} currently`,
-        );
-      }
-      if (!options.dryRun) {
-        s.disruptionsAllowed--;
-        s.disruptedPods = { ...(s.disruptedPods ?? {}), [pod.metadata.name]: rfc3339(cluster.now()) };
-        if (s.disruptionsAllowed === 0) {
-          const condition = s.conditions?.find((c: { type: string }) => c.type === "DisruptionAllowed");
-          if (condition)
-            Object.assign(condition, {
-              status: "False",
-              reason: "InsufficientPods",
-              lastTransitionTime: rfc3339(cluster.now()),
-            });
-        }
-        cluster.store.touch("poddisruptionbudgets", pdb);
-      }
+    if ((s.observedGeneration ?? 0) < (pdb.metadata.generation ?? 1)) {
+      return tooManyRequests(
+        `The disruption budget ${pdb.metadata.name} is still being processed by the server.`,
+        10,
+      );
+    }
+    if ((s.disruptionsAllowed ?? 0) <= 0) {
+      return tooManyRequests(
+        `The disruption budget ${pdb.metadata.name} needs ${s.desiredHealthy ?? 0} healthy pods and has ${s.currentHealthy ?? 0} currently`,
+      );
     }
   }
-  if (!options.dryRun) {
-    const runtime = cluster.podRuntime.get(pod.metadata.uid);
-    if (runtime) runtime.evicted = true;
-    disruptPod(cluster, pod, "eviction", options.gracePeriodSeconds);
-  }
+  options.checkPreconditions?.();
+  if (options.dryRun) return status(201, undefined, "");
+  if (pdb) takeDisruption(cluster, pdb, pod);
+  const runtime = cluster.podRuntime.get(pod.metadata.uid);
+  if (runtime) runtime.evicted = true;
+  disruptPod(cluster, pod, "eviction", options.gracePeriodSeconds);
   return status(201, undefined, "");
+}
+
+/** The budget counts the admitted eviction until the pod is gone (or the deletion timeout passes). */
+function takeDisruption(cluster: SimCluster, pdb: KubeObject, pod: KubeObject): void {
+  const s = pdb.status;
+  s.disruptionsAllowed--;
+  s.disruptedPods = { ...(s.disruptedPods ?? {}), [pod.metadata.name]: rfc3339(cluster.now()) };
+  if (s.disruptionsAllowed === 0) {
+    const condition = s.conditions?.find((c: { type: string }) => c.type === "DisruptionAllowed");
+    if (condition)
+      Object.assign(condition, {
+        status: "False",
+        reason: "InsufficientPods",
+        lastTransitionTime: rfc3339(cluster.now()),
+      });
+  }
+  cluster.store.touch("poddisruptionbudgets", pdb);
 }
 
 /**

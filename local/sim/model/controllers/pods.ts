@@ -1,5 +1,7 @@
 // Pod lifecycle as the kubelet and the apiserver drive it: bound pods sit in ContainerCreating for their
-// startup time, then run (or crash-loop); deleted pods stay Terminating for their grace period.
+// startup time, then run (or crash-loop); deleted pods stay Terminating for their grace period. The twin
+// runs no code: a pod that is not restarted (restartPolicy Never or OnFailure, a one-shot command such
+// as a smoke test) exits 0 after a short run and ends Succeeded; every other pod runs until deleted.
 
 import { bytes, milliCores } from "../../scenario/quantity.ts";
 import type { PodRuntime, SimCluster } from "../cluster.ts";
@@ -11,6 +13,8 @@ const MS = 1000;
 const CRASH_RUN_MS = 3 * MS;
 const BACKOFF_START_MS = 10 * MS;
 const BACKOFF_CAP_MS = 300 * MS;
+/** How long a one-shot pod's container runs before it exits 0. */
+const ONE_SHOT_RUN_MS = 1 * MS;
 
 export interface PodRequests {
   milliCpu: number;
@@ -172,6 +176,39 @@ export function startPod(cluster: SimCluster, pod: KubeObject): void {
     return;
   }
   markRunning(cluster, pod, node);
+  if (pod.spec.restartPolicy === "Never" || pod.spec.restartPolicy === "OnFailure") {
+    if (cluster.instant) completePod(cluster, pod);
+    else runtime.timer = cluster.timeline.after(ONE_SHOT_RUN_MS, () => completePod(cluster, pod));
+  }
+}
+
+/** A one-shot pod's container exited 0: the pod is Succeeded and stays until someone deletes it. */
+function completePod(cluster: SimCluster, pod: KubeObject): void {
+  const runtime = runtimeOf(cluster, pod);
+  runtime.timer = undefined;
+  if (cluster.store.get("pods", pod.metadata.namespace, pod.metadata.name) !== pod || isTerminating(pod))
+    return;
+  const now = cluster.iso();
+  pod.status.phase = "Succeeded";
+  setCondition(pod, "PodReadyToStartContainers", "False", now);
+  setCondition(pod, "Ready", "False", now, { reason: "PodCompleted" });
+  setCondition(pod, "ContainersReady", "False", now, { reason: "PodCompleted" });
+  const status = pod.status.containerStatuses?.[0];
+  if (status) {
+    status.state = {
+      terminated: {
+        exitCode: 0,
+        reason: "Completed",
+        startedAt: status.state?.running?.startedAt ?? now,
+        finishedAt: now,
+        containerID: status.containerID,
+      },
+    };
+    status.ready = false;
+    status.started = false;
+  }
+  cluster.store.touch("pods", pod);
+  cluster.kick();
 }
 
 function assignIp(cluster: SimCluster, pod: KubeObject, node: KubeObject): void {

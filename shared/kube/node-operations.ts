@@ -1,0 +1,475 @@
+// A cluster's nodes and pods as a pool migration acts on them, through @kubernetes/client-node: taints
+// (read, change, patch with the resourceVersion read, so a concurrent change is never overwritten),
+// evictions through the eviction API with the pod's uid as precondition (a new pod of the same name is
+// never evicted; a refusal is an outcome, never turned into a delete), scaling through the scale
+// subresource, and a smoke pod pinned to a node. Reads are retried and writes tried once
+// (kube-requests.ts); what fails for good throws, and the activity retries it.
+
+import {
+  AppsV1Api,
+  CoreV1Api,
+  type KubeConfig,
+  PatchStrategy,
+  PolicyV1Api,
+  setHeaderOptions,
+  type V1DeleteOptions,
+  type V1Node,
+  type V1Pod,
+} from "@kubernetes/client-node";
+import type { EvictionOutcome, NodeOperations, PodRef } from "../domain/ports/node-operations.ts";
+import type { WorkloadRef } from "../domain/risk/migration-risk.ts";
+import type {
+  KubeDaemonSet,
+  KubeNode,
+  KubeObjectMeta,
+  KubePod,
+  KubePodDisruptionBudget,
+  KubeTaint,
+} from "../domain/workloads/cluster-facts.ts";
+import { poolOfNode } from "../domain/workloads/kube-objects.ts";
+import { clusterTarget, type KubeConnector } from "./kube-connection.ts";
+import {
+  type CallOptions,
+  KubeRequestError,
+  type KubeRequestOptions,
+  type ListCall,
+  listAll,
+  read,
+  statusOf,
+  write,
+} from "./kube-requests.ts";
+
+/** The namespace the product's own pods (smoke tests) run in. */
+export const PRODUCT_NAMESPACE = "aks-image-lifecycle";
+
+/** Labels that mark a pod as the product's. */
+export const SMOKE_POD_LABELS: Readonly<Record<string, string>> = {
+  "app.kubernetes.io/managed-by": "aks-image-lifecycle",
+  "app.kubernetes.io/component": "smoke-test",
+};
+
+/** A tiny image that runs `true`: the node pulled an image and started a container. */
+const SMOKE_IMAGE = "mcr.microsoft.com/azurelinux/busybox:1.36";
+
+/** What kubectl drain waits after a 429 that names no Retry-After. */
+const DEFAULT_EVICTION_RETRY_SECONDS = 5;
+
+/** Read-change-patch rounds a taint gets when other writers keep changing the node (409). */
+const TAINT_ATTEMPTS = 5;
+
+/** A label value, as Kubernetes allows it: a pool name goes into a label selector unquoted. */
+const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+interface Apis {
+  core: CoreV1Api;
+  apps: AppsV1Api;
+  policy: PolicyV1Api;
+}
+
+const mergePatch = (call: CallOptions) => setHeaderOptions("Content-Type", PatchStrategy.MergePatch, call);
+
+export class KubeNodeOperations implements NodeOperations {
+  private readonly kube: KubeConnector;
+  private readonly options: KubeRequestOptions;
+
+  constructor(kube: KubeConnector, options: KubeRequestOptions) {
+    this.kube = kube;
+    this.options = options;
+  }
+
+  async nodes(clusterId: string, pool?: string): Promise<KubeNode[]> {
+    const { core } = await this.apis(clusterId);
+    const list = (labelSelector?: string) =>
+      listAll(
+        "nodes",
+        (page, call) => core.listNode({ ...page, ...(labelSelector && { labelSelector }) }, call),
+        this.options,
+      );
+    if (pool === undefined) return (await list()).map(leanNode);
+    if (!LABEL_VALUE.test(pool)) throw new Error(`"${pool}" is not a node pool name`);
+    // AKS sets both labels; a node may carry only one of them.
+    const [azure, plain] = await Promise.all([
+      list(`kubernetes.azure.com/agentpool=${pool}`),
+      list(`agentpool=${pool}`),
+    ]);
+    const byName = new Map([...plain, ...azure].map((node) => [node.metadata?.name, node]));
+    return [...byName.values()].filter((node) => poolOfNode(node) === pool).map(leanNode);
+  }
+
+  async setTaint(
+    clusterId: string,
+    node: string,
+    taint: KubeTaint,
+    present: boolean,
+  ): Promise<"changed" | "unchanged"> {
+    const { core } = await this.apis(clusterId);
+    for (let attempt = 1; ; attempt++) {
+      const current = await read(
+        `reading node ${node}`,
+        (call) => core.readNode({ name: node }, call),
+        this.options,
+      );
+      const taints = current.spec?.taints ?? [];
+      const next = withTaint(taints, taint, present);
+      if (next === undefined) return "unchanged";
+      try {
+        // A merge patch replaces the whole list; the resourceVersion makes it fail (409) if the node changed.
+        await write(
+          `tainting node ${node}`,
+          (call) =>
+            core.patchNode(
+              {
+                name: node,
+                body: {
+                  metadata: { resourceVersion: current.metadata?.resourceVersion },
+                  spec: { taints: next },
+                },
+              },
+              mergePatch(call),
+            ),
+          this.options,
+        );
+        return "changed";
+      } catch (error) {
+        if (statusOf(error) !== 409 || attempt >= TAINT_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  async pods(clusterId: string, nodes?: readonly string[]): Promise<KubePod[]> {
+    const { core } = await this.apis(clusterId);
+    const list = (fieldSelector?: string) =>
+      listAll(
+        fieldSelector ? `pods (${fieldSelector})` : "pods",
+        (page, call) =>
+          core.listPodForAllNamespaces({ ...page, ...(fieldSelector && { fieldSelector }) }, call),
+        this.options,
+      );
+    if (nodes === undefined) return (await list()).map(lean);
+    const pods: V1Pod[] = [];
+    for (const node of nodes) pods.push(...(await list(`spec.nodeName=${node}`)));
+    return pods.map(lean);
+  }
+
+  disruptionBudgets(clusterId: string): Promise<KubePodDisruptionBudget[]> {
+    return this.listEverywhere(clusterId, "poddisruptionbudgets", ({ policy }, page, call) =>
+      policy.listPodDisruptionBudgetForAllNamespaces(page, call),
+    );
+  }
+
+  daemonSets(clusterId: string): Promise<KubeDaemonSet[]> {
+    return this.listEverywhere(clusterId, "daemonsets", ({ apps }, page, call) =>
+      apps.listDaemonSetForAllNamespaces(page, call),
+    );
+  }
+
+  async pod(clusterId: string, pod: PodRef): Promise<KubePod | undefined> {
+    const { core } = await this.apis(clusterId);
+    const current = await this.readPod(core, pod.namespace, pod.name);
+    return current?.metadata?.uid === pod.uid ? lean(current) : undefined;
+  }
+
+  async evict(clusterId: string, pod: PodRef, gracePeriodSeconds?: number): Promise<EvictionOutcome> {
+    const { core } = await this.apis(clusterId);
+    const { namespace, name } = pod;
+    try {
+      await write(
+        `evicting pod ${namespace}/${name}`,
+        (call) =>
+          core.createNamespacedPodEviction(
+            {
+              name,
+              namespace,
+              body: {
+                apiVersion: "policy/v1",
+                kind: "Eviction",
+                metadata: { name, namespace },
+                deleteOptions: deleteOptions(pod, gracePeriodSeconds),
+              },
+            },
+            call,
+          ),
+        this.options,
+      );
+      return { kind: "evicted" };
+    } catch (error) {
+      const outcome = await this.evictionRefusal(core, pod, error);
+      if (outcome) return outcome;
+      throw error;
+    }
+  }
+
+  async deletePod(clusterId: string, pod: PodRef, gracePeriodSeconds?: number): Promise<"deleted" | "gone"> {
+    const { core } = await this.apis(clusterId);
+    const { namespace, name } = pod;
+    try {
+      await write(
+        `deleting pod ${namespace}/${name}`,
+        (call) =>
+          core.deleteNamespacedPod(
+            {
+              name,
+              namespace,
+              body: deleteOptions(pod, gracePeriodSeconds),
+            },
+            call,
+          ),
+        this.options,
+      );
+      return "deleted";
+    } catch (error) {
+      if (await this.isGone(core, pod, error)) return "gone";
+      throw error;
+    }
+  }
+
+  async replicas(
+    clusterId: string,
+    workload: WorkloadRef,
+  ): Promise<{ desired: number; ready: number } | undefined> {
+    const { apps } = await this.apis(clusterId);
+    const { namespace, name } = workload;
+    const what = `reading ${workload.kind} ${namespace}/${name}`;
+    const readWorkload =
+      scalable(workload) === "deployment"
+        ? (call: CallOptions) => apps.readNamespacedDeployment({ namespace, name }, call)
+        : (call: CallOptions) => apps.readNamespacedStatefulSet({ namespace, name }, call);
+    const found = await orUndefinedWhenNotFound(read(what, readWorkload, this.options));
+    if (!found) return undefined;
+    return { desired: found.spec?.replicas ?? 1, ready: found.status?.readyReplicas ?? 0 };
+  }
+
+  async scale(clusterId: string, workload: WorkloadRef, replicas: number): Promise<void> {
+    if (!Number.isInteger(replicas) || replicas < 0)
+      throw new Error(`cannot scale to ${replicas} replicas: a whole number from 0 is needed`);
+    const { apps } = await this.apis(clusterId);
+    const { namespace, name } = workload;
+    const body = { spec: { replicas } };
+    await write(
+      `scaling ${workload.kind} ${namespace}/${name} to ${replicas}`,
+      scalable(workload) === "deployment"
+        ? (call) => apps.patchNamespacedDeploymentScale({ namespace, name, body }, mergePatch(call))
+        : (call) => apps.patchNamespacedStatefulSetScale({ namespace, name, body }, mergePatch(call)),
+      this.options,
+    );
+  }
+
+  async runSmokePod(clusterId: string, node: string, name: string): Promise<void> {
+    const { core } = await this.apis(clusterId);
+    await this.ensureProductNamespace(core);
+    try {
+      await write(
+        `creating smoke pod ${name} on node ${node}`,
+        (call) =>
+          core.createNamespacedPod({ namespace: PRODUCT_NAMESPACE, body: smokePod(node, name) }, call),
+        this.options,
+      );
+    } catch (error) {
+      // Created by an earlier run of the same activity.
+      if (statusOf(error) !== 409) throw error;
+    }
+  }
+
+  async smokePodPhase(clusterId: string, name: string): Promise<string | undefined> {
+    const { core } = await this.apis(clusterId);
+    return (await this.readPod(core, PRODUCT_NAMESPACE, name))?.status?.phase;
+  }
+
+  async deleteSmokePod(clusterId: string, name: string): Promise<void> {
+    const { core } = await this.apis(clusterId);
+    await orUndefinedWhenNotFound(
+      write(
+        `deleting smoke pod ${name}`,
+        (call) =>
+          core.deleteNamespacedPod({ namespace: PRODUCT_NAMESPACE, name, gracePeriodSeconds: 0 }, call),
+        this.options,
+      ),
+    );
+  }
+
+  private async apis(clusterId: string): Promise<Apis> {
+    const config: KubeConfig = await this.kube.kubeConfig(clusterTarget(clusterId));
+    return {
+      core: config.makeApiClient(CoreV1Api),
+      apps: config.makeApiClient(AppsV1Api),
+      policy: config.makeApiClient(PolicyV1Api),
+    };
+  }
+
+  /** Every object of a kind in every namespace, lean. */
+  private async listEverywhere<T extends Leanable>(
+    clusterId: string,
+    what: string,
+    list: (apis: Apis, ...page: Parameters<ListCall<T>>) => ReturnType<ListCall<T>>,
+  ): Promise<T[]> {
+    const apis = await this.apis(clusterId);
+    const items = await listAll(what, (page, call) => list(apis, page, call), this.options);
+    return items.map(lean);
+  }
+
+  private readPod(core: CoreV1Api, namespace: string, name: string): Promise<V1Pod | undefined> {
+    return orUndefinedWhenNotFound(
+      read(
+        `reading pod ${namespace}/${name}`,
+        (call) => core.readNamespacedPod({ namespace, name }, call),
+        this.options,
+      ),
+    );
+  }
+
+  /** The outcome an eviction's refusal means; undefined when it means nothing yet (the activity retries). */
+  private async evictionRefusal(
+    core: CoreV1Api,
+    pod: PodRef,
+    error: unknown,
+  ): Promise<EvictionOutcome | undefined> {
+    if (!(error instanceof KubeRequestError) || error.code === undefined) return undefined;
+    const { code, status } = error;
+    if (code === 429) {
+      const cause = status?.details?.causes?.find((c) => c.message)?.message;
+      return {
+        kind: "blocked",
+        retryAfterSeconds:
+          error.retryAfterSeconds ?? status?.details?.retryAfterSeconds ?? DEFAULT_EVICTION_RETRY_SECONDS,
+        reason: cause ?? status?.message ?? "the pod's disruption budget allows no eviction now",
+      };
+    }
+    if (await this.isGone(core, pod, error)) return { kind: "gone" };
+    const severalBudgets = code === 500 && /more than one PodDisruptionBudget/.test(status?.message ?? "");
+    // A conflict on the same pod and other server errors may pass; any other refusal will not, and
+    // needs a person.
+    if (code === 409 || (code >= 500 && !severalBudgets)) return undefined;
+    return { kind: "refused", status: code, reason: status?.message ?? error.message };
+  }
+
+  /** 404, or a 409 on the uid precondition: the pod the drain saw no longer exists. */
+  private async isGone(core: CoreV1Api, pod: PodRef, error: unknown): Promise<boolean> {
+    const code = statusOf(error);
+    if (code === 404) return true;
+    if (code !== 409) return false;
+    // A 409 may also be a conflict that passes: gone only if the pod is really not the one seen.
+    const current = await this.readPod(core, pod.namespace, pod.name);
+    return current?.metadata?.uid !== pod.uid;
+  }
+
+  private async ensureProductNamespace(core: CoreV1Api): Promise<void> {
+    const existing = await orUndefinedWhenNotFound(
+      read(
+        `reading namespace ${PRODUCT_NAMESPACE}`,
+        (call) => core.readNamespace({ name: PRODUCT_NAMESPACE }, call),
+        this.options,
+      ),
+    );
+    if (existing) return;
+    try {
+      await write(
+        `creating namespace ${PRODUCT_NAMESPACE}`,
+        (call) =>
+          core.createNamespace(
+            {
+              body: {
+                metadata: {
+                  name: PRODUCT_NAMESPACE,
+                  labels: { "app.kubernetes.io/managed-by": "aks-image-lifecycle" },
+                },
+              },
+            },
+            call,
+          ),
+        this.options,
+      );
+    } catch (error) {
+      if (statusOf(error) !== 409) throw error;
+    }
+  }
+}
+
+/** The taints with `taint` added (or its value changed) or removed; undefined when nothing changes. */
+export function withTaint(
+  taints: readonly KubeTaint[],
+  taint: KubeTaint,
+  present: boolean,
+): KubeTaint[] | undefined {
+  // A node has at most one taint per key and effect (kubectl taint's identity).
+  const same = (t: KubeTaint) => t.key === taint.key && t.effect === taint.effect;
+  const existing = taints.find(same);
+  if (!present) return existing ? taints.filter((t) => !same(t)) : undefined;
+  if (existing && (existing.value ?? "") === (taint.value ?? "")) return undefined;
+  const added: KubeTaint = {
+    key: taint.key,
+    effect: taint.effect,
+    ...(taint.value !== undefined && { value: taint.value }),
+  };
+  return [...taints.filter((t) => !same(t)), added];
+}
+
+/** The pod's uid as precondition: a new pod of the same name is never evicted or deleted. */
+function deleteOptions(pod: PodRef, gracePeriodSeconds: number | undefined): V1DeleteOptions {
+  return {
+    preconditions: { uid: pod.uid },
+    ...(gracePeriodSeconds !== undefined && { gracePeriodSeconds }),
+  };
+}
+
+function scalable(workload: WorkloadRef): "deployment" | "statefulset" {
+  const kind = workload.kind.toLowerCase();
+  if (kind === "deployment" || kind === "statefulset") return kind;
+  throw new Error(`${workload.kind} ${workload.namespace}/${workload.name} has no replicas to read or scale`);
+}
+
+async function orUndefinedWhenNotFound<T>(call: Promise<T>): Promise<T | undefined> {
+  try {
+    return await call;
+  } catch (error) {
+    if (statusOf(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The object without what no rule reads and what makes an activity's output large: the API server's
+ * managedFields and annotations (last-applied-configuration alone can be kilobytes).
+ */
+type Leanable = { metadata?: KubeObjectMeta & { managedFields?: unknown; annotations?: unknown } };
+
+function lean<T extends Leanable>(object: T): T {
+  if (!object.metadata) return object;
+  const { managedFields: _fields, annotations: _annotations, ...metadata } = object.metadata;
+  return { ...object, metadata };
+}
+
+/** A node without its image list and system facts as well (dozens of images on a real node). */
+function leanNode(node: V1Node): KubeNode {
+  const { metadata, spec, status } = lean(node);
+  return {
+    ...(metadata && { metadata }),
+    ...(spec && { spec }),
+    ...(status?.conditions && { status: { conditions: status.conditions } }),
+  };
+}
+
+function smokePod(node: string, name: string): V1Pod {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace: PRODUCT_NAMESPACE, labels: { ...SMOKE_POD_LABELS } },
+    spec: {
+      nodeName: node,
+      restartPolicy: "Never",
+      // Whatever taints the new pool has (ours included), the smoke test must run on the node.
+      tolerations: [{ operator: "Exists" }],
+      automountServiceAccountToken: false,
+      terminationGracePeriodSeconds: 0,
+      securityContext: { runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: "RuntimeDefault" } },
+      containers: [
+        {
+          name: "smoke",
+          image: SMOKE_IMAGE,
+          command: ["true"],
+          resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "32Mi" } },
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+        },
+      ],
+    },
+  };
+}
