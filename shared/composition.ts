@@ -1,12 +1,14 @@
 // The composition root: the adapters the app uses, grouped by capability (the state store, the Azure
-// clients, the fleet listing, the clusters' Kubernetes APIs, the alert sinks), each built on first use
-// from the validated settings and shared by all functions of the process. A function or activity asks
-// for the capabilities it uses, so one that needs only product state builds no Service Bus sender and
-// reads no ARM CA file. Time comes from the clock the local host publishes (so the simulator, the host
-// and the product share virtual time in tests), else the system clock. A change of settings or clock
-// (tests start hosts one after another in one process) starts afresh and closes what was built before.
+// clients, the fleet listing, the agent pools, the clusters' Kubernetes APIs, the alert sinks), each built
+// on first use from the validated settings and shared by all functions of the process. A function or
+// activity asks for the capabilities it uses, so one that needs only product state builds no Service Bus
+// sender and reads no ARM CA file. Time comes from the clock the local host publishes (so the simulator,
+// the host and the product share virtual time in tests), else the system clock. A change of settings or
+// clock (tests start hosts one after another in one process) starts afresh and closes what was built
+// before.
 
 import type { TokenCredential } from "@azure/identity";
+import { ArmPoolOperations } from "./azure/agent-pools.ts";
 import { type AzureClients, azureClientsFor } from "./azure/arm-client-factory.ts";
 import { ResourceGraphFleet } from "./azure/resource-graph.ts";
 import { serviceBusClientFor } from "./azure/service-bus-client.ts";
@@ -22,6 +24,7 @@ import type { DependencyRepository } from "./domain/ports/dependencies.ts";
 import type { ClusterFactsSource, FleetSource } from "./domain/ports/fleet.ts";
 import type { InventoryRepository } from "./domain/ports/inventory.ts";
 import type { NoticeRepository } from "./domain/ports/notices.ts";
+import type { PoolOperations } from "./domain/ports/pool-operations.ts";
 import { DEFAULT_FACTS_OPTIONS, KubeClusterFacts } from "./kube/cluster-facts.ts";
 import { EntraKubeConnector, type KubeConnector, KubeconfigDirectory } from "./kube/kube-connection.ts";
 import type { InventorySettings } from "./settings/inventory.settings.ts";
@@ -49,6 +52,8 @@ export interface CapabilityMap {
   state: StateRepositories;
   azure: { readonly azure: AzureClients };
   fleet: { readonly fleet: FleetSource };
+  /** Agent pools through ARM: read, create, update, delete, and the capacity for a new pool. */
+  pools: { readonly pools: PoolOperations };
   kube: { readonly clusterFacts: ClusterFactsSource };
   alertSinks: { readonly alertSinks: readonly AlertSink[] };
 }
@@ -130,6 +135,15 @@ const BUILDERS: { [K in CapabilityName]: (generation: Generation) => CapabilityM
       clock: generation.clock,
     }),
   }),
+  pools: (generation) => {
+    const { azure } = generation.get("azure");
+    return {
+      pools: new ArmPoolOperations({
+        arm: (subscriptionId) => azure.containerService(subscriptionId),
+        endpoint: generation.settings.azure.armEndpoint,
+      }),
+    };
+  },
   kube(generation) {
     const { connection, pageSize } = generation.settings.kube;
     const kube: KubeConnector =

@@ -18,7 +18,25 @@ export type PoolRequestOutcome =
 export type OperationStatus =
   | { status: "running"; retryAfterSeconds: number }
   | { status: "succeeded" }
-  | { status: "failed"; error: string };
+  /** error: ARM's message; code: ARM's error code, when ARM gave one. */
+  | { status: "failed"; error: string; code?: string };
+
+/**
+ * ARM refused the request itself (a 4xx other than busy: a bad spec, a missing cluster, no permission):
+ * asking again changes nothing, so it is not retried. Anything else an adapter throws is transient.
+ */
+export class PoolRequestRefused extends Error {
+  override name = "PoolRequestRefused";
+  readonly status: number;
+  /** ARM's error code (InvalidParameter, PropertyChangeNotAllowed, AuthorizationFailed, ...). */
+  readonly code: string;
+
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
 
 /** What may change on an existing pool. */
 export interface PoolChanges {
