@@ -72,6 +72,8 @@ export class ArmPoolOperations implements PoolOperations {
   private readonly arm: (subscriptionId: string) => ContainerServiceClient;
   private readonly endpoint: string;
   private readonly defaultRetryAfterSeconds: number;
+  /** Sends the Microsoft.Compute reads through the clients' pipelines. */
+  private readonly http = createDefaultHttpClient();
 
   constructor(options: ArmPoolOperationsOptions) {
     this.arm = options.arm;
@@ -179,7 +181,7 @@ export class ArmPoolOperations implements PoolOperations {
     let next: string | undefined = url;
     while (next) {
       const response = await client.pipeline.sendRequest(
-        createDefaultHttpClient(),
+        this.http,
         createPipelineRequest({ url: next, method: "GET" }),
       );
       if (response.status === 403 || response.status === 404) return undefined;
