@@ -14,8 +14,7 @@ import {
   type PipelinePolicy,
   type PipelineResponse,
 } from "@azure/core-rest-pipeline";
-import type { Cluster, NodePool } from "../domain/fleet/model.ts";
-import { MANAGED_CLUSTER_ID } from "../domain/fleet/model.ts";
+import { type Cluster, MANAGED_CLUSTER_ID, type NodePool } from "../domain/fleet/model.ts";
 import type { PoolSpec } from "../domain/migration/migration-plan.ts";
 import {
   type CapacityFacts,
@@ -49,7 +48,10 @@ interface Submitted {
 }
 type OnResponse = (response: { status: number; parsedBody?: unknown }) => void;
 
-/** The responses a poll received, collected by a policy on the client's pipeline (see observed()). */
+/**
+ * The responses one poll received, collected by a policy on the client's pipeline (observePolls): the
+ * restored poller keeps neither ARM's Retry-After nor a failed operation's error code.
+ */
 const pollResponses = new AsyncLocalStorage<PipelineResponse[]>();
 const OBSERVE_POLICY = "agent-pools-observe-poll";
 const observePoll: PipelinePolicy = {
@@ -137,6 +139,7 @@ export class ArmPoolOperations implements PoolOperations {
   async pollOperation(operation: string): Promise<OperationStatus> {
     const client = this.arm(subscriptionOfOperation(operation));
     observePolls(client);
+    // The token's URL and method choose how the result is read; the operation named here only labels errors.
     const poller = restorePoller(client, operation, client.agentPools.createOrUpdate);
     const responses: PipelineResponse[] = [];
     try {

@@ -42,6 +42,7 @@ export class PoolRequestRefused extends Error {
 export interface PoolChanges {
   osSku?: string;
   enableAutoScaling?: boolean;
+  /** null clears the bound (with the autoscaler off). */
   minCount?: number | null;
   maxCount?: number | null;
   count?: number;
@@ -53,14 +54,17 @@ export interface CapacityFacts {
   vcpusPerNode?: number;
 }
 
+/** Every method throws PoolRequestRefused for what ARM refuses, anything else for what may pass. */
 export interface PoolOperations {
   /** The cluster with its pools as ARM reports them now; throws when it does not exist. */
   readCluster(clusterId: string): Promise<Cluster>;
+  /** Undefined when ARM answers 404. */
   readPool(clusterId: string, pool: string): Promise<NodePool | undefined>;
   capacity(clusterId: string, location: string, vmSize: string): Promise<CapacityFacts>;
   createPool(clusterId: string, spec: PoolSpec): Promise<PoolRequestOutcome>;
   /** Reads the pool and PUTs it back with the changes (ARM has no PATCH for agent pools). */
   updatePool(clusterId: string, pool: string, changes: PoolChanges): Promise<PoolRequestOutcome>;
   deletePool(clusterId: string, pool: string): Promise<PoolRequestOutcome>;
+  /** One poll of an accepted operation, never waiting; any instance of the adapter can take the token. */
   pollOperation(operation: string): Promise<OperationStatus>;
 }
