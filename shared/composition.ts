@@ -1,13 +1,15 @@
 // The composition root: the adapters the app uses, grouped by capability (the state store, the Azure
-// clients, the fleet listing, the clusters' Kubernetes APIs, the alert sinks), each built on first use
-// from the validated settings and shared by all functions of the process. A function or activity asks
-// for the capabilities it uses, so one that needs only product state builds no Service Bus sender and
-// reads no ARM CA file. Time comes from the clock the local host publishes (so the simulator, the host
-// and the product share virtual time in tests), else the system clock. A change of settings or clock
-// (tests start hosts one after another in one process) starts afresh and closes what was built before.
+// clients, the fleet listing, the agent pools, the clusters' Kubernetes APIs, the alert sinks), each built
+// on first use from the validated settings and shared by all functions of the process. A function or
+// activity asks for the capabilities it uses, so one that needs only product state builds no Service Bus
+// sender and reads no ARM CA file. Time comes from the clock the local host publishes (so the simulator,
+// the host and the product share virtual time in tests), else the system clock. A change of settings or
+// clock (tests start hosts one after another in one process) starts afresh and closes what was built
+// before.
 
 import { readFileSync } from "node:fs";
 import type { TokenCredential } from "@azure/identity";
+import { ArmPoolOperations } from "./azure/agent-pools.ts";
 import { type AzureClients, azureClientsFor } from "./azure/arm-client-factory.ts";
 import { ResourceGraphFleet } from "./azure/resource-graph.ts";
 import { serviceBusClientFor } from "./azure/service-bus-client.ts";
@@ -28,6 +30,7 @@ import type { InventoryRepository } from "./domain/ports/inventory.ts";
 import type { AuditRepository, MigrationRepository } from "./domain/ports/migrations.ts";
 import type { NodeOperations } from "./domain/ports/node-operations.ts";
 import type { NoticeRepository } from "./domain/ports/notices.ts";
+import type { PoolOperations } from "./domain/ports/pool-operations.ts";
 import { KubeClusterFacts } from "./kube/cluster-facts.ts";
 import { EntraKubeConnector, type KubeConnector, KubeconfigDirectory } from "./kube/kube-connection.ts";
 import { DEFAULT_KUBE_REQUEST_OPTIONS, type KubeRequestOptions } from "./kube/kube-requests.ts";
@@ -61,6 +64,8 @@ export interface CapabilityMap {
   state: StateRepositories;
   azure: { readonly azure: AzureClients };
   fleet: { readonly fleet: FleetSource };
+  /** Agent pools through ARM: read, create, update, delete, and the capacity for a new pool. */
+  pools: { readonly pools: PoolOperations };
   kube: { readonly clusterFacts: ClusterFactsSource };
   /** The clusters' nodes and pods as a pool migration acts on them (taints, evictions, scaling). */
   nodes: { readonly nodes: NodeOperations };
@@ -154,6 +159,15 @@ const BUILDERS: { [K in CapabilityName]: (generation: Generation) => CapabilityM
       clock: generation.clock,
     }),
   }),
+  pools: (generation) => {
+    const { azure } = generation.get("azure");
+    return {
+      pools: new ArmPoolOperations({
+        arm: (subscriptionId) => azure.containerService(subscriptionId),
+        endpoint: generation.settings.azure.armEndpoint,
+      }),
+    };
+  },
   kube: (generation) => ({
     clusterFacts: new KubeClusterFacts(kubeConnector(generation), kubeRequestOptions(generation)),
   }),

@@ -1,5 +1,6 @@
 // Azure's managedClusters resource as JSON (an ARM GET, a Resource Graph objectArray row, a CLI file) read
-// into the domain's Cluster; every problem names the field as the row spells it. A format, not an
+// into the domain's Cluster, and an agentPools resource into its NodePool; every problem names the field
+// as the row spells it. A format, not an
 // adapter: the Resource Graph adapter and the CLI's fleet file reader both read clusters through it.
 
 import { z } from "zod";
@@ -39,6 +40,7 @@ const poolSchema = z.object({
   powerState: z.object({ code: z.enum(["Running", "Stopped"]) }).nullish(),
   scaleSetPriority: z.enum(["Regular", "Spot"]).nullish(),
   maxPods: z.number().int().nullish(),
+  vnetSubnetID: optionalString,
   enableFIPS: z.boolean().nullish(),
 });
 
@@ -78,6 +80,11 @@ const clusterSchema = z.object({
   }),
 });
 
+const agentPoolResourceSchema = z.object({
+  name: z.string().min(1),
+  properties: poolSchema.omit({ name: true }),
+});
+
 type WireCluster = z.infer<typeof clusterSchema>;
 type WirePool = z.infer<typeof poolSchema>;
 
@@ -100,6 +107,7 @@ function toPool(wire: WirePool): NodePool {
       powerState: wire.powerState?.code,
       scaleSetPriority: wire.scaleSetPriority,
       maxPods: wire.maxPods,
+      vnetSubnetId: wire.vnetSubnetID,
       enableFips: wire.enableFIPS,
     }),
     name: wire.name,
@@ -175,14 +183,25 @@ export function parseClusterResource(
   return { ok: false, problems: result.error.issues.map(({ path, message }) => ({ path, message })) };
 }
 
+/** An agentPools resource (an ARM GET of one pool: name and properties) as the model. */
+export function readAgentPoolResource(
+  resource: unknown,
+): { ok: true; pool: NodePool } | { ok: false; problems: string[] } {
+  const result = agentPoolResourceSchema.safeParse(resource, { error: issueMessages });
+  if (result.success)
+    return { ok: true, pool: toPool({ ...result.data.properties, name: result.data.name }) };
+  return { ok: false, problems: problemLines(result.error.issues) };
+}
+
+function problemLines(problems: readonly ResourceProblem[]): string[] {
+  return problems.map(({ path, message }) => `${formatPath("", path)}: ${message}`);
+}
+
 /** As parseClusterResource, each problem as "path: message". */
 export function readClusterResource(
   row: unknown,
 ): { ok: true; cluster: Cluster } | { ok: false; problems: string[] } {
   const result = parseClusterResource(row);
   if (result.ok) return result;
-  return {
-    ok: false,
-    problems: result.problems.map(({ path, message }) => `${formatPath("", path)}: ${message}`),
-  };
+  return { ok: false, problems: problemLines(result.problems) };
 }

@@ -72,6 +72,14 @@ describe("capabilities", () => {
     expect(made.clients).toBe(0);
 
     expect(() => capabilities("fleet")).toThrow(/^ARM_CA_FILE .*no-such-ca\.pem cannot be read/);
+    // The agent pools reach ARM through the same clients, made at their first call.
+    const { pools } = capabilities("pools");
+    await expect(
+      pools.readPool(
+        "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c1",
+        "apps",
+      ),
+    ).rejects.toThrow(/^ARM_CA_FILE .*no-such-ca\.pem cannot be read/);
     expect(() => capabilities("state", "kube")).not.toThrow();
     expect(made.clients).toBe(0);
 

@@ -84,6 +84,8 @@ describe("parseFleetFile", () => {
       powerState: "Running",
       scaleSetPriority: "Regular",
       maxPods: 30,
+      vnetSubnetId:
+        "/subscriptions/3f2a9c1e-7b4d-4e8a-9c61-2d5e8f0a1b34/resourceGroups/rg-ledger-prod/providers/Microsoft.Network/virtualNetworks/vnet-ledger-prod-neu/subnets/nodes",
       enableFips: false,
     });
   });

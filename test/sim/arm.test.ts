@@ -180,4 +180,64 @@ describe("ARM over HTTPS with the real ContainerServiceClient", () => {
     await expect(arm.agentPools.get(RG, CLUSTER, "azl3")).rejects.toMatchObject({ statusCode: 404 });
     expect((await core.listNode({ labelSelector: "agentpool=azl3" })).items).toHaveLength(0);
   });
+
+  it("serves Microsoft.Compute's usages per VM family in a region and its resource SKUs", async () => {
+    const usages = await f.raw(
+      "GET",
+      `/subscriptions/${PROD_SUBSCRIPTION}/providers/Microsoft.Compute/locations/westeurope/usages?api-version=2024-07-01`,
+    );
+    expect(usages.status).toBe(200);
+    const byName = Object.fromEntries(
+      usages.body.value.map((u: { name: { value: string } }) => [u.name.value, u]),
+    );
+    // aks-prod-weu's pools: system 3 x D4ds_v5 and apps 6 x D8ds_v5 (DDSv5), win 2 x D4s_v5 (DSv5).
+    expect(byName.standardDDSv5Family).toEqual({
+      limit: 350,
+      unit: "Count",
+      currentValue: 60,
+      name: { value: "standardDDSv5Family", localizedValue: "Standard DDSv5 Family vCPUs" },
+    });
+    expect(byName.standardDSv5Family.currentValue).toBe(8);
+    expect(byName.cores).toMatchObject({
+      currentValue: 68,
+      name: { localizedValue: "Total Regional vCPUs" },
+    });
+
+    const skus = await f.raw(
+      "GET",
+      `/subscriptions/${PROD_SUBSCRIPTION}/providers/Microsoft.Compute/skus?api-version=2021-07-01&$filter=${encodeURIComponent("location eq 'westeurope'")}`,
+    );
+    const d8 = skus.body.value.find((s: { name: string }) => s.name === "Standard_D8ds_v5");
+    expect(d8).toMatchObject({
+      resourceType: "virtualMachines",
+      family: "standardDDSv5Family",
+      locations: ["westeurope"],
+      capabilities: [
+        { name: "vCPUs", value: "8" },
+        { name: "MemoryGB", value: "32" },
+      ],
+    });
+    const badFilter = await f.raw(
+      "GET",
+      `/subscriptions/${PROD_SUBSCRIPTION}/providers/Microsoft.Compute/skus?api-version=2021-07-01&$filter=${encodeURIComponent("name eq 'x'")}`,
+    );
+    expect(badFilter.status).toBe(400);
+    expect(badFilter.body.error.code).toBe("InvalidFilter");
+  });
+
+  it("takes null in an agent pool PUT as Go does: null bounds turn the autoscaler's bounds off", async () => {
+    const arm = f.arm();
+    const path = `/subscriptions/${PROD_SUBSCRIPTION}/resourceGroups/${RG}/providers/Microsoft.ContainerService/managedClusters/${CLUSTER}/agentPools/apps?api-version=2026-06-01`;
+    const put = await f.raw("PUT", path, {
+      properties: { enableAutoScaling: false, minCount: null, maxCount: null },
+    });
+    expect(put.status).toBe(200);
+    const pool = await arm.agentPools.get(RG, CLUSTER, "apps");
+    expect([pool.enableAutoScaling, pool.minCount, pool.maxCount, pool.count]).toEqual([
+      false,
+      undefined,
+      undefined,
+      6,
+    ]);
+  });
 });

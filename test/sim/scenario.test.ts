@@ -101,6 +101,16 @@ describe("scenario files", () => {
     ]);
   });
 
+  it("checks quotas and VM sizes by their family", () => {
+    const input = demoInput();
+    input.subscriptions[0].quota = { standardDDSv5Family: 100, "standard DSv5": 10 };
+    input.vmSizes = { Standard_X4s_v1: { vCPUs: 4, memoryGiB: 16 } };
+    expect(problemsOf(input)).toEqual([
+      "vmSizes.Standard_X4s_v1.family: Invalid input: expected string, received undefined",
+      "subscriptions[0].quota.standard DSv5: must be a quota family like standardDSv5Family",
+    ]);
+  });
+
   it("keeps the published JSON schema in step with the zod schema", () => {
     expect(JSON.parse(readFileSync(SCHEMA_PATH, "utf8"))).toEqual(JSON.parse(scenarioJsonSchema()));
   });

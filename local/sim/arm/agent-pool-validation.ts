@@ -153,8 +153,8 @@ export function newPoolProperties(cluster: SimCluster, name: string, p: Json): P
     orchestratorVersion: version,
     nodeImageVersion: "",
     enableAutoScaling: (p.enableAutoScaling as boolean | undefined) ?? false,
-    ...(p.minCount !== undefined ? { minCount: p.minCount as number } : {}),
-    ...(p.maxCount !== undefined ? { maxCount: p.maxCount as number } : {}),
+    ...(typeof p.minCount === "number" ? { minCount: p.minCount } : {}),
+    ...(typeof p.maxCount === "number" ? { maxCount: p.maxCount } : {}),
     maxPods: (p.maxPods as number | undefined) ?? defaultMaxPods(cluster.spec.networkProfile),
     nodeLabels: { ...((p.nodeLabels as Record<string, string> | undefined) ?? {}) },
     nodeTaints: checkTaints(p.nodeTaints),
@@ -196,16 +196,20 @@ export function updatedPoolProperties(cluster: SimCluster, pool: SimPool, p: Jso
     throw invalidParameter("properties.mode", "There has to be at least one system agent pool.");
   }
   const count = (p.count as number | undefined) ?? current.count;
-  checkCount(count, mode, { ...current, ...p });
+  const enableAutoScaling = (p.enableAutoScaling as boolean | undefined) ?? current.enableAutoScaling;
+  // Left out keeps the bound; null (how clients disable the autoscaler) clears it.
+  const minCount = p.minCount === null ? undefined : ((p.minCount as number | undefined) ?? current.minCount);
+  const maxCount = p.maxCount === null ? undefined : ((p.maxCount as number | undefined) ?? current.maxCount);
+  checkCount(count, mode, { enableAutoScaling, minCount, maxCount });
   const next: PoolProperties = {
     ...current,
     count,
     osSKU,
     mode,
     orchestratorVersion: version,
-    enableAutoScaling: (p.enableAutoScaling as boolean | undefined) ?? current.enableAutoScaling,
-    minCount: (p.minCount as number | undefined) ?? current.minCount,
-    maxCount: (p.maxCount as number | undefined) ?? current.maxCount,
+    enableAutoScaling,
+    minCount,
+    maxCount,
     nodeLabels:
       p.nodeLabels !== undefined ? { ...(p.nodeLabels as Record<string, string>) } : current.nodeLabels,
     nodeTaints: p.nodeTaints !== undefined ? checkTaints(p.nodeTaints) : current.nodeTaints,

@@ -26,6 +26,8 @@ export const PATTERNS = splitTemplates({
   machines: `${POOL}/machines`,
   operationStatus: `${LOCATION}/operations/:operation`,
   operationResult: `${LOCATION}/operationresults/:operation`,
+  computeUsages: `${SUBSCRIPTION}/providers/microsoft.compute/locations/:location/usages`,
+  computeSkus: `${SUBSCRIPTION}/providers/microsoft.compute/skus`,
   resourceGraph: "providers/microsoft.resourcegraph/resources",
 });
 

@@ -1,7 +1,7 @@
 // Azure Resource Manager over HTTPS, as management.azure.com answers: what every request goes through
 // (authentication, injected faults, api-version, ARM's headers and {error: {code, message}} bodies),
-// then the route of one of its parts: subscriptions, managed clusters, agent pools, long-running
-// operations and Resource Graph. The fleet model does the work.
+// then the route of one of its parts: subscriptions, Microsoft.Compute's usages and SKUs, managed
+// clusters, agent pools, long-running operations and Resource Graph. The fleet model does the work.
 
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -12,6 +12,7 @@ import type { SimulatorTls } from "../tls/certificates.ts";
 import { AgentPools } from "./agent-pools.ts";
 import { ArmError } from "./arm-error.ts";
 import { match, PATTERNS, type Reply, type RequestContext, type Route } from "./arm-routes.ts";
+import { computeRoutes } from "./compute.ts";
 import { ResourceGraph } from "./graph/resource-graph.ts";
 import { LongRunningOperations } from "./long-running-operations.ts";
 import { ManagedClusters } from "./managed-clusters.ts";
@@ -53,6 +54,7 @@ class ArmService {
       },
       ...this.longRunning.routes,
       ...subscriptionRoutes(fleet),
+      ...computeRoutes(fleet),
       ...new ManagedClusters(fleet, tls, this.longRunning).routes,
       ...new AgentPools(fleet, this.longRunning).routes,
     ];
@@ -108,7 +110,7 @@ class ArmService {
       );
     }
     const fault = this.fleet.faults.take("arm-error", (f) => requestMatches(f, method, url.pathname));
-    if (fault) throw injectedError(fault.status, fault.retryAfterSeconds);
+    if (fault) throw injectedError(fault.status, fault.retryAfterSeconds, url.pathname);
     const apiVersion = url.searchParams.get("api-version");
     if (!apiVersion)
       throw new ArmError(
@@ -139,8 +141,15 @@ class ArmService {
   }
 }
 
-function injectedError(status: 429 | 500 | 503, retryAfterSeconds: number): ArmError {
+function injectedError(status: 403 | 429 | 500 | 503, retryAfterSeconds: number, path: string): ArmError {
   const retry = { "Retry-After": String(retryAfterSeconds) };
+  if (status === 403) {
+    return new ArmError(
+      403,
+      "AuthorizationFailed",
+      `The client does not have authorization to perform this action over scope '${path}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+    );
+  }
   if (status === 429) {
     return new ArmError(
       429,

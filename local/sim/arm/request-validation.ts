@@ -46,8 +46,9 @@ export function expectType(
   type: "string" | "number" | "boolean" | "object" | "array",
   field: string,
 ): void {
-  if (value === undefined) return;
-  const actual = Array.isArray(value) ? "array" : value === null ? "null" : typeof value;
+  // Go decodes null into a pointer field as unset.
+  if (value === undefined || value === null) return;
+  const actual = Array.isArray(value) ? "array" : typeof value;
   if (actual !== type) {
     const goType = {
       string: "string",

@@ -17,6 +17,8 @@ import { Timeline } from "./timeline.ts";
 export interface SubscriptionInfo {
   id: string;
   displayName: string;
+  /** vCPU limits per VM family, in every region. */
+  quota: Readonly<Record<string, number>>;
 }
 
 export class Fleet {
@@ -46,6 +48,7 @@ export class Fleet {
     this.subscriptions = scenario.subscriptions.map((s) => ({
       id: s.id,
       displayName: s.displayName ?? s.id,
+      quota: s.quota,
     }));
     const seed = String(scenario.seed ?? scenario.name);
     // Scenario faults are in force from the first instant: crash loops are already under way.

@@ -108,7 +108,7 @@ export class SimPool {
     return this.windows ? `aks${this.name}${suffix}` : `aks-${this.name}-${this.vmssId}-vmss${suffix}`;
   }
 
-  resources(size: VmSize): NodeResources {
+  resources(size: Omit<VmSize, "family">): NodeResources {
     return nodeResources(size, {
       maxPods: this.props.maxPods,
       kubernetesVersion: this.props.orchestratorVersion,

@@ -40,6 +40,9 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     if (first && first.path.length > 0)
       return describeIssue({ ...first, path: [...issue.path, ...first.path] });
   }
+  // A record key that fails its own schema: say why, not just that it is invalid.
+  const keyProblem = issue.code === "invalid_key" ? issue.issues[0] : undefined;
+  if (keyProblem) return `${formatPath(issue.path)}: ${keyProblem.message}`;
   return `${formatPath(issue.path)}: ${issue.message}`;
 }
 

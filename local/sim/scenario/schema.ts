@@ -8,6 +8,7 @@ import { autoScalerProfileSchema } from "./autoscaler-profile.ts";
 import { EFFECTIVE_OS_SKUS, REQUESTED_OS_SKUS } from "./os-images.ts";
 import { TAINT_PATTERN } from "./pool-rules.ts";
 import { QUANTITY_PATTERN } from "./quantity.ts";
+import { DEFAULT_FAMILY_VCPU_LIMIT } from "./vm-sizes.ts";
 
 const uuid = z
   .string()
@@ -235,9 +236,19 @@ const cluster = z.strictObject({
 });
 export type ClusterSpec = z.infer<typeof cluster>;
 
+const vmFamily = z
+  .string()
+  .regex(/^[a-zA-Z][a-zA-Z0-9]*$/, { message: "must be a quota family like standardDSv5Family" });
+
 const subscription = z.strictObject({
   id: uuid,
   displayName: z.string().optional(),
+  quota: z
+    .record(vmFamily, z.number().int().min(0))
+    .default({})
+    .meta({
+      description: `vCPU limits per VM family in every region (Microsoft.Compute usages), e.g. {standardDDSv5Family: 100}; a family left out has ${DEFAULT_FAMILY_VCPU_LIMIT}.`,
+    }),
   clusters: z.array(cluster).default([]),
 });
 
@@ -287,7 +298,7 @@ export const faultSchema = z.discriminatedUnion("kind", [
   }),
   z.strictObject({
     kind: z.literal("arm-error"),
-    status: z.union([z.literal(500), z.literal(429), z.literal(503)]),
+    status: z.union([z.literal(500), z.literal(429), z.literal(503), z.literal(403)]),
     retryAfterSeconds: z.number().int().min(0).default(5),
     ...match,
   }),
@@ -395,7 +406,10 @@ export const scenarioSchema = z.strictObject({
     .default({})
     .meta({ description: "latestNodeImageVersion per versioned SKU; default the family's current image." }),
   vmSizes: z
-    .record(z.string(), z.strictObject({ vCPUs: z.number().int().min(1), memoryGiB: z.number().min(0.5) }))
+    .record(
+      z.string(),
+      z.strictObject({ vCPUs: z.number().int().min(1), memoryGiB: z.number().min(0.5), family: vmFamily }),
+    )
     .default({}),
   subscriptions: z.array(subscription).min(1),
   faults: z.array(faultSchema).default([]),

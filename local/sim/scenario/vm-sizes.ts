@@ -1,5 +1,6 @@
-// VM sizes the simulator knows (vCPUs and memory from the Azure VM size pages) and the allocatable
-// resources AKS leaves for pods. Reservations follow aks-docs articles/aks/node-resource-reservations.md
+// VM sizes the simulator knows (vCPUs, memory and quota family from the Azure VM size pages) and the
+// allocatable resources AKS leaves for pods. Reservations follow aks-docs
+// articles/aks/node-resource-reservations.md
 // (https://github.com/MicrosoftDocs/azure-aks-docs/blob/main/articles/aks/node-resource-reservations.md).
 
 import { compareVersions } from "./os-images.ts";
@@ -7,33 +8,38 @@ import { compareVersions } from "./os-images.ts";
 export interface VmSize {
   vCPUs: number;
   memoryGiB: number;
+  /** The quota family Microsoft.Compute counts its vCPUs under (usages and resource SKUs). */
+  family: string;
 }
 
 export const VM_SIZES: Readonly<Record<string, VmSize>> = {
-  Standard_B2s: { vCPUs: 2, memoryGiB: 4 },
-  Standard_B4ms: { vCPUs: 4, memoryGiB: 16 },
-  Standard_DS2_v2: { vCPUs: 2, memoryGiB: 7 },
-  Standard_DS3_v2: { vCPUs: 4, memoryGiB: 14 },
-  Standard_D2s_v3: { vCPUs: 2, memoryGiB: 8 },
-  Standard_D4s_v3: { vCPUs: 4, memoryGiB: 16 },
-  Standard_D8s_v3: { vCPUs: 8, memoryGiB: 32 },
-  Standard_D2s_v5: { vCPUs: 2, memoryGiB: 8 },
-  Standard_D4s_v5: { vCPUs: 4, memoryGiB: 16 },
-  Standard_D8s_v5: { vCPUs: 8, memoryGiB: 32 },
-  Standard_D16s_v5: { vCPUs: 16, memoryGiB: 64 },
-  Standard_D32s_v5: { vCPUs: 32, memoryGiB: 128 },
-  Standard_D2ds_v5: { vCPUs: 2, memoryGiB: 8 },
-  Standard_D4ds_v5: { vCPUs: 4, memoryGiB: 16 },
-  Standard_D8ds_v5: { vCPUs: 8, memoryGiB: 32 },
-  Standard_D16ds_v5: { vCPUs: 16, memoryGiB: 64 },
-  Standard_D4as_v5: { vCPUs: 4, memoryGiB: 16 },
-  Standard_D8as_v5: { vCPUs: 8, memoryGiB: 32 },
-  Standard_E4s_v5: { vCPUs: 4, memoryGiB: 32 },
-  Standard_E8s_v5: { vCPUs: 8, memoryGiB: 64 },
-  Standard_E16s_v5: { vCPUs: 16, memoryGiB: 128 },
-  Standard_F8s_v2: { vCPUs: 8, memoryGiB: 16 },
-  Standard_F16s_v2: { vCPUs: 16, memoryGiB: 32 },
+  Standard_B2s: { vCPUs: 2, memoryGiB: 4, family: "standardBSFamily" },
+  Standard_B4ms: { vCPUs: 4, memoryGiB: 16, family: "standardBSFamily" },
+  Standard_DS2_v2: { vCPUs: 2, memoryGiB: 7, family: "standardDSv2Family" },
+  Standard_DS3_v2: { vCPUs: 4, memoryGiB: 14, family: "standardDSv2Family" },
+  Standard_D2s_v3: { vCPUs: 2, memoryGiB: 8, family: "standardDSv3Family" },
+  Standard_D4s_v3: { vCPUs: 4, memoryGiB: 16, family: "standardDSv3Family" },
+  Standard_D8s_v3: { vCPUs: 8, memoryGiB: 32, family: "standardDSv3Family" },
+  Standard_D2s_v5: { vCPUs: 2, memoryGiB: 8, family: "standardDSv5Family" },
+  Standard_D4s_v5: { vCPUs: 4, memoryGiB: 16, family: "standardDSv5Family" },
+  Standard_D8s_v5: { vCPUs: 8, memoryGiB: 32, family: "standardDSv5Family" },
+  Standard_D16s_v5: { vCPUs: 16, memoryGiB: 64, family: "standardDSv5Family" },
+  Standard_D32s_v5: { vCPUs: 32, memoryGiB: 128, family: "standardDSv5Family" },
+  Standard_D2ds_v5: { vCPUs: 2, memoryGiB: 8, family: "standardDDSv5Family" },
+  Standard_D4ds_v5: { vCPUs: 4, memoryGiB: 16, family: "standardDDSv5Family" },
+  Standard_D8ds_v5: { vCPUs: 8, memoryGiB: 32, family: "standardDDSv5Family" },
+  Standard_D16ds_v5: { vCPUs: 16, memoryGiB: 64, family: "standardDDSv5Family" },
+  Standard_D4as_v5: { vCPUs: 4, memoryGiB: 16, family: "standardDASv5Family" },
+  Standard_D8as_v5: { vCPUs: 8, memoryGiB: 32, family: "standardDASv5Family" },
+  Standard_E4s_v5: { vCPUs: 4, memoryGiB: 32, family: "standardESv5Family" },
+  Standard_E8s_v5: { vCPUs: 8, memoryGiB: 64, family: "standardESv5Family" },
+  Standard_E16s_v5: { vCPUs: 16, memoryGiB: 128, family: "standardESv5Family" },
+  Standard_F8s_v2: { vCPUs: 8, memoryGiB: 16, family: "standardFSv2Family" },
+  Standard_F16s_v2: { vCPUs: 16, memoryGiB: 32, family: "standardFSv2Family" },
 };
+
+/** A family's regional vCPU limit when the scenario's subscription names none. */
+export const DEFAULT_FAMILY_VCPU_LIMIT = 350;
 
 export interface NodeResources {
   capacityMilliCpu: number;
@@ -82,7 +88,7 @@ function reservedMemoryLegacy(total: number): number {
 }
 
 export function nodeResources(
-  size: VmSize,
+  size: Omit<VmSize, "family">,
   options: { maxPods: number; kubernetesVersion: string; windows: boolean },
 ): NodeResources {
   const capacityMilliCpu = size.vCPUs * 1000;

@@ -18,12 +18,31 @@ export type PoolRequestOutcome =
 export type OperationStatus =
   | { status: "running"; retryAfterSeconds: number }
   | { status: "succeeded" }
-  | { status: "failed"; error: string };
+  /** error: ARM's message; code: ARM's error code, when ARM gave one. */
+  | { status: "failed"; error: string; code?: string };
+
+/**
+ * ARM refused the request itself (a 4xx other than busy: a bad spec, a missing cluster, no permission):
+ * asking again changes nothing, so it is not retried. Anything else an adapter throws is transient.
+ */
+export class PoolRequestRefused extends Error {
+  override name = "PoolRequestRefused";
+  readonly status: number;
+  /** ARM's error code (InvalidParameter, PropertyChangeNotAllowed, AuthorizationFailed, ...). */
+  readonly code: string;
+
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
 
 /** What may change on an existing pool. */
 export interface PoolChanges {
   osSku?: string;
   enableAutoScaling?: boolean;
+  /** null clears the bound (with the autoscaler off). */
   minCount?: number | null;
   maxCount?: number | null;
   count?: number;
@@ -40,14 +59,17 @@ export interface CapacityFacts {
   vcpusPerNode?: number;
 }
 
+/** Every method throws PoolRequestRefused for what ARM refuses, anything else for what may pass. */
 export interface PoolOperations {
   /** The cluster with its pools as ARM reports them now; throws when it does not exist. */
   readCluster(clusterId: string): Promise<Cluster>;
+  /** Undefined when ARM answers 404. */
   readPool(clusterId: string, pool: string): Promise<NodePool | undefined>;
   capacity(clusterId: string, location: string, vmSize: string): Promise<CapacityFacts>;
   createPool(clusterId: string, spec: PoolSpec): Promise<PoolRequestOutcome>;
   /** Reads the pool and PUTs it back with the changes (ARM has no PATCH for agent pools). */
   updatePool(clusterId: string, pool: string, changes: PoolChanges): Promise<PoolRequestOutcome>;
   deletePool(clusterId: string, pool: string): Promise<PoolRequestOutcome>;
+  /** One poll of an accepted operation, never waiting; any instance of the adapter can take the token. */
   pollOperation(operation: string): Promise<OperationStatus>;
 }
