@@ -24,6 +24,7 @@ import type { InventoryRepository } from "./domain/ports/inventory.ts";
 import type { NoticeRepository } from "./domain/ports/notices.ts";
 import { DEFAULT_FACTS_OPTIONS, KubeClusterFacts } from "./kube/cluster-facts.ts";
 import { EntraKubeConnector, type KubeConnector, KubeconfigDirectory } from "./kube/kube-connection.ts";
+import type { IdentitySettings } from "./settings/identity.settings.ts";
 import type { InventorySettings } from "./settings/inventory.settings.ts";
 import type { StateStoreSettings } from "./settings/state-store.settings.ts";
 import { APP_SETTING_NAMES, type AppSettings, loadAppSettings } from "./settings.ts";
@@ -46,6 +47,8 @@ export interface CapabilityMap {
   clock: { readonly clock: RetryClock };
   /** The inventory's own settings (scope, schedule, concurrency): not the whole bag of every group. */
   inventorySettings: { readonly inventorySettings: InventorySettings };
+  /** How HTTP callers are identified. */
+  identitySettings: { readonly identitySettings: IdentitySettings };
   state: StateRepositories;
   azure: { readonly azure: AzureClients };
   fleet: { readonly fleet: FleetSource };
@@ -114,6 +117,7 @@ class Generation {
 const BUILDERS: { [K in CapabilityName]: (generation: Generation) => CapabilityMap[K] } = {
   clock: ({ clock }) => ({ clock }),
   inventorySettings: ({ settings }) => ({ inventorySettings: settings.inventory }),
+  identitySettings: ({ settings }) => ({ identitySettings: settings.identity }),
   azure: ({ settings }) => ({ azure: azureClientsFor(settings.azure) }),
   state(generation) {
     const state = stateRepositories(
