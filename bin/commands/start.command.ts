@@ -208,8 +208,8 @@ async function startUp(
   say();
   printScan(say, scan);
   if (options.speed !== 1)
-  printApi(say, host.origin, sim.clusters[0]?.name, serviceBus, options.dataDir, host.keys.file);
-    say(`Time runs ${options.speed} times faster than real time; gates still wait for you.`);
+    printApi(say, host.origin, sim.clusters[0]?.name, serviceBus, options.dataDir, host.keys.file);
+  say(`Time runs ${options.speed} times faster than real time; gates still wait for you.`);
 }
 
 type ScanOutcome =
