@@ -11,8 +11,10 @@ import { type AzureClients, azureClientsFor } from "./azure/arm-client-factory.t
 import { ResourceGraphFleet } from "./azure/resource-graph.ts";
 import { serviceBusClientFor } from "./azure/service-bus-client.ts";
 import { TableAlertRepository } from "./azure/tables/alert-repository.ts";
+import { TableAuditRepository } from "./azure/tables/audit-repository.ts";
 import { TableDependencyRepository } from "./azure/tables/dependency-repository.ts";
 import { TableInventoryRepository } from "./azure/tables/inventory-repository.ts";
+import { TableMigrationRepository } from "./azure/tables/migration-repository.ts";
 import { TableNoticeRepository } from "./azure/tables/notice-repository.ts";
 import { type TableStore, tableStoreFor } from "./azure/tables/table-store.ts";
 import type { AlertSink } from "./domain/ports/alert-sinks.ts";
@@ -21,6 +23,7 @@ import type { RetryClock } from "./domain/ports/clock.ts";
 import type { DependencyRepository } from "./domain/ports/dependencies.ts";
 import type { ClusterFactsSource, FleetSource } from "./domain/ports/fleet.ts";
 import type { InventoryRepository } from "./domain/ports/inventory.ts";
+import type { AuditRepository, MigrationRepository } from "./domain/ports/migrations.ts";
 import type { NoticeRepository } from "./domain/ports/notices.ts";
 import { DEFAULT_FACTS_OPTIONS, KubeClusterFacts } from "./kube/cluster-facts.ts";
 import { EntraKubeConnector, type KubeConnector, KubeconfigDirectory } from "./kube/kube-connection.ts";
@@ -30,8 +33,10 @@ import type { StateStoreSettings } from "./settings/state-store.settings.ts";
 import { APP_SETTING_NAMES, type AppSettings, loadAppSettings } from "./settings.ts";
 import { alertSinksFor } from "./sinks/alert-sinks.ts";
 import { SqliteAlertRepository } from "./sqlite/alert-repository.ts";
+import { SqliteAuditRepository } from "./sqlite/audit-repository.ts";
 import { SqliteDependencyRepository } from "./sqlite/dependency-repository.ts";
 import { SqliteInventoryRepository } from "./sqlite/inventory-repository.ts";
+import { SqliteMigrationRepository } from "./sqlite/migration-repository.ts";
 import { SqliteNoticeRepository } from "./sqlite/notice-repository.ts";
 import { SqliteStore } from "./sqlite/sqlite-store.ts";
 
@@ -40,6 +45,8 @@ export interface StateRepositories {
   readonly dependencies: DependencyRepository;
   readonly notices: NoticeRepository;
   readonly alerts: AlertRepository;
+  readonly migrations: MigrationRepository;
+  readonly audit: AuditRepository;
 }
 
 /** What each capability gives; capabilities(...) merges the ones asked for. */
@@ -186,6 +193,8 @@ export function sqliteRepositories(store: SqliteStore): StateRepositories {
     dependencies: new SqliteDependencyRepository(store),
     notices: new SqliteNoticeRepository(store),
     alerts: new SqliteAlertRepository(store),
+    migrations: new SqliteMigrationRepository(store),
+    audit: new SqliteAuditRepository(store),
   };
 }
 
@@ -195,6 +204,8 @@ export function tableRepositories(store: TableStore): StateRepositories {
     dependencies: new TableDependencyRepository(store),
     notices: new TableNoticeRepository(store),
     alerts: new TableAlertRepository(store),
+    migrations: new TableMigrationRepository(store),
+    audit: new TableAuditRepository(store),
   };
 }
 

@@ -1,10 +1,14 @@
 // The product state stores a repository contract runs against: SQLite (a file per test) and Table
 // Storage on a real Azurite (a table prefix per test). Each test takes a fresh, empty state; another()
-// opens a second connection to the same state, as another process or instance would.
-import { mkdtempSync, rmSync } from "node:fs";
+// opens a second connection to the same state, as another process or instance would; unreachable() one
+// that cannot be used (a file that is not a database, an endpoint where nothing listens).
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll } from "vitest";
+import { AZURITE_ACCOUNT, AZURITE_KEY } from "../../local/azurite.ts";
+import { TableStore } from "../../shared/azure/tables/table-store.ts";
 import { type StateRepositories, sqliteRepositories, tableRepositories } from "../../shared/composition.ts";
 import { SqliteStore } from "../../shared/sqlite/sqlite-store.ts";
 import { useAzuriteTables } from "./table-fixture.ts";
@@ -20,6 +24,8 @@ export interface StateStoreUnderTest {
   readonly entityLimit: boolean;
   /** A connection to a fresh, empty state. */
   fresh(): StateConnection;
+  /** Repositories on a store that cannot be reached or used. */
+  unreachable(): Promise<StateRepositories>;
 }
 
 /**
@@ -40,6 +46,11 @@ export function useStateStores(): {
         const file = sqlite.newFile();
         return connection(() => sqliteRepositories(sqlite.open(file)));
       },
+      unreachable: async () => {
+        const file = sqlite.newFile();
+        writeFileSync(file, "this file is not a SQLite database, whatever its name says".repeat(10));
+        return sqliteRepositories(sqlite.open(file));
+      },
     },
     {
       name: "Table Storage on Azurite",
@@ -48,9 +59,25 @@ export function useStateStores(): {
         const prefix = tables.newPrefix();
         return connection(() => tableRepositories(tables.store(prefix)));
       },
+      unreachable: async () => {
+        const endpoint = `http://127.0.0.1:${await closedPort()}/${AZURITE_ACCOUNT}`;
+        const connectionString = `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};TableEndpoint=${endpoint};`;
+        return tableRepositories(
+          new TableStore({ kind: "connection-string", connectionString }, "unreachable"),
+        );
+      },
     },
   ];
   return { stores, tables };
+}
+
+/** A port nothing listens on: one the system just gave out and that was closed again. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((ready) => server.listen(0, "127.0.0.1", ready));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((closed) => server.close(() => closed()));
+  return port;
 }
 
 /** Repositories on a connection `open` makes, and another() on a new one to the same state. */

@@ -149,14 +149,15 @@ export function isNotFound(error: unknown): boolean {
   return statusOf(error) === 404;
 }
 
-/** Reads one entity, undefined when it does not exist. */
+/** Reads one entity (only the `select`ed properties, when given), undefined when it does not exist. */
 export async function getEntityOrUndefined<T extends object>(
   table: TableClient,
   partitionKey: string,
   rowKey: string,
+  select?: string[],
 ) {
   try {
-    return await table.getEntity<T>(partitionKey, rowKey);
+    return await table.getEntity<T>(partitionKey, rowKey, select && { queryOptions: { select } });
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw error;
@@ -188,7 +189,7 @@ export async function submitInTransactions(
 }
 
 /** Optimistic-concurrency retries of a read-modify-write before giving up. */
-const MAX_CONFLICT_RETRIES = 10;
+export const MAX_CONFLICT_RETRIES = 10;
 
 /** What every repository holds: the store its tables come from. */
 export abstract class TableRepository {
@@ -203,15 +204,17 @@ export abstract class TableRepository {
  * Read-modify-write of one entity, checked against the version read (create when there was none),
  * retried when another writer got there first. `change` returns the entity to write, with further
  * actions of the same partition to commit in the same transaction, or undefined to leave it as it is.
+ * `select` reads only the properties `change` looks at.
  */
 export async function readModifyWrite(
   table: TableClient,
   key: { partitionKey: string; rowKey: string },
   change: (current: Row | undefined) => { entity: Row; more?: readonly TransactionAction[] } | undefined,
   what: string,
+  select?: string[],
 ): Promise<void> {
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-    const current = await getEntityOrUndefined<Row>(table, key.partitionKey, key.rowKey);
+    const current = await getEntityOrUndefined<Row>(table, key.partitionKey, key.rowKey, select);
     const next = change(current);
     if (!next) return;
     const write: TransactionAction = current

@@ -57,7 +57,7 @@ export interface AuditRecord {
 }
 
 export interface AuditRepository {
-  /** Appends unless a record with this id exists (then it is left as it was). */
+  /** Appends unless the migration has a record with this id (then it is left as it was). */
   append(record: AuditRecord): Promise<"appended" | "exists">;
   /** In the order appended. */
   list(migrationId: string): Promise<AuditRecord[]>;

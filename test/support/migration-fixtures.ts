@@ -1,0 +1,64 @@
+// Migration records, gate answers and audit records as the workflow writes them, for the repositories'
+// contract suites.
+
+import { ROLES } from "../../shared/domain/access/principal.ts";
+import { DEFAULT_MIGRATION_OPTIONS } from "../../shared/domain/migration/migration-options.ts";
+import type { MigrationRecord } from "../../shared/domain/migration/migration-record.ts";
+import type { AuditRecord, GateAnswer } from "../../shared/domain/ports/migrations.ts";
+
+export const PROD_EUS =
+  "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod-eus";
+
+export function aMigrationRecord(overrides: Partial<MigrationRecord> = {}): MigrationRecord {
+  return {
+    id: "migration:aks-prod-eus:batch:0a1b2c3d",
+    clusterId: PROD_EUS,
+    cluster: "aks-prod-eus",
+    pool: "batch",
+    targetOsSku: "AzureLinux3",
+    phase: "preflight",
+    awaiting: null,
+    nodes: { drained: 0, total: 3 },
+    blockers: [],
+    outcome: null,
+    requestedBy: {
+      id: "0c6f-operator",
+      name: "olga@contoso.com",
+      roles: [ROLES.operator],
+      identityProvider: "aad",
+    },
+    requestedAt: "2026-01-10T09:00:00.000Z",
+    options: DEFAULT_MIGRATION_OPTIONS,
+    history: [{ at: "2026-01-10T09:00:00.000Z", phase: "preflight", event: "requested by olga@contoso.com" }],
+    revision: 1,
+    updatedAt: "2026-01-10T09:00:00.000Z",
+    ...overrides,
+  };
+}
+
+export function aGateAnswer(overrides: Partial<GateAnswer> = {}): GateAnswer {
+  return {
+    migrationId: "migration:aks-prod-eus:batch:0a1b2c3d",
+    gate: "start",
+    nonce: "4f1c2a9e-0000-4000-8000-000000000001",
+    answer: { decision: "approve" },
+    by: "ana@contoso.com",
+    comment: "go",
+    at: "2026-01-10T10:00:00.000Z",
+    ...overrides,
+  };
+}
+
+export function anAuditRecord(overrides: Partial<AuditRecord> = {}): AuditRecord {
+  return {
+    id: "migration:aks-prod-eus:batch:0a1b2c3d|create-pool|intent",
+    migrationId: "migration:aks-prod-eus:batch:0a1b2c3d",
+    stage: "intent",
+    at: "2026-01-10T10:05:00.000Z",
+    actor: "pool-migration",
+    action: "create-pool",
+    target: "batchal3",
+    reason: "gate start approved by ana@contoso.com",
+    ...overrides,
+  };
+}
