@@ -2,6 +2,8 @@
 // restarts per node per hour, pods Pending longer than N minutes, daemonset pods failing. A signal that
 // clears within its grace lets the drain go on; one that persists past `persistSeconds` halts it.
 
+import type { HealthThresholds } from "./migration-options.ts";
+
 /** One look at the cluster (the observe-health activity). */
 export interface HealthObservation {
   at: string;
@@ -12,4 +14,108 @@ export interface HealthObservation {
   pendingPods: { pod: string; since: string }[];
   /** Daemonset pods not running or crash-looping on the watched nodes. */
   failingDaemonSetPods: string[];
+}
+
+export type HealthSignalCode = "node-not-ready" | "restarts" | "pod-pending" | "daemonset-failing";
+
+export interface HealthSignal {
+  code: HealthSignalCode;
+  /** The node or pod it is about. */
+  subject: string;
+  detail: string;
+  /** When it was first seen (a Pending pod: when it passed pendingPodSeconds). */
+  since: string;
+}
+
+/** Restart totals per node at one observation. */
+export interface RestartSample {
+  at: string;
+  restartsByNode: Record<string, number>;
+}
+
+/**
+ * What the watch remembers between observations; it lives in orchestration history, so it stays small:
+ * restart samples at least SAMPLE_SPACING apart within the last hour (at most 13), and the signals of
+ * the last observation.
+ */
+export interface HealthWatch {
+  samples: RestartSample[];
+  signals: HealthSignal[];
+}
+
+export type HealthVerdict = "healthy" | "degraded" | "failing";
+
+const HOUR_MS = 3600_000;
+const SAMPLE_SPACING_MS = 5 * 60_000;
+
+const ms = (iso: string): number => Date.parse(iso);
+
+/**
+ * Reads one observation against the watch so far: healthy with no signal, degraded while every signal
+ * is younger than thresholds.persistSeconds, failing once one has lasted longer. A signal absent from
+ * the observation has cleared and is forgotten: if it comes back, its time starts again.
+ */
+export function watchHealth(
+  watch: HealthWatch | undefined,
+  observation: HealthObservation,
+  thresholds: HealthThresholds,
+): { watch: HealthWatch; verdict: HealthVerdict; signals: HealthSignal[] } {
+  const now = ms(observation.at);
+  if (Number.isNaN(now)) throw new Error(`health observation time "${observation.at}" is not an instant`);
+  const samples = (watch?.samples ?? []).filter((sample) => ms(sample.at) >= now - HOUR_MS);
+  const seen = new Map((watch?.signals ?? []).map((signal) => [`${signal.code}:${signal.subject}`, signal]));
+  const signal = (code: HealthSignalCode, subject: string, detail: string, since = observation.at) => {
+    const earlier = seen.get(`${code}:${subject}`)?.since;
+    return {
+      code,
+      subject,
+      detail,
+      since: earlier !== undefined && ms(earlier) < ms(since) ? earlier : since,
+    };
+  };
+  const signals: HealthSignal[] = [
+    ...observation.notReadyNodes.map((node) => signal("node-not-ready", node, `node ${node} is NotReady`)),
+    ...restartSignals(samples, observation, thresholds).map(({ node, detail }) =>
+      signal("restarts", node, detail),
+    ),
+    ...observation.pendingPods.flatMap(({ pod, since }) => {
+      const overdue = ms(since) + thresholds.pendingPodSeconds * 1000;
+      return overdue < now
+        ? [
+            signal(
+              "pod-pending",
+              pod,
+              `pod ${pod} has been Pending since ${since}`,
+              new Date(overdue).toISOString(),
+            ),
+          ]
+        : [];
+    }),
+    ...observation.failingDaemonSetPods.map((pod) =>
+      signal("daemonset-failing", pod, `daemonset pod ${pod} is not running`),
+    ),
+  ];
+  const last = samples.at(-1);
+  if (last === undefined || ms(last.at) <= now - SAMPLE_SPACING_MS) {
+    samples.push({ at: observation.at, restartsByNode: { ...observation.restartsByNode } });
+  }
+  const persisted = signals.some((s) => now - ms(s.since) > thresholds.persistSeconds * 1000);
+  const verdict: HealthVerdict = signals.length === 0 ? "healthy" : persisted ? "failing" : "degraded";
+  return { watch: { samples, signals }, verdict, signals };
+}
+
+/** Nodes whose restarts since the earliest sample of the last hour exceed the hourly threshold. */
+function restartSignals(
+  samples: readonly RestartSample[],
+  observation: HealthObservation,
+  thresholds: HealthThresholds,
+): { node: string; detail: string }[] {
+  const earliest = samples[0];
+  if (earliest === undefined) return [];
+  return Object.entries(observation.restartsByNode).flatMap(([node, restarts]) => {
+    // A node missing from the sample joined since: it is measured from its first sample on.
+    const before = Object.hasOwn(earliest.restartsByNode, node) ? earliest.restartsByNode[node] : undefined;
+    if (before === undefined || restarts - before <= thresholds.restartsPerNodePerHour) return [];
+    return [{ node, detail: `${restarts - before} container restarts on ${node} since ${earliest.at}` }];
+  });
 }

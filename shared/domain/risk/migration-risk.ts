@@ -17,7 +17,8 @@ import type {
   KubeVolume,
 } from "../workloads/cluster-facts.ts";
 import { controllerOf, nameOf, namespaceOf, poolOfNode } from "../workloads/kube-objects.ts";
-import { daemonSetRunsOn, labelSelectorMatches, labelValue } from "../workloads/selectors.ts";
+import { owningWorkload } from "../workloads/owning-workload.ts";
+import { daemonSetRunsOn, labelValue } from "../workloads/selectors.ts";
 import { kernelAgentFor } from "./kernel-agents.ts";
 
 export type MigrationComplexity = "simple" | "complex";
@@ -228,36 +229,7 @@ function daemonSetWorkloads(
 function evictableWorkloads(facts: ClusterFacts, pods: KubePod[]): PoolWorkload[] {
   const byKey = new Map<string, PoolWorkload>();
   for (const pod of [...pods].sort((a, b) => nameOf(a.metadata).localeCompare(nameOf(b.metadata)))) {
-    const namespace = namespaceOf(pod.metadata);
-    const owner = controllerOf(pod);
-    let ref: WorkloadRef = { kind: "Pod", namespace, name: nameOf(pod.metadata) };
-    let meta: KubeObjectMeta | undefined;
-    let replicas: number | undefined;
-    if (owner?.kind === "ReplicaSet") {
-      const deployment = facts.deployments.find(
-        (d) =>
-          namespaceOf(d.metadata) === namespace &&
-          labelSelectorMatches(
-            d.spec?.selector,
-            pod.metadata?.labels,
-            `Deployment ${namespace}/${nameOf(d.metadata)}`,
-          ),
-      );
-      ref = deployment
-        ? { kind: "Deployment", namespace, name: nameOf(deployment.metadata) }
-        : { kind: "ReplicaSet", namespace, name: owner.name ?? "(unnamed)" };
-      meta = deployment?.metadata;
-      replicas = deployment ? (deployment.spec?.replicas ?? 1) : undefined;
-    } else if (owner !== undefined) {
-      ref = { kind: owner.kind ?? "(unknown)", namespace, name: owner.name ?? "(unnamed)" };
-      if (owner.kind === "StatefulSet") {
-        const statefulSet = facts.statefulSets.find(
-          (s) => namespaceOf(s.metadata) === namespace && nameOf(s.metadata) === owner.name,
-        );
-        meta = statefulSet?.metadata;
-        replicas = statefulSet ? (statefulSet.spec?.replicas ?? 1) : undefined;
-      }
-    }
+    const { meta, replicas, ...ref } = owningWorkload(facts, pod);
     const key = `${ref.kind}/${qualified(ref)}`;
     const existing = byKey.get(key);
     if (existing) {
