@@ -207,9 +207,10 @@ async function startUp(
   if (stops.reason) return;
   say();
   printScan(say, scan);
-  if (options.speed !== 1)
-    printApi(say, host.origin, sim.clusters[0]?.name, serviceBus, options.dataDir, host.keys.file);
-  say(`Time runs ${options.speed} times faster than real time; gates still wait for you.`);
+  if (options.speed !== 1) {
+    say(`Time runs ${options.speed} times faster than real time; gates still wait for people.`);
+  }
+  printApi(say, host.origin, sim.clusters[0]?.name, serviceBus, options.dataDir, host.keys.file);
 }
 
 type ScanOutcome =
