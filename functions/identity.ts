@@ -8,6 +8,7 @@ import { capabilities } from "../shared/composition.ts";
 import { parseClientPrincipal } from "../shared/domain/access/client-principal.ts";
 import type { Principal, Role } from "../shared/domain/access/principal.ts";
 import { isLoopback } from "../shared/settings/settings-group.ts";
+import { SettingsError } from "../shared/settings.ts";
 import { jsonError } from "./http-json.ts";
 
 export const CLIENT_PRINCIPAL_HEADER = "x-ms-client-principal";
@@ -20,10 +21,18 @@ export type Identified = { principal: Principal } | { refusal: HttpResponseInit 
 
 let localModeLogged = false;
 
-/** The headers every answer carries: local mode is announced so nobody mistakes it for a signed-in caller. */
+/**
+ * The headers every answer carries: local mode is announced so nobody mistakes it for a signed-in caller.
+ * Misconfigured settings announce nothing (the answer itself says the service is not configured).
+ */
 export function identityHeaders(): Record<string, string> {
-  const { identitySettings } = capabilities("identitySettings");
-  return identitySettings.mode === "local" ? { [IDENTITY_MODE_HEADER]: "local" } : {};
+  try {
+    const { identitySettings } = capabilities("identitySettings");
+    return identitySettings.mode === "local" ? { [IDENTITY_MODE_HEADER]: "local" } : {};
+  } catch (error) {
+    if (error instanceof SettingsError) return {};
+    throw error;
+  }
 }
 
 /** The caller, if the header names one who holds `role`; else the 401 or 403 to answer. */

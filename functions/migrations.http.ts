@@ -48,17 +48,16 @@ const OUTCOME_FILTERS: readonly string[] = [...OUTCOMES, "active"];
 interface Call {
   request: HttpRequest;
   context: InvocationContext;
-  /** The identified caller (writes only). */
+  /** The identified caller. */
   caller: Principal;
 }
 
-/** A migrations route: the caller identified when `role` is given, errors as JSON, identity announced. */
+/** A migrations route: errors as JSON, and local identity announced on every answer. */
 function migrationRoute(
   name: string,
   method: "GET" | "POST",
   route: string,
-  role: Role | undefined,
-  handle: (call: Call) => Promise<HttpResponseInit>,
+  handle: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>,
 ): void {
   app.http(name, {
     methods: [method],
@@ -66,19 +65,25 @@ function migrationRoute(
     authLevel: "anonymous",
     extraInputs: [df.input.durableClient()],
     handler: async (request, context) => {
-      const response = await answering(async () => {
-        if (role === undefined) return handle({ request, context, caller: ANONYMOUS });
-        const identified = identify(request, context, role);
-        if ("refusal" in identified) return identified.refusal;
-        return handle({ request, context, caller: identified.principal });
-      }, context);
+      const response = await answering(() => handle(request, context), context);
       return { ...response, headers: { ...(response.headers as object), ...identityHeaders() } };
     },
   });
 }
 
-/** Who reads: nobody in particular (read routes never act on the caller's behalf). */
-const ANONYMOUS: Principal = { id: "", name: "anonymous", roles: [], identityProvider: "none" };
+/** A route that acts for its caller: only one identified and holding `role` gets past it. */
+function writeRoute(
+  name: string,
+  route: string,
+  role: Role,
+  handle: (call: Call) => Promise<HttpResponseInit>,
+): void {
+  migrationRoute(name, "POST", route, async (request, context) => {
+    const identified = identify(request, context, role);
+    if ("refusal" in identified) return identified.refusal;
+    return handle({ request, context, caller: identified.principal });
+  });
+}
 
 /** The JSON body checked by `check`, or the 400 that names what is wrong. */
 async function body<T>(
@@ -208,15 +213,11 @@ async function requestMigration({ request, context, caller }: Call, plan: boolea
   };
 }
 
-migrationRoute("start-migration", "POST", "migrations", ROLES.operator, (call) =>
-  requestMigration(call, false),
-);
+writeRoute("start-migration", "migrations", ROLES.operator, (call) => requestMigration(call, false));
 
-migrationRoute("plan-migration", "POST", "migrations/plan", ROLES.operator, (call) =>
-  requestMigration(call, true),
-);
+writeRoute("plan-migration", "migrations/plan", ROLES.operator, (call) => requestMigration(call, true));
 
-migrationRoute("migrations", "GET", "migrations", undefined, async ({ request }) => {
+migrationRoute("migrations", "GET", "migrations", async (request) => {
   const unknown = unknownParameters(request.query, FILTERS);
   if (unknown) return unknown;
   const outcome = request.query.get("outcome") ?? undefined;
@@ -233,7 +234,7 @@ migrationRoute("migrations", "GET", "migrations", undefined, async ({ request })
   return jsonOk({ count: records.length, migrations: records.map(view) });
 });
 
-migrationRoute("migration", "GET", "migrations/{id}", undefined, async ({ request }) => {
+migrationRoute("migration", "GET", "migrations/{id}", async (request) => {
   const unknown = unknownParameters(request.query, []);
   if (unknown) return unknown;
   const id = request.params.id as string;
@@ -249,7 +250,7 @@ function gateRoute<T extends { comment: string }>(
   check: (value: unknown) => Checked<T>,
   answerOf: (value: T) => { gate: GateName; answer: GateDecision },
 ): void {
-  migrationRoute(name, "POST", `migrations/{id}/${route}`, role, async ({ request, context, caller }) => {
+  writeRoute(name, `migrations/{id}/${route}`, role, async ({ request, context, caller }) => {
     const checked = await body(request, check);
     if ("refusal" in checked) return checked.refusal;
     const id = request.params.id as string;
@@ -288,7 +289,7 @@ gateRoute(
 );
 
 for (const action of ["pause", "rollback"] as const) {
-  migrationRoute(`${action}-migration`, "POST", `migrations/{id}/${action}`, ROLES.operator, async (call) => {
+  writeRoute(`${action}-migration`, `migrations/{id}/${action}`, ROLES.operator, async (call) => {
     const checked = await body(call.request, (value) => checkBody(controlRequestSchema, value));
     if ("refusal" in checked) return checked.refusal;
     const id = call.request.params.id as string;
