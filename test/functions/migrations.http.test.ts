@@ -389,6 +389,47 @@ describe("answering a gate", () => {
   });
 });
 
+describe("reading migrations", () => {
+  it("lists them newest first by filter, in the API's shape, and refuses unknown filters", async () => {
+    const ended = await aMigration(null, {
+      phase: "done",
+      outcome: "rolled-back",
+      requestedAt: "2027-01-01T00:00:00.000Z",
+    });
+    const active = await aMigration(null, { phase: "draining", requestedAt: "2027-01-02T00:00:00.000Z" });
+    const list = async (query: string) => (await api("GET", `/api/migrations?${query}`)).body;
+    const rolledBack = await list("outcome=rolled-back&cluster=aks-prod-eus&pool=batch");
+    expect(rolledBack.migrations.map((m: Json) => m.id)).toEqual([ended.id]);
+    expect(Object.keys(rolledBack.migrations[0]).sort()).toEqual(
+      [
+        "awaiting",
+        "blockers",
+        "cluster",
+        "clusterId",
+        "history",
+        "id",
+        "nodes",
+        "options",
+        "outcome",
+        "phase",
+        "pool",
+        "requestedAt",
+        "requestedBy",
+        "targetOsSku",
+        "updatedAt",
+      ].sort(),
+    );
+    expect(rolledBack.migrations[0].requestedBy).toEqual({ id: "0c6f-operator", name: OLGA });
+    const activeIds = (await list("outcome=active")).migrations.map((m: Json) => m.id);
+    expect(activeIds[0]).toBe(active.id);
+    expect(activeIds).not.toContain(ended.id);
+    expect((await api("GET", "/api/migrations?outcome=done")).body.error.reason).toBe(
+      'outcome "done" is not one of succeeded, rolled-back, rejected, expired, failed, active',
+    );
+    expect((await api("GET", "/api/migrations?state=active")).status).toBe(400);
+  });
+});
+
 describe("bad bodies", () => {
   it("answers 400 naming the field", async () => {
     const { id } = await aMigration();
