@@ -164,15 +164,10 @@ function steered(outcome: SteerOutcome, id: string, done: string): HttpResponseI
 }
 
 async function raiseAnswer(context: InvocationContext, answer: GateAnswer): Promise<void> {
-  const event: GateAnswerEvent = {
-    gate: answer.gate,
-    nonce: answer.nonce,
-    answer: answer.answer,
-    by: answer.by,
-    comment: answer.comment,
-    at: answer.at,
-  };
-  await df.getClient(context).raiseEvent(answer.migrationId, MIGRATION_EVENTS.answer, event);
+  const { migrationId, ...event } = answer;
+  await df
+    .getClient(context)
+    .raiseEvent(migrationId, MIGRATION_EVENTS.answer, event satisfies GateAnswerEvent);
 }
 
 /** Starts (or, with `plan`, only plans) the migration of a pool. */
