@@ -21,7 +21,10 @@ export function jsonError(
 }
 
 /** Query parameters must be ones the endpoint knows: a misspelt filter would silently match everything. */
-function unknownParameters(query: URLSearchParams, known: readonly string[]): HttpResponseInit | undefined {
+export function unknownParameters(
+  query: URLSearchParams,
+  known: readonly string[],
+): HttpResponseInit | undefined {
   const unknown = [...new Set(query.keys())].filter((key) => !known.includes(key));
   if (unknown.length === 0) return undefined;
   return jsonError(400, `unknown query parameter(s): ${unknown.join(", ")} (known: ${known.join(", ")})`);

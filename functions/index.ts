@@ -7,6 +7,7 @@ import "./dependencies.http.ts";
 import "./calendar.http.ts";
 import "./alerts.http.ts";
 import "./notices.http.ts";
+import "./migrations.http.ts";
 import "../orchestrations/inventory-scan.orchestrator.ts";
 import "../orchestrations/dependency-scans.orchestrator.ts";
 import "../orchestrations/alerts-reevaluation.orchestrator.ts";

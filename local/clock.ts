@@ -11,7 +11,7 @@ export interface SleepOptions {
 }
 
 export interface Clock {
-  readonly kind: "real" | "virtual";
+  readonly kind: "real" | "scaled" | "virtual";
   /** Epoch milliseconds. */
   now(): number;
   /** Resolves once `ms` of this clock's time has passed; rejects with the signal's reason on abort. */
@@ -122,6 +122,41 @@ export class RealClock implements Clock {
 
   hold(): () => void {
     return () => {};
+  }
+}
+
+/**
+ * Real time run `speed` times faster from `start` (a demo watched in minutes: timers, polls and the
+ * simulator's startup delays all shrink alike, while gates still wait for people). Reads and sleeps on
+ * `base`, the real clock unless a test gives another.
+ */
+export class ScaledClock implements Clock {
+  readonly kind = "scaled";
+  readonly speed: number;
+  private readonly start: number;
+  private readonly base: Clock;
+  private readonly baseStart: number;
+
+  constructor(start: number, speed: number, base: Clock = new RealClock()) {
+    if (!Number.isFinite(speed) || speed <= 0)
+      throw new Error(`a clock's speed is a positive number, not ${speed}`);
+    this.start = start;
+    this.speed = speed;
+    this.base = base;
+    this.baseStart = base.now();
+  }
+
+  now(): number {
+    return this.start + Math.floor((this.base.now() - this.baseStart) * this.speed);
+  }
+
+  /** Rounded up, so a sleeper never wakes before its time on this clock. */
+  sleep(ms: number, signal?: AbortSignal, options?: SleepOptions): Promise<void> {
+    return this.base.sleep(Math.ceil(Math.max(0, ms) / this.speed), signal, options);
+  }
+
+  hold(): () => void {
+    return this.base.hold();
   }
 }
 

@@ -35,6 +35,7 @@ import { KubeClusterFacts } from "./kube/cluster-facts.ts";
 import { EntraKubeConnector, type KubeConnector, KubeconfigDirectory } from "./kube/kube-connection.ts";
 import { DEFAULT_KUBE_REQUEST_OPTIONS, type KubeRequestOptions } from "./kube/kube-requests.ts";
 import { KubeNodeOperations } from "./kube/node-operations.ts";
+import type { IdentitySettings } from "./settings/identity.settings.ts";
 import type { InventorySettings } from "./settings/inventory.settings.ts";
 import type { StateStoreSettings } from "./settings/state-store.settings.ts";
 import { APP_SETTING_NAMES, type AppSettings, loadAppSettings } from "./settings.ts";
@@ -61,6 +62,8 @@ export interface CapabilityMap {
   clock: { readonly clock: RetryClock };
   /** The inventory's own settings (scope, schedule, concurrency): not the whole bag of every group. */
   inventorySettings: { readonly inventorySettings: InventorySettings };
+  /** How HTTP callers are identified. */
+  identitySettings: { readonly identitySettings: IdentitySettings };
   state: StateRepositories;
   azure: { readonly azure: AzureClients };
   fleet: { readonly fleet: FleetSource };
@@ -143,6 +146,7 @@ const BUILDERS: { [K in CapabilityName]: (generation: Generation) => CapabilityM
     ),
   }),
   inventorySettings: ({ settings }) => ({ inventorySettings: settings.inventory }),
+  identitySettings: ({ settings }) => ({ identitySettings: settings.identity }),
   azure: ({ settings }) => ({ azure: azureClientsFor(settings.azure) }),
   state(generation) {
     const state = stateRepositories(

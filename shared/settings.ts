@@ -5,6 +5,7 @@
 
 import { type AlertSinkSettings, alertSinkSettings } from "./settings/alert-sinks.settings.ts";
 import { type AzureSettings, azureSettings } from "./settings/azure.settings.ts";
+import { type IdentitySettings, identitySettings } from "./settings/identity.settings.ts";
 import { type InventorySettings, inventorySettings } from "./settings/inventory.settings.ts";
 import { type KubeSettings, kubeSettings } from "./settings/kube.settings.ts";
 import {
@@ -32,6 +33,7 @@ const APP_SETTING_GROUPS = {
   serviceBus: serviceBusSettings,
   alertSinks: alertSinkSettings,
   inventory: inventorySettings,
+  identity: identitySettings,
 };
 
 export interface AppSettings {
@@ -41,6 +43,7 @@ export interface AppSettings {
   serviceBus: ServiceBusSettings;
   alertSinks: AlertSinkSettings;
   inventory: InventorySettings;
+  identity: IdentitySettings;
 }
 
 /** The app settings loadAppSettings reads: nothing else in the environment changes its result. */

@@ -4,11 +4,15 @@
 // --tables azurite); runs an inventory scan at once, prints where the API is and what the scan found, and
 // serves until Ctrl-C, SIGTERM or SIGHUP. A part that dies on its own (Azurite) stops everything with a
 // non-zero exit: never a half-working service. The clock is real: the fleet is assessed as of today, and
-// the nightly timer fires at 02:00 UTC while it runs.
+// the nightly timer fires at 02:00 UTC while it runs; --speed N runs it N times faster from now (the host's
+// timers and the simulator's delays alike), so a migration can be watched in minutes. Callers are
+// identified locally (IDENTITY_MODE=local): the x-ms-client-principal header is trusted from this machine,
+// as `migrations --as` builds it, and every answer says so.
 
 import { mkdirSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ScaledClock } from "../../local/clock.ts";
 import { DirectoryInUseError, lockDirectory } from "../../local/directory-lock.ts";
 import type { RunningHost } from "../../local/host/host.ts";
 import type { LogRecord } from "../../local/host/logger.ts";
@@ -34,12 +38,15 @@ const SCAN_WAIT_MS = 10 * 60_000;
 const SCAN_WAIT_SLICE_MS = 500;
 const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 const TABLES = ["sqlite", "azurite"] as const;
+/** At most an hour of the service's time per second. */
+const MAX_SPEED = 3600;
 
 interface StartOptions {
   port: number;
   dataDir: string;
   scenario: string;
   tables: (typeof TABLES)[number];
+  speed: number;
 }
 
 function parse(args: readonly string[]): StartOptions {
@@ -50,6 +57,7 @@ function parse(args: readonly string[]): StartOptions {
       data: { type: "string" },
       scenario: { type: "string" },
       tables: { type: "string" },
+      speed: { type: "string" },
     },
     strict: true,
   });
@@ -61,8 +69,15 @@ function parse(args: readonly string[]): StartOptions {
   if (!TABLES.includes(tables as StartOptions["tables"])) {
     throw new UsageError(`--tables must be one of ${TABLES.join(", ")}, not "${tables}"`);
   }
+  const speed = Number(values.speed ?? "1");
+  if (!Number.isFinite(speed) || speed < 1 || speed > MAX_SPEED) {
+    throw new UsageError(
+      `--speed must be a number from 1 to ${MAX_SPEED} (times real time), not "${values.speed}"`,
+    );
+  }
   return {
     port,
+    speed,
     dataDir: resolve(values.data ?? join(ROOT, ".data")),
     scenario: resolve(values.scenario ?? DEMO_SCENARIO),
     tables: tables as StartOptions["tables"],
@@ -163,9 +178,14 @@ async function startUp(
       options.tables === "azurite"
         ? { kind: "azurite", location: azuriteLocation }
         : { kind: "sqlite", file: join(options.dataDir, "state.sqlite") },
-    simulator: { scenarioFile: options.scenario, clock: "real", dataDir: join(options.dataDir, "sim") },
+    simulator: {
+      scenarioFile: options.scenario,
+      clock: options.speed === 1 ? "real" : new ScaledClock(io.now().getTime(), options.speed),
+      dataDir: join(options.dataDir, "sim"),
+    },
     host: {
       port: options.port,
+      settings: { IDENTITY_MODE: "local" },
       dataDir: join(options.dataDir, "host"),
       logLevel: "warn",
       logSink: (record: LogRecord) => io.stderr.write(`[host ${record.level}] ${record.msg}\n`),
@@ -187,6 +207,9 @@ async function startUp(
   if (stops.reason) return;
   say();
   printScan(say, scan);
+  if (options.speed !== 1) {
+    say(`Time runs ${options.speed} times faster than real time; gates still wait for people.`);
+  }
   printApi(say, host.origin, sim.clusters[0]?.name, serviceBus, options.dataDir, host.keys.file);
 }
 
@@ -283,6 +306,9 @@ function printApi(
   if (cluster)
     say(`  ${origin}/api/clusters/${cluster}/dependencies   what migrating each pool must watch out for`);
   say(`  ${origin}/api/alerts                     alerts sent and pending`);
+  say(`  ${origin}/api/migrations                 pool migrations: start and steer them with`);
+  say("    npx aks-image-lifecycle migrations ... --as you@example.com --role LifecycleOperator");
+  say("    (identity is local: the header those commands build is trusted from this machine only)");
   say(`  POST ${origin}/api/inventory/scans       scan again now (send the functionDefault key from`);
   say(`    ${keysFile === undefined ? "the host's keys" : shown(keysFile)} as the x-functions-key header)`);
   if (serviceBus) {
@@ -301,8 +327,8 @@ function shown(path: string): string {
 
 export const startCommand: Command = {
   name: "start",
-  usage: "start [--port 7071] [--data .data] [--scenario FILE] [--tables sqlite|azurite]",
+  usage: "start [--port 7071] [--data .data] [--scenario FILE] [--tables sqlite|azurite] [--speed N]",
   summary:
-    "The service on this machine: the simulated fleet (local/scenarios/demo.yaml) and the Functions host, state in SQLite (or Azurite) under the data directory, which one start owns at a time; scans at once, prints what it found and serves the API until Ctrl-C, SIGTERM or SIGHUP.",
+    "The service on this machine: the simulated fleet (local/scenarios/demo.yaml) and the Functions host, state in SQLite (or Azurite) under the data directory, which one start owns at a time; scans at once, prints what it found and serves the API until Ctrl-C, SIGTERM or SIGHUP. --speed N runs time N times faster; callers are identified locally (IDENTITY_MODE=local).",
   run: start,
 };

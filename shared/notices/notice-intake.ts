@@ -5,7 +5,7 @@
 // stored. Ids derive from the message id or the event id, so a redelivered message maps to the same
 // records; the content key identifies what a notice states, so the same notice twice counts once.
 
-import type { ZodError, z } from "zod";
+import type { z } from "zod";
 import { MANAGED_CLUSTER_ID } from "../domain/fleet/model.ts";
 import { utcDayOf } from "../domain/lifecycle/calendar-date.ts";
 import { minorLabel, parseKubernetesMinor } from "../domain/lifecycle/kubernetes-version.ts";
@@ -21,6 +21,7 @@ import type {
   NoticeRejection,
 } from "../domain/ports/notices.ts";
 import { sha256 } from "../domain/support/sha256.ts";
+import { describeIssues, truncate } from "../formats/schema-problems.ts";
 import {
   AKS_EVENT_DATA,
   type AksEventType,
@@ -151,32 +152,6 @@ function checked<S extends z.ZodType>(schema: S, value: unknown, at: string[] = 
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw new Refusal(describeIssues(result.error, value, at));
-}
-
-function describeIssues(error: ZodError, value: unknown, at: string[]): string[] {
-  return error.issues.map((issue) => {
-    const path = [...at, ...issue.path.map(String)];
-    const received = valueAt(value, issue.path);
-    // The value that failed, unless it is the whole body or an object whose fields are the problem.
-    const showValue = received !== undefined && issue.path.length > 0 && issue.code !== "unrecognized_keys";
-    const got = showValue ? `, got ${truncate(JSON.stringify(received), 80)}` : "";
-    const message =
-      issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.join(", ")}` : issue.message;
-    return `${path.length > 0 ? path.join(".") : "(body)"}: ${message}${got}`;
-  });
-}
-
-function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
-  let current = value;
-  for (const key of path) {
-    if (typeof current !== "object" || current === null) return undefined;
-    current = (current as Record<PropertyKey, unknown>)[key];
-  }
-  return current;
-}
-
-function truncate(text: string, length: number): string {
-  return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
 }
 
 /** What a notice states, whoever sent it: the same statement twice counts once. */

@@ -56,6 +56,13 @@ describe("aks-image-lifecycle start", () => {
     const ics = await fetch(`${origin}/api/calendar.ics`);
     expect(ics.headers.get("content-type")).toMatch(/^text\/calendar/);
     expect(await ics.text()).toMatch(/^BEGIN:VCALENDAR\r\n/);
+    // Callers are identified locally, and every answer says so.
+    const migrations = await fetch(`${origin}/api/migrations`);
+    expect(migrations.headers.get("x-identity-mode")).toBe("local");
+    expect(await migrations.json()).toEqual({ count: 0, migrations: [] });
+    const anonymous = await fetch(`${origin}/api/migrations`, { method: "POST", body: "{}" });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get("x-identity-mode")).toBe("local");
 
     start.child.kill("SIGINT");
     expect(await start.exited).toBe(0);
@@ -70,6 +77,14 @@ describe("aks-image-lifecycle start", () => {
       /^aks-image-lifecycle start: --tables must be one of sqlite, azurite, not "cosmos"\nUsage: aks-image-lifecycle start /,
     );
     expect(existsSync(join(data, "aks-image-lifecycle.lock"))).toBe(false);
+  });
+
+  it("refuses a --speed that is not from 1 to 3600", async () => {
+    const start = launch(freshDataDir(), "--speed", "0.5");
+    expect(await start.exited).toBe(2);
+    expect(start.stderr()).toMatch(
+      /^aks-image-lifecycle start: --speed must be a number from 1 to 3600 \(times real time\), not "0.5"\n/,
+    );
   });
 
   it("refuses a second start on the same data directory, naming the first; SIGTERM stops the first and Azurite", async () => {

@@ -5,6 +5,7 @@ import {
   publishedClock,
   RealClock,
   runHeld,
+  ScaledClock,
   VirtualClock,
 } from "../../local/clock.ts";
 
@@ -127,5 +128,37 @@ describe("RealClock long sleeps", () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe("ScaledClock", () => {
+  const START = Date.UTC(2026, 11, 2, 9);
+
+  it("runs its base's time speed times faster from its start", async () => {
+    const base = new VirtualClock(1_000_000);
+    base.pause();
+    const clock = new ScaledClock(START, 60, base);
+    expect(clock.now()).toBe(START);
+    await base.advanceBy(1_000);
+    expect(clock.now()).toBe(START + 60_000);
+    await base.advanceBy(60_000);
+    expect(clock.now()).toBe(START + 61 * 60_000);
+  });
+
+  it("sleeps a scaled time on its base, never waking early", async () => {
+    const base = new VirtualClock(0);
+    const clock = new ScaledClock(START, 60, base);
+    await clock.sleep(3_600_000);
+    expect(base.now()).toBe(60_000);
+    expect(clock.now()).toBe(START + 3_600_000);
+    // 100 ms at 60x is 1.67 ms of the base: rounded up to 2, so the sleeper sees at least its 100 ms.
+    await clock.sleep(100);
+    expect(base.now()).toBe(60_002);
+    expect(clock.now() - (START + 3_600_000)).toBeGreaterThanOrEqual(100);
+  });
+
+  it("refuses a speed that is not a positive number", () => {
+    expect(() => new ScaledClock(START, 0)).toThrow("a clock's speed is a positive number, not 0");
+    expect(() => new ScaledClock(START, Number.NaN)).toThrow("a clock's speed is a positive number, not NaN");
   });
 });

@@ -46,6 +46,7 @@ describe("loadAppSettings: every group", () => {
         schedule: "0 0 2 * * *",
         scanConcurrency: 2,
       },
+      identity: { mode: undefined },
     });
   });
 

@@ -1,0 +1,208 @@
+// `migrations ACTION ...`: the migrations API for a person at a terminal. --as and --role build the
+// x-ms-client-principal header a local service (npm start, IDENTITY_MODE=local) trusts from this machine;
+// in Azure, App Service Authentication sets it and drops any the client sends. Prints the JSON answer;
+// a refusal exits non-zero with its reason.
+
+import { localClientPrincipal } from "../../shared/domain/access/client-principal.ts";
+import { ROLES, type Role } from "../../shared/domain/access/principal.ts";
+import {
+  type CliIo,
+  type Command,
+  EXIT_BAD_INPUT,
+  EXIT_OK,
+  parseCommandArgs,
+  UsageError,
+} from "../command.ts";
+
+const DEFAULT_URL = "http://127.0.0.1:7071";
+const KNOWN_ROLES: readonly string[] = Object.values(ROLES);
+
+interface ApiRequest {
+  method: "GET" | "POST";
+  path: string;
+  body?: Record<string, unknown>;
+}
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+/** Each action: the positionals it takes, and the request it makes of them. */
+const ACTIONS: Record<string, { args: string[]; request: (args: string[], values: Values) => ApiRequest }> = {
+  start: {
+    args: ["CLUSTER", "POOL", "TARGET_OS_SKU"],
+    request: (args, values) => requestBody("", args, values),
+  },
+  plan: {
+    args: ["CLUSTER", "POOL", "TARGET_OS_SKU"],
+    request: (args, values) => requestBody("/plan", args, values),
+  },
+  approve: { args: ["ID"], request: ([id], values) => gateAnswer(id as string, "approve", values) },
+  reject: { args: ["ID"], request: ([id], values) => gateAnswer(id as string, "reject", values) },
+  decide: { args: ["ID"], request: ([id], values) => decision(id as string, values) },
+  rollback: { args: ["ID"], request: ([id], values) => control(id as string, "rollback", values) },
+  pause: { args: ["ID"], request: ([id], values) => control(id as string, "pause", values) },
+  resume: { args: ["ID"], request: ([id], values) => control(id as string, "resume", values) },
+  status: { args: ["ID"], request: ([id]) => ({ method: "GET", path: migrationPath(id as string) }) },
+  list: {
+    args: [],
+    request: (_, values) => ({ method: "GET", path: `/api/migrations${listQuery(values)}` }),
+  },
+};
+
+function migrationPath(id: string): string {
+  return `/api/migrations/${encodeURIComponent(id)}`;
+}
+
+function withComment(values: Values, body: Record<string, unknown>): Record<string, unknown> {
+  return values.comment === undefined ? body : { ...body, comment: values.comment };
+}
+
+function requestBody(suffix: string, [cluster, pool, targetOsSku]: string[], values: Values): ApiRequest {
+  let options: unknown;
+  if (values.options !== undefined) {
+    try {
+      options = JSON.parse(values.options as string);
+    } catch {
+      throw new UsageError(`--options must be JSON, e.g. '{"batchSize": 2}'`);
+    }
+  }
+  return {
+    method: "POST",
+    path: `/api/migrations${suffix}`,
+    body: { cluster, pool, targetOsSku, ...(options !== undefined && { options }) },
+  };
+}
+
+function gateAnswer(id: string, answer: "approve" | "reject", values: Values): ApiRequest {
+  if (values.gate === undefined)
+    throw new UsageError(`${answer} needs --gate (the gate the migration awaits)`);
+  return {
+    method: "POST",
+    path: `${migrationPath(id)}/approvals`,
+    body: withComment(values, { gate: values.gate, decision: answer }),
+  };
+}
+
+function decision(id: string, values: Values): ApiRequest {
+  if (values.decision === undefined) {
+    throw new UsageError("decide needs --decision retry|skip-pod|delete-pod|rollback");
+  }
+  let pod: { namespace: string; name: string } | undefined;
+  if (values.pod !== undefined) {
+    const [namespace, name, ...rest] = (values.pod as string).split("/");
+    if (!namespace || !name || rest.length > 0) throw new UsageError("--pod is NAMESPACE/NAME");
+    pod = { namespace, name };
+  }
+  return {
+    method: "POST",
+    path: `${migrationPath(id)}/decisions`,
+    body: withComment(values, { decision: values.decision, ...(pod && { pod }) }),
+  };
+}
+
+function control(id: string, action: string, values: Values): ApiRequest {
+  return { method: "POST", path: `${migrationPath(id)}/${action}`, body: withComment(values, {}) };
+}
+
+function listQuery(values: Values): string {
+  const query = new URLSearchParams();
+  for (const filter of ["cluster", "pool", "outcome"]) {
+    if (typeof values[filter] === "string") query.set(filter, values[filter] as string);
+  }
+  const text = query.toString();
+  return text === "" ? "" : `?${text}`;
+}
+
+/** The header for `name` holding `roles`, as the service reads it (base64 of App Service's JSON). */
+export function clientPrincipalHeader(name: string, roles: readonly Role[]): string {
+  return Buffer.from(localClientPrincipal(name, roles), "utf8").toString("base64");
+}
+
+function parse(args: readonly string[]) {
+  const { values, positionals } = parseCommandArgs({
+    args: [...args],
+    options: {
+      as: { type: "string" },
+      role: { type: "string", multiple: true },
+      url: { type: "string" },
+      options: { type: "string" },
+      gate: { type: "string" },
+      decision: { type: "string" },
+      pod: { type: "string" },
+      comment: { type: "string" },
+      cluster: { type: "string" },
+      pool: { type: "string" },
+      outcome: { type: "string" },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  const [action, ...rest] = positionals;
+  const known = action === undefined ? undefined : ACTIONS[action];
+  if (known === undefined) {
+    throw new UsageError(
+      action === undefined
+        ? "expected an action"
+        : `unknown action "${action}" (expected ${Object.keys(ACTIONS).join(", ")})`,
+    );
+  }
+  if (rest.length !== known.args.length) {
+    throw new UsageError(
+      `${action} takes ${known.args.join(" ") || "no arguments"}, got ${rest.length} argument(s)`,
+    );
+  }
+  const roles = values.role ?? [];
+  const unknownRoles = roles.filter((role) => !KNOWN_ROLES.includes(role));
+  if (unknownRoles.length > 0) {
+    throw new UsageError(`--role must be ${KNOWN_ROLES.join(" or ")}, not ${unknownRoles.join(", ")}`);
+  }
+  if (roles.length > 0 && values.as === undefined) throw new UsageError("--role needs --as (who you are)");
+  const url = values.url ?? DEFAULT_URL;
+  if (!URL.canParse(url)) throw new UsageError(`--url must be the service's URL, not "${url}"`);
+  return {
+    request: known.request(rest, values),
+    url: url.replace(/\/+$/, ""),
+    ...(values.as !== undefined && { principal: clientPrincipalHeader(values.as, roles as Role[]) }),
+  };
+}
+
+async function run(args: readonly string[], io: CliIo): Promise<number> {
+  const { request, url, principal } = parse(args);
+  const headers: Record<string, string> = {
+    ...(request.body && { "content-type": "application/json" }),
+    ...(principal && { "x-ms-client-principal": principal }),
+  };
+  let response: Response;
+  try {
+    response = await fetch(`${url}${request.path}`, {
+      method: request.method,
+      headers,
+      ...(request.body && { body: JSON.stringify(request.body) }),
+    });
+  } catch (error) {
+    io.stderr.write(
+      `aks-image-lifecycle migrations: cannot reach ${url}: ${(error as Error).cause ?? error}\n`,
+    );
+    return EXIT_BAD_INPUT;
+  }
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // Not JSON (a proxy's error page): printed as it came.
+  }
+  io.stdout.write(`${typeof body === "string" ? body : JSON.stringify(body, null, 2)}\n`);
+  if (response.ok) return EXIT_OK;
+  const reason = (body as { error?: { reason?: string } } | undefined)?.error?.reason ?? response.statusText;
+  io.stderr.write(`aks-image-lifecycle migrations: ${response.status}: ${reason}\n`);
+  return EXIT_BAD_INPUT;
+}
+
+export const migrationsCommand: Command = {
+  name: "migrations",
+  usage:
+    "migrations start|plan CLUSTER POOL TARGET_OS_SKU [--options JSON] | approve|reject ID --gate GATE | decide ID --decision D [--pod NS/NAME] | rollback|pause|resume ID | status ID | list [--cluster C] [--pool P] [--outcome O]  [--comment TEXT] [--as NAME --role ROLE ...] [--url http://127.0.0.1:7071]",
+  summary:
+    "Starts, plans, steers and reads pool migrations through the service's API, as NAME holding ROLE (LifecycleOperator, LifecycleApprover): the identity header a local service (npm start) trusts from this machine. Prints the JSON answer; a refusal exits 1 with its reason.",
+  run,
+};

@@ -1,0 +1,70 @@
+// Who is asking, from the x-ms-client-principal header only (never a body). In easyauth mode App Service
+// Authentication sets it and drops any a client sends; in local mode it is trusted from this machine only
+// and every answer says so (X-Identity-Mode: local); with no mode set nobody is known and writes are
+// refused. A caller without the role an action needs is refused naming the role.
+
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import { capabilities } from "../shared/composition.ts";
+import { parseClientPrincipal } from "../shared/domain/access/client-principal.ts";
+import type { Principal, Role } from "../shared/domain/access/principal.ts";
+import { isLoopback } from "../shared/settings/settings-group.ts";
+import { SettingsError } from "../shared/settings.ts";
+import { jsonError } from "./http-json.ts";
+
+export const CLIENT_PRINCIPAL_HEADER = "x-ms-client-principal";
+export const IDENTITY_MODE_HEADER = "X-Identity-Mode";
+
+/** Strict base64 (App Service pads it); Buffer alone would skip what is not base64. */
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+export type Identified = { principal: Principal } | { refusal: HttpResponseInit };
+
+let localModeLogged = false;
+
+/**
+ * The headers every answer carries: local mode is announced so nobody mistakes it for a signed-in caller.
+ * Misconfigured settings announce nothing (the answer itself says the service is not configured).
+ */
+export function identityHeaders(): Record<string, string> {
+  try {
+    const { identitySettings } = capabilities("identitySettings");
+    return identitySettings.mode === "local" ? { [IDENTITY_MODE_HEADER]: "local" } : {};
+  } catch (error) {
+    if (error instanceof SettingsError) return {};
+    throw error;
+  }
+}
+
+/** The caller, if the header names one who holds `role`; else the 401 or 403 to answer. */
+export function identify(request: HttpRequest, context: InvocationContext, role: Role): Identified {
+  const { mode } = capabilities("identitySettings").identitySettings;
+  if (mode === undefined) {
+    return refuse(401, "no identity source is configured (IDENTITY_MODE): the service acts for nobody");
+  }
+  if (mode === "local") {
+    if (!localModeLogged) {
+      localModeLogged = true;
+      context.warn(
+        "IDENTITY_MODE is local: x-ms-client-principal is trusted from this machine, for development only",
+      );
+    }
+    if (!isLoopback(new URL(request.url).hostname) || request.headers.has("x-forwarded-for")) {
+      return refuse(401, "local identity mode trusts callers on this machine only");
+    }
+  }
+  const header = request.headers.get(CLIENT_PRINCIPAL_HEADER)?.trim();
+  if (!header) {
+    return refuse(401, `sign in first: the request has no ${CLIENT_PRINCIPAL_HEADER} header`);
+  }
+  if (!BASE64.test(header)) return refuse(401, `${CLIENT_PRINCIPAL_HEADER} is not base64 of JSON`);
+  const parsed = parseClientPrincipal(Buffer.from(header, "base64").toString("utf8"));
+  if ("problem" in parsed) return refuse(401, parsed.problem);
+  if (!parsed.principal.roles.includes(role)) {
+    return refuse(403, `${parsed.principal.name} does not hold the role ${role} this action needs`);
+  }
+  return { principal: parsed.principal };
+}
+
+function refuse(status: 401 | 403, reason: string): Identified {
+  return { refusal: jsonError(status, reason) };
+}

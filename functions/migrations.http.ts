@@ -1,0 +1,302 @@
+// The migrations API: start a pool's migration (or see its plan), read migrations, and steer one (answer
+// its gate, decide a stuck drain, pause, resume, roll back). Writes need an identified caller with the
+// action's role (functions/identity.ts); reads are anonymous at the Functions level like the rest of the
+// read side (App Service Authentication fronts the app). Every answer says when identity is local.
+
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
+import * as df from "durable-functions";
+import { migrationInstanceId } from "../orchestrations/contracts/instance-ids.ts";
+import {
+  type ControlEvent,
+  type GateAnswerEvent,
+  MIGRATION_EVENTS,
+  type PoolMigrationInput,
+} from "../orchestrations/contracts/pool-migration.contract.ts";
+import { ORCHESTRATIONS } from "../orchestrations/contracts.ts";
+import { capabilities } from "../shared/composition.ts";
+import { type Principal, ROLES, type Role } from "../shared/domain/access/principal.ts";
+import {
+  type GateDecision,
+  type GateName,
+  type MigrationRecord,
+  OUTCOMES,
+} from "../shared/domain/migration/migration-record.ts";
+import type { GateAnswer, MigrationFilter } from "../shared/domain/ports/migrations.ts";
+import {
+  approvalRequestSchema,
+  type Checked,
+  checkBody,
+  checkStartRequest,
+  controlRequestSchema,
+  decisionRequestSchema,
+  stuckDrainDecision,
+} from "../shared/migration/migration-requests.ts";
+import { resolveCluster } from "../shared/migration/resolve-cluster.ts";
+import {
+  answerGate,
+  controlMigration,
+  type SteeringPorts,
+  type SteerOutcome,
+} from "../shared/migration/steer-migration.ts";
+import { answering, jsonError, jsonOk, unknownParameters } from "./http-json.ts";
+import { identify, identityHeaders } from "./identity.ts";
+import { startOnce } from "./scan-starter.ts";
+
+const FILTERS = ["cluster", "pool", "outcome"] as const;
+const OUTCOME_FILTERS: readonly string[] = [...OUTCOMES, "active"];
+
+interface Call {
+  request: HttpRequest;
+  context: InvocationContext;
+  /** The identified caller. */
+  caller: Principal;
+}
+
+/** A migrations route: errors as JSON, and local identity announced on every answer. */
+function migrationRoute(
+  name: string,
+  method: "GET" | "POST",
+  route: string,
+  handle: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>,
+): void {
+  app.http(name, {
+    methods: [method],
+    route,
+    authLevel: "anonymous",
+    extraInputs: [df.input.durableClient()],
+    handler: async (request, context) => {
+      const response = await answering(() => handle(request, context), context);
+      return { ...response, headers: { ...(response.headers as object), ...identityHeaders() } };
+    },
+  });
+}
+
+/** A route that acts for its caller: only one identified and holding `role` gets past it. */
+function writeRoute(
+  name: string,
+  route: string,
+  role: Role,
+  handle: (call: Call) => Promise<HttpResponseInit>,
+): void {
+  migrationRoute(name, "POST", route, async (request, context) => {
+    const identified = identify(request, context, role);
+    if ("refusal" in identified) return identified.refusal;
+    return handle({ request, context, caller: identified.principal });
+  });
+}
+
+/** The JSON body checked by `check`, or the 400 that names what is wrong. */
+async function body<T>(
+  request: HttpRequest,
+  check: (value: unknown) => Checked<T>,
+): Promise<{ value: T } | { refusal: HttpResponseInit }> {
+  const text = await request.text();
+  let value: unknown = {};
+  if (text.trim() !== "") {
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return { refusal: jsonError(400, "the body is not JSON") };
+    }
+  }
+  const checked = check(value);
+  if ("problems" in checked) {
+    return { refusal: jsonError(400, checked.problems.join("; "), { problems: checked.problems }) };
+  }
+  return checked;
+}
+
+function steeringPorts(): SteeringPorts {
+  const { migrations, audit, clock } = capabilities("state", "clock");
+  return { migrations, audit, clock };
+}
+
+function statusUrl(id: string): string {
+  return `/api/migrations/${encodeURIComponent(id)}`;
+}
+
+/** The record as people read it: never the wait's nonce (it would let anyone forge an answer). */
+function view(record: MigrationRecord) {
+  const { awaiting } = record;
+  return {
+    id: record.id,
+    clusterId: record.clusterId,
+    cluster: record.cluster,
+    pool: record.pool,
+    targetOsSku: record.targetOsSku,
+    ...(record.strategy && { strategy: record.strategy }),
+    ...(record.newPool && { newPool: record.newPool }),
+    phase: record.phase,
+    awaiting: awaiting && {
+      gate: awaiting.gate,
+      since: awaiting.since,
+      evidence: awaiting.evidence,
+      accepts: awaiting.accepts,
+      role: awaiting.role,
+    },
+    nodes: record.nodes,
+    blockers: record.blockers,
+    outcome: record.outcome,
+    requestedBy: { id: record.requestedBy.id, name: record.requestedBy.name },
+    requestedAt: record.requestedAt,
+    options: record.options,
+    history: record.history,
+    ...(record.summary !== undefined && { summary: record.summary }),
+    updatedAt: record.updatedAt,
+  };
+}
+
+/** What became of a request to act, as an answer. */
+function steered(outcome: SteerOutcome, id: string, done: string): HttpResponseInit {
+  switch (outcome.kind) {
+    case "done":
+      return jsonOk({ id, statusUrl: statusUrl(id), result: done, at: outcome.at }, 202);
+    case "not-found":
+      return jsonError(404, `no migration ${id}`);
+    case "refused":
+      return jsonError(outcome.status, outcome.reason);
+    case "already-answered":
+      return jsonError(409, `already answered by ${outcome.by} (${outcome.decision})`);
+    case "undelivered":
+      // The claim was taken back: the person may answer again.
+      return jsonError(503, "the migration could not be reached: try again", { retryable: true });
+  }
+}
+
+async function raiseAnswer(context: InvocationContext, answer: GateAnswer): Promise<void> {
+  const { migrationId, ...event } = answer;
+  await df
+    .getClient(context)
+    .raiseEvent(migrationId, MIGRATION_EVENTS.answer, event satisfies GateAnswerEvent);
+}
+
+/** Starts (or, with `plan`, only plans) the migration of a pool. */
+async function requestMigration({ request, context, caller }: Call, plan: boolean) {
+  const checked = await body(request, checkStartRequest);
+  if ("refusal" in checked) return checked.refusal;
+  const { cluster, pool, targetOsSku, options } = checked.value;
+  const { inventory, clock } = capabilities("state", "clock");
+  const resolved = await resolveCluster(inventory, cluster, pool);
+  if (resolved.kind === "unknown") return jsonError(404, resolved.reason);
+  if (resolved.kind === "ambiguous") {
+    return jsonError(409, resolved.reason, { clusterIds: resolved.clusterIds });
+  }
+  if (plan) {
+    return jsonError(501, "planning without starting is not available yet: POST /api/migrations plans first");
+  }
+  const id = migrationInstanceId(resolved.clusterId, pool);
+  const input: PoolMigrationInput = {
+    migrationId: id,
+    clusterId: resolved.clusterId,
+    pool,
+    targetOsSku,
+    requestedBy: caller,
+    requestedAt: new Date(clock.now()).toISOString(),
+    options,
+  };
+  const start = await startOnce(df.getClient(context), ORCHESTRATIONS.poolMigration, id, input);
+  if (start.kind === "exists") {
+    return jsonError(
+      409,
+      `pool ${pool} already has migration ${id} (${start.runtimeStatus}): see ${statusUrl(id)}`,
+      { id, statusUrl: statusUrl(id) },
+    );
+  }
+  return {
+    ...jsonOk({ id, statusUrl: statusUrl(id) }, 202),
+    headers: { Location: statusUrl(id) },
+  };
+}
+
+writeRoute("start-migration", "migrations", ROLES.operator, (call) => requestMigration(call, false));
+
+writeRoute("plan-migration", "migrations/plan", ROLES.operator, (call) => requestMigration(call, true));
+
+migrationRoute("migrations", "GET", "migrations", async (request) => {
+  const unknown = unknownParameters(request.query, FILTERS);
+  if (unknown) return unknown;
+  const outcome = request.query.get("outcome") ?? undefined;
+  if (outcome !== undefined && !OUTCOME_FILTERS.includes(outcome)) {
+    return jsonError(400, `outcome "${outcome}" is not one of ${OUTCOME_FILTERS.join(", ")}`);
+  }
+  const filter: MigrationFilter = {
+    ...(request.query.get("cluster") && { cluster: request.query.get("cluster") as string }),
+    ...(request.query.get("pool") && { pool: request.query.get("pool") as string }),
+    ...(outcome && { outcome: outcome as MigrationFilter["outcome"] }),
+  };
+  const { migrations } = capabilities("state");
+  const records = await migrations.list(filter);
+  return jsonOk({ count: records.length, migrations: records.map(view) });
+});
+
+migrationRoute("migration", "GET", "migrations/{id}", async (request) => {
+  const unknown = unknownParameters(request.query, []);
+  if (unknown) return unknown;
+  const id = request.params.id as string;
+  const record = await capabilities("state").migrations.get(id);
+  return record ? jsonOk(view(record)) : jsonError(404, `no migration ${id}`);
+});
+
+/** A route that answers the migration's wait: `answerOf` turns the checked body into the answer. */
+function gateRoute<T extends { comment: string }>(
+  name: string,
+  route: string,
+  role: Role,
+  check: (value: unknown) => Checked<T>,
+  answerOf: (value: T) => { gate: GateName; answer: GateDecision },
+): void {
+  writeRoute(name, `migrations/{id}/${route}`, role, async ({ request, context, caller }) => {
+    const checked = await body(request, check);
+    if ("refusal" in checked) return checked.refusal;
+    const id = request.params.id as string;
+    const { gate, answer } = answerOf(checked.value);
+    const outcome = await answerGate(
+      steeringPorts(),
+      { migrationId: id, gate, answer, by: caller, comment: checked.value.comment },
+      (claimed) => raiseAnswer(context, claimed),
+    );
+    return steered(outcome, id, `gate ${gate}: ${answer.decision}`);
+  });
+}
+
+gateRoute(
+  "approve-migration",
+  "approvals",
+  ROLES.approver,
+  (value) => checkBody(approvalRequestSchema, value),
+  ({ gate, decision }) => ({ gate, answer: { decision } }),
+);
+
+gateRoute(
+  "decide-migration",
+  "decisions",
+  ROLES.approver,
+  (value) => checkBody(decisionRequestSchema, value),
+  (value) => ({ gate: "decision", answer: stuckDrainDecision(value) }),
+);
+
+gateRoute(
+  "resume-migration",
+  "resume",
+  ROLES.operator,
+  (value) => checkBody(controlRequestSchema, value),
+  () => ({ gate: "paused", answer: { decision: "resume" } }),
+);
+
+for (const action of ["pause", "rollback"] as const) {
+  writeRoute(`${action}-migration`, `migrations/{id}/${action}`, ROLES.operator, async (call) => {
+    const checked = await body(call.request, (value) => checkBody(controlRequestSchema, value));
+    if ("refusal" in checked) return checked.refusal;
+    const id = call.request.params.id as string;
+    const { comment } = checked.value;
+    const outcome = await controlMigration(
+      steeringPorts(),
+      { migrationId: id, action, by: call.caller, comment },
+      async (at) => {
+        const event: ControlEvent = { action, by: call.caller.name, reason: comment, at };
+        await df.getClient(call.context).raiseEvent(id, MIGRATION_EVENTS.control, event);
+      },
+    );
+    return steered(outcome, id, action);
+  });
+}

@@ -1,0 +1,143 @@
+// People steering a running migration: answering the gate it waits at (approve, reject, a stuck drain's
+// decision, resume) and asking it to pause or roll back. An answer is checked against the wait the record
+// shows, claimed (the first answer to a wait wins), then delivered to the orchestration; one that cannot
+// be delivered is taken back so the person can answer again. Every request is audited: its intent before
+// anything is done, its result after.
+
+import {
+  type AnswerRequest,
+  answerRefusal,
+  endedRefusal,
+  type Refusal,
+} from "../domain/access/gate-rules.ts";
+import type { Principal } from "../domain/access/principal.ts";
+import type { GateDecision, GateName, MigrationRecord } from "../domain/migration/migration-record.ts";
+import type { AuditRepository, GateAnswer, MigrationRepository } from "../domain/ports/migrations.ts";
+
+export interface SteeringPorts {
+  migrations: MigrationRepository;
+  audit: AuditRepository;
+  clock: { now(): number };
+}
+
+/** What became of a request on a migration that exists. */
+type ActOutcome =
+  | { kind: "done"; at: string }
+  | ({ kind: "refused" } & Refusal)
+  | { kind: "already-answered"; by: string; decision: string }
+  | { kind: "undelivered"; reason: string };
+
+export type SteerOutcome = ActOutcome | { kind: "not-found" };
+
+export interface GateAnswerRequest {
+  migrationId: string;
+  gate: GateName;
+  answer: GateDecision;
+  by: Principal;
+  comment: string;
+}
+
+export interface ControlRequest {
+  migrationId: string;
+  action: "pause" | "rollback";
+  by: Principal;
+  comment: string;
+}
+
+/** Answers the migration's wait; `deliver` raises the answer at the orchestration and throws if it cannot. */
+export async function answerGate(
+  ports: SteeringPorts,
+  request: GateAnswerRequest,
+  deliver: (answer: GateAnswer) => Promise<void>,
+): Promise<SteerOutcome> {
+  const check: AnswerRequest = { gate: request.gate, decision: request.answer.decision, by: request.by };
+  const target = `gate ${request.gate}`;
+  return audited(ports, request, request.answer.decision, target, async (record, at) => {
+    const refusal = answerRefusal(record, check);
+    if (refusal) return { kind: "refused", ...refusal };
+    const answer: GateAnswer = {
+      migrationId: record.id,
+      gate: request.gate,
+      nonce: (record.awaiting as NonNullable<MigrationRecord["awaiting"]>).nonce,
+      answer: request.answer,
+      by: request.by.name,
+      comment: request.comment,
+      at,
+    };
+    const claim = await ports.migrations.claimAnswer(answer);
+    if (claim.kind === "already-answered") {
+      return { kind: "already-answered", by: claim.answer.by, decision: claim.answer.answer.decision };
+    }
+    try {
+      await deliver(answer);
+    } catch (error) {
+      await ports.migrations.releaseAnswer(answer.migrationId, answer.nonce);
+      return { kind: "undelivered", reason: (error as Error).message };
+    }
+    return { kind: "done", at };
+  });
+}
+
+/** Asks a running migration to pause or roll back; `deliver` raises the request at the orchestration. */
+export async function controlMigration(
+  ports: SteeringPorts,
+  request: ControlRequest,
+  deliver: (at: string) => Promise<void>,
+): Promise<SteerOutcome> {
+  return audited(ports, request, request.action, "migration", async (record, at) => {
+    const refusal = endedRefusal(record);
+    if (refusal) return { kind: "refused", ...refusal };
+    try {
+      await deliver(at);
+    } catch (error) {
+      return { kind: "undelivered", reason: (error as Error).message };
+    }
+    return { kind: "done", at };
+  });
+}
+
+/** Runs `act` on the migration's record between the request's two audit records. */
+async function audited(
+  ports: SteeringPorts,
+  request: { migrationId: string; by: Principal; comment: string },
+  action: string,
+  target: string,
+  act: (record: MigrationRecord, at: string) => Promise<ActOutcome>,
+): Promise<SteerOutcome> {
+  const record = await ports.migrations.get(request.migrationId);
+  if (!record) return { kind: "not-found" };
+  const at = new Date(ports.clock.now()).toISOString();
+  // One request, one pair of records: its own id, since the same person may ask the same thing twice.
+  const requestId = globalThis.crypto.randomUUID();
+  const entry = {
+    migrationId: record.id,
+    at,
+    actor: request.by.name,
+    action,
+    target,
+    reason: request.comment,
+  };
+  await ports.audit.append({ ...entry, id: `request:${requestId}:intent`, stage: "intent" });
+  const outcome = await act(record, at);
+  await ports.audit.append({
+    ...entry,
+    id: `request:${requestId}:outcome`,
+    stage: "outcome",
+    at: new Date(ports.clock.now()).toISOString(),
+    result: describe(outcome),
+  });
+  return outcome;
+}
+
+function describe(outcome: ActOutcome): string {
+  switch (outcome.kind) {
+    case "done":
+      return "succeeded";
+    case "refused":
+      return `refused: ${outcome.reason}`;
+    case "already-answered":
+      return `refused: already answered by ${outcome.by} (${outcome.decision})`;
+    case "undelivered":
+      return `failed: not delivered (${outcome.reason})`;
+  }
+}

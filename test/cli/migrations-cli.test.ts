@@ -1,0 +1,120 @@
+// The migrations command against a recording server: the requests it makes, the identity header it
+// builds for a person at a terminal (read back with the service's own parser), and its exit codes.
+
+import { describe, expect, it } from "vitest";
+import { runCli } from "../../bin/cli.ts";
+import { parseClientPrincipal } from "../../shared/domain/access/client-principal.ts";
+import { type Answer, startRecorder } from "../support/http-recorder.ts";
+
+async function migrations(args: string[], answer: Answer = { status: 202, body: '{"id":"m1"}' }) {
+  const recorder = await startRecorder(() => answer);
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(["migrations", ...args, "--url", new URL(recorder.url).origin], {
+    stdout: { write: (text) => out.push(text) },
+    stderr: { write: (text) => err.push(text) },
+    env: {},
+    now: () => new Date("2026-12-02T12:00:00Z"),
+  });
+  return { code, stdout: out.join(""), stderr: err.join(""), requests: recorder.requests };
+}
+
+const principalOf = (header: unknown) =>
+  parseClientPrincipal(Buffer.from(String(header), "base64").toString("utf8"));
+
+describe("migrations command", () => {
+  it("approves as the person named, with the roles named, in the header the service reads", async () => {
+    const run = await migrations([
+      "approve",
+      "migration:aks-prod-eus:batch:0123",
+      "--gate",
+      "start",
+      "--comment",
+      "go",
+      "--as",
+      "ana@example.com",
+      "--role",
+      "LifecycleApprover",
+    ]);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ id: "m1" });
+    const [request] = run.requests;
+    expect(request).toMatchObject({
+      method: "POST",
+      path: "/api/migrations/migration%3Aaks-prod-eus%3Abatch%3A0123/approvals",
+      body: { gate: "start", decision: "approve", comment: "go" },
+    });
+    expect(principalOf(request?.headers["x-ms-client-principal"])).toEqual({
+      principal: {
+        id: "ana@example.com",
+        name: "ana@example.com",
+        roles: ["LifecycleApprover"],
+        identityProvider: "local",
+      },
+    });
+  });
+
+  it("starts a migration with its options, and decides a stuck pod by NAMESPACE/NAME", async () => {
+    const start = await migrations([
+      "start",
+      "aks-prod-eus",
+      "batch",
+      "AzureLinux3",
+      "--options",
+      '{"batchSize":2}',
+      "--as",
+      "bo@example.com",
+      "--role",
+      "LifecycleOperator",
+      "--role",
+      "LifecycleApprover",
+    ]);
+    expect(start.requests[0]).toMatchObject({
+      path: "/api/migrations",
+      body: { cluster: "aks-prod-eus", pool: "batch", targetOsSku: "AzureLinux3", options: { batchSize: 2 } },
+    });
+    expect(principalOf(start.requests[0]?.headers["x-ms-client-principal"])).toMatchObject({
+      principal: { roles: ["LifecycleOperator", "LifecycleApprover"] },
+    });
+    const decide = await migrations(["decide", "m1", "--decision", "skip-pod", "--pod", "batch/job-7"]);
+    expect(decide.requests[0]).toMatchObject({
+      path: "/api/migrations/m1/decisions",
+      body: { decision: "skip-pod", pod: { namespace: "batch", name: "job-7" } },
+    });
+    expect(decide.requests[0]?.headers["x-ms-client-principal"]).toBeUndefined();
+  });
+
+  it("lists with filters, without an identity", async () => {
+    const run = await migrations(["list", "--cluster", "aks-prod-eus", "--outcome", "active"], {
+      status: 200,
+      body: '{"count":0,"migrations":[]}',
+    });
+    expect(run.requests[0]).toMatchObject({
+      method: "GET",
+      path: "/api/migrations?cluster=aks-prod-eus&outcome=active",
+    });
+    expect(run.code).toBe(0);
+  });
+
+  it("prints the refusal and exits 1 with its reason", async () => {
+    const reason = 'ana@example.com requested this migration: someone else must answer its gate "start"';
+    const run = await migrations(["approve", "m1", "--gate", "start", "--as", "ana@example.com"], {
+      status: 403,
+      body: JSON.stringify({ error: { status: 403, reason } }),
+    });
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout)).toEqual({ error: { status: 403, reason } });
+    expect(run.stderr).toBe(`aks-image-lifecycle migrations: 403: ${reason}\n`);
+  });
+
+  it("refuses wrong arguments before sending anything", async () => {
+    const noGate = await migrations(["approve", "m1"]);
+    expect(noGate.code).toBe(2);
+    expect(noGate.stderr).toContain("approve needs --gate");
+    const badRole = await migrations(["pause", "m1", "--as", "ana", "--role", "Admin"]);
+    expect(badRole.stderr).toContain("--role must be LifecycleOperator or LifecycleApprover, not Admin");
+    const missing = await migrations(["start", "aks-prod-eus"]);
+    expect(missing.stderr).toContain("start takes CLUSTER POOL TARGET_OS_SKU, got 1 argument(s)");
+    expect([...noGate.requests, ...badRole.requests, ...missing.requests]).toEqual([]);
+  });
+});

@@ -1,0 +1,101 @@
+import { describe, expect, it } from "vitest";
+import { localClientPrincipal, parseClientPrincipal } from "../../shared/domain/access/client-principal.ts";
+import { identitySettings } from "../../shared/settings/identity.settings.ts";
+import { parseSettingsGroup } from "../../shared/settings/settings-group.ts";
+
+const ROLE = "http://schemas.microsoft.com/ws/2008/06/identity/claims/role";
+const NAME = "name";
+
+/** As App Service Authentication sets it for an Entra ID sign-in. */
+const easyAuth = (claims: { typ: string; val: string }[]) =>
+  JSON.stringify({ auth_typ: "aad", name_typ: NAME, role_typ: ROLE, claims });
+
+describe("parseClientPrincipal", () => {
+  it("reads the object id, the name and the product's roles from the claims", () => {
+    const parsed = parseClientPrincipal(
+      easyAuth([
+        { typ: "http://schemas.microsoft.com/identity/claims/objectidentifier", val: "0f1e" },
+        { typ: NAME, val: "ana@contoso.com" },
+        { typ: ROLE, val: "LifecycleApprover" },
+        { typ: ROLE, val: "SomeoneElsesRole" },
+        { typ: "groups", val: "LifecycleOperator" },
+      ]),
+    );
+    expect(parsed).toEqual({
+      principal: {
+        id: "0f1e",
+        name: "ana@contoso.com",
+        roles: ["LifecycleApprover"],
+        identityProvider: "aad",
+      },
+    });
+  });
+
+  it("takes the short oid claim, else the name, as the id", () => {
+    const withOid = parseClientPrincipal(
+      easyAuth([
+        { typ: NAME, val: "bo" },
+        { typ: "oid", val: "77" },
+      ]),
+    );
+    expect(withOid).toMatchObject({ principal: { id: "77", name: "bo", roles: [] } });
+    expect(parseClientPrincipal(easyAuth([{ typ: NAME, val: "bo" }]))).toMatchObject({
+      principal: { id: "bo", name: "bo" },
+    });
+  });
+
+  it("names what is wrong with a malformed principal", () => {
+    expect(parseClientPrincipal("not json")).toEqual({
+      problem: "x-ms-client-principal is not base64 of JSON",
+    });
+    expect(parseClientPrincipal("[]")).toEqual({ problem: "x-ms-client-principal is not a JSON object" });
+    expect(parseClientPrincipal(JSON.stringify({ auth_typ: "aad", name_typ: NAME, claims: [] }))).toEqual({
+      problem: "x-ms-client-principal has no role_typ",
+    });
+    expect(
+      parseClientPrincipal(JSON.stringify({ auth_typ: "aad", name_typ: NAME, role_typ: ROLE, claims: [{}] })),
+    ).toEqual({ problem: "x-ms-client-principal's claims are not a list of {typ, val} strings" });
+    expect(parseClientPrincipal(easyAuth([{ typ: ROLE, val: "LifecycleApprover" }]))).toEqual({
+      problem: "x-ms-client-principal names nobody: no claim of its name_typ",
+    });
+  });
+
+  it("reads back the principal the CLI builds for a person at a terminal", () => {
+    const header = localClientPrincipal("ana@example.com", ["LifecycleApprover", "LifecycleOperator"]);
+    expect(parseClientPrincipal(header)).toEqual({
+      principal: {
+        id: "ana@example.com",
+        name: "ana@example.com",
+        roles: ["LifecycleApprover", "LifecycleOperator"],
+        identityProvider: "local",
+      },
+    });
+  });
+});
+
+describe("identity settings", () => {
+  const SIMULATOR = { ARM_ENDPOINT: "https://127.0.0.1:40443" };
+
+  it("leaves the mode unset (every write refused) unless one is named", () => {
+    expect(parseSettingsGroup(identitySettings, {})).toEqual({ mode: undefined });
+    expect(parseSettingsGroup(identitySettings, { IDENTITY_MODE: " easyauth " })).toEqual({
+      mode: "easyauth",
+    });
+    expect(parseSettingsGroup(identitySettings, { ...SIMULATOR, IDENTITY_MODE: "local" })).toEqual({
+      mode: "local",
+    });
+  });
+
+  it("refuses an unknown mode, and local mode against a real ARM", () => {
+    expect(() => parseSettingsGroup(identitySettings, { IDENTITY_MODE: "trust-me" })).toThrow(
+      expect.objectContaining({ problems: ["identity: IDENTITY_MODE: expected one of easyauth, local"] }),
+    );
+    expect(() => parseSettingsGroup(identitySettings, { IDENTITY_MODE: "local" })).toThrow(
+      expect.objectContaining({
+        problems: [
+          "identity: IDENTITY_MODE local trusts a header anyone on the machine can send: only with an ARM_ENDPOINT on 127.0.0.1 (the simulator); in Azure use easyauth",
+        ],
+      }),
+    );
+  });
+});
