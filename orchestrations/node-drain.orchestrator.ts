@@ -28,6 +28,8 @@ export function* nodeDrain(
   const skipped = new Set(input.skip.map(podKey));
   const toDelete = new Set(input.delete.map(podKey));
   const stuck = new Map<string, StuckPod>();
+  /** Why each blocked pod's last eviction was refused (429), for the stuck report. */
+  const lastRefusal = new Map<string, string>();
   // The instance's own part ("drain-3.1") keeps audit steps of a retried node apart.
   const part = context.df.instanceId.slice(input.migrationId.length + 1);
   let evicted = 0;
@@ -75,22 +77,36 @@ export function* nodeDrain(
         }
         continue;
       }
+      if (now >= deadline) {
+        // Evicted before (or blocked) and still not leaving at the deadline: a person looks at it.
+        stuck.set(key, {
+          pod: nameOf(pod),
+          reason: "blocked-past-deadline",
+          detail: `still on ${input.node} at the drain deadline ${input.deadline}${lastRefusal.get(key) ? `: ${lastRefusal.get(key)}` : ""}`,
+          protectedByBudget: pod.protectedByBudget,
+        });
+        continue;
+      }
       evictions.push(pod);
     }
 
-    const outcomes = (yield context.df.Task.all(
-      evictions.map((pod) =>
-        activityTask(context, ACTIVITIES.evictPod, {
-          migrationId: input.migrationId,
-          step: `${part}:evict:${pod.ref.namespace}:${pod.ref.name}:${round}`,
-          actor: "pool-migration",
-          reason: `draining node ${input.node}`,
-          clusterId: input.clusterId,
-          node: input.node,
-          pod: pod.ref,
-        }),
-      ),
-    )) as EvictionOutcome[];
+    // Task.all refuses an empty list: a round may have nothing to evict (pods terminating, stuck).
+    const outcomes =
+      evictions.length === 0
+        ? []
+        : ((yield context.df.Task.all(
+            evictions.map((pod) =>
+              activityTask(context, ACTIVITIES.evictPod, {
+                migrationId: input.migrationId,
+                step: `${part}:evict:${pod.ref.namespace}:${pod.ref.name}:${round}`,
+                actor: "pool-migration",
+                reason: `draining node ${input.node}`,
+                clusterId: input.clusterId,
+                node: input.node,
+                pod: pod.ref,
+              }),
+            ),
+          )) as EvictionOutcome[]);
     let waitSeconds = delaySeconds;
     let moved = false;
     outcomes.forEach((outcome, index) => {
@@ -100,14 +116,7 @@ export function* nodeDrain(
         moved = true;
       } else if (outcome.kind === "blocked") {
         waitSeconds = Math.max(waitSeconds, outcome.retryAfterSeconds);
-        if (now >= deadline) {
-          stuck.set(podKey(pod.ref), {
-            pod: nameOf(pod),
-            reason: "blocked-past-deadline",
-            detail: `eviction still refused at the drain deadline ${input.deadline}: ${outcome.reason}`,
-            protectedByBudget: pod.protectedByBudget,
-          });
-        }
+        lastRefusal.set(podKey(pod.ref), `its eviction is refused: ${outcome.reason}`);
       } else if (outcome.kind === "refused") {
         stuck.set(podKey(pod.ref), {
           pod: nameOf(pod),

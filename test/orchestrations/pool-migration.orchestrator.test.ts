@@ -92,8 +92,9 @@ function planOf(overrides: Partial<MigrationPlan> = {}): MigrationPlan {
   };
 }
 
-const healthy = (at = "2026-03-02T08:00:00Z") => ({
-  at,
+/** A look at the cluster now (the harness's virtual time) with no signal. */
+const healthy = () => ({
+  at: new Date(harness.clock.now()).toISOString(),
   notReadyNodes: [],
   restartsByNode: {},
   pendingPods: [],
@@ -263,9 +264,8 @@ describe("pool-migration", () => {
     };
     const run = await harness.run("pool-migration", inputOf(), fakes);
     expect(run.output.outcome).toBe("succeeded");
-    const startAnswers = records
-      .flatMap((r) => r.history)
-      .filter((h) => h.event.startsWith("gate start: approve"));
+    const history = (records.at(-1) as MigrationRecord).history;
+    const startAnswers = history.filter((h) => h.event.startsWith("gate start: approve"));
     expect(startAnswers).toHaveLength(1);
     // The early cutover answer carried the start gate's nonce: it did not open the cutover gate either.
     expect(records.some((r) => r.awaiting?.gate === "cutover")).toBe(true);
@@ -375,10 +375,11 @@ describe("pool-migration", () => {
       ...approveAll(),
       decision: [{ decision: "skip-pod", pod: { namespace: "batch", name: "worker-0" } }],
     });
-    fakes["evict-pod"] = ({ pod: ref }) =>
-      ref.name === "worker-0"
+    const evict = fakes["evict-pod"];
+    fakes["evict-pod"] = (input) =>
+      input.pod.name === "worker-0"
         ? { kind: "refused", status: 500, reason: "more than one PodDisruptionBudget" }
-        : { kind: "evicted" };
+        : (evict as NonNullable<typeof evict>)(input);
     const run = await harness.run("pool-migration", inputOf(), fakes);
     expect(run.output.outcome).toBe("succeeded");
     const decision = records.find((r) => r.awaiting?.gate === "decision");
@@ -411,10 +412,11 @@ describe("pool-migration", () => {
     expect(run.callsOf("delete-pod")).toHaveLength(0);
     const evictions = run.callsOf("evict-pod");
     expect(evictions.length).toBeGreaterThan(3);
-    expect((evictions.at(-1)?.startedAt ?? 0) - (evictions[0]?.startedAt ?? 0)).toBeGreaterThanOrEqual(
-      600_000,
-    );
-    expect(records.find((r) => r.awaiting?.gate === "decision")?.awaiting?.evidence).toMatchObject({
+    // Evicted again and again until the deadline, then a person is asked (only then).
+    const asked = records.find((r) => r.awaiting?.gate === "decision")?.awaiting;
+    expect(Date.parse(asked?.since ?? "") - (evictions[0]?.startedAt ?? 0)).toBeGreaterThanOrEqual(600_000);
+    expect(evictions.every((call) => call.startedAt < Date.parse(asked?.since ?? ""))).toBe(true);
+    expect(asked?.evidence).toMatchObject({
       stuck: [{ reason: "blocked-past-deadline", protectedByBudget: true }],
     });
   });
@@ -459,7 +461,12 @@ describe("pool-migration", () => {
     fakes["observe-health"] = () => {
       looks += 1;
       return looks === 2
-        ? { ...healthy(), pendingPods: [{ pod: "batch/worker-0b", since: "2026-03-02T07:00:00Z" }] }
+        ? {
+            ...healthy(),
+            pendingPods: [
+              { pod: "batch/worker-0b", since: new Date(harness.clock.now() - 180_000).toISOString() },
+            ],
+          }
         : healthy();
     };
     const run = await harness.run("pool-migration", inputOf(), fakes);

@@ -41,7 +41,7 @@ export function* rollBack(
     reason: `rollback: ${reason}`,
   });
 
-  if (changes.newPool && changes.podsMoved) {
+  if (changes.newPool && changes.podsMoved && changes.newPool.nodes.length > 0) {
     yield* callActivity(context, ACTIVITIES.setTaints, {
       ...step("taint-new"),
       clusterId: record.clusterId,
@@ -80,7 +80,7 @@ export function* rollBack(
     );
   }
   let newPoolEmpty = true;
-  if (changes.newPool && changes.podsMoved) {
+  if (changes.newPool && changes.podsMoved && changes.newPool.nodes.length > 0) {
     const deadline = new Date(run.nowMs() + input.options.drainTimeoutSeconds * 1000).toISOString();
     const results = (yield context.df.Task.all(
       changes.newPool.nodes.map((node, index) =>
