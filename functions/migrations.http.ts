@@ -22,6 +22,8 @@ import {
   OUTCOMES,
 } from "../shared/domain/migration/migration-record.ts";
 import type { GateAnswer, MigrationFilter } from "../shared/domain/ports/migrations.ts";
+import { PoolRequestRefused } from "../shared/domain/ports/pool-operations.ts";
+import { nextAttempt } from "../shared/migration/migration-attempts.ts";
 import {
   approvalRequestSchema,
   type Checked,
@@ -31,6 +33,7 @@ import {
   decisionRequestSchema,
   stuckDrainDecision,
 } from "../shared/migration/migration-requests.ts";
+import { type PlanRequest, planMigration, UnknownPoolError } from "../shared/migration/preflight.ts";
 import { resolveCluster } from "../shared/migration/resolve-cluster.ts";
 import {
   answerGate,
@@ -182,9 +185,22 @@ async function requestMigration({ request, context, caller }: Call, plan: boolea
     return jsonError(409, resolved.reason, { clusterIds: resolved.clusterIds });
   }
   if (plan) {
-    return jsonError(501, "planning without starting is not available yet: POST /api/migrations plans first");
+    return planOrRefusal({
+      clusterId: resolved.clusterId,
+      pool,
+      targetOsSku,
+      options,
+      now: new Date(clock.now()).toISOString(),
+    });
   }
-  const id = migrationInstanceId(resolved.clusterId, pool);
+  const attempt = await nextAttempt(capabilities("state").migrations, resolved.clusterId, pool);
+  if (attempt.kind === "active") {
+    return jsonError(409, `pool ${pool} is being migrated: see ${statusUrl(attempt.id)}`, {
+      id: attempt.id,
+      statusUrl: statusUrl(attempt.id),
+    });
+  }
+  const id = migrationInstanceId(resolved.clusterId, pool, attempt.attempt);
   const input: PoolMigrationInput = {
     migrationId: id,
     clusterId: resolved.clusterId,
@@ -208,9 +224,25 @@ async function requestMigration({ request, context, caller }: Call, plan: boolea
   };
 }
 
+/** The preflight's plan; a pool or cluster ARM does not know is a 404, a refusal ARM gives its status. */
+async function planOrRefusal(request: PlanRequest): Promise<HttpResponseInit> {
+  try {
+    return jsonOk(await planMigration(capabilities("pools", "kube", "prices"), request));
+  } catch (error) {
+    if (error instanceof UnknownPoolError) return jsonError(404, error.message);
+    if (error instanceof PoolRequestRefused && error.status >= 400 && error.status < 500) {
+      return jsonError(
+        error.status === 403 ? 403 : 404,
+        `ARM answered ${error.status} ${error.code}: ${error.message}`,
+      );
+    }
+    throw error;
+  }
+}
+
 writeRoute("start-migration", "migrations", ROLES.operator, (call) => requestMigration(call, false));
 
-writeRoute("plan-migration", "migrations/plan", ROLES.operator, (call) => requestMigration(call, true));
+writeRoute("migration-plan", "migrations/plan", ROLES.operator, (call) => requestMigration(call, true));
 
 migrationRoute("migrations", "GET", "migrations", async (request) => {
   const unknown = unknownParameters(request.query, FILTERS);

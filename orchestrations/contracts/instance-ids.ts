@@ -36,16 +36,21 @@ export function reevaluationInstanceId(noticeId: string): string {
 }
 
 /**
- * One migration per pool at a time: "migration:<cluster name>:<pool>:<hash>". The name alone is not
- * unique (another resource group or subscription may use it) and the ARM id is too long and full of
- * slashes, so the hash of the whole ARM id and pool (case-insensitive, as ARM is) makes it unique; the
- * cluster name is cut to fit.
+ * One migration per pool at a time: "migration:<cluster name>:<pool>:<hash>:<attempt>". The name alone
+ * is not unique (another resource group or subscription may use it) and the ARM id is too long and full
+ * of slashes, so the hash of the whole ARM id and pool (case-insensitive, as ARM is) makes it unique; the
+ * cluster name is cut to fit. `attempt` counts the pool's migrations (1 for its first): a pool rolled
+ * back is migrated again under a new id, and two starts of the same attempt meet at one instance.
  */
-export function migrationInstanceId(clusterId: string, pool: string): string {
+export function migrationInstanceId(clusterId: string, pool: string, attempt: number): string {
+  if (!Number.isInteger(attempt) || attempt < 1 || attempt > 9999) {
+    throw new Error(`a migration attempt is a whole number from 1 to 9999, not ${attempt}`);
+  }
   const name = clusterId.slice(clusterId.lastIndexOf("/") + 1);
   const hash = sha256(`${clusterId.toLowerCase()}|${pool.toLowerCase()}`).slice(0, HASH_LENGTH);
-  const fixed = `migration::${readable(pool, 12)}:${hash}`.length;
-  return `migration:${readable(name, MAX_PARENT_INSTANCE_ID_LENGTH - fixed)}:${readable(pool, 12)}:${hash}`;
+  const tail = `${readable(pool, 12)}:${hash}:${attempt}`;
+  const fixed = `migration::${tail}`.length;
+  return `migration:${readable(name, MAX_PARENT_INSTANCE_ID_LENGTH - fixed)}:${tail}`;
 }
 
 /**

@@ -1,12 +1,10 @@
 // The app with a stand-in orchestration: an instance that waits for the one event its input names and
 // ends with it, so tests see exactly what the migrations API raised through the Durable client, with no
-// workflow (and no cluster) behind it. Until functions/index.ts registers the real pool-migration, the
-// stand-in takes its name too, so a started migration has an instance to find.
+// workflow (and no cluster) behind it.
 
 import type { OrchestrationContext } from "durable-functions";
 import * as df from "durable-functions";
 import "../../functions/index.ts";
-import { ORCHESTRATIONS } from "../../orchestrations/contracts.ts";
 import { EVENT_PROBE } from "./event-probe.ts";
 
 function* awaitOneEvent(context: OrchestrationContext) {
@@ -17,4 +15,3 @@ function* awaitOneEvent(context: OrchestrationContext) {
 }
 
 df.app.orchestration(EVENT_PROBE, awaitOneEvent);
-df.app.orchestration(ORCHESTRATIONS.poolMigration, awaitOneEvent);

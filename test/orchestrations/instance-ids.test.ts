@@ -56,15 +56,15 @@ describe("re-evaluation ids", () => {
 
 describe("migration ids", () => {
   it("read migration:<cluster>:<pool>:<hash>", () => {
-    const id = migrationInstanceId(clusterId("sub-1", "rg-prod", "aks-prod-weu"), "nodepool1");
-    expect(id).toMatch(/^migration:aks-prod-weu:nodepool1:[0-9a-f]{16}$/);
+    const id = migrationInstanceId(clusterId("sub-1", "rg-prod", "aks-prod-weu"), "nodepool1", 1);
+    expect(id).toMatch(/^migration:aks-prod-weu:nodepool1:[0-9a-f]{16}:1$/);
   });
 
   it("fit in 100 characters for the longest ARM id and pool name, the cluster name cut, with room for a child", () => {
-    const id = migrationInstanceId(LONGEST_CLUSTER_ID, "p".repeat(12));
+    const id = migrationInstanceId(LONGEST_CLUSTER_ID, "p".repeat(12), 9999);
     expect(id.length).toBeLessThanOrEqual(MAX_PARENT_INSTANCE_ID_LENGTH);
     expect(id).not.toMatch(FORBIDDEN);
-    expect(id).toMatch(/^migration:c+:p{12}:[0-9a-f]{16}$/);
+    expect(id).toMatch(/^migration:c+:p{12}:[0-9a-f]{16}:9999$/);
     const child = childInstanceId(id, "drain:123456789");
     expect(child.length).toBeLessThanOrEqual(MAX_INSTANCE_ID_LENGTH);
     expect(child.startsWith(`${id}:`)).toBe(true);
@@ -77,20 +77,21 @@ describe("migration ids", () => {
     expect(() => childInstanceId("migration:a:b:c", "drain/7")).toThrow(/at most 15/);
   });
 
-  it("differ for clusters of one name in other resource groups or subscriptions, and for other pools", () => {
+  it("differ for clusters of one name in other resource groups or subscriptions, for other pools and attempts", () => {
     const ids = [
-      migrationInstanceId(clusterId("sub-1", "rg-a", "aks"), "system"),
-      migrationInstanceId(clusterId("sub-1", "rg-b", "aks"), "system"),
-      migrationInstanceId(clusterId("sub-2", "rg-a", "aks"), "system"),
-      migrationInstanceId(clusterId("sub-1", "rg-a", "aks"), "user"),
+      migrationInstanceId(clusterId("sub-1", "rg-a", "aks"), "system", 1),
+      migrationInstanceId(clusterId("sub-1", "rg-a", "aks"), "system", 2),
+      migrationInstanceId(clusterId("sub-1", "rg-b", "aks"), "system", 1),
+      migrationInstanceId(clusterId("sub-2", "rg-a", "aks"), "system", 1),
+      migrationInstanceId(clusterId("sub-1", "rg-a", "aks"), "user", 1),
     ];
     expect(new Set(ids).size).toBe(ids.length);
   });
 
   it("are the same however ARM cased the id, as ARM ids are case-insensitive", () => {
     const id = clusterId("sub-1", "rg-prod", "aks-prod-weu");
-    expect(migrationInstanceId(id.toUpperCase().replace("AKS-PROD-WEU", "aks-prod-weu"), "nodepool1")).toBe(
-      migrationInstanceId(id, "nodepool1"),
-    );
+    expect(
+      migrationInstanceId(id.toUpperCase().replace("AKS-PROD-WEU", "aks-prod-weu"), "nodepool1", 1),
+    ).toBe(migrationInstanceId(id, "nodepool1", 1));
   });
 });
