@@ -1,0 +1,77 @@
+// Drives a pool migration end to end the way people and time would: virtual time is stepped by hand
+// (the clock paused, one due timer at a time, only once the stack is idle), and before every step the
+// migration's record is read through the HTTP API; when it waits at a gate, the scripted person answers
+// through the HTTP API, as the CLI would. So a gate is answered before its timeout fires unless the script
+// leaves it unanswered on purpose.
+
+import { localClientPrincipal } from "../../shared/domain/access/client-principal.ts";
+import type { Role } from "../../shared/domain/access/principal.ts";
+import type { Environment } from "./environment.ts";
+
+// biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read by path
+type Json = any;
+
+export interface Person {
+  name: string;
+  roles: Role[];
+}
+
+export function asPerson(person: Person): Record<string, string> {
+  return {
+    "x-ms-client-principal": Buffer.from(localClientPrincipal(person.name, person.roles)).toString("base64"),
+  };
+}
+
+export async function post(env: Environment, path: string, person: Person, body: unknown) {
+  return env.api(path, {
+    method: "POST",
+    headers: { ...asPerson(person), "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
+export function migrationPath(id: string): string {
+  return `/api/migrations/${encodeURIComponent(id)}`;
+}
+
+/** What a person does at a gate: answers it (true), or leaves it for now (false). */
+export type GateHandler = (migration: Json) => Promise<boolean> | boolean;
+
+/** Steps time and answers gates until the migration has an outcome; returns its last record. */
+export async function driveMigration(
+  env: Environment,
+  id: string,
+  onGate: GateHandler,
+  options: { maxSteps?: number } = {},
+): Promise<Json> {
+  const { clock } = env;
+  const answered = new Set<string>();
+  clock.pause();
+  try {
+    for (let step = 0; step < (options.maxSteps ?? 20_000); step++) {
+      await settle();
+      const read = await env.api(migrationPath(id));
+      const migration = read.status === 200 ? read.body : undefined;
+      if (migration?.outcome) return migration;
+      const wait = migration?.awaiting;
+      const key = wait && `${wait.gate}@${wait.since}`;
+      if (key && !answered.has(key) && (await onGate(migration))) {
+        answered.add(key);
+        continue;
+      }
+      if (clock.openHolds > 0) continue;
+      const due = clock.nextDueAt;
+      if (due !== undefined) await clock.advanceTo(due);
+    }
+    throw new Error(`migration ${id} did not end within the steps allowed`);
+  } finally {
+    clock.resume();
+  }
+}
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
