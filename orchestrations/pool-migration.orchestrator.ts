@@ -122,8 +122,7 @@ export function* poolMigration(
     }
     ended = new Ended("succeeded");
   } catch (error) {
-    if (!(error instanceof Ended)) throw error;
-    ended = error;
+    ended = error instanceof Ended ? error : yield* failed(run, changes, error);
   }
   yield* run.enter("closing", `closing: ${ended.outcome}`);
   const summary = yield* close(run, plan, newPoolCreatedAt, overrides, ended);
@@ -131,6 +130,26 @@ export function* poolMigration(
   run.record.summary = summary;
   yield* run.enter("done", `ended: ${ended.outcome}`);
   return { outcome: ended.outcome, summary };
+}
+
+/**
+ * A step failed for good (its activity's retries spent): what was changed is rolled back as far as it
+ * goes, and the migration ends as failed, so its record never stays "under way" for a workflow that
+ * stopped. A rollback that fails too is recorded, not retried: a person takes it from there.
+ */
+function* failed(run: MigrationRun, changes: Changes, error: unknown): Generator<Task, Ended, unknown> {
+  const reason = `${run.record.phase} failed: ${errorMessage(error)}`;
+  run.note(reason);
+  if (!changes.newPool && changes.taintedNodes.length === 0) return new Ended("failed");
+  try {
+    const restored = yield* rollBack(run, changes, reason, "pool-migration");
+    return new Ended("failed", { reason, restored });
+  } catch (rollbackError) {
+    run.note(
+      `the rollback failed too: ${errorMessage(rollbackError)}; the cluster needs a person (see the runbook's rollback)`,
+    );
+    return new Ended("failed", { reason, restored: [] });
+  }
 }
 
 function* preflight(run: MigrationRun): Generator<Task, MigrationPlan, unknown> {

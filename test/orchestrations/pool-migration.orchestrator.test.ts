@@ -507,4 +507,30 @@ describe("pool-migration", () => {
     // Cut short: far less than the four hours of retention passed.
     expect(run.output.summary.phaseSeconds.retention ?? 0).toBeLessThan(3600);
   });
+
+  it("rolls back and ends as failed when a step fails for good, so the record is never left under way", async () => {
+    const { fakes, records } = world(approveAll());
+    fakes["observe-health"] = () => {
+      throw new Error("the API server is unreachable");
+    };
+    const run = await harness.run("pool-migration", inputOf(), fakes);
+    expect(run.status.runtimeStatus).toBe("Completed");
+    expect(run.output.outcome).toBe("failed");
+    expect(run.output.summary.rolledBack?.reason).toContain("the API server is unreachable");
+    expect(run.callsOf("set-taints").at(-1)?.input).toMatchObject({ nodes: OLD_NODES, present: false });
+    expect(records.at(-1)).toMatchObject({ outcome: "failed", phase: "done" });
+  });
+
+  it("ends as failed without touching anything when the preflight cannot read the pool", async () => {
+    const { fakes, records } = world(approveAll());
+    fakes["plan-migration"] = () => {
+      throw new Error("cluster aks-prod has no pool batch");
+    };
+    const run = await harness.run("pool-migration", inputOf(), fakes);
+    expect(run.output.outcome).toBe("failed");
+    expect(run.callsOf("request-pool-change")).toHaveLength(0);
+    expect(
+      (records.at(-1) as MigrationRecord).history.some((h) => h.event.includes("has no pool batch")),
+    ).toBe(true);
+  });
 });

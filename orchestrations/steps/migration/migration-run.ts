@@ -19,6 +19,9 @@ import { callActivity } from "../call-activity.ts";
 
 /** Longest a history line may be: the record stays small whatever a person writes in a comment. */
 const MAX_EVENT_LENGTH = 500;
+/** Lines a record's history keeps, and how many of the oldest go at once when it is full. */
+const MAX_HISTORY = 400;
+const HISTORY_DROP = 100;
 
 export class MigrationRun {
   readonly context: OrchestrationContext;
@@ -71,7 +74,21 @@ export class MigrationRun {
       event: event.slice(0, MAX_EVENT_LENGTH),
     };
     if (by !== undefined) entry.by = by;
-    this.record.history.push(entry);
+    const history = this.record.history;
+    history.push(entry);
+    if (history.length > MAX_HISTORY) {
+      // The record must stay small (Table Storage holds 1 MiB an entity): the oldest lines after the
+      // first go, counted in one line; the audit log keeps every step.
+      const marker = /^(\d+) earlier lines left out/.exec(history[1]?.event ?? "");
+      const dropped = history.splice(1, HISTORY_DROP);
+      const count = (marker ? Number(marker[1]) - 1 : 0) + dropped.length;
+      const at = dropped.at(-1)?.at ?? entry.at;
+      history.splice(1, 0, {
+        at,
+        phase: entry.phase,
+        event: `${count} earlier lines left out (the audit log has every step)`,
+      });
+    }
   }
 
   /** Saves the record as it stands, a revision higher, and shows it as custom status. */
