@@ -52,6 +52,7 @@ export function* poolMigration(
   const overrides: string[] = [];
   let plan: MigrationPlan | undefined;
   let newPoolCreatedAt: number | undefined;
+  let postChecks: MigrationSummary["postChecks"];
   let ended: Ended;
   try {
     run.note(
@@ -119,6 +120,7 @@ export function* poolMigration(
         throw new Ended("failed");
       }
       yield* restoreReplicas(run, changes);
+      postChecks = yield* checkAfterwards(run, spec.name, spec.count);
     }
     ended = new Ended("succeeded");
   } catch (error) {
@@ -126,6 +128,7 @@ export function* poolMigration(
   }
   yield* run.enter("closing", `closing: ${ended.outcome}`);
   const summary = yield* close(run, plan, newPoolCreatedAt, overrides, ended);
+  if (postChecks) summary.postChecks = postChecks;
   run.record.outcome = ended.outcome;
   run.record.summary = summary;
   yield* run.enter("done", `ended: ${ended.outcome}`);
@@ -399,6 +402,56 @@ function* restoreReplicas(run: MigrationRun, changes: Changes): Generator<Task, 
     clusterId: run.record.clusterId,
     changes: changes.prePositioned,
   });
+}
+
+/**
+ * After the old pool is gone: the new pool looked at once more (nodes, daemonsets) with the health
+ * signals; a problem is reported and told, the migration having done its part.
+ */
+function* checkAfterwards(
+  run: MigrationRun,
+  pool: string,
+  expectedNodes: number,
+): Generator<Task, { ok: boolean; problems: string[] }, unknown> {
+  yield* run.enter("closing", "post-migration checks");
+  const evidence = yield* callActivity(run.context, ACTIVITIES.validatePool, {
+    migrationId: run.record.id,
+    step: "post-check",
+    actor: "pool-migration",
+    reason: "post-migration checks",
+    clusterId: run.record.clusterId,
+    pool,
+    targetOsSku: run.input.targetOsSku,
+    expectedNodes,
+    smokePod: false,
+  });
+  const health = yield* callActivity(run.context, ACTIVITIES.observeHealth, {
+    clusterId: run.record.clusterId,
+    pools: [pool],
+  });
+  const problems = [
+    ...evidence.problems,
+    ...health.notReadyNodes.map((node) => `node ${node} is NotReady`),
+    ...health.failingDaemonSetPods.map((pod) => `daemonset pod ${pod} is failing`),
+    ...health.pendingPods.map(({ pod, since }) => `pod ${pod} is Pending since ${since}`),
+  ];
+  run.note(
+    problems.length === 0
+      ? "post-migration checks passed"
+      : `post-migration checks found: ${problems.join("; ")}`,
+  );
+  if (problems.length > 0) {
+    yield* callActivity(run.context, ACTIVITIES.notifyMigration, {
+      id: `${run.record.id}:post-checks`,
+      migrationId: run.record.id,
+      cluster: run.record.cluster,
+      pool: run.record.pool,
+      severity: "warning",
+      title: "Post-migration checks found problems",
+      text: problems.join("\n"),
+    });
+  }
+  return { ok: problems.length === 0, problems };
 }
 
 /** In place: one osSku update of the pool (nodes reimaged by AKS), then the same validation. */

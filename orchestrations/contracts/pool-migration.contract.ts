@@ -50,6 +50,8 @@ export interface MigrationSummary {
   overrides: string[];
   blockers: string[];
   rolledBack?: { reason: string; restored: string[] };
+  /** What the pool looked like after the old one was gone (nodes, daemonsets, health signals). */
+  postChecks?: { ok: boolean; problems: string[] };
 }
 
 /** Event names the HTTP side raises; payloads below. */

@@ -26,7 +26,16 @@ export function* drainOldPool(
   const { record, input } = run;
   const nodes = plan.drainOrder;
   const batchSize = Math.max(1, input.options.batchSize);
-  let watch = (yield* observe(run, newPool, undefined)).watch;
+  const first = yield* callActivity(run.context, ACTIVITIES.observeHealth, {
+    clusterId: record.clusterId,
+    pools: [record.pool, newPool],
+  });
+  const health: HealthContext = {
+    newPool,
+    // Pods Pending before the drain began are not its doing (a Windows pod without a node, say).
+    preexistingPending: new Set(first.pendingPods.map((p) => p.pod)),
+    watch: watchHealth(undefined, first, input.options.thresholds).watch,
+  };
   for (let offset = 0; offset < nodes.length; offset += batchSize) {
     const control = yield* checkControl(run);
     if (control.kind === "rollback") return control;
@@ -38,9 +47,8 @@ export function* drainOldPool(
     record.nodes.drained += batch.length;
     run.note(`drained ${batch.join(", ")} (${record.nodes.drained} of ${record.nodes.total})`);
     yield* run.save();
-    const health = yield* healthGate(run, newPool, watch);
-    if (health.verdict.kind === "rollback") return health.verdict;
-    watch = health.watch;
+    const verdict = yield* healthGate(run, health);
+    if (verdict.kind === "rollback") return verdict;
   }
   return { kind: "go-on" };
 }
@@ -134,56 +142,56 @@ function* drainBatch(
   return { kind: "go-on" };
 }
 
+interface HealthContext {
+  newPool: string;
+  preexistingPending: ReadonlySet<string>;
+  watch: HealthWatch;
+}
+
 /** One look at the signals, folded into the watch. */
 function* observe(
   run: MigrationRun,
-  newPool: string,
-  watch: HealthWatch | undefined,
+  health: HealthContext,
 ): Generator<Task, ReturnType<typeof watchHealth>, unknown> {
   const observation = yield* callActivity(run.context, ACTIVITIES.observeHealth, {
     clusterId: run.record.clusterId,
-    pools: [run.record.pool, newPool],
+    pools: [run.record.pool, health.newPool],
   });
-  return watchHealth(watch, observation, run.input.options.thresholds);
+  const pendingPods = observation.pendingPods.filter((p) => !health.preexistingPending.has(p.pod));
+  const look = watchHealth(health.watch, { ...observation, pendingPods }, run.input.options.thresholds);
+  health.watch = look.watch;
+  return look;
 }
 
-function* healthGate(
-  run: MigrationRun,
-  newPool: string,
-  start: HealthWatch,
-): Generator<Task, { verdict: ControlVerdict; watch: HealthWatch }, unknown> {
-  let watch = start;
+function* healthGate(run: MigrationRun, health: HealthContext): Generator<Task, ControlVerdict, unknown> {
   for (;;) {
-    const look = yield* observe(run, newPool, watch);
-    watch = look.watch;
+    const look = yield* observe(run, health);
     if (look.verdict === "healthy") {
       run.record.blockers = [];
-      return { verdict: { kind: "go-on" }, watch };
+      return { kind: "go-on" };
     }
     run.record.blockers = look.signals.map((signal) => `${signal.detail} (since ${signal.since})`);
     if (look.verdict === "failing") {
       const reason = `health signal persisted: ${run.record.blockers.join("; ")}`;
       if (run.input.options.rollback === "automatic")
-        return { verdict: { kind: "rollback", reason, by: "pool-migration" }, watch };
+        return { kind: "rollback", reason, by: "pool-migration" };
       const gate = yield* awaitGate(run, "decision", { signals: look.signals }, ["rollback", "retry"], {
         timeoutSeconds: run.input.options.gateTimeoutSeconds,
         expirySeconds: run.input.options.gateExpirySeconds,
       });
       // "retry" here means: go on despite the signal (a person looked at it).
-      if (gate.kind === "answered" && gate.answer.answer.decision === "retry") {
-        return { verdict: { kind: "go-on" }, watch };
-      }
+      if (gate.kind === "answered" && gate.answer.answer.decision === "retry") return { kind: "go-on" };
       const by =
         gate.kind === "answered"
           ? gate.answer.by
           : gate.kind === "control"
             ? gate.event.by
             : "pool-migration";
-      return { verdict: { kind: "rollback", reason, by }, watch };
+      return { kind: "rollback", reason, by };
     }
     run.note(`waiting for health signals to clear: ${run.record.blockers.join("; ")}`);
     yield* run.save();
     const verdict = yield* waitFor(run, HEALTH_RECHECK_SECONDS);
-    if (verdict.kind === "rollback") return { verdict, watch };
+    if (verdict.kind === "rollback") return verdict;
   }
 }

@@ -71,6 +71,8 @@ export interface NodePool {
   maxPods?: number;
   /** The subnet the pool's nodes join (Azure CNI); absent with kubenet or a managed VNet. */
   vnetSubnetId?: string;
+  /** ARM tags on the agent pool. */
+  tags?: Record<string, string>;
   /** FIPS-enabled images; some target SKUs (Ubuntu2404) have none. */
   enableFips?: boolean;
 }

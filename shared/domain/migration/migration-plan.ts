@@ -59,7 +59,12 @@ export interface PoolSpec {
   enableAutoScaling: boolean;
   minCount?: number;
   maxCount?: number;
+  /** ARM tags on the agent pool; the migration names itself in MIGRATION_TAG. */
+  tags?: Record<string, string>;
 }
+
+/** The tag a migration puts on the pool it creates: a pool of that name it did not create is not its own. */
+export const MIGRATION_TAG = "aks-image-lifecycle-migration";
 
 export interface RunbookStep {
   title: string;
