@@ -20,7 +20,7 @@ import { ACTIVITIES, ORCHESTRATIONS } from "./contracts.ts";
 import { callActivity, errorMessage } from "./steps/call-activity.ts";
 import { type ControlVerdict, checkControl, waitFor } from "./steps/migration/controls.ts";
 import { drainOldPool } from "./steps/migration/drain-phase.ts";
-import { awaitGate, type GateResult } from "./steps/migration/gates.ts";
+import { awaitGate, type GateResult, notifyQuietly } from "./steps/migration/gates.ts";
 import { MigrationRun } from "./steps/migration/migration-run.ts";
 import { changePool } from "./steps/migration/pool-changes.ts";
 import { type Changes, rollBack } from "./steps/migration/rollback.ts";
@@ -441,7 +441,7 @@ function* checkAfterwards(
       : `post-migration checks found: ${problems.join("; ")}`,
   );
   if (problems.length > 0) {
-    yield* callActivity(run.context, ACTIVITIES.notifyMigration, {
+    yield* notifyQuietly(run, {
       id: `${run.record.id}:post-checks`,
       migrationId: run.record.id,
       cluster: run.record.cluster,

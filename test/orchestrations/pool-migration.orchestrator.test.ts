@@ -533,4 +533,72 @@ describe("pool-migration", () => {
       (records.at(-1) as MigrationRecord).history.some((h) => h.event.includes("has no pool batch")),
     ).toBe(true);
   });
+
+  it("hears an answer that reaches a waiter an earlier wait gave up on (the gate's reminder had fired)", async () => {
+    const { fakes } = world({ cutover: [{ decision: "approve" }] });
+    fakes["notify-migration"] = async (notice) => {
+      // The start gate's reminder: the approver answers while the migration sends it, not waiting.
+      if (notice.title.includes("start")) {
+        const [instance] = await harness.running("pool-migration");
+        const status = await harness.client.getStatus(instance as string);
+        const record = (status.customStatus as { awaiting: { gate: string } }).awaiting;
+        expect(record.gate).toBe("start");
+        const saved = lastSaved.at(-1) as MigrationRecord;
+        const event: GateAnswerEvent = {
+          gate: "start",
+          nonce: saved.awaiting?.nonce as string,
+          answer: { decision: "approve" },
+          by: "ana@contoso.com",
+          comment: "late",
+          at: saved.updatedAt,
+        };
+        await harness.client.raiseEvent(instance as string, MIGRATION_EVENTS.answer, event);
+      }
+      return null;
+    };
+    const lastSaved: MigrationRecord[] = [];
+    const save = fakes["save-migration"];
+    fakes["save-migration"] = async (record) => {
+      lastSaved.push(structuredClone(record));
+      return (save as NonNullable<typeof save>)(record);
+    };
+    const run = await harness.run(
+      "pool-migration",
+      inputOf({ gateTimeoutSeconds: 600, gateExpirySeconds: 7200 }),
+      fakes,
+    );
+    expect(run.output.outcome).toBe("succeeded");
+    expect(run.callsOf("notify-migration")).toHaveLength(1);
+  });
+
+  it("acts on a pause and a rollback asked one after the other while it was busy, losing neither", async () => {
+    const { fakes } = world(approveAll());
+    const setTaints = fakes["set-taints"];
+    fakes["set-taints"] = async (input) => {
+      if (input.step === "taint-old") {
+        const [instance] = await harness.running("pool-migration");
+        const control = (action: string, at: string) => ({
+          action,
+          by: "oscar@contoso.com",
+          reason: `${action} asked`,
+          at,
+        });
+        await harness.client.raiseEvent(
+          instance as string,
+          MIGRATION_EVENTS.control,
+          control("pause", "2026-03-02T09:00:00.000Z"),
+        );
+        await harness.client.raiseEvent(
+          instance as string,
+          MIGRATION_EVENTS.control,
+          control("rollback", "2026-03-02T09:00:01.000Z"),
+        );
+      }
+      return (setTaints as NonNullable<typeof setTaints>)(input);
+    };
+    const run = await harness.run("pool-migration", inputOf(), fakes);
+    expect(run.output.outcome).toBe("rolled-back");
+    expect(run.output.summary.rolledBack?.reason).toBe("rollback asked");
+    expect(run.callsOf("evict-pod")).toHaveLength(0);
+  });
 });

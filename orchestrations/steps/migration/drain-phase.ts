@@ -12,7 +12,7 @@ import type { NodeDrainInput, NodeDrainResult } from "../../contracts/pool-migra
 import { ACTIVITIES, ORCHESTRATIONS } from "../../contracts.ts";
 import { callActivity } from "../call-activity.ts";
 import { type ControlVerdict, checkControl, waitFor } from "./controls.ts";
-import { awaitGate, describeDecision } from "./gates.ts";
+import { awaitGate, describeDecision, notifyQuietly } from "./gates.ts";
 import type { MigrationRun } from "./migration-run.ts";
 
 /** Seconds between looks at a health signal that has not cleared yet. */
@@ -96,7 +96,7 @@ function* drainBatch(
       record.blockers = result.stuck.map(
         (s) => `${s.pod.namespace}/${s.pod.name} on ${node}: ${s.reason} (${s.detail})`,
       );
-      yield* callActivity(context, ACTIVITIES.notifyMigration, {
+      yield* notifyQuietly(run, {
         migrationId: record.id,
         id: `${record.id}:stuck:${node}:${decisions[index]?.attempt ?? 0}`,
         cluster: record.cluster,

@@ -5,13 +5,13 @@
 
 import type { Task, TimerTask } from "durable-functions";
 import type { GateDecision, GateName } from "../../../shared/domain/migration/migration-record.ts";
-import {
-  type ControlEvent,
-  type GateAnswerEvent,
-  MIGRATION_EVENTS,
+import type {
+  ControlEvent,
+  GateAnswerEvent,
+  NotifyMigrationInput,
 } from "../../contracts/pool-migration.contract.ts";
 import { ACTIVITIES } from "../../contracts.ts";
-import { callActivity } from "../call-activity.ts";
+import { callActivity, errorMessage } from "../call-activity.ts";
 import { MigrationRun } from "./migration-run.ts";
 
 export type GateResult =
@@ -45,7 +45,8 @@ export function* awaitGate(
     evidence,
     accepts,
     role: MigrationRun.roleFor(gate),
-    notBy: record.requestedBy.id,
+    // The requester may resume their own pause; every other gate needs someone else.
+    notBy: gate === "paused" ? "" : record.requestedBy.id,
   };
   run.note(`awaiting gate ${gate} (${accepts.join(", ")})`);
   yield* run.save();
@@ -57,24 +58,25 @@ export function* awaitGate(
       run.note(`pause asked while waiting at gate ${gate}: it waits already`, pending.by);
       continue;
     }
-    const answer = context.df.waitForExternalEvent(MIGRATION_EVENTS.answer);
+    const answer = run.answers.take();
+    if (answer) {
+      // One for another gate or an earlier wait (stale, early, replayed) opens nothing.
+      if (answer.gate !== gate || answer.nonce !== nonce || !accepts.includes(answer.answer.decision))
+        continue;
+      run.note(
+        `gate ${gate}: ${describeDecision(answer.answer)}${answer.comment ? `: ${answer.comment}` : ""}`,
+        answer.by,
+      );
+      return yield* leave(run, { kind: "answered", answer });
+    }
     const dueAt = limits && since + 1000 * (reminded ? limits.expirySeconds : limits.timeoutSeconds);
     const timer: TimerTask | undefined =
       dueAt === undefined ? undefined : context.df.createTimer(new Date(dueAt));
-    const waits: Task[] = [answer, run.controlTask()];
+    const waits: Task[] = [run.answers.waiter(), run.controlWaiter()];
     if (timer) waits.push(timer);
     const winner = yield context.df.Task.any(waits);
-    if (winner === answer) {
-      const event = answer.result as GateAnswerEvent;
-      if (event.gate !== gate || event.nonce !== nonce || !accepts.includes(event.answer.decision)) continue;
-      timer?.cancel();
-      run.note(
-        `gate ${gate}: ${describeDecision(event.answer)}${event.comment ? `: ${event.comment}` : ""}`,
-        event.by,
-      );
-      return yield* leave(run, { kind: "answered", answer: event });
-    }
     if (winner !== timer) {
+      // An answer or a control event: taken at the top of the loop.
       timer?.cancel();
       continue;
     }
@@ -83,7 +85,7 @@ export function* awaitGate(
       return yield* leave(run, { kind: "expired" });
     }
     reminded = true;
-    yield* callActivity(context, ACTIVITIES.notifyMigration, {
+    yield* notifyQuietly(run, {
       migrationId: record.id,
       id: `${record.id}:${gate}:${nonce}:reminder`,
       cluster: record.cluster,
@@ -92,6 +94,18 @@ export function* awaitGate(
       title: `Gate "${gate}" unanswered`,
       text: `Unanswered since ${sinceText}; a ${MigrationRun.roleFor(gate)} answers it (not ${record.requestedBy.name}). It expires at ${new Date(since + 1000 * (limits?.expirySeconds ?? 0)).toISOString()}.`,
     });
+  }
+}
+
+/** Tells people; a sink that stays down past the activity's retries is noted, never fatal to the migration. */
+export function* notifyQuietly(
+  run: MigrationRun,
+  notice: NotifyMigrationInput,
+): Generator<Task, void, unknown> {
+  try {
+    yield* callActivity(run.context, ACTIVITIES.notifyMigration, notice);
+  } catch (error) {
+    run.note(`could not tell people "${notice.title}": ${errorMessage(error)}`);
   }
 }
 

@@ -11,11 +11,13 @@ import type {
 } from "../../../shared/domain/migration/migration-record.ts";
 import {
   type ControlEvent,
+  type GateAnswerEvent,
   MIGRATION_EVENTS,
   type PoolMigrationInput,
 } from "../../contracts/pool-migration.contract.ts";
 import { ACTIVITIES } from "../../contracts.ts";
 import { callActivity } from "../call-activity.ts";
+import { EventChannel } from "./event-channel.ts";
 
 /** Longest a history line may be: the record stays small whatever a person writes in a comment. */
 const MAX_EVENT_LENGTH = 500;
@@ -30,7 +32,8 @@ export class MigrationRun {
   /** When each phase was entered, for the summary's duration per phase. */
   readonly phaseSeconds: Record<string, number> = {};
   private phaseSince: number;
-  private control: Task;
+  private readonly control: EventChannel<ControlEvent>;
+  readonly answers: EventChannel<GateAnswerEvent>;
 
   constructor(context: OrchestrationContext, input: PoolMigrationInput) {
     this.context = context;
@@ -55,7 +58,8 @@ export class MigrationRun {
       revision: 0,
       updatedAt: now,
     };
-    this.control = context.df.waitForExternalEvent(MIGRATION_EVENTS.control);
+    this.control = new EventChannel(context, MIGRATION_EVENTS.control);
+    this.answers = new EventChannel(context, MIGRATION_EVENTS.answer);
   }
 
   now(): string {
@@ -122,17 +126,14 @@ export class MigrationRun {
     yield* this.save();
   }
 
-  /** A control event received and not yet acted on, taken (the channel listens again). */
+  /** A control event received and not yet acted on, taken. */
   takeControl(): ControlEvent | undefined {
-    if (!this.control.isCompleted) return undefined;
-    const event = this.control.result as ControlEvent;
-    this.control = this.context.df.waitForExternalEvent(MIGRATION_EVENTS.control);
-    return event;
+    return this.control.take();
   }
 
-  /** The task a wait races to hear pause and rollback. */
-  controlTask(): Task {
-    return this.control;
+  /** A waiter for a control event, for one wait to race. */
+  controlWaiter(): Task {
+    return this.control.waiter();
   }
 
   /** The role a person needs to answer a gate: operators resume, approvers answer the rest. */
@@ -148,7 +149,7 @@ export class MigrationRun {
     const pending = this.takeControl();
     if (pending) return pending;
     const timer: TimerTask = this.context.df.createTimer(new Date(this.nowMs() + seconds * 1000));
-    const winner = yield this.context.df.Task.any([timer, this.control]);
+    const winner = yield this.context.df.Task.any([timer, this.controlWaiter()]);
     if (winner === timer) return undefined;
     timer.cancel();
     return this.takeControl();

@@ -9,6 +9,7 @@ import { childInstanceId } from "../../contracts/instance-ids.ts";
 import type { NodeDrainResult } from "../../contracts/pool-migration.contract.ts";
 import { ACTIVITIES, ORCHESTRATIONS } from "../../contracts.ts";
 import { callActivity } from "../call-activity.ts";
+import { notifyQuietly } from "./gates.ts";
 import type { MigrationRun } from "./migration-run.ts";
 import { changePool } from "./pool-changes.ts";
 
@@ -128,7 +129,7 @@ export function* rollBack(
   }
   run.note(`rolled back: ${restored.join("; ") || "nothing had changed"}`, by);
   // Awareness, not approval: people hear of every rollback.
-  yield* callActivity(context, ACTIVITIES.notifyMigration, {
+  yield* notifyQuietly(run, {
     id: `${record.id}:rolled-back`,
     migrationId: record.id,
     cluster: record.cluster,
