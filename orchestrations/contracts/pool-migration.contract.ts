@@ -17,6 +17,7 @@ import type {
   PodName,
 } from "../../shared/domain/migration/migration-record.ts";
 import type { ValidationEvidence } from "../../shared/domain/migration/pool-validation.ts";
+import type { RecordChange } from "../../shared/domain/migration/record-changes.ts";
 import type { AuditedStep, AuditRecord } from "../../shared/domain/ports/migrations.ts";
 import type { EvictionOutcome, PodRef } from "../../shared/domain/ports/node-operations.ts";
 import type {
@@ -182,7 +183,7 @@ export interface AccountMigrationInput {
 
 export interface PoolMigrationActivities {
   "plan-migration": { input: PlanMigrationInput; output: MigrationPlan };
-  "save-migration": { input: MigrationRecord; output: null };
+  "save-migration": { input: RecordChange; output: null };
   "record-audit": { input: AuditRecord; output: null };
   "notify-migration": { input: NotifyMigrationInput; output: null };
   "request-pool-change": { input: RequestPoolChangeInput; output: RequestPoolChangeOutput };

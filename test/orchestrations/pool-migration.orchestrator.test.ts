@@ -18,6 +18,7 @@ import type {
   GateName,
   MigrationRecord,
 } from "../../shared/domain/migration/migration-record.ts";
+import { applyRecordChange, type RecordChange } from "../../shared/domain/migration/record-changes.ts";
 import type { ActivityFakes } from "../support/activity-fakes.ts";
 import { useOrchestrationHarness } from "../support/orchestration-harness.ts";
 
@@ -121,10 +122,10 @@ type Script = Partial<Record<GateName, (GateDecision & { by?: string; comment?: 
 function world(script: Script, records: MigrationRecord[] = []) {
   const podsOn = new Map<string, NodePod[]>(OLD_NODES.map((node, i) => [node, [pod(`worker-${i}`)]]));
   const answered = new Set<string>();
-  const fakes: ActivityFakes = {
-    "plan-migration": () => planOf(),
-    "save-migration": async (record) => {
-      records.push(structuredClone(record));
+  let current: MigrationRecord | undefined;
+  const hooks = {
+    /** What people do when the record is saved: answer a gate it awaits, from the script. */
+    onRecord: async (record: MigrationRecord): Promise<null> => {
       const awaiting = record.awaiting;
       if (!awaiting || answered.has(awaiting.nonce)) return null;
       answered.add(awaiting.nonce);
@@ -142,6 +143,15 @@ function world(script: Script, records: MigrationRecord[] = []) {
       const [instance] = await harness.running("pool-migration");
       await harness.client.raiseEvent(instance as string, MIGRATION_EVENTS.answer, event);
       return null;
+    },
+  };
+  const fakes: ActivityFakes = {
+    "plan-migration": () => planOf(),
+    "save-migration": async (change) => {
+      current = applyRecordChange(current, change) ?? current;
+      const record = structuredClone(current) as MigrationRecord;
+      records.push(record);
+      return hooks.onRecord(record);
     },
     "record-audit": () => null,
     "notify-migration": () => null,
@@ -176,7 +186,7 @@ function world(script: Script, records: MigrationRecord[] = []) {
     },
     "account-migration": ({ overlapNodeHours }) => ({ cost: { nodeHours: overlapNodeHours } }),
   };
-  return { fakes, podsOn, records };
+  return { fakes, hooks, podsOn, records };
 }
 
 const approveAll: () => Script = () => ({
@@ -226,14 +236,22 @@ describe("pool-migration", () => {
     const deleting = records.find((r) => r.phase === "deleting-old-pool") as MigrationRecord;
     expect(Date.parse(deleting.updatedAt) - Date.parse(retention.updatedAt)).toBeGreaterThanOrEqual(3600_000);
     expect(run.output.summary.phaseSeconds.retention).toBeGreaterThanOrEqual(3600);
+    // Each save sends what changed: the request's fields once, history lines once.
+    const changes = run.callsOf("save-migration").map((c) => c.input as RecordChange);
+    expect(Object.keys(changes[0]?.set ?? {})).toEqual(
+      expect.arrayContaining(["options", "requestedBy", "phase"]),
+    );
+    expect(changes.slice(1).some((c) => "options" in c.set || "requestedBy" in c.set)).toBe(false);
+    const sentLines = changes.flatMap((c) => c.append);
+    expect(sentLines).toEqual((records.at(-1) as MigrationRecord).history);
   });
 
   it("ignores an answer with another nonce or for another gate, and opens on the one it waits for", async () => {
     const records: MigrationRecord[] = [];
-    const { fakes } = world({ cutover: [{ decision: "approve" }] }, records);
-    const save = fakes["save-migration"];
+    const { fakes, hooks } = world({ cutover: [{ decision: "approve" }] }, records);
+    const save = hooks.onRecord;
     let sentStale = false;
-    fakes["save-migration"] = async (record) => {
+    hooks.onRecord = async (record) => {
       if (record.awaiting?.gate === "start" && !sentStale) {
         sentStale = true;
         const [instance] = await harness.running("pool-migration");
@@ -260,7 +278,7 @@ describe("pool-migration", () => {
           nonce: record.awaiting.nonce,
         });
       }
-      return (save as NonNullable<typeof save>)(record);
+      return save(record);
     };
     const run = await harness.run("pool-migration", inputOf(), fakes);
     expect(run.output.outcome).toBe("succeeded");
@@ -475,10 +493,10 @@ describe("pool-migration", () => {
   });
 
   it("rolls back when asked during the retention window, while the old pool still serves", async () => {
-    const { fakes } = world(approveAll());
-    const save = fakes["save-migration"];
+    const { fakes, hooks } = world(approveAll());
+    const save = hooks.onRecord;
     let asked = false;
-    fakes["save-migration"] = async (record) => {
+    hooks.onRecord = async (record) => {
       if (record.phase === "retention" && !asked) {
         asked = true;
         const [instance] = await harness.running("pool-migration");
@@ -490,7 +508,7 @@ describe("pool-migration", () => {
         };
         await harness.client.raiseEvent(instance as string, MIGRATION_EVENTS.control, control);
       }
-      return (save as NonNullable<typeof save>)(record);
+      return save(record);
     };
     const run = await harness.run("pool-migration", inputOf({ retentionSeconds: 4 * 3600 }), fakes);
     expect(run.output.outcome).toBe("rolled-back");
@@ -535,7 +553,7 @@ describe("pool-migration", () => {
   });
 
   it("hears an answer that reaches a waiter an earlier wait gave up on (the gate's reminder had fired)", async () => {
-    const { fakes } = world({ cutover: [{ decision: "approve" }] });
+    const { fakes, hooks } = world({ cutover: [{ decision: "approve" }] });
     fakes["notify-migration"] = async (notice) => {
       // The start gate's reminder: the approver answers while the migration sends it, not waiting.
       if (notice.title.includes("start")) {
@@ -557,10 +575,10 @@ describe("pool-migration", () => {
       return null;
     };
     const lastSaved: MigrationRecord[] = [];
-    const save = fakes["save-migration"];
-    fakes["save-migration"] = async (record) => {
+    const save = hooks.onRecord;
+    hooks.onRecord = async (record) => {
       lastSaved.push(structuredClone(record));
-      return (save as NonNullable<typeof save>)(record);
+      return save(record);
     };
     const run = await harness.run(
       "pool-migration",

@@ -10,6 +10,11 @@ import type {
   Phase,
 } from "../../../shared/domain/migration/migration-record.ts";
 import {
+  appendHistoryLine,
+  type RecordChange,
+  type RecordFields,
+} from "../../../shared/domain/migration/record-changes.ts";
+import {
   type ControlEvent,
   type GateAnswerEvent,
   MIGRATION_EVENTS,
@@ -21,9 +26,6 @@ import { EventChannel } from "./event-channel.ts";
 
 /** Longest a history line may be: the record stays small whatever a person writes in a comment. */
 const MAX_EVENT_LENGTH = 500;
-/** Lines a record's history keeps, and how many of the oldest go at once when it is full. */
-const MAX_HISTORY = 400;
-const HISTORY_DROP = 100;
 
 export class MigrationRun {
   readonly context: OrchestrationContext;
@@ -32,6 +34,9 @@ export class MigrationRun {
   /** When each phase was entered, for the summary's duration per phase. */
   readonly phaseSeconds: Record<string, number> = {};
   private phaseSince: number;
+  /** Each field's value as last saved (JSON), and the history lines not saved yet. */
+  private readonly sent = new Map<keyof RecordFields, string>();
+  private readonly unsent: HistoryEntry[] = [];
   private readonly control: EventChannel<ControlEvent>;
   readonly answers: EventChannel<GateAnswerEvent>;
 
@@ -78,24 +83,11 @@ export class MigrationRun {
       event: event.slice(0, MAX_EVENT_LENGTH),
     };
     if (by !== undefined) entry.by = by;
-    const history = this.record.history;
-    history.push(entry);
-    if (history.length > MAX_HISTORY) {
-      // The record must stay small (Table Storage holds 1 MiB an entity): the oldest lines after the
-      // first go, counted in one line; the audit log keeps every step.
-      const marker = /^(\d+) earlier lines left out/.exec(history[1]?.event ?? "");
-      const dropped = history.splice(1, HISTORY_DROP);
-      const count = (marker ? Number(marker[1]) - 1 : 0) + dropped.length;
-      const at = dropped.at(-1)?.at ?? entry.at;
-      history.splice(1, 0, {
-        at,
-        phase: entry.phase,
-        event: `${count} earlier lines left out (the audit log has every step)`,
-      });
-    }
+    appendHistoryLine(this.record.history, entry);
+    this.unsent.push(entry);
   }
 
-  /** Saves the record as it stands, a revision higher, and shows it as custom status. */
+  /** Saves what changed since the last save, a revision higher, and shows it as custom status. */
   *save(): Generator<Task, void, unknown> {
     this.record.revision += 1;
     this.record.updatedAt = this.now();
@@ -112,7 +104,16 @@ export class MigrationRun {
       },
       outcome,
     });
-    yield* callActivity(this.context, ACTIVITIES.saveMigration, this.record);
+    const { id, history: _history, revision, ...fields } = this.record;
+    const set: Partial<RecordFields> = {};
+    for (const [name, value] of Object.entries(fields) as [keyof RecordFields & string, unknown][]) {
+      const json = JSON.stringify(value);
+      if (this.sent.get(name) === json) continue;
+      this.sent.set(name, json);
+      (set as Record<string, unknown>)[name] = value;
+    }
+    const change: RecordChange = { id, revision, set, append: this.unsent.splice(0) };
+    yield* callActivity(this.context, ACTIVITIES.saveMigration, change);
   }
 
   /** Enters a phase: noted, timed, saved. */
