@@ -48,7 +48,7 @@ export function* poolMigration(
   input: PoolMigrationInput,
 ): Generator<Task, PoolMigrationResult, unknown> {
   const run = new MigrationRun(context, input);
-  const changes: Changes = { taintedNodes: [], prePositioned: [], podsMoved: false };
+  const changes: Changes = { taintedNodes: [], prePositioned: [], podsMoved: false, rollbacks: 0 };
   const overrides: string[] = [];
   let plan: MigrationPlan | undefined;
   let newPoolCreatedAt: number | undefined;
@@ -109,6 +109,7 @@ export function* poolMigration(
       if (input.options.deleteGate)
         yield* gateOrEnd(run, changes, "delete", { pool: input.pool, drained: run.record.nodes });
       yield* run.enter("deleting-old-pool", `deleting ${input.pool}`);
+      changes.oldPoolDeleting = true;
       const deleted = yield* changePool(
         run,
         "delete-old-pool",
@@ -143,6 +144,11 @@ export function* poolMigration(
 function* failed(run: MigrationRun, changes: Changes, error: unknown): Generator<Task, Ended, unknown> {
   const reason = `${run.record.phase} failed: ${errorMessage(error)}`;
   run.note(reason);
+  if (changes.oldPoolDeleting) {
+    // The old pool is going or gone: the new pool is all there is, and it stays as it is.
+    run.note("nothing to roll back to: the old pool's delete was asked; the workloads run on the new pool");
+    return new Ended("failed");
+  }
   if (!changes.newPool && changes.taintedNodes.length === 0) return new Ended("failed");
   try {
     const restored = yield* rollBack(run, changes, reason, "pool-migration");
@@ -486,12 +492,18 @@ function* close(
 ): Generator<Task, MigrationSummary, unknown> {
   const overlapHours = newPoolCreatedAt === undefined ? 0 : (run.nowMs() - newPoolCreatedAt) / 3_600_000;
   const overlapNodeHours = plan?.newPool ? overlapHours * plan.drainOrder.length : 0;
-  const { cost } = plan?.newPool
-    ? yield* callActivity(run.context, ACTIVITIES.accountMigration, {
+  let cost: unknown = null;
+  if (plan?.newPool) {
+    try {
+      ({ cost } = yield* callActivity(run.context, ACTIVITIES.accountMigration, {
         vmSize: plan.newPool.vmSize,
         overlapNodeHours,
-      })
-    : { cost: null };
+      }));
+    } catch (error) {
+      // The cost is reported, not a reason to leave the migration without an outcome.
+      run.note(`the cost could not be priced: ${errorMessage(error)}`);
+    }
+  }
   return {
     overlapNodeHours,
     cost,

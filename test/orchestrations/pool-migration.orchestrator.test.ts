@@ -467,8 +467,8 @@ describe("pool-migration", () => {
     ]);
     expect(run.subOrchestrations().map((id) => id.slice(id.lastIndexOf(":") + 1))).toEqual([
       "drain-0",
-      "back-0",
-      "back-1",
+      "back1-0",
+      "back1-1",
     ]);
     expect(run.output.summary.rolledBack?.reason).toContain("aks-batchal3-1");
   });
@@ -618,5 +618,19 @@ describe("pool-migration", () => {
     expect(run.output.outcome).toBe("rolled-back");
     expect(run.output.summary.rolledBack?.reason).toBe("rollback asked");
     expect(run.callsOf("evict-pod")).toHaveLength(0);
+  });
+
+  it("does not roll back once the old pool's delete was asked: a later failure ends it as failed, the new pool left as it is", async () => {
+    const { fakes } = world(approveAll());
+    const validate = fakes["validate-pool"];
+    fakes["validate-pool"] = (input) => {
+      if (input.step === "post-check") throw new Error("the API server is unreachable");
+      return (validate as NonNullable<typeof validate>)(input);
+    };
+    const run = await harness.run("pool-migration", inputOf(), fakes);
+    expect(run.output.outcome).toBe("failed");
+    expect(run.output.summary.rolledBack).toBeUndefined();
+    expect(run.callsOf("set-taints").map((c) => (c.input as { present: boolean }).present)).toEqual([true]);
+    expect(run.subOrchestrations().some((id) => id.includes(":back"))).toBe(false);
   });
 });

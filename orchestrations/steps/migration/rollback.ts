@@ -24,6 +24,10 @@ export interface Changes {
   prePositioned: { workload: { kind: string; namespace: string; name: string }; replicas: number }[];
   /** Whether any pod has moved to the new pool. */
   podsMoved: boolean;
+  /** Set once the old pool's delete was asked: from then on there is nothing to go back to. */
+  oldPoolDeleting?: boolean;
+  /** Rollbacks begun: each one's steps and children are its own. */
+  rollbacks: number;
 }
 
 export function* rollBack(
@@ -33,11 +37,13 @@ export function* rollBack(
   by: string,
 ): Generator<Task, string[], unknown> {
   const { context, record, input } = run;
+  changes.rollbacks += 1;
+  const attempt = changes.rollbacks;
   yield* run.enter("rolling-back", `rolling back: ${reason}`);
   const restored: string[] = [];
   const step = (name: string) => ({
     migrationId: record.id,
-    step: `rollback:${name}`,
+    step: `rollback${attempt}:${name}`,
     actor: by,
     reason: `rollback: ${reason}`,
   });
@@ -88,7 +94,7 @@ export function* rollBack(
         context.df.callSubOrchestrator(
           ORCHESTRATIONS.nodeDrain,
           { migrationId: record.id, clusterId: record.clusterId, node, deadline, skip: [], delete: [] },
-          childInstanceId(record.id, `back-${index}`),
+          childInstanceId(record.id, `back${attempt}-${index}`),
         ),
       ),
     )) as NodeDrainResult[];
@@ -130,7 +136,7 @@ export function* rollBack(
   run.note(`rolled back: ${restored.join("; ") || "nothing had changed"}`, by);
   // Awareness, not approval: people hear of every rollback.
   yield* notifyQuietly(run, {
-    id: `${record.id}:rolled-back`,
+    id: `${record.id}:rolled-back:${attempt}`,
     migrationId: record.id,
     cluster: record.cluster,
     pool: record.pool,
