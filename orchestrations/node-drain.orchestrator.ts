@@ -2,16 +2,18 @@
 // sub-orchestration per node so the migration's history stays small whatever the pool's size. Pods are
 // evicted through the eviction API (daemonset, mirror and finished pods are left); a 429 is retried with
 // backoff on durable timers up to the deadline and never becomes a delete. A pod is deleted only when a
-// person chose that for it. What cannot go on (refused, blocked past the deadline, Terminating past its
-// grace period) is returned as stuck, once every other pod is gone, for the migration to ask a person.
+// person chose that for it, by its uid. What cannot go on (refused, blocked past the deadline,
+// Terminating past its grace period, a pod no controller would bring back) is returned as stuck, once
+// every other pod is gone, for the migration to ask a person; an API that keeps failing until the
+// deadline is returned as failed, never thrown, so the migration hears from every node of a batch.
 
 import type { OrchestrationContext, Task } from "durable-functions";
-import type { NodePod, StuckPod } from "../shared/domain/migration/drain-progress.ts";
+import type { NodePod, StuckPod, StuckReason } from "../shared/domain/migration/drain-progress.ts";
 import type { PodName } from "../shared/domain/migration/migration-record.ts";
 import type { EvictionOutcome } from "../shared/domain/ports/node-operations.ts";
 import type { NodeDrainInput, NodeDrainResult } from "./contracts/pool-migration.contract.ts";
 import { ACTIVITIES, ORCHESTRATIONS } from "./contracts.ts";
-import { activityTask, callActivity } from "./steps/call-activity.ts";
+import { callActivity, errorMessage, retriedActivityTask } from "./steps/call-activity.ts";
 import { registerOrchestration } from "./steps/register.ts";
 
 /** Seconds between rounds: from the first to the longest, doubling while nothing moves. */
@@ -20,13 +22,21 @@ const LONGEST_ROUND_SECONDS = 60;
 /** A Terminating pod gets this long past its grace period before it counts as stuck. */
 const TERMINATING_MARGIN_SECONDS = 30;
 
+interface Round {
+  evicted: number;
+  deleted: number;
+  /** Seconds until the next round. */
+  waitSeconds: number;
+  moved: boolean;
+}
+
 export function* nodeDrain(
   context: OrchestrationContext,
   input: NodeDrainInput,
 ): Generator<Task, NodeDrainResult, unknown> {
   const deadline = Date.parse(input.deadline);
   const skipped = new Set(input.skip.map(podKey));
-  const toDelete = new Set(input.delete.map(podKey));
+  const toDelete = new Map(input.delete.map((pod) => [podKey(pod), pod.uid]));
   const stuck = new Map<string, StuckPod>();
   /** Why each blocked pod's last eviction was refused (429), for the stuck report. */
   const lastRefusal = new Map<string, string>();
@@ -37,100 +47,137 @@ export function* nodeDrain(
   let delaySeconds = FIRST_ROUND_SECONDS;
   for (let round = 0; ; round++) {
     const now = context.df.currentUtcDateTime.getTime();
-    const pods = yield* callActivity(context, ACTIVITIES.nodePods, {
-      clusterId: input.clusterId,
-      node: input.node,
-    });
+    let pods: NodePod[];
+    try {
+      pods = yield* callActivity(context, ACTIVITIES.nodePods, {
+        clusterId: input.clusterId,
+        node: input.node,
+      });
+    } catch (error) {
+      if (now >= deadline) return { kind: "failed", evicted, error: errorMessage(error) };
+      yield* wait(context, LONGEST_ROUND_SECONDS);
+      continue;
+    }
     const remaining = pods.filter((pod) => pod.verdict !== "skip" && !skipped.has(podKey(pod.ref)));
     const moving = remaining.filter((pod) => !stuck.has(podKey(pod.ref)));
-    if (remaining.length === 0) {
-      return { kind: "drained", evicted, skipped: pods.length, deleted };
-    }
+    if (remaining.length === 0) return { kind: "drained", evicted, skipped: pods.length, deleted };
     if (moving.length === 0) return { kind: "stuck", evicted, stuck: [...stuck.values()] };
 
+    const markStuck = (pod: NodePod, reason: StuckReason, detail: string) =>
+      stuck.set(podKey(pod.ref), {
+        pod: nameOf(pod),
+        uid: pod.ref.uid,
+        reason,
+        detail,
+        protectedByBudget: pod.protectedByBudget,
+      });
+    const deletions: NodePod[] = [];
     const evictions: NodePod[] = [];
     for (const pod of moving) {
       const key = podKey(pod.ref);
-      if (toDelete.has(key)) {
-        const outcome = yield* callActivity(context, ACTIVITIES.deletePod, {
-          migrationId: input.migrationId,
-          step: `${part}:delete:${pod.ref.namespace}:${pod.ref.name}:${round}`,
-          actor: input.decidedBy ?? "pool-migration",
-          reason: "a person chose to delete this pod",
-          clusterId: input.clusterId,
-          pod: pod.ref,
-        });
-        if (outcome === "deleted") deleted += 1;
-        toDelete.delete(key);
-        continue;
-      }
-      if (pod.terminatingSince !== undefined) {
+      if (toDelete.get(key) === pod.ref.uid) {
+        deletions.push(pod);
+      } else if (pod.terminatingSince !== undefined) {
         const overdueAt =
           Date.parse(pod.terminatingSince) + (pod.gracePeriodSeconds + TERMINATING_MARGIN_SECONDS) * 1000;
         if (now > overdueAt) {
-          stuck.set(key, {
-            pod: nameOf(pod),
-            reason: "terminating-past-grace",
-            detail: `Terminating since ${pod.terminatingSince}, past its grace period of ${pod.gracePeriodSeconds} s`,
-            protectedByBudget: pod.protectedByBudget,
-          });
+          markStuck(
+            pod,
+            "terminating-past-grace",
+            `Terminating since ${pod.terminatingSince}, past its grace period of ${pod.gracePeriodSeconds} s`,
+          );
         }
-        continue;
-      }
-      if (now >= deadline) {
+      } else if (pod.unmanaged) {
+        markStuck(pod, "no-controller", "no controller owns it: evicted, it would not come back");
+      } else if (now >= deadline) {
         // Evicted before (or blocked) and still not leaving at the deadline: a person looks at it.
-        stuck.set(key, {
-          pod: nameOf(pod),
-          reason: "blocked-past-deadline",
-          detail: `still on ${input.node} at the drain deadline ${input.deadline}${lastRefusal.get(key) ? `: ${lastRefusal.get(key)}` : ""}`,
-          protectedByBudget: pod.protectedByBudget,
-        });
-        continue;
+        const refusal = lastRefusal.get(key);
+        markStuck(
+          pod,
+          "blocked-past-deadline",
+          `still on ${input.node} at the drain deadline ${input.deadline}${refusal ? `: ${refusal}` : ""}`,
+        );
+      } else {
+        evictions.push(pod);
       }
-      evictions.push(pod);
     }
 
-    // Task.all refuses an empty list: a round may have nothing to evict (pods terminating, stuck).
-    const outcomes =
-      evictions.length === 0
-        ? []
-        : ((yield context.df.Task.all(
-            evictions.map((pod) =>
-              activityTask(context, ACTIVITIES.evictPod, {
-                migrationId: input.migrationId,
-                step: `${part}:evict:${pod.ref.namespace}:${pod.ref.name}:${round}`,
-                actor: "pool-migration",
-                reason: `draining node ${input.node}`,
-                clusterId: input.clusterId,
-                node: input.node,
-                pod: pod.ref,
-              }),
-            ),
-          )) as EvictionOutcome[]);
-    let waitSeconds = delaySeconds;
-    let moved = false;
-    outcomes.forEach((outcome, index) => {
-      const pod = evictions[index] as NodePod;
-      if (outcome.kind === "evicted") {
-        evicted += 1;
-        moved = true;
-      } else if (outcome.kind === "blocked") {
-        waitSeconds = Math.max(waitSeconds, outcome.retryAfterSeconds);
-        lastRefusal.set(podKey(pod.ref), `its eviction is refused: ${outcome.reason}`);
-      } else if (outcome.kind === "refused") {
-        stuck.set(podKey(pod.ref), {
-          pod: nameOf(pod),
-          reason: "refused",
-          detail: `the eviction API answered ${outcome.status}: ${outcome.reason}`,
-          protectedByBudget: pod.protectedByBudget,
-        });
-      } else {
-        moved = true;
-      }
-    });
-    delaySeconds = moved ? FIRST_ROUND_SECONDS : Math.min(LONGEST_ROUND_SECONDS, delaySeconds * 2);
-    yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + waitSeconds * 1000));
+    let outcome: Round;
+    try {
+      outcome = yield* act(context, input, part, round, deletions, evictions, delaySeconds, (pod, result) => {
+        if (result.kind === "blocked")
+          lastRefusal.set(podKey(pod.ref), `its eviction is refused: ${result.reason}`);
+        if (result.kind === "refused")
+          markStuck(pod, "refused", `the eviction API answered ${result.status}: ${result.reason}`);
+      });
+    } catch (error) {
+      // The API failed past the activity's retries: try again next round, until the deadline.
+      if (now >= deadline) return { kind: "failed", evicted, error: errorMessage(error) };
+      outcome = { evicted: 0, deleted: 0, waitSeconds: LONGEST_ROUND_SECONDS, moved: false };
+    }
+    for (const pod of deletions) toDelete.delete(podKey(pod.ref));
+    evicted += outcome.evicted;
+    deleted += outcome.deleted;
+    delaySeconds = outcome.moved ? FIRST_ROUND_SECONDS : Math.min(LONGEST_ROUND_SECONDS, delaySeconds * 2);
+    yield* wait(context, outcome.waitSeconds);
   }
+}
+
+/** One round's effects: the deletions people chose, then every eviction at once (as kubectl does). */
+function* act(
+  context: OrchestrationContext,
+  input: NodeDrainInput,
+  part: string,
+  round: number,
+  deletions: NodePod[],
+  evictions: NodePod[],
+  delaySeconds: number,
+  onOutcome: (pod: NodePod, outcome: EvictionOutcome) => void,
+): Generator<Task, Round, unknown> {
+  let deleted = 0;
+  for (const pod of deletions) {
+    const result = yield* callActivity(context, ACTIVITIES.deletePod, {
+      migrationId: input.migrationId,
+      step: `${part}:delete:${pod.ref.namespace}:${pod.ref.name}:${round}`,
+      actor: input.decidedBy ?? "pool-migration",
+      reason: "a person chose to delete this pod",
+      clusterId: input.clusterId,
+      pod: pod.ref,
+    });
+    if (result === "deleted") deleted += 1;
+  }
+  // Task.all refuses an empty list: a round may have nothing to evict (pods terminating, stuck).
+  const outcomes =
+    evictions.length === 0
+      ? []
+      : ((yield context.df.Task.all(
+          evictions.map((pod) =>
+            retriedActivityTask(context, ACTIVITIES.evictPod, {
+              migrationId: input.migrationId,
+              step: `${part}:evict:${pod.ref.namespace}:${pod.ref.name}:${round}`,
+              actor: "pool-migration",
+              reason: `draining node ${input.node}`,
+              clusterId: input.clusterId,
+              node: input.node,
+              pod: pod.ref,
+            }),
+          ),
+        )) as EvictionOutcome[]);
+  let waitSeconds = delaySeconds;
+  let evicted = 0;
+  let moved = deleted > 0;
+  outcomes.forEach((outcome, index) => {
+    const pod = evictions[index] as NodePod;
+    onOutcome(pod, outcome);
+    if (outcome.kind === "blocked") waitSeconds = Math.max(waitSeconds, outcome.retryAfterSeconds);
+    if (outcome.kind === "evicted") evicted += 1;
+    if (outcome.kind === "evicted" || outcome.kind === "gone") moved = true;
+  });
+  return { evicted, deleted, waitSeconds, moved };
+}
+
+function* wait(context: OrchestrationContext, seconds: number): Generator<Task, void, unknown> {
+  yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + seconds * 1000));
 }
 
 function podKey(pod: PodName): string {

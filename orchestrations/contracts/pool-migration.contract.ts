@@ -145,16 +145,18 @@ export interface NodeDrainInput {
   node: string;
   /** The instant the drain of this node gives up waiting for blocked evictions. */
   deadline: string;
-  /** Decisions people made for pods on this node. */
+  /** Decisions people made for pods on this node (a delete names the pod's uid: only that pod goes). */
   skip: PodName[];
-  delete: PodName[];
+  delete: PodRef[];
   /** Who made those decisions (the audit's actor for a delete). */
   decidedBy?: string;
 }
 
 export type NodeDrainResult =
   | { kind: "drained"; evicted: number; skipped: number; deleted: number }
-  | { kind: "stuck"; evicted: number; stuck: StuckPod[] };
+  | { kind: "stuck"; evicted: number; stuck: StuckPod[] }
+  /** The Kubernetes API kept failing until the deadline: a person decides (retry, roll back). */
+  | { kind: "failed"; evicted: number; error: string };
 
 export interface NodePodsInput {
   clusterId: string;

@@ -45,6 +45,15 @@ export function activityTask<K extends ActivityName>(
   return context.df.callActivity(name, input);
 }
 
+/** The activity's task with the transient retry, for fan-outs that await their tasks together. */
+export function retriedActivityTask<K extends ActivityName>(
+  context: OrchestrationContext,
+  name: K,
+  input: ActivityInput<K>,
+): TypedTask<ActivityOutput<K>> {
+  return context.df.callActivityWithRetry(name, transientRetry(), input);
+}
+
 export function* callSubOrchestrator<K extends OrchestrationName>(
   context: OrchestrationContext,
   name: K,

@@ -9,7 +9,7 @@ import type { RetryClock } from "../domain/ports/clock.ts";
 import type { AuditedStep, AuditRepository } from "../domain/ports/migrations.ts";
 import type { EvictionOutcome, NodeOperations, PodRef } from "../domain/ports/node-operations.ts";
 import type { KubePod } from "../domain/workloads/cluster-facts.ts";
-import { nameOf, namespaceOf } from "../domain/workloads/kube-objects.ts";
+import { controllerOf, nameOf, namespaceOf } from "../domain/workloads/kube-objects.ts";
 import { audited } from "./audited-effect.ts";
 
 /** Kubernetes' default when a pod does not say. */
@@ -37,6 +37,7 @@ export async function nodePods(
         DEFAULT_GRACE_SECONDS,
       ...(terminatingSince === undefined ? {} : { terminatingSince }),
       protectedByBudget: coveringBudgets(budgets, [pod]).length > 0,
+      unmanaged: controllerOf(pod) === undefined,
     };
   });
 }

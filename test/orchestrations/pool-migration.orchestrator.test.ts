@@ -109,6 +109,7 @@ function pod(name: string, extra: Partial<NodePod> = {}): NodePod {
     reason: "evictable",
     gracePeriodSeconds: 30,
     protectedByBudget: true,
+    unmanaged: false,
     ...extra,
   };
 }
@@ -632,5 +633,43 @@ describe("pool-migration", () => {
     expect(run.output.summary.rolledBack).toBeUndefined();
     expect(run.callsOf("set-taints").map((c) => (c.input as { present: boolean }).present)).toEqual([true]);
     expect(run.subOrchestrations().some((id) => id.includes(":back"))).toBe(false);
+  });
+
+  it("never evicts a pod no controller owns: it is stuck at once, and a person's delete takes that pod by its uid", async () => {
+    const script = {
+      ...approveAll(),
+      decision: [
+        { decision: "delete-pod" as const, pod: { namespace: "batch", name: "not-stuck" } },
+        { decision: "delete-pod" as const, pod: { namespace: "batch", name: "debug-shell" } },
+      ],
+    };
+    const { fakes, podsOn, records } = world(script);
+    podsOn.get("aks-batch-0")?.push(pod("debug-shell", { unmanaged: true }));
+    const run = await harness.run("pool-migration", inputOf(), fakes);
+    expect(run.output.outcome).toBe("succeeded");
+    expect(
+      run.callsOf("evict-pod").map((c) => (c.input as { pod: { name: string } }).pod.name),
+    ).not.toContain("debug-shell");
+    expect(run.callsOf("delete-pod").map((c) => c.input)).toEqual([
+      expect.objectContaining({
+        pod: { namespace: "batch", name: "debug-shell", uid: "uid-debug-shell" },
+        actor: "ana@contoso.com",
+      }),
+    ]);
+    const history = (records.at(-1) as MigrationRecord).history.map((h) => h.event);
+    expect(history).toContain("batch/not-stuck is not a stuck pod of aks-batch-0: asked again");
+  });
+
+  it("rides out an eviction API that fails for a while: the round is tried again, the migration goes on", async () => {
+    const { fakes } = world(approveAll());
+    const evict = fakes["evict-pod"];
+    let failures = 0;
+    fakes["evict-pod"] = (input) => {
+      if (failures++ < 4) throw new Error("connect ECONNREFUSED");
+      return (evict as NonNullable<typeof evict>)(input);
+    };
+    const run = await harness.run("pool-migration", inputOf(), fakes);
+    expect(run.output.outcome).toBe("succeeded");
+    expect(run.callsOf("evict-pod").filter((c) => c.outcome === "failed").length).toBe(4);
   });
 });

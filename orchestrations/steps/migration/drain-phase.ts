@@ -6,7 +6,8 @@
 import type { Task } from "durable-functions";
 import { type HealthWatch, watchHealth } from "../../../shared/domain/migration/health-signals.ts";
 import type { MigrationPlan } from "../../../shared/domain/migration/migration-plan.ts";
-import type { PodName } from "../../../shared/domain/migration/migration-record.ts";
+import type { GateDecision, PodName } from "../../../shared/domain/migration/migration-record.ts";
+import type { PodRef } from "../../../shared/domain/ports/node-operations.ts";
 import { childInstanceId } from "../../contracts/instance-ids.ts";
 import type { NodeDrainInput, NodeDrainResult } from "../../contracts/pool-migration.contract.ts";
 import { ACTIVITIES, ORCHESTRATIONS } from "../../contracts.ts";
@@ -59,8 +60,9 @@ function* drainBatch(
   offset: number,
 ): Generator<Task, ControlVerdict, unknown> {
   const { context, record } = run;
-  const deadline = new Date(run.nowMs() + run.input.options.drainTimeoutSeconds * 1000).toISOString();
-  const decisions = batch.map(() => ({ skip: [] as PodName[], delete: [] as PodName[], attempt: 0, by: "" }));
+  const { drainTimeoutSeconds } = run.input.options;
+  const deadline = new Date(run.nowMs() + drainTimeoutSeconds * 1000).toISOString();
+  const decisions = batch.map(() => ({ skip: [] as PodName[], delete: [] as PodRef[], attempt: 0, by: "" }));
   let pending = batch.map((_, index) => index);
   while (pending.length > 0) {
     const results = (yield context.df.Task.all(
@@ -70,10 +72,11 @@ function* drainBatch(
           migrationId: record.id,
           clusterId: record.clusterId,
           node: batch[index] as string,
+          // A node retried after a decision gets a deadline of its own.
           deadline:
             decided.attempt === 0
               ? deadline
-              : new Date(run.nowMs() + run.input.options.drainTimeoutSeconds * 1000).toISOString(),
+              : new Date(run.nowMs() + drainTimeoutSeconds * 1000).toISOString(),
           skip: decided.skip,
           delete: decided.delete,
           ...(decided.by ? { decidedBy: decided.by } : {}),
@@ -86,60 +89,81 @@ function* drainBatch(
         );
       }),
     )) as NodeDrainResult[];
-    const stuckNodes: number[] = [];
-    results.forEach((result, position) => {
-      if (result.kind === "stuck") stuckNodes.push(pending[position] as number);
+    const held = pending.flatMap((index, position) => {
+      const result = results[position] as NodeDrainResult;
+      return result.kind === "drained" ? [] : [{ index, result }];
     });
-    for (const index of stuckNodes) {
-      const result = results[pending.indexOf(index)] as Extract<NodeDrainResult, { kind: "stuck" }>;
-      const node = batch[index] as string;
-      record.blockers = result.stuck.map(
-        (s) => `${s.pod.namespace}/${s.pod.name} on ${node}: ${s.reason} (${s.detail})`,
-      );
-      yield* notifyQuietly(run, {
-        migrationId: record.id,
-        id: `${record.id}:stuck:${node}:${decisions[index]?.attempt ?? 0}`,
-        cluster: record.cluster,
-        pool: record.pool,
-        severity: "warning",
-        title: `Drain of ${node} is stuck: a person decides`,
-        text: record.blockers.join("\n"),
-      });
-      const gate = yield* awaitGate(
-        run,
-        "decision",
-        { node, stuck: result.stuck },
-        ["retry", "skip-pod", "delete-pod", "rollback"],
-        {
-          timeoutSeconds: run.input.options.gateTimeoutSeconds,
-          expirySeconds: run.input.options.gateExpirySeconds,
-        },
-      );
-      if (gate.kind === "control") return { kind: "rollback", reason: gate.event.reason, by: gate.event.by };
-      if (gate.kind === "expired")
-        return {
-          kind: "rollback",
-          reason: `nobody decided on the stuck drain of ${node}`,
-          by: "pool-migration",
-        };
-      const answer = gate.answer.answer;
-      if (answer.decision === "rollback")
-        return {
-          kind: "rollback",
-          reason: gate.answer.comment || `asked while ${node} was stuck`,
-          by: gate.answer.by,
-        };
+    for (const { index, result } of held) {
       const decided = decisions[index] as (typeof decisions)[number];
-      if (answer.decision === "skip-pod") decided.skip.push(answer.pod);
-      if (answer.decision === "delete-pod") decided.delete.push(answer.pod);
-      decided.by = gate.answer.by;
-      decided.attempt += 1;
-      run.note(`drain of ${node} goes on: ${describeDecision(answer)}`, gate.answer.by);
+      const verdict = yield* decide(run, batch[index] as string, result, decided);
+      if (verdict.kind === "rollback") return verdict;
     }
     record.blockers = [];
-    pending = stuckNodes;
+    pending = held.map(({ index }) => index);
   }
   return { kind: "go-on" };
+}
+
+/**
+ * A node the drain could not finish: a person decides (retry, skip a stuck pod, delete it, roll back).
+ * A decision about a pod must name one of the stuck pods; anything else is noted and asked again.
+ */
+function* decide(
+  run: MigrationRun,
+  node: string,
+  result: Exclude<NodeDrainResult, { kind: "drained" }>,
+  decided: { skip: PodName[]; delete: PodRef[]; attempt: number; by: string },
+): Generator<Task, ControlVerdict, unknown> {
+  const { record } = run;
+  const stuck = result.kind === "stuck" ? result.stuck : [];
+  record.blockers =
+    result.kind === "stuck"
+      ? stuck.map((s) => `${s.pod.namespace}/${s.pod.name} on ${node}: ${s.reason} (${s.detail})`)
+      : [`the drain of ${node} kept failing: ${result.error}`];
+  yield* notifyQuietly(run, {
+    migrationId: record.id,
+    id: `${record.id}:stuck:${node}:${decided.attempt}`,
+    cluster: record.cluster,
+    pool: record.pool,
+    severity: "warning",
+    title: `Drain of ${node} is stuck: a person decides`,
+    text: record.blockers.join("\n"),
+  });
+  const accepts: GateDecision["decision"][] =
+    stuck.length > 0 ? ["retry", "skip-pod", "delete-pod", "rollback"] : ["retry", "rollback"];
+  const evidence = result.kind === "stuck" ? { node, stuck } : { node, error: result.error };
+  for (;;) {
+    const gate = yield* awaitGate(run, "decision", evidence, accepts, {
+      timeoutSeconds: run.input.options.gateTimeoutSeconds,
+      expirySeconds: run.input.options.gateExpirySeconds,
+    });
+    if (gate.kind === "control") return { kind: "rollback", reason: gate.event.reason, by: gate.event.by };
+    if (gate.kind === "expired") {
+      return {
+        kind: "rollback",
+        reason: `nobody decided on the stuck drain of ${node}`,
+        by: "pool-migration",
+      };
+    }
+    const { answer, by, comment } = gate.answer;
+    if (answer.decision === "rollback")
+      return { kind: "rollback", reason: comment || `asked while ${node} was stuck`, by };
+    if (answer.decision === "skip-pod" || answer.decision === "delete-pod") {
+      const target = stuck.find(
+        (s) => s.pod.namespace === answer.pod.namespace && s.pod.name === answer.pod.name,
+      );
+      if (!target) {
+        run.note(`${answer.pod.namespace}/${answer.pod.name} is not a stuck pod of ${node}: asked again`, by);
+        continue;
+      }
+      if (answer.decision === "skip-pod") decided.skip.push(target.pod);
+      else decided.delete.push({ ...target.pod, uid: target.uid });
+    }
+    decided.by = by;
+    decided.attempt += 1;
+    run.note(`drain of ${node} goes on: ${describeDecision(answer)}`, by);
+    return { kind: "go-on" };
+  }
 }
 
 interface HealthContext {

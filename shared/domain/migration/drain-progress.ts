@@ -13,12 +13,16 @@ export interface NodePod {
   /** When its deletion began (Terminating), if it did. */
   terminatingSince?: string;
   protectedByBudget: boolean;
+  /** No controller owns it: evicted, it would be gone for good (kubectl drain refuses it without --force). */
+  unmanaged: boolean;
 }
 
-export type StuckReason = "terminating-past-grace" | "blocked-past-deadline" | "refused";
+export type StuckReason = "terminating-past-grace" | "blocked-past-deadline" | "refused" | "no-controller";
 
 export interface StuckPod {
   pod: PodName;
+  /** The pod a decision is about: a new pod of the same name is another pod. */
+  uid: string;
   reason: StuckReason;
   detail: string;
   /** A budget protects it: it is never deleted without a person's decision. */
