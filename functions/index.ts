@@ -20,6 +20,7 @@ import "../orchestrations/activities/finish-scan.activity.ts";
 import "../orchestrations/activities/decide-alerts.activity.ts";
 import "../orchestrations/activities/deliver-alerts.activity.ts";
 import "../orchestrations/activities/plan-migration.activity.ts";
+import "../orchestrations/activities/survey-pool.activity.ts";
 import "../orchestrations/activities/save-migration.activity.ts";
 import "../orchestrations/activities/record-audit.activity.ts";
 import "../orchestrations/activities/notify-migration.activity.ts";

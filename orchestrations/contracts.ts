@@ -44,6 +44,7 @@ export const ACTIVITIES = {
   decideAlerts: "decide-alerts",
   deliverAlerts: "deliver-alerts",
   planMigration: "plan-migration",
+  surveyPool: "survey-pool",
   saveMigration: "save-migration",
   recordAudit: "record-audit",
   notifyMigration: "notify-migration",

@@ -97,10 +97,10 @@ export function* poolMigration(
           "pool-migration",
         );
       yield* gateOrEnd(run, changes, "cutover", evidence);
-      yield* cordon(run, plan, changes);
-      yield* run.enter("draining", `draining ${plan.drainOrder.length} nodes of ${input.pool}`);
-      changes.podsMoved = plan.drainOrder.length > 0;
-      yield* orRollBack(run, changes, yield* drainOldPool(run, plan, spec.name));
+      const nodes = yield* cordon(run, changes);
+      yield* run.enter("draining", `draining ${nodes.length} nodes of ${input.pool}`);
+      changes.podsMoved = nodes.length > 0;
+      yield* orRollBack(run, changes, yield* drainOldPool(run, nodes, spec.name));
       yield* run.enter(
         "retention",
         `keeping ${input.pool} for ${input.options.retentionSeconds / 3600} h so a rollback stays fast`,
@@ -326,29 +326,18 @@ function* validate(
   }
 }
 
-function* cordon(run: MigrationRun, plan: MigrationPlan, changes: Changes): Generator<Task, void, unknown> {
+/**
+ * Cordons the old pool as it is now (the plan may be days old): its autoscaler off first, so it adds no
+ * node the taint would miss, then every node it has tainted, then a replica pre-positioned per
+ * controller when asked. Returns the nodes to drain, least critical first.
+ */
+function* cordon(run: MigrationRun, changes: Changes): Generator<Task, string[], unknown> {
   const { context, record, input } = run;
-  yield* run.enter(
-    "cordoning",
-    `tainting ${plan.drainOrder.length} nodes of ${input.pool} ${RETIRING_TAINT.key}=${RETIRING_TAINT.value}:${RETIRING_TAINT.effect}`,
-  );
-  changes.taintedNodes = plan.drainOrder;
-  yield* callActivity(context, ACTIVITIES.setTaints, {
-    migrationId: record.id,
-    step: "taint-old",
-    actor: "pool-migration",
-    reason: "the pool is being retired",
-    clusterId: record.clusterId,
-    nodes: plan.drainOrder,
-    taint: RETIRING_TAINT,
-    present: true,
-  });
-  const old = plan.newPool;
-  if (old?.enableAutoScaling) {
-    changes.autoscaler = {
-      ...(old.minCount === undefined ? {} : { minCount: old.minCount }),
-      ...(old.maxCount === undefined ? {} : { maxCount: old.maxCount }),
-    };
+  const pool = { clusterId: record.clusterId, pool: input.pool };
+  yield* run.enter("cordoning", `cordoning ${input.pool}`);
+  const before = yield* callActivity(context, ACTIVITIES.surveyPool, pool);
+  if (before.autoscaler) {
+    changes.autoscaler = before.autoscaler;
     const result = yield* changePool(
       run,
       "autoscaler-off",
@@ -359,43 +348,71 @@ function* cordon(run: MigrationRun, plan: MigrationPlan, changes: Changes): Gene
       },
       "the autoscaler would fight the drain",
     );
-    if (result.kind === "failed")
+    if (result.kind === "failed") {
       yield* rollBackAndEnd(
         run,
         changes,
         `turning the autoscaler off failed: ${result.error}`,
         "pool-migration",
       );
-  }
-  if (input.options.prePositionReplicas && plan.controllers.length > 0) {
-    changes.prePositioned = plan.controllers;
-    yield* callActivity(context, ACTIVITIES.scaleWorkloads, {
-      migrationId: record.id,
-      step: "pre-position",
-      actor: "pool-migration",
-      reason: "pre-positioning a replica on the new pool",
-      clusterId: record.clusterId,
-      changes: plan.controllers.map(({ workload, replicas }) => ({ workload, replicas: replicas + 1 })),
-    });
-    const until = run.nowMs() + PRE_POSITION_SECONDS * 1000;
-    for (;;) {
-      const ready = yield* callActivity(context, ACTIVITIES.workloadsReady, {
-        clusterId: record.clusterId,
-        workloads: plan.controllers.map((c) => c.workload),
-      });
-      if (ready.ready) break;
-      if (run.nowMs() >= until) {
-        yield* rollBackAndEnd(
-          run,
-          changes,
-          `pre-positioned replicas not Ready: ${ready.notReady.join(", ")}`,
-          "pool-migration",
-        );
-      }
-      yield* orRollBack(run, changes, yield* waitFor(run, VALIDATION_RECHECK_SECONDS));
     }
   }
+  const survey = before.autoscaler ? yield* callActivity(context, ACTIVITIES.surveyPool, pool) : before;
+  record.nodes = { drained: 0, total: survey.drainOrder.length };
+  run.note(
+    `tainting ${survey.drainOrder.length} nodes ${RETIRING_TAINT.key}=${RETIRING_TAINT.value}:${RETIRING_TAINT.effect}`,
+  );
+  changes.taintedNodes = survey.drainOrder;
+  yield* callActivity(context, ACTIVITIES.setTaints, {
+    migrationId: record.id,
+    step: "taint-old",
+    actor: "pool-migration",
+    reason: "the pool is being retired",
+    clusterId: record.clusterId,
+    nodes: survey.drainOrder,
+    taint: RETIRING_TAINT,
+    present: true,
+  });
+  if (input.options.prePositionReplicas && survey.controllers.length > 0) {
+    yield* prePosition(run, changes, survey.controllers);
+  }
   yield* orRollBack(run, changes, yield* checkControl(run));
+  return survey.drainOrder;
+}
+
+/** One more replica per controller, kept until the migration ends; waits until they are Ready. */
+function* prePosition(
+  run: MigrationRun,
+  changes: Changes,
+  controllers: Changes["prePositioned"],
+): Generator<Task, void, unknown> {
+  const { context, record } = run;
+  changes.prePositioned = controllers;
+  yield* callActivity(context, ACTIVITIES.scaleWorkloads, {
+    migrationId: record.id,
+    step: "pre-position",
+    actor: "pool-migration",
+    reason: "pre-positioning a replica on the new pool",
+    clusterId: record.clusterId,
+    changes: controllers.map(({ workload, replicas }) => ({ workload, replicas: replicas + 1 })),
+  });
+  const until = run.nowMs() + PRE_POSITION_SECONDS * 1000;
+  for (;;) {
+    const ready = yield* callActivity(context, ACTIVITIES.workloadsReady, {
+      clusterId: record.clusterId,
+      workloads: controllers.map((c) => c.workload),
+    });
+    if (ready.ready) return;
+    if (run.nowMs() >= until) {
+      yield* rollBackAndEnd(
+        run,
+        changes,
+        `pre-positioned replicas not Ready: ${ready.notReady.join(", ")}`,
+        "pool-migration",
+      );
+    }
+    yield* orRollBack(run, changes, yield* waitFor(run, VALIDATION_RECHECK_SECONDS));
+  }
 }
 
 function* restoreReplicas(run: MigrationRun, changes: Changes): Generator<Task, void, unknown> {
@@ -491,7 +508,7 @@ function* close(
   ended: Ended,
 ): Generator<Task, MigrationSummary, unknown> {
   const overlapHours = newPoolCreatedAt === undefined ? 0 : (run.nowMs() - newPoolCreatedAt) / 3_600_000;
-  const overlapNodeHours = plan?.newPool ? overlapHours * plan.drainOrder.length : 0;
+  const overlapNodeHours = plan?.newPool ? overlapHours * run.record.nodes.total : 0;
   let cost: unknown = null;
   if (plan?.newPool) {
     try {

@@ -16,6 +16,7 @@ import type {
   Outcome,
   PodName,
 } from "../../shared/domain/migration/migration-record.ts";
+import type { PoolSurvey } from "../../shared/domain/migration/pool-survey.ts";
 import type { ValidationEvidence } from "../../shared/domain/migration/pool-validation.ts";
 import type { RecordChange } from "../../shared/domain/migration/record-changes.ts";
 import type { AuditedStep, AuditRecord } from "../../shared/domain/ports/migrations.ts";
@@ -185,6 +186,7 @@ export interface AccountMigrationInput {
 
 export interface PoolMigrationActivities {
   "plan-migration": { input: PlanMigrationInput; output: MigrationPlan };
+  "survey-pool": { input: { clusterId: string; pool: string }; output: PoolSurvey };
   "save-migration": { input: RecordChange; output: null };
   "record-audit": { input: AuditRecord; output: null };
   "notify-migration": { input: NotifyMigrationInput; output: null };

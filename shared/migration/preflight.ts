@@ -2,11 +2,15 @@
 // subscription's capacity, changing nothing, and builds the plan (the domain decides everything).
 
 import type { PriceTable } from "../domain/cost/cost.ts";
+import { assessDrain } from "../domain/drain/pod-filters.ts";
+import { drainOrder } from "../domain/migration/drain-order.ts";
 import type { MigrationOptions } from "../domain/migration/migration-options.ts";
 import type { MigrationPlan } from "../domain/migration/migration-plan.ts";
-import { buildPlan } from "../domain/migration/preflight-plan.ts";
+import type { PoolSurvey } from "../domain/migration/pool-survey.ts";
+import { buildPlan, controllersOnPool } from "../domain/migration/preflight-plan.ts";
 import type { ClusterFactsSource } from "../domain/ports/fleet.ts";
 import type { PoolOperations } from "../domain/ports/pool-operations.ts";
+import { poolOfNode } from "../domain/workloads/kube-objects.ts";
 
 export interface PlanRequest {
   clusterId: string;
@@ -47,4 +51,29 @@ export async function planMigration(
     options: request.options,
     now: request.now,
   });
+}
+
+export async function surveyPool(
+  ports: { pools: PoolOperations; clusterFacts: ClusterFactsSource },
+  request: { clusterId: string; pool: string },
+): Promise<PoolSurvey> {
+  const [pool, workloads] = await Promise.all([
+    ports.pools.readPool(request.clusterId, request.pool),
+    ports.clusterFacts.clusterFacts(request.clusterId),
+  ]);
+  if (!pool) throw new UnknownPoolError(`pool ${request.pool} is gone from its cluster`);
+  const nodes = workloads.nodes.filter(
+    (node) => poolOfNode(node)?.toLowerCase() === request.pool.toLowerCase(),
+  );
+  const order = drainOrder(nodes, workloads);
+  return {
+    drainOrder: order,
+    ...(pool.enableAutoScaling && {
+      autoscaler: {
+        ...(pool.minCount !== undefined && { minCount: pool.minCount }),
+        ...(pool.maxCount !== undefined && { maxCount: pool.maxCount }),
+      },
+    }),
+    controllers: controllersOnPool(workloads, assessDrain(workloads, new Set(order)).pods),
+  };
 }

@@ -148,6 +148,11 @@ function world(script: Script, records: MigrationRecord[] = []) {
   };
   const fakes: ActivityFakes = {
     "plan-migration": () => planOf(),
+    "survey-pool": () => ({
+      drainOrder: OLD_NODES,
+      autoscaler: { minCount: 1, maxCount: 4 },
+      controllers: [],
+    }),
     "save-migration": async (change) => {
       current = applyRecordChange(current, change) ?? current;
       const record = structuredClone(current) as MigrationRecord;
@@ -671,5 +676,27 @@ describe("pool-migration", () => {
     const run = await harness.run("pool-migration", inputOf(), fakes);
     expect(run.output.outcome).toBe("succeeded");
     expect(run.callsOf("evict-pod").filter((c) => c.outcome === "failed").length).toBe(4);
+  });
+
+  it("cordons the old pool as it is at cutover, not as it was planned: a node added since is tainted and drained too", async () => {
+    const { fakes, podsOn, records } = world(approveAll());
+    podsOn.set("aks-batch-2", [pod("worker-2")]);
+    fakes["survey-pool"] = () => ({ drainOrder: [...OLD_NODES, "aks-batch-2"], controllers: [] });
+    const run = await harness.run("pool-migration", inputOf(), fakes);
+    expect(run.output.outcome).toBe("succeeded");
+    expect(run.callsOf("set-taints")[0]?.input).toMatchObject({
+      nodes: [...OLD_NODES, "aks-batch-2"],
+      present: true,
+    });
+    expect(run.subOrchestrations().map((id) => id.slice(id.lastIndexOf(":") + 1))).toEqual([
+      "drain-0",
+      "drain-1",
+      "drain-2",
+    ]);
+    expect((records.at(-1) as MigrationRecord).nodes).toEqual({ drained: 3, total: 3 });
+    // The autoscaler was off when surveyed: nothing to turn off, nothing to restore.
+    expect(
+      run.callsOf("request-pool-change").map((c) => (c.input as { request: { kind: string } }).request.kind),
+    ).toEqual(["create", "delete"]);
   });
 });

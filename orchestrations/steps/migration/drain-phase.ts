@@ -5,7 +5,6 @@
 
 import type { Task } from "durable-functions";
 import { type HealthWatch, watchHealth } from "../../../shared/domain/migration/health-signals.ts";
-import type { MigrationPlan } from "../../../shared/domain/migration/migration-plan.ts";
 import type { GateDecision, PodName } from "../../../shared/domain/migration/migration-record.ts";
 import type { PodRef } from "../../../shared/domain/ports/node-operations.ts";
 import { childInstanceId } from "../../contracts/instance-ids.ts";
@@ -21,11 +20,10 @@ const HEALTH_RECHECK_SECONDS = 30;
 
 export function* drainOldPool(
   run: MigrationRun,
-  plan: MigrationPlan,
+  nodes: string[],
   newPool: string,
 ): Generator<Task, ControlVerdict, unknown> {
   const { record, input } = run;
-  const nodes = plan.drainOrder;
   const batchSize = Math.max(1, input.options.batchSize);
   const first = yield* callActivity(run.context, ACTIVITIES.observeHealth, {
     clusterId: record.clusterId,

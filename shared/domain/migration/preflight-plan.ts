@@ -120,7 +120,7 @@ function podCounts(pods: readonly PodDrainStatus[]): MigrationPlan["pods"] {
 }
 
 /** Deployments and statefulsets with pods the drain moves, once each, by kind, namespace and name. */
-function controllersOnPool(
+export function controllersOnPool(
   facts: ClusterFacts,
   pods: readonly PodDrainStatus[],
 ): { workload: WorkloadRef; replicas: number }[] {
