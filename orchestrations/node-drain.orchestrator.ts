@@ -11,9 +11,15 @@ import type { OrchestrationContext, Task } from "durable-functions";
 import type { NodePod, StuckPod, StuckReason } from "../shared/domain/migration/drain-progress.ts";
 import type { PodName } from "../shared/domain/migration/migration-record.ts";
 import type { EvictionOutcome } from "../shared/domain/ports/node-operations.ts";
-import type { NodeDrainInput, NodeDrainResult } from "./contracts/pool-migration.contract.ts";
+import {
+  MIGRATION_EVENTS,
+  type NodeDrainInput,
+  type NodeDrainResult,
+  type StopDrainEvent,
+} from "./contracts/pool-migration.contract.ts";
 import { ACTIVITIES, ORCHESTRATIONS } from "./contracts.ts";
 import { callActivity, errorMessage, retriedActivityTask } from "./steps/call-activity.ts";
+import { EventChannel } from "./steps/migration/event-channel.ts";
 import { registerOrchestration } from "./steps/register.ts";
 
 /** Seconds between rounds: from the first to the longest, doubling while nothing moves. */
@@ -45,7 +51,9 @@ export function* nodeDrain(
   let evicted = 0;
   let deleted = 0;
   let delaySeconds = FIRST_ROUND_SECONDS;
+  const stops = new EventChannel<StopDrainEvent>(context, MIGRATION_EVENTS.stop);
   for (let round = 0; ; round++) {
+    if (stops.take()) return { kind: "stopped", evicted };
     const now = context.df.currentUtcDateTime.getTime();
     let pods: NodePod[];
     try {
@@ -55,7 +63,7 @@ export function* nodeDrain(
       });
     } catch (error) {
       if (now >= deadline) return { kind: "failed", evicted, error: errorMessage(error) };
-      yield* wait(context, LONGEST_ROUND_SECONDS);
+      yield* wait(context, LONGEST_ROUND_SECONDS, stops);
       continue;
     }
     const remaining = pods.filter((pod) => pod.verdict !== "skip" && !skipped.has(podKey(pod.ref)));
@@ -119,7 +127,7 @@ export function* nodeDrain(
     evicted += outcome.evicted;
     deleted += outcome.deleted;
     delaySeconds = outcome.moved ? FIRST_ROUND_SECONDS : Math.min(LONGEST_ROUND_SECONDS, delaySeconds * 2);
-    yield* wait(context, outcome.waitSeconds);
+    yield* wait(context, outcome.waitSeconds, stops);
   }
 }
 
@@ -176,8 +184,15 @@ function* act(
   return { evicted, deleted, waitSeconds, moved };
 }
 
-function* wait(context: OrchestrationContext, seconds: number): Generator<Task, void, unknown> {
-  yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + seconds * 1000));
+/** Waits between rounds; a stop cuts the wait short (taken at the next round's start). */
+function* wait(
+  context: OrchestrationContext,
+  seconds: number,
+  stops: EventChannel<StopDrainEvent>,
+): Generator<Task, void, unknown> {
+  const timer = context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + seconds * 1000));
+  const winner = yield context.df.Task.any([timer, stops.waiter()]);
+  if (winner !== timer) timer.cancel();
 }
 
 function podKey(pod: PodName): string {

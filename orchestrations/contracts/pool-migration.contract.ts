@@ -57,7 +57,7 @@ export interface MigrationSummary {
 }
 
 /** Event names the HTTP side raises; payloads below. */
-export const MIGRATION_EVENTS = { answer: "gate-answer", control: "control" } as const;
+export const MIGRATION_EVENTS = { answer: "gate-answer", control: "control", stop: "stop-drain" } as const;
 
 /** An answer to the wait named by `nonce`; the orchestrator ignores one whose gate or nonce differs. */
 export interface GateAnswerEvent {
@@ -157,7 +157,14 @@ export type NodeDrainResult =
   | { kind: "drained"; evicted: number; skipped: number; deleted: number }
   | { kind: "stuck"; evicted: number; stuck: StuckPod[] }
   /** The Kubernetes API kept failing until the deadline: a person decides (retry, roll back). */
-  | { kind: "failed"; evicted: number; error: string };
+  | { kind: "failed"; evicted: number; error: string }
+  /** Stopped between rounds because a pause or rollback was asked (MIGRATION_EVENTS.stop). */
+  | { kind: "stopped"; evicted: number };
+
+/** Raised at a running node drain when its migration is paused or rolled back. */
+export interface StopDrainEvent {
+  at: string;
+}
 
 export interface NodePodsInput {
   clusterId: string;

@@ -699,4 +699,32 @@ describe("pool-migration", () => {
       run.callsOf("request-pool-change").map((c) => (c.input as { request: { kind: string } }).request.kind),
     ).toEqual(["create", "delete"]);
   });
+
+  it("stops a node's drain between rounds when a rollback is asked, rather than at its deadline", async () => {
+    const { fakes, records } = world(approveAll());
+    let evictions = 0;
+    fakes["evict-pod"] = async () => {
+      if (++evictions === 3) {
+        const [parent] = await harness.running("pool-migration");
+        const at = new Date(harness.clock.now()).toISOString();
+        await harness.client.raiseEvent(parent as string, MIGRATION_EVENTS.control, {
+          action: "rollback",
+          by: "oscar@contoso.com",
+          reason: "stop now",
+          at,
+        });
+        // As the HTTP side does: every drain the record lists is stopped too.
+        for (const child of (records.at(-1) as MigrationRecord).draining ?? []) {
+          await harness.client.raiseEvent(child, MIGRATION_EVENTS.stop, { at });
+        }
+      }
+      return { kind: "blocked", retryAfterSeconds: 10, reason: "the budget allows no disruption" };
+    };
+    const run = await harness.run("pool-migration", inputOf({ drainTimeoutSeconds: 1800 }), fakes);
+    expect(run.output.outcome).toBe("rolled-back");
+    expect(run.output.summary.rolledBack?.reason).toBe("stop now");
+    expect(evictions).toBe(3);
+    expect(run.output.summary.phaseSeconds.draining ?? 0).toBeLessThan(600);
+    expect(records.some((r) => (r.draining ?? []).some((id) => id.endsWith(":drain-0")))).toBe(true);
+  });
 });

@@ -63,6 +63,13 @@ function* drainBatch(
   const decisions = batch.map(() => ({ skip: [] as PodName[], delete: [] as PodRef[], attempt: 0, by: "" }));
   let pending = batch.map((_, index) => index);
   while (pending.length > 0) {
+    const part = (index: number) => {
+      const { attempt } = decisions[index] as (typeof decisions)[number];
+      return childInstanceId(record.id, `drain-${offset + index}${attempt === 0 ? "" : `.${attempt}`}`);
+    };
+    // The HTTP side stops these when a pause or rollback is asked.
+    record.draining = pending.map(part);
+    yield* run.save();
     const results = (yield context.df.Task.all(
       pending.map((index) => {
         const decided = decisions[index] as (typeof decisions)[number];
@@ -91,10 +98,16 @@ function* drainBatch(
       const result = results[position] as NodeDrainResult;
       return result.kind === "drained" ? [] : [{ index, result }];
     });
+    record.draining = [];
     for (const { index, result } of held) {
       const decided = decisions[index] as (typeof decisions)[number];
-      const verdict = yield* decide(run, batch[index] as string, result, decided);
+      const verdict =
+        result.kind === "stopped"
+          ? yield* checkControl(run)
+          : yield* decide(run, batch[index] as string, result, decided);
       if (verdict.kind === "rollback") return verdict;
+      // A stopped node is drained again (a new instance) once the pause is over.
+      if (result.kind === "stopped") decided.attempt += 1;
     }
     record.blockers = [];
     pending = held.map(({ index }) => index);
@@ -109,7 +122,7 @@ function* drainBatch(
 function* decide(
   run: MigrationRun,
   node: string,
-  result: Exclude<NodeDrainResult, { kind: "drained" }>,
+  result: Extract<NodeDrainResult, { kind: "stuck" | "failed" }>,
   decided: { skip: PodName[]; delete: PodRef[]; attempt: number; by: string },
 ): Generator<Task, ControlVerdict, unknown> {
   const { record } = run;

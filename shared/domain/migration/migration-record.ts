@@ -77,6 +77,8 @@ export interface MigrationRecord {
   phase: Phase;
   awaiting: Awaiting | null;
   nodes: { drained: number; total: number };
+  /** The node-drain instances running now: a pause or rollback stops them too. */
+  draining?: string[];
   blockers: string[];
   outcome: Outcome | null;
   requestedBy: Principal;
