@@ -4,9 +4,10 @@
 // through the HTTP API, as the CLI would. So a gate is answered before its timeout fires unless the script
 // leaves it unanswered on purpose.
 
+import { expect } from "vitest";
 import { localClientPrincipal } from "../../shared/domain/access/client-principal.ts";
-import type { Role } from "../../shared/domain/access/principal.ts";
-import type { Environment } from "./environment.ts";
+import { ROLES, type Role } from "../../shared/domain/access/principal.ts";
+import { type Environment, startEnvironment } from "./environment.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read by path
 type Json = any;
@@ -14,6 +15,64 @@ type Json = any;
 export interface Person {
   name: string;
   roles: Role[];
+}
+
+export const RITA: Person = { name: "rita@contoso.com", roles: [ROLES.operator] };
+export const ANA: Person = { name: "ana@contoso.com", roles: [ROLES.approver] };
+export const BEN: Person = { name: "ben@contoso.com", roles: [ROLES.approver] };
+
+/** The demo fleet on a virtual clock at its start, SQLite state, local identity, scanned once. */
+export async function startScannedDemo(): Promise<Environment> {
+  const environment = await startEnvironment({
+    start: "2026-03-02T08:00:00Z",
+    state: "sqlite",
+    settings: { IDENTITY_MODE: "local" },
+  });
+  await environment.scanNow();
+  return environment;
+}
+
+/** Rita asks for the pool's migration to AzureLinux3; returns its id. */
+export async function startMigration(
+  environment: Environment,
+  cluster: string,
+  pool: string,
+  options: Json = {},
+): Promise<string> {
+  const answer = await post(environment, "/api/migrations", RITA, {
+    cluster,
+    pool,
+    targetOsSku: "AzureLinux3",
+    options,
+  });
+  expect(answer.status, answer.text).toBe(202);
+  return answer.body.id as string;
+}
+
+/** Ana answers gates override and start, Ben every other gate: two people, neither the requester. */
+export function approveAll(environment: Environment): GateHandler {
+  return async (migration: Json) => {
+    const { gate } = migration.awaiting;
+    const person = gate === "start" || gate === "override" ? ANA : BEN;
+    const answer = await post(environment, `${migrationPath(migration.id)}/approvals`, person, {
+      gate,
+      decision: "approve",
+      comment: `looked at the ${gate} evidence`,
+    });
+    expect(answer.status, answer.text).toBe(202);
+    return true;
+  };
+}
+
+/** A simulated cluster's model with its pods and nodes as they are now. */
+export function clusterState(environment: Environment, clusterName: string) {
+  const cluster = environment.sim.fleet.clusters.find((c) => c.name === clusterName);
+  if (!cluster) throw new Error(`no cluster ${clusterName}`);
+  return {
+    cluster,
+    pods: cluster.store.list("pods") as Json[],
+    nodes: cluster.store.list("nodes") as Json[],
+  };
 }
 
 export function asPerson(person: Person): Record<string, string> {

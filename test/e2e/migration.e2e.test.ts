@@ -4,16 +4,19 @@
 // a real cluster cannot: budgets broken, pods lost, node-hours per pool.
 
 import { afterEach, describe, expect, it } from "vitest";
-import { ROLES } from "../../shared/domain/access/principal.ts";
-import { type Environment, startEnvironment } from "./environment.ts";
-import { driveMigration, migrationPath, type Person, post } from "./migration-driver.ts";
+import type { Environment } from "./environment.ts";
+import {
+  ANA,
+  approveAll,
+  BEN,
+  clusterState,
+  driveMigration,
+  startMigration,
+  startScannedDemo,
+} from "./migration-driver.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read by path
 type Json = any;
-
-const RITA: Person = { name: "rita@contoso.com", roles: [ROLES.operator] };
-const ANA: Person = { name: "ana@contoso.com", roles: [ROLES.approver] };
-const BEN: Person = { name: "ben@contoso.com", roles: [ROLES.approver] };
 
 let env: Environment | undefined;
 
@@ -22,61 +25,16 @@ afterEach(async () => {
   env = undefined;
 });
 
-async function started(): Promise<Environment> {
-  env = await startEnvironment({
-    start: "2026-03-02T08:00:00Z",
-    state: "sqlite",
-    settings: { IDENTITY_MODE: "local" },
-  });
-  await env.scanNow();
-  return env;
-}
-
-async function startMigration(environment: Environment, cluster: string, pool: string, options: Json = {}) {
-  const answer = await post(environment, "/api/migrations", RITA, {
-    cluster,
-    pool,
-    targetOsSku: "AzureLinux3",
-    options,
-  });
-  expect(answer.status, answer.text).toBe(202);
-  return answer.body.id as string;
-}
-
-/** Ana answers gate start, Ben every other gate: two people, neither the requester. */
-function approveAll(environment: Environment) {
-  return async (migration: Json) => {
-    const { gate } = migration.awaiting;
-    const person = gate === "start" ? ANA : BEN;
-    const answer = await post(environment, `${migrationPath(migration.id)}/approvals`, person, {
-      gate,
-      decision: "approve",
-      comment: `looked at the ${gate} evidence`,
-    });
-    expect(answer.status, answer.text).toBe(202);
-    return true;
-  };
-}
-
-function podsOf(environment: Environment, clusterName: string) {
-  const cluster = environment.sim.fleet.clusters.find((c) => c.name === clusterName);
-  if (!cluster) throw new Error(`no cluster ${clusterName}`);
-  return {
-    cluster,
-    pods: cluster.store.list("pods") as Json[],
-    nodes: cluster.store.list("nodes") as Json[],
-  };
-}
-
 describe("pool migration on the simulated fleet", () => {
   it("moves aks-prod-eus/batch to AzureLinux3 with two people approving: old pool gone, every pod on the new one, no budget broken, no pod lost", async () => {
-    const environment = await started();
+    env = await startScannedDemo();
+    const environment = env;
     const id = await startMigration(environment, "aks-prod-eus", "batch");
     const migration = await driveMigration(environment, id, approveAll(environment));
     expect(migration.outcome, JSON.stringify(migration.history.slice(-5))).toBe("succeeded");
     expect(migration.nodes).toEqual({ drained: 4, total: 4 });
 
-    const { cluster, pods, nodes } = podsOf(environment, "aks-prod-eus");
+    const { cluster, pods, nodes } = clusterState(environment, "aks-prod-eus");
     expect([...cluster.pools.keys()].sort()).toEqual(["batchal3", "system"]);
     const newNodes = nodes.filter((n) => n.metadata.labels.agentpool === "batchal3");
     expect(newNodes).toHaveLength(4);

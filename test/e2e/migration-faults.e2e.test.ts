@@ -1,0 +1,202 @@
+// Pool migrations end to end when things go wrong: a daemonset that crashes on the new OS, a budget that
+// never allows an eviction, pods stuck Terminating, health signals, gates nobody (or the wrong person)
+// answers, and ARM busy or failing. Each runs the real orchestrations on the embedded host against the
+// simulated fleet on one virtual clock, people answering through the HTTP API (migration-driver.ts), and
+// asserts what the record says and what the simulator's ledger says: no budget broken, no pod lost.
+
+import { afterEach, describe, expect, it } from "vitest";
+import type { Environment } from "./environment.ts";
+import {
+  ANA,
+  approveAll,
+  BEN,
+  clusterState,
+  driveMigration,
+  type GateHandler,
+  migrationPath,
+  post,
+  startMigration,
+  startScannedDemo,
+} from "./migration-driver.ts";
+
+// biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read by path
+type Json = any;
+
+const RETIRING = "lifecycle";
+
+let env: Environment | undefined;
+
+afterEach(async () => {
+  await env?.close();
+  env = undefined;
+});
+
+async function demo(): Promise<Environment> {
+  env = await startScannedDemo();
+  return env;
+}
+
+function expectLedgerClean(environment: Environment): void {
+  const ledger = environment.sim.ledger();
+  expect(ledger.pdbViolations).toEqual([]);
+  expect(ledger.lostPods).toEqual([]);
+}
+
+function events(migration: Json): string[] {
+  return migration.history.map((h: Json) => h.event);
+}
+
+/** Controller pods (not daemonset) on a pool's nodes, by uid, with the node each runs on. */
+function workloadPods(environment: Environment, clusterName: string, pool: string): Map<string, string> {
+  const { pods, nodes } = clusterState(environment, clusterName);
+  const poolNodes = new Set(
+    nodes.filter((n) => n.metadata.labels.agentpool === pool).map((n) => n.metadata.name),
+  );
+  return new Map(
+    pods
+      .filter(
+        (p) =>
+          poolNodes.has(p.spec.nodeName) &&
+          p.metadata.ownerReferences?.[0]?.kind !== "DaemonSet" &&
+          !p.metadata.deletionTimestamp,
+      )
+      .map((p) => [p.metadata.uid, p.spec.nodeName]),
+  );
+}
+
+function retiringTaints(environment: Environment, clusterName: string): string[] {
+  return clusterState(environment, clusterName)
+    .nodes.filter((n) => (n.spec.taints ?? []).some((t: Json) => t.key === RETIRING))
+    .map((n) => n.metadata.name);
+}
+
+/** The drain's shortest timeout, so a blocked eviction turns into a decision after 5 minutes. */
+const QUICK_DRAIN = { drainTimeoutSeconds: 300 };
+
+/**
+ * Approves every approval gate; at a stuck drain's decision, Ben answers with `decide(first stuck pod)`
+ * after checking the record's blockers name that pod. Returns the decisions' pods as they are made.
+ */
+function decideStuckDrains(
+  environment: Environment,
+  decide: (pod: { namespace: string; name: string }) => Json,
+): { handler: GateHandler; decided: string[] } {
+  const approve = approveAll(environment);
+  const decided: string[] = [];
+  const handler: GateHandler = async (migration) => {
+    if (migration.awaiting.gate !== "decision") return approve(migration);
+    const { pod } = migration.awaiting.evidence.stuck[0];
+    expect(migration.blockers).toContainEqual(expect.stringContaining(`${pod.namespace}/${pod.name}`));
+    const answer = await post(environment, `${migrationPath(migration.id)}/decisions`, BEN, {
+      ...decide(pod),
+      comment: `decided on ${pod.name}`,
+    });
+    expect(answer.status, answer.text).toBe(202);
+    decided.push(`${pod.namespace}/${pod.name}`);
+    return true;
+  };
+  return { handler, decided };
+}
+
+/** Report workers (aks-prod-eus, namespace batch) not terminating, with the pool of their node. */
+function reportWorkers(environment: Environment): { pool: string; phase: string }[] {
+  const { pods, nodes } = clusterState(environment, "aks-prod-eus");
+  const poolOf = new Map(nodes.map((n) => [n.metadata.name, n.metadata.labels.agentpool]));
+  return pods
+    .filter((p) => p.metadata.namespace === "batch" && !p.metadata.deletionTimestamp)
+    .map((p) => ({ pool: poolOf.get(p.spec.nodeName) as string, phase: p.status.phase }));
+}
+
+describe("pool migration faults on the simulated fleet", () => {
+  it("a daemonset crash-looping on Azure Linux 3 stops aks-prod-weu/apps at validation and leaves the cluster as it was", async () => {
+    const environment = await demo();
+    const before = workloadPods(environment, "aks-prod-weu", "apps");
+    expect(before.size).toBeGreaterThan(0);
+    const id = await startMigration(environment, "aks-prod-weu", "apps");
+    const migration = await driveMigration(environment, id, approveAll(environment));
+
+    expect(migration.outcome, events(migration).slice(-6).join("\n")).toBe("rolled-back");
+    expect(migration.summary.rolledBack.reason).toMatch(/runtime-guard/);
+    expect(events(migration)).not.toContainEqual(expect.stringMatching(/^gate cutover/));
+    const { cluster } = clusterState(environment, "aks-prod-weu");
+    expect([...cluster.pools.keys()].sort()).toEqual(["apps", "system", "win"]);
+    expect(retiringTaints(environment, "aks-prod-weu")).toEqual([]);
+    expect(workloadPods(environment, "aks-prod-weu", "apps")).toEqual(before);
+    expectLedgerClean(environment);
+  });
+
+  describe("a budget that never allows an eviction (pdb-blocks on report-worker's budget)", () => {
+    async function blockedBudget(): Promise<{ environment: Environment; id: string }> {
+      const environment = await demo();
+      environment.sim.fleet.faults.add({
+        kind: "pdb-blocks",
+        cluster: "aks-prod-eus",
+        namespace: "batch",
+        pdb: "report-worker",
+      });
+      return { environment, id: await startMigration(environment, "aks-prod-eus", "batch", QUICK_DRAIN) };
+    }
+
+    it("pauses the drain at gate decision naming the pod; rollback puts the old pool back in service", async () => {
+      const { environment, id } = await blockedBudget();
+      const { handler, decided } = decideStuckDrains(environment, () => ({ decision: "rollback" }));
+      const migration = await driveMigration(environment, id, handler);
+
+      expect(decided).toHaveLength(1);
+      expect(decided[0]).toMatch(/^batch\/report-worker-/);
+      expect(migration.outcome, events(migration).slice(-6).join("\n")).toBe("rolled-back");
+      expect(migration.nodes.drained).toBe(0);
+      expect(events(migration)).toContainEqual(expect.stringMatching(/^gate decision: rollback/));
+      const { cluster } = clusterState(environment, "aks-prod-eus");
+      expect([...cluster.pools.keys()].sort()).toEqual(["batch", "system"]);
+      expect(retiringTaints(environment, "aks-prod-eus")).toEqual([]);
+      const workers = reportWorkers(environment);
+      expect(workers).toHaveLength(8);
+      expect(workers.every((w) => w.pool === "batch" && w.phase === "Running")).toBe(true);
+      expectLedgerClean(environment);
+    });
+
+    it("a person's delete-pod lets the drain go on, pod by pod, to the end", async () => {
+      const { environment, id } = await blockedBudget();
+      const { handler, decided } = decideStuckDrains(environment, (pod) => ({ decision: "delete-pod", pod }));
+      const migration = await driveMigration(environment, id, handler);
+
+      expect(migration.outcome, events(migration).slice(-6).join("\n")).toBe("succeeded");
+      expect(migration.nodes).toEqual({ drained: 4, total: 4 });
+      // Every protected pod went only by a person's decision, each once.
+      expect(decided).toHaveLength(8);
+      expect(new Set(decided).size).toBe(8);
+      const workers = reportWorkers(environment);
+      expect(workers).toHaveLength(8);
+      expect(workers.every((w) => w.pool === "batchal3" && w.phase === "Running")).toBe(true);
+      expectLedgerClean(environment);
+    });
+  });
+
+  it("pods stuck Terminating past their grace period wait for a decision; delete-pod goes on", async () => {
+    const environment = await demo();
+    environment.sim.fleet.faults.add({
+      kind: "pod-stuck-terminating",
+      cluster: "aks-prod-eus",
+      namespace: "batch",
+      podPrefix: "report-worker-",
+    });
+    const id = await startMigration(environment, "aks-prod-eus", "batch", QUICK_DRAIN);
+    const stuckReasons: string[] = [];
+    const { handler, decided } = decideStuckDrains(environment, (pod) => ({ decision: "delete-pod", pod }));
+    const migration = await driveMigration(environment, id, async (record) => {
+      if (record.awaiting.gate === "decision")
+        stuckReasons.push(...record.awaiting.evidence.stuck.map((s: Json) => s.reason));
+      return handler(record);
+    });
+
+    expect(migration.outcome, events(migration).slice(-6).join("\n")).toBe("succeeded");
+    expect(migration.nodes).toEqual({ drained: 4, total: 4 });
+    expect(decided.length).toBeGreaterThan(0);
+    expect(new Set(stuckReasons)).toEqual(new Set(["terminating-past-grace"]));
+    const workers = reportWorkers(environment);
+    expect(workers).toHaveLength(8);
+    expect(workers.every((w) => w.pool === "batchal3" && w.phase === "Running")).toBe(true);
+    expectLedgerClean(environment);
+  });
+});
