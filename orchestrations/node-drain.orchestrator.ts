@@ -151,6 +151,7 @@ function* act(
       reason: "a person chose to delete this pod",
       clusterId: input.clusterId,
       pod: pod.ref,
+      force: pod.terminatingSince !== undefined,
     });
     if (result === "deleted") deleted += 1;
   }

@@ -180,6 +180,8 @@ export interface EvictPodInput extends AuditedStep {
 export interface DeletePodInput extends AuditedStep {
   clusterId: string;
   pod: PodRef;
+  /** Gone at once (grace period 0, as `kubectl delete --force`): a pod stuck Terminating ignores a plain delete. */
+  force: boolean;
 }
 
 /** A notice to people; the activity adds where its status is served. */

@@ -66,13 +66,17 @@ export function evictPod(
 
 export function deletePod(
   { nodes, audit, clock }: EffectPorts,
-  step: AuditedStep & { clusterId: string; pod: PodRef },
+  step: AuditedStep & { clusterId: string; pod: PodRef; force: boolean },
 ): Promise<"deleted" | "gone"> {
   return audited(
     audit,
     () => new Date(clock.now()).toISOString(),
-    { ...step, action: "delete-pod", target: `${step.pod.namespace}/${step.pod.name}` },
-    () => nodes.deletePod(step.clusterId, step.pod),
+    {
+      ...step,
+      action: step.force ? "force-delete-pod" : "delete-pod",
+      target: `${step.pod.namespace}/${step.pod.name}`,
+    },
+    () => nodes.deletePod(step.clusterId, step.pod, step.force ? 0 : undefined),
     (outcome) => outcome,
   );
 }

@@ -85,6 +85,8 @@ function decideStuckDrains(
   const decided: string[] = [];
   const handler: GateHandler = async (migration) => {
     if (migration.awaiting.gate !== "decision") return approve(migration);
+    // A decision that did not take would be asked again and again.
+    expect(decided.length, `decided already: ${decided.join(", ")}`).toBeLessThan(8);
     const { pod } = migration.awaiting.evidence.stuck[0];
     expect(migration.blockers).toContainEqual(expect.stringContaining(`${pod.namespace}/${pod.name}`));
     const answer = await post(environment, `${migrationPath(migration.id)}/decisions`, BEN, {
@@ -192,7 +194,9 @@ describe("pool migration faults on the simulated fleet", () => {
 
     expect(migration.outcome, events(migration).slice(-6).join("\n")).toBe("succeeded");
     expect(migration.nodes).toEqual({ drained: 4, total: 4 });
+    // Each decision took: no pod was asked about twice.
     expect(decided.length).toBeGreaterThan(0);
+    expect(new Set(decided).size).toBe(decided.length);
     expect(new Set(stuckReasons)).toEqual(new Set(["terminating-past-grace"]));
     const workers = reportWorkers(environment);
     expect(workers).toHaveLength(8);
