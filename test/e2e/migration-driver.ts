@@ -101,7 +101,11 @@ export async function driveMigration(
   env: Environment,
   id: string,
   onGate: GateHandler,
-  options: { maxSteps?: number } = {},
+  options: {
+    maxSteps?: number;
+    /** Sees every record read, before its gate is answered: where a test changes the world mid-run. */
+    onStep?: (migration: Json) => void;
+  } = {},
 ): Promise<Json> {
   const { clock } = env;
   const answered = new Set<string>();
@@ -112,6 +116,7 @@ export async function driveMigration(
       const read = await env.api(migrationPath(id));
       const migration = read.status === 200 ? read.body : undefined;
       if (migration?.outcome) return migration;
+      if (migration) options.onStep?.(migration);
       const wait = migration?.awaiting;
       const key = wait && `${wait.gate}@${wait.since}`;
       if (key && !answered.has(key) && (await onGate(migration))) {

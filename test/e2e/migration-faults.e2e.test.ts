@@ -203,4 +203,76 @@ describe("pool migration faults on the simulated fleet", () => {
     expect(workers.every((w) => w.pool === "batchal3" && w.phase === "Running")).toBe(true);
     expectLedgerClean(environment);
   });
+
+  describe("a new node NotReady while the old pool drains", () => {
+    /** Takes new node 0 down once the first old node is drained; brings it back when `recovers(record)`. */
+    function nodeDownDuringDrain(environment: Environment, recovers: (migration: Json) => boolean) {
+      let faultId: string | undefined;
+      let recovered = false;
+      return (migration: Json) => {
+        if (!faultId && migration.phase === "draining" && migration.nodes.drained >= 1) {
+          faultId = environment.sim.fleet.faults.add({
+            kind: "node-not-ready",
+            cluster: "aks-prod-eus",
+            pool: "batchal3",
+            ordinal: 0,
+          }).id;
+        }
+        if (faultId && !recovered && recovers(migration)) {
+          recovered = environment.sim.fleet.faults.remove(faultId);
+        }
+      };
+    }
+
+    it("a signal that clears within its grace time lets the drain go on", async () => {
+      const environment = await demo();
+      const id = await startMigration(environment, "aks-prod-eus", "batch");
+      const waiting = (migration: Json) =>
+        events(migration).some((e) => e.startsWith("waiting for health signals to clear"));
+      const migration = await driveMigration(environment, id, approveAll(environment), {
+        onStep: nodeDownDuringDrain(environment, waiting),
+      });
+
+      expect(waiting(migration)).toBe(true);
+      expect(events(migration)).toContainEqual(
+        expect.stringMatching(/NotReady.*aks-batchal3-|aks-batchal3-.*NotReady/),
+      );
+      expect(migration.outcome, events(migration).slice(-6).join("\n")).toBe("succeeded");
+      expect(migration.nodes).toEqual({ drained: 4, total: 4 });
+      const workers = reportWorkers(environment);
+      expect(workers.every((w) => w.pool === "batchal3" && w.phase === "Running")).toBe(true);
+      expectLedgerClean(environment);
+    });
+
+    it("a signal that persists rolls back: old pool serving again, taint off, autoscaler settings back", async () => {
+      const environment = await demo();
+      const { cluster } = clusterState(environment, "aks-prod-eus");
+      const batch = cluster.pools.get("batch");
+      if (!batch) throw new Error("no batch pool");
+      Object.assign(batch.props, { enableAutoScaling: true, minCount: 2, maxCount: 6 });
+      const id = await startMigration(environment, "aks-prod-eus", "batch", {
+        thresholds: { persistSeconds: 60 },
+      });
+      const migration = await driveMigration(environment, id, approveAll(environment), {
+        onStep: nodeDownDuringDrain(environment, (record) => record.phase === "rolling-back"),
+      });
+
+      expect(migration.outcome, events(migration).slice(-6).join("\n")).toBe("rolled-back");
+      const { reason, restored } = migration.summary.rolledBack;
+      expect(reason).toMatch(/^health signal persisted: .*aks-batchal3-/);
+      expect(restored).toEqual([
+        "taint removed from 4 old nodes",
+        "autoscaler restored",
+        "pods drained back to the old pool",
+        "new pool batchal3 deleted",
+      ]);
+      expect([...cluster.pools.keys()].sort()).toEqual(["batch", "system"]);
+      expect(batch.props).toMatchObject({ enableAutoScaling: true, minCount: 2, maxCount: 6 });
+      expect(retiringTaints(environment, "aks-prod-eus")).toEqual([]);
+      const workers = reportWorkers(environment);
+      expect(workers).toHaveLength(8);
+      expect(workers.every((w) => w.pool === "batch" && w.phase === "Running")).toBe(true);
+      expectLedgerClean(environment);
+    });
+  });
 });
