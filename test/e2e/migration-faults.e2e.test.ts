@@ -15,6 +15,7 @@ import {
   type GateHandler,
   migrationPath,
   post,
+  RITA,
   startMigration,
   startScannedDemo,
 } from "./migration-driver.ts";
@@ -272,6 +273,73 @@ describe("pool migration faults on the simulated fleet", () => {
       const workers = reportWorkers(environment);
       expect(workers).toHaveLength(8);
       expect(workers.every((w) => w.pool === "batch" && w.phase === "Running")).toBe(true);
+      expectLedgerClean(environment);
+    });
+  });
+
+  describe("gates", () => {
+    it("refuses the requester's approval (403) and one for a gate not awaited (409), the gate still open; a rejection ends it with nothing changed", async () => {
+      const environment = await demo();
+      const before = workloadPods(environment, "aks-prod-eus", "batch");
+      const id = await startMigration(environment, "aks-prod-eus", "batch");
+      const approvals = `${migrationPath(id)}/approvals`;
+      let awaitingAfterRefusals: Json;
+      const migration = await driveMigration(environment, id, async (record) => {
+        expect(record.awaiting.gate).toBe("start");
+        const asked = { gate: "start", decision: "approve", comment: "mine, so fine" };
+        const byRequester = await post(
+          environment,
+          approvals,
+          { ...RITA, roles: [...RITA.roles, ...ANA.roles] },
+          asked,
+        );
+        expect(byRequester.status).toBe(403);
+        expect(byRequester.body.error.reason).toMatch(/rita@contoso.com requested this migration/);
+        const early = await post(environment, approvals, BEN, { ...asked, gate: "cutover" });
+        expect(early.status).toBe(409);
+        expect(early.body.error.reason).toMatch(/awaits gate "start", not "cutover"/);
+        awaitingAfterRefusals = (await environment.api(migrationPath(id))).body.awaiting;
+        const rejected = await post(environment, approvals, ANA, {
+          gate: "start",
+          decision: "reject",
+          comment: "not this week",
+        });
+        expect(rejected.status, rejected.text).toBe(202);
+        return true;
+      });
+
+      expect(awaitingAfterRefusals).toMatchObject({ gate: "start", since: migration.history[0].at });
+      expect(migration.outcome).toBe("rejected");
+      expect(events(migration)).toContainEqual("gate start: reject: not this week");
+      expect(events(migration).filter((e) => /^gate (start|cutover):/.test(e))).toEqual([
+        "gate start: reject: not this week",
+      ]);
+      const { cluster } = clusterState(environment, "aks-prod-eus");
+      expect([...cluster.pools.keys()].sort()).toEqual(["batch", "system"]);
+      expect(retiringTaints(environment, "aks-prod-eus")).toEqual([]);
+      expect(workloadPods(environment, "aks-prod-eus", "batch")).toEqual(before);
+      expectLedgerClean(environment);
+    });
+
+    it("unanswered, gate start sends one reminder past its timeout, then expires", async () => {
+      const environment = await demo();
+      await environment.topicAlerts();
+      const id = await startMigration(environment, "aks-prod-eus", "batch", {
+        gateTimeoutSeconds: 60,
+        gateExpirySeconds: 300,
+      });
+      const migration = await driveMigration(environment, id, () => false);
+
+      expect(migration.outcome).toBe("expired");
+      expect(events(migration)).toContainEqual("gate start expired unanswered");
+      const expiredAt = migration.history.find((h: Json) => h.event === "gate start expired unanswered").at;
+      expect(Date.parse(expiredAt) - Date.parse(migration.history[0].at)).toBe(300_000);
+      const notices = (await environment.topicAlerts()).filter(
+        (message) => message.kind === "migration" && message.migrationId === id,
+      );
+      expect(notices.map((n) => n.title)).toEqual(['Gate "start" unanswered']);
+      const { cluster } = clusterState(environment, "aks-prod-eus");
+      expect([...cluster.pools.keys()].sort()).toEqual(["batch", "system"]);
       expectLedgerClean(environment);
     });
   });
