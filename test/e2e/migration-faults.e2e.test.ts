@@ -4,6 +4,7 @@
 // simulated fleet on one virtual clock, people answering through the HTTP API (migration-driver.ts), and
 // asserts what the record says and what the simulator's ledger says: no budget broken, no pod lost.
 
+import { ContainerServiceClient } from "@azure/arm-containerservice";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Environment } from "./environment.ts";
 import {
@@ -340,6 +341,68 @@ describe("pool migration faults on the simulated fleet", () => {
       expect(notices.map((n) => n.title)).toEqual(['Gate "start" unanswered']);
       const { cluster } = clusterState(environment, "aks-prod-eus");
       expect([...cluster.pools.keys()].sort()).toEqual(["batch", "system"]);
+      expectLedgerClean(environment);
+    });
+  });
+
+  describe("ARM", () => {
+    /** An operator scales aks-prod-eus's system pool through ARM; the operation holds the cluster a while. */
+    async function scaleSystemPool(environment: Environment): Promise<void> {
+      const target = environment.sim.clusters.find((c) => c.name === "aks-prod-eus");
+      if (!target) throw new Error("no aks-prod-eus");
+      const arm = new ContainerServiceClient(environment.sim.credential, target.subscriptionId, {
+        ...environment.sim.azureClientOptions(),
+        retryOptions: { maxRetries: 0 },
+      });
+      const system = await arm.agentPools.get(target.resourceGroup, target.name, "system");
+      // Only sent: the operation runs on the simulator's clock, nobody waits for it here.
+      await arm.agentPools
+        .createOrUpdate(target.resourceGroup, target.name, "system", { ...system, count: 4 })
+        .submitted();
+    }
+
+    it("409 OperationNotAllowed while another operation runs on the cluster: the migration waits, then goes on", async () => {
+      const environment = await demo();
+      const id = await startMigration(environment, "aks-prod-eus", "batch");
+      const approve = approveAll(environment);
+      const migration = await driveMigration(environment, id, async (record) => {
+        if (record.awaiting.gate === "start") await scaleSystemPool(environment);
+        return approve(record);
+      });
+
+      expect(migration.outcome, events(migration).slice(-6).join("\n")).toBe("succeeded");
+      const busy = events(migration).filter((e) =>
+        e.startsWith("ARM is busy with another operation on batchal3"),
+      );
+      expect(busy.length).toBeGreaterThan(0);
+      expect(busy[0]).toMatch(/system/);
+      const { cluster } = clusterState(environment, "aks-prod-eus");
+      expect([...cluster.pools.keys()].sort()).toEqual(["batchal3", "system"]);
+      expect(cluster.pools.get("system")?.props.count).toBe(4);
+      expectLedgerClean(environment);
+    });
+
+    it("a failed create of the new pool rolls back with nothing left behind", async () => {
+      const environment = await demo();
+      environment.sim.fleet.faults.add({
+        kind: "arm-operation-fails",
+        cluster: "aks-prod-eus",
+        pool: "batchal3",
+        operation: "create",
+        code: "AllocationFailed",
+        message: "Allocation failed: no capacity for Standard_E8s_v5 in eastus.",
+      });
+      const before = workloadPods(environment, "aks-prod-eus", "batch");
+      const id = await startMigration(environment, "aks-prod-eus", "batch");
+      const migration = await driveMigration(environment, id, approveAll(environment));
+
+      expect(migration.outcome, events(migration).slice(-6).join("\n")).toBe("rolled-back");
+      expect(migration.summary.rolledBack.reason).toMatch(/^creating batchal3 failed: .*Allocation failed/);
+      expect(migration.summary.rolledBack.restored).toEqual(["new pool batchal3 deleted"]);
+      const { cluster, nodes } = clusterState(environment, "aks-prod-eus");
+      expect([...cluster.pools.keys()].sort()).toEqual(["batch", "system"]);
+      expect(nodes.filter((n) => n.metadata.labels.agentpool === "batchal3")).toEqual([]);
+      expect(workloadPods(environment, "aks-prod-eus", "batch")).toEqual(before);
       expectLedgerClean(environment);
     });
   });
