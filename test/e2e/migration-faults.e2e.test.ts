@@ -6,6 +6,7 @@
 
 import { ContainerServiceClient } from "@azure/arm-containerservice";
 import { afterEach, describe, expect, it } from "vitest";
+import type { FaultInput } from "../../local/sim/scenario/schema.ts";
 import type { Environment } from "./environment.ts";
 import {
   ANA,
@@ -33,8 +34,10 @@ afterEach(async () => {
   env = undefined;
 });
 
-async function demo(): Promise<Environment> {
+/** The scanned demo fleet, with `faults` injected from the start. */
+async function demo(...faults: FaultInput[]): Promise<Environment> {
   env = await startScannedDemo();
+  for (const fault of faults) env.sim.fleet.faults.add(fault);
   return env;
 }
 
@@ -102,13 +105,14 @@ function decideStuckDrains(
   return { handler, decided };
 }
 
-/** Report workers (aks-prod-eus, namespace batch) not terminating, with the pool of their node. */
-function reportWorkers(environment: Environment): { pool: string; phase: string }[] {
+/** All 8 report workers (aks-prod-eus, namespace batch) Running on `pool`'s nodes, none terminating. */
+function expectWorkersServedBy(environment: Environment, pool: string): void {
   const { pods, nodes } = clusterState(environment, "aks-prod-eus");
   const poolOf = new Map(nodes.map((n) => [n.metadata.name, n.metadata.labels.agentpool]));
-  return pods
+  const workers = pods
     .filter((p) => p.metadata.namespace === "batch" && !p.metadata.deletionTimestamp)
-    .map((p) => ({ pool: poolOf.get(p.spec.nodeName) as string, phase: p.status.phase }));
+    .map((p) => ({ pool: poolOf.get(p.spec.nodeName), phase: p.status.phase }));
+  expect(workers).toEqual(Array(8).fill({ pool, phase: "Running" }));
 }
 
 describe("pool migration faults on the simulated fleet", () => {
@@ -131,8 +135,7 @@ describe("pool migration faults on the simulated fleet", () => {
 
   describe("a budget that never allows an eviction (pdb-blocks on report-worker's budget)", () => {
     async function blockedBudget(): Promise<{ environment: Environment; id: string }> {
-      const environment = await demo();
-      environment.sim.fleet.faults.add({
+      const environment = await demo({
         kind: "pdb-blocks",
         cluster: "aks-prod-eus",
         namespace: "batch",
@@ -154,9 +157,7 @@ describe("pool migration faults on the simulated fleet", () => {
       const { cluster } = clusterState(environment, "aks-prod-eus");
       expect([...cluster.pools.keys()].sort()).toEqual(["batch", "system"]);
       expect(retiringTaints(environment, "aks-prod-eus")).toEqual([]);
-      const workers = reportWorkers(environment);
-      expect(workers).toHaveLength(8);
-      expect(workers.every((w) => w.pool === "batch" && w.phase === "Running")).toBe(true);
+      expectWorkersServedBy(environment, "batch");
       expectLedgerClean(environment);
     });
 
@@ -170,16 +171,13 @@ describe("pool migration faults on the simulated fleet", () => {
       // Every protected pod went only by a person's decision, each once.
       expect(decided).toHaveLength(8);
       expect(new Set(decided).size).toBe(8);
-      const workers = reportWorkers(environment);
-      expect(workers).toHaveLength(8);
-      expect(workers.every((w) => w.pool === "batchal3" && w.phase === "Running")).toBe(true);
+      expectWorkersServedBy(environment, "batchal3");
       expectLedgerClean(environment);
     });
   });
 
   it("pods stuck Terminating past their grace period wait for a decision; delete-pod goes on", async () => {
-    const environment = await demo();
-    environment.sim.fleet.faults.add({
+    const environment = await demo({
       kind: "pod-stuck-terminating",
       cluster: "aks-prod-eus",
       namespace: "batch",
@@ -200,9 +198,7 @@ describe("pool migration faults on the simulated fleet", () => {
     expect(decided.length).toBeGreaterThan(0);
     expect(new Set(decided).size).toBe(decided.length);
     expect(new Set(stuckReasons)).toEqual(new Set(["terminating-past-grace"]));
-    const workers = reportWorkers(environment);
-    expect(workers).toHaveLength(8);
-    expect(workers.every((w) => w.pool === "batchal3" && w.phase === "Running")).toBe(true);
+    expectWorkersServedBy(environment, "batchal3");
     expectLedgerClean(environment);
   });
 
@@ -241,8 +237,7 @@ describe("pool migration faults on the simulated fleet", () => {
       );
       expect(migration.outcome, events(migration).slice(-6).join("\n")).toBe("succeeded");
       expect(migration.nodes).toEqual({ drained: 4, total: 4 });
-      const workers = reportWorkers(environment);
-      expect(workers.every((w) => w.pool === "batchal3" && w.phase === "Running")).toBe(true);
+      expectWorkersServedBy(environment, "batchal3");
       expectLedgerClean(environment);
     });
 
@@ -271,9 +266,7 @@ describe("pool migration faults on the simulated fleet", () => {
       expect([...cluster.pools.keys()].sort()).toEqual(["batch", "system"]);
       expect(batch.props).toMatchObject({ enableAutoScaling: true, minCount: 2, maxCount: 6 });
       expect(retiringTaints(environment, "aks-prod-eus")).toEqual([]);
-      const workers = reportWorkers(environment);
-      expect(workers).toHaveLength(8);
-      expect(workers.every((w) => w.pool === "batch" && w.phase === "Running")).toBe(true);
+      expectWorkersServedBy(environment, "batch");
       expectLedgerClean(environment);
     });
   });
@@ -383,8 +376,7 @@ describe("pool migration faults on the simulated fleet", () => {
     });
 
     it("a failed create of the new pool rolls back with nothing left behind", async () => {
-      const environment = await demo();
-      environment.sim.fleet.faults.add({
+      const environment = await demo({
         kind: "arm-operation-fails",
         cluster: "aks-prod-eus",
         pool: "batchal3",
