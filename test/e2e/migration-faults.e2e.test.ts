@@ -7,6 +7,7 @@
 import { ContainerServiceClient } from "@azure/arm-containerservice";
 import { afterEach, describe, expect, it } from "vitest";
 import type { FaultInput } from "../../local/sim/scenario/schema.ts";
+import { RETIRING_TAINT } from "../../shared/domain/migration/migration-runbook.ts";
 import type { Environment } from "./environment.ts";
 import {
   ANA,
@@ -24,8 +25,6 @@ import {
 
 // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read by path
 type Json = any;
-
-const RETIRING = "lifecycle";
 
 let env: Environment | undefined;
 
@@ -71,7 +70,7 @@ function workloadPods(environment: Environment, clusterName: string, pool: strin
 
 function retiringTaints(environment: Environment, clusterName: string): string[] {
   return clusterState(environment, clusterName)
-    .nodes.filter((n) => (n.spec.taints ?? []).some((t: Json) => t.key === RETIRING))
+    .nodes.filter((n) => (n.spec.taints ?? []).some((t: Json) => t.key === RETIRING_TAINT.key))
     .map((n) => n.metadata.name);
 }
 
