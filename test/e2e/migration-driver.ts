@@ -4,7 +4,7 @@
 // through the HTTP API, as the CLI would. So a gate is answered before its timeout fires unless the script
 // leaves it unanswered on purpose.
 
-import { expect } from "vitest";
+import { afterEach, expect } from "vitest";
 import { localClientPrincipal } from "../../shared/domain/access/client-principal.ts";
 import { ROLES, type Role } from "../../shared/domain/access/principal.ts";
 import { type Environment, startEnvironment } from "./environment.ts";
@@ -21,15 +21,25 @@ export const RITA: Person = { name: "rita@contoso.com", roles: [ROLES.operator] 
 export const ANA: Person = { name: "ana@contoso.com", roles: [ROLES.approver] };
 export const BEN: Person = { name: "ben@contoso.com", roles: [ROLES.approver] };
 
-/** The demo fleet on a virtual clock at its start, SQLite state, local identity, scanned once. */
-export async function startScannedDemo(): Promise<Environment> {
-  const environment = await startEnvironment({
-    start: "2026-03-02T08:00:00Z",
-    state: "sqlite",
-    settings: { IDENTITY_MODE: "local" },
+/**
+ * For a test file: starts the demo fleet on a virtual clock at its start (SQLite state, local identity,
+ * scanned once) when a test asks, and closes it after each test.
+ */
+export function scannedDemoPerTest(): () => Promise<Environment> {
+  let current: Environment | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
   });
-  await environment.scanNow();
-  return environment;
+  return async () => {
+    current = await startEnvironment({
+      start: "2026-03-02T08:00:00Z",
+      state: "sqlite",
+      settings: { IDENTITY_MODE: "local" },
+    });
+    await current.scanNow();
+    return current;
+  };
 }
 
 /** Rita asks for the pool's migration to AzureLinux3; returns its id. */

@@ -5,7 +5,7 @@
 // asserts what the record says and what the simulator's ledger says: no budget broken, no pod lost.
 
 import { ContainerServiceClient } from "@azure/arm-containerservice";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { FaultInput } from "../../local/sim/scenario/schema.ts";
 import { RETIRING_TAINT } from "../../shared/domain/migration/migration-runbook.ts";
 import type { Environment } from "./environment.ts";
@@ -19,25 +19,20 @@ import {
   migrationPath,
   post,
   RITA,
+  scannedDemoPerTest,
   startMigration,
-  startScannedDemo,
 } from "./migration-driver.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read by path
 type Json = any;
 
-let env: Environment | undefined;
-
-afterEach(async () => {
-  await env?.close();
-  env = undefined;
-});
+const scannedDemo = scannedDemoPerTest();
 
 /** The scanned demo fleet, with `faults` injected from the start. */
 async function demo(...faults: FaultInput[]): Promise<Environment> {
-  env = await startScannedDemo();
-  for (const fault of faults) env.sim.fleet.faults.add(fault);
-  return env;
+  const environment = await scannedDemo();
+  for (const fault of faults) environment.sim.fleet.faults.add(fault);
+  return environment;
 }
 
 function expectLedgerClean(environment: Environment): void {

@@ -3,32 +3,25 @@
 // People answer gates through the API (migration-driver.ts); the simulator's ledger says afterwards what
 // a real cluster cannot: budgets broken, pods lost, node-hours per pool.
 
-import { afterEach, describe, expect, it } from "vitest";
-import type { Environment } from "./environment.ts";
+import { describe, expect, it } from "vitest";
 import {
   ANA,
   approveAll,
   BEN,
   clusterState,
   driveMigration,
+  scannedDemoPerTest,
   startMigration,
-  startScannedDemo,
 } from "./migration-driver.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read by path
 type Json = any;
 
-let env: Environment | undefined;
-
-afterEach(async () => {
-  await env?.close();
-  env = undefined;
-});
+const demo = scannedDemoPerTest();
 
 describe("pool migration on the simulated fleet", () => {
   it("moves aks-prod-eus/batch to AzureLinux3 with two people approving: old pool gone, every pod on the new one, no budget broken, no pod lost", async () => {
-    env = await startScannedDemo();
-    const environment = env;
+    const environment = await demo();
     const id = await startMigration(environment, "aks-prod-eus", "batch");
     const migration = await driveMigration(environment, id, approveAll(environment));
     expect(migration.outcome, JSON.stringify(migration.history.slice(-5))).toBe("succeeded");
