@@ -14,7 +14,8 @@ import {
   UsageError,
 } from "../command.ts";
 
-const DEFAULT_URL = "http://127.0.0.1:7071";
+/** Where `npm start` serves by default. */
+export const DEFAULT_SERVICE_URL = "http://127.0.0.1:7071";
 const KNOWN_ROLES: readonly string[] = Object.values(ROLES);
 
 /** CLUSTER/POOL in place of an ID: a migration id is long and holds a hash, a pool is what a person knows. */
@@ -159,7 +160,7 @@ function parse(args: readonly string[]) {
     throw new UsageError(`--role must be ${KNOWN_ROLES.join(" or ")}, not ${unknownRoles.join(", ")}`);
   }
   if (roles.length > 0 && values.as === undefined) throw new UsageError("--role needs --as (who you are)");
-  const url = values.url ?? DEFAULT_URL;
+  const url = values.url ?? DEFAULT_SERVICE_URL;
   if (!URL.canParse(url)) throw new UsageError(`--url must be the service's URL, not "${url}"`);
   const requestOf = (positionals: string[]) => known.request(positionals, values);
   return {
