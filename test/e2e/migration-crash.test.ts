@@ -37,8 +37,11 @@ const TASK_HUB = "AksImageLifecycle"; // host.json
 const START = "2026-03-02T08:00:00Z"; // the demo's startTime
 /** Simulated seconds per real second: a node's drain (about 140 s) takes some 5 s, the host's restart a minute or two. */
 const SPEED = 30;
-/** The kill comes this much real time, at most, after the second node's first eviction is recorded. */
-const KILL_WINDOW_MS = 2_000;
+/**
+ * The kill comes this much real time, at most, after the second node's first eviction is recorded: from
+ * inside that eviction to the end of the node's drain (about 5 s), where its result is being recorded.
+ */
+const KILL_WINDOW_MS = 4_000;
 const POLL_MS = 100;
 /** Real time the whole migration may take, kill and restart included. */
 const MIGRATION_MS = 120_000;
