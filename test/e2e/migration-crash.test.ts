@@ -11,7 +11,6 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
@@ -25,7 +24,7 @@ import { sqliteRepositories } from "../../shared/composition.ts";
 import type { AuditRecord } from "../../shared/domain/ports/migrations.ts";
 import { SqliteStore } from "../../shared/sqlite/sqlite-store.ts";
 import { seededRandom } from "../support/seeded-random.ts";
-import { DEMO } from "./environment.ts";
+import { apiOf, DEMO } from "./environment.ts";
 import { type ApiCaller, approveAll, migrationPath, startMigration } from "./migration-driver.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read by path
@@ -65,8 +64,8 @@ afterAll(async () => {
 interface HostProcess extends ApiCaller {
   readonly child: ChildProcess;
   readonly origin: string;
-  /** What it printed on standard error, for a failure's message. */
-  stderr(): string;
+  /** What it printed, for a failure's message. */
+  output(): string;
 }
 
 /** The host on the product's app, this data directory and the fleet's time; resolves once it listens. */
@@ -100,34 +99,29 @@ async function startHostProcess(fleet: Simulator): Promise<HostProcess> {
     },
   );
   children.push(child);
+  // Both read to the end, so a host that logs much never blocks on a full pipe.
+  let stdout = "";
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  for await (const line of createInterface({ input: child.stdout as NodeJS.ReadableStream })) {
-    const { url } = line.startsWith("{") ? (JSON.parse(line) as { url?: string }) : {};
-    if (!url) continue;
-    const key = loadHostKeys(hostDir).functionDefault;
-    return {
-      child,
-      origin: url,
-      stderr: () => stderr,
-      async api(path, init) {
-        const headers = new Headers(init?.headers);
-        headers.set("x-functions-key", key);
-        const response = await fetch(`${url}${path}`, { ...init, headers });
-        const text = await response.text();
-        const type = response.headers.get("content-type") ?? "";
-        return {
-          status: response.status,
-          text,
-          type,
-          body: type.includes("json") ? JSON.parse(text) : undefined,
-        };
-      },
-    };
-  }
-  throw new Error(`the host exited before it listened:\n${stderr}`);
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout?.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      // The line the host prints once it listens, whatever the log level.
+      const listening = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(stdout);
+      if (listening) resolve(listening[1] as string);
+    });
+    child.once("exit", (code) =>
+      reject(new Error(`the host exited (${code}) before it listened:\n${stderr}`)),
+    );
+  });
+  return {
+    child,
+    origin: url,
+    output: () => `${stdout}\n${stderr}`,
+    api: apiOf(url, loadHostKeys(hostDir).functionDefault),
+  };
 }
 
 async function killHost(host: HostProcess): Promise<void> {
@@ -221,7 +215,7 @@ describe("a pool migration whose host is killed mid-drain and started again on t
 
       expect(killedAt, "the host was killed").toBeDefined();
       expect(killedAt?.phase, "killed while draining").toBe("draining");
-      expect(migration.outcome, `${JSON.stringify(migration.history.slice(-5))}\n${host.stderr()}`).toBe(
+      expect(migration.outcome, `${JSON.stringify(migration.history.slice(-5))}\n${host.output()}`).toBe(
         "succeeded",
       );
       expect(migration.nodes).toEqual({ drained: 4, total: 4 });
