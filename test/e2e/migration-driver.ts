@@ -4,8 +4,9 @@
 // through the HTTP API, as the CLI would. So a gate is answered before its timeout fires unless the script
 // leaves it unanswered on purpose.
 
+import { expect } from "vitest";
 import { localClientPrincipal } from "../../shared/domain/access/client-principal.ts";
-import type { Role } from "../../shared/domain/access/principal.ts";
+import { ROLES, type Role } from "../../shared/domain/access/principal.ts";
 import type { Environment } from "./environment.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read by path
@@ -16,13 +17,20 @@ export interface Person {
   roles: Role[];
 }
 
+/** Who calls the product's API: the environment, or a host in another process. */
+export type ApiCaller = Pick<Environment, "api">;
+
+export const RITA: Person = { name: "rita@contoso.com", roles: [ROLES.operator] };
+export const ANA: Person = { name: "ana@contoso.com", roles: [ROLES.approver] };
+export const BEN: Person = { name: "ben@contoso.com", roles: [ROLES.approver] };
+
 export function asPerson(person: Person): Record<string, string> {
   return {
     "x-ms-client-principal": Buffer.from(localClientPrincipal(person.name, person.roles)).toString("base64"),
   };
 }
 
-export async function post(env: Environment, path: string, person: Person, body: unknown) {
+export async function post(env: ApiCaller, path: string, person: Person, body: unknown) {
   return env.api(path, {
     method: "POST",
     headers: { ...asPerson(person), "content-type": "application/json" },
@@ -36,6 +44,33 @@ export function migrationPath(id: string): string {
 
 /** What a person does at a gate: answers it (true), or leaves it for now (false). */
 export type GateHandler = (migration: Json) => Promise<boolean> | boolean;
+
+/** Rita asks for the pool's migration to AzureLinux3; its id. */
+export async function startMigration(env: ApiCaller, cluster: string, pool: string, options: Json = {}) {
+  const answer = await post(env, "/api/migrations", RITA, {
+    cluster,
+    pool,
+    targetOsSku: "AzureLinux3",
+    options,
+  });
+  expect(answer.status, answer.text).toBe(202);
+  return answer.body.id as string;
+}
+
+/** Ana answers gate start, Ben every other gate: two people, neither the requester. */
+export function approveAll(env: ApiCaller): GateHandler {
+  return async (migration) => {
+    const { gate } = migration.awaiting;
+    const person = gate === "start" ? ANA : BEN;
+    const answer = await post(env, `${migrationPath(migration.id)}/approvals`, person, {
+      gate,
+      decision: "approve",
+      comment: `looked at the ${gate} evidence`,
+    });
+    expect(answer.status, answer.text).toBe(202);
+    return true;
+  };
+}
 
 /** Steps time and answers gates until the migration has an outcome; returns its last record. */
 export async function driveMigration(

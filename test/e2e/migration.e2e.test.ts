@@ -4,16 +4,11 @@
 // a real cluster cannot: budgets broken, pods lost, node-hours per pool.
 
 import { afterEach, describe, expect, it } from "vitest";
-import { ROLES } from "../../shared/domain/access/principal.ts";
 import { type Environment, startEnvironment } from "./environment.ts";
-import { driveMigration, migrationPath, type Person, post } from "./migration-driver.ts";
+import { ANA, approveAll, BEN, driveMigration, startMigration } from "./migration-driver.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read by path
 type Json = any;
-
-const RITA: Person = { name: "rita@contoso.com", roles: [ROLES.operator] };
-const ANA: Person = { name: "ana@contoso.com", roles: [ROLES.approver] };
-const BEN: Person = { name: "ben@contoso.com", roles: [ROLES.approver] };
 
 let env: Environment | undefined;
 
@@ -30,32 +25,6 @@ async function started(): Promise<Environment> {
   });
   await env.scanNow();
   return env;
-}
-
-async function startMigration(environment: Environment, cluster: string, pool: string, options: Json = {}) {
-  const answer = await post(environment, "/api/migrations", RITA, {
-    cluster,
-    pool,
-    targetOsSku: "AzureLinux3",
-    options,
-  });
-  expect(answer.status, answer.text).toBe(202);
-  return answer.body.id as string;
-}
-
-/** Ana answers gate start, Ben every other gate: two people, neither the requester. */
-function approveAll(environment: Environment) {
-  return async (migration: Json) => {
-    const { gate } = migration.awaiting;
-    const person = gate === "start" ? ANA : BEN;
-    const answer = await post(environment, `${migrationPath(migration.id)}/approvals`, person, {
-      gate,
-      decision: "approve",
-      comment: `looked at the ${gate} evidence`,
-    });
-    expect(answer.status, answer.text).toBe(202);
-    return true;
-  };
 }
 
 function podsOf(environment: Environment, clusterName: string) {
