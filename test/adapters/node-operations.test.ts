@@ -409,3 +409,26 @@ describe("the smoke pod", () => {
     expect(await nodes.smokePodPhase(cluster.id, "smoke-apps-1")).toBeUndefined();
   });
 });
+
+describe("a node gone", () => {
+  it("has nothing to taint: gone before the read, or between the read and the patch", async () => {
+    expect(await nodes.setTaint(cluster.id, "aks-apps-never-was", RETIRING, true)).toBe("unchanged");
+    const [node] = await nodes.nodes(cluster.id, "apps");
+    const name = node?.metadata?.name as string;
+    // The autoscaler removes the node after the adapter read it.
+    const patches: string[] = [];
+    observed.onRequest = async (method) => {
+      if (method !== "PATCH") return;
+      patches.push(method);
+      await core.deleteNode({ name });
+    };
+    try {
+      const hold = { key: "operator", value: "drain", effect: "NoExecute" };
+      expect(await nodes.setTaint(cluster.id, name, hold, true)).toBe("unchanged");
+    } finally {
+      observed.onRequest = async () => undefined;
+    }
+    expect(patches).toHaveLength(1);
+    expect(cluster.node(name)).toBeUndefined();
+  });
+});
