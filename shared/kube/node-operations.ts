@@ -257,6 +257,7 @@ export class KubeNodeOperations implements NodeOperations {
 
   async runSmokePod(clusterId: string, node: string, name: string): Promise<void> {
     const { core } = await this.apis(clusterId);
+    // Part of this one effect, which the caller audits as a whole (pool validation's run-smoke-pod).
     await this.ensureProductNamespace(core);
     try {
       await write(
