@@ -50,7 +50,7 @@ export async function answerGate(
   request: GateAnswerRequest,
   deliver: (answer: GateAnswer) => Promise<void>,
 ): Promise<SteerOutcome> {
-  const check: AnswerRequest = { gate: request.gate, decision: request.answer.decision, by: request.by };
+  const check: AnswerRequest = { gate: request.gate, answer: request.answer, by: request.by };
   const target = `gate ${request.gate}`;
   return audited(ports, request, request.answer.decision, target, async (record, at) => {
     const refusal = answerRefusal(record, check);

@@ -348,20 +348,33 @@ describe("answering a gate", () => {
     expect((await raised(record.id)).event.answer).toEqual({ decision: "reject" });
   });
 
-  it("carries a stuck drain's decision with its pod, and a resume as the paused gate's answer", async () => {
+  it("carries a stuck drain's decision with the pod named, only one the wait lists, and a resume as the paused gate's answer", async () => {
+    const stuckPod = (name: string) => ({
+      pod: { namespace: "batch", name },
+      reason: "eviction-blocked",
+      detail: "the budget allows no disruption",
+      protectedByBudget: true,
+    });
     const stuck = await aMigration({
       gate: "decision",
+      evidence: { node: "aks-batch-0", stuck: [stuckPod("job-7"), stuckPod("job-9")] },
       accepts: ["retry", "skip-pod", "delete-pod", "rollback"],
     });
     await waitingInstance(stuck.id);
-    const decided = await post(path(stuck.id, "/decisions"), as(ANA, ROLES.approver), {
-      decision: "skip-pod",
-      pod: { namespace: "batch", name: "job-7" },
+    const decide = (decision: string, name: string) =>
+      post(path(stuck.id, "/decisions"), as(ANA, ROLES.approver), {
+        decision,
+        pod: { namespace: "batch", name },
+      });
+    expect((await decide("delete-pod", "web-1")).body.error).toEqual({
+      status: 409,
+      reason: "batch/web-1 is not a stuck pod of this wait: delete-pod may name batch/job-7, batch/job-9",
     });
+    const decided = await decide("skip-pod", "job-9");
     expect(decided.status).toBe(202);
     expect((await raised(stuck.id)).event).toMatchObject({
       gate: "decision",
-      answer: { decision: "skip-pod", pod: { namespace: "batch", name: "job-7" } },
+      answer: { decision: "skip-pod", pod: { namespace: "batch", name: "job-9" } },
     });
 
     const paused = await aMigration({ gate: "paused", accepts: ["resume"], role: ROLES.operator });
