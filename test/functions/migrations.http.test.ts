@@ -388,6 +388,29 @@ describe("answering a gate", () => {
     });
   });
 
+  it("lets the requester resume their own pause, even where the wait names them as notBy", async () => {
+    const paused = await aMigration({ gate: "paused", accepts: ["resume"], role: ROLES.operator });
+    expect(paused.awaiting?.notBy).toBe(paused.requestedBy.id);
+    await waitingInstance(paused.id);
+    const requester = {
+      "x-ms-client-principal": Buffer.from(
+        JSON.stringify({
+          auth_typ: "aad",
+          name_typ: "name",
+          role_typ: "roles",
+          claims: [
+            { typ: "oid", val: paused.requestedBy.id },
+            { typ: "name", val: OLGA },
+            { typ: "roles", val: ROLES.operator },
+          ],
+        }),
+      ).toString("base64"),
+    };
+    const resumed = await post(path(paused.id, "/resume"), requester, { comment: "my pause, over" });
+    expect(resumed.status).toBe(202);
+    expect((await raised(paused.id)).event).toMatchObject({ gate: "paused", by: OLGA });
+  });
+
   it("raises pause and rollback as control events", async () => {
     const record = await aMigration(null, { phase: "draining" });
     await waitingInstance(record.id, MIGRATION_EVENTS.control);

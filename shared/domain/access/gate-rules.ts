@@ -48,9 +48,10 @@ export function answerRefusal(record: MigrationRecord, request: AnswerRequest): 
     const refusal = podRefusal(awaiting.evidence, answer.decision, answer.pod);
     if (refusal) return refusal;
   }
-  // Resuming a pause is the operator's own business; every other gate is someone else's check.
-  const requester = request.gate !== "paused" && request.by.id === record.requestedBy.id;
-  if (requester || request.by.id === awaiting.notBy) {
+  // Resuming a pause is the operator's own business, the requester's too whatever the wait's notBy says;
+  // every other gate is someone else's check.
+  const excluded = request.by.id === record.requestedBy.id || request.by.id === awaiting.notBy;
+  if (request.gate !== "paused" && excluded) {
     return {
       status: 403,
       reason: `${request.by.name} requested this migration: someone else must answer its gate "${awaiting.gate}"`,
