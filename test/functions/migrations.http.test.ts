@@ -562,4 +562,36 @@ describe("starting a migration", () => {
       clusterIds: [twin("sub-a").id, twin("sub-b").id],
     });
   });
+
+  it("starts the next attempt when the migration without an outcome has a workflow that ended, and refuses answers to it", async () => {
+    const clusterId = twin("sub-a").id;
+    const stale = await aMigration(
+      {},
+      { id: migrationInstanceId(clusterId, "batch", 1), clusterId, cluster: "aks-twin", pool: "batch" },
+    );
+    // Its workflow was stopped before it could record an outcome.
+    await waitingInstance(stale.id);
+    await host.getClient().terminate(stale.id, "stopped by hand");
+    await host.waitForInstance(stale.id, { statuses: ["Terminated"] });
+
+    const ended = { status: 409, reason: "the migration's workflow has ended (Terminated)" };
+    const approve = await post(path(stale.id, "/approvals"), as(ANA, ROLES.approver), {
+      gate: "start",
+      decision: "approve",
+    });
+    expect(approve.body.error).toEqual(ended);
+    expect((await post(path(stale.id, "/pause"), as(BEN, ROLES.operator))).body.error).toEqual(ended);
+
+    const next = migrationInstanceId(clusterId, "batch", 2);
+    const started = await start(clusterId);
+    expect(started.status).toBe(202);
+    expect(started.body).toEqual({
+      id: next,
+      statusUrl: path(next),
+      notes: [
+        `migration ${stale.id}'s workflow ended (Terminated) without recording an outcome: this is attempt 2`,
+      ],
+    });
+    expect((await host.getClient().getStatus(next)).input).toMatchObject({ migrationId: next, clusterId });
+  });
 });
