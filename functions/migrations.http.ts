@@ -257,17 +257,17 @@ async function requestMigration({ request, context, caller }: Call, plan: boolea
   };
 }
 
+/** ARM's refusals the plan answers with ARM's own status: the request, its permissions, or the cluster's state. */
+const PASSED_THROUGH: readonly number[] = [400, 403, 404, 409];
+
 /** The preflight's plan; a pool or cluster ARM does not know is a 404, a refusal ARM gives its status. */
 async function planOrRefusal(request: PlanRequest): Promise<HttpResponseInit> {
   try {
     return jsonOk(await planMigration(capabilities("pools", "kube", "prices"), request));
   } catch (error) {
     if (error instanceof UnknownPoolError) return jsonError(404, error.message);
-    if (error instanceof PoolRequestRefused && error.status >= 400 && error.status < 500) {
-      return jsonError(
-        error.status === 403 ? 403 : 404,
-        `ARM answered ${error.status} ${error.code}: ${error.message}`,
-      );
+    if (error instanceof PoolRequestRefused && PASSED_THROUGH.includes(error.status)) {
+      return jsonError(error.status, `ARM answered ${error.status} ${error.code}: ${error.message}`);
     }
     throw error;
   }
