@@ -8,13 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { VirtualClock } from "../../local/clock.ts";
 import type { SimCluster } from "../../local/sim/model/cluster.ts";
 import type { ScenarioInput } from "../../local/sim/scenario/schema.ts";
-import { type Simulator, startSimulator } from "../../local/sim/simulator.ts";
+import type { Simulator } from "../../local/sim/simulator.ts";
 import { sqliteRepositories } from "../../shared/composition.ts";
 import type { AuditRepository } from "../../shared/domain/ports/migrations.ts";
 import { KubeconfigDirectory } from "../../shared/kube/kube-connection.ts";
 import { DEFAULT_KUBE_REQUEST_OPTIONS } from "../../shared/kube/kube-requests.ts";
 import { KubeNodeOperations, PRODUCT_NAMESPACE } from "../../shared/kube/node-operations.ts";
 import { type PoolValidationRequest, validatePool } from "../../shared/migration/pool-validation.ts";
+import { startFixture } from "../sim/fixture.ts";
 import { useSqliteFiles } from "../support/state-stores.ts";
 
 const CLUSTER = "aks-validate";
@@ -63,15 +64,11 @@ const request = (smokePod: boolean): PoolValidationRequest => ({
 });
 
 beforeAll(async () => {
-  sim = await startSimulator({ scenario, clock: "virtual", serviceBus: false });
-  clock = sim.clock as VirtualClock;
+  const fixture = await startFixture({ scenario });
+  ({ sim, clock } = fixture);
   clock.pause();
-  const found = sim.fleet.clusters.find((c) => c.name === CLUSTER);
-  if (!found) throw new Error(`no simulated cluster ${CLUSTER}`);
-  cluster = found;
-  const kc = new k8s.KubeConfig();
-  kc.loadFromFile(sim.kubeconfigPath(CLUSTER));
-  core = kc.makeApiClient(k8s.CoreV1Api);
+  cluster = sim.fleet.clusters.find((c) => c.name === CLUSTER) as SimCluster;
+  core = fixture.kube(CLUSTER).makeApiClient(k8s.CoreV1Api);
   audit = sqliteRepositories(sqlite.open(sqlite.newFile())).audit;
   const connector = new KubeconfigDirectory(dirname(sim.kubeconfigPath(CLUSTER)));
   const nodes = new KubeNodeOperations(connector, { ...DEFAULT_KUBE_REQUEST_OPTIONS, clock });

@@ -68,6 +68,21 @@ function as(name: string, ...roles: Role[]): Record<string, string> {
   return { "x-ms-client-principal": Buffer.from(localClientPrincipal(name, roles)).toString("base64") };
 }
 
+/** The header of the migration's requester (OLGA, under the record's requester id) holding `role`. */
+function asRequester(record: MigrationRecord, role: Role): Record<string, string> {
+  const principal = {
+    auth_typ: "aad",
+    name_typ: "name",
+    role_typ: "roles",
+    claims: [
+      { typ: "oid", val: record.requestedBy.id },
+      { typ: "name", val: OLGA },
+      { typ: "roles", val: role },
+    ],
+  };
+  return { "x-ms-client-principal": Buffer.from(JSON.stringify(principal)).toString("base64") };
+}
+
 async function api(method: string, path: string, headers: Record<string, string> = {}, body?: unknown) {
   const response = await fetch(`${host.origin}${path}`, {
     method,
@@ -257,21 +272,7 @@ describe("answering a gate", () => {
 
   it("forbids the requester to approve their own migration's gate (403), and audits the refusal", async () => {
     const record = await aMigration();
-    const requester = {
-      "x-ms-client-principal": Buffer.from(
-        JSON.stringify({
-          auth_typ: "aad",
-          name_typ: "name",
-          role_typ: "roles",
-          claims: [
-            { typ: "oid", val: "0c6f-operator" },
-            { typ: "name", val: OLGA },
-            { typ: "roles", val: ROLES.approver },
-          ],
-        }),
-      ).toString("base64"),
-    };
-    const answer = await post(path(record.id, "/approvals"), requester, {
+    const answer = await post(path(record.id, "/approvals"), asRequester(record, ROLES.approver), {
       gate: "start",
       decision: "approve",
     });
@@ -392,21 +393,9 @@ describe("answering a gate", () => {
     const paused = await aMigration({ gate: "paused", accepts: ["resume"], role: ROLES.operator });
     expect(paused.awaiting?.notBy).toBe(paused.requestedBy.id);
     await waitingInstance(paused.id);
-    const requester = {
-      "x-ms-client-principal": Buffer.from(
-        JSON.stringify({
-          auth_typ: "aad",
-          name_typ: "name",
-          role_typ: "roles",
-          claims: [
-            { typ: "oid", val: paused.requestedBy.id },
-            { typ: "name", val: OLGA },
-            { typ: "roles", val: ROLES.operator },
-          ],
-        }),
-      ).toString("base64"),
-    };
-    const resumed = await post(path(paused.id, "/resume"), requester, { comment: "my pause, over" });
+    const resumed = await post(path(paused.id, "/resume"), asRequester(paused, ROLES.operator), {
+      comment: "my pause, over",
+    });
     expect(resumed.status).toBe(202);
     expect((await raised(paused.id)).event).toMatchObject({ gate: "paused", by: OLGA });
   });
