@@ -1,6 +1,6 @@
-// Is the new pool ready to take the old one's workloads? Its nodes Ready, labelled with the target osSku and
-// not quarantined, every daemonset that belongs on them running without crash loops, and (when asked) a
-// smoke pod run to completion. "settled" says nothing is still starting, so a failure is a verdict,
+// Is the new pool ready to take the old one's workloads? Its nodes Ready, labelled with the target osSku
+// and not quarantined, every daemonset that belongs on them running without crash loops, and (when asked)
+// a smoke pod run to completion. "settled" says nothing is still starting, so a failure is a verdict,
 // not a moment.
 
 import { failureOf, isNodeReady, isPodReady } from "../domain/migration/pod-health.ts";
