@@ -11,6 +11,7 @@ import {
   type GateAnswerEvent,
   MIGRATION_EVENTS,
   type PoolMigrationInput,
+  type StopDrainEvent,
 } from "../orchestrations/contracts/pool-migration.contract.ts";
 import { ORCHESTRATIONS } from "../orchestrations/contracts.ts";
 import { capabilities } from "../shared/composition.ts";
@@ -195,6 +196,24 @@ async function raiseAtMigration(
   await df.getClient(context).raiseEvent(id, eventName, event);
 }
 
+/**
+ * Stops the node drains under way between their rounds, so a pause or rollback is acted on now, not
+ * at a drain's deadline. A drain that has ended meanwhile has nothing to stop.
+ */
+async function stopDrains(context: InvocationContext, drains: readonly string[], at: string): Promise<void> {
+  const client = df.getClient(context);
+  const stop: StopDrainEvent = { at };
+  await Promise.all(
+    drains.map(async (drain) => {
+      try {
+        await client.raiseEvent(drain, MIGRATION_EVENTS.stop, stop);
+      } catch (error) {
+        context.warn(`could not stop the drain ${drain}: ${(error as Error).message}`);
+      }
+    }),
+  );
+}
+
 function raiseAnswer(context: InvocationContext, answer: GateAnswer): Promise<void> {
   const { migrationId, ...event } = answer;
   return raiseAtMigration(context, migrationId, MIGRATION_EVENTS.answer, event satisfies GateAnswerEvent);
@@ -357,9 +376,10 @@ for (const action of ["pause", "rollback"] as const) {
     const outcome = await controlMigration(
       steeringPorts(),
       { migrationId: id, action, by: call.caller, comment },
-      async (at) => {
+      async (at, record) => {
         const event: ControlEvent = { action, by: call.caller.name, reason: comment, at };
         await raiseAtMigration(call.context, id, MIGRATION_EVENTS.control, event);
+        await stopDrains(call.context, record.draining ?? [], at);
       },
     );
     return steered(outcome, id, action);

@@ -7,7 +7,7 @@
 
 import type { OrchestrationContext, Task } from "durable-functions";
 import { nextWindowStart } from "../shared/domain/migration/maintenance-window.ts";
-import type { MigrationPlan } from "../shared/domain/migration/migration-plan.ts";
+import { MIGRATION_TAG, type MigrationPlan } from "../shared/domain/migration/migration-plan.ts";
 import type { Outcome } from "../shared/domain/migration/migration-record.ts";
 import { durationText, RETIRING_TAINT } from "../shared/domain/migration/migration-runbook.ts";
 import type { ValidationEvidence } from "../shared/domain/migration/pool-validation.ts";
@@ -77,7 +77,7 @@ export function* poolMigration(
       const created = yield* changePool(
         run,
         "create-pool",
-        { kind: "create", spec },
+        { kind: "create", spec: { ...spec, tags: { ...spec.tags, [MIGRATION_TAG]: run.record.id } } },
         "the new pool of the migration",
       );
       if (created.kind === "failed")

@@ -90,13 +90,13 @@ export async function answerGate(
 export async function controlMigration(
   ports: SteeringPorts,
   request: ControlRequest,
-  deliver: (at: string) => Promise<void>,
+  deliver: (at: string, record: MigrationRecord) => Promise<void>,
 ): Promise<SteerOutcome> {
   return audited(ports, request, request.action, "migration", async (record, at) => {
     const refusal = endedRefusal(record);
     if (refusal) return { kind: "refused", ...refusal };
     try {
-      await deliver(at);
+      await deliver(at, record);
     } catch (error) {
       return undelivered(error);
     }
