@@ -88,17 +88,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       () => startSimulator(options.simulator),
       (running) => running.close(),
     );
-    const serviceBus = sim.endpoints.serviceBusConnectionString;
-    const alertTopic = serviceBus ? sim.scenario.serviceBus?.topics?.[0]?.name : undefined;
+    const { serviceBus, alertTopic } = serviceBusOf(sim);
     const settings: Record<string, string> = {
-      ...Object.fromEntries(STATE_STORE_SETTINGS.map((name) => [name, ""])),
-      ...stateSettings,
-      ARM_ENDPOINT: sim.endpoints.arm,
-      ARM_CA_FILE: sim.caPath,
-      ARM_LOCAL_TOKEN: "simulator",
-      KUBECONFIG_DIR: join(sim.dataDir, "kubeconfigs"),
-      ...(serviceBus && { ServiceBusConnection: serviceBus }),
-      ...(alertTopic && { ALERT_TOPIC: alertTopic }),
+      ...onlyStateStore(stateSettings),
+      ...simulatorSettings(sim),
       ...options.host.settings,
     };
     const host = await next(
@@ -119,6 +112,30 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await stopInTurn(stops);
     throw error;
   }
+}
+
+/** `store`'s settings, with every other setting that names a state store cleared. */
+export function onlyStateStore(store: Record<string, string>): Record<string, string> {
+  return { ...Object.fromEntries(STATE_STORE_SETTINGS.map((name) => [name, ""])), ...store };
+}
+
+function serviceBusOf(sim: Simulator): { serviceBus?: string; alertTopic?: string } {
+  const serviceBus = sim.endpoints.serviceBusConnectionString;
+  const alertTopic = serviceBus ? sim.scenario.serviceBus?.topics?.[0]?.name : undefined;
+  return { ...(serviceBus && { serviceBus }), ...(alertTopic && { alertTopic }) };
+}
+
+/** The app settings that point the product at a simulated fleet (its ARM, clusters and Service Bus). */
+export function simulatorSettings(sim: Simulator): Record<string, string> {
+  const { serviceBus, alertTopic } = serviceBusOf(sim);
+  return {
+    ARM_ENDPOINT: sim.endpoints.arm,
+    ARM_CA_FILE: sim.caPath,
+    ARM_LOCAL_TOKEN: "simulator",
+    KUBECONFIG_DIR: join(sim.dataDir, "kubeconfigs"),
+    ...(serviceBus && { ServiceBusConnection: serviceBus }),
+    ...(alertTopic && { ALERT_TOPIC: alertTopic }),
+  };
 }
 
 /** Each part stopped even when the one before failed to stop. */

@@ -11,6 +11,7 @@ import {
   type GateAnswerEvent,
   MIGRATION_EVENTS,
   type PoolMigrationInput,
+  type StopDrainEvent,
 } from "../orchestrations/contracts/pool-migration.contract.ts";
 import { ORCHESTRATIONS } from "../orchestrations/contracts.ts";
 import { capabilities } from "../shared/composition.ts";
@@ -40,12 +41,20 @@ import {
   controlMigration,
   type SteeringPorts,
   type SteerOutcome,
+  WorkflowEndedError,
 } from "../shared/migration/steer-migration.ts";
 import { answering, jsonError, jsonOk, unknownParameters } from "./http-json.ts";
 import { identify, identityHeaders } from "./identity.ts";
-import { startOnce } from "./scan-starter.ts";
+import { instanceStatus, startOnce } from "./scan-starter.ts";
 
 const FILTERS = ["cluster", "pool", "outcome"] as const;
+/** An instance in one of these runs no more. */
+const ENDED_WORKFLOW: readonly string[] = [
+  df.OrchestrationRuntimeStatus.Completed,
+  df.OrchestrationRuntimeStatus.Failed,
+  df.OrchestrationRuntimeStatus.Terminated,
+  df.OrchestrationRuntimeStatus.Canceled,
+];
 const OUTCOME_FILTERS: readonly string[] = [...OUTCOMES, "active"];
 
 interface Call {
@@ -166,11 +175,48 @@ function steered(outcome: SteerOutcome, id: string, done: string): HttpResponseI
   }
 }
 
-async function raiseAnswer(context: InvocationContext, answer: GateAnswer): Promise<void> {
+/** How the migration's workflow ended, or undefined while it runs or when the client knows no instance. */
+async function workflowEnded(context: InvocationContext, id: string): Promise<string | undefined> {
+  const status = await instanceStatus(df.getClient(context), id);
+  return status && ENDED_WORKFLOW.includes(status.runtimeStatus) ? status.runtimeStatus : undefined;
+}
+
+/**
+ * Raises an event at the migration's workflow. One that ended would drop it unseen: the client takes the
+ * extension's 410 Gone as sent.
+ */
+async function raiseAtMigration(
+  context: InvocationContext,
+  id: string,
+  eventName: string,
+  event: GateAnswerEvent | ControlEvent,
+): Promise<void> {
+  const ended = await workflowEnded(context, id);
+  if (ended) throw new WorkflowEndedError(`the migration's workflow has ended (${ended})`);
+  await df.getClient(context).raiseEvent(id, eventName, event);
+}
+
+/**
+ * Stops the node drains under way between their rounds, so a pause or rollback is acted on now, not
+ * at a drain's deadline. A drain that has ended meanwhile has nothing to stop.
+ */
+async function stopDrains(context: InvocationContext, drains: readonly string[], at: string): Promise<void> {
+  const client = df.getClient(context);
+  const stop: StopDrainEvent = { at };
+  await Promise.all(
+    drains.map(async (drain) => {
+      try {
+        await client.raiseEvent(drain, MIGRATION_EVENTS.stop, stop);
+      } catch (error) {
+        context.warn(`could not stop the drain ${drain}: ${(error as Error).message}`);
+      }
+    }),
+  );
+}
+
+function raiseAnswer(context: InvocationContext, answer: GateAnswer): Promise<void> {
   const { migrationId, ...event } = answer;
-  await df
-    .getClient(context)
-    .raiseEvent(migrationId, MIGRATION_EVENTS.answer, event satisfies GateAnswerEvent);
+  return raiseAtMigration(context, migrationId, MIGRATION_EVENTS.answer, event satisfies GateAnswerEvent);
 }
 
 /** Starts (or, with `plan`, only plans) the migration of a pool. */
@@ -193,7 +239,9 @@ async function requestMigration({ request, context, caller }: Call, plan: boolea
       now: new Date(clock.now()).toISOString(),
     });
   }
-  const attempt = await nextAttempt(capabilities("state").migrations, resolved.clusterId, pool);
+  const attempt = await nextAttempt(capabilities("state").migrations, resolved.clusterId, pool, (id) =>
+    workflowEnded(context, id),
+  );
   if (attempt.kind === "active") {
     return jsonError(409, `pool ${pool} is being migrated: see ${statusUrl(attempt.id)}`, {
       id: attempt.id,
@@ -218,11 +266,18 @@ async function requestMigration({ request, context, caller }: Call, plan: boolea
       { id, statusUrl: statusUrl(id) },
     );
   }
+  const notes = attempt.endedWithoutOutcome.map(
+    (ended) =>
+      `migration ${ended.id}'s workflow ended (${ended.workflow}) without recording an outcome: this is attempt ${attempt.attempt}`,
+  );
   return {
-    ...jsonOk({ id, statusUrl: statusUrl(id) }, 202),
+    ...jsonOk({ id, statusUrl: statusUrl(id), ...(notes.length > 0 && { notes }) }, 202),
     headers: { Location: statusUrl(id) },
   };
 }
+
+/** ARM's refusals the plan answers with ARM's own status: the request, its permissions, or the cluster's state. */
+const PASSED_THROUGH: readonly number[] = [400, 403, 404, 409];
 
 /** The preflight's plan; a pool or cluster ARM does not know is a 404, a refusal ARM gives its status. */
 async function planOrRefusal(request: PlanRequest): Promise<HttpResponseInit> {
@@ -230,11 +285,8 @@ async function planOrRefusal(request: PlanRequest): Promise<HttpResponseInit> {
     return jsonOk(await planMigration(capabilities("pools", "kube", "prices"), request));
   } catch (error) {
     if (error instanceof UnknownPoolError) return jsonError(404, error.message);
-    if (error instanceof PoolRequestRefused && error.status >= 400 && error.status < 500) {
-      return jsonError(
-        error.status === 403 ? 403 : 404,
-        `ARM answered ${error.status} ${error.code}: ${error.message}`,
-      );
+    if (error instanceof PoolRequestRefused && PASSED_THROUGH.includes(error.status)) {
+      return jsonError(error.status, `ARM answered ${error.status} ${error.code}: ${error.message}`);
     }
     throw error;
   }
@@ -324,9 +376,10 @@ for (const action of ["pause", "rollback"] as const) {
     const outcome = await controlMigration(
       steeringPorts(),
       { migrationId: id, action, by: call.caller, comment },
-      async (at) => {
+      async (at, record) => {
         const event: ControlEvent = { action, by: call.caller.name, reason: comment, at };
-        await df.getClient(call.context).raiseEvent(id, MIGRATION_EVENTS.control, event);
+        await raiseAtMigration(call.context, id, MIGRATION_EVENTS.control, event);
+        await stopDrains(call.context, record.draining ?? [], at);
       },
     );
     return steered(outcome, id, action);

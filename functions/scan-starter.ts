@@ -15,7 +15,8 @@ type StartOutcome =
   | { kind: "started"; instanceId: string }
   | { kind: "exists"; instanceId: string; runtimeStatus: string };
 
-async function instanceStatus(
+/** The instance's status, or undefined when the Durable client knows no such instance. */
+export async function instanceStatus(
   client: DurableClient,
   instanceId: string,
 ): Promise<DurableOrchestrationStatus | undefined> {

@@ -128,7 +128,8 @@ export class RealClock implements Clock {
 /**
  * Real time run `speed` times faster from `start` (a demo watched in minutes: timers, polls and the
  * simulator's startup delays all shrink alike, while gates still wait for people). Reads and sleeps on
- * `base`, the real clock unless a test gives another.
+ * `base`, the real clock unless a test gives another. It reads `start` when `base` reads `baseStart`
+ * (now unless given), so a clock made in another process, or after a restart, goes on with the same time.
  */
 export class ScaledClock implements Clock {
   readonly kind = "scaled";
@@ -137,13 +138,13 @@ export class ScaledClock implements Clock {
   private readonly base: Clock;
   private readonly baseStart: number;
 
-  constructor(start: number, speed: number, base: Clock = new RealClock()) {
+  constructor(start: number, speed: number, base: Clock = new RealClock(), baseStart = base.now()) {
     if (!Number.isFinite(speed) || speed <= 0)
       throw new Error(`a clock's speed is a positive number, not ${speed}`);
     this.start = start;
     this.speed = speed;
     this.base = base;
-    this.baseStart = base.now();
+    this.baseStart = baseStart;
   }
 
   now(): number {

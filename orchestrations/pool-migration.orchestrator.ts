@@ -7,9 +7,9 @@
 
 import type { OrchestrationContext, Task } from "durable-functions";
 import { nextWindowStart } from "../shared/domain/migration/maintenance-window.ts";
-import type { MigrationPlan } from "../shared/domain/migration/migration-plan.ts";
+import { MIGRATION_TAG, type MigrationPlan } from "../shared/domain/migration/migration-plan.ts";
 import type { Outcome } from "../shared/domain/migration/migration-record.ts";
-import { RETIRING_TAINT } from "../shared/domain/migration/migration-runbook.ts";
+import { durationText, RETIRING_TAINT } from "../shared/domain/migration/migration-runbook.ts";
 import type { ValidationEvidence } from "../shared/domain/migration/pool-validation.ts";
 import type {
   MigrationSummary,
@@ -77,7 +77,7 @@ export function* poolMigration(
       const created = yield* changePool(
         run,
         "create-pool",
-        { kind: "create", spec },
+        { kind: "create", spec: { ...spec, tags: { ...spec.tags, [MIGRATION_TAG]: run.record.id } } },
         "the new pool of the migration",
       );
       if (created.kind === "failed")
@@ -103,7 +103,7 @@ export function* poolMigration(
       yield* orRollBack(run, changes, yield* drainOldPool(run, nodes, spec.name));
       yield* run.enter(
         "retention",
-        `keeping ${input.pool} for ${input.options.retentionSeconds / 3600} h so a rollback stays fast`,
+        `keeping ${input.pool} for ${durationText(input.options.retentionSeconds)} so a rollback stays fast`,
       );
       yield* orRollBack(run, changes, yield* waitFor(run, input.options.retentionSeconds));
       if (input.options.deleteGate)

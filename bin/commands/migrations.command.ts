@@ -1,7 +1,7 @@
 // `migrations ACTION ...`: the migrations API for a person at a terminal. --as and --role build the
 // x-ms-client-principal header a local service (npm start, IDENTITY_MODE=local) trusts from this machine;
 // in Azure, App Service Authentication sets it and drops any the client sends. Prints the JSON answer;
-// a refusal exits non-zero with its reason.
+// a refusal exits non-zero with its reason. An ID may be given as CLUSTER/POOL: that pool's newest migration.
 
 import { localClientPrincipal } from "../../shared/domain/access/client-principal.ts";
 import { ROLES, type Role } from "../../shared/domain/access/principal.ts";
@@ -14,8 +14,12 @@ import {
   UsageError,
 } from "../command.ts";
 
-const DEFAULT_URL = "http://127.0.0.1:7071";
+/** Where `npm start` serves by default. */
+export const DEFAULT_SERVICE_URL = "http://127.0.0.1:7071";
 const KNOWN_ROLES: readonly string[] = Object.values(ROLES);
+
+/** CLUSTER/POOL in place of an ID: a migration id is long and holds a hash, a pool is what a person knows. */
+const POOL_REFERENCE = /^([^/:]+)\/([^/:]+)$/;
 
 interface ApiRequest {
   method: "GET" | "POST";
@@ -156,34 +160,73 @@ function parse(args: readonly string[]) {
     throw new UsageError(`--role must be ${KNOWN_ROLES.join(" or ")}, not ${unknownRoles.join(", ")}`);
   }
   if (roles.length > 0 && values.as === undefined) throw new UsageError("--role needs --as (who you are)");
-  const url = values.url ?? DEFAULT_URL;
+  const url = values.url ?? DEFAULT_SERVICE_URL;
   if (!URL.canParse(url)) throw new UsageError(`--url must be the service's URL, not "${url}"`);
+  const requestOf = (positionals: string[]) => known.request(positionals, values);
   return {
-    request: known.request(rest, values),
+    // Built here so that wrong arguments are refused before anything is sent.
+    request: requestOf(rest),
+    poolReference: known.args[0] === "ID" ? POOL_REFERENCE.exec(rest[0] as string) : null,
+    requestOf,
     url: url.replace(/\/+$/, ""),
     ...(values.as !== undefined && { principal: clientPrincipalHeader(values.as, roles as Role[]) }),
   };
 }
 
-async function run(args: readonly string[], io: CliIo): Promise<number> {
-  const { request, url, principal } = parse(args);
+type Sent = { kind: "answered"; response: Response } | { kind: "unreachable"; reason: string };
+
+async function send(url: string, request: ApiRequest, principal?: string): Promise<Sent> {
   const headers: Record<string, string> = {
     ...(request.body && { "content-type": "application/json" }),
     ...(principal && { "x-ms-client-principal": principal }),
   };
-  let response: Response;
   try {
-    response = await fetch(`${url}${request.path}`, {
+    const response = await fetch(`${url}${request.path}`, {
       method: request.method,
       headers,
       ...(request.body && { body: JSON.stringify(request.body) }),
     });
+    return { kind: "answered", response };
   } catch (error) {
-    io.stderr.write(
-      `aks-image-lifecycle migrations: cannot reach ${url}: ${(error as Error).cause ?? error}\n`,
-    );
-    return EXIT_BAD_INPUT;
+    return { kind: "unreachable", reason: `cannot reach ${url}: ${(error as Error).cause ?? error}` };
   }
+}
+
+/** The newest migration of CLUSTER/POOL (the list is newest first), or why there is none. */
+async function newestMigrationOf(
+  url: string,
+  cluster: string,
+  pool: string,
+): Promise<{ id: string } | { refused: string }> {
+  const sent = await send(url, { method: "GET", path: `/api/migrations${listQuery({ cluster, pool })}` });
+  if (sent.kind === "unreachable") return { refused: sent.reason };
+  const body = (await sent.response.json().catch(() => undefined)) as
+    | { migrations?: { id: string }[]; error?: { reason?: string } }
+    | undefined;
+  if (!sent.response.ok) {
+    return { refused: `${sent.response.status}: ${body?.error?.reason ?? sent.response.statusText}` };
+  }
+  const newest = body?.migrations?.[0];
+  return newest === undefined ? { refused: `no migration of pool ${pool} in ${cluster}` } : { id: newest.id };
+}
+
+async function run(args: readonly string[], io: CliIo): Promise<number> {
+  const { request, poolReference, requestOf, url, principal } = parse(args);
+  const refuse = (reason: string) => {
+    io.stderr.write(`aks-image-lifecycle migrations: ${reason}\n`);
+    return EXIT_BAD_INPUT;
+  };
+  let sending = request;
+  if (poolReference) {
+    const [reference, cluster = "", pool = ""] = poolReference;
+    const newest = await newestMigrationOf(url, cluster, pool);
+    if ("refused" in newest) return refuse(newest.refused);
+    io.stderr.write(`${reference} is ${newest.id}\n`);
+    sending = requestOf([newest.id]);
+  }
+  const sent = await send(url, sending, principal);
+  if (sent.kind === "unreachable") return refuse(sent.reason);
+  const { response } = sent;
   const text = await response.text();
   let body: unknown = text;
   try {
@@ -194,8 +237,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   io.stdout.write(`${typeof body === "string" ? body : JSON.stringify(body, null, 2)}\n`);
   if (response.ok) return EXIT_OK;
   const reason = (body as { error?: { reason?: string } } | undefined)?.error?.reason ?? response.statusText;
-  io.stderr.write(`aks-image-lifecycle migrations: ${response.status}: ${reason}\n`);
-  return EXIT_BAD_INPUT;
+  return refuse(`${response.status}: ${reason}`);
 }
 
 export const migrationsCommand: Command = {
@@ -203,6 +245,6 @@ export const migrationsCommand: Command = {
   usage:
     "migrations start|plan CLUSTER POOL TARGET_OS_SKU [--options JSON] | approve|reject ID --gate GATE | decide ID --decision D [--pod NS/NAME] | rollback|pause|resume ID | status ID | list [--cluster C] [--pool P] [--outcome O]  [--comment TEXT] [--as NAME --role ROLE ...] [--url http://127.0.0.1:7071]",
   summary:
-    "Starts, plans, steers and reads pool migrations through the service's API, as NAME holding ROLE (LifecycleOperator, LifecycleApprover): the identity header a local service (npm start) trusts from this machine. Prints the JSON answer; a refusal exits 1 with its reason.",
+    "Starts, plans, steers and reads pool migrations through the service's API, as NAME holding ROLE (LifecycleOperator, LifecycleApprover): the identity header a local service (npm start) trusts from this machine. ID is a migration's id, or CLUSTER/POOL for that pool's newest migration. Prints the JSON answer; a refusal exits 1 with its reason.",
   run,
 };

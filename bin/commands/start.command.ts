@@ -10,7 +10,7 @@
 // as `migrations --as` builds it, and every answer says so.
 
 import { mkdirSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ScaledClock } from "../../local/clock.ts";
 import { DirectoryInUseError, lockDirectory } from "../../local/directory-lock.ts";
@@ -26,10 +26,14 @@ import {
   UsageError,
 } from "../command.ts";
 import type { LocalStack } from "../local-stack.ts";
+import { DEFAULT_SERVICE_URL } from "./migrations.command.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const DEMO_SCENARIO = join(ROOT, "local", "scenarios", "demo.yaml");
 const SAMPLE_NOTICE = join(ROOT, "local", "notices", "azure-linux-2-removal-moved.notice.json");
+/** The README section that walks through a migration on the demo fleet, and what it migrates. */
+export const DEMO_SECTION = "Demo: a pool migration, two people approving";
+const DEMO_MIGRATION = "aks-prod-eus/batch to AzureLinux3 with two approvers";
 /** In the data directory: who runs on it (PID, host, start time). */
 export const DATA_LOCK = "aks-image-lifecycle.lock";
 /** Real milliseconds the start-up scan may take before the command reports it still running. */
@@ -210,7 +214,14 @@ async function startUp(
   if (options.speed !== 1) {
     say(`Time runs ${options.speed} times faster than real time; gates still wait for people.`);
   }
-  printApi(say, host.origin, sim.clusters[0]?.name, serviceBus, options.dataDir, host.keys.file);
+  const [firstCluster] = sim.clusters;
+  printApi(say, {
+    origin: host.origin,
+    cluster: firstCluster && { name: firstCluster.name, kubeconfig: firstCluster.kubeconfigPath },
+    serviceBus,
+    dataDir: options.dataDir,
+    keysFile: host.keys.file,
+  });
 }
 
 type ScanOutcome =
@@ -286,13 +297,18 @@ function describeAlerts(alerts: InventoryScanResult["alerts"]): string {
   return `${decided} new, ${delivery.delivered} sent to ${delivery.sinks.join(", ")}${failed}`;
 }
 
+interface ApiBanner {
+  origin: string;
+  /** One cluster of the fleet, to show a route and a kubectl command with. */
+  cluster: { name: string; kubeconfig: string } | undefined;
+  serviceBus: string | undefined;
+  dataDir: string;
+  keysFile: string | undefined;
+}
+
 function printApi(
   say: (line?: string) => void,
-  origin: string,
-  cluster: string | undefined,
-  serviceBus: string | undefined,
-  dataDir: string,
-  keysFile: string | undefined,
+  { origin, cluster, serviceBus, dataDir, keysFile }: ApiBanner,
 ): void {
   say();
   say(`The API is at ${origin}/api:`);
@@ -304,17 +320,29 @@ function printApi(
   );
   say(`  ${origin}/api/calendar                   the lifecycle calendar with its sources and notices`);
   if (cluster)
-    say(`  ${origin}/api/clusters/${cluster}/dependencies   what migrating each pool must watch out for`);
+    say(
+      `  ${origin}/api/clusters/${cluster.name}/dependencies   what migrating each pool must watch out for`,
+    );
   say(`  ${origin}/api/alerts                     alerts sent and pending`);
   say(`  ${origin}/api/migrations                 pool migrations: start and steer them with`);
-  say("    npx aks-image-lifecycle migrations ... --as you@example.com --role LifecycleOperator");
+  // The command's default URL is port 7071's; any other port must be named.
+  const url = origin === DEFAULT_SERVICE_URL ? "" : ` --url ${origin}`;
+  say(`    npx aks-image-lifecycle migrations ...${url} --as you@example.com --role LifecycleOperator`);
   say("    (identity is local: the header those commands build is trusted from this machine only)");
+  say(`    the demo, ${DEMO_MIGRATION}: README.md, "${DEMO_SECTION}"`);
   say(`  POST ${origin}/api/inventory/scans       scan again now (send the functionDefault key from`);
   say(`    ${keysFile === undefined ? "the host's keys" : shown(keysFile)} as the x-functions-key header)`);
   if (serviceBus) {
     say();
     say("Send a retirement notice (this demo one moves the Azure Linux 2 image removal):");
     say(`  npx aks-image-lifecycle notices send ${shown(SAMPLE_NOTICE)} --connection-string '${serviceBus}'`);
+  }
+  if (cluster) {
+    say();
+    say(
+      `kubectl reaches each simulated cluster with its kubeconfig in ${shown(dirname(cluster.kubeconfig))}:`,
+    );
+    say(`  kubectl --kubeconfig ${shown(cluster.kubeconfig)} get nodes -L agentpool`);
   }
   say();
   say(`Ctrl-C stops everything; state stays in ${shown(dataDir)} (delete it to start afresh).`);

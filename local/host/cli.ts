@@ -1,5 +1,6 @@
-// npm run host -- --app <entry module> [--port 7071] [--data <dir>] [--clock real|virtual] ...
+// npm run host -- --app <entry module> [--port 7071] [--data <dir>] [--clock real|virtual|scaled] ...
 import { parseArgs } from "node:util";
+import { type Clock, ScaledClock } from "../clock.ts";
 import { startHost } from "./host.ts";
 import { parseLogLevel, streamSink } from "./logger.ts";
 
@@ -8,8 +9,11 @@ const USAGE = `Usage: npm run host -- --app <entry module> [options]
   --app <path>                 the Functions v4 app's entry module (required)
   --port <n>                   HTTP port on 127.0.0.1 (default 7071; 0 picks a free one)
   --data <dir>                 where durable state is kept (default .data/host)
-  --clock real|virtual         the clock (default real)
-  --virtual-start <ISO time>   where a virtual clock starts (default now)
+  --clock real|virtual|scaled  the clock (default real); scaled: real time --speed times faster
+  --virtual-start <ISO time>   where a virtual or scaled clock starts (default now)
+  --speed <n>                  how much faster a scaled clock runs than real time (default 60)
+  --real-start <ISO time>      the real time at which a scaled clock read --virtual-start (default
+                               now): a host restarted with the same values goes on with the same time
   --activity-concurrency <n>   activities run at once (default 16)
   --log-level <level>          debug, info, warn, error or none (default info)
   --auth on|off                on (default): keys required as in Azure (kept in <data>/keys.json);
@@ -25,6 +29,21 @@ function positiveInteger(value: string, name: string, allowZero = false): number
   return number;
 }
 
+function instantOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const instant = Date.parse(value);
+  if (Number.isNaN(instant)) throw new Error(`--${name} must be an ISO date and time, not "${value}".`);
+  return instant;
+}
+
+function scaledClock(speedOption: string, realStart = Date.now(), start = realStart): Clock {
+  const speed = Number(speedOption);
+  if (!Number.isFinite(speed) || speed <= 0) {
+    throw new Error(`--speed must be a positive number, not "${speedOption}".`);
+  }
+  return new ScaledClock(start, speed, undefined, realStart);
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -33,6 +52,8 @@ async function main(): Promise<void> {
       data: { type: "string", default: ".data/host" },
       clock: { type: "string", default: "real" },
       "virtual-start": { type: "string" },
+      speed: { type: "string", default: "60" },
+      "real-start": { type: "string" },
       "activity-concurrency": { type: "string", default: "16" },
       "log-level": { type: "string", default: "info" },
       auth: { type: "string", default: "on" },
@@ -45,23 +66,23 @@ async function main(): Promise<void> {
     return;
   }
   if (!values.app) throw new Error(`--app is required.\n\n${USAGE}`);
-  if (values.clock !== "real" && values.clock !== "virtual") {
-    throw new Error(`--clock must be "real" or "virtual", not "${values.clock}".`);
+  if (values.clock !== "real" && values.clock !== "virtual" && values.clock !== "scaled") {
+    throw new Error(`--clock must be "real", "virtual" or "scaled", not "${values.clock}".`);
   }
   if (values.auth !== "on" && values.auth !== "off") {
     throw new Error(`--auth must be "on" or "off", not "${values.auth}".`);
   }
-  const virtualStart =
-    values["virtual-start"] === undefined ? undefined : Date.parse(values["virtual-start"]);
-  if (virtualStart !== undefined && Number.isNaN(virtualStart)) {
-    throw new Error(`--virtual-start must be an ISO date and time, not "${values["virtual-start"]}".`);
-  }
+  const virtualStart = instantOption(values["virtual-start"], "virtual-start");
+  const clock =
+    values.clock === "scaled"
+      ? scaledClock(values.speed, instantOption(values["real-start"], "real-start"), virtualStart)
+      : values.clock;
   const sink = streamSink(process.stdout);
   const host = await startHost({
     app: values.app,
     port: positiveInteger(values.port, "port", true),
     dataDir: values.data,
-    clock: values.clock,
+    clock,
     ...(virtualStart !== undefined ? { virtualStart } : {}),
     activityConcurrency: positiveInteger(values["activity-concurrency"], "activity-concurrency"),
     logLevel: parseLogLevel(values["log-level"]),

@@ -329,10 +329,11 @@ function agentPoolOf(spec: PoolSpec): AgentPool {
     ...(spec.vnetSubnetId !== undefined && { vnetSubnetID: spec.vnetSubnetId }),
     enableAutoScaling: spec.enableAutoScaling,
     ...(spec.enableAutoScaling && { minCount: spec.minCount, maxCount: spec.maxCount }),
+    ...(spec.tags !== undefined && { tags: spec.tags }),
   };
 }
 
-/** The pool as read, with the changes on it. */
+/** The pool as read (its tags too, which a PUT without them would clear), with the changes on it. */
 function withChanges(current: AgentPool, changes: PoolChanges): AgentPool {
   const { osSku, ...scaling } = changes;
   return {

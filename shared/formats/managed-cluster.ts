@@ -27,6 +27,7 @@ const poolSchema = z.object({
   availabilityZones: z.array(z.string()).nullish(),
   nodeLabels: z.record(z.string(), z.string()).nullish(),
   nodeTaints: z.array(z.string()).nullish(),
+  tags: z.record(z.string(), z.string()).nullish(),
   upgradeSettings: z
     .object({
       maxSurge: optionalString,
@@ -109,6 +110,7 @@ function toPool(wire: WirePool): NodePool {
       maxPods: wire.maxPods,
       vnetSubnetId: wire.vnetSubnetID,
       enableFips: wire.enableFIPS,
+      tags: wire.tags,
     }),
     name: wire.name,
     mode: wire.mode,

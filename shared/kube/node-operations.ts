@@ -104,11 +104,11 @@ export class KubeNodeOperations implements NodeOperations {
   ): Promise<"changed" | "unchanged"> {
     const { core } = await this.apis(clusterId);
     for (let attempt = 1; ; attempt++) {
-      const current = await read(
-        `reading node ${node}`,
-        (call) => core.readNode({ name: node }, call),
-        this.options,
+      // A node gone (404: the autoscaler or node repair removed it) has nothing to change.
+      const current = await orUndefinedWhenNotFound(
+        read(`reading node ${node}`, (call) => core.readNode({ name: node }, call), this.options),
       );
+      if (current === undefined) return "unchanged";
       const taints = current.spec?.taints ?? [];
       const next = withTaint(taints, taint, present);
       if (next === undefined) return "unchanged";
@@ -131,6 +131,7 @@ export class KubeNodeOperations implements NodeOperations {
         );
         return "changed";
       } catch (error) {
+        if (statusOf(error) === 404) return "unchanged";
         if (statusOf(error) !== 409 || attempt >= TAINT_ATTEMPTS) throw error;
       }
     }
@@ -256,6 +257,7 @@ export class KubeNodeOperations implements NodeOperations {
 
   async runSmokePod(clusterId: string, node: string, name: string): Promise<void> {
     const { core } = await this.apis(clusterId);
+    // Part of this one effect, which the caller audits as a whole (pool validation's run-smoke-pod).
     await this.ensureProductNamespace(core);
     try {
       await write(

@@ -1,9 +1,17 @@
 // Agent-pool changes a migration asks of ARM: each request audited, and a create that finds its pool
-// already there (the PUT went out before a crash) is not sent again.
+// already there (the PUT went out before a crash) is not sent again, when the pool is the migration's own
+// (its MIGRATION_TAG); a pool of that name someone else made is never taken over.
 
+import type { NodePool } from "../domain/fleet/model.ts";
+import { MIGRATION_TAG, type PoolSpec } from "../domain/migration/migration-plan.ts";
 import type { RetryClock } from "../domain/ports/clock.ts";
 import type { AuditedStep, AuditRepository } from "../domain/ports/migrations.ts";
-import type { OperationStatus, PoolOperations, PoolRequest } from "../domain/ports/pool-operations.ts";
+import {
+  type OperationStatus,
+  type PoolOperations,
+  type PoolRequest,
+  PoolRequestRefused,
+} from "../domain/ports/pool-operations.ts";
 import { audited } from "./audited-effect.ts";
 
 export interface PoolChangeStep extends AuditedStep {
@@ -19,7 +27,8 @@ export async function requestPoolChange({ pools, audit, clock }: Ports, change: 
   const act = { ...change, action: `${request.kind}-pool`, target, evidence: request };
   const now = () => new Date(clock.now()).toISOString();
   if (request.kind === "create") {
-    if (await pools.readPool(clusterId, request.spec.name)) return { kind: "exists" as const };
+    const existing = await pools.readPool(clusterId, request.spec.name);
+    if (existing) return ownPool(existing, request.spec, target);
     return audited(
       audit,
       now,
@@ -44,6 +53,14 @@ export async function requestPoolChange({ pools, audit, clock }: Ports, change: 
     () => pools.deletePool(clusterId, request.pool),
     (o) => o.kind,
   );
+}
+
+/** A pool already there is this migration's create only when it carries the spec's MIGRATION_TAG. */
+function ownPool(existing: NodePool, spec: PoolSpec, target: string): { kind: "exists" } {
+  const owner = existing.tags?.[MIGRATION_TAG];
+  if (owner === spec.tags?.[MIGRATION_TAG]) return { kind: "exists" };
+  const whose = owner === undefined ? `not a migration's (no ${MIGRATION_TAG} tag)` : `migration ${owner}'s`;
+  throw new PoolRequestRefused(409, "PoolNameTaken", `pool ${target} already exists and is ${whose}`);
 }
 
 /** One look at an operation: by its token, or by the pool's provisioningState when there is none. */

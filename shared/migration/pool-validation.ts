@@ -1,6 +1,6 @@
-// Is the new pool ready to take the old one's workloads? Its nodes Ready with the target osSku and not
-// quarantined, every daemonset that belongs on them running without crash loops, and (when asked) a
-// smoke pod run to completion. "settled" says nothing is still starting, so a failure is a verdict,
+// Is the new pool ready to take the old one's workloads? Its nodes Ready, labelled with the target osSku
+// and not quarantined, every daemonset that belongs on them running without crash loops, and (when asked)
+// a smoke pod run to completion. "settled" says nothing is still starting, so a failure is a verdict,
 // not a moment.
 
 import { failureOf, isNodeReady, isPodReady } from "../domain/migration/pod-health.ts";
@@ -53,7 +53,8 @@ export async function validatePool(
       problems.push(`node ${node.name} is not Ready`);
     }
     if (node.quarantined) problems.push(`node ${node.name} is quarantined`);
-    if (node.osSku !== undefined && node.osSku !== request.targetOsSku) {
+    if (node.osSku === undefined) problems.push(`node ${node.name} has no os-sku label`);
+    else if (node.osSku !== request.targetOsSku) {
       problems.push(`node ${node.name} runs ${node.osSku}, not ${request.targetOsSku}`);
     }
   }
@@ -115,25 +116,35 @@ function evidenceOf(node: KubeNode): NodeEvidence {
   };
 }
 
-/** Starts the smoke pod once (audited) and reads its phase; a finished one is removed. */
+/** Starts the smoke pod once and reads its phase; a finished one is removed. Both effects are audited. */
 async function smokeTest(
   { nodes: kube, audit, clock }: Ports,
   request: PoolValidationRequest,
   node: string,
 ): Promise<{ name: string; phase: string }> {
   const name = `smoke-${request.pool}`.slice(0, 63);
+  const now = () => new Date(clock.now()).toISOString();
+  const target = `${node}/${name}`;
   let phase = await kube.smokePodPhase(request.clusterId, name);
   if (phase === undefined) {
-    const now = () => new Date(clock.now()).toISOString();
+    // runSmokePod also creates the product's namespace when it is missing: audited as part of this effect.
     await audited(
       audit,
       now,
-      { ...request, step: "smoke-pod", action: "run-smoke-pod", target: `${node}/${name}` },
+      { ...request, step: "smoke-pod", action: "run-smoke-pod", target },
       () => kube.runSmokePod(request.clusterId, node, name),
       () => "started",
     );
     phase = "Pending";
   }
-  if (phase === "Succeeded" || phase === "Failed") await kube.deleteSmokePod(request.clusterId, name);
+  if (phase === "Succeeded" || phase === "Failed") {
+    await audited(
+      audit,
+      now,
+      { ...request, step: "smoke-pod-delete", action: "delete-smoke-pod", target },
+      () => kube.deleteSmokePod(request.clusterId, name),
+      () => "deleted",
+    );
+  }
   return { name, phase };
 }

@@ -20,6 +20,14 @@ export interface SteeringPorts {
   clock: { now(): number };
 }
 
+/**
+ * Thrown by a delivery that finds the migration's workflow ended (without recording an outcome): nothing
+ * will ever take the request, so asking again cannot help.
+ */
+export class WorkflowEndedError extends Error {
+  override name = "WorkflowEndedError";
+}
+
 /** What became of a request on a migration that exists. */
 type ActOutcome =
   | { kind: "done"; at: string }
@@ -50,7 +58,7 @@ export async function answerGate(
   request: GateAnswerRequest,
   deliver: (answer: GateAnswer) => Promise<void>,
 ): Promise<SteerOutcome> {
-  const check: AnswerRequest = { gate: request.gate, decision: request.answer.decision, by: request.by };
+  const check: AnswerRequest = { gate: request.gate, answer: request.answer, by: request.by };
   const target = `gate ${request.gate}`;
   return audited(ports, request, request.answer.decision, target, async (record, at) => {
     const refusal = answerRefusal(record, check);
@@ -72,7 +80,7 @@ export async function answerGate(
       await deliver(answer);
     } catch (error) {
       await ports.migrations.releaseAnswer(answer.migrationId, answer.nonce);
-      return { kind: "undelivered", reason: (error as Error).message };
+      return undelivered(error);
     }
     return { kind: "done", at };
   });
@@ -82,18 +90,26 @@ export async function answerGate(
 export async function controlMigration(
   ports: SteeringPorts,
   request: ControlRequest,
-  deliver: (at: string) => Promise<void>,
+  deliver: (at: string, record: MigrationRecord) => Promise<void>,
 ): Promise<SteerOutcome> {
   return audited(ports, request, request.action, "migration", async (record, at) => {
     const refusal = endedRefusal(record);
     if (refusal) return { kind: "refused", ...refusal };
     try {
-      await deliver(at);
+      await deliver(at, record);
     } catch (error) {
-      return { kind: "undelivered", reason: (error as Error).message };
+      return undelivered(error);
     }
     return { kind: "done", at };
   });
+}
+
+/** A delivery that failed: refused when the workflow has ended, else worth trying again. */
+function undelivered(error: unknown): ActOutcome {
+  const reason = (error as Error).message;
+  return error instanceof WorkflowEndedError
+    ? { kind: "refused", status: 409, reason }
+    : { kind: "undelivered", reason };
 }
 
 /** Runs `act` on the migration's record between the request's two audit records. */

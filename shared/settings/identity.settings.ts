@@ -1,5 +1,7 @@
 // Who may be asking, and how the app knows:
 //   IDENTITY_MODE   easyauth: App Service Authentication fronts the app and sets x-ms-client-principal
+//                   (refused unless the platform says Authentication is on: WEBSITE_AUTH_ENABLED=True;
+//                   without it anyone could send the header)
 //                   local: the same header trusted from this machine only (npm start, with the
 //                   simulator), announced in every response
 //                   unset: nobody is known, so every write is refused (fail closed)
@@ -24,11 +26,19 @@ export const identitySettings = settingsGroup({
       .transform((value) => (value === undefined || value.trim() === "" ? undefined : value.trim()))
       .pipe(z.enum(IDENTITY_MODES, { error: `expected one of ${IDENTITY_MODES.join(", ")}` }).optional()),
   }),
-  checks: (env) =>
-    env.IDENTITY_MODE?.trim() === "local" && armEndpointIsLocal(env) === false
-      ? [
-          "IDENTITY_MODE local trusts a header anyone on the machine can send: only with an ARM_ENDPOINT on 127.0.0.1 (the simulator); in Azure use easyauth",
-        ]
-      : [],
+  checks: (env) => {
+    const mode = env.IDENTITY_MODE?.trim();
+    if (mode === "local" && armEndpointIsLocal(env) === false) {
+      return [
+        "IDENTITY_MODE local trusts a header anyone on the machine can send: only with an ARM_ENDPOINT on 127.0.0.1 (the simulator); in Azure use easyauth",
+      ];
+    }
+    if (mode === "easyauth" && env.WEBSITE_AUTH_ENABLED?.trim().toLowerCase() !== "true") {
+      return [
+        "IDENTITY_MODE easyauth trusts x-ms-client-principal, which only App Service Authentication may set: WEBSITE_AUTH_ENABLED is not True, so Authentication is off on this app and anyone could send the header",
+      ];
+    }
+    return [];
+  },
   build: (env): IdentitySettings => ({ mode: env.IDENTITY_MODE }),
 });

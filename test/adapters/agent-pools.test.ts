@@ -11,12 +11,15 @@ import { loadScenarioFile } from "../../local/sim/scenario/load.ts";
 import { type Simulator, startSimulator } from "../../local/sim/simulator.ts";
 import { ArmPoolOperations, DEFAULT_RETRY_AFTER_SECONDS } from "../../shared/azure/agent-pools.ts";
 import { azureClientsFor } from "../../shared/azure/arm-client-factory.ts";
-import type { PoolSpec } from "../../shared/domain/migration/migration-plan.ts";
+import { sqliteRepositories } from "../../shared/composition.ts";
+import { MIGRATION_TAG, type PoolSpec } from "../../shared/domain/migration/migration-plan.ts";
 import {
   type OperationStatus,
   type PoolOperations,
   PoolRequestRefused,
 } from "../../shared/domain/ports/pool-operations.ts";
+import { requestPoolChange } from "../../shared/migration/pool-changes.ts";
+import { useSqliteFiles } from "../support/state-stores.ts";
 
 const DEMO = new URL("../../local/scenarios/demo.yaml", import.meta.url).pathname;
 const PROD = "3f2b8c1e-6a4d-4e8f-9b7a-1c2d3e4f5a6b";
@@ -47,8 +50,10 @@ const SPEC: PoolSpec = {
   enableAutoScaling: true,
   minCount: 2,
   maxCount: 5,
+  tags: { [MIGRATION_TAG]: "migration:aks-prod-weu:apps:1", costCenter: "shop" },
 };
 
+const sqlite = useSqliteFiles();
 let sim: Simulator;
 let clock: VirtualClock;
 
@@ -292,6 +297,8 @@ describe("agent pool operations", () => {
       maxCount: 4,
       count: 2,
       nodeTaints: ["dedicated=shop:NoSchedule"],
+      // A read-modify-PUT keeps the tags: the pool stays the migration's.
+      tags: SPEC.tags,
     });
   });
 
@@ -302,5 +309,44 @@ describe("agent pool operations", () => {
     expect(await pools.readPool(WEU, "resumed")).toBeUndefined();
     expect(await nodesOf("aks-prod-weu", "resumed")).toEqual([]);
     expect(await pools.deletePool(WEU, "resumed")).toEqual({ kind: "gone" });
+  });
+});
+
+describe("a create the migration asks for again (requestPoolChange)", () => {
+  const createOf = (spec: PoolSpec, migrationId: string) => {
+    const { audit } = sqliteRepositories(sqlite.open(sqlite.newFile()));
+    const change = {
+      migrationId,
+      step: "create-pool",
+      actor: "workflow",
+      reason: "the new pool",
+      clusterId: WEU,
+      request: { kind: "create" as const, spec },
+    };
+    return { audit, outcome: requestPoolChange({ pools: freshAdapter(), audit, clock }, change) };
+  };
+
+  it("finds its own pool (its MIGRATION_TAG) already there, as after a crash, and sends nothing", async () => {
+    const { audit, outcome } = createOf(SPEC, "migration:aks-prod-weu:apps:1");
+    expect(await outcome).toEqual({ kind: "exists" });
+    expect(await audit.list("migration:aks-prod-weu:apps:1")).toEqual([]);
+  });
+
+  it("refuses a pool of that name another migration made, or nobody's, naming the pool and whose it is", async () => {
+    const other = createOf({ ...SPEC, tags: { [MIGRATION_TAG]: "migration:aks-prod-weu:apps:2" } }, "m2");
+    await expect(other.outcome).rejects.toMatchObject({
+      name: "PoolRequestRefused",
+      status: 409,
+      code: "PoolNameTaken",
+      message: "pool aks-prod-weu/appsazl3 already exists and is migration migration:aks-prod-weu:apps:1's",
+    });
+    // The scenario's own pool "apps" carries no tag.
+    const untagged = createOf({ ...SPEC, name: "apps" }, "m3");
+    await expect(untagged.outcome).rejects.toMatchObject({
+      code: "PoolNameTaken",
+      message: `pool aks-prod-weu/apps already exists and is not a migration's (no ${MIGRATION_TAG} tag)`,
+    });
+    expect(await other.audit.list("m2")).toEqual([]);
+    expect((await freshAdapter().readPool(WEU, "apps"))?.tags).toBeUndefined();
   });
 });

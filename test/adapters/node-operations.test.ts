@@ -138,6 +138,20 @@ async function barePod(name: string, node: string): Promise<PodRef> {
   return refOf(pod);
 }
 
+/** Runs `act` with `onPatch` called before each PATCH the adapter sends (numbered from 1), and counts them. */
+async function withEachPatch<T>(onPatch: (patch: number) => Promise<void>, act: () => Promise<T>) {
+  let patches = 0;
+  observed.onRequest = async (method) => {
+    if (method === "PATCH") await onPatch(++patches);
+  };
+  try {
+    const result = await act();
+    return { result, patches };
+  } finally {
+    observed.onRequest = async () => undefined;
+  }
+}
+
 function nodeNamed(name: string) {
   const node = cluster.node(name);
   if (!node) throw new Error(`no node ${name}`);
@@ -180,26 +194,22 @@ describe("nodes", () => {
   it("keeps a change made between its read and its patch: the 409 makes it read again", async () => {
     const [node] = await nodes.nodes(cluster.id, "apps");
     const name = node?.metadata?.name as string;
-    const patches: string[] = [];
-    observed.onRequest = async (method) => {
-      if (method !== "PATCH") return;
-      patches.push(method);
-      // Another writer taints the node first, as the autoscaler or an operator might.
-      if (patches.length === 1)
-        await core.patchNode(
-          {
-            name,
-            body: { spec: { taints: [{ key: "operator", value: "hold", effect: "PreferNoSchedule" }] } },
-          },
-          k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
-        );
-    };
-    try {
-      expect(await nodes.setTaint(cluster.id, name, RETIRING, true)).toBe("changed");
-    } finally {
-      observed.onRequest = async () => undefined;
-    }
-    expect(patches).toHaveLength(2);
+    const { result, patches } = await withEachPatch(
+      async (patch) => {
+        // Another writer taints the node first, as the autoscaler or an operator might.
+        if (patch === 1)
+          await core.patchNode(
+            {
+              name,
+              body: { spec: { taints: [{ key: "operator", value: "hold", effect: "PreferNoSchedule" }] } },
+            },
+            k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+          );
+      },
+      () => nodes.setTaint(cluster.id, name, RETIRING, true),
+    );
+    expect(result).toBe("changed");
+    expect(patches).toBe(2);
     expect(nodeNamed(name).spec.taints).toEqual([
       { key: "operator", value: "hold", effect: "PreferNoSchedule" },
       RETIRING,
@@ -407,5 +417,24 @@ describe("the smoke pod", () => {
     await nodes.deleteSmokePod(cluster.id, "smoke-apps-1");
     await nodes.deleteSmokePod(cluster.id, "smoke-apps-1");
     expect(await nodes.smokePodPhase(cluster.id, "smoke-apps-1")).toBeUndefined();
+  });
+});
+
+describe("a node gone", () => {
+  it("has nothing to taint: gone before the read, or between the read and the patch", async () => {
+    expect(await nodes.setTaint(cluster.id, "aks-apps-never-was", RETIRING, true)).toBe("unchanged");
+    const [node] = await nodes.nodes(cluster.id, "apps");
+    const name = node?.metadata?.name as string;
+    const hold = { key: "operator", value: "drain", effect: "NoExecute" };
+    const { result, patches } = await withEachPatch(
+      // The autoscaler removes the node after the adapter read it.
+      async () => {
+        await core.deleteNode({ name });
+      },
+      () => nodes.setTaint(cluster.id, name, hold, true),
+    );
+    expect(result).toBe("unchanged");
+    expect(patches).toBe(1);
+    expect(cluster.node(name)).toBeUndefined();
   });
 });

@@ -6,8 +6,11 @@ import { runCli } from "../../bin/cli.ts";
 import { parseClientPrincipal } from "../../shared/domain/access/client-principal.ts";
 import { type Answer, startRecorder } from "../support/http-recorder.ts";
 
-async function migrations(args: string[], answer: Answer = { status: 202, body: '{"id":"m1"}' }) {
-  const recorder = await startRecorder(() => answer);
+async function migrations(
+  args: string[],
+  answer: Answer | ((nth: number) => Answer) = { status: 202, body: '{"id":"m1"}' },
+) {
+  const recorder = await startRecorder(typeof answer === "function" ? answer : () => answer);
   const out: string[] = [];
   const err: string[] = [];
   const code = await runCli(["migrations", ...args, "--url", new URL(recorder.url).origin], {
@@ -107,6 +110,37 @@ describe("migrations command", () => {
     expect(run.stderr).toBe(`aks-image-lifecycle migrations: 403: ${reason}\n`);
   });
 
+  it("takes CLUSTER/POOL for that pool's newest migration, found through the list", async () => {
+    const listed = JSON.stringify({
+      count: 2,
+      migrations: [
+        { id: "migration:aks-prod-eus:batch:0123:2" },
+        { id: "migration:aks-prod-eus:batch:0123:1" },
+      ],
+    });
+    const run = await migrations(
+      ["approve", "aks-prod-eus/batch", "--gate", "cutover", "--as", "bo@example.com"],
+      (nth) => (nth === 1 ? { status: 200, body: listed } : { status: 202, body: '{"id":"m2"}' }),
+    );
+    expect(run.code).toBe(0);
+    expect(run.requests.map(({ method, path }) => `${method} ${path}`)).toEqual([
+      "GET /api/migrations?cluster=aks-prod-eus&pool=batch",
+      "POST /api/migrations/migration%3Aaks-prod-eus%3Abatch%3A0123%3A2/approvals",
+    ]);
+    expect(run.stderr).toBe("aks-prod-eus/batch is migration:aks-prod-eus:batch:0123:2\n");
+    expect(JSON.parse(run.stdout)).toEqual({ id: "m2" });
+  });
+
+  it("says so when CLUSTER/POOL has no migration, and sends nothing else", async () => {
+    const run = await migrations(["status", "aks-prod-eus/batch"], {
+      status: 200,
+      body: '{"count":0,"migrations":[]}',
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe("aks-image-lifecycle migrations: no migration of pool batch in aks-prod-eus\n");
+    expect(run.requests).toHaveLength(1);
+  });
+
   it("refuses wrong arguments before sending anything", async () => {
     const noGate = await migrations(["approve", "m1"]);
     expect(noGate.code).toBe(2);
@@ -115,6 +149,13 @@ describe("migrations command", () => {
     expect(badRole.stderr).toContain("--role must be LifecycleOperator or LifecycleApprover, not Admin");
     const missing = await migrations(["start", "aks-prod-eus"]);
     expect(missing.stderr).toContain("start takes CLUSTER POOL TARGET_OS_SKU, got 1 argument(s)");
-    expect([...noGate.requests, ...badRole.requests, ...missing.requests]).toEqual([]);
+    const referenceNoGate = await migrations(["approve", "aks-prod-eus/batch"]);
+    expect(referenceNoGate.stderr).toContain("approve needs --gate");
+    expect([
+      ...noGate.requests,
+      ...badRole.requests,
+      ...missing.requests,
+      ...referenceNoGate.requests,
+    ]).toEqual([]);
   });
 });

@@ -20,6 +20,7 @@ import { durableClientData } from "../../local/host/durable-http-api.ts";
 import { durableClientFor } from "../../local/host/host.ts";
 import { loadHostKeys } from "../../local/host/host-keys.ts";
 import type { ScenarioInput } from "../../local/sim/scenario/schema.ts";
+import { seededRandom } from "../support/seeded-random.ts";
 import { killGroup, READY, type StartedCommand, startCommand } from "../support/start-command.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -77,18 +78,6 @@ function startService(): StartedCommand {
 
 // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read by path
 type Json = any;
-
-/** mulberry32: a small seeded PRNG, so a failing kill schedule can be replayed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 function shuffled<T>(items: T[], random: () => number): T[] {
   const result = [...items];

@@ -100,20 +100,7 @@ export async function startEnvironment(options: {
     logs,
     notices: state.notices,
     alerts: state.alerts,
-    async api(path, init) {
-      // As a caller of the deployed app would, it presents a function key (the scan starter needs one).
-      const headers = new Headers(init?.headers);
-      headers.set("x-functions-key", host.keys.functionDefault);
-      const response = await fetch(`${host.origin}${path}`, { ...init, headers });
-      const text = await response.text();
-      const type = response.headers.get("content-type") ?? "";
-      return {
-        status: response.status,
-        text,
-        type,
-        body: type.includes("json") ? JSON.parse(text) : undefined,
-      };
-    },
+    api: apiOf(host.origin, host.keys.functionDefault),
     async sendNotice(body, messageId) {
       await sender.sendMessages({ body, messageId, contentType: "application/json" });
     },
@@ -173,6 +160,26 @@ export async function startEnvironment(options: {
     },
   };
   return environment;
+}
+
+/**
+ * The app's HTTP API at `origin`, called as a caller of the deployed app would: with a function key (the
+ * scan starter needs one).
+ */
+export function apiOf(origin: string, functionKey: string): Environment["api"] {
+  return async (path, init) => {
+    const headers = new Headers(init?.headers);
+    headers.set("x-functions-key", functionKey);
+    const response = await fetch(`${origin}${path}`, { ...init, headers });
+    const text = await response.text();
+    const type = response.headers.get("content-type") ?? "";
+    return {
+      status: response.status,
+      text,
+      type,
+      body: type.includes("json") ? JSON.parse(text) : undefined,
+    };
+  };
 }
 
 /** The app's notices and alerts in the store the stack started, read as the product reads them. */

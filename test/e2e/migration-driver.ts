@@ -17,6 +17,9 @@ export interface Person {
   roles: Role[];
 }
 
+/** Who calls the product's API: the environment, or a host in another process. */
+export type ApiCaller = Pick<Environment, "api">;
+
 export const RITA: Person = { name: "rita@contoso.com", roles: [ROLES.operator] };
 export const ANA: Person = { name: "ana@contoso.com", roles: [ROLES.approver] };
 export const BEN: Person = { name: "ben@contoso.com", roles: [ROLES.approver] };
@@ -42,38 +45,6 @@ export function scannedDemoPerTest(): () => Promise<Environment> {
   };
 }
 
-/** Rita asks for the pool's migration to AzureLinux3; returns its id. */
-export async function startMigration(
-  environment: Environment,
-  cluster: string,
-  pool: string,
-  options: Json = {},
-): Promise<string> {
-  const answer = await post(environment, "/api/migrations", RITA, {
-    cluster,
-    pool,
-    targetOsSku: "AzureLinux3",
-    options,
-  });
-  expect(answer.status, answer.text).toBe(202);
-  return answer.body.id as string;
-}
-
-/** Ana answers gates override and start, Ben every other gate: two people, neither the requester. */
-export function approveAll(environment: Environment): GateHandler {
-  return async (migration: Json) => {
-    const { gate } = migration.awaiting;
-    const person = gate === "start" || gate === "override" ? ANA : BEN;
-    const answer = await post(environment, `${migrationPath(migration.id)}/approvals`, person, {
-      gate,
-      decision: "approve",
-      comment: `looked at the ${gate} evidence`,
-    });
-    expect(answer.status, answer.text).toBe(202);
-    return true;
-  };
-}
-
 /** A simulated cluster's model with its pods and nodes as they are now. */
 export function clusterState(environment: Environment, clusterName: string) {
   const cluster = environment.sim.fleet.clusters.find((c) => c.name === clusterName);
@@ -91,7 +62,7 @@ export function asPerson(person: Person): Record<string, string> {
   };
 }
 
-export async function post(env: Environment, path: string, person: Person, body: unknown) {
+export async function post(env: ApiCaller, path: string, person: Person, body: unknown) {
   return env.api(path, {
     method: "POST",
     headers: { ...asPerson(person), "content-type": "application/json" },
@@ -105,6 +76,33 @@ export function migrationPath(id: string): string {
 
 /** What a person does at a gate: answers it (true), or leaves it for now (false). */
 export type GateHandler = (migration: Json) => Promise<boolean> | boolean;
+
+/** Rita asks for the pool's migration to AzureLinux3; its id. */
+export async function startMigration(env: ApiCaller, cluster: string, pool: string, options: Json = {}) {
+  const answer = await post(env, "/api/migrations", RITA, {
+    cluster,
+    pool,
+    targetOsSku: "AzureLinux3",
+    options,
+  });
+  expect(answer.status, answer.text).toBe(202);
+  return answer.body.id as string;
+}
+
+/** Ana answers gates override and start, Ben every other gate: two people, neither the requester. */
+export function approveAll(env: ApiCaller): GateHandler {
+  return async (migration) => {
+    const { gate } = migration.awaiting;
+    const person = gate === "start" || gate === "override" ? ANA : BEN;
+    const answer = await post(env, `${migrationPath(migration.id)}/approvals`, person, {
+      gate,
+      decision: "approve",
+      comment: `looked at the ${gate} evidence`,
+    });
+    expect(answer.status, answer.text).toBe(202);
+    return true;
+  };
+}
 
 /** Steps time and answers gates until the migration has an outcome; returns its last record. */
 export async function driveMigration(

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { DEMO_SECTION } from "../../bin/commands/start.command.ts";
 import { isRunning, killGroup, READY, type StartedCommand, startCommand } from "../support/start-command.ts";
 
 const dataDirs: string[] = [];
@@ -46,6 +47,14 @@ describe("aks-image-lifecycle start", () => {
     expect(existsSync(join(data, "state.sqlite"))).toBe(true);
     const origin = /The API is at (http:\/\/127\.0\.0\.1:\d+)\/api:/.exec(output)?.[1];
     expect(origin).toBeDefined();
+    // The way to a migration: the --url this port needs, the README's demo, kubectl on a simulated cluster.
+    expect(output).toContain(`npx aks-image-lifecycle migrations ... --url ${origin} --as you@example.com`);
+    expect(output).toContain(`README.md, "${DEMO_SECTION}"`);
+    expect(readFileSync(new URL("../../README.md", import.meta.url), "utf8")).toContain(
+      `\n## ${DEMO_SECTION}\n`,
+    );
+    const kubeconfig = /^ {2}kubectl --kubeconfig (\S+) get nodes/m.exec(output)?.[1];
+    expect(kubeconfig && existsSync(kubeconfig)).toBe(true);
 
     const inventory = (await (await fetch(`${origin}/api/inventory`)).json()) as {
       count: number;

@@ -68,6 +68,21 @@ function as(name: string, ...roles: Role[]): Record<string, string> {
   return { "x-ms-client-principal": Buffer.from(localClientPrincipal(name, roles)).toString("base64") };
 }
 
+/** The header of the migration's requester (OLGA, under the record's requester id) holding `role`. */
+function asRequester(record: MigrationRecord, role: Role): Record<string, string> {
+  const principal = {
+    auth_typ: "aad",
+    name_typ: "name",
+    role_typ: "roles",
+    claims: [
+      { typ: "oid", val: record.requestedBy.id },
+      { typ: "name", val: OLGA },
+      { typ: "roles", val: role },
+    ],
+  };
+  return { "x-ms-client-principal": Buffer.from(JSON.stringify(principal)).toString("base64") };
+}
+
 async function api(method: string, path: string, headers: Record<string, string> = {}, body?: unknown) {
   const response = await fetch(`${host.origin}${path}`, {
     method,
@@ -257,21 +272,7 @@ describe("answering a gate", () => {
 
   it("forbids the requester to approve their own migration's gate (403), and audits the refusal", async () => {
     const record = await aMigration();
-    const requester = {
-      "x-ms-client-principal": Buffer.from(
-        JSON.stringify({
-          auth_typ: "aad",
-          name_typ: "name",
-          role_typ: "roles",
-          claims: [
-            { typ: "oid", val: "0c6f-operator" },
-            { typ: "name", val: OLGA },
-            { typ: "roles", val: ROLES.approver },
-          ],
-        }),
-      ).toString("base64"),
-    };
-    const answer = await post(path(record.id, "/approvals"), requester, {
+    const answer = await post(path(record.id, "/approvals"), asRequester(record, ROLES.approver), {
       gate: "start",
       decision: "approve",
     });
@@ -348,20 +349,33 @@ describe("answering a gate", () => {
     expect((await raised(record.id)).event.answer).toEqual({ decision: "reject" });
   });
 
-  it("carries a stuck drain's decision with its pod, and a resume as the paused gate's answer", async () => {
+  it("carries a stuck drain's decision with the pod named, only one the wait lists, and a resume as the paused gate's answer", async () => {
+    const stuckPod = (name: string) => ({
+      pod: { namespace: "batch", name },
+      reason: "eviction-blocked",
+      detail: "the budget allows no disruption",
+      protectedByBudget: true,
+    });
     const stuck = await aMigration({
       gate: "decision",
+      evidence: { node: "aks-batch-0", stuck: [stuckPod("job-7"), stuckPod("job-9")] },
       accepts: ["retry", "skip-pod", "delete-pod", "rollback"],
     });
     await waitingInstance(stuck.id);
-    const decided = await post(path(stuck.id, "/decisions"), as(ANA, ROLES.approver), {
-      decision: "skip-pod",
-      pod: { namespace: "batch", name: "job-7" },
+    const decide = (decision: string, name: string) =>
+      post(path(stuck.id, "/decisions"), as(ANA, ROLES.approver), {
+        decision,
+        pod: { namespace: "batch", name },
+      });
+    expect((await decide("delete-pod", "web-1")).body.error).toEqual({
+      status: 409,
+      reason: "batch/web-1 is not a stuck pod of this wait: delete-pod may name batch/job-7, batch/job-9",
     });
+    const decided = await decide("skip-pod", "job-9");
     expect(decided.status).toBe(202);
     expect((await raised(stuck.id)).event).toMatchObject({
       gate: "decision",
-      answer: { decision: "skip-pod", pod: { namespace: "batch", name: "job-7" } },
+      answer: { decision: "skip-pod", pod: { namespace: "batch", name: "job-9" } },
     });
 
     const paused = await aMigration({ gate: "paused", accepts: ["resume"], role: ROLES.operator });
@@ -375,6 +389,17 @@ describe("answering a gate", () => {
     });
   });
 
+  it("lets the requester resume their own pause, even where the wait names them as notBy", async () => {
+    const paused = await aMigration({ gate: "paused", accepts: ["resume"], role: ROLES.operator });
+    expect(paused.awaiting?.notBy).toBe(paused.requestedBy.id);
+    await waitingInstance(paused.id);
+    const resumed = await post(path(paused.id, "/resume"), asRequester(paused, ROLES.operator), {
+      comment: "my pause, over",
+    });
+    expect(resumed.status).toBe(202);
+    expect((await raised(paused.id)).event).toMatchObject({ gate: "paused", by: OLGA });
+  });
+
   it("raises pause and rollback as control events", async () => {
     const record = await aMigration(null, { phase: "draining" });
     await waitingInstance(record.id, MIGRATION_EVENTS.control);
@@ -386,6 +411,18 @@ describe("answering a gate", () => {
       eventName: MIGRATION_EVENTS.control,
       event: { action: "rollback", by: BEN, reason: "pods failing", at: rollback.body.at },
     });
+  });
+
+  it("stops the node drains the record lists, so a pause is acted on between their rounds", async () => {
+    const drain = `migration:aks-prod-eus:batch:drains:drain-${records}`;
+    const record = await aMigration(null, { phase: "draining", draining: [drain, `${drain}.gone`] });
+    await waitingInstance(record.id, MIGRATION_EVENTS.control);
+    await waitingInstance(drain, MIGRATION_EVENTS.stop);
+    const paused = await post(path(record.id, "/pause"), as(BEN, ROLES.operator), { comment: "look first" });
+    expect(paused.status).toBe(202);
+    expect((await raised(record.id)).event).toMatchObject({ action: "pause" });
+    // The listed drain that has ended (never started here) is not a failure of the pause.
+    expect(await raised(drain)).toEqual({ eventName: MIGRATION_EVENTS.stop, event: { at: paused.body.at } });
   });
 });
 
@@ -525,5 +562,37 @@ describe("starting a migration", () => {
       reason: "2 clusters named aks-twin have a pool batch: name the cluster by its ARM id",
       clusterIds: [twin("sub-a").id, twin("sub-b").id],
     });
+  });
+
+  it("starts the next attempt when the migration without an outcome has a workflow that ended, and refuses answers to it", async () => {
+    const clusterId = twin("sub-a").id;
+    const stale = await aMigration(
+      {},
+      { id: migrationInstanceId(clusterId, "batch", 1), clusterId, cluster: "aks-twin", pool: "batch" },
+    );
+    // Its workflow was stopped before it could record an outcome.
+    await waitingInstance(stale.id);
+    await host.getClient().terminate(stale.id, "stopped by hand");
+    await host.waitForInstance(stale.id, { statuses: ["Terminated"] });
+
+    const ended = { status: 409, reason: "the migration's workflow has ended (Terminated)" };
+    const approve = await post(path(stale.id, "/approvals"), as(ANA, ROLES.approver), {
+      gate: "start",
+      decision: "approve",
+    });
+    expect(approve.body.error).toEqual(ended);
+    expect((await post(path(stale.id, "/pause"), as(BEN, ROLES.operator))).body.error).toEqual(ended);
+
+    const next = migrationInstanceId(clusterId, "batch", 2);
+    const started = await start(clusterId);
+    expect(started.status).toBe(202);
+    expect(started.body).toEqual({
+      id: next,
+      statusUrl: path(next),
+      notes: [
+        `migration ${stale.id}'s workflow ended (Terminated) without recording an outcome: this is attempt 2`,
+      ],
+    });
+    expect((await host.getClient().getStatus(next)).input).toMatchObject({ migrationId: next, clusterId });
   });
 });

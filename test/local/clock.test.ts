@@ -145,6 +145,16 @@ describe("ScaledClock", () => {
     expect(clock.now()).toBe(START + 61 * 60_000);
   });
 
+  it("made later with the base time it started at, reads what the first one reads", async () => {
+    const base = new VirtualClock(1_000_000);
+    base.pause();
+    const first = new ScaledClock(START, 60, base);
+    await base.advanceBy(5_000);
+    const restarted = new ScaledClock(START, 60, base, 1_000_000);
+    expect(restarted.now()).toBe(START + 300_000);
+    expect(restarted.now()).toBe(first.now());
+  });
+
   it("sleeps a scaled time on its base, never waking early", async () => {
     const base = new VirtualClock(0);
     const clock = new ScaledClock(START, 60, base);

@@ -252,6 +252,13 @@ describe("pool-migration", () => {
     expect(sentLines).toEqual((records.at(-1) as MigrationRecord).history);
   });
 
+  it("says how long the old pool is kept in the unit a person reads", async () => {
+    const { fakes, records } = world(approveAll());
+    await harness.run("pool-migration", inputOf({ retentionSeconds: 600 }), fakes);
+    const history = (records.at(-1) as MigrationRecord).history.map((h) => h.event);
+    expect(history).toContain("keeping batch for 10 min so a rollback stays fast");
+  });
+
   it("ignores an answer with another nonce or for another gate, and opens on the one it waits for", async () => {
     const records: MigrationRecord[] = [];
     const { fakes, hooks } = world({ cutover: [{ decision: "approve" }] }, records);

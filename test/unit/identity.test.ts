@@ -78,12 +78,23 @@ describe("identity settings", () => {
 
   it("leaves the mode unset (every write refused) unless one is named", () => {
     expect(parseSettingsGroup(identitySettings, {})).toEqual({ mode: undefined });
-    expect(parseSettingsGroup(identitySettings, { IDENTITY_MODE: " easyauth " })).toEqual({
-      mode: "easyauth",
-    });
+    const appServiceAuthentication = { WEBSITE_AUTH_ENABLED: "True" };
+    expect(
+      parseSettingsGroup(identitySettings, { ...appServiceAuthentication, IDENTITY_MODE: " easyauth " }),
+    ).toEqual({ mode: "easyauth" });
     expect(parseSettingsGroup(identitySettings, { ...SIMULATOR, IDENTITY_MODE: "local" })).toEqual({
       mode: "local",
     });
+  });
+
+  it("refuses easyauth on an app whose App Service Authentication is off: anyone could send the header", () => {
+    const problem =
+      "identity: IDENTITY_MODE easyauth trusts x-ms-client-principal, which only App Service Authentication may set: WEBSITE_AUTH_ENABLED is not True, so Authentication is off on this app and anyone could send the header";
+    for (const enabled of [{}, { WEBSITE_AUTH_ENABLED: "False" }]) {
+      expect(() => parseSettingsGroup(identitySettings, { ...enabled, IDENTITY_MODE: "easyauth" })).toThrow(
+        expect.objectContaining({ problems: [problem] }),
+      );
+    }
   });
 
   it("refuses an unknown mode, and local mode against a real ARM", () => {

@@ -141,8 +141,26 @@ class ArmService {
   }
 }
 
-function injectedError(status: 403 | 429 | 500 | 503, retryAfterSeconds: number, path: string): ArmError {
+function injectedError(
+  status: 400 | 403 | 409 | 429 | 500 | 503,
+  retryAfterSeconds: number,
+  path: string,
+): ArmError {
   const retry = { "Retry-After": String(retryAfterSeconds) };
+  if (status === 400) {
+    return new ArmError(
+      400,
+      "BadRequest",
+      `The request for '${path}' is invalid (the simulator's arm-error fault).`,
+    );
+  }
+  if (status === 409) {
+    return new ArmError(
+      409,
+      "Conflict",
+      `The request conflicts with the state of '${path}' (the simulator's arm-error fault).`,
+    );
+  }
   if (status === 403) {
     return new ArmError(
       403,

@@ -298,7 +298,14 @@ export const faultSchema = z.discriminatedUnion("kind", [
   }),
   z.strictObject({
     kind: z.literal("arm-error"),
-    status: z.union([z.literal(500), z.literal(429), z.literal(503), z.literal(403)]),
+    status: z.union([
+      z.literal(500),
+      z.literal(429),
+      z.literal(503),
+      z.literal(403),
+      z.literal(400).meta({ description: "400 BadRequest: ARM refuses the request itself." }),
+      z.literal(409).meta({ description: "409 Conflict: the resource's state refuses the request." }),
+    ]),
     retryAfterSeconds: z.number().int().min(0).default(5),
     ...match,
   }),

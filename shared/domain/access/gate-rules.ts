@@ -1,13 +1,14 @@
 // Who may answer a migration's wait, and with what: the checks a request passes before its answer is
-// claimed. A migration that ended, a wait for another gate, or a decision the wait does not accept is a
-// conflict with the migration's state (409); a person who may not answer is forbidden (403).
+// claimed. A migration that ended, a wait for another gate, a decision the wait does not accept or a pod
+// its evidence does not list is a conflict with the migration's state (409); a person who may not answer
+// is forbidden (403).
 
-import type { GateDecision, GateName, MigrationRecord } from "../migration/migration-record.ts";
+import type { GateDecision, GateName, MigrationRecord, PodName } from "../migration/migration-record.ts";
 import type { Principal } from "./principal.ts";
 
 export interface AnswerRequest {
   gate: GateName;
-  decision: GateDecision["decision"];
+  answer: GateDecision;
   by: Principal;
 }
 
@@ -36,15 +37,21 @@ export function answerRefusal(record: MigrationRecord, request: AnswerRequest): 
       reason: `migration ${record.id} awaits gate "${awaiting.gate}", not "${request.gate}"`,
     };
   }
-  if (!awaiting.accepts.includes(request.decision)) {
+  const { answer } = request;
+  if (!awaiting.accepts.includes(answer.decision)) {
     return {
       status: 409,
-      reason: `gate "${awaiting.gate}" accepts ${awaiting.accepts.join(", ")}, not ${request.decision}`,
+      reason: `gate "${awaiting.gate}" accepts ${awaiting.accepts.join(", ")}, not ${answer.decision}`,
     };
   }
-  // Resuming a pause is the operator's own business; every other gate is someone else's check.
-  const requester = request.gate !== "paused" && request.by.id === record.requestedBy.id;
-  if (requester || request.by.id === awaiting.notBy) {
+  if (answer.decision === "skip-pod" || answer.decision === "delete-pod") {
+    const refusal = podRefusal(awaiting.evidence, answer.decision, answer.pod);
+    if (refusal) return refusal;
+  }
+  // Resuming a pause is the operator's own business, the requester's too whatever the wait's notBy says;
+  // every other gate is someone else's check.
+  const excluded = request.by.id === record.requestedBy.id || request.by.id === awaiting.notBy;
+  if (request.gate !== "paused" && excluded) {
     return {
       status: 403,
       reason: `${request.by.name} requested this migration: someone else must answer its gate "${awaiting.gate}"`,
@@ -54,4 +61,27 @@ export function answerRefusal(record: MigrationRecord, request: AnswerRequest): 
     return { status: 403, reason: `gate "${awaiting.gate}" is answered by the role ${awaiting.role}` };
   }
   return undefined;
+}
+
+/** A pod decision names one of the stuck pods the wait's evidence lists, or it is refused naming them. */
+function podRefusal(evidence: unknown, decision: string, pod: PodName): Refusal | undefined {
+  const listed = stuckPods(evidence);
+  if (listed.some((p) => p.namespace === pod.namespace && p.name === pod.name)) return undefined;
+  const may = listed.length === 0 ? "no pod" : listed.map((p) => `${p.namespace}/${p.name}`).join(", ");
+  return {
+    status: 409,
+    reason: `${pod.namespace}/${pod.name} is not a stuck pod of this wait: ${decision} may name ${may}`,
+  };
+}
+
+/** The pods a stuck drain's evidence lists ({stuck: [{pod: {namespace, name}}]}); none in any other. */
+function stuckPods(evidence: unknown): PodName[] {
+  const stuck = (evidence as { stuck?: unknown } | null | undefined)?.stuck;
+  if (!Array.isArray(stuck)) return [];
+  return stuck.flatMap((entry) => {
+    const pod = (entry as { pod?: Partial<PodName> } | null)?.pod;
+    return typeof pod?.namespace === "string" && typeof pod.name === "string"
+      ? [{ namespace: pod.namespace, name: pod.name }]
+      : [];
+  });
 }

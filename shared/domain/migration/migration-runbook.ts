@@ -36,9 +36,11 @@ function azPool(verb: string, input: RunbookInput, pool: string): string {
   return `az aks nodepool ${verb} --resource-group ${word(input.cluster.resourceGroup)} --cluster-name ${word(input.cluster.name)} --name ${word(pool)}`;
 }
 
-/** "4 h", "0.5 h". */
-export function hoursText(seconds: number): string {
-  return `${Number((seconds / 3600).toFixed(2))} h`;
+/** A duration as a person reads it: "4 h", "1.5 h", "10 min", "45 s". */
+export function durationText(seconds: number): string {
+  if (seconds >= 3600) return `${Number((seconds / 3600).toFixed(2))} h`;
+  if (seconds >= 60) return `${Number((seconds / 60).toFixed(1))} min`;
+  return `${seconds} s`;
 }
 
 function drainCommand(target: string, options: MigrationOptions): string {
@@ -142,7 +144,7 @@ function newPoolRunbook(input: RunbookInput, spec: PoolSpec): RunbookStep[] {
       note: `Roll back when a node is NotReady, a node has more than ${options.thresholds.restartsPerNodePerHour} container restarts in an hour, a pod is Pending over ${options.thresholds.pendingPodSeconds} s or a daemonset pod fails, for longer than ${options.thresholds.persistSeconds} s.`,
     },
     {
-      title: `Keep ${old} drained for ${hoursText(options.retentionSeconds)} so a rollback stays fast`,
+      title: `Keep ${old} drained for ${durationText(options.retentionSeconds)} so a rollback stays fast`,
       commands: [],
     },
     {
@@ -252,7 +254,7 @@ export function workflowSteps(input: RunbookInput): string[] {
     "Gate cutover: an approver reviews the validation",
     cordon,
     `Drain ${input.drainOrder.length} node(s), ${options.batchSize} at a time, least critical first, health gates between nodes`,
-    `Keep ${pool.name} for ${hoursText(options.retentionSeconds)} (retention) so a rollback stays fast`,
+    `Keep ${pool.name} for ${durationText(options.retentionSeconds)} (retention) so a rollback stays fast`,
     ...(options.deleteGate ? ["Gate delete: an approver lets the old pool go"] : []),
     `Delete ${pool.name}${options.prePositionReplicas ? ", restore replica counts" : ""}`,
     close,

@@ -12,7 +12,7 @@ import { owningWorkload } from "../workloads/owning-workload.ts";
 import { drainOrder } from "./drain-order.ts";
 import type { MigrationPlan, PreflightFacts } from "./migration-plan.ts";
 import type { PodName } from "./migration-record.ts";
-import { hoursText, rollbackRunbook, runbook, workflowSteps } from "./migration-runbook.ts";
+import { durationText, rollbackRunbook, runbook, workflowSteps } from "./migration-runbook.ts";
 import { newPoolName, newPoolSpec } from "./new-pool.ts";
 import { preflightFindings } from "./preflight-findings.ts";
 
@@ -87,7 +87,7 @@ function chooseStrategy(
   { pool, targetOsSku, options }: PreflightFacts,
   compatibility: Compatibility,
 ): MigrationPlan["strategy"] {
-  const newPool = `a new pool with ${targetOsSku} beside ${pool.name}, then drain ${pool.name}: the old pool stays ${hoursText(options.retentionSeconds)} after the drain, so a rollback is fast`;
+  const newPool = `a new pool with ${targetOsSku} beside ${pool.name}, then drain ${pool.name}: the old pool stays ${durationText(options.retentionSeconds)} after the drain, so a rollback is fast`;
   if (options.preferredStrategy === "new-pool") {
     return { chosen: "new-pool", reasons: [`${newPool} (policy prefers a new pool)`] };
   }

@@ -32,7 +32,7 @@ export type EvictionOutcome =
 export interface NodeOperations {
   /** Nodes of one pool (agentpool label), or every node. */
   nodes(clusterId: string, pool?: string): Promise<KubeNode[]>;
-  /** Adds or removes a taint; "unchanged" when the node already was that way. */
+  /** Adds or removes a taint; "unchanged" when the node already was that way, or is gone. */
   setTaint(
     clusterId: string,
     node: string,

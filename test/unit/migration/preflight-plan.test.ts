@@ -193,6 +193,24 @@ describe("buildPlan: the strategy", () => {
     expect(plan.cost).toMatchObject({ overlapNodeHours: 0.5, estimate: { amount: 0.25 } });
   });
 
+  it("tells a retention under an hour in minutes, and one of no length in seconds", () => {
+    const retainedFor = (retentionSeconds: number) => {
+      const plan = buildPlan(
+        preflightFacts({ facts: { options: { ...DEFAULT_MIGRATION_OPTIONS, retentionSeconds } } }),
+      );
+      return [plan.strategy.reasons.join(" "), ...plan.steps, ...plan.runbook.map((step) => step.title)]
+        .filter((text) => /stays|Keep/.test(text))
+        .join(" | ");
+    };
+    expect(retainedFor(600)).toBe(
+      "a new pool with AzureLinux3 beside azl2pool, then drain azl2pool: the old pool stays 10 min after the drain, so a rollback is fast (policy prefers a new pool) | " +
+        "Keep azl2pool for 10 min (retention) so a rollback stays fast | " +
+        "Keep azl2pool drained for 10 min so a rollback stays fast",
+    );
+    expect(retainedFor(0)).toContain("the old pool stays 0 s after the drain");
+    expect(retainedFor(5400)).toContain("Keep azl2pool for 1.5 h (retention)");
+  });
+
   it("creates a new pool for Windows even when policy prefers in place, and says why", () => {
     const plan = buildPlan(
       preflightFacts({
