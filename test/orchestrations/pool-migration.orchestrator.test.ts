@@ -148,11 +148,10 @@ function world(script: Script, records: MigrationRecord[] = []) {
   };
   const fakes: ActivityFakes = {
     "plan-migration": () => planOf(),
-    "survey-pool": () => ({
-      drainOrder: OLD_NODES,
-      autoscaler: { minCount: 1, maxCount: 4 },
-      controllers: [],
-    }),
+    "survey-pool": ({ pool }) =>
+      pool === "batch"
+        ? { drainOrder: OLD_NODES, autoscaler: { minCount: 1, maxCount: 4 }, controllers: [] }
+        : { drainOrder: NEW_NODES, controllers: [] },
     "save-migration": async (change) => {
       current = applyRecordChange(current, change) ?? current;
       const record = structuredClone(current) as MigrationRecord;
@@ -688,7 +687,11 @@ describe("pool-migration", () => {
   it("cordons the old pool as it is at cutover, not as it was planned: a node added since is tainted and drained too", async () => {
     const { fakes, podsOn, records } = world(approveAll());
     podsOn.set("aks-batch-2", [pod("worker-2")]);
-    fakes["survey-pool"] = () => ({ drainOrder: [...OLD_NODES, "aks-batch-2"], controllers: [] });
+    const survey = fakes["survey-pool"];
+    fakes["survey-pool"] = (input) =>
+      input.pool === "batch"
+        ? { drainOrder: [...OLD_NODES, "aks-batch-2"], controllers: [] }
+        : (survey as NonNullable<typeof survey>)(input);
     const run = await harness.run("pool-migration", inputOf(), fakes);
     expect(run.output.outcome).toBe("succeeded");
     expect(run.callsOf("set-taints")[0]?.input).toMatchObject({
@@ -733,5 +736,38 @@ describe("pool-migration", () => {
     expect(evictions).toBe(3);
     expect(run.output.summary.phaseSeconds.draining ?? 0).toBeLessThan(600);
     expect(records.some((r) => (r.draining ?? []).some((id) => id.endsWith(":drain-0")))).toBe(true);
+  });
+
+  it("does not count an answer by the requester, even one that reached it past the API", async () => {
+    const { fakes, hooks, records } = world({});
+    hooks.onRecord = async (record) => {
+      if (record.awaiting?.gate !== "start" || record.history.some((h) => h.event.includes("requester")))
+        return null;
+      const [instance] = await harness.running("pool-migration");
+      const { nonce } = record.awaiting;
+      const answer = (by: string, decision: "approve" | "reject"): GateAnswerEvent => ({
+        gate: "start",
+        nonce,
+        answer: { decision },
+        by,
+        comment: "",
+        at: record.updatedAt,
+      });
+      await harness.client.raiseEvent(
+        instance as string,
+        MIGRATION_EVENTS.answer,
+        answer("rita@contoso.com", "approve"),
+      );
+      await harness.client.raiseEvent(
+        instance as string,
+        MIGRATION_EVENTS.answer,
+        answer("ana@contoso.com", "reject"),
+      );
+      return null;
+    };
+    const run = await harness.run("pool-migration", inputOf(), fakes);
+    expect(run.output.outcome).toBe("rejected");
+    const history = (records.at(-1) as MigrationRecord).history.map((h) => h.event);
+    expect(history).toContain("gate start: an answer by the requester is not counted");
   });
 });

@@ -63,6 +63,11 @@ export function* awaitGate(
       // One for another gate or an earlier wait (stale, early, replayed) opens nothing.
       if (answer.gate !== gate || answer.nonce !== nonce || !accepts.includes(answer.answer.decision))
         continue;
+      // The HTTP side refuses the requester already; the workflow does not count on it alone.
+      if (gate !== "paused" && answer.by === record.requestedBy.name) {
+        run.note(`gate ${gate}: an answer by the requester is not counted`, answer.by);
+        continue;
+      }
       run.note(
         `gate ${gate}: ${describeDecision(answer.answer)}${answer.comment ? `: ${answer.comment}` : ""}`,
         answer.by,

@@ -8,7 +8,7 @@ import { RETIRING_TAINT } from "../../../shared/domain/migration/migration-runbo
 import { childInstanceId } from "../../contracts/instance-ids.ts";
 import type { NodeDrainResult } from "../../contracts/pool-migration.contract.ts";
 import { ACTIVITIES, ORCHESTRATIONS } from "../../contracts.ts";
-import { callActivity } from "../call-activity.ts";
+import { callActivity, errorMessage } from "../call-activity.ts";
 import { notifyQuietly } from "./gates.ts";
 import type { MigrationRun } from "./migration-run.ts";
 import { changePool } from "./pool-changes.ts";
@@ -48,6 +48,10 @@ export function* rollBack(
     reason: `rollback: ${reason}`,
   });
 
+  if (changes.newPool && changes.podsMoved) {
+    // The new pool as it is now: its autoscaler may have added nodes since validation.
+    changes.newPool.nodes = yield* nodesNow(run, changes.newPool.name, changes.newPool.nodes);
+  }
   if (changes.newPool && changes.podsMoved && changes.newPool.nodes.length > 0) {
     yield* callActivity(context, ACTIVITIES.setTaints, {
       ...step("taint-new"),
@@ -145,4 +149,19 @@ export function* rollBack(
     text: `${reason} (by ${by}). ${restored.join("; ")}`,
   });
   return restored;
+}
+
+/** A pool's nodes as they are now; the ones known before when the pool cannot be read. */
+function* nodesNow(run: MigrationRun, pool: string, known: string[]): Generator<Task, string[], unknown> {
+  try {
+    return (yield* callActivity(run.context, ACTIVITIES.surveyPool, {
+      clusterId: run.record.clusterId,
+      pool,
+    })).drainOrder;
+  } catch (error) {
+    run.note(
+      `the nodes of ${pool} could not be read (${errorMessage(error)}): rolling back the ones validated`,
+    );
+    return known;
+  }
 }
