@@ -12,7 +12,6 @@ import type { MigrationPlan } from "../../shared/domain/migration/migration-plan
 import type {
   GateDecision,
   GateName,
-  MigrationRecord,
   Outcome,
   PodName,
 } from "../../shared/domain/migration/migration-record.ts";
