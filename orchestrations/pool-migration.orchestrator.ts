@@ -20,7 +20,7 @@ import { ACTIVITIES, ORCHESTRATIONS } from "./contracts.ts";
 import { callActivity, errorMessage } from "./steps/call-activity.ts";
 import { type ControlVerdict, checkControl, waitFor } from "./steps/migration/controls.ts";
 import { drainOldPool } from "./steps/migration/drain-phase.ts";
-import { awaitGate, type GateResult, notifyQuietly } from "./steps/migration/gates.ts";
+import { awaitGate, decidedBy, type GateResult, notifyQuietly } from "./steps/migration/gates.ts";
 import { MigrationRun } from "./steps/migration/migration-run.ts";
 import { changePool } from "./steps/migration/pool-changes.ts";
 import { type Changes, rollBack } from "./steps/migration/rollback.ts";
@@ -245,12 +245,7 @@ function* gateOrEnd(
       : result.kind === "expired"
         ? `gate ${gate} expired`
         : result.event.reason;
-  const by =
-    result.kind === "answered"
-      ? result.answer.by
-      : result.kind === "control"
-        ? result.event.by
-        : "pool-migration";
+  const by = decidedBy(result);
   const restored = yield* rollBack(run, changes, reason, by);
   throw new Ended(
     result.kind === "expired" ? "expired" : result.kind === "answered" ? "rejected" : "rolled-back",

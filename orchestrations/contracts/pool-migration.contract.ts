@@ -9,16 +9,11 @@ import type { HealthObservation } from "../../shared/domain/migration/health-sig
 import type { MigrationNotice } from "../../shared/domain/migration/migration-notice.ts";
 import type { MigrationOptions } from "../../shared/domain/migration/migration-options.ts";
 import type { MigrationPlan } from "../../shared/domain/migration/migration-plan.ts";
-import type {
-  GateDecision,
-  GateName,
-  Outcome,
-  PodName,
-} from "../../shared/domain/migration/migration-record.ts";
+import type { Outcome, PodName } from "../../shared/domain/migration/migration-record.ts";
 import type { PoolSurvey } from "../../shared/domain/migration/pool-survey.ts";
 import type { ValidationEvidence } from "../../shared/domain/migration/pool-validation.ts";
 import type { RecordChange } from "../../shared/domain/migration/record-changes.ts";
-import type { AuditedStep, AuditRecord } from "../../shared/domain/ports/migrations.ts";
+import type { AuditedStep, AuditRecord, GateAnswer } from "../../shared/domain/ports/migrations.ts";
 import type { EvictionOutcome, PodRef } from "../../shared/domain/ports/node-operations.ts";
 import type {
   OperationStatus,
@@ -59,14 +54,7 @@ export interface MigrationSummary {
 export const MIGRATION_EVENTS = { answer: "gate-answer", control: "control", stop: "stop-drain" } as const;
 
 /** An answer to the wait named by `nonce`; the orchestrator ignores one whose gate or nonce differs. */
-export interface GateAnswerEvent {
-  gate: GateName;
-  nonce: string;
-  answer: GateDecision;
-  by: string;
-  comment: string;
-  at: string;
-}
+export type GateAnswerEvent = Omit<GateAnswer, "migrationId">;
 
 /** Asked of a running migration at any time; acted on at its next wait or between nodes. */
 export interface ControlEvent {

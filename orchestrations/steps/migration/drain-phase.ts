@@ -12,7 +12,7 @@ import type { NodeDrainInput, NodeDrainResult } from "../../contracts/pool-migra
 import { ACTIVITIES, ORCHESTRATIONS } from "../../contracts.ts";
 import { callActivity } from "../call-activity.ts";
 import { type ControlVerdict, checkControl, waitFor } from "./controls.ts";
-import { awaitGate, describeDecision, notifyQuietly } from "./gates.ts";
+import { awaitGate, decidedBy, describeDecision, notifyQuietly } from "./gates.ts";
 import type { MigrationRun } from "./migration-run.ts";
 
 /** Seconds between looks at a health signal that has not cleared yet. */
@@ -216,13 +216,7 @@ function* healthGate(run: MigrationRun, health: HealthContext): Generator<Task, 
       });
       // "retry" here means: go on despite the signal (a person looked at it).
       if (gate.kind === "answered" && gate.answer.answer.decision === "retry") return { kind: "go-on" };
-      const by =
-        gate.kind === "answered"
-          ? gate.answer.by
-          : gate.kind === "control"
-            ? gate.event.by
-            : "pool-migration";
-      return { kind: "rollback", reason, by };
+      return { kind: "rollback", reason, by: decidedBy(gate) };
     }
     run.note(`waiting for health signals to clear: ${run.record.blockers.join("; ")}`);
     yield* run.save();

@@ -120,6 +120,12 @@ function* leave(run: MigrationRun, result: GateResult): Generator<Task, GateResu
   return result;
 }
 
+/** Who ended a wait: the person who answered or asked for the rollback, else the workflow (expiry). */
+export function decidedBy(result: GateResult): string {
+  if (result.kind === "answered") return result.answer.by;
+  return result.kind === "control" ? result.event.by : "pool-migration";
+}
+
 export function describeDecision(answer: GateDecision): string {
   return "pod" in answer ? `${answer.decision} ${answer.pod.namespace}/${answer.pod.name}` : answer.decision;
 }
