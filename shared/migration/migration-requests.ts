@@ -2,8 +2,9 @@
 // than silently ignored, and each problem names its field ("pool: expected an AKS pool name, got ...").
 
 import { z } from "zod";
-import { type MigrationOptions, parseMigrationOptions } from "../domain/migration/migration-options.ts";
+import type { MigrationOptions } from "../domain/migration/migration-options.ts";
 import { GATES, type GateDecision } from "../domain/migration/migration-record.ts";
+import { parseMigrationOptions } from "../domain/migration/options-request.ts";
 import { describeIssues } from "../formats/schema-problems.ts";
 
 const comment = z.string().max(2000, "must be at most 2000 characters").default("");

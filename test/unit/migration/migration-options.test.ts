@@ -1,8 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  DEFAULT_MIGRATION_OPTIONS,
-  parseMigrationOptions,
-} from "../../../shared/domain/migration/migration-options.ts";
+import { DEFAULT_MIGRATION_OPTIONS } from "../../../shared/domain/migration/migration-options.ts";
+import { parseMigrationOptions } from "../../../shared/domain/migration/options-request.ts";
 
 function problemsOf(value: unknown): string[] {
   const parsed = parseMigrationOptions(value);
