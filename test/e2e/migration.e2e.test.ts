@@ -53,4 +53,22 @@ describe("pool migration on the simulated fleet", () => {
     const answers = migration.history.filter((h: Json) => /^gate (start|cutover): approve/.test(h.event));
     expect(answers.map((h: Json) => h.by)).toEqual([ANA.name, BEN.name]);
   });
+
+  it("updates aks-dev-weu/ubuntu to AzureLinux3 in place when policy prefers it: the same pool reimaged, no pod lost", async () => {
+    const environment = await demo();
+    const id = await startMigration(environment, "aks-dev-weu", "ubuntu", { preferredStrategy: "in-place" });
+    const migration = await driveMigration(environment, id, approveAll(environment));
+    expect(migration.outcome, JSON.stringify(migration.history.slice(-5))).toBe("succeeded");
+    expect(migration.strategy).toBe("in-place");
+    const { cluster, nodes } = clusterState(environment, "aks-dev-weu");
+    expect([...cluster.pools.keys()].sort()).toEqual(["system", "ubuntu"]);
+    const reimaged = nodes.filter((n) => n.metadata.labels.agentpool === "ubuntu");
+    expect(reimaged.length).toBeGreaterThan(0);
+    expect(
+      reimaged.every((n) => n.metadata.labels["kubernetes.azure.com/os-sku-effective"] === "AzureLinux3"),
+    ).toBe(true);
+    const ledger = environment.sim.ledger();
+    expect(ledger.pdbViolations).toEqual([]);
+    expect(ledger.lostPods).toEqual([]);
+  });
 });

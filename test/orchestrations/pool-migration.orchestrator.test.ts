@@ -770,4 +770,47 @@ describe("pool-migration", () => {
     const history = (records.at(-1) as MigrationRecord).history.map((h) => h.event);
     expect(history).toContain("gate start: an answer by the requester is not counted");
   });
+
+  it("updates the pool's osSku in place when that is the plan: no new pool, no drain, the pool validated after", async () => {
+    const { fakes, records } = world({ start: [{ decision: "approve" }] });
+    fakes["plan-migration"] = () => {
+      const { newPool: _none, ...plan } = planOf({
+        strategy: { chosen: "in-place", reasons: ["policy prefers it"] },
+      });
+      return plan;
+    };
+    const run = await harness.run("pool-migration", inputOf({ preferredStrategy: "in-place" }), fakes);
+    expect(run.output.outcome).toBe("succeeded");
+    expect(run.callsOf("request-pool-change").map((c) => (c.input as { request: unknown }).request)).toEqual([
+      { kind: "update", pool: "batch", changes: { osSku: "AzureLinux3" } },
+    ]);
+    expect(run.callsOf("validate-pool")[0]?.input).toMatchObject({
+      pool: "batch",
+      targetOsSku: "AzureLinux3",
+    });
+    expect(run.callsOf("set-taints")).toHaveLength(0);
+    expect(run.callsOf("evict-pod")).toHaveLength(0);
+    expect(records.map((r) => r.phase)).toContain("updating-in-place");
+  });
+
+  it("ends an in-place update whose pool fails validation as failed, saying it has no fast rollback", async () => {
+    const { fakes, records } = world({ start: [{ decision: "approve" }] });
+    fakes["plan-migration"] = () => {
+      const { newPool: _none, ...plan } = planOf({
+        strategy: { chosen: "in-place", reasons: ["policy prefers it"] },
+      });
+      return plan;
+    };
+    fakes["validate-pool"] = () => ({
+      ok: false,
+      settled: true,
+      nodes: [],
+      daemonSets: [],
+      problems: ["node aks-batch-0 is quarantined"],
+    });
+    const run = await harness.run("pool-migration", inputOf({ preferredStrategy: "in-place" }), fakes);
+    expect(run.output.outcome).toBe("failed");
+    const history = (records.at(-1) as MigrationRecord).history.map((h) => h.event);
+    expect(history.some((e) => e.includes("quarantined") && e.includes("no fast rollback"))).toBe(true);
+  });
 });
