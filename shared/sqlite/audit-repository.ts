@@ -1,8 +1,10 @@
 // The migrations' audit log in SQLite: a row per record, numbered per migration in the order appended.
 // Checking the id and taking the next number are one write transaction, so appends from several
-// connections each get their own number and a record appended again is found, not added twice.
+// connections each get their own number and a record appended again is found, not added twice; the
+// previous record's hash is read in the same transaction, so racing appends still form one chain.
 
-import type { AuditRecord, AuditRepository } from "../domain/ports/migrations.ts";
+import type { AuditRecord, AuditRepository, ChainedAuditRecord } from "../domain/ports/migrations.ts";
+import { chainRecord, GENESIS_HASH } from "../domain/records/audit-chain.ts";
 import type { SqliteStore } from "./sqlite-store.ts";
 
 const SCHEMA = `
@@ -32,19 +34,24 @@ export class SqliteAuditRepository implements AuditRepository {
         record.id,
       );
       if (existing) return "exists";
+      const last = sql.get<{ seq: number; record: string }>(
+        "SELECT seq, record FROM migration_audit WHERE migration_id = ? ORDER BY seq DESC LIMIT 1",
+        record.migrationId,
+      );
+      const previousHash = last ? (JSON.parse(last.record) as ChainedAuditRecord).hash : GENESIS_HASH;
+      const sequence = (last?.seq ?? 0) + 1;
       sql.run(
-        `INSERT INTO migration_audit (migration_id, seq, audit_id, record)
-         SELECT ?, coalesce(max(seq), 0) + 1, ?, ? FROM migration_audit WHERE migration_id = ?`,
+        "INSERT INTO migration_audit (migration_id, seq, audit_id, record) VALUES (?, ?, ?, ?)",
         record.migrationId,
+        sequence,
         record.id,
-        JSON.stringify(record),
-        record.migrationId,
+        JSON.stringify(chainRecord(record, sequence, previousHash)),
       );
       return "appended";
     });
   }
 
-  async list(migrationId: string): Promise<AuditRecord[]> {
+  async list(migrationId: string): Promise<ChainedAuditRecord[]> {
     return this.store
       .read((sql) =>
         sql.all<{ record: string }>(
@@ -52,6 +59,6 @@ export class SqliteAuditRepository implements AuditRepository {
           migrationId,
         ),
       )
-      .map((row) => JSON.parse(row.record) as AuditRecord);
+      .map((row) => JSON.parse(row.record) as ChainedAuditRecord);
   }
 }

@@ -1,12 +1,14 @@
 // The migrations' audit log in Table Storage: table MigrationAudit, PartitionKey = the migration id.
-// - "next": the number the next record takes; its ETag orders concurrent appends.
+// - "next": the number the next record takes and the last record's hash (LastHash); its ETag orders
+//   concurrent appends, so each record links to the one appended just before it.
 // - "i|<record id>": the number a record id was appended under.
 // - "s|<number, 10 digits>": the record, JSON split over properties of 64 KiB.
 // The three are written in one transaction (the counter checked against its ETag, the id row created),
 // so an append is whole or absent, two appends never take one number, and an id is appended once.
 
 import type { TableClient, TransactionAction } from "@azure/data-tables";
-import type { AuditRecord, AuditRepository } from "../../domain/ports/migrations.ts";
+import type { AuditRecord, AuditRepository, ChainedAuditRecord } from "../../domain/ports/migrations.ts";
+import { chainRecord, GENESIS_HASH } from "../../domain/records/audit-chain.ts";
 import { checkEntitySize, fromJsonColumns, toJsonColumns } from "./json-columns.ts";
 import { keyPart, rowKeyPrefixFilter } from "./table-keys.ts";
 import { getEntityOrUndefined, isConflict, listRows, type Row, TableRepository } from "./table-store.ts";
@@ -26,7 +28,6 @@ export class TableAuditRepository extends TableRepository implements AuditReposi
     const table = await this.table();
     const partitionKey = keyPart(record.migrationId);
     const idRowKey = `${ID_PREFIX}${keyPart(record.id)}`;
-    const recordColumns = toJsonColumns("Record", record);
     for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
       const [appended, counter] = await Promise.all([
         getEntityOrUndefined<Row>(table, partitionKey, idRowKey, ["Seq"]),
@@ -34,8 +35,9 @@ export class TableAuditRepository extends TableRepository implements AuditReposi
       ]);
       if (appended) return "exists";
       const seq = Number(counter?.Next ?? 1);
-      const nextCounter = { partitionKey, rowKey: COUNTER_ROW, Next: seq + 1 };
-      const sequenceRow = { partitionKey, rowKey: sequenceRowKey(seq), ...recordColumns };
+      const chained = chainRecord(record, seq, String(counter?.LastHash ?? GENESIS_HASH));
+      const nextCounter = { partitionKey, rowKey: COUNTER_ROW, Next: seq + 1, LastHash: chained.hash };
+      const sequenceRow = { partitionKey, rowKey: sequenceRowKey(seq), ...toJsonColumns("Record", chained) };
       checkEntitySize(sequenceRow, `audit record ${record.id} of ${record.migrationId}`);
       const actions: TransactionAction[] = [
         counter
@@ -56,13 +58,13 @@ export class TableAuditRepository extends TableRepository implements AuditReposi
     );
   }
 
-  async list(migrationId: string): Promise<AuditRecord[]> {
+  async list(migrationId: string): Promise<ChainedAuditRecord[]> {
     const rows = await listRows(
       await this.table(),
       rowKeyPrefixFilter(keyPart(migrationId), SEQUENCE_PREFIX),
     );
     // RowKeys are listed in order, and their numbers have a fixed width.
-    return rows.map((row) => fromJsonColumns<AuditRecord>(row, "Record", `audit row ${row.rowKey}`));
+    return rows.map((row) => fromJsonColumns<ChainedAuditRecord>(row, "Record", `audit row ${row.rowKey}`));
   }
 }
 

@@ -65,9 +65,20 @@ export interface AuditRecord {
   result?: string;
 }
 
+/** An audit record as stored: numbered from 1 in its migration, linked to the one before by hash. */
+export interface ChainedAuditRecord extends AuditRecord {
+  sequence: number;
+  previousHash: string;
+  /** SHA-256 of the canonical JSON of the record without `hash`. */
+  hash: string;
+}
+
 export interface AuditRepository {
-  /** Appends unless the migration has a record with this id (then it is left as it was). */
+  /**
+   * Appends unless the migration has a record with this id (then it is left as it was), chained to the
+   * migration's last record in the same atomic write.
+   */
   append(record: AuditRecord): Promise<"appended" | "exists">;
   /** In the order appended. */
-  list(migrationId: string): Promise<AuditRecord[]>;
+  list(migrationId: string): Promise<ChainedAuditRecord[]>;
 }
