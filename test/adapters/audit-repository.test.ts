@@ -1,10 +1,18 @@
 import { describe, expect, it } from "vitest";
-import type { AuditRecord } from "../../shared/domain/ports/migrations.ts";
+import { keyPart } from "../../shared/azure/tables/table-keys.ts";
+import { sqliteRepositories, tableRepositories } from "../../shared/composition.ts";
+import type {
+  AuditRecord,
+  AuditRepository,
+  ChainedAuditRecord,
+} from "../../shared/domain/ports/migrations.ts";
+import { GENESIS_HASH, verifyChain } from "../../shared/domain/records/audit-chain.ts";
 import { StoreUnavailableError } from "../../shared/store-unavailable.ts";
 import { anAuditRecord } from "../support/migration-fixtures.ts";
-import { useStateStores } from "../support/state-stores.ts";
+import { useSqliteFiles, useStateStores } from "../support/state-stores.ts";
 
-const { stores } = useStateStores();
+const { stores, tables } = useStateStores();
+const sqliteFiles = useSqliteFiles();
 
 const MIGRATION = anAuditRecord().migrationId;
 
@@ -34,7 +42,21 @@ describe.each(stores)("AuditRepository on $name", (store) => {
     // An activity run again appends the same id: nothing changes, even when it says something else.
     const rerun = { ...stepRecord("create-pool"), at: "2026-01-10T11:00:00.000Z", reason: "run again" };
     expect(await audit.append(rerun)).toBe("exists");
-    expect(await audit.list(MIGRATION)).toEqual(written);
+    expect(unchained(await audit.list(MIGRATION))).toEqual(written);
+  });
+
+  it("chains each migration's records: numbered from 1, each linked to the hash of the one before", async () => {
+    const audit = store.fresh().audit;
+    await audit.append(stepRecord("create-pool"));
+    await audit.append(stepRecord("create-pool", "outcome"));
+    await audit.append(stepRecord("create-pool", "outcome"));
+    const [first, second, ...rest] = await audit.list(MIGRATION);
+    expect(rest).toEqual([]);
+    expect(first).toMatchObject({ sequence: 1, previousHash: GENESIS_HASH });
+    expect(second).toMatchObject({ sequence: 2, previousHash: first?.hash });
+    expect(first?.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(second?.hash).not.toBe(first?.hash);
+    expect(verifyChain([first, second] as ChainedAuditRecord[])).toEqual({ ok: true });
   });
 
   it("keeps each migration's records apart, even under the same record id", async () => {
@@ -44,8 +66,8 @@ describe.each(stores)("AuditRepository on $name", (store) => {
     const theirs = { ...mine, migrationId: other, target: "appsal3" };
     expect(await audit.append(mine)).toBe("appended");
     expect(await audit.append(theirs)).toBe("appended");
-    expect(await audit.list(MIGRATION)).toEqual([mine]);
-    expect(await audit.list(other)).toEqual([theirs]);
+    expect(unchained(await audit.list(MIGRATION))).toEqual([mine]);
+    expect(unchained(await audit.list(other))).toEqual([theirs]);
     expect(await audit.list("migration:none")).toEqual([]);
   });
 
@@ -59,7 +81,8 @@ describe.each(stores)("AuditRepository on $name", (store) => {
     );
     expect(results.map((pair) => [...pair].sort())).toEqual(records.map(() => ["appended", "exists"]));
     const listed = await state.audit.list(MIGRATION);
-    expect([...listed].sort(byId)).toEqual([...records].sort(byId));
+    expect(unchained(listed).sort(byId)).toEqual([...records].sort(byId));
+    expect(verifyChain(listed)).toEqual({ ok: true });
     // Once listed, the order stays: appending everything again changes nothing.
     expect(await Promise.all(records.map((record) => other.audit.append(record)))).toEqual(
       records.map(() => "exists"),
@@ -73,7 +96,7 @@ describe.each(stores)("AuditRepository on $name", (store) => {
     const record = { ...stepRecord("drain-node:aks-batch-0"), evidence: { pods } };
     expect(JSON.stringify(record).length).toBeGreaterThan(150_000);
     expect(await audit.append(record)).toBe("appended");
-    expect(await audit.list(MIGRATION)).toEqual([record]);
+    expect(unchained(await audit.list(MIGRATION))).toEqual([record]);
   });
 
   it("says the store is unavailable when it cannot be reached", async () => {
@@ -82,6 +105,61 @@ describe.each(stores)("AuditRepository on $name", (store) => {
     await expect(audit.list(MIGRATION)).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 });
+
+describe.each([
+  {
+    name: "SQLite",
+    async tamperedChain(): Promise<AuditRepository> {
+      const store = sqliteFiles.open(sqliteFiles.newFile());
+      const audit = sqliteRepositories(store).audit;
+      await appendThree(audit);
+      store.write((sql) =>
+        sql.run(
+          "UPDATE migration_audit SET record = json_set(record, '$.reason', 'nothing happened') WHERE seq = 2",
+        ),
+      );
+      return audit;
+    },
+  },
+  {
+    name: "Table Storage on Azurite",
+    async tamperedChain(): Promise<AuditRepository> {
+      const tableStore = tables.store();
+      const audit = tableRepositories(tableStore).audit;
+      await appendThree(audit);
+      const table = await tableStore.table("MigrationAudit");
+      const partitionKey = keyPart(MIGRATION);
+      const rowKey = "s|0000000002";
+      const row = await table.getEntity<{ Record: string }>(partitionKey, rowKey);
+      const edited = { ...JSON.parse(row.Record), reason: "nothing happened" };
+      await table.updateEntity({ partitionKey, rowKey, Record: JSON.stringify(edited) }, "Merge");
+      return audit;
+    },
+  },
+])("a stored audit record edited directly on $name", (store) => {
+  it("is named by verifyChain as a hash mismatch, the records before it still verifying", async () => {
+    const listed = await (await store.tamperedChain()).list(MIGRATION);
+    expect(listed[1]?.reason).toBe("nothing happened");
+    expect(verifyChain(listed)).toMatchObject({
+      ok: false,
+      index: 1,
+      id: listed[1]?.id,
+      problem: "hash mismatch",
+    });
+    expect(verifyChain(listed.slice(0, 1))).toEqual({ ok: true });
+  });
+});
+
+async function appendThree(audit: AuditRepository): Promise<void> {
+  for (const step of ["create-pool", "cordon-node:aks-batch-0", "drain-node:aks-batch-0"]) {
+    await audit.append(stepRecord(step));
+  }
+}
+
+/** The records as appended, without what the store chained onto them. */
+function unchained(records: readonly ChainedAuditRecord[]): AuditRecord[] {
+  return records.map(({ sequence: _s, previousHash: _p, hash: _h, ...record }) => record);
+}
 
 function byId(a: AuditRecord, b: AuditRecord): number {
   return a.id.localeCompare(b.id);
