@@ -24,6 +24,7 @@ import {
 } from "../shared/domain/migration/migration-record.ts";
 import type { GateAnswer, MigrationFilter } from "../shared/domain/ports/migrations.ts";
 import { PoolRequestRefused } from "../shared/domain/ports/pool-operations.ts";
+import { verifyChain } from "../shared/domain/records/audit-chain.ts";
 import { nextAttempt } from "../shared/migration/migration-attempts.ts";
 import {
   approvalRequestSchema,
@@ -319,6 +320,16 @@ migrationRoute("migration", "GET", "migrations/{id}", async (request) => {
   const id = request.params.id as string;
   const record = await capabilities("state").migrations.get(id);
   return record ? jsonOk(view(record)) : jsonError(404, `no migration ${id}`);
+});
+
+migrationRoute("migration-audit", "GET", "migrations/{id}/audit", async (request) => {
+  const unknown = unknownParameters(request.query, []);
+  if (unknown) return unknown;
+  const id = request.params.id as string;
+  const { migrations, audit } = capabilities("state");
+  if (!(await migrations.get(id))) return jsonError(404, `no migration ${id}`);
+  const records = await audit.list(id);
+  return jsonOk({ id, count: records.length, verification: verifyChain(records), records });
 });
 
 /** A route that answers the migration's wait: `answerOf` turns the checked body into the answer. */

@@ -467,6 +467,29 @@ describe("reading migrations", () => {
   });
 });
 
+describe("a migration's audit log", () => {
+  it("returns the chain in order with its verification, and 404 for an unknown migration", async () => {
+    const record = await aMigration();
+    await post(path(record.id, "/approvals"), asRequester(record, ROLES.approver), {
+      gate: "start",
+      decision: "approve",
+    });
+    const shown = await api("GET", path(record.id, "/audit"));
+    expect(shown.status).toBe(200);
+    expect(shown.body).toMatchObject({ id: record.id, count: 2, verification: { ok: true } });
+    expect(shown.body.records.map((r: Json) => [r.sequence, r.stage, r.action])).toEqual([
+      [1, "intent", "approve"],
+      [2, "outcome", "approve"],
+    ]);
+    expect(shown.body.records[1].previousHash).toBe(shown.body.records[0].hash);
+    expect(await api("GET", path("migration:nobody", "/audit"))).toMatchObject({
+      status: 404,
+      body: { error: { status: 404, reason: "no migration migration:nobody" } },
+    });
+    expect((await api("GET", `${path(record.id, "/audit")}?from=1`)).status).toBe(400);
+  });
+});
+
 describe("bad bodies", () => {
   it("answers 400 naming the field", async () => {
     const { id } = await aMigration();
