@@ -2,12 +2,19 @@
 // and an Io, so tests and later commands (the embedded host) run them the same way.
 
 import { type CliIo, type Command, EXIT_OK, EXIT_USAGE, UsageError } from "./command.ts";
+import { auditCommand } from "./commands/audit.command.ts";
 import { migrationsCommand } from "./commands/migrations.command.ts";
 import { noticesCommand } from "./commands/notices.command.ts";
 import { reportCommand } from "./commands/report.command.ts";
 import { startCommand } from "./commands/start.command.ts";
 
-const COMMANDS: readonly Command[] = [reportCommand, startCommand, noticesCommand, migrationsCommand];
+const COMMANDS: readonly Command[] = [
+  reportCommand,
+  startCommand,
+  noticesCommand,
+  migrationsCommand,
+  auditCommand,
+];
 
 function help(): string {
   const lines = COMMANDS.map((command) => `  ${command.usage}\n      ${command.summary}`);
