@@ -4,6 +4,7 @@
 // are idempotent (a taint already there, a pool already created, a pod already gone). A failed attempt
 // is recorded as such, apart from the outcome of the attempt that succeeds.
 
+import type { RetryClock } from "../domain/ports/clock.ts";
 import type { AuditRepository } from "../domain/ports/migrations.ts";
 
 export interface AuditedAct {
@@ -18,12 +19,12 @@ export interface AuditedAct {
 }
 
 export async function audited<T>(
-  audit: AuditRepository,
-  now: () => string,
+  { audit, clock }: { audit: AuditRepository; clock: RetryClock },
   act: AuditedAct,
   effect: () => Promise<T>,
   describe: (result: T) => string,
 ): Promise<T> {
+  const now = () => new Date(clock.now()).toISOString();
   const { migrationId, step, actor, reason, action, target } = act;
   const base = { migrationId, actor, action, target, reason };
   await audit.append({

@@ -53,8 +53,7 @@ export function evictPod(
   step: AuditedStep & { clusterId: string; node: string; pod: PodRef },
 ): Promise<EvictionOutcome> {
   return audited(
-    audit,
-    () => new Date(clock.now()).toISOString(),
+    { audit, clock },
     { ...step, action: "evict-pod", target: `${step.pod.namespace}/${step.pod.name} on ${step.node}` },
     () => nodes.evict(step.clusterId, step.pod),
     (outcome) =>
@@ -69,8 +68,7 @@ export function deletePod(
   step: AuditedStep & { clusterId: string; pod: PodRef; force: boolean },
 ): Promise<"deleted" | "gone"> {
   return audited(
-    audit,
-    () => new Date(clock.now()).toISOString(),
+    { audit, clock },
     {
       ...step,
       action: step.force ? "force-delete-pod" : "delete-pod",

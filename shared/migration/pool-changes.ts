@@ -25,34 +25,17 @@ export async function requestPoolChange({ pools, audit, clock }: Ports, change: 
   const { request, clusterId } = change;
   const target = `${clusterId.slice(clusterId.lastIndexOf("/") + 1)}/${request.kind === "create" ? request.spec.name : request.pool}`;
   const act = { ...change, action: `${request.kind}-pool`, target, evidence: request };
-  const now = () => new Date(clock.now()).toISOString();
   if (request.kind === "create") {
     const existing = await pools.readPool(clusterId, request.spec.name);
     if (existing) return ownPool(existing, request.spec, target);
-    return audited(
-      audit,
-      now,
-      act,
-      () => pools.createPool(clusterId, request.spec),
-      (outcome) => outcome.kind,
-    );
   }
-  if (request.kind === "update") {
-    return audited(
-      audit,
-      now,
-      act,
-      () => pools.updatePool(clusterId, request.pool, request.changes),
-      (o) => o.kind,
-    );
-  }
-  return audited(
-    audit,
-    now,
-    act,
-    () => pools.deletePool(clusterId, request.pool),
-    (o) => o.kind,
-  );
+  const effect = () =>
+    request.kind === "create"
+      ? pools.createPool(clusterId, request.spec)
+      : request.kind === "update"
+        ? pools.updatePool(clusterId, request.pool, request.changes)
+        : pools.deletePool(clusterId, request.pool);
+  return audited({ audit, clock }, act, effect, (outcome) => outcome.kind);
 }
 
 /** A pool already there is this migration's create only when it carries the spec's MIGRATION_TAG. */

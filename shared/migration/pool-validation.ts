@@ -123,14 +123,12 @@ async function smokeTest(
   node: string,
 ): Promise<{ name: string; phase: string }> {
   const name = `smoke-${request.pool}`.slice(0, 63);
-  const now = () => new Date(clock.now()).toISOString();
   const target = `${node}/${name}`;
   let phase = await kube.smokePodPhase(request.clusterId, name);
   if (phase === undefined) {
     // runSmokePod also creates the product's namespace when it is missing: audited as part of this effect.
     await audited(
-      audit,
-      now,
+      { audit, clock },
       { ...request, step: "smoke-pod", action: "run-smoke-pod", target },
       () => kube.runSmokePod(request.clusterId, node, name),
       () => "started",
@@ -139,8 +137,7 @@ async function smokeTest(
   }
   if (phase === "Succeeded" || phase === "Failed") {
     await audited(
-      audit,
-      now,
+      { audit, clock },
       { ...request, step: "smoke-pod-delete", action: "delete-smoke-pod", target },
       () => kube.deleteSmokePod(request.clusterId, name),
       () => "deleted",

@@ -16,8 +16,7 @@ export async function setTaints(
 ): Promise<{ changed: number }> {
   const taint = `${step.taint.key}=${step.taint.value ?? ""}:${step.taint.effect}`;
   return audited(
-    audit,
-    () => new Date(clock.now()).toISOString(),
+    { audit, clock },
     {
       ...step,
       action: step.present ? "taint-nodes" : "untaint-nodes",
@@ -43,8 +42,7 @@ export function scaleWorkloads(
     ({ workload, replicas }) => `${workload.kind} ${workload.namespace}/${workload.name} to ${replicas}`,
   );
   return audited(
-    audit,
-    () => new Date(clock.now()).toISOString(),
+    { audit, clock },
     { ...step, action: "scale-workloads", target: target.join(", ") },
     async () => {
       for (const { workload, replicas } of step.changes)
