@@ -36,16 +36,20 @@ export function identityHeaders(): Record<string, string> {
 }
 
 /** The caller, if the header names one who holds `role`; else the 401 or 403 to answer. */
-export function identify(request: HttpRequest, context: InvocationContext, role: Role): Identified {
+export async function identify(
+  request: HttpRequest,
+  context: InvocationContext,
+  role: Role,
+): Promise<Identified> {
   const { mode } = capabilities("identitySettings").identitySettings;
   if (mode === undefined) {
-    return refuse(401, "no identity source is configured (IDENTITY_MODE): the service acts for nobody");
+    return refuse(401, "no identity source is configured (AUTH_MODE): the service acts for nobody");
   }
   if (mode === "local") {
     if (!localModeLogged) {
       localModeLogged = true;
       context.warn(
-        "IDENTITY_MODE is local: x-ms-client-principal is trusted from this machine, for development only",
+        "AUTH_MODE is local: x-ms-client-principal is trusted from this machine, for development only",
       );
     }
     if (!isLoopback(new URL(request.url).hostname) || request.headers.has("x-forwarded-for")) {

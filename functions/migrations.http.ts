@@ -92,7 +92,7 @@ function writeRoute(
   handle: (call: Call) => Promise<HttpResponseInit>,
 ): void {
   migrationRoute(name, "POST", route, async (request, context) => {
-    const identified = identify(request, context, role);
+    const identified = await identify(request, context, role);
     if ("refusal" in identified) return identified.refusal;
     return handle({ request, context, caller: identified.principal });
   });

@@ -1,5 +1,5 @@
 // `migrations ACTION ...`: the migrations API for a person at a terminal. --as and --role build the
-// x-ms-client-principal header a local service (npm start, IDENTITY_MODE=local) trusts from this machine;
+// x-ms-client-principal header a local service (npm start, AUTH_MODE=local) trusts from this machine;
 // in Azure, App Service Authentication sets it and drops any the client sends. Prints the JSON answer;
 // a refusal exits non-zero with its reason. An ID may be given as CLUSTER/POOL: that pool's newest migration.
 

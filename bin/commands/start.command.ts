@@ -6,7 +6,7 @@
 // non-zero exit: never a half-working service. The clock is real: the fleet is assessed as of today, and
 // the nightly timer fires at 02:00 UTC while it runs; --speed N runs it N times faster from now (the host's
 // timers and the simulator's delays alike), so a migration can be watched in minutes. Callers are
-// identified locally (IDENTITY_MODE=local): the x-ms-client-principal header is trusted from this machine,
+// identified locally (AUTH_MODE=local): the x-ms-client-principal header is trusted from this machine,
 // as `migrations --as` builds it, and every answer says so.
 
 import { mkdirSync } from "node:fs";
@@ -189,7 +189,7 @@ async function startUp(
     },
     host: {
       port: options.port,
-      settings: { IDENTITY_MODE: "local" },
+      settings: { AUTH_MODE: "local" },
       dataDir: join(options.dataDir, "host"),
       logLevel: "warn",
       logSink: (record: LogRecord) => io.stderr.write(`[host ${record.level}] ${record.msg}\n`),
@@ -357,6 +357,6 @@ export const startCommand: Command = {
   name: "start",
   usage: "start [--port 7071] [--data .data] [--scenario FILE] [--tables sqlite|azurite] [--speed N]",
   summary:
-    "The service on this machine: the simulated fleet (local/scenarios/demo.yaml) and the Functions host, state in SQLite (or Azurite) under the data directory, which one start owns at a time; scans at once, prints what it found and serves the API until Ctrl-C, SIGTERM or SIGHUP. --speed N runs time N times faster; callers are identified locally (IDENTITY_MODE=local).",
+    "The service on this machine: the simulated fleet (local/scenarios/demo.yaml) and the Functions host, state in SQLite (or Azurite) under the data directory, which one start owns at a time; scans at once, prints what it found and serves the API until Ctrl-C, SIGTERM or SIGHUP. --speed N runs time N times faster; callers are identified locally (AUTH_MODE=local).",
   run: start,
 };

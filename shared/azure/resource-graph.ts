@@ -21,7 +21,7 @@ import { backoffDelay, parseRetryAfter, type RetryPolicy } from "../retry-policy
 /** Whole managedClusters rows; `id` is projected, without it Resource Graph gives no $skipToken. */
 export const CLUSTERS_QUERY = `resources
 | where type =~ 'microsoft.containerservice/managedclusters'
-| project id, name, type, location, resourceGroup, subscriptionId, properties`;
+| project id, name, type, location, resourceGroup, subscriptionId, tags, properties`;
 
 /** Resource Graph's guidance: fewer than 300 subscriptions per query. */
 export const MAX_SUBSCRIPTIONS_PER_QUERY = 299;

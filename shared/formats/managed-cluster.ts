@@ -54,6 +54,7 @@ const clusterSchema = z.object({
   location: z.string().min(1),
   resourceGroup: z.string().nullish(),
   subscriptionId: z.string().nullish(),
+  tags: z.record(z.string(), z.string()).nullish(),
   properties: z.object({
     kubernetesVersion,
     supportPlan: optionalString,
@@ -138,6 +139,7 @@ function toCluster(wire: WireCluster): Cluster {
     location: wire.location,
     kubernetesVersion: properties.kubernetesVersion,
     ...defined({ supportPlan: properties.supportPlan }),
+    ...(wire.tags && Object.keys(wire.tags).length > 0 && { tags: wire.tags }),
     networkProfile: defined(properties.networkProfile ?? {}),
     storageProfile: defined({
       diskCSIDriver: storage.diskCSIDriver?.enabled,

@@ -1,5 +1,5 @@
 // Who may be asking, and how the app knows:
-//   IDENTITY_MODE   easyauth: App Service Authentication fronts the app and sets x-ms-client-principal
+//   AUTH_MODE   easyauth: App Service Authentication fronts the app and sets x-ms-client-principal
 //                   (refused unless the platform says Authentication is on: WEBSITE_AUTH_ENABLED=True;
 //                   without it anyone could send the header)
 //                   local: the same header trusted from this machine only (npm start, with the
@@ -10,8 +10,8 @@ import { z } from "zod";
 import { armEndpointIsLocal } from "./azure.settings.ts";
 import { settingsGroup } from "./settings-group.ts";
 
-export const IDENTITY_MODES = ["easyauth", "local"] as const;
-export type IdentityMode = (typeof IDENTITY_MODES)[number];
+export const AUTH_MODES = ["easyauth", "local"] as const;
+export type IdentityMode = (typeof AUTH_MODES)[number];
 
 export interface IdentitySettings {
   mode: IdentityMode | undefined;
@@ -20,25 +20,25 @@ export interface IdentitySettings {
 export const identitySettings = settingsGroup({
   name: "identity",
   schema: z.object({
-    IDENTITY_MODE: z
+    AUTH_MODE: z
       .string()
       .optional()
       .transform((value) => (value === undefined || value.trim() === "" ? undefined : value.trim()))
-      .pipe(z.enum(IDENTITY_MODES, { error: `expected one of ${IDENTITY_MODES.join(", ")}` }).optional()),
+      .pipe(z.enum(AUTH_MODES, { error: `expected one of ${AUTH_MODES.join(", ")}` }).optional()),
   }),
   checks: (env) => {
-    const mode = env.IDENTITY_MODE?.trim();
+    const mode = env.AUTH_MODE?.trim();
     if (mode === "local" && armEndpointIsLocal(env) === false) {
       return [
-        "IDENTITY_MODE local trusts a header anyone on the machine can send: only with an ARM_ENDPOINT on 127.0.0.1 (the simulator); in Azure use easyauth",
+        "AUTH_MODE local trusts a header anyone on the machine can send: only with an ARM_ENDPOINT on 127.0.0.1 (the simulator); in Azure use easyauth",
       ];
     }
     if (mode === "easyauth" && env.WEBSITE_AUTH_ENABLED?.trim().toLowerCase() !== "true") {
       return [
-        "IDENTITY_MODE easyauth trusts x-ms-client-principal, which only App Service Authentication may set: WEBSITE_AUTH_ENABLED is not True, so Authentication is off on this app and anyone could send the header",
+        "AUTH_MODE easyauth trusts x-ms-client-principal, which only App Service Authentication may set: WEBSITE_AUTH_ENABLED is not True, so Authentication is off on this app and anyone could send the header",
       ];
     }
     return [];
   },
-  build: (env): IdentitySettings => ({ mode: env.IDENTITY_MODE }),
+  build: (env): IdentitySettings => ({ mode: env.AUTH_MODE }),
 });

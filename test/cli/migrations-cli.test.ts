@@ -52,6 +52,7 @@ describe("migrations command", () => {
         id: "ana@example.com",
         name: "ana@example.com",
         roles: ["LifecycleApprover"],
+        groups: [],
         identityProvider: "local",
       },
     });

@@ -93,7 +93,7 @@ async function startHostProcess(fleet: Simulator): Promise<HostProcess> {
         ...process.env,
         ...onlyStateStore({ STATE_SQLITE_FILE: stateFile }),
         ...simulatorSettings(fleet),
-        IDENTITY_MODE: "local",
+        AUTH_MODE: "local",
       },
       stdio: ["ignore", "pipe", "pipe"],
     },

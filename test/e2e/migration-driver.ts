@@ -38,7 +38,7 @@ export function scannedDemoPerTest(): () => Promise<Environment> {
     current = await startEnvironment({
       start: "2026-03-02T08:00:00Z",
       state: "sqlite",
-      settings: { IDENTITY_MODE: "local" },
+      settings: { AUTH_MODE: "local" },
     });
     await current.scanNow();
     return current;

@@ -25,7 +25,7 @@ beforeAll(async () => {
   stack = await startLocalStack({
     state: { kind: "sqlite", file: join(directory, "state.sqlite") },
     simulator: { scenarioFile: DEMO, clock: new VirtualClock(Date.parse("2026-11-26T01:00:00Z")) },
-    host: { port: 0, logLevel: "warn", settings: { IDENTITY_MODE: "local" } },
+    host: { port: 0, logLevel: "warn", settings: { AUTH_MODE: "local" } },
   });
 });
 

@@ -50,7 +50,7 @@ beforeAll(async () => {
       TABLES_CONNECTION_STRING: "",
       TABLES_ENDPOINT: "",
       ARM_ENDPOINT: "https://127.0.0.1:9",
-      IDENTITY_MODE: "local",
+      AUTH_MODE: "local",
     },
   });
   store = new SqliteStore(file);
@@ -139,11 +139,11 @@ async function raised(id: string): Promise<Json> {
 
 describe("who is asking", () => {
   beforeEach(() => {
-    process.env.IDENTITY_MODE = "local";
+    process.env.AUTH_MODE = "local";
   });
 
   it("refuses every write when no identity source is configured, and still serves reads", async () => {
-    process.env.IDENTITY_MODE = "";
+    process.env.AUTH_MODE = "";
     const { id } = await aMigration();
     const write = await post(path(id, "/approvals"), as(ANA, ROLES.approver), {
       gate: "start",
@@ -151,7 +151,7 @@ describe("who is asking", () => {
     });
     expect(write.status).toBe(401);
     expect(write.body.error.reason).toBe(
-      "no identity source is configured (IDENTITY_MODE): the service acts for nobody",
+      "no identity source is configured (AUTH_MODE): the service acts for nobody",
     );
     expect(write.headers.get("x-identity-mode")).toBeNull();
     expect((await api("GET", path(id))).status).toBe(200);
@@ -200,7 +200,7 @@ describe("who is asking", () => {
     ];
     expect(answers.map((answer) => answer.status)).toEqual([200, 404, 401, 400]);
     for (const answer of answers) expect(answer.headers.get("x-identity-mode")).toBe("local");
-    expect(logs.filter((record) => /IDENTITY_MODE is local/.test(record.msg))).toHaveLength(1);
+    expect(logs.filter((record) => /AUTH_MODE is local/.test(record.msg))).toHaveLength(1);
   });
 });
 
@@ -563,7 +563,7 @@ describe("starting a migration", () => {
       clusterId: unique.id,
       pool: "batch",
       targetOsSku: "AzureLinux3",
-      requestedBy: { id: BEN, name: BEN, roles: [ROLES.operator], identityProvider: "local" },
+      requestedBy: { id: BEN, name: BEN, roles: [ROLES.operator], groups: [], identityProvider: "local" },
       options: { batchSize: 1 },
     });
     // Once the workflow has recorded it (its first step), a second start is refused as under way.

@@ -18,7 +18,7 @@ function runAt(instant: string): MigrationRun {
     clusterId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks",
     pool: "batch",
     targetOsSku: "AzureLinux3",
-    requestedBy: { id: "rita", name: "rita", roles: [], identityProvider: "local" },
+    requestedBy: { id: "rita", name: "rita", roles: [], groups: [], identityProvider: "local" },
     requestedAt: instant,
     options: DEFAULT_MIGRATION_OPTIONS,
   });

@@ -41,6 +41,7 @@ function inputOf(options: Partial<MigrationOptions> = {}): PoolMigrationInput {
       id: "oid-requester",
       name: "rita@contoso.com",
       roles: ["LifecycleOperator"],
+      groups: [],
       identityProvider: "aad",
     },
     requestedAt: "2026-03-02T08:00:00.000Z",

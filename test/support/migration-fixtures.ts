@@ -25,6 +25,7 @@ export function aMigrationRecord(overrides: Partial<MigrationRecord> = {}): Migr
       id: "0c6f-operator",
       name: "olga@contoso.com",
       roles: [ROLES.operator],
+      groups: [],
       identityProvider: "aad",
     },
     requestedAt: "2026-01-10T09:00:00.000Z",

@@ -11,7 +11,7 @@ const easyAuth = (claims: { typ: string; val: string }[]) =>
   JSON.stringify({ auth_typ: "aad", name_typ: NAME, role_typ: ROLE, claims });
 
 describe("parseClientPrincipal", () => {
-  it("reads the object id, the name and the product's roles from the claims", () => {
+  it("reads the object id, the name, the product's roles and the groups from the claims", () => {
     const parsed = parseClientPrincipal(
       easyAuth([
         { typ: "http://schemas.microsoft.com/identity/claims/objectidentifier", val: "0f1e" },
@@ -19,13 +19,16 @@ describe("parseClientPrincipal", () => {
         { typ: ROLE, val: "LifecycleApprover" },
         { typ: ROLE, val: "SomeoneElsesRole" },
         { typ: "groups", val: "LifecycleOperator" },
+        { typ: "groups", val: "5d2c" },
       ]),
     );
+    // A group named like a role grants no role.
     expect(parsed).toEqual({
       principal: {
         id: "0f1e",
         name: "ana@contoso.com",
         roles: ["LifecycleApprover"],
+        groups: ["LifecycleOperator", "5d2c"],
         identityProvider: "aad",
       },
     });
@@ -67,6 +70,7 @@ describe("parseClientPrincipal", () => {
         id: "ana@example.com",
         name: "ana@example.com",
         roles: ["LifecycleApprover", "LifecycleOperator"],
+        groups: [],
         identityProvider: "local",
       },
     });
@@ -80,31 +84,31 @@ describe("identity settings", () => {
     expect(parseSettingsGroup(identitySettings, {})).toEqual({ mode: undefined });
     const appServiceAuthentication = { WEBSITE_AUTH_ENABLED: "True" };
     expect(
-      parseSettingsGroup(identitySettings, { ...appServiceAuthentication, IDENTITY_MODE: " easyauth " }),
+      parseSettingsGroup(identitySettings, { ...appServiceAuthentication, AUTH_MODE: " easyauth " }),
     ).toEqual({ mode: "easyauth" });
-    expect(parseSettingsGroup(identitySettings, { ...SIMULATOR, IDENTITY_MODE: "local" })).toEqual({
+    expect(parseSettingsGroup(identitySettings, { ...SIMULATOR, AUTH_MODE: "local" })).toEqual({
       mode: "local",
     });
   });
 
   it("refuses easyauth on an app whose App Service Authentication is off: anyone could send the header", () => {
     const problem =
-      "identity: IDENTITY_MODE easyauth trusts x-ms-client-principal, which only App Service Authentication may set: WEBSITE_AUTH_ENABLED is not True, so Authentication is off on this app and anyone could send the header";
+      "identity: AUTH_MODE easyauth trusts x-ms-client-principal, which only App Service Authentication may set: WEBSITE_AUTH_ENABLED is not True, so Authentication is off on this app and anyone could send the header";
     for (const enabled of [{}, { WEBSITE_AUTH_ENABLED: "False" }]) {
-      expect(() => parseSettingsGroup(identitySettings, { ...enabled, IDENTITY_MODE: "easyauth" })).toThrow(
+      expect(() => parseSettingsGroup(identitySettings, { ...enabled, AUTH_MODE: "easyauth" })).toThrow(
         expect.objectContaining({ problems: [problem] }),
       );
     }
   });
 
   it("refuses an unknown mode, and local mode against a real ARM", () => {
-    expect(() => parseSettingsGroup(identitySettings, { IDENTITY_MODE: "trust-me" })).toThrow(
-      expect.objectContaining({ problems: ["identity: IDENTITY_MODE: expected one of easyauth, local"] }),
+    expect(() => parseSettingsGroup(identitySettings, { AUTH_MODE: "trust-me" })).toThrow(
+      expect.objectContaining({ problems: ["identity: AUTH_MODE: expected one of easyauth, local"] }),
     );
-    expect(() => parseSettingsGroup(identitySettings, { IDENTITY_MODE: "local" })).toThrow(
+    expect(() => parseSettingsGroup(identitySettings, { AUTH_MODE: "local" })).toThrow(
       expect.objectContaining({
         problems: [
-          "identity: IDENTITY_MODE local trusts a header anyone on the machine can send: only with an ARM_ENDPOINT on 127.0.0.1 (the simulator); in Azure use easyauth",
+          "identity: AUTH_MODE local trusts a header anyone on the machine can send: only with an ARM_ENDPOINT on 127.0.0.1 (the simulator); in Azure use easyauth",
         ],
       }),
     );

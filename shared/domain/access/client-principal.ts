@@ -7,6 +7,9 @@ import { type Principal, ROLES, type Role } from "./principal.ts";
 /** The object id claim, as Entra ID issues it, and its short form. */
 const OBJECT_ID_CLAIMS = ["http://schemas.microsoft.com/identity/claims/objectidentifier", "oid"];
 
+/** Entra's group object ids, one claim each, as App Service Authentication passes them on. */
+const GROUPS_CLAIM = "groups";
+
 const KNOWN_ROLES: readonly string[] = Object.values(ROLES);
 
 export type ClientPrincipalParse = { principal: Principal } | { problem: string };
@@ -46,7 +49,8 @@ export function parseClientPrincipal(json: string): ClientPrincipalParse {
   const roles = [
     ...new Set(claims.filter((claim) => claim.typ === header.role_typ).map((claim) => claim.val)),
   ].filter((role): role is Role => KNOWN_ROLES.includes(role));
-  return { principal: { id, name, roles, identityProvider: header.auth_typ as string } };
+  const groups = [...new Set(claims.filter((claim) => claim.typ === GROUPS_CLAIM).map((claim) => claim.val))];
+  return { principal: { id, name, roles, groups, identityProvider: header.auth_typ as string } };
 }
 
 function isClaim(value: unknown): value is Claim {
@@ -56,13 +60,21 @@ function isClaim(value: unknown): value is Claim {
 }
 
 /** The header a person at a terminal presents in local mode (the CLI's --as and --role). */
-export function localClientPrincipal(name: string, roles: readonly Role[]): string {
+export function localClientPrincipal(
+  name: string,
+  roles: readonly Role[],
+  groups: readonly string[] = [],
+): string {
   const roleType = "http://schemas.microsoft.com/ws/2008/06/identity/claims/role";
   const nameType = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress";
   return JSON.stringify({
     auth_typ: "local",
     name_typ: nameType,
     role_typ: roleType,
-    claims: [{ typ: nameType, val: name }, ...roles.map((role) => ({ typ: roleType, val: role }))],
+    claims: [
+      { typ: nameType, val: name },
+      ...roles.map((role) => ({ typ: roleType, val: role })),
+      ...groups.map((group) => ({ typ: GROUPS_CLAIM, val: group })),
+    ],
   });
 }

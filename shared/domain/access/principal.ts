@@ -1,5 +1,5 @@
 // Who is asking: a person or workload as the platform's authentication names them (App Service
-// Authentication's x-ms-client-principal in Azure), never as a request body claims.
+// Authentication's x-ms-client-principal or a validated Entra token), never as a request body claims.
 
 export const ROLES = {
   /** Starts, pauses, resumes and rolls back migrations. */
@@ -16,6 +16,8 @@ export interface Principal {
   /** What people read: the user principal name or email. */
   name: string;
   roles: Role[];
+  /** Entra group object ids the token or platform names (the groups claim); empty when none are sent. */
+  groups: string[];
   /** Where the identity came from ("aad", "local"). */
   identityProvider: string;
 }

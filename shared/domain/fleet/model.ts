@@ -39,6 +39,8 @@ export interface Cluster {
   kubernetesVersion: string;
   /** "KubernetesOfficial" or "AKSLongTermSupport" (Premium tier: versions supported to their LTS end). */
   supportPlan?: string;
+  /** ARM tags on the cluster (approver groups, criticality); absent when it has none. */
+  tags?: Record<string, string>;
   networkProfile: NetworkProfile;
   storageProfile: StorageProfile;
   /** Keys as on the wire, kebab-case ('scale-down-delay-after-add'). */

@@ -24,7 +24,7 @@ const first: RecordChange = {
     nodes: { drained: 0, total: 0 },
     blockers: [],
     outcome: null,
-    requestedBy: { id: "rita", name: "rita", roles: [], identityProvider: "local" },
+    requestedBy: { id: "rita", name: "rita", roles: [], groups: [], identityProvider: "local" },
     requestedAt: "2026-03-02T08:00:00.000Z",
     options: DEFAULT_MIGRATION_OPTIONS,
     updatedAt: "2026-03-02T08:00:00.000Z",
