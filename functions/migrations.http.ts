@@ -128,8 +128,11 @@ function statusUrl(id: string): string {
   return `/api/migrations/${encodeURIComponent(id)}`;
 }
 
-/** The record as people read it: never the wait's nonce (it would let anyone forge an answer). */
-function view(record: MigrationRecord) {
+/**
+ * The record as people read it: never the wait's nonce (it would let anyone forge an answer). `approvals`
+ * are the approvals its wait has gathered under the two-approver rule.
+ */
+function view(record: MigrationRecord, approvals: readonly GateAnswer[] = []) {
   const { awaiting } = record;
   return {
     id: record.id,
@@ -146,6 +149,13 @@ function view(record: MigrationRecord) {
       evidence: awaiting.evidence,
       accepts: awaiting.accepts,
       role: awaiting.role,
+      ...(approvals.length > 0 && {
+        approvals: approvals.map((approval) => ({
+          by: approval.by,
+          at: approval.at,
+          comment: approval.comment,
+        })),
+      }),
     },
     nodes: record.nodes,
     blockers: record.blockers,
@@ -153,6 +163,7 @@ function view(record: MigrationRecord) {
     requestedBy: { id: record.requestedBy.id, name: record.requestedBy.name },
     requestedAt: record.requestedAt,
     options: record.options,
+    ...(record.approvalPolicy && { approvalPolicy: record.approvalPolicy }),
     history: record.history,
     ...(record.summary !== undefined && { summary: record.summary }),
     updatedAt: record.updatedAt,
@@ -164,6 +175,18 @@ function steered(outcome: SteerOutcome, id: string, done: string): HttpResponseI
   switch (outcome.kind) {
     case "done":
       return jsonOk({ id, statusUrl: statusUrl(id), result: done, at: outcome.at }, 202);
+    case "approval-recorded":
+      return jsonOk(
+        {
+          id,
+          statusUrl: statusUrl(id),
+          result: `${done}: approval ${outcome.approvals} of ${outcome.required} recorded; the gate opens on another approver's approval`,
+          approvals: outcome.approvals,
+          approvalsRequired: outcome.required,
+          at: outcome.at,
+        },
+        202,
+      );
     case "not-found":
       return jsonError(404, `no migration ${id}`);
     case "refused":
@@ -283,7 +306,7 @@ const PASSED_THROUGH: readonly number[] = [400, 403, 404, 409];
 /** The preflight's plan; a pool or cluster ARM does not know is a 404, a refusal ARM gives its status. */
 async function planOrRefusal(request: PlanRequest): Promise<HttpResponseInit> {
   try {
-    return jsonOk(await planMigration(capabilities("pools", "kube", "prices"), request));
+    return jsonOk(await planMigration(capabilities("pools", "kube", "prices", "accessSettings"), request));
   } catch (error) {
     if (error instanceof UnknownPoolError) return jsonError(404, error.message);
     if (error instanceof PoolRequestRefused && PASSED_THROUGH.includes(error.status)) {
@@ -311,15 +334,18 @@ migrationRoute("migrations", "GET", "migrations", async (request) => {
   };
   const { migrations } = capabilities("state");
   const records = await migrations.list(filter);
-  return jsonOk({ count: records.length, migrations: records.map(view) });
+  return jsonOk({ count: records.length, migrations: records.map((record) => view(record)) });
 });
 
 migrationRoute("migration", "GET", "migrations/{id}", async (request) => {
   const unknown = unknownParameters(request.query, []);
   if (unknown) return unknown;
   const id = request.params.id as string;
-  const record = await capabilities("state").migrations.get(id);
-  return record ? jsonOk(view(record)) : jsonError(404, `no migration ${id}`);
+  const { migrations } = capabilities("state");
+  const record = await migrations.get(id);
+  if (!record) return jsonError(404, `no migration ${id}`);
+  const approvals = record.awaiting ? await migrations.approvals(id, record.awaiting.nonce) : [];
+  return jsonOk(view(record, approvals));
 });
 
 migrationRoute("migration-audit", "GET", "migrations/{id}/audit", async (request) => {

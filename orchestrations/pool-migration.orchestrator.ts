@@ -173,6 +173,7 @@ function* preflight(run: MigrationRun): Generator<Task, MigrationPlan, unknown> 
     });
     record.strategy = plan.strategy.chosen;
     if (plan.newPool) record.newPool = plan.newPool.name;
+    record.approvalPolicy = plan.approvals;
     record.nodes = { drained: 0, total: plan.drainOrder.length };
     record.blockers = plan.findings.filter((f) => f.severity === "blocking").map((f) => f.detail);
     run.note(

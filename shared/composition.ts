@@ -35,6 +35,7 @@ import { KubeClusterFacts } from "./kube/cluster-facts.ts";
 import { EntraKubeConnector, type KubeConnector, KubeconfigDirectory } from "./kube/kube-connection.ts";
 import { DEFAULT_KUBE_REQUEST_OPTIONS, type KubeRequestOptions } from "./kube/kube-requests.ts";
 import { KubeNodeOperations } from "./kube/node-operations.ts";
+import type { AccessSettings } from "./settings/access.settings.ts";
 import type { IdentitySettings } from "./settings/identity.settings.ts";
 import type { InventorySettings } from "./settings/inventory.settings.ts";
 import type { StateStoreSettings } from "./settings/state-store.settings.ts";
@@ -64,6 +65,8 @@ export interface CapabilityMap {
   inventorySettings: { readonly inventorySettings: InventorySettings };
   /** How HTTP callers are identified. */
   identitySettings: { readonly identitySettings: IdentitySettings };
+  /** The app's approval policy (clusters add theirs in tags). */
+  accessSettings: { readonly accessSettings: AccessSettings };
   state: StateRepositories;
   azure: { readonly azure: AzureClients };
   fleet: { readonly fleet: FleetSource };
@@ -147,6 +150,7 @@ const BUILDERS: { [K in CapabilityName]: (generation: Generation) => CapabilityM
   }),
   inventorySettings: ({ settings }) => ({ inventorySettings: settings.inventory }),
   identitySettings: ({ settings }) => ({ identitySettings: settings.identity }),
+  accessSettings: ({ settings }) => ({ accessSettings: settings.access }),
   azure: ({ settings }) => ({ azure: azureClientsFor(settings.azure) }),
   state(generation) {
     const state = stateRepositories(

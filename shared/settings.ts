@@ -3,6 +3,7 @@
 // is built. Anything missing, contradictory or unsafe is refused naming the group, the setting and what is
 // expected: the service does not start half-configured. A new feature adds a group here.
 
+import { type AccessSettings, accessSettings } from "./settings/access.settings.ts";
 import { type AlertSinkSettings, alertSinkSettings } from "./settings/alert-sinks.settings.ts";
 import { type AzureSettings, azureSettings } from "./settings/azure.settings.ts";
 import { type IdentitySettings, identitySettings } from "./settings/identity.settings.ts";
@@ -34,6 +35,7 @@ const APP_SETTING_GROUPS = {
   alertSinks: alertSinkSettings,
   inventory: inventorySettings,
   identity: identitySettings,
+  access: accessSettings,
 };
 
 export interface AppSettings {
@@ -44,6 +46,7 @@ export interface AppSettings {
   alertSinks: AlertSinkSettings;
   inventory: InventorySettings;
   identity: IdentitySettings;
+  access: AccessSettings;
 }
 
 /** The app settings loadAppSettings reads: nothing else in the environment changes its result. */

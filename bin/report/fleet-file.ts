@@ -43,7 +43,15 @@ const WIRE_TO_CLI: Readonly<Record<string, string>> = Object.fromEntries(
 );
 
 /** az aks list keeps these at the top of a cluster; everything else is `properties` on the wire. */
-const CLI_CLUSTER_TOP_LEVEL = new Set(["id", "name", "type", "location", "resourceGroup", "subscriptionId"]);
+const CLI_CLUSTER_TOP_LEVEL = new Set([
+  "id",
+  "name",
+  "type",
+  "location",
+  "resourceGroup",
+  "subscriptionId",
+  "tags",
+]);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

@@ -1,6 +1,7 @@
 // The preflight: reads the pool through ARM, the cluster's workloads through the Kubernetes API and the
 // subscription's capacity, changing nothing, and builds the plan (the domain decides everything).
 
+import type { TagSelector } from "../domain/access/approval-policy.ts";
 import type { PriceTable } from "../domain/cost/cost.ts";
 import { assessDrain } from "../domain/drain/pod-filters.ts";
 import { drainOrder } from "../domain/migration/drain-order.ts";
@@ -26,7 +27,12 @@ export class UnknownPoolError extends Error {
 }
 
 export async function planMigration(
-  ports: { pools: PoolOperations; clusterFacts: ClusterFactsSource; prices: PriceTable },
+  ports: {
+    pools: PoolOperations;
+    clusterFacts: ClusterFactsSource;
+    prices: PriceTable;
+    accessSettings: { twoApproversWhere: readonly TagSelector[] };
+  },
   request: PlanRequest,
 ): Promise<MigrationPlan> {
   const cluster = await ports.pools.readCluster(request.clusterId);
@@ -50,6 +56,7 @@ export async function planMigration(
     prices: ports.prices,
     options: request.options,
     now: request.now,
+    twoApproversWhere: ports.accessSettings.twoApproversWhere,
   });
 }
 

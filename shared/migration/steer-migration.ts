@@ -1,13 +1,15 @@
 // People steering a running migration: answering the gate it waits at (approve, reject, a stuck drain's
 // decision, resume) and asking it to pause or roll back. An answer is checked against the wait the record
 // shows, claimed (the first answer to a wait wins), then delivered to the orchestration; one that cannot
-// be delivered is taken back so the person can answer again. Every request is audited: its intent before
-// anything is done, its result after.
+// be delivered is taken back so the person can answer again. Under the two-approver rule an approval is
+// recorded first, and the second distinct approver's claims and delivers the answer naming both. Every
+// request is audited: its intent before anything is done, its result after.
 
 import {
   type AnswerRequest,
   answerRefusal,
   endedRefusal,
+  needsTwoApprovals,
   type Refusal,
 } from "../domain/access/gate-rules.ts";
 import type { Principal } from "../domain/access/principal.ts";
@@ -31,6 +33,8 @@ export class WorkflowEndedError extends Error {
 /** What became of a request on a migration that exists. */
 type ActOutcome =
   | { kind: "done"; at: string }
+  /** The first of two approvals: recorded, the gate waits for a second approver. */
+  | { kind: "approval-recorded"; at: string; approvals: number; required: number }
   | ({ kind: "refused" } & Refusal)
   | { kind: "already-answered"; by: string; decision: string }
   | { kind: "undelivered"; reason: string };
@@ -63,17 +67,25 @@ export async function answerGate(
   return audited(ports, request, request.answer.decision, target, async (record, at) => {
     const refusal = answerRefusal(record, check);
     if (refusal) return { kind: "refused", ...refusal };
-    const answer: GateAnswer = {
+    let answer: GateAnswer = {
       migrationId: record.id,
       gate: request.gate,
       nonce: (record.awaiting as NonNullable<MigrationRecord["awaiting"]>).nonce,
       answer: request.answer,
       by: request.by.name,
+      byId: request.by.id,
       comment: request.comment,
       at,
     };
+    if (needsTwoApprovals(record, request.gate, request.answer)) {
+      const approved = await secondApproval(ports, answer);
+      if ("outcome" in approved) return approved.outcome;
+      answer = approved.answer;
+    }
     const claim = await ports.migrations.claimAnswer(answer);
     if (claim.kind === "already-answered") {
+      // Two approvers racing to second each other: the one whose claim lost opened the gate all the same.
+      if (claim.answer.approvedBy?.includes(request.by.name)) return { kind: "done", at };
       return { kind: "already-answered", by: claim.answer.by, decision: claim.answer.answer.decision };
     }
     try {
@@ -84,6 +96,24 @@ export async function answerGate(
     }
     return { kind: "done", at };
   });
+}
+
+/**
+ * Records the approval; with another person's approval already there, the answer that opens the gate
+ * (naming both), else what the person is told: their approval waits for a second approver.
+ */
+async function secondApproval(
+  ports: SteeringPorts,
+  answer: GateAnswer,
+): Promise<{ answer: GateAnswer } | { outcome: ActOutcome }> {
+  const { added, approvals } = await ports.migrations.addApproval(answer);
+  const approvers = [...new Map(approvals.map((approval) => [approval.byId, approval.by])).values()];
+  if (approvers.length >= 2) return { answer: { ...answer, approvedBy: approvers } };
+  if (!added) {
+    const reason = `rule "two approvers": ${answer.by} has approved gate "${answer.gate}" already; it opens on another approver's approval`;
+    return { outcome: { kind: "refused", status: 409, reason } };
+  }
+  return { outcome: { kind: "approval-recorded", at: answer.at, approvals: 1, required: 2 } };
 }
 
 /** Asks a running migration to pause or roll back; `deliver` raises the request at the orchestration. */
@@ -149,6 +179,8 @@ function describe(outcome: ActOutcome): string {
   switch (outcome.kind) {
     case "done":
       return "succeeded";
+    case "approval-recorded":
+      return `succeeded: approval ${outcome.approvals} of ${outcome.required} recorded, the gate waits for another approver`;
     case "refused":
       return `refused: ${outcome.reason}`;
     case "already-answered":

@@ -1,7 +1,8 @@
 // Migrations in SQLite: a row per migration (the record as JSON, its revision and the keys a listing
 // selects on) and a row per answered wait (migration, nonce). A save replaces the row only with a higher
 // revision, and an answer is claimed by inserting its row: each one statement, so whoever commits first
-// wins, whichever connection or process it comes from.
+// wins, whichever connection or process it comes from. A wait that needs two approvals keeps a row per
+// approver; adding one and reading them all is one transaction.
 
 import type { MigrationRecord } from "../domain/migration/migration-record.ts";
 import type {
@@ -16,7 +17,7 @@ import {
   migrationKeys,
   newestRequestFirst,
 } from "../domain/records/migration-records.ts";
-import type { SqliteStore } from "./sqlite-store.ts";
+import type { Sql, SqliteStore } from "./sqlite-store.ts";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS migrations (
@@ -33,6 +34,13 @@ CREATE TABLE IF NOT EXISTS migration_answers (
   nonce TEXT NOT NULL,
   answer TEXT NOT NULL,
   PRIMARY KEY (migration_id, nonce)
+) STRICT;
+CREATE TABLE IF NOT EXISTS migration_approvals (
+  migration_id TEXT NOT NULL,
+  nonce TEXT NOT NULL,
+  by_id TEXT NOT NULL,
+  answer TEXT NOT NULL,
+  PRIMARY KEY (migration_id, nonce, by_id)
 ) STRICT;
 `;
 
@@ -112,9 +120,38 @@ export class SqliteMigrationRepository implements MigrationRepository {
     });
   }
 
+  async addApproval(answer: GateAnswer): Promise<{ added: boolean; approvals: GateAnswer[] }> {
+    return this.store.write((sql) => {
+      const added = sql.run(
+        `INSERT INTO migration_approvals (migration_id, nonce, by_id, answer) VALUES (?, ?, ?, ?)
+         ON CONFLICT DO NOTHING`,
+        answer.migrationId,
+        answer.nonce,
+        answer.byId,
+        JSON.stringify(answer),
+      );
+      return { added: added > 0, approvals: selectApprovals(sql, answer.migrationId, answer.nonce) };
+    });
+  }
+
+  async approvals(migrationId: string, nonce: string): Promise<GateAnswer[]> {
+    return this.store.read((sql) => selectApprovals(sql, migrationId, nonce));
+  }
+
   async releaseAnswer(migrationId: string, nonce: string): Promise<void> {
     this.store.write((sql) =>
       sql.run("DELETE FROM migration_answers WHERE migration_id = ? AND nonce = ?", migrationId, nonce),
     );
   }
+}
+
+/** In the order added (rowid grows with each insert). */
+function selectApprovals(sql: Sql, migrationId: string, nonce: string): GateAnswer[] {
+  return sql
+    .all<{ answer: string }>(
+      "SELECT answer FROM migration_approvals WHERE migration_id = ? AND nonce = ? ORDER BY rowid",
+      migrationId,
+      nonce,
+    )
+    .map((row) => JSON.parse(row.answer) as GateAnswer);
 }

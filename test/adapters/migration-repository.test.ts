@@ -208,6 +208,40 @@ describe.each(stores)("MigrationRepository on $name", (store) => {
     expect(await state.migrations.claimAnswer(first)).toEqual({ kind: "claimed" });
   });
 
+  it("records each approver's approval of a wait once, and returns them all first first", async () => {
+    const state = store.fresh();
+    const ana = aGateAnswer();
+    expect(await state.migrations.addApproval(ana)).toEqual({ added: true, approvals: [ana] });
+    const again = aGateAnswer({ comment: "again", at: "2026-01-10T10:05:00.000Z" });
+    expect(await state.another().migrations.addApproval(again)).toEqual({ added: false, approvals: [ana] });
+    const ben = aGateAnswer({ by: "ben@contoso.com", byId: "0d1b-ben", comment: "lgtm" });
+    expect(await state.migrations.addApproval(ben)).toEqual({ added: true, approvals: [ana, ben] });
+    expect(await state.another().migrations.approvals(ana.migrationId, ana.nonce)).toEqual([ana, ben]);
+    // Another wait, or the same nonce in another migration, has approvals of its own.
+    expect(await state.migrations.approvals(ana.migrationId, "another-wait")).toEqual([]);
+    const elsewhere = aGateAnswer({ migrationId: "migration:aks-prod-weu:apps:9c8d" });
+    expect(await state.migrations.addApproval(elsewhere)).toEqual({ added: true, approvals: [elsewhere] });
+  });
+
+  it("lets the later of two racing approvals see both, from two connections", async () => {
+    const state = store.fresh();
+    const other = state.another();
+    const approvers = Array.from({ length: 6 }, (_, n) =>
+      aGateAnswer({ by: `approver-${n}@contoso.com`, byId: `id-${n}`, comment: `approval ${n}` }),
+    );
+    const results = await Promise.all(
+      approvers.map((answer, n) => (n % 2 === 0 ? state : other).migrations.addApproval(answer)),
+    );
+    expect(results.every((result) => result.added)).toBe(true);
+    // Someone saw everyone: the last to finish.
+    expect(Math.max(...results.map((result) => result.approvals.length))).toBe(approvers.length);
+    const stored = await state.migrations.approvals(
+      approvers[0]?.migrationId as string,
+      approvers[0]?.nonce as string,
+    );
+    expect(stored.map((answer) => answer.byId).sort()).toEqual(approvers.map((answer) => answer.byId).sort());
+  });
+
   it("says the store is unavailable when it cannot be reached", async () => {
     const repo = (await store.unreachable()).migrations;
     await expect(repo.save(aMigrationRecord())).rejects.toBeInstanceOf(StoreUnavailableError);

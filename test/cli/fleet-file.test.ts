@@ -51,6 +51,7 @@ describe("parseFleetFile", () => {
       resourceGroup: "rg-ledger-prod",
       kubernetesVersion: "1.31.9",
       supportPlan: "AKSLongTermSupport",
+      tags: { env: "prod", team: "ledger" },
       storageProfile: {
         diskCSIDriver: true,
         fileCSIDriver: true,

@@ -101,7 +101,8 @@ describe("migrations command", () => {
   });
 
   it("prints the refusal and exits 1 with its reason", async () => {
-    const reason = 'ana@example.com requested this migration: someone else must answer its gate "start"';
+    const reason =
+      'rule "not the requester": ana@example.com requested this migration, so someone else must answer its gate "start"';
     const run = await migrations(["approve", "m1", "--gate", "start", "--as", "ana@example.com"], {
       status: 403,
       body: JSON.stringify({ error: { status: 403, reason } }),

@@ -13,6 +13,7 @@ import type { LogRecord } from "../../local/host/logger.ts";
 import { migrationInstanceId } from "../../orchestrations/contracts/instance-ids.ts";
 import { MIGRATION_EVENTS } from "../../orchestrations/contracts/pool-migration.contract.ts";
 import { sqliteRepositories } from "../../shared/composition.ts";
+import { approvalPolicyOf } from "../../shared/domain/access/approval-policy.ts";
 import { localClientPrincipal } from "../../shared/domain/access/client-principal.ts";
 import { ROLES, type Role } from "../../shared/domain/access/principal.ts";
 import type { Awaiting, MigrationRecord } from "../../shared/domain/migration/migration-record.ts";
@@ -66,6 +67,13 @@ afterAll(async () => {
 /** The x-ms-client-principal of a person with these roles, as `migrations --as` builds it. */
 function as(name: string, ...roles: Role[]): Record<string, string> {
   return { "x-ms-client-principal": Buffer.from(localClientPrincipal(name, roles)).toString("base64") };
+}
+
+/** As `as`, for a member of these Entra groups. */
+function asMember(name: string, groups: string[], ...roles: Role[]): Record<string, string> {
+  return {
+    "x-ms-client-principal": Buffer.from(localClientPrincipal(name, roles, groups)).toString("base64"),
+  };
 }
 
 /** The header of the migration's requester (OLGA, under the record's requester id) holding `role`. */
@@ -236,6 +244,7 @@ describe("answering a gate", () => {
         nonce: record.awaiting?.nonce,
         answer: { decision: "approve" },
         by: ANA,
+        byId: ANA,
         comment: "window agreed",
         at: answer.body.at,
       },
@@ -278,7 +287,7 @@ describe("answering a gate", () => {
     });
     expect(answer.body.error).toEqual({
       status: 403,
-      reason: `${OLGA} requested this migration: someone else must answer its gate "start"`,
+      reason: `rule "not the requester": ${OLGA} requested this migration, so someone else must answer its gate "start"`,
     });
     const [, outcome] = await state.audit.list(record.id);
     expect(outcome?.result).toBe(`refused: ${answer.body.error.reason}`);
@@ -423,6 +432,83 @@ describe("answering a gate", () => {
     expect((await raised(record.id)).event).toMatchObject({ action: "pause" });
     // The listed drain that has ended (never started here) is not a failure of the pause.
     expect(await raised(drain)).toEqual({ eventName: MIGRATION_EVENTS.stop, event: { at: paused.body.at } });
+  });
+});
+
+describe("a cluster's approval policy", () => {
+  const GROUP = "7b0f6c2e-1d3a-4c5b-9e8f-0a1b2c3d4e5f";
+  const twoApprovers = approvalPolicyOf({ "lifecycle-approvals": "2" }, []);
+  const approve = (id: string, headers: Record<string, string>, comment = "") =>
+    post(path(id, "/approvals"), headers, { gate: "start", decision: "approve", comment });
+
+  it("opens a two-approver gate on the second distinct approver, naming both; the first is told it waits", async () => {
+    const record = await aMigration({}, { approvalPolicy: twoApprovers });
+    await waitingInstance(record.id);
+    const first = await approve(record.id, as(ANA, ROLES.approver), "looks fine");
+    expect(first.status).toBe(202);
+    expect(first.body).toMatchObject({
+      result: "gate start: approve: approval 1 of 2 recorded; the gate opens on another approver's approval",
+      approvals: 1,
+      approvalsRequired: 2,
+    });
+    const shown = await api("GET", path(record.id));
+    expect(shown.body.approvalPolicy).toEqual(twoApprovers);
+    expect(shown.body.awaiting.approvals).toEqual([{ by: ANA, at: first.body.at, comment: "looks fine" }]);
+    expect((await host.getClient().getStatus(record.id)).runtimeStatus).toBe("Running");
+
+    const replay = await approve(record.id, as(ANA, ROLES.approver));
+    expect(replay.body.error).toEqual({
+      status: 409,
+      reason: `rule "two approvers": ${ANA} has approved gate "start" already; it opens on another approver's approval`,
+    });
+    const second = await approve(record.id, as(BEN, ROLES.approver), "agreed");
+    expect(second.status).toBe(202);
+    expect(second.body.result).toBe("gate start: approve");
+    const { event } = await raised(record.id);
+    expect(event).toMatchObject({ by: BEN, byId: BEN, approvedBy: [ANA, BEN], comment: "agreed" });
+    const results = (await state.audit.list(record.id)).filter((entry) => entry.stage === "outcome");
+    expect(results.map((entry) => [entry.actor, entry.result])).toEqual([
+      [ANA, "succeeded: approval 1 of 2 recorded, the gate waits for another approver"],
+      [ANA, `refused: ${replay.body.error.reason}`],
+      [BEN, "succeeded"],
+    ]);
+  });
+
+  it("lets two racing approvers open a two-approver gate once, both told it succeeded", async () => {
+    const record = await aMigration({}, { approvalPolicy: twoApprovers });
+    await waitingInstance(record.id);
+    const answers = await Promise.all([ANA, BEN].map((name) => approve(record.id, as(name, ROLES.approver))));
+    expect(answers.map((answer) => answer.status)).toEqual([202, 202]);
+    const { event } = await raised(record.id);
+    expect([...event.approvedBy].sort()).toEqual([ANA, BEN]);
+  });
+
+  it("takes one approver's rejection at a two-approver gate", async () => {
+    const record = await aMigration({}, { approvalPolicy: twoApprovers });
+    await waitingInstance(record.id);
+    const rejection = await post(path(record.id, "/approvals"), as(ANA, ROLES.approver), {
+      gate: "start",
+      decision: "reject",
+      comment: "not this week",
+    });
+    expect(rejection.body.result).toBe("gate start: reject");
+    expect((await raised(record.id)).event).toMatchObject({ by: ANA, answer: { decision: "reject" } });
+  });
+
+  it("lets only members of the cluster's approver groups approve, and says which rule refused", async () => {
+    const record = await aMigration(
+      {},
+      { approvalPolicy: approvalPolicyOf({ "lifecycle-approvers": GROUP }, []) },
+    );
+    await waitingInstance(record.id);
+    const outsider = await approve(record.id, asMember(ANA, ["another-group"], ROLES.approver));
+    expect(outsider.body.error).toEqual({
+      status: 403,
+      reason: `rule "approver groups": ${ANA} is in none of the groups cluster tag lifecycle-approvers names (${GROUP})`,
+    });
+    const member = await approve(record.id, asMember(BEN, [GROUP], ROLES.approver));
+    expect(member.status).toBe(202);
+    expect((await raised(record.id)).event.by).toBe(BEN);
   });
 });
 

@@ -1,12 +1,14 @@
 // pool-migration and node-drain on the orchestration harness: the real orchestrators through the real
 // durable-functions replay, fake activities, and people played by a script that answers each gate when
 // the migration's record says it waits for it (as the HTTP side would: gate and nonce from the record).
+
 import { describe, expect, it } from "vitest";
 import type {
   GateAnswerEvent,
   PoolMigrationInput,
 } from "../../orchestrations/contracts/pool-migration.contract.ts";
 import { MIGRATION_EVENTS } from "../../orchestrations/contracts/pool-migration.contract.ts";
+import { ANY_APPROVER, approvalPolicyOf } from "../../shared/domain/access/approval-policy.ts";
 import type { NodePod } from "../../shared/domain/migration/drain-progress.ts";
 import {
   DEFAULT_MIGRATION_OPTIONS,
@@ -90,6 +92,7 @@ function planOf(overrides: Partial<MigrationPlan> = {}): MigrationPlan {
         amount: 0,
       } as never,
     },
+    approvals: ANY_APPROVER,
     ...overrides,
   };
 }
@@ -139,6 +142,7 @@ function world(script: Script, records: MigrationRecord[] = []) {
         nonce: awaiting.nonce,
         answer,
         by,
+        byId: by,
         comment,
         at: record.updatedAt,
       };
@@ -580,6 +584,7 @@ describe("pool-migration", () => {
           nonce: saved.awaiting?.nonce as string,
           answer: { decision: "approve" },
           by: "ana@contoso.com",
+          byId: "ana@contoso.com",
           comment: "late",
           at: saved.updatedAt,
         };
@@ -751,6 +756,7 @@ describe("pool-migration", () => {
         nonce,
         answer: { decision },
         by,
+        byId: by,
         comment: "",
         at: record.updatedAt,
       });
@@ -770,6 +776,47 @@ describe("pool-migration", () => {
     expect(run.output.outcome).toBe("rejected");
     const history = (records.at(-1) as MigrationRecord).history.map((h) => h.event);
     expect(history).toContain("gate start: an answer by the requester is not counted");
+  });
+
+  it("counts an approval at a two-approver gate only when it names two approvers, neither the requester", async () => {
+    const twoApprovers = approvalPolicyOf({ "lifecycle-approvals": "2" }, []);
+    const { fakes, hooks, records } = world({ cutover: [{ decision: "reject", comment: "one is enough" }] });
+    fakes["plan-migration"] = () => planOf({ approvals: twoApprovers });
+    const scripted = hooks.onRecord;
+    let startAnswered = false;
+    hooks.onRecord = async (record) => {
+      if (record.awaiting?.gate !== "start" || startAnswered) return scripted(record);
+      startAnswered = true;
+      const { nonce } = record.awaiting;
+      const approval = (by: string, approvedBy?: string[]): GateAnswerEvent => ({
+        gate: "start",
+        nonce,
+        answer: { decision: "approve" },
+        by,
+        byId: by,
+        comment: "",
+        at: record.updatedAt,
+        ...(approvedBy && { approvedBy }),
+      });
+      const [instance] = await harness.running("pool-migration");
+      for (const event of [
+        approval("ana@contoso.com"),
+        approval("ana@contoso.com", ["rita@contoso.com", "ana@contoso.com"]),
+        approval("ben@contoso.com", ["ana@contoso.com", "ben@contoso.com"]),
+      ])
+        await harness.client.raiseEvent(instance as string, MIGRATION_EVENTS.answer, event);
+      return null;
+    };
+    const run = await harness.run("pool-migration", inputOf(), fakes);
+    expect(run.output.outcome).toBe("rejected");
+    const last = records.at(-1) as MigrationRecord;
+    expect(last.approvalPolicy).toEqual(twoApprovers);
+    const history = last.history.map((h) => h.event);
+    expect(
+      history.filter((event) => event === "gate start: an approval without a second approver is not counted"),
+    ).toHaveLength(2);
+    expect(history).toContain("gate start: approve by ana@contoso.com and ben@contoso.com");
+    expect(history).toContain("gate cutover: reject: one is enough");
   });
 
   it("updates the pool's osSku in place when that is the plan: no new pool, no drain, the pool validated after", async () => {

@@ -44,6 +44,7 @@ export function aGateAnswer(overrides: Partial<GateAnswer> = {}): GateAnswer {
     nonce: "4f1c2a9e-0000-4000-8000-000000000001",
     answer: { decision: "approve" },
     by: "ana@contoso.com",
+    byId: "0d1a-ana",
     comment: "go",
     at: "2026-01-10T10:00:00.000Z",
     ...overrides,

@@ -30,6 +30,7 @@ export function preflightFacts(
     prices: testPriceTable(),
     options: DEFAULT_MIGRATION_OPTIONS,
     now: "2026-12-02T10:00:00Z",
+    twoApproversWhere: [],
     ...changes.facts,
   };
 }

@@ -47,6 +47,7 @@ describe("loadAppSettings: every group", () => {
         scanConcurrency: 2,
       },
       identity: { mode: undefined },
+      access: { twoApproversWhere: [] },
     });
   });
 
@@ -80,6 +81,7 @@ describe("loadAppSettings: every group", () => {
           SCAN_CONCURRENCY: "0",
           KUBE_PAGE_SIZE: "many",
           ALERT_TOPIC: "alerts",
+          TWO_APPROVERS_WHERE: "environment=production, production",
         }),
       [
         "Azure connection: ARM_ENDPOINT: expected an https URL (ARM refuses bearer tokens over plain http)",
@@ -90,6 +92,7 @@ describe("loadAppSettings: every group", () => {
         "inventory: INVENTORY_MANAGEMENT_GROUPS: expected management group ids, got group!",
         'inventory: INVENTORY_SCHEDULE: expected an NCRONTAB expression with six fields, e.g. "0 0 2 * * *"',
         "inventory: SCAN_CONCURRENCY: expected a whole number from 1 to 64",
+        'access: TWO_APPROVERS_WHERE: expected tag=value pairs separated by commas: "production" is not tag=value',
       ],
     );
   });

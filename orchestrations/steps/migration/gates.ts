@@ -4,6 +4,7 @@
 // past the timeout, the gate sends one alert and keeps waiting up to the hard limit, then expires.
 
 import type { Task, TimerTask } from "durable-functions";
+import { needsTwoApprovals } from "../../../shared/domain/access/gate-rules.ts";
 import type { GateDecision, GateName } from "../../../shared/domain/migration/migration-record.ts";
 import type {
   ControlEvent,
@@ -68,8 +69,12 @@ export function* awaitGate(
         run.note(`gate ${gate}: an answer by the requester is not counted`, answer.by);
         continue;
       }
+      if (needsTwoApprovals(record, gate, answer.answer) && !twoApprovers(answer, record.requestedBy.name)) {
+        run.note(`gate ${gate}: an approval without a second approver is not counted`, answer.by);
+        continue;
+      }
       run.note(
-        `gate ${gate}: ${describeDecision(answer.answer)}${answer.comment ? `: ${answer.comment}` : ""}`,
+        `gate ${gate}: ${describeDecision(answer.answer)}${answer.approvedBy ? ` by ${answer.approvedBy.join(" and ")}` : ""}${answer.comment ? `: ${answer.comment}` : ""}`,
         answer.by,
       );
       return yield* leave(run, { kind: "answered", answer });
@@ -118,6 +123,12 @@ function* leave(run: MigrationRun, result: GateResult): Generator<Task, GateResu
   run.record.awaiting = null;
   yield* run.save();
   return result;
+}
+
+/** Two distinct approvers named, neither of them the requester. */
+function twoApprovers(answer: GateAnswerEvent, requester: string): boolean {
+  const approvers = new Set(answer.approvedBy ?? []);
+  return approvers.size >= 2 && !approvers.has(requester);
 }
 
 /** Who ended a wait: the person who answered or asked for the rollback, else the workflow (expiry). */

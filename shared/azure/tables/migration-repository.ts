@@ -6,6 +6,9 @@
 //   stored one stays: the workflow keeps its records (history, evidence) within it.
 // - Table MigrationAnswers, PartitionKey = the migration id, RowKey = the wait's nonce: created by the
 //   first answer, so a second one conflicts and reads the first.
+// - Table MigrationApprovals, PartitionKey = the migration id, RowKey = "<nonce>|<approver id>": a wait
+//   that needs two approvals gets a row per approver, created once; the rows are read after the create,
+//   so of two racing approvals the later read sees both.
 
 import { odata, type TableClient } from "@azure/data-tables";
 import type { MigrationRecord } from "../../domain/migration/migration-record.ts";
@@ -22,7 +25,7 @@ import {
   newestRequestFirst,
 } from "../../domain/records/migration-records.ts";
 import { checkEntitySize, fromJsonColumns, toJsonColumns } from "./json-columns.ts";
-import { keyPart } from "./table-keys.ts";
+import { keyPart, rowKeyPrefixFilter } from "./table-keys.ts";
 import {
   getEntityOrUndefined,
   isConflict,
@@ -51,6 +54,10 @@ export class TableMigrationRepository extends TableRepository implements Migrati
 
   private answers(): Promise<TableClient> {
     return this.store.table("MigrationAnswers");
+  }
+
+  private approvalRows(): Promise<TableClient> {
+    return this.store.table("MigrationApprovals");
   }
 
   async save(record: MigrationRecord): Promise<void> {
@@ -104,6 +111,39 @@ export class TableMigrationRepository extends TableRepository implements Migrati
       }
     }
     throw new Error(`answer to ${answer.migrationId} (${answer.nonce}): claimed and released over and over`);
+  }
+
+  async addApproval(answer: GateAnswer): Promise<{ added: boolean; approvals: GateAnswer[] }> {
+    const table = await this.approvalRows();
+    const entity = {
+      partitionKey: keyPart(answer.migrationId),
+      rowKey: `${keyPart(answer.nonce)}|${keyPart(answer.byId)}`,
+      ...toJsonColumns("Answer", answer),
+    };
+    checkEntitySize(entity, `approval of ${answer.migrationId} (${answer.nonce})`);
+    let added = true;
+    try {
+      await table.createEntity(entity);
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+      added = false;
+    }
+    return { added, approvals: await this.approvals(answer.migrationId, answer.nonce) };
+  }
+
+  async approvals(migrationId: string, nonce: string): Promise<GateAnswer[]> {
+    const rows = await listRows(
+      await this.approvalRows(),
+      rowKeyPrefixFilter(keyPart(migrationId), `${keyPart(nonce)}|`),
+    );
+    // The service's timestamps order the creates; the row key breaks a tie the same way every time.
+    return rows
+      .sort(
+        (a, b) =>
+          String(a.timestamp).localeCompare(String(b.timestamp)) ||
+          String(a.rowKey).localeCompare(String(b.rowKey)),
+      )
+      .map((row) => fromJsonColumns<GateAnswer>(row, "Answer", `approval row ${row.rowKey}`));
   }
 
   async releaseAnswer(migrationId: string, nonce: string): Promise<void> {

@@ -1,10 +1,12 @@
 // Who may answer a migration's wait, and with what: the checks a request passes before its answer is
 // claimed. A migration that ended, a wait for another gate, a decision the wait does not accept or a pod
 // its evidence does not list is a conflict with the migration's state (409); a person who may not answer
-// is forbidden (403).
+// is forbidden (403), each refusal naming the rule: the requester's own gate, the role, the cluster's
+// approver groups. An approval gate under the two-approver rule opens on the second distinct approver.
 
 import type { GateDecision, GateName, MigrationRecord, PodName } from "../migration/migration-record.ts";
-import type { Principal } from "./principal.ts";
+import { groupRefusal } from "./approval-policy.ts";
+import { type Principal, ROLES } from "./principal.ts";
 
 export interface AnswerRequest {
   gate: GateName;
@@ -54,13 +56,25 @@ export function answerRefusal(record: MigrationRecord, request: AnswerRequest): 
   if (request.gate !== "paused" && excluded) {
     return {
       status: 403,
-      reason: `${request.by.name} requested this migration: someone else must answer its gate "${awaiting.gate}"`,
+      reason: `rule "not the requester": ${request.by.name} requested this migration, so someone else must answer its gate "${awaiting.gate}"`,
     };
   }
   if (!(request.by.roles as string[]).includes(awaiting.role)) {
-    return { status: 403, reason: `gate "${awaiting.gate}" is answered by the role ${awaiting.role}` };
+    return {
+      status: 403,
+      reason: `rule "role": gate "${awaiting.gate}" is answered by the role ${awaiting.role}`,
+    };
+  }
+  if (awaiting.role === ROLES.approver && record.approvalPolicy) {
+    const refused = groupRefusal(record.approvalPolicy, request.by.name, request.by.groups);
+    if (refused) return { status: 403, reason: refused };
   }
   return undefined;
+}
+
+/** True when this answer is one of the two approvals the migration's policy asks for at its gate. */
+export function needsTwoApprovals(record: MigrationRecord, gate: GateName, answer: GateDecision): boolean {
+  return answer.decision === "approve" && gate !== "paused" && record.approvalPolicy?.approvalsRequired === 2;
 }
 
 /** A pod decision names one of the stuck pods the wait's evidence lists, or it is refused naming them. */

@@ -1,6 +1,7 @@
 // The preflight's result: what the migration will do, what stands in its way, and how a person would do
 // it by hand. Built by a pure function from facts read without changing anything.
 
+import type { ApprovalPolicy, TagSelector } from "../access/approval-policy.ts";
 import type { Cost, PriceTable } from "../cost/cost.ts";
 import type { Cluster, NodePool, NodePoolMode, OsType } from "../fleet/model.ts";
 import type { WorkloadRef } from "../risk/migration-risk.ts";
@@ -28,6 +29,8 @@ export interface PreflightFacts {
   prices: PriceTable;
   options: MigrationOptions;
   now: string;
+  /** The app's policy: cluster tags that ask for two approvers. */
+  twoApproversWhere: readonly TagSelector[];
 }
 
 /** blocking holds the migration at gate "override"; warning and info are shown. */
@@ -94,4 +97,6 @@ export interface MigrationPlan {
   thresholds: HealthThresholds;
   rollback: RunbookStep[];
   cost: { overlapNodeHours: number; durationHours: number; estimate: Cost };
+  /** Who may approve this migration's gates: the cluster's tags and the app's policy at preflight. */
+  approvals: ApprovalPolicy;
 }

@@ -1,6 +1,7 @@
 // A migration as people and the HTTP API see it: the orchestration writes it at every step (a higher
 // revision replaces a lower one, so an activity that runs twice cannot put an old view back).
 
+import type { ApprovalPolicy } from "../access/approval-policy.ts";
 import type { Principal } from "../access/principal.ts";
 import type { MigrationOptions, MigrationStrategy } from "./migration-options.ts";
 
@@ -84,6 +85,8 @@ export interface MigrationRecord {
   requestedBy: Principal;
   requestedAt: string;
   options: MigrationOptions;
+  /** Who may approve its gates, read at preflight (absent before). */
+  approvalPolicy?: ApprovalPolicy;
   history: HistoryEntry[];
   /** Set when the migration ends: overlap node-hours and cost, duration per phase, overrides. */
   summary?: unknown;

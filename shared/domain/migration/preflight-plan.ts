@@ -2,6 +2,7 @@
 // the drain's order and what it will do with each pod, what blocks it, the steps, a runbook a person
 // could follow instead, the rollback, and what the overlap costs.
 
+import { approvalPolicyOf } from "../access/approval-policy.ts";
 import { nodeHoursCost, overlapCost } from "../cost/cost.ts";
 import { assessDrain, type PodDrainStatus } from "../drain/pod-filters.ts";
 import { type Compatibility, checkCompatibility } from "../lifecycle/compatibility.ts";
@@ -80,6 +81,7 @@ export function buildPlan(facts: PreflightFacts): MigrationPlan {
     thresholds: options.thresholds,
     rollback: rollbackRunbook(runbookInput),
     cost: costOf(facts, strategy.chosen),
+    approvals: approvalPolicyOf(cluster.tags ?? {}, facts.twoApproversWhere),
   };
 }
 

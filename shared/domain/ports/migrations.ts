@@ -17,9 +17,13 @@ export interface GateAnswer {
   gate: GateName;
   nonce: string;
   answer: GateDecision;
+  /** The person's name, and their stable id (two approvals need two distinct ids). */
   by: string;
+  byId: string;
   comment: string;
   at: string;
+  /** Under the two-approver rule, everyone whose approval opened the gate, first approver first. */
+  approvedBy?: string[];
 }
 
 export type ClaimResult = { kind: "claimed" } | { kind: "already-answered"; answer: GateAnswer };
@@ -34,6 +38,14 @@ export interface MigrationRepository {
   claimAnswer(answer: GateAnswer): Promise<ClaimResult>;
   /** Takes back a claim whose event could not be delivered, so the person can answer again. */
   releaseAnswer(migrationId: string, nonce: string): Promise<void>;
+  /**
+   * Records one person's approval of a wait that needs two (once per person: `added` is false when they
+   * had), and returns every approval of that wait, first first. Two racing approvals both see each other
+   * in whichever answer comes last.
+   */
+  addApproval(answer: GateAnswer): Promise<{ added: boolean; approvals: GateAnswer[] }>;
+  /** The approvals recorded for a wait (migration and nonce), first first. */
+  approvals(migrationId: string, nonce: string): Promise<GateAnswer[]>;
 }
 
 /** Effects on a cluster name their migration and a step key unique within it ("taint-old", "drain-3:evict:ns:pod:2"). */
