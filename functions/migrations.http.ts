@@ -25,6 +25,7 @@ import {
 import type { GateAnswer, MigrationFilter } from "../shared/domain/ports/migrations.ts";
 import { PoolRequestRefused } from "../shared/domain/ports/pool-operations.ts";
 import { verifyChain } from "../shared/domain/records/audit-chain.ts";
+import { audited } from "../shared/migration/audited-effect.ts";
 import { nextAttempt } from "../shared/migration/migration-attempts.ts";
 import {
   approvalRequestSchema,
@@ -282,7 +283,22 @@ async function requestMigration({ request, context, caller }: Call, plan: boolea
     requestedAt: new Date(clock.now()).toISOString(),
     options,
   };
-  const start = await startOnce(df.getClient(context), ORCHESTRATIONS.poolMigration, id, input);
+  const start = await audited(
+    capabilities("state", "clock"),
+    {
+      migrationId: id,
+      // One request, one pair of records: the same person may ask again once this attempt ends.
+      step: `request:${globalThis.crypto.randomUUID()}`,
+      actor: caller.name,
+      reason: `migrate ${pool} to ${targetOsSku}`,
+      action: "request-migration",
+      target: `${cluster}/${pool}`,
+      evidence: { clusterId: resolved.clusterId, options },
+    },
+    () => startOnce(df.getClient(context), ORCHESTRATIONS.poolMigration, id, input),
+    (started) =>
+      started.kind === "started" ? "succeeded" : `refused: the migration exists (${started.runtimeStatus})`,
+  );
   if (start.kind === "exists") {
     return jsonError(
       409,

@@ -163,7 +163,12 @@ async function audited(
     target,
     reason: request.comment,
   };
-  await ports.audit.append({ ...entry, id: `request:${requestId}:intent`, stage: "intent" });
+  await ports.audit.append({
+    ...entry,
+    id: `request:${requestId}:intent`,
+    stage: "intent",
+    evidence: shownWith(record),
+  });
   const outcome = await act(record, at);
   await ports.audit.append({
     ...entry,
@@ -173,6 +178,16 @@ async function audited(
     result: describe(outcome),
   });
   return outcome;
+}
+
+/** What the person was shown when they asked: the phase, the wait and its evidence, the approval rules. */
+function shownWith(record: MigrationRecord) {
+  const { awaiting, approvalPolicy } = record;
+  return {
+    phase: record.phase,
+    ...(awaiting && { awaiting: { gate: awaiting.gate, since: awaiting.since, evidence: awaiting.evidence } }),
+    ...(approvalPolicy && { approvalPolicy }),
+  };
 }
 
 function describe(outcome: ActOutcome): string {

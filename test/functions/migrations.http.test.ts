@@ -277,6 +277,12 @@ describe("answering a gate", () => {
         result: "succeeded",
       },
     ]);
+    // The request's record keeps what the approver was shown, and never the wait's nonce.
+    expect(audit[0]?.evidence).toEqual({
+      phase: "awaiting-start",
+      awaiting: { gate: "start", since: "2026-01-10T09:05:00.000Z", evidence: { findings: [] } },
+    });
+    expect(JSON.stringify(audit)).not.toContain(record.awaiting?.nonce);
   });
 
   it("forbids the requester to approve their own migration's gate (403), and audits the refusal", async () => {
@@ -652,6 +658,10 @@ describe("starting a migration", () => {
       requestedBy: { id: BEN, name: BEN, roles: [ROLES.operator], groups: [], identityProvider: "local" },
       options: { batchSize: 1 },
     });
+    const [intent, outcome] = (await state.audit.list(id)).filter((r) => r.action === "request-migration");
+    expect(intent).toMatchObject({ stage: "intent", actor: BEN, target: "aks-prod-eus/batch" });
+    expect(intent?.evidence).toMatchObject({ clusterId: unique.id, options: { batchSize: 1 } });
+    expect(outcome).toMatchObject({ stage: "outcome", actor: BEN, result: "succeeded" });
     // Once the workflow has recorded it (its first step), a second start is refused as under way.
     await vi.waitFor(async () => expect(await state.migrations.get(id)).toBeDefined(), { timeout: 10_000 });
     const again = await start(unique.id);
