@@ -185,7 +185,9 @@ function shownWith(record: MigrationRecord) {
   const { awaiting, approvalPolicy } = record;
   return {
     phase: record.phase,
-    ...(awaiting && { awaiting: { gate: awaiting.gate, since: awaiting.since, evidence: awaiting.evidence } }),
+    ...(awaiting && {
+      awaiting: { gate: awaiting.gate, since: awaiting.since, evidence: awaiting.evidence },
+    }),
     ...(approvalPolicy && { approvalPolicy }),
   };
 }
