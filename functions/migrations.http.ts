@@ -370,8 +370,8 @@ migrationRoute("migration-audit", "GET", "migrations/{id}/audit", async (request
   const id = request.params.id as string;
   const { migrations, audit } = capabilities("state");
   if (!(await migrations.get(id))) return jsonError(404, `no migration ${id}`);
-  const records = await audit.list(id);
-  return jsonOk({ id, count: records.length, verification: verifyChain(records), records });
+  const [records, head] = await Promise.all([audit.list(id), audit.head(id)]);
+  return jsonOk({ id, count: records.length, verification: verifyChain(records, head), records });
 });
 
 /** A route that answers the migration's wait: `answerOf` turns the checked body into the answer. */

@@ -15,11 +15,13 @@ export const auditCommand: Command = {
     const ids = (await migrations.list({})).map((migration) => migration.id).sort();
     let records = 0;
     for (const id of ids) {
-      const chain = await audit.list(id);
-      const verification = verifyChain(chain);
+      const [chain, head] = await Promise.all([audit.list(id), audit.head(id)]);
+      const verification = verifyChain(chain, head);
       if (!verification.ok) {
         const { index, id: recordId, problem, detail } = verification;
-        io.stderr.write(`migration ${id}: record ${index + 1} (${recordId}): ${problem}: ${detail}\n`);
+        const where =
+          problem === "missing records" ? `after record ${index}` : `record ${index + 1} (${recordId})`;
+        io.stderr.write(`migration ${id}: ${where}: ${problem}: ${detail}\n`);
         return EXIT_BAD_INPUT;
       }
       records += chain.length;

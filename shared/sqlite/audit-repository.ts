@@ -1,9 +1,15 @@
 // The migrations' audit log in SQLite: a row per record, numbered per migration in the order appended.
 // Checking the id and taking the next number are one write transaction, so appends from several
 // connections each get their own number and a record appended again is found, not added twice; the
-// previous record's hash is read in the same transaction, so racing appends still form one chain.
+// previous record's hash is read in the same transaction, so racing appends still form one chain. The
+// chain's head (last number and hash) is a row of its own, written in that transaction.
 
-import type { AuditRecord, AuditRepository, ChainedAuditRecord } from "../domain/ports/migrations.ts";
+import type {
+  AuditHead,
+  AuditRecord,
+  AuditRepository,
+  ChainedAuditRecord,
+} from "../domain/ports/migrations.ts";
 import { chainRecord, GENESIS_HASH } from "../domain/records/audit-chain.ts";
 import type { SqliteStore } from "./sqlite-store.ts";
 
@@ -15,6 +21,11 @@ CREATE TABLE IF NOT EXISTS migration_audit (
   record TEXT NOT NULL,
   PRIMARY KEY (migration_id, seq),
   UNIQUE (migration_id, audit_id)
+) STRICT;
+CREATE TABLE IF NOT EXISTS migration_audit_heads (
+  migration_id TEXT PRIMARY KEY,
+  seq INTEGER NOT NULL,
+  hash TEXT NOT NULL
 ) STRICT;
 `;
 
@@ -40,12 +51,20 @@ export class SqliteAuditRepository implements AuditRepository {
       );
       const previousHash = last ? (JSON.parse(last.record) as ChainedAuditRecord).hash : GENESIS_HASH;
       const sequence = (last?.seq ?? 0) + 1;
+      const chained = chainRecord(record, sequence, previousHash);
       sql.run(
         "INSERT INTO migration_audit (migration_id, seq, audit_id, record) VALUES (?, ?, ?, ?)",
         record.migrationId,
         sequence,
         record.id,
-        JSON.stringify(chainRecord(record, sequence, previousHash)),
+        JSON.stringify(chained),
+      );
+      sql.run(
+        `INSERT INTO migration_audit_heads (migration_id, seq, hash) VALUES (?, ?, ?)
+         ON CONFLICT (migration_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`,
+        record.migrationId,
+        sequence,
+        chained.hash,
       );
       return "appended";
     });
@@ -60,5 +79,15 @@ export class SqliteAuditRepository implements AuditRepository {
         ),
       )
       .map((row) => JSON.parse(row.record) as ChainedAuditRecord);
+  }
+
+  async head(migrationId: string): Promise<AuditHead | undefined> {
+    const row = this.store.read((sql) =>
+      sql.get<{ seq: number; hash: string }>(
+        "SELECT seq, hash FROM migration_audit_heads WHERE migration_id = ?",
+        migrationId,
+      ),
+    );
+    return row && { sequence: row.seq, hash: row.hash };
   }
 }

@@ -46,7 +46,8 @@ describe.each(stores)("AuditRepository on $name", (store) => {
   });
 
   it("chains each migration's records: numbered from 1, each linked to the hash of the one before", async () => {
-    const audit = store.fresh().audit;
+    const state = store.fresh();
+    const audit = state.audit;
     await audit.append(stepRecord("create-pool"));
     await audit.append(stepRecord("create-pool", "outcome"));
     await audit.append(stepRecord("create-pool", "outcome"));
@@ -57,6 +58,8 @@ describe.each(stores)("AuditRepository on $name", (store) => {
     expect(first?.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(second?.hash).not.toBe(first?.hash);
     expect(verifyChain([first, second] as ChainedAuditRecord[])).toEqual({ ok: true });
+    expect(await state.another().audit.head(MIGRATION)).toEqual({ sequence: 2, hash: second?.hash });
+    expect(await audit.head("migration:without-records")).toBeUndefined();
   });
 
   it("keeps each migration's records apart, even under the same record id", async () => {
@@ -120,6 +123,13 @@ describe.each([
       );
       return audit;
     },
+    async truncatedChain(): Promise<AuditRepository> {
+      const store = sqliteFiles.open(sqliteFiles.newFile());
+      const audit = sqliteRepositories(store).audit;
+      await appendThree(audit);
+      store.write((sql) => sql.run("DELETE FROM migration_audit WHERE seq = 3"));
+      return audit;
+    },
   },
   {
     name: "Table Storage on Azurite",
@@ -135,8 +145,15 @@ describe.each([
       await table.updateEntity({ partitionKey, rowKey, Record: JSON.stringify(edited) }, "Merge");
       return audit;
     },
+    async truncatedChain(): Promise<AuditRepository> {
+      const tableStore = tables.store();
+      const audit = tableRepositories(tableStore).audit;
+      await appendThree(audit);
+      await (await tableStore.table("MigrationAudit")).deleteEntity(keyPart(MIGRATION), "s|0000000003");
+      return audit;
+    },
   },
-])("a stored audit record edited directly on $name", (store) => {
+])("a stored audit chain edited directly on $name", (store) => {
   it("is named by verifyChain as a hash mismatch, the records before it still verifying", async () => {
     const listed = await (await store.tamperedChain()).list(MIGRATION);
     expect(listed[1]?.reason).toBe("nothing happened");
@@ -147,6 +164,18 @@ describe.each([
       problem: "hash mismatch",
     });
     expect(verifyChain(listed.slice(0, 1))).toEqual({ ok: true });
+  });
+
+  it("has its last record deleted found by verifyChain against the chain's head", async () => {
+    const audit = await store.truncatedChain();
+    const listed = await audit.list(MIGRATION);
+    expect(listed).toHaveLength(2);
+    expect(verifyChain(listed)).toEqual({ ok: true });
+    expect(verifyChain(listed, await audit.head(MIGRATION))).toMatchObject({
+      ok: false,
+      index: 2,
+      problem: "missing records",
+    });
   });
 });
 

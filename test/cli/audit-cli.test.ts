@@ -63,6 +63,13 @@ describe("audit verify", () => {
     expect(failed.stderr).toMatch(
       /^migration migration:b: record 2 \(migration:b\|cordon-node\): hash mismatch: /,
     );
+    // Deleting the last record of a chain is found too: the chain's head still names it.
+    store.write((sql) =>
+      sql.run("DELETE FROM migration_audit WHERE migration_id = ? AND seq = 3", "migration:a"),
+    );
+    expect((await verify()).stderr).toMatch(
+      /^migration migration:a: after record 2: missing records: the chain's head is record 3 /,
+    );
   });
 
   it("refuses an action other than verify as a usage error", async () => {

@@ -46,6 +46,25 @@ describe("verifyChain", () => {
     expect(verifyChain(chain)).toMatchObject({ ok: false, index: 1, id: "step-3", problem: "sequence gap" });
   });
 
+  it("names records cut off the end against the chain's head, and accepts a chain that reaches it", () => {
+    const chain = chainOf(4);
+    const last = chain[3] as ChainedAuditRecord;
+    const head = { sequence: 4, hash: last.hash };
+    expect(verifyChain(chain, head)).toEqual({ ok: true });
+    expect(verifyChain(chain.slice(0, 2), head)).toEqual({
+      ok: false,
+      index: 2,
+      id: "(missing)",
+      problem: "missing records",
+      detail: `the chain's head is record 4 (hash ${last.hash}), the last one stored is record 2`,
+    });
+    expect(verifyChain([], head)).toMatchObject({ ok: false, index: 0, problem: "missing records" });
+    // A head that names another last record, at the same number, is a mismatch too.
+    expect(verifyChain(chain, { sequence: 4, hash: "a".repeat(64) })).toMatchObject({
+      problem: "missing records",
+    });
+  });
+
   it("names a first record that does not start from the genesis value as a broken link", () => {
     const forged = chainRecord(anAuditRecord({ id: "step-1" }), 1, "f".repeat(64));
     expect(verifyChain([forged])).toMatchObject({ ok: false, index: 0, problem: "broken link" });

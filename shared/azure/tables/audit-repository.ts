@@ -1,13 +1,19 @@
 // The migrations' audit log in Table Storage: table MigrationAudit, PartitionKey = the migration id.
 // - "next": the number the next record takes and the last record's hash (LastHash); its ETag orders
-//   concurrent appends, so each record links to the one appended just before it.
+//   concurrent appends, so each record links to the one appended just before it. It is also the chain's
+//   head, which shows records cut off the end.
 // - "i|<record id>": the number a record id was appended under.
 // - "s|<number, 10 digits>": the record, JSON split over properties of 64 KiB.
 // The three are written in one transaction (the counter checked against its ETag, the id row created),
 // so an append is whole or absent, two appends never take one number, and an id is appended once.
 
 import type { TableClient, TransactionAction } from "@azure/data-tables";
-import type { AuditRecord, AuditRepository, ChainedAuditRecord } from "../../domain/ports/migrations.ts";
+import type {
+  AuditHead,
+  AuditRecord,
+  AuditRepository,
+  ChainedAuditRecord,
+} from "../../domain/ports/migrations.ts";
 import { chainRecord, GENESIS_HASH } from "../../domain/records/audit-chain.ts";
 import { checkEntitySize, fromJsonColumns, toJsonColumns } from "./json-columns.ts";
 import { keyPart, rowKeyPrefixFilter } from "./table-keys.ts";
@@ -65,6 +71,11 @@ export class TableAuditRepository extends TableRepository implements AuditReposi
     );
     // RowKeys are listed in order, and their numbers have a fixed width.
     return rows.map((row) => fromJsonColumns<ChainedAuditRecord>(row, "Record", `audit row ${row.rowKey}`));
+  }
+
+  async head(migrationId: string): Promise<AuditHead | undefined> {
+    const counter = await getEntityOrUndefined<Row>(await this.table(), keyPart(migrationId), COUNTER_ROW);
+    return counter && { sequence: Number(counter.Next) - 1, hash: String(counter.LastHash) };
   }
 }
 

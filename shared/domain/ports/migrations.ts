@@ -85,6 +85,12 @@ export interface ChainedAuditRecord extends AuditRecord {
   hash: string;
 }
 
+/** The number and hash of a chain's last record, kept apart from the records: a cut-off tail shows. */
+export interface AuditHead {
+  sequence: number;
+  hash: string;
+}
+
 export interface AuditRepository {
   /**
    * Appends unless the migration has a record with this id (then it is left as it was), chained to the
@@ -93,4 +99,6 @@ export interface AuditRepository {
   append(record: AuditRecord): Promise<"appended" | "exists">;
   /** In the order appended. */
   list(migrationId: string): Promise<ChainedAuditRecord[]>;
+  /** Written with every append; undefined for a chain with no record (or kept before heads were). */
+  head(migrationId: string): Promise<AuditHead | undefined>;
 }

@@ -1,12 +1,15 @@
 // A migration's audit records as a hash chain: each record carries the hash of the one before, so
-// editing, removing or reordering a stored record is found by recomputing the hashes.
+// editing, removing or reordering a stored record is found by recomputing the hashes, and records cut off
+// the end by comparing the last with the chain's head, which every append writes apart from the records.
 
-import type { AuditRecord, ChainedAuditRecord } from "../ports/migrations.ts";
+import type { AuditHead, AuditRecord, ChainedAuditRecord } from "../ports/migrations.ts";
 import { canonicalJson } from "../support/canonical-json.ts";
 import { sha256 } from "../support/sha256.ts";
 
 /** What the first record of a chain links to. */
 export const GENESIS_HASH = "0".repeat(64);
+
+type ChainProblem = "sequence gap" | "broken link" | "hash mismatch" | "missing records";
 
 export type ChainVerification =
   | { ok: true }
@@ -15,7 +18,7 @@ export type ChainVerification =
       /** Position in the list, and the record's id. */
       index: number;
       id: string;
-      problem: "sequence gap" | "broken link" | "hash mismatch";
+      problem: ChainProblem;
       detail: string;
     };
 
@@ -25,11 +28,14 @@ export function chainRecord(record: AuditRecord, sequence: number, previousHash:
   return { ...unhashed, hash: sha256(canonicalJson(unhashed)) };
 }
 
-/** `ok`, or the first record whose number, link or hash does not match. */
-export function verifyChain(records: readonly ChainedAuditRecord[]): ChainVerification {
+/**
+ * `ok`, or the first record whose number, link or hash does not match; with the chain's `head`, records
+ * missing after the last one listed are named too (as the record after it, id "(missing)").
+ */
+export function verifyChain(records: readonly ChainedAuditRecord[], head?: AuditHead): ChainVerification {
   let previousHash = GENESIS_HASH;
   for (const [index, record] of records.entries()) {
-    const failure = (problem: "sequence gap" | "broken link" | "hash mismatch", detail: string) =>
+    const failure = (problem: ChainProblem, detail: string) =>
       ({ ok: false, index, id: record.id, problem, detail }) as const;
     if (record.sequence !== index + 1) {
       return failure("sequence gap", `sequence ${record.sequence}, expected ${index + 1}`);
@@ -41,6 +47,15 @@ export function verifyChain(records: readonly ChainedAuditRecord[]): ChainVerifi
     const expected = sha256(canonicalJson(unhashed));
     if (hash !== expected) return failure("hash mismatch", `hash ${hash}, content hashes to ${expected}`);
     previousHash = hash;
+  }
+  if (head && (head.sequence !== records.length || head.hash !== previousHash)) {
+    return {
+      ok: false,
+      index: records.length,
+      id: "(missing)",
+      problem: "missing records",
+      detail: `the chain's head is record ${head.sequence} (hash ${head.hash}), the last one stored is record ${records.length}`,
+    };
   }
   return { ok: true };
 }
