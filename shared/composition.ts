@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import type { TokenCredential } from "@azure/identity";
 import { ArmPoolOperations } from "./azure/agent-pools.ts";
 import { type AzureClients, azureClientsFor } from "./azure/arm-client-factory.ts";
+import { EntraTokenValidator } from "./azure/entra-tokens.ts";
 import { ResourceGraphFleet } from "./azure/resource-graph.ts";
 import { serviceBusClientFor } from "./azure/service-bus-client.ts";
 import { TableAlertRepository } from "./azure/tables/alert-repository.ts";
@@ -23,6 +24,7 @@ import { type TableStore, tableStoreFor } from "./azure/tables/table-store.ts";
 import { type PriceTable, parsePriceTable } from "./domain/cost/cost.ts";
 import type { AlertSink } from "./domain/ports/alert-sinks.ts";
 import type { AlertRepository } from "./domain/ports/alerts.ts";
+import type { BearerTokenValidator } from "./domain/ports/bearer-tokens.ts";
 import type { RetryClock } from "./domain/ports/clock.ts";
 import type { DependencyRepository } from "./domain/ports/dependencies.ts";
 import type { ClusterFactsSource, FleetSource } from "./domain/ports/fleet.ts";
@@ -64,6 +66,8 @@ export interface CapabilityMap {
   inventorySettings: { readonly inventorySettings: InventorySettings };
   /** How HTTP callers are identified. */
   identitySettings: { readonly identitySettings: IdentitySettings };
+  /** Entra ID bearer tokens checked against the tenant's keys (AUTH_MODE entra only). */
+  bearerTokens: { readonly bearerTokens: BearerTokenValidator };
   state: StateRepositories;
   azure: { readonly azure: AzureClients };
   fleet: { readonly fleet: FleetSource };
@@ -147,6 +151,13 @@ const BUILDERS: { [K in CapabilityName]: (generation: Generation) => CapabilityM
   }),
   inventorySettings: ({ settings }) => ({ inventorySettings: settings.inventory }),
   identitySettings: ({ settings }) => ({ identitySettings: settings.identity }),
+  bearerTokens: ({ settings }) => {
+    const { identity } = settings;
+    if (identity.mode !== "entra") throw new Error("bearer tokens are only validated with AUTH_MODE entra");
+    // Entra issues tokens in real time, as CAs issue certificates: the host's virtual clock (tests, demos)
+    // would take them for expired or not yet valid.
+    return { bearerTokens: new EntraTokenValidator({ ...identity.entra, clock: systemClock }) };
+  },
   azure: ({ settings }) => ({ azure: azureClientsFor(settings.azure) }),
   state(generation) {
     const state = stateRepositories(
