@@ -2,18 +2,11 @@
 // HTTPS: a caller with a valid token and the role acts; no token, a bad one or only the Easy Auth header
 // is 401 with a Bearer challenge; a token without the role is 403; keys out of reach are 503.
 
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type RunningHost, startHost } from "../../local/host/host.ts";
-import type { LogRecord } from "../../local/host/logger.ts";
 import { MIGRATION_EVENTS } from "../../orchestrations/contracts/pool-migration.contract.ts";
-import { sqliteRepositories } from "../../shared/composition.ts";
 import { localClientPrincipal } from "../../shared/domain/access/client-principal.ts";
 import { ROLES } from "../../shared/domain/access/principal.ts";
 import type { Awaiting, MigrationRecord } from "../../shared/domain/migration/migration-record.ts";
-import { SqliteStore } from "../../shared/sqlite/sqlite-store.ts";
 import {
   anAccessToken,
   aSigningKey,
@@ -24,54 +17,32 @@ import {
   TENANT_ID,
 } from "../support/entra-authority.ts";
 import { aMigrationRecord } from "../support/migration-fixtures.ts";
-import { EVENT_PROBE } from "./event-probe.ts";
+import { type MigrationsApp, startMigrationsApp } from "./migrations-app-host.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the API's JSON and the stand-in's output, read by path
 type Json = any;
 
-const APP = new URL("./migrations-app.functions.ts", import.meta.url).pathname;
-
-let host: RunningHost;
+let app: MigrationsApp;
 let authority: EntraAuthority;
 let key: SigningKey;
-let store: SqliteStore;
-let state: ReturnType<typeof sqliteRepositories>;
-let directory: string;
 let records = 0;
-const logs: LogRecord[] = [];
 
 beforeAll(async () => {
   authority = await startEntraAuthority();
   key = await aSigningKey("key-2026-03");
   authority.publish(key);
-  directory = mkdtempSync(join(tmpdir(), "entra-http-"));
-  const file = join(directory, "state.sqlite");
-  host = await startHost({
-    app: APP,
-    port: 0,
-    logLevel: "warn",
-    logSink: (record) => logs.push(record),
-    settings: {
-      STATE_SQLITE_FILE: file,
-      TABLES_CONNECTION_STRING: "",
-      TABLES_ENDPOINT: "",
-      ARM_ENDPOINT: "https://127.0.0.1:9",
-      AUTH_MODE: "entra",
-      ENTRA_TENANT_ID: TENANT_ID,
-      ENTRA_AUDIENCE: CLIENT_ID,
-      ENTRA_AUTHORITY: authority.url,
-      ENTRA_CA_FILE: authority.caFile,
-    },
+  app = await startMigrationsApp("warn", {
+    AUTH_MODE: "entra",
+    ENTRA_TENANT_ID: TENANT_ID,
+    ENTRA_AUDIENCE: CLIENT_ID,
+    ENTRA_AUTHORITY: authority.url,
+    ENTRA_CA_FILE: authority.caFile,
   });
-  store = new SqliteStore(file);
-  state = sqliteRepositories(store);
 });
 
 afterAll(async () => {
-  await host?.stop();
-  store?.close();
+  await app?.stop();
   await authority?.close();
-  rmSync(directory, { recursive: true, force: true });
 });
 
 /** Tokens are issued and checked in real time, as Entra and the service do. */
@@ -87,13 +58,10 @@ async function bearer(name: string, roles: string[]): Promise<Record<string, str
   return { authorization: `Bearer ${await tokenOf(name, roles)}` };
 }
 
-/** What the stand-in instance received. */
-async function raised(id: string): Promise<Json> {
-  return (await host.waitForInstance(id)).output;
-}
+const raised = (id: string): Promise<Json> => app.raised(id);
 
 async function post(path: string, headers: Record<string, string>, body: unknown = {}) {
-  const response = await fetch(`${host.origin}${path}`, {
+  const response = await fetch(`${app.host.origin}${path}`, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
     body: JSON.stringify(body),
@@ -127,9 +95,8 @@ async function aWaitingMigration(event: string = MIGRATION_EVENTS.answer): Promi
     phase: control ? "draining" : "awaiting-start",
     awaiting: control ? null : gate,
   });
-  await state.migrations.save(record);
-  await host.getClient().startNew(EVENT_PROBE, { instanceId: record.id, input: event });
-  await host.waitForInstance(record.id, { statuses: ["Running"] });
+  await app.state.migrations.save(record);
+  await app.waitingInstance(record.id, event);
   return record;
 }
 
@@ -188,7 +155,7 @@ describe("AUTH_MODE entra", () => {
     const platformHeader = await approve({ "x-ms-client-principal": easyAuth });
     expect(platformHeader.status).toBe(401);
     expect(platformHeader.headers.get("www-authenticate")).toBe("Bearer");
-    expect((await state.migrations.get(id))?.awaiting).not.toBeNull();
+    expect((await app.state.migrations.get(id))?.awaiting).not.toBeNull();
   });
 
   it("answers 403 naming the role to a valid token without it", async () => {
@@ -212,7 +179,7 @@ describe("AUTH_MODE entra", () => {
     expect(answer.headers.get("retry-after")).toBe("30");
     expect(answer.body.error.reason).toBe("the tenant's signing keys cannot be fetched: try again later");
     expect(JSON.stringify(answer.body)).not.toContain("127.0.0.1");
-    expect(logs.map((record) => record.msg)).toContainEqual(
+    expect(app.logs.map((record) => record.msg)).toContainEqual(
       expect.stringMatching(/^Entra ID token not checked: https:\/\/127\.0\.0\.1:9\/.* ECONNREFUSED/),
     );
   });
