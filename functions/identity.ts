@@ -89,7 +89,7 @@ async function fromBearerToken(
   const token = BEARER.exec(authorization)?.[1];
   const checked = token
     ? await capabilities("bearerTokens").bearerTokens.validate(token)
-    : { invalid: "the Authorization header is not Bearer and a token" };
+    : { invalid: "the Authorization header is not a Bearer token" };
   if ("unavailable" in checked) {
     context.warn(`Entra ID token not checked: ${checked.cause}`);
     return refuse(503, checked.unavailable, { "Retry-After": String(KEYS_RETRY_AFTER_S) });

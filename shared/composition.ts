@@ -1,11 +1,11 @@
 // The composition root: the adapters the app uses, grouped by capability (the state store, the Azure
-// clients, the fleet listing, the agent pools, the clusters' Kubernetes APIs, the alert sinks), each built
-// on first use from the validated settings and shared by all functions of the process. A function or
-// activity asks for the capabilities it uses, so one that needs only product state builds no Service Bus
-// sender and reads no ARM CA file. Time comes from the clock the local host publishes (so the simulator,
-// the host and the product share virtual time in tests), else the system clock. A change of settings or
-// clock (tests start hosts one after another in one process) starts afresh and closes what was built
-// before.
+// clients, the fleet listing, the agent pools, the clusters' Kubernetes APIs, the alert sinks, the Entra
+// token validator and its key cache), each built on first use from the validated settings and shared by
+// all functions of the process. A function or activity asks for the capabilities it uses, so one that
+// needs only product state builds no Service Bus sender and reads no ARM CA file. Time comes from the
+// clock the local host publishes (so the simulator, the host and the product share virtual time in
+// tests), else the system clock. A change of settings or clock (tests start hosts one after another in
+// one process) starts afresh and closes what was built before.
 
 import { readFileSync } from "node:fs";
 import type { TokenCredential } from "@azure/identity";

@@ -147,7 +147,7 @@ describe("AUTH_MODE entra", () => {
     expect(forged.body.error.reason).toBe("the token's signature does not verify");
 
     expect((await approve({ authorization: "Basic YW5hOnNlY3JldA==" })).body.error.reason).toBe(
-      "the Authorization header is not Bearer and a token",
+      "the Authorization header is not a Bearer token",
     );
     const easyAuth = Buffer.from(localClientPrincipal("ana@contoso.com", [ROLES.approver])).toString(
       "base64",
