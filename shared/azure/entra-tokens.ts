@@ -17,6 +17,7 @@ const KEYS_LIFETIME_MS = 24 * 3_600_000;
 /** Microsoft.IdentityModel's own refresh interval for unknown keys. */
 export const UNKNOWN_KEY_COOLDOWN_MS = 5 * 60_000;
 const FETCH_TIMEOUT_MS = 10_000;
+const UNKNOWN_KEY = "the token is signed with a key the tenant does not publish";
 /** A key set is a few kilobytes; anything far larger is not one. */
 const MAX_KEYS_BYTES = 1_000_000;
 
@@ -68,8 +69,7 @@ export class EntraTokenValidator implements BearerTokenValidator {
     try {
       let keys = await this.currentKeys();
       if (!keys.keyIds.has(keyId) && this.mayFetch()) keys = await this.fetchKeys();
-      if (!keys.keyIds.has(keyId))
-        return { invalid: "the token is signed with a key the tenant does not publish" };
+      if (!keys.keyIds.has(keyId)) return { invalid: UNKNOWN_KEY };
       const { tenantId, audiences, authority, clockSkewS, clock } = this.options;
       const { payload } = await jwtVerify(token, keys.set, {
         algorithms: ALGORITHMS,
@@ -159,8 +159,7 @@ function refusalReason(error: errors.JOSEError): string {
     return `the token's ${error.claim} claim is not valid`;
   }
   if (error instanceof errors.JWSSignatureVerificationFailed) return "the token's signature does not verify";
-  if (error instanceof errors.JWKSNoMatchingKey)
-    return "the token is signed with a key the tenant does not publish";
+  if (error instanceof errors.JWKSNoMatchingKey) return UNKNOWN_KEY;
   if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) {
     return "the token is not a well-formed JWT";
   }
