@@ -1,7 +1,9 @@
-// Who is asking, from the x-ms-client-principal header only (never a body). In easyauth mode App Service
-// Authentication sets it and drops any a client sends; in local mode it is trusted from this machine only
-// and every answer says so (X-Identity-Mode: local); with no mode set nobody is known and writes are
-// refused. A caller without the role an action needs is refused naming the role.
+// Who is asking, from a header only (never a body). In easyauth mode App Service Authentication sets
+// x-ms-client-principal and drops any a client sends; in entra mode the caller sends an Entra ID token as
+// `Authorization: Bearer` and it is validated here (x-ms-client-principal means nothing then: no platform
+// vouches for it); in local mode x-ms-client-principal is trusted from this machine only and every answer
+// says so (X-Identity-Mode: local); with no mode set nobody is known and writes are refused. A caller
+// without the role an action needs is refused naming the role.
 
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { capabilities } from "../shared/composition.ts";
@@ -18,6 +20,11 @@ export const IDENTITY_MODE_HEADER = "X-Identity-Mode";
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 export type Identified = { principal: Principal } | { refusal: HttpResponseInit };
+
+/** A bearer token, as RFC 6750 writes one: base64url, base64 and a few more characters. */
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
+/** Seconds a client should wait when the tenant's keys cannot be fetched. */
+const KEYS_RETRY_AFTER_S = 30;
 
 let localModeLogged = false;
 
@@ -45,6 +52,7 @@ export async function identify(
   if (mode === undefined) {
     return refuse(401, "no identity source is configured (AUTH_MODE): the service acts for nobody");
   }
+  if (mode === "entra") return fromBearerToken(request, context, role);
   if (mode === "local") {
     if (!localModeLogged) {
       localModeLogged = true;
@@ -63,12 +71,44 @@ export async function identify(
   if (!BASE64.test(header)) return refuse(401, `${CLIENT_PRINCIPAL_HEADER} is not base64 of JSON`);
   const parsed = parseClientPrincipal(Buffer.from(header, "base64").toString("utf8"));
   if ("problem" in parsed) return refuse(401, parsed.problem);
-  if (!parsed.principal.roles.includes(role)) {
-    return refuse(403, `${parsed.principal.name} does not hold the role ${role} this action needs`);
-  }
-  return { principal: parsed.principal };
+  return holding(parsed.principal, role);
 }
 
-function refuse(status: 401 | 403, reason: string): Identified {
-  return { refusal: jsonError(status, reason) };
+/** The caller an Entra ID token names, refused as RFC 6750 says: a challenge saying what is wrong. */
+async function fromBearerToken(
+  request: HttpRequest,
+  context: InvocationContext,
+  role: Role,
+): Promise<Identified> {
+  const authorization = request.headers.get("authorization")?.trim();
+  if (!authorization) {
+    return refuse(401, "sign in first: send an Entra ID access token as Authorization: Bearer", {
+      "WWW-Authenticate": "Bearer",
+    });
+  }
+  const token = BEARER.exec(authorization)?.[1];
+  const checked = token
+    ? await capabilities("bearerTokens").bearerTokens.validate(token)
+    : { invalid: "the Authorization header is not a Bearer token" };
+  if ("unavailable" in checked) {
+    context.warn(`Entra ID token not checked: ${checked.cause}`);
+    return refuse(503, checked.unavailable, { "Retry-After": String(KEYS_RETRY_AFTER_S) });
+  }
+  if ("invalid" in checked) {
+    return refuse(401, checked.invalid, {
+      "WWW-Authenticate": `Bearer error="invalid_token", error_description="${checked.invalid}"`,
+    });
+  }
+  return holding(checked.principal, role);
+}
+
+function holding(principal: Principal, role: Role): Identified {
+  if (!principal.roles.includes(role)) {
+    return refuse(403, `${principal.name} does not hold the role ${role} this action needs`);
+  }
+  return { principal };
+}
+
+function refuse(status: 401 | 403 | 503, reason: string, headers: Record<string, string> = {}): Identified {
+  return { refusal: { ...jsonError(status, reason), headers } };
 }

@@ -1,16 +1,17 @@
 // The composition root: the adapters the app uses, grouped by capability (the state store, the Azure
-// clients, the fleet listing, the agent pools, the clusters' Kubernetes APIs, the alert sinks), each built
-// on first use from the validated settings and shared by all functions of the process. A function or
-// activity asks for the capabilities it uses, so one that needs only product state builds no Service Bus
-// sender and reads no ARM CA file. Time comes from the clock the local host publishes (so the simulator,
-// the host and the product share virtual time in tests), else the system clock. A change of settings or
-// clock (tests start hosts one after another in one process) starts afresh and closes what was built
-// before.
+// clients, the fleet listing, the agent pools, the clusters' Kubernetes APIs, the alert sinks, the Entra
+// token validator and its key cache), each built on first use from the validated settings and shared by
+// all functions of the process. A function or activity asks for the capabilities it uses, so one that
+// needs only product state builds no Service Bus sender and reads no ARM CA file. Time comes from the
+// clock the local host publishes (so the simulator, the host and the product share virtual time in
+// tests), else the system clock. A change of settings or clock (tests start hosts one after another in
+// one process) starts afresh and closes what was built before.
 
 import { readFileSync } from "node:fs";
 import type { TokenCredential } from "@azure/identity";
 import { ArmPoolOperations } from "./azure/agent-pools.ts";
 import { type AzureClients, azureClientsFor } from "./azure/arm-client-factory.ts";
+import { EntraTokenValidator } from "./azure/entra-tokens.ts";
 import { ResourceGraphFleet } from "./azure/resource-graph.ts";
 import { serviceBusClientFor } from "./azure/service-bus-client.ts";
 import { TableAlertRepository } from "./azure/tables/alert-repository.ts";
@@ -23,6 +24,7 @@ import { type TableStore, tableStoreFor } from "./azure/tables/table-store.ts";
 import { type PriceTable, parsePriceTable } from "./domain/cost/cost.ts";
 import type { AlertSink } from "./domain/ports/alert-sinks.ts";
 import type { AlertRepository } from "./domain/ports/alerts.ts";
+import type { BearerTokenValidator } from "./domain/ports/bearer-tokens.ts";
 import type { RetryClock } from "./domain/ports/clock.ts";
 import type { DependencyRepository } from "./domain/ports/dependencies.ts";
 import type { ClusterFactsSource, FleetSource } from "./domain/ports/fleet.ts";
@@ -67,6 +69,8 @@ export interface CapabilityMap {
   identitySettings: { readonly identitySettings: IdentitySettings };
   /** The app's approval policy (clusters add theirs in tags). */
   accessSettings: { readonly accessSettings: AccessSettings };
+  /** Entra ID bearer tokens checked against the tenant's keys (AUTH_MODE entra only). */
+  bearerTokens: { readonly bearerTokens: BearerTokenValidator };
   state: StateRepositories;
   azure: { readonly azure: AzureClients };
   fleet: { readonly fleet: FleetSource };
@@ -151,6 +155,13 @@ const BUILDERS: { [K in CapabilityName]: (generation: Generation) => CapabilityM
   inventorySettings: ({ settings }) => ({ inventorySettings: settings.inventory }),
   identitySettings: ({ settings }) => ({ identitySettings: settings.identity }),
   accessSettings: ({ settings }) => ({ accessSettings: settings.access }),
+  bearerTokens: ({ settings }) => {
+    const { identity } = settings;
+    if (identity.mode !== "entra") throw new Error("bearer tokens are only validated with AUTH_MODE entra");
+    // Entra issues tokens in real time, as CAs issue certificates: the host's virtual clock (tests, demos)
+    // would take them for expired or not yet valid.
+    return { bearerTokens: new EntraTokenValidator({ ...identity.entra, clock: systemClock }) };
+  },
   azure: ({ settings }) => ({ azure: azureClientsFor(settings.azure) }),
   state(generation) {
     const state = stateRepositories(

@@ -1,10 +1,14 @@
 // `migrations ACTION ...`: the migrations API for a person at a terminal. --as and --role build the
 // x-ms-client-principal header a local service (npm start, AUTH_MODE=local) trusts from this machine;
-// in Azure, App Service Authentication sets it and drops any the client sends. Prints the JSON answer;
-// a refusal exits non-zero with its reason. An ID may be given as CLUSTER/POOL: that pool's newest migration.
+// in Azure, App Service Authentication sets it and drops any the client sends. For a service that
+// validates Entra ID tokens itself (AUTH_MODE=entra), AKS_LIFECYCLE_TOKEN holds one (e.g. from
+// `az account get-access-token --scope api://.../.default`), sent as a bearer token. Prints the JSON
+// answer; a refusal exits non-zero with its reason. An ID may be given as CLUSTER/POOL: that pool's
+// newest migration.
 
 import { localClientPrincipal } from "../../shared/domain/access/client-principal.ts";
 import { ROLES, type Role } from "../../shared/domain/access/principal.ts";
+import { isLoopback } from "../../shared/settings/settings-group.ts";
 import {
   type CliIo,
   type Command,
@@ -13,6 +17,9 @@ import {
   parseCommandArgs,
   UsageError,
 } from "../command.ts";
+
+/** The environment variable holding an Entra ID access token for the service. */
+export const TOKEN_VARIABLE = "AKS_LIFECYCLE_TOKEN";
 
 /** Where `npm start` serves by default. */
 export const DEFAULT_SERVICE_URL = "http://127.0.0.1:7071";
@@ -121,7 +128,7 @@ export function clientPrincipalHeader(name: string, roles: readonly Role[]): str
   return Buffer.from(localClientPrincipal(name, roles), "utf8").toString("base64");
 }
 
-function parse(args: readonly string[]) {
+function parse(args: readonly string[], env: CliIo["env"]) {
   const { values, positionals } = parseCommandArgs({
     args: [...args],
     options: {
@@ -169,16 +176,38 @@ function parse(args: readonly string[]) {
     poolReference: known.args[0] === "ID" ? POOL_REFERENCE.exec(rest[0] as string) : null,
     requestOf,
     url: url.replace(/\/+$/, ""),
-    ...(values.as !== undefined && { principal: clientPrincipalHeader(values.as, roles as Role[]) }),
+    identity: identityHeaders(new URL(url), env[TOKEN_VARIABLE]?.trim(), values.as, roles as Role[]),
   };
+}
+
+/** Who the caller is, as the service's identity mode reads it: a bearer token, or the local header. */
+function identityHeaders(
+  url: URL,
+  token: string | undefined,
+  name: string | undefined,
+  roles: Role[],
+): Record<string, string> {
+  if (!token)
+    return name === undefined ? {} : { "x-ms-client-principal": clientPrincipalHeader(name, roles) };
+  if (name !== undefined) {
+    throw new UsageError(
+      `--as is for a local service, ${TOKEN_VARIABLE} for one that checks tokens: not both`,
+    );
+  }
+  if (url.protocol !== "https:" && !isLoopback(url.hostname)) {
+    throw new UsageError(
+      `${TOKEN_VARIABLE} is sent over https only (or to this machine), not to ${url.origin}`,
+    );
+  }
+  return { authorization: `Bearer ${token}` };
 }
 
 type Sent = { kind: "answered"; response: Response } | { kind: "unreachable"; reason: string };
 
-async function send(url: string, request: ApiRequest, principal?: string): Promise<Sent> {
+async function send(url: string, request: ApiRequest, identity: Record<string, string> = {}): Promise<Sent> {
   const headers: Record<string, string> = {
     ...(request.body && { "content-type": "application/json" }),
-    ...(principal && { "x-ms-client-principal": principal }),
+    ...identity,
   };
   try {
     const response = await fetch(`${url}${request.path}`, {
@@ -211,7 +240,7 @@ async function newestMigrationOf(
 }
 
 async function run(args: readonly string[], io: CliIo): Promise<number> {
-  const { request, poolReference, requestOf, url, principal } = parse(args);
+  const { request, poolReference, requestOf, url, identity } = parse(args, io.env);
   const refuse = (reason: string) => {
     io.stderr.write(`aks-image-lifecycle migrations: ${reason}\n`);
     return EXIT_BAD_INPUT;
@@ -224,7 +253,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     io.stderr.write(`${reference} is ${newest.id}\n`);
     sending = requestOf([newest.id]);
   }
-  const sent = await send(url, sending, principal);
+  const sent = await send(url, sending, identity);
   if (sent.kind === "unreachable") return refuse(sent.reason);
   const { response } = sent;
   const text = await response.text();
@@ -243,8 +272,8 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
 export const migrationsCommand: Command = {
   name: "migrations",
   usage:
-    "migrations start|plan CLUSTER POOL TARGET_OS_SKU [--options JSON] | approve|reject ID --gate GATE | decide ID --decision D [--pod NS/NAME] | rollback|pause|resume ID | status ID | list [--cluster C] [--pool P] [--outcome O]  [--comment TEXT] [--as NAME --role ROLE ...] [--url http://127.0.0.1:7071]",
+    "migrations start|plan CLUSTER POOL TARGET_OS_SKU [--options JSON] | approve|reject ID --gate GATE | decide ID --decision D [--pod NS/NAME] | rollback|pause|resume ID | status ID | list [--cluster C] [--pool P] [--outcome O]  [--comment TEXT] [--as NAME --role ROLE ...] [--url http://127.0.0.1:7071]  (env AKS_LIFECYCLE_TOKEN: an Entra ID token instead of --as)",
   summary:
-    "Starts, plans, steers and reads pool migrations through the service's API, as NAME holding ROLE (LifecycleOperator, LifecycleApprover): the identity header a local service (npm start) trusts from this machine. ID is a migration's id, or CLUSTER/POOL for that pool's newest migration. Prints the JSON answer; a refusal exits 1 with its reason.",
+    "Starts, plans, steers and reads pool migrations through the service's API, as NAME holding ROLE (LifecycleOperator, LifecycleApprover): the identity header a local service (npm start) trusts from this machine; or with the Entra ID access token in AKS_LIFECYCLE_TOKEN, for a service with AUTH_MODE entra. ID is a migration's id, or CLUSTER/POOL for that pool's newest migration. Prints the JSON answer; a refusal exits 1 with its reason.",
   run,
 };

@@ -9,14 +9,16 @@ import { type Answer, startRecorder } from "../support/http-recorder.ts";
 async function migrations(
   args: string[],
   answer: Answer | ((nth: number) => Answer) = { status: 202, body: '{"id":"m1"}' },
+  env: Record<string, string> = {},
+  url?: string,
 ) {
   const recorder = await startRecorder(typeof answer === "function" ? answer : () => answer);
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(["migrations", ...args, "--url", new URL(recorder.url).origin], {
+  const code = await runCli(["migrations", ...args, "--url", url ?? new URL(recorder.url).origin], {
     stdout: { write: (text) => out.push(text) },
     stderr: { write: (text) => err.push(text) },
-    env: {},
+    env,
     now: () => new Date("2026-12-02T12:00:00Z"),
   });
   return { code, stdout: out.join(""), stderr: err.join(""), requests: recorder.requests };
@@ -159,5 +161,25 @@ describe("migrations command", () => {
       ...missing.requests,
       ...referenceNoGate.requests,
     ]).toEqual([]);
+  });
+
+  it("sends the Entra ID token in AKS_LIFECYCLE_TOKEN as a bearer token, never with --as, never in the clear", async () => {
+    const token = { AKS_LIFECYCLE_TOKEN: " eyJ0eXAi.eyJhdWQi.c2lnbmF0dXJl " };
+    const run = await migrations(["pause", "m1"], undefined, token);
+    expect(run.code).toBe(0);
+    expect(run.requests[0]?.headers.authorization).toBe("Bearer eyJ0eXAi.eyJhdWQi.c2lnbmF0dXJl");
+    expect(run.requests[0]?.headers["x-ms-client-principal"]).toBeUndefined();
+
+    const both = await migrations(["pause", "m1", "--as", "ana"], undefined, token);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain(
+      "--as is for a local service, AKS_LIFECYCLE_TOKEN for one that checks tokens: not both",
+    );
+    const plainHttp = await migrations(["pause", "m1"], undefined, token, "http://lifecycle.contoso.com");
+    expect(plainHttp.code).toBe(2);
+    expect(plainHttp.stderr).toContain(
+      "AKS_LIFECYCLE_TOKEN is sent over https only (or to this machine), not to http://lifecycle.contoso.com",
+    );
+    expect([...both.requests, ...plainHttp.requests]).toEqual([]);
   });
 });

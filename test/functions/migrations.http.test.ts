@@ -4,25 +4,19 @@
 // migration, a decision the wait does not take, a second answer), answers raised through the real
 // Durable client to a stand-in instance, racing approvals, bad bodies, and starting a migration.
 
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { type RunningHost, startHost } from "../../local/host/host.ts";
+import type { RunningHost } from "../../local/host/host.ts";
 import type { LogRecord } from "../../local/host/logger.ts";
 import { migrationInstanceId } from "../../orchestrations/contracts/instance-ids.ts";
 import { MIGRATION_EVENTS } from "../../orchestrations/contracts/pool-migration.contract.ts";
-import { sqliteRepositories } from "../../shared/composition.ts";
+import type { StateRepositories } from "../../shared/composition.ts";
 import { approvalPolicyOf } from "../../shared/domain/access/approval-policy.ts";
 import { localClientPrincipal } from "../../shared/domain/access/client-principal.ts";
 import { ROLES, type Role } from "../../shared/domain/access/principal.ts";
 import type { Awaiting, MigrationRecord } from "../../shared/domain/migration/migration-record.ts";
-import { SqliteStore } from "../../shared/sqlite/sqlite-store.ts";
 import { aMigrationRecord } from "../support/migration-fixtures.ts";
 import { aCluster, aPool, poolSnapshots } from "../support/pool-fixtures.ts";
-import { EVENT_PROBE } from "./event-probe.ts";
-
-const APP = new URL("./migrations-app.functions.ts", import.meta.url).pathname;
+import { type MigrationsApp, startMigrationsApp } from "./migrations-app-host.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read by path
 type Json = any;
@@ -31,38 +25,18 @@ const OLGA = "olga@contoso.com"; // the requester in the fixtures (id 0c6f-opera
 const ANA = "ana@contoso.com";
 const BEN = "ben@contoso.com";
 
+let app: MigrationsApp;
 let host: RunningHost;
-let store: SqliteStore;
-let state: ReturnType<typeof sqliteRepositories>;
-let directory: string;
-const logs: LogRecord[] = [];
+let state: StateRepositories;
+let logs: LogRecord[];
 let records = 0;
 
 beforeAll(async () => {
-  directory = mkdtempSync(join(tmpdir(), "migrations-http-"));
-  const file = join(directory, "state.sqlite");
-  host = await startHost({
-    app: APP,
-    port: 0,
-    logLevel: "info",
-    logSink: (record) => logs.push(record),
-    settings: {
-      STATE_SQLITE_FILE: file,
-      TABLES_CONNECTION_STRING: "",
-      TABLES_ENDPOINT: "",
-      ARM_ENDPOINT: "https://127.0.0.1:9",
-      AUTH_MODE: "local",
-    },
-  });
-  store = new SqliteStore(file);
-  state = sqliteRepositories(store);
+  app = await startMigrationsApp("info", { AUTH_MODE: "local" });
+  ({ host, state, logs } = app);
 });
 
-afterAll(async () => {
-  await host?.stop();
-  store?.close();
-  rmSync(directory, { recursive: true, force: true });
-});
+afterAll(() => app?.stop());
 
 /** The x-ms-client-principal of a person with these roles, as `migrations --as` builds it. */
 function as(name: string, ...roles: Role[]): Record<string, string> {
@@ -134,16 +108,9 @@ async function aMigration(
   return record;
 }
 
-/** A stand-in instance under the migration's id, waiting for `event`. */
-async function waitingInstance(id: string, event: string = MIGRATION_EVENTS.answer): Promise<void> {
-  await host.getClient().startNew(EVENT_PROBE, { instanceId: id, input: event });
-  await host.waitForInstance(id, { statuses: ["Running"] });
-}
-
+const waitingInstance = (id: string, event?: string) => app.waitingInstance(id, event);
 /** What the stand-in received. */
-async function raised(id: string): Promise<Json> {
-  return (await host.waitForInstance(id)).output;
-}
+const raised = (id: string): Promise<Json> => app.raised(id);
 
 describe("who is asking", () => {
   beforeEach(() => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { localClientPrincipal, parseClientPrincipal } from "../../shared/domain/access/client-principal.ts";
+import { principalFromEntraClaims } from "../../shared/domain/access/entra-claims.ts";
 import { identitySettings } from "../../shared/settings/identity.settings.ts";
 import { parseSettingsGroup } from "../../shared/settings/settings-group.ts";
 
@@ -77,6 +78,70 @@ describe("parseClientPrincipal", () => {
   });
 });
 
+describe("principalFromEntraClaims", () => {
+  const TENANT = "8d3f7b1a-2c4e-4f60-9a1b-3c5d7e9f0a2b";
+  const claims = { tid: TENANT, oid: "0f1e", roles: ["LifecycleOperator"] };
+
+  it("names the caller by username, else upn, else name, else (an app) the object id", () => {
+    const named = (extra: Record<string, unknown>) => {
+      const parsed = principalFromEntraClaims({ ...claims, ...extra }, TENANT);
+      return "principal" in parsed ? parsed.principal.name : parsed.problem;
+    };
+    expect(named({ preferred_username: "ana@contoso.com", upn: "ana@corp", name: "Ana" })).toBe(
+      "ana@contoso.com",
+    );
+    expect(named({ upn: "ana@corp", name: "Ana" })).toBe("ana@corp");
+    expect(named({ preferred_username: "", name: "Ana" })).toBe("Ana");
+    expect(named({})).toBe("0f1e");
+  });
+
+  it("keeps the product's roles and the groups, each once; a role sent as a group grants nothing", () => {
+    expect(
+      principalFromEntraClaims(
+        {
+          ...claims,
+          roles: ["LifecycleApprover", "LifecycleApprover", "User.Admin", 7],
+          groups: ["LifecycleOperator", "5d2c", "5d2c"],
+        },
+        TENANT,
+      ),
+    ).toEqual({
+      principal: {
+        id: "0f1e",
+        name: "0f1e",
+        roles: ["LifecycleApprover"],
+        groups: ["LifecycleOperator", "5d2c"],
+        identityProvider: "aad",
+      },
+    });
+  });
+
+  it("gives no groups when the token points at Graph for them (group overage)", () => {
+    const overage = {
+      ...claims,
+      groups: ["5d2c"],
+      _claim_names: { groups: "src1" },
+      _claim_sources: { src1: { endpoint: "https://graph.microsoft.com/v1.0/users/0f1e/getMemberObjects" } },
+    };
+    expect(principalFromEntraClaims(overage, TENANT)).toMatchObject({ principal: { groups: [] } });
+  });
+
+  it("pins the tenant (in any case) and needs an object id", () => {
+    expect(principalFromEntraClaims(claims, TENANT.toUpperCase())).toHaveProperty("principal.id", "0f1e");
+    expect(
+      principalFromEntraClaims({ ...claims, tid: "11111111-2222-4333-8444-555555555555" }, TENANT),
+    ).toEqual({
+      problem: "the token is from another tenant",
+    });
+    expect(principalFromEntraClaims({ oid: "0f1e" }, TENANT)).toEqual({
+      problem: "the token is from another tenant",
+    });
+    expect(principalFromEntraClaims({ tid: TENANT }, TENANT)).toEqual({
+      problem: "the token names nobody: it has no oid claim",
+    });
+  });
+});
+
 describe("identity settings", () => {
   const SIMULATOR = { ARM_ENDPOINT: "https://127.0.0.1:40443" };
 
@@ -103,7 +168,7 @@ describe("identity settings", () => {
 
   it("refuses an unknown mode, and local mode against a real ARM", () => {
     expect(() => parseSettingsGroup(identitySettings, { AUTH_MODE: "trust-me" })).toThrow(
-      expect.objectContaining({ problems: ["identity: AUTH_MODE: expected one of easyauth, local"] }),
+      expect.objectContaining({ problems: ["identity: AUTH_MODE: expected one of easyauth, entra, local"] }),
     );
     expect(() => parseSettingsGroup(identitySettings, { AUTH_MODE: "local" })).toThrow(
       expect.objectContaining({
@@ -112,5 +177,86 @@ describe("identity settings", () => {
         ],
       }),
     );
+  });
+
+  describe("with AUTH_MODE entra", () => {
+    const TENANT = "8D3F7B1A-2C4E-4F60-9A1B-3C5D7E9F0A2B";
+    const ENTRA = {
+      AUTH_MODE: "entra",
+      ENTRA_TENANT_ID: TENANT,
+      ENTRA_AUDIENCE: " 5b7e2f90-1d3c-4a6b-8e0f-2a4c6e8b0d1f, api://aks-image-lifecycle ,",
+    };
+
+    it("reads the tenant, the audiences, Entra's public authority and a minute of clock skew", () => {
+      expect(parseSettingsGroup(identitySettings, ENTRA)).toEqual({
+        mode: "entra",
+        entra: {
+          tenantId: TENANT.toLowerCase(),
+          audiences: ["5b7e2f90-1d3c-4a6b-8e0f-2a4c6e8b0d1f", "api://aks-image-lifecycle"],
+          authority: "https://login.microsoftonline.com",
+          clockSkewS: 60,
+        },
+      });
+    });
+
+    it("takes another authority (a sovereign cloud, or a test server with its CA) and a skew up to 5 minutes", () => {
+      expect(
+        parseSettingsGroup(identitySettings, {
+          ...ENTRA,
+          ENTRA_AUTHORITY: "https://127.0.0.1:8443/",
+          ENTRA_CA_FILE: "/tmp/ca.pem",
+          ENTRA_CLOCK_SKEW_S: "300",
+        }),
+      ).toMatchObject({
+        entra: { authority: "https://127.0.0.1:8443", caFile: "/tmp/ca.pem", clockSkewS: 300 },
+      });
+      expect(
+        parseSettingsGroup(identitySettings, {
+          ...ENTRA,
+          ENTRA_AUTHORITY: "https://login.microsoftonline.us",
+        }),
+      ).toMatchObject({ entra: { authority: "https://login.microsoftonline.us" } });
+    });
+
+    it("needs the tenant and the audience", () => {
+      expect(() =>
+        parseSettingsGroup(identitySettings, { AUTH_MODE: "entra", ENTRA_AUDIENCE: " , " }),
+      ).toThrow(
+        expect.objectContaining({
+          problems: [
+            "identity: AUTH_MODE entra needs ENTRA_TENANT_ID (the tenant's id)",
+            "identity: AUTH_MODE entra needs ENTRA_AUDIENCE (the app's client id and/or App ID URI)",
+          ],
+        }),
+      );
+    });
+
+    it("names every bad setting: a tenant that is not one, an audience that is neither id nor URI, plain http, a skew too large, a CA for Entra itself", () => {
+      expect(() =>
+        parseSettingsGroup(identitySettings, {
+          AUTH_MODE: "entra",
+          ENTRA_TENANT_ID: "common",
+          ENTRA_AUDIENCE: "my app",
+          ENTRA_AUTHORITY: "http://login.microsoftonline.com",
+          ENTRA_CLOCK_SKEW_S: "600",
+        }),
+      ).toThrow(
+        expect.objectContaining({
+          problems: [
+            "identity: ENTRA_TENANT_ID: expected the tenant's id, a GUID (not common or organizations: tokens are pinned to one tenant)",
+            "identity: ENTRA_AUDIENCE: expected the app's client id (a GUID) and/or its App ID URI (api://...), comma-separated",
+            "identity: ENTRA_AUTHORITY: expected an https URL (the keys that sign tokens must not be fetched in the clear)",
+            "identity: ENTRA_CLOCK_SKEW_S: expected a whole number from 0 to 300",
+          ],
+        }),
+      );
+      expect(() => parseSettingsGroup(identitySettings, { ...ENTRA, ENTRA_CA_FILE: "/tmp/ca.pem" })).toThrow(
+        expect.objectContaining({
+          problems: [
+            "identity: ENTRA_CA_FILE is only for an ENTRA_AUTHORITY on 127.0.0.1 (a test server); Entra's own authority chains to a public CA",
+          ],
+        }),
+      );
+    });
   });
 });
