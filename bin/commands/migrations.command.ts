@@ -1,4 +1,4 @@
-// `migrations ACTION ...`: the migrations API for a person at a terminal. --as and --role build the
+// `migrations ACTION ...`: the migrations API for a person at a terminal. --as, --role and --group build the
 // x-ms-client-principal header a local service (npm start, AUTH_MODE=local) trusts from this machine;
 // in Azure, App Service Authentication sets it and drops any the client sends. For a service that
 // validates Entra ID tokens itself (AUTH_MODE=entra), AKS_LIFECYCLE_TOKEN holds one (e.g. from
@@ -123,9 +123,13 @@ function listQuery(values: Values): string {
   return text === "" ? "" : `?${text}`;
 }
 
-/** The header for `name` holding `roles`, as the service reads it (base64 of App Service's JSON). */
-export function clientPrincipalHeader(name: string, roles: readonly Role[]): string {
-  return Buffer.from(localClientPrincipal(name, roles), "utf8").toString("base64");
+/** The header for `name` holding `roles` in `groups`, as the service reads it (base64 of App Service's JSON). */
+export function clientPrincipalHeader(
+  name: string,
+  roles: readonly Role[],
+  groups: readonly string[] = [],
+): string {
+  return Buffer.from(localClientPrincipal(name, roles, groups), "utf8").toString("base64");
 }
 
 function parse(args: readonly string[], env: CliIo["env"]) {
@@ -134,6 +138,7 @@ function parse(args: readonly string[], env: CliIo["env"]) {
     options: {
       as: { type: "string" },
       role: { type: "string", multiple: true },
+      group: { type: "string", multiple: true },
       url: { type: "string" },
       options: { type: "string" },
       gate: { type: "string" },
@@ -167,6 +172,8 @@ function parse(args: readonly string[], env: CliIo["env"]) {
     throw new UsageError(`--role must be ${KNOWN_ROLES.join(" or ")}, not ${unknownRoles.join(", ")}`);
   }
   if (roles.length > 0 && values.as === undefined) throw new UsageError("--role needs --as (who you are)");
+  const groups = values.group ?? [];
+  if (groups.length > 0 && values.as === undefined) throw new UsageError("--group needs --as (who you are)");
   const url = values.url ?? DEFAULT_SERVICE_URL;
   if (!URL.canParse(url)) throw new UsageError(`--url must be the service's URL, not "${url}"`);
   const requestOf = (positionals: string[]) => known.request(positionals, values);
@@ -176,7 +183,11 @@ function parse(args: readonly string[], env: CliIo["env"]) {
     poolReference: known.args[0] === "ID" ? POOL_REFERENCE.exec(rest[0] as string) : null,
     requestOf,
     url: url.replace(/\/+$/, ""),
-    identity: identityHeaders(new URL(url), env[TOKEN_VARIABLE]?.trim(), values.as, roles as Role[]),
+    identity: identityHeaders(
+      new URL(url),
+      env[TOKEN_VARIABLE]?.trim(),
+      values.as === undefined ? undefined : { name: values.as, roles: roles as Role[], groups },
+    ),
   };
 }
 
@@ -184,12 +195,14 @@ function parse(args: readonly string[], env: CliIo["env"]) {
 function identityHeaders(
   url: URL,
   token: string | undefined,
-  name: string | undefined,
-  roles: Role[],
+  local: { name: string; roles: Role[]; groups: string[] } | undefined,
 ): Record<string, string> {
-  if (!token)
-    return name === undefined ? {} : { "x-ms-client-principal": clientPrincipalHeader(name, roles) };
-  if (name !== undefined) {
+  if (!token) {
+    return local === undefined
+      ? {}
+      : { "x-ms-client-principal": clientPrincipalHeader(local.name, local.roles, local.groups) };
+  }
+  if (local !== undefined) {
     throw new UsageError(
       `--as is for a local service, ${TOKEN_VARIABLE} for one that checks tokens: not both`,
     );
@@ -272,7 +285,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
 export const migrationsCommand: Command = {
   name: "migrations",
   usage:
-    "migrations start|plan CLUSTER POOL TARGET_OS_SKU [--options JSON] | approve|reject ID --gate GATE | decide ID --decision D [--pod NS/NAME] | rollback|pause|resume ID | status ID | list [--cluster C] [--pool P] [--outcome O]  [--comment TEXT] [--as NAME --role ROLE ...] [--url http://127.0.0.1:7071]  (env AKS_LIFECYCLE_TOKEN: an Entra ID token instead of --as)",
+    "migrations start|plan CLUSTER POOL TARGET_OS_SKU [--options JSON] | approve|reject ID --gate GATE | decide ID --decision D [--pod NS/NAME] | rollback|pause|resume ID | status ID | list [--cluster C] [--pool P] [--outcome O]  [--comment TEXT] [--as NAME --role ROLE ... --group ID ...] [--url http://127.0.0.1:7071]  (env AKS_LIFECYCLE_TOKEN: an Entra ID token instead of --as)",
   summary:
     "Starts, plans, steers and reads pool migrations through the service's API, as NAME holding ROLE (LifecycleOperator, LifecycleApprover): the identity header a local service (npm start) trusts from this machine; or with the Entra ID access token in AKS_LIFECYCLE_TOKEN, for a service with AUTH_MODE entra. ID is a migration's id, or CLUSTER/POOL for that pool's newest migration. Prints the JSON answer; a refusal exits 1 with its reason.",
   run,

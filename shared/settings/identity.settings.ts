@@ -89,7 +89,7 @@ export const identitySettings = settingsGroup({
     const mode = env.AUTH_MODE?.trim();
     if (mode === "local" && armEndpointIsLocal(env) === false) {
       return [
-        "AUTH_MODE local trusts a header anyone on the machine can send: only with an ARM_ENDPOINT on 127.0.0.1 (the simulator); in Azure use easyauth",
+        "AUTH_MODE local trusts a header anyone on the machine can send: only with an ARM_ENDPOINT on 127.0.0.1 (the simulator); in Azure use easyauth or entra",
       ];
     }
     if (mode === "easyauth" && env.WEBSITE_AUTH_ENABLED?.trim().toLowerCase() !== "true") {

@@ -28,7 +28,7 @@ const principalOf = (header: unknown) =>
   parseClientPrincipal(Buffer.from(String(header), "base64").toString("utf8"));
 
 describe("migrations command", () => {
-  it("approves as the person named, with the roles named, in the header the service reads", async () => {
+  it("approves as the person named, with the roles and groups named, in the header the service reads", async () => {
     const run = await migrations([
       "approve",
       "migration:aks-prod-eus:batch:0123",
@@ -40,6 +40,8 @@ describe("migrations command", () => {
       "ana@example.com",
       "--role",
       "LifecycleApprover",
+      "--group",
+      "7b0f6c2e-1d3a-4c5b-9e8f-0a1b2c3d4e5f",
     ]);
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({ id: "m1" });
@@ -54,7 +56,7 @@ describe("migrations command", () => {
         id: "ana@example.com",
         name: "ana@example.com",
         roles: ["LifecycleApprover"],
-        groups: [],
+        groups: ["7b0f6c2e-1d3a-4c5b-9e8f-0a1b2c3d4e5f"],
         identityProvider: "local",
       },
     });
@@ -155,7 +157,10 @@ describe("migrations command", () => {
     expect(missing.stderr).toContain("start takes CLUSTER POOL TARGET_OS_SKU, got 1 argument(s)");
     const referenceNoGate = await migrations(["approve", "aks-prod-eus/batch"]);
     expect(referenceNoGate.stderr).toContain("approve needs --gate");
+    const groupAlone = await migrations(["pause", "m1", "--group", "7b0f6c2e"]);
+    expect(groupAlone.stderr).toContain("--group needs --as (who you are)");
     expect([
+      ...groupAlone.requests,
       ...noGate.requests,
       ...badRole.requests,
       ...missing.requests,

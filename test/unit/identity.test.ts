@@ -173,7 +173,7 @@ describe("identity settings", () => {
     expect(() => parseSettingsGroup(identitySettings, { AUTH_MODE: "local" })).toThrow(
       expect.objectContaining({
         problems: [
-          "identity: AUTH_MODE local trusts a header anyone on the machine can send: only with an ARM_ENDPOINT on 127.0.0.1 (the simulator); in Azure use easyauth",
+          "identity: AUTH_MODE local trusts a header anyone on the machine can send: only with an ARM_ENDPOINT on 127.0.0.1 (the simulator); in Azure use easyauth or entra",
         ],
       }),
     );
