@@ -29,6 +29,8 @@ export interface Leak {
 const MIN_SECRET_CHARS = 12;
 /** A setting whose name says it holds a secret. */
 const SECRET_SETTING = /key|secret|token|password|connection/i;
+/** The parts of an identity-based connection that name where and who, not a secret (Functions' `__` settings). */
+const IDENTITY_CONNECTION_PART = /__(fullyQualifiedNamespace|credential|clientId|tenantId|\w*serviceUri)$/i;
 /** The secret parts of connection strings (Storage, Service Bus, SAS). */
 const CONNECTION_STRING_SECRETS = ["AccountKey", "SharedAccessKey", "SharedAccessSignature"];
 
@@ -68,7 +70,7 @@ function connectionStringParts(value: string): Map<string, string> {
 export function settingSecrets(settings: Readonly<Record<string, string>>): Secret[] {
   return Object.entries(settings).flatMap(([name, value]) => {
     if (value === "") return [];
-    if (SECRET_SETTING.test(name)) {
+    if (SECRET_SETTING.test(name) && !IDENTITY_CONNECTION_PART.test(name)) {
       const parts = connectionStringParts(value);
       return [
         secret(`setting ${name}`, value),

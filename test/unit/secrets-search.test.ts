@@ -8,10 +8,12 @@ const ACCOUNT_KEY = "c2VjcmV0LWFjY291bnQta2V5+/==";
 const TABLES = `DefaultEndpointsProtocol=http;AccountName=dev;AccountKey=${ACCOUNT_KEY};TableEndpoint=http://127.0.0.1:1/dev;`;
 
 describe("the secrets of a run", () => {
-  it("are the settings named for one, their connection strings' keys and webhook URLs' query values", () => {
+  it("are the settings named for one (not an identity connection's namespace), their connection strings' keys and webhook URLs' query values", () => {
     const secrets = settingSecrets({
       TABLES_CONNECTION_STRING: TABLES,
       ARM_LOCAL_TOKEN: "a-token-long-enough",
+      ServiceBusConnection__fullyQualifiedNamespace: "lifecycle.servicebus.windows.net",
+      ServiceBusConnection__clientSecret: "a-client-secret-value",
       ALERT_WEBHOOK_URL: "https://hooks.example.test/post?sig=signature-of-the-hook",
       STATUS_BASE_URL: "https://lifecycle.example.test",
       KUBECONFIG_DIR: "/var/kubeconfigs-directory",
@@ -20,6 +22,7 @@ describe("the secrets of a run", () => {
       { kind: "setting TABLES_CONNECTION_STRING", value: TABLES },
       { kind: "setting TABLES_CONNECTION_STRING's AccountKey", value: ACCOUNT_KEY },
       { kind: "setting ARM_LOCAL_TOKEN", value: "a-token-long-enough" },
+      { kind: "setting ServiceBusConnection__clientSecret", value: "a-client-secret-value" },
       { kind: "setting ALERT_WEBHOOK_URL's query parameter sig", value: "signature-of-the-hook" },
     ]);
   });
