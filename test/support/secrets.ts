@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import type { HostKeys } from "../../local/host/host-keys.ts";
+import { connectionStringParts } from "../../shared/settings/settings-group.ts";
 
 export interface Secret {
   /** What it is ("setting ServiceBusConnection", "kubeconfig aks-prod-eus.yaml user token"). */
@@ -53,16 +54,6 @@ function secret(kind: string, value: string): Secret {
   return { kind, value };
 }
 
-/** `key=value;...` parts of a connection string, by key. */
-function connectionStringParts(value: string): Map<string, string> {
-  const parts = new Map<string, string>();
-  for (const part of value.split(";")) {
-    const at = part.indexOf("=");
-    if (at > 0) parts.set(part.slice(0, at).trim(), part.slice(at + 1));
-  }
-  return parts;
-}
-
 /**
  * Every setting whose name says key, secret, token, password or connection, with the secret parts of its
  * connection string on their own; and the query of every webhook URL (Teams and Logic Apps sign theirs).
@@ -75,7 +66,7 @@ export function settingSecrets(settings: Readonly<Record<string, string>>): Secr
       return [
         secret(`setting ${name}`, value),
         ...CONNECTION_STRING_SECRETS.flatMap((part) => {
-          const partValue = parts.get(part);
+          const partValue = parts.get(part.toLowerCase());
           return partValue ? [secret(`setting ${name}'s ${part}`, partValue)] : [];
         }),
       ];
