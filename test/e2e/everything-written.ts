@@ -28,23 +28,25 @@ export function logsWritten(logs: readonly LogRecord[]): Written[] {
   }));
 }
 
-/** Every instance's input, output and custom status, and its history, as the Durable API shows them. */
+/**
+ * Every instance's input, output, custom status and history, as the Durable HTTP API shows them (read
+ * over HTTP: the client's status object drops the API's `historyEvents`), and its history as stored.
+ */
 export async function durableInstancesWritten(env: Environment): Promise<Written[]> {
-  const client = env.host.getClient();
-  const instances = await client.getStatusBy({});
+  const { managementUrls } = env.host.clientData;
+  const instances = await env.host.getClient().getStatusBy({});
   const written: Written[] = [];
   for (const { instanceId } of instances) {
-    const status = await client.getStatus(instanceId, {
-      showHistory: true,
-      showHistoryOutput: true,
-      showInput: true,
-    });
+    const url = `${managementUrls.statusQueryGetUri?.replace(managementUrls.id as string, encodeURIComponent(instanceId))}&showHistory=true&showHistoryOutput=true&showInput=true`;
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`the Durable API answered ${response.status} for ${instanceId}`);
+    const status = (await response.json()) as Record<string, unknown>;
     const where = `instance ${instanceId}`;
     written.push(
       { where: `${where} input`, text: text(status.input) },
       { where: `${where} output`, text: text(status.output) },
       { where: `${where} custom status`, text: text(status.customStatus) },
-      { where: `${where} history (Durable API)`, text: text(status.history) },
+      { where: `${where} history (Durable API)`, text: text(status.historyEvents) },
       { where: `${where} history (as stored)`, text: text(env.host.history(instanceId)) },
     );
   }
