@@ -20,6 +20,7 @@ import { startKubeServer } from "./kube/kube-server.ts";
 import { kubeconfigYaml } from "./kube/kubeconfig.ts";
 import { Fleet } from "./model/fleet.ts";
 import type { LedgerSnapshot } from "./model/ledger.ts";
+import type { PresentedCredential } from "./model/presented-credentials.ts";
 import { loadScenarioFile, parseScenario } from "./scenario/load.ts";
 import type { Scenario, ScenarioInput } from "./scenario/schema.ts";
 import { type ServiceBusNamespace, startServiceBusNamespace } from "./servicebus/namespace.ts";
@@ -69,6 +70,8 @@ export interface Simulator {
   /** Options for ContainerServiceClient / ResourceGraphClient: the endpoint and trust of the CA. */
   azureClientOptions(): { endpoint: string; tlsOptions: { ca: string } };
   ledger(): LedgerSnapshot;
+  /** The credentials clients presented to ARM, the clusters and Service Bus so far, each once. */
+  presentedCredentials(): PresentedCredential[];
   /** The one JSON line the CLI prints. */
   summary(): Record<string, unknown>;
   close(): Promise<void>;
@@ -137,6 +140,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
             "servicebus-slow-send",
             (fault) => fault.entity.toLowerCase() === entityPath.toLowerCase(),
           )?.delayMs ?? 0,
+        onToken: (token) => fleet.credentials.record("servicebus", token),
       });
     }
     const endpoints: SimulatorEndpoints = {
@@ -163,6 +167,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       },
       azureClientOptions: () => ({ endpoint: arm.url, tlsOptions: { ca: tls.caPem } }),
       ledger: () => fleet.ledger.snapshot(clock.now()),
+      presentedCredentials: () => fleet.credentials.list(),
       summary: () => ({
         arm: endpoints.arm,
         resourceGraph: endpoints.resourceGraph,

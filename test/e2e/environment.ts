@@ -13,10 +13,10 @@ import type { DurableOrchestrationStatus } from "durable-functions";
 import { startLocalStack } from "../../bin/local-stack.ts";
 import { VirtualClock } from "../../local/clock.ts";
 import type { InstanceStatus, RunningHost } from "../../local/host/host.ts";
-import type { LogRecord } from "../../local/host/logger.ts";
+import type { LogLevel, LogRecord } from "../../local/host/logger.ts";
 import type { Simulator } from "../../local/sim/simulator.ts";
 import { TableStore } from "../../shared/azure/tables/table-store.ts";
-import { sqliteRepositories, tableRepositories } from "../../shared/composition.ts";
+import { type StateRepositories, sqliteRepositories, tableRepositories } from "../../shared/composition.ts";
 import type { LifecycleAlert } from "../../shared/domain/alerts/alert-policy.ts";
 import type { AlertRepository } from "../../shared/domain/ports/alerts.ts";
 import type { NoticeRepository } from "../../shared/domain/ports/notices.ts";
@@ -36,10 +36,16 @@ export interface Environment {
   readonly sim: Simulator;
   readonly host: RunningHost;
   readonly logs: LogRecord[];
+  /** The app settings the host runs with. */
+  readonly settings: Readonly<Record<string, string>>;
+  /** The app's state store through its repositories, as the product reads it. */
+  readonly repositories: StateRepositories;
   /** The app's notices and alerts in its state store, as the product stores them. */
   readonly notices: NoticeRepository;
   readonly alerts: AlertRepository;
   api(path: string, init?: RequestInit): Promise<{ status: number; body: Json; text: string; type: string }>;
+  /** The headers of every request sent through `api`, in order. */
+  readonly requestHeaders: readonly Headers[];
   /** Enqueues a message on the retirement-notices queue, as Event Grid or `notices send` would. */
   sendNotice(body: unknown, messageId: string): Promise<void>;
   /** Publishes an alert to the topic as the product's topic sink does. */
@@ -62,11 +68,16 @@ export async function startEnvironment(options: {
   settings?: Record<string, string>;
   /** Where product state is kept: Table Storage on Azurite (default), or a SQLite file. */
   state?: "tables" | "sqlite";
+  /** Where the host keeps its durable store and keys; in memory when absent. */
+  hostDataDir?: string;
+  /** The host's log level: info unless given. */
+  logLevel?: LogLevel;
 }): Promise<Environment> {
   const clock = new VirtualClock(Date.parse(options.start));
   const tables = (options.state ?? "tables") === "tables";
   const stateDirectory = tables ? undefined : mkdtempSync(join(tmpdir(), "e2e-state-"));
   const logs: LogRecord[] = [];
+  const requestHeaders: Headers[] = [];
   const stack = await startLocalStack({
     state: stateDirectory
       ? { kind: "sqlite", file: join(stateDirectory, "state.sqlite") }
@@ -74,7 +85,8 @@ export async function startEnvironment(options: {
     simulator: { scenarioFile: DEMO, clock },
     host: {
       port: 0,
-      logLevel: "info",
+      logLevel: options.logLevel ?? "info",
+      ...(options.hostDataDir !== undefined && { dataDir: options.hostDataDir }),
       logSink: (record) => logs.push(record),
       settings: { ...(tables && { TABLES_PREFIX }), SCAN_CONCURRENCY: "2", ...options.settings },
     },
@@ -98,9 +110,12 @@ export async function startEnvironment(options: {
     sim: stack.sim,
     host,
     logs,
-    notices: state.notices,
-    alerts: state.alerts,
-    api: apiOf(host.origin, host.keys.functionDefault),
+    settings: stack.settings,
+    repositories: state.repositories,
+    notices: state.repositories.notices,
+    alerts: state.repositories.alerts,
+    api: apiOf(host.origin, host.keys.functionDefault, requestHeaders),
+    requestHeaders,
     async sendNotice(body, messageId) {
       await sender.sendMessages({ body, messageId, contentType: "application/json" });
     },
@@ -164,12 +179,13 @@ export async function startEnvironment(options: {
 
 /**
  * The app's HTTP API at `origin`, called as a caller of the deployed app would: with a function key (the
- * scan starter needs one).
+ * scan starter needs one). Each request's headers are added to `sent` when given.
  */
-export function apiOf(origin: string, functionKey: string): Environment["api"] {
+export function apiOf(origin: string, functionKey: string, sent?: Headers[]): Environment["api"] {
   return async (path, init) => {
     const headers = new Headers(init?.headers);
     headers.set("x-functions-key", functionKey);
+    sent?.push(headers);
     const response = await fetch(`${origin}${path}`, { ...init, headers });
     const text = await response.text();
     const type = response.headers.get("content-type") ?? "";
@@ -182,21 +198,19 @@ export function apiOf(origin: string, functionKey: string): Environment["api"] {
   };
 }
 
-/** The app's notices and alerts in the store the stack started, read as the product reads them. */
+/** The app's state in the store the stack started, read as the product reads it. */
 function productState(settings: Readonly<Record<string, string>>): {
-  notices: NoticeRepository;
-  alerts: AlertRepository;
+  repositories: StateRepositories;
   close(): void;
 } {
   const file = settings.STATE_SQLITE_FILE;
   if (file) {
     const store = new SqliteStore(file);
-    const { notices, alerts } = sqliteRepositories(store);
-    return { notices, alerts, close: () => store.close() };
+    return { repositories: sqliteRepositories(store), close: () => store.close() };
   }
   const connectionString = settings.TABLES_CONNECTION_STRING as string;
-  const { notices, alerts } = tableRepositories(
+  const repositories = tableRepositories(
     new TableStore({ kind: "connection-string", connectionString }, TABLES_PREFIX),
   );
-  return { notices, alerts, close: () => {} };
+  return { repositories, close: () => {} };
 }

@@ -1,4 +1,5 @@
 // A local HTTP server on port 0 that records what it is sent and answers as the test says.
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { onTestFinished } from "vitest";
@@ -43,8 +44,9 @@ export async function startRecorder(
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  // Signed as Teams and Logic Apps sign theirs: the signature is a secret the product must not repeat.
   (recorder as { url: string }).url =
-    `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook?sig=secret`;
+    `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook?sig=${randomBytes(24).toString("base64url")}`;
   onTestFinished(
     () =>
       new Promise<void>((resolve) => {

@@ -109,6 +109,7 @@ class ArmService {
         },
       );
     }
+    this.fleet.credentials.record("arm", authorization.slice("Bearer ".length));
     const fault = this.fleet.faults.take("arm-error", (f) => requestMatches(f, method, url.pathname));
     if (fault) throw injectedError(fault.status, fault.retryAfterSeconds, url.pathname);
     const apiVersion = url.searchParams.get("api-version");

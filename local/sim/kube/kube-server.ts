@@ -47,6 +47,7 @@ class KubeApi {
       const auth = req.headers.authorization;
       if (!auth?.startsWith("Bearer ") || auth.length <= "Bearer ".length)
         throw fail(401, "Unauthorized", "Unauthorized");
+      this.cluster.ctx.credentials.record(`kube:${this.cluster.name}`, auth.slice("Bearer ".length));
       await this.injectedFault(method, url);
       const body = method === "GET" || method === "HEAD" ? "" : await readBody(req);
       const answer = this.route(req, res, url, method, body);

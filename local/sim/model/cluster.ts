@@ -11,6 +11,7 @@ import { controllerOf, type KubeObject } from "./kube-types.ts";
 import type { Ledger } from "./ledger.ts";
 import { meta, rfc3339 } from "./objects.ts";
 import { type Machine, SimPool } from "./pool.ts";
+import type { PresentedCredentials } from "./presented-credentials.ts";
 import { hashString, SeededRandom } from "./random.ts";
 import type { Timeline, TimerHandle } from "./timeline.ts";
 
@@ -18,6 +19,7 @@ export interface SimContext {
   timeline: Timeline;
   faults: FaultRegistry;
   ledger: Ledger;
+  credentials: PresentedCredentials;
   timings: Timings;
   vmSizes: Readonly<Record<string, VmSize>>;
   latestNodeImages: Partial<Record<EffectiveOsSku, string>>;

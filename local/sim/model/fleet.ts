@@ -12,6 +12,7 @@ import { completeDueTerminations, reevaluateCrashes } from "./controllers/pods.t
 import { reconcileOnce } from "./controllers/reconcile.ts";
 import { type ActiveFault, FaultRegistry } from "./faults.ts";
 import { Ledger } from "./ledger.ts";
+import { PresentedCredentials } from "./presented-credentials.ts";
 import { Timeline } from "./timeline.ts";
 
 export interface SubscriptionInfo {
@@ -26,6 +27,7 @@ export class Fleet {
   readonly timeline: Timeline;
   readonly faults = new FaultRegistry();
   readonly ledger = new Ledger();
+  readonly credentials = new PresentedCredentials();
   readonly subscriptions: SubscriptionInfo[];
   readonly clusters: SimCluster[] = [];
   readonly context: SimContext;
@@ -39,6 +41,7 @@ export class Fleet {
       timeline: this.timeline,
       faults: this.faults,
       ledger: this.ledger,
+      credentials: this.credentials,
       timings: scenario.timings,
       vmSizes: { ...VM_SIZES, ...scenario.vmSizes },
       latestNodeImages: scenario.latestNodeImages,

@@ -56,6 +56,8 @@ export interface ServiceBusNamespaceOptions {
    * messages are enqueued at once, so a sender killed meanwhile cannot know they landed.
    */
   acceptDelayMs?: (entityPath: string) => number;
+  /** Told each token a client presents on $cbs (a SAS token signed with the namespace's key). */
+  onToken?: (token: string) => void;
 }
 
 export interface EntityCounts {
@@ -105,6 +107,7 @@ export async function startServiceBusNamespace(
     options.clock ?? new RealClock(),
     options.dataFile,
     options.acceptDelayMs ?? (() => 0),
+    options.onToken ?? (() => {}),
   );
   await namespace.listen(options.host ?? "127.0.0.1", options.port ?? 0);
   return namespace;
@@ -136,6 +139,7 @@ class AmqpNamespace implements ServiceBusNamespace {
   private readonly registry: EntityRegistry;
   private readonly clock: Clock;
   private readonly acceptDelayMs: (entityPath: string) => number;
+  private readonly onToken: (token: string) => void;
   /** Acceptances held back by acceptDelayMs, dropped on close like the connections they would go out on. */
   private readonly delayedAcceptances = new Set<ReturnType<typeof setTimeout>>();
   private readonly store: MessageStore;
@@ -160,10 +164,12 @@ class AmqpNamespace implements ServiceBusNamespace {
     clock: Clock,
     dataFile: string | undefined,
     acceptDelayMs: (entityPath: string) => number,
+    onToken: (token: string) => void,
   ) {
     this.registry = registry;
     this.clock = clock;
     this.acceptDelayMs = acceptDelayMs;
+    this.onToken = onToken;
     this.store = new MessageStore(dataFile);
     this.broker = new Broker({
       store: this.store,
@@ -394,6 +400,7 @@ class AmqpNamespace implements ServiceBusNamespace {
     if (!link || !delivery || message === undefined) return;
     const address = String(link.target?.address ?? "");
     if (address === CBS_ADDRESS) {
+      if (typeof message.body === "string") this.onToken(message.body);
       this.queueReply({ delivery, state: outcomes.accepted().described(), accepted: true, outgoing: false });
       this.reply(link.connection, message, { "status-code": 202, "status-description": "Accepted" });
       return;
