@@ -18,7 +18,8 @@ export interface Person {
 }
 
 /** Who calls the product's API: the environment, or a host in another process. */
-export type ApiCaller = Pick<Environment, "api">;
+/** Calls the API; `identify` signs a person in (a bearer token), else the local header does. */
+export type ApiCaller = Pick<Environment, "api"> & { identify?: (person: Person) => Record<string, string> };
 
 export const RITA: Person = { name: "rita@contoso.com", roles: [ROLES.operator] };
 export const ANA: Person = { name: "ana@contoso.com", roles: [ROLES.approver] };
@@ -65,7 +66,7 @@ export function asPerson(person: Person): Record<string, string> {
 export async function post(env: ApiCaller, path: string, person: Person, body: unknown) {
   return env.api(path, {
     method: "POST",
-    headers: { ...asPerson(person), "content-type": "application/json" },
+    headers: { ...(env.identify?.(person) ?? asPerson(person)), "content-type": "application/json" },
     body: JSON.stringify(body),
   });
 }

@@ -1,14 +1,21 @@
 // Issue 10 item 5: no token, key or connection string in history, custom status, logs, alerts or audit
 // records. One run does what the product does on the demo fleet (a scan through throttling and a broken
 // cluster, alerts to a webhook that is down at first, Teams and the topic, a notice and an invalid one, a
-// pool migration two people approve), then everything it wrote is searched for every secret the run used,
+// pool migration two people approve, everyone signed in with Entra ID tokens), then everything it wrote is searched for every secret the run used,
 // each taken from where it really is, and for anything shaped like a credential.
 
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
+import {
+  anAccessToken,
+  aSigningKey,
+  CLIENT_ID,
+  startEntraAuthority,
+  TENANT_ID,
+} from "../support/entra-authority.ts";
 import { startRecorder } from "../support/http-recorder.ts";
 import {
   describeLeaks,
@@ -32,7 +39,15 @@ import {
   sqliteFileWritten,
   tablesWritten,
 } from "./everything-written.ts";
-import { approveAll, driveMigration, startMigration } from "./migration-driver.ts";
+import {
+  ANA,
+  approveAll,
+  BEN,
+  driveMigration,
+  type Person,
+  RITA,
+  startMigration,
+} from "./migration-driver.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read by path
 type Json = any;
@@ -59,6 +74,10 @@ describe("secrets stay out of what the product writes", () => {
   it("leaves no secret in logs, durable state, alerts, notices, audit or migration records, state or the fleet", async () => {
     const hostDataDir = mkdtempSync(join(tmpdir(), "e2e-host-"));
     onTestFinished(() => rmSync(hostDataDir, { recursive: true, force: true }));
+    const authority = await startEntraAuthority();
+    onTestFinished(() => authority.close());
+    const key = await aSigningKey("e2e-key");
+    authority.publish(key);
     // Down for the scan's four attempts: its failure is recorded, and the alerts go out on the next run.
     const webhook = await startRecorder((nth) =>
       nth <= 4 ? { status: 503, body: "maintenance" } : { status: 202 },
@@ -69,7 +88,11 @@ describe("secrets stay out of what the product writes", () => {
       hostDataDir,
       logLevel: "debug",
       settings: {
-        AUTH_MODE: "local",
+        AUTH_MODE: "entra",
+        ENTRA_TENANT_ID: TENANT_ID,
+        ENTRA_AUDIENCE: CLIENT_ID,
+        ENTRA_AUTHORITY: authority.url,
+        ENTRA_CA_FILE: authority.caFile,
         ARM_LOCAL_TOKEN: jwtShapedToken(),
         ALERT_WEBHOOK_URL: webhook.url,
         ALERT_TEAMS_WEBHOOK_URL: teams.url,
@@ -102,8 +125,20 @@ describe("secrets stay out of what the product writes", () => {
       await env.sendNotice(INVALID_NOTICE, "misspelt");
       await env.waitForLog(/^Message misspelt rejected/, from);
 
-      const id = await startMigration(env, "aks-prod-eus", "batch");
-      const migration = await driveMigration(env, id, approveAll(env));
+      // People sign in with Entra ID tokens: each one is a secret the product must not keep.
+      const tokens = new Map<string, string>();
+      for (const person of [RITA, ANA, BEN]) {
+        const claims = { oid: randomUUID(), preferred_username: person.name, roles: person.roles };
+        tokens.set(
+          person.name,
+          await anAccessToken(key, { now: Date.now(), authority: authority.url, claims }),
+        );
+      }
+      const caller = Object.assign(env, {
+        identify: (person: Person) => ({ authorization: `Bearer ${tokens.get(person.name)}` }),
+      });
+      const id = await startMigration(caller, "aks-prod-eus", "batch");
+      const migration = await driveMigration(caller, id, approveAll(caller));
       expect(migration.outcome, JSON.stringify(migration.history.slice(-5))).toBe("succeeded");
       expect((await env.api("/api/alerts?status=pending")).body.count).toBe(0);
 
@@ -159,6 +194,7 @@ describe("secrets stay out of what the product writes", () => {
           ...env.sim.clusters.map((c) => `credential presented to kube:${c.name}`),
           "credential presented to servicebus",
           "x-functions-key header the test sent",
+          "Authorization token header the test sent",
         ]),
       );
       const places = [
