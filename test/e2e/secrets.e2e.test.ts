@@ -1,8 +1,9 @@
 // Issue 10 item 5: no token, key or connection string in history, custom status, logs, alerts or audit
 // records. One run does what the product does on the demo fleet (a scan through throttling and a broken
 // cluster, alerts to a webhook that is down at first, Teams and the topic, a notice and an invalid one, a
-// pool migration two people approve, everyone signed in with Entra ID tokens), then everything it wrote is searched for every secret the run used,
-// each taken from where it really is, and for anything shaped like a credential.
+// pool migration two people approve, everyone signed in with Entra ID tokens), then everything it wrote
+// is searched for every secret the run used, each taken from where it really is, and for anything shaped
+// like a credential.
 
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
