@@ -1,7 +1,8 @@
 // GET /api/inventory: every known pool with its lifecycle state as it stands now (filters: subscription,
 // cluster (ARM id or name), state, osSku, pool), most urgent first, with the scan it comes from.
-// POST /api/inventory/scans: starts a scan now, unless one is running; answers with the Durable
-// check-status response.
+// POST /api/inventory/scans: starts a scan now, unless one is running; answers with the scan's id and
+// GET /api/inventory/scans/{id}, its status. Not the Durable check-status links: they carry the system
+// key, which can raise any event at any instance (a migration's gate answers included).
 
 import { app, type HttpRequest, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
@@ -12,8 +13,8 @@ import { compareUrgency, type PoolState, URGENCY_ORDER } from "../shared/domain/
 import type { PoolFilter } from "../shared/domain/ports/inventory.ts";
 import { currentPools } from "../shared/inventory/current-pools.ts";
 import { toReportJson } from "../shared/report/fleet-report.ts";
-import { answering, jsonError, jsonOk, readEndpoint } from "./http-json.ts";
-import { startScanOnce } from "./scan-starter.ts";
+import { answering, jsonError, jsonOk, readEndpoint, unknownParameters } from "./http-json.ts";
+import { instanceStatus, startScanOnce } from "./scan-starter.ts";
 
 const FILTERS = ["subscription", "cluster", "state", "osSku", "pool"] as const;
 
@@ -104,6 +105,34 @@ app.http("start-inventory-scan", {
           },
         );
       }
-      return client.createCheckStatusResponse(request, instanceId);
+      const statusUrl = scanStatusUrl(instanceId);
+      return { ...jsonOk({ id: instanceId, statusUrl }, 202), headers: { Location: statusUrl } };
+    }, context),
+});
+
+function scanStatusUrl(id: string): string {
+  return `/api/inventory/scans/${encodeURIComponent(id)}`;
+}
+
+app.http("inventory-scan-status", {
+  methods: ["GET"],
+  route: "inventory/scans/{id}",
+  authLevel: "anonymous",
+  extraInputs: [df.input.durableClient()],
+  handler: (request: HttpRequest, context: InvocationContext) =>
+    answering(async () => {
+      const unknown = unknownParameters(request.query, []);
+      if (unknown) return unknown;
+      const id = request.params.id as string;
+      const status = await instanceStatus(df.getClient(context), id);
+      if (status?.name !== ORCHESTRATIONS.inventoryScan) return jsonError(404, `no inventory scan ${id}`);
+      return jsonOk({
+        id,
+        runtimeStatus: status.runtimeStatus,
+        createdTime: status.createdTime,
+        lastUpdatedTime: status.lastUpdatedTime,
+        progress: status.customStatus ?? null,
+        summary: status.output ?? null,
+      });
     }, context),
 });

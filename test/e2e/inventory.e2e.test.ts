@@ -192,8 +192,18 @@ describe("the nightly inventory of the demo fleet", () => {
     ]);
 
     await env.clock.advanceBy(10 * 60_000);
-    const rerun = await env.scanNow();
+    const started = await env.api("/api/inventory/scans", { method: "POST" });
+    expect(started.status).toBe(202);
+    const statusUrl = `/api/inventory/scans/${encodeURIComponent(started.body.id)}`;
+    expect(started.body).toEqual({ id: expect.stringMatching(/^inventory-scan:/), statusUrl });
+    // Durable's check-status links carry the system key, which could answer any migration's gate.
+    expect(started.text).not.toMatch(/code=|PostUri|GetUri/);
+    const rerun = await env.host.waitForInstance(started.body.id, { timeoutMs: 60_000 });
     expect(rerun.runtimeStatus).toBe("Completed");
+    const status = await env.api(statusUrl);
+    expect(status.body).toMatchObject({ id: started.body.id, runtimeStatus: "Completed" });
+    expect(status.body.summary.scanId).toBe((rerun.output as Json).scanId);
+    expect((await env.api("/api/inventory/scans/inventory-scan%3Anowhere")).status).toBe(404);
     expect((rerun.output as Json).alerts).toMatchObject({
       decision: { decided: 0 },
       delivery: { delivered: 0, pending: 0 },
