@@ -76,7 +76,7 @@ app.http("start-inventory-scan", {
   route: "inventory/scans",
   authLevel: "function",
   extraInputs: [df.input.durableClient()],
-  handler: (request: HttpRequest, context: InvocationContext) =>
+  handler: (_request: HttpRequest, context: InvocationContext) =>
     answering(async () => {
       const client = df.getClient(context);
       const running = (
