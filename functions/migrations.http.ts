@@ -44,7 +44,7 @@ import {
   type SteerOutcome,
   WorkflowEndedError,
 } from "../shared/migration/steer-migration.ts";
-import { answering, jsonError, jsonOk, unknownParameters } from "./http-json.ts";
+import { answering, boundedText, jsonError, jsonOk, unknownParameters } from "./http-json.ts";
 import { identify, identityHeaders } from "./identity.ts";
 import { instanceStatus, startOnce } from "./scan-starter.ts";
 
@@ -98,12 +98,14 @@ function writeRoute(
   });
 }
 
-/** The JSON body checked by `check`, or the 400 that names what is wrong. */
+/** The JSON body checked by `check`, or the 400 that names what is wrong (413 for one too large to read). */
 async function body<T>(
   request: HttpRequest,
   check: (value: unknown) => Checked<T>,
 ): Promise<{ value: T } | { refusal: HttpResponseInit }> {
-  const text = await request.text();
+  const read = await boundedText(request);
+  if ("refusal" in read) return read;
+  const { text } = read;
   let value: unknown = {};
   if (text.trim() !== "") {
     try {
