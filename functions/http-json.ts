@@ -62,6 +62,21 @@ export async function boundedText(
 }
 
 /**
+ * Whether `value` nests arrays and objects more than `limit` deep. It walks level by level, not by
+ * recursion, so it cannot itself overflow the stack on the value it is there to catch.
+ */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const containers = (values: unknown[]) =>
+    values.filter((item): item is object => typeof item === "object" && item !== null);
+  let level = containers([value]);
+  for (let depth = 1; level.length > 0; depth++) {
+    if (depth > limit) return true;
+    level = containers(level.flatMap((container) => Object.values(container)));
+  }
+  return false;
+}
+
+/**
  * Runs a handler. A misconfigured service answers 503 naming the settings, an unreachable state store 503
  * with Retry-After; anything else 500 with the invocation id to find it by in the log.
  */

@@ -44,11 +44,20 @@ import {
   type SteerOutcome,
   WorkflowEndedError,
 } from "../shared/migration/steer-migration.ts";
-import { answering, boundedText, jsonError, jsonOk, unknownParameters } from "./http-json.ts";
+import {
+  answering,
+  boundedText,
+  jsonError,
+  jsonOk,
+  nestsDeeperThan,
+  unknownParameters,
+} from "./http-json.ts";
 import { identify, identityHeaders } from "./identity.ts";
 import { instanceStatus, startOnce } from "./scan-starter.ts";
 
 const FILTERS = ["cluster", "pool", "outcome"] as const;
+/** How deep a request body may nest: a valid one nests four levels (options.maintenanceWindow.days). */
+const MAX_BODY_DEPTH = 16;
 /** An instance in one of these runs no more. */
 const ENDED_WORKFLOW: readonly string[] = [
   df.OrchestrationRuntimeStatus.Completed,
@@ -113,6 +122,10 @@ async function body<T>(
     } catch {
       return { refusal: jsonError(400, "the body is not JSON") };
     }
+  }
+  // Describing what is wrong with a value nested thousands deep would overflow the stack (a 500).
+  if (nestsDeeperThan(value, MAX_BODY_DEPTH)) {
+    return { refusal: jsonError(400, `the body nests arrays and objects more than ${MAX_BODY_DEPTH} deep`) };
   }
   const checked = check(value);
   if ("problems" in checked) {

@@ -196,6 +196,11 @@ const notAString = fc.oneof(
   fc.object(),
 );
 
+/** Arrays nested `depth` deep as JSON text: parsed fine, deeper than JSON.stringify goes. */
+const deeplyNested = fc
+  .integer({ min: 3_000, max: 15_000 })
+  .map((depth) => `${"[".repeat(depth)}${"]".repeat(depth)}`);
+
 const knownFieldsOf = (value: Json) => Object.keys(value ?? {});
 
 /** A field name the endpoint does not know, prototype-ish names included. */
@@ -232,6 +237,11 @@ function badBodies(
     fc
       .tuple(object, tooLongComment)
       .map(([value, long]) => refused(JSON.stringify({ ...value, comment: long }))),
+    fc
+      .tuple(object, fc.constantFrom(...stringFields, "options"), deeplyNested)
+      .map(([value, field, nested]) =>
+        refused(JSON.stringify({ ...value, [field]: "(nested)" }).replace('"(nested)"', nested)),
+      ),
     ...specific.map((bodies) => bodies.map((value) => refused(JSON.stringify(value)))),
   );
 }
@@ -713,6 +723,23 @@ describe("the write endpoints under generated requests", () => {
       { numRuns: 8 },
     );
     expect(pairs(await state.audit.list(fleet.paused.id))).toEqual([]);
+  });
+
+  it("refuse a body nested deeper than describing it allows with 400 naming the limit, nested 16 deep it is read", async () => {
+    const fleet = await seedFleet();
+    const nested = (depth: number) => `${"[".repeat(depth)}${"]".repeat(depth)}`;
+    for (const endpoint of ENDPOINTS) {
+      const headers = holder("ana@contoso.com", endpoint.role).headers;
+      const deep = await send(endpoint.path(fleet.ended.id), headers, `{"comment": ${nested(10_000)}}`);
+      expect(deep.body.error).toEqual({
+        status: 400,
+        reason: "the body nests arrays and objects more than 16 deep",
+      });
+      const allowed = await send(endpoint.path(fleet.ended.id), headers, `{"comment": ${nested(15)}}`);
+      // Refused by the endpoint's own checks, as any misshapen body.
+      expect(allowed.status).toBe(400);
+      expect(allowed.body.error.reason).not.toMatch(/nests/);
+    }
   });
 
   it("reads a body of exactly the limit, and refuses one byte more", async () => {
