@@ -329,13 +329,14 @@ const anyOptions = fc.dictionary(
 
 /** A migration seeded for a run, by what it waits for. */
 type SeededKind = "start-gate" | "decision-gate" | "paused" | "draining" | "ended";
-type Target = { seeded: SeededKind } | { missing: string };
+/** A seeded migration, an id no migration has, or a path segment that is not percent-encoding at all. */
+type Target = { seeded: SeededKind } | { missing: string } | { malformed: string };
 
 interface Endpoint {
   name: string;
   role: Role;
-  /** Its route under /api; `id` for those on one migration. */
-  path: (id: string) => string;
+  /** Its path; `segment` is the migration's id, percent-encoded, for those on one migration. */
+  path: (segment: string) => string;
   onMigration: boolean;
   /** Whether a valid answer to it is the answer to a wait (taken once). */
   answersWait: boolean;
@@ -346,7 +347,10 @@ interface Endpoint {
 const endpoint = (fields: Endpoint): Endpoint =>
   Object.assign(fields, { [fc.toStringMethod]: () => fields.name });
 
-const onMigration = (action: string) => (id: string) => `/api/migrations/${encodeURIComponent(id)}/${action}`;
+const onMigration = (action: string) => (segment: string) => `/api/migrations/${segment}/${action}`;
+
+/** The endpoint's path for the migration `id`. */
+const pathTo = (endpoint: Endpoint, id: string) => endpoint.path(encodeURIComponent(id));
 
 const ENDPOINTS: readonly Endpoint[] = [
   endpoint({
@@ -473,6 +477,9 @@ const target: fc.Arbitrary<Target> = fc.oneof(
       .map((kind) => ({ seeded: kind })),
   },
   missingId.map((id) => ({ missing: id })),
+  fc
+    .constantFrom("%", "%FF", "%E0%A4", "%ZZ", "a%2", "%C0%AF", "%ED%A0%80")
+    .map((segment) => ({ malformed: segment })),
 );
 
 const request: fc.Arbitrary<Request> = fc.constantFrom(...ENDPOINTS).chain((endpoint) =>
@@ -495,6 +502,8 @@ function callerName(who: Identity): string | undefined {
 
 /** The answers the API may give `request`: the checks come in order (identity, body, the migration). */
 function allowedStatuses({ endpoint, identity: who, body, target: to }: Request): readonly number[] {
+  // The host refuses a path it cannot decode before any function sees it.
+  if (endpoint.onMigration && "malformed" in to) return [400];
   if (who.kind === "anonymous" || who.kind === "garbled" || who.kind === "relayed") return [401];
   if (who.kind === "wrong-role") return [403];
   // Options generated freely may be valid: then the unknown cluster is what is refused.
@@ -612,8 +621,12 @@ async function seedFleet(): Promise<Fleet> {
 }
 
 async function sendTo(fleet: Fleet, sending: Request): Promise<Answer> {
-  const id = "seeded" in sending.target ? fleet[sending.target.seeded].id : sending.target.missing;
-  return send(sending.endpoint.path(id), sending.identity.headers, sending.body.text);
+  const to = sending.target;
+  const path =
+    "malformed" in to
+      ? sending.endpoint.path(to.malformed)
+      : pathTo(sending.endpoint, "seeded" in to ? fleet[to.seeded].id : to.missing);
+  return send(path, sending.identity.headers, sending.body.text);
 }
 
 /** The request's audit records, by the request id they share. */
@@ -669,7 +682,9 @@ describe("the write endpoints under generated requests", () => {
             const answer = await sendTo(fleet, sending);
             expect(allowedStatuses(sending), JSON.stringify(answer.body)).toContain(answer.status);
             expectDocumented(answer, sending.endpoint);
-            expect(answer.headers.get("x-identity-mode")).toBe("local");
+            // Local mode is announced on every answer the app gives (the host answers a path it cannot decode).
+            if (!(sending.endpoint.onMigration && "malformed" in sending.target))
+              expect(answer.headers.get("x-identity-mode")).toBe("local");
             answered.push({ request: sending, answer });
           };
           if (together) await Promise.all(requests.map(answer));
@@ -712,7 +727,7 @@ describe("the write endpoints under generated requests", () => {
           const text = hugeBody(size, filling);
           const body = streamed ? streamOf(text) : text;
           const answer = await send(
-            endpoint.path(fleet.paused.id),
+            pathTo(endpoint, fleet.paused.id),
             holder("ana@contoso.com", endpoint.role).headers,
             body,
           );
@@ -730,12 +745,12 @@ describe("the write endpoints under generated requests", () => {
     const nested = (depth: number) => `${"[".repeat(depth)}${"]".repeat(depth)}`;
     for (const endpoint of ENDPOINTS) {
       const headers = holder("ana@contoso.com", endpoint.role).headers;
-      const deep = await send(endpoint.path(fleet.ended.id), headers, `{"comment": ${nested(10_000)}}`);
+      const deep = await send(pathTo(endpoint, fleet.ended.id), headers, `{"comment": ${nested(10_000)}}`);
       expect(deep.body.error).toEqual({
         status: 400,
         reason: "the body nests arrays and objects more than 16 deep",
       });
-      const allowed = await send(endpoint.path(fleet.ended.id), headers, `{"comment": ${nested(15)}}`);
+      const allowed = await send(pathTo(endpoint, fleet.ended.id), headers, `{"comment": ${nested(15)}}`);
       // Refused by the endpoint's own checks, as any misshapen body.
       expect(allowed.status).toBe(400);
       expect(allowed.body.error.reason).not.toMatch(/nests/);
@@ -807,7 +822,7 @@ describe("POST /api/inventory/scans", () => {
   });
 });
 
-describe("one wait, many answers", () => {
+describe("the same request, again or at once", () => {
   const approve = (id: string, name: string, decision = "approve") =>
     send(
       `/api/migrations/${encodeURIComponent(id)}/approvals`,
@@ -870,6 +885,26 @@ describe("one wait, many answers", () => {
         expect(outcomes.filter(([, , result]) => result === "succeeded")).toHaveLength(1);
       }),
       { numRuns: 5 },
+    );
+  });
+
+  it("starts one migration of a pool however many ask at once; the rest are told which", async () => {
+    await fc.assert(
+      fc.asyncProperty(armId, pool, fc.integer({ min: 2, max: 6 }), async (cluster, poolName, starters) => {
+        const body = JSON.stringify({ cluster, pool: poolName, targetOsSku: "AzureLinux3" });
+        const operator = holder("ben@contoso.com", ROLES.operator).headers;
+        const answers = await Promise.all(
+          Array.from({ length: starters }, () => send("/api/migrations", operator, body)),
+        );
+        const started = answers.filter((answer) => answer.status === 202);
+        expect(started).toHaveLength(1);
+        const [{ body: winner }] = started as [Answer];
+        for (const answer of answers.filter((each) => each.status !== 202)) {
+          expect(answer.status).toBe(409);
+          expect(answer.body.error).toMatchObject({ id: winner.id, statusUrl: winner.statusUrl });
+        }
+      }),
+      { numRuns: 3 },
     );
   });
 });
