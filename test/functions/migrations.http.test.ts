@@ -4,24 +4,18 @@
 // migration, a decision the wait does not take, a second answer), answers raised through the real
 // Durable client to a stand-in instance, racing approvals, bad bodies, and starting a migration.
 
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { type RunningHost, startHost } from "../../local/host/host.ts";
+import type { RunningHost } from "../../local/host/host.ts";
 import type { LogRecord } from "../../local/host/logger.ts";
 import { migrationInstanceId } from "../../orchestrations/contracts/instance-ids.ts";
 import { MIGRATION_EVENTS } from "../../orchestrations/contracts/pool-migration.contract.ts";
-import { sqliteRepositories } from "../../shared/composition.ts";
 import { localClientPrincipal } from "../../shared/domain/access/client-principal.ts";
 import { ROLES, type Role } from "../../shared/domain/access/principal.ts";
 import type { Awaiting, MigrationRecord } from "../../shared/domain/migration/migration-record.ts";
-import { SqliteStore } from "../../shared/sqlite/sqlite-store.ts";
-import { aMigrationRecord } from "../support/migration-fixtures.ts";
+import { aMigrationRecord, aStuckPod } from "../support/migration-fixtures.ts";
 import { aCluster, aPool, poolSnapshots } from "../support/pool-fixtures.ts";
 import { EVENT_PROBE } from "./event-probe.ts";
-
-const APP = new URL("./migrations-app.functions.ts", import.meta.url).pathname;
+import { type MigrationsHost, startMigrationsHost } from "./migrations-host.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read by path
 type Json = any;
@@ -30,38 +24,18 @@ const OLGA = "olga@contoso.com"; // the requester in the fixtures (id 0c6f-opera
 const ANA = "ana@contoso.com";
 const BEN = "ben@contoso.com";
 
+let running: MigrationsHost;
 let host: RunningHost;
-let store: SqliteStore;
-let state: ReturnType<typeof sqliteRepositories>;
-let directory: string;
+let state: MigrationsHost["state"];
 const logs: LogRecord[] = [];
 let records = 0;
 
 beforeAll(async () => {
-  directory = mkdtempSync(join(tmpdir(), "migrations-http-"));
-  const file = join(directory, "state.sqlite");
-  host = await startHost({
-    app: APP,
-    port: 0,
-    logLevel: "info",
-    logSink: (record) => logs.push(record),
-    settings: {
-      STATE_SQLITE_FILE: file,
-      TABLES_CONNECTION_STRING: "",
-      TABLES_ENDPOINT: "",
-      ARM_ENDPOINT: "https://127.0.0.1:9",
-      AUTH_MODE: "local",
-    },
-  });
-  store = new SqliteStore(file);
-  state = sqliteRepositories(store);
+  running = await startMigrationsHost({ logLevel: "info", logSink: (record) => logs.push(record) });
+  ({ host, state } = running);
 });
 
-afterAll(async () => {
-  await host?.stop();
-  store?.close();
-  rmSync(directory, { recursive: true, force: true });
-});
+afterAll(() => running?.stop());
 
 /** The x-ms-client-principal of a person with these roles, as `migrations --as` builds it. */
 function as(name: string, ...roles: Role[]): Record<string, string> {
@@ -350,15 +324,9 @@ describe("answering a gate", () => {
   });
 
   it("carries a stuck drain's decision with the pod named, only one the wait lists, and a resume as the paused gate's answer", async () => {
-    const stuckPod = (name: string) => ({
-      pod: { namespace: "batch", name },
-      reason: "eviction-blocked",
-      detail: "the budget allows no disruption",
-      protectedByBudget: true,
-    });
     const stuck = await aMigration({
       gate: "decision",
-      evidence: { node: "aks-batch-0", stuck: [stuckPod("job-7"), stuckPod("job-9")] },
+      evidence: { node: "aks-batch-0", stuck: [aStuckPod("job-7"), aStuckPod("job-9")] },
       accepts: ["retry", "skip-pod", "delete-pod", "rollback"],
     });
     await waitingInstance(stuck.id);

@@ -4,14 +4,10 @@
 // concurrently it is sent; and every request that reached a migration left its intent and outcome in an
 // audit chain that still verifies. fast-check prints the seed and the shrunk case of a failure.
 
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningHost, startHost } from "../../local/host/host.ts";
+import type { RunningHost } from "../../local/host/host.ts";
 import { MIGRATION_EVENTS } from "../../orchestrations/contracts/pool-migration.contract.ts";
-import { sqliteRepositories } from "../../shared/composition.ts";
 import { localClientPrincipal } from "../../shared/domain/access/client-principal.ts";
 import { ROLES, type Role } from "../../shared/domain/access/principal.ts";
 import { MANAGED_CLUSTER_ID } from "../../shared/domain/fleet/model.ts";
@@ -22,11 +18,10 @@ import {
 } from "../../shared/domain/migration/migration-record.ts";
 import type { ChainedAuditRecord } from "../../shared/domain/ports/migrations.ts";
 import { verifyChain } from "../../shared/domain/records/audit-chain.ts";
-import { SqliteStore } from "../../shared/sqlite/sqlite-store.ts";
-import { aMigrationRecord, PROD_EUS } from "../support/migration-fixtures.ts";
+import { aMigrationRecord, aStuckPod, PROD_EUS } from "../support/migration-fixtures.ts";
 import { EVENT_PROBE } from "./event-probe.ts";
+import { type MigrationsHost, startMigrationsHost } from "./migrations-host.ts";
 
-const APP = new URL("./migrations-app.functions.ts", import.meta.url).pathname;
 const BODY_LIMIT = 64 * 1024;
 
 // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read by path
@@ -35,36 +30,17 @@ type Json = any;
 /** The fixtures' requester: named olga, known by this id. */
 const REQUESTER_ID = "0c6f-operator";
 
+let running: MigrationsHost;
 let host: RunningHost;
-let store: SqliteStore;
-let state: ReturnType<typeof sqliteRepositories>;
-let directory: string;
+let state: MigrationsHost["state"];
 let seeded = 0;
 
 beforeAll(async () => {
-  directory = mkdtempSync(join(tmpdir(), "write-endpoints-"));
-  const file = join(directory, "state.sqlite");
-  host = await startHost({
-    app: APP,
-    port: 0,
-    logLevel: "error",
-    settings: {
-      STATE_SQLITE_FILE: file,
-      TABLES_CONNECTION_STRING: "",
-      TABLES_ENDPOINT: "",
-      ARM_ENDPOINT: "https://127.0.0.1:9",
-      AUTH_MODE: "local",
-    },
-  });
-  store = new SqliteStore(file);
-  state = sqliteRepositories(store);
+  running = await startMigrationsHost({ logLevel: "error" });
+  ({ host, state } = running);
 });
 
-afterAll(async () => {
-  await host?.stop();
-  store?.close();
-  rmSync(directory, { recursive: true, force: true });
-});
+afterAll(() => running?.stop());
 
 // --- who asks -------------------------------------------------------------------------------------------
 
@@ -567,13 +543,6 @@ function expectDocumented(answer: Answer, endpoint: Endpoint): void {
 
 type Fleet = Record<SeededKind, MigrationRecord>;
 
-const stuckPod = (name: string) => ({
-  pod: { namespace: "batch", name },
-  reason: "eviction-blocked",
-  detail: "the budget allows no disruption",
-  protectedByBudget: true,
-});
-
 /** A migration saved as the orchestration saves it, with a stand-in instance waiting for `event` unless null. */
 async function seed(overrides: Partial<MigrationRecord>, event: string | null): Promise<MigrationRecord> {
   seeded += 1;
@@ -605,7 +574,7 @@ async function seedFleet(): Promise<Fleet> {
         phase: "draining",
         awaiting: waitAt({
           gate: "decision",
-          evidence: { node: "aks-batch-0", stuck: [stuckPod("job-7"), stuckPod("job-9")] },
+          evidence: { node: "aks-batch-0", stuck: [aStuckPod("job-7"), aStuckPod("job-9")] },
           accepts: ["retry", "skip-pod", "delete-pod", "rollback"],
         }),
       },
@@ -761,24 +730,10 @@ describe("the write endpoints under generated requests", () => {
     const fleet = await seedFleet();
     const operator = holder("ben@contoso.com", ROLES.operator).headers;
     const padded = (size: number) => JSON.stringify({ comment: "x" }).padEnd(size, " ");
-    expect(
-      (
-        await send(
-          `/api/migrations/${encodeURIComponent(fleet.draining.id)}/pause`,
-          operator,
-          padded(BODY_LIMIT + 1),
-        )
-      ).status,
-    ).toBe(413);
-    expect(
-      (
-        await send(
-          `/api/migrations/${encodeURIComponent(fleet.draining.id)}/pause`,
-          operator,
-          padded(BODY_LIMIT),
-        )
-      ).status,
-    ).toBe(202);
+    const pause = async (body: string) =>
+      (await send(`/api/migrations/${encodeURIComponent(fleet.draining.id)}/pause`, operator, body)).status;
+    expect(await pause(padded(BODY_LIMIT + 1))).toBe(413);
+    expect(await pause(padded(BODY_LIMIT))).toBe(202);
   });
 });
 
