@@ -647,7 +647,7 @@ describe("the write endpoints under generated requests", () => {
         async (requests, together) => {
           const fleet = await seedFleet();
           const answered: { request: Request; answer: Answer }[] = [];
-          const answer = async (sending: Request) => {
+          const ask = async (sending: Request) => {
             const answer = await sendTo(fleet, sending);
             expect(allowedStatuses(sending), JSON.stringify(answer.body)).toContain(answer.status);
             expectDocumented(answer, sending.endpoint);
@@ -656,8 +656,8 @@ describe("the write endpoints under generated requests", () => {
               expect(answer.headers.get("x-identity-mode")).toBe("local");
             answered.push({ request: sending, answer });
           };
-          if (together) await Promise.all(requests.map(answer));
-          else for (const sending of requests) await answer(sending);
+          if (together) await Promise.all(requests.map(ask));
+          else for (const sending of requests) await ask(sending);
           for (const kind of Object.keys(fleet) as SeededKind[]) {
             const { id } = fleet[kind];
             const reached = answered.filter(
@@ -680,7 +680,7 @@ describe("the write endpoints under generated requests", () => {
           }
         },
       ),
-      { numRuns: 25 },
+      { numRuns: 40 },
     );
   });
 
