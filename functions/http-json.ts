@@ -8,6 +8,9 @@ import { StoreUnavailableError } from "../shared/store-unavailable.ts";
 /** Seconds a client should wait before asking again when the state store is unreachable. */
 const STORE_RETRY_AFTER_S = 10;
 
+/** The most of a request body an endpoint reads: its largest valid request is a few KiB. */
+const MAX_REQUEST_BODY_BYTES = 64 * 1024;
+
 export function jsonOk(body: unknown, status = 200): HttpResponseInit {
   return { status, jsonBody: body };
 }
@@ -28,6 +31,49 @@ export function unknownParameters(
   const unknown = [...new Set(query.keys())].filter((key) => !known.includes(key));
   if (unknown.length === 0) return undefined;
   return jsonError(400, `unknown query parameter(s): ${unknown.join(", ")} (known: ${known.join(", ")})`);
+}
+
+/**
+ * The body as text, or the 413 for one past MAX_REQUEST_BODY_BYTES. It stops reading at the limit, so a
+ * caller cannot make the service hold (and parse) megabytes the Functions host let through.
+ */
+export async function boundedText(
+  request: HttpRequest,
+): Promise<{ text: string } | { refusal: HttpResponseInit }> {
+  const limit = MAX_REQUEST_BODY_BYTES;
+  const tooLarge = {
+    refusal: jsonError(413, `the body is larger than ${limit} bytes, the most this endpoint reads`),
+  };
+  if (Number(request.headers.get("content-length")) > limit) return tooLarge;
+  if (!request.body) return { text: "" };
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    size += read.value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      return tooLarge;
+    }
+    chunks.push(read.value);
+  }
+  // As request.text() decodes: a leading byte-order mark dropped, bytes that are not UTF-8 replaced.
+  return { text: new TextDecoder().decode(Buffer.concat(chunks)) };
+}
+
+/**
+ * Whether `value` nests arrays and objects more than `limit` deep. It walks level by level, not by
+ * recursion, so it cannot itself overflow the stack on the value it is there to catch.
+ */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const containers = (values: unknown[]) =>
+    values.filter((item): item is object => typeof item === "object" && item !== null);
+  let level = containers([value]);
+  for (let depth = 1; level.length > 0; depth++) {
+    if (depth > limit) return true;
+    level = containers(level.flatMap((container) => Object.values(container)));
+  }
+  return false;
 }
 
 /**

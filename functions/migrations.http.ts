@@ -45,11 +45,20 @@ import {
   type SteerOutcome,
   WorkflowEndedError,
 } from "../shared/migration/steer-migration.ts";
-import { answering, jsonError, jsonOk, unknownParameters } from "./http-json.ts";
+import {
+  answering,
+  boundedText,
+  jsonError,
+  jsonOk,
+  nestsDeeperThan,
+  unknownParameters,
+} from "./http-json.ts";
 import { identify, identityHeaders } from "./identity.ts";
 import { instanceStatus, startOnce } from "./scan-starter.ts";
 
 const FILTERS = ["cluster", "pool", "outcome"] as const;
+/** How deep a request body may nest: a valid one nests four levels (options.maintenanceWindow.days). */
+const MAX_BODY_DEPTH = 16;
 /** An instance in one of these runs no more. */
 const ENDED_WORKFLOW: readonly string[] = [
   df.OrchestrationRuntimeStatus.Completed,
@@ -99,12 +108,14 @@ function writeRoute(
   });
 }
 
-/** The JSON body checked by `check`, or the 400 that names what is wrong. */
+/** The JSON body checked by `check`, or the 400 that names what is wrong (413 for one too large to read). */
 async function body<T>(
   request: HttpRequest,
   check: (value: unknown) => Checked<T>,
 ): Promise<{ value: T } | { refusal: HttpResponseInit }> {
-  const text = await request.text();
+  const read = await boundedText(request);
+  if ("refusal" in read) return read;
+  const { text } = read;
   let value: unknown = {};
   if (text.trim() !== "") {
     try {
@@ -112,6 +123,10 @@ async function body<T>(
     } catch {
       return { refusal: jsonError(400, "the body is not JSON") };
     }
+  }
+  // Describing what is wrong with a value nested thousands deep would overflow the stack (a 500).
+  if (nestsDeeperThan(value, MAX_BODY_DEPTH)) {
+    return { refusal: jsonError(400, `the body nests arrays and objects more than ${MAX_BODY_DEPTH} deep`) };
   }
   const checked = check(value);
   if ("problems" in checked) {
@@ -325,12 +340,29 @@ async function planOrRefusal(request: PlanRequest): Promise<HttpResponseInit> {
     return jsonOk(await planMigration(capabilities("pools", "kube", "prices", "accessSettings"), request));
   } catch (error) {
     if (error instanceof UnknownPoolError) return jsonError(404, error.message);
-    if (error instanceof PoolRequestRefused && PASSED_THROUGH.includes(error.status)) {
-      return jsonError(error.status, `ARM answered ${error.status} ${error.code}: ${error.message}`);
+    if (error instanceof PoolRequestRefused) {
+      const status = PASSED_THROUGH.includes(error.status) ? error.status : 502;
+      return jsonError(status, `ARM answered ${error.status} ${error.code}: ${error.message}`);
+    }
+    if (error instanceof Error && UNREACHABLE.includes(error.name)) {
+      return {
+        ...jsonError(503, `ARM could not be reached to plan: ${error.message.split("\n")[0]}`, {
+          retryable: true,
+        }),
+        headers: { "Retry-After": "30" },
+      };
     }
     throw error;
   }
 }
+
+/** The Azure SDK's errors for a token it could not get and a request it could not send. */
+const UNREACHABLE: readonly string[] = [
+  "AggregateAuthenticationError",
+  "CredentialUnavailableError",
+  "AuthenticationError",
+  "RestError",
+];
 
 writeRoute("start-migration", "migrations", ROLES.operator, (call) => requestMigration(call, false));
 

@@ -77,15 +77,17 @@ export async function answerGate(
       comment: request.comment,
       at,
     };
+    let approvedNow = false;
     if (needsTwoApprovals(record, request.gate, request.answer)) {
       const approved = await secondApproval(ports, answer);
       if ("outcome" in approved) return approved.outcome;
-      answer = approved.answer;
+      ({ answer, added: approvedNow } = approved);
     }
     const claim = await ports.migrations.claimAnswer(answer);
     if (claim.kind === "already-answered") {
       // Two approvers racing to second each other: the one whose claim lost opened the gate all the same.
-      if (claim.answer.approvedBy?.includes(request.by.name)) return { kind: "done", at };
+      const opened = claim.answer.approvedBy?.some((approver) => approver.id === request.by.id);
+      if (approvedNow && opened) return { kind: "done", at };
       return { kind: "already-answered", by: claim.answer.by, decision: claim.answer.answer.decision };
     }
     try {
@@ -105,10 +107,14 @@ export async function answerGate(
 async function secondApproval(
   ports: SteeringPorts,
   answer: GateAnswer,
-): Promise<{ answer: GateAnswer } | { outcome: ActOutcome }> {
+): Promise<{ answer: GateAnswer; added: boolean } | { outcome: ActOutcome }> {
   const { added, approvals } = await ports.migrations.addApproval(answer);
-  const approvers = [...new Map(approvals.map((approval) => [approval.byId, approval.by])).values()];
-  if (approvers.length >= 2) return { answer: { ...answer, approvedBy: approvers } };
+  const approvers = [
+    ...new Map(
+      approvals.map((approval) => [approval.byId, { id: approval.byId, name: approval.by }]),
+    ).values(),
+  ];
+  if (approvers.length >= 2) return { answer: { ...answer, approvedBy: approvers }, added };
   if (!added) {
     const reason = `rule "two approvers": ${answer.by} has approved gate "${answer.gate}" already; it opens on another approver's approval`;
     return { outcome: { kind: "refused", status: 409, reason } };

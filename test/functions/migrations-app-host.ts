@@ -27,7 +27,7 @@ export interface MigrationsApp {
 }
 
 export async function startMigrationsApp(
-  logLevel: "info" | "warn",
+  logLevel: "info" | "warn" | "error",
   settings: Record<string, string>,
 ): Promise<MigrationsApp> {
   const directory = mkdtempSync(join(tmpdir(), "migrations-http-"));

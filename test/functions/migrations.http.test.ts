@@ -14,7 +14,7 @@ import { approvalPolicyOf } from "../../shared/domain/access/approval-policy.ts"
 import { localClientPrincipal } from "../../shared/domain/access/client-principal.ts";
 import { ROLES, type Role } from "../../shared/domain/access/principal.ts";
 import type { Awaiting, MigrationRecord } from "../../shared/domain/migration/migration-record.ts";
-import { aMigrationRecord } from "../support/migration-fixtures.ts";
+import { aMigrationRecord, aStuckPod } from "../support/migration-fixtures.ts";
 import { aCluster, aPool, poolSnapshots } from "../support/pool-fixtures.ts";
 import { type MigrationsApp, startMigrationsApp } from "./migrations-app-host.ts";
 
@@ -332,15 +332,9 @@ describe("answering a gate", () => {
   });
 
   it("carries a stuck drain's decision with the pod named, only one the wait lists, and a resume as the paused gate's answer", async () => {
-    const stuckPod = (name: string) => ({
-      pod: { namespace: "batch", name },
-      reason: "eviction-blocked",
-      detail: "the budget allows no disruption",
-      protectedByBudget: true,
-    });
     const stuck = await aMigration({
       gate: "decision",
-      evidence: { node: "aks-batch-0", stuck: [stuckPod("job-7"), stuckPod("job-9")] },
+      evidence: { node: "aks-batch-0", stuck: [aStuckPod("job-7"), aStuckPod("job-9")] },
       accepts: ["retry", "skip-pod", "delete-pod", "rollback"],
     });
     await waitingInstance(stuck.id);
@@ -438,7 +432,15 @@ describe("a cluster's approval policy", () => {
     expect(second.status).toBe(202);
     expect(second.body.result).toBe("gate start: approve");
     const { event } = await raised(record.id);
-    expect(event).toMatchObject({ by: BEN, byId: BEN, approvedBy: [ANA, BEN], comment: "agreed" });
+    expect(event).toMatchObject({
+      by: BEN,
+      byId: BEN,
+      approvedBy: [
+        { id: ANA, name: ANA },
+        { id: BEN, name: BEN },
+      ],
+      comment: "agreed",
+    });
     const results = (await state.audit.list(record.id)).filter((entry) => entry.stage === "outcome");
     expect(results.map((entry) => [entry.actor, entry.result])).toEqual([
       [ANA, "succeeded: approval 1 of 2 recorded, the gate waits for another approver"],
@@ -453,7 +455,7 @@ describe("a cluster's approval policy", () => {
     const answers = await Promise.all([ANA, BEN].map((name) => approve(record.id, as(name, ROLES.approver))));
     expect(answers.map((answer) => answer.status)).toEqual([202, 202]);
     const { event } = await raised(record.id);
-    expect([...event.approvedBy].sort()).toEqual([ANA, BEN]);
+    expect(event.approvedBy.map((approver: Json) => approver.name).sort()).toEqual([ANA, BEN]);
   });
 
   it("takes one approver's rejection at a two-approver gate", async () => {
@@ -610,6 +612,18 @@ describe("starting a migration", () => {
 
   const start = (cluster: string, pool = "batch") =>
     post("/api/migrations", as(BEN, ROLES.operator), { cluster, pool, targetOsSku: "AzureLinux3" });
+
+  it("answers a plan ARM cannot be asked for (no token for it here) with 503 and the reason, not a 500", async () => {
+    const plan = await post("/api/migrations/plan", as(BEN, ROLES.operator), {
+      cluster: unique.id,
+      pool: "batch",
+      targetOsSku: "AzureLinux3",
+    });
+    expect(plan.status).toBe(503);
+    expect(plan.headers.get("retry-after")).toBe("30");
+    expect(plan.body.error.reason).toMatch(/^ARM could not be reached to plan: /);
+    expect(plan.body.error.retryable).toBe(true);
+  });
 
   it("starts one per pool, by name through the inventory, as the caller the header names", async () => {
     const id = migrationInstanceId(unique.id, "batch", 1);

@@ -788,7 +788,7 @@ describe("pool-migration", () => {
       if (record.awaiting?.gate !== "start" || startAnswered) return scripted(record);
       startAnswered = true;
       const { nonce } = record.awaiting;
-      const approval = (by: string, approvedBy?: string[]): GateAnswerEvent => ({
+      const approval = (by: string, approvedBy?: GateAnswerEvent["approvedBy"]): GateAnswerEvent => ({
         gate: "start",
         nonce,
         answer: { decision: "approve" },
@@ -801,8 +801,14 @@ describe("pool-migration", () => {
       const [instance] = await harness.running("pool-migration");
       for (const event of [
         approval("ana@contoso.com"),
-        approval("ana@contoso.com", ["rita@contoso.com", "ana@contoso.com"]),
-        approval("ben@contoso.com", ["ana@contoso.com", "ben@contoso.com"]),
+        approval("ana@contoso.com", [
+          { id: "oid-requester", name: "rita@contoso.com" },
+          { id: "oid-ana", name: "ana@contoso.com" },
+        ]),
+        approval("ben@contoso.com", [
+          { id: "oid-ana", name: "ana@contoso.com" },
+          { id: "oid-ben", name: "ben@contoso.com" },
+        ]),
       ])
         await harness.client.raiseEvent(instance as string, MIGRATION_EVENTS.answer, event);
       return null;

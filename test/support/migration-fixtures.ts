@@ -64,3 +64,13 @@ export function anAuditRecord(overrides: Partial<AuditRecord> = {}): AuditRecord
     ...overrides,
   };
 }
+
+/** A pod a drain is stuck on because its budget allows no disruption, as a decision wait's evidence lists it. */
+export function aStuckPod(name: string, namespace = "batch") {
+  return {
+    pod: { namespace, name },
+    reason: "eviction-blocked",
+    detail: "the budget allows no disruption",
+    protectedByBudget: true,
+  };
+}

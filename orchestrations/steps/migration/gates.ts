@@ -69,12 +69,12 @@ export function* awaitGate(
         run.note(`gate ${gate}: an answer by the requester is not counted`, answer.by);
         continue;
       }
-      if (needsTwoApprovals(record, gate, answer.answer) && !twoApprovers(answer, record.requestedBy.name)) {
+      if (needsTwoApprovals(record, gate, answer.answer) && !twoApprovers(answer, record.requestedBy.id)) {
         run.note(`gate ${gate}: an approval without a second approver is not counted`, answer.by);
         continue;
       }
       run.note(
-        `gate ${gate}: ${describeDecision(answer.answer)}${answer.approvedBy ? ` by ${answer.approvedBy.join(" and ")}` : ""}${answer.comment ? `: ${answer.comment}` : ""}`,
+        `gate ${gate}: ${describeDecision(answer.answer)}${answer.approvedBy ? ` by ${answer.approvedBy.map((approver) => approver.name).join(" and ")}` : ""}${answer.comment ? `: ${answer.comment}` : ""}`,
         answer.by,
       );
       return yield* leave(run, { kind: "answered", answer });
@@ -125,10 +125,10 @@ function* leave(run: MigrationRun, result: GateResult): Generator<Task, GateResu
   return result;
 }
 
-/** Two distinct approvers named, neither of them the requester. */
-function twoApprovers(answer: GateAnswerEvent, requester: string): boolean {
-  const approvers = new Set(answer.approvedBy ?? []);
-  return approvers.size >= 2 && !approvers.has(requester);
+/** Two distinct approvers named (by id), neither of them the requester. */
+function twoApprovers(answer: GateAnswerEvent, requesterId: string): boolean {
+  const approvers = new Set((answer.approvedBy ?? []).map((approver) => approver.id));
+  return approvers.size >= 2 && !approvers.has(requesterId);
 }
 
 /** Who ended a wait: the person who answered or asked for the rollback, else the workflow (expiry). */

@@ -23,7 +23,7 @@ export interface GateAnswer {
   comment: string;
   at: string;
   /** Under the two-approver rule, everyone whose approval opened the gate, first approver first. */
-  approvedBy?: string[];
+  approvedBy?: { id: string; name: string }[];
 }
 
 export type ClaimResult = { kind: "claimed" } | { kind: "already-answered"; answer: GateAnswer };
