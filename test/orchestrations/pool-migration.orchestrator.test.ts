@@ -744,31 +744,33 @@ describe("pool-migration", () => {
     expect(records.some((r) => (r.draining ?? []).some((id) => id.endsWith(":drain-0")))).toBe(true);
   });
 
-  it("does not count an answer by the requester, even one that reached it past the API", async () => {
-    const { fakes, hooks, records } = world({});
+  it("does not count an answer by the requester (by id), even one that reached it past the API", async () => {
+    const { fakes, hooks, records } = world({ cutover: [{ decision: "reject" }] });
+    const scripted = hooks.onRecord;
     hooks.onRecord = async (record) => {
-      if (record.awaiting?.gate !== "start" || record.history.some((h) => h.event.includes("requester")))
-        return null;
+      if (record.awaiting?.gate !== "start") return scripted(record);
+      if (record.history.some((h) => h.event.includes("requester"))) return null;
       const [instance] = await harness.running("pool-migration");
       const { nonce } = record.awaiting;
-      const answer = (by: string, decision: "approve" | "reject"): GateAnswerEvent => ({
+      const answer = (by: string, byId: string, decision: "approve" | "reject"): GateAnswerEvent => ({
         gate: "start",
         nonce,
         answer: { decision },
         by,
-        byId: by,
+        byId,
         comment: "",
         at: record.updatedAt,
       });
       await harness.client.raiseEvent(
         instance as string,
         MIGRATION_EVENTS.answer,
-        answer("rita@contoso.com", "approve"),
+        answer("rita@contoso.com", "oid-requester", "approve"),
       );
+      // Another person of the same name is someone else: their approval counts.
       await harness.client.raiseEvent(
         instance as string,
         MIGRATION_EVENTS.answer,
-        answer("ana@contoso.com", "reject"),
+        answer("rita@contoso.com", "oid-another-rita", "approve"),
       );
       return null;
     };
@@ -776,6 +778,8 @@ describe("pool-migration", () => {
     expect(run.output.outcome).toBe("rejected");
     const history = (records.at(-1) as MigrationRecord).history.map((h) => h.event);
     expect(history).toContain("gate start: an answer by the requester is not counted");
+    expect(history).toContain("gate start: approve");
+    expect(history).toContain("gate cutover: reject: ok");
   });
 
   it("counts an approval at a two-approver gate only when it names two approvers, neither the requester", async () => {

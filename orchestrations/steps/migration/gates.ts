@@ -5,6 +5,7 @@
 
 import type { Task, TimerTask } from "durable-functions";
 import { needsTwoApprovals } from "../../../shared/domain/access/gate-rules.ts";
+import type { Principal } from "../../../shared/domain/access/principal.ts";
 import type { GateDecision, GateName } from "../../../shared/domain/migration/migration-record.ts";
 import type {
   ControlEvent,
@@ -65,7 +66,7 @@ export function* awaitGate(
       if (answer.gate !== gate || answer.nonce !== nonce || !accepts.includes(answer.answer.decision))
         continue;
       // The HTTP side refuses the requester already; the workflow does not count on it alone.
-      if (gate !== "paused" && answer.by === record.requestedBy.name) {
+      if (gate !== "paused" && byRequester(answer, record.requestedBy)) {
         run.note(`gate ${gate}: an answer by the requester is not counted`, answer.by);
         continue;
       }
@@ -123,6 +124,11 @@ function* leave(run: MigrationRun, result: GateResult): Generator<Task, GateResu
   run.record.awaiting = null;
   yield* run.save();
   return result;
+}
+
+/** By id, since two people may share a name; an event raised before answers carried ids has the name only. */
+function byRequester(answer: GateAnswerEvent, requester: Principal): boolean {
+  return answer.byId === undefined ? answer.by === requester.name : answer.byId === requester.id;
 }
 
 /** Two distinct approvers named (by id), neither of them the requester. */
