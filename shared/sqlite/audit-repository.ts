@@ -27,6 +27,11 @@ CREATE TABLE IF NOT EXISTS migration_audit_heads (
   seq INTEGER NOT NULL,
   hash TEXT NOT NULL
 ) STRICT;
+-- Chains written before heads were kept get theirs from their last record.
+INSERT OR IGNORE INTO migration_audit_heads (migration_id, seq, hash)
+  SELECT migration_id, MAX(seq), json_extract(record, '$.hash') FROM migration_audit
+  WHERE migration_id NOT IN (SELECT migration_id FROM migration_audit_heads)
+  GROUP BY migration_id;
 `;
 
 export class SqliteAuditRepository implements AuditRepository {

@@ -179,6 +179,21 @@ describe.each([
   });
 });
 
+describe("a SQLite audit log written before chains kept their head", () => {
+  it("gets each chain's head from its last record when the file is opened", async () => {
+    const file = sqliteFiles.newFile();
+    const before = sqliteFiles.open(file);
+    const audit = sqliteRepositories(before).audit;
+    await appendThree(audit);
+    const [, , last] = await audit.list(MIGRATION);
+    before.write((sql) => sql.run("DELETE FROM migration_audit_heads"));
+    expect(await audit.head(MIGRATION)).toBeUndefined();
+    const reopened = sqliteRepositories(sqliteFiles.open(file)).audit;
+    expect(await reopened.head(MIGRATION)).toEqual({ sequence: 3, hash: last?.hash });
+    expect(verifyChain(await reopened.list(MIGRATION), await reopened.head(MIGRATION))).toEqual({ ok: true });
+  });
+});
+
 async function appendThree(audit: AuditRepository): Promise<void> {
   for (const step of ["create-pool", "cordon-node:aks-batch-0", "drain-node:aks-batch-0"]) {
     await audit.append(stepRecord(step));

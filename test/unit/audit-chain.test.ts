@@ -59,6 +59,15 @@ describe("verifyChain", () => {
       detail: `the chain's head is record 4 (hash ${last.hash}), the last one stored is record 2`,
     });
     expect(verifyChain([], head)).toMatchObject({ ok: false, index: 0, problem: "missing records" });
+    // A record appended after the head was read is one more, not a mismatch.
+    expect(verifyChain(chainOf(5), head)).toEqual({ ok: true });
+    // A store that keeps heads but has none for a chain with records cannot vouch for its tail.
+    expect(verifyChain(chain, null)).toMatchObject({
+      ok: false,
+      problem: "missing records",
+      detail: "the chain has 4 records and no head",
+    });
+    expect(verifyChain([], null)).toEqual({ ok: true });
     // A head that names another last record, at the same number, is a mismatch too.
     expect(verifyChain(chain, { sequence: 4, hash: "a".repeat(64) })).toMatchObject({
       problem: "missing records",

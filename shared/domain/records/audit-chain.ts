@@ -30,9 +30,14 @@ export function chainRecord(record: AuditRecord, sequence: number, previousHash:
 
 /**
  * `ok`, or the first record whose number, link or hash does not match; with the chain's `head`, records
- * missing after the last one listed are named too (as the record after it, id "(missing)").
+ * missing after the last one listed are named too (as the record after it, id "(missing)"). Read the head
+ * before the records: a record appended in between is then one more, not a mismatch. `null` is a store
+ * that keeps heads but has none for a chain that has records: its tail cannot be vouched for.
  */
-export function verifyChain(records: readonly ChainedAuditRecord[], head?: AuditHead): ChainVerification {
+export function verifyChain(
+  records: readonly ChainedAuditRecord[],
+  head?: AuditHead | null,
+): ChainVerification {
   let previousHash = GENESIS_HASH;
   for (const [index, record] of records.entries()) {
     const failure = (problem: ChainProblem, detail: string) =>
@@ -48,13 +53,17 @@ export function verifyChain(records: readonly ChainedAuditRecord[], head?: Audit
     if (hash !== expected) return failure("hash mismatch", `hash ${hash}, content hashes to ${expected}`);
     previousHash = hash;
   }
-  if (head && (head.sequence !== records.length || head.hash !== previousHash)) {
+  if (head === undefined || (head === null && records.length === 0)) return { ok: true };
+  const atHead = head && records[head.sequence - 1];
+  if (!head || atHead?.hash !== head.hash) {
     return {
       ok: false,
       index: records.length,
       id: "(missing)",
       problem: "missing records",
-      detail: `the chain's head is record ${head.sequence} (hash ${head.hash}), the last one stored is record ${records.length}`,
+      detail: head
+        ? `the chain's head is record ${head.sequence} (hash ${head.hash}), the last one stored is record ${records.length}`
+        : `the chain has ${records.length} records and no head`,
     };
   }
   return { ok: true };
