@@ -40,6 +40,7 @@ import { type PlanRequest, planMigration, UnknownPoolError } from "../shared/mig
 import { resolveCluster } from "../shared/migration/resolve-cluster.ts";
 import {
   answerGate,
+  approvalRecorded,
   controlMigration,
   type SteeringPorts,
   type SteerOutcome,
@@ -196,9 +197,8 @@ function steered(outcome: SteerOutcome, id: string, done: string): HttpResponseI
         {
           id,
           statusUrl: statusUrl(id),
-          result: `${done}: approval ${outcome.approvals} of ${outcome.required} recorded; the gate opens on another approver's approval`,
-          approvals: outcome.approvals,
-          approvalsRequired: outcome.required,
+          result: `${done}: ${approvalRecorded(outcome)}`,
+          approvalsRequired: 2,
           at: outcome.at,
         },
         202,
@@ -305,6 +305,7 @@ async function requestMigration({ request, context, caller }: Call, plan: boolea
       // One request, one pair of records: the same person may ask again once this attempt ends.
       step: `request:${globalThis.crypto.randomUUID()}`,
       actor: caller.name,
+      actorId: caller.id,
       reason: `migrate ${pool} to ${targetOsSku}`,
       action: "request-migration",
       target: `${cluster}/${pool}`,

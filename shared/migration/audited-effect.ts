@@ -11,6 +11,8 @@ export interface AuditedAct {
   migrationId: string;
   step: string;
   actor: string;
+  /** The person's stable id, when a person acts. */
+  actorId?: string;
   reason: string;
   /** "create-pool", "taint-node", "evict-pod", ... */
   action: string;
@@ -26,7 +28,7 @@ export async function audited<T>(
 ): Promise<T> {
   const now = () => new Date(clock.now()).toISOString();
   const { migrationId, step, actor, reason, action, target } = act;
-  const base = { migrationId, actor, action, target, reason };
+  const base = { migrationId, actor, ...(act.actorId && { actorId: act.actorId }), action, target, reason };
   await audit.append({
     ...base,
     id: `${migrationId}:${step}:intent`,

@@ -32,9 +32,13 @@ export class WorkflowEndedError extends Error {
 
 /** What became of a request on a migration that exists. */
 type ActOutcome =
-  | { kind: "done"; at: string }
-  /** The first of two approvals: recorded, the gate waits for a second approver. */
-  | { kind: "approval-recorded"; at: string; approvals: number; required: number }
+  /** `approvedBy`: the two approvals that opened the gate. */
+  | { kind: "done"; at: string; approvedBy?: GateAnswer["approvedBy"] }
+  /**
+   * An approval recorded at a two-approver gate: it waits for another approver, or (`openedBy`) another
+   * approver's answer, racing this one, opens the gate with both.
+   */
+  | { kind: "approval-recorded"; at: string; openedBy?: string }
   | ({ kind: "refused" } & Refusal)
   | { kind: "already-answered"; by: string; decision: string }
   | { kind: "undelivered"; reason: string };
@@ -87,7 +91,7 @@ export async function answerGate(
     if (claim.kind === "already-answered") {
       // Two approvers racing to second each other: the one whose claim lost opened the gate all the same.
       const opened = claim.answer.approvedBy?.some((approver) => approver.id === request.by.id);
-      if (approvedNow && opened) return { kind: "done", at };
+      if (approvedNow && opened) return { kind: "approval-recorded", at, openedBy: claim.answer.by };
       return { kind: "already-answered", by: claim.answer.by, decision: claim.answer.answer.decision };
     }
     try {
@@ -96,7 +100,7 @@ export async function answerGate(
       await ports.migrations.releaseAnswer(answer.migrationId, answer.nonce);
       return undelivered(error);
     }
-    return { kind: "done", at };
+    return { kind: "done", at, ...(answer.approvedBy && { approvedBy: answer.approvedBy }) };
   });
 }
 
@@ -119,7 +123,7 @@ async function secondApproval(
     const reason = `rule "two approvers": ${answer.by} has approved gate "${answer.gate}" already; it opens on another approver's approval`;
     return { outcome: { kind: "refused", status: 409, reason } };
   }
-  return { outcome: { kind: "approval-recorded", at: answer.at, approvals: 1, required: 2 } };
+  return { outcome: { kind: "approval-recorded", at: answer.at } };
 }
 
 /** Asks a running migration to pause or roll back; `deliver` raises the request at the orchestration. */
@@ -165,6 +169,7 @@ async function audited(
     migrationId: record.id,
     at,
     actor: request.by.name,
+    actorId: request.by.id,
     action,
     target,
     reason: request.comment,
@@ -182,6 +187,7 @@ async function audited(
     stage: "outcome",
     at: new Date(ports.clock.now()).toISOString(),
     result: describe(outcome),
+    ...(outcome.kind === "done" && outcome.approvedBy && { evidence: { approvedBy: outcome.approvedBy } }),
   });
   return outcome;
 }
@@ -198,12 +204,19 @@ function shownWith(record: MigrationRecord) {
   };
 }
 
+/** What became of an approval recorded at a two-approver gate, as the person and the audit log read it. */
+export function approvalRecorded(outcome: Extract<ActOutcome, { kind: "approval-recorded" }>): string {
+  return outcome.openedBy === undefined
+    ? "approval 1 of 2 recorded; the gate opens on another approver's approval"
+    : `approval recorded; ${outcome.openedBy}'s answer opens the gate with it`;
+}
+
 function describe(outcome: ActOutcome): string {
   switch (outcome.kind) {
     case "done":
       return "succeeded";
     case "approval-recorded":
-      return `succeeded: approval ${outcome.approvals} of ${outcome.required} recorded, the gate waits for another approver`;
+      return `succeeded: ${approvalRecorded(outcome)}`;
     case "refused":
       return `refused: ${outcome.reason}`;
     case "already-answered":

@@ -415,7 +415,6 @@ describe("a cluster's approval policy", () => {
     expect(first.status).toBe(202);
     expect(first.body).toMatchObject({
       result: "gate start: approve: approval 1 of 2 recorded; the gate opens on another approver's approval",
-      approvals: 1,
       approvalsRequired: 2,
     });
     const shown = await api("GET", path(record.id));
@@ -443,10 +442,18 @@ describe("a cluster's approval policy", () => {
     });
     const results = (await state.audit.list(record.id)).filter((entry) => entry.stage === "outcome");
     expect(results.map((entry) => [entry.actor, entry.result])).toEqual([
-      [ANA, "succeeded: approval 1 of 2 recorded, the gate waits for another approver"],
+      [ANA, "succeeded: approval 1 of 2 recorded; the gate opens on another approver's approval"],
       [ANA, `refused: ${replay.body.error.reason}`],
       [BEN, "succeeded"],
     ]);
+    // Who acted by id as well as by name, and who opened the gate together.
+    expect(results.every((entry) => entry.actorId === entry.actor)).toBe(true);
+    expect(results.at(-1)?.evidence).toEqual({
+      approvedBy: [
+        { id: ANA, name: ANA },
+        { id: BEN, name: BEN },
+      ],
+    });
   });
 
   it("lets two racing approvers open a two-approver gate once, both told it succeeded", async () => {

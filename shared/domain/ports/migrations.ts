@@ -67,6 +67,8 @@ export interface AuditRecord {
   at: string;
   /** A person's name, or "pool-migration" for the workflow itself. */
   actor: string;
+  /** The person's stable id (Entra object id) on the records of their requests: names can be shared. */
+  actorId?: string;
   /** "create-pool", "taint-node", "evict-pod", "approve", ... */
   action: string;
   /** What it acts on: a pool, node or pod, by name. */
