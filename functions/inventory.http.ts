@@ -6,7 +6,7 @@
 
 import { app, type HttpRequest, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
-import { operatorScanInstanceId } from "../orchestrations/contracts/instance-ids.ts";
+import { operatorScanInstanceId, SCAN_INSTANCE_ID } from "../orchestrations/contracts/instance-ids.ts";
 import { ORCHESTRATIONS } from "../orchestrations/contracts.ts";
 import { capabilities } from "../shared/composition.ts";
 import { compareUrgency, type PoolState, URGENCY_ORDER } from "../shared/domain/lifecycle/pool-assessment.ts";
@@ -124,6 +124,8 @@ app.http("inventory-scan-status", {
       const unknown = unknownParameters(request.query, []);
       if (unknown) return unknown;
       const id = request.params.id as string;
+      // Only a scan's id goes on to the Durable client, whose URL the id is put into as it is.
+      if (!SCAN_INSTANCE_ID.test(id)) return jsonError(404, `no inventory scan ${id}`);
       const status = await instanceStatus(df.getClient(context), id);
       if (status?.name !== ORCHESTRATIONS.inventoryScan) return jsonError(404, `no inventory scan ${id}`);
       return jsonOk({

@@ -30,6 +30,9 @@ export function operatorScanInstanceId(now: Date): string {
   return `inventory-scan:${scanIdAt(now)}`;
 }
 
+/** Either scan id form: a nightly scan's day, or an operator's scan's second. */
+export const SCAN_INSTANCE_ID = /^inventory-scan:\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z)?$/;
+
 /** The alerts' re-evaluation after a notice: once per notice, however often it is delivered. */
 export function reevaluationInstanceId(noticeId: string): string {
   return `alerts:notice:${readable(noticeId, 48)}:${sha256(noticeId).slice(0, HASH_LENGTH)}`;

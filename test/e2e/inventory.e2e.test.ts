@@ -203,7 +203,8 @@ describe("the nightly inventory of the demo fleet", () => {
     const status = await env.api(statusUrl);
     expect(status.body).toMatchObject({ id: started.body.id, runtimeStatus: "Completed" });
     expect(status.body.summary.scanId).toBe((rerun.output as Json).scanId);
-    expect((await env.api("/api/inventory/scans/inventory-scan%3Anowhere")).status).toBe(404);
+    expect((await env.api("/api/inventory/scans/inventory-scan%3A2020-01-01")).status).toBe(404);
+    expect((await env.api("/api/inventory/scans/..%2Fmigrations")).status).toBe(404);
     expect((rerun.output as Json).alerts).toMatchObject({
       decision: { decided: 0 },
       delivery: { delivered: 0, pending: 0 },

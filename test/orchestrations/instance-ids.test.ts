@@ -13,6 +13,7 @@ import {
   nightlyScanInstanceId,
   operatorScanInstanceId,
   reevaluationInstanceId,
+  SCAN_INSTANCE_ID,
   scanIdAt,
 } from "../../orchestrations/contracts/instance-ids.ts";
 
@@ -33,6 +34,11 @@ describe("scan ids", () => {
     expect(scanIdAt(AT)).toBe("2026-11-26T02:00:07Z");
     expect(nightlyScanInstanceId(AT)).toBe("inventory-scan:2026-11-26");
     expect(operatorScanInstanceId(AT)).toBe("inventory-scan:2026-11-26T02:00:07Z");
+    // Both forms, and nothing else, are scan ids to the status route.
+    expect(SCAN_INSTANCE_ID.test(nightlyScanInstanceId(AT))).toBe(true);
+    expect(SCAN_INSTANCE_ID.test(operatorScanInstanceId(AT))).toBe(true);
+    expect(SCAN_INSTANCE_ID.test("inventory-scan:2026-11-26/../x")).toBe(false);
+    expect(SCAN_INSTANCE_ID.test(migrationInstanceId(LONGEST_CLUSTER_ID, "batch", 1))).toBe(false);
   });
 });
 

@@ -8,7 +8,7 @@ import type {
   PoolMigrationInput,
 } from "../../orchestrations/contracts/pool-migration.contract.ts";
 import { MIGRATION_EVENTS } from "../../orchestrations/contracts/pool-migration.contract.ts";
-import { ANY_APPROVER, approvalPolicyOf } from "../../shared/domain/access/approval-policy.ts";
+import { approvalPolicyOf } from "../../shared/domain/access/approval-policy.ts";
 import type { NodePod } from "../../shared/domain/migration/drain-progress.ts";
 import {
   DEFAULT_MIGRATION_OPTIONS,
@@ -92,7 +92,7 @@ function planOf(overrides: Partial<MigrationPlan> = {}): MigrationPlan {
         amount: 0,
       } as never,
     },
-    approvals: ANY_APPROVER,
+    approvals: approvalPolicyOf({}, []),
     ...overrides,
   };
 }

@@ -23,8 +23,6 @@ export interface ApprovalPolicy {
   rules: string[];
 }
 
-export const ANY_APPROVER: ApprovalPolicy = { approvalsRequired: 1, rules: [] };
-
 export function approvalPolicyOf(
   tags: Readonly<Record<string, string>>,
   twoApproversWhere: readonly TagSelector[],

@@ -2,15 +2,13 @@
 // {auth_typ, claims: [{typ, val}], name_typ, role_typ}. Roles are the claims whose typ is role_typ; only
 // the product's own roles count. The header's base64 is undone by the caller of this parser.
 
-import { type Principal, ROLES, type Role } from "./principal.ts";
+import { type Principal, productRoles, type Role } from "./principal.ts";
 
 /** The object id claim, as Entra ID issues it, and its short form. */
 const OBJECT_ID_CLAIMS = ["http://schemas.microsoft.com/identity/claims/objectidentifier", "oid"];
 
 /** Entra's group object ids, one claim each, as App Service Authentication passes them on. */
 const GROUPS_CLAIM = "groups";
-
-const KNOWN_ROLES: readonly string[] = Object.values(ROLES);
 
 export type ClientPrincipalParse = { principal: Principal } | { problem: string };
 
@@ -46,9 +44,9 @@ export function parseClientPrincipal(json: string): ClientPrincipalParse {
   if (name === undefined || id === undefined) {
     return { problem: "x-ms-client-principal names nobody: no claim of its name_typ" };
   }
-  const roles = [
-    ...new Set(claims.filter((claim) => claim.typ === header.role_typ).map((claim) => claim.val)),
-  ].filter((role): role is Role => KNOWN_ROLES.includes(role));
+  const roles = productRoles(
+    claims.filter((claim) => claim.typ === header.role_typ).map((claim) => claim.val),
+  );
   const groups = [...new Set(claims.filter((claim) => claim.typ === GROUPS_CLAIM).map((claim) => claim.val))];
   return { principal: { id, name, roles, groups, identityProvider: header.auth_typ as string } };
 }

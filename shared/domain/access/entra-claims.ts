@@ -3,9 +3,7 @@
 // the tenant is pinned again (Entra signs every tenant's tokens with the same keys), the id is the object
 // id, and only the product's own app roles count.
 
-import { type Principal, ROLES, type Role } from "./principal.ts";
-
-const KNOWN_ROLES: readonly string[] = Object.values(ROLES);
+import { type Principal, productRoles } from "./principal.ts";
 
 /** The claims people read a name from, most specific first; apps have none, so their object id is used. */
 const NAME_CLAIMS = ["preferred_username", "upn", "name"];
@@ -26,9 +24,7 @@ export function principalFromEntraClaims(
     NAME_CLAIMS.map((claim) => claims[claim]).find(
       (value): value is string => typeof value === "string" && value !== "",
     ) ?? id;
-  const roles = [...new Set(strings(claims.roles))].filter((role): role is Role =>
-    KNOWN_ROLES.includes(role),
-  );
+  const roles = productRoles(strings(claims.roles));
   return { principal: { id, name, roles, groups: groupsOf(claims), identityProvider: "aad" } };
 }
 

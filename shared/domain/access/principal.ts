@@ -21,3 +21,10 @@ export interface Principal {
   /** Where the identity came from ("aad", "local"). */
   identityProvider: string;
 }
+
+const PRODUCT_ROLES: readonly string[] = Object.values(ROLES);
+
+/** The product's roles among `values`, each once: any other role a token or header names grants nothing. */
+export function productRoles(values: readonly string[]): Role[] {
+  return [...new Set(values)].filter((role): role is Role => PRODUCT_ROLES.includes(role));
+}
