@@ -96,6 +96,7 @@ export function anAccessToken(
     oid: "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
     preferred_username: "ana@contoso.com",
     roles: ["LifecycleApprover"],
+    scp: "user_impersonation",
     iat: issuedAt,
     nbf: issuedAt,
     exp: issuedAt + 3600,

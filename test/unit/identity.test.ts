@@ -80,7 +80,17 @@ describe("parseClientPrincipal", () => {
 
 describe("principalFromEntraClaims", () => {
   const TENANT = "8d3f7b1a-2c4e-4f60-9a1b-3c5d7e9f0a2b";
-  const claims = { tid: TENANT, oid: "0f1e", roles: ["LifecycleOperator"] };
+  const claims = { tid: TENANT, oid: "0f1e", roles: ["LifecycleOperator"], scp: "user_impersonation" };
+
+  it("takes access tokens only: a person's (scp) or an app's (idtyp app, never an approver); an ID token is refused", () => {
+    const { scp: _person, ...idToken } = claims;
+    expect(principalFromEntraClaims(idToken, TENANT)).toEqual({
+      problem: "the token is not an access token for this API: no scp (a person) and no idtyp app (an app)",
+    });
+    const app = principalFromEntraClaims({ ...idToken, idtyp: "app" }, TENANT);
+    expect(app).toMatchObject({ principal: { id: "0f1e", application: true } });
+    expect(principalFromEntraClaims(claims, TENANT)).not.toHaveProperty("principal.application");
+  });
 
   it("names the caller by username, else upn, else name, else (an app) the object id", () => {
     const named = (extra: Record<string, unknown>) => {
@@ -136,7 +146,7 @@ describe("principalFromEntraClaims", () => {
     expect(principalFromEntraClaims({ oid: "0f1e" }, TENANT)).toEqual({
       problem: "the token is from another tenant",
     });
-    expect(principalFromEntraClaims({ tid: TENANT }, TENANT)).toEqual({
+    expect(principalFromEntraClaims({ tid: TENANT, scp: "user_impersonation" }, TENANT)).toEqual({
       problem: "the token names nobody: it has no oid claim",
     });
   });

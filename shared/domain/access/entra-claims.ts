@@ -18,6 +18,15 @@ export function principalFromEntraClaims(
   if (typeof claims.tid !== "string" || claims.tid.toLowerCase() !== tenantId.toLowerCase()) {
     return { problem: "the token is from another tenant" };
   }
+  // An access token for this API: delegated (scp, a person signed in) or app-only (idtyp "app", an optional
+  // claim the app registration must ask for). An ID token has neither, though its audience is the app too.
+  const delegated = typeof claims.scp === "string" && claims.scp !== "";
+  const application = !delegated && claims.idtyp === "app";
+  if (!delegated && !application) {
+    return {
+      problem: "the token is not an access token for this API: no scp (a person) and no idtyp app (an app)",
+    };
+  }
   const id = claims.oid;
   if (typeof id !== "string" || id === "") return { problem: "the token names nobody: it has no oid claim" };
   const name =
@@ -25,7 +34,8 @@ export function principalFromEntraClaims(
       (value): value is string => typeof value === "string" && value !== "",
     ) ?? id;
   const roles = productRoles(strings(claims.roles));
-  return { principal: { id, name, roles, groups: groupsOf(claims), identityProvider: "aad" } };
+  const principal: Principal = { id, name, roles, groups: groupsOf(claims), identityProvider: "aad" };
+  return { principal: application ? { ...principal, application: true } : principal };
 }
 
 /**

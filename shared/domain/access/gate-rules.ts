@@ -65,6 +65,12 @@ export function answerRefusal(record: MigrationRecord, request: AnswerRequest): 
       reason: `rule "role": gate "${awaiting.gate}" is answered by the role ${awaiting.role}`,
     };
   }
+  if (awaiting.role === ROLES.approver && request.by.application) {
+    return {
+      status: 403,
+      reason: `rule "people approve": ${request.by.name} is an application, not a person`,
+    };
+  }
   if (awaiting.role === ROLES.approver && record.approvalPolicy) {
     const refused = groupRefusal(record.approvalPolicy, request.by.name, request.by.groups);
     if (refused) return { status: 403, reason: refused };

@@ -20,6 +20,8 @@ export interface Principal {
   groups: string[];
   /** Where the identity came from ("aad", "local"). */
   identityProvider: string;
+  /** An app signed in with its own token, not a person: it may operate, never approve. */
+  application?: true;
 }
 
 const PRODUCT_ROLES: readonly string[] = Object.values(ROLES);
