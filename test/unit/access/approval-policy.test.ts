@@ -116,6 +116,15 @@ describe("gate rules under a cluster's approval policy", () => {
       by: { ...approver([GROUP_A]), roles: [] },
     });
     expect(noRole?.reason).toBe('rule "role": gate "start" is answered by the role LifecycleApprover');
+    const app = answerRefusal(record, {
+      gate: "start",
+      answer: { decision: "approve" },
+      by: { ...approver([GROUP_A]), application: true },
+    });
+    expect(app).toEqual({
+      status: 403,
+      reason: 'rule "people approve": ana@contoso.com is an application, not a person',
+    });
     expect(
       answerRefusal(record, { gate: "start", answer: { decision: "reject" }, by: approver([GROUP_A]) }),
     ).toBe(undefined);
