@@ -50,7 +50,7 @@ param inventorySchedule string = '0 0 2 * * *'
 param scanConcurrency int = 8
 
 @description('TWO_APPROVERS_WHERE: cluster tags that ask for two approvers.')
-param twoApproversWhere string = 'environment=production'
+param twoApproversWhere string = ''
 
 @description('ALERT_WEBHOOK_URL: generic alert webhook (https), optional.')
 @secure()

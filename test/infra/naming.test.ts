@@ -85,11 +85,9 @@ const RULES: Record<string, { length: [number, number]; pattern: RegExp; rule: s
     pattern: /^[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]$/,
     rule: "letters, digits and -, not starting or ending with -",
   },
-  entraApp: {
-    length: [1, 120],
-    pattern: /^[a-z0-9-]+$/,
-    rule: "lowercase letters, digits and - (an api:// URI)",
-  },
+  // Not an Azure rule: the app registration's unique name becomes its App ID URI (api://<name>), so it
+  // is kept short and URI-safe.
+  entraApp: { length: [1, 120], pattern: /^[a-z0-9-]+$/, rule: "lowercase letters, digits and -" },
 };
 
 describe("resource names", () => {
