@@ -1,25 +1,14 @@
 // The production host.json (Durable Task Scheduler backend, Service Bus and timeout settings for Azure)
 // is the one the embedded host reads too: it must start the app with it, on SQLite, unchanged.
 
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startHost } from "../../local/host/host.ts";
 import type { LogRecord } from "../../local/host/logger.ts";
 import { readHostJson } from "../../local/host/settings.ts";
 import { ROOT } from "./bicep-templates.ts";
-
-const dirs: string[] = [];
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(dir);
-  return dir;
-}
 
 describe("the production host.json in the embedded host", () => {
   it("reads the Durable Task Scheduler backend, the hub name and the Service Bus settings", () => {
@@ -32,21 +21,8 @@ describe("the production host.json in the embedded host", () => {
     });
   });
 
-  it("reads Azure Storage as the backend when host.json names none, and refuses a provider without a type", () => {
-    const app = tempDir("host-json-");
-    writeFileSync(join(app, "host.json"), JSON.stringify({ version: "2.0" }));
-    expect(readHostJson(app, {}).durableBackend).toBe("azureStorage");
-    writeFileSync(
-      join(app, "host.json"),
-      JSON.stringify({ extensions: { durableTask: { storageProvider: { connectionStringName: "X" } } } }),
-    );
-    expect(() => readHostJson(app, {})).toThrow(
-      "extensions.durableTask.storageProvider.type must be a backend's name",
-    );
-  });
-
   it("starts the app with it, keeping Durable state in SQLite, and serves the app's routes", async () => {
-    const data = tempDir("host-json-app-");
+    const data = mkdtempSync(join(tmpdir(), "host-json-app-"));
     const logs: LogRecord[] = [];
     const host = await startHost({
       app: join(ROOT, "functions/index.ts"),
@@ -74,6 +50,7 @@ describe("the production host.json in the embedded host", () => {
       expect(((await response.json()) as { count: number }).count).toBe(0);
     } finally {
       await host.stop();
+      rmSync(data, { recursive: true, force: true });
     }
   });
 });
