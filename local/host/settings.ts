@@ -80,7 +80,8 @@ export function readHostJson(appRoot: string, env: NodeJS.ProcessEnv): HostJson 
 function readDurableBackend(durable: Record<string, unknown>, path: string): string {
   const provider = durable.storageProvider;
   if (provider === undefined) return "azureStorage";
-  const type = provider && typeof provider === "object" ? (provider as Record<string, unknown>).type : undefined;
+  const type =
+    provider && typeof provider === "object" ? (provider as Record<string, unknown>).type : undefined;
   if (typeof type !== "string" || type.trim() === "") {
     throw new Error(`${path}: extensions.durableTask.storageProvider.type must be a backend's name.`);
   }
