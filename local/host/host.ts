@@ -203,6 +203,9 @@ async function startLockedHost(options: HostOptions, lock: DirectoryLock | undef
   if (fromLocalSettings.length > 0)
     logger.debug(`App settings from local.settings.json: ${fromLocalSettings.join(", ")}.`);
   const hostJson = readHostJson(appRoot, process.env);
+  logger.debug(
+    `host.json's Durable backend is ${hostJson.durableBackend}; this host keeps Durable state in SQLite.`,
+  );
   const activityConcurrency = options.activityConcurrency ?? 16;
   if (!Number.isInteger(activityConcurrency) || activityConcurrency < 1) {
     throw new Error(`activityConcurrency must be a positive integer, not ${activityConcurrency}.`);

@@ -5,6 +5,8 @@ import { dirname, join, resolve } from "node:path";
 
 export interface HostJson {
   readonly hubName: string;
+  /** The Durable backend host.json names for Azure (storageProvider.type, azureStorage when absent). */
+  readonly durableBackend: string;
   readonly routePrefix: string;
   readonly serviceBusMaxConcurrentCalls: number;
   readonly serviceBusAutoComplete: boolean;
@@ -58,15 +60,32 @@ export function readHostJson(appRoot: string, env: NodeJS.ProcessEnv): HostJson 
       `${path}: extensions.durableTask.hubName must be 3-50 letters and digits, starting with a letter, not ${JSON.stringify(hubName)}.`,
     );
   }
+  const durableBackend = readDurableBackend(durable, path);
   const routePrefix = http.routePrefix ?? "api";
   if (typeof routePrefix !== "string")
     throw new Error(`${path}: extensions.http.routePrefix must be a string.`);
   return {
     hubName,
+    durableBackend,
     routePrefix: routePrefix.replace(/^\/+|\/+$/g, ""),
     serviceBusMaxConcurrentCalls: maxCalls,
     serviceBusAutoComplete: serviceBus.autoCompleteMessages !== false,
   };
+}
+
+/**
+ * The backend storageProvider names (azureManaged: the Durable Task Scheduler). Only its type is read: here
+ * Durable state is always in SQLite, and the backend's connection setting is Azure's business.
+ */
+function readDurableBackend(durable: Record<string, unknown>, path: string): string {
+  const provider = durable.storageProvider;
+  if (provider === undefined) return "azureStorage";
+  const type =
+    provider && typeof provider === "object" ? (provider as Record<string, unknown>).type : undefined;
+  if (typeof type !== "string" || type.trim() === "") {
+    throw new Error(`${path}: extensions.durableTask.storageProvider.type must be a backend's name.`);
+  }
+  return type;
 }
 
 /** Copies local.settings.json's Values into the environment where the environment has no value yet. */

@@ -45,4 +45,19 @@ describe("host.json", () => {
       'hubName must be 3-50 letters and digits, starting with a letter, not "no-dashes"',
     );
   });
+
+  it("reads the Durable backend's type (Azure Storage when none is named), and refuses a provider without one", () => {
+    expect(readHostJson(appWith({ version: "2.0" }), {}).durableBackend).toBe("azureStorage");
+    const scheduler = { type: "azureManaged", connectionStringName: "DTS_CONNECTION" };
+    expect(
+      readHostJson(appWith({ extensions: { durableTask: { storageProvider: scheduler } } }), {})
+        .durableBackend,
+    ).toBe("azureManaged");
+    const untyped = appWith({
+      extensions: { durableTask: { storageProvider: { connectionStringName: "X" } } },
+    });
+    expect(() => readHostJson(untyped, {})).toThrow(
+      "extensions.durableTask.storageProvider.type must be a backend's name",
+    );
+  });
 });

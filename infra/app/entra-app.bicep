@@ -1,0 +1,76 @@
+// The app's Entra ID registration (Microsoft Graph Bicep extension): the audience of callers' tokens and
+// the home of the product's app roles. "Assignment required" is on, so nobody without a role gets a token.
+// Assigning people and groups to the roles is done in Entra ID (docs/deploy.md, "Easy Auth and app roles").
+extension microsoftGraphV1
+
+param uniqueName string
+param functionAppHostName string
+
+var appIdUri = 'api://${uniqueName}'
+
+// Values are exactly what the code checks (shared/domain/access).
+var appRoles = [
+  {
+    value: 'LifecycleOperator'
+    displayName: 'Lifecycle operator'
+    description: 'Starts, plans, pauses, resumes and rolls back pool migrations.'
+  }
+  {
+    value: 'LifecycleApprover'
+    displayName: 'Lifecycle approver'
+    description: 'Answers migration gates and stuck-drain decisions.'
+  }
+]
+
+resource app 'Microsoft.Graph/applications@v1.0' = {
+  uniqueName: uniqueName
+  displayName: 'AKS image lifecycle (${uniqueName})'
+  signInAudience: 'AzureADMyOrg'
+  identifierUris: [
+    appIdUri
+  ]
+  api: {
+    requestedAccessTokenVersion: 2
+    oauth2PermissionScopes: [
+      {
+        id: guid(uniqueName, 'user_impersonation')
+        value: 'user_impersonation'
+        type: 'User'
+        isEnabled: true
+        adminConsentDisplayName: 'Use AKS image lifecycle'
+        adminConsentDescription: 'Call the AKS image lifecycle API as the signed-in user.'
+      }
+    ]
+  }
+  appRoles: [
+    for role in appRoles: {
+      id: guid(uniqueName, role.value)
+      value: role.value
+      displayName: role.displayName
+      description: role.description
+      allowedMemberTypes: [
+        'User'
+      ]
+      isEnabled: true
+    }
+  ]
+  groupMembershipClaims: 'SecurityGroup'
+  optionalClaims: {
+    accessToken: [
+      { name: 'groups' }
+    ]
+  }
+  web: {
+    redirectUris: [
+      'https://${functionAppHostName}/.auth/login/aad/callback'
+    ]
+  }
+}
+
+resource servicePrincipal 'Microsoft.Graph/servicePrincipals@v1.0' = {
+  appId: app.appId
+  appRoleAssignmentRequired: true
+}
+
+output clientId string = app.appId
+output appIdUri string = appIdUri
