@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { BodyError, type RunningServer, readBody, startHttpsServer } from "../http/https-server.ts";
 import type { SimCluster } from "../model/cluster.ts";
+import type { KubeObject } from "../model/kube-types.ts";
 import { requestMatches } from "../model/faults.ts";
 import { status } from "../model/objects.ts";
 import type { SimulatorTls } from "../tls/certificates.ts";
@@ -15,6 +16,7 @@ import { ObjectReads, requireObject } from "./object-reads.ts";
 import { ObjectWrites } from "./object-writes.ts";
 import { parseJson } from "./request-body.ts";
 import { send, sendStatus, statusHeaders } from "./responses.ts";
+import { includeObjectOf, toTable, wantsTable } from "./tables.ts";
 
 export interface KubeServerOptions {
   cluster: SimCluster;
@@ -114,11 +116,21 @@ class KubeApi {
     if (discovery && method === "GET") return ok(discovery);
     const target = parseTarget(segments);
     if (!target) throw notServed();
+    const table = method === "GET" && wantsTable(req);
+    const asTable = (objects: KubeObject[], metadata: Record<string, unknown>) =>
+      toTable(target.resource, objects, metadata, includeObjectOf(url), this.cluster.now());
     if (target.name === undefined) {
       if (method === "GET") {
         const watch = url.searchParams.get("watch");
-        if (watch !== "true" && watch !== "1") return ok(this.reads.list(url, target));
-        this.reads.watch(req, res, url, target);
+        if (watch !== "true" && watch !== "1") {
+          if (!table) return ok(this.reads.list(url, target));
+          const page = this.reads.page(url, target);
+          return ok(asTable(page.objects, page.metadata));
+        }
+        const present = table
+          ? (o: KubeObject) => asTable([o], { resourceVersion: o.metadata.resourceVersion })
+          : undefined;
+        this.reads.watch(req, res, url, target, present);
         return undefined;
       }
       if (method === "POST") return { code: 201, body: this.writes.create(target, parseJson(body)) };
@@ -131,7 +143,12 @@ class KubeApi {
     if (target.subresource === "scale" && SCALABLE.includes(target.resource))
       return ok(this.writes.scale(req, target, method, body));
     if (target.subresource !== undefined && target.subresource !== "status") throw notServed();
-    if (method === "GET") return ok(this.reads.get(target));
+    if (method === "GET") {
+      const object = this.reads.get(target);
+      if (table && target.subresource === undefined)
+        return ok(asTable([object], { resourceVersion: object.metadata.resourceVersion }));
+      return ok(object);
+    }
     const object = requireObject(this.cluster, target);
     if (method === "PATCH") return ok(this.writes.patch(req, target, object, body));
     if (method === "PUT") return ok(this.writes.update(target, object, parseJson(body)));
