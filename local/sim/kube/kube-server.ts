@@ -5,11 +5,19 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { BodyError, type RunningServer, readBody, startHttpsServer } from "../http/https-server.ts";
 import type { SimCluster } from "../model/cluster.ts";
-import type { KubeObject } from "../model/kube-types.ts";
 import { requestMatches } from "../model/faults.ts";
+import type { KubeObject } from "../model/kube-types.ts";
 import { status } from "../model/objects.ts";
 import type { SimulatorTls } from "../tls/certificates.ts";
-import { apiGroups, coreVersions, resourceList, versionInfo } from "./api-discovery.ts";
+import {
+  AGGREGATED_DISCOVERY,
+  aggregatedDiscovery,
+  apiGroups,
+  coreVersions,
+  resourceList,
+  versionInfo,
+  wantsAggregated,
+} from "./api-discovery.ts";
 import { parseTarget, SCALABLE } from "./api-paths.ts";
 import { fail, methodNotAllowed, notServed, StatusError } from "./kube-errors.ts";
 import { ObjectReads, requireObject } from "./object-reads.ts";
@@ -110,6 +118,12 @@ class KubeApi {
       return undefined;
     }
     if (method === "GET" && path === "/version") return ok(versionInfo(this.cluster.kubernetesVersion));
+    if (method === "GET" && (path === "/api" || path === "/apis") && wantsAggregated(req))
+      return {
+        code: 200,
+        body: aggregatedDiscovery(path === "/api"),
+        headers: { "Content-Type": AGGREGATED_DISCOVERY },
+      };
     if (method === "GET" && path === "/api") return ok(coreVersions(url.host));
     if (method === "GET" && path === "/apis") return ok(apiGroups());
     const discovery = resourceList(segments);

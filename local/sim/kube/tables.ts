@@ -157,9 +157,9 @@ function podCells(pod: KubeObject, now: number): Cell[] {
       ready++;
     }
   }
-  if (reason === "Completed" && running) reason = pod.status?.conditions?.some(isReady) ? "Running" : "NotReady";
-  if (pod.metadata.deletionTimestamp)
-    reason = pod.status?.reason === "NodeLost" ? "Unknown" : "Terminating";
+  if (reason === "Completed" && running)
+    reason = pod.status?.conditions?.some(isReady) ? "Running" : "NotReady";
+  if (pod.metadata.deletionTimestamp) reason = pod.status?.reason === "NodeLost" ? "Unknown" : "Terminating";
   const restartText =
     lastRestart !== undefined && restarts > 0
       ? `${restarts} (${humanDuration(now - lastRestart)} ago)`
@@ -254,12 +254,31 @@ const PRINTERS: Partial<Record<Resource, Printer>> = {
     columns: [
       col("Ready", "string", "The aggregate readiness state of this pod for accepting traffic."),
       col("Status", "string", "The aggregate status of the containers in this pod."),
-      col("Restarts", "string", "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted."),
+      col(
+        "Restarts",
+        "string",
+        "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.",
+      ),
       AGE,
-      col("IP", "string", "IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.", 1),
+      col(
+        "IP",
+        "string",
+        "IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.",
+        1,
+      ),
       col("Node", "string", "NodeName is a request to schedule this pod onto a specific node.", 1),
-      col("Nominated Node", "string", "nominatedNodeName is set only when this pod preempts other pods on the node.", 1),
-      col("Readiness Gates", "string", "If specified, all readiness gates will be evaluated for pod readiness.", 1),
+      col(
+        "Nominated Node",
+        "string",
+        "nominatedNodeName is set only when this pod preempts other pods on the node.",
+        1,
+      ),
+      col(
+        "Readiness Gates",
+        "string",
+        "If specified, all readiness gates will be evaluated for pod readiness.",
+        1,
+      ),
     ],
     cells: podCells,
   },
@@ -271,9 +290,24 @@ const PRINTERS: Partial<Record<Resource, Printer>> = {
       col("Version", "string", "Kubelet Version reported by the node."),
       col("Internal-IP", "string", "List of internal IPs (if any) of the node.", 1),
       col("External-IP", "string", "List of external IPs (if any) of the node.", 1),
-      col("OS-Image", "string", "OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).", 1),
-      col("Kernel-Version", "string", "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).", 1),
-      col("Container-Runtime", "string", "ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).", 1),
+      col(
+        "OS-Image",
+        "string",
+        "OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).",
+        1,
+      ),
+      col(
+        "Kernel-Version",
+        "string",
+        "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).",
+        1,
+      ),
+      col(
+        "Container-Runtime",
+        "string",
+        "ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).",
+        1,
+      ),
     ],
     cells: nodeCells,
   },
@@ -285,10 +319,19 @@ const PRINTERS: Partial<Record<Resource, Printer>> = {
     columns: [
       col("Last Seen", "string", "The time at which the most recent occurrence of this event was recorded."),
       col("Type", "string", "Type of this event (Normal, Warning), new types could be added in the future."),
-      col("Reason", "string", "This should be a short, machine understandable string that gives the reason for the transition into the object's current status."),
+      col(
+        "Reason",
+        "string",
+        "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.",
+      ),
       col("Object", "string", "The object that this event is about."),
       col("Subobject", "string", "The subobject that this event is about.", 1),
-      col("Source", "string", "The component reporting this event. Should be a short machine understandable string.", 1),
+      col(
+        "Source",
+        "string",
+        "The component reporting this event. Should be a short machine understandable string.",
+        1,
+      ),
       col("Message", "string", "A human-readable description of the status of this operation."),
       col("First Seen", "string", "The time at which the event was first recorded.", 1),
       col("Count", "integer", "The number of times this event has occurred.", 1),
@@ -299,8 +342,16 @@ const PRINTERS: Partial<Record<Resource, Printer>> = {
   deployments: {
     columns: [
       col("Ready", "string", "Number of the pod with ready state"),
-      col("Up-to-date", "integer", "Total number of non-terminated pods targeted by this deployment that have the desired template spec."),
-      col("Available", "integer", "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment."),
+      col(
+        "Up-to-date",
+        "integer",
+        "Total number of non-terminated pods targeted by this deployment that have the desired template spec.",
+      ),
+      col(
+        "Available",
+        "integer",
+        "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.",
+      ),
       AGE,
       CONTAINERS,
       IMAGES,
@@ -345,11 +396,27 @@ const PRINTERS: Partial<Record<Resource, Printer>> = {
   daemonsets: {
     columns: [
       col("Desired", "integer", "The total number of nodes that should be running the daemon pod."),
-      col("Current", "integer", "The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod."),
-      col("Ready", "integer", "numberReady is the number of nodes that should be running the daemon pod and have one or more of the daemon pod running with a Ready Condition."),
+      col(
+        "Current",
+        "integer",
+        "The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod.",
+      ),
+      col(
+        "Ready",
+        "integer",
+        "numberReady is the number of nodes that should be running the daemon pod and have one or more of the daemon pod running with a Ready Condition.",
+      ),
       col("Up-to-date", "integer", "The total number of nodes that are running updated daemon pod."),
-      col("Available", "integer", "The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)."),
-      col("Node Selector", "string", "NodeSelector is a selector which must be true for the pod to fit on a node."),
+      col(
+        "Available",
+        "integer",
+        "The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds).",
+      ),
+      col(
+        "Node Selector",
+        "string",
+        "NodeSelector is a selector which must be true for the pod to fit on a node.",
+      ),
       AGE,
       CONTAINERS,
       IMAGES,
@@ -381,6 +448,10 @@ const PRINTERS: Partial<Record<Resource, Printer>> = {
       age(pdb, now),
     ],
   },
+  leases: {
+    columns: [col("Holder", "string", "The holder of the lease."), AGE],
+    cells: (lease, now) => [lease.spec?.holderIdentity ?? "", age(lease, now)],
+  },
 };
 
 const DEFAULT_PRINTER: Printer = {
@@ -388,7 +459,8 @@ const DEFAULT_PRINTER: Printer = {
     {
       name: "Created At",
       type: "date",
-      description: "CreationTimestamp is a timestamp representing the server time when this object was created.",
+      description:
+        "CreationTimestamp is a timestamp representing the server time when this object was created.",
     },
   ],
   cells: (o) => [o.metadata.creationTimestamp],
