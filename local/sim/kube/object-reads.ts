@@ -3,6 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { SimCluster } from "../model/cluster.ts";
+import { renewNodeLeases } from "../model/controllers/node-leases.ts";
 import { refreshCrashLoops } from "../model/controllers/pods.ts";
 import { objectKey } from "../model/kube-store.ts";
 import { type KubeObject, RESOURCE_KINDS } from "../model/kube-types.ts";
@@ -37,10 +38,15 @@ export class ObjectReads {
     this.tokens = new TokenRevisions(cluster);
   }
 
-  /** Reads see the kubelet's latest restarts (computed lazily for crash-looping pods). */
+  /** Reads see what the kubelets did meanwhile: crash-loop restarts and lease renewals, kept lazily. */
+  private catchUp(target: Target): void {
+    if (target.resource === "pods") refreshCrashLoops(this.cluster);
+    if (target.resource === "leases") renewNodeLeases(this.cluster);
+  }
+
   get(target: Target): KubeObject {
     const object = requireObject(this.cluster, target);
-    if (target.resource === "pods") refreshCrashLoops(this.cluster);
+    this.catchUp(target);
     return object;
   }
 
@@ -118,9 +124,9 @@ export class ObjectReads {
     return { objects: page, metadata };
   }
 
-  /** Which objects the query's selectors pick (refreshing crash loops first, as reads see them). */
+  /** Which objects the query's selectors pick (kubelets' work caught up first, as reads see it). */
   private selection(url: URL, target: Target): (o: KubeObject) => boolean {
-    if (target.resource === "pods") refreshCrashLoops(this.cluster);
+    this.catchUp(target);
     let labels: ReturnType<typeof parseLabelSelector> = [];
     try {
       labels = parseLabelSelector(url.searchParams.get("labelSelector") ?? "");

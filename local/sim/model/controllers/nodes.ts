@@ -7,6 +7,7 @@ import type { SimCluster } from "../cluster.ts";
 import type { KubeObject, Taint } from "../kube-types.ts";
 import { meta, parseTaint, rfc3339 } from "../objects.ts";
 import { type Machine, type SimPool, usesPodCidr } from "../pool.ts";
+import { createNodeLease, removeNodeLease } from "./node-leases.ts";
 import { beginPodDeletion, finalizePod, isTerminating, markPodNotReady, resumePodsOnNode } from "./pods.ts";
 
 const MS = 1000;
@@ -156,6 +157,7 @@ export function registerNode(
   };
   setReadyCondition(cluster, node, "booting", created);
   cluster.store.create("nodes", node);
+  createNodeLease(cluster, node);
   if (!cluster.instant) {
     cluster.recordEvent(node, "Normal", "Starting", "Starting kubelet.", "kubelet", machine.name);
     cluster.recordEvent(
@@ -347,6 +349,7 @@ export function removeNode(cluster: SimCluster, nodeName: string, lostWith: stri
   const node = cluster.node(nodeName);
   for (const pod of cluster.store.podsOnNode(nodeName)) finalizePod(cluster, pod, lostWith);
   if (node) cluster.store.remove("nodes", node);
+  removeNodeLease(cluster, nodeName);
   cluster.kick();
 }
 
