@@ -9,6 +9,7 @@ import { requestMatches } from "../model/faults.ts";
 import type { KubeObject } from "../model/kube-types.ts";
 import { status } from "../model/objects.ts";
 import type { SimulatorTls } from "../tls/certificates.ts";
+import { createReview, isReviewPath } from "./access-reviews.ts";
 import {
   AGGREGATED_DISCOVERY,
   aggregatedDiscovery,
@@ -57,10 +58,11 @@ class KubeApi {
       const auth = req.headers.authorization;
       if (!auth?.startsWith("Bearer ") || auth.length <= "Bearer ".length)
         throw fail(401, "Unauthorized", "Unauthorized");
-      this.cluster.ctx.credentials.record(`kube:${this.cluster.name}`, auth.slice("Bearer ".length));
+      const token = auth.slice("Bearer ".length);
+      this.cluster.ctx.credentials.record(`kube:${this.cluster.name}`, token);
       await this.injectedFault(method, url);
       const body = method === "GET" || method === "HEAD" ? "" : await readBody(req);
-      const answer = this.route(req, res, url, method, body);
+      const answer = this.route(req, res, url, { method, body, token });
       if (answer) send(res, answer.code, JSON.stringify(answer.body), answer.headers);
     } catch (error) {
       if (error instanceof StatusError) sendStatus(res, error.status);
@@ -102,8 +104,7 @@ class KubeApi {
     req: IncomingMessage,
     res: ServerResponse,
     url: URL,
-    method: string,
-    body: string,
+    { method, body, token }: { method: string; body: string; token: string },
   ): Answer | undefined {
     const segments = url.pathname
       .split("/")
@@ -128,6 +129,10 @@ class KubeApi {
     if (method === "GET" && path === "/apis") return ok(apiGroups());
     const discovery = resourceList(segments);
     if (discovery && method === "GET") return ok(discovery);
+    if (isReviewPath(segments)) {
+      if (method !== "POST") throw methodNotAllowed();
+      return createReview(this.cluster, segments, token, body);
+    }
     const target = parseTarget(segments);
     if (!target) throw notServed();
     const table = method === "GET" && wantsTable(req);
