@@ -19,8 +19,10 @@ type Cell = string | number;
 
 interface Printer {
   columns: Column[];
-  /** The cells after Name, in column order; `now` is the simulated clock's ms. */
+  /** The cells after Name (all of them for nameless rows), in column order; `now` is the simulated clock's ms. */
   cells(object: KubeObject, now: number): Cell[];
+  /** Events have no leading Name column (theirs comes last, for -o wide). */
+  namelessRow?: true;
 }
 
 const NAME: Column = {
@@ -338,6 +340,7 @@ const PRINTERS: Partial<Record<Resource, Printer>> = {
       col("Name", "string", "Name must be unique within a namespace.", 1),
     ],
     cells: eventCells,
+    namelessRow: true,
   },
   deployments: {
     columns: [
@@ -509,9 +512,13 @@ export function toTable(
     kind: "Table",
     apiVersion: "meta.k8s.io/v1",
     metadata: listMeta,
-    columnDefinitions: [NAME, ...printer.columns].map((c) => ({ format: "", priority: 0, ...c })),
+    columnDefinitions: (printer.namelessRow ? printer.columns : [NAME, ...printer.columns]).map((c) => ({
+      format: "",
+      priority: 0,
+      ...c,
+    })),
     rows: objects.map((o) => ({
-      cells: [o.metadata.name, ...printer.cells(o, now)],
+      cells: printer.namelessRow ? printer.cells(o, now) : [o.metadata.name, ...printer.cells(o, now)],
       object: rowObject(o, include),
     })),
   };
