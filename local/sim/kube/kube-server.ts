@@ -21,6 +21,7 @@ import {
 } from "./api-discovery.ts";
 import { parseTarget, SCALABLE } from "./api-paths.ts";
 import { fail, methodNotAllowed, notServed, StatusError } from "./kube-errors.ts";
+import { metricsTarget, readMetrics } from "./metrics-api.ts";
 import { ObjectReads, requireObject } from "./object-reads.ts";
 import { ObjectWrites } from "./object-writes.ts";
 import { parseJson } from "./request-body.ts";
@@ -133,6 +134,8 @@ class KubeApi {
       if (method !== "POST") throw methodNotAllowed();
       return createReview(this.cluster, segments, token, body);
     }
+    const metrics = metricsTarget(segments);
+    if (metrics) return ok(readMetrics(this.cluster, method, url, metrics));
     const target = parseTarget(segments);
     if (!target) throw notServed();
     const table = method === "GET" && wantsTable(req);
