@@ -270,4 +270,38 @@ describe.skipIf(!KUBECTL)("kubectl against a simulated cluster", () => {
     expect(spec).not.toHaveProperty("taints");
     expect(spec).not.toHaveProperty("unschedulable");
   });
+
+  it("apply validates against the OpenAPI document (fields the kind lacks are refused) and explain reads it", async () => {
+    const manifest = (image: string, extra = "") =>
+      [
+        "apiVersion: apps/v1",
+        "kind: Deployment",
+        "metadata: {name: hello, namespace: default}",
+        "spec:",
+        "  replicas: 2",
+        "  selector: {matchLabels: {app: hello}}",
+        "  template:",
+        "    metadata: {labels: {app: hello}}",
+        "    spec:",
+        "      containers:",
+        `      - {name: hello, image: ${image}${extra}}`,
+      ].join("\n");
+    const file = join(dir, "hello.yaml");
+    writeFileSync(file, manifest("nginx"));
+    expect((await kubectl("apply", "-f", file)).trim()).toBe("deployment.apps/hello created");
+    writeFileSync(file, manifest("nginx:1.27"));
+    expect((await kubectl("apply", "-f", file)).trim()).toBe("deployment.apps/hello configured");
+    const apps = f.kube(CLUSTER).makeApiClient(k8s.AppsV1Api);
+    const applied = await apps.readNamespacedDeployment({ name: "hello", namespace: "default" });
+    expect(applied.spec?.template.spec?.containers[0]?.image).toBe("nginx:1.27");
+    writeFileSync(file, manifest("nginx:1.27", ", imagee: typo"));
+    const refused = await kubectl("apply", "-f", file).catch((e: { stderr: string }) => e.stderr);
+    expect(refused).toContain(
+      'strict decoding error: unknown field "spec.template.spec.containers[0].imagee"',
+    );
+    const explained = await kubectl("explain", "deployment.spec.strategy");
+    expect(explained).toMatch(/KIND:\s+Deployment/);
+    expect(explained).toMatch(/rollingUpdate\s+<\w+>/);
+    expect(explained).toMatch(/type\s+<string>/);
+  });
 });

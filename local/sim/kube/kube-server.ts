@@ -20,10 +20,12 @@ import {
   wantsAggregated,
 } from "./api-discovery.ts";
 import { parseTarget, SCALABLE } from "./api-paths.ts";
+import { validateFields } from "./field-validation.ts";
 import { fail, methodNotAllowed, notServed, StatusError } from "./kube-errors.ts";
 import { metricsTarget, readMetrics } from "./metrics-api.ts";
 import { ObjectReads, requireObject } from "./object-reads.ts";
 import { ObjectWrites } from "./object-writes.ts";
+import { openApiDocument } from "./openapi.ts";
 import { parseJson } from "./request-body.ts";
 import { send, sendStatus, statusHeaders } from "./responses.ts";
 import { includeObjectOf, toTable, wantsTable } from "./tables.ts";
@@ -112,6 +114,11 @@ class KubeApi {
       .filter((s) => s !== "")
       .map(decodeURIComponent);
     const path = url.pathname;
+    const openApi = method === "GET" ? openApiDocument(path, req.headers.accept ?? "") : undefined;
+    if (openApi !== undefined) {
+      send(res, 200, openApi);
+      return undefined;
+    }
     if (method === "GET" && HEALTH_PATHS.includes(path)) {
       if (!res.headersSent) {
         res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8" });
@@ -155,7 +162,10 @@ class KubeApi {
         this.reads.watch(req, res, url, target, present);
         return undefined;
       }
-      if (method === "POST") return { code: 201, body: this.writes.create(target, parseJson(body)) };
+      if (method === "POST") {
+        const headers = validateFields(url, target.resource, body);
+        return { code: 201, body: this.writes.create(target, parseJson(body)), headers };
+      }
       throw methodNotAllowed();
     }
     if (target.subresource === "eviction" && target.resource === "pods" && method === "POST") {
@@ -172,8 +182,14 @@ class KubeApi {
       return ok(object);
     }
     const object = requireObject(this.cluster, target);
-    if (method === "PATCH") return ok(this.writes.patch(req, target, object, body));
-    if (method === "PUT") return ok(this.writes.update(target, object, parseJson(body)));
+    if (method === "PATCH" || method === "PUT") {
+      const headers = validateFields(url, target.resource, body);
+      const updated =
+        method === "PATCH"
+          ? this.writes.patch(req, target, object, body)
+          : this.writes.update(target, object, parseJson(body));
+      return { code: 200, body: updated, headers };
+    }
     if (method === "DELETE") return ok(this.writes.remove(url, target, object, body));
     throw methodNotAllowed();
   }
