@@ -121,6 +121,15 @@ function templateCells(template: { spec?: { containers?: Container[] } } | undef
   return [containers.map((c) => c.name).join(","), containers.map((c) => c.image).join(",")];
 }
 
+/** Age, Containers, Images and Selector, the closing cells of deployments, replicasets and daemonsets. */
+function workloadTail(workload: KubeObject, now: number): Cell[] {
+  return [
+    age(workload, now),
+    ...templateCells(workload.spec?.template),
+    formatSelector(workload.spec?.selector),
+  ];
+}
+
 const orNone = (value: unknown): Cell =>
   value === undefined || value === null || value === "" ? "<none>" : (value as Cell);
 
@@ -364,9 +373,7 @@ const PRINTERS: Partial<Record<Resource, Printer>> = {
       `${d.status?.readyReplicas ?? 0}/${d.spec?.replicas ?? 0}`,
       d.status?.updatedReplicas ?? 0,
       d.status?.availableReplicas ?? 0,
-      age(d, now),
-      ...templateCells(d.spec?.template),
-      formatSelector(d.spec?.selector),
+      ...workloadTail(d, now),
     ],
   },
   replicasets: {
@@ -383,9 +390,7 @@ const PRINTERS: Partial<Record<Resource, Printer>> = {
       rs.spec?.replicas ?? 0,
       rs.status?.replicas ?? 0,
       rs.status?.readyReplicas ?? 0,
-      age(rs, now),
-      ...templateCells(rs.spec?.template),
-      formatSelector(rs.spec?.selector),
+      ...workloadTail(rs, now),
     ],
   },
   statefulsets: {
@@ -432,9 +437,7 @@ const PRINTERS: Partial<Record<Resource, Printer>> = {
       ds.status?.updatedNumberScheduled ?? 0,
       ds.status?.numberAvailable ?? 0,
       formatLabels(ds.spec?.template?.spec?.nodeSelector),
-      age(ds, now),
-      ...templateCells(ds.spec?.template),
-      formatSelector(ds.spec?.selector),
+      ...workloadTail(ds, now),
     ],
   },
   poddisruptionbudgets: {
