@@ -1,6 +1,7 @@
-// One cluster's Kubernetes API over HTTPS, as @kubernetes/client-node meets it on AKS: what every request
-// goes through (bearer token, injected faults), then health, discovery, or an object path's verb:
-// reads (object-reads.ts) and writes (object-writes.ts), answering errors with metav1.Status bodies.
+// One cluster's Kubernetes API over HTTPS, as @kubernetes/client-node and kubectl meet it on AKS: what every
+// request goes through (bearer token, injected faults), then health, OpenAPI, discovery, access reviews,
+// the Metrics API, or an object path's verb: reads (object-reads.ts, as Tables when kubectl asks) and
+// writes (object-writes.ts, fields validated), answering errors with metav1.Status bodies.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { BodyError, type RunningServer, readBody, startHttpsServer } from "../http/https-server.ts";
