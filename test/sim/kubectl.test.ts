@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO, type Fixture, startFixture } from "./fixture.ts";
+import { DEMO, type Fixture, startFixture, statusOf } from "./fixture.ts";
 
 const CLUSTER = "aks-prod-weu";
 const KUBECTL = spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" }).status === 0;
@@ -194,12 +194,27 @@ describe.skipIf(!KUBECTL)("kubectl against a simulated cluster", () => {
     expect(f.clock.now() - after).toBeLessThan(10_000);
   });
 
-  it("auth whoami and can-i answer for the kubeconfig's token", async () => {
+  it("auth whoami and can-i answer for the token's identity (the local account, an Entra ID user); a review naming nothing is refused", async () => {
     expect(table(await kubectl("auth", "whoami"))).toEqual([
       { ATTRIBUTE: "Username", VALUE: "masterclient" },
       { ATTRIBUTE: "Groups", VALUE: "[system:masters system:authenticated]" },
     ]);
     expect((await kubectl("auth", "can-i", "create", "pods/eviction", "-n", "shop")).trim()).toBe("yes");
+    const claims = {
+      upn: "ops@contoso.example",
+      oid: "5f0c2a1e-0000-4000-8000-000000000001",
+      groups: ["aks-operators"],
+    };
+    const entraToken = `e30.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.signature`;
+    expect(table(await kubectl("auth", "whoami", "--token", entraToken))).toEqual([
+      { ATTRIBUTE: "Username", VALUE: "ops@contoso.example" },
+      { ATTRIBUTE: "UID", VALUE: claims.oid },
+      { ATTRIBUTE: "Groups", VALUE: "[aks-operators system:authenticated]" },
+      { ATTRIBUTE: "Extra: oid", VALUE: `[${claims.oid}]` },
+    ]);
+    const authorization = f.kube(CLUSTER).makeApiClient(k8s.AuthorizationV1Api);
+    const neither = await authorization.createSelfSubjectAccessReview({ body: { spec: {} } }).catch((e) => e);
+    expect(statusOf(neither)).toMatchObject({ code: 422, reason: "Invalid" });
   });
 
   it("a scale leaves the deployment and replicaset controllers' events", async () => {
