@@ -1,20 +1,35 @@
-// One cluster's Kubernetes API over HTTPS, as @kubernetes/client-node meets it on AKS: what every request
-// goes through (bearer token, injected faults), then health, discovery, or an object path's verb:
-// reads (object-reads.ts) and writes (object-writes.ts), answering errors with metav1.Status bodies.
+// One cluster's Kubernetes API over HTTPS, as @kubernetes/client-node and kubectl meet it on AKS: what every
+// request goes through (bearer token, injected faults), then health, OpenAPI, discovery, access reviews,
+// the Metrics API, or an object path's verb: reads (object-reads.ts, as Tables when kubectl asks) and
+// writes (object-writes.ts, fields validated), answering errors with metav1.Status bodies.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { BodyError, type RunningServer, readBody, startHttpsServer } from "../http/https-server.ts";
 import type { SimCluster } from "../model/cluster.ts";
 import { requestMatches } from "../model/faults.ts";
+import type { KubeObject } from "../model/kube-types.ts";
 import { status } from "../model/objects.ts";
 import type { SimulatorTls } from "../tls/certificates.ts";
-import { apiGroups, coreVersions, resourceList, versionInfo } from "./api-discovery.ts";
+import { createReview, isReviewPath } from "./access-reviews.ts";
+import {
+  AGGREGATED_DISCOVERY,
+  aggregatedDiscovery,
+  apiGroups,
+  coreVersions,
+  resourceList,
+  versionInfo,
+  wantsAggregated,
+} from "./api-discovery.ts";
 import { parseTarget, SCALABLE } from "./api-paths.ts";
+import { validateFields } from "./field-validation.ts";
 import { fail, methodNotAllowed, notServed, StatusError } from "./kube-errors.ts";
+import { metricsTarget, readMetrics } from "./metrics-api.ts";
 import { ObjectReads, requireObject } from "./object-reads.ts";
 import { ObjectWrites } from "./object-writes.ts";
+import { openApiDocument } from "./openapi.ts";
 import { parseJson } from "./request-body.ts";
 import { send, sendStatus, statusHeaders } from "./responses.ts";
+import { includeObjectOf, toTable, wantsTable } from "./tables.ts";
 
 export interface KubeServerOptions {
   cluster: SimCluster;
@@ -47,10 +62,11 @@ class KubeApi {
       const auth = req.headers.authorization;
       if (!auth?.startsWith("Bearer ") || auth.length <= "Bearer ".length)
         throw fail(401, "Unauthorized", "Unauthorized");
-      this.cluster.ctx.credentials.record(`kube:${this.cluster.name}`, auth.slice("Bearer ".length));
+      const token = auth.slice("Bearer ".length);
+      this.cluster.ctx.credentials.record(`kube:${this.cluster.name}`, token);
       await this.injectedFault(method, url);
       const body = method === "GET" || method === "HEAD" ? "" : await readBody(req);
-      const answer = this.route(req, res, url, method, body);
+      const answer = this.route(req, res, url, { method, body, token });
       if (answer) send(res, answer.code, JSON.stringify(answer.body), answer.headers);
     } catch (error) {
       if (error instanceof StatusError) sendStatus(res, error.status);
@@ -92,14 +108,18 @@ class KubeApi {
     req: IncomingMessage,
     res: ServerResponse,
     url: URL,
-    method: string,
-    body: string,
+    { method, body, token }: { method: string; body: string; token: string },
   ): Answer | undefined {
     const segments = url.pathname
       .split("/")
       .filter((s) => s !== "")
       .map(decodeURIComponent);
     const path = url.pathname;
+    const openApi = method === "GET" ? openApiDocument(path, req.headers.accept ?? "") : undefined;
+    if (openApi !== undefined) {
+      send(res, 200, openApi);
+      return undefined;
+    }
     if (method === "GET" && HEALTH_PATHS.includes(path)) {
       if (!res.headersSent) {
         res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8" });
@@ -108,20 +128,45 @@ class KubeApi {
       return undefined;
     }
     if (method === "GET" && path === "/version") return ok(versionInfo(this.cluster.kubernetesVersion));
+    if (method === "GET" && (path === "/api" || path === "/apis") && wantsAggregated(req))
+      return {
+        code: 200,
+        body: aggregatedDiscovery(path === "/api"),
+        headers: { "Content-Type": AGGREGATED_DISCOVERY },
+      };
     if (method === "GET" && path === "/api") return ok(coreVersions(url.host));
     if (method === "GET" && path === "/apis") return ok(apiGroups());
     const discovery = resourceList(segments);
     if (discovery && method === "GET") return ok(discovery);
+    if (isReviewPath(segments)) {
+      if (method !== "POST") throw methodNotAllowed();
+      return createReview(this.cluster, segments, token, body);
+    }
+    const metrics = metricsTarget(segments);
+    if (metrics) return ok(readMetrics(this.cluster, method, url, metrics));
     const target = parseTarget(segments);
     if (!target) throw notServed();
+    const table = method === "GET" && wantsTable(req);
+    const asTable = (objects: KubeObject[], metadata: Record<string, unknown>) =>
+      toTable(target.resource, objects, metadata, includeObjectOf(url), this.cluster.now());
     if (target.name === undefined) {
       if (method === "GET") {
         const watch = url.searchParams.get("watch");
-        if (watch !== "true" && watch !== "1") return ok(this.reads.list(url, target));
-        this.reads.watch(req, res, url, target);
+        if (watch !== "true" && watch !== "1") {
+          if (!table) return ok(this.reads.list(url, target));
+          const page = this.reads.page(url, target);
+          return ok(asTable(page.objects, page.metadata));
+        }
+        const present = table
+          ? (o: KubeObject) => asTable([o], { resourceVersion: o.metadata.resourceVersion })
+          : undefined;
+        this.reads.watch(req, res, url, target, present);
         return undefined;
       }
-      if (method === "POST") return { code: 201, body: this.writes.create(target, parseJson(body)) };
+      if (method === "POST") {
+        const headers = validateFields(url, target.resource, body);
+        return { code: 201, body: this.writes.create(target, parseJson(body)), headers };
+      }
       throw methodNotAllowed();
     }
     if (target.subresource === "eviction" && target.resource === "pods" && method === "POST") {
@@ -131,10 +176,21 @@ class KubeApi {
     if (target.subresource === "scale" && SCALABLE.includes(target.resource))
       return ok(this.writes.scale(req, target, method, body));
     if (target.subresource !== undefined && target.subresource !== "status") throw notServed();
-    if (method === "GET") return ok(this.reads.get(target));
+    if (method === "GET") {
+      const object = this.reads.get(target);
+      if (table && target.subresource === undefined)
+        return ok(asTable([object], { resourceVersion: object.metadata.resourceVersion }));
+      return ok(object);
+    }
     const object = requireObject(this.cluster, target);
-    if (method === "PATCH") return ok(this.writes.patch(req, target, object, body));
-    if (method === "PUT") return ok(this.writes.update(target, object, parseJson(body)));
+    if (method === "PATCH" || method === "PUT") {
+      const headers = validateFields(url, target.resource, body);
+      const updated =
+        method === "PATCH"
+          ? this.writes.patch(req, target, object, body)
+          : this.writes.update(target, object, parseJson(body));
+      return { code: 200, body: updated, headers };
+    }
     if (method === "DELETE") return ok(this.writes.remove(url, target, object, body));
     throw methodNotAllowed();
   }

@@ -3,6 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { SimCluster } from "../model/cluster.ts";
+import { renewNodeLeases } from "../model/controllers/node-leases.ts";
 import { refreshCrashLoops } from "../model/controllers/pods.ts";
 import { objectKey } from "../model/kube-store.ts";
 import { type KubeObject, RESOURCE_KINDS } from "../model/kube-types.ts";
@@ -37,14 +38,31 @@ export class ObjectReads {
     this.tokens = new TokenRevisions(cluster);
   }
 
-  /** Reads see the kubelet's latest restarts (computed lazily for crash-looping pods). */
+  /** Reads see what the kubelets did meanwhile: crash-loop restarts and lease renewals, kept lazily. */
+  private catchUp(target: Target): void {
+    if (target.resource === "pods") refreshCrashLoops(this.cluster);
+    if (target.resource === "leases") renewNodeLeases(this.cluster);
+  }
+
   get(target: Target): KubeObject {
     const object = requireObject(this.cluster, target);
-    if (target.resource === "pods") refreshCrashLoops(this.cluster);
+    this.catchUp(target);
     return object;
   }
 
   list(url: URL, target: Target): unknown {
+    const { objects, metadata } = this.page(url, target);
+    const info = RESOURCE_KINDS[target.resource];
+    return {
+      kind: `${info.kind}List`,
+      apiVersion: info.apiVersion,
+      metadata,
+      items: objects.map(withoutTypeMeta),
+    };
+  }
+
+  /** The objects of one list page and the list's metadata (resourceVersion, continue). */
+  page(url: URL, target: Target): { objects: KubeObject[]; metadata: Record<string, unknown> } {
     const matches = this.selection(url, target);
     const current = this.cluster.store.resourceVersion;
     const requested = url.searchParams.get("resourceVersion");
@@ -94,7 +112,6 @@ export class ObjectReads {
     const page = limit > 0 ? items.slice(0, limit) : items;
     const more = limit > 0 && items.length > limit;
     const last = page.at(-1);
-    const info = RESOURCE_KINDS[target.resource];
     const metadata: Record<string, unknown> = { resourceVersion: current };
     if (more && last) {
       if (!token) this.tokens.issuedAt(current);
@@ -104,17 +121,12 @@ export class ObjectReads {
       });
       metadata.remainingItemCount = items.length - page.length;
     }
-    return {
-      kind: `${info.kind}List`,
-      apiVersion: info.apiVersion,
-      metadata,
-      items: page.map(withoutTypeMeta),
-    };
+    return { objects: page, metadata };
   }
 
-  /** Which objects the query's selectors pick (refreshing crash loops first, as reads see them). */
+  /** Which objects the query's selectors pick (kubelets' work caught up first, as reads see it). */
   private selection(url: URL, target: Target): (o: KubeObject) => boolean {
-    if (target.resource === "pods") refreshCrashLoops(this.cluster);
+    this.catchUp(target);
     let labels: ReturnType<typeof parseLabelSelector> = [];
     try {
       labels = parseLabelSelector(url.searchParams.get("labelSelector") ?? "");
@@ -138,13 +150,21 @@ export class ObjectReads {
     return store.list(target.resource, target.namespace);
   }
 
-  watch(req: IncomingMessage, res: ServerResponse, url: URL, target: Target): void {
+  /** Streams changes; `present` turns each object into what the event carries (itself, or a Table). */
+  watch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    target: Target,
+    present: (object: KubeObject) => unknown = (o) => o,
+  ): void {
     const matches = this.selection(url, target);
     const store = this.cluster.store;
     const requested = url.searchParams.get("resourceVersion") ?? "";
     res.writeHead(200, { ...responseHeaders(), "Transfer-Encoding": "chunked" });
     res.flushHeaders();
     const write = (type: string, object: unknown) => res.write(`${JSON.stringify({ type, object })}\n`);
+    const writeObject = (type: string, object: KubeObject) => write(type, present(object));
     if (requested !== "" && requested !== "0" && requested !== store.resourceVersion) {
       // The twin keeps no history: a watch from an older version is told to relist, as after compaction.
       write(
@@ -155,9 +175,10 @@ export class ObjectReads {
       return;
     }
     if (requested === "" || requested === "0")
-      for (const o of store.list(target.resource).filter(matches)) write("ADDED", o);
+      for (const o of store.list(target.resource).filter(matches)) writeObject("ADDED", o);
     const stop = store.watch((change) => {
-      if (change.resource === target.resource && matches(change.object)) write(change.type, change.object);
+      if (change.resource === target.resource && matches(change.object))
+        writeObject(change.type, change.object);
     });
     const timeoutSeconds = Number(url.searchParams.get("timeoutSeconds") ?? "0");
     const timer =

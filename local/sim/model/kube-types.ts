@@ -83,6 +83,8 @@ export const RESOURCE_KINDS = {
   daemonsets: { kind: "DaemonSet", apiVersion: "apps/v1", namespaced: true },
   poddisruptionbudgets: { kind: "PodDisruptionBudget", apiVersion: "policy/v1", namespaced: true },
   csidrivers: { kind: "CSIDriver", apiVersion: "storage.k8s.io/v1", namespaced: false },
+  // The kubelets' heartbeats in kube-node-lease (kubectl describe node reads them).
+  leases: { kind: "Lease", apiVersion: "coordination.k8s.io/v1", namespaced: true },
   // Served as every API server does (the product's dependency scan lists them); the scenarios create none.
   persistentvolumeclaims: { kind: "PersistentVolumeClaim", apiVersion: "v1", namespaced: true },
   persistentvolumes: { kind: "PersistentVolume", apiVersion: "v1", namespaced: false },

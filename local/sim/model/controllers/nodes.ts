@@ -7,6 +7,7 @@ import type { SimCluster } from "../cluster.ts";
 import type { KubeObject, Taint } from "../kube-types.ts";
 import { meta, parseTaint, rfc3339 } from "../objects.ts";
 import { type Machine, type SimPool, usesPodCidr } from "../pool.ts";
+import { createNodeLease, removeNodeLease } from "./node-leases.ts";
 import { beginPodDeletion, finalizePod, isTerminating, markPodNotReady, resumePodsOnNode } from "./pods.ts";
 
 const MS = 1000;
@@ -108,7 +109,7 @@ export function registerNode(
     spec: {
       ...(podCidr ? { podCIDR: podCidr, podCIDRs: [podCidr] } : {}),
       providerID: `azure:///subscriptions/${cluster.subscriptionId}/resourceGroups/${cluster.nodeResourceGroup.toLowerCase()}/providers/Microsoft.Compute/virtualMachineScaleSets/aks-${pool.name}-${pool.vmssId}-vmss/virtualMachines/${machine.ordinal}`,
-      taints: poolTaints(pool),
+      ...withTaints(poolTaints(pool)),
     },
     status: {
       capacity: {
@@ -156,6 +157,7 @@ export function registerNode(
   };
   setReadyCondition(cluster, node, "booting", created);
   cluster.store.create("nodes", node);
+  createNodeLease(cluster, node);
   if (!cluster.instant) {
     cluster.recordEvent(node, "Normal", "Starting", "Starting kubelet.", "kubelet", machine.name);
     cluster.recordEvent(
@@ -245,6 +247,16 @@ function setReadyCondition(
   }
 }
 
+/** spec.taints as the apiserver serves it: left out when empty (omitempty), never `taints: []`. */
+function withTaints(taints: Taint[]): { taints?: Taint[] } {
+  return taints.length > 0 ? { taints } : {};
+}
+
+function setTaints(node: KubeObject, taints: Taint[]): void {
+  if (taints.length > 0) node.spec.taints = taints;
+  else delete node.spec.taints;
+}
+
 /** Node lifecycle: readiness condition, the taints that follow it, and what it means for the node's pods. */
 export function setReadiness(cluster: SimCluster, node: KubeObject, state: Readiness): void {
   const previous = readiness(node);
@@ -255,7 +267,7 @@ export function setReadiness(cluster: SimCluster, node: KubeObject, state: Readi
     const added = rfc3339(cluster.now());
     keep.push({ key, effect: "NoSchedule" }, { key, effect: "NoExecute", timeAdded: added });
   }
-  node.spec.taints = keep;
+  setTaints(node, keep);
   cluster.store.touch("nodes", node);
   if (state === "ready" && previous !== "ready") {
     if (!cluster.instant)
@@ -323,9 +335,12 @@ export function syncUnschedulableTaint(cluster: SimCluster, node: KubeObject): b
   const has = taints.some((t) => t.key === UNSCHEDULABLE);
   const want = node.spec.unschedulable === true;
   if (has === want) return false;
-  node.spec.taints = want
-    ? [...taints, { key: UNSCHEDULABLE, effect: "NoSchedule" }]
-    : taints.filter((t) => t.key !== UNSCHEDULABLE);
+  setTaints(
+    node,
+    want
+      ? [...taints, { key: UNSCHEDULABLE, effect: "NoSchedule" }]
+      : taints.filter((t) => t.key !== UNSCHEDULABLE),
+  );
   cluster.store.touch("nodes", node);
   const status = want ? "NodeNotSchedulable" : "NodeSchedulable";
   cluster.recordEvent(
@@ -347,6 +362,7 @@ export function removeNode(cluster: SimCluster, nodeName: string, lostWith: stri
   const node = cluster.node(nodeName);
   for (const pod of cluster.store.podsOnNode(nodeName)) finalizePod(cluster, pod, lostWith);
   if (node) cluster.store.remove("nodes", node);
+  removeNodeLease(cluster, nodeName);
   cluster.kick();
 }
 
@@ -382,7 +398,7 @@ export function applyPoolLabelsAndTaints(
       const taint = parseTaint(text);
       if (!taints.some((t) => t.key === taint.key && t.effect === taint.effect)) taints.push(taint);
     }
-    node.spec.taints = taints;
+    setTaints(node, taints);
     cluster.store.touch("nodes", node);
   }
   cluster.kick();

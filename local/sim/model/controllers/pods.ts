@@ -431,7 +431,9 @@ export function beginPodDeletion(cluster: SimCluster, pod: KubeObject, gracePeri
   pod.metadata.deletionTimestamp = rfc3339(now + grace * MS);
   pod.metadata.deletionGracePeriodSeconds = grace;
   cluster.store.touch("pods", pod);
-  const exitMs = Math.min(runtime.shutdownMs ?? grace * MS, grace * MS);
+  // No running container, nothing to wait for: not started yet, exited, or down between crash-loop restarts.
+  const running = pod.status?.phase === "Running" && !cluster.crashLooping.has(pod);
+  const exitMs = running ? Math.min(runtime.shutdownMs ?? grace * MS, grace * MS) : 0;
   runtime.timer = cluster.timeline.after(exitMs, () => completeTermination(cluster, pod));
 }
 

@@ -76,7 +76,55 @@ function createPodFor(
     status: {},
   };
   cluster.preparePod(pod, paramsOf(cluster, owner));
-  return cluster.store.create("pods", pod);
+  cluster.store.create("pods", pod);
+  podEvent(cluster, owner, pod, "create");
+  return pod;
+}
+
+/** A controller deletes one of its pods (gracefully), and says so. */
+function deleteOwnedPod(cluster: SimCluster, owner: KubeObject, pod: KubeObject): void {
+  beginPodDeletion(cluster, pod);
+  podEvent(cluster, owner, pod, "delete");
+}
+
+const CONTROLLERS: Record<string, string> = {
+  ReplicaSet: "replicaset-controller",
+  StatefulSet: "statefulset-controller",
+  DaemonSet: "daemonset-controller",
+};
+
+/** The SuccessfulCreate/SuccessfulDelete event each workload controller records (not at bootstrap). */
+function podEvent(
+  cluster: SimCluster,
+  owner: KubeObject,
+  pod: KubeObject,
+  action: "create" | "delete",
+): void {
+  if (cluster.instant) return;
+  const reason = action === "create" ? "SuccessfulCreate" : "SuccessfulDelete";
+  const message =
+    owner.kind === "StatefulSet"
+      ? `${action} Pod ${pod.metadata.name} in StatefulSet ${owner.metadata.name} successful`
+      : `${action === "create" ? "Created" : "Deleted"} pod: ${pod.metadata.name}`;
+  cluster.recordEvent(owner, "Normal", reason, message, CONTROLLERS[owner.kind ?? ""] ?? "");
+}
+
+/** The deployment controller's ScalingReplicaSet event (not at bootstrap). */
+function scalingEvent(
+  cluster: SimCluster,
+  deployment: KubeObject,
+  rs: KubeObject,
+  from: number,
+  to: number,
+): void {
+  if (cluster.instant || from === to) return;
+  cluster.recordEvent(
+    deployment,
+    "Normal",
+    "ScalingReplicaSet",
+    `Scaled ${to > from ? "up" : "down"} replica set ${rs.metadata.name} from ${from} to ${to}`,
+    "deployment-controller",
+  );
 }
 
 function uniqueName(cluster: SimCluster, namespace: string, prefix: string): string {
@@ -113,7 +161,7 @@ function reconcileReplicaSet(cluster: SimCluster, rs: KubeObject): void {
     const surplus = [...pods]
       .sort((a, b) => compareRank(deletionRank(a), deletionRank(b)))
       .slice(0, pods.length - want);
-    for (const pod of surplus) beginPodDeletion(cluster, pod);
+    for (const pod of surplus) deleteOwnedPod(cluster, rs, pod);
   }
 }
 
@@ -154,6 +202,7 @@ function reconcileDeployment(cluster: SimCluster, deployment: KubeObject): void 
       status: { replicas: 0 },
     });
     cluster.workloadParams.set(current.metadata.uid, paramsOf(cluster, deployment));
+    scalingEvent(cluster, deployment, current, 0, desired);
     deployment.metadata.annotations = {
       ...deployment.metadata.annotations,
       "deployment.kubernetes.io/revision": revision,
@@ -161,6 +210,7 @@ function reconcileDeployment(cluster: SimCluster, deployment: KubeObject): void 
     cluster.store.touch("deployments", deployment);
   }
   if (current.spec.replicas !== desired) {
+    scalingEvent(cluster, deployment, current, current.spec.replicas ?? 0, desired);
     current.spec.replicas = desired;
     current.metadata.generation = (current.metadata.generation ?? 1) + 1;
     cluster.store.touch("replicasets", current);
@@ -173,6 +223,7 @@ function reconcileDeployment(cluster: SimCluster, deployment: KubeObject): void 
     const next = Math.min(old.spec.replicas ?? 0, room);
     room -= next;
     if (old.spec.replicas !== next) {
+      scalingEvent(cluster, deployment, old, old.spec.replicas ?? 0, next);
       old.spec.replicas = next;
       old.metadata.generation = (old.metadata.generation ?? 1) + 1;
       cluster.store.touch("replicasets", old);
@@ -213,7 +264,7 @@ function reconcileStatefulSet(cluster: SimCluster, sts: KubeObject): void {
         Number(a.metadata.labels?.["apps.kubernetes.io/pod-index"]),
     );
   const highest = surplus[0];
-  if (highest) beginPodDeletion(cluster, highest);
+  if (highest) deleteOwnedPod(cluster, sts, highest);
 }
 
 const DAEMON_TOLERATIONS = [
@@ -299,12 +350,12 @@ function reconcileDaemonSet(cluster: SimCluster, ds: KubeObject, nodes: KubeObje
         },
       );
     } else if (!wanted) {
-      for (const pod of active(here)) beginPodDeletion(cluster, pod);
+      for (const pod of active(here)) deleteOwnedPod(cluster, ds, pod);
     }
   }
   // Pods aimed at nodes that no longer exist.
   for (const leftovers of byNode.values())
-    for (const pod of active(leftovers)) beginPodDeletion(cluster, pod);
+    for (const pod of active(leftovers)) deleteOwnedPod(cluster, ds, pod);
 }
 
 export function reconcileWorkloads(cluster: SimCluster): void {
