@@ -144,14 +144,14 @@ class Generation {
 
 const PRICE_TABLE = new URL("./domain/cost/vm-prices.json", import.meta.url);
 
+/** The shipped price table; needs no settings, so the CLI's offline commands read it too. */
+export function shippedPrices(): PriceTable {
+  return parsePriceTable(JSON.parse(readFileSync(PRICE_TABLE, "utf8")), "shared/domain/cost/vm-prices.json");
+}
+
 const BUILDERS: { [K in CapabilityName]: (generation: Generation) => CapabilityMap[K] } = {
   clock: ({ clock }) => ({ clock }),
-  prices: () => ({
-    prices: parsePriceTable(
-      JSON.parse(readFileSync(PRICE_TABLE, "utf8")),
-      "shared/domain/cost/vm-prices.json",
-    ),
-  }),
+  prices: () => ({ prices: shippedPrices() }),
   inventorySettings: ({ settings }) => ({ inventorySettings: settings.inventory }),
   identitySettings: ({ settings }) => ({ identitySettings: settings.identity }),
   accessSettings: ({ settings }) => ({ accessSettings: settings.access }),

@@ -4,17 +4,17 @@
 
 import { approvalPolicyOf } from "../access/approval-policy.ts";
 import { nodeHoursCost, type OverlapEstimate, overlapCost, type PriceTable } from "../cost/cost.ts";
-import type { NodePool } from "../fleet/model.ts";
 import { assessDrain, type PodDrainStatus } from "../drain/pod-filters.ts";
+import type { NodePool } from "../fleet/model.ts";
 import { type Compatibility, checkCompatibility } from "../lifecycle/compatibility.ts";
 import { assessPoolMigration, type WorkloadRef } from "../risk/migration-risk.ts";
 import type { ClusterFacts } from "../workloads/cluster-facts.ts";
 import { nameOf, namespaceOf } from "../workloads/kube-objects.ts";
 import { owningWorkload } from "../workloads/owning-workload.ts";
 import { drainOrder } from "./drain-order.ts";
+import type { MigrationOptions } from "./migration-options.ts";
 import type { MigrationPlan, PreflightFacts } from "./migration-plan.ts";
 import type { PodName } from "./migration-record.ts";
-import type { MigrationOptions } from "./migration-options.ts";
 import { durationText, rollbackRunbook, runbook, workflowSteps } from "./migration-runbook.ts";
 import { newPoolName, newPoolSpec } from "./new-pool.ts";
 import { preflightFindings } from "./preflight-findings.ts";

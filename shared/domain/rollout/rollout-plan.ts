@@ -220,13 +220,16 @@ function describeWindow(unit: ClusterUnit): string {
 const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const CRITICALITY_NAMES = ["low", "medium", "high", "critical"];
 
-function reasonOf(p: Placement, slack: number | null): string {
+function reasonOf(p: Placement, slack: number | null, waveEndMs: number): string {
   const { unit } = p;
   const ring = unit.canary ?? `ring: ${unit.risk} risk`;
   const why = [
     `wave ${p.wave}, ${ring}`,
     `${p.candidate.riskNote}, criticality ${CRITICALITY_NAMES[unit.criticality]}`,
     ...(p.wave > p.firstWave ? [`waves ${p.firstWave}-${p.wave - 1} were full or had no room`] : []),
+    ...(p.startMs >= waveEndMs
+      ? ["starts after its wave's cadence: the cluster's earlier pools come first"]
+      : []),
     describeWindow(unit),
     ...(p.heldBy.length ? [`held for ${p.heldBy.join(" and ")}`] : []),
     slack === null ? "no deadline known" : `slack ${slack} day(s) before ${p.candidate.deadline}`,
@@ -336,7 +339,7 @@ export function planRollout(input: RolloutInput): RolloutPlan {
           ...input.migrationOptions,
           ...(p.unit.window && { maintenanceWindow: p.unit.window.window }),
         },
-        reason: reasonOf(p, slack),
+        reason: reasonOf(p, slack, startMs + (p.wave + 1) * policy.cadenceDays * DAY_MS),
       };
     });
     return {

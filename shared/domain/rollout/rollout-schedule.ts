@@ -15,6 +15,8 @@ export const DAY_MS = 24 * HOUR_MS;
 /** How far the planner looks for room: about three years of weekly waves. */
 const MAX_WAVES = 156;
 const EPSILON = 1e-9;
+/** How many cadences a cluster's later pools may run past its wave's start. */
+const CONTINUATION_WAVES = 4;
 
 export interface ClusterUnit {
   cluster: Cluster;
@@ -205,12 +207,16 @@ export class Scheduler {
     return undefined;
   }
 
-  /** The cluster's pools one after another, each starting within wave `wave`; undefined when they do not fit. */
+  /**
+   * The cluster's pools one after another, the first starting within wave `wave`; undefined when they do
+   * not fit. Later pools may run past the wave's end: a window that opens twice a week cannot hold a
+   * cluster's third pool, and splitting a cluster across waves would announce it twice.
+   */
   private tryWave(unit: ClusterUnit, wave: number, firstWave: number): Placement[] | undefined {
-    const until = this.waveStart(wave + 1);
     const trial: Placement[] = [];
     let from = Math.max(this.waveStart(wave), this.startMs);
     for (const candidate of unit.pools) {
+      const until = this.waveStart(wave + (trial.length === 0 ? 1 : CONTINUATION_WAVES));
       const found = this.earliestStart(unit, candidate, from, until, [...this.placements, ...trial]);
       if (!found) return undefined;
       const endMs = found.at + candidate.durationMs;
