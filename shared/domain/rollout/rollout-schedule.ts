@@ -112,18 +112,23 @@ export function clusterUnits(candidates: readonly PoolCandidate[], policy: Rollo
   return units;
 }
 
-/** The window's openings in [from, until). */
-function openings(window: MaintenanceWindow, from: number, until: number): number[] {
+/** The parts of [from, until) inside the window (all of it without one), in order. */
+function openSpans(window: MaintenanceWindow | undefined, from: number, until: number): [number, number][] {
+  if (!window) return [[from, until]];
   const minutes = minutesOfDay(window.start) ?? 0;
-  const found: number[] = [];
+  const spans: [number, number][] = [];
+  // A window lasts at most a day, so the one opening the day before `from` may still be open.
   for (let day = Math.floor(from / DAY_MS) - 1; day * DAY_MS < until; day++) {
     const opening = day * DAY_MS + minutes * 60_000;
     const weekday = new Date(opening).getUTCDay();
-    if (opening >= from && opening < until && (window.days.length === 0 || window.days.includes(weekday))) {
-      found.push(opening);
-    }
+    if (window.days.length > 0 && !window.days.includes(weekday)) continue;
+    const span: [number, number] = [
+      Math.max(opening, from),
+      Math.min(opening + window.durationHours * HOUR_MS, until),
+    ];
+    if (span[0] < span[1]) spans.push(span);
   }
-  return found;
+  return spans;
 }
 
 /** Spend of a running migration on the UTC day starting at `day`. */
@@ -194,10 +199,13 @@ export class Scheduler {
     until: number,
     placed: readonly Placement[],
   ): { at: number; heldBy: string[] } | undefined {
-    const instants = new Set<number>([from]);
-    for (let hour = Math.ceil(from / HOUR_MS) * HOUR_MS; hour < until; hour += HOUR_MS) instants.add(hour);
-    if (unit.window) for (const opening of openings(unit.window.window, from, until)) instants.add(opening);
-    for (const p of placed) if (p.endMs > from && p.endMs < until) instants.add(p.endMs);
+    // Only instants where something changes: the window opens, an hour passes, a migration ends.
+    const instants = new Set<number>();
+    for (const [open, close] of openSpans(unit.window?.window, from, until)) {
+      instants.add(open);
+      for (let hour = Math.ceil(open / HOUR_MS) * HOUR_MS; hour < close; hour += HOUR_MS) instants.add(hour);
+      for (const p of placed) if (p.endMs > open && p.endMs < close) instants.add(p.endMs);
+    }
     const heldBy = new Set<string>();
     for (const at of [...instants].sort((a, b) => a - b)) {
       const refusal = this.refusal(unit, candidate, at, placed);
@@ -226,8 +234,20 @@ export class Scheduler {
     return trial;
   }
 
+  /** However it is timed: a span of h hours touches at most ceil(h / 24) + 1 days, so one of them gets h / that. */
+  private aloneOverBudget(candidate: PoolCandidate): boolean {
+    const budget = this.policy.dailyBudget;
+    if (budget === undefined) return false;
+    const hours = candidate.durationMs / HOUR_MS;
+    return (candidate.spendPerHour * hours) / (Math.ceil(hours / 24) + 1) > budget + EPSILON;
+  }
+
   /** Puts the cluster in the first wave from `firstWave` on that has room; the wave, or why none did. */
   place(unit: ClusterUnit, firstWave: number): number | string {
+    const overBudget = unit.pools.find((pool) => this.aloneOverBudget(pool));
+    if (overBudget) {
+      return `${overBudget.pool.name} alone would spend more than the daily budget of ${this.policy.dailyBudget} on some day`;
+    }
     let full = 0;
     for (let wave = firstWave; wave < firstWave + MAX_WAVES; wave++) {
       const clusters = new Set(this.placements.filter((p) => p.wave === wave).map((p) => p.unit));
