@@ -183,7 +183,15 @@ function variants(policy: RolloutPolicy, startMs: number, todayMs: number, curre
     .map((n) => startMs - n * policy.cadenceDays * DAY_MS)
     .filter((ms) => ms >= todayMs)
     .map((ms) => ({ policy, startMs: ms, fix: `starting by ${utcDayOf(new Date(ms))} would meet it` }));
-  return [inFlight, perWave, budgets, earlier];
+  const cadences = steps
+    .map((n) => policy.cadenceDays - n)
+    .filter((days) => days >= 1)
+    .map((days) => ({
+      policy: { ...policy, cadenceDays: days },
+      startMs,
+      fix: `cadenceDays ${days} would meet it`,
+    }));
+  return [inFlight, perWave, budgets, earlier, cadences];
 }
 
 function fixes(
@@ -284,7 +292,7 @@ function missFix(found: readonly string[], candidate: PoolCandidate, startMs: nu
   if (candidate.deadline !== undefined && utcMidnight(candidate.deadline) <= startMs) {
     return "its deadline has passed: migrate it first, outside the waves, and watch the image removal date";
   }
-  return `no single change tried meets it (up to ${STEPS} more pools in flight or clusters per wave, ${BUDGET_FACTORS.at(-1)}x the budget, ${STEPS} cadences earlier): migrate it outside the waves or ask for an exception`;
+  return `no single change tried meets it (up to ${STEPS} more pools in flight or clusters per wave, ${BUDGET_FACTORS.at(-1)}x the budget, ${STEPS} cadences earlier, a cadence down to 1 day): migrate it outside the waves or ask for an exception`;
 }
 
 export function planRollout(input: RolloutInput): RolloutPlan {
