@@ -1,7 +1,6 @@
 // `plan`: the fleet rollout plan for a fleet file (as `report` reads it) under a policy file.
 
 import { readFile } from "node:fs/promises";
-import { shippedPrices } from "../../shared/composition.ts";
 import { BASE_CALENDAR } from "../../shared/domain/lifecycle/data/base-calendar.ts";
 import { resolveCalendar } from "../../shared/domain/lifecycle/lifecycle-calendar.ts";
 import { planRollout } from "../../shared/domain/rollout/rollout-plan.ts";
@@ -11,6 +10,7 @@ import {
   parseRolloutPolicyText,
 } from "../../shared/formats/rollout-policy.ts";
 import { renderPlanTable } from "../../shared/report/rollout-plan-table.ts";
+import { shippedPrices } from "../../shared/shipped-prices.ts";
 import { type CliIo, type Command, EXIT_BAD_INPUT, EXIT_OK, parseCommandArgs } from "../command.ts";
 import { FORMAT_NAMES } from "../report/fleet-file.ts";
 import { FLEET_ARGS, fleetOptions, loadFleet, type ReportOptions } from "./report.command.ts";
@@ -61,8 +61,12 @@ export async function printPlan(options: PlanOptions, io: CliIo): Promise<number
   if (options.format === "json") {
     io.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
   } else {
-    const source = `${options.fleet} (${FORMAT_NAMES[fleetFile.format]}), policy ${options.policy ?? "defaults"}`;
-    io.stdout.write(renderPlanTable(plan, source));
+    io.stdout.write(
+      renderPlanTable(plan, [
+        `fleet: ${options.fleet} (${FORMAT_NAMES[fleetFile.format]})`,
+        `policy: ${options.policy ?? "the defaults"}`,
+      ]),
+    );
   }
   return EXIT_OK;
 }

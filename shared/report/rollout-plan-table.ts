@@ -44,10 +44,11 @@ function spend(forecast: SpendForecast, plan: RolloutPlan): string {
   );
 }
 
-export function renderPlanTable(plan: RolloutPlan, source: string): string {
+/** `sources` name the fleet and the policy, a line each. */
+export function renderPlanTable(plan: RolloutPlan, sources: readonly string[]): string {
   const out: string[] = [
-    `Fleet rollout plan: ${source}`,
-    `now ${plan.now.slice(0, 10)}, first wave from ${plan.start}`,
+    `Fleet rollout plan, now ${plan.now.slice(0, 10)}, first wave from ${plan.start}`,
+    ...sources.map((source) => `  ${source}`),
   ];
   out.push(...wrap(`Forecast: ${spend(plan.forecast.total, plan)}`, ""));
   const model = plan.forecast.model;
