@@ -20,7 +20,8 @@ const HOUR_MS = 3_600_000;
 
 const CRITICALITY = ["low", "medium", "high", "critical", undefined] as const;
 
-const pool = (name: string, count: number, vmSize: string) =>
+/** A pool whose deadline is DEADLINE. */
+export const ubuntu2204 = (name = "apps", count = 3, vmSize = "Standard_D4s_v5") =>
   aPool({
     name,
     osSku: "Ubuntu2204",
@@ -47,7 +48,9 @@ export function fleetArbitrary(maxClusters: number, minClusters = 1): fc.Arbitra
       if (spec.criticality) tags.criticality = spec.criticality;
       return aCluster(
         { name, tags },
-        spec.pools.map((p, i) => pool(`p${i}`, p.count, p.large ? "Standard_E8s_v5" : "Standard_D4s_v5")),
+        spec.pools.map((p, i) =>
+          ubuntu2204(`p${i}`, p.count, p.large ? "Standard_E8s_v5" : "Standard_D4s_v5"),
+        ),
       );
     }),
   );

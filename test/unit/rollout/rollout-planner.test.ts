@@ -7,18 +7,9 @@ import { waveCommunications } from "../../../shared/domain/rollout/rollout-commu
 import { planRollout, type RolloutInput } from "../../../shared/domain/rollout/rollout-plan.ts";
 import { DEFAULT_ROLLOUT_POLICY, type RolloutPolicy } from "../../../shared/domain/rollout/rollout-policy.ts";
 import { aMigrationRecord } from "../../support/migration-fixtures.ts";
-import { aCluster, aPool } from "../../support/pool-fixtures.ts";
-import { DEADLINE, inputOf, migrationsOf } from "./rollout-fleets.ts";
+import { aCluster } from "../../support/pool-fixtures.ts";
+import { DEADLINE, inputOf, migrationsOf, ubuntu2204 } from "./rollout-fleets.ts";
 
-const ubuntu2204 = (name = "apps", count = 3) =>
-  aPool({
-    name,
-    osSku: "Ubuntu2204",
-    orchestratorVersion: "1.35.0",
-    nodeImageVersion: "AKSUbuntu-2204gen2containerd-202512.06.0",
-    count,
-    vmSize: "Standard_D4s_v5",
-  });
 const cluster = (name: string, tags: Record<string, string> = {}) => aCluster({ name, tags }, [ubuntu2204()]);
 const policy = (overrides: Partial<RolloutPolicy> = {}): RolloutPolicy => ({
   ...DEFAULT_ROLLOUT_POLICY,
