@@ -5,11 +5,13 @@ import { type CliIo, type Command, EXIT_OK, EXIT_USAGE, UsageError } from "./com
 import { auditCommand } from "./commands/audit.command.ts";
 import { migrationsCommand } from "./commands/migrations.command.ts";
 import { noticesCommand } from "./commands/notices.command.ts";
+import { planCommand } from "./commands/plan.command.ts";
 import { reportCommand } from "./commands/report.command.ts";
 import { startCommand } from "./commands/start.command.ts";
 
 const COMMANDS: readonly Command[] = [
   reportCommand,
+  planCommand,
   startCommand,
   noticesCommand,
   migrationsCommand,

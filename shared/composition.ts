@@ -7,7 +7,6 @@
 // tests), else the system clock. A change of settings or clock (tests start hosts one after another in
 // one process) starts afresh and closes what was built before.
 
-import { readFileSync } from "node:fs";
 import type { TokenCredential } from "@azure/identity";
 import { ArmPoolOperations } from "./azure/agent-pools.ts";
 import { type AzureClients, azureClientsFor } from "./azure/arm-client-factory.ts";
@@ -21,7 +20,7 @@ import { TableInventoryRepository } from "./azure/tables/inventory-repository.ts
 import { TableMigrationRepository } from "./azure/tables/migration-repository.ts";
 import { TableNoticeRepository } from "./azure/tables/notice-repository.ts";
 import { type TableStore, tableStoreFor } from "./azure/tables/table-store.ts";
-import { type PriceTable, parsePriceTable } from "./domain/cost/cost.ts";
+import type { PriceTable } from "./domain/cost/cost.ts";
 import type { AlertSink } from "./domain/ports/alert-sinks.ts";
 import type { AlertRepository } from "./domain/ports/alerts.ts";
 import type { BearerTokenValidator } from "./domain/ports/bearer-tokens.ts";
@@ -42,6 +41,7 @@ import type { IdentitySettings } from "./settings/identity.settings.ts";
 import type { InventorySettings } from "./settings/inventory.settings.ts";
 import type { StateStoreSettings } from "./settings/state-store.settings.ts";
 import { APP_SETTING_NAMES, type AppSettings, loadAppSettings } from "./settings.ts";
+import { shippedPrices } from "./shipped-prices.ts";
 import { alertSinksFor } from "./sinks/alert-sinks.ts";
 import { SqliteAlertRepository } from "./sqlite/alert-repository.ts";
 import { SqliteAuditRepository } from "./sqlite/audit-repository.ts";
@@ -142,16 +142,9 @@ class Generation {
   }
 }
 
-const PRICE_TABLE = new URL("./domain/cost/vm-prices.json", import.meta.url);
-
 const BUILDERS: { [K in CapabilityName]: (generation: Generation) => CapabilityMap[K] } = {
   clock: ({ clock }) => ({ clock }),
-  prices: () => ({
-    prices: parsePriceTable(
-      JSON.parse(readFileSync(PRICE_TABLE, "utf8")),
-      "shared/domain/cost/vm-prices.json",
-    ),
-  }),
+  prices: () => ({ prices: shippedPrices() }),
   inventorySettings: ({ settings }) => ({ inventorySettings: settings.inventory }),
   identitySettings: ({ settings }) => ({ identitySettings: settings.identity }),
   accessSettings: ({ settings }) => ({ accessSettings: settings.access }),

@@ -31,17 +31,12 @@ export function wantsColour(io: CliIo): boolean {
   return io.stdout.isTTY === true;
 }
 
-export function parseReportArgs(
-  args: readonly string[],
+/** --fleet, --now and --format as report and plan read them. */
+export function fleetOptions(
+  values: { fleet?: string | undefined; now?: string | undefined; format?: string | undefined },
   io: CliIo,
   defaults: { fleet?: string } = {},
 ): ReportOptions {
-  const { values } = parseCommandArgs({
-    args: [...args],
-    options: { fleet: { type: "string" }, now: { type: "string" }, format: { type: "string" } },
-    strict: true,
-    allowPositionals: false,
-  });
   const fleet = values.fleet ?? defaults.fleet;
   if (!fleet) throw new UsageError("--fleet FILE is required");
   if (values.now !== undefined && !isIsoDate(values.now)) {
@@ -58,16 +53,42 @@ export function parseReportArgs(
   };
 }
 
-export async function printReport(options: ReportOptions, io: CliIo): Promise<number> {
-  let fleetFile: FleetFile;
+export const FLEET_ARGS = {
+  fleet: { type: "string" },
+  now: { type: "string" },
+  format: { type: "string" },
+} as const;
+
+export function parseReportArgs(
+  args: readonly string[],
+  io: CliIo,
+  defaults: { fleet?: string } = {},
+): ReportOptions {
+  const { values } = parseCommandArgs({
+    args: [...args],
+    options: FLEET_ARGS,
+    strict: true,
+    allowPositionals: false,
+  });
+  return fleetOptions(values, io, defaults);
+}
+
+/** The fleet file with its warnings printed, or undefined once its error is. */
+export async function loadFleet(path: string, command: string, io: CliIo): Promise<FleetFile | undefined> {
   try {
-    fleetFile = await readFleetFile(options.fleet);
+    const fleetFile = await readFleetFile(path);
+    for (const warning of fleetFile.warnings) io.stderr.write(`warning: ${warning}\n`);
+    return fleetFile;
   } catch (error) {
     if (!(error instanceof FleetFileError)) throw error;
-    io.stderr.write(`aks-image-lifecycle report: ${error.message}\n`);
-    return EXIT_BAD_INPUT;
+    io.stderr.write(`aks-image-lifecycle ${command}: ${error.message}\n`);
+    return undefined;
   }
-  for (const warning of fleetFile.warnings) io.stderr.write(`warning: ${warning}\n`);
+}
+
+export async function printReport(options: ReportOptions, io: CliIo): Promise<number> {
+  const fleetFile = await loadFleet(options.fleet, "report", io);
+  if (!fleetFile) return EXIT_BAD_INPUT;
 
   const calendar = resolveCalendar(BASE_CALENDAR, []);
   const pools = assessFleet(fleetFile.clusters, calendar, options.now);

@@ -1,41 +1,13 @@
-// Runs the real command, as a user would: a child process of this Node with the bin entry point.
+// The report command run as a user would (test/support/cli-process.ts).
 
-import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { wantsColour } from "../../bin/commands/report.command.ts";
 import { URGENCY_ORDER } from "../../shared/domain/lifecycle/pool-assessment.ts";
 import type { ReportJson } from "../../shared/report/fleet-report.ts";
-
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const BIN = join(ROOT, "bin", "aks-image-lifecycle.ts");
-const fixture = (name: string) => join(ROOT, "test", "fixtures", name);
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const baseEnv = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => key !== "FORCE_COLOR" && key !== "NO_COLOR"),
-  );
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd: ROOT, env: { ...baseEnv, ...env } },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+import { cli, fixture, ROOT } from "../support/cli-process.ts";
 
 const REPORT_KEYS = [
   "clusterId",

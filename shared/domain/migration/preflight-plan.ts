@@ -3,14 +3,16 @@
 // could follow instead, the rollback, and what the overlap costs.
 
 import { approvalPolicyOf } from "../access/approval-policy.ts";
-import { nodeHoursCost, overlapCost } from "../cost/cost.ts";
+import { nodeHoursCost, type OverlapEstimate, overlapCost, type PriceTable } from "../cost/cost.ts";
 import { assessDrain, type PodDrainStatus } from "../drain/pod-filters.ts";
+import type { NodePool } from "../fleet/model.ts";
 import { type Compatibility, checkCompatibility } from "../lifecycle/compatibility.ts";
 import { assessPoolMigration, type WorkloadRef } from "../risk/migration-risk.ts";
 import type { ClusterFacts } from "../workloads/cluster-facts.ts";
 import { nameOf, namespaceOf } from "../workloads/kube-objects.ts";
 import { owningWorkload } from "../workloads/owning-workload.ts";
 import { drainOrder } from "./drain-order.ts";
+import type { MigrationOptions } from "./migration-options.ts";
 import type { MigrationPlan, PreflightFacts } from "./migration-plan.ts";
 import type { PodName } from "./migration-record.ts";
 import { durationText, rollbackRunbook, runbook, workflowSteps } from "./migration-runbook.ts";
@@ -146,19 +148,32 @@ function costOf({ pool, prices, options }: PreflightFacts, strategy: MigrationPl
       estimate: nodeHoursCost(prices, [{ vmSize: pool.vmSize, nodeHours: surgeNodeHours }]),
     };
   }
-  const estimate = overlapCost(
-    prices,
-    { vmSize: pool.vmSize, nodeCount: pool.count },
-    {
-      soakHours: SOAK_HOURS,
-      // A batch of nodes drains in the time of one.
-      drainHoursPerNode: DRAIN_HOURS_PER_NODE / options.batchSize,
-      pattern: { kind: "retain-old-pool", retentionHours: options.retentionSeconds / 3600 },
-    },
-  );
+  const estimate = newPoolOverlap(prices, pool, options);
   return {
     overlapNodeHours: estimate.overlapNodeHours,
     durationHours: estimate.durationHours,
     estimate: estimate.cost,
   };
+}
+
+/**
+ * A new-pool migration's overlap: soak, then the drain in batches, then the retention window.
+ * `drainHoursPerNode` is one node's drain alone; measured history may replace the default.
+ */
+export function newPoolOverlap(
+  prices: PriceTable,
+  pool: Pick<NodePool, "vmSize" | "count">,
+  options: Pick<MigrationOptions, "batchSize" | "retentionSeconds">,
+  drainHoursPerNode = DRAIN_HOURS_PER_NODE,
+): OverlapEstimate {
+  return overlapCost(
+    prices,
+    { vmSize: pool.vmSize, nodeCount: pool.count },
+    {
+      soakHours: SOAK_HOURS,
+      // A batch of nodes drains in the time of one.
+      drainHoursPerNode: drainHoursPerNode / options.batchSize,
+      pattern: { kind: "retain-old-pool", retentionHours: options.retentionSeconds / 3600 },
+    },
+  );
 }
