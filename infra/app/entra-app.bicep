@@ -14,11 +14,20 @@ var appRoles = [
     value: 'LifecycleOperator'
     displayName: 'Lifecycle operator'
     description: 'Starts, plans, pauses, resumes and rolls back pool migrations.'
+    // An automation's app-only token may operate too (shared/domain/access/entra-claims.ts).
+    allowedMemberTypes: [
+      'User'
+      'Application'
+    ]
   }
   {
     value: 'LifecycleApprover'
     displayName: 'Lifecycle approver'
     description: 'Answers migration gates and stuck-drain decisions.'
+    // People approve: an app holding this role is refused at a gate anyway.
+    allowedMemberTypes: [
+      'User'
+    ]
   }
 ]
 
@@ -48,16 +57,16 @@ resource app 'Microsoft.Graph/applications@v1.0' = {
       value: role.value
       displayName: role.displayName
       description: role.description
-      allowedMemberTypes: [
-        'User'
-      ]
+      allowedMemberTypes: role.allowedMemberTypes
       isEnabled: true
     }
   ]
   groupMembershipClaims: 'SecurityGroup'
   optionalClaims: {
+    // idtyp tells an app-only token from a person's; the API refuses a token with neither scp nor idtyp app.
     accessToken: [
       { name: 'groups' }
+      { name: 'idtyp' }
     ]
   }
   web: {
