@@ -74,7 +74,7 @@ describe("planFleetRollout", () => {
     await state.dependencies.recordDependencies((legacy as NonNullable<typeof legacy>).id, {
       scanId: "2026-11-26",
       scannedAt: "2026-11-26T02:00:00.000Z",
-      pools: [{ pool: "apps", complexity: "simple", reasons: [] }],
+      pools: [{ pool: "apps", nodes: ["aks-apps-0"], complexity: "simple", reasons: [] }],
     });
     const result = await planFleetRollout(ports(), DEFAULT_ROLLOUT_POLICY, REPORT_NOW);
     if (result.kind !== "planned") throw new Error(result.reason);
