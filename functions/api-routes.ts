@@ -11,7 +11,7 @@ import { identify, identityHeaders } from "./identity.ts";
 
 /**
  * How deep a request body may nest: a valid migration request nests four levels
- * (options.maintenanceWindow.days), a rollout policy four (windows.byTag[].days).
+ * (options.maintenanceWindow.days), a rollout policy five (windows.byTag[].days).
  */
 const MAX_BODY_DEPTH = 16;
 
