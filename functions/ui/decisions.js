@@ -58,11 +58,8 @@ function waitCard(entry, onDone) {
         awaiting.approvals?.map((approval) => `${approval.by}: ${approval.comment}`).join("; "),
       ],
       ["Approval rules", migration.approvalPolicy?.rules.join("; ")],
-      [
-        "Strategy",
-        evidence?.plan &&
-          `${evidence.plan.strategy}${evidence.plan.newPool ? ` (${evidence.plan.newPool})` : ""}`,
-      ],
+      ["Strategy", evidence?.plan && strategy(evidence.plan)],
+      ["Forecast cost", forecast(migration)],
     ]),
     findings(evidence?.plan),
     stuck(evidence),
