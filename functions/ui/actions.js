@@ -76,11 +76,15 @@ export function actionForm(migration, offers, kind, onDone) {
     h("label", { for: comment.id }, "Comment (what you looked at, why)"),
     comment,
     podChoice && [h("label", { for: podChoice.id }, "Stuck pod"), podChoice],
-    allowed.map((offer) =>
-      h(
-        "button",
-        { type: "submit", value: offer.action, class: offer.action === "approve" ? "" : "secondary" },
-        LABELS[offer.action] ?? offer.action,
+    h(
+      "div",
+      {},
+      allowed.map((offer) =>
+        h(
+          "button",
+          { type: "submit", value: offer.action, class: offer.action === "approve" ? "" : "secondary" },
+          LABELS[offer.action] ?? offer.action,
+        ),
       ),
     ),
   );

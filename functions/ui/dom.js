@@ -40,11 +40,15 @@ export function facts(entries) {
   );
 }
 
+/** `content` scrolling sideways on a narrow screen, reachable by keyboard to scroll it. */
+export function scrolling(label, content) {
+  return h("div", { class: "table-wrap", tabindex: 0, role: "region", "aria-label": label }, content);
+}
+
 /** A table from a header row and rows of cells, scrolling sideways on a narrow screen. */
 export function table(caption, headers, rows) {
-  return h(
-    "div",
-    { class: "table-wrap" },
+  return scrolling(
+    caption,
     h(
       "table",
       {},

@@ -1,7 +1,7 @@
 // A migration's phases in time, from its history: one row per phase in the order it was first entered, a
 // bar for each stretch spent in it. Waits for people and a rollback stand out; each bar names its span.
 
-import { h, svg, when } from "./dom.js";
+import { h, scrolling, svg, when } from "./dom.js";
 
 const WIDTH = 640;
 const LABEL = 130;
@@ -46,7 +46,7 @@ export function timeline(migration) {
   const label = `Phases of ${migration.cluster}/${migration.pool} from ${when(spans[0].from)} to ${when(end)}: ${spans
     .map((span) => `${span.phase} ${duration(Date.parse(span.to) - Date.parse(span.from))}`)
     .join(", ")}`;
-  return svg(
+  const picture = svg(
     "svg",
     { class: "timeline", viewBox: `0 0 ${WIDTH} ${height}`, role: "img", "aria-label": label },
     phases.map((phase, row) => svg("text", { x: 0, y: TOP + row * ROW + 12 }, phase)),
@@ -74,4 +74,6 @@ export function timeline(migration) {
     svg("text", { x: LABEL, y: height - 2 }, when(spans[0].from)),
     svg("text", { x: WIDTH - 4, y: height - 2, "text-anchor": "end" }, when(end)),
   );
+  // Legible on a phone: the picture keeps its size and scrolls sideways.
+  return scrolling(`Timeline of ${migration.cluster}/${migration.pool}`, picture);
 }
