@@ -9,7 +9,16 @@ import { type Browser, type BrowserContext, chromium, type Page } from "playwrig
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROLES } from "../../shared/domain/access/principal.ts";
 import type { Environment } from "./environment.ts";
-import { ANA, driveMigration, type Person, post, scannedDemoPerTest } from "./migration-driver.ts";
+import {
+  ANA,
+  approveAll,
+  BEN,
+  driveMigration,
+  type Person,
+  post,
+  scannedDemoPerTest,
+  startMigration,
+} from "./migration-driver.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = new URL("../../test-artifacts/web-page/", import.meta.url).pathname;
@@ -147,5 +156,41 @@ describe.skipIf(missing !== undefined)(`the web page${missing ? ` (${missing})` 
     await keep(phone.page, "decisions-phone");
 
     expect([...olga.errors, ...ana.errors, ...phone.errors]).toEqual([]);
+  });
+
+  it("offers a stuck drain's choices for the pods its evidence lists; deleting one lets the drain go on", async () => {
+    const env = await scannedDemo();
+    env.sim.fleet.faults.add({
+      kind: "pdb-blocks",
+      cluster: "aks-prod-eus",
+      namespace: "batch",
+      pdb: "report-worker",
+    });
+    const id = await startMigration(env, "aks-prod-eus", "batch", { drainTimeoutSeconds: 300 });
+    const stuck = await driveMigration(env, id, approveAll(env), {
+      until: (m) => m.awaiting?.gate === "decision",
+    });
+    env.clock.pause();
+    const [first] = stuck.awaiting.evidence.stuck;
+    const pod = `${first.pod.namespace}/${first.pod.name}`;
+
+    const ben = await pageAs(env, BEN, "decisions");
+    await ben.page
+      .getByRole("heading", { name: "Gate decision: aks-prod-eus/batch" })
+      .waitFor({ timeout: SHOWN_MS });
+    expect(await ben.page.getByLabel("Stuck pod").inputValue()).toBe("0");
+    expect(await ben.page.getByRole("option", { name: pod }).count()).toBe(1);
+    expect(await accessible(ben.page)).toEqual([]);
+    await keep(ben.page, "decisions-stuck-drain");
+    await ben.page.getByLabel("Comment (what you looked at, why)").fill("the batch job can restart");
+    await ben.page.getByRole("button", { name: "Delete the pod" }).click();
+    await ben.page.getByRole("status").getByText("gate decision: delete-pod").waitFor({ timeout: SHOWN_MS });
+
+    const decided = (m: { history: { event: string }[] }) =>
+      m.history.find((event) => event.event.startsWith("gate decision: delete-pod"));
+    const after = await driveMigration(env, id, () => false, { until: (m) => decided(m) !== undefined });
+    env.clock.pause();
+    expect(decided(after)).toMatchObject({ by: BEN.name, event: expect.stringContaining(first.pod.name) });
+    expect(ben.errors).toEqual([]);
   });
 });
