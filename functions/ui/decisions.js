@@ -73,7 +73,7 @@ export const decisionsView = {
   id: "decisions",
   title: "Decisions",
   async load() {
-    const loaded = await loadMigrations("?outcome=active");
+    const loaded = await loadMigrations("?outcome=active", false);
     const waiting = loaded.migrations.filter((entry) => entry.migration.awaiting);
     return { ...loaded, migrations: waiting, active: loaded.migrations.length > 0 };
   },

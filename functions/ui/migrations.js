@@ -6,15 +6,15 @@ import { api, migrationPath, reasonOf } from "./api.js";
 import { facts, folded, h, table, when } from "./dom.js";
 import { timeline } from "./timeline.js";
 
-/** Each migration with its audit trail and, while it runs, what the person may do at it. */
-export async function loadMigrations(filter = "") {
+/** Each migration, with its audit trail if asked and, while it runs, what the person may do at it. */
+export async function loadMigrations(filter, withAudit) {
   const list = await api(`migrations${filter}`);
   if (!list.ok) return { error: reasonOf(list), migrations: [] };
   const migrations = await Promise.all(
     list.body.migrations.map(async (migration) => {
       const running = migration.outcome === null;
       const [audit, offers] = await Promise.all([
-        api(`${migrationPath(migration.id)}/audit`),
+        withAudit ? api(`${migrationPath(migration.id)}/audit`) : undefined,
         running ? api(`${migrationPath(migration.id)}/offers`) : undefined,
       ]);
       return { migration, audit, offers };
@@ -145,7 +145,7 @@ export const migrationsView = {
   id: "migrations",
   title: "Migrations",
   async load() {
-    const loaded = await loadMigrations();
+    const loaded = await loadMigrations("", true);
     return { ...loaded, active: loaded.migrations.some((entry) => entry.migration.outcome === null) };
   },
   render({ error, migrations }, onDone) {
