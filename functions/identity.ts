@@ -8,6 +8,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { capabilities } from "../shared/composition.ts";
 import { parseClientPrincipal } from "../shared/domain/access/client-principal.ts";
+import { roleRefusal } from "../shared/domain/access/gate-rules.ts";
 import type { Principal, Role } from "../shared/domain/access/principal.ts";
 import { isLoopback } from "../shared/settings/settings-group.ts";
 import { SettingsError } from "../shared/settings.ts";
@@ -48,11 +49,19 @@ export async function identify(
   context: InvocationContext,
   role: Role,
 ): Promise<Identified> {
+  const identified = await identifyCaller(request, context);
+  if ("refusal" in identified) return identified;
+  const refused = roleRefusal(identified.principal, role);
+  return refused ? refuse(403, refused) : identified;
+}
+
+/** The caller the request's header or token names, whatever their roles; else the 401 (503) to answer. */
+export async function identifyCaller(request: HttpRequest, context: InvocationContext): Promise<Identified> {
   const { mode } = capabilities("identitySettings").identitySettings;
   if (mode === undefined) {
     return refuse(401, "no identity source is configured (AUTH_MODE): the service acts for nobody");
   }
-  if (mode === "entra") return fromBearerToken(request, context, role);
+  if (mode === "entra") return fromBearerToken(request, context);
   if (mode === "local") {
     if (!localModeLogged) {
       localModeLogged = true;
@@ -71,15 +80,11 @@ export async function identify(
   if (!BASE64.test(header)) return refuse(401, `${CLIENT_PRINCIPAL_HEADER} is not base64 of JSON`);
   const parsed = parseClientPrincipal(Buffer.from(header, "base64").toString("utf8"));
   if ("problem" in parsed) return refuse(401, parsed.problem);
-  return holding(parsed.principal, role);
+  return parsed;
 }
 
 /** The caller an Entra ID token names, refused as RFC 6750 says: a challenge saying what is wrong. */
-async function fromBearerToken(
-  request: HttpRequest,
-  context: InvocationContext,
-  role: Role,
-): Promise<Identified> {
+async function fromBearerToken(request: HttpRequest, context: InvocationContext): Promise<Identified> {
   const authorization = request.headers.get("authorization")?.trim();
   if (!authorization) {
     return refuse(401, "sign in first: send an Entra ID access token as Authorization: Bearer", {
@@ -99,14 +104,7 @@ async function fromBearerToken(
       "WWW-Authenticate": `Bearer error="invalid_token", error_description="${checked.invalid}"`,
     });
   }
-  return holding(checked.principal, role);
-}
-
-function holding(principal: Principal, role: Role): Identified {
-  if (!principal.roles.includes(role)) {
-    return refuse(403, `${principal.name} does not hold the role ${role} this action needs`);
-  }
-  return { principal };
+  return { principal: checked.principal };
 }
 
 function refuse(status: 401 | 403 | 503, reason: string, headers: Record<string, string> = {}): Identified {

@@ -10,6 +10,8 @@ import "./notices.http.ts";
 import "./migrations.http.ts";
 import "./rollout-plan.http.ts";
 import "./reports.http.ts";
+import "./me.http.ts";
+import "./ui.http.ts";
 import "../orchestrations/inventory-scan.orchestrator.ts";
 import "../orchestrations/dependency-scans.orchestrator.ts";
 import "../orchestrations/alerts-reevaluation.orchestrator.ts";

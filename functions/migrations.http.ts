@@ -1,5 +1,5 @@
 // The migrations API: start a pool's migration (or see its plan), read migrations, and steer one (answer
-// its gate, decide a stuck drain, pause, resume, roll back). Writes need an identified caller with the
+// its gate, decide a stuck drain, pause, resume, roll back); what the caller may do at one, and why not. Writes need an identified caller with the
 // action's role (functions/identity.ts); reads are anonymous at the Functions level like the rest of the
 // read side (App Service Authentication fronts the app). Every answer says when identity is local.
 
@@ -15,6 +15,7 @@ import {
 } from "../orchestrations/contracts/pool-migration.contract.ts";
 import { ORCHESTRATIONS } from "../orchestrations/contracts.ts";
 import { capabilities } from "../shared/composition.ts";
+import { offers } from "../shared/domain/access/gate-rules.ts";
 import { ROLES, type Role } from "../shared/domain/access/principal.ts";
 import {
   type GateDecision,
@@ -48,6 +49,7 @@ import {
 } from "../shared/migration/steer-migration.ts";
 import { apiRoute, type Call, jsonBody, writeRoute } from "./api-routes.ts";
 import { jsonError, jsonOk, unknownParameters } from "./http-json.ts";
+import { identifyCaller } from "./identity.ts";
 import { instanceStatus, startOnce } from "./scan-starter.ts";
 
 const FILTERS = ["cluster", "pool", "outcome"] as const;
@@ -331,6 +333,21 @@ apiRoute("migration-audit", "GET", "migrations/{id}/audit", async (request) => {
   const head = (await audit.head(id)) ?? null;
   const records = await audit.list(id);
   return jsonOk({ id, count: records.length, verification: verifyChain(records, head), records });
+});
+
+apiRoute("migration-offers", "GET", "migrations/{id}/offers", async (request, context) => {
+  const unknown = unknownParameters(request.query, []);
+  if (unknown) return unknown;
+  const identified = await identifyCaller(request, context);
+  if ("refusal" in identified) return identified.refusal;
+  const id = request.params.id as string;
+  const { migrations } = capabilities("state");
+  const record = await migrations.get(id);
+  if (!record) return jsonError(404, `no migration ${id}`);
+  const approvals = record.awaiting ? await migrations.approvals(id, record.awaiting.nonce) : [];
+  const { principal } = identified;
+  const approvedBy = approvals.map((approval) => approval.byId);
+  return jsonOk({ id, by: principal.name, ...offers(record, principal, approvedBy) });
 });
 
 /** A route that answers the migration's wait: `answerOf` turns the checked body into the answer. */

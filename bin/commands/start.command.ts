@@ -311,6 +311,8 @@ function printApi(
   { origin, cluster, serviceBus, dataDir, keysFile }: ApiBanner,
 ): void {
   say();
+  say(`The web page is at ${origin}/api/ui/ (choose who you are on it: identity is local)`);
+  say();
   say(`The API is at ${origin}/api:`);
   say(
     `  ${origin}/api/inventory                  every node pool, most urgent first (?state=, ?cluster=, ?pool=, ?osSku=, ?subscription=)`,

@@ -11,6 +11,7 @@ import {
   endedRefusal,
   needsTwoApprovals,
   type Refusal,
+  twoApproversRefusal,
 } from "../domain/access/gate-rules.ts";
 import type { Principal } from "../domain/access/principal.ts";
 import type { GateDecision, GateName, MigrationRecord } from "../domain/migration/migration-record.ts";
@@ -120,8 +121,7 @@ async function secondApproval(
   ];
   if (approvers.length >= 2) return { answer: { ...answer, approvedBy: approvers }, added };
   if (!added) {
-    const reason = `rule "two approvers": ${answer.by} has approved gate "${answer.gate}" already; it opens on another approver's approval`;
-    return { outcome: { kind: "refused", status: 409, reason } };
+    return { outcome: { kind: "refused", status: 409, reason: twoApproversRefusal(answer.by, answer.gate) } };
   }
   return { outcome: { kind: "approval-recorded", at: answer.at } };
 }

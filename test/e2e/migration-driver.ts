@@ -105,7 +105,7 @@ export function approveAll(env: ApiCaller): GateHandler {
   };
 }
 
-/** Steps time and answers gates until the migration has an outcome; returns its last record. */
+/** Steps time and answers gates until the migration has an outcome (or `until` holds); its last record. */
 export async function driveMigration(
   env: Environment,
   id: string,
@@ -114,6 +114,8 @@ export async function driveMigration(
     maxSteps?: number;
     /** Sees every record read, before its gate is answered: where a test changes the world mid-run. */
     onStep?: (migration: Json) => void;
+    /** Stops stepping at the first record it holds for, before that record's gate is answered. */
+    until?: (migration: Json) => boolean;
   } = {},
 ): Promise<Json> {
   const { clock } = env;
@@ -124,7 +126,7 @@ export async function driveMigration(
       await settle();
       const read = await env.api(migrationPath(id));
       const migration = read.status === 200 ? read.body : undefined;
-      if (migration?.outcome) return migration;
+      if (migration?.outcome || (migration && options.until?.(migration))) return migration;
       if (migration) options.onStep?.(migration);
       const wait = migration?.awaiting;
       const key = wait && `${wait.gate}@${wait.since}`;

@@ -47,6 +47,12 @@ describe("aks-image-lifecycle start", () => {
     expect(existsSync(join(data, "state.sqlite"))).toBe(true);
     const origin = /The API is at (http:\/\/127\.0\.0\.1:\d+)\/api:/.exec(output)?.[1];
     expect(origin).toBeDefined();
+    expect(output).toContain(
+      `The web page is at ${origin}/api/ui/ (choose who you are on it: identity is local)`,
+    );
+    const page = await fetch(`${origin}/api/ui/`);
+    expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(await page.text()).toContain('<script type="module" src="app.js"></script>');
     // The way to a migration: the --url this port needs, the README's demo, kubectl on a simulated cluster.
     expect(output).toContain(`npx aks-image-lifecycle migrations ... --url ${origin} --as you@example.com`);
     expect(output).toContain(`README.md, "${DEMO_SECTION}"`);

@@ -6,7 +6,7 @@
 
 import type { GateDecision, GateName, MigrationRecord, PodName } from "../migration/migration-record.ts";
 import { groupRefusal } from "./approval-policy.ts";
-import { type Principal, ROLES } from "./principal.ts";
+import { type Principal, ROLES, type Role } from "./principal.ts";
 
 export interface AnswerRequest {
   gate: GateName;
@@ -104,4 +104,59 @@ function stuckPods(evidence: unknown): PodName[] {
       ? [{ namespace: pod.namespace, name: pod.name }]
       : [];
   });
+}
+
+/** Why `by` may not call a route that needs `role`, or undefined when they hold it (the API's 403). */
+export function roleRefusal(by: Principal, role: Role): string | undefined {
+  return by.roles.includes(role) ? undefined : `${by.name} does not hold the role ${role} this action needs`;
+}
+
+/** An answer to the migration's wait, or an operator's pause or rollback, that a person may give or not. */
+export type Offer<A extends string> =
+  | { action: A; allowed: true }
+  | { action: A; allowed: false; reason: string };
+
+export interface Offers {
+  /** One per decision the wait accepts (none while nothing waits). */
+  answers: Offer<GateDecision["decision"]>[];
+  controls: Offer<"pause" | "rollback">[];
+}
+
+/**
+ * What `by` may do at the migration now, each refused action with the reason the API gives, checked in
+ * its order: the route's role (resume, pause and rollback are operators', every other answer approvers'),
+ * then the wait's rules; `approvedBy` are the ids of approvals already gathered at the wait. The API
+ * enforces; this lets a page explain a button it does not offer.
+ */
+export function offers(record: MigrationRecord, by: Principal, approvedBy: readonly string[] = []): Offers {
+  const offer = <A extends string>(action: A, role: Role, refusal: () => string | undefined): Offer<A> => {
+    const reason = roleRefusal(by, role) ?? refusal();
+    return reason === undefined ? { action, allowed: true } : { action, allowed: false, reason };
+  };
+  const { awaiting } = record;
+  const answers = (awaiting?.accepts ?? []).map((decision) =>
+    offer(decision, awaiting?.gate === "paused" ? ROLES.operator : ROLES.approver, () => {
+      const gate = (awaiting as NonNullable<typeof awaiting>).gate;
+      const answer = answerOf(decision, awaiting?.evidence);
+      const refused = answerRefusal(record, { gate, answer, by })?.reason;
+      if (refused || !needsTwoApprovals(record, gate, answer) || !approvedBy.includes(by.id)) return refused;
+      return twoApproversRefusal(by.name, gate);
+    }),
+  );
+  const controls = (["pause", "rollback"] as const).map((action) =>
+    offer(action, ROLES.operator, () => endedRefusal(record)?.reason),
+  );
+  return { answers, controls };
+}
+
+/** The refusal of a second approval by the same person under the two-approver rule. */
+export function twoApproversRefusal(name: string, gate: GateName): string {
+  return `rule "two approvers": ${name} has approved gate "${gate}" already; it opens on another approver's approval`;
+}
+
+/** A decision as the API takes it; a pod decision names the first stuck pod (the rules are the same for each). */
+function answerOf(decision: GateDecision["decision"], evidence: unknown): GateDecision {
+  if (decision !== "skip-pod" && decision !== "delete-pod") return { decision } as GateDecision;
+  const [pod = { namespace: "", name: "" }] = stuckPods(evidence);
+  return { decision, pod };
 }

@@ -1,0 +1,196 @@
+// The web page in a real browser (Debian's chromium, driven by playwright-core) against the app on the
+// simulated fleet: the requester sees the pending gate with no approve button and the rule that says why;
+// an approver approves it on the page and the migration moves on. Every view is checked with axe-core and
+// kept as a screenshot in test-artifacts/web-page/.
+
+import { existsSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROLES } from "../../shared/domain/access/principal.ts";
+import type { Environment } from "./environment.ts";
+import {
+  ANA,
+  approveAll,
+  BEN,
+  driveMigration,
+  type Person,
+  post,
+  scannedDemoPerTest,
+  startMigration,
+} from "./migration-driver.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ARTIFACTS = new URL("../../test-artifacts/web-page/", import.meta.url).pathname;
+const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+/** An operator who may approve too: the rule "not the requester" is what keeps her from her own gate. */
+const OLGA: Person = { name: "olga@contoso.com", roles: [ROLES.operator, ROLES.approver] };
+const PHONE = { width: 390, height: 844 };
+/** Real milliseconds the page may take to show what the API answered. */
+const SHOWN_MS = 20_000;
+
+const missing = existsSync(CHROMIUM)
+  ? undefined
+  : `skipped: no browser at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`;
+
+describe.skipIf(missing !== undefined)(`the web page${missing ? ` (${missing})` : ""}`, () => {
+  const scannedDemo = scannedDemoPerTest();
+  let browser: Browser;
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    // Root in a container has no user namespaces for chromium's sandbox.
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  /** A browser of its own for `person`, acting as them through the page's local-mode form. */
+  async function pageAs(
+    env: Environment,
+    person: Person,
+    view: string,
+    viewport = { width: 1280, height: 900 },
+  ) {
+    // axe-core is injected as a script: the page's policy allows only its own.
+    const context: BrowserContext = await browser.newContext({ bypassCSP: true, viewport });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    await page.goto(`${env.host.origin}/api/ui/#${view}`);
+    await page.getByRole("banner").getByText("sign in first").waitFor({ timeout: SHOWN_MS });
+    await page.getByLabel("Name").fill(person.name);
+    for (const role of person.roles) await page.getByLabel(role).check();
+    await page.getByRole("button", { name: "Act as this person" }).click();
+    await page.getByRole("banner").getByText(`Signed in as ${person.name}`).waitFor({ timeout: SHOWN_MS });
+    return { page, errors };
+  }
+
+  async function accessible(page: Page): Promise<unknown[]> {
+    await page.addScriptTag({ path: AXE });
+    const results = await page.evaluate(() =>
+      (globalThis as unknown as { axe: { run(): Promise<{ violations: unknown[] }> } }).axe.run(),
+    );
+    return (results.violations as { id: string; help: string; nodes: { target: unknown }[] }[]).map(
+      (violation) => ({
+        id: violation.id,
+        help: violation.help,
+        targets: violation.nodes.map((n) => n.target),
+      }),
+    );
+  }
+
+  async function keep(page: Page, name: string): Promise<void> {
+    await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
+  }
+
+  it("shows the requester why she may not approve; an approver approves on the page and the migration moves on", async () => {
+    const env = await scannedDemo();
+    const started = await post(env, "/api/migrations", OLGA, {
+      cluster: "aks-prod-eus",
+      pool: "batch",
+      targetOsSku: "AzureLinux3",
+    });
+    expect(started.status, started.text).toBe(202);
+    const id = started.body.id as string;
+    await driveMigration(env, id, () => false, { until: (m) => m.awaiting?.gate === "start" });
+    // Time stands still while people look: the gate's timeout must not pass meanwhile.
+    env.clock.pause();
+
+    const olga = await pageAs(env, OLGA, "decisions");
+    await olga.page
+      .getByRole("heading", { name: "Gate start: aks-prod-eus/batch" })
+      .waitFor({ timeout: SHOWN_MS });
+    const whyNot = olga.page.getByText('rule "not the requester"');
+    await whyNot.waitFor({ timeout: SHOWN_MS });
+    expect(await whyNot.textContent()).toContain(
+      `${OLGA.name} requested this migration, so someone else must answer its gate "start"`,
+    );
+    expect(await olga.page.getByRole("button", { name: "Approve" }).count()).toBe(0);
+    expect(await accessible(olga.page)).toEqual([]);
+    await keep(olga.page, "decisions-requester");
+
+    const ana = await pageAs(env, ANA, "decisions");
+    await ana.page
+      .getByRole("heading", { name: "Gate start: aks-prod-eus/batch" })
+      .waitFor({ timeout: SHOWN_MS });
+    expect(await ana.page.getByText("Preflight findings").count()).toBe(1);
+    expect(await accessible(ana.page)).toEqual([]);
+    await keep(ana.page, "decisions-approver");
+    await ana.page.getByLabel("Comment (what you looked at, why)").fill("window agreed with the batch team");
+    await ana.page.getByRole("button", { name: "Approve" }).click();
+    await ana.page.getByRole("status").getByText("gate start: approve").waitFor({ timeout: SHOWN_MS });
+
+    const moved = await driveMigration(env, id, () => false, {
+      until: (m) => m.awaiting?.gate === "cutover",
+    });
+    env.clock.pause();
+    expect(moved.history).toContainEqual(expect.objectContaining({ phase: "awaiting-start", by: ANA.name }));
+
+    await ana.page.goto(`${env.host.origin}/api/ui/#migrations`);
+    const card = ana.page.getByRole("article", { name: /aks-prod-eus\/batch to AzureLinux3/ });
+    await card.getByText("awaiting-cutover", { exact: true }).first().waitFor({ timeout: SHOWN_MS });
+    const picture = card.getByRole("img", { name: /^Phases of aks-prod-eus\/batch/ });
+    expect(await picture.getAttribute("aria-label")).toMatch(
+      /awaiting-start .*creating-pool .*awaiting-cutover/,
+    );
+    await card.getByText(/^Audit trail \(\d+ records, chain intact\)$/).waitFor({ timeout: SHOWN_MS });
+    expect(await accessible(ana.page)).toEqual([]);
+    await keep(ana.page, "migrations");
+
+    await ana.page.goto(`${env.host.origin}/api/ui/#fleet`);
+    await ana.page.getByRole("heading", { name: "Node pools (9)" }).waitFor({ timeout: SHOWN_MS });
+    expect(await ana.page.getByRole("link", { name: /calendar/ }).getAttribute("href")).toBe(
+      "../calendar.ics",
+    );
+    expect(await accessible(ana.page)).toEqual([]);
+    await keep(ana.page, "fleet");
+
+    const phone = await pageAs(env, OLGA, "decisions", PHONE);
+    await phone.page
+      .getByRole("heading", { name: "Gate cutover: aks-prod-eus/batch" })
+      .waitFor({ timeout: SHOWN_MS });
+    expect(await accessible(phone.page)).toEqual([]);
+    await keep(phone.page, "decisions-phone");
+
+    expect([...olga.errors, ...ana.errors, ...phone.errors]).toEqual([]);
+  });
+
+  it("offers a stuck drain's choices for the pods its evidence lists; deleting one lets the drain go on", async () => {
+    const env = await scannedDemo();
+    env.sim.fleet.faults.add({
+      kind: "pdb-blocks",
+      cluster: "aks-prod-eus",
+      namespace: "batch",
+      pdb: "report-worker",
+    });
+    const id = await startMigration(env, "aks-prod-eus", "batch", { drainTimeoutSeconds: 300 });
+    const stuck = await driveMigration(env, id, approveAll(env), {
+      until: (m) => m.awaiting?.gate === "decision",
+    });
+    env.clock.pause();
+    const [first] = stuck.awaiting.evidence.stuck;
+    const pod = `${first.pod.namespace}/${first.pod.name}`;
+
+    const ben = await pageAs(env, BEN, "decisions");
+    await ben.page
+      .getByRole("heading", { name: "Gate decision: aks-prod-eus/batch" })
+      .waitFor({ timeout: SHOWN_MS });
+    expect(await ben.page.getByLabel("Stuck pod").inputValue()).toBe("0");
+    expect(await ben.page.getByRole("option", { name: pod }).count()).toBe(1);
+    expect(await accessible(ben.page)).toEqual([]);
+    await keep(ben.page, "decisions-stuck-drain");
+    await ben.page.getByLabel("Comment (what you looked at, why)").fill("the batch job can restart");
+    await ben.page.getByRole("button", { name: "Delete the pod" }).click();
+    await ben.page.getByRole("status").getByText("gate decision: delete-pod").waitFor({ timeout: SHOWN_MS });
+
+    const decided = (m: { history: { event: string }[] }) =>
+      m.history.find((event) => event.event.startsWith("gate decision: delete-pod"));
+    const after = await driveMigration(env, id, () => false, { until: (m) => decided(m) !== undefined });
+    env.clock.pause();
+    expect(decided(after)).toMatchObject({ by: BEN.name, event: expect.stringContaining(first.pod.name) });
+    expect(ben.errors).toEqual([]);
+  });
+});
