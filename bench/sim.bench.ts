@@ -1,12 +1,15 @@
 // The simulated fleet on the large scenario (30 clusters, ~2,000 nodes, ~20,000 pods): its memory, and
-// how fast 100 nodes drain in virtual time through the real @kubernetes/client-node (cordon, evict,
-// retry refused evictions every 5 s as kubectl does). Run alone: npx node bench/sim.bench.ts
+// how fast 100 nodes drain in virtual time through the real @kubernetes/client-node, connected as the
+// product connects (its KubeconfigDirectory, one keep-alive pool per cluster): cordon, evict, retry
+// refused evictions every 5 s as kubectl does. Run alone: npx node bench/sim.bench.ts
 
+import { dirname } from "node:path";
 import { performance } from "node:perf_hooks";
 import * as k8s from "@kubernetes/client-node";
 import type { VirtualClock } from "../local/clock.ts";
 import { largeScenario } from "../local/sim/scenario/large-scenario.ts";
 import { type Simulator, startSimulator } from "../local/sim/simulator.ts";
+import { clusterTarget, KubeconfigDirectory } from "../shared/kube/kube-connection.ts";
 
 const CLUSTERS_TO_DRAIN = 10;
 const NODES_PER_CLUSTER = 10;
@@ -73,9 +76,13 @@ async function drainNode(
   }
 }
 
-async function drainCluster(sim: Simulator, name: string, count: DrainCount): Promise<number> {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromFile(sim.kubeconfigPath(name));
+async function drainCluster(
+  sim: Simulator,
+  connector: KubeconfigDirectory,
+  id: string,
+  count: DrainCount,
+): Promise<number> {
+  const kc = await connector.kubeConfig(clusterTarget(id));
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const nodes = (await core.listNode({ labelSelector: "kubernetes.azure.com/agentpool=apps" })).items
     .map((n) => n.metadata?.name as string)
@@ -105,9 +112,11 @@ export default async function benchSimulator(): Promise<SimBenchResult> {
     const count: DrainCount = { evictions: 0, refused: 0 };
     const simulatedStart = sim.clock.now();
     const drainStarted = performance.now();
+    const connector = new KubeconfigDirectory(dirname(sim.kubeconfigPath(sim.clusters[0]?.name ?? "")));
     const drained = await Promise.all(
-      sim.clusters.slice(0, CLUSTERS_TO_DRAIN).map((c) => drainCluster(sim, c.name, count)),
+      sim.clusters.slice(0, CLUSTERS_TO_DRAIN).map((c) => drainCluster(sim, connector, c.id, count)),
     );
+    await connector.close();
     const result: SimBenchResult = {
       clusters: sim.clusters.length,
       nodes,

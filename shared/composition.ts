@@ -214,8 +214,16 @@ function generationFor(env: Readonly<Record<string, string | undefined>>): Gener
 /** The simulator's kubeconfigs locally, Entra and ARM in Azure. */
 function kubeConnector(generation: Generation): KubeConnector {
   const { connection } = generation.settings.kube;
-  if (connection.kind === "kubeconfig-directory") return new KubeconfigDirectory(connection.directory);
-  const { azure } = generation.get("azure");
+  const connector =
+    connection.kind === "kubeconfig-directory"
+      ? new KubeconfigDirectory(connection.directory)
+      : entraKubeConnector(generation.get("azure").azure);
+  // Its idle keep-alive connections go with the generation.
+  generation.onClose(() => connector.close());
+  return connector;
+}
+
+function entraKubeConnector(azure: AzureClients): EntraKubeConnector {
   return new EntraKubeConnector({
     credential: azure.credential,
     arm: (subscriptionId) => azure.containerService(subscriptionId),

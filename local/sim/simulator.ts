@@ -67,6 +67,8 @@ export interface Simulator {
   /** A credential that returns a fixed bearer token: enough for the simulator, not for Azure. */
   readonly credential: TokenCredential;
   kubeconfigPath(cluster: string): string;
+  /** TLS handshakes the cluster's API server has completed: shows whether clients reuse connections. */
+  secureConnections(cluster: string): number;
   /** Options for ContainerServiceClient / ResourceGraphClient: the endpoint and trust of the CA. */
   azureClientOptions(): { endpoint: string; tlsOptions: { ca: string } };
   ledger(): LedgerSnapshot;
@@ -113,9 +115,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     const admin = await startAdminServer(fleet);
     servers.push(admin);
     const clusters: SimulatedCluster[] = [];
+    const kubeServers = new Map<string, RunningServer>();
     for (const cluster of fleet.clusters) {
       const server = await startKubeServer({ cluster, tls });
       servers.push(server);
+      kubeServers.set(cluster.name, server);
       const kubeconfigPath = join(dataDir, "kubeconfigs", `${cluster.name}.yaml`);
       writeFileSync(kubeconfigPath, kubeconfigYaml(cluster, server.url, tls.caPem, { kind: "token" }), {
         mode: 0o600,
@@ -164,6 +168,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
         const found = clusters.find((c) => c.name === name);
         if (!found) throw new Error(`no simulated cluster named "${name}"`);
         return found.kubeconfigPath;
+      },
+      secureConnections(name: string) {
+        const server = kubeServers.get(name);
+        if (!server) throw new Error(`no simulated cluster named "${name}"`);
+        return server.secureConnections;
       },
       azureClientOptions: () => ({ endpoint: arm.url, tlsOptions: { ca: tls.caPem } }),
       ledger: () => fleet.ledger.snapshot(clock.now()),

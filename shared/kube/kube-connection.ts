@@ -4,12 +4,14 @@
 //   kubelogin exec section is ignored: the token comes from the product's own identity.
 // - Locally: the kubeconfig the simulator writes per cluster (<cluster name>.yaml in one directory),
 //   which carries the simulator's CA.
+// Either way, calls to one cluster share one keep-alive connection pool (see ClusterConnectionPools).
 
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ContainerServiceClient } from "@azure/arm-containerservice";
 import type { TokenCredential } from "@azure/identity";
-import { KubeConfig } from "@kubernetes/client-node";
+import { bufferFromFileOrString, KubeConfig, type RequestContext } from "@kubernetes/client-node";
 import { MANAGED_CLUSTER_ID } from "../domain/fleet/model.ts";
 
 /** The AKS Microsoft Entra server application, audience of data-plane tokens (https://github.com/Azure/kubelogin). */
@@ -34,9 +36,78 @@ export interface KubeConnector {
   kubeConfig(target: ClusterTarget): Promise<KubeConfig>;
 }
 
+type Dispatcher = NonNullable<ReturnType<RequestContext["getDispatcher"]>>;
+
+/**
+ * One keep-alive connection pool per cluster. client-node gives every request a new undici Agent, so
+ * every call paid a TLS handshake and a new secure context; this keeps the first Agent made for a
+ * cluster and hands it to every later request, until the cluster's endpoint or TLS material changes
+ * (the old pool then closes once its requests end). Bearer tokens travel in headers: a new token
+ * keeps the pool.
+ */
+export class ClusterConnectionPools {
+  private readonly pools = new Map<string, { identity: string; dispatcher: Dispatcher }>();
+
+  /** An empty KubeConfig whose API clients, once it is loaded, use the cluster's pool. */
+  kubeConfig(clusterId: string): KubeConfig {
+    return new PooledKubeConfig((config, fresh) => this.reuse(clusterId, tlsIdentity(config), fresh));
+  }
+
+  /** Closes every pool: for shutting down. */
+  async close(): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map((pool) => pool.dispatcher.close()));
+  }
+
+  private reuse(clusterId: string, identity: string, fresh: Dispatcher): Dispatcher {
+    const pool = this.pools.get(clusterId);
+    if (pool?.identity === identity) return pool.dispatcher;
+    this.pools.set(clusterId, { identity, dispatcher: fresh });
+    void pool?.dispatcher.close();
+    return fresh;
+  }
+}
+
+/** What a connection to the current cluster depends on: its endpoint, proxy and TLS material. */
+function tlsIdentity(config: KubeConfig): string {
+  const cluster = config.getCurrentCluster();
+  const user = config.getCurrentUser();
+  return createHash("sha256")
+    .update(
+      JSON.stringify([
+        cluster?.server,
+        cluster?.proxyUrl,
+        cluster?.skipTLSVerify,
+        cluster?.tlsServerName,
+        bufferFromFileOrString(cluster?.caFile, cluster?.caData)?.toString("base64"),
+        bufferFromFileOrString(user?.certFile, user?.certData)?.toString("base64"),
+        bufferFromFileOrString(user?.keyFile, user?.keyData)?.toString("base64"),
+      ]),
+    )
+    .digest("base64");
+}
+
+/** client-node's own request set-up (TLS options, proxy, auth headers), then the cluster's pool. */
+class PooledKubeConfig extends KubeConfig {
+  private readonly pool: (config: KubeConfig, fresh: Dispatcher) => Dispatcher;
+
+  constructor(pool: (config: KubeConfig, fresh: Dispatcher) => Dispatcher) {
+    super();
+    this.pool = pool;
+  }
+
+  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    await super.applySecurityAuthentication(context);
+    const fresh = context.getDispatcher();
+    if (fresh) context.setDispatcher(this.pool(this, fresh));
+  }
+}
+
 /** Local development: one kubeconfig per cluster, named after it, in `directory` (the simulator's). */
 export class KubeconfigDirectory implements KubeConnector {
   private readonly directory: string;
+  private readonly pools = new ClusterConnectionPools();
 
   constructor(directory: string) {
     this.directory = directory;
@@ -53,9 +124,13 @@ export class KubeconfigDirectory implements KubeConnector {
         `no kubeconfig for cluster ${target.name}: ${code === "ENOENT" ? `${path} does not exist` : (error as Error).message}`,
       );
     }
-    const config = new KubeConfig();
+    const config = this.pools.kubeConfig(target.id);
     config.loadFromString(text);
     return config;
+  }
+
+  close(): Promise<void> {
+    return this.pools.close();
   }
 }
 
@@ -63,6 +138,7 @@ export class KubeconfigDirectory implements KubeConnector {
 export class EntraKubeConnector implements KubeConnector {
   private readonly credential: TokenCredential;
   private readonly arm: (subscriptionId: string) => ContainerServiceClient;
+  private readonly pools = new ClusterConnectionPools();
 
   constructor(options: {
     credential: TokenCredential;
@@ -86,7 +162,7 @@ export class EntraKubeConnector implements KubeConnector {
       throw new Error(`the user credential of cluster ${target.name} names no API server`);
     const token = await this.credential.getToken(AKS_TOKEN_SCOPE);
     if (!token) throw new Error(`no Entra token for AKS (${AKS_TOKEN_SCOPE})`);
-    const config = new KubeConfig();
+    const config = this.pools.kubeConfig(target.id);
     config.loadFromOptions({
       clusters: [{ name: target.name, server: cluster.server, caData: cluster.caData, skipTLSVerify: false }],
       users: [{ name: "entra", token: token.token }],
@@ -94,5 +170,9 @@ export class EntraKubeConnector implements KubeConnector {
       currentContext: target.name,
     });
     return config;
+  }
+
+  close(): Promise<void> {
+    return this.pools.close();
   }
 }

@@ -10,6 +10,8 @@ export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, url:
 export interface RunningServer {
   readonly url: string;
   readonly port: number;
+  /** TLS handshakes completed so far (0 over plain HTTP): shows whether clients reuse connections. */
+  readonly secureConnections: number;
   close(): Promise<void>;
 }
 
@@ -61,6 +63,8 @@ function listen(
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
   });
+  let secureConnections = 0;
+  server.on("secureConnection", () => secureConnections++);
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => {
@@ -68,6 +72,9 @@ function listen(
       resolve({
         url: `${scheme}://127.0.0.1:${address.port}`,
         port: address.port,
+        get secureConnections() {
+          return secureConnections;
+        },
         close: () =>
           new Promise<void>((done) => {
             server.close(() => done());

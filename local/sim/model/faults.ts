@@ -17,6 +17,7 @@ type FaultOf<K extends Kind> = Extract<FaultSpec, { kind: K }>;
 export class FaultRegistry {
   private readonly faults = new Map<string, ActiveFault>();
   private nextId = 1;
+  private changes = 0;
   private readonly listeners = new Set<(fault: ActiveFault, change: "added" | "removed") => void>();
 
   /** Validates and activates a fault; throws a ZodError-derived message on bad input. */
@@ -30,6 +31,7 @@ export class FaultRegistry {
       ...(times ? { remaining: times } : {}),
     };
     this.faults.set(fault.id, fault);
+    this.changes++;
     for (const listener of this.listeners) listener(fault, "added");
     return fault;
   }
@@ -38,8 +40,14 @@ export class FaultRegistry {
     const fault = this.faults.get(id);
     if (!fault) return false;
     this.faults.delete(id);
+    this.changes++;
     for (const listener of this.listeners) listener(fault, "removed");
     return true;
+  }
+
+  /** Counts additions and removals: what a controller that consults faults compares. */
+  get version(): number {
+    return this.changes;
   }
 
   list(): ActiveFault[] {

@@ -19,6 +19,13 @@ export class KubeStore {
   private revision = 1000;
   private readonly data = new Map<Resource, Map<string, KubeObject>>();
   private readonly podsByNode = new Map<string, Set<KubeObject>>();
+  /** Pods no node is named for, in creation order: what the scheduler looks at. */
+  private readonly unbound = new Set<KubeObject>();
+  private readonly resourceRevisions = new Map<Resource, number>();
+  private readonly namespaceRevisions = new Map<string, number>();
+  private clusterScopedRevision = 0;
+  private readonly nodeRevisions = new Map<string, number>();
+  private readonly ownerRevisions = new Map<string, number>();
   private readonly indexedNode = new WeakMap<KubeObject, string>();
   private readonly byOwner = new Map<string, Set<KubeObject>>();
   private readonly byNamespace = new Map<string, Set<KubeObject>>();
@@ -51,6 +58,34 @@ export class KubeStore {
     return this.collection(resource).size;
   }
 
+  unboundPods(): KubeObject[] {
+    return [...this.unbound];
+  }
+
+  /** The revision of the last change to any object of these kinds. */
+  resourceRevision(...resources: Resource[]): number {
+    return Math.max(0, ...resources.map((resource) => this.resourceRevisions.get(resource) ?? 0));
+  }
+
+  /**
+   * The revision of the last change that can alter what a controller sees of `namespace`: one of its
+   * objects (events aside: no controller reads them) or any cluster-scoped object. A controller that
+   * saw the same revision before has nothing new to do there.
+   */
+  namespaceRevision(namespace: string): number {
+    return Math.max(this.namespaceRevisions.get(namespace) ?? 0, this.clusterScopedRevision);
+  }
+
+  /** The revision of the last change to an object `uid` owns. */
+  ownerRevision(uid: string): number {
+    return this.ownerRevisions.get(uid) ?? 0;
+  }
+
+  /** The revision of the last change to the node or to a pod on it. */
+  nodeRevision(nodeName: string): number {
+    return this.nodeRevisions.get(nodeName) ?? 0;
+  }
+
   podsOnNode(nodeName: string): KubeObject[] {
     return [...(this.podsByNode.get(nodeName) ?? [])];
   }
@@ -77,6 +112,7 @@ export class KubeStore {
       this.byOwner.set(owner.uid, set);
     }
     if (resource === "pods") this.indexPod(object);
+    this.changed(resource, object);
     this.emit({ type: "ADDED", resource, object });
     return object;
   }
@@ -85,6 +121,7 @@ export class KubeStore {
   touch(resource: Resource, object: KubeObject): void {
     object.metadata.resourceVersion = String(++this.revision);
     if (resource === "pods") this.indexPod(object);
+    this.changed(resource, object);
     this.emit({ type: "MODIFIED", resource, object });
   }
 
@@ -95,11 +132,13 @@ export class KubeStore {
     collection.delete(key);
     this.byNamespace.get(`${resource}/${object.metadata.namespace}`)?.delete(object);
     object.metadata.resourceVersion = String(++this.revision);
+    this.changed(resource, object);
     for (const owner of object.metadata.ownerReferences ?? []) this.byOwner.get(owner.uid)?.delete(object);
     if (resource === "pods") {
       const node = this.indexedNode.get(object);
       if (node !== undefined) this.podsByNode.get(node)?.delete(object);
       this.indexedNode.delete(object);
+      this.unbound.delete(object);
     }
     this.emit({ type: "DELETED", resource, object });
   }
@@ -111,6 +150,8 @@ export class KubeStore {
 
   private indexPod(pod: KubeObject): void {
     const node: string | undefined = pod.spec?.nodeName || undefined;
+    if (node === undefined) this.unbound.add(pod);
+    else this.unbound.delete(pod);
     const previous = this.indexedNode.get(pod);
     if (previous === node) return;
     if (previous !== undefined) this.podsByNode.get(previous)?.delete(pod);
@@ -122,6 +163,19 @@ export class KubeStore {
     const set = this.podsByNode.get(node) ?? new Set();
     set.add(pod);
     this.podsByNode.set(node, set);
+  }
+
+  private changed(resource: Resource, object: KubeObject): void {
+    this.resourceRevisions.set(resource, this.revision);
+    if (resource === "events") return;
+    for (const owner of object.metadata.ownerReferences ?? [])
+      this.ownerRevisions.set(owner.uid, this.revision);
+    const node = resource === "nodes" ? object.metadata.name : this.indexedNode.get(object);
+    if (node !== undefined) this.nodeRevisions.set(node, this.revision);
+    const namespace = object.metadata.namespace;
+    if (RESOURCE_KINDS[resource].namespaced && namespace !== undefined)
+      this.namespaceRevisions.set(namespace, this.revision);
+    else this.clusterScopedRevision = this.revision;
   }
 
   private emit(change: StoreChange): void {

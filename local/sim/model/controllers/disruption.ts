@@ -7,6 +7,7 @@ import { controllerOf, isPodReady, type KubeObject } from "../kube-types.ts";
 import { type KubeStatus, rfc3339, status } from "../objects.ts";
 import { labelSelectorMatcher } from "../selectors.ts";
 import { beginPodDeletion, isTerminal, isTerminating } from "./pods.ts";
+import { LastLook } from "./unchanged.ts";
 
 const MS = 1000;
 /** The disruption controller forgets an approved eviction that did not lead to a deletion after this. */
@@ -114,10 +115,17 @@ function blockedByFault(cluster: SimCluster, pdb: KubeObject): boolean {
   );
 }
 
-/** Recomputes every PDB's status; writes (new resourceVersion) only what changed. */
+const statusComputed = new LastLook();
+
+/**
+ * Recomputes the status of every PDB whose namespace or the faults changed since (or that counts
+ * disrupted pods, which expire with time); writes (new resourceVersion) only what changed.
+ */
 export function updatePdbStatuses(cluster: SimCluster): void {
   const now = cluster.now();
   for (const pdb of cluster.store.list("poddisruptionbudgets")) {
+    const inputs = `${cluster.store.namespaceRevision(pdb.metadata.namespace as string)}/${cluster.ctx.faults.version}`;
+    if (!statusComputed.changed(pdb, inputs) && pdb.status?.disruptedPods === undefined) continue;
     const pods = matchingPods(cluster, pdb);
     const disrupted: Record<string, string> = {};
     for (const [name, at] of Object.entries<string>(pdb.status?.disruptedPods ?? {})) {

@@ -6,6 +6,7 @@ import type { SimCluster } from "../cluster.ts";
 import type { KubeObject, Taint } from "../kube-types.ts";
 import { nodeAffinityMatches, untoleratedTaint } from "../selectors.ts";
 import { bindPod, isTerminal, isTerminating, podRequests } from "./pods.ts";
+import { LastLook } from "./unchanged.ts";
 
 interface NodeFit {
   node: KubeObject;
@@ -18,9 +19,19 @@ interface NodeFit {
   usedPods: number;
 }
 
+/** Each node's fit as last computed, valid while neither the node nor its pods changed. */
+const computedFits = new WeakMap<KubeObject, { revision: number; fit: NodeFit }>();
+
 function nodeFits(cluster: SimCluster): NodeFit[] {
   const fits: NodeFit[] = [];
   for (const node of cluster.store.list("nodes")) {
+    const revision = cluster.store.nodeRevision(node.metadata.name);
+    const computed = computedFits.get(node);
+    // A copy: the caller counts the pods it binds into it.
+    if (computed?.revision === revision) {
+      fits.push({ ...computed.fit });
+      continue;
+    }
     const fit: NodeFit = {
       node,
       labels: node.metadata.labels ?? {},
@@ -38,6 +49,7 @@ function nodeFits(cluster: SimCluster): NodeFit[] {
       fit.usedMem += r.memory;
       fit.usedPods++;
     }
+    computedFits.set(node, { revision, fit: { ...fit } });
     fits.push(fit);
   }
   return fits.sort((a, b) => a.node.metadata.name.localeCompare(b.node.metadata.name));
@@ -86,12 +98,14 @@ function unschedulableMessage(total: number, reasons: Map<string, number>): stri
   return `0/${total} nodes are available: ${parts.join(", ")}. preemption: 0/${total} nodes are available: ${total} Preemption is not helpful for scheduling.`;
 }
 
+const attempted = new LastLook();
+
 /** Binds every pending pod that fits somewhere; the rest get the scheduler's reasons. */
 export function schedulePending(cluster: SimCluster): void {
-  const pending = cluster.store
-    .list("pods")
-    .filter((p) => !p.spec.nodeName && !isTerminating(p) && !isTerminal(p));
+  const pending = cluster.store.unboundPods().filter((p) => !isTerminating(p) && !isTerminal(p));
   if (pending.length === 0) return;
+  // Placement depends on pods and nodes alone: unchanged since the last try, it would fail alike.
+  if (!attempted.changed(cluster, String(cluster.store.resourceRevision("pods", "nodes")))) return;
   pending.sort(
     (a, b) =>
       (b.spec.priority ?? 0) - (a.spec.priority ?? 0) ||

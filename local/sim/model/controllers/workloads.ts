@@ -7,6 +7,7 @@ import { meta, ownerReference } from "../objects.ts";
 import { hashString } from "../random.ts";
 import { nodeAffinityMatches, untoleratedTaint } from "../selectors.ts";
 import { beginPodDeletion, isTerminal, isTerminating } from "./pods.ts";
+import { LastLook } from "./unchanged.ts";
 
 const HASH_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 
@@ -358,10 +359,35 @@ function reconcileDaemonSet(cluster: SimCluster, ds: KubeObject, nodes: KubeObje
     for (const pod of active(leftovers)) deleteOwnedPod(cluster, ds, pod);
 }
 
+const reconciled = new LastLook();
+const statusWritten = new LastLook();
+
+/** Whether what the workload's controller reads changed since `look` last saw it. */
+function changedSince(look: LastLook, cluster: SimCluster, workload: KubeObject): boolean {
+  return look.changed(workload, inputsOf(cluster, workload));
+}
+
+/**
+ * A replicaset reads itself and its pods; a deployment, itself, its replicasets and their pods; a
+ * statefulset also its namespace's claims and pod names, so any change there counts.
+ */
+function inputsOf(cluster: SimCluster, workload: KubeObject): string {
+  const { store } = cluster;
+  if (workload.kind === "StatefulSet")
+    return String(store.namespaceRevision(workload.metadata.namespace as string));
+  let key = `${workload.metadata.resourceVersion}/${store.ownerRevision(workload.metadata.uid)}`;
+  if (workload.kind === "Deployment")
+    for (const rs of store.ownedBy(workload.metadata.uid)) key += `/${store.ownerRevision(rs.metadata.uid)}`;
+  return key;
+}
+
 export function reconcileWorkloads(cluster: SimCluster): void {
-  for (const d of cluster.store.list("deployments")) reconcileDeployment(cluster, d);
-  for (const rs of cluster.store.list("replicasets")) reconcileReplicaSet(cluster, rs);
-  for (const sts of cluster.store.list("statefulsets")) reconcileStatefulSet(cluster, sts);
+  for (const d of cluster.store.list("deployments"))
+    if (changedSince(reconciled, cluster, d)) reconcileDeployment(cluster, d);
+  for (const rs of cluster.store.list("replicasets"))
+    if (changedSince(reconciled, cluster, rs)) reconcileReplicaSet(cluster, rs);
+  for (const sts of cluster.store.list("statefulsets"))
+    if (changedSince(reconciled, cluster, sts)) reconcileStatefulSet(cluster, sts);
 }
 
 /** Daemonsets need a look only when nodes, daemonsets or their pods changed. */
@@ -406,6 +432,7 @@ function condition(
 export function updateWorkloadStatuses(cluster: SimCluster): void {
   const now = cluster.iso();
   for (const rs of cluster.store.list("replicasets")) {
+    if (!changedSince(statusWritten, cluster, rs)) continue;
     const pods = active(ownedPods(cluster, rs));
     const ready = pods.filter(isPodReady).length;
     writeStatus(cluster, "replicasets", rs, {
@@ -417,6 +444,7 @@ export function updateWorkloadStatuses(cluster: SimCluster): void {
     });
   }
   for (const d of cluster.store.list("deployments")) {
+    if (!changedSince(statusWritten, cluster, d)) continue;
     const sets = cluster.store.ownedBy(d.metadata.uid).filter((o) => o.kind === "ReplicaSet");
     const hash = templateHash(d);
     const all = sets.flatMap((rs) => active(ownedPods(cluster, rs)));
@@ -458,6 +486,7 @@ export function updateWorkloadStatuses(cluster: SimCluster): void {
     });
   }
   for (const sts of cluster.store.list("statefulsets")) {
+    if (!changedSince(statusWritten, cluster, sts)) continue;
     const pods = active(ownedPods(cluster, sts));
     const ready = pods.filter(isPodReady).length;
     const revision = `${sts.metadata.name}-${templateHash(sts)}`;

@@ -1,0 +1,92 @@
+// The product's connections to an API server: client-node alone opens a TLS connection for every call;
+// through the product's connectors the calls to one cluster share a keep-alive pool, kept across a new
+// bearer token and replaced when the cluster's TLS material changes. Counted by the simulator's API
+// server, which sees every TLS handshake.
+
+import { readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import * as k8s from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
+import { type Simulator, startSimulator } from "../../local/sim/simulator.ts";
+import { clusterTarget, KubeconfigDirectory } from "../../shared/kube/kube-connection.ts";
+
+const DEMO = new URL("../../local/scenarios/demo.yaml", import.meta.url).pathname;
+const CLUSTER = "aks-prod-weu";
+const CALLS = 20;
+
+let sim: Simulator;
+let clusterId: string;
+
+beforeAll(async () => {
+  sim = await startSimulator({ scenarioFile: DEMO, clock: "virtual", serviceBus: false });
+  clusterId = sim.clusters.find((c) => c.name === CLUSTER)?.id as string;
+});
+afterAll(() => sim.close());
+
+/** Lists the cluster's nodes `times` times, one call after another, each with a freshly read config. */
+async function listNodes(config: () => Promise<k8s.KubeConfig>, times: number): Promise<number> {
+  const before = sim.secureConnections(CLUSTER);
+  for (let i = 0; i < times; i++) {
+    const nodes = await (await config()).makeApiClient(k8s.CoreV1Api).listNode();
+    expect(nodes.items.length).toBeGreaterThan(0);
+  }
+  return sim.secureConnections(CLUSTER) - before;
+}
+
+/** Rewrites the cluster's kubeconfig in place. */
+function editKubeconfig(edit: (config: KubeconfigYaml) => void): void {
+  const path = sim.kubeconfigPath(CLUSTER);
+  const config = parse(readFileSync(path, "utf8")) as KubeconfigYaml;
+  edit(config);
+  writeFileSync(path, stringify(config), { mode: 0o600 });
+}
+
+interface KubeconfigYaml {
+  clusters: { cluster: { "certificate-authority-data": string } }[];
+  users: { user: { token: string } }[];
+}
+
+describe("connections to a cluster's API server", () => {
+  it("client-node alone opens a TLS connection for every call", async () => {
+    const handshakes = await listNodes(async () => {
+      const config = new k8s.KubeConfig();
+      config.loadFromFile(sim.kubeconfigPath(CLUSTER));
+      return config;
+    }, CALLS);
+    expect(handshakes).toBe(CALLS);
+  });
+
+  it("the product's calls to one cluster share one keep-alive connection", async () => {
+    const connector = new KubeconfigDirectory(dirname(sim.kubeconfigPath(CLUSTER)));
+    try {
+      expect(await listNodes(() => connector.kubeConfig(clusterTarget(clusterId)), CALLS)).toBe(1);
+    } finally {
+      await connector.close();
+    }
+  });
+
+  it("keeps the connection across a new token and opens a new one when the CA changes", async () => {
+    const connector = new KubeconfigDirectory(dirname(sim.kubeconfigPath(CLUSTER)));
+    const original = readFileSync(sim.kubeconfigPath(CLUSTER), "utf8");
+    const config = () => connector.kubeConfig(clusterTarget(clusterId));
+    try {
+      expect(await listNodes(config, 3)).toBe(1);
+      editKubeconfig((c) => {
+        (c.users[0] as KubeconfigYaml["users"][0]).user.token = "a-rotated-token";
+      });
+      expect(await listNodes(config, 3)).toBe(0);
+      expect(sim.presentedCredentials().some((c) => c.credential === "a-rotated-token")).toBe(true);
+      // The same CA in other bytes (a trailing newline) stands for a rotated one, still trusted here.
+      editKubeconfig((c) => {
+        const cluster = (c.clusters[0] as KubeconfigYaml["clusters"][0]).cluster;
+        const pem = Buffer.from(cluster["certificate-authority-data"], "base64").toString("utf8");
+        cluster["certificate-authority-data"] = Buffer.from(`${pem}\n`).toString("base64");
+      });
+      expect(await listNodes(config, 3)).toBe(1);
+    } finally {
+      writeFileSync(sim.kubeconfigPath(CLUSTER), original, { mode: 0o600 });
+      await connector.close();
+    }
+  });
+});
