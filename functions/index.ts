@@ -8,6 +8,8 @@ import "./calendar.http.ts";
 import "./alerts.http.ts";
 import "./notices.http.ts";
 import "./migrations.http.ts";
+import "./rollout-plan.http.ts";
+import "./reports.http.ts";
 import "../orchestrations/inventory-scan.orchestrator.ts";
 import "../orchestrations/dependency-scans.orchestrator.ts";
 import "../orchestrations/alerts-reevaluation.orchestrator.ts";

@@ -3,7 +3,7 @@
 // action's role (functions/identity.ts); reads are anonymous at the Functions level like the rest of the
 // read side (App Service Authentication fronts the app). Every answer says when identity is local.
 
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
+import type { HttpResponseInit, InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import { migrationInstanceId } from "../orchestrations/contracts/instance-ids.ts";
 import {
@@ -15,7 +15,7 @@ import {
 } from "../orchestrations/contracts/pool-migration.contract.ts";
 import { ORCHESTRATIONS } from "../orchestrations/contracts.ts";
 import { capabilities } from "../shared/composition.ts";
-import { type Principal, ROLES, type Role } from "../shared/domain/access/principal.ts";
+import { ROLES, type Role } from "../shared/domain/access/principal.ts";
 import {
   type GateDecision,
   type GateName,
@@ -46,20 +46,11 @@ import {
   type SteerOutcome,
   WorkflowEndedError,
 } from "../shared/migration/steer-migration.ts";
-import {
-  answering,
-  boundedText,
-  jsonError,
-  jsonOk,
-  nestsDeeperThan,
-  unknownParameters,
-} from "./http-json.ts";
-import { identify, identityHeaders } from "./identity.ts";
+import { apiRoute, type Call, jsonBody, writeRoute } from "./api-routes.ts";
+import { jsonError, jsonOk, unknownParameters } from "./http-json.ts";
 import { instanceStatus, startOnce } from "./scan-starter.ts";
 
 const FILTERS = ["cluster", "pool", "outcome"] as const;
-/** How deep a request body may nest: a valid one nests four levels (options.maintenanceWindow.days). */
-const MAX_BODY_DEPTH = 16;
 /** An instance in one of these runs no more. */
 const ENDED_WORKFLOW: readonly string[] = [
   df.OrchestrationRuntimeStatus.Completed,
@@ -68,73 +59,6 @@ const ENDED_WORKFLOW: readonly string[] = [
   df.OrchestrationRuntimeStatus.Canceled,
 ];
 const OUTCOME_FILTERS: readonly string[] = [...OUTCOMES, "active"];
-
-interface Call {
-  request: HttpRequest;
-  context: InvocationContext;
-  /** The identified caller. */
-  caller: Principal;
-}
-
-/** A migrations route: errors as JSON, and local identity announced on every answer. */
-function migrationRoute(
-  name: string,
-  method: "GET" | "POST",
-  route: string,
-  handle: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>,
-): void {
-  app.http(name, {
-    methods: [method],
-    route,
-    authLevel: "anonymous",
-    extraInputs: [df.input.durableClient()],
-    handler: async (request, context) => {
-      const response = await answering(() => handle(request, context), context);
-      return { ...response, headers: { ...(response.headers as object), ...identityHeaders() } };
-    },
-  });
-}
-
-/** A route that acts for its caller: only one identified and holding `role` gets past it. */
-function writeRoute(
-  name: string,
-  route: string,
-  role: Role,
-  handle: (call: Call) => Promise<HttpResponseInit>,
-): void {
-  migrationRoute(name, "POST", route, async (request, context) => {
-    const identified = await identify(request, context, role);
-    if ("refusal" in identified) return identified.refusal;
-    return handle({ request, context, caller: identified.principal });
-  });
-}
-
-/** The JSON body checked by `check`, or the 400 that names what is wrong (413 for one too large to read). */
-async function body<T>(
-  request: HttpRequest,
-  check: (value: unknown) => Checked<T>,
-): Promise<{ value: T } | { refusal: HttpResponseInit }> {
-  const read = await boundedText(request);
-  if ("refusal" in read) return read;
-  const { text } = read;
-  let value: unknown = {};
-  if (text.trim() !== "") {
-    try {
-      value = JSON.parse(text);
-    } catch {
-      return { refusal: jsonError(400, "the body is not JSON") };
-    }
-  }
-  // Describing what is wrong with a value nested thousands deep would overflow the stack (a 500).
-  if (nestsDeeperThan(value, MAX_BODY_DEPTH)) {
-    return { refusal: jsonError(400, `the body nests arrays and objects more than ${MAX_BODY_DEPTH} deep`) };
-  }
-  const checked = check(value);
-  if ("problems" in checked) {
-    return { refusal: jsonError(400, checked.problems.join("; "), { problems: checked.problems }) };
-  }
-  return checked;
-}
 
 function steeringPorts(): SteeringPorts {
   const { migrations, audit, clock } = capabilities("state", "clock");
@@ -261,7 +185,7 @@ function raiseAnswer(context: InvocationContext, answer: GateAnswer): Promise<vo
 
 /** Starts (or, with `plan`, only plans) the migration of a pool. */
 async function requestMigration({ request, context, caller }: Call, plan: boolean) {
-  const checked = await body(request, checkStartRequest);
+  const checked = await jsonBody(request, checkStartRequest);
   if ("refusal" in checked) return checked.refusal;
   const { cluster, pool, targetOsSku, options } = checked.value;
   const { inventory, clock } = capabilities("state", "clock");
@@ -369,7 +293,7 @@ writeRoute("start-migration", "migrations", ROLES.operator, (call) => requestMig
 
 writeRoute("migration-plan", "migrations/plan", ROLES.operator, (call) => requestMigration(call, true));
 
-migrationRoute("migrations", "GET", "migrations", async (request) => {
+apiRoute("migrations", "GET", "migrations", async (request) => {
   const unknown = unknownParameters(request.query, FILTERS);
   if (unknown) return unknown;
   const outcome = request.query.get("outcome") ?? undefined;
@@ -386,7 +310,7 @@ migrationRoute("migrations", "GET", "migrations", async (request) => {
   return jsonOk({ count: records.length, migrations: records.map((record) => view(record)) });
 });
 
-migrationRoute("migration", "GET", "migrations/{id}", async (request) => {
+apiRoute("migration", "GET", "migrations/{id}", async (request) => {
   const unknown = unknownParameters(request.query, []);
   if (unknown) return unknown;
   const id = request.params.id as string;
@@ -397,7 +321,7 @@ migrationRoute("migration", "GET", "migrations/{id}", async (request) => {
   return jsonOk(view(record, approvals));
 });
 
-migrationRoute("migration-audit", "GET", "migrations/{id}/audit", async (request) => {
+apiRoute("migration-audit", "GET", "migrations/{id}/audit", async (request) => {
   const unknown = unknownParameters(request.query, []);
   if (unknown) return unknown;
   const id = request.params.id as string;
@@ -418,7 +342,7 @@ function gateRoute<T extends { comment: string }>(
   answerOf: (value: T) => { gate: GateName; answer: GateDecision },
 ): void {
   writeRoute(name, `migrations/{id}/${route}`, role, async ({ request, context, caller }) => {
-    const checked = await body(request, check);
+    const checked = await jsonBody(request, check);
     if ("refusal" in checked) return checked.refusal;
     const id = request.params.id as string;
     const { gate, answer } = answerOf(checked.value);
@@ -457,7 +381,7 @@ gateRoute(
 
 for (const action of ["pause", "rollback"] as const) {
   writeRoute(`${action}-migration`, `migrations/{id}/${action}`, ROLES.operator, async (call) => {
-    const checked = await body(call.request, (value) => checkBody(controlRequestSchema, value));
+    const checked = await jsonBody(call.request, (value) => checkBody(controlRequestSchema, value));
     if ("refusal" in checked) return checked.refusal;
     const id = call.request.params.id as string;
     const { comment } = checked.value;

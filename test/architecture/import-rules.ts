@@ -65,6 +65,7 @@ const isUseCase = under(
   "shared/report/",
   "shared/alerts/",
   "shared/migration/",
+  "shared/rollout/",
 );
 const ORCHESTRATOR_PACKAGES = new Set(["durable-functions", "@azure/functions"]);
 /** What only adapters (and the edges: functions, bin) may import. */

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type RunningHost, startHost } from "../../local/host/host.ts";
+import { type HostOptions, type RunningHost, startHost } from "../../local/host/host.ts";
 import type { LogRecord } from "../../local/host/logger.ts";
 import { MIGRATION_EVENTS } from "../../orchestrations/contracts/pool-migration.contract.ts";
 import { type StateRepositories, sqliteRepositories } from "../../shared/composition.ts";
@@ -29,6 +29,7 @@ export interface MigrationsApp {
 export async function startMigrationsApp(
   logLevel: "info" | "warn" | "error",
   settings: Record<string, string>,
+  clock?: HostOptions["clock"],
 ): Promise<MigrationsApp> {
   const directory = mkdtempSync(join(tmpdir(), "migrations-http-"));
   const file = join(directory, "state.sqlite");
@@ -38,6 +39,7 @@ export async function startMigrationsApp(
     port: 0,
     logLevel,
     logSink: (record) => logs.push(record),
+    ...(clock && { clock }),
     settings: {
       STATE_SQLITE_FILE: file,
       TABLES_CONNECTION_STRING: "",

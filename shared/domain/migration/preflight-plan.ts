@@ -3,7 +3,13 @@
 // could follow instead, the rollback, and what the overlap costs.
 
 import { approvalPolicyOf } from "../access/approval-policy.ts";
-import { nodeHoursCost, type OverlapEstimate, overlapCost, type PriceTable } from "../cost/cost.ts";
+import {
+  nodeHoursCost,
+  type OverlapEstimate,
+  type OverlapPlan,
+  overlapCost,
+  type PriceTable,
+} from "../cost/cost.ts";
 import { assessDrain, type PodDrainStatus } from "../drain/pod-filters.ts";
 import type { NodePool } from "../fleet/model.ts";
 import { type Compatibility, checkCompatibility } from "../lifecycle/compatibility.ts";
@@ -157,9 +163,22 @@ function costOf({ pool, prices, options }: PreflightFacts, strategy: MigrationPl
 }
 
 /**
- * A new-pool migration's overlap: soak, then the drain in batches, then the retention window.
+ * How a new-pool migration overlaps: soak, then the drain in batches, then the retention window.
  * `drainHoursPerNode` is one node's drain alone; measured history may replace the default.
  */
+export function newPoolOverlapPlan(
+  options: Pick<MigrationOptions, "batchSize" | "retentionSeconds">,
+  drainHoursPerNode = DRAIN_HOURS_PER_NODE,
+): OverlapPlan {
+  return {
+    soakHours: SOAK_HOURS,
+    // A batch of nodes drains in the time of one.
+    drainHoursPerNode: drainHoursPerNode / options.batchSize,
+    pattern: { kind: "retain-old-pool", retentionHours: options.retentionSeconds / 3600 },
+  };
+}
+
+/** A new-pool migration's overlap (newPoolOverlapPlan) and its cost. */
 export function newPoolOverlap(
   prices: PriceTable,
   pool: Pick<NodePool, "vmSize" | "count">,
@@ -169,11 +188,6 @@ export function newPoolOverlap(
   return overlapCost(
     prices,
     { vmSize: pool.vmSize, nodeCount: pool.count },
-    {
-      soakHours: SOAK_HOURS,
-      // A batch of nodes drains in the time of one.
-      drainHoursPerNode: drainHoursPerNode / options.batchSize,
-      pattern: { kind: "retain-old-pool", retentionHours: options.retentionSeconds / 3600 },
-    },
+    newPoolOverlapPlan(options, drainHoursPerNode),
   );
 }
