@@ -9,6 +9,7 @@ import "./alerts.http.ts";
 import "./notices.http.ts";
 import "./migrations.http.ts";
 import "./rollout-plan.http.ts";
+import "./rollouts.http.ts";
 import "./reports.http.ts";
 import "../orchestrations/inventory-scan.orchestrator.ts";
 import "../orchestrations/dependency-scans.orchestrator.ts";

@@ -284,3 +284,27 @@ export function rolloutSpend(record: RolloutRecord): RolloutSpend {
 function sum(values: number[]): number {
   return values.reduce((total, value) => total + value, 0);
 }
+
+/** Why `by` may not answer the rollout's wait with `decision` now (status and reason), or undefined. */
+export function answerRefusal(
+  record: RolloutRecord,
+  decision: RolloutDecision,
+  by: Pick<Principal, "id" | "name" | "application">,
+): { status: 403 | 409; reason: string } | undefined {
+  const { awaiting } = record;
+  if (!awaiting)
+    return { status: 409, reason: `rollout ${record.id} waits for no answer (${record.status})` };
+  if (!awaiting.accepts.includes(decision)) {
+    return {
+      status: 409,
+      reason: `rollout ${record.id} waits at ${awaiting.kind} of wave ${awaiting.wave}, which takes ${awaiting.accepts.join(", ")}, not ${decision}`,
+    };
+  }
+  if (awaiting.notBy !== "" && by.id === awaiting.notBy) {
+    return { status: 403, reason: `${by.name} requested this rollout and may not approve its waves` };
+  }
+  if (decision === "approve" && by.application) {
+    return { status: 403, reason: `rule "people approve": ${by.name} is an application, not a person` };
+  }
+  return undefined;
+}
