@@ -79,8 +79,13 @@ function checkStartRequest(value: unknown): Checked<StartRequest> {
 const noteSchema = z.strictObject({
   note: z.string().max(2000).describe("what was learned, or why").default(""),
 });
+const RESUME_NOTE = "a resume keeps a note of what was learned";
 const resumeSchema = z.strictObject({
-  note: z.string().trim().min(1, "a resume keeps a note of what was learned").max(2000),
+  note: z
+    .string({ error: RESUME_NOTE })
+    .trim()
+    .min(1, RESUME_NOTE)
+    .max(2000, "must be at most 2000 characters"),
 });
 
 function statusUrl(id: string): string {
