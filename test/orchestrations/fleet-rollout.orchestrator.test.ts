@@ -3,7 +3,14 @@
 // an in-place update whose gate "start" a person approves), and operators played by a script that
 // answers the rollout's waits when its record says it waits (as the HTTP side would: nonce from the record).
 
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { DurableClient } from "durable-functions";
 import { describe, expect, it } from "vitest";
+import type { VirtualClock } from "../../local/clock.ts";
+import { EventType } from "../../local/host/durable-history.ts";
+import { type RunningHost, startHost } from "../../local/host/host.ts";
 import {
   type FleetRolloutInput,
   ROLLOUT_EVENTS,
@@ -24,7 +31,7 @@ import type {
   RolloutOptions,
   RolloutRecord,
 } from "../../shared/domain/rollout/rollout-record.ts";
-import type { ActivityFakes } from "../support/activity-fakes.ts";
+import { type ActivityFakes, fakeActivities } from "../support/activity-fakes.ts";
 import { aMigrationPlan } from "../support/migration-fixtures.ts";
 import { useOrchestrationHarness } from "../support/orchestration-harness.ts";
 import { aCluster } from "../support/pool-fixtures.ts";
@@ -81,11 +88,14 @@ interface WorldOptions {
   skip?: Record<string, string>;
   /** Pools the check reports as unplanned, by cluster. */
   unplanned?: Record<string, string[]>;
+  /** The Durable client people's answers go through: the harness's unless given. */
+  client?: () => DurableClient;
   /** Answers to the rollout's waits by kind: for each wait in turn, the answers people send it. */
   answers?: Partial<Record<"stop-the-line" | "wave-gate", Answer[][]>>;
 }
 
 function world(options: WorldOptions = {}) {
+  const client = options.client ?? (() => harness.client);
   const rolloutRecords: RolloutRecord[] = [];
   const migrations = new Map<string, MigrationRecord>();
   const answered = new Set<string>();
@@ -110,7 +120,7 @@ function world(options: WorldOptions = {}) {
           byId: next.byId ?? "oid-omar",
           at: new Date(Date.parse(record.updatedAt) + n).toISOString(),
         };
-        await harness.client.raiseEvent(instance as string, ROLLOUT_EVENTS.answer, event);
+        await client().raiseEvent(instance as string, ROLLOUT_EVENTS.answer, event);
       }
       return null;
     },
@@ -160,7 +170,7 @@ function world(options: WorldOptions = {}) {
         comment: "",
         at: record.updatedAt,
       };
-      await harness.client.raiseEvent(record.id, MIGRATION_EVENTS.answer, event);
+      await client().raiseEvent(record.id, MIGRATION_EVENTS.answer, event);
       return null;
     },
     "request-pool-change": () => ({ kind: "accepted", operation: "op-1" }),
@@ -321,5 +331,51 @@ describe("fleet-rollout", () => {
     const history = (rolloutRecords.at(-1) as RolloutRecord).history.map((line) => line.event);
     expect(history).toContain("wave-gate: an answer by the requester is not counted");
     expect(history.filter((line) => line.startsWith("wave-gate of wave")).length).toBe(2);
+  });
+});
+
+describe("fleet-rollout across a host restart", () => {
+  const HARNESS_APP = new URL("../support/orchestration-harness-app.ts", import.meta.url).pathname;
+
+  it("keeps waiting on a wave's start weeks away (a timer longer than the backend's) and runs the wave when due", async () => {
+    const plan = planOf([["apps"], ["apps"]], { cadenceDays: 28 });
+    const waveStart = Date.parse(plan.waves[1]?.start as string);
+    const dataDir = mkdtempSync(join(tmpdir(), "rollout-restart-"));
+    const options = (virtualStart: number) =>
+      ({ app: HARNESS_APP, port: 0, dataDir, clock: "virtual", virtualStart, logLevel: "none" }) as const;
+    let host: RunningHost = await startHost(options(Date.parse("2026-01-05T09:00:00Z")));
+    try {
+      const { fakes, rolloutRecords } = world({ client: () => host.getClient() });
+      fakeActivities.reset(fakes, { now: () => host.clock.now(), customStatus: async () => null });
+      const id = "rollout:restart";
+      const clock = host.clock as VirtualClock;
+      clock.pause();
+      await host.getClient().startNew("fleet-rollout", { instanceId: id, input: inputFor(plan) });
+      // Time stepped by hand until wave 0 is done and only the wait for wave 1 is left.
+      const waveZeroDone = () => rolloutRecords.at(-1)?.waves[0]?.status === "done";
+      while (!waveZeroDone()) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        const due = clock.nextDueAt;
+        if (clock.openHolds === 0 && due !== undefined && due < waveStart) await clock.advanceTo(due);
+      }
+      const stoppedAt = clock.now();
+      expect(waveStart - stoppedAt).toBeGreaterThan(6 * 86_400_000);
+      await host.stop();
+
+      host = await startHost(options(stoppedAt));
+      const status = await host.waitForInstance(id);
+      expect(status.runtimeStatus).toBe("Completed");
+      expect(status.output).toEqual({ status: "done", succeeded: 2, unsuccessful: 0, skipped: 0 });
+      const started = rolloutRecords.find((record) =>
+        record.history.some((line) => line.event === "wave 1 starts"),
+      ) as RolloutRecord;
+      expect(Date.parse(started.updatedAt)).toBeGreaterThanOrEqual(waveStart);
+      // durable-functions waited in pieces no longer than the backend's longest timer.
+      const timers = host.history(id).filter((event) => event.EventType === EventType.TimerCreated);
+      expect(timers.length).toBeGreaterThan(1);
+    } finally {
+      await host.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
