@@ -46,6 +46,8 @@ class RolloutRun {
   readonly context: OrchestrationContext;
   readonly record: RolloutRecord;
   readonly answers: EventChannel<RolloutAnswerEvent>;
+  /** Times the line stopped: numbers each stop's audit records. */
+  stops = 0;
   /** Communication events not sent yet, earliest first. */
   readonly communications: CommunicationEvent[];
 
@@ -434,7 +436,7 @@ function* stopTheLine(
   const { record } = run;
   record.status = "stopped";
   const failed = stop.pool && { clusterId: stop.pool.clusterId, pool: stop.pool.pool };
-  const stops = record.history.filter((line) => line.event.startsWith("the line stopped")).length;
+  const stops = run.stops++;
   run.note(`the line stopped: ${stop.reason}`);
   yield* run.audit(`wave-${wave.index}:stop-${stops}`, {
     stage: "intent",
