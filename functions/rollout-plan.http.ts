@@ -12,14 +12,14 @@ import { planFleetRollout } from "../shared/rollout/plan-rollout.ts";
 import { jsonBody, writeRoute } from "./api-routes.ts";
 import { jsonError, jsonOk } from "./http-json.ts";
 
-interface PlanRequest {
+export interface PlanRequest {
   policy: RolloutPolicy;
   /** A day to plan as of (UTC midnight); absent: the clock. */
   now?: Date;
 }
 
 /** The policy with `now` taken out of it: the policy's schema knows no such field. */
-function checkPlanRequest(value: unknown): Checked<PlanRequest> {
+export function checkPlanRequest(value: unknown): Checked<PlanRequest> {
   const isObject = typeof value === "object" && value !== null && !Array.isArray(value);
   const { now, ...policy } = isObject ? (value as Record<string, unknown>) : {};
   const badNow = now !== undefined && (typeof now !== "string" || !isIsoDate(now));

@@ -5,6 +5,10 @@
 
 import type { AlertsActivities, AlertsOrchestrations } from "./contracts/alerts.contract.ts";
 import type {
+  FleetRolloutActivities,
+  FleetRolloutOrchestrations,
+} from "./contracts/fleet-rollout.contract.ts";
+import type {
   InventoryScanActivities,
   InventoryScanOrchestrations,
 } from "./contracts/inventory-scan.contract.ts";
@@ -13,12 +17,17 @@ import type {
   PoolMigrationOrchestrations,
 } from "./contracts/pool-migration.contract.ts";
 
-export interface ActivityTypes extends InventoryScanActivities, AlertsActivities, PoolMigrationActivities {}
+export interface ActivityTypes
+  extends InventoryScanActivities,
+    AlertsActivities,
+    PoolMigrationActivities,
+    FleetRolloutActivities {}
 
 export interface OrchestrationTypes
   extends InventoryScanOrchestrations,
     AlertsOrchestrations,
-    PoolMigrationOrchestrations {}
+    PoolMigrationOrchestrations,
+    FleetRolloutOrchestrations {}
 
 export type ActivityName = keyof ActivityTypes;
 export type ActivityInput<K extends ActivityName> = ActivityTypes[K]["input"];
@@ -34,6 +43,7 @@ export const ORCHESTRATIONS = {
   alertsReevaluation: "alerts-reevaluation",
   poolMigration: "pool-migration",
   nodeDrain: "node-drain",
+  fleetRollout: "fleet-rollout",
 } as const satisfies Record<string, OrchestrationName>;
 
 export const ACTIVITIES = {
@@ -59,6 +69,9 @@ export const ACTIVITIES = {
   evictPod: "evict-pod",
   deletePod: "delete-pod",
   accountMigration: "account-migration",
+  saveRollout: "save-rollout",
+  checkRolloutPool: "check-rollout-pool",
+  notifyRollout: "notify-rollout",
 } as const satisfies Record<string, ActivityName>;
 
 /** Compiles only when `Named` lists every name of the contracts (a contract entry nobody can call is a slip). */

@@ -19,6 +19,7 @@ import { TableDependencyRepository } from "./azure/tables/dependency-repository.
 import { TableInventoryRepository } from "./azure/tables/inventory-repository.ts";
 import { TableMigrationRepository } from "./azure/tables/migration-repository.ts";
 import { TableNoticeRepository } from "./azure/tables/notice-repository.ts";
+import { TableRolloutRepository } from "./azure/tables/rollout-repository.ts";
 import { type TableStore, tableStoreFor } from "./azure/tables/table-store.ts";
 import type { PriceTable } from "./domain/cost/cost.ts";
 import type { AlertSink } from "./domain/ports/alert-sinks.ts";
@@ -32,6 +33,7 @@ import type { AuditRepository, MigrationRepository } from "./domain/ports/migrat
 import type { NodeOperations } from "./domain/ports/node-operations.ts";
 import type { NoticeRepository } from "./domain/ports/notices.ts";
 import type { PoolOperations } from "./domain/ports/pool-operations.ts";
+import type { RolloutRepository } from "./domain/ports/rollouts.ts";
 import { KubeClusterFacts } from "./kube/cluster-facts.ts";
 import { EntraKubeConnector, type KubeConnector, KubeconfigDirectory } from "./kube/kube-connection.ts";
 import { DEFAULT_KUBE_REQUEST_OPTIONS, type KubeRequestOptions } from "./kube/kube-requests.ts";
@@ -49,6 +51,7 @@ import { SqliteDependencyRepository } from "./sqlite/dependency-repository.ts";
 import { SqliteInventoryRepository } from "./sqlite/inventory-repository.ts";
 import { SqliteMigrationRepository } from "./sqlite/migration-repository.ts";
 import { SqliteNoticeRepository } from "./sqlite/notice-repository.ts";
+import { SqliteRolloutRepository } from "./sqlite/rollout-repository.ts";
 import { SqliteStore } from "./sqlite/sqlite-store.ts";
 
 export interface StateRepositories {
@@ -58,6 +61,7 @@ export interface StateRepositories {
   readonly alerts: AlertRepository;
   readonly migrations: MigrationRepository;
   readonly audit: AuditRepository;
+  readonly rollouts: RolloutRepository;
 }
 
 /** What each capability gives; capabilities(...) merges the ones asked for. */
@@ -242,6 +246,7 @@ export function sqliteRepositories(store: SqliteStore): StateRepositories {
     alerts: new SqliteAlertRepository(store),
     migrations: new SqliteMigrationRepository(store),
     audit: new SqliteAuditRepository(store),
+    rollouts: new SqliteRolloutRepository(store),
   };
 }
 
@@ -253,6 +258,7 @@ export function tableRepositories(store: TableStore): StateRepositories {
     alerts: new TableAlertRepository(store),
     migrations: new TableMigrationRepository(store),
     audit: new TableAuditRepository(store),
+    rollouts: new TableRolloutRepository(store),
   };
 }
 

@@ -57,6 +57,14 @@ export function migrationInstanceId(clusterId: string, pool: string, attempt: nu
 }
 
 /**
+ * A fleet rollout, by what was asked (policy, day, options as canonical JSON): the same request twice
+ * meets one instance, so the second is refused rather than run twice.
+ */
+export function rolloutInstanceId(request: string): string {
+  return `rollout:${sha256(request).slice(0, HASH_LENGTH)}`;
+}
+
+/**
  * A sub-orchestration's id under `parent` ("<parent>:<part>", e.g. "drain:7" for a migration's eighth
  * node), so a restarted parent addresses the same child. Parents built here leave room for it; a part is
  * refused rather than cut, since a cut part could name two children alike.

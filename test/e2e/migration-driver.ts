@@ -150,3 +150,58 @@ async function settle(): Promise<void> {
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
+
+export function rolloutPath(id: string): string {
+  return `/api/rollouts/${encodeURIComponent(id)}`;
+}
+
+/** What an operator does when the rollout waits (a stopped line, a wave gate): answers it (true), or not. */
+export type RolloutWaitHandler = (rollout: Json) => Promise<boolean> | boolean;
+
+/**
+ * Steps time until the rollout is done, answering its migrations' gates with `onGate` and its own waits
+ * with `onWait`, everything through the HTTP API; returns its last record.
+ */
+export async function driveRollout(
+  env: Environment,
+  id: string,
+  onGate: GateHandler,
+  onWait: RolloutWaitHandler,
+  maxSteps = 50_000,
+): Promise<Json> {
+  const { clock } = env;
+  const answered = new Set<string>();
+  clock.pause();
+  try {
+    for (let step = 0; step < maxSteps; step++) {
+      await settle();
+      const rollout = (await env.api(rolloutPath(id))).body;
+      if (rollout.status === "done") return rollout;
+      let acted = false;
+      const running = rollout.waves
+        .flatMap((wave: Json) => wave.pools)
+        .filter((p: Json) => p.status === "running");
+      for (const pool of running) {
+        const migration = (await env.api(migrationPath(pool.migrationId))).body;
+        const wait = migration?.awaiting;
+        const key = wait && `${migration.id}:${wait.gate}@${wait.since}`;
+        if (key && !answered.has(key) && (await onGate(migration))) {
+          answered.add(key);
+          acted = true;
+        }
+      }
+      const wait = rollout.awaiting;
+      const key = wait && `${id}:${wait.kind}@${wait.since}`;
+      if (key && !answered.has(key) && (await onWait(rollout))) {
+        answered.add(key);
+        acted = true;
+      }
+      if (acted || clock.openHolds > 0) continue;
+      const due = clock.nextDueAt;
+      if (due !== undefined) await clock.advanceTo(due);
+    }
+    throw new Error(`rollout ${id} did not end within the steps allowed`);
+  } finally {
+    clock.resume();
+  }
+}

@@ -22,6 +22,7 @@ import type {
 } from "../../shared/domain/migration/migration-record.ts";
 import { applyRecordChange, type RecordChange } from "../../shared/domain/migration/record-changes.ts";
 import type { ActivityFakes } from "../support/activity-fakes.ts";
+import { aMigrationPlan } from "../support/migration-fixtures.ts";
 import { useOrchestrationHarness } from "../support/orchestration-harness.ts";
 
 const harness = useOrchestrationHarness();
@@ -29,6 +30,14 @@ const harness = useOrchestrationHarness();
 const CLUSTER_ID =
   "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-prod";
 const OLD_NODES = ["aks-batch-0", "aks-batch-1"];
+const planOf = (overrides: Partial<MigrationPlan> = {}) =>
+  aMigrationPlan({
+    clusterId: CLUSTER_ID,
+    cluster: "aks-prod",
+    pool: "batch",
+    drainOrder: OLD_NODES,
+    ...overrides,
+  });
 const NEW_NODES = ["aks-batchal3-0", "aks-batchal3-1"];
 
 let migrations = 0;
@@ -48,52 +57,6 @@ function inputOf(options: Partial<MigrationOptions> = {}): PoolMigrationInput {
     },
     requestedAt: "2026-03-02T08:00:00.000Z",
     options: { ...DEFAULT_MIGRATION_OPTIONS, retentionSeconds: 3600, ...options },
-  };
-}
-
-function planOf(overrides: Partial<MigrationPlan> = {}): MigrationPlan {
-  return {
-    clusterId: CLUSTER_ID,
-    cluster: "aks-prod",
-    pool: "batch",
-    targetOsSku: "AzureLinux3",
-    strategy: { chosen: "new-pool", reasons: ["the default"] },
-    newPool: {
-      name: "batchal3",
-      mode: "User",
-      osType: "Linux",
-      osSku: "AzureLinux3",
-      vmSize: "Standard_E8s_v5",
-      count: 2,
-      orchestratorVersion: "1.30.12",
-      availabilityZones: [],
-      nodeLabels: {},
-      nodeTaints: [],
-      enableAutoScaling: true,
-      minCount: 1,
-      maxCount: 4,
-    },
-    drainOrder: OLD_NODES,
-    pods: { evict: 2, skipped: {}, blocked: [] },
-    controllers: [],
-    findings: [],
-    blocked: false,
-    steps: [],
-    runbook: [],
-    thresholds: DEFAULT_MIGRATION_OPTIONS.thresholds,
-    rollback: [],
-    cost: {
-      overlapNodeHours: 0,
-      durationHours: 0,
-      estimate: {
-        currency: "USD",
-        prices: { source: "t", asOf: "2026-01-01" },
-        kind: "known",
-        amount: 0,
-      } as never,
-    },
-    approvals: approvalPolicyOf({}, []),
-    ...overrides,
   };
 }
 

@@ -1,8 +1,10 @@
 // Migration records, gate answers and audit records as the workflow writes them, for the repositories'
-// contract suites.
+// contract suites; plans as preflight makes them, for the workflows' fake activities.
 
+import { approvalPolicyOf } from "../../shared/domain/access/approval-policy.ts";
 import { ROLES } from "../../shared/domain/access/principal.ts";
 import { DEFAULT_MIGRATION_OPTIONS } from "../../shared/domain/migration/migration-options.ts";
+import type { MigrationPlan } from "../../shared/domain/migration/migration-plan.ts";
 import type { MigrationRecord } from "../../shared/domain/migration/migration-record.ts";
 import type { AuditRecord, GateAnswer } from "../../shared/domain/ports/migrations.ts";
 
@@ -72,5 +74,52 @@ export function aStuckPod(name: string, namespace = "batch") {
     reason: "eviction-blocked",
     detail: "the budget allows no disruption",
     protectedByBudget: true,
+  };
+}
+
+/** A plan as preflight makes it: a new pool of two nodes, nothing blocking (override what a test needs). */
+export function aMigrationPlan(overrides: Partial<MigrationPlan> = {}): MigrationPlan {
+  return {
+    clusterId: PROD_EUS,
+    cluster: "aks-prod-eus",
+    pool: "batch",
+    targetOsSku: "AzureLinux3",
+    strategy: { chosen: "new-pool", reasons: ["the default"] },
+    newPool: {
+      name: "batchal3",
+      mode: "User",
+      osType: "Linux",
+      osSku: "AzureLinux3",
+      vmSize: "Standard_E8s_v5",
+      count: 2,
+      orchestratorVersion: "1.30.12",
+      availabilityZones: [],
+      nodeLabels: {},
+      nodeTaints: [],
+      enableAutoScaling: true,
+      minCount: 1,
+      maxCount: 4,
+    },
+    drainOrder: ["aks-batch-0", "aks-batch-1"],
+    pods: { evict: 2, skipped: {}, blocked: [] },
+    controllers: [],
+    findings: [],
+    blocked: false,
+    steps: [],
+    runbook: [],
+    thresholds: DEFAULT_MIGRATION_OPTIONS.thresholds,
+    rollback: [],
+    cost: {
+      overlapNodeHours: 0,
+      durationHours: 0,
+      estimate: {
+        currency: "USD",
+        prices: { source: "t", asOf: "2026-01-01" },
+        kind: "known",
+        amount: 0,
+      } as never,
+    },
+    approvals: approvalPolicyOf({}, []),
+    ...overrides,
   };
 }

@@ -34,8 +34,10 @@ export function filterKeys(filter: MigrationFilter): Partial<MigrationKeys> {
   return keys;
 }
 
-/** Newest request first; ids keep records requested at the same instant in a stable order. */
-export function newestRequestFirst(a: MigrationRecord, b: MigrationRecord): number {
+type Requested = Pick<MigrationRecord, "id" | "requestedAt">;
+
+/** Newest request first; ids keep records requested at the same instant in a stable order (rollouts too). */
+export function newestRequestFirst(a: Requested, b: Requested): number {
   if (a.requestedAt !== b.requestedAt) return a.requestedAt < b.requestedAt ? 1 : -1;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
