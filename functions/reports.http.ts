@@ -9,13 +9,13 @@ import { costReport } from "../shared/report/cost-report.ts";
 import { jsonError, jsonOk, readEndpoint } from "./http-json.ts";
 
 function reportPorts() {
-  const { inventory, notices, dependencies, migrations, audit, clock, prices } = capabilities(
+  const { inventory, notices, dependencies, migrations, audit, rollouts, clock, prices } = capabilities(
     "state",
     "clock",
     "prices",
   );
   return {
-    ports: { inventory, notices, dependencies, migrations, audit, prices },
+    ports: { inventory, notices, dependencies, migrations, audit, rollouts, prices },
     now: new Date(clock.now()),
   };
 }

@@ -1,13 +1,15 @@
 // GET /api/reports/cost: what migrations cost in overlap (the old pool's node-hours while the new one ran,
 // as each migration's summary priced it), per migration and per UTC month of completion, and what moving
-// every known pool once a year would cost (the practice's "rotation tax"). Grouped by section, so a
-// `waves` section (the fleet rollouts' records) can sit beside `months`.
+// every known pool once a year would cost (the practice's "rotation tax"), and each fleet rollout's waves,
+// spent against their forecast.
 
 import { type Cost, type PriceBasis, rotationTax } from "../domain/cost/cost.ts";
 import { DEFAULT_MIGRATION_OPTIONS } from "../domain/migration/migration-options.ts";
 import type { MigrationRecord, Outcome } from "../domain/migration/migration-record.ts";
 import { newPoolOverlapPlan, SOAK_HOURS } from "../domain/migration/preflight-plan.ts";
+import type { RolloutRepository } from "../domain/ports/rollouts.ts";
 import { drainModel } from "../domain/rollout/pool-selection.ts";
+import type { RolloutRecord } from "../domain/rollout/rollout-record.ts";
 import { currentFleet, NO_INVENTORY, type RolloutPlanPorts } from "../rollout/plan-rollout.ts";
 
 export interface MigrationCost {
@@ -46,6 +48,20 @@ export interface YearlyRotation {
   assumptions: string[];
 }
 
+/** One wave of a fleet rollout: what its ended migrations cost against what the plan forecast for them. */
+export interface WaveCost {
+  rollout: string;
+  wave: number;
+  start: string;
+  /** The plan's forecast for the whole wave (priced part). */
+  forecast: number;
+  /** Migrations of the wave that ended with a cost, and what the plan forecast for those. */
+  ended: number;
+  actual: number;
+  forecastOfEnded: number;
+  overlapNodeHours: number;
+}
+
 export interface CostReport {
   generatedAt: string;
   currency: string;
@@ -54,6 +70,8 @@ export interface CostReport {
   /** By UTC month of completion ("2026-11"), oldest first. */
   months: (CostTotal & { month: string })[];
   total: CostTotal;
+  /** Every fleet rollout's waves, newest rollout first. */
+  waves: WaveCost[];
   /** Null before any inventory scan has finished (`notes` says so). */
   yearlyRotation: YearlyRotation | null;
   notes: string[];
@@ -89,9 +107,29 @@ function totalOf(costs: readonly MigrationCost[]): CostTotal {
   };
 }
 
+function waveCosts(rollout: RolloutRecord): WaveCost[] {
+  return rollout.waves.map((wave) => {
+    const ended = wave.pools.filter((pool) => pool.cost !== null);
+    const add = (values: (number | null)[]) => values.reduce<number>((sum, v) => sum + (v ?? 0), 0);
+    return {
+      rollout: rollout.id,
+      wave: wave.index,
+      start: wave.start,
+      forecast: rollout.plan.forecast.waves.find((w) => w.wave === wave.index)?.cost ?? 0,
+      ended: ended.length,
+      actual: add(ended.map((pool) => pool.cost)),
+      forecastOfEnded: add(ended.map((pool) => pool.forecastCost)),
+      overlapNodeHours: add(wave.pools.map((pool) => pool.overlapNodeHours)),
+    };
+  });
+}
+
 const priced = (cost: Cost) => (cost.kind === "known" ? cost.amount : cost.knownPart);
 
-export async function costReport(ports: RolloutPlanPorts, now: Date): Promise<CostReport> {
+export async function costReport(
+  ports: RolloutPlanPorts & { rollouts: RolloutRepository },
+  now: Date,
+): Promise<CostReport> {
   const { prices } = ports;
   const history = await ports.migrations.list();
   const ended = history
@@ -153,6 +191,7 @@ export async function costReport(ports: RolloutPlanPorts, now: Date): Promise<Co
     migrations: ended,
     months,
     total: totalOf(ended),
+    waves: (await ports.rollouts.list()).flatMap(waveCosts),
     yearlyRotation,
     notes,
   };

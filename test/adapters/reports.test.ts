@@ -12,6 +12,7 @@ import { DEFAULT_MIGRATION_OPTIONS } from "../../shared/domain/migration/migrati
 import { newPoolOverlap } from "../../shared/domain/migration/preflight-plan.ts";
 import { planRollout } from "../../shared/domain/rollout/rollout-plan.ts";
 import { DEFAULT_ROLLOUT_POLICY } from "../../shared/domain/rollout/rollout-policy.ts";
+import { newRolloutRecord, recordPoolEnd } from "../../shared/domain/rollout/rollout-record.ts";
 import { complianceReport } from "../../shared/report/compliance-report.ts";
 import { costReport } from "../../shared/report/cost-report.ts";
 import { planFleetRollout } from "../../shared/rollout/plan-rollout.ts";
@@ -206,5 +207,47 @@ describe("costReport", () => {
     });
     expect(report.yearlyRotation?.annualOverlapCost).toBeCloseTo(forecast, 9);
     expect(report.yearlyRotation?.assumptions.join("\n")).toMatch(/no past migrations: 15 minutes per node/);
+  });
+
+  it("sets each rollout wave's spend beside the plan's forecast for the wave and for what ended", async () => {
+    const fleet = reportFleet();
+    const plan = planRollout({
+      now: REPORT_NOW,
+      clusters: fleet,
+      calendar: resolveCalendar(BASE_CALENDAR, []),
+      policy: { ...DEFAULT_ROLLOUT_POLICY, maxClustersPerWave: 1 },
+      prices: PRICES,
+    });
+    const record = newRolloutRecord(
+      "rollout:r1",
+      plan,
+      { failureThreshold: 1, waveGate: false, maxPoolsInFlight: 2 },
+      { id: "o1", name: "olga", roles: [], groups: [], identityProvider: "local" },
+      REPORT_NOW.toISOString(),
+    );
+    const [first] = record.waves;
+    const [ended] = first?.pools ?? [];
+    if (!first || !ended) throw new Error("the plan has no first wave with a pool");
+    recordPoolEnd(
+      ended,
+      "succeeded",
+      { overlapNodeHours: 7, cost: { kind: "known", amount: 2.8 } },
+      REPORT_NOW,
+    );
+    record.revision = 1;
+    await state.rollouts.save(record);
+    const report = await costReport(ports(), REPORT_NOW);
+    expect(report.waves).toHaveLength(plan.waves.length);
+    expect(report.waves[0]).toEqual({
+      rollout: "rollout:r1",
+      wave: first.index,
+      start: first.start,
+      forecast: plan.forecast.waves.find((w) => w.wave === first.index)?.cost,
+      ended: 1,
+      actual: 2.8,
+      forecastOfEnded: ended.forecastCost,
+      overlapNodeHours: 7,
+    });
+    expect(report.waves.slice(1).every((wave) => wave.ended === 0 && wave.actual === 0)).toBe(true);
   });
 });
