@@ -113,7 +113,7 @@ async function showIdentity() {
   const signIn =
     !me.ok &&
     !isLocalMode() &&
-    h("a", { href: `/.auth/login/aad?post_login_redirect_uri=${location.pathname}` }, "Sign in");
+    h("a", { href: `/.auth/login/aad?post_login_redirect_uri=${encodeURIComponent(location.pathname)}` }, "Sign in");
   identity.replaceChildren(who, signIn || "", isLocalMode() ? localPersonForm() : "");
 }
 

@@ -62,11 +62,19 @@ export class ClusterConnectionPools {
 
   private reuse(clusterId: string, identity: string, fresh: Dispatcher): Dispatcher {
     const pool = this.pools.get(clusterId);
-    if (pool?.identity === identity) return pool.dispatcher;
+    if (pool?.identity === identity) {
+      closeQuietly(fresh);
+      return pool.dispatcher;
+    }
     this.pools.set(clusterId, { identity, dispatcher: fresh });
-    void pool?.dispatcher.close();
+    if (pool) closeQuietly(pool.dispatcher);
     return fresh;
   }
+}
+
+/** Closes once its requests finish; a failure to close leaves nothing to act on. */
+function closeQuietly(dispatcher: Dispatcher): void {
+  dispatcher.close().catch(() => undefined);
 }
 
 /** What a connection to the current cluster depends on: its endpoint, proxy and TLS material. */
