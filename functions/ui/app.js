@@ -113,7 +113,11 @@ async function showIdentity() {
   const signIn =
     !me.ok &&
     !isLocalMode() &&
-    h("a", { href: `/.auth/login/aad?post_login_redirect_uri=${encodeURIComponent(location.pathname)}` }, "Sign in");
+    h(
+      "a",
+      { href: `/.auth/login/aad?post_login_redirect_uri=${encodeURIComponent(location.pathname)}` },
+      "Sign in",
+    );
   identity.replaceChildren(who, signIn || "", isLocalMode() ? localPersonForm() : "");
 }
 
