@@ -9,8 +9,13 @@ import { type HostOptions, type RunningHost, startHost } from "../../local/host/
 import type { LogRecord } from "../../local/host/logger.ts";
 import { MIGRATION_EVENTS } from "../../orchestrations/contracts/pool-migration.contract.ts";
 import { type StateRepositories, sqliteRepositories } from "../../shared/composition.ts";
+import { localClientPrincipal } from "../../shared/domain/access/client-principal.ts";
+import type { Role } from "../../shared/domain/access/principal.ts";
 import { SqliteStore } from "../../shared/sqlite/sqlite-store.ts";
 import { EVENT_PROBE } from "./event-probe.ts";
+
+// biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read by path
+type Json = any;
 
 const APP = new URL("./migrations-app.functions.ts", import.meta.url).pathname;
 
@@ -23,6 +28,13 @@ export interface MigrationsApp {
   waitingInstance(id: string, event?: string): Promise<void>;
   /** What the stand-in received: { eventName, event }. */
   raised(id: string): Promise<unknown>;
+  /** A JSON request to the app, its status and JSON answer. */
+  api(
+    method: string,
+    path: string,
+    headers?: Record<string, string>,
+    body?: unknown,
+  ): Promise<{ status: number; body: Json }>;
   stop(): Promise<void>;
 }
 
@@ -58,10 +70,23 @@ export async function startMigrationsApp(
       await host.waitForInstance(id, { statuses: ["Running"] });
     },
     raised: async (id) => (await host.waitForInstance(id)).output,
+    async api(method, path, headers = {}, body) {
+      const response = await fetch(`${host.origin}${path}`, {
+        method,
+        headers: { "content-type": "application/json", ...headers },
+        ...(body !== undefined && { body: typeof body === "string" ? body : JSON.stringify(body) }),
+      });
+      return { status: response.status, body: (await response.json()) as Json };
+    },
     async stop() {
       await host.stop();
       store.close();
       rmSync(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** The headers of a caller identified in local mode, as the CLI's --as builds them. */
+export function localCaller(name: string, ...roles: Role[]): Record<string, string> {
+  return { "x-ms-client-principal": Buffer.from(localClientPrincipal(name, roles)).toString("base64") };
 }

@@ -6,8 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VirtualClock } from "../../local/clock.ts";
 import type { StateRepositories } from "../../shared/composition.ts";
-import { localClientPrincipal } from "../../shared/domain/access/client-principal.ts";
-import { ROLES, type Role } from "../../shared/domain/access/principal.ts";
+import { ROLES } from "../../shared/domain/access/principal.ts";
 import { BASE_CALENDAR } from "../../shared/domain/lifecycle/data/base-calendar.ts";
 import { resolveCalendar } from "../../shared/domain/lifecycle/lifecycle-calendar.ts";
 import { planRollout } from "../../shared/domain/rollout/rollout-plan.ts";
@@ -15,7 +14,7 @@ import { parseRolloutPolicy } from "../../shared/formats/rollout-policy.ts";
 import { shippedPrices } from "../../shared/shipped-prices.ts";
 import { anAuditRecord } from "../support/migration-fixtures.ts";
 import { anEndedMigration, REPORT_NOW, recordScan, reportFleet } from "../support/report-fixtures.ts";
-import { type MigrationsApp, startMigrationsApp } from "./migrations-app-host.ts";
+import { localCaller, type MigrationsApp, startMigrationsApp } from "./migrations-app-host.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read by path
 type Json = any;
@@ -30,18 +29,9 @@ beforeAll(async () => {
 
 afterAll(() => app?.stop());
 
-function as(name: string, ...roles: Role[]): Record<string, string> {
-  return { "x-ms-client-principal": Buffer.from(localClientPrincipal(name, roles)).toString("base64") };
-}
+const as = localCaller;
 
-async function api(method: string, path: string, headers: Record<string, string> = {}, body?: unknown) {
-  const response = await fetch(`${app.host.origin}${path}`, {
-    method,
-    headers: { "content-type": "application/json", ...headers },
-    ...(body !== undefined && { body: typeof body === "string" ? body : JSON.stringify(body) }),
-  });
-  return { status: response.status, body: (await response.json()) as Json };
-}
+const api: MigrationsApp["api"] = (...request) => app.api(...request);
 
 const plan = (body: unknown, headers = as("olga@contoso.com", ROLES.operator)) =>
   api("POST", "/api/rollouts/plan", headers, body);

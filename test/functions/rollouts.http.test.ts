@@ -8,11 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VirtualClock } from "../../local/clock.ts";
 import { ROLLOUT_EVENTS } from "../../orchestrations/contracts/fleet-rollout.contract.ts";
 import type { StateRepositories } from "../../shared/composition.ts";
-import { localClientPrincipal } from "../../shared/domain/access/client-principal.ts";
-import { ROLES, type Role } from "../../shared/domain/access/principal.ts";
+import { ROLES } from "../../shared/domain/access/principal.ts";
 import { newRolloutRecord, type RolloutRecord } from "../../shared/domain/rollout/rollout-record.ts";
 import { REPORT_NOW, recordScan, reportFleet } from "../support/report-fixtures.ts";
-import { type MigrationsApp, startMigrationsApp } from "./migrations-app-host.ts";
+import { localCaller, type MigrationsApp, startMigrationsApp } from "./migrations-app-host.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read by path
 type Json = any;
@@ -27,21 +26,12 @@ beforeAll(async () => {
 
 afterAll(() => app?.stop());
 
-function as(name: string, ...roles: Role[]): Record<string, string> {
-  return { "x-ms-client-principal": Buffer.from(localClientPrincipal(name, roles)).toString("base64") };
-}
+const as = localCaller;
 
 const OPERATOR = as("olga@contoso.com", ROLES.operator);
 const APPROVER = as("ana@contoso.com", ROLES.approver);
 
-async function api(method: string, path: string, headers: Record<string, string> = {}, body?: unknown) {
-  const response = await fetch(`${app.host.origin}${path}`, {
-    method,
-    headers: { "content-type": "application/json", ...headers },
-    ...(body !== undefined && { body: typeof body === "string" ? body : JSON.stringify(body) }),
-  });
-  return { status: response.status, body: (await response.json()) as Json };
-}
+const api: MigrationsApp["api"] = (...request) => app.api(...request);
 
 describe("POST /api/rollouts", () => {
   it("refuses a caller without the operator role, and names bad rollout options and policy fields", async () => {
