@@ -70,9 +70,16 @@ resource app 'Microsoft.Graph/applications@v1.0' = {
     ]
   }
   web: {
+    // Where App Service Authentication receives a browser's sign-in (/.auth/login/aad/callback).
     redirectUris: [
       'https://${functionAppHostName}/.auth/login/aad/callback'
     ]
+    // With no client secret App Service signs people in by the implicit flow, which needs ID tokens (only):
+    // https://learn.microsoft.com/azure/app-service/configure-authentication-provider-aad
+    implicitGrantSettings: {
+      enableIdTokenIssuance: true
+      enableAccessTokenIssuance: false
+    }
   }
 }
 

@@ -124,7 +124,10 @@ resource existingSite 'Microsoft.Web/sites@2024-04-01' existing = {
 }
 
 // App Service Authentication: with AUTH_MODE easyauth every request needs a token for this app (v2
-// issuer, its client id or App ID URI as audience), and the platform sets x-ms-client-principal.
+// issuer, its client id or App ID URI as audience) or the session cookie a browser gets by signing in at
+// /.auth/login/aad, and the platform sets x-ms-client-principal. Without a client secret that sign-in is
+// the implicit flow, which returns only an ID token (the registration issues them, entra-app.bicep):
+// https://learn.microsoft.com/azure/app-service/configure-authentication-provider-aad
 resource authentication 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: existingSite
   name: 'authsettingsV2'
@@ -134,7 +137,16 @@ resource authentication 'Microsoft.Web/sites/config@2024-04-01' = {
     }
     globalValidation: {
       requireAuthentication: true
+      // API callers get 401, not a redirect to a sign-in page they cannot follow.
       unauthenticatedClientAction: 'Return401'
+      // Only the web page's own files, which hold no data: a browser loads the page, its /api/me answers 401
+      // and the page links to /.auth/login/aad. A trailing * covers what is below the folder
+      // (https://github.com/MicrosoftDocs/azure-docs/issues/86514); the folder itself is listed as written.
+      excludedPaths: [
+        '/api/ui'
+        '/api/ui/'
+        '/api/ui/*'
+      ]
     }
     identityProviders: {
       azureActiveDirectory: {
@@ -152,6 +164,9 @@ resource authentication 'Microsoft.Web/sites/config@2024-04-01' = {
       }
     }
     login: {
+      // The session cookie and x-ms-client-principal need no token store; it would keep the provider's tokens
+      // for X-MS-TOKEN-* headers and /.auth/me, which nothing here reads:
+      // https://learn.microsoft.com/azure/app-service/overview-authentication-authorization#token-store
       tokenStore: {
         enabled: false
       }
