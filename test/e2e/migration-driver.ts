@@ -24,12 +24,16 @@ export type ApiCaller = Pick<Environment, "api"> & { identify?: (person: Person)
 export const RITA: Person = { name: "rita@contoso.com", roles: [ROLES.operator] };
 export const ANA: Person = { name: "ana@contoso.com", roles: [ROLES.approver] };
 export const BEN: Person = { name: "ben@contoso.com", roles: [ROLES.approver] };
+/** The app behind App Service Authentication, which says so (WEBSITE_AUTH_ENABLED) when it is on. */
+export const EASY_AUTH = { AUTH_MODE: "easyauth", WEBSITE_AUTH_ENABLED: "True" };
 
 /**
- * For a test file: starts the demo fleet on a virtual clock at its start (SQLite state, local identity,
- * scanned once) when a test asks, and closes it after each test.
+ * For a test file: starts the demo fleet on a virtual clock at its start (SQLite state, local identity
+ * unless `settings` choose another, scanned once) when a test asks, and closes it after each test.
  */
-export function scannedDemoPerTest(): () => Promise<Environment> {
+export function scannedDemoPerTest(
+  settings: Record<string, string> = { AUTH_MODE: "local" },
+): () => Promise<Environment> {
   let current: Environment | undefined;
   afterEach(async () => {
     await current?.close();
@@ -39,7 +43,7 @@ export function scannedDemoPerTest(): () => Promise<Environment> {
     current = await startEnvironment({
       start: "2026-03-02T08:00:00Z",
       state: "sqlite",
-      settings: { AUTH_MODE: "local" },
+      settings,
     });
     await current.scanNow();
     return current;

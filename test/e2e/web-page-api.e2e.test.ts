@@ -1,11 +1,13 @@
 // What the web page reads besides the migrations API, through the app on the simulated fleet: who the
 // caller is (GET /api/me), what they may do at a migration and why not (GET .../offers), and the page's
-// own files, served only from its folder and under a policy that allows no other origin.
+// own files, served only from its folder and under a policy that allows no other origin, to a browser that
+// has not signed in behind App Service Authentication too (the page then sends it to sign in).
 
 import { describe, expect, it } from "vitest";
 import {
   ANA,
   asPerson,
+  EASY_AUTH,
   migrationPath,
   RITA,
   scannedDemoPerTest,
@@ -14,6 +16,7 @@ import {
 
 describe("the web page's API", () => {
   const scannedDemo = scannedDemoPerTest();
+  const easyAuthDemo = scannedDemoPerTest(EASY_AUTH);
 
   it("says who the caller is, or why nobody, and what each person may do at a migration", async () => {
     const env = await scannedDemo();
@@ -65,5 +68,16 @@ describe("the web page's API", () => {
     for (const path of ["/api/ui/missing.js", "/api/ui/..%2Fui.http.ts", "/api/ui/sub/app.js"]) {
       expect((await env.api(path)).status, path).toBe(404);
     }
+  });
+
+  it("behind App Service Authentication serves the page to nobody in particular, whose /api/me is 401", async () => {
+    const env = await easyAuthDemo();
+    for (const path of ["/api/ui/", "/api/ui/app.js"]) {
+      expect((await fetch(`${env.host.origin}${path}`)).status, path).toBe(200);
+    }
+    const nobody = await fetch(`${env.host.origin}/api/me`);
+    expect(nobody.status).toBe(401);
+    // No local person may be chosen: the page offers App Service Authentication's sign-in instead.
+    expect(nobody.headers.get("x-identity-mode")).toBeNull();
   });
 });

@@ -1,7 +1,8 @@
 // The web page in a real browser (Debian's chromium, driven by playwright-core) against the app on the
 // simulated fleet: the requester sees the pending gate with no approve button and the rule that says why;
-// an approver approves it on the page and the migration moves on. Every view is checked with axe-core and
-// kept as a screenshot in test-artifacts/web-page/.
+// an approver approves it on the page and the migration moves on; behind App Service Authentication a
+// browser not yet signed in is sent to its sign-in. Every view is checked with axe-core and kept as a
+// screenshot in test-artifacts/web-page/.
 
 import { existsSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -14,6 +15,7 @@ import {
   approveAll,
   BEN,
   driveMigration,
+  EASY_AUTH,
   type Person,
   post,
   scannedDemoPerTest,
@@ -35,6 +37,7 @@ const missing = existsSync(CHROMIUM)
 
 describe.skipIf(missing !== undefined)(`the web page${missing ? ` (${missing})` : ""}`, () => {
   const scannedDemo = scannedDemoPerTest();
+  const easyAuthDemo = scannedDemoPerTest(EASY_AUTH);
   let browser: Browser;
 
   beforeAll(async () => {
@@ -192,5 +195,20 @@ describe.skipIf(missing !== undefined)(`the web page${missing ? ` (${missing})` 
     env.clock.pause();
     expect(decided(after)).toMatchObject({ by: BEN.name, event: expect.stringContaining(first.pod.name) });
     expect(ben.errors).toEqual([]);
+  });
+
+  it("behind App Service Authentication links a browser not yet signed in to its sign-in, back to the page", async () => {
+    const env = await easyAuthDemo();
+    const page = await (await browser.newContext({ bypassCSP: true })).newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    await page.goto(`${env.host.origin}/api/ui/#fleet`);
+    const signIn = page.getByRole("banner").getByRole("link", { name: "Sign in" });
+    await signIn.waitFor({ timeout: SHOWN_MS });
+    expect(await signIn.getAttribute("href")).toBe("/.auth/login/aad?post_login_redirect_uri=%2Fapi%2Fui%2F");
+    expect(await page.getByRole("button", { name: "Act as this person" }).count()).toBe(0);
+    expect(await accessible(page)).toEqual([]);
+    await keep(page, "sign-in");
+    expect(errors).toEqual([]);
   });
 });
