@@ -1,5 +1,6 @@
 // The app's Entra ID registration (Microsoft Graph Bicep extension): the audience of callers' tokens and
-// the home of the product's app roles. "Assignment required" is on, so nobody without a role gets a token.
+// the home of the product's app roles, and the client App Service Authentication signs browsers in as.
+// "Assignment required" is on, so nobody without a role gets a token.
 // Assigning people and groups to the roles is done in Entra ID (docs/deploy.md, "Easy Auth and app roles").
 extension microsoftGraphV1
 
