@@ -255,7 +255,7 @@ export class VirtualClock implements Clock {
   /** Moves time forward to `target`, waking every sleep due on the way (passive ones too), in order. */
   async advanceTo(target: number): Promise<void> {
     while (this.timers.length > 0 && (this.timers[0] as PendingTimer).dueAt <= target) {
-      this.fireNext();
+      this.fireDue();
       await settle(this.settleTurns);
     }
     if (target > this.current) this.current = target;
@@ -273,11 +273,17 @@ export class VirtualClock implements Clock {
     else this.timers.splice(index, 0, timer);
   }
 
-  private fireNext(): void {
-    const next = this.timers.shift();
-    if (!next) return;
-    if (next.dueAt > this.current) this.current = next.dueAt;
-    next.fire();
+  /**
+   * Wakes every sleep due at the earliest instant together: waking them one settle apart would cost real
+   * time for each (a fleet's drains retry on the same instants), and they are simultaneous anyway.
+   */
+  private fireDue(): void {
+    const first = this.timers[0];
+    if (!first) return;
+    const end = this.timers.findIndex((t) => t.dueAt !== first.dueAt);
+    const due = this.timers.splice(0, end === -1 ? this.timers.length : end);
+    if (first.dueAt > this.current) this.current = first.dueAt;
+    for (const timer of due) timer.fire();
   }
 
   private scheduleAdvance(): void {
@@ -286,7 +292,7 @@ export class VirtualClock implements Clock {
     void settle(this.settleTurns).then(() => {
       this.advanceScheduled = false;
       if (!this.autoAdvance || this.holds > 0 || this.nextDueAt === undefined) return;
-      this.fireNext();
+      this.fireDue();
       this.scheduleAdvance();
     });
   }
