@@ -8,8 +8,9 @@ const ROLE = "http://schemas.microsoft.com/ws/2008/06/identity/claims/role";
 const NAME = "name";
 
 /** As App Service Authentication sets it for an Entra ID sign-in. */
-const easyAuth = (claims: { typ: string; val: string }[]) =>
-  JSON.stringify({ auth_typ: "aad", name_typ: NAME, role_typ: ROLE, claims });
+const easyAuth = (claims: { typ: string; val: string }[], nameType = NAME) =>
+  JSON.stringify({ auth_typ: "aad", name_typ: nameType, role_typ: ROLE, claims });
+const EMAIL = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress";
 
 describe("parseClientPrincipal", () => {
   it("reads the object id, the name, the product's roles and the groups from the claims", () => {
@@ -48,6 +49,21 @@ describe("parseClientPrincipal", () => {
     });
   });
 
+  it("names a browser session without a claim of name_typ by preferred_username, else name", () => {
+    const session = [
+      { typ: "name", val: "Bo Berg" },
+      { typ: "preferred_username", val: "bo@contoso.com" },
+      { typ: "oid", val: "77" },
+    ];
+    expect(parseClientPrincipal(easyAuth(session, EMAIL))).toMatchObject({
+      principal: { id: "77", name: "bo@contoso.com" },
+    });
+    const withoutUsername = session.filter((claim) => claim.typ !== "preferred_username");
+    expect(parseClientPrincipal(easyAuth(withoutUsername, EMAIL))).toMatchObject({
+      principal: { id: "77", name: "Bo Berg" },
+    });
+  });
+
   it("names what is wrong with a malformed principal", () => {
     expect(parseClientPrincipal("not json")).toEqual({
       problem: "x-ms-client-principal is not base64 of JSON",
@@ -60,7 +76,7 @@ describe("parseClientPrincipal", () => {
       parseClientPrincipal(JSON.stringify({ auth_typ: "aad", name_typ: NAME, role_typ: ROLE, claims: [{}] })),
     ).toEqual({ problem: "x-ms-client-principal's claims are not a list of {typ, val} strings" });
     expect(parseClientPrincipal(easyAuth([{ typ: ROLE, val: "LifecycleApprover" }]))).toEqual({
-      problem: "x-ms-client-principal names nobody: no claim of its name_typ",
+      problem: "x-ms-client-principal names nobody: no claim of its name_typ, preferred_username or name",
     });
   });
 

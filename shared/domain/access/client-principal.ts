@@ -7,6 +7,12 @@ import { type Principal, productRoles, type Role } from "./principal.ts";
 /** The object id claim, as Entra ID issues it, and its short form. */
 const OBJECT_ID_CLAIMS = ["http://schemas.microsoft.com/identity/claims/objectidentifier", "oid"];
 
+/**
+ * A v2 ID token (a browser's session) may carry no claim of the header's name_typ (an email address type)
+ * when the account has no email: Entra's own sign-in names come next.
+ */
+const FALLBACK_NAME_CLAIMS = ["preferred_username", "name"];
+
 /** Entra's group object ids, one claim each, as App Service Authentication passes them on. */
 const GROUPS_CLAIM = "groups";
 
@@ -39,10 +45,14 @@ export function parseClientPrincipal(json: string): ClientPrincipalParse {
     return { problem: "x-ms-client-principal's claims are not a list of {typ, val} strings" };
   }
   const claimOf = (typ: string) => claims.find((claim) => claim.typ === typ && claim.val !== "")?.val;
-  const name = claimOf(header.name_typ as string);
+  const name = [header.name_typ as string, ...FALLBACK_NAME_CLAIMS]
+    .map(claimOf)
+    .find((value) => value !== undefined);
   const id = OBJECT_ID_CLAIMS.map(claimOf).find((value) => value !== undefined) ?? name;
   if (name === undefined || id === undefined) {
-    return { problem: "x-ms-client-principal names nobody: no claim of its name_typ" };
+    return {
+      problem: "x-ms-client-principal names nobody: no claim of its name_typ, preferred_username or name",
+    };
   }
   const roles = productRoles(
     claims.filter((claim) => claim.typ === header.role_typ).map((claim) => claim.val),
