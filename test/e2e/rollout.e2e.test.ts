@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import {
   approveAll,
   clusterState,
+  DEMO_ROLLOUT_POLICY,
   driveRollout,
   migrationPath,
   post,
@@ -20,14 +21,7 @@ type Json = any;
 
 const demo = scannedDemoPerTest();
 
-/** Three clusters, one a week, one migration at a time, each pool to Azure Linux 3. */
-const POLICY = {
-  now: "2026-03-02",
-  pools: ["aks-prod-eus/batch", "aks-dev-weu/ubuntu", "aks-test-neu/workers"],
-  targets: { AzureLinux: "AzureLinux3", Ubuntu2204: "AzureLinux3", Ubuntu: "AzureLinux3" },
-  maxClustersPerWave: 1,
-  maxPoolsInFlight: 1,
-};
+const POLICY = DEMO_ROLLOUT_POLICY;
 
 const DAY_MS = 86_400_000;
 
