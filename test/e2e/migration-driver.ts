@@ -160,6 +160,22 @@ export const DEMO_ROLLOUT_POLICY = {
   maxPoolsInFlight: 1,
 };
 
+/** Rita starts the demo rollout, aks-dev-weu's new pool failing for want of capacity if `noCapacity`; its id. */
+export async function startDemoRollout(env: Environment, { noCapacity = false } = {}): Promise<string> {
+  if (noCapacity) {
+    env.sim.fleet.faults.add({
+      kind: "arm-operation-fails",
+      cluster: "aks-dev-weu",
+      operation: "create",
+      code: "AllocationFailed",
+      message: "Allocation failed: no capacity in westeurope.",
+    });
+  }
+  const started = await post(env, "/api/rollouts", RITA, DEMO_ROLLOUT_POLICY);
+  expect(started.status, started.text).toBe(202);
+  return started.body.id as string;
+}
+
 export function rolloutPath(id: string): string {
   return `/api/rollouts/${encodeURIComponent(id)}`;
 }

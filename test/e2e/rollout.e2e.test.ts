@@ -7,21 +7,19 @@ import { describe, expect, it } from "vitest";
 import {
   approveAll,
   clusterState,
-  DEMO_ROLLOUT_POLICY,
   driveRollout,
   migrationPath,
   post,
   RITA,
   rolloutPath,
   scannedDemoPerTest,
+  startDemoRollout,
 } from "./migration-driver.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read by path
 type Json = any;
 
 const demo = scannedDemoPerTest();
-
-const POLICY = DEMO_ROLLOUT_POLICY;
 
 const DAY_MS = 86_400_000;
 
@@ -32,9 +30,7 @@ function poolsOf(rollout: Json): Json[] {
 describe("fleet rollout on the simulated fleet", () => {
   it("plans three waves a week apart from the inventory and runs them, each migration approved by people", async () => {
     const environment = await demo();
-    const started = await post(environment, "/api/rollouts", RITA, POLICY);
-    expect(started.status, started.text).toBe(202);
-    const id = started.body.id;
+    const id = await startDemoRollout(environment);
     const rollout = await driveRollout(environment, id, approveAll(environment), () => false);
 
     expect(rollout.waves.map((wave: Json) => wave.pools.map((p: Json) => `${p.cluster}/${p.pool}`))).toEqual([
@@ -67,16 +63,7 @@ describe("fleet rollout on the simulated fleet", () => {
 
   it("stops the line when wave 1's migration rolls back, and goes on once an operator resumes with a note", async () => {
     const environment = await demo();
-    environment.sim.fleet.faults.add({
-      kind: "arm-operation-fails",
-      cluster: "aks-dev-weu",
-      operation: "create",
-      code: "AllocationFailed",
-      message: "Allocation failed: no capacity in westeurope.",
-    });
-    const started = await post(environment, "/api/rollouts", RITA, POLICY);
-    expect(started.status, started.text).toBe(202);
-    const id = started.body.id;
+    const id = await startDemoRollout(environment, { noCapacity: true });
     const stopped: Json[] = [];
     const rollout = await driveRollout(environment, id, approveAll(environment), async (waiting) => {
       stopped.push(waiting);

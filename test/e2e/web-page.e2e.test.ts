@@ -14,7 +14,6 @@ import {
   ANA,
   approveAll,
   BEN,
-  DEMO_ROLLOUT_POLICY,
   driveMigration,
   driveRollout,
   type Person,
@@ -22,6 +21,7 @@ import {
   RITA,
   rolloutPath,
   scannedDemoPerTest,
+  startDemoRollout,
   startMigration,
 } from "./migration-driver.ts";
 
@@ -165,16 +165,7 @@ describe.skipIf(missing !== undefined)(`the web page${missing ? ` (${missing})` 
 
   it("shows a rollout's stopped line and its waves against the deadline; an operator resumes it on the page", async () => {
     const env = await scannedDemo();
-    env.sim.fleet.faults.add({
-      kind: "arm-operation-fails",
-      cluster: "aks-dev-weu",
-      operation: "create",
-      code: "AllocationFailed",
-      message: "Allocation failed: no capacity in westeurope.",
-    });
-    const started = await post(env, "/api/rollouts", RITA, DEMO_ROLLOUT_POLICY);
-    expect(started.status, started.text).toBe(202);
-    const id = started.body.id as string;
+    const id = await startDemoRollout(env, { noCapacity: true });
     const stopped = await driveRollout(env, id, approveAll(env), () => false, {
       until: (rollout) => rollout.status === "stopped",
     });
