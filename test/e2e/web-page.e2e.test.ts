@@ -1,7 +1,8 @@
 // The web page in a real browser (Debian's chromium, driven by playwright-core) against the app on the
 // simulated fleet: the requester sees the pending gate with no approve button and the rule that says why;
 // an approver approves it on the page and the migration moves on; a fleet rollout's stopped line is shown
-// with its waves against the deadline, and an operator resumes it on the page. Every view is checked with
+// with its waves against the deadline, and an operator resumes it on the page; a wave gate is refused to
+// the rollout's requester with the rule, and another approver opens it. Every view is checked with
 // axe-core and kept as a screenshot in test-artifacts/web-page/.
 
 import { existsSync, mkdirSync } from "node:fs";
@@ -14,6 +15,7 @@ import {
   ANA,
   approveAll,
   BEN,
+  DEMO_ROLLOUT_POLICY,
   driveMigration,
   driveRollout,
   type Person,
@@ -226,6 +228,45 @@ describe.skipIf(missing !== undefined)(`the web page${missing ? ` (${missing})` 
 
     expect([...ana.errors, ...rita.errors, ...phone.errors]).toEqual([]);
   }, 180_000);
+
+  it("shows a wave gate's rule to the rollout's requester; another approver opens it on the page", async () => {
+    const env = await scannedDemo();
+    const started = await post(env, "/api/rollouts", OLGA, {
+      ...DEMO_ROLLOUT_POLICY,
+      rollout: { waveGate: true },
+    });
+    expect(started.status, started.text).toBe(202);
+    const id = started.body.id as string;
+    await driveRollout(env, id, approveAll(env), () => false, {
+      until: (rollout) => rollout.status === "awaiting-wave",
+    });
+    env.clock.pause();
+
+    const olga = await pageAs(env, OLGA, "rollouts");
+    const card = olga.page.getByRole("article", { name: new RegExp(`^Rollout ${id}`) });
+    await card.getByText("Wave 0 waits for an approver").waitFor({ timeout: SHOWN_MS });
+    await card.getByText(`${OLGA.name} requested this rollout`).waitFor({ timeout: SHOWN_MS });
+    expect(await card.getByRole("button", { name: "Approve the wave" }).count()).toBe(0);
+    expect(await card.getByRole("img", { name: /Wave 0 \(canary\): awaiting approval/ }).count()).toBe(1);
+
+    const ben = await pageAs(env, BEN, "rollouts");
+    const bens = ben.page.getByRole("article", { name: new RegExp(`^Rollout ${id}`) });
+    await bens.getByLabel(/^Note/).fill("the canary's owners are ready");
+    await bens.getByRole("button", { name: "Approve the wave" }).click();
+    await ben.page.getByRole("status").getByText("wave-gate: approve").waitFor({ timeout: SHOWN_MS });
+    expect(await accessible(ben.page)).toEqual([]);
+    const opened = await driveRollout(env, id, approveAll(env), () => false, {
+      until: (rollout) => rollout.waves[0].status !== "pending",
+    });
+    env.clock.pause();
+    expect(opened.history).toContainEqual(
+      expect.objectContaining({
+        event: "wave-gate of wave 0: approve: the canary's owners are ready",
+        by: BEN.name,
+      }),
+    );
+    expect([...olga.errors, ...ben.errors]).toEqual([]);
+  }, 120_000);
 
   it("offers a stuck drain's choices for the pods its evidence lists; deleting one lets the drain go on", async () => {
     const env = await scannedDemo();
