@@ -1,5 +1,6 @@
 // The rollouts API: start a fleet rollout from a policy (planned from the latest inventory, as POST
-// /api/rollouts/plan answers it), read rollouts with their progress, spend and slack, and steer one: an
+// /api/rollouts/plan answers it), read rollouts with their progress, spend and slack (and what the caller
+// may answer at one, each refusal with the reason the answer would get), and steer one: an
 // operator resumes (with a note kept as a lesson), skips or retries at a stopped line; an approver who is
 // not the requester opens a wave's gate. The rollout's own instance id comes from the request, so the
 // same start twice is refused (409). Every request is audited under the rollout's id.
@@ -15,15 +16,17 @@ import {
 import { rolloutInstanceId } from "../orchestrations/contracts/instance-ids.ts";
 import { ORCHESTRATIONS } from "../orchestrations/contracts.ts";
 import { capabilities } from "../shared/composition.ts";
-import { ROLES, type Role } from "../shared/domain/access/principal.ts";
+import { ROLES } from "../shared/domain/access/principal.ts";
 import { verifyChain } from "../shared/domain/records/audit-chain.ts";
 import {
   answerRefusal,
   DEFAULT_ROLLOUT_OPTIONS,
+  ROLLOUT_DECISION_ROLES,
   ROLLOUT_STATUSES,
   type RolloutDecision,
   type RolloutRecord,
   type RolloutStatus,
+  rolloutOffers,
   rolloutSpend,
 } from "../shared/domain/rollout/rollout-record.ts";
 import { canonicalJson } from "../shared/domain/support/canonical-json.ts";
@@ -33,6 +36,7 @@ import { type Checked, checkBody } from "../shared/migration/migration-requests.
 import { planFleetRollout } from "../shared/rollout/plan-rollout.ts";
 import { apiRoute, jsonBody, writeRoute } from "./api-routes.ts";
 import { jsonError, jsonOk, unknownParameters } from "./http-json.ts";
+import { identifyCaller } from "./identity.ts";
 import { checkPlanRequest, type PlanRequest } from "./rollout-plan.http.ts";
 import { instanceStatus, startOnce } from "./scan-starter.ts";
 
@@ -188,9 +192,11 @@ apiRoute("rollout", "GET", "rollouts/{id}", async (request) => {
   const unknown = unknownParameters(request.query, []);
   if (unknown) return unknown;
   const id = request.params.id as string;
-  const record = await capabilities("state").rollouts.get(id);
+  const { rollouts, clock } = capabilities("state", "clock");
+  const record = await rollouts.get(id);
   if (!record) return jsonError(404, `no rollout ${id}`);
-  return jsonOk(view(record, true));
+  // The service's time: what a page measures days left and a running wave against (the clock may be virtual).
+  return jsonOk({ ...view(record, true), asOf: new Date(clock.now()).toISOString() });
 });
 
 apiRoute("rollout-audit", "GET", "rollouts/{id}/audit", async (request) => {
@@ -202,6 +208,18 @@ apiRoute("rollout-audit", "GET", "rollouts/{id}/audit", async (request) => {
   const head = (await audit.head(id)) ?? null;
   const records = await audit.list(id);
   return jsonOk({ id, count: records.length, verification: verifyChain(records, head), records });
+});
+
+apiRoute("rollout-offers", "GET", "rollouts/{id}/offers", async (request, context) => {
+  const unknown = unknownParameters(request.query, []);
+  if (unknown) return unknown;
+  const identified = await identifyCaller(request, context);
+  if ("refusal" in identified) return identified.refusal;
+  const id = request.params.id as string;
+  const record = await capabilities("state").rollouts.get(id);
+  if (!record) return jsonError(404, `no rollout ${id}`);
+  const { principal } = identified;
+  return jsonOk({ id, by: principal.name, answers: rolloutOffers(record, principal) });
 });
 
 /** Raises the answer at the rollout's workflow, unless it ended (it would drop it unseen). */
@@ -220,13 +238,12 @@ async function raiseAnswer(
 
 function answerRoute(
   decision: RolloutDecision,
-  role: Role,
   checkNote: (value: unknown) => Checked<{ note: string }>,
 ): void {
   writeRoute(
     `${decision}-rollout`,
     `rollouts/{id}/${decision}`,
-    role,
+    ROLLOUT_DECISION_ROLES[decision],
     async ({ request, context, caller }) => {
       const checked = await jsonBody(request, checkNote);
       if ("refusal" in checked) return checked.refusal;
@@ -269,7 +286,7 @@ function answerRoute(
 }
 
 const withNote = (value: unknown) => checkBody(noteSchema, value);
-answerRoute("resume", ROLES.operator, (value) => checkBody(resumeSchema, value));
-answerRoute("skip", ROLES.operator, withNote);
-answerRoute("retry", ROLES.operator, withNote);
-answerRoute("approve", ROLES.approver, withNote);
+answerRoute("resume", (value) => checkBody(resumeSchema, value));
+answerRoute("skip", withNote);
+answerRoute("retry", withNote);
+answerRoute("approve", withNote);

@@ -1,10 +1,10 @@
-// Buttons for what the person may do at a migration, with a comment; for each thing the service would
-// refuse them, the reason instead of a button (the service's own rules, from GET .../offers).
+// Buttons for what the person may do at a migration or a rollout, with a comment; for each thing the
+// service would refuse them, the reason instead of a button (the service's own rules, from GET .../offers).
 
 import { api, migrationPath, reasonOf } from "./api.js";
 import { h } from "./dom.js";
 
-const LABELS = {
+const MIGRATION_LABELS = {
   approve: "Approve",
   reject: "Reject",
   retry: "Retry the drain",
@@ -35,7 +35,7 @@ function stuckPods(migration) {
   return Array.isArray(stuck) ? stuck.map((entry) => entry.pod).filter(Boolean) : [];
 }
 
-function whyNot(refused, subject) {
+function whyNot(refused, subject, labels) {
   const reasons = [...new Set(refused.map((offer) => offer.reason))];
   if (reasons.length === 1) {
     return h("p", { class: "why-not" }, `Not offered to you: ${subject}. `, reasons[0]);
@@ -43,47 +43,40 @@ function whyNot(refused, subject) {
   return h(
     "ul",
     { class: "why-not", "aria-label": `Not offered to you: ${subject}` },
-    refused.map((offer) => h("li", {}, `${LABELS[offer.action] ?? offer.action}: ${offer.reason}`)),
+    refused.map((offer) => h("li", {}, `${labels[offer.action] ?? offer.action}: ${offer.reason}`)),
   );
 }
 
 /**
- * The form for the person's `kind` of offers ("answers" to the wait, or "controls"), or why they may not
- * act; `onDone` is told what the service answered.
+ * A form with a comment box and a button per `offered` action the person may take, then why the service
+ * would refuse the others; or only why, when it would refuse them all. `requestOf(action, comment)` is
+ * what to POST ({path, body}); `onDone` is told what the service answered.
  */
-export function actionForm(migration, offers, kind, onDone) {
-  const offered = offers[kind];
+export function offerForm({ key, subject, name, offered, labels, commentLabel, extra, requestOf, onDone }) {
   if (offered.length === 0) return null;
-  const subject = kind === "answers" ? `gate ${migration.awaiting.gate}` : "pause or roll back";
   const allowed = offered.filter((offer) => offer.allowed);
   const refused = offered.filter((offer) => !offer.allowed);
-  if (allowed.length === 0) return whyNot(refused, subject);
-  const key = `${migration.id}-${subject}`.replace(/[^A-Za-z0-9-]/g, "-");
-  const comment = h("textarea", { id: `comment-${key}`, name: "comment", rows: 2, maxlength: 2000 });
-  const pods = stuckPods(migration);
-  const needsPod = allowed.some((offer) => POD_DECISIONS.includes(offer.action));
-  const podChoice =
-    needsPod && pods.length > 0
-      ? h(
-          "select",
-          { id: `pod-${key}`, name: "pod" },
-          pods.map((pod, index) => h("option", { value: index }, `${pod.namespace}/${pod.name}`)),
-        )
-      : null;
+  if (allowed.length === 0) return whyNot(refused, subject, labels);
+  const id = key.replace(/[^A-Za-z0-9-]/g, "-");
+  const comment = h("textarea", { id: `comment-${id}`, name: "comment", rows: 2, maxlength: 2000 });
   const form = h(
     "form",
-    { "aria-label": `${subject}: ${migration.cluster}/${migration.pool}` },
-    h("label", { for: comment.id }, "Comment (what you looked at, why)"),
+    { "aria-label": `${subject}: ${name}` },
+    h("label", { for: comment.id }, commentLabel),
     comment,
-    podChoice && [h("label", { for: podChoice.id }, "Stuck pod"), podChoice],
+    extra,
     h(
       "div",
       {},
       allowed.map((offer) =>
         h(
           "button",
-          { type: "submit", value: offer.action, class: offer.action === "approve" ? "" : "secondary" },
-          LABELS[offer.action] ?? offer.action,
+          {
+            type: "submit",
+            value: offer.action,
+            class: ["approve", "resume"].includes(offer.action) ? "" : "secondary",
+          },
+          labels[offer.action] ?? offer.action,
         ),
       ),
     ),
@@ -93,10 +86,40 @@ export function actionForm(migration, offers, kind, onDone) {
     const action = event.submitter?.value;
     if (!action) return;
     for (const button of form.querySelectorAll("button")) button.disabled = true;
-    const pod = podChoice ? pods[Number(podChoice.value)] : undefined;
-    const { path, body } = request(migration, kind, action, comment.value, pod);
+    const { path, body } = requestOf(action, comment.value);
     const answer = await api(path, { method: "POST", body });
     onDone(answer.ok ? (answer.body.result ?? `${action}: done`) : reasonOf(answer), !answer.ok);
   });
-  return [form, refused.length > 0 && whyNot(refused, subject)];
+  return [form, refused.length > 0 && whyNot(refused, subject, labels)];
+}
+
+/**
+ * The form for the person's `kind` of offers at a migration ("answers" to the wait, or "controls"), or
+ * why they may not act; `onDone` is told what the service answered.
+ */
+export function actionForm(migration, offers, kind, onDone) {
+  const subject = kind === "answers" ? `gate ${migration.awaiting?.gate}` : "pause or roll back";
+  const key = `${migration.id}-${subject}`;
+  const pods = stuckPods(migration);
+  const needsPod = offers[kind].some((offer) => offer.allowed && POD_DECISIONS.includes(offer.action));
+  const podChoice =
+    needsPod && pods.length > 0
+      ? h(
+          "select",
+          { id: `pod-${key.replace(/[^A-Za-z0-9-]/g, "-")}`, name: "pod" },
+          pods.map((pod, index) => h("option", { value: index }, `${pod.namespace}/${pod.name}`)),
+        )
+      : null;
+  return offerForm({
+    key,
+    subject,
+    name: `${migration.cluster}/${migration.pool}`,
+    offered: offers[kind],
+    labels: MIGRATION_LABELS,
+    commentLabel: "Comment (what you looked at, why)",
+    extra: podChoice && [h("label", { for: podChoice.id }, "Stuck pod"), podChoice],
+    requestOf: (action, comment) =>
+      request(migration, kind, action, comment, podChoice ? pods[Number(podChoice.value)] : undefined),
+    onDone,
+  });
 }

@@ -1,15 +1,16 @@
 // The page: who you are (and, in local mode, who to act as), a view per tab, refreshed every few seconds
 // while something runs and every half minute otherwise. A view is {id, title, load(), render(data,
-// onDone)}: load calls the API and says whether anything is active; render builds the view from that.
+// onDone)} and maybe anchor(target): load calls the API and says whether anything is active; render
+// builds the view from that; #<view>/<target> opens the view at the element anchor(target) names.
 
 import { api, chooseLocalPerson, isLocalMode, localPerson, ROLES, reasonOf } from "./api.js";
 import { decisionsView } from "./decisions.js";
 import { h } from "./dom.js";
 import { fleetView } from "./fleet.js";
 import { migrationsView } from "./migrations.js";
+import { rolloutsView } from "./rollouts.js";
 
-// Fleet rollouts (issue 11) add their view here, beside the migrations.
-const VIEWS = [fleetView, migrationsView, decisionsView];
+const VIEWS = [fleetView, migrationsView, rolloutsView, decisionsView];
 const ACTIVE_REFRESH_MS = 3000;
 const IDLE_REFRESH_MS = 30_000;
 
@@ -20,8 +21,18 @@ let timer;
 let shown = { id: undefined, signature: undefined };
 
 function currentView() {
-  const id = location.hash.slice(1);
+  const id = location.hash.slice(1).split("/")[0];
   return VIEWS.find((view) => view.id === id) ?? VIEWS[0];
+}
+
+/** Brings the element the address names into view, focused for keyboard and screen reader users. */
+function showTarget() {
+  const [, ...target] = location.hash.slice(1).split("/");
+  const anchor = target.length > 0 && currentView().anchor?.(decodeURIComponent(target.join("/")));
+  const element = anchor && document.getElementById(anchor)?.closest("article");
+  if (!element) return;
+  element.setAttribute("tabindex", "-1");
+  element.focus();
 }
 
 function say(message, isError = false) {
@@ -160,9 +171,10 @@ function done(message, isError) {
 window.addEventListener("hashchange", () => {
   renderNav();
   say("");
-  refresh(true);
+  refresh(true).then(showTarget);
 });
 
 renderNav();
 await showIdentity();
 await refresh(true);
+showTarget();

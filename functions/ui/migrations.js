@@ -51,7 +51,8 @@ function outcomeBadge(migration) {
   return h("span", { class: `badge outcome-${outcome}` }, migration.outcome ?? migration.phase);
 }
 
-function auditTrail(audit) {
+/** The audit trail of a migration or rollout (GET .../audit), with its chain's verification. */
+export function auditTrail(audit) {
   if (!audit.ok) return h("p", { class: "error" }, reasonOf(audit));
   const { verification, records } = audit.body;
   return h(
@@ -144,6 +145,8 @@ export function migrationCard(entry, onDone) {
 export const migrationsView = {
   id: "migrations",
   title: "Migrations",
+  /** The card a link to #migrations/<id> shows. */
+  anchor: (id) => `m-${id}`,
   async load() {
     const loaded = await loadMigrations("", true);
     return { ...loaded, active: loaded.migrations.some((entry) => entry.migration.outcome === null) };

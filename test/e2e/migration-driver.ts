@@ -155,6 +155,31 @@ async function settle(): Promise<void> {
   }
 }
 
+/** On the demo fleet: three clusters, one a week, one migration at a time, each pool to Azure Linux 3. */
+export const DEMO_ROLLOUT_POLICY = {
+  now: "2026-03-02",
+  pools: ["aks-prod-eus/batch", "aks-dev-weu/ubuntu", "aks-test-neu/workers"],
+  targets: { AzureLinux: "AzureLinux3", Ubuntu2204: "AzureLinux3", Ubuntu: "AzureLinux3" },
+  maxClustersPerWave: 1,
+  maxPoolsInFlight: 1,
+};
+
+/** Rita starts the demo rollout, aks-dev-weu's new pool failing for want of capacity if `noCapacity`; its id. */
+export async function startDemoRollout(env: Environment, { noCapacity = false } = {}): Promise<string> {
+  if (noCapacity) {
+    env.sim.fleet.faults.add({
+      kind: "arm-operation-fails",
+      cluster: "aks-dev-weu",
+      operation: "create",
+      code: "AllocationFailed",
+      message: "Allocation failed: no capacity in westeurope.",
+    });
+  }
+  const started = await post(env, "/api/rollouts", RITA, DEMO_ROLLOUT_POLICY);
+  expect(started.status, started.text).toBe(202);
+  return started.body.id as string;
+}
+
 export function rolloutPath(id: string): string {
   return `/api/rollouts/${encodeURIComponent(id)}`;
 }
@@ -163,15 +188,15 @@ export function rolloutPath(id: string): string {
 export type RolloutWaitHandler = (rollout: Json) => Promise<boolean> | boolean;
 
 /**
- * Steps time until the rollout is done, answering its migrations' gates with `onGate` and its own waits
- * with `onWait`, everything through the HTTP API; returns its last record.
+ * Steps time until the rollout is done (or `until` holds for its record), answering its migrations' gates
+ * with `onGate` and its own waits with `onWait`, everything through the HTTP API; returns its last record.
  */
 export async function driveRollout(
   env: Environment,
   id: string,
   onGate: GateHandler,
   onWait: RolloutWaitHandler,
-  maxSteps = 50_000,
+  { maxSteps = 50_000, until }: { maxSteps?: number; until?: (rollout: Json) => boolean } = {},
 ): Promise<Json> {
   const { clock } = env;
   const answered = new Set<string>();
@@ -180,7 +205,7 @@ export async function driveRollout(
     for (let step = 0; step < maxSteps; step++) {
       await settle();
       const rollout = (await env.api(rolloutPath(id))).body;
-      if (rollout.status === "done") return rollout;
+      if (rollout.status === "done" || until?.(rollout)) return rollout;
       let acted = false;
       const running = rollout.waves
         .flatMap((wave: Json) => wave.pools)

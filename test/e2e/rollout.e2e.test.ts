@@ -13,21 +13,13 @@ import {
   RITA,
   rolloutPath,
   scannedDemoPerTest,
+  startDemoRollout,
 } from "./migration-driver.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read by path
 type Json = any;
 
 const demo = scannedDemoPerTest();
-
-/** Three clusters, one a week, one migration at a time, each pool to Azure Linux 3. */
-const POLICY = {
-  now: "2026-03-02",
-  pools: ["aks-prod-eus/batch", "aks-dev-weu/ubuntu", "aks-test-neu/workers"],
-  targets: { AzureLinux: "AzureLinux3", Ubuntu2204: "AzureLinux3", Ubuntu: "AzureLinux3" },
-  maxClustersPerWave: 1,
-  maxPoolsInFlight: 1,
-};
 
 const DAY_MS = 86_400_000;
 
@@ -38,9 +30,7 @@ function poolsOf(rollout: Json): Json[] {
 describe("fleet rollout on the simulated fleet", () => {
   it("plans three waves a week apart from the inventory and runs them, each migration approved by people", async () => {
     const environment = await demo();
-    const started = await post(environment, "/api/rollouts", RITA, POLICY);
-    expect(started.status, started.text).toBe(202);
-    const id = started.body.id;
+    const id = await startDemoRollout(environment);
     const rollout = await driveRollout(environment, id, approveAll(environment), () => false);
 
     expect(rollout.waves.map((wave: Json) => wave.pools.map((p: Json) => `${p.cluster}/${p.pool}`))).toEqual([
@@ -73,16 +63,7 @@ describe("fleet rollout on the simulated fleet", () => {
 
   it("stops the line when wave 1's migration rolls back, and goes on once an operator resumes with a note", async () => {
     const environment = await demo();
-    environment.sim.fleet.faults.add({
-      kind: "arm-operation-fails",
-      cluster: "aks-dev-weu",
-      operation: "create",
-      code: "AllocationFailed",
-      message: "Allocation failed: no capacity in westeurope.",
-    });
-    const started = await post(environment, "/api/rollouts", RITA, POLICY);
-    expect(started.status, started.text).toBe(202);
-    const id = started.body.id;
+    const id = await startDemoRollout(environment, { noCapacity: true });
     const stopped: Json[] = [];
     const rollout = await driveRollout(environment, id, approveAll(environment), async (waiting) => {
       stopped.push(waiting);

@@ -1,7 +1,9 @@
 // The web page in a real browser (Debian's chromium, driven by playwright-core) against the app on the
 // simulated fleet: the requester sees the pending gate with no approve button and the rule that says why;
-// an approver approves it on the page and the migration moves on; behind App Service Authentication a
-// browser not yet signed in is sent to its sign-in. Every view is checked with axe-core and kept as a
+// an approver approves it on the page and the migration moves on; a fleet rollout's stopped line is shown
+// with its waves against the deadline, and an operator resumes it on the page; a wave gate is refused to
+// the rollout's requester with the rule, and another approver opens it; behind App Service Authentication
+// a browser not yet signed in is sent to its sign-in. Every view is checked with axe-core and kept as a
 // screenshot in test-artifacts/web-page/.
 
 import { existsSync, mkdirSync } from "node:fs";
@@ -14,11 +16,16 @@ import {
   ANA,
   approveAll,
   BEN,
+  DEMO_ROLLOUT_POLICY,
   driveMigration,
+  driveRollout,
   EASY_AUTH,
   type Person,
   post,
+  RITA,
+  rolloutPath,
   scannedDemoPerTest,
+  startDemoRollout,
   startMigration,
 } from "./migration-driver.ts";
 
@@ -160,6 +167,109 @@ describe.skipIf(missing !== undefined)(`the web page${missing ? ` (${missing})` 
 
     expect([...olga.errors, ...ana.errors, ...phone.errors]).toEqual([]);
   });
+
+  it("shows a rollout's stopped line and its waves against the deadline; an operator resumes it on the page", async () => {
+    const env = await scannedDemo();
+    const id = await startDemoRollout(env, { noCapacity: true });
+    const stopped = await driveRollout(env, id, approveAll(env), () => false, {
+      until: (rollout) => rollout.status === "stopped",
+    });
+    env.clock.pause();
+    const deadline = stopped.waves[0].pools[0].deadline as string;
+    expect(deadline).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+
+    const ana = await pageAs(env, ANA, "rollouts");
+    const card = ana.page.getByRole("article", { name: new RegExp(`^Rollout ${id}`) });
+    await card.getByText("The line is stopped in wave 1").waitFor({ timeout: SHOWN_MS });
+    expect(await card.getByText("aks-dev-weu/ubuntu rolled-back").count()).toBeGreaterThan(0);
+    const picture = card.getByRole("img", { name: new RegExp(`^Waves of ${id}`) });
+    const described = await picture.getAttribute("aria-label");
+    expect(described).toContain("Wave 0 (canary): done");
+    expect(described).toContain("Wave 1: stopped");
+    expect(described).toMatch(new RegExp(`deadline ${deadline}, \\d+ days left`));
+    expect(await picture.locator("text", { hasText: `deadline ${deadline}` }).count()).toBe(1);
+    await card.getByText(/^Audit trail \(\d+ records, chain intact\)$/).waitFor({ timeout: SHOWN_MS });
+    // An approver may not answer a stopped line: the API's reason, and no button.
+    await card
+      .getByText(`${ANA.name} does not hold the role LifecycleOperator this action needs`)
+      .waitFor({ timeout: SHOWN_MS });
+    expect(await card.getByRole("button", { name: "Resume" }).count()).toBe(0);
+    expect(await accessible(ana.page)).toEqual([]);
+    await keep(ana.page, "rollouts-approver");
+    // Each started pool links to its migration in the Migrations view.
+    await card.getByRole("link", { name: "aks-dev-weu/ubuntu" }).click();
+    const migration = ana.page.getByRole("article", { name: /aks-dev-weu\/ubuntu to AzureLinux3/ });
+    await migration.getByText("rolled-back", { exact: true }).first().waitFor({ timeout: SHOWN_MS });
+    expect(await ana.page.locator("article:focus").getAttribute("aria-labelledby")).toBe(
+      `m-${stopped.waves[1].pools[0].migrationId}`,
+    );
+
+    const rita = await pageAs(env, RITA, "rollouts");
+    const ritas = rita.page.getByRole("article", { name: new RegExp(`^Rollout ${id}`) });
+    await ritas.getByRole("button", { name: "Resume" }).waitFor({ timeout: SHOWN_MS });
+    expect(await ritas.getByRole("button", { name: "Skip the pool" }).count()).toBe(1);
+    expect(await ritas.getByRole("button", { name: "Retry the pool" }).count()).toBe(1);
+    expect(await accessible(rita.page)).toEqual([]);
+    await keep(rita.page, "rollouts-operator");
+    await ritas.getByRole("button", { name: "Resume" }).click();
+    await rita.page.getByRole("status").getByText("a resume keeps a note").waitFor({ timeout: SHOWN_MS });
+    const note = "westeurope had no capacity: book it before the next wave";
+    await ritas.getByLabel(/^Note/).fill(note);
+    await ritas.getByRole("button", { name: "Resume" }).click();
+    await rita.page.getByRole("status").getByText("stop-the-line: resume").waitFor({ timeout: SHOWN_MS });
+
+    const done = await driveRollout(env, id, approveAll(env), () => false);
+    env.clock.pause();
+    expect(done.lessons).toEqual([expect.objectContaining({ note, by: RITA.name })]);
+    const phone = await pageAs(env, RITA, "rollouts", PHONE);
+    const finished = phone.page.getByRole("article", { name: new RegExp(`^Rollout ${id}`) });
+    await finished.getByText("done", { exact: true }).first().waitFor({ timeout: SHOWN_MS });
+    expect(await finished.getByRole("img", { name: /Wave 2: done/ }).count()).toBe(1);
+    expect(await accessible(phone.page)).toEqual([]);
+    await keep(phone.page, "rollouts-phone");
+    expect((await env.api(`${rolloutPath(id)}/audit`)).body.verification.ok).toBe(true);
+
+    expect([...ana.errors, ...rita.errors, ...phone.errors]).toEqual([]);
+  }, 180_000);
+
+  it("shows a wave gate's rule to the rollout's requester; another approver opens it on the page", async () => {
+    const env = await scannedDemo();
+    const started = await post(env, "/api/rollouts", OLGA, {
+      ...DEMO_ROLLOUT_POLICY,
+      rollout: { waveGate: true },
+    });
+    expect(started.status, started.text).toBe(202);
+    const id = started.body.id as string;
+    await driveRollout(env, id, approveAll(env), () => false, {
+      until: (rollout) => rollout.status === "awaiting-wave",
+    });
+    env.clock.pause();
+
+    const olga = await pageAs(env, OLGA, "rollouts");
+    const card = olga.page.getByRole("article", { name: new RegExp(`^Rollout ${id}`) });
+    await card.getByText("Wave 0 waits for an approver").waitFor({ timeout: SHOWN_MS });
+    await card.getByText(`${OLGA.name} requested this rollout`).waitFor({ timeout: SHOWN_MS });
+    expect(await card.getByRole("button", { name: "Approve the wave" }).count()).toBe(0);
+    expect(await card.getByRole("img", { name: /Wave 0 \(canary\): awaiting approval/ }).count()).toBe(1);
+
+    const ben = await pageAs(env, BEN, "rollouts");
+    const bens = ben.page.getByRole("article", { name: new RegExp(`^Rollout ${id}`) });
+    await bens.getByLabel(/^Note/).fill("the canary's owners are ready");
+    await bens.getByRole("button", { name: "Approve the wave" }).click();
+    await ben.page.getByRole("status").getByText("wave-gate: approve").waitFor({ timeout: SHOWN_MS });
+    expect(await accessible(ben.page)).toEqual([]);
+    const opened = await driveRollout(env, id, approveAll(env), () => false, {
+      until: (rollout) => rollout.waves[0].status !== "pending",
+    });
+    env.clock.pause();
+    expect(opened.history).toContainEqual(
+      expect.objectContaining({
+        event: "wave-gate of wave 0: approve: the canary's owners are ready",
+        by: BEN.name,
+      }),
+    );
+    expect([...olga.errors, ...ben.errors]).toEqual([]);
+  }, 120_000);
 
   it("offers a stuck drain's choices for the pods its evidence lists; deleting one lets the drain go on", async () => {
     const env = await scannedDemo();

@@ -18,9 +18,10 @@ type Json = any;
 
 let app: MigrationsApp;
 let state: StateRepositories;
+const clock = new VirtualClock(REPORT_NOW.getTime());
 
 beforeAll(async () => {
-  app = await startMigrationsApp("warn", { AUTH_MODE: "local" }, new VirtualClock(REPORT_NOW.getTime()));
+  app = await startMigrationsApp("warn", { AUTH_MODE: "local" }, clock);
   ({ state } = app);
 });
 
@@ -78,6 +79,9 @@ describe("POST /api/rollouts", () => {
       options: { failureThreshold: 1, waveGate: true, maxPoolsInFlight: 1 },
     });
     expect(read.body.plan.waves.length).toBe(read.body.waves.length);
+    // The service's clock (virtual here), not the machine's.
+    expect(Date.parse(read.body.asOf)).toBeGreaterThanOrEqual(Date.parse(read.body.updatedAt));
+    expect(Date.parse(read.body.asOf)).toBeLessThanOrEqual(clock.now());
     expect(read.body.spend).toMatchObject({ forecast: read.body.plan.forecast.total.cost, actual: 0 });
     const listed = await api("GET", "/api/rollouts");
     expect(listed.body.rollouts.map((rollout: Json) => rollout.id)).toContain(id);
@@ -172,6 +176,43 @@ describe("answers to a rollout's wait", () => {
     expect(await app.raised(record.id)).toMatchObject({
       event: { decision: "approve", by: "ana@contoso.com" },
     });
+  });
+
+  it("tells each person what they may answer and, for what they may not, the reason the answer would get", async () => {
+    const stopped = await waiting("stop-the-line");
+    const offersOf = (record: RolloutRecord, caller: Record<string, string> | undefined) =>
+      api("GET", `/api/rollouts/${encodeURIComponent(record.id)}/offers`, caller);
+    expect((await offersOf(stopped, undefined)).status).toBe(401);
+    expect((await api("GET", "/api/rollouts/rollout:none/offers", OPERATOR)).status).toBe(404);
+    const operator = await offersOf(stopped, OPERATOR);
+    expect(operator.status).toBe(200);
+    expect(operator.body).toEqual({
+      id: stopped.id,
+      by: "olga@contoso.com",
+      answers: [
+        { action: "resume", allowed: true },
+        { action: "skip", allowed: true },
+        { action: "retry", allowed: true },
+      ],
+    });
+    const approver = await offersOf(stopped, APPROVER);
+    const refused = await api("POST", path(stopped, "skip"), APPROVER, {});
+    expect(refused.status).toBe(403);
+    expect(approver.body.answers[1]).toEqual({
+      action: "skip",
+      allowed: false,
+      reason: refused.body.error.reason,
+    });
+
+    const gated = await waiting("wave-gate");
+    const requester = as("olga@contoso.com", ROLES.approver);
+    const own = await offersOf(gated, requester);
+    const ownRefused = await api("POST", path(gated, "approve"), requester, {});
+    expect(own.body.answers).toEqual([
+      { action: "approve", allowed: false, reason: ownRefused.body.error.reason },
+    ]);
+    expect(own.body.answers[0].reason).toMatch(/requested this rollout/);
+    expect((await offersOf(gated, APPROVER)).body.answers).toEqual([{ action: "approve", allowed: true }]);
   });
 
   it("answers 404 for a rollout it does not know", async () => {

@@ -129,10 +129,8 @@ export interface Offers {
  * enforces; this lets a page explain a button it does not offer.
  */
 export function offers(record: MigrationRecord, by: Principal, approvedBy: readonly string[] = []): Offers {
-  const offer = <A extends string>(action: A, role: Role, refusal: () => string | undefined): Offer<A> => {
-    const reason = roleRefusal(by, role) ?? refusal();
-    return reason === undefined ? { action, allowed: true } : { action, allowed: false, reason };
-  };
+  const offer = <A extends string>(action: A, role: Role, refusal: () => string | undefined): Offer<A> =>
+    offerOf(action, roleRefusal(by, role) ?? refusal());
   const { awaiting } = record;
   const answers = (awaiting?.accepts ?? []).map((decision) =>
     offer(decision, awaiting?.gate === "paused" ? ROLES.operator : ROLES.approver, () => {
@@ -147,6 +145,11 @@ export function offers(record: MigrationRecord, by: Principal, approvedBy: reado
     offer(action, ROLES.operator, () => endedRefusal(record)?.reason),
   );
   return { answers, controls };
+}
+
+/** The action offered, or refused for `reason`. */
+export function offerOf<A extends string>(action: A, reason: string | undefined): Offer<A> {
+  return reason === undefined ? { action, allowed: true } : { action, allowed: false, reason };
 }
 
 /** The refusal of a second approval by the same person under the two-approver rule. */

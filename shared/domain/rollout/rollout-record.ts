@@ -3,7 +3,8 @@
 // at every step (a higher revision replaces a lower one, as with MigrationRecord). The decisions the
 // orchestration takes (what starts next, when the line stops) are the pure functions below.
 
-import type { Principal } from "../access/principal.ts";
+import { type Offer, offerOf, roleRefusal } from "../access/gate-rules.ts";
+import { type Principal, ROLES, type Role } from "../access/principal.ts";
 import type { Outcome } from "../migration/migration-record.ts";
 import type { PlannedMigration, RolloutPlan } from "./rollout-plan.ts";
 
@@ -62,6 +63,14 @@ export interface WaveProgress {
 }
 
 export type RolloutDecision = "resume" | "skip" | "retry" | "approve";
+
+/** The role each answer needs: an operator resumes, skips or retries at a stopped line, an approver opens a wave. */
+export const ROLLOUT_DECISION_ROLES: Readonly<Record<RolloutDecision, Role>> = {
+  resume: ROLES.operator,
+  skip: ROLES.operator,
+  retry: ROLES.operator,
+  approve: ROLES.approver,
+};
 
 export interface RolloutAwaiting {
   kind: "stop-the-line" | "wave-gate";
@@ -307,4 +316,18 @@ export function answerRefusal(
     return { status: 403, reason: `rule "people approve": ${by.name} is an application, not a person` };
   }
   return undefined;
+}
+
+/**
+ * What `by` may answer the rollout's wait now, one offer per decision it accepts (none while nothing
+ * waits), each refused one with the API's reason in the API's order: the route's role, then the wait's
+ * rules. The API enforces; this lets a page explain a button it does not offer.
+ */
+export function rolloutOffers(record: RolloutRecord, by: Principal): Offer<RolloutDecision>[] {
+  return (record.awaiting?.accepts ?? []).map((decision) =>
+    offerOf(
+      decision,
+      roleRefusal(by, ROLLOUT_DECISION_ROLES[decision]) ?? answerRefusal(record, decision, by)?.reason,
+    ),
+  );
 }

@@ -1,18 +1,24 @@
 // The rollout's decisions: what starts next under the in-flight limit, when the line stops (a failed or
 // rolled-back pool at once, rejected and expired ones past the wave's threshold), and what an operator's
-// resume, skip or retry does to it; spend and slack from the migrations' summaries.
+// resume, skip or retry does to it; spend and slack from the migrations' summaries; who may answer a
+// rollout's wait, and why not.
 
 import { describe, expect, it } from "vitest";
+import { ROLES } from "../../../shared/domain/access/principal.ts";
 import { type PlannedMigration, planRollout } from "../../../shared/domain/rollout/rollout-plan.ts";
 import { DEFAULT_ROLLOUT_POLICY } from "../../../shared/domain/rollout/rollout-policy.ts";
 import {
+  answerRefusal,
   applyLineDecision,
   lineStop,
   newRolloutRecord,
   nextToStart,
   type PoolProgress,
+  type RolloutAwaiting,
   type RolloutOptions,
+  type RolloutRecord,
   recordPoolEnd,
+  rolloutOffers,
   rolloutSpend,
   type WaveProgress,
   waveFinished,
@@ -187,5 +193,60 @@ describe("a rollout record from a plan", () => {
       overlapNodeHours: 6,
       minSlackDays: 9,
     });
+  });
+});
+
+describe("what a person may answer at a rollout's wait", () => {
+  const REQUESTER = { ...OPERATOR, id: "req-1", name: "rita@contoso.com", roles: [ROLES.operator] };
+  const APPROVER = { ...OPERATOR, id: "ap-1", name: "ben@contoso.com", roles: [ROLES.approver] };
+
+  function waitingAt(kind: RolloutAwaiting["kind"]): RolloutRecord {
+    const plan = { waves: [], forecast: { total: { cost: 0 } }, currency: "USD" } as never;
+    const record = newRolloutRecord("rollout:x", plan, options(), REQUESTER, "2026-01-05T09:00:00.000Z");
+    const gate = kind === "wave-gate";
+    record.awaiting = {
+      kind,
+      wave: 1,
+      nonce: "n",
+      since: "2026-01-12T00:00:00.000Z",
+      reason: gate ? "wave 1 is due" : "c1/apps failed",
+      accepts: gate ? ["approve"] : ["resume", "skip", "retry"],
+      role: gate ? ROLES.approver : ROLES.operator,
+      notBy: gate ? REQUESTER.id : "",
+    };
+    return record;
+  }
+
+  it("offers a stopped line's answers to operators, the requester too, and tells an approver the role", () => {
+    const stopped = waitingAt("stop-the-line");
+    expect(rolloutOffers(stopped, REQUESTER).map((offer) => offer.allowed)).toEqual([true, true, true]);
+    expect(rolloutOffers(stopped, APPROVER)).toEqual(
+      ["resume", "skip", "retry"].map((action) => ({
+        action,
+        allowed: false,
+        reason: "ben@contoso.com does not hold the role LifecycleOperator this action needs",
+      })),
+    );
+  });
+
+  it("offers a wave gate to an approver who is not the requester; an application never approves", () => {
+    const gated = waitingAt("wave-gate");
+    expect(rolloutOffers(gated, APPROVER)).toEqual([{ action: "approve", allowed: true }]);
+    const own = { ...REQUESTER, roles: [ROLES.approver] };
+    expect(rolloutOffers(gated, own)).toEqual([
+      { action: "approve", allowed: false, reason: answerRefusal(gated, "approve", own)?.reason },
+    ]);
+    expect(rolloutOffers(gated, own)[0]).toMatchObject({
+      reason: expect.stringMatching(/requested this rollout/),
+    });
+    expect(rolloutOffers(gated, { ...APPROVER, application: true })[0]).toMatchObject({
+      allowed: false,
+      reason: expect.stringMatching(/^rule "people approve"/),
+    });
+  });
+
+  it("offers nothing while nothing waits", () => {
+    const running = { ...waitingAt("wave-gate"), awaiting: null };
+    expect(rolloutOffers(running, APPROVER)).toEqual([]);
   });
 });
