@@ -40,6 +40,8 @@ export interface PoolProgress {
   status: PoolStatus;
   /** The pool-migration instance of the current attempt; null before it starts. */
   migrationId: string | null;
+  /** Earlier attempts' migrations, whose workflows ended (a retry's look at the pool counts them as over). */
+  endedMigrations?: string[];
   attempt: number | null;
   /** From the migration's summary when it ends. */
   overlapNodeHours: number | null;
@@ -224,6 +226,8 @@ export function applyLineDecision(
   } else {
     // Same target, the next attempt: the migration id is formed anew when it starts.
     target.status = "pending";
+    if (target.migrationId !== null)
+      target.endedMigrations = [...(target.endedMigrations ?? []), target.migrationId];
     target.migrationId = null;
     delete target.acknowledged;
   }
