@@ -17,6 +17,7 @@ import { rolloutInstanceId } from "../orchestrations/contracts/instance-ids.ts";
 import { ORCHESTRATIONS } from "../orchestrations/contracts.ts";
 import { capabilities } from "../shared/composition.ts";
 import { ROLES } from "../shared/domain/access/principal.ts";
+import { utcDayOf } from "../shared/domain/lifecycle/calendar-date.ts";
 import { verifyChain } from "../shared/domain/records/audit-chain.ts";
 import {
   answerRefusal,
@@ -56,7 +57,7 @@ const rolloutOptionsSchema = z.strictObject({
 
 interface StartRequest extends PlanRequest {
   rollout: z.output<typeof rolloutOptionsSchema>;
-  /** What makes the instance id: the request as sent, `rollout` defaults filled in. */
+  /** With the planning day, what makes the instance id: the request as sent, `rollout` defaults filled in. */
   key: string;
 }
 
@@ -138,7 +139,8 @@ writeRoute("start-rollout", "rollouts", ROLES.operator, async ({ request, contex
       unplanned: plan.unplanned,
     });
   }
-  const id = rolloutInstanceId(key);
+  // The planning day is part of what was asked: the same policy next month is a new rollout.
+  const id = rolloutInstanceId(`${utcDayOf(now)}|${key}`);
   const input: FleetRolloutInput = {
     rolloutId: id,
     plan,

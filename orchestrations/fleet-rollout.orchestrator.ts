@@ -23,6 +23,7 @@ import {
   recordPoolEnd,
   type WaveProgress,
 } from "../shared/domain/rollout/rollout-record.ts";
+import { sha256 } from "../shared/domain/support/sha256.ts";
 import {
   type FleetRolloutInput,
   type FleetRolloutResult,
@@ -315,7 +316,20 @@ function* preparePool(
       planned.map((each) => each.pool),
     );
   } catch (error) {
-    check = { kind: "skip", why: `cluster check failed: ${errorMessage(error)}`, unplanned: [] };
+    // ARM unreachable past the retries: the pool fails, the line stops, an operator retries or skips it.
+    pool.status = "failed";
+    pool.note = `the look at its cluster failed: ${errorMessage(error)}`;
+    run.note(`${pool.cluster}/${pool.pool}: ${pool.note}`);
+    yield* run.audit(`wave-${wave.index}:${poolKey(pool)}:check-${run.stops}`, {
+      stage: "outcome",
+      actor: ACTOR,
+      action: "check-pool",
+      target: `${pool.cluster}/${pool.pool}`,
+      reason: pool.note,
+      result: "failed: the line stops",
+    });
+    yield* run.save();
+    return false;
   }
   for (const unplanned of check.unplanned) {
     const known = record.newPools.some(
@@ -341,7 +355,7 @@ function* preparePool(
       at: run.now(),
     });
     run.note(`${pool.cluster}/${pool.pool} skipped: ${check.why}`);
-    yield* run.audit(`wave-${wave.index}:${pool.cluster}:${pool.pool}:skip`, {
+    yield* run.audit(`wave-${wave.index}:${poolKey(pool)}:skip`, {
       stage: "outcome",
       actor: ACTOR,
       action: "skip-pool",
@@ -392,6 +406,12 @@ function migrationTask(run: RolloutRun, pool: PoolProgress): TypedTask<PoolMigra
   );
 }
 
+/** A pool's part of an audit id: two clusters of one name (other resource groups) stay apart. */
+function poolKey(pool: PoolProgress): string {
+  const hash = sha256(`${pool.clusterId.toLowerCase()}|${pool.pool.toLowerCase()}`).slice(0, 16);
+  return `${pool.cluster}:${pool.pool}:${hash}`;
+}
+
 function* checkOf(
   run: RolloutRun,
   pool: PoolProgress,
@@ -404,6 +424,7 @@ function* checkOf(
     fromOsSku,
     targetOsSku: pool.targetOsSku,
     plannedPools,
+    endedMigrations: pool.endedMigrations ?? [],
   });
 }
 

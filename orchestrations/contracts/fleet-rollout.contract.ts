@@ -43,6 +43,8 @@ export interface CheckRolloutPoolInput extends PlannedPool {
   clusterId: string;
   /** Every pool of this cluster the plan names. */
   plannedPools: string[];
+  /** This pool's migrations the rollout saw end (earlier attempts): not under way, whatever their records say. */
+  endedMigrations: string[];
 }
 
 /** A notice about a rollout; its id is stable, so a sink drops the repeat of a retried send. */

@@ -141,7 +141,7 @@ export async function complianceReport(ports: CompliancePorts, now: Date): Promi
     poolsByState[state] = inState.map(compliancePool);
   }
   const pastEndOfSupport = assessments
-    .filter((a) => a.endOfSupport !== undefined && a.endOfSupport < today)
+    .filter((a) => a.endOfSupport !== undefined && a.endOfSupport <= today)
     .map((a) => ({
       ...compliancePool(a),
       state: a.state,

@@ -93,7 +93,15 @@ function costOf(record: MigrationRecord & { outcome: Outcome }): MigrationCost {
     outcome: record.outcome,
     completedAt: record.updatedAt,
     overlapNodeHours: hours,
-    cost: cost?.kind === "known" ? cost.amount : cost?.kind === "unknown" ? cost.knownPart : null,
+    // No overlap (in place, or ended before a new pool existed) costs nothing, priced or not.
+    cost:
+      cost?.kind === "known"
+        ? cost.amount
+        : cost?.kind === "unknown"
+          ? cost.knownPart
+          : hours === 0
+            ? 0
+            : null,
     unpricedVmSizes: cost?.kind === "unknown" ? cost.unknownVmSizes : [],
   };
 }

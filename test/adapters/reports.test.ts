@@ -118,6 +118,15 @@ describe("complianceReport", () => {
     expect(report.plan.unplanned.map((p) => p.pool)).toEqual(["sys"]);
   });
 
+  it("counts a pool past end of support on the very day support ends, 0 days past", async () => {
+    await recordScan(state, reportFleet());
+    const result = await complianceReport(ports(), new Date("2025-11-01T10:00:00Z"));
+    if (result.kind !== "report") throw new Error(result.reason);
+    expect(result.report.pastEndOfSupport).toEqual([
+      expect.objectContaining({ cluster: "legacy", endOfSupport: "2025-11-01", daysPastEndOfSupport: 0 }),
+    ]);
+  });
+
   it("gives every migration its outcome, its audit trail's link and whether the chain verifies", async () => {
     await recordScan(state, reportFleet());
     const ended = anEndedMigration(PRICES, "migration:a:1", "2026-11-01T10:00:00.000Z", {
@@ -189,6 +198,18 @@ describe("costReport", () => {
     expect(report.total).toMatchObject({ migrations: 3, cost: 8, incomplete: 1 });
     expect(report.yearlyRotation).toBeNull();
     expect(report.notes).toEqual([expect.stringMatching(/^yearlyRotation: .*run a scan first/)]);
+  });
+
+  it("counts a migration that never had a new pool (no overlap) at zero, not as incomplete", async () => {
+    const inPlace = anEndedMigration(PRICES, "in-place", "2026-11-02T08:00:00.000Z", {
+      vmSize: "Standard_D4ds_v5",
+      overlapNodeHours: 0,
+      drainingSeconds: 0,
+    });
+    await state.migrations.save({ ...inPlace, summary: { ...(inPlace.summary as object), cost: null } });
+    const report = await costReport(ports(), REPORT_NOW);
+    expect(report.migrations[0]).toMatchObject({ id: "in-place", cost: 0, overlapNodeHours: 0 });
+    expect(report.total).toMatchObject({ migrations: 1, cost: 0, incomplete: 0 });
   });
 
   it("costs a yearly rotation of every known pool at the forecast per-pool overlap, and states its assumptions", async () => {

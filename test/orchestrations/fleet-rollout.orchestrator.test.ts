@@ -12,6 +12,7 @@ import type { VirtualClock } from "../../local/clock.ts";
 import { EventType } from "../../local/host/durable-history.ts";
 import { type RunningHost, startHost } from "../../local/host/host.ts";
 import {
+  type CheckRolloutPoolInput,
   type FleetRolloutInput,
   ROLLOUT_EVENTS,
   type RolloutAnswerEvent,
@@ -86,6 +87,8 @@ interface WorldOptions {
   rejected?: string[];
   /** Clusters whose check says skip, and why. */
   skip?: Record<string, string>;
+  /** Clusters whose check throws (ARM unreachable) its first n times, retries included. */
+  unreachable?: Record<string, number>;
   /** Pools the check reports as unplanned, by cluster. */
   unplanned?: Record<string, string[]>;
   /** The Durable client people's answers go through: the harness's unless given. */
@@ -102,6 +105,7 @@ function world(options: WorldOptions = {}) {
   const attempts = new Map<string, number>();
   const audit: AuditRecord[] = [];
   const notices: string[] = [];
+  const checks: CheckRolloutPoolInput[] = [];
   const keyOf = (clusterId: string, pool: string) =>
     `${clusterId.slice(clusterId.lastIndexOf("/") + 1)}/${pool}`;
   const fakes: ActivityFakes = {
@@ -133,8 +137,15 @@ function world(options: WorldOptions = {}) {
       return null;
     },
     "notify-migration": () => null,
-    "check-rollout-pool": ({ clusterId, pool }) => {
+    "check-rollout-pool": (input) => {
+      const { clusterId, pool } = input;
+      checks.push(input);
       const cluster = clusterId.slice(clusterId.lastIndexOf("/") + 1);
+      const unreachable = options.unreachable?.[cluster] ?? 0;
+      if (unreachable > 0) {
+        (options.unreachable as Record<string, number>)[cluster] = unreachable - 1;
+        throw new Error(`${cluster}: ARM answered 503`);
+      }
       const unplanned = (options.unplanned?.[cluster] ?? []).map((name) => ({ pool: name, why: "new" }));
       const why = options.skip?.[cluster];
       if (why) return { kind: "skip", why, unplanned };
@@ -185,7 +196,7 @@ function world(options: WorldOptions = {}) {
   };
   const last = () => rolloutRecords.at(-1) as RolloutRecord;
   const poolsOf = () => last().waves.flatMap((wave) => wave.pools);
-  return { fakes, rolloutRecords, audit, notices, last, poolsOf };
+  return { fakes, rolloutRecords, audit, notices, checks, last, poolsOf };
 }
 
 describe("fleet-rollout", () => {
@@ -276,6 +287,10 @@ describe("fleet-rollout", () => {
       attempt: 2,
       targetOsSku: plan.waves[1]?.migrations[0]?.targetOsSku,
     });
+    // The retry's look at the pool knows attempt 1's workflow ended, whatever its record says.
+    expect(
+      retried.checks.filter((check) => check.clusterId === clusterId).map((c) => c.endedMigrations),
+    ).toEqual([[], [migrationInstanceId(clusterId, "apps", 1)]]);
 
     const skipped = world({
       failing: { "c0/apps": 1 },
@@ -311,6 +326,25 @@ describe("fleet-rollout", () => {
     ]);
     expect(last().newPools).toEqual([expect.objectContaining({ pool: "gpu", why: "new" })]);
     expect(run.subOrchestrations().some((id) => id.startsWith("migration:c1"))).toBe(false);
+  });
+
+  it("stops the line when ARM stays unreachable past the check's retries; a retry looks again and goes on", async () => {
+    const plan = planOf([["apps"], ["apps"]]);
+    const { fakes, rolloutRecords, poolsOf, audit } = world({
+      unreachable: { c1: 3 },
+      answers: { "stop-the-line": [[{ decision: "retry" }]] },
+    });
+    const run = await harness.run("fleet-rollout", inputFor(plan), fakes);
+    expect(run.output).toEqual({ status: "done", succeeded: 2, unsuccessful: 0, skipped: 0 });
+    const stopped = rolloutRecords.find((record) => record.status === "stopped") as RolloutRecord;
+    expect(stopped.waves[1]?.pools[0]).toMatchObject({
+      status: "failed",
+      note: expect.stringMatching(/^the look at its cluster failed: .*503/),
+    });
+    expect(poolsOf().map((pool) => pool.status)).toEqual(["succeeded", "succeeded"]);
+    expect(audit.filter((record) => record.action === "check-pool")).toEqual([
+      expect.objectContaining({ result: "failed: the line stops", target: "c1/apps" }),
+    ]);
   });
 
   it("waits at each wave's gate for an approver who is not the requester", async () => {

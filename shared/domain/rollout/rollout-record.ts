@@ -41,6 +41,8 @@ export interface PoolProgress {
   status: PoolStatus;
   /** The pool-migration instance of the current attempt; null before it starts. */
   migrationId: string | null;
+  /** Earlier attempts' migrations, whose workflows ended (a retry's look at the pool counts them as over). */
+  endedMigrations?: string[];
   attempt: number | null;
   /** From the migration's summary when it ends. */
   overlapNodeHours: number | null;
@@ -233,6 +235,8 @@ export function applyLineDecision(
   } else {
     // Same target, the next attempt: the migration id is formed anew when it starts.
     target.status = "pending";
+    if (target.migrationId !== null)
+      target.endedMigrations = [...(target.endedMigrations ?? []), target.migrationId];
     target.migrationId = null;
     delete target.acknowledged;
   }
@@ -244,7 +248,10 @@ export function findPool(wave: WaveProgress, clusterId: string, pool: string): P
   );
 }
 
-/** A pool ended: its outcome, cost and overlap from the migration's summary, its slack from when it ended. */
+/**
+ * A pool ended: its outcome, cost and overlap from the migration's summary (added to earlier attempts':
+ * a failed attempt's overlap was paid too), its slack from when it ended.
+ */
 export function recordPoolEnd(
   pool: PoolProgress,
   outcome: Outcome,
@@ -252,20 +259,25 @@ export function recordPoolEnd(
   endedAt: Date,
 ): void {
   pool.status = outcome;
-  pool.overlapNodeHours = summary?.overlapNodeHours ?? null;
-  pool.cost = costAmount(summary?.cost);
+  const hours = summary?.overlapNodeHours;
+  if (hours !== undefined) pool.overlapNodeHours = (pool.overlapNodeHours ?? 0) + hours;
+  const cost = costAmount(summary?.cost);
+  if (cost !== null) pool.cost = (pool.cost ?? 0) + cost;
   if (pool.deadline !== null) {
     pool.slackDays = Math.floor((Date.parse(`${pool.deadline}T00:00:00Z`) - endedAt.getTime()) / DAY_MS);
   }
 }
 
-/** A cost as the migration summary states it: a number, or an object with `amount` (or null: unpriced). */
+/**
+ * A cost as the migration summary states it: a number, or a priced Cost (`amount`, or `knownPart` when some
+ * VM size had no price: the part known, as the cost report counts it); null when nothing was priced.
+ */
 function costAmount(cost: unknown): number | null {
   if (typeof cost === "number") return cost;
-  if (cost && typeof cost === "object" && typeof (cost as { amount?: unknown }).amount === "number") {
-    return (cost as { amount: number }).amount;
-  }
-  return null;
+  if (!cost || typeof cost !== "object") return null;
+  const { amount, knownPart } = cost as { amount?: unknown; knownPart?: unknown };
+  if (typeof amount === "number") return amount;
+  return typeof knownPart === "number" ? knownPart : null;
 }
 
 export interface RolloutSpend {

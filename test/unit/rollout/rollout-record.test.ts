@@ -194,6 +194,20 @@ describe("a rollout record from a plan", () => {
       minSlackDays: 9,
     });
   });
+  it("adds a retried pool's attempts up, and counts the priced part of a partly priced cost", () => {
+    const record = newRolloutRecord("rollout:x", plan, options(), OPERATOR, "2026-01-05T09:00:00.000Z");
+    const pool = poolOf(record.waves[0] as WaveProgress, 0);
+    const endedAt = new Date("2027-03-21T12:00:00Z");
+    recordPoolEnd(pool, "failed", { overlapNodeHours: 2, cost: { kind: "known", amount: 50 } }, endedAt);
+    recordPoolEnd(
+      pool,
+      "succeeded",
+      { overlapNodeHours: 3, cost: { kind: "unknown", unknownVmSizes: ["Standard_X"], knownPart: 40 } },
+      endedAt,
+    );
+    expect(pool).toMatchObject({ status: "succeeded", cost: 90, overlapNodeHours: 5 });
+    expect(rolloutSpend(record)).toMatchObject({ actual: 90, overlapNodeHours: 5 });
+  });
 });
 
 describe("what a person may answer at a rollout's wait", () => {
