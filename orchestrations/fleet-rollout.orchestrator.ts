@@ -34,7 +34,7 @@ import { migrationInstanceId } from "./contracts/instance-ids.ts";
 import type { PoolMigrationResult } from "./contracts/pool-migration.contract.ts";
 import { ACTIVITIES, ORCHESTRATIONS } from "./contracts.ts";
 import { batchedFanOut } from "./steps/batched-fan-out.ts";
-import { callActivity, errorMessage, type TypedTask } from "./steps/call-activity.ts";
+import { callActivity, errorMessage, patientRetry, type TypedTask } from "./steps/call-activity.ts";
 import { EventChannel } from "./steps/migration/event-channel.ts";
 import { registerOrchestration } from "./steps/register.ts";
 
@@ -86,7 +86,7 @@ class RolloutRun {
       awaiting: awaiting && { kind: awaiting.kind, wave: awaiting.wave, accepts: awaiting.accepts },
       waves: waves.map((wave) => ({ index: wave.index, status: wave.status })),
     });
-    yield* callActivity(this.context, ACTIVITIES.saveRollout, this.record);
+    yield* callActivity(this.context, ACTIVITIES.saveRollout, this.record, patientRetry());
   }
 
   /** Appends an audit record to the rollout's chain; its id makes a repeat append nothing. */
@@ -94,12 +94,17 @@ class RolloutRun {
     step: string,
     fields: Omit<AuditRecord, "id" | "migrationId" | "at">,
   ): Generator<Task, void, unknown> {
-    yield* callActivity(this.context, ACTIVITIES.recordAudit, {
-      id: `${this.record.id}:${step}:${fields.stage}`,
-      migrationId: this.record.id,
-      at: this.now(),
-      ...fields,
-    });
+    yield* callActivity(
+      this.context,
+      ACTIVITIES.recordAudit,
+      {
+        id: `${this.record.id}:${step}:${fields.stage}`,
+        migrationId: this.record.id,
+        at: this.now(),
+        ...fields,
+      },
+      patientRetry(),
+    );
   }
 
   /** Tells people; a sink down past the retries is noted, never fatal to the rollout. */
@@ -124,6 +129,53 @@ export function* fleetRollout(
   input: FleetRolloutInput,
 ): Generator<Task, FleetRolloutResult, unknown> {
   const run = new RolloutRun(context, input);
+  try {
+    return yield* rollOut(run, input);
+  } catch (error) {
+    return yield* failed(run, error);
+  }
+}
+
+/**
+ * A step failed past its retries: the record says so (it would otherwise stay "running" with a wait no
+ * answer reaches); migrations already started run on under their own ids. With storage still down, only
+ * the log can say it.
+ */
+function* failed(run: RolloutRun, error: unknown): Generator<Task, FleetRolloutResult, unknown> {
+  const { record } = run;
+  record.status = "failed";
+  record.awaiting = null;
+  const reason = `the rollout could not go on: ${errorMessage(error)}`;
+  run.note(reason);
+  try {
+    yield* run.audit("start", {
+      stage: "outcome",
+      actor: ACTOR,
+      action: "start-rollout",
+      target: record.id,
+      reason,
+      result: "failed",
+    });
+    yield* run.save();
+  } catch (again) {
+    if (!run.context.df.isReplaying)
+      run.context.error(`rollout ${record.id} failed and could not record it: ${errorMessage(again)}`);
+  }
+  return { ...tally(record), status: "failed" };
+}
+
+function tally(record: RolloutRecord): Omit<FleetRolloutResult, "status"> {
+  const pools = record.waves.flatMap((wave) => wave.pools);
+  return {
+    succeeded: pools.filter((pool) => pool.status === "succeeded").length,
+    skipped: pools.filter((pool) => pool.status === "skipped").length,
+    unsuccessful: pools.filter(
+      (pool) => !["succeeded", "skipped", "pending", "running"].includes(pool.status),
+    ).length,
+  };
+}
+
+function* rollOut(run: RolloutRun, input: FleetRolloutInput): Generator<Task, FleetRolloutResult, unknown> {
   const { record } = run;
   run.note(`requested by ${input.requestedBy.name}: ${record.waves.length} waves`, input.requestedBy.name);
   yield* run.audit("start", {
@@ -141,13 +193,7 @@ export function* fleetRollout(
     yield* runWave(run, wave);
   }
   record.status = "done";
-  const pools = record.waves.flatMap((wave) => wave.pools);
-  const result: FleetRolloutResult = {
-    status: record.status,
-    succeeded: pools.filter((pool) => pool.status === "succeeded").length,
-    skipped: pools.filter((pool) => pool.status === "skipped").length,
-    unsuccessful: pools.filter((pool) => !["succeeded", "skipped"].includes(pool.status)).length,
-  };
+  const result: FleetRolloutResult = { status: record.status, ...tally(record) };
   run.note(
     `done: ${result.succeeded} succeeded, ${result.unsuccessful} without success, ${result.skipped} skipped`,
   );

@@ -15,7 +15,7 @@ const LABELS = {
   retry: "Retry the pool",
   approve: "Approve the wave",
 };
-const ENDED = ["done", "canceled"];
+const ENDED = ["done", "failed", "canceled"];
 const DAY_MS = 86_400_000;
 
 function rolloutPath(id) {

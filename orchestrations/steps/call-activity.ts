@@ -16,6 +16,7 @@ import type {
 
 const FIRST_RETRY_MS = 5_000;
 const MAX_ATTEMPTS = 3;
+const PATIENT_ATTEMPTS = 8;
 
 function transientRetry(): df.RetryOptions {
   const retry = new df.RetryOptions(FIRST_RETRY_MS, MAX_ATTEMPTS);
@@ -23,12 +24,24 @@ function transientRetry(): df.RetryOptions {
   return retry;
 }
 
+/**
+ * For a workflow that lives for weeks (a rollout): its own state writes outlast a storage outage of
+ * minutes (about 10 in all) rather than ending the workflow after 15 seconds.
+ */
+export function patientRetry(): df.RetryOptions {
+  const retry = new df.RetryOptions(FIRST_RETRY_MS, PATIENT_ATTEMPTS);
+  retry.backoffCoefficient = 2;
+  retry.maxRetryIntervalInMilliseconds = 5 * 60_000;
+  return retry;
+}
+
 export function* callActivity<K extends ActivityName>(
   context: OrchestrationContext,
   name: K,
   input: ActivityInput<K>,
+  retry: df.RetryOptions = transientRetry(),
 ): Generator<Task, ActivityOutput<K>, unknown> {
-  return (yield context.df.callActivityWithRetry(name, transientRetry(), input)) as ActivityOutput<K>;
+  return (yield context.df.callActivityWithRetry(name, retry, input)) as ActivityOutput<K>;
 }
 
 /** A task that carries, in its type only, what it completes with. */

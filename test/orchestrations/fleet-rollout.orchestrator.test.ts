@@ -87,6 +87,8 @@ interface WorldOptions {
   rejected?: string[];
   /** Clusters whose check says skip, and why. */
   skip?: Record<string, string>;
+  /** Audit records whose append keeps failing (the store unreachable for good). */
+  auditFails?: (record: AuditRecord) => boolean;
   /** Clusters whose check throws (ARM unreachable) its first n times, retries included. */
   unreachable?: Record<string, number>;
   /** Pools the check reports as unplanned, by cluster. */
@@ -129,6 +131,7 @@ function world(options: WorldOptions = {}) {
       return null;
     },
     "record-audit": (record) => {
+      if (options.auditFails?.(record)) throw new Error("the audit store is unreachable");
       audit.push(record);
       return null;
     },
@@ -345,6 +348,21 @@ describe("fleet-rollout", () => {
     expect(audit.filter((record) => record.action === "check-pool")).toEqual([
       expect.objectContaining({ result: "failed: the line stops", target: "c1/apps" }),
     ]);
+  });
+
+  it("ends failed, saying why, when a step fails past its retries; no wait is left open", async () => {
+    const plan = planOf([["apps"], ["apps"]]);
+    const { fakes, last, audit } = world({
+      auditFails: (record) => record.action === "start-migration" && record.target === "c1/apps",
+    });
+    const run = await harness.run("fleet-rollout", inputFor(plan), fakes);
+    expect(run.status.runtimeStatus).toBe("Completed");
+    expect(run.output).toEqual({ status: "failed", succeeded: 1, unsuccessful: 0, skipped: 0 });
+    expect(last()).toMatchObject({ status: "failed", awaiting: null });
+    expect(last().history.at(-1)?.event).toMatch(
+      /^the rollout could not go on: .*the audit store is unreachable$/,
+    );
+    expect(audit.at(-1)).toMatchObject({ action: "start-rollout", stage: "outcome", result: "failed" });
   });
 
   it("waits at each wave's gate for an approver who is not the requester", async () => {

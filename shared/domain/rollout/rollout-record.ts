@@ -8,7 +8,15 @@ import { type Principal, ROLES, type Role } from "../access/principal.ts";
 import type { Outcome } from "../migration/migration-record.ts";
 import type { PlannedMigration, RolloutPlan } from "./rollout-plan.ts";
 
-export const ROLLOUT_STATUSES = ["running", "stopped", "awaiting-wave", "done", "canceled"] as const;
+/** failed: the workflow itself could not go on (its state store unreachable past every retry, say). */
+export const ROLLOUT_STATUSES = [
+  "running",
+  "stopped",
+  "awaiting-wave",
+  "done",
+  "failed",
+  "canceled",
+] as const;
 export type RolloutStatus = (typeof ROLLOUT_STATUSES)[number];
 
 export type PoolStatus = "pending" | "running" | Outcome | "skipped";
