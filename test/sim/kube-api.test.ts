@@ -370,4 +370,23 @@ describe("the Kubernetes API of a simulated cluster, through @kubernetes/client-
     expect(events).toContain(`DELETED ${victim} terminating`);
     expect(events.some((e) => e.startsWith("ADDED ") && !e.includes(victim))).toBe(true);
   });
+
+  it("lets a pod orphaned by a patch go: its ReplicaSet makes a replacement, the orphan stays", async () => {
+    const before = await core.listNamespacedPod({ namespace: "shop", labelSelector: "app=storefront" });
+    const orphan = before.items[0]?.metadata?.name as string;
+    await core.patchNamespacedPod(
+      {
+        namespace: "shop",
+        name: orphan,
+        body: [{ op: "remove", path: "/metadata/ownerReferences" }],
+      },
+      k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.JsonPatch),
+    );
+    await f.clock.advanceBy(60_000);
+    const after = await core.listNamespacedPod({ namespace: "shop", labelSelector: "app=storefront" });
+    const owned = after.items.filter((pod) => pod.metadata?.ownerReferences?.length);
+    expect(owned).toHaveLength(before.items.length);
+    expect(owned.some((pod) => pod.metadata?.name === orphan)).toBe(false);
+    expect(after.items.map((pod) => pod.metadata?.name)).toContain(orphan);
+  });
 });

@@ -28,6 +28,8 @@ export class KubeStore {
   private readonly ownerRevisions = new Map<string, number>();
   private readonly indexedNode = new WeakMap<KubeObject, string>();
   private readonly byOwner = new Map<string, Set<KubeObject>>();
+  /** The owner uids each object is indexed under: an update may change its ownerReferences. */
+  private readonly indexedOwners = new WeakMap<KubeObject, string[]>();
   private readonly byNamespace = new Map<string, Set<KubeObject>>();
   private readonly listeners = new Set<(change: StoreChange) => void>();
 
@@ -106,11 +108,7 @@ export class KubeStore {
       set.add(object);
       this.byNamespace.set(nsKey, set);
     }
-    for (const owner of object.metadata.ownerReferences ?? []) {
-      const set = this.byOwner.get(owner.uid) ?? new Set();
-      set.add(object);
-      this.byOwner.set(owner.uid, set);
-    }
+    this.indexOwners(object);
     if (resource === "pods") this.indexPod(object);
     this.changed(resource, object);
     this.emit({ type: "ADDED", resource, object });
@@ -120,6 +118,8 @@ export class KubeStore {
   /** Records an in-place change: new resourceVersion, indexes refreshed, watchers told. */
   touch(resource: Resource, object: KubeObject): void {
     object.metadata.resourceVersion = String(++this.revision);
+    // An owner the object left (orphaned by a patch) sees the change too.
+    for (const left of this.indexOwners(object)) this.ownerRevisions.set(left, this.revision);
     if (resource === "pods") this.indexPod(object);
     this.changed(resource, object);
     this.emit({ type: "MODIFIED", resource, object });
@@ -133,7 +133,8 @@ export class KubeStore {
     this.byNamespace.get(`${resource}/${object.metadata.namespace}`)?.delete(object);
     object.metadata.resourceVersion = String(++this.revision);
     this.changed(resource, object);
-    for (const owner of object.metadata.ownerReferences ?? []) this.byOwner.get(owner.uid)?.delete(object);
+    for (const owner of this.indexedOwners.get(object) ?? []) this.byOwner.get(owner)?.delete(object);
+    this.indexedOwners.delete(object);
     if (resource === "pods") {
       const node = this.indexedNode.get(object);
       if (node !== undefined) this.podsByNode.get(node)?.delete(object);
@@ -146,6 +147,21 @@ export class KubeStore {
   watch(listener: (change: StoreChange) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Indexes the object under its owners as they are now; returns the owners it is no longer under. */
+  private indexOwners(object: KubeObject): string[] {
+    const owners = (object.metadata.ownerReferences ?? []).map((owner: { uid: string }) => owner.uid);
+    const previous = this.indexedOwners.get(object) ?? [];
+    const left = previous.filter((uid) => !owners.includes(uid));
+    for (const uid of left) this.byOwner.get(uid)?.delete(object);
+    for (const uid of owners) {
+      const set = this.byOwner.get(uid) ?? new Set();
+      set.add(object);
+      this.byOwner.set(uid, set);
+    }
+    this.indexedOwners.set(object, owners);
+    return left;
   }
 
   private indexPod(pod: KubeObject): void {
