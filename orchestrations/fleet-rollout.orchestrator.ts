@@ -249,7 +249,11 @@ function* awaitAnswer(
   for (;;) {
     const answer = run.answers.take();
     if (answer) {
-      if (answer.nonce !== nonce || !awaiting.accepts.includes(answer.decision)) continue;
+      if (answer.nonce !== nonce || !awaiting.accepts.includes(answer.decision)) {
+        // Another answer got there first (two people at once), or one to a wait long over.
+        run.note(`${answer.decision} by ${answer.by} came to no open wait: not acted on`, answer.by);
+        continue;
+      }
       if (awaiting.notBy !== "" && answer.byId === awaiting.notBy) {
         run.note(`${awaiting.kind}: an answer by the requester is not counted`, answer.by);
         continue;
@@ -259,6 +263,8 @@ function* awaitAnswer(
         `${awaiting.kind} of wave ${awaiting.wave}: ${answer.decision}${answer.note ? `: ${answer.note}` : ""}`,
         answer.by,
       );
+      // Closed at once, so a second person's answer is refused by the API rather than dropped here.
+      yield* run.save();
       return answer;
     }
     const reminder: TimerTask | undefined = reminded ? undefined : context.df.createTimer(new Date(remindAt));

@@ -373,6 +373,7 @@ describe("fleet-rollout", () => {
           [
             { decision: "approve", by: REQUESTER.name, byId: REQUESTER.id },
             { decision: "approve", note: "go" },
+            { decision: "approve", note: "me too", by: "zoe@contoso.com", byId: "oid-zoe" },
           ],
           [{ decision: "approve", note: "go" }],
         ],
@@ -383,6 +384,8 @@ describe("fleet-rollout", () => {
     const history = (rolloutRecords.at(-1) as RolloutRecord).history.map((line) => line.event);
     expect(history).toContain("wave-gate: an answer by the requester is not counted");
     expect(history.filter((line) => line.startsWith("wave-gate of wave")).length).toBe(2);
+    // Zoe answered the same wait a moment after: noted, not acted on.
+    expect(history).toContain("approve by zoe@contoso.com came to no open wait: not acted on");
   });
 });
 
