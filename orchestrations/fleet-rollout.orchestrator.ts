@@ -19,10 +19,16 @@ import {
   nextToStart,
   type PoolProgress,
   type RolloutAwaiting,
+  type RolloutChange,
   type RolloutRecord,
   recordPoolEnd,
   type WaveProgress,
 } from "../shared/domain/rollout/rollout-record.ts";
+import {
+  appendHistoryLine,
+  changedFields,
+  type HistoryLine,
+} from "../shared/domain/support/record-changes.ts";
 import { sha256 } from "../shared/domain/support/sha256.ts";
 import {
   type FleetRolloutInput,
@@ -41,7 +47,6 @@ import { registerOrchestration } from "./steps/register.ts";
 const ACTOR = "fleet-rollout";
 /** An unanswered wave gate or stopped line reminds people once after this long. */
 const REMINDER_MS = 24 * 3_600_000;
-const MAX_HISTORY = 500;
 
 class RolloutRun {
   readonly context: OrchestrationContext;
@@ -49,6 +54,9 @@ class RolloutRun {
   readonly answers: EventChannel<RolloutAnswerEvent>;
   /** Times the line stopped: numbers each stop's audit records. */
   stops = 0;
+  /** Each field's JSON as last saved, and history lines not saved yet. */
+  private readonly sent = new Map<string, string>();
+  private readonly unsent: HistoryLine[] = [];
   /** Communication events not sent yet, earliest first. */
   readonly communications: CommunicationEvent[];
 
@@ -70,23 +78,30 @@ class RolloutRun {
   }
 
   note(event: string, by?: string): void {
-    const entry: RolloutRecord["history"][number] = { at: this.now(), event };
+    const entry: HistoryLine = { at: this.now(), event };
     if (by !== undefined) entry.by = by;
-    this.record.history.push(entry);
-    // The oldest lines go first: the record stays within a table entity whatever the rollout's length.
-    if (this.record.history.length > MAX_HISTORY) this.record.history.shift();
+    appendHistoryLine(this.record.history, entry);
+    this.unsent.push(entry);
   }
 
+  /** Saves what changed since the last save, a revision higher; the plan goes once, with the first. */
   *save(): Generator<Task, void, unknown> {
     this.record.revision += 1;
     this.record.updatedAt = this.now();
+    const { id, history: _history, revision, plan, ...fields } = this.record;
+    const change: RolloutChange = {
+      id,
+      revision,
+      set: { ...changedFields(this.sent, fields), ...(revision === 1 && { plan }) },
+      append: this.unsent.splice(0),
+    };
     const { status, awaiting, waves } = this.record;
     this.context.df.setCustomStatus({
       status,
       awaiting: awaiting && { kind: awaiting.kind, wave: awaiting.wave, accepts: awaiting.accepts },
       waves: waves.map((wave) => ({ index: wave.index, status: wave.status })),
     });
-    yield* callActivity(this.context, ACTIVITIES.saveRollout, this.record, patientRetry());
+    yield* callActivity(this.context, ACTIVITIES.saveRollout, change, patientRetry());
   }
 
   /** Appends an audit record to the rollout's chain; its id makes a repeat append nothing. */

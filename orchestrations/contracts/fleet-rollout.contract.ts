@@ -6,9 +6,9 @@ import type { AlertSeverity } from "../../shared/domain/alerts/alert-policy.ts";
 import type { PlannedPool, RolloutPoolCheck } from "../../shared/domain/rollout/cluster-check.ts";
 import type { RolloutPlan } from "../../shared/domain/rollout/rollout-plan.ts";
 import type {
+  RolloutChange,
   RolloutDecision,
   RolloutOptions,
-  RolloutRecord,
   RolloutStatus,
 } from "../../shared/domain/rollout/rollout-record.ts";
 
@@ -59,7 +59,7 @@ export interface NotifyRolloutInput {
 }
 
 export interface FleetRolloutActivities {
-  "save-rollout": { input: RolloutRecord; output: null };
+  "save-rollout": { input: RolloutChange; output: null };
   "check-rollout-pool": { input: CheckRolloutPoolInput; output: RolloutPoolCheck };
   "notify-rollout": { input: NotifyRolloutInput; output: null };
 }

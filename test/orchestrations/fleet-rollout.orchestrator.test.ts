@@ -27,10 +27,12 @@ import { applyRecordChange } from "../../shared/domain/migration/record-changes.
 import type { AuditRecord } from "../../shared/domain/ports/migrations.ts";
 import { planRollout, type RolloutPlan } from "../../shared/domain/rollout/rollout-plan.ts";
 import { DEFAULT_ROLLOUT_POLICY, type RolloutPolicy } from "../../shared/domain/rollout/rollout-policy.ts";
-import type {
-  RolloutDecision,
-  RolloutOptions,
-  RolloutRecord,
+import {
+  applyRolloutChange,
+  type RolloutChange,
+  type RolloutDecision,
+  type RolloutOptions,
+  type RolloutRecord,
 } from "../../shared/domain/rollout/rollout-record.ts";
 import { type ActivityFakes, fakeActivities } from "../support/activity-fakes.ts";
 import { aMigrationPlan } from "../support/migration-fixtures.ts";
@@ -108,11 +110,15 @@ function world(options: WorldOptions = {}) {
   const audit: AuditRecord[] = [];
   const notices: string[] = [];
   const checks: CheckRolloutPoolInput[] = [];
+  const changes: RolloutChange[] = [];
   const keyOf = (clusterId: string, pool: string) =>
     `${clusterId.slice(clusterId.lastIndexOf("/") + 1)}/${pool}`;
   const fakes: ActivityFakes = {
-    "save-rollout": async (record) => {
-      rolloutRecords.push(structuredClone(record));
+    "save-rollout": async (change) => {
+      changes.push(change);
+      const record = applyRolloutChange(rolloutRecords.at(-1), structuredClone(change));
+      if (!record) return null;
+      rolloutRecords.push(record);
       const awaiting = record.awaiting;
       if (!awaiting || answered.has(awaiting.nonce)) return null;
       answered.add(awaiting.nonce);
@@ -199,14 +205,14 @@ function world(options: WorldOptions = {}) {
   };
   const last = () => rolloutRecords.at(-1) as RolloutRecord;
   const poolsOf = () => last().waves.flatMap((wave) => wave.pools);
-  return { fakes, rolloutRecords, audit, notices, checks, last, poolsOf };
+  return { fakes, rolloutRecords, audit, notices, checks, changes, last, poolsOf };
 }
 
 describe("fleet-rollout", () => {
   it("runs the waves in order on their days, each pool under its migration's own instance id", async () => {
     const plan = planOf([["apps"], ["apps"], ["apps", "jobs"]]);
     expect(plan.waves).toHaveLength(3);
-    const { fakes, last, audit, notices, rolloutRecords } = world();
+    const { fakes, last, audit, notices, rolloutRecords, changes } = world();
     const input = inputFor(plan);
     const run = await harness.run("fleet-rollout", input, fakes);
     expect(run.status.runtimeStatus).toBe("Completed");
@@ -233,6 +239,9 @@ describe("fleet-rollout", () => {
     expect(notices.filter((id) => id.includes(":communication:"))).toEqual(
       plan.communications.map((c) => `${input.rolloutId}:communication:${c.wave}:${c.kind}`),
     );
+    // Each save sends what changed: the plan with the first only, every history line once.
+    expect(changes.filter((change) => "plan" in change.set).map((change) => change.revision)).toEqual([1]);
+    expect(changes.flatMap((change) => change.append)).toEqual(last().history);
     // Revisions only go up.
     const revisions = rolloutRecords.map((record) => record.revision);
     expect(revisions).toEqual([...revisions].sort((a, b) => a - b));

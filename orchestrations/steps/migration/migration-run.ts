@@ -9,11 +9,8 @@ import type {
   MigrationRecord,
   Phase,
 } from "../../../shared/domain/migration/migration-record.ts";
-import {
-  appendHistoryLine,
-  type RecordChange,
-  type RecordFields,
-} from "../../../shared/domain/migration/record-changes.ts";
+import { appendHistoryLine, type RecordChange } from "../../../shared/domain/migration/record-changes.ts";
+import { changedFields } from "../../../shared/domain/support/record-changes.ts";
 import {
   type ControlEvent,
   type GateAnswerEvent,
@@ -35,7 +32,7 @@ export class MigrationRun {
   readonly phaseSeconds: Record<string, number> = {};
   private phaseSince: number;
   /** Each field's value as last saved (JSON), and the history lines not saved yet. */
-  private readonly sent = new Map<keyof RecordFields, string>();
+  private readonly sent = new Map<string, string>();
   private readonly unsent: HistoryEntry[] = [];
   private readonly control: EventChannel<ControlEvent>;
   readonly answers: EventChannel<GateAnswerEvent>;
@@ -105,14 +102,12 @@ export class MigrationRun {
       outcome,
     });
     const { id, history: _history, revision, ...fields } = this.record;
-    const set: Partial<RecordFields> = {};
-    for (const [name, value] of Object.entries(fields) as [keyof RecordFields & string, unknown][]) {
-      const json = JSON.stringify(value);
-      if (this.sent.get(name) === json) continue;
-      this.sent.set(name, json);
-      (set as Record<string, unknown>)[name] = value;
-    }
-    const change: RecordChange = { id, revision, set, append: this.unsent.splice(0) };
+    const change: RecordChange = {
+      id,
+      revision,
+      set: changedFields(this.sent, fields),
+      append: this.unsent.splice(0),
+    };
     yield* callActivity(this.context, ACTIVITIES.saveMigration, change);
   }
 

@@ -6,6 +6,7 @@
 import { type Offer, offerOf, roleRefusal } from "../access/gate-rules.ts";
 import { type Principal, ROLES, type Role } from "../access/principal.ts";
 import type { Outcome } from "../migration/migration-record.ts";
+import { applyChange, type Change, type HistoryLine } from "../support/record-changes.ts";
 import type { PlannedMigration, RolloutPlan } from "./rollout-plan.ts";
 
 /** failed: the workflow itself could not go on (its state store unreachable past every retry, say). */
@@ -132,9 +133,22 @@ export interface RolloutRecord {
   skippedClusters: SkippedCluster[];
   newPools: UnplannedPool[];
   /** One line per step a person reads. */
-  history: { at: string; event: string; by?: string }[];
+  history: HistoryLine[];
   revision: number;
   updatedAt: string;
+}
+
+export type RolloutFields = Omit<RolloutRecord, "id" | "history" | "revision">;
+
+/** What the workflow saves: what changed (the plan only in the first, it never changes), new lines. */
+export type RolloutChange = Change<RolloutFields, HistoryLine>;
+
+/** The record after `change`; undefined when `base` already has this revision or a later one. */
+export function applyRolloutChange(
+  base: RolloutRecord | undefined,
+  change: RolloutChange,
+): RolloutRecord | undefined {
+  return applyChange("rollout", base, change);
 }
 
 const DAY_MS = 86_400_000;
