@@ -102,6 +102,7 @@ function view(record: MigrationRecord, approvals: readonly GateAnswer[] = []) {
     },
     nodes: record.nodes,
     blockers: record.blockers,
+    ...(record.health && { health: record.health }),
     outcome: record.outcome,
     requestedBy: { id: record.requestedBy.id, name: record.requestedBy.name },
     requestedAt: record.requestedAt,

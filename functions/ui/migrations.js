@@ -46,6 +46,22 @@ export function forecast(migration, audit) {
   return plan && `${cost(plan.cost.estimate)}, ${plan.cost.overlapNodeHours} overlap node-hours`;
 }
 
+/** The health watch's last look: its verdict, and each signal with since when (the seed's rollback criteria). */
+function healthOf(health) {
+  const verdict = `${health.verdict} at ${when(health.at)}`;
+  if (health.signals.length === 0) return verdict;
+  return h(
+    "span",
+    {},
+    `${verdict}: `,
+    h(
+      "ul",
+      {},
+      ...health.signals.map((signal) => h("li", {}, `${signal.detail} (since ${when(signal.since)})`)),
+    ),
+  );
+}
+
 function outcomeBadge(migration) {
   const outcome = migration.outcome ?? "active";
   return h("span", { class: `badge outcome-${outcome}` }, migration.outcome ?? migration.phase);
@@ -113,6 +129,7 @@ export function migrationCard(entry, onDone) {
         ),
       ],
       ["Blockers", migration.blockers.length > 0 ? migration.blockers.join("; ") : "none"],
+      ["Health", migration.health && healthOf(migration.health)],
       ["New pool", migration.newPool],
       ["Requested", `by ${migration.requestedBy.name}, ${when(migration.requestedAt)}`],
       ["Forecast cost", forecast(migration, audit.body)],

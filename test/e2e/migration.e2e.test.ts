@@ -26,6 +26,9 @@ describe("pool migration on the simulated fleet", () => {
     const migration = await driveMigration(environment, id, approveAll(environment));
     expect(migration.outcome, JSON.stringify(migration.history.slice(-5))).toBe("succeeded");
     expect(migration.nodes).toEqual({ drained: 4, total: 4 });
+    // The health watch's last look during the drain, as people read it.
+    expect(migration.health).toMatchObject({ verdict: "healthy", signals: [] });
+    expect(Date.parse(migration.health.at)).toBeGreaterThan(Date.parse(migration.requestedAt));
 
     const { cluster, pods, nodes } = clusterState(environment, "aks-prod-eus");
     expect([...cluster.pools.keys()].sort()).toEqual(["batchal3", "system"]);

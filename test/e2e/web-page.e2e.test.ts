@@ -203,6 +203,9 @@ describe.skipIf(missing !== undefined)(`the web page${missing ? ` (${missing})` 
     expect(await ana.page.locator("article:focus").getAttribute("aria-labelledby")).toBe(
       `m-${stopped.waves[1].pools[0].migrationId}`,
     );
+    // The canary drained: its health watch's last look is shown.
+    const canary = ana.page.getByRole("article", { name: /aks-prod-eus\/batch to AzureLinux3/ });
+    await canary.getByText(/^healthy at \d{4}-\d{2}-\d{2}/).waitFor({ timeout: SHOWN_MS });
 
     const rita = await pageAs(env, RITA, "rollouts");
     const ritas = rita.page.getByRole("article", { name: new RegExp(`^Rollout ${id}`) });

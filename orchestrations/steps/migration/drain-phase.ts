@@ -195,6 +195,7 @@ function* observe(
   const pendingPods = observation.pendingPods.filter((p) => !health.preexistingPending.has(p.pod));
   const look = watchHealth(health.watch, { ...observation, pendingPods }, run.input.options.thresholds);
   health.watch = look.watch;
+  run.record.health = { at: observation.at, verdict: look.verdict, signals: look.signals };
   return look;
 }
 

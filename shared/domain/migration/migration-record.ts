@@ -3,6 +3,7 @@
 
 import type { ApprovalPolicy } from "../access/approval-policy.ts";
 import type { Principal } from "../access/principal.ts";
+import type { HealthSignal, HealthVerdict } from "./health-signals.ts";
 import type { MigrationOptions, MigrationStrategy } from "./migration-options.ts";
 
 export const PHASES = [
@@ -67,6 +68,12 @@ export interface HistoryEntry {
   by?: string;
 }
 
+export interface HealthLook {
+  at: string;
+  verdict: HealthVerdict;
+  signals: HealthSignal[];
+}
+
 export interface MigrationRecord {
   id: string;
   clusterId: string;
@@ -88,6 +95,8 @@ export interface MigrationRecord {
   /** Who may approve its gates, read at preflight (absent before). */
   approvalPolicy?: ApprovalPolicy;
   history: HistoryEntry[];
+  /** The health watch's last look while draining (the seed's signals), for people to see. */
+  health?: HealthLook;
   /** Set when the migration ends: overlap node-hours and cost, duration per phase, overrides. */
   summary?: unknown;
   /** Bumped by every write of the orchestration; a lower one never replaces a higher one. */
