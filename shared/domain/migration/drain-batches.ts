@@ -81,9 +81,7 @@ export function drainBatches(
     const needs = Object.entries(load.perNode[node] ?? {});
     const fits = (batch: (typeof batches)[number]) =>
       batch.nodes.length < cap &&
-      needs.every(
-        ([pdb, pods]) => (batch.used.get(pdb) ?? 0) + pods <= Math.max(1, load.allowed[pdb] ?? 0),
-      );
+      needs.every(([pdb, pods]) => (batch.used.get(pdb) ?? 0) + pods <= Math.max(1, load.allowed[pdb] ?? 0));
     let batch = batches.find(fits);
     if (batch === undefined) {
       batch = { nodes: [], used: new Map() };
