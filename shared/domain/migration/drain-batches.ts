@@ -37,22 +37,10 @@ export function budgetLoad(
       if (!budgetCovers(pdb, pod)) continue;
       const name = budgetName(pdb);
       counts[name] = (counts[name] ?? 0) + 1;
-      allowed[name] ??= allowedNow(pdb, facts);
+      allowed[name] ??= disruptionsAllowed(pdb, facts.pods, name);
     }
   }
   return { perNode, allowed };
-}
-
-/** A budget Kubernetes would refuse counts as allowing nothing: its pods go one node at a time. */
-function allowedNow(
-  pdb: ClusterFacts["podDisruptionBudgets"][number],
-  facts: Pick<ClusterFacts, "pods">,
-): number {
-  try {
-    return disruptionsAllowed(pdb, facts.pods, budgetName(pdb));
-  } catch {
-    return 0;
-  }
 }
 
 export function autoBatchCap(nodes: number): number {

@@ -193,6 +193,23 @@ describe("buildPlan: the strategy", () => {
     expect(plan.cost).toMatchObject({ overlapNodeHours: 0.5, estimate: { amount: 0.25 } });
   });
 
+  it("cuts the drain by the budgets with batchSize auto, and prices the pools in step with it", () => {
+    const stepped = {
+      ...DEFAULT_MIGRATION_OPTIONS,
+      batchSize: "auto" as const,
+      newPoolGrowth: "with-drain" as const,
+      oldPoolShrink: "with-drain" as const,
+    };
+    const plan = buildPlan(
+      preflightFacts({ pool: { enableAutoScaling: false }, facts: { options: stepped } }),
+    );
+    // web allows one disruption and has a pod on each node: one node at a time.
+    expect(plan.batches).toEqual([[NODE_1], [NODE_0]]);
+    // 1 h soak with the new pool at 2 (a batch and headroom), the first batch with both pools at 2, the
+    // second with the old pool down to 1, nothing kept through the 4 h retention (a user pool).
+    expect(plan.cost).toMatchObject({ overlapNodeHours: 2 + 0.25 * 2 + 0.25 * 1, durationHours: 5.5 });
+  });
+
   it("tells a retention under an hour in minutes, and one of no length in seconds", () => {
     const retainedFor = (retentionSeconds: number) => {
       const plan = buildPlan(
