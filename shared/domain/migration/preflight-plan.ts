@@ -106,7 +106,11 @@ function chooseStrategy(
   { pool, targetOsSku, options }: PreflightFacts,
   compatibility: Compatibility,
 ): MigrationPlan["strategy"] {
-  const newPool = `a new pool with ${targetOsSku} beside ${pool.name}, then drain ${pool.name}: the old pool stays ${durationText(options.retentionSeconds)} after the drain, so a rollback is fast`;
+  const kept =
+    options.oldPoolShrink === "with-drain"
+      ? `its drained machines are deleted as it empties, the pool itself stays ${durationText(options.retentionSeconds)} after the drain, so a rollback scales it back`
+      : `the old pool stays ${durationText(options.retentionSeconds)} after the drain, so a rollback is fast`;
+  const newPool = `a new pool with ${targetOsSku} beside ${pool.name}, then drain ${pool.name}: ${kept}`;
   if (options.preferredStrategy === "new-pool") {
     return { chosen: "new-pool", reasons: [`${newPool} (policy prefers a new pool)`] };
   }

@@ -208,6 +208,16 @@ describe("buildPlan: the strategy", () => {
     // 1 h soak with the new pool at 2 (a batch and headroom), the first batch with both pools at 2, the
     // second with the old pool down to 1, nothing kept through the 4 h retention (a user pool).
     expect(plan.cost).toMatchObject({ overlapNodeHours: 2 + 0.25 * 2 + 0.25 * 1, durationHours: 5.5 });
+    // The runbook does the same by hand: machines deleted after their drain, scaled back on a rollback.
+    expect(plan.steps).toContain(
+      "Drain 2 node(s), in batches the disruption budgets allow, least critical first, health gates between batches, azl2poolal3 grown ahead of each, each batch's machines deleted once past its gate",
+    );
+    expect(plan.runbook.flatMap((s) => s.commands)).toContain(
+      `az aks nodepool delete-machines ${AZ} --name azl2pool --machine-names ${NODE_1}`,
+    );
+    expect(plan.rollback[0]?.commands).toEqual([
+      `az aks nodepool scale ${AZ} --name azl2pool --node-count 2`,
+    ]);
   });
 
   it("tells a retention under an hour in minutes, and one of no length in seconds", () => {
