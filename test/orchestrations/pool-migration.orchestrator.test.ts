@@ -43,6 +43,9 @@ const NEW_NODES = ["aks-batchal3-0", "aks-batchal3-1"];
 
 let migrations = 0;
 
+/** The seed's procedure, which most tests here follow: node by node, the old pool kept whole to the end. */
+const NODE_BY_NODE = { batchSize: 1, newPoolGrowth: "up-front", oldPoolShrink: "at-end" } as const;
+
 function inputOf(options: Partial<MigrationOptions> = {}): PoolMigrationInput {
   return {
     migrationId: `migration:aks-prod:batch:test${++migrations}`,
@@ -57,7 +60,7 @@ function inputOf(options: Partial<MigrationOptions> = {}): PoolMigrationInput {
       identityProvider: "aad",
     },
     requestedAt: "2026-03-02T08:00:00.000Z",
-    options: { ...DEFAULT_MIGRATION_OPTIONS, retentionSeconds: 3600, ...options },
+    options: { ...DEFAULT_MIGRATION_OPTIONS, ...NODE_BY_NODE, retentionSeconds: 3600, ...options },
   };
 }
 

@@ -64,9 +64,9 @@ export interface MigrationOptions {
 
 export const DEFAULT_MIGRATION_OPTIONS: MigrationOptions = {
   preferredStrategy: "new-pool",
-  batchSize: 1,
-  newPoolGrowth: "up-front",
-  oldPoolShrink: "at-end",
+  batchSize: "auto",
+  newPoolGrowth: "with-drain",
+  oldPoolShrink: "with-drain",
   drainTimeoutSeconds: 30 * 60,
   gateTimeoutSeconds: 24 * 3600,
   gateExpirySeconds: 7 * 24 * 3600,
