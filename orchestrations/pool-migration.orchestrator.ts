@@ -73,7 +73,7 @@ export function* poolMigration(
       const grows = growsWithDrain(input.options, full);
       // Growing with the drain: the first batch's worth of nodes now, the rest ahead of each batch.
       const spec = grows
-        ? { ...full, count: newPoolCountFor(0, plan.batches?.[0]?.length ?? 1, full.count) }
+        ? { ...full, count: newPoolCountFor(0, plan.batches?.[0]?.length ?? 1, full) }
         : full;
       yield* run.enter(
         "creating-pool",
@@ -114,7 +114,7 @@ export function* poolMigration(
         yield* drainOldPool(run, changes, survey, {
           name: spec.name,
           count: spec.count,
-          fullCount: full.count,
+          full,
           grows,
         }),
       );

@@ -28,11 +28,11 @@ import type { Changes } from "./rollback.ts";
 /** Seconds between looks at a health signal that has not cleared yet. */
 const HEALTH_RECHECK_SECONDS = 30;
 
-/** The new pool as the drain sees it: its count now, the count it ends at, whether it grows in steps. */
+/** The new pool as the drain sees it: its count now, its full shape, whether it grows in steps. */
 export interface NewPoolSize {
   name: string;
   count: number;
-  fullCount: number;
+  full: { count: number; availabilityZones: readonly string[] };
   grows: boolean;
 }
 
@@ -72,7 +72,7 @@ export function* drainOldPool(
       const grown = yield* grow(
         run,
         newPool,
-        last ? newPool.fullCount : newPoolCountFor(offset, batch.length, newPool.fullCount),
+        last ? newPool.full.count : newPoolCountFor(offset, batch.length, newPool.full),
         index,
       );
       if (grown.kind === "rollback") return grown;

@@ -18,8 +18,13 @@ export interface BudgetLoad {
   allowed: Record<string, number>;
 }
 
-/** New nodes beyond the batch's own: the scheduler does not pack a batch's pods as tightly as before. */
-export const HEADROOM_NODES = 1;
+/**
+ * New nodes beyond the batch's own: the scheduler does not pack a batch's pods as tightly as before, and a
+ * pod bound to a zone (its volume) needs a node there: one per zone the pool spreads over, at least one.
+ */
+export function headroomNodes(availabilityZones: readonly string[] = []): number {
+  return Math.max(1, availabilityZones.length);
+}
 /** The most nodes of a pool an automatic batch takes at once: a fifth of the pool, or 10 in a small one. */
 const AUTO_BATCH_SHARE = 0.2;
 const AUTO_BATCH_MIN_CAP = 10;
@@ -90,8 +95,12 @@ export function growsWithDrain(
 }
 
 /** The new pool's node count before a batch drains: what has moved, the batch, and headroom. */
-export function newPoolCountFor(movedNodes: number, batchNodes: number, fullCount: number): number {
-  return Math.min(fullCount, movedNodes + batchNodes + HEADROOM_NODES);
+export function newPoolCountFor(
+  movedNodes: number,
+  batchNodes: number,
+  pool: { count: number; availabilityZones?: readonly string[] },
+): number {
+  return Math.min(pool.count, movedNodes + batchNodes + headroomNodes(pool.availabilityZones));
 }
 
 /**

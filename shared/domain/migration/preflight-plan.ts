@@ -21,7 +21,7 @@ import {
   budgetLoad,
   drainBatches,
   growsWithDrain,
-  HEADROOM_NODES,
+  headroomNodes,
   retainedOldNodes,
 } from "./drain-batches.ts";
 import { drainOrder } from "./drain-order.ts";
@@ -197,7 +197,7 @@ type OverlapOptions = Pick<
 export function newPoolOverlapPlan(
   options: OverlapOptions,
   drainHoursPerNode = DRAIN_HOURS_PER_NODE,
-  pool: { mode?: NodePool["mode"]; batches?: readonly number[] } = {},
+  pool: Partial<Pick<NodePool, "mode" | "availabilityZones">> & { batches?: readonly number[] } = {},
 ): OverlapPlan {
   return {
     soakHours: SOAK_HOURS,
@@ -206,7 +206,7 @@ export function newPoolOverlapPlan(
       kind: "stepped",
       batches: pool.batches ?? options.batchSize,
       growNewPool: options.newPoolGrowth === "with-drain",
-      headroomNodes: HEADROOM_NODES,
+      headroomNodes: headroomNodes(pool.availabilityZones),
       shrinkOldPool: options.oldPoolShrink === "with-drain",
       retainedNodes: retainedOldNodes(pool.mode ?? "User"),
       retentionHours: options.retentionSeconds / 3600,
@@ -217,7 +217,8 @@ export function newPoolOverlapPlan(
 /** A new-pool migration's overlap (newPoolOverlapPlan) and its cost. */
 export function newPoolOverlap(
   prices: PriceTable,
-  pool: Pick<NodePool, "vmSize" | "count"> & { mode?: NodePool["mode"]; batches?: readonly number[] },
+  pool: Pick<NodePool, "vmSize" | "count"> &
+    Partial<Pick<NodePool, "mode" | "availabilityZones">> & { batches?: readonly number[] },
   options: OverlapOptions,
   drainHoursPerNode = DRAIN_HOURS_PER_NODE,
 ): OverlapEstimate {

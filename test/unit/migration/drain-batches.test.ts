@@ -95,10 +95,13 @@ describe("drainBatches", () => {
 });
 
 describe("the pools in step", () => {
-  it("grows the new pool to what has moved, the batch and one node of headroom, never past its full count", () => {
-    expect(newPoolCountFor(0, 2, 10)).toBe(3);
-    expect(newPoolCountFor(6, 2, 10)).toBe(9);
-    expect(newPoolCountFor(8, 2, 10)).toBe(10);
+  it("grows the new pool to what has moved, the batch and a node per zone of headroom, never past its full count", () => {
+    const pool = { count: 10, availabilityZones: [] };
+    expect(newPoolCountFor(0, 2, pool)).toBe(3);
+    expect(newPoolCountFor(6, 2, pool)).toBe(9);
+    expect(newPoolCountFor(8, 2, pool)).toBe(10);
+    // Spread over three zones: a node in each for pods bound to a zone.
+    expect(newPoolCountFor(0, 2, { count: 10, availabilityZones: ["1", "2", "3"] })).toBe(5);
   });
 
   it("grows with the drain only when asked and when no autoscaler owns the count", () => {
