@@ -252,6 +252,8 @@ describe("pool migration faults on the simulated fleet", () => {
       const { reason, restored } = migration.summary.rolledBack;
       expect(reason).toMatch(/^health signal persisted: .*aks-batchal3-/);
       expect(restored).toEqual([
+        // Its drained machines were deleted as the drain went (the default): the pool comes back first.
+        "batch scaled back to 4 nodes",
         "taint removed from 4 old nodes",
         "autoscaler restored",
         "pods drained back to the old pool",

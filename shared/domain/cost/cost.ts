@@ -271,7 +271,12 @@ export interface RotationTax {
 }
 
 /** The article's "rotation tax": what a year of migrations adds, as a share of annual spend. */
-export function rotationTax(table: PriceTable, fleet: readonly FleetPool[], plan: OverlapPlan): RotationTax {
+/** `plan`: one for every pool, or each pool's own (its mode and zones shape a stepped overlap). */
+export function rotationTax<P extends FleetPool>(
+  table: PriceTable,
+  fleet: readonly P[],
+  plan: OverlapPlan | ((pool: P) => OverlapPlan),
+): RotationTax {
   for (const pool of fleet)
     requireNonNegative(pool.migrationsPerYear, `migrationsPerYear of the ${pool.vmSize} pool`);
   const annualSpend = nodeHoursCost(
@@ -280,7 +285,12 @@ export function rotationTax(table: PriceTable, fleet: readonly FleetPool[], plan
   );
   const annualOverlap = addCosts(
     table,
-    fleet.map((pool) => scaleCost(overlapCost(table, pool, plan).cost, pool.migrationsPerYear)),
+    fleet.map((pool) =>
+      scaleCost(
+        overlapCost(table, pool, typeof plan === "function" ? plan(pool) : plan).cost,
+        pool.migrationsPerYear,
+      ),
+    ),
   );
   const share =
     annualSpend.kind === "known" && annualOverlap.kind === "known" && annualSpend.amount > 0
