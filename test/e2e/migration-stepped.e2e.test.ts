@@ -9,6 +9,8 @@ import {
   approveAll,
   clusterState,
   driveMigration,
+  expectLedgerClean,
+  expectWorkersServedBy,
   migrationPath,
   post,
   RITA,
@@ -66,19 +68,10 @@ describe("pool migration with the pools in step with the drain", () => {
     expect(old).toContain(2);
     expect(sizes.every((s) => s.batch + s.batchal3 < 8)).toBe(true);
 
-    const { cluster, pods, nodes } = clusterState(environment, "aks-prod-eus");
+    const { cluster } = clusterState(environment, "aks-prod-eus");
     expect([...cluster.pools.keys()].sort()).toEqual(["batchal3", "system"]);
-    const newNodes = nodes.filter((n) => n.metadata.labels.agentpool === "batchal3");
-    const workers = pods.filter((p) => p.metadata.namespace === "batch" && !p.metadata.deletionTimestamp);
-    expect(workers).toHaveLength(8);
-    expect(
-      workers.every(
-        (p) => p.status.phase === "Running" && newNodes.some((n) => n.metadata.name === p.spec.nodeName),
-      ),
-    ).toBe(true);
-    const ledger = environment.sim.ledger();
-    expect(ledger.pdbViolations).toEqual([]);
-    expect(ledger.lostPods).toEqual([]);
+    expectWorkersServedBy(environment, "batchal3");
+    expectLedgerClean(environment);
     // Every cluster-touching step has its audit record: the machines' deletes and the pool's growth too.
     const audit = (await environment.api(`${migrationPath(id)}/audit`)).body;
     const actions = (audit.records ?? audit).map((r: Json) => `${r.stage} ${r.action}`);
@@ -104,20 +97,12 @@ describe("pool migration with the pools in step with the drain", () => {
     expect(Math.min(...sizes.map((s) => s.batch))).toBeLessThanOrEqual(2);
     expect(migration.summary.rolledBack.restored).toContain("batch scaled back to 4 nodes");
 
-    const { cluster, pods, nodes } = clusterState(environment, "aks-prod-eus");
+    const { cluster, nodes } = clusterState(environment, "aks-prod-eus");
     expect([...cluster.pools.keys()].sort()).toEqual(["batch", "system"]);
     const oldNodes = nodes.filter((n) => n.metadata.labels.agentpool === "batch");
     expect(oldNodes).toHaveLength(4);
     expect(oldNodes.every((n) => !(n.spec.taints ?? []).some((t: Json) => t.key === "lifecycle"))).toBe(true);
-    const workers = pods.filter((p) => p.metadata.namespace === "batch" && !p.metadata.deletionTimestamp);
-    expect(workers).toHaveLength(8);
-    expect(
-      workers.every(
-        (p) => p.status.phase === "Running" && oldNodes.some((n) => n.metadata.name === p.spec.nodeName),
-      ),
-    ).toBe(true);
-    const ledger = environment.sim.ledger();
-    expect(ledger.pdbViolations).toEqual([]);
-    expect(ledger.lostPods).toEqual([]);
+    expectWorkersServedBy(environment, "batch");
+    expectLedgerClean(environment);
   });
 });
