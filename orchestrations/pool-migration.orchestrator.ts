@@ -1,6 +1,7 @@
 // A node pool's migration as the seed's procedure: preflight (a plan, nothing changed) -> maintenance
 // window -> gate "start" -> create the new pool (ARM, polled on durable timers) -> validate it -> gate
-// "cutover" -> cordon the old pool -> drain it node by node under health gates -> keep it for the
+// "cutover" -> cordon the old pool -> drain it in batches under health gates (the new pool grown ahead
+// of each, the old pool's drained machines deleted behind, as the options say) -> keep it for the
 // retention window -> gate "delete" (optional) -> delete it -> close with cost and durations. Rollback
 // is a step any phase can enter; people steer it through gates and the control channel. An in-place
 // strategy updates the pool's osSku instead (cheaper, no fast rollback).

@@ -86,12 +86,15 @@ export function drainBatches(
   return batches.map((batch) => batch.nodes);
 }
 
-/** The new pool grows with the drain when asked, unless its autoscaler owns its count. */
+/**
+ * The new pool grows with the drain when asked, unless its autoscaler owns its count or replicas are
+ * pre-positioned (they need room on the new pool before the drain begins).
+ */
 export function growsWithDrain(
-  options: Pick<MigrationOptions, "newPoolGrowth">,
+  options: Pick<MigrationOptions, "newPoolGrowth" | "prePositionReplicas">,
   spec: { enableAutoScaling: boolean },
 ): boolean {
-  return options.newPoolGrowth === "with-drain" && !spec.enableAutoScaling;
+  return options.newPoolGrowth === "with-drain" && !spec.enableAutoScaling && !options.prePositionReplicas;
 }
 
 /** The new pool's node count before a batch drains: what has moved, the batch, and headroom. */

@@ -31,7 +31,7 @@ export interface MigrationOptions {
   batchSize: number | "auto";
   /**
    * The new pool's size: "up-front" creates it at the old pool's count; "with-drain" creates it with a
-   * batch's worth of nodes and grows it ahead of each batch (a pool without the autoscaler).
+   * batch's worth of nodes and grows it ahead of each batch (without the autoscaler or pre-positioning).
    */
   newPoolGrowth: "up-front" | "with-drain";
   /**

@@ -104,10 +104,12 @@ describe("the pools in step", () => {
     expect(newPoolCountFor(0, 2, { count: 10, availabilityZones: ["1", "2", "3"] })).toBe(5);
   });
 
-  it("grows with the drain only when asked and when no autoscaler owns the count", () => {
-    expect(growsWithDrain({ newPoolGrowth: "with-drain" }, { enableAutoScaling: false })).toBe(true);
-    expect(growsWithDrain({ newPoolGrowth: "with-drain" }, { enableAutoScaling: true })).toBe(false);
-    expect(growsWithDrain({ newPoolGrowth: "up-front" }, { enableAutoScaling: false })).toBe(false);
+  it("grows with the drain only when asked, no autoscaler owns the count and no replica is pre-positioned", () => {
+    const asked = { newPoolGrowth: "with-drain", prePositionReplicas: false } as const;
+    expect(growsWithDrain(asked, { enableAutoScaling: false })).toBe(true);
+    expect(growsWithDrain(asked, { enableAutoScaling: true })).toBe(false);
+    expect(growsWithDrain({ ...asked, prePositionReplicas: true }, { enableAutoScaling: false })).toBe(false);
+    expect(growsWithDrain({ ...asked, newPoolGrowth: "up-front" }, { enableAutoScaling: false })).toBe(false);
   });
 
   it("keeps none of a user pool's nodes for a rollback, one of a system pool's (AKS requires it)", () => {
