@@ -237,9 +237,11 @@ describe("pool migration faults on the simulated fleet", () => {
       expect(migration.outcome, events(migration).slice(-6).join("\n")).toBe("rolled-back");
       const { reason, restored } = migration.summary.rolledBack;
       expect(reason).toMatch(/^health signal persisted: .*aks-batchal3-/);
+      // A drained batch's machines are deleted once past its gate (the default): when the signal came
+      // after that, the pool comes back to its count first.
+      const shrunk = events(migration).some((e) => e.startsWith("deleted the drained"));
       expect(restored).toEqual([
-        // Its drained machines were deleted as the drain went (the default): the pool comes back first.
-        "batch scaled back to 4 nodes",
+        ...(shrunk ? ["batch scaled back to 4 nodes"] : []),
         "taint removed from 4 old nodes",
         "autoscaler restored",
         "pods drained back to the old pool",
