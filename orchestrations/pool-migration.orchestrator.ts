@@ -1,15 +1,18 @@
 // A node pool's migration as the seed's procedure: preflight (a plan, nothing changed) -> maintenance
 // window -> gate "start" -> create the new pool (ARM, polled on durable timers) -> validate it -> gate
-// "cutover" -> cordon the old pool -> drain it node by node under health gates -> keep it for the
+// "cutover" -> cordon the old pool -> drain it in batches under health gates (the new pool grown ahead
+// of each, the old pool's drained machines deleted behind, as the options say) -> keep it for the
 // retention window -> gate "delete" (optional) -> delete it -> close with cost and durations. Rollback
 // is a step any phase can enter; people steer it through gates and the control channel. An in-place
 // strategy updates the pool's osSku instead (cheaper, no fast rollback).
 
 import type { OrchestrationContext, Task } from "durable-functions";
+import { growsWithDrain, newPoolCountFor } from "../shared/domain/migration/drain-batches.ts";
 import { nextWindowStart } from "../shared/domain/migration/maintenance-window.ts";
 import { MIGRATION_TAG, type MigrationPlan } from "../shared/domain/migration/migration-plan.ts";
 import type { Outcome } from "../shared/domain/migration/migration-record.ts";
 import { durationText, RETIRING_TAINT } from "../shared/domain/migration/migration-runbook.ts";
+import type { PoolSurvey } from "../shared/domain/migration/pool-survey.ts";
 import type { ValidationEvidence } from "../shared/domain/migration/pool-validation.ts";
 import type {
   MigrationSummary,
@@ -22,6 +25,7 @@ import { type ControlVerdict, checkControl, waitFor } from "./steps/migration/co
 import { drainOldPool } from "./steps/migration/drain-phase.ts";
 import { awaitGate, decidedBy, type GateResult, notifyQuietly } from "./steps/migration/gates.ts";
 import { MigrationRun } from "./steps/migration/migration-run.ts";
+import { OverlapMeter } from "./steps/migration/overlap-meter.ts";
 import { changePool } from "./steps/migration/pool-changes.ts";
 import { type Changes, rollBack } from "./steps/migration/rollback.ts";
 import { registerOrchestration } from "./steps/register.ts";
@@ -51,7 +55,6 @@ export function* poolMigration(
   const changes: Changes = { taintedNodes: [], prePositioned: [], podsMoved: false, rollbacks: 0 };
   const overrides: string[] = [];
   let plan: MigrationPlan | undefined;
-  let newPoolCreatedAt: number | undefined;
   let postChecks: MigrationSummary["postChecks"];
   let ended: Ended;
   try {
@@ -67,12 +70,18 @@ export function* poolMigration(
     if (plan.strategy.chosen === "in-place") {
       yield* updateInPlace(run, plan);
     } else {
-      const spec = plan.newPool as NonNullable<MigrationPlan["newPool"]>;
+      const full = plan.newPool as NonNullable<MigrationPlan["newPool"]>;
+      const grows = growsWithDrain(input.options, full);
+      // Growing with the drain: the first batch's worth of nodes now, the rest ahead of each batch.
+      const spec = grows
+        ? { ...full, count: newPoolCountFor(0, plan.batches?.[0]?.length ?? 1, full) }
+        : full;
       yield* run.enter(
         "creating-pool",
-        `creating pool ${spec.name} (${spec.osSku}, ${spec.count} x ${spec.vmSize})`,
+        `creating pool ${spec.name} (${spec.osSku}, ${spec.count} x ${spec.vmSize}${grows ? `, growing to ${full.count} with the drain` : ""})`,
       );
-      newPoolCreatedAt = run.nowMs();
+      run.overlap = new OverlapMeter(full.count, run.nowMs());
+      run.overlap.resize("new", spec.count, run.nowMs());
       changes.newPool = { name: spec.name, nodes: [] };
       const created = yield* changePool(
         run,
@@ -97,13 +106,22 @@ export function* poolMigration(
           "pool-migration",
         );
       yield* gateOrEnd(run, changes, "cutover", evidence);
-      const nodes = yield* cordon(run, changes);
-      yield* run.enter("draining", `draining ${nodes.length} nodes of ${input.pool}`);
-      changes.podsMoved = nodes.length > 0;
-      yield* orRollBack(run, changes, yield* drainOldPool(run, nodes, spec.name));
+      const survey = yield* cordon(run, changes);
+      yield* run.enter("draining", `draining ${survey.drainOrder.length} nodes of ${input.pool}`);
+      changes.podsMoved = survey.drainOrder.length > 0;
+      yield* orRollBack(
+        run,
+        changes,
+        yield* drainOldPool(run, changes, survey, {
+          name: spec.name,
+          count: spec.count,
+          full,
+          grows,
+        }),
+      );
       yield* run.enter(
         "retention",
-        `keeping ${input.pool} for ${durationText(input.options.retentionSeconds)} so a rollback stays fast`,
+        `keeping ${input.pool}${changes.oldPoolShrunk ? ` (its drained machines deleted, scaled back to ${changes.oldPoolShrunk.count} on a rollback)` : ""} for ${durationText(input.options.retentionSeconds)} so a rollback stays fast`,
       );
       yield* orRollBack(run, changes, yield* waitFor(run, input.options.retentionSeconds));
       if (input.options.deleteGate)
@@ -120,15 +138,16 @@ export function* poolMigration(
         run.note(`deleting ${input.pool} failed: ${deleted.error}; the workloads run on ${spec.name}`);
         throw new Ended("failed");
       }
+      run.overlap.resize("old", 0, run.nowMs());
       yield* restoreReplicas(run, changes);
-      postChecks = yield* checkAfterwards(run, spec.name, spec.count);
+      postChecks = yield* checkAfterwards(run, spec.name, full.count);
     }
     ended = new Ended("succeeded");
   } catch (error) {
     ended = error instanceof Ended ? error : yield* failed(run, changes, error);
   }
   yield* run.enter("closing", `closing: ${ended.outcome}`);
-  const summary = yield* close(run, plan, newPoolCreatedAt, overrides, ended);
+  const summary = yield* close(run, plan, overrides, ended);
   if (postChecks) summary.postChecks = postChecks;
   run.record.outcome = ended.outcome;
   run.record.summary = summary;
@@ -325,9 +344,9 @@ function* validate(
 /**
  * Cordons the old pool as it is now (the plan may be days old): its autoscaler off first, so it adds no
  * node the taint would miss, then every node it has tainted, then a replica pre-positioned per
- * controller when asked. Returns the nodes to drain, least critical first.
+ * controller when asked. Returns the pool as surveyed: its nodes to drain, least critical first.
  */
-function* cordon(run: MigrationRun, changes: Changes): Generator<Task, string[], unknown> {
+function* cordon(run: MigrationRun, changes: Changes): Generator<Task, PoolSurvey, unknown> {
   const { context, record, input } = run;
   const pool = { clusterId: record.clusterId, pool: input.pool };
   yield* run.enter("cordoning", `cordoning ${input.pool}`);
@@ -373,7 +392,7 @@ function* cordon(run: MigrationRun, changes: Changes): Generator<Task, string[],
     yield* prePosition(run, changes, survey.controllers);
   }
   yield* orRollBack(run, changes, yield* checkControl(run));
-  return survey.drainOrder;
+  return survey;
 }
 
 /** One more replica per controller, kept until the migration ends; waits until they are Ready. */
@@ -499,12 +518,10 @@ function* updateInPlace(run: MigrationRun, plan: MigrationPlan): Generator<Task,
 function* close(
   run: MigrationRun,
   plan: MigrationPlan | undefined,
-  newPoolCreatedAt: number | undefined,
   overrides: string[],
   ended: Ended,
 ): Generator<Task, MigrationSummary, unknown> {
-  const overlapHours = newPoolCreatedAt === undefined ? 0 : (run.nowMs() - newPoolCreatedAt) / 3_600_000;
-  const overlapNodeHours = plan?.newPool ? overlapHours * run.record.nodes.total : 0;
+  const overlapNodeHours = run.overlap?.total(run.nowMs()) ?? 0;
   let cost: unknown = null;
   if (plan?.newPool) {
     try {

@@ -27,7 +27,7 @@ resource clusterOperator 'Microsoft.Authorization/roleDefinitions@2022-04-01' = 
   name: guid(subscription().id, 'aks-image-lifecycle-cluster-operator', environmentName)
   properties: {
     roleName: 'AKS image lifecycle cluster operator (${environmentName})'
-    description: 'Node pool migrations by aks-image-lifecycle: read the cluster, create, update and delete agent pools, read the user credential, and drain nodes through Azure RBAC for Kubernetes. No cluster writes, no admin credential, no secrets, no exec.'
+    description: 'Node pool migrations by aks-image-lifecycle: read the cluster, create, update and delete agent pools and their drained machines, read the user credential, and drain nodes through Azure RBAC for Kubernetes. No cluster writes, no admin credential, no secrets, no exec.'
     type: 'CustomRole'
     assignableScopes: concat([subscription().id], additionalAssignableScopes)
     permissions: [
@@ -37,6 +37,8 @@ resource clusterOperator 'Microsoft.Authorization/roleDefinitions@2022-04-01' = 
           'Microsoft.ContainerService/managedClusters/agentPools/read'
           'Microsoft.ContainerService/managedClusters/agentPools/write'
           'Microsoft.ContainerService/managedClusters/agentPools/delete'
+          'Microsoft.ContainerService/managedClusters/agentPools/deleteMachines/action'
+          'Microsoft.ContainerService/managedClusters/agentPools/machines/read'
           'Microsoft.ContainerService/managedClusters/listClusterUserCredential/action'
           'Microsoft.ContainerService/locations/operations/read'
         ]

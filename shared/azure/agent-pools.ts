@@ -136,6 +136,21 @@ export class ArmPoolOperations implements PoolOperations {
     );
   }
 
+  async deleteMachines(clusterId: string, pool: string, names: string[]): Promise<PoolRequestOutcome> {
+    const { client, resourceGroup, name } = this.target(clusterId);
+    // Only machines still there: a request sent before a crash may have taken some already.
+    const present = new Set<string>();
+    await refusals(async () => {
+      for await (const machine of client.machines.list(resourceGroup, name, pool))
+        if (machine.name) present.add(machine.name.toLowerCase());
+    });
+    const machineNames = names.filter((machine) => present.has(machine.toLowerCase()));
+    if (machineNames.length === 0) return { kind: "gone" };
+    return this.submit((onResponse) =>
+      client.agentPools.deleteMachines(resourceGroup, name, pool, { machineNames }, { onResponse }),
+    );
+  }
+
   async pollOperation(operation: string): Promise<OperationStatus> {
     const client = this.arm(subscriptionOfOperation(operation));
     observePolls(client);

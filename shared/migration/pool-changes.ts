@@ -24,7 +24,8 @@ type Ports = { pools: PoolOperations; audit: AuditRepository; clock: RetryClock 
 export async function requestPoolChange({ pools, audit, clock }: Ports, change: PoolChangeStep) {
   const { request, clusterId } = change;
   const target = `${clusterId.slice(clusterId.lastIndexOf("/") + 1)}/${request.kind === "create" ? request.spec.name : request.pool}`;
-  const act = { ...change, action: `${request.kind}-pool`, target, evidence: request };
+  const action = request.kind === "delete-machines" ? "delete-machines" : `${request.kind}-pool`;
+  const act = { ...change, action, target, evidence: request };
   if (request.kind === "create") {
     const existing = await pools.readPool(clusterId, request.spec.name);
     if (existing) return ownPool(existing, request.spec, target);
@@ -34,7 +35,9 @@ export async function requestPoolChange({ pools, audit, clock }: Ports, change: 
       ? pools.createPool(clusterId, request.spec)
       : request.kind === "update"
         ? pools.updatePool(clusterId, request.pool, request.changes)
-        : pools.deletePool(clusterId, request.pool);
+        : request.kind === "delete"
+          ? pools.deletePool(clusterId, request.pool)
+          : pools.deleteMachines(clusterId, request.pool, request.machines);
   return audited({ audit, clock }, act, effect, (outcome) => outcome.kind);
 }
 

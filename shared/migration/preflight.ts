@@ -4,6 +4,7 @@
 import type { TagSelector } from "../domain/access/approval-policy.ts";
 import type { PriceTable } from "../domain/cost/cost.ts";
 import { assessDrain } from "../domain/drain/pod-filters.ts";
+import { budgetLoad } from "../domain/migration/drain-batches.ts";
 import { drainOrder } from "../domain/migration/drain-order.ts";
 import type { MigrationOptions } from "../domain/migration/migration-options.ts";
 import type { MigrationPlan } from "../domain/migration/migration-plan.ts";
@@ -75,6 +76,9 @@ export async function surveyPool(
   const order = drainOrder(nodes, workloads);
   return {
     drainOrder: order,
+    budgets: budgetLoad(order, workloads),
+    count: pool.count,
+    mode: pool.mode,
     ...(pool.enableAutoScaling && {
       autoscaler: {
         ...(pool.minCount !== undefined && { minCount: pool.minCount }),

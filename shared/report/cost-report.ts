@@ -160,8 +160,12 @@ export async function costReport(
       vmSize: pool.vmSize,
       nodeCount: pool.count,
       migrationsPerYear: 1,
+      mode: pool.mode,
+      availabilityZones: pool.availabilityZones,
     }));
-    const tax = rotationTax(prices, pools, newPoolOverlapPlan(options, drain.drainHoursPerNode));
+    const tax = rotationTax(prices, pools, (pool) =>
+      newPoolOverlapPlan(options, drain.drainHoursPerNode, pool),
+    );
     const measured = ended.filter((c) => c.cost !== null && c.unpricedVmSizes.length === 0);
     const measuredMean = measured.length ? totalOf(measured).cost / measured.length : undefined;
     yearlyRotation = {
@@ -178,7 +182,7 @@ export async function costReport(
       measuredAnnualOverlapCost: measuredMean === undefined ? null : measuredMean * pools.length,
       assumptions: [
         `every pool of the latest inventory (scan ${fleet.scan.scanId}) moves once a year, blue-green to a new pool at its current size and node count`,
-        `overlap per pool: ${SOAK_HOURS} h soak, then the drain in batches of ${options.batchSize}, then ${options.retentionSeconds / 3600} h retention of the old pool`,
+        `overlap per pool: ${SOAK_HOURS} h soak, then the drain in batches of ${options.batchSize === "auto" ? "up to a fifth of the pool (10 nodes in a small one)" : options.batchSize}${options.newPoolGrowth === "with-drain" ? ", the new pool grown ahead of each" : ""}${options.oldPoolShrink === "with-drain" ? ", the old pool's drained nodes deleted behind it" : ""}, then ${options.retentionSeconds / 3600} h retention of ${options.oldPoolShrink === "with-drain" ? "what the old pool keeps" : "the old pool"}`,
         `drain time per node: ${drain.basis}`,
         `prices: ${prices.source} (${prices.sourced ? `as of ${prices.pricesAsOf}` : "not sourced"}), ${prices.region}, ${prices.os}, ${prices.pricing}`,
         measuredMean === undefined

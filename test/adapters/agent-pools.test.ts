@@ -302,6 +302,23 @@ describe("agent pool operations", () => {
     });
   });
 
+  it("scales a pool up by its count, then deletes named machines: their nodes go, the count drops, a second request finds them gone", async () => {
+    const pools = freshAdapter();
+    const grow = accepted(await pools.updatePool(DEV, "ubuntu", { count: 4 }));
+    expect((await pollToEnd(pools, grow)).end).toEqual({ status: "succeeded" });
+    const names = (await nodesOf("aks-dev-weu", "ubuntu")).map((n) => n.metadata?.name as string).sort();
+    expect(names).toHaveLength(4);
+    const [first, second] = names as [string, string];
+    const operation = accepted(await pools.deleteMachines(DEV, "ubuntu", [first, second]));
+    expect((await pollToEnd(pools, operation)).end).toEqual({ status: "succeeded" });
+    expect((await nodesOf("aks-dev-weu", "ubuntu")).map((n) => n.metadata?.name).sort()).toEqual(
+      names.slice(2),
+    );
+    expect(await pools.readPool(DEV, "ubuntu")).toMatchObject({ count: 2 });
+    // As after a crash: the request again, for machines already gone, sends nothing.
+    expect(await pools.deleteMachines(DEV, "ubuntu", [first, second])).toEqual({ kind: "gone" });
+  });
+
   it("deletes a pool (its nodes go), and a second delete finds it gone", async () => {
     const pools = freshAdapter();
     const operation = accepted(await pools.deletePool(WEU, "resumed"));

@@ -61,6 +61,23 @@ export function clusterState(environment: Environment, clusterName: string) {
   };
 }
 
+/** What the simulator's ledger says a real cluster cannot: no budget broken, no pod lost. */
+export function expectLedgerClean(environment: Environment): void {
+  const ledger = environment.sim.ledger();
+  expect(ledger.pdbViolations).toEqual([]);
+  expect(ledger.lostPods).toEqual([]);
+}
+
+/** All 8 report workers (aks-prod-eus, namespace batch) Running on `pool`'s nodes, none terminating. */
+export function expectWorkersServedBy(environment: Environment, pool: string): void {
+  const { pods, nodes } = clusterState(environment, "aks-prod-eus");
+  const poolOf = new Map(nodes.map((n) => [n.metadata.name, n.metadata.labels.agentpool]));
+  const workers = pods
+    .filter((p) => p.metadata.namespace === "batch" && !p.metadata.deletionTimestamp)
+    .map((p) => ({ pool: poolOf.get(p.spec.nodeName), phase: p.status.phase }));
+  expect(workers).toEqual(Array(8).fill({ pool, phase: "Running" }));
+}
+
 export function asPerson(person: Person): Record<string, string> {
   return {
     "x-ms-client-principal": Buffer.from(localClientPrincipal(person.name, person.roles)).toString("base64"),

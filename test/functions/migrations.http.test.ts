@@ -592,7 +592,7 @@ describe("bad bodies", () => {
         targetOsSku: "AzureLinux3",
         options: { batchSize: 0 },
       }),
-    ).toBe("options.batchSize must be a whole number from 1 to 10, not 0");
+    ).toBe('options.batchSize must be "auto" or a whole number from 1 to 10, not 0');
   });
 });
 
@@ -644,11 +644,11 @@ describe("starting a migration", () => {
       pool: "batch",
       targetOsSku: "AzureLinux3",
       requestedBy: { id: BEN, name: BEN, roles: [ROLES.operator], groups: [], identityProvider: "local" },
-      options: { batchSize: 1 },
+      options: { batchSize: "auto", newPoolGrowth: "with-drain", oldPoolShrink: "with-drain" },
     });
     const [intent, outcome] = (await state.audit.list(id)).filter((r) => r.action === "request-migration");
     expect(intent).toMatchObject({ stage: "intent", actor: BEN, target: "aks-prod-eus/batch" });
-    expect(intent?.evidence).toMatchObject({ clusterId: unique.id, options: { batchSize: 1 } });
+    expect(intent?.evidence).toMatchObject({ clusterId: unique.id, options: { batchSize: "auto" } });
     expect(outcome).toMatchObject({ stage: "outcome", actor: BEN, result: "succeeded" });
     // Once the workflow has recorded it (its first step), a second start is refused as under way.
     await vi.waitFor(async () => expect(await state.migrations.get(id)).toBeDefined(), { timeout: 10_000 });

@@ -142,6 +142,8 @@ const ARM_CALLS: Record<string, string> = {
   "agentPools.get": "Microsoft.ContainerService/managedClusters/agentPools/read",
   "agentPools.createOrUpdate": "Microsoft.ContainerService/managedClusters/agentPools/write",
   "agentPools.delete": "Microsoft.ContainerService/managedClusters/agentPools/delete",
+  "agentPools.deleteMachines": "Microsoft.ContainerService/managedClusters/agentPools/deleteMachines/action",
+  "machines.list": "Microsoft.ContainerService/managedClusters/agentPools/machines/read",
   "managedClusters.listClusterUserCredentials":
     "Microsoft.ContainerService/managedClusters/listClusterUserCredential/action",
   // Polls the Azure-AsyncOperation URL, .../providers/Microsoft.ContainerService/locations/{region}/operations/{id}.
@@ -195,7 +197,7 @@ describe("the custom cluster role", () => {
   const kubeCode = sources("shared/kube");
 
   it("allows exactly the ARM actions behind the adapters' calls", () => {
-    const calls = callsIn(armCode, /\b((?:managedClusters|agentPools)\.\w+|restorePoller)\(/g);
+    const calls = callsIn(armCode, /\b((?:managedClusters|agentPools|machines)\.\w+|restorePoller)\(/g);
     expect([...calls].filter((call) => !(call in ARM_CALLS))).toEqual([]);
     expect(new Set(stringList(permissions, "actions"))).toEqual(
       new Set([...calls].map((call) => ARM_CALLS[call] as string)),

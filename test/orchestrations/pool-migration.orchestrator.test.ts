@@ -20,6 +20,7 @@ import type {
   GateName,
   MigrationRecord,
 } from "../../shared/domain/migration/migration-record.ts";
+import type { PoolSurvey } from "../../shared/domain/migration/pool-survey.ts";
 import { applyRecordChange, type RecordChange } from "../../shared/domain/migration/record-changes.ts";
 import type { ActivityFakes } from "../support/activity-fakes.ts";
 import { aMigrationPlan } from "../support/migration-fixtures.ts";
@@ -42,6 +43,9 @@ const NEW_NODES = ["aks-batchal3-0", "aks-batchal3-1"];
 
 let migrations = 0;
 
+/** The seed's procedure, which most tests here follow: node by node, the old pool kept whole to the end. */
+const NODE_BY_NODE = { batchSize: 1, newPoolGrowth: "up-front", oldPoolShrink: "at-end" } as const;
+
 function inputOf(options: Partial<MigrationOptions> = {}): PoolMigrationInput {
   return {
     migrationId: `migration:aks-prod:batch:test${++migrations}`,
@@ -56,7 +60,7 @@ function inputOf(options: Partial<MigrationOptions> = {}): PoolMigrationInput {
       identityProvider: "aad",
     },
     requestedAt: "2026-03-02T08:00:00.000Z",
-    options: { ...DEFAULT_MIGRATION_OPTIONS, retentionSeconds: 3600, ...options },
+    options: { ...DEFAULT_MIGRATION_OPTIONS, ...NODE_BY_NODE, retentionSeconds: 3600, ...options },
   };
 }
 
@@ -77,6 +81,18 @@ function pod(name: string, extra: Partial<NodePod> = {}): NodePod {
     gracePeriodSeconds: 30,
     protectedByBudget: true,
     unmanaged: false,
+    ...extra,
+  };
+}
+
+/** A pool as the cordon surveys it: no budget in the way unless a test says so. */
+function surveyOf(drainOrder: string[], extra: Partial<PoolSurvey> = {}): PoolSurvey {
+  return {
+    drainOrder,
+    budgets: { perNode: {}, allowed: {} },
+    count: drainOrder.length,
+    mode: "User",
+    controllers: [],
     ...extra,
   };
 }
@@ -118,8 +134,8 @@ function world(script: Script, records: MigrationRecord[] = []) {
     "plan-migration": () => planOf(),
     "survey-pool": ({ pool }) =>
       pool === "batch"
-        ? { drainOrder: OLD_NODES, autoscaler: { minCount: 1, maxCount: 4 }, controllers: [] }
-        : { drainOrder: NEW_NODES, controllers: [] },
+        ? surveyOf(OLD_NODES, { autoscaler: { minCount: 1, maxCount: 4 } })
+        : surveyOf(NEW_NODES),
     "save-migration": async (change) => {
       current = applyRecordChange(current, change) ?? current;
       const record = structuredClone(current) as MigrationRecord;
@@ -659,7 +675,7 @@ describe("pool-migration", () => {
     const survey = fakes["survey-pool"];
     fakes["survey-pool"] = (input) =>
       input.pool === "batch"
-        ? { drainOrder: [...OLD_NODES, "aks-batch-2"], controllers: [] }
+        ? surveyOf([...OLD_NODES, "aks-batch-2"])
         : (survey as NonNullable<typeof survey>)(input);
     const run = await harness.run("pool-migration", inputOf(), fakes);
     expect(run.output.outcome).toBe("succeeded");
@@ -833,5 +849,166 @@ describe("pool-migration", () => {
     expect(run.output.outcome).toBe("failed");
     const history = (records.at(-1) as MigrationRecord).history.map((h) => h.event);
     expect(history.some((e) => e.includes("quarantined") && e.includes("no fast rollback"))).toBe(true);
+  });
+});
+
+describe("pool-migration growing the new pool and shrinking the old one with the drain", () => {
+  const FOUR = ["aks-batch-0", "aks-batch-1", "aks-batch-2", "aks-batch-3"];
+  const STEPPED = { newPoolGrowth: "with-drain", oldPoolShrink: "with-drain" } as const;
+
+  /** Four old nodes, one pod each; the new pool without an autoscaler, so its count is the migration's. */
+  function fourNodes(script: Script, survey: Partial<PoolSurvey> = {}) {
+    const setup = world(script);
+    FOUR.forEach((node, i) => {
+      setup.podsOn.set(node, [pod(`worker-${i}`)]);
+    });
+    const plan = aMigrationPlan();
+    setup.fakes["plan-migration"] = () =>
+      planOf({
+        newPool: {
+          ...(plan.newPool as NonNullable<MigrationPlan["newPool"]>),
+          count: 4,
+          enableAutoScaling: false,
+        },
+        drainOrder: FOUR,
+        batches: FOUR.map((node) => [node]),
+      });
+    setup.fakes["survey-pool"] = ({ pool }) =>
+      pool === "batch" ? surveyOf(FOUR, survey) : surveyOf(["aks-batchal3-0", "aks-batchal3-1"]);
+    return setup;
+  }
+
+  const requests = (run: { callsOf(name: string): readonly { input: unknown }[] }) =>
+    run.callsOf("request-pool-change").map((c) => (c.input as { request: Record<string, unknown> }).request);
+
+  it("creates the new pool with a batch and headroom, grows it ahead of each batch, deletes each drained machine after the health gate", async () => {
+    const { fakes } = fourNodes(approveAll());
+    const run = await harness.run("pool-migration", inputOf(STEPPED), fakes);
+    expect(run.output.outcome).toBe("succeeded");
+    expect(
+      requests(run).map((r) =>
+        r.kind === "create"
+          ? `create ${(r.spec as { count: number }).count}`
+          : r.kind === "update"
+            ? `update ${r.pool} ${JSON.stringify(r.changes)}`
+            : `${r.kind} ${r.pool}${r.machines ? ` ${(r.machines as string[]).join(",")}` : ""}`,
+      ),
+    ).toEqual([
+      "create 2",
+      "delete-machines batch aks-batch-0",
+      'update batchal3 {"count":3}',
+      "delete-machines batch aks-batch-1",
+      'update batchal3 {"count":4}',
+      "delete-machines batch aks-batch-2",
+      "delete-machines batch aks-batch-3",
+      "delete batch",
+    ]);
+    // Each machine goes only after its batch passed the health gate.
+    const order = run.calls.map((c) => `${c.name}:${(c.input as { step?: string }).step ?? ""}`);
+    for (const index of [0, 1, 2, 3]) {
+      const shrink = order.findIndex((c) => c.startsWith(`request-pool-change:shrink-old-pool:${index}:`));
+      const looks = order.slice(0, shrink).filter((c) => c.startsWith("observe-health:"));
+      expect(looks.length).toBe(index + 2);
+    }
+    // The creation audited with its smaller count, validated against it.
+    expect(run.callsOf("validate-pool")[0]?.input).toMatchObject({ expectedNodes: 2 });
+  });
+
+  it("costs fewer overlap node-hours than a full-size pool kept beside the old one to the end", async () => {
+    const stepped = await harness.run("pool-migration", inputOf(STEPPED), fourNodes(approveAll()).fakes);
+    const upFront = await harness.run("pool-migration", inputOf(), fourNodes(approveAll()).fakes);
+    expect(stepped.output.outcome).toBe("succeeded");
+    expect(upFront.output.outcome).toBe("succeeded");
+    expect(stepped.output.summary.overlapNodeHours).toBeGreaterThan(0);
+    // The retention window alone (1 h) costs the up-front run four nodes, the stepped run none.
+    expect(upFront.output.summary.overlapNodeHours - stepped.output.summary.overlapNodeHours).toBeGreaterThan(
+      4,
+    );
+  });
+
+  it("keeps a system pool's last node through the retention window, as AKS requires", async () => {
+    const { fakes } = fourNodes(approveAll(), { mode: "System" });
+    const run = await harness.run("pool-migration", inputOf(STEPPED), fakes);
+    expect(run.output.outcome).toBe("succeeded");
+    const deleted = requests(run).flatMap((r) =>
+      r.kind === "delete-machines" ? (r.machines as string[]) : [],
+    );
+    expect(deleted).toEqual(["aks-batch-0", "aks-batch-1", "aks-batch-2"]);
+  });
+
+  it("drains in batches the budgets allow with batchSize auto: no two pods of one budget in a batch beyond it", async () => {
+    const { fakes, records } = fourNodes(approveAll(), {
+      budgets: {
+        // web allows one disruption: its pods on aks-batch-0 and aks-batch-1 go in different batches.
+        perNode: {
+          "aks-batch-0": { web: 1 },
+          "aks-batch-1": { web: 1 },
+          "aks-batch-2": {},
+          "aks-batch-3": {},
+        },
+        allowed: { web: 1 },
+      },
+    });
+    const run = await harness.run("pool-migration", inputOf({ ...STEPPED, batchSize: "auto" }), fakes);
+    expect(run.output.outcome).toBe("succeeded");
+    const drained = (records.at(-1) as MigrationRecord).history
+      .map((h) => h.event)
+      .filter((e) => e.startsWith("draining aks-"));
+    expect(drained).toEqual(["draining aks-batch-0, aks-batch-2, aks-batch-3", "draining aks-batch-1"]);
+    expect(run.subOrchestrations().map((id) => id.slice(id.lastIndexOf(":") + 1))).toEqual([
+      "drain-0",
+      "drain-1",
+      "drain-2",
+      "drain-3",
+    ]);
+    // Grown ahead of each batch: created with one node and headroom, then to the full count.
+    expect(
+      requests(run).filter((r) => r.kind === "create" || (r.kind === "update" && r.pool === "batchal3")),
+    ).toEqual([
+      expect.objectContaining({ kind: "create", spec: expect.objectContaining({ count: 2 }) }),
+      { kind: "update", pool: "batchal3", changes: { count: 4 } },
+    ]);
+  });
+
+  it("rolls back after shrinking: the old pool scaled back to its count before its taint comes off, pods drained back", async () => {
+    const { fakes } = fourNodes(approveAll());
+    let looks = 0;
+    fakes["observe-health"] = () => {
+      looks += 1;
+      // Healthy through the first two batches, then a node of the new pool stays NotReady.
+      return looks <= 3 ? healthy() : { ...healthy(), notReadyNodes: ["aks-batchal3-1"] };
+    };
+    const survey = fakes["survey-pool"] as NonNullable<(typeof fakes)["survey-pool"]>;
+    // Once scaled back, the old pool has its kept nodes and two new ones.
+    fakes["survey-pool"] = (input) =>
+      input.pool === "batch" && looks > 3
+        ? surveyOf(["aks-batch-2", "aks-batch-3", "aks-batch-vmss04", "aks-batch-vmss05"])
+        : survey(input);
+    const run = await harness.run("pool-migration", inputOf(STEPPED), fakes);
+    expect(run.output.outcome).toBe("rolled-back");
+    expect(requests(run)).toEqual([
+      expect.objectContaining({ kind: "create" }),
+      { kind: "delete-machines", pool: "batch", machines: ["aks-batch-0"] },
+      { kind: "update", pool: "batchal3", changes: { count: 3 } },
+      { kind: "delete-machines", pool: "batch", machines: ["aks-batch-1"] },
+      { kind: "update", pool: "batchal3", changes: { count: 4 } },
+      // The third batch failed its health gate: the old pool comes back to its four nodes first.
+      { kind: "update", pool: "batch", changes: { count: 4 } },
+      { kind: "delete", pool: "batchal3" },
+    ]);
+    const scaledBack = run.calls.findIndex(
+      (c) => (c.input as { step?: string }).step?.startsWith("rollback1:scale-old") ?? false,
+    );
+    const untaint = run.calls.findIndex(
+      (c) => (c.input as { step?: string }).step === "rollback1:untaint-old",
+    );
+    expect(scaledBack).toBeGreaterThan(-1);
+    expect(untaint).toBeGreaterThan(scaledBack);
+    // The old pool's nodes as they are after scaling back lose the taint: the kept ones and the new ones.
+    expect(run.calls[untaint]?.input).toMatchObject({
+      nodes: ["aks-batch-2", "aks-batch-3", "aks-batch-vmss04", "aks-batch-vmss05"],
+      present: false,
+    });
+    expect(run.output.summary.rolledBack?.restored).toContain("batch scaled back to 4 nodes");
   });
 });

@@ -101,6 +101,7 @@ export function aMigrationPlan(overrides: Partial<MigrationPlan> = {}): Migratio
       maxCount: 4,
     },
     drainOrder: ["aks-batch-0", "aks-batch-1"],
+    batches: [["aks-batch-0"], ["aks-batch-1"]],
     pods: { evict: 2, skipped: {}, blocked: [] },
     controllers: [],
     findings: [],

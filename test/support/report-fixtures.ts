@@ -4,6 +4,7 @@
 import type { StateRepositories } from "../../shared/composition.ts";
 import { nodeHoursCost, type PriceTable } from "../../shared/domain/cost/cost.ts";
 import type { Cluster } from "../../shared/domain/fleet/model.ts";
+import { DEFAULT_MIGRATION_OPTIONS } from "../../shared/domain/migration/migration-options.ts";
 import type { MigrationRecord } from "../../shared/domain/migration/migration-record.ts";
 import { aMigrationRecord } from "./migration-fixtures.ts";
 import { aCluster, aPool, poolSnapshots } from "./pool-fixtures.ts";
@@ -63,6 +64,8 @@ export function anEndedMigration(
     id,
     phase: "done",
     outcome: "succeeded",
+    // Drained node by node: its draining seconds are three nodes' in a row.
+    options: { ...DEFAULT_MIGRATION_OPTIONS, batchSize: 1 },
     nodes: { drained: 3, total: 3 },
     summary: {
       overlapNodeHours: usage.overlapNodeHours,

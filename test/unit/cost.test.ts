@@ -193,6 +193,57 @@ describe("overlapCost", () => {
     }
   });
 
+  it("stepped: counts the nodes beyond the old pool's count through the soak, each batch and the retention", () => {
+    const stepped = (grow: boolean, shrink: boolean): OverlapPlan => ({
+      soakHours: 1,
+      drainHoursPerNode: 0.5,
+      pattern: {
+        kind: "stepped",
+        batches: 2,
+        growNewPool: grow,
+        headroomNodes: 1,
+        shrinkOldPool: shrink,
+        retainedNodes: 0,
+        retentionHours: 4,
+      },
+    });
+    const pool = { vmSize: "Standard_D4s_v5", nodeCount: 4 };
+    // Both pools whole from creation to the end: the retain-old-pool figure, batches of two.
+    expect(overlapCost(table, pool, stepped(false, false))).toMatchObject({
+      overlapNodeHours: 4 * (1 + 2 * 0.5 + 4),
+      durationHours: 6,
+    });
+    // Grown 3 then 4 (two nodes and headroom), shrunk 4 then 2, nothing kept through retention.
+    expect(overlapCost(table, pool, stepped(true, true)).overlapNodeHours).toBeCloseTo(
+      1 * 3 + 0.5 * (3 + 4 - 4) + 0.5 * (4 + 2 - 4),
+    );
+    // Each half alone saves part of it.
+    const full = overlapCost(table, pool, stepped(false, false)).overlapNodeHours;
+    expect(overlapCost(table, pool, stepped(true, false)).overlapNodeHours).toBeLessThan(full);
+    expect(overlapCost(table, pool, stepped(false, true)).overlapNodeHours).toBeLessThan(full);
+  });
+
+  it("stepped: takes the plan's own batch sizes, or the automatic cap without them", () => {
+    const plan = (batches: number | "auto" | number[]): OverlapPlan => ({
+      soakHours: 0,
+      drainHoursPerNode: 1,
+      pattern: {
+        kind: "stepped",
+        batches,
+        growNewPool: false,
+        headroomNodes: 1,
+        shrinkOldPool: false,
+        retainedNodes: 0,
+        retentionHours: 0,
+      },
+    });
+    const pool = { vmSize: "Standard_D4s_v5", nodeCount: 50 };
+    expect(overlapCost(table, pool, plan([30, 20])).durationHours).toBe(2);
+    // A fifth of 50 nodes: five batches of ten.
+    expect(overlapCost(table, pool, plan("auto")).durationHours).toBe(5);
+    expect(overlapCost(table, pool, plan(1)).durationHours).toBe(50);
+  });
+
   it("reproduces the article's example: $2,000 a day kept twice for 7 days adds $14,000", () => {
     const tenNodes = testPriceTable({ Standard_D4s_v5: 2000 / 24 / 10 });
     const estimate = overlapCost(

@@ -1,11 +1,19 @@
 // The drain: the old pool's nodes in the plan's order, a batch at a time, each node a `node-drain`
 // sub-orchestration. A node with stuck pods asks a person (retry, skip a pod, delete it, roll back);
 // between batches the health gate watches the seed's signals: one that clears within its grace lets the
-// drain go on, one that persists halts it and rolls back (at once or after approval, by policy).
+// drain go on, one that persists halts it and rolls back (at once or after approval, by policy). When
+// the options say so, the new pool grows ahead of each batch and the old pool's drained machines are
+// deleted once the batch passed its health gate.
 
 import type { Task } from "durable-functions";
+import {
+  drainBatches,
+  newPoolCountFor,
+  retainedOldNodes,
+} from "../../../shared/domain/migration/drain-batches.ts";
 import { type HealthWatch, watchHealth } from "../../../shared/domain/migration/health-signals.ts";
 import type { GateDecision, PodName } from "../../../shared/domain/migration/migration-record.ts";
+import type { PoolSurvey } from "../../../shared/domain/migration/pool-survey.ts";
 import type { PodRef } from "../../../shared/domain/ports/node-operations.ts";
 import { childInstanceId } from "../../contracts/instance-ids.ts";
 import type { NodeDrainInput, NodeDrainResult } from "../../contracts/pool-migration.contract.ts";
@@ -14,48 +22,144 @@ import { callActivity } from "../call-activity.ts";
 import { type ControlVerdict, checkControl, waitFor } from "./controls.ts";
 import { awaitGate, decidedBy, describeDecision, notifyQuietly } from "./gates.ts";
 import type { MigrationRun } from "./migration-run.ts";
+import { changePool } from "./pool-changes.ts";
+import type { Changes } from "./rollback.ts";
 
 /** Seconds between looks at a health signal that has not cleared yet. */
 const HEALTH_RECHECK_SECONDS = 30;
 
+/** The new pool as the drain sees it: its count now, its full shape, whether it grows in steps. */
+export interface NewPoolSize {
+  name: string;
+  count: number;
+  full: { count: number; availabilityZones: readonly string[] };
+  grows: boolean;
+}
+
 export function* drainOldPool(
   run: MigrationRun,
-  nodes: string[],
-  newPool: string,
+  changes: Changes,
+  survey: PoolSurvey,
+  newPool: NewPoolSize,
 ): Generator<Task, ControlVerdict, unknown> {
   const { record, input } = run;
-  const batchSize = Math.max(1, input.options.batchSize);
+  const nodes = survey.drainOrder;
+  // A survey from before budgets were surveyed (an older history) cuts fixed batches only.
+  const batches = drainBatches(
+    nodes,
+    survey.budgets ?? { perNode: {}, allowed: {} },
+    input.options.batchSize,
+  );
+  const shrinks = input.options.oldPoolShrink === "with-drain";
+  // The last nodes in the order stay when AKS needs them (a system pool keeps one).
+  const deletable = new Set(nodes.slice(0, Math.max(0, nodes.length - retainedOldNodes(survey.mode))));
   const first = yield* callActivity(run.context, ACTIVITIES.observeHealth, {
     clusterId: record.clusterId,
-    pools: [record.pool, newPool],
+    pools: [record.pool, newPool.name],
   });
   const health: HealthContext = {
-    newPool,
+    newPool: newPool.name,
     // Pods Pending before the drain began are not its doing (a Windows pod without a node, say).
     preexistingPending: new Set(first.pendingPods.map((p) => p.pod)),
     watch: watchHealth(undefined, first, input.options.thresholds).watch,
   };
-  for (let offset = 0; offset < nodes.length; offset += batchSize) {
+  let offset = 0;
+  for (const [index, batch] of batches.entries()) {
     const control = yield* checkControl(run);
     if (control.kind === "rollback") return control;
-    const batch = nodes.slice(offset, offset + batchSize);
+    if (newPool.grows) {
+      const last = index === batches.length - 1;
+      const grown = yield* grow(
+        run,
+        newPool,
+        last ? newPool.full.count : newPoolCountFor(offset, batch.length, newPool.full),
+        index,
+      );
+      if (grown.kind === "rollback") return grown;
+    }
     run.note(`draining ${batch.join(", ")}`);
     yield* run.save();
-    const drained = yield* drainBatch(run, batch, offset);
+    // Nodes where a person chose to leave a pod are not deleted with the batch.
+    const leftPods = new Set<string>();
+    const drained = yield* drainBatch(run, batch, offset, leftPods);
     if (drained.kind === "rollback") return drained;
+    offset += batch.length;
     record.nodes.drained += batch.length;
     run.note(`drained ${batch.join(", ")} (${record.nodes.drained} of ${record.nodes.total})`);
     yield* run.save();
     const verdict = yield* healthGate(run, health);
     if (verdict.kind === "rollback") return verdict;
+    if (shrinks) {
+      const machines = batch.filter((node) => deletable.has(node) && !leftPods.has(node));
+      yield* shrink(run, changes, survey.count, machines, index);
+    }
   }
   return { kind: "go-on" };
+}
+
+/** The new pool grown to `count` ahead of a batch; a failure rolls back (the batch would have no room). */
+function* grow(
+  run: MigrationRun,
+  newPool: NewPoolSize,
+  count: number,
+  index: number,
+): Generator<Task, ControlVerdict, unknown> {
+  if (count <= newPool.count) return { kind: "go-on" };
+  run.note(`growing ${newPool.name} from ${newPool.count} to ${count} nodes for the next batch`);
+  run.overlap?.resize("new", count, run.nowMs());
+  const result = yield* changePool(
+    run,
+    `grow-new-pool:${index}`,
+    { kind: "update", pool: newPool.name, changes: { count } },
+    "room on the new pool for the next batch",
+  );
+  if (result.kind === "failed") {
+    return {
+      kind: "rollback",
+      reason: `growing ${newPool.name} to ${count} nodes failed: ${result.error}`,
+      by: "pool-migration",
+    };
+  }
+  newPool.count = count;
+  return { kind: "go-on" };
+}
+
+/**
+ * A drained batch's machines deleted (AKS deleteMachines), the pool kept for a rollback, which scales it
+ * back to `count`. A failed delete is noted, not a reason to stop: the nodes go with the pool at the end.
+ */
+function* shrink(
+  run: MigrationRun,
+  changes: Changes,
+  count: number,
+  machines: string[],
+  index: number,
+): Generator<Task, void, unknown> {
+  if (machines.length === 0) return;
+  changes.oldPoolShrunk ??= { count, deleted: [] };
+  const shrunk = changes.oldPoolShrunk;
+  // Recorded before the request: a rollback must scale back up even if the delete ends half done.
+  shrunk.deleted.push(...machines);
+  changes.taintedNodes = changes.taintedNodes.filter((node) => !machines.includes(node));
+  const result = yield* changePool(
+    run,
+    `shrink-old-pool:${index}`,
+    { kind: "delete-machines", pool: run.record.pool, machines },
+    "drained and past the health gate: only the pool is kept for a rollback",
+  );
+  if (result.kind === "failed") {
+    run.note(`deleting the drained ${machines.join(", ")} failed: ${result.error}; they go with the pool`);
+    return;
+  }
+  run.overlap?.resize("old", count - shrunk.deleted.length, run.nowMs());
+  run.note(`deleted the drained ${machines.join(", ")}`);
 }
 
 function* drainBatch(
   run: MigrationRun,
   batch: string[],
   offset: number,
+  leftPods: Set<string>,
 ): Generator<Task, ControlVerdict, unknown> {
   const { context, record } = run;
   const { drainTimeoutSeconds } = run.input.options;
@@ -106,6 +210,7 @@ function* drainBatch(
           ? yield* checkControl(run)
           : yield* decide(run, batch[index] as string, result, decided);
       if (verdict.kind === "rollback") return verdict;
+      if (decided.skip.length > 0) leftPods.add(batch[index] as string);
       // A stopped node is drained again (a new instance) once the pause is over.
       if (result.kind === "stopped") decided.attempt += 1;
     }

@@ -20,6 +20,7 @@ import {
 import { ACTIVITIES } from "../../contracts.ts";
 import { callActivity } from "../call-activity.ts";
 import { EventChannel } from "./event-channel.ts";
+import type { OverlapMeter } from "./overlap-meter.ts";
 
 /** Longest a history line may be: the record stays small whatever a person writes in a comment. */
 const MAX_EVENT_LENGTH = 500;
@@ -36,6 +37,8 @@ export class MigrationRun {
   private readonly unsent: HistoryEntry[] = [];
   private readonly control: EventChannel<ControlEvent>;
   readonly answers: EventChannel<GateAnswerEvent>;
+  /** Set once the new pool is asked for: the two pools' sizes from then on. */
+  overlap?: OverlapMeter;
 
   constructor(context: OrchestrationContext, input: PoolMigrationInput) {
     this.context = context;

@@ -1,6 +1,7 @@
 // Rollback, from wherever the migration is: the old pool serves again. It undoes what was done, in
-// reverse: the taint comes off the old nodes, the autoscaler and replica counts come back, pods that
-// moved are drained back from the new pool, and the new pool is deleted unless it is to be kept. A
+// reverse: an old pool shrunk as it drained is scaled back to its count first (new machines of its own
+// OS, untainted), the taint comes off the old nodes, the autoscaler and replica counts come back, pods
+// that moved are drained back from the new pool, and the new pool is deleted unless it is to be kept. A
 // new pool that cannot be drained back is kept rather than deleted with pods on it.
 
 import type { Task } from "durable-functions";
@@ -22,6 +23,8 @@ export interface Changes {
   autoscaler?: { minCount?: number; maxCount?: number };
   /** Controllers scaled up by one, with their replicas before. */
   prePositioned: { workload: { kind: string; namespace: string; name: string }; replicas: number }[];
+  /** The old pool shrunk as it drained: its count before, and the machines asked to go. */
+  oldPoolShrunk?: { count: number; deleted: string[] };
   /** Whether any pod has moved to the new pool. */
   podsMoved: boolean;
   /** Set once the old pool's delete was asked: from then on there is nothing to go back to. */
@@ -48,6 +51,25 @@ export function* rollBack(
     reason: `rollback: ${reason}`,
   });
 
+  // Before anything else: the pods need the old pool's nodes back before the new pool is tainted.
+  if (changes.oldPoolShrunk) {
+    const { count } = changes.oldPoolShrunk;
+    const result = yield* changePool(
+      run,
+      `rollback${attempt}:scale-old`,
+      { kind: "update", pool: record.pool, changes: { count } },
+      `rollback: ${reason}`,
+    );
+    if (result.kind === "failed") {
+      // Without the old pool's nodes the pods have nowhere to go back to: the new pool keeps them.
+      restored.push(`${record.pool} NOT scaled back to ${count}: ${result.error}`);
+      return yield* endRollback(run, changes, reason, by, restored);
+    }
+    run.overlap?.resize("old", count, run.nowMs());
+    restored.push(`${record.pool} scaled back to ${count} nodes`);
+    // Its nodes now: those kept through the drain, still tainted, and the new ones.
+    changes.taintedNodes = yield* nodesNow(run, record.pool, changes.taintedNodes);
+  }
   if (changes.newPool && changes.podsMoved) {
     // The new pool as it is now: its autoscaler may have added nodes since validation.
     changes.newPool.nodes = yield* nodesNow(run, changes.newPool.name, changes.newPool.nodes);
@@ -135,12 +157,25 @@ export function* rollBack(
           ? `new pool ${changes.newPool.name} deleted`
           : `new pool NOT deleted: ${result.error}`,
       );
+      if (result.kind === "succeeded") run.overlap?.resize("new", 0, run.nowMs());
     }
   }
+  return yield* endRollback(run, changes, reason, by, restored);
+}
+
+/** The rollback told: noted on the record and, as awareness rather than approval, sent to people. */
+function* endRollback(
+  run: MigrationRun,
+  changes: Changes,
+  reason: string,
+  by: string,
+  restored: string[],
+): Generator<Task, string[], unknown> {
+  const { record } = run;
   run.note(`rolled back: ${restored.join("; ") || "nothing had changed"}`, by);
   // Awareness, not approval: people hear of every rollback.
   yield* notifyQuietly(run, {
-    id: `${record.id}:rolled-back:${attempt}`,
+    id: `${record.id}:rolled-back:${changes.rollbacks}`,
     migrationId: record.id,
     cluster: record.cluster,
     pool: record.pool,

@@ -6,6 +6,7 @@
 // the table makes a cost unknown, never zero.
 
 import { type IsoDate, isIsoDate } from "../lifecycle/calendar-date.ts";
+import { autoBatchCap } from "../migration/drain-batches.ts";
 
 /** What prices rest on. Every cost carries it, so no figure from illustrative prices passes for Azure's. */
 export interface PriceBasis {
@@ -146,11 +147,32 @@ export function nodeHoursCost(table: PriceTable, usage: readonly NodeHours[]): C
  * nodes drain one at a time but the whole old pool stays until the drain ends plus a retention window,
  * for a fast rollback (the article: "keep at least 4 hours of old pool available").
  */
-export type DrainPattern = { kind: "sequential" } | { kind: "retain-old-pool"; retentionHours: number };
+export type DrainPattern =
+  | { kind: "sequential" }
+  | { kind: "retain-old-pool"; retentionHours: number }
+  | SteppedPattern;
+
+/**
+ * `stepped`: the drain in batches, each in the time of one node (`drainHoursPerNode`). The new pool is
+ * created at full size or with the first batch and headroom, grown a batch ahead of the drain; the old
+ * pool keeps its nodes until the end or loses each batch once drained, keeping `retainedNodes` through
+ * the retention window.
+ */
+export interface SteppedPattern {
+  kind: "stepped";
+  /** Equal batches of this many nodes; "auto": the automatic batch's cap; or the batches' sizes. */
+  batches: number | "auto" | readonly number[];
+  growNewPool: boolean;
+  headroomNodes: number;
+  shrinkOldPool: boolean;
+  retainedNodes: number;
+  retentionHours: number;
+}
 
 export interface OverlapPlan {
-  /** Both pools run at full size from the new pool's creation until the first drain (testing, soak). */
+  /** Both pools run from the new pool's creation until the first drain (testing, soak). */
   soakHours: number;
+  /** One node's drain; for `stepped`, one batch's. */
   drainHoursPerNode: number;
   pattern: DrainPattern;
 }
@@ -185,6 +207,8 @@ export function overlapCost(table: PriceTable, pool: OldPool, plan: OverlapPlan)
     // Node i of n is deleted i drain-slots after the soak: soak * n + slot * (1 + 2 + ... + n).
     overlapNodeHours = n * plan.soakHours + (plan.drainHoursPerNode * n * (n + 1)) / 2;
     durationHours = plan.soakHours + drainHours;
+  } else if (plan.pattern.kind === "stepped") {
+    return steppedOverlap(table, pool, plan, plan.pattern);
   } else {
     requireNonNegative(plan.pattern.retentionHours, "retentionHours");
     durationHours = plan.soakHours + drainHours + plan.pattern.retentionHours;
@@ -195,6 +219,40 @@ export function overlapCost(table: PriceTable, pool: OldPool, plan: OverlapPlan)
     durationHours,
     cost: nodeHoursCost(table, [{ vmSize: pool.vmSize, nodeHours: overlapNodeHours }]),
   };
+}
+
+/** Extra nodes (both pools' less the old pool's count) summed over the soak, each batch and the retention. */
+function steppedOverlap(
+  table: PriceTable,
+  pool: OldPool,
+  plan: OverlapPlan,
+  pattern: SteppedPattern,
+): OverlapEstimate {
+  requireNonNegative(pattern.retentionHours, "retentionHours");
+  const n = pool.nodeCount;
+  const batches = batchSizes(n, pattern.batches);
+  const newNodes = (moved: number, batch: number) =>
+    pattern.growNewPool ? Math.min(n, moved + batch + pattern.headroomNodes) : n;
+  let overlapNodeHours = plan.soakHours * newNodes(0, batches[0] ?? 0);
+  let moved = 0;
+  for (const batch of batches) {
+    const oldNodes = pattern.shrinkOldPool ? n - moved : n;
+    overlapNodeHours += plan.drainHoursPerNode * (newNodes(moved, batch) + oldNodes - n);
+    moved += batch;
+  }
+  const retained = pattern.shrinkOldPool ? Math.min(n, pattern.retainedNodes) : n;
+  overlapNodeHours += pattern.retentionHours * retained;
+  return {
+    overlapNodeHours,
+    durationHours: plan.soakHours + batches.length * plan.drainHoursPerNode + pattern.retentionHours,
+    cost: nodeHoursCost(table, [{ vmSize: pool.vmSize, nodeHours: overlapNodeHours }]),
+  };
+}
+
+function batchSizes(n: number, batches: SteppedPattern["batches"]): readonly number[] {
+  if (typeof batches !== "number" && batches !== "auto") return batches;
+  const size = Math.max(1, batches === "auto" ? autoBatchCap(n) : batches);
+  return Array.from({ length: Math.ceil(n / size) }, (_, i) => Math.min(size, n - i * size));
 }
 
 export interface FleetPool extends OldPool {
@@ -213,7 +271,12 @@ export interface RotationTax {
 }
 
 /** The article's "rotation tax": what a year of migrations adds, as a share of annual spend. */
-export function rotationTax(table: PriceTable, fleet: readonly FleetPool[], plan: OverlapPlan): RotationTax {
+/** `plan`: one for every pool, or each pool's own (its mode and zones shape a stepped overlap). */
+export function rotationTax<P extends FleetPool>(
+  table: PriceTable,
+  fleet: readonly P[],
+  plan: OverlapPlan | ((pool: P) => OverlapPlan),
+): RotationTax {
   for (const pool of fleet)
     requireNonNegative(pool.migrationsPerYear, `migrationsPerYear of the ${pool.vmSize} pool`);
   const annualSpend = nodeHoursCost(
@@ -222,7 +285,12 @@ export function rotationTax(table: PriceTable, fleet: readonly FleetPool[], plan
   );
   const annualOverlap = addCosts(
     table,
-    fleet.map((pool) => scaleCost(overlapCost(table, pool, plan).cost, pool.migrationsPerYear)),
+    fleet.map((pool) =>
+      scaleCost(
+        overlapCost(table, pool, typeof plan === "function" ? plan(pool) : plan).cost,
+        pool.migrationsPerYear,
+      ),
+    ),
   );
   const share =
     annualSpend.kind === "known" && annualOverlap.kind === "known" && annualSpend.amount > 0

@@ -27,8 +27,18 @@ export interface MigrationOptions {
   /** Which strategy policy prefers; the plan says which one applies and why. */
   preferredStrategy: MigrationStrategy;
   maintenanceWindow?: MaintenanceWindow;
-  /** Nodes drained at once. */
-  batchSize: number;
+  /** Nodes drained at once, or "auto": batches as large as the disruption budgets allow (drain-batches.ts). */
+  batchSize: number | "auto";
+  /**
+   * The new pool's size: "up-front" creates it at the old pool's count; "with-drain" creates it with a
+   * batch's worth of nodes and grows it ahead of each batch (without the autoscaler or pre-positioning).
+   */
+  newPoolGrowth: "up-front" | "with-drain";
+  /**
+   * The old pool's drained nodes: "at-end" keeps them until the pool is deleted; "with-drain" deletes them
+   * after each batch's health gate, keeping the pool (at 0 nodes, 1 for a system pool) for a rollback.
+   */
+  oldPoolShrink: "at-end" | "with-drain";
   /** How long evictions of one node may stay blocked before the drain asks a person. */
   drainTimeoutSeconds: number;
   /** A gate unanswered this long sends an alert and keeps waiting... */
@@ -54,7 +64,9 @@ export interface MigrationOptions {
 
 export const DEFAULT_MIGRATION_OPTIONS: MigrationOptions = {
   preferredStrategy: "new-pool",
-  batchSize: 1,
+  batchSize: "auto",
+  newPoolGrowth: "with-drain",
+  oldPoolShrink: "with-drain",
   drainTimeoutSeconds: 30 * 60,
   gateTimeoutSeconds: 24 * 3600,
   gateExpirySeconds: 7 * 24 * 3600,

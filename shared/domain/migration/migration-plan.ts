@@ -86,6 +86,8 @@ export interface MigrationPlan {
   newPool?: PoolSpec;
   /** The old pool's nodes, least critical first: the drain's order. */
   drainOrder: string[];
+  /** The drain order cut into the batches that drain at once (options.batchSize; "auto" by budgets). */
+  batches: string[][];
   pods: { evict: number; skipped: Record<string, number>; blocked: PodName[] };
   /** Deployments and statefulsets with pods on the pool, and their replicas now (pre-positioning). */
   controllers: { workload: WorkloadRef; replicas: number }[];

@@ -47,6 +47,13 @@ function drainCommand(target: string, options: MigrationOptions): string {
   return `kubectl drain ${target} --ignore-daemonsets --delete-emptydir-data --grace-period=-1 --timeout=${options.drainTimeoutSeconds}s`;
 }
 
+/** How many nodes drain at once, in words. */
+function batchText(options: MigrationOptions): string {
+  return options.batchSize === "auto"
+    ? "in batches the disruption budgets allow"
+    : `${options.batchSize} node(s) at a time`;
+}
+
 function windowText(options: MigrationOptions): string | undefined {
   const window = options.maintenanceWindow;
   if (window === undefined) return undefined;
@@ -130,9 +137,24 @@ function newPoolRunbook(input: RunbookInput, spec: PoolSpec): RunbookStep[] {
       commands: cordon,
     },
     {
-      title: `Drain ${old}, ${options.batchSize} node(s) at a time, least critical first`,
-      commands: input.drainOrder.map((node) => drainCommand(word(node), options)),
-      note: "Check health before each next node (next step); a drain that times out names the pods it could not evict.",
+      title: `Drain ${old}, ${batchText(options)}, least critical first`,
+      commands: input.drainOrder.flatMap((node) => [
+        drainCommand(word(node), options),
+        ...(options.oldPoolShrink === "with-drain"
+          ? [`${azPool("delete-machines", input, old)} --machine-names ${word(node)}`]
+          : []),
+      ]),
+      note: [
+        "Check health before each next node (next step); a drain that times out names the pods it could not evict.",
+        ...(options.newPoolGrowth === "with-drain" && !spec.enableAutoScaling
+          ? [
+              `Before each batch, grow ${spec.name} to the nodes drained so far, the batch and one more (\`${azPool("scale", input, spec.name)} --node-count N\`).`,
+            ]
+          : []),
+        ...(options.oldPoolShrink === "with-drain"
+          ? ["Delete a drained node's machine only once the health check after it passed."]
+          : []),
+      ].join(" "),
     },
     {
       title: "Between nodes, check health",
@@ -189,6 +211,14 @@ export function rollbackRunbook(input: RunbookInput): RunbookStep[] {
     ];
   }
   const steps: RunbookStep[] = [
+    ...(options.oldPoolShrink === "with-drain"
+      ? [
+          {
+            title: `Scale ${pool.name} back to ${pool.count} nodes (when its drained machines were deleted)`,
+            commands: [`${azPool("scale", input, pool.name)} --node-count ${pool.count}`],
+          },
+        ]
+      : []),
     {
       title: `Let pods back onto ${pool.name}`,
       commands: [`kubectl taint nodes -l agentpool=${word(pool.name)} ${RETIRING_TAINT.key}-`],
@@ -253,7 +283,7 @@ export function workflowSteps(input: RunbookInput): string[] {
     `Validate ${newPool.name}: nodes Ready on ${newPool.osSku}, daemonsets running${smoke}`,
     "Gate cutover: an approver reviews the validation",
     cordon,
-    `Drain ${input.drainOrder.length} node(s), ${options.batchSize} at a time, least critical first, health gates between nodes`,
+    `Drain ${input.drainOrder.length} node(s), ${batchText(options)}, least critical first, health gates between batches${options.newPoolGrowth === "with-drain" && !newPool.enableAutoScaling ? `, ${newPool.name} grown ahead of each` : ""}${options.oldPoolShrink === "with-drain" ? `, each batch's machines deleted once past its gate` : ""}`,
     `Keep ${pool.name} for ${durationText(options.retentionSeconds)} (retention) so a rollback stays fast`,
     ...(options.deleteGate ? ["Gate delete: an approver lets the old pool go"] : []),
     `Delete ${pool.name}${options.prePositionReplicas ? ", restore replica counts" : ""}`,

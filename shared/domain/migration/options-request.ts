@@ -29,6 +29,16 @@ function wholeNumber(min: number, max: number): Rule<number> {
       : { problems: [`${field} must be a whole number from ${min} to ${max}, not ${shown(value)}`] };
 }
 
+/** The word, or what `rule` reads. */
+function wordOr<W extends string, T>(word: W, rule: Rule<T>): Rule<T | W> {
+  return (value, field) => {
+    if (value === word) return { value: word };
+    const checked = rule(value, field);
+    if (!("problems" in checked)) return checked;
+    return { problems: checked.problems.map((p) => p.replace(" must be ", ` must be "${word}" or `)) };
+  };
+}
+
 function oneOf<T extends string>(...allowed: T[]): Rule<T> {
   return (value, field) =>
     allowed.includes(value as T)
@@ -114,7 +124,9 @@ const thresholdRules: Rules<HealthThresholds> = {
 const optionRules: Rules<MigrationOptions> = {
   preferredStrategy: oneOf("new-pool", "in-place"),
   maintenanceWindow: fields(windowRules, { days: [] }),
-  batchSize: wholeNumber(1, 10),
+  batchSize: wordOr("auto", wholeNumber(1, 10)),
+  newPoolGrowth: oneOf("up-front", "with-drain"),
+  oldPoolShrink: oneOf("at-end", "with-drain"),
   // AKS's own drain timeout ranges from 5 minutes to a day.
   drainTimeoutSeconds: wholeNumber(300, DAY_SECONDS),
   gateTimeoutSeconds: wholeNumber(60, 30 * DAY_SECONDS),

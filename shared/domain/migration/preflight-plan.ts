@@ -17,6 +17,13 @@ import { assessPoolMigration, type WorkloadRef } from "../risk/migration-risk.ts
 import type { ClusterFacts } from "../workloads/cluster-facts.ts";
 import { nameOf, namespaceOf } from "../workloads/kube-objects.ts";
 import { owningWorkload } from "../workloads/owning-workload.ts";
+import {
+  budgetLoad,
+  drainBatches,
+  growsWithDrain,
+  headroomNodes,
+  retainedOldNodes,
+} from "./drain-batches.ts";
 import { drainOrder } from "./drain-order.ts";
 import type { MigrationOptions } from "./migration-options.ts";
 import type { MigrationPlan, PreflightFacts } from "./migration-plan.ts";
@@ -61,6 +68,7 @@ export function buildPlan(facts: PreflightFacts): MigrationPlan {
     workloads.nodes.filter((node) => risk.nodes.includes(nameOf(node.metadata))),
     workloads,
   );
+  const batches = drainBatches(order, budgetLoad(order, workloads), options.batchSize);
   const controllers = controllersOnPool(workloads, drainPods);
   const runbookInput = {
     cluster,
@@ -80,6 +88,7 @@ export function buildPlan(facts: PreflightFacts): MigrationPlan {
     strategy,
     ...(newPool !== undefined && { newPool }),
     drainOrder: order,
+    batches,
     pods: podCounts(drainPods),
     controllers,
     findings,
@@ -88,7 +97,7 @@ export function buildPlan(facts: PreflightFacts): MigrationPlan {
     runbook: runbook(runbookInput),
     thresholds: options.thresholds,
     rollback: rollbackRunbook(runbookInput),
-    cost: costOf(facts, strategy.chosen),
+    cost: costOf(facts, strategy.chosen, batches),
     approvals: approvalPolicyOf(cluster.tags ?? {}, facts.twoApproversWhere),
   };
 }
@@ -97,7 +106,11 @@ function chooseStrategy(
   { pool, targetOsSku, options }: PreflightFacts,
   compatibility: Compatibility,
 ): MigrationPlan["strategy"] {
-  const newPool = `a new pool with ${targetOsSku} beside ${pool.name}, then drain ${pool.name}: the old pool stays ${durationText(options.retentionSeconds)} after the drain, so a rollback is fast`;
+  const kept =
+    options.oldPoolShrink === "with-drain"
+      ? `its drained machines are deleted as it empties, the pool itself stays ${durationText(options.retentionSeconds)} after the drain, so a rollback scales it back`
+      : `the old pool stays ${durationText(options.retentionSeconds)} after the drain, so a rollback is fast`;
+  const newPool = `a new pool with ${targetOsSku} beside ${pool.name}, then drain ${pool.name}: ${kept}`;
   if (options.preferredStrategy === "new-pool") {
     return { chosen: "new-pool", reasons: [`${newPool} (policy prefers a new pool)`] };
   }
@@ -144,7 +157,11 @@ export function controllersOnPool(
   return [...found.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, c]) => c);
 }
 
-function costOf({ pool, prices, options }: PreflightFacts, strategy: MigrationPlan["strategy"]["chosen"]) {
+function costOf(
+  { pool, prices, options }: PreflightFacts,
+  strategy: MigrationPlan["strategy"]["chosen"],
+  batches: readonly string[][],
+) {
   if (strategy === "in-place") {
     // About one surge node runs while AKS reimages the nodes one after another.
     const surgeNodeHours = pool.count * DRAIN_HOURS_PER_NODE;
@@ -154,7 +171,12 @@ function costOf({ pool, prices, options }: PreflightFacts, strategy: MigrationPl
       estimate: nodeHoursCost(prices, [{ vmSize: pool.vmSize, nodeHours: surgeNodeHours }]),
     };
   }
-  const estimate = newPoolOverlap(prices, pool, options);
+  const estimate = newPoolOverlap(
+    prices,
+    { ...pool, batches: batches.map((batch) => batch.length) },
+    // The new pool's autoscaler, copied from the old pool, owns its count: it is created at full size.
+    growsWithDrain(options, pool) ? options : { ...options, newPoolGrowth: "up-front" },
+  );
   return {
     overlapNodeHours: estimate.overlapNodeHours,
     durationHours: estimate.durationHours,
@@ -162,32 +184,47 @@ function costOf({ pool, prices, options }: PreflightFacts, strategy: MigrationPl
   };
 }
 
+type OverlapOptions = Pick<
+  MigrationOptions,
+  "batchSize" | "retentionSeconds" | "newPoolGrowth" | "oldPoolShrink"
+>;
+
 /**
- * How a new-pool migration overlaps: soak, then the drain in batches, then the retention window.
- * `drainHoursPerNode` is one node's drain alone; measured history may replace the default.
+ * How a new-pool migration overlaps: soak, then the drain in batches (each in the time of one node),
+ * the pools grown and shrunk as the options say, then the retention window. `drainHoursPerNode` is one
+ * node's drain alone; measured history may replace the default. `batches`: the plan's, when known.
  */
 export function newPoolOverlapPlan(
-  options: Pick<MigrationOptions, "batchSize" | "retentionSeconds">,
+  options: OverlapOptions,
   drainHoursPerNode = DRAIN_HOURS_PER_NODE,
+  pool: Partial<Pick<NodePool, "mode" | "availabilityZones">> & { batches?: readonly number[] } = {},
 ): OverlapPlan {
   return {
     soakHours: SOAK_HOURS,
-    // A batch of nodes drains in the time of one.
-    drainHoursPerNode: drainHoursPerNode / options.batchSize,
-    pattern: { kind: "retain-old-pool", retentionHours: options.retentionSeconds / 3600 },
+    drainHoursPerNode,
+    pattern: {
+      kind: "stepped",
+      batches: pool.batches ?? options.batchSize,
+      growNewPool: options.newPoolGrowth === "with-drain",
+      headroomNodes: headroomNodes(pool.availabilityZones),
+      shrinkOldPool: options.oldPoolShrink === "with-drain",
+      retainedNodes: retainedOldNodes(pool.mode ?? "User"),
+      retentionHours: options.retentionSeconds / 3600,
+    },
   };
 }
 
 /** A new-pool migration's overlap (newPoolOverlapPlan) and its cost. */
 export function newPoolOverlap(
   prices: PriceTable,
-  pool: Pick<NodePool, "vmSize" | "count">,
-  options: Pick<MigrationOptions, "batchSize" | "retentionSeconds">,
+  pool: Pick<NodePool, "vmSize" | "count"> &
+    Partial<Pick<NodePool, "mode" | "availabilityZones">> & { batches?: readonly number[] },
+  options: OverlapOptions,
   drainHoursPerNode = DRAIN_HOURS_PER_NODE,
 ): OverlapEstimate {
   return overlapCost(
     prices,
     { vmSize: pool.vmSize, nodeCount: pool.count },
-    newPoolOverlapPlan(options, drainHoursPerNode),
+    newPoolOverlapPlan(options, drainHoursPerNode, pool),
   );
 }

@@ -51,7 +51,9 @@ export interface PoolChanges {
 export type PoolRequest =
   | { kind: "create"; spec: PoolSpec }
   | { kind: "update"; pool: string; changes: PoolChanges }
-  | { kind: "delete"; pool: string };
+  | { kind: "delete"; pool: string }
+  /** AKS deleteMachines: the named machines (their nodes) go and the pool's count drops by as many. */
+  | { kind: "delete-machines"; pool: string; machines: string[] };
 
 export interface CapacityFacts {
   /** Undefined when ARM does not tell. */
@@ -70,6 +72,8 @@ export interface PoolOperations {
   /** Reads the pool and PUTs it back with the changes (ARM has no PATCH for agent pools). */
   updatePool(clusterId: string, pool: string, changes: PoolChanges): Promise<PoolRequestOutcome>;
   deletePool(clusterId: string, pool: string): Promise<PoolRequestOutcome>;
+  /** Deletes those of the machines the pool still has; gone when it has none of them. */
+  deleteMachines(clusterId: string, pool: string, machines: string[]): Promise<PoolRequestOutcome>;
   /** One poll of an accepted operation, never waiting; any instance of the adapter can take the token. */
   pollOperation(operation: string): Promise<OperationStatus>;
 }

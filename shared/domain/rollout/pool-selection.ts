@@ -6,6 +6,7 @@ import type { Cluster, NodePool } from "../fleet/model.ts";
 import { type IsoDate, utcDayOf } from "../lifecycle/calendar-date.ts";
 import { checkCompatibility } from "../lifecycle/compatibility.ts";
 import type { PoolAssessment } from "../lifecycle/pool-assessment.ts";
+import { autoBatchCap } from "../migration/drain-batches.ts";
 import type { MigrationOptions } from "../migration/migration-options.ts";
 import type { MigrationRecord } from "../migration/migration-record.ts";
 import { DRAIN_HOURS_PER_NODE, newPoolOverlap } from "../migration/preflight-plan.ts";
@@ -52,12 +53,17 @@ function numberAt(value: unknown, key: string): number | undefined {
   return typeof found === "number" && Number.isFinite(found) ? found : undefined;
 }
 
+/** How many batches a drain of `nodes` took: a batch drains in the time of one node. */
+function batchCount(nodes: number, batchSize: MigrationOptions["batchSize"]): number {
+  return Math.ceil(nodes / (batchSize === "auto" ? autoBatchCap(nodes) : batchSize));
+}
+
 /** Mean drain time per node (as if one at a time) of past successful migrations, else the default. */
 export function drainModel(history: readonly MigrationRecord[]): DrainModel {
   const measured = history.flatMap((record) => {
     const seconds = numberAt((record.summary as { phaseSeconds?: unknown } | null)?.phaseSeconds, "draining");
     if (record.outcome !== "succeeded" || !seconds || record.nodes.total <= 0) return [];
-    return [((seconds / 3600) * record.options.batchSize) / record.nodes.total];
+    return [seconds / 3600 / batchCount(record.nodes.total, record.options.batchSize)];
   });
   if (measured.length === 0) {
     return {

@@ -102,7 +102,7 @@ export interface Forecast {
   model: {
     soakHours: number;
     drainHoursPerNode: number;
-    batchSize: number;
+    batchSize: number | "auto";
     retentionHours: number;
     basis: string;
   };

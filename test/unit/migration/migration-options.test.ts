@@ -42,7 +42,7 @@ describe("parseMigrationOptions", () => {
         thresholds: { pendingPodSeconds: 1.5, unknown: 1 },
       }),
     ).toEqual([
-      "options.batchSize must be a whole number from 1 to 10, not 0",
+      'options.batchSize must be "auto" or a whole number from 1 to 10, not 0',
       'options.rollback must be one of "automatic", "approval", not "never"',
       'options.smokePod must be true or false, not "yes"',
       "options.thresholds.pendingPodSeconds must be a whole number from 10 to 86400, not 1.5",
@@ -90,6 +90,24 @@ describe("parseMigrationOptions", () => {
     ]);
     expect(problemsOf({ gateTimeoutSeconds: 7200, gateExpirySeconds: 3600 })).toEqual([
       "options.gateExpirySeconds (3600) must not be less than options.gateTimeoutSeconds (7200)",
+    ]);
+  });
+
+  it('reads the drain\'s strategy: batchSize "auto", how the pools grow and shrink, naming what is wrong', () => {
+    const parsed = parseMigrationOptions({
+      batchSize: "auto",
+      newPoolGrowth: "with-drain",
+      oldPoolShrink: "with-drain",
+    });
+    expect("options" in parsed && parsed.options).toMatchObject({
+      batchSize: "auto",
+      newPoolGrowth: "with-drain",
+      oldPoolShrink: "with-drain",
+    });
+    expect(problemsOf({ batchSize: "max", newPoolGrowth: "lazy", oldPoolShrink: true })).toEqual([
+      'options.batchSize must be "auto" or a whole number from 1 to 10, not "max"',
+      'options.newPoolGrowth must be one of "up-front", "with-drain", not "lazy"',
+      'options.oldPoolShrink must be one of "at-end", "with-drain", not true',
     ]);
   });
 });

@@ -45,7 +45,7 @@ describe("buildPlan: a simple pool", () => {
       "Create pool azl2poolal3 with AzureLinux3",
       "Validate azl2poolal3: nodes Ready on AzureLinux3, daemonsets running",
       "Cordon azl2pool: no new pods on it",
-      "Drain azl2pool, 1 node(s) at a time, least critical first",
+      "Drain azl2pool, in batches the disruption budgets allow, least critical first",
       "Between nodes, check health",
       "Keep azl2pool drained for 4 h so a rollback stays fast",
       "Delete azl2pool",
@@ -60,6 +60,7 @@ describe("buildPlan: a simple pool", () => {
     );
     expect(commands).toContain(`az aks nodepool delete ${AZ} --name azl2pool`);
     expect(plan.rollback.flatMap((step) => step.commands)).toEqual([
+      `az aks nodepool scale ${AZ} --name azl2pool --node-count 2`,
       "kubectl taint nodes -l agentpool=azl2pool lifecycle-",
       "kubectl taint nodes -l agentpool=azl2poolal3 lifecycle=retiring:NoSchedule",
       "kubectl drain -l agentpool=azl2poolal3 --ignore-daemonsets --delete-emptydir-data --grace-period=-1 --timeout=1800s",
@@ -67,16 +68,32 @@ describe("buildPlan: a simple pool", () => {
     ]);
   });
 
-  it("lists the workflow's steps and prices the overlap with the old pool retained", () => {
+  it("lists the workflow's steps and prices the overlap of the pools in step with the drain", () => {
     expect(plan.steps[0]).toBe("Preflight: read azl2pool and its workloads; no change");
     expect(plan.steps).toContain("Gate cutover: an approver reviews the validation");
     expect(plan.steps.some((step) => step.startsWith("Gate override"))).toBe(false);
-    // 1 h soak + 2 nodes x 0.25 h + 4 h retention = 5.5 h of both pools; 2 old nodes x 5.5 h x 0.5 USD.
+    // 1 h soak + 2 batches x 0.25 h + 4 h retention = 5.5 h. The new pool at 2 (a node and headroom)
+    // through the soak and the first batch, the old pool down to 1 for the second, none kept after:
+    // 2 + 0.5 + 0.25 node-hours x 0.5 USD.
     expect(plan.cost).toMatchObject({
-      overlapNodeHours: 11,
+      overlapNodeHours: 2.75,
       durationHours: 5.5,
-      estimate: { kind: "known", amount: 5.5, currency: "USD" },
+      estimate: { kind: "known", amount: 1.375, currency: "USD" },
     });
+    // The seed's way, node by node with the old pool whole until 4 h after: 2 old nodes x 5.5 h.
+    const retained = buildPlan(
+      preflightFacts({
+        facts: {
+          options: {
+            ...DEFAULT_MIGRATION_OPTIONS,
+            batchSize: 1,
+            newPoolGrowth: "up-front",
+            oldPoolShrink: "at-end",
+          },
+        },
+      }),
+    );
+    expect(retained.cost).toMatchObject({ overlapNodeHours: 11, durationHours: 5.5 });
     expect(plan.thresholds).toEqual(DEFAULT_MIGRATION_OPTIONS.thresholds);
   });
 });
@@ -193,6 +210,33 @@ describe("buildPlan: the strategy", () => {
     expect(plan.cost).toMatchObject({ overlapNodeHours: 0.5, estimate: { amount: 0.25 } });
   });
 
+  it("cuts the drain by the budgets with batchSize auto, and prices the pools in step with it", () => {
+    const stepped = {
+      ...DEFAULT_MIGRATION_OPTIONS,
+      batchSize: "auto" as const,
+      newPoolGrowth: "with-drain" as const,
+      oldPoolShrink: "with-drain" as const,
+    };
+    const plan = buildPlan(
+      preflightFacts({ pool: { enableAutoScaling: false }, facts: { options: stepped } }),
+    );
+    // web allows one disruption and has a pod on each node: one node at a time.
+    expect(plan.batches).toEqual([[NODE_1], [NODE_0]]);
+    // 1 h soak with the new pool at 2 (a batch and headroom), the first batch with both pools at 2, the
+    // second with the old pool down to 1, nothing kept through the 4 h retention (a user pool).
+    expect(plan.cost).toMatchObject({ overlapNodeHours: 2 + 0.25 * 2 + 0.25 * 1, durationHours: 5.5 });
+    // The runbook does the same by hand: machines deleted after their drain, scaled back on a rollback.
+    expect(plan.steps).toContain(
+      "Drain 2 node(s), in batches the disruption budgets allow, least critical first, health gates between batches, azl2poolal3 grown ahead of each, each batch's machines deleted once past its gate",
+    );
+    expect(plan.runbook.flatMap((s) => s.commands)).toContain(
+      `az aks nodepool delete-machines ${AZ} --name azl2pool --machine-names ${NODE_1}`,
+    );
+    expect(plan.rollback[0]?.commands).toEqual([
+      `az aks nodepool scale ${AZ} --name azl2pool --node-count 2`,
+    ]);
+  });
+
   it("tells a retention under an hour in minutes, and one of no length in seconds", () => {
     const retainedFor = (retentionSeconds: number) => {
       const plan = buildPlan(
@@ -203,11 +247,11 @@ describe("buildPlan: the strategy", () => {
         .join(" | ");
     };
     expect(retainedFor(600)).toBe(
-      "a new pool with AzureLinux3 beside azl2pool, then drain azl2pool: the old pool stays 10 min after the drain, so a rollback is fast (policy prefers a new pool) | " +
+      "a new pool with AzureLinux3 beside azl2pool, then drain azl2pool: its drained machines are deleted as it empties, the pool itself stays 10 min after the drain, so a rollback scales it back (policy prefers a new pool) | " +
         "Keep azl2pool for 10 min (retention) so a rollback stays fast | " +
         "Keep azl2pool drained for 10 min so a rollback stays fast",
     );
-    expect(retainedFor(0)).toContain("the old pool stays 0 s after the drain");
+    expect(retainedFor(0)).toContain("the pool itself stays 0 s after the drain");
     expect(retainedFor(5400)).toContain("Keep azl2pool for 1.5 h (retention)");
   });
 
@@ -241,13 +285,14 @@ describe("buildPlan: the strategy", () => {
     expect(commands).toContain(`az aks nodepool update ${AZ} --name azl2pool --disable-cluster-autoscaler`);
     expect(commands).toContain("kubectl scale deployment/web --namespace shop --replicas=4");
     expect(plan.rollback.map((s) => s.title)).toEqual([
+      "Scale azl2pool back to 2 nodes (when its drained machines were deleted)",
       "Let pods back onto azl2pool",
       "Restore azl2pool's autoscaler",
       "Move pods off azl2poolal3 (when pods moved)",
       "Restore replica counts",
       "Delete azl2poolal3",
     ]);
-    expect(plan.rollback[1]?.commands).toEqual([
+    expect(plan.rollback[2]?.commands).toEqual([
       `az aks nodepool update ${AZ} --name azl2pool --enable-cluster-autoscaler --min-count 1 --max-count 5`,
     ]);
     expect(plan.rollback.at(-1)?.note).toMatch(/Kept for investigation/);

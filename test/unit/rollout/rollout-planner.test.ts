@@ -2,6 +2,7 @@
 // again with it), and durations learned from past migrations.
 
 import { describe, expect, it } from "vitest";
+import { DEFAULT_MIGRATION_OPTIONS } from "../../../shared/domain/migration/migration-options.ts";
 import type { PoolMigrationRisk } from "../../../shared/domain/risk/migration-risk.ts";
 import { waveCommunications } from "../../../shared/domain/rollout/rollout-communications.ts";
 import { planRollout, type RolloutInput } from "../../../shared/domain/rollout/rollout-plan.ts";
@@ -16,6 +17,12 @@ const policy = (overrides: Partial<RolloutPolicy> = {}): RolloutPolicy => ({
   maxClustersPerWave: 1,
   maxPoolsInFlight: 1,
   ...overrides,
+});
+/** The seed's migration (node by node, the old pool kept whole), which these durations and costs assume. */
+const NODE_BY_NODE = { batchSize: 1, newPoolGrowth: "up-front", oldPoolShrink: "at-end" } as const;
+const nodeByNode = (input: RolloutInput): RolloutInput => ({
+  ...input,
+  migrationOptions: { ...DEFAULT_MIGRATION_OPTIONS, ...NODE_BY_NODE },
 });
 const clustersOfWave = (plan: ReturnType<typeof planRollout>, index: number) =>
   plan.waves.find((wave) => wave.index === index)?.clusters;
@@ -127,7 +134,7 @@ describe("a miss", () => {
   it("names the pool, the deadline, how late it ends, and the concurrency that would meet it", () => {
     // Eight days before the deadline: after the canary wave, five clusters one at a time in wave 1.
     const fleet = ["a", "b", "c", "d", "e", "f"].map((name) => aCluster({ name }, [ubuntu2204("apps", 8)]));
-    const input = inputOf("2027-03-23", fleet, policy({ maxClustersPerWave: 5 }));
+    const input = nodeByNode(inputOf("2027-03-23", fleet, policy({ maxClustersPerWave: 5 })));
     const plan = planRollout(input);
     expect(plan.misses.map(({ cluster, deadline, daysLate }) => ({ cluster, deadline, daysLate }))).toEqual([
       { cluster: "e", deadline: DEADLINE, daysLate: 1 },
@@ -143,10 +150,8 @@ describe("a miss", () => {
   it("under a daily budget names the budget that would meet it", () => {
     // b and c share wave 1 a day before the deadline; a budget for one migration a day pushes c past it.
     const fleet = ["a", "b", "c"].map((name) => aCluster({ name }, [ubuntu2204("apps", 8)]));
-    const input = inputOf(
-      "2027-03-23",
-      fleet,
-      policy({ maxClustersPerWave: 2, maxPoolsInFlight: 2, dailyBudget: 30 }),
+    const input = nodeByNode(
+      inputOf("2027-03-23", fleet, policy({ maxClustersPerWave: 2, maxPoolsInFlight: 2, dailyBudget: 30 })),
     );
     const miss = planRollout(input).misses[0];
     expect(miss).toMatchObject({ cluster: "c", daysLate: 1 });
@@ -184,12 +189,16 @@ describe("the forecast", () => {
   it("uses the drain time measured by past migrations when there are some", () => {
     const fleet = [cluster("a")];
     const measured = aMigrationRecord({
+      options: { ...DEFAULT_MIGRATION_OPTIONS, ...NODE_BY_NODE },
       outcome: "succeeded",
       nodes: { drained: 4, total: 4 },
       summary: { overlapNodeHours: 10, phaseSeconds: { draining: 4 * 1800 } },
     });
-    const estimate = planRollout(inputOf("2026-01-05", fleet, policy()));
-    const learned = planRollout({ ...inputOf("2026-01-05", fleet, policy()), history: [measured] });
+    const estimate = planRollout(nodeByNode(inputOf("2026-01-05", fleet, policy())));
+    const learned = planRollout({
+      ...nodeByNode(inputOf("2026-01-05", fleet, policy())),
+      history: [measured],
+    });
     expect(estimate.forecast.model.drainHoursPerNode).toBe(0.25);
     expect(learned.forecast.model.drainHoursPerNode).toBe(0.5);
     expect(learned.forecast.model.basis).toContain("mean of 1 past successful migration");

@@ -1,0 +1,115 @@
+// How the drain is cut into batches and how the two pools follow it. A fixed batch size cuts the drain
+// order into equal parts; "auto" packs nodes into batches as large as the disruption budgets allow: in a
+// batch, no budget covers more pods than it allows to be disrupted, so no eviction of a batch waits on
+// another eviction of the same batch. The new pool grows a batch ahead of the drain and the old pool
+// shrinks behind it, keeping only the pool itself (and what AKS requires of a system pool) for a rollback.
+
+import { budgetCovers, budgetName, disruptionsAllowed } from "../drain/disruption-budgets.ts";
+import { assessDrain } from "../drain/pod-filters.ts";
+import type { NodePoolMode } from "../fleet/model.ts";
+import type { ClusterFacts } from "../workloads/cluster-facts.ts";
+import type { MigrationOptions } from "./migration-options.ts";
+
+/** The pods each budget covers on each node to drain, and what each budget allows now. */
+export interface BudgetLoad {
+  /** Node -> budget name -> pods it covers there (pods the drain evicts). */
+  perNode: Record<string, Record<string, number>>;
+  /** Budget name -> disruptions it allows now. */
+  allowed: Record<string, number>;
+}
+
+/**
+ * New nodes beyond the batch's own: the scheduler does not pack a batch's pods as tightly as before, and a
+ * pod bound to a zone (its volume) needs a node there: one per zone the pool spreads over, at least one.
+ */
+export function headroomNodes(availabilityZones: readonly string[] = []): number {
+  return Math.max(1, availabilityZones.length);
+}
+/** The most nodes of a pool an automatic batch takes at once: a fifth of the pool, or 10 in a small one. */
+const AUTO_BATCH_SHARE = 0.2;
+const AUTO_BATCH_MIN_CAP = 10;
+
+export function budgetLoad(
+  nodes: readonly string[],
+  facts: Pick<ClusterFacts, "pods" | "podDisruptionBudgets">,
+): BudgetLoad {
+  const perNode: BudgetLoad["perNode"] = Object.fromEntries(nodes.map((node) => [node, {}]));
+  const allowed: BudgetLoad["allowed"] = {};
+  for (const { pod, verdict } of assessDrain(facts, new Set(nodes)).pods) {
+    const counts = perNode[pod.spec?.nodeName ?? ""];
+    if (counts === undefined || verdict === "skip") continue;
+    for (const pdb of facts.podDisruptionBudgets) {
+      if (!budgetCovers(pdb, pod)) continue;
+      const name = budgetName(pdb);
+      counts[name] = (counts[name] ?? 0) + 1;
+      allowed[name] ??= disruptionsAllowed(pdb, facts.pods, name);
+    }
+  }
+  return { perNode, allowed };
+}
+
+export function autoBatchCap(nodes: number): number {
+  return Math.max(AUTO_BATCH_MIN_CAP, Math.ceil(nodes * AUTO_BATCH_SHARE));
+}
+
+/**
+ * The drain's batches, in order. "auto" places each node, least critical first, in the first batch it
+ * fits (under the cap, within every budget); a node whose own pods exceed a budget drains alone at worst,
+ * as it would one at a time.
+ */
+export function drainBatches(
+  order: readonly string[],
+  load: BudgetLoad,
+  batchSize: MigrationOptions["batchSize"],
+): string[][] {
+  if (batchSize !== "auto") {
+    const size = Math.max(1, batchSize);
+    return Array.from({ length: Math.ceil(order.length / size) }, (_, i) =>
+      order.slice(i * size, (i + 1) * size),
+    );
+  }
+  const cap = autoBatchCap(order.length);
+  const batches: { nodes: string[]; used: Map<string, number> }[] = [];
+  for (const node of order) {
+    const needs = Object.entries(load.perNode[node] ?? {});
+    const fits = (batch: (typeof batches)[number]) =>
+      batch.nodes.length < cap &&
+      needs.every(([pdb, pods]) => (batch.used.get(pdb) ?? 0) + pods <= Math.max(1, load.allowed[pdb] ?? 0));
+    let batch = batches.find(fits);
+    if (batch === undefined) {
+      batch = { nodes: [], used: new Map() };
+      batches.push(batch);
+    }
+    batch.nodes.push(node);
+    for (const [pdb, pods] of needs) batch.used.set(pdb, (batch.used.get(pdb) ?? 0) + pods);
+  }
+  return batches.map((batch) => batch.nodes);
+}
+
+/**
+ * The new pool grows with the drain when asked, unless its autoscaler owns its count or replicas are
+ * pre-positioned (they need room on the new pool before the drain begins).
+ */
+export function growsWithDrain(
+  options: Pick<MigrationOptions, "newPoolGrowth" | "prePositionReplicas">,
+  spec: { enableAutoScaling: boolean },
+): boolean {
+  return options.newPoolGrowth === "with-drain" && !spec.enableAutoScaling && !options.prePositionReplicas;
+}
+
+/** The new pool's node count before a batch drains: what has moved, the batch, and headroom. */
+export function newPoolCountFor(
+  movedNodes: number,
+  batchNodes: number,
+  pool: { count: number; availabilityZones?: readonly string[] },
+): number {
+  return Math.min(pool.count, movedNodes + batchNodes + headroomNodes(pool.availabilityZones));
+}
+
+/**
+ * What of the old pool a rollback needs once its nodes are drained: the pool itself (its OS, version,
+ * labels and taints), which a rollback scales back to its count. AKS keeps a system pool at one node.
+ */
+export function retainedOldNodes(mode: NodePoolMode): number {
+  return mode === "System" ? 1 : 0;
+}

@@ -1,0 +1,119 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  autoBatchCap,
+  type BudgetLoad,
+  budgetLoad,
+  drainBatches,
+  growsWithDrain,
+  newPoolCountFor,
+  retainedOldNodes,
+} from "../../../shared/domain/migration/drain-batches.ts";
+import { deploymentPods, pdb, pod } from "../../support/risk-fixtures.ts";
+
+const NODES = ["n0", "n1", "n2", "n3", "n4"];
+const NO_BUDGETS: BudgetLoad = { perNode: {}, allowed: {} };
+
+describe("budgetLoad", () => {
+  it("counts, per node, the pods each budget covers that the drain evicts, and what each budget allows now", () => {
+    const pods = [
+      ...deploymentPods("web", "shop", ["n0", "n0", "n1"]),
+      ...deploymentPods("api", "shop", ["n1"]),
+      pod("agent-0", "monitoring", "n0", { owner: { kind: "DaemonSet", name: "agent" } }),
+      ...deploymentPods("web", "shop", ["elsewhere"]),
+    ];
+    const budgets = [
+      pdb("web", "shop", "web", { maxUnavailable: 2 }, 2),
+      // No status yet: computed from the spec as the disruption controller would.
+      pdb("api", "shop", "api", { minAvailable: 0 }),
+      pdb("agent", "monitoring", "agent", { maxUnavailable: 0 }, 0),
+    ];
+    expect(budgetLoad(["n0", "n1"], { pods, podDisruptionBudgets: budgets })).toEqual({
+      perNode: {
+        n0: { "PodDisruptionBudget shop/web": 2 },
+        n1: { "PodDisruptionBudget shop/web": 1, "PodDisruptionBudget shop/api": 1 },
+      },
+      allowed: { "PodDisruptionBudget shop/web": 2, "PodDisruptionBudget shop/api": 1 },
+    });
+  });
+});
+
+describe("drainBatches", () => {
+  it("cuts the order into batches of a fixed size", () => {
+    expect(drainBatches(NODES, NO_BUDGETS, 2)).toEqual([["n0", "n1"], ["n2", "n3"], ["n4"]]);
+    expect(drainBatches(NODES, NO_BUDGETS, 1)).toEqual(NODES.map((n) => [n]));
+  });
+
+  it("auto: packs nodes, in order, into the first batch whose budgets still allow their pods", () => {
+    const load: BudgetLoad = {
+      perNode: { n0: { web: 1 }, n1: { web: 1 }, n2: { web: 1, db: 1 }, n3: { db: 1 }, n4: {} },
+      allowed: { web: 2, db: 1 },
+    };
+    expect(drainBatches(NODES, load, "auto")).toEqual([["n0", "n1", "n3", "n4"], ["n2"]]);
+  });
+
+  it("auto: a node whose pods alone exceed a budget drains alone, and nothing waits on a budget allowing none", () => {
+    const load: BudgetLoad = {
+      perNode: { n0: { web: 3 }, n1: { web: 1 }, n2: { single: 1 } },
+      allowed: { web: 2, single: 0 },
+    };
+    expect(drainBatches(["n0", "n1", "n2"], load, "auto")).toEqual([["n0", "n2"], ["n1"]]);
+  });
+
+  it("auto: without budgets, batches of the cap: ten nodes, or a fifth of a large pool", () => {
+    const many = Array.from({ length: 200 }, (_, i) => `n${i}`);
+    expect(autoBatchCap(20)).toBe(10);
+    expect(autoBatchCap(200)).toBe(40);
+    expect(drainBatches(many, NO_BUDGETS, "auto").map((b) => b.length)).toEqual([40, 40, 40, 40, 40]);
+  });
+
+  it("property: every node once; a budget's pods in a batch exceed what it allows only when one node holds them all", () => {
+    const nodeLoad = fc.dictionary(fc.constantFrom("a", "b", "c"), fc.integer({ min: 0, max: 3 }));
+    fc.assert(
+      fc.property(
+        fc.array(nodeLoad, { minLength: 1, maxLength: 30 }),
+        fc.record({ a: fc.nat(3), b: fc.nat(3), c: fc.nat(3) }),
+        (loads, allowed) => {
+          const order = loads.map((_, i) => `n${i}`);
+          const load: BudgetLoad = {
+            perNode: Object.fromEntries(loads.map((l, i) => [`n${i}`, l])),
+            allowed,
+          };
+          const batches = drainBatches(order, load, "auto");
+          expect(batches.flat().sort()).toEqual([...order].sort());
+          for (const batch of batches) {
+            for (const [budget, limit] of Object.entries(allowed)) {
+              const covered = batch.filter((n) => (load.perNode[n]?.[budget] ?? 0) > 0);
+              const pods = covered.reduce((sum, n) => sum + (load.perNode[n]?.[budget] ?? 0), 0);
+              if (covered.length > 1) expect(pods).toBeLessThanOrEqual(Math.max(1, limit));
+            }
+          }
+        },
+      ),
+    );
+  });
+});
+
+describe("the pools in step", () => {
+  it("grows the new pool to what has moved, the batch and a node per zone of headroom, never past its full count", () => {
+    const pool = { count: 10, availabilityZones: [] };
+    expect(newPoolCountFor(0, 2, pool)).toBe(3);
+    expect(newPoolCountFor(6, 2, pool)).toBe(9);
+    expect(newPoolCountFor(8, 2, pool)).toBe(10);
+    // Spread over three zones: a node in each for pods bound to a zone.
+    expect(newPoolCountFor(0, 2, { count: 10, availabilityZones: ["1", "2", "3"] })).toBe(5);
+  });
+
+  it("grows with the drain only when asked, no autoscaler owns the count and no replica is pre-positioned", () => {
+    const asked = { newPoolGrowth: "with-drain", prePositionReplicas: false } as const;
+    expect(growsWithDrain(asked, { enableAutoScaling: false })).toBe(true);
+    expect(growsWithDrain(asked, { enableAutoScaling: true })).toBe(false);
+    expect(growsWithDrain({ ...asked, prePositionReplicas: true }, { enableAutoScaling: false })).toBe(false);
+    expect(growsWithDrain({ ...asked, newPoolGrowth: "up-front" }, { enableAutoScaling: false })).toBe(false);
+  });
+
+  it("keeps none of a user pool's nodes for a rollback, one of a system pool's (AKS requires it)", () => {
+    expect(retainedOldNodes("User")).toBe(0);
+    expect(retainedOldNodes("System")).toBe(1);
+  });
+});
