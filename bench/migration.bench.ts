@@ -50,6 +50,8 @@ export interface MigrationRun {
   wallSeconds: number;
   /** Why the run is not a success, when it is not. */
   failure?: string;
+  /** The product's own account: simulated seconds per phase of the migration. */
+  phaseSeconds?: Record<string, number>;
 }
 
 /** Reads a run's figures off the simulator it ran on. */
@@ -103,8 +105,10 @@ export async function runProductConfiguration(
 ): Promise<MigrationRun> {
   return runProduct(scenario, options, (sim) => {
     const read = measure(sim, name, nodes);
-    return ({ from, to, migration }) =>
-      read(from, to, migration.outcome === "succeeded" ? undefined : `outcome ${migration.outcome}`);
+    return ({ from, to, migration }) => ({
+      ...read(from, to, migration.outcome === "succeeded" ? undefined : `outcome ${migration.outcome}`),
+      ...(migration.summary?.phaseSeconds && { phaseSeconds: migration.summary.phaseSeconds }),
+    });
   });
 }
 
@@ -114,6 +118,17 @@ function duration(seconds: number): string {
 }
 const ratio = (value: number, base: number | undefined) =>
   base !== undefined && base > 0 ? `${(value / base).toFixed(2)}x` : "-";
+
+/** Prints a run as it ends, with the product's phases that took time. */
+function progress(run: MigrationRun): MigrationRun {
+  const phases = Object.entries(run.phaseSeconds ?? {})
+    .filter(([, seconds]) => seconds > 0)
+    .map(([phase, seconds]) => `${phase} ${duration(seconds)}`);
+  console.log(
+    `  ${run.strategy}: ${duration(run.seconds)}, ${run.wallSeconds.toFixed(1)} s wall${phases.length > 0 ? ` (${phases.join(", ")})` : ""}`,
+  );
+  return run;
+}
 
 function table(runs: readonly MigrationRun[], bounds: ReadonlyMap<number, LowerBound>): string {
   const header = [
@@ -162,15 +177,9 @@ export default async function benchMigration(): Promise<MigrationRun[]> {
     const bound = migrationLowerBound(scenario);
     bounds.set(nodes, bound);
     console.log(`${nodes} nodes: lower bound ${duration(bound.seconds)} = ${bound.formula}`);
-    for (const strategy of CLIENT_STRATEGIES) runs.push(await runClient(scenario, strategy, nodes));
+    for (const strategy of CLIENT_STRATEGIES) runs.push(progress(await runClient(scenario, strategy, nodes)));
     for (const [name, options] of Object.entries(PRODUCT_CONFIGURATIONS))
-      runs.push(await runProductConfiguration(scenario, name, options(nodes), nodes));
-    const last = runs.slice(-CLIENT_STRATEGIES.length - Object.keys(PRODUCT_CONFIGURATIONS).length);
-    console.log(
-      last
-        .map((r) => `  ${r.strategy}: ${duration(r.seconds)}, ${r.wallSeconds.toFixed(1)} s wall`)
-        .join("\n"),
-    );
+      runs.push(progress(await runProductConfiguration(scenario, name, options(nodes), nodes)));
   }
   console.log(
     `\noverlap: node-hours of the migrated pool and its successor above the pool's size; cost at ${VM_SIZE} prices (shared/domain/cost/vm-prices.json, illustrative)`,
