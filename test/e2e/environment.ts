@@ -11,6 +11,7 @@ import {
 } from "@azure/service-bus";
 import type { DurableOrchestrationStatus } from "durable-functions";
 import { startLocalStack } from "../../bin/local-stack.ts";
+import { type Api, apiOf } from "../../bin/migration-driver.ts";
 import { VirtualClock } from "../../local/clock.ts";
 import type { InstanceStatus, RunningHost } from "../../local/host/host.ts";
 import type { LogLevel, LogRecord } from "../../local/host/logger.ts";
@@ -22,6 +23,8 @@ import type { AlertRepository } from "../../shared/domain/ports/alerts.ts";
 import type { NoticeRepository } from "../../shared/domain/ports/notices.ts";
 import { alertMessage } from "../../shared/sinks/service-bus-topic.sink.ts";
 import { SqliteStore } from "../../shared/sqlite/sqlite-store.ts";
+
+export { apiOf };
 
 export const DEMO = new URL("../../local/scenarios/demo.yaml", import.meta.url).pathname;
 const NOTICES_QUEUE = "retirement-notices";
@@ -43,7 +46,7 @@ export interface Environment {
   /** The app's notices and alerts in its state store, as the product stores them. */
   readonly notices: NoticeRepository;
   readonly alerts: AlertRepository;
-  api(path: string, init?: RequestInit): Promise<{ status: number; body: Json; text: string; type: string }>;
+  api: Api;
   /** The headers of every request sent through `api`, in order. */
   readonly requestHeaders: readonly Headers[];
   /** Enqueues a message on the retirement-notices queue, as Event Grid or `notices send` would. */
@@ -175,27 +178,6 @@ export async function startEnvironment(options: {
     },
   };
   return environment;
-}
-
-/**
- * The app's HTTP API at `origin`, called as a caller of the deployed app would: with a function key (the
- * scan starter needs one). Each request's headers are added to `sent` when given.
- */
-export function apiOf(origin: string, functionKey: string, sent?: Headers[]): Environment["api"] {
-  return async (path, init) => {
-    const headers = new Headers(init?.headers);
-    headers.set("x-functions-key", functionKey);
-    sent?.push(headers);
-    const response = await fetch(`${origin}${path}`, { ...init, headers });
-    const text = await response.text();
-    const type = response.headers.get("content-type") ?? "";
-    return {
-      status: response.status,
-      text,
-      type,
-      body: type.includes("json") ? JSON.parse(text) : undefined,
-    };
-  };
 }
 
 /** The app's state in the store the stack started, read as the product reads it. */

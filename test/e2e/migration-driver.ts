@@ -1,29 +1,29 @@
-// Drives a pool migration end to end the way people and time would: virtual time is stepped by hand
-// (the clock paused, one due timer at a time, only once the stack is idle), and before every step the
-// migration's record is read through the HTTP API; when it waits at a gate, the scripted person answers
-// through the HTTP API, as the CLI would. So a gate is answered before its timeout fires unless the script
-// leaves it unanswered on purpose.
+// The tests' side of driving migrations and rollouts: the demo fleet per test, a cluster's state, and a
+// rollout stepped as people would. Driving one migration (people, gates, time) lives in
+// bin/migration-driver.ts, which the benchmarks share; it is re-exported here.
 
 import { afterEach, expect } from "vitest";
-import { localClientPrincipal } from "../../shared/domain/access/client-principal.ts";
-import { ROLES, type Role } from "../../shared/domain/access/principal.ts";
+import { type GateHandler, migrationPath, post, RITA, settle } from "../../bin/migration-driver.ts";
 import { type Environment, startEnvironment } from "./environment.ts";
+
+export {
+  ANA,
+  type ApiCaller,
+  approveAll,
+  asPerson,
+  BEN,
+  driveMigration,
+  type GateHandler,
+  migrationPath,
+  type Person,
+  post,
+  RITA,
+  startMigration,
+} from "../../bin/migration-driver.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read by path
 type Json = any;
 
-export interface Person {
-  name: string;
-  roles: Role[];
-}
-
-/** Who calls the product's API: the environment, or a host in another process. */
-/** Calls the API; `identify` signs a person in (a bearer token), else the local header does. */
-export type ApiCaller = Pick<Environment, "api"> & { identify?: (person: Person) => Record<string, string> };
-
-export const RITA: Person = { name: "rita@contoso.com", roles: [ROLES.operator] };
-export const ANA: Person = { name: "ana@contoso.com", roles: [ROLES.approver] };
-export const BEN: Person = { name: "ben@contoso.com", roles: [ROLES.approver] };
 /** The app behind App Service Authentication, which says so (WEBSITE_AUTH_ENABLED) when it is on. */
 export const EASY_AUTH = { AUTH_MODE: "easyauth", WEBSITE_AUTH_ENABLED: "True" };
 
@@ -76,100 +76,6 @@ export function expectWorkersServedBy(environment: Environment, pool: string): v
     .filter((p) => p.metadata.namespace === "batch" && !p.metadata.deletionTimestamp)
     .map((p) => ({ pool: poolOf.get(p.spec.nodeName), phase: p.status.phase }));
   expect(workers).toEqual(Array(8).fill({ pool, phase: "Running" }));
-}
-
-export function asPerson(person: Person): Record<string, string> {
-  return {
-    "x-ms-client-principal": Buffer.from(localClientPrincipal(person.name, person.roles)).toString("base64"),
-  };
-}
-
-export async function post(env: ApiCaller, path: string, person: Person, body: unknown) {
-  return env.api(path, {
-    method: "POST",
-    headers: { ...(env.identify?.(person) ?? asPerson(person)), "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-}
-
-export function migrationPath(id: string): string {
-  return `/api/migrations/${encodeURIComponent(id)}`;
-}
-
-/** What a person does at a gate: answers it (true), or leaves it for now (false). */
-export type GateHandler = (migration: Json) => Promise<boolean> | boolean;
-
-/** Rita asks for the pool's migration to AzureLinux3; its id. */
-export async function startMigration(env: ApiCaller, cluster: string, pool: string, options: Json = {}) {
-  const answer = await post(env, "/api/migrations", RITA, {
-    cluster,
-    pool,
-    targetOsSku: "AzureLinux3",
-    options,
-  });
-  expect(answer.status, answer.text).toBe(202);
-  return answer.body.id as string;
-}
-
-/** Ana answers gates override and start, Ben every other gate: two people, neither the requester. */
-export function approveAll(env: ApiCaller): GateHandler {
-  return async (migration) => {
-    const { gate } = migration.awaiting;
-    const person = gate === "start" || gate === "override" ? ANA : BEN;
-    const answer = await post(env, `${migrationPath(migration.id)}/approvals`, person, {
-      gate,
-      decision: "approve",
-      comment: `looked at the ${gate} evidence`,
-    });
-    expect(answer.status, answer.text).toBe(202);
-    return true;
-  };
-}
-
-/** Steps time and answers gates until the migration has an outcome (or `until` holds); its last record. */
-export async function driveMigration(
-  env: Environment,
-  id: string,
-  onGate: GateHandler,
-  options: {
-    maxSteps?: number;
-    /** Sees every record read, before its gate is answered: where a test changes the world mid-run. */
-    onStep?: (migration: Json) => void;
-    /** Stops stepping at the first record it holds for, before that record's gate is answered. */
-    until?: (migration: Json) => boolean;
-  } = {},
-): Promise<Json> {
-  const { clock } = env;
-  const answered = new Set<string>();
-  clock.pause();
-  try {
-    for (let step = 0; step < (options.maxSteps ?? 20_000); step++) {
-      await settle();
-      const read = await env.api(migrationPath(id));
-      const migration = read.status === 200 ? read.body : undefined;
-      if (migration?.outcome || (migration && options.until?.(migration))) return migration;
-      if (migration) options.onStep?.(migration);
-      const wait = migration?.awaiting;
-      const key = wait && `${wait.gate}@${wait.since}`;
-      if (key && !answered.has(key) && (await onGate(migration))) {
-        answered.add(key);
-        continue;
-      }
-      if (clock.openHolds > 0) continue;
-      const due = clock.nextDueAt;
-      if (due !== undefined) await clock.advanceTo(due);
-    }
-    throw new Error(`migration ${id} did not end within the steps allowed`);
-  } finally {
-    clock.resume();
-  }
-}
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 3; i++) {
-    await new Promise<void>((resolve) => setTimeout(resolve, 0));
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
 }
 
 /** On the demo fleet: three clusters, one a week, one migration at a time, each pool to Azure Linux 3. */

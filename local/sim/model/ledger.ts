@@ -22,7 +22,8 @@ export interface LostPod {
   reason: string;
 }
 
-interface MachineInterval {
+/** When a machine ran (epoch ms): from its kubelet registering to its deletion; `to` absent while it runs. */
+export interface MachineInterval {
   cluster: string;
   pool: string;
   machine: string;
@@ -41,6 +42,8 @@ export interface LedgerSnapshot {
   pdbViolations: PdbViolation[];
   lostPods: LostPod[];
   nodeHours: PoolNodeHours[];
+  /** Every machine's running time, in the order they started: the pools' history over time. */
+  machines: MachineInterval[];
 }
 
 export class Ledger {
@@ -69,9 +72,15 @@ export class Ledger {
     this.closed.push({ ...interval, to: at });
   }
 
+  machines(): MachineInterval[] {
+    return [...this.closed, ...this.intervals.values()]
+      .map((interval) => ({ ...interval }))
+      .sort((a, b) => a.from - b.from);
+  }
+
   nodeHours(now: number): PoolNodeHours[] {
     const byPool = new Map<string, PoolNodeHours>();
-    for (const interval of [...this.closed, ...this.intervals.values()]) {
+    for (const interval of this.machines()) {
       const key = `${interval.cluster}/${interval.pool}`;
       const entry = byPool.get(key) ?? {
         cluster: interval.cluster,
@@ -93,6 +102,7 @@ export class Ledger {
       pdbViolations: [...this.pdbViolations],
       lostPods: [...this.lostPods],
       nodeHours: this.nodeHours(now),
+      machines: this.machines(),
     };
   }
 }
