@@ -4,8 +4,9 @@
 // SCAN_DEPENDENCIES_EVERY=30, about 1 in 30). The simulated Azure side runs in one child process and
 // the app (host, durable store, SQLite state) in another, so the memory figures are the app's own. Real
 // time: Resource Graph's quota is in force, and the floor is the time it alone imposes, the pages the
-// listing needs over the quota's rate. Run alone: npm run bench -- fleet-scan (PROFILE=<dir> writes the
-// app's CPU and heap profiles there).
+// listing needs over the quota's rate. Run alone: npm run bench -- fleet-scan, or npx node
+// bench/fleet-scan.bench.ts [clusters...] for other sizes (PROFILE=<dir> writes the app's CPU and heap
+// profiles there).
 
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,6 +14,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { RealClock } from "../local/clock.ts";
+import { EventType, type HistoryEvent } from "../local/host/durable-history.ts";
 import { startHost } from "../local/host/host.ts";
 import { startArmServer } from "../local/sim/arm/arm-server.ts";
 import type { RunningServer } from "../local/sim/http/https-server.ts";
@@ -45,15 +47,35 @@ interface ScanFigures {
   heapBefore: number;
   peakHeap: number;
   peakRss: number;
+  /** Seconds the scan spent in each activity and sub-orchestration, by name. */
+  stages: Record<string, number>;
   result: InventoryScanResult;
+}
+
+/** Seconds from each task's scheduling to its end, summed by the task's name. */
+function stageSeconds(history: readonly HistoryEvent[]): Record<string, number> {
+  const scheduled = new Map<number, { name: string; at: number }>();
+  const stages: Record<string, number> = {};
+  const started = [EventType.TaskScheduled, EventType.SubOrchestrationInstanceCreated] as number[];
+  const ended = [
+    EventType.TaskCompleted,
+    EventType.TaskFailed,
+    EventType.SubOrchestrationInstanceCompleted,
+    EventType.SubOrchestrationInstanceFailed,
+  ] as number[];
+  for (const event of history) {
+    const at = Date.parse(String(event.Timestamp));
+    if (started.includes(event.EventType)) scheduled.set(event.EventId, { name: event.Name ?? "?", at });
+    const task = ended.includes(event.EventType) ? scheduled.get(event.TaskScheduledId ?? -1) : undefined;
+    if (task) stages[task.name] = (stages[task.name] ?? 0) + (at - task.at) / 1000;
+  }
+  return stages;
 }
 
 /** Child process: ARM, Resource Graph and the Kubernetes API of the clusters due on `scanDay`. */
 export async function serveFleet(clusters: number, scanDay: string): Promise<void> {
   const due = (clusterId: string) => dependencyScanDue(clusterId, scanDay, ROTATION_NIGHTS);
-  const scenario = parseScenario(
-    graphScenario(clusters, { pools: POOLS_PER_CLUSTER, withWorkloads: due }),
-  );
+  const scenario = parseScenario(graphScenario(clusters, { pools: POOLS_PER_CLUSTER, withWorkloads: due }));
   const fleet = new Fleet(scenario, new RealClock());
   const dataDir = mkdtempSync(join(tmpdir(), "fleet-scan-bench-"));
   const kubeconfigs = join(dataDir, "kubeconfigs");
@@ -108,14 +130,15 @@ export async function scanThroughService(settings: Record<string, string>): Prom
       const status = await host.waitForInstance(id, { timeoutMs: 600_000 });
       if (status.runtimeStatus !== "Completed")
         throw new Error(`the scan ended ${status.runtimeStatus}: ${JSON.stringify(status.output)}`);
-      return status.output as InventoryScanResult;
+      return { id, output: status.output as InventoryScanResult };
     });
     const figures: ScanFigures = {
       ms: scan.ms,
       heapBefore: scan.before.heapUsed,
       peakHeap: scan.peak.heap,
       peakRss: scan.peak.rss,
-      result: scan.result,
+      stages: stageSeconds(host.history(scan.result.id)),
+      result: scan.result.output,
     };
     console.log(JSON.stringify(figures));
   } finally {
@@ -158,9 +181,9 @@ async function scanAtSize(clusters: number) {
   }
 }
 
-export default async function benchFleetScan(): Promise<void> {
+export default async function benchFleetScan(sizes: readonly number[] = SIZES): Promise<void> {
   const runs = [];
-  for (const size of SIZES) runs.push(await scanAtSize(size));
+  for (const size of sizes) runs.push(await scanAtSize(size));
   for (const { clusters, simMs, fleet, scan } of runs) {
     const { summary, listing, dependencies, alerts } = scan.result;
     const pages = Math.ceil(clusters / PAGE_SIZE);
@@ -186,6 +209,12 @@ export default async function benchFleetScan(): Promise<void> {
         `${seconds(floorMs)} (${pages} pages / (${fleet.quota.requests} per ${fleet.quota.windowSeconds} s))`,
       ],
       ["scan (wall)", `${seconds(scan.ms)} (${(scan.ms / floorMs).toFixed(2)}x the floor)`],
+      [
+        "of which",
+        Object.entries(scan.stages)
+          .map(([name, s]) => `${name} ${s.toFixed(1)} s`)
+          .join(", "),
+      ],
       ["app's heap before the scan", mb(scan.heapBefore)],
       ["app's peak heap / RSS during the scan", `${mb(scan.peakHeap)} / ${mb(scan.peakRss)}`],
     ]);
@@ -202,4 +231,7 @@ export default async function benchFleetScan(): Promise<void> {
   }
 }
 
-if (import.meta.main) await benchFleetScan();
+if (import.meta.main) {
+  const sizes = process.argv.slice(2).map(Number);
+  await benchFleetScan(sizes.length > 0 ? sizes : SIZES);
+}

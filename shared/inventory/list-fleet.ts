@@ -13,10 +13,10 @@ import { assessPool } from "../domain/lifecycle/pool-assessment.ts";
 import type { FleetSource } from "../domain/ports/fleet.ts";
 import type { InventoryRepository, PoolSnapshot } from "../domain/ports/inventory.ts";
 import type { NoticeRepository } from "../domain/ports/notices.ts";
-import { mapBounded } from "./bounded.ts";
+import { mapBounded } from "../domain/support/bounded.ts";
 import { currentCalendar } from "./current-calendar.ts";
 
-/** Table writes in flight while recording a page. */
+/** Table writes in flight while recording a page's unreadable rows. */
 const RECORD_CONCURRENCY = 16;
 
 export async function listAndRecordFleet(
@@ -32,16 +32,19 @@ export async function listAndRecordFleet(
   const calendar = await currentCalendar(deps.notices);
   const clusters: ListedCluster[] = [];
   const report = await deps.fleet.listClusters(async (page) => {
-    await mapBounded(page.clusters, RECORD_CONCURRENCY, async (cluster) => {
-      const snapshots = cluster.nodePools.map(
-        (pool): PoolSnapshot => ({
-          ref: poolRef(cluster, pool),
-          pool,
-          assessment: assessPool(cluster, pool, calendar, now),
-        }),
-      );
-      await deps.inventory.recordCluster(scanId, cluster, snapshots);
-    });
+    await deps.inventory.recordClusters(
+      scanId,
+      page.clusters.map((cluster) => ({
+        cluster,
+        pools: cluster.nodePools.map(
+          (pool): PoolSnapshot => ({
+            ref: poolRef(cluster, pool),
+            pool,
+            assessment: assessPool(cluster, pool, calendar, now),
+          }),
+        ),
+      })),
+    );
     await mapBounded(page.unreadable, RECORD_CONCURRENCY, async (row) => {
       if (row.id === undefined) return;
       await deps.inventory.recordClusterError(scanId, row.id, {

@@ -107,6 +107,13 @@ export class SqliteAlertRepository implements AlertRepository {
       .map((row) => JSON.parse(row.outbox) as OutboxAlert);
   }
 
+  async pendingCount(): Promise<number> {
+    const row = this.store.read((sql) =>
+      sql.get<{ count: number }>("SELECT count(*) AS count FROM alert_outbox WHERE status = 'pending'"),
+    );
+    return Number(row?.count ?? 0);
+  }
+
   async claim(
     alertId: string,
     now: number,

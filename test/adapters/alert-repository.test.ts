@@ -202,4 +202,20 @@ describe.each(stores)("AlertRepository on $name, with decideAlerts", (store) => 
     expect(next?.outbox.deliveries.topic).toEqual(failed);
     expect(await state.alerts.claim(id, t0 + 2_000, t0 + 62_000)).toBeUndefined();
   });
+
+  it("counts the pending alerts pendingAlerts lists, a delivered one no longer", async () => {
+    const repo = store.fresh().alerts;
+    const [first] = await decideAlerts(repo, findings, NIGHT);
+    expect(await repo.pendingCount()).toBe(3);
+    const t0 = NIGHT.getTime();
+    const claim = await repo.claim(first?.id as string, t0, t0 + 60_000);
+    await repo.recordDelivery(
+      claim as NonNullable<typeof claim>,
+      "webhook",
+      { status: "delivered", attempts: 1, deliveredAt: "x" },
+      ["webhook"],
+    );
+    expect(await repo.pendingCount()).toBe(2);
+    expect((await repo.pendingAlerts()).map((p) => p.alert.id)).not.toContain(first?.id);
+  });
 });

@@ -118,6 +118,13 @@ export class TableAlertRepository extends TableRepository implements AlertReposi
     });
   }
 
+  async pendingCount(): Promise<number> {
+    const pending = await listRows(await this.table(), rowKeyPrefixFilter(PARTITION, PENDING_PREFIX), [
+      "RowKey",
+    ]);
+    return pending.length;
+  }
+
   async pendingAlerts(): Promise<OutboxAlert[]> {
     const table = await this.table();
     const pending = await listRows(table, rowKeyPrefixFilter(PARTITION, PENDING_PREFIX), [

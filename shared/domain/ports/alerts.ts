@@ -57,6 +57,8 @@ export interface AlertRepository {
   ): Promise<AlertCommit>;
   /** Pending alerts, oldest decision first. */
   pendingAlerts(): Promise<OutboxAlert[]>;
+  /** How many alerts pendingAlerts would return, without reading them. */
+  pendingCount(): Promise<number>;
   /**
    * Leases a pending alert until `leaseUntil` (epoch ms); undefined if delivered or leased by another run.
    * A lease taken under the same `holder` is taken over at once: that run, resumed after a crash, is the
