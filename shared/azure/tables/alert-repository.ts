@@ -46,8 +46,12 @@ export class TableAlertRepository extends TableRepository implements AlertReposi
     return this.store.table("Alerts");
   }
 
-  async loadState(): Promise<AlertStateSnapshot> {
-    const rows = await listRows(await this.table(), rowKeyPrefixFilter(PARTITION, TRACK_PREFIX));
+  async loadState(trackPrefix = ""): Promise<AlertStateSnapshot> {
+    // keyPart encodes character by character, so a key's start stays the start of its row key.
+    const rows = await listRows(
+      await this.table(),
+      rowKeyPrefixFilter(PARTITION, `${TRACK_PREFIX}${keyPart(trackPrefix)}`),
+    );
     const tracks: AlertState["tracks"] = {};
     const versions = new Map<string, string>();
     for (const row of rows) {

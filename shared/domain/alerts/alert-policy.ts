@@ -99,6 +99,15 @@ interface Stage {
   reachedOnDay: number;
 }
 
+/**
+ * The start of the track keys of one subscription's pools ("/subscriptions/<id>/"): a fleet's alerts are
+ * decided a subscription at a time, reading only its tracks.
+ */
+export function subscriptionTracks(pool: Pick<PoolRef, "clusterId">): string {
+  const [, subscriptions, id] = pool.clusterId.toLowerCase().split("/");
+  return `/${subscriptions}/${id}/`;
+}
+
 export function trackKey(finding: Pick<AlertFinding, "pool" | "subject">): string {
   return `${poolKey(finding.pool)}#${finding.subject}`;
 }

@@ -45,7 +45,8 @@ export interface OutboxClaim {
 }
 
 export interface AlertRepository {
-  loadState(): Promise<AlertStateSnapshot>;
+  /** The tracks whose key starts with `trackPrefix` (every track without one). */
+  loadState(trackPrefix?: string): Promise<AlertStateSnapshot>;
   /**
    * Per track, atomically: its new state and its new alerts as pending. A track changed by someone
    * else since `snapshot` is reported as a conflict and left alone.
