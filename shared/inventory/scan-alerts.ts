@@ -44,6 +44,9 @@ export async function decideScanAlerts(
         byKind[alert.kind] = (byKind[alert.kind] ?? 0) + 1;
       }
     }
+    // A store that answers synchronously (SQLite) would otherwise hold the event loop for the whole
+    // fleet: the host's other work (HTTP, timers, other activities) runs between subscriptions.
+    await new Promise((resolve) => setImmediate(resolve));
   }
   return { scanId, pools, decided, byKind };
 }
