@@ -54,6 +54,7 @@ CREATE TABLE IF NOT EXISTS scan_pools (
   PRIMARY KEY (scan_id, pool_key)
 ) STRICT;
 CREATE INDEX IF NOT EXISTS scan_pools_by_cluster ON scan_pools (scan_id, cluster_key);
+CREATE INDEX IF NOT EXISTS scan_pools_by_subscription ON scan_pools (scan_id, subscription_key, pool_key);
 `;
 
 export class SqliteInventoryRepository implements InventoryRepository {
