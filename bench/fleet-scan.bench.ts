@@ -27,7 +27,7 @@ import type { InventoryScanResult } from "../orchestrations/contracts/inventory-
 import { PAGE_SIZE } from "../shared/azure/resource-graph.ts";
 import { dependencyScanDue } from "../shared/domain/inventory/dependency-rotation.ts";
 import { startChild, stopChild } from "./child.ts";
-import { graphScenario, mb, measured, print, seconds } from "./inventory.bench.ts";
+import { graphScenario, mb, measured, print, scanThroughApi, seconds } from "./inventory.bench.ts";
 
 const APP = fileURLToPath(new URL("../functions/index.ts", import.meta.url));
 const SIZES = [1_000, 10_000];
@@ -151,19 +151,7 @@ export async function scanThroughService(settings: Record<string, string>): Prom
     samples.push({ at: Date.now(), heap: heapUsed, rss });
   }, 100);
   try {
-    const scan = await measured(async () => {
-      const started = await fetch(`${host.origin}/api/inventory/scans`, {
-        method: "POST",
-        headers: { "x-functions-key": host.keys.functionDefault },
-      });
-      if (started.status !== 202)
-        throw new Error(`the scan did not start: ${started.status} ${await started.text()}`);
-      const { id } = (await started.json()) as { id: string };
-      const status = await host.waitForInstance(id, { timeoutMs: 600_000 });
-      if (status.runtimeStatus !== "Completed")
-        throw new Error(`the scan ended ${status.runtimeStatus}: ${JSON.stringify(status.output)}`);
-      return { id, output: status.output as InventoryScanResult };
-    });
+    const scan = await measured(() => scanThroughApi(host));
     const figures: ScanFigures = {
       ms: scan.ms,
       heapBefore: scan.before.heapUsed,

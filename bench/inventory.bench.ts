@@ -11,6 +11,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { startLocalStack } from "../bin/local-stack.ts";
 import { VirtualClock } from "../local/clock.ts";
+import type { RunningHost } from "../local/host/host.ts";
 import { startArmServer } from "../local/sim/arm/arm-server.ts";
 import { Fleet } from "../local/sim/model/fleet.ts";
 import { loadScenarioFile, parseScenario } from "../local/sim/scenario/load.ts";
@@ -49,6 +50,23 @@ export async function measured<T>(work: () => Promise<T>) {
   }
 }
 
+/** One operator scan through the app's HTTP API, waited for until it completes. */
+export async function scanThroughApi(
+  host: RunningHost,
+): Promise<{ id: string; output: InventoryScanResult }> {
+  const started = await fetch(`${host.origin}/api/inventory/scans`, {
+    method: "POST",
+    headers: { "x-functions-key": host.keys.functionDefault },
+  });
+  if (started.status !== 202)
+    throw new Error(`the scan did not start: ${started.status} ${await started.text()}`);
+  const { id } = (await started.json()) as { id: string };
+  const status = await host.waitForInstance(id, { timeoutMs: 600_000 });
+  if (status.runtimeStatus !== "Completed")
+    throw new Error(`the scan ended ${status.runtimeStatus}: ${JSON.stringify(status.output)}`);
+  return { id, output: status.output as InventoryScanResult };
+}
+
 export function print(what: string, rows: Array<[string, string]>): void {
   for (const [name, value] of rows) console.log(`${what.padEnd(10)} ${name.padEnd(44)} ${value}`);
 }
@@ -62,18 +80,7 @@ async function benchLargeScan(): Promise<void> {
     host: { port: 0, logLevel: "error" },
   });
   const { sim, host } = stack;
-  const scan = async () => {
-    const started = await fetch(`${host.origin}/api/inventory/scans`, {
-      method: "POST",
-      headers: { "x-functions-key": host.keys.functionDefault },
-    });
-    if (started.status !== 202)
-      throw new Error(`the scan did not start: ${started.status} ${await started.text()}`);
-    const { id } = (await started.json()) as { id: string };
-    const status = await host.waitForInstance(id, { timeoutMs: 600_000 });
-    if (status.runtimeStatus !== "Completed") throw new Error(`the scan ended ${status.runtimeStatus}`);
-    return status.output as InventoryScanResult;
-  };
+  const scan = async () => (await scanThroughApi(host)).output;
   try {
     const count = (resource: "nodes" | "pods") =>
       sim.fleet.clusters.reduce((sum, cluster) => sum + cluster.store.count(resource), 0);
