@@ -4,15 +4,14 @@
 // simulated Resource Graph in a child process so the figures are the adapter's: wall time, pages and
 // peak memory. Run alone: npx node bench/inventory.bench.ts
 
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { startLocalStack } from "../bin/local-stack.ts";
 import { VirtualClock } from "../local/clock.ts";
+import type { RunningHost } from "../local/host/host.ts";
 import { startArmServer } from "../local/sim/arm/arm-server.ts";
 import { Fleet } from "../local/sim/model/fleet.ts";
 import { loadScenarioFile, parseScenario } from "../local/sim/scenario/load.ts";
@@ -21,17 +20,18 @@ import { fixedTokenCredential } from "../local/sim/simulator.ts";
 import { ensureCertificates } from "../local/sim/tls/certificates.ts";
 import type { InventoryScanResult } from "../orchestrations/contracts/inventory-scan.contract.ts";
 import { ResourceGraphFleet, resourceGraphClient } from "../shared/azure/resource-graph.ts";
+import { startChild, stopChild } from "./child.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const LARGE = join(ROOT, "local", "scenarios", "large.yaml");
 const GRAPH_CLUSTERS = 10_000;
 const CLUSTERS_PER_SUBSCRIPTION = 250;
 
-const mb = (bytes: number) => `${Math.round(bytes / 1e6)} MB`;
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+export const mb = (bytes: number) => `${Math.round(bytes / 1e6)} MB`;
+export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** Peak heap and RSS of this process while `work` runs, sampled every 20 ms. */
-async function measured<T>(work: () => Promise<T>) {
+export async function measured<T>(work: () => Promise<T>) {
   const peak = { heap: 0, rss: 0 };
   const sample = () => {
     const memory = process.memoryUsage();
@@ -50,7 +50,24 @@ async function measured<T>(work: () => Promise<T>) {
   }
 }
 
-function print(what: string, rows: Array<[string, string]>): void {
+/** One operator scan through the app's HTTP API, waited for until it completes. */
+export async function scanThroughApi(
+  host: RunningHost,
+): Promise<{ id: string; output: InventoryScanResult }> {
+  const started = await fetch(`${host.origin}/api/inventory/scans`, {
+    method: "POST",
+    headers: { "x-functions-key": host.keys.functionDefault },
+  });
+  if (started.status !== 202)
+    throw new Error(`the scan did not start: ${started.status} ${await started.text()}`);
+  const { id } = (await started.json()) as { id: string };
+  const status = await host.waitForInstance(id, { timeoutMs: 600_000 });
+  if (status.runtimeStatus !== "Completed")
+    throw new Error(`the scan ended ${status.runtimeStatus}: ${JSON.stringify(status.output)}`);
+  return { id, output: status.output as InventoryScanResult };
+}
+
+export function print(what: string, rows: Array<[string, string]>): void {
   for (const [name, value] of rows) console.log(`${what.padEnd(10)} ${name.padEnd(44)} ${value}`);
 }
 
@@ -63,18 +80,7 @@ async function benchLargeScan(): Promise<void> {
     host: { port: 0, logLevel: "error" },
   });
   const { sim, host } = stack;
-  const scan = async () => {
-    const started = await fetch(`${host.origin}/api/inventory/scans`, {
-      method: "POST",
-      headers: { "x-functions-key": host.keys.functionDefault },
-    });
-    if (started.status !== 202)
-      throw new Error(`the scan did not start: ${started.status} ${await started.text()}`);
-    const { id } = (await started.json()) as { id: string };
-    const status = await host.waitForInstance(id, { timeoutMs: 600_000 });
-    if (status.runtimeStatus !== "Completed") throw new Error(`the scan ended ${status.runtimeStatus}`);
-    return status.output as InventoryScanResult;
-  };
+  const scan = async () => (await scanThroughApi(host)).output;
   try {
     const count = (resource: "nodes" | "pods") =>
       sim.fleet.clusters.reduce((sum, cluster) => sum + cluster.store.count(resource), 0);
@@ -104,33 +110,49 @@ async function benchLargeScan(): Promise<void> {
   }
 }
 
-/** A fleet of `clusters` small clusters, CLUSTERS_PER_SUBSCRIPTION per subscription. */
-export function graphScenario(clusters: number): ScenarioInput {
+/**
+ * A fleet of `clusters` small clusters, CLUSTERS_PER_SUBSCRIPTION per subscription, each with a system
+ * pool and `pools - 1` user pools of one node; only the clusters `withWorkloads` names by ARM id run
+ * AKS's kube-system workloads (the others have nodes only, which keeps a large fleet quick to build).
+ */
+export function graphScenario(
+  clusters: number,
+  options: { pools?: number; withWorkloads?: (clusterId: string) => boolean } = {},
+): ScenarioInput {
+  const { pools = 1, withWorkloads = () => true } = options;
   const subscriptions = Math.ceil(clusters / CLUSTERS_PER_SUBSCRIPTION);
+  const pool = (index: number) => ({
+    name: index === 0 ? "system" : `user${index}`,
+    mode: index === 0 ? ("System" as const) : ("User" as const),
+    osSku: "AzureLinux" as const,
+    vmSize: "Standard_D4ds_v5",
+    count: 1,
+  });
   return {
     name: `graph-${clusters}`,
     startTime: "2026-03-02T08:00:00Z",
-    subscriptions: Array.from({ length: subscriptions }, (_, s) => ({
-      id: `0f1e2d3c-4b5a-4978-8a6b-${(2_000_000 + s).toString(16).padStart(12, "0")}`,
-      clusters: Array.from(
-        { length: Math.min(CLUSTERS_PER_SUBSCRIPTION, clusters - s * CLUSTERS_PER_SUBSCRIPTION) },
-        (_, c) => ({
-          name: `aks-${s}-${c}`,
-          resourceGroup: `rg-${s}`,
-          location: "westeurope",
-          kubernetesVersion: c % 2 === 0 ? "1.31.8" : "1.33.2",
-          pools: [
-            {
-              name: "system",
-              mode: "System" as const,
-              osSku: "AzureLinux" as const,
-              vmSize: "Standard_D4ds_v5",
-              count: 1,
-            },
-          ],
-        }),
-      ),
-    })),
+    subscriptions: Array.from({ length: subscriptions }, (_, s) => {
+      const id = `0f1e2d3c-4b5a-4978-8a6b-${(2_000_000 + s).toString(16).padStart(12, "0")}`;
+      return {
+        id,
+        clusters: Array.from(
+          { length: Math.min(CLUSTERS_PER_SUBSCRIPTION, clusters - s * CLUSTERS_PER_SUBSCRIPTION) },
+          (_, c) => {
+            const name = `aks-${s}-${c}`;
+            const resourceGroup = `rg-${s}`;
+            const clusterId = `/subscriptions/${id}/resourceGroups/${resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${name}`;
+            return {
+              name,
+              resourceGroup,
+              location: "westeurope",
+              kubernetesVersion: c % 2 === 0 ? "1.31.8" : "1.33.2",
+              pools: Array.from({ length: pools }, (_, index) => pool(index)),
+              workloads: { systemComponents: withWorkloads(clusterId) },
+            };
+          },
+        ),
+      };
+    }),
   } as ScenarioInput;
 }
 
@@ -146,31 +168,14 @@ export async function serveGraph(clusters: number): Promise<void> {
   });
 }
 
-async function startGraphServer(
-  clusters: number,
-): Promise<{ child: ChildProcess; endpoint: string; ca: string }> {
-  const url = import.meta.url;
-  const child = spawn(
-    process.execPath,
-    [
-      "--max-old-space-size=6144",
-      "--no-warnings",
-      "--input-type=module",
-      "-e",
-      `const m = await import(${JSON.stringify(url)}); await m.serveGraph(${clusters});`,
-    ],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] },
-  );
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once("line", resolve);
-    child.once("exit", (code) => reject(new Error(`the Resource Graph server exited with ${code}`)));
-  });
-  return { child, ...(JSON.parse(line) as { endpoint: string; ca: string }) };
-}
-
 async function benchGraphPaging(): Promise<void> {
   const started = performance.now();
-  const server = await startGraphServer(GRAPH_CLUSTERS);
+  const { child, answer: server } = await startChild<{ endpoint: string; ca: string }>(
+    import.meta.url,
+    "serveGraph",
+    [GRAPH_CLUSTERS],
+    ["--max-old-space-size=6144"],
+  );
   const serverMs = performance.now() - started;
   try {
     const client = resourceGraphClient(fixedTokenCredential, {
@@ -209,7 +214,7 @@ async function benchGraphPaging(): Promise<void> {
       ["incomplete", result.incompleteReasons.length === 0 ? "no" : result.incompleteReasons.join("; ")],
     ]);
   } finally {
-    server.child.kill("SIGTERM");
+    await stopChild(child);
   }
 }
 

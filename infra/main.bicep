@@ -49,6 +49,11 @@ param inventorySchedule string = '0 0 2 * * *'
 @maxValue(64)
 param scanConcurrency int = 8
 
+@description('SCAN_DEPENDENCIES_EVERY: nights between two scans of a cluster\'s workloads (1: every night).')
+@minValue(1)
+@maxValue(90)
+param scanDependenciesEvery int = 1
+
 @description('TWO_APPROVERS_WHERE: cluster tags that ask for two approvers.')
 param twoApproversWhere string = ''
 
@@ -196,6 +201,7 @@ module functionApp 'app/function-app.bicep' = {
     inventoryManagementGroups: inventoryManagementGroups
     inventorySchedule: inventorySchedule
     scanConcurrency: scanConcurrency
+    scanDependenciesEvery: scanDependenciesEvery
     twoApproversWhere: twoApproversWhere
     alertWebhookUrl: alertWebhookUrl
     alertTeamsWebhookUrl: alertTeamsWebhookUrl

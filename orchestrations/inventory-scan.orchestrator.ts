@@ -58,7 +58,7 @@ export function* inventoryScan(
   return {
     scanId,
     summary,
-    listing: { clusters: listing.clusters.length, unreadable: listing.unreadable, stats: listing.stats },
+    listing: { clusters: listing.listed.clusters, unreadable: listing.unreadable, stats: listing.stats },
     dependencies: {
       scanned: dependencies.scanned,
       failed: failed.map(({ clusterId, error }) => ({ clusterId, error })),

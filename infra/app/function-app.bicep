@@ -24,6 +24,7 @@ param inventorySubscriptions string
 param inventoryManagementGroups string
 param inventorySchedule string
 param scanConcurrency int
+param scanDependenciesEvery int
 param twoApproversWhere string
 @secure()
 param alertWebhookUrl string
@@ -108,6 +109,7 @@ module site 'br/public:avm/res/web/site:0.11.1' = {
         { name: 'INVENTORY_MANAGEMENT_GROUPS', value: inventoryManagementGroups }
         { name: 'INVENTORY_SCHEDULE', value: inventorySchedule }
         { name: 'SCAN_CONCURRENCY', value: string(scanConcurrency) }
+        { name: 'SCAN_DEPENDENCIES_EVERY', value: string(scanDependenciesEvery) }
         { name: 'AUTH_MODE', value: authMode }
         { name: 'ENTRA_TENANT_ID', value: tenantId }
         { name: 'ENTRA_AUDIENCE', value: '${entraClientId},${entraAppIdUri}' }

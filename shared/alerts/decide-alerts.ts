@@ -1,6 +1,7 @@
 // Decides the night's alerts and stores them before anyone sends them: the state and the new alerts of
 // each track are committed together, checked against the version read. A track another writer changed
-// meanwhile is evaluated again on its new state, so no alert is decided twice.
+// meanwhile is evaluated again on its new state, so no alert is decided twice. Given a track prefix,
+// only the tracks under it are read: the findings must all be theirs.
 
 import {
   type AlertFinding,
@@ -16,11 +17,12 @@ export async function decideAlerts(
   repository: AlertRepository,
   findings: readonly AlertFinding[],
   now: Date,
+  trackPrefix?: string,
 ): Promise<LifecycleAlert[]> {
   const decided: LifecycleAlert[] = [];
   let remaining = findings;
   for (let attempt = 0; attempt < MAX_DECISION_ATTEMPTS; attempt++) {
-    const snapshot = await repository.loadState();
+    const snapshot = await repository.loadState(trackPrefix);
     const decision = evaluateAlerts(snapshot.state, remaining, now);
     const { conflicts } = await repository.commitDecision(snapshot, decision, now.toISOString());
     const conflicted = new Set(conflicts);

@@ -176,12 +176,12 @@ export async function deliverAlerts(
   holder?: string,
 ): Promise<AlertDeliverySummary> {
   if (deps.alertSinks.length === 0) {
-    return { kind: "no-sinks", pending: (await deps.alerts.pendingAlerts()).length };
+    return { kind: "no-sinks", pending: await deps.alerts.pendingCount() };
   }
   const report = await deliverPendingAlerts(deps.alerts, deps.alertSinks, deps.clock, {
     ...(holder !== undefined && { holder }),
   });
-  const pending = await deps.alerts.pendingAlerts();
+  const pending = await deps.alerts.pendingCount();
   return {
     kind: "sent",
     sinks: deps.alertSinks.map((sink) => sink.name),
@@ -190,6 +190,6 @@ export async function deliverAlerts(
       .slice(0, LISTED_FAILURES)
       .map(({ alertId, sink, error }) => ({ alertId, sink, error })),
     failureCount: report.failures.length,
-    pending: pending.length,
+    pending,
   };
 }

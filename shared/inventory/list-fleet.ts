@@ -2,40 +2,49 @@
 // `now`, recorded in the scan's snapshot page by page. A row that is not a readable cluster is recorded
 // as an inventory error on its cluster, which makes the scan incomplete: its pools are carried forward
 // from earlier scans, never taken as deleted. Safe to run again: a cluster recorded again replaces its
-// rows, and a scan whose row is missing (a write lost) is begun again rather than refused.
+// rows, and a scan whose row is missing (a write lost) is begun again rather than refused. The clusters
+// it returns are those whose workloads this scan scans (all of them unless the scans rotate over nights).
 
 import { poolRef } from "../domain/fleet/model.ts";
+import { dependencyScanDue } from "../domain/inventory/dependency-rotation.ts";
 import type { FleetListing, ListedCluster, ScanStart } from "../domain/inventory/scan-steps.ts";
+import { utcDayOf } from "../domain/lifecycle/calendar-date.ts";
 import { assessPool } from "../domain/lifecycle/pool-assessment.ts";
 import type { FleetSource } from "../domain/ports/fleet.ts";
 import type { InventoryRepository, PoolSnapshot } from "../domain/ports/inventory.ts";
 import type { NoticeRepository } from "../domain/ports/notices.ts";
-import { mapBounded } from "./bounded.ts";
+import { mapBounded } from "../domain/support/bounded.ts";
 import { currentCalendar } from "./current-calendar.ts";
 
-/** Table writes in flight while recording a page. */
+/** Table writes in flight while recording a page's unreadable rows. */
 const RECORD_CONCURRENCY = 16;
 
 export async function listAndRecordFleet(
   deps: { fleet: FleetSource; inventory: InventoryRepository; notices: NoticeRepository },
   scan: ScanStart,
   now: Date,
+  dependencyRotationNights = 1,
 ): Promise<FleetListing> {
   const { scanId } = scan;
+  const scanDay = utcDayOf(new Date(scan.startedAt));
+  const listed = { clusters: 0, pools: 0 };
   await deps.inventory.beginScan(scanId, scan.startedAt);
   const calendar = await currentCalendar(deps.notices);
   const clusters: ListedCluster[] = [];
   const report = await deps.fleet.listClusters(async (page) => {
-    await mapBounded(page.clusters, RECORD_CONCURRENCY, async (cluster) => {
-      const snapshots = cluster.nodePools.map(
-        (pool): PoolSnapshot => ({
-          ref: poolRef(cluster, pool),
-          pool,
-          assessment: assessPool(cluster, pool, calendar, now),
-        }),
-      );
-      await deps.inventory.recordCluster(scanId, cluster, snapshots);
-    });
+    await deps.inventory.recordClusters(
+      scanId,
+      page.clusters.map((cluster) => ({
+        cluster,
+        pools: cluster.nodePools.map(
+          (pool): PoolSnapshot => ({
+            ref: poolRef(cluster, pool),
+            pool,
+            assessment: assessPool(cluster, pool, calendar, now),
+          }),
+        ),
+      })),
+    );
     await mapBounded(page.unreadable, RECORD_CONCURRENCY, async (row) => {
       if (row.id === undefined) return;
       await deps.inventory.recordClusterError(scanId, row.id, {
@@ -44,11 +53,16 @@ export async function listAndRecordFleet(
         at: now.toISOString(),
       });
     });
-    clusters.push(...page.clusters.map((c) => ({ id: c.id, pools: c.nodePools.map((p) => p.name) })));
+    for (const cluster of page.clusters) {
+      listed.clusters++;
+      listed.pools += cluster.nodePools.length;
+      if (dependencyScanDue(cluster.id, scanDay, dependencyRotationNights))
+        clusters.push({ id: cluster.id, pools: cluster.nodePools.map((p) => p.name) });
+    }
   });
   return {
     clusters,
-    listed: { clusters: clusters.length, pools: clusters.reduce((sum, c) => sum + c.pools.length, 0) },
+    listed,
     unreadable: report.unreadable,
     incompleteReasons: report.incompleteReasons,
     stats: report.stats,

@@ -1,12 +1,13 @@
 // Alerts after a scan or a calendar change: every pool of the scan assessed against the calendar as it
 // stands at `now`, and the alert policy's decision stored as pending (decideAlerts); delivering them is
-// shared/alerts/deliver-alerts.ts. A re-run decides nothing new.
+// shared/alerts/deliver-alerts.ts. A re-run decides nothing new. The subscriptions come from the scan's
+// cluster rows: a cluster's pools are written with its row.
 
 import { decideAlerts } from "../alerts/decide-alerts.ts";
-import { alertFindings } from "../domain/alerts/alert-policy.ts";
+import { alertFindings, subscriptionTracks } from "../domain/alerts/alert-policy.ts";
 import type { AlertDecisionSummary } from "../domain/alerts/alert-runs.ts";
 import type { AlertRepository } from "../domain/ports/alerts.ts";
-import type { InventoryRepository } from "../domain/ports/inventory.ts";
+import type { InventoryRepository, PoolSnapshot } from "../domain/ports/inventory.ts";
 import type { NoticeRepository } from "../domain/ports/notices.ts";
 import { currentCalendar } from "./current-calendar.ts";
 import { clustersOfScans, reassess } from "./current-pools.ts";
@@ -18,11 +19,34 @@ export async function decideScanAlerts(
 ): Promise<AlertDecisionSummary> {
   const calendar = await currentCalendar(deps.notices);
   const clusters = await clustersOfScans(deps.inventory, [scanId]);
-  const pools = await deps.inventory.listPools(scanId);
-  // Reassessed: a notice may have moved a date since the scan, and days left depend on `now`.
-  const findings = pools.flatMap((snapshot) => alertFindings(reassess(snapshot, clusters, calendar, now)));
-  const decided = await decideAlerts(deps.alerts, findings, now);
+  const subscriptions = new Set([...clusters.values()].map((c) => c.subscriptionId.toLowerCase()));
+  let pools = 0;
+  let decided = 0;
   const byKind: Record<string, number> = {};
-  for (const alert of decided) byKind[alert.kind] = (byKind[alert.kind] ?? 0) + 1;
-  return { scanId, pools: pools.length, decided: decided.length, byKind };
+  // A subscription at a time, each with only its tracks, so memory follows the largest subscription.
+  for (const subscriptionId of [...subscriptions].sort()) {
+    const snapshots = await deps.inventory.listPools(scanId, { subscriptionId });
+    pools += snapshots.length;
+    const byTracks = new Map<string, PoolSnapshot[]>();
+    for (const snapshot of snapshots) {
+      const prefix = subscriptionTracks(snapshot.ref);
+      const group = byTracks.get(prefix);
+      if (group) group.push(snapshot);
+      else byTracks.set(prefix, [snapshot]);
+    }
+    for (const [trackPrefix, group] of byTracks) {
+      // Reassessed: a notice may have moved a date since the scan, and days left depend on `now`.
+      const findings = group.flatMap((snapshot) =>
+        alertFindings(reassess(snapshot, clusters, calendar, now)),
+      );
+      for (const alert of await decideAlerts(deps.alerts, findings, now, trackPrefix)) {
+        decided++;
+        byKind[alert.kind] = (byKind[alert.kind] ?? 0) + 1;
+      }
+    }
+    // A store that answers synchronously (SQLite) would otherwise hold the event loop for the whole
+    // fleet: the host's other work (HTTP, timers, other activities) runs between subscriptions.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return { scanId, pools, decided, byKind };
 }

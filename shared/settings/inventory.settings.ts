@@ -4,6 +4,8 @@
 //                                 identity can see
 //   INVENTORY_SCHEDULE            NCRONTAB schedule of the nightly scan (default "0 0 2 * * *", 02:00 UTC)
 //   SCAN_CONCURRENCY              clusters whose workloads are scanned at once (default 8)
+//   SCAN_DEPENDENCIES_EVERY       nights between two scans of a cluster's workloads (default 1, every
+//                                 night); a large fleet spreads its clusters over that many nights
 
 import { z } from "zod";
 import {
@@ -20,6 +22,7 @@ export interface InventorySettings {
   scope: { subscriptions: string[]; managementGroups: string[] };
   schedule: string;
   scanConcurrency: number;
+  dependencyRotationNights: number;
 }
 
 const SUBSCRIPTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -48,11 +51,13 @@ export const inventorySettings = settingsGroup({
     INVENTORY_MANAGEMENT_GROUPS: idList(MANAGEMENT_GROUP_ID, "management group ids"),
     INVENTORY_SCHEDULE: schedule,
     SCAN_CONCURRENCY: boundedInteger(8, 1, 64),
+    SCAN_DEPENDENCIES_EVERY: boundedInteger(1, 1, 90),
   }),
   build: (env): InventorySettings => ({
     scope: { subscriptions: env.INVENTORY_SUBSCRIPTIONS, managementGroups: env.INVENTORY_MANAGEMENT_GROUPS },
     schedule: env.INVENTORY_SCHEDULE,
     scanConcurrency: env.SCAN_CONCURRENCY,
+    dependencyRotationNights: env.SCAN_DEPENDENCIES_EVERY,
   }),
 });
 

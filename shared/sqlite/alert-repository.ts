@@ -41,10 +41,13 @@ export class SqliteAlertRepository implements AlertRepository {
     store.define(SCHEMA);
   }
 
-  async loadState(): Promise<AlertStateSnapshot> {
+  async loadState(trackPrefix = ""): Promise<AlertStateSnapshot> {
+    // A key range, so the primary key's index finds them; "\u{10ffff}" sorts after any character.
     const rows = this.store.read((sql) =>
       sql.all<{ track_key: string; version: number; state: string }>(
-        "SELECT track_key, version, state FROM alert_tracks",
+        "SELECT track_key, version, state FROM alert_tracks WHERE track_key >= ? AND track_key < ?",
+        trackPrefix,
+        `${trackPrefix}\u{10ffff}`,
       ),
     );
     const tracks: AlertState["tracks"] = {};
@@ -105,6 +108,13 @@ export class SqliteAlertRepository implements AlertRepository {
         ),
       )
       .map((row) => JSON.parse(row.outbox) as OutboxAlert);
+  }
+
+  async pendingCount(): Promise<number> {
+    const row = this.store.read((sql) =>
+      sql.get<{ count: number }>("SELECT count(*) AS count FROM alert_outbox WHERE status = 'pending'"),
+    );
+    return Number(row?.count ?? 0);
   }
 
   async claim(

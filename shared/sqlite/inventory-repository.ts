@@ -12,6 +12,7 @@ import type {
   KnownPool,
   PoolFilter,
   PoolSnapshot,
+  RecordedCluster,
   ScanSummary,
 } from "../domain/ports/inventory.ts";
 import {
@@ -53,6 +54,7 @@ CREATE TABLE IF NOT EXISTS scan_pools (
   PRIMARY KEY (scan_id, pool_key)
 ) STRICT;
 CREATE INDEX IF NOT EXISTS scan_pools_by_cluster ON scan_pools (scan_id, cluster_key);
+CREATE INDEX IF NOT EXISTS scan_pools_by_subscription ON scan_pools (scan_id, subscription_key, pool_key);
 `;
 
 export class SqliteInventoryRepository implements InventoryRepository {
@@ -76,27 +78,34 @@ export class SqliteInventoryRepository implements InventoryRepository {
   }
 
   async recordCluster(scanId: string, cluster: Cluster, pools: readonly PoolSnapshot[]): Promise<void> {
-    checkPoolsBelongTo(cluster, pools);
-    const clusterKey = cluster.id.toLowerCase();
+    await this.recordClusters(scanId, [{ cluster, pools }]);
+  }
+
+  /** One transaction: a commit waits for the disk, so a page of clusters waits once. */
+  async recordClusters(scanId: string, clusters: readonly RecordedCluster[]): Promise<void> {
+    for (const { cluster, pools } of clusters) checkPoolsBelongTo(cluster, pools);
     this.store.write((sql) => {
       checkRunning(scanId, scanOf(sql, scanId));
-      sql.run("DELETE FROM scan_pools WHERE scan_id = ? AND cluster_key = ?", scanId, clusterKey);
-      for (const snapshot of pools) {
-        sql.run(
-          `INSERT OR REPLACE INTO scan_pools
-             (scan_id, pool_key, cluster_key, cluster_name, subscription_key, state, os_sku_key, snapshot)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-          scanId,
-          poolKey(snapshot.ref),
-          clusterKey,
-          snapshot.ref.cluster,
-          snapshot.ref.subscriptionId.toLowerCase(),
-          snapshot.assessment.state,
-          (snapshot.pool.osSku ?? "").toLowerCase(),
-          JSON.stringify(snapshot),
-        );
+      for (const { cluster, pools } of clusters) {
+        const clusterKey = cluster.id.toLowerCase();
+        sql.run("DELETE FROM scan_pools WHERE scan_id = ? AND cluster_key = ?", scanId, clusterKey);
+        for (const snapshot of pools) {
+          sql.run(
+            `INSERT OR REPLACE INTO scan_pools
+               (scan_id, pool_key, cluster_key, cluster_name, subscription_key, state, os_sku_key, snapshot)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+            scanId,
+            poolKey(snapshot.ref),
+            clusterKey,
+            snapshot.ref.cluster,
+            snapshot.ref.subscriptionId.toLowerCase(),
+            snapshot.assessment.state,
+            (snapshot.pool.osSku ?? "").toLowerCase(),
+            JSON.stringify(snapshot),
+          );
+        }
+        writeCluster(sql, scanId, listedCluster(cluster, pools, clusterOf(sql, scanId, clusterKey)));
       }
-      writeCluster(sql, scanId, listedCluster(cluster, pools, clusterOf(sql, scanId, clusterKey)));
     });
   }
 

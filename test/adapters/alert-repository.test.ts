@@ -3,6 +3,7 @@ import { decideAlerts } from "../../shared/alerts/decide-alerts.ts";
 import {
   type AlertDecision,
   evaluateAlerts,
+  subscriptionTracks,
   type TrackState,
   trackKey,
 } from "../../shared/domain/alerts/alert-policy.ts";
@@ -201,5 +202,44 @@ describe.each(stores)("AlertRepository on $name, with decideAlerts", (store) => 
     const next = await other.claim(id, t0 + 1_000, t0 + 61_000);
     expect(next?.outbox.deliveries.topic).toEqual(failed);
     expect(await state.alerts.claim(id, t0 + 2_000, t0 + 62_000)).toBeUndefined();
+  });
+
+  it("reads and decides one subscription's tracks alone, leaving the others' as they are", async () => {
+    const repo = store.fresh().alerts;
+    const elsewhere = findings.map((finding) => ({
+      ...finding,
+      pool: {
+        ...finding.pool,
+        subscriptionId: "SUB-2",
+        clusterId: finding.pool.clusterId.replace("/sub-1/", "/SUB-2/"),
+      },
+    }));
+    await decideAlerts(repo, findings, NIGHT);
+    const prefix = subscriptionTracks(elsewhere[0]?.pool as (typeof elsewhere)[0]["pool"]);
+    expect(prefix).toBe("/subscriptions/sub-2/");
+    expect(await decideAlerts(repo, elsewhere, NIGHT, prefix)).toHaveLength(3);
+    expect(Object.keys((await repo.loadState(prefix)).state.tracks).sort()).toEqual(
+      elsewhere.map(trackKey).sort(),
+    );
+    expect(Object.keys((await repo.loadState()).state.tracks)).toHaveLength(6);
+    // A re-run of the night decides nothing new for either subscription.
+    expect(await decideAlerts(repo, elsewhere, NIGHT, prefix)).toEqual([]);
+    expect(await decideAlerts(repo, findings, NIGHT, "/subscriptions/sub-1/")).toEqual([]);
+  });
+
+  it("counts the pending alerts pendingAlerts lists, a delivered one no longer", async () => {
+    const repo = store.fresh().alerts;
+    const [first] = await decideAlerts(repo, findings, NIGHT);
+    expect(await repo.pendingCount()).toBe(3);
+    const t0 = NIGHT.getTime();
+    const claim = await repo.claim(first?.id as string, t0, t0 + 60_000);
+    await repo.recordDelivery(
+      claim as NonNullable<typeof claim>,
+      "webhook",
+      { status: "delivered", attempts: 1, deliveredAt: "x" },
+      ["webhook"],
+    );
+    expect(await repo.pendingCount()).toBe(2);
+    expect((await repo.pendingAlerts()).map((p) => p.alert.id)).not.toContain(first?.id);
   });
 });

@@ -195,6 +195,25 @@ describe.each(stores)("InventoryRepository on $name", (store) => {
     expect((await repo.listClusters("2026-01-10"))[0]?.errors.map((e) => e.message)).toEqual(["timeout"]);
   });
 
+  it("records a page of clusters at once as recordCluster records each, replacing what was recorded", async () => {
+    const repo = store.fresh().inventory;
+    const before = aCluster({ name: "c" }, [ubuntu("a"), ubuntu("b")]);
+    const page = [aCluster({ name: "c" }, [ubuntu("a")]), aCluster({ name: "d" }, [azureLinux2("x")])];
+    await repo.beginScan("2026-01-10", "2026-01-10T02:00:00Z");
+    await repo.recordCluster("2026-01-10", before, snapshots(before));
+    await repo.recordClusters(
+      "2026-01-10",
+      page.map((cluster) => ({ cluster, pools: snapshots(cluster) })),
+    );
+    expect((await repo.listPools("2026-01-10")).map((p) => `${p.ref.cluster}/${p.ref.pool}`).sort()).toEqual([
+      "c/a",
+      "d/x",
+    ]);
+    expect((await repo.listClusters("2026-01-10")).map((c) => c.poolNames)).toEqual([["a"], ["x"]]);
+    await repo.finishScan("2026-01-10", { finishedAt: "2026-01-10T02:10:00Z", incompleteReasons: [] });
+    await expect(repo.recordClusters("2026-01-10", [{ cluster: before, pools: [] }])).rejects.toThrow();
+  });
+
   it("keeps every error when several writers record them on one cluster at once", async () => {
     const state = store.fresh();
     const repo = state.inventory;

@@ -45,6 +45,7 @@ describe("loadAppSettings: every group", () => {
         scope: { subscriptions: [], managementGroups: [] },
         schedule: "0 0 2 * * *",
         scanConcurrency: 2,
+        dependencyRotationNights: 1,
       },
       identity: { mode: undefined },
       access: { twoApproversWhere: [] },
@@ -67,6 +68,7 @@ describe("loadAppSettings: every group", () => {
       scope: { subscriptions: [SUB_A, SUB_B], managementGroups: ["platform-mg"] },
       schedule: "0 30 1 * * Mon-Fri",
       scanConcurrency: 8,
+      dependencyRotationNights: 1,
     });
   });
 
@@ -137,7 +139,18 @@ describe("the inventory's settings", () => {
       scope: { subscriptions: [], managementGroups: [] },
       schedule: "0 0 2 * * *",
       scanConcurrency: 64,
+      dependencyRotationNights: 1,
     });
+  });
+
+  it("spread the clusters' workload scans over SCAN_DEPENDENCIES_EVERY nights, at most 90", () => {
+    expect(
+      parseSettingsGroup(inventorySettings, { SCAN_DEPENDENCIES_EVERY: "7" }).dependencyRotationNights,
+    ).toBe(7);
+    expectRefused(
+      () => parseSettingsGroup(inventorySettings, { SCAN_DEPENDENCIES_EVERY: "91" }),
+      ["inventory: SCAN_DEPENDENCIES_EVERY: expected a whole number from 1 to 90"],
+    );
   });
 });
 

@@ -46,8 +46,12 @@ export class TableAlertRepository extends TableRepository implements AlertReposi
     return this.store.table("Alerts");
   }
 
-  async loadState(): Promise<AlertStateSnapshot> {
-    const rows = await listRows(await this.table(), rowKeyPrefixFilter(PARTITION, TRACK_PREFIX));
+  async loadState(trackPrefix = ""): Promise<AlertStateSnapshot> {
+    // keyPart encodes character by character, so a key's start stays the start of its row key.
+    const rows = await listRows(
+      await this.table(),
+      rowKeyPrefixFilter(PARTITION, `${TRACK_PREFIX}${keyPart(trackPrefix)}`),
+    );
     const tracks: AlertState["tracks"] = {};
     const versions = new Map<string, string>();
     for (const row of rows) {
@@ -116,6 +120,13 @@ export class TableAlertRepository extends TableRepository implements AlertReposi
       ];
       return { track, actions, bytes: actions.reduce((sum, action) => sum + entityBytes(action[1]), 0) };
     });
+  }
+
+  async pendingCount(): Promise<number> {
+    const pending = await listRows(await this.table(), rowKeyPrefixFilter(PARTITION, PENDING_PREFIX), [
+      "RowKey",
+    ]);
+    return pending.length;
   }
 
   async pendingAlerts(): Promise<OutboxAlert[]> {

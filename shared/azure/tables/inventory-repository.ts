@@ -18,6 +18,7 @@ import type {
   KnownPool,
   PoolFilter,
   PoolSnapshot,
+  RecordedCluster,
   ScanSummary,
 } from "../../domain/ports/inventory.ts";
 import {
@@ -31,6 +32,7 @@ import {
   runningScan,
   withClusterError,
 } from "../../domain/records/scan-records.ts";
+import { mapBounded } from "../../domain/support/bounded.ts";
 import { checkEntitySize, fromJsonColumns, toJsonColumns } from "./json-columns.ts";
 import { keyPart, rowKeyPrefixFilter } from "./table-keys.ts";
 import {
@@ -47,6 +49,8 @@ const POINTER_PARTITION = "pointer";
 const LATEST = "latest";
 const LATEST_COMPLETE = "latest-complete";
 const CLUSTER_PREFIX = "c|";
+/** Clusters written at once by recordClusters. */
+const RECORD_CONCURRENCY = 16;
 const POOL_PREFIX = "p|";
 
 export class TableInventoryRepository extends TableRepository implements InventoryRepository {
@@ -94,6 +98,13 @@ export class TableInventoryRepository extends TableRepository implements Invento
       cluster.id,
       (snapshot) => listedCluster(cluster, pools, snapshot),
       poolActions,
+    );
+  }
+
+  /** Cluster by cluster (a transaction holds one partition's 100 rows), RECORD_CONCURRENCY at once. */
+  async recordClusters(scanId: string, clusters: readonly RecordedCluster[]): Promise<void> {
+    await mapBounded(clusters, RECORD_CONCURRENCY, ({ cluster, pools }) =>
+      this.recordCluster(scanId, cluster, pools),
     );
   }
 

@@ -30,6 +30,8 @@ export type Deadline = "end-of-support" | "image-removal";
 export const THRESHOLD_DAYS: readonly number[] = [90, 60, 30, 14, 7, 1];
 export const REMINDER_INTERVAL_DAYS = 7;
 const DAY_MS = 86_400_000;
+/** The order String.prototype.localeCompare gives, at a fraction of its cost per comparison. */
+const COLLATOR = new Intl.Collator();
 
 export interface AlertFinding {
   pool: PoolRef;
@@ -95,6 +97,15 @@ interface Stage {
   id: string;
   /** UTC day number on which the stage is reached; orders stages by how advanced they are. */
   reachedOnDay: number;
+}
+
+/**
+ * The start of the track keys of one subscription's pools ("/subscriptions/<id>/"): a fleet's alerts are
+ * decided a subscription at a time, reading only its tracks.
+ */
+export function subscriptionTracks(pool: Pick<PoolRef, "clusterId">): string {
+  const [, subscriptions, id] = pool.clusterId.toLowerCase().split("/");
+  return `/${subscriptions}/${id}/`;
 }
 
 export function trackKey(finding: Pick<AlertFinding, "pool" | "subject">): string {
@@ -174,9 +185,10 @@ export function evaluateAlerts(
   const tracks: Record<string, TrackState> = { ...previous.tracks };
   const alerts: LifecycleAlert[] = [];
   const seen = new Set<string>();
-  for (const finding of [...findings].sort((a, b) => trackKey(a).localeCompare(trackKey(b)))) {
+  // Keys formed once, not at each comparison: a fleet's findings number in the tens of thousands.
+  const keyed = findings.map((finding) => ({ finding, key: trackKey(finding) }));
+  for (const { finding, key } of keyed.sort((a, b) => COLLATOR.compare(a.key, b.key))) {
     checkFinding(finding);
-    const key = trackKey(finding);
     if (seen.has(key)) throw new Error(`two alert findings for the same pool and subject: ${key}`);
     seen.add(key);
     const { alert, track } = evaluateTrack(key, previous.tracks[key], finding, now);

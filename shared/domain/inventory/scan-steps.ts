@@ -20,6 +20,7 @@ export interface ListingCount {
 }
 
 export interface FleetListing {
+  /** The clusters whose workloads the scan scans: all listed, unless the scans rotate over nights. */
   clusters: ListedCluster[];
   /** The clusters and pools listed, counted: finish-scan checks the scan's rows against it. */
   listed: ListingCount;

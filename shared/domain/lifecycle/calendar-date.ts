@@ -18,9 +18,18 @@ export function isIsoDate(value: string): boolean {
   );
 }
 
+/** Dates already read: a fleet's assessments and alerts read the same few dates again and again. */
+const midnights = new Map<IsoDate, number>();
+const MAX_REMEMBERED_DATES = 10_000;
+
 export function utcMidnight(date: IsoDate): number {
+  const known = midnights.get(date);
+  if (known !== undefined) return known;
   if (!isIsoDate(date)) throw new Error(`"${date}" is not a calendar date (YYYY-MM-DD)`);
-  return Date.parse(`${date}T00:00:00Z`);
+  const midnight = Date.parse(`${date}T00:00:00Z`);
+  if (midnights.size >= MAX_REMEMBERED_DATES) midnights.clear();
+  midnights.set(date, midnight);
+  return midnight;
 }
 
 export function utcDayOf(instant: Date): IsoDate {
@@ -29,12 +38,19 @@ export function utcDayOf(instant: Date): IsoDate {
 
 /** Whole days from the UTC day of `now` to `date`: 0 on the day itself, negative once it has passed. */
 export function daysUntil(date: IsoDate, now: Date): number {
-  return Math.round((utcMidnight(date) - utcMidnight(utcDayOf(now))) / DAY_MS);
+  return Math.round((utcMidnight(date) - midnightOf(now)) / DAY_MS);
 }
 
 /** Whole days from `date` to the UTC day of `now`: how long ago it was. */
 export function daysSince(date: IsoDate, now: Date): number {
-  return Math.round((utcMidnight(utcDayOf(now)) - utcMidnight(date)) / DAY_MS);
+  return Math.round((midnightOf(now) - utcMidnight(date)) / DAY_MS);
+}
+
+/** utcMidnight(utcDayOf(instant)) without formatting the day: JavaScript's days are all 86,400 s long. */
+function midnightOf(instant: Date): number {
+  const time = instant.getTime();
+  if (Number.isNaN(time)) throw new RangeError("Invalid time value");
+  return Math.floor(time / DAY_MS) * DAY_MS;
 }
 
 /** A source that gives only a month ("2026-11") means its last day. */

@@ -45,7 +45,8 @@ export interface OutboxClaim {
 }
 
 export interface AlertRepository {
-  loadState(): Promise<AlertStateSnapshot>;
+  /** The tracks whose key starts with `trackPrefix` (every track without one). */
+  loadState(trackPrefix?: string): Promise<AlertStateSnapshot>;
   /**
    * Per track, atomically: its new state and its new alerts as pending. A track changed by someone
    * else since `snapshot` is reported as a conflict and left alone.
@@ -57,6 +58,8 @@ export interface AlertRepository {
   ): Promise<AlertCommit>;
   /** Pending alerts, oldest decision first. */
   pendingAlerts(): Promise<OutboxAlert[]>;
+  /** How many alerts pendingAlerts would return, without reading them. */
+  pendingCount(): Promise<number>;
   /**
    * Leases a pending alert until `leaseUntil` (epoch ms); undefined if delivered or leased by another run.
    * A lease taken under the same `holder` is taken over at once: that run, resumed after a crash, is the

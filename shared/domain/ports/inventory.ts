@@ -30,6 +30,12 @@ export interface PoolSnapshot {
   assessment: PoolAssessment;
 }
 
+/** A cluster and every pool seen in it, as a scan records them. */
+export interface RecordedCluster {
+  cluster: Cluster;
+  pools: readonly PoolSnapshot[];
+}
+
 export interface ScanSummary {
   /** The scan's UTC day ("2026-11-25") or start instant; ids of one kind sort chronologically. */
   scanId: string;
@@ -66,6 +72,8 @@ export interface InventoryRepository {
   beginScan(scanId: string, startedAt: string): Promise<ScanSummary>;
   /** The cluster and every pool seen in it; replaces what this scan recorded for it before. */
   recordCluster(scanId: string, cluster: Cluster, pools: readonly PoolSnapshot[]): Promise<void>;
+  /** Several clusters, each as recordCluster records it (a page of the listing: one write where it can). */
+  recordClusters(scanId: string, clusters: readonly RecordedCluster[]): Promise<void>;
   /**
    * Adds an error to the cluster's row, once: an error of the same stage and message is there already
    * when a re-run activity records it again. A cluster not recorded yet gets a row with only its id.

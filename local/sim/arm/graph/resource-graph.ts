@@ -82,9 +82,20 @@ interface Window {
   used: number;
 }
 
+type QueryResult = ReturnType<typeof runQuery>;
+
+/** Results a listing is still paging through: at most this many, the oldest dropped first. */
+const KEPT_RESULTS = 16;
+
 export class ResourceGraph {
   private readonly fleet: Fleet;
   private readonly windows = new Map<string, Window>();
+  /**
+   * A query's rows as its first page saw them, by the id its $skipTokens carry: the later pages are
+   * sliced from them rather than the whole fleet queried again for each (a token whose result was
+   * dropped is answered by running the query again).
+   */
+  private readonly results = new Map<string, { scope: string; result: QueryResult }>();
 
   constructor(fleet: Fleet) {
     this.fleet = fleet;
@@ -167,38 +178,48 @@ export class ResourceGraph {
         },
       ]);
     }
-    let result: ReturnType<typeof runQuery>;
-    try {
-      const query = parseQuery(body.query);
-      const table = this.table(query.table, this.scope(body.subscriptions));
-      if (!table) {
-        return invalidQuery(now, {
-          code: "FailedToResolveTableExpression",
-          message: `Failed to resolve table expression named '${query.table}'`,
-          token: query.table,
-        });
-      }
-      result = runQuery(query, body.query, table.columns, table.rows);
-    } catch (error) {
-      if (error instanceof KqlError) return invalidQuery(now, error.detail);
-      throw error;
-    }
     const fingerprint = hashString(body.query).toString(36);
+    const scope = this.scope(body.subscriptions);
+    const scopeKey = scope ? [...scope].sort().join(",") : "*";
+    const token =
+      options.$skipToken === undefined ? undefined : decodeSkipToken(options.$skipToken, fingerprint);
+    const kept = token?.result === undefined ? undefined : this.results.get(token.result);
+    let result: QueryResult;
+    if (kept?.scope === scopeKey) {
+      result = kept.result;
+    } else {
+      try {
+        const query = parseQuery(body.query);
+        const table = this.table(query.table, scope);
+        if (!table) {
+          return invalidQuery(now, {
+            code: "FailedToResolveTableExpression",
+            message: `Failed to resolve table expression named '${query.table}'`,
+            token: query.table,
+          });
+        }
+        result = runQuery(query, body.query, table.columns, table.rows);
+      } catch (error) {
+        if (error instanceof KqlError) return invalidQuery(now, error.detail);
+        throw error;
+      }
+    }
     let offset = options.$skip ?? 0;
     if (options.$skipToken !== undefined) {
-      const decoded = decodeSkipToken(options.$skipToken, fingerprint);
-      if (decoded === undefined)
+      if (token === undefined)
         return badRequest(now, [
           {
             code: "InvalidSkipToken",
             message: "The $skipToken is invalid or does not belong to this query.",
           },
         ]);
-      offset = decoded;
+      offset = token.offset;
     }
     const page = result.rows.slice(offset, offset + top);
     const more = offset + page.length < result.rows.length;
     const pageable = result.columns.includes("id");
+    const resultId = more && pageable ? this.keep(token?.result, scopeKey, result) : undefined;
+    if (!more && token?.result !== undefined) this.results.delete(token.result);
     return {
       status: 200,
       body: {
@@ -207,10 +228,24 @@ export class ResourceGraph {
         data: format === "table" ? asTable(result.columns, page) : page,
         facets: [],
         resultTruncated: more && !pageable ? "true" : "false",
-        ...(more && pageable ? { $skipToken: encodeSkipToken(offset + page.length, fingerprint) } : {}),
+        ...(resultId !== undefined
+          ? { $skipToken: encodeSkipToken(offset + page.length, fingerprint, resultId) }
+          : {}),
       },
       headers: {},
     };
+  }
+
+  /** The id the result is kept under: the token's, or a new one. */
+  private keep(id: string | undefined, scope: string, result: QueryResult): string {
+    if (id !== undefined && this.results.has(id)) return id;
+    const kept = randomUUID();
+    this.results.set(kept, { scope, result });
+    for (const oldest of this.results.keys()) {
+      if (this.results.size <= KEPT_RESULTS) break;
+      this.results.delete(oldest);
+    }
+    return kept;
   }
 
   private scope(subscriptions: unknown): Set<string> | undefined {
@@ -324,14 +359,22 @@ export class ResourceGraph {
   }
 }
 
-function encodeSkipToken(offset: number, fingerprint: string): string {
-  return Buffer.from(JSON.stringify({ o: offset, q: fingerprint })).toString("base64");
+function encodeSkipToken(offset: number, fingerprint: string, result: string): string {
+  return Buffer.from(JSON.stringify({ o: offset, q: fingerprint, r: result })).toString("base64");
 }
 
-function decodeSkipToken(token: string, fingerprint: string): number | undefined {
+function decodeSkipToken(
+  token: string,
+  fingerprint: string,
+): { offset: number; result?: string } | undefined {
   try {
-    const decoded = JSON.parse(Buffer.from(token, "base64").toString("utf8")) as { o?: unknown; q?: unknown };
-    return decoded.q === fingerprint && typeof decoded.o === "number" ? decoded.o : undefined;
+    const decoded = JSON.parse(Buffer.from(token, "base64").toString("utf8")) as {
+      o?: unknown;
+      q?: unknown;
+      r?: unknown;
+    };
+    if (decoded.q !== fingerprint || typeof decoded.o !== "number") return undefined;
+    return { offset: decoded.o, ...(typeof decoded.r === "string" && { result: decoded.r }) };
   } catch {
     return undefined;
   }
