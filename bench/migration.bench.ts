@@ -2,7 +2,8 @@
 // from Azure Linux 2 to Azure Linux 3 by each strategy, each run on a fresh simulator in virtual time:
 // naive blue-green (the seed's procedure), models of AKS's surge and blue-green upgrades, and the
 // product's migration through its HTTP API with its default options and with the best configuration
-// found. One table: duration, overlap node-hours and their cost, PDB violations, lost pods, peak Pending
+// found. One table: duration (to the old pool gone, and to the workloads moved off it: the risk window,
+// retention aside), overlap node-hours and their cost, PDB violations, lost pods, peak Pending
 // pods, wall time, with ratios to naive blue-green and to the lower bound the budgets and start-up times
 // allow (bench/migration/lower-bound.ts). Sizes can be chosen: BENCH_MIGRATION_SIZES=20,50.
 
@@ -19,21 +20,22 @@ import {
   overlapCost,
   overlapNodeHours,
   podsLeftBehind,
+  watchMoved,
   watchPending,
 } from "./migration/measures.ts";
 import { runProduct } from "./migration/product-run.ts";
-import { CLUSTER, migrationScenario, TARGET_OS_SKU, VM_SIZE } from "./migration/scenario.ts";
+import { CLUSTER, migrationScenario, POOL, TARGET_OS_SKU, VM_SIZE } from "./migration/scenario.ts";
 
 const SIZES = [20, 50, 200];
 
 /**
- * The product's configurations, by size: its defaults, and the best the table has shown so far (the
- * largest batch the API allows, one replica pre-positioned per controller, an hour of retention: the
- * seed's "roll back within the first hour"). Options the strategy gains are set here.
+ * The product's configurations, by size: its defaults (batches by budgets, the new pool grown and the old
+ * one shrunk with the drain, 4 h retention), and the best the table has shown so far: the same with an
+ * hour of retention (the seed's "roll back within the first hour"). Options the strategy gains are set here.
  */
 const PRODUCT_CONFIGURATIONS: Record<string, (nodes: number) => Partial<MigrationOptions>> = {
   "product default": () => ({}),
-  "product best": () => ({ batchSize: 10, prePositionReplicas: true, retentionSeconds: 3600 }),
+  "product best": () => ({ retentionSeconds: 3600 }),
 };
 const CLIENT_STRATEGIES: ClientStrategy[] = ["naive", "aks-surge", "aks-blue-green"];
 
@@ -42,6 +44,8 @@ export interface MigrationRun {
   nodes: number;
   /** Simulated seconds from the first request to the old pool gone. */
   seconds: number;
+  /** Simulated seconds from the first request to the workloads off the old nodes (retention aside). */
+  movedSeconds: number | undefined;
   overlapNodeHours: number;
   cost: Cost;
   pdbViolations: number;
@@ -59,9 +63,11 @@ function measure(sim: Simulator, strategy: string, nodes: number) {
   const cluster = sim.fleet.clusters.find((c) => c.name === CLUSTER);
   if (!cluster) throw new Error(`the simulator has no cluster ${CLUSTER}`);
   const pending = watchPending(cluster);
+  const moved = watchMoved(cluster, POOL, () => sim.clock.now());
   const wallStart = performance.now();
   return (from: number, to: number, failure?: string): MigrationRun => {
     pending.stop();
+    moved.stop();
     const ledger = sim.ledger();
     const behind = podsLeftBehind(cluster, TARGET_OS_SKU);
     const problem = failure ?? (behind > 0 ? `${behind} pods not on ${TARGET_OS_SKU}` : undefined);
@@ -70,6 +76,7 @@ function measure(sim: Simulator, strategy: string, nodes: number) {
       strategy,
       nodes,
       seconds: (to - from) / 1000,
+      movedSeconds: moved.movedAt === undefined ? undefined : (moved.movedAt - from) / 1000,
       overlapNodeHours: overlap,
       cost: overlapCost(VM_SIZE, overlap),
       pdbViolations: ledger.pdbViolations.length,
@@ -137,6 +144,8 @@ function table(runs: readonly MigrationRun[], bounds: ReadonlyMap<number, LowerB
     "duration h:mm",
     "/naive",
     "/bound",
+    "moved h:mm",
+    "/bound",
     "overlap node-h",
     "/naive",
     "cost USD",
@@ -153,6 +162,8 @@ function table(runs: readonly MigrationRun[], bounds: ReadonlyMap<number, LowerB
       duration(run.seconds),
       ratio(run.seconds, naive?.seconds),
       ratio(run.seconds, bounds.get(run.nodes)?.seconds),
+      run.movedSeconds === undefined ? "-" : duration(run.movedSeconds),
+      run.movedSeconds === undefined ? "-" : ratio(run.movedSeconds, bounds.get(run.nodes)?.moveSeconds),
       run.overlapNodeHours.toFixed(1),
       ratio(run.overlapNodeHours, naive?.overlapNodeHours),
       costText(run.cost),

@@ -19,6 +19,8 @@ export interface WorkloadRounds {
 
 export interface LowerBound {
   seconds: number;
+  /** The same without the old machines' delete: the workloads off the old pool. */
+  moveSeconds: number;
   /** The workload whose rounds take longest, absent when no workload has a budget. */
   binding?: WorkloadRounds;
   /** The formula with this scenario's figures in it. */
@@ -77,6 +79,7 @@ export function migrationLowerBound(scenario: Scenario): LowerBound {
     : "no budget: 0 s";
   return {
     seconds,
+    moveSeconds: seconds - vmDeleteSeconds,
     ...(binding && { binding }),
     formula:
       `provision ${vmProvisionSeconds} s + boot ${nodeBootSeconds} s + max over budgeted workloads of ` +

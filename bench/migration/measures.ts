@@ -2,7 +2,8 @@
 // their cost at the shipped VM prices, and the most pods Pending at once (watched as they change).
 
 import type { SimCluster } from "../../local/sim/model/cluster.ts";
-import { controllerOf } from "../../local/sim/model/kube-types.ts";
+import { isTerminal } from "../../local/sim/model/controllers/pods.ts";
+import { controllerOf, type KubeObject } from "../../local/sim/model/kube-types.ts";
 import type { MachineInterval } from "../../local/sim/model/ledger.ts";
 import { type Cost, nodeHoursCost } from "../../shared/domain/cost/cost.ts";
 import { shippedPrices } from "../../shared/shipped-prices.ts";
@@ -62,6 +63,44 @@ export function podsLeftBehind(cluster: SimCluster, osSku: string): number {
     .list("pods")
     .filter((p) => p.metadata.namespace !== "kube-system" && controllerOf(p)?.kind !== "DaemonSet")
     .filter((p) => !onTarget.has(p.spec?.nodeName)).length;
+}
+
+/**
+ * When the workloads' pods (kube-system and daemonsets aside) last left the pool's nodes as they are now:
+ * the end of the move itself, before any retention or clean-up. Undefined while one is still there.
+ */
+export function watchMoved(
+  cluster: SimCluster,
+  pool: string,
+  now: () => number,
+): { readonly movedAt: number | undefined; stop(): void } {
+  const original = new Set(
+    cluster.store
+      .list("nodes")
+      .filter((n) => n.metadata.labels?.["kubernetes.azure.com/agentpool"] === pool)
+      .map((n) => n.metadata.name),
+  );
+  const isWorkload = (pod: KubeObject) =>
+    pod.metadata.namespace !== "kube-system" && controllerOf(pod)?.kind !== "DaemonSet";
+  const occupied = new Set(
+    cluster.store
+      .list("pods")
+      .filter((p) => original.has(p.spec?.nodeName) && isWorkload(p) && !isTerminal(p))
+      .map((p) => p.metadata.uid as string),
+  );
+  let movedAt: number | undefined;
+  const stop = cluster.store.watch(({ resource, type, object }) => {
+    if (resource !== "pods" || !original.has(object.spec?.nodeName) || !isWorkload(object)) return;
+    if (type === "DELETED" || isTerminal(object)) occupied.delete(object.metadata.uid);
+    else occupied.add(object.metadata.uid);
+    movedAt = occupied.size === 0 ? now() : undefined;
+  });
+  return {
+    get movedAt() {
+      return movedAt;
+    },
+    stop,
+  };
 }
 
 /** Counts workload pods (daemonsets aside) in phase Pending from now on; `peak` is the most at once. */

@@ -18,6 +18,9 @@ describe("the migration bench on 20 nodes", () => {
     expect(run.pdbViolations).toBe(0);
     expect(run.lostPods).toBe(0);
     expect(run.seconds).toBeGreaterThanOrEqual(bound.seconds);
+    // The workloads left the old nodes before the old pool went, and no sooner than the bound allows.
+    expect(run.movedSeconds).toBeGreaterThanOrEqual(bound.moveSeconds);
+    expect(run.movedSeconds).toBeLessThan(run.seconds);
     // The whole old pool runs beside the new one from its nodes' start to the end, less provisioning.
     expect(run.overlapNodeHours).toBeGreaterThan(0);
     expect(run.overlapNodeHours).toBeLessThanOrEqual((NODES * run.seconds) / 3600);

@@ -55,6 +55,7 @@ describe("the migration lower bound", () => {
     );
     expect(bound.binding?.workload).toBe("default/slow");
     expect(bound.seconds).toBe(60 + 30 + 5 * 40 + 30);
+    expect(bound.moveSeconds).toBe(bound.seconds - 30);
     expect(bound.formula).toContain("default/slow: (ceil(6/1) - 1) x 40 s = 200 s");
     expect(bound.formula).toContain(`= ${bound.seconds} s`);
   });
