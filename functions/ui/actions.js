@@ -88,6 +88,8 @@ export function offerForm({ key, subject, name, offered, labels, commentLabel, e
     for (const button of form.querySelectorAll("button")) button.disabled = true;
     const { path, body } = requestOf(action, comment.value);
     const answer = await api(path, { method: "POST", body });
+    // Refused: the person corrects the comment and sends again (a redraw may not come while they type).
+    if (!answer.ok) for (const button of form.querySelectorAll("button")) button.disabled = false;
     onDone(answer.ok ? (answer.body.result ?? `${action}: done`) : reasonOf(answer), !answer.ok);
   });
   return [form, refused.length > 0 && whyNot(refused, subject, labels)];
