@@ -107,6 +107,7 @@ export function* poolMigration(
         );
       yield* gateOrEnd(run, changes, "cutover", evidence);
       const survey = yield* cordon(run, changes);
+      run.overlap.oldPoolFound(survey.count, run.nowMs());
       yield* run.enter("draining", `draining ${survey.drainOrder.length} nodes of ${input.pool}`);
       changes.podsMoved = survey.drainOrder.length > 0;
       yield* orRollBack(

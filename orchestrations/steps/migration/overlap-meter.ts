@@ -3,7 +3,7 @@
 // overlap; a new pool grown with the drain and an old pool shrunk behind it count only the difference.
 
 export class OverlapMeter {
-  private readonly baseline: number;
+  private baseline: number;
   private sizes = { old: 0, new: 0 };
   private since = 0;
   private nodeHours = 0;
@@ -13,6 +13,13 @@ export class OverlapMeter {
     this.baseline = baseline;
     this.sizes.old = baseline;
     this.since = at;
+  }
+
+  /** The old pool as the drain found it (the plan may be days old): its count is the baseline from now. */
+  oldPoolFound(count: number, at: number): void {
+    this.advance(at);
+    this.baseline = count;
+    this.sizes.old = count;
   }
 
   /** A pool's node count changed at `at` (orchestration time, ms). */
