@@ -98,7 +98,8 @@ export function migrationScenario(nodes: number, seed = 15): ScenarioInput {
   return {
     name: `bench-migration-${nodes}`,
     description: `npm run bench -- migration: one ${nodes}-node pool and its workloads (seed ${seed}).`,
-    startTime: "2026-11-25T08:00:00Z",
+    // Before Azure Linux 2 images are removed (2026-03-31): after it the old pool could not scale back.
+    startTime: "2026-03-02T08:00:00Z",
     seed,
     subscriptions: [
       {
