@@ -25,6 +25,8 @@ import { registerOrchestration } from "./steps/register.ts";
 /** Seconds between rounds: from the first to the longest, doubling while nothing moves. */
 const FIRST_ROUND_SECONDS = 5;
 const LONGEST_ROUND_SECONDS = 60;
+/** While pods are only shutting down, the next look comes at least this soon: they leave on their own. */
+const TERMINATING_ROUND_SECONDS = 10;
 /** A Terminating pod gets this long past its grace period before it counts as stuck. */
 const TERMINATING_MARGIN_SECONDS = 30;
 
@@ -126,7 +128,10 @@ export function* nodeDrain(
     for (const pod of deletions) toDelete.delete(podKey(pod.ref));
     evicted += outcome.evicted;
     deleted += outcome.deleted;
-    delaySeconds = outcome.moved ? FIRST_ROUND_SECONDS : Math.min(LONGEST_ROUND_SECONDS, delaySeconds * 2);
+    const shuttingDown = moving.some((pod) => pod.terminatingSince !== undefined);
+    delaySeconds = outcome.moved
+      ? FIRST_ROUND_SECONDS
+      : Math.min(shuttingDown ? TERMINATING_ROUND_SECONDS : LONGEST_ROUND_SECONDS, delaySeconds * 2);
     yield* wait(context, outcome.waitSeconds, stops);
   }
 }
