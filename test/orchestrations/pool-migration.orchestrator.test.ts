@@ -881,7 +881,7 @@ describe("pool-migration growing the new pool and shrinking the old one with the
   const requests = (run: { callsOf(name: string): readonly { input: unknown }[] }) =>
     run.callsOf("request-pool-change").map((c) => (c.input as { request: Record<string, unknown> }).request);
 
-  it("creates the new pool with a batch and headroom, grows it ahead of each batch, deletes each drained machine after the health gate", async () => {
+  it("creates the new pool with a batch and headroom, grows it while the batch before drains, deletes each drained machine after the health gate", async () => {
     const { fakes } = fourNodes(approveAll());
     const run = await harness.run("pool-migration", inputOf(STEPPED), fakes);
     expect(run.output.outcome).toBe("succeeded");
@@ -895,10 +895,11 @@ describe("pool-migration growing the new pool and shrinking the old one with the
       ),
     ).toEqual([
       "create 2",
-      "delete-machines batch aks-batch-0",
+      // Each growth is sent as a batch starts draining: a batch ahead, two while both pools stay small.
       'update batchal3 {"count":3}',
-      "delete-machines batch aks-batch-1",
+      "delete-machines batch aks-batch-0",
       'update batchal3 {"count":4}',
+      "delete-machines batch aks-batch-1",
       "delete-machines batch aks-batch-2",
       "delete-machines batch aks-batch-3",
       "delete batch",
@@ -909,6 +910,12 @@ describe("pool-migration growing the new pool and shrinking the old one with the
       const shrink = order.findIndex((c) => c.startsWith(`request-pool-change:shrink-old-pool:${index}:`));
       const looks = order.slice(0, shrink).filter((c) => c.startsWith("observe-health:"));
       expect(looks.length).toBe(index + 2);
+    }
+    // The growth for the next batches is sent before the batch's drain ends (its health look after it).
+    for (const index of [0, 1]) {
+      const grow = order.findIndex((c) => c.startsWith(`request-pool-change:grow-new-pool:ahead:${index}:`));
+      const looks = order.slice(0, grow).filter((c) => c.startsWith("observe-health:"));
+      expect(looks.length).toBe(index + 1);
     }
     // The creation audited with its smaller count, validated against it.
     expect(run.callsOf("validate-pool")[0]?.input).toMatchObject({ expectedNodes: 2 });
@@ -988,10 +995,10 @@ describe("pool-migration growing the new pool and shrinking the old one with the
     expect(run.output.outcome).toBe("rolled-back");
     expect(requests(run)).toEqual([
       expect.objectContaining({ kind: "create" }),
-      { kind: "delete-machines", pool: "batch", machines: ["aks-batch-0"] },
       { kind: "update", pool: "batchal3", changes: { count: 3 } },
-      { kind: "delete-machines", pool: "batch", machines: ["aks-batch-1"] },
+      { kind: "delete-machines", pool: "batch", machines: ["aks-batch-0"] },
       { kind: "update", pool: "batchal3", changes: { count: 4 } },
+      { kind: "delete-machines", pool: "batch", machines: ["aks-batch-1"] },
       // The third batch failed its health gate: the old pool comes back to its four nodes first.
       { kind: "update", pool: "batch", changes: { count: 4 } },
       { kind: "delete", pool: "batchal3" },

@@ -2,8 +2,8 @@
 // sub-orchestration. A node with stuck pods asks a person (retry, skip a pod, delete it, roll back);
 // between batches the health gate watches the seed's signals: one that clears within its grace lets the
 // drain go on, one that persists halts it and rolls back (at once or after approval, by policy). When
-// the options say so, the new pool grows ahead of each batch and the old pool's drained machines are
-// deleted once the batch passed its health gate.
+// the options say so, the new pool grows a batch or two ahead while a batch drains and the old pool's
+// drained machines are deleted once the batch passed its health gate.
 
 import type { Task } from "durable-functions";
 import {
@@ -22,7 +22,7 @@ import { callActivity } from "../call-activity.ts";
 import { type ControlVerdict, checkControl, waitFor } from "./controls.ts";
 import { awaitGate, decidedBy, describeDecision, notifyQuietly } from "./gates.ts";
 import type { MigrationRun } from "./migration-run.ts";
-import { changePool } from "./pool-changes.ts";
+import { changePool, finishPoolChange, type PendingPoolChange, sendPoolChange } from "./pool-changes.ts";
 import type { Changes } from "./rollback.ts";
 
 /** Seconds between looks at a health signal that has not cleared yet. */
@@ -63,32 +63,39 @@ export function* drainOldPool(
     preexistingPending: new Set(first.pendingPods.map((p) => p.pod)),
     watch: watchHealth(undefined, first, input.options.thresholds).watch,
   };
-  let offset = 0;
+  const offsets = batches.map((_, index) => batches.slice(0, index).flat().length);
+  // The new pool's size before batch `index` drains: what moved, the batch, headroom; all of it at the last.
+  const roomFor = (index: number) =>
+    index >= batches.length - 1
+      ? newPool.full.count
+      : newPoolCountFor(offsets[index] as number, (batches[index] as string[]).length, newPool.full);
   for (const [index, batch] of batches.entries()) {
     const control = yield* checkControl(run);
     if (control.kind === "rollback") return control;
+    let growing: Growth | undefined;
     if (newPool.grows) {
-      const last = index === batches.length - 1;
-      const grown = yield* grow(
-        run,
-        newPool,
-        last ? newPool.full.count : newPoolCountFor(offset, batch.length, newPool.full),
-        index,
-      );
+      const grown = yield* settle(run, newPool, yield* sendGrow(run, newPool, roomFor(index), `${index}`));
       if (grown.kind === "rollback") return grown;
+      // New nodes take longer to come than a batch to drain: the next batch's room grows during this one,
+      // two batches' room when both pools together stay below the two full pools a blue-green keeps.
+      const deleted = changes.oldPoolShrunk?.deleted.length ?? 0;
+      const twoAhead = survey.count - deleted + roomFor(index + 2) < survey.count + newPool.full.count;
+      growing = yield* sendGrow(run, newPool, roomFor(index + (twoAhead ? 2 : 1)), `ahead:${index}`);
     }
     run.note(`draining ${batch.join(", ")}`);
     yield* run.save();
     // Nodes where a person chose to leave a pod are not deleted with the batch.
     const leftPods = new Set<string>();
-    const drained = yield* drainBatch(run, batch, offset, leftPods);
+    const drained = yield* drainBatch(run, batch, offsets[index] as number, leftPods);
     if (drained.kind === "rollback") return drained;
-    offset += batch.length;
     record.nodes.drained += batch.length;
     run.note(`drained ${batch.join(", ")} (${record.nodes.drained} of ${record.nodes.total})`);
     yield* run.save();
     const verdict = yield* healthGate(run, health);
     if (verdict.kind === "rollback") return verdict;
+    // ARM runs one operation on a cluster at a time: the growth ends before the machines' delete.
+    const grown = yield* settle(run, newPool, growing);
+    if (grown.kind === "rollback") return grown;
     if (shrinks) {
       const machines = batch.filter((node) => deletable.has(node) && !leftPods.has(node));
       yield* shrink(run, changes, survey.count, machines, index);
@@ -97,30 +104,47 @@ export function* drainOldPool(
   return { kind: "go-on" };
 }
 
-/** The new pool grown to `count` ahead of a batch; a failure rolls back (the batch would have no room). */
-function* grow(
+/** A growth of the new pool sent and not yet seen to its end. */
+interface Growth {
+  count: number;
+  change: PendingPoolChange;
+}
+
+/** The new pool asked to grow to `count`, when it is smaller; nothing is sent otherwise. */
+function* sendGrow(
   run: MigrationRun,
   newPool: NewPoolSize,
   count: number,
-  index: number,
-): Generator<Task, ControlVerdict, unknown> {
-  if (count <= newPool.count) return { kind: "go-on" };
-  run.note(`growing ${newPool.name} from ${newPool.count} to ${count} nodes for the next batch`);
+  step: string,
+): Generator<Task, Growth | undefined, unknown> {
+  if (count <= newPool.count) return undefined;
+  run.note(`growing ${newPool.name} from ${newPool.count} to ${count} nodes for the batches ahead`);
   run.overlap?.resize("new", count, run.nowMs());
-  const result = yield* changePool(
+  const change = yield* sendPoolChange(
     run,
-    `grow-new-pool:${index}`,
+    `grow-new-pool:${step}`,
     { kind: "update", pool: newPool.name, changes: { count } },
-    "room on the new pool for the next batch",
+    "room on the new pool for the batches ahead",
   );
+  return { count, change };
+}
+
+/** A growth seen to its end; a failure rolls back (the batches ahead would have no room). */
+function* settle(
+  run: MigrationRun,
+  newPool: NewPoolSize,
+  growth: Growth | undefined,
+): Generator<Task, ControlVerdict, unknown> {
+  if (growth === undefined) return { kind: "go-on" };
+  const result = yield* finishPoolChange(run, growth.change);
   if (result.kind === "failed") {
     return {
       kind: "rollback",
-      reason: `growing ${newPool.name} to ${count} nodes failed: ${result.error}`,
+      reason: `growing ${newPool.name} to ${growth.count} nodes failed: ${result.error}`,
       by: "pool-migration",
     };
   }
-  newPool.count = count;
+  newPool.count = growth.count;
   return { kind: "go-on" };
 }
 

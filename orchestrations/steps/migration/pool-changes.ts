@@ -2,7 +2,8 @@
 // its long-running operation on durable timers until it ends; never block an activity on it. ARM's 409
 // OperationNotAllowed (another operation runs) means wait and ask again. The operation's token is in
 // history, so a restarted host resumes polling it rather than sending a second request; a create that
-// finds its pool already there (sent before a crash) polls the pool itself.
+// finds its pool already there (sent before a crash) polls the pool itself. Sending and seeing the end
+// are apart so the drain can grow the new pool while a batch drains.
 
 import type { Task } from "durable-functions";
 import type { PoolRequest } from "../../../shared/domain/ports/pool-operations.ts";
@@ -17,12 +18,28 @@ const MAX_OPERATION_SECONDS = 60 * 60;
 
 export type PoolChangeResult = { kind: "succeeded" } | { kind: "failed"; error: string };
 
+/** A request ARM accepted and the migration has not yet seen to its end, or the end already known. */
+export type PendingPoolChange =
+  | PoolChangeResult
+  | { kind: "pending"; pool: string; deleting: boolean; operation?: string; sentMs: number };
+
+/** A pool change sent and seen to its end. */
 export function* changePool(
   run: MigrationRun,
   step: string,
   request: PoolRequest,
   reason: string,
 ): Generator<Task, PoolChangeResult, unknown> {
+  return yield* finishPoolChange(run, yield* sendPoolChange(run, step, request, reason));
+}
+
+/** The request sent (asked again while ARM is busy); its operation left running for finishPoolChange. */
+export function* sendPoolChange(
+  run: MigrationRun,
+  step: string,
+  request: PoolRequest,
+  reason: string,
+): Generator<Task, PendingPoolChange, unknown> {
   const { context, record } = run;
   const pool = request.kind === "create" ? request.spec.name : request.pool;
   const busySince = run.nowMs();
@@ -49,18 +66,23 @@ export function* changePool(
       attempt += 1;
       continue;
     }
-    const operation = outcome.kind === "accepted" ? outcome.operation : undefined;
-    return yield* pollUntilDone(run, pool, request.kind === "delete", operation);
+    return {
+      kind: "pending",
+      pool,
+      deleting: request.kind === "delete",
+      ...(outcome.kind === "accepted" ? { operation: outcome.operation } : {}),
+      sentMs: run.nowMs(),
+    };
   }
 }
 
-function* pollUntilDone(
+/** A sent change polled on durable timers until its operation ends. */
+export function* finishPoolChange(
   run: MigrationRun,
-  pool: string,
-  deleting: boolean,
-  operation: string | undefined,
+  change: PendingPoolChange,
 ): Generator<Task, PoolChangeResult, unknown> {
-  const started = run.nowMs();
+  if (change.kind !== "pending") return change;
+  const { pool, deleting, operation, sentMs } = change;
   for (;;) {
     const status = yield* callActivity(run.context, ACTIVITIES.pollPool, {
       clusterId: run.record.clusterId,
@@ -70,7 +92,7 @@ function* pollUntilDone(
     });
     if (status.status === "succeeded") return { kind: "succeeded" };
     if (status.status === "failed") return { kind: "failed", error: status.error };
-    if (run.nowMs() - started > MAX_OPERATION_SECONDS * 1000) {
+    if (run.nowMs() - sentMs > MAX_OPERATION_SECONDS * 1000) {
       return {
         kind: "failed",
         error: `the operation on ${pool} did not end within ${MAX_OPERATION_SECONDS / 60} minutes`,
