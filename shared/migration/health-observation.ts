@@ -6,6 +6,7 @@ import type { HealthObservation } from "../domain/migration/health-signals.ts";
 import { failureOf, isNodeReady, isoOf, restartsOf } from "../domain/migration/pod-health.ts";
 import type { RetryClock } from "../domain/ports/clock.ts";
 import type { NodeOperations } from "../domain/ports/node-operations.ts";
+import type { KubeNode } from "../domain/workloads/cluster-facts.ts";
 import { controllerOf, nameOf, namespaceOf, poolOfNode } from "../domain/workloads/kube-objects.ts";
 
 export async function observeHealth(
@@ -34,11 +35,30 @@ export async function observeHealth(
     const failure = controllerOf(pod)?.kind === "DaemonSet" ? failureOf(pod) : undefined;
     if (failure !== undefined) failingDaemonSetPods.push(`${name} on ${node}: ${failure}`);
   }
+  const notReady = watched.filter((node) => !isNodeReady(node));
+  const joining = notReady.flatMap((node) => {
+    const since = joinedNotReadySince(node);
+    return since === undefined ? [] : [{ node: nameOf(node.metadata), since }];
+  });
+  const joiningNames = new Set(joining.map(({ node }) => node));
   return {
     at: new Date(clock.now()).toISOString(),
-    notReadyNodes: watched.filter((node) => !isNodeReady(node)).map((node) => nameOf(node.metadata)),
+    notReadyNodes: notReady.map((node) => nameOf(node.metadata)).filter((name) => !joiningNames.has(name)),
+    joiningNodes: joining,
     restartsByNode,
     pendingPods,
     failingDaemonSetPods,
   };
+}
+
+/** Kubelet posts node status every 10 s (nodeStatusUpdateFrequency): a Ready condition set within that is the join's. */
+const STATUS_UPDATE_MS = 10_000;
+
+/** When the node joined, if it has not been Ready since: its Ready condition has not changed since then. */
+function joinedNotReadySince(node: KubeNode): string | undefined {
+  const joined = isoOf(node.metadata?.creationTimestamp);
+  if (joined === undefined) return undefined;
+  const ready = node.status?.conditions?.find((c) => c.type === "Ready");
+  const changed = Date.parse(isoOf(ready?.lastTransitionTime) ?? joined);
+  return changed - Date.parse(joined) <= STATUS_UPDATE_MS ? joined : undefined;
 }

@@ -7,7 +7,10 @@ import type { HealthThresholds } from "./migration-options.ts";
 /** One look at the cluster (the observe-health activity). */
 export interface HealthObservation {
   at: string;
+  /** Nodes NotReady after having been Ready. */
   notReadyNodes: string[];
+  /** Nodes not Ready yet since they joined (a new pool's new nodes), and when they joined. */
+  joiningNodes?: { node: string; since: string }[];
   /** Total container restarts of the pods on each node now. */
   restartsByNode: Record<string, number>;
   /** Pending pods and since when they are pending. */
@@ -23,7 +26,7 @@ export interface HealthSignal {
   /** The node or pod it is about. */
   subject: string;
   detail: string;
-  /** When it was first seen (a Pending pod: when it passed pendingPodSeconds). */
+  /** When it was first seen (a Pending pod or a joining node: when it passed pendingPodSeconds). */
   since: string;
 }
 
@@ -55,7 +58,8 @@ export type HealthVerdict = "healthy" | "degraded" | "failing";
 const HOUR_MS = 3600_000;
 const SAMPLE_SPACING_MS = 5 * 60_000;
 
-const ms = (iso: string): number => Date.parse(iso);
+const ms = (instant: string): number => Date.parse(instant);
+const iso = (epochMs: number): string => new Date(epochMs).toISOString();
 
 /**
  * Reads one observation against the watch so far: healthy with no signal, degraded while every signal
@@ -84,20 +88,28 @@ export function watchHealth(
   };
   const signals: HealthSignal[] = [
     ...observation.notReadyNodes.map((node) => signal("node-not-ready", node, `node ${node} is NotReady`)),
+    // A node that joined gets the time a new pod gets before its NotReady counts: the new pool grows while
+    // the drain goes on, and a node still booting is not a sign that something broke.
+    ...(observation.joiningNodes ?? []).flatMap(({ node, since }) => {
+      const overdue = ms(since) + thresholds.pendingPodSeconds * 1000;
+      return overdue < now
+        ? [
+            signal(
+              "node-not-ready",
+              node,
+              `node ${node} is NotReady since it joined at ${since}`,
+              iso(overdue),
+            ),
+          ]
+        : [];
+    }),
     ...restartSignals(samples, observation, thresholds).map(({ node, detail }) =>
       signal("restarts", node, detail),
     ),
     ...observation.pendingPods.flatMap(({ pod, since }) => {
       const overdue = ms(since) + thresholds.pendingPodSeconds * 1000;
       return overdue < now
-        ? [
-            signal(
-              "pod-pending",
-              pod,
-              `pod ${pod} has been Pending since ${since}`,
-              new Date(overdue).toISOString(),
-            ),
-          ]
+        ? [signal("pod-pending", pod, `pod ${pod} has been Pending since ${since}`, iso(overdue))]
         : [];
     }),
     ...observation.failingDaemonSetPods.map((pod) =>

@@ -89,6 +89,17 @@ describe("watchHealth", () => {
     expect(watchAll([observed(421, pending)]).verdict).toBe("failing");
   });
 
+  it("gives a node that joined NotReady the time a new pod gets, then signals it from the moment it passed that", () => {
+    const joining = { joiningNodes: [{ node: "node-new", since: at(0) }] };
+    expect(watchAll([observed(100, joining)]).verdict).toBe("healthy");
+    const late = watchAll([observed(100, joining), observed(200, joining)]);
+    expect(late).toMatchObject({
+      verdict: "degraded",
+      signals: [{ code: "node-not-ready", subject: "node-new", since: at(120) }],
+    });
+    expect(watchAll([observed(200, joining), observed(421, joining)]).verdict).toBe("failing");
+  });
+
   it("signals failing daemonset pods", () => {
     const result = watchAll([observed(0, { failingDaemonSetPods: ["kube-system/runtime-guard-x"] })]);
     expect(result).toMatchObject({ verdict: "degraded", signals: [{ code: "daemonset-failing" }] });
