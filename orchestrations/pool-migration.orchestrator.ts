@@ -7,7 +7,7 @@
 // strategy updates the pool's osSku instead (cheaper, no fast rollback).
 
 import type { OrchestrationContext, Task } from "durable-functions";
-import { growsWithDrain, newPoolCountFor } from "../shared/domain/migration/drain-batches.ts";
+import { growsWithDrain, newPoolRoomFor } from "../shared/domain/migration/drain-batches.ts";
 import { nextWindowStart } from "../shared/domain/migration/maintenance-window.ts";
 import { MIGRATION_TAG, type MigrationPlan } from "../shared/domain/migration/migration-plan.ts";
 import type { Outcome } from "../shared/domain/migration/migration-record.ts";
@@ -72,10 +72,10 @@ export function* poolMigration(
     } else {
       const full = plan.newPool as NonNullable<MigrationPlan["newPool"]>;
       const grows = growsWithDrain(input.options, full);
-      // Growing with the drain: the first batch's worth of nodes now, the rest ahead of each batch.
-      const spec = grows
-        ? { ...full, count: newPoolCountFor(0, plan.batches?.[0]?.length ?? 1, full) }
-        : full;
+      // Growing with the drain: the first two batches' room now (a growth takes longer than a batch's
+      // drain), the rest while the drain goes on.
+      const sizes = (plan.batches ?? []).map((batch) => batch.length);
+      const spec = grows ? { ...full, count: newPoolRoomFor(sizes, 1, full) } : full;
       yield* run.enter(
         "creating-pool",
         `creating pool ${spec.name} (${spec.osSku}, ${spec.count} x ${spec.vmSize}${grows ? `, growing to ${full.count} with the drain` : ""})`,

@@ -881,7 +881,7 @@ describe("pool-migration growing the new pool and shrinking the old one with the
   const requests = (run: { callsOf(name: string): readonly { input: unknown }[] }) =>
     run.callsOf("request-pool-change").map((c) => (c.input as { request: Record<string, unknown> }).request);
 
-  it("creates the new pool with a batch and headroom, grows it while the batch before drains, deletes each drained machine after the health gate", async () => {
+  it("creates the new pool with two batches' room, grows it while the first drains, deletes each drained machine after its health gate", async () => {
     const { fakes } = fourNodes(approveAll());
     const run = await harness.run("pool-migration", inputOf(STEPPED), fakes);
     expect(run.output.outcome).toBe("succeeded");
@@ -894,31 +894,56 @@ describe("pool-migration growing the new pool and shrinking the old one with the
             : `${r.kind} ${r.pool}${r.machines ? ` ${(r.machines as string[]).join(",")}` : ""}`,
       ),
     ).toEqual([
-      "create 2",
-      // Each growth is sent as a batch starts draining: a batch ahead, two while both pools stay small.
-      'update batchal3 {"count":3}',
-      "delete-machines batch aks-batch-0",
+      // Two batches of one node and a node of headroom; the rest asked for as the first batch drains.
+      "create 3",
       'update batchal3 {"count":4}',
+      // ARM is free again at the next batch: each machine drained so far asked to go.
+      "delete-machines batch aks-batch-0",
       "delete-machines batch aks-batch-1",
       "delete-machines batch aks-batch-2",
       "delete-machines batch aks-batch-3",
       "delete batch",
     ]);
-    // Each machine goes only after its batch passed the health gate.
     const order = run.calls.map((c) => `${c.name}:${(c.input as { step?: string }).step ?? ""}`);
-    for (const index of [0, 1, 2, 3]) {
-      const shrink = order.findIndex((c) => c.startsWith(`request-pool-change:shrink-old-pool:${index}:`));
-      const looks = order.slice(0, shrink).filter((c) => c.startsWith("observe-health:"));
-      expect(looks.length).toBe(index + 2);
+    const looksBefore = (call: string) =>
+      order
+        .slice(
+          0,
+          order.findIndex((c) => c.startsWith(call)),
+        )
+        .filter((c) => c.startsWith("observe-health:")).length;
+    // Each machine goes only after its batch passed the health gate (the look before the drain, one a batch).
+    for (const [index, step] of ["1", "2", "3", "last"].entries()) {
+      expect(looksBefore(`request-pool-change:shrink-old-pool:${step}:`)).toBe(index + 2);
     }
-    // The growth for the next batches is sent before the batch's drain ends (its health look after it).
-    for (const index of [0, 1]) {
-      const grow = order.findIndex((c) => c.startsWith(`request-pool-change:grow-new-pool:ahead:${index}:`));
-      const looks = order.slice(0, grow).filter((c) => c.startsWith("observe-health:"));
-      expect(looks.length).toBe(index + 1);
-    }
+    // The growth is asked for before the first batch's health look: while it drains.
+    expect(looksBefore("request-pool-change:grow-new-pool:0:")).toBe(1);
     // The creation audited with its smaller count, validated against it.
-    expect(run.callsOf("validate-pool")[0]?.input).toMatchObject({ expectedNodes: 2 });
+    expect(run.callsOf("validate-pool")[0]?.input).toMatchObject({ expectedNodes: 3 });
+  });
+
+  it("drains on while the new pool grows, and sends nothing else to ARM until that growth ended", async () => {
+    const { fakes } = fourNodes(approveAll());
+    let growthPolls = 0;
+    fakes["request-pool-change"] = ({ request }) => ({ kind: "accepted", operation: `op-${request.kind}` });
+    // The growth runs through two looks: the ones before batches 1 and 2 find it under way.
+    fakes["poll-pool"] = ({ operation }) =>
+      operation === "op-update" && ++growthPolls <= 2
+        ? { status: "running", retryAfterSeconds: 60 }
+        : { status: "succeeded" };
+    const run = await harness.run("pool-migration", inputOf(STEPPED), fakes);
+    expect(run.output.outcome).toBe("succeeded");
+    const order = run.calls.map((c) => {
+      const input = c.input as { operation?: string; pod?: { name: string }; request?: { kind: string } };
+      return `${c.name}:${input.operation ?? input.pod?.name ?? input.request?.kind ?? ""}`;
+    });
+    const grown = order.lastIndexOf("poll-pool:op-update");
+    // Batch 1 drained while the pool grew (the creation made its room); batch 2 needs the growth's.
+    expect(order.indexOf("evict-pod:worker-1")).toBeLessThan(grown);
+    expect(order.indexOf("evict-pod:worker-2")).toBeGreaterThan(grown);
+    // No delete of machines while the growth ran: ARM takes one operation on a cluster at a time.
+    expect(order.indexOf("request-pool-change:delete-machines")).toBeGreaterThan(grown);
+    expect(growthPolls).toBe(3);
   });
 
   it("costs fewer overlap node-hours than a full-size pool kept beside the old one to the end", async () => {
@@ -968,11 +993,11 @@ describe("pool-migration growing the new pool and shrinking the old one with the
       "drain-2",
       "drain-3",
     ]);
-    // Grown ahead of each batch: created with one node and headroom, then to the full count.
+    // Created with room for the plan's first two batches (it cut four), then the whole pool for the second.
     expect(
       requests(run).filter((r) => r.kind === "create" || (r.kind === "update" && r.pool === "batchal3")),
     ).toEqual([
-      expect.objectContaining({ kind: "create", spec: expect.objectContaining({ count: 2 }) }),
+      expect.objectContaining({ kind: "create", spec: expect.objectContaining({ count: 3 }) }),
       { kind: "update", pool: "batchal3", changes: { count: 4 } },
     ]);
   });
@@ -995,9 +1020,8 @@ describe("pool-migration growing the new pool and shrinking the old one with the
     expect(run.output.outcome).toBe("rolled-back");
     expect(requests(run)).toEqual([
       expect.objectContaining({ kind: "create" }),
-      { kind: "update", pool: "batchal3", changes: { count: 3 } },
-      { kind: "delete-machines", pool: "batch", machines: ["aks-batch-0"] },
       { kind: "update", pool: "batchal3", changes: { count: 4 } },
+      { kind: "delete-machines", pool: "batch", machines: ["aks-batch-0"] },
       { kind: "delete-machines", pool: "batch", machines: ["aks-batch-1"] },
       // The third batch failed its health gate: the old pool comes back to its four nodes first.
       { kind: "update", pool: "batch", changes: { count: 4 } },

@@ -8,7 +8,7 @@
 import type { Task } from "durable-functions";
 import {
   drainBatches,
-  newPoolCountFor,
+  newPoolRoomFor,
   retainedOldNodes,
 } from "../../../shared/domain/migration/drain-batches.ts";
 import { type HealthWatch, watchHealth } from "../../../shared/domain/migration/health-signals.ts";
@@ -22,7 +22,12 @@ import { callActivity } from "../call-activity.ts";
 import { type ControlVerdict, checkControl, waitFor } from "./controls.ts";
 import { awaitGate, decidedBy, describeDecision, notifyQuietly } from "./gates.ts";
 import type { MigrationRun } from "./migration-run.ts";
-import { changePool, finishPoolChange, type PendingPoolChange, sendPoolChange } from "./pool-changes.ts";
+import {
+  finishPoolChange,
+  lookAtPoolChange,
+  type PendingPoolChange,
+  sendPoolChange,
+} from "./pool-changes.ts";
 import type { Changes } from "./rollback.ts";
 
 /** Seconds between looks at a health signal that has not cleared yet. */
@@ -63,25 +68,25 @@ export function* drainOldPool(
     preexistingPending: new Set(first.pendingPods.map((p) => p.pod)),
     watch: watchHealth(undefined, first, input.options.thresholds).watch,
   };
-  const offsets = batches.map((_, index) => batches.slice(0, index).flat().length);
-  // The new pool's size before batch `index` drains: what moved, the batch, headroom; all of it at the last.
-  const roomFor = (index: number) =>
-    index >= batches.length - 1
-      ? newPool.full.count
-      : newPoolCountFor(offsets[index] as number, (batches[index] as string[]).length, newPool.full);
+  const sizes = batches.map((batch) => batch.length);
+  const offsets = sizes.map((_, index) => sizes.slice(0, index).reduce((sum, size) => sum + size, 0));
+  const roomFor = (index: number) => newPoolRoomFor(sizes, index, newPool.full);
+  const pools: PoolWork = { newPool, changes, oldCount: survey.count, drained: [] };
   for (const [index, batch] of batches.entries()) {
     const control = yield* checkControl(run);
     if (control.kind === "rollback") return control;
-    let growing: Growth | undefined;
-    if (newPool.grows) {
-      const grown = yield* settle(run, newPool, yield* sendGrow(run, newPool, roomFor(index), `${index}`));
+    if (newPool.grows && newPool.count < roomFor(index)) {
+      // The batch needs its room before it drains: the growth under way seen to its end, or asked now.
+      const settled = yield* settle(run, pools, "to its end");
+      if (settled.kind === "rollback") return settled;
+      if (newPool.count < roomFor(index))
+        pools.arm = yield* sendGrow(run, pools, roomFor(index + GROWTH_LEAD_BATCHES), index);
+      const grown = yield* settle(run, pools, "to its end");
       if (grown.kind === "rollback") return grown;
-      // New nodes take longer to come than a batch to drain: the next batch's room grows during this one,
-      // two batches' room when both pools together stay below the two full pools a blue-green keeps.
-      const deleted = changes.oldPoolShrunk?.deleted.length ?? 0;
-      const twoAhead = survey.count - deleted + roomFor(index + 2) < survey.count + newPool.full.count;
-      growing = yield* sendGrow(run, newPool, roomFor(index + (twoAhead ? 2 : 1)), `ahead:${index}`);
     }
+    const looked = yield* settle(run, pools, "one look");
+    if (looked.kind === "rollback") return looked;
+    if (pools.arm === undefined) pools.arm = yield* nextPoolWork(run, pools, roomFor, index);
     run.note(`draining ${batch.join(", ")}`);
     yield* run.save();
     // Nodes where a person chose to leave a pod are not deleted with the batch.
@@ -93,90 +98,127 @@ export function* drainOldPool(
     yield* run.save();
     const verdict = yield* healthGate(run, health);
     if (verdict.kind === "rollback") return verdict;
-    // ARM runs one operation on a cluster at a time: the growth ends before the machines' delete.
-    const grown = yield* settle(run, newPool, growing);
-    if (grown.kind === "rollback") return grown;
-    if (shrinks) {
-      const machines = batch.filter((node) => deletable.has(node) && !leftPods.has(node));
-      yield* shrink(run, changes, survey.count, machines, index);
-    }
+    if (shrinks) pools.drained.push(...batch.filter((node) => deletable.has(node) && !leftPods.has(node)));
   }
-  return { kind: "go-on" };
-}
-
-/** A growth of the new pool sent and not yet seen to its end. */
-interface Growth {
-  count: number;
-  change: PendingPoolChange;
-}
-
-/** The new pool asked to grow to `count`, when it is smaller; nothing is sent otherwise. */
-function* sendGrow(
-  run: MigrationRun,
-  newPool: NewPoolSize,
-  count: number,
-  step: string,
-): Generator<Task, Growth | undefined, unknown> {
-  if (count <= newPool.count) return undefined;
-  run.note(`growing ${newPool.name} from ${newPool.count} to ${count} nodes for the batches ahead`);
-  run.overlap?.resize("new", count, run.nowMs());
-  const change = yield* sendPoolChange(
-    run,
-    `grow-new-pool:${step}`,
-    { kind: "update", pool: newPool.name, changes: { count } },
-    "room on the new pool for the batches ahead",
-  );
-  return { count, change };
-}
-
-/** A growth seen to its end; a failure rolls back (the batches ahead would have no room). */
-function* settle(
-  run: MigrationRun,
-  newPool: NewPoolSize,
-  growth: Growth | undefined,
-): Generator<Task, ControlVerdict, unknown> {
-  if (growth === undefined) return { kind: "go-on" };
-  const result = yield* finishPoolChange(run, growth.change);
-  if (result.kind === "failed") {
-    return {
-      kind: "rollback",
-      reason: `growing ${newPool.name} to ${growth.count} nodes failed: ${result.error}`,
-      by: "pool-migration",
-    };
+  const settled = yield* settle(run, pools, "to its end");
+  if (settled.kind === "rollback") return settled;
+  if (pools.drained.length > 0) {
+    pools.arm = yield* sendShrink(run, pools, "last");
+    yield* settle(run, pools, "to its end");
   }
-  newPool.count = growth.count;
   return { kind: "go-on" };
 }
 
 /**
- * A drained batch's machines deleted (AKS deleteMachines), the pool kept for a rollback, which scales it
- * back to `count`. A failed delete is noted, not a reason to stop: the nodes go with the pool at the end.
+ * ARM runs one operation on a cluster at a time, and new nodes take longer to come than a batch to drain:
+ * the drain keeps one pool operation under way beside it, looked at between batches. It grows the new pool
+ * for the batches after the next (the next has its room already), else deletes the drained machines.
  */
-function* shrink(
+interface PoolWork {
+  newPool: NewPoolSize;
+  changes: Changes;
+  /** The old pool's count when the drain began; a rollback scales it back to that. */
+  oldCount: number;
+  /** Old nodes drained and past their gate, not yet asked to go. */
+  drained: string[];
+  arm?:
+    | { kind: "grow"; count: number; change: PendingPoolChange }
+    | { kind: "shrink"; machines: string[]; change: PendingPoolChange };
+}
+
+/** How far ahead a growth looks: sent as batch i starts, it ends during batch i+1 and serves i+2 and i+3. */
+const GROWTH_LEAD_BATCHES = 2;
+
+function* nextPoolWork(
   run: MigrationRun,
-  changes: Changes,
-  count: number,
-  machines: string[],
+  pools: PoolWork,
+  roomFor: (index: number) => number,
   index: number,
-): Generator<Task, void, unknown> {
-  if (machines.length === 0) return;
-  changes.oldPoolShrunk ??= { count, deleted: [] };
-  const shrunk = changes.oldPoolShrunk;
-  // Recorded before the request: a rollback must scale back up even if the delete ends half done.
-  shrunk.deleted.push(...machines);
-  changes.taintedNodes = changes.taintedNodes.filter((node) => !machines.includes(node));
-  const result = yield* changePool(
+): Generator<Task, PoolWork["arm"], unknown> {
+  if (pools.newPool.grows && pools.newPool.count < roomFor(index + GROWTH_LEAD_BATCHES)) {
+    return yield* sendGrow(run, pools, roomFor(index + GROWTH_LEAD_BATCHES + 1), index);
+  }
+  return pools.drained.length > 0 ? yield* sendShrink(run, pools, `${index}`) : undefined;
+}
+
+/** The new pool asked to grow to `count`. */
+function* sendGrow(
+  run: MigrationRun,
+  { newPool }: PoolWork,
+  count: number,
+  index: number,
+): Generator<Task, PoolWork["arm"], unknown> {
+  run.note(`growing ${newPool.name} from ${newPool.count} to ${count} nodes for the batches ahead`);
+  run.overlap?.resize("new", count, run.nowMs());
+  const change = yield* sendPoolChange(
     run,
-    `shrink-old-pool:${index}`,
+    `grow-new-pool:${index}`,
+    { kind: "update", pool: newPool.name, changes: { count } },
+    "room on the new pool for the batches ahead",
+  );
+  return { kind: "grow", count, change };
+}
+
+/**
+ * The drained machines asked to go (AKS deleteMachines), the pool kept for a rollback, which scales it
+ * back to its count. A failed delete is noted, not a reason to stop: the nodes go with the pool at the end.
+ */
+function* sendShrink(
+  run: MigrationRun,
+  pools: PoolWork,
+  step: string,
+): Generator<Task, PoolWork["arm"], unknown> {
+  const machines = pools.drained.splice(0);
+  pools.changes.oldPoolShrunk ??= { count: pools.oldCount, deleted: [] };
+  // Recorded before the request: a rollback must scale back up even if the delete ends half done.
+  pools.changes.oldPoolShrunk.deleted.push(...machines);
+  pools.changes.taintedNodes = pools.changes.taintedNodes.filter((node) => !machines.includes(node));
+  const change = yield* sendPoolChange(
+    run,
+    `shrink-old-pool:${step}`,
     { kind: "delete-machines", pool: run.record.pool, machines },
     "drained and past the health gate: only the pool is kept for a rollback",
   );
-  if (result.kind === "failed") {
-    run.note(`deleting the drained ${machines.join(", ")} failed: ${result.error}; they go with the pool`);
-    return;
+  return { kind: "shrink", machines, change };
+}
+
+/** The pool operation under way looked at once or seen to its end, and what its end means applied. */
+function* settle(
+  run: MigrationRun,
+  pools: PoolWork,
+  how: "one look" | "to its end",
+): Generator<Task, ControlVerdict, unknown> {
+  const work = pools.arm;
+  if (work === undefined) return { kind: "go-on" };
+  const change =
+    how === "one look"
+      ? yield* lookAtPoolChange(run, work.change)
+      : yield* finishPoolChange(run, work.change);
+  if (change.kind === "pending") {
+    pools.arm = { ...work, change };
+    return { kind: "go-on" };
   }
-  run.overlap?.resize("old", count - shrunk.deleted.length, run.nowMs());
-  run.note(`deleted the drained ${machines.join(", ")}`);
+  pools.arm = undefined;
+  if (work.kind === "grow") {
+    if (change.kind === "failed") {
+      return {
+        kind: "rollback",
+        reason: `growing ${pools.newPool.name} to ${work.count} nodes failed: ${change.error}`,
+        by: "pool-migration",
+      };
+    }
+    pools.newPool.count = work.count;
+    return { kind: "go-on" };
+  }
+  const names = work.machines.join(", ");
+  if (change.kind === "failed") {
+    run.note(`deleting the drained ${names} failed: ${change.error}; they go with the pool at the end`);
+    return { kind: "go-on" };
+  }
+  const deleted = pools.changes.oldPoolShrunk?.deleted.length ?? 0;
+  run.overlap?.resize("old", pools.oldCount - deleted, run.nowMs());
+  run.note(`deleted the drained ${names}`);
+  return { kind: "go-on" };
 }
 
 function* drainBatch(

@@ -21,7 +21,14 @@ export type PoolChangeResult = { kind: "succeeded" } | { kind: "failed"; error: 
 /** A request ARM accepted and the migration has not yet seen to its end, or the end already known. */
 export type PendingPoolChange =
   | PoolChangeResult
-  | { kind: "pending"; pool: string; deleting: boolean; operation?: string; sentMs: number };
+  | {
+      kind: "pending";
+      pool: string;
+      deleting: boolean;
+      operation?: string;
+      sentMs: number;
+      retryAfterSeconds?: number;
+    };
 
 /** A pool change sent and seen to its end. */
 export function* changePool(
@@ -81,25 +88,36 @@ export function* finishPoolChange(
   run: MigrationRun,
   change: PendingPoolChange,
 ): Generator<Task, PoolChangeResult, unknown> {
+  for (;;) {
+    const now = yield* lookAtPoolChange(run, change);
+    if (now.kind !== "pending") return now;
+    yield* waitQuietly(run, now.retryAfterSeconds ?? DEFAULT_POLL_SECONDS);
+    change = now;
+  }
+}
+
+/** One look at a sent change: how it ended, or still pending (with ARM's hint when to look again). */
+export function* lookAtPoolChange(
+  run: MigrationRun,
+  change: PendingPoolChange,
+): Generator<Task, PendingPoolChange, unknown> {
   if (change.kind !== "pending") return change;
   const { pool, deleting, operation, sentMs } = change;
-  for (;;) {
-    const status = yield* callActivity(run.context, ACTIVITIES.pollPool, {
-      clusterId: run.record.clusterId,
-      pool,
-      ...(operation === undefined ? {} : { operation }),
-      deleting,
-    });
-    if (status.status === "succeeded") return { kind: "succeeded" };
-    if (status.status === "failed") return { kind: "failed", error: status.error };
-    if (run.nowMs() - sentMs > MAX_OPERATION_SECONDS * 1000) {
-      return {
-        kind: "failed",
-        error: `the operation on ${pool} did not end within ${MAX_OPERATION_SECONDS / 60} minutes`,
-      };
-    }
-    yield* waitQuietly(run, status.retryAfterSeconds || DEFAULT_POLL_SECONDS);
+  const status = yield* callActivity(run.context, ACTIVITIES.pollPool, {
+    clusterId: run.record.clusterId,
+    pool,
+    ...(operation === undefined ? {} : { operation }),
+    deleting,
+  });
+  if (status.status === "succeeded") return { kind: "succeeded" };
+  if (status.status === "failed") return { kind: "failed", error: status.error };
+  if (run.nowMs() - sentMs > MAX_OPERATION_SECONDS * 1000) {
+    return {
+      kind: "failed",
+      error: `the operation on ${pool} did not end within ${MAX_OPERATION_SECONDS / 60} minutes`,
+    };
   }
+  return { ...change, ...(status.retryAfterSeconds ? { retryAfterSeconds: status.retryAfterSeconds } : {}) };
 }
 
 /** A timer that a control event does not cut short: an ARM operation under way is seen to its end. */

@@ -1,8 +1,8 @@
 // How the drain is cut into batches and how the two pools follow it. A fixed batch size cuts the drain
 // order into equal parts; "auto" packs nodes into batches as large as the disruption budgets allow: in a
 // batch, no budget covers more pods than it allows to be disrupted, so no eviction of a batch waits on
-// another eviction of the same batch. The new pool grows a batch ahead of the drain and the old pool
-// shrinks behind it, keeping only the pool itself (and what AKS requires of a system pool) for a rollback.
+// another eviction of the same batch. The new pool grows ahead of the drain and the old pool shrinks
+// behind it, keeping only the pool itself (and what AKS requires of a system pool) for a rollback.
 
 import { budgetCovers, budgetName, disruptionsAllowed } from "../drain/disruption-budgets.ts";
 import { assessDrain } from "../drain/pod-filters.ts";
@@ -97,13 +97,18 @@ export function growsWithDrain(
   return options.newPoolGrowth === "with-drain" && !spec.enableAutoScaling && !options.prePositionReplicas;
 }
 
-/** The new pool's node count before a batch drains: what has moved, the batch, and headroom. */
-export function newPoolCountFor(
-  movedNodes: number,
-  batchNodes: number,
+/**
+ * The new pool's node count batch `index` needs: every node through it moved, and headroom; the whole
+ * pool from the last batch on.
+ */
+export function newPoolRoomFor(
+  batchSizes: readonly number[],
+  index: number,
   pool: { count: number; availabilityZones?: readonly string[] },
 ): number {
-  return Math.min(pool.count, movedNodes + batchNodes + headroomNodes(pool.availabilityZones));
+  if (index >= batchSizes.length - 1) return pool.count;
+  const through = batchSizes.slice(0, index + 1).reduce((sum, size) => sum + size, 0);
+  return Math.min(pool.count, through + headroomNodes(pool.availabilityZones));
 }
 
 /**

@@ -6,7 +6,7 @@ import {
   budgetLoad,
   drainBatches,
   growsWithDrain,
-  newPoolCountFor,
+  newPoolRoomFor,
   retainedOldNodes,
 } from "../../../shared/domain/migration/drain-batches.ts";
 import { deploymentPods, pdb, pod } from "../../support/risk-fixtures.ts";
@@ -95,13 +95,18 @@ describe("drainBatches", () => {
 });
 
 describe("the pools in step", () => {
-  it("grows the new pool to what has moved, the batch and a node per zone of headroom, never past its full count", () => {
+  it("grows the new pool to every node through the batch and a node per zone of headroom, the whole pool at the last batch", () => {
     const pool = { count: 10, availabilityZones: [] };
-    expect(newPoolCountFor(0, 2, pool)).toBe(3);
-    expect(newPoolCountFor(6, 2, pool)).toBe(9);
-    expect(newPoolCountFor(8, 2, pool)).toBe(10);
-    // Spread over three zones: a node in each for pods bound to a zone.
-    expect(newPoolCountFor(0, 2, { count: 10, availabilityZones: ["1", "2", "3"] })).toBe(5);
+    const sizes = [2, 2, 2, 2, 2];
+    expect(newPoolRoomFor(sizes, 0, pool)).toBe(3);
+    expect(newPoolRoomFor(sizes, 3, pool)).toBe(9);
+    expect(newPoolRoomFor(sizes, 4, pool)).toBe(10);
+    // Past the last batch (room looked for ahead of the drain): the whole pool.
+    expect(newPoolRoomFor(sizes, 7, pool)).toBe(10);
+    // Spread over three zones: a node in each for pods bound to a zone, never past the full count.
+    const zonal = { count: 10, availabilityZones: ["1", "2", "3"] };
+    expect(newPoolRoomFor(sizes, 0, zonal)).toBe(5);
+    expect(newPoolRoomFor(sizes, 3, zonal)).toBe(10);
   });
 
   it("grows with the drain only when asked, no autoscaler owns the count and no replica is pre-positioned", () => {
