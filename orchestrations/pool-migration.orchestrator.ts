@@ -7,7 +7,13 @@
 // strategy updates the pool's osSku instead (cheaper, no fast rollback).
 
 import type { OrchestrationContext, Task } from "durable-functions";
-import { growsWithDrain, newPoolRoomFor } from "../shared/domain/migration/drain-batches.ts";
+import {
+  GROWTH_LEAD_BATCHES,
+  growsWithDrain,
+  headroomNodes,
+  newPoolCeiling,
+  newPoolRoomFor,
+} from "../shared/domain/migration/drain-batches.ts";
 import { nextWindowStart } from "../shared/domain/migration/maintenance-window.ts";
 import { MIGRATION_TAG, type MigrationPlan } from "../shared/domain/migration/migration-plan.ts";
 import type { Outcome } from "../shared/domain/migration/migration-record.ts";
@@ -75,7 +81,10 @@ export function* poolMigration(
       // Growing with the drain: the first two batches' room now (a growth takes longer than a batch's
       // drain), the rest while the drain goes on.
       const sizes = (plan.batches ?? []).map((batch) => batch.length);
-      const spec = grows ? { ...full, count: newPoolRoomFor(sizes, 1, full) } : full;
+      const room = { count: full.count, headroom: headroomNodes(full.availabilityZones) };
+      const ceiling = newPoolCeiling(full.count, input.options.oldPoolShrink === "with-drain", 0);
+      const twoBatches = Math.min(newPoolRoomFor(sizes, GROWTH_LEAD_BATCHES - 1, room), ceiling);
+      const spec = grows ? { ...full, count: Math.max(newPoolRoomFor(sizes, 0, room), twoBatches) } : full;
       yield* run.enter(
         "creating-pool",
         `creating pool ${spec.name} (${spec.osSku}, ${spec.count} x ${spec.vmSize}${grows ? `, growing to ${full.count} with the drain` : ""})`,

@@ -238,8 +238,8 @@ describe("pool migration faults on the simulated fleet", () => {
       const { reason, restored } = migration.summary.rolledBack;
       expect(reason).toMatch(/^health signal persisted: .*aks-batchal3-/);
       // A drained batch's machines are deleted once past its gate (the default): when the signal came
-      // after that, the pool comes back to its count first.
-      const shrunk = events(migration).some((e) => e.startsWith("deleted the drained"));
+      // after their delete was asked, the pool comes back to its count first.
+      const shrunk = events(migration).some((e) => e.startsWith("deleting the drained"));
       expect(restored).toEqual([
         ...(shrunk ? ["batch scaled back to 4 nodes"] : []),
         "taint removed from 4 old nodes",

@@ -856,10 +856,10 @@ describe("pool-migration growing the new pool and shrinking the old one with the
   const FOUR = ["aks-batch-0", "aks-batch-1", "aks-batch-2", "aks-batch-3"];
   const STEPPED = { newPoolGrowth: "with-drain", oldPoolShrink: "with-drain" } as const;
 
-  /** Four old nodes, one pod each; the new pool without an autoscaler, so its count is the migration's. */
-  function fourNodes(script: Script, survey: Partial<PoolSurvey> = {}) {
+  /** Old nodes with one pod each, a batch each; the new pool without an autoscaler, so its count is the migration's. */
+  function oldNodes(script: Script, survey: Partial<PoolSurvey> = {}, names: string[] = FOUR) {
     const setup = world(script);
-    FOUR.forEach((node, i) => {
+    names.forEach((node, i) => {
       setup.podsOn.set(node, [pod(`worker-${i}`)]);
     });
     const plan = aMigrationPlan();
@@ -867,21 +867,22 @@ describe("pool-migration growing the new pool and shrinking the old one with the
       planOf({
         newPool: {
           ...(plan.newPool as NonNullable<MigrationPlan["newPool"]>),
-          count: 4,
+          count: names.length,
           enableAutoScaling: false,
         },
-        drainOrder: FOUR,
-        batches: FOUR.map((node) => [node]),
+        drainOrder: names,
+        batches: names.map((node) => [node]),
       });
     setup.fakes["survey-pool"] = ({ pool }) =>
-      pool === "batch" ? surveyOf(FOUR, survey) : surveyOf(["aks-batchal3-0", "aks-batchal3-1"]);
+      pool === "batch" ? surveyOf(names, survey) : surveyOf(["aks-batchal3-0", "aks-batchal3-1"]);
     return setup;
   }
+  const fourNodes = (script: Script, survey: Partial<PoolSurvey> = {}) => oldNodes(script, survey);
 
   const requests = (run: { callsOf(name: string): readonly { input: unknown }[] }) =>
     run.callsOf("request-pool-change").map((c) => (c.input as { request: Record<string, unknown> }).request);
 
-  it("creates the new pool with two batches' room, grows it while the first drains, deletes each drained machine after its health gate", async () => {
+  it("creates the new pool short of whole, grows it past that only as drained machines go, each after its health gate", async () => {
     const { fakes } = fourNodes(approveAll());
     const run = await harness.run("pool-migration", inputOf(STEPPED), fakes);
     expect(run.output.outcome).toBe("succeeded");
@@ -894,11 +895,11 @@ describe("pool-migration growing the new pool and shrinking the old one with the
             : `${r.kind} ${r.pool}${r.machines ? ` ${(r.machines as string[]).join(",")}` : ""}`,
       ),
     ).toEqual([
-      // Two batches of one node and a node of headroom; the rest asked for as the first batch drains.
+      // Two batches of one node and a node of headroom: one short of whole, the most before a machine goes.
       "create 3",
-      'update batchal3 {"count":4}',
-      // ARM is free again at the next batch: each machine drained so far asked to go.
       "delete-machines batch aks-batch-0",
+      'update batchal3 {"count":4}',
+      // ARM free at each batch's start: the machines drained since asked to go.
       "delete-machines batch aks-batch-1",
       "delete-machines batch aks-batch-2",
       "delete-machines batch aks-batch-3",
@@ -913,31 +914,39 @@ describe("pool-migration growing the new pool and shrinking the old one with the
         )
         .filter((c) => c.startsWith("observe-health:")).length;
     // Each machine goes only after its batch passed the health gate (the look before the drain, one a batch).
-    for (const [index, step] of ["1", "2", "3", "last"].entries()) {
-      expect(looksBefore(`request-pool-change:shrink-old-pool:${step}:`)).toBe(index + 2);
-    }
-    // The growth is asked for before the first batch's health look: while it drains.
-    expect(looksBefore("request-pool-change:grow-new-pool:0:")).toBe(1);
+    expect(looksBefore("request-pool-change:shrink-old-pool:1:")).toBe(2);
+    expect(looksBefore("request-pool-change:shrink-old-pool:2:")).toBe(3);
+    expect(looksBefore("request-pool-change:shrink-old-pool:3:")).toBe(4);
+    expect(looksBefore("request-pool-change:shrink-old-pool:last:")).toBe(5);
     // The creation audited with its smaller count, validated against it.
     expect(run.callsOf("validate-pool")[0]?.input).toMatchObject({ expectedNodes: 3 });
   });
 
-  it("drains on while the new pool grows, and sends nothing else to ARM until that growth ended", async () => {
-    const { fakes } = fourNodes(approveAll());
+  it("drains on while the new pool grows ahead, and sends nothing else to ARM until that growth ended", async () => {
+    const eight = Array.from({ length: 8 }, (_, i) => `aks-batch-${i}`);
+    const { fakes } = oldNodes(approveAll(), {}, eight);
     let growthPolls = 0;
-    fakes["request-pool-change"] = ({ request }) => ({ kind: "accepted", operation: `op-${request.kind}` });
-    // The growth runs through two looks: the ones before batches 1 and 2 find it under way.
+    fakes["request-pool-change"] = ({ request }) => ({
+      kind: "accepted",
+      operation: request.kind === "update" ? `op-grow-${request.changes.count}` : `op-${request.kind}`,
+    });
+    // The first growth runs through two looks: the ones before batches 1 and 2 find it under way.
     fakes["poll-pool"] = ({ operation }) =>
-      operation === "op-update" && ++growthPolls <= 2
+      operation === "op-grow-5" && ++growthPolls <= 2
         ? { status: "running", retryAfterSeconds: 60 }
         : { status: "succeeded" };
     const run = await harness.run("pool-migration", inputOf(STEPPED), fakes);
     expect(run.output.outcome).toBe("succeeded");
+    // Created with two batches' room and headroom (3); grown as the first batch starts, two batches ahead.
+    expect(requests(run).slice(0, 2)).toEqual([
+      expect.objectContaining({ kind: "create", spec: expect.objectContaining({ count: 3 }) }),
+      { kind: "update", pool: "batchal3", changes: { count: 5 } },
+    ]);
     const order = run.calls.map((c) => {
       const input = c.input as { operation?: string; pod?: { name: string }; request?: { kind: string } };
       return `${c.name}:${input.operation ?? input.pod?.name ?? input.request?.kind ?? ""}`;
     });
-    const grown = order.lastIndexOf("poll-pool:op-update");
+    const grown = order.lastIndexOf("poll-pool:op-grow-5");
     // Batch 1 drained while the pool grew (the creation made its room); batch 2 needs the growth's.
     expect(order.indexOf("evict-pod:worker-1")).toBeLessThan(grown);
     expect(order.indexOf("evict-pod:worker-2")).toBeGreaterThan(grown);
@@ -1020,8 +1029,8 @@ describe("pool-migration growing the new pool and shrinking the old one with the
     expect(run.output.outcome).toBe("rolled-back");
     expect(requests(run)).toEqual([
       expect.objectContaining({ kind: "create" }),
-      { kind: "update", pool: "batchal3", changes: { count: 4 } },
       { kind: "delete-machines", pool: "batch", machines: ["aks-batch-0"] },
+      { kind: "update", pool: "batchal3", changes: { count: 4 } },
       { kind: "delete-machines", pool: "batch", machines: ["aks-batch-1"] },
       // The third batch failed its health gate: the old pool comes back to its four nodes first.
       { kind: "update", pool: "batch", changes: { count: 4 } },

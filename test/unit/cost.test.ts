@@ -207,15 +207,16 @@ describe("overlapCost", () => {
         retentionHours: 4,
       },
     });
-    const pool = { vmSize: "Standard_D4s_v5", nodeCount: 4 };
-    // Both pools whole from creation to the end: the retain-old-pool figure, batches of two.
+    const pool = { vmSize: "Standard_D4s_v5", nodeCount: 8 };
+    // Both pools whole from creation to the end: the retain-old-pool figure, four batches of two.
     expect(overlapCost(table, pool, stepped(false, false))).toMatchObject({
-      overlapNodeHours: 4 * (1 + 2 * 0.5 + 4),
-      durationHours: 6,
+      overlapNodeHours: 8 * (1 + 4 * 0.5 + 4),
+      durationHours: 7,
     });
-    // Grown 3 then 4 (two nodes and headroom), shrunk 4 then 2, nothing kept through retention.
+    // Created with two batches and headroom (5), kept two batches ahead but one short of whole until machines
+    // go (7, 8, 8, 8); each batch's machines gone as the next starts (8, 6, 4, 2); none retained.
     expect(overlapCost(table, pool, stepped(true, true)).overlapNodeHours).toBeCloseTo(
-      1 * 3 + 0.5 * (3 + 4 - 4) + 0.5 * (4 + 2 - 4),
+      1 * 5 + 0.5 * (7 + 8 - 8) + 0.5 * (8 + 6 - 8) + 0.5 * (8 + 4 - 8) + 0.5 * (8 + 2 - 8),
     );
     // Each half alone saves part of it.
     const full = overlapCost(table, pool, stepped(false, false)).overlapNodeHours;

@@ -8,6 +8,9 @@
 import type { Task } from "durable-functions";
 import {
   drainBatches,
+  GROWTH_LEAD_BATCHES,
+  headroomNodes,
+  newPoolCeiling,
   newPoolRoomFor,
   retainedOldNodes,
 } from "../../../shared/domain/migration/drain-batches.ts";
@@ -70,19 +73,15 @@ export function* drainOldPool(
   };
   const sizes = batches.map((batch) => batch.length);
   const offsets = sizes.map((_, index) => sizes.slice(0, index).reduce((sum, size) => sum + size, 0));
-  const roomFor = (index: number) => newPoolRoomFor(sizes, index, newPool.full);
-  const pools: PoolWork = { newPool, changes, oldCount: survey.count, drained: [] };
+  const room = { count: newPool.full.count, headroom: headroomNodes(newPool.full.availabilityZones) };
+  const roomFor = (index: number) => newPoolRoomFor(sizes, index, room);
+  const pools: PoolWork = { newPool, changes, shrinks, oldCount: survey.count, drained: [] };
   for (const [index, batch] of batches.entries()) {
     const control = yield* checkControl(run);
     if (control.kind === "rollback") return control;
     if (newPool.grows && newPool.count < roomFor(index)) {
-      // The batch needs its room before it drains: the growth under way seen to its end, or asked now.
-      const settled = yield* settle(run, pools, "to its end");
-      if (settled.kind === "rollback") return settled;
-      if (newPool.count < roomFor(index))
-        pools.arm = yield* sendGrow(run, pools, roomFor(index + GROWTH_LEAD_BATCHES), index);
-      const grown = yield* settle(run, pools, "to its end");
-      if (grown.kind === "rollback") return grown;
+      const made = yield* makeRoom(run, pools, roomFor(index), roomFor(index + GROWTH_LEAD_BATCHES), index);
+      if (made.kind === "rollback") return made;
     }
     const looked = yield* settle(run, pools, "one look");
     if (looked.kind === "rollback") return looked;
@@ -117,6 +116,7 @@ export function* drainOldPool(
 interface PoolWork {
   newPool: NewPoolSize;
   changes: Changes;
+  shrinks: boolean;
   /** The old pool's count when the drain began; a rollback scales it back to that. */
   oldCount: number;
   /** Old nodes drained and past their gate, not yet asked to go. */
@@ -126,19 +126,43 @@ interface PoolWork {
     | { kind: "shrink"; machines: string[]; change: PendingPoolChange };
 }
 
-/** How far ahead a growth looks: sent as batch i starts, it ends during batch i+1 and serves i+2 and i+3. */
-const GROWTH_LEAD_BATCHES = 2;
-
 function* nextPoolWork(
   run: MigrationRun,
   pools: PoolWork,
   roomFor: (index: number) => number,
   index: number,
 ): Generator<Task, PoolWork["arm"], unknown> {
-  if (pools.newPool.grows && pools.newPool.count < roomFor(index + GROWTH_LEAD_BATCHES)) {
-    return yield* sendGrow(run, pools, roomFor(index + GROWTH_LEAD_BATCHES + 1), index);
+  const { newPool } = pools;
+  const target = Math.min(roomFor(index + GROWTH_LEAD_BATCHES + 1), growthCeiling(pools));
+  if (newPool.grows && newPool.count < roomFor(index + GROWTH_LEAD_BATCHES) && target > newPool.count) {
+    return yield* sendGrow(run, pools, target, index);
   }
   return pools.drained.length > 0 ? yield* sendShrink(run, pools, `${index}`) : undefined;
+}
+
+function growthCeiling({ shrinks, newPool, changes }: PoolWork): number {
+  return newPoolCeiling(newPool.full.count, shrinks, changes.oldPoolShrunk?.deleted.length ?? 0);
+}
+
+/**
+ * The room a batch needs before it drains, waited for: the operation under way seen to its end, drained
+ * machines deleted first when the growth would pass the ceiling, then the growth (further, if it may).
+ */
+function* makeRoom(
+  run: MigrationRun,
+  pools: PoolWork,
+  need: number,
+  ahead: number,
+  index: number,
+): Generator<Task, ControlVerdict, unknown> {
+  const settled = yield* settle(run, pools, "to its end");
+  if (settled.kind === "rollback" || pools.newPool.count >= need) return settled;
+  if (need > growthCeiling(pools) && pools.drained.length > 0) {
+    pools.arm = yield* sendShrink(run, pools, `${index}`);
+    yield* settle(run, pools, "to its end");
+  }
+  pools.arm = yield* sendGrow(run, pools, Math.max(need, Math.min(ahead, growthCeiling(pools))), index);
+  return yield* settle(run, pools, "to its end");
 }
 
 /** The new pool asked to grow to `count`. */
@@ -173,6 +197,7 @@ function* sendShrink(
   // Recorded before the request: a rollback must scale back up even if the delete ends half done.
   pools.changes.oldPoolShrunk.deleted.push(...machines);
   pools.changes.taintedNodes = pools.changes.taintedNodes.filter((node) => !machines.includes(node));
+  run.note(`deleting the drained ${machines.join(", ")}`);
   const change = yield* sendPoolChange(
     run,
     `shrink-old-pool:${step}`,

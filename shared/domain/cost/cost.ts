@@ -6,7 +6,12 @@
 // the table makes a cost unknown, never zero.
 
 import { type IsoDate, isIsoDate } from "../lifecycle/calendar-date.ts";
-import { autoBatchCap } from "../migration/drain-batches.ts";
+import {
+  autoBatchCap,
+  GROWTH_LEAD_BATCHES,
+  newPoolCeiling,
+  newPoolRoomFor,
+} from "../migration/drain-batches.ts";
 
 /** What prices rest on. Every cost carries it, so no figure from illustrative prices passes for Azure's. */
 export interface PriceBasis {
@@ -154,9 +159,10 @@ export type DrainPattern =
 
 /**
  * `stepped`: the drain in batches, each in the time of one node (`drainHoursPerNode`). The new pool is
- * created at full size or with the first batch and headroom, grown a batch ahead of the drain; the old
- * pool keeps its nodes until the end or loses each batch once drained, keeping `retainedNodes` through
- * the retention window.
+ * created at full size, or with two batches' room and grown to stay GROWTH_LEAD_BATCHES ahead of the drain
+ * under newPoolCeiling; the old pool keeps its nodes until the end or loses each batch's machines as the
+ * next batch starts,
+ * keeping `retainedNodes` through the retention window.
  */
 export interface SteppedPattern {
   kind: "stepped";
@@ -231,14 +237,24 @@ function steppedOverlap(
   requireNonNegative(pattern.retentionHours, "retentionHours");
   const n = pool.nodeCount;
   const batches = batchSizes(n, pattern.batches);
-  const newNodes = (moved: number, batch: number) =>
-    pattern.growNewPool ? Math.min(n, moved + batch + pattern.headroomNodes) : n;
-  let overlapNodeHours = plan.soakHours * newNodes(0, batches[0] ?? 0);
-  let moved = 0;
-  for (const batch of batches) {
-    const oldNodes = pattern.shrinkOldPool ? n - moved : n;
-    overlapNodeHours += plan.drainHoursPerNode * (newNodes(moved, batch) + oldNodes - n);
-    moved += batch;
+  const room = (batch: number) =>
+    newPoolRoomFor(batches, batch, { count: n, headroom: pattern.headroomNodes });
+  const deletedBefore = (batch: number) => batches.slice(0, Math.max(0, batch)).reduce((a, b) => a + b, 0);
+  // What the batch needs, or up to GROWTH_LEAD_BATCHES ahead when the ceiling allows; batch -1: the soak.
+  const newNodes = (batch: number) =>
+    pattern.growNewPool
+      ? Math.max(
+          room(Math.max(0, batch)),
+          Math.min(
+            room(batch + GROWTH_LEAD_BATCHES),
+            newPoolCeiling(n, pattern.shrinkOldPool, deletedBefore(batch)),
+          ),
+        )
+      : n;
+  let overlapNodeHours = plan.soakHours * newNodes(-1);
+  for (const batch of batches.keys()) {
+    const oldNodes = pattern.shrinkOldPool ? n - deletedBefore(batch) : n;
+    overlapNodeHours += plan.drainHoursPerNode * (newNodes(batch) + oldNodes - n);
   }
   const retained = pattern.shrinkOldPool ? Math.min(n, pattern.retainedNodes) : n;
   overlapNodeHours += pattern.retentionHours * retained;

@@ -98,17 +98,31 @@ export function growsWithDrain(
 }
 
 /**
- * The new pool's node count batch `index` needs: every node through it moved, and headroom; the whole
- * pool from the last batch on.
+ * How far ahead of the drain the new pool grows: a growth takes longer than a batch's drain, so one asked
+ * for as batch i starts ends during batch i+1 and serves batch i+2 on (ARM takes one operation at a time).
+ */
+export const GROWTH_LEAD_BATCHES = 2;
+
+/**
+ * The new pool's node count batch `index` needs: every node through it moved, and headroom
+ * (headroomNodes); the whole pool from the last batch on.
  */
 export function newPoolRoomFor(
   batchSizes: readonly number[],
   index: number,
-  pool: { count: number; availabilityZones?: readonly string[] },
+  pool: { count: number; headroom: number },
 ): number {
   if (index >= batchSizes.length - 1) return pool.count;
-  const through = batchSizes.slice(0, index + 1).reduce((sum, size) => sum + size, 0);
-  return Math.min(pool.count, through + headroomNodes(pool.availabilityZones));
+  const through = batchSizes.slice(0, Math.max(0, index + 1)).reduce((sum, size) => sum + size, 0);
+  return Math.min(pool.count, through + pool.headroom);
+}
+
+/**
+ * The most nodes the new pool grows to: both pools whole at once is what a blue-green pays for, so while
+ * the old pool shrinks the new one stops one short of its full count, and passes that only as machines go.
+ */
+export function newPoolCeiling(fullCount: number, oldPoolShrinks: boolean, machinesDeleted: number): number {
+  return oldPoolShrinks ? fullCount - 1 + machinesDeleted : fullCount;
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   budgetLoad,
   drainBatches,
   growsWithDrain,
+  headroomNodes,
   newPoolRoomFor,
   retainedOldNodes,
 } from "../../../shared/domain/migration/drain-batches.ts";
@@ -96,7 +97,7 @@ describe("drainBatches", () => {
 
 describe("the pools in step", () => {
   it("grows the new pool to every node through the batch and a node per zone of headroom, the whole pool at the last batch", () => {
-    const pool = { count: 10, availabilityZones: [] };
+    const pool = { count: 10, headroom: headroomNodes([]) };
     const sizes = [2, 2, 2, 2, 2];
     expect(newPoolRoomFor(sizes, 0, pool)).toBe(3);
     expect(newPoolRoomFor(sizes, 3, pool)).toBe(9);
@@ -104,7 +105,7 @@ describe("the pools in step", () => {
     // Past the last batch (room looked for ahead of the drain): the whole pool.
     expect(newPoolRoomFor(sizes, 7, pool)).toBe(10);
     // Spread over three zones: a node in each for pods bound to a zone, never past the full count.
-    const zonal = { count: 10, availabilityZones: ["1", "2", "3"] };
+    const zonal = { count: 10, headroom: headroomNodes(["1", "2", "3"]) };
     expect(newPoolRoomFor(sizes, 0, zonal)).toBe(5);
     expect(newPoolRoomFor(sizes, 3, zonal)).toBe(10);
   });
