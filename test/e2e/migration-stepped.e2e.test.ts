@@ -1,6 +1,5 @@
-// The pools in step with the drain, end to end on the demo fleet: the new pool created with a batch's
-// worth of nodes and grown ahead of each batch, the old pool's drained machines deleted (AKS
-// deleteMachines) behind it, batches cut by the disruption budgets. The simulator's ledger says what a
+// The pools in step with the drain, end to end on the demo fleet: the new pool created short of whole and
+// grown ahead of the drain, the old pool's drained machines deleted (AKS deleteMachines) behind it, batches cut by the disruption budgets. The simulator's ledger says what a
 // real cluster cannot: budgets broken, pods lost, node-hours per pool.
 
 import { describe, expect, it } from "vitest";

@@ -30,8 +30,8 @@ export interface MigrationOptions {
   /** Nodes drained at once, or "auto": batches as large as the disruption budgets allow (drain-batches.ts). */
   batchSize: number | "auto";
   /**
-   * The new pool's size: "up-front" creates it at the old pool's count; "with-drain" creates it with a
-   * batch's worth of nodes and grows it ahead of each batch (without the autoscaler or pre-positioning).
+   * The new pool's size: "up-front" creates it at the old pool's count; "with-drain" creates it with two
+   * batches' worth of nodes and grows it ahead of the drain (without the autoscaler or pre-positioning).
    */
   newPoolGrowth: "up-front" | "with-drain";
   /**

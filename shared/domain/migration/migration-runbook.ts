@@ -148,7 +148,7 @@ function newPoolRunbook(input: RunbookInput, spec: PoolSpec): RunbookStep[] {
         "Check health before each next node (next step); a drain that times out names the pods it could not evict.",
         ...(options.newPoolGrowth === "with-drain" && !spec.enableAutoScaling
           ? [
-              `Before each batch, grow ${spec.name} to the nodes drained so far, the batch and one more (\`${azPool("scale", input, spec.name)} --node-count N\`).`,
+              `As each batch starts, grow ${spec.name} for the batches after the next (\`${azPool("scale", input, spec.name)} --node-count N\`): the nodes drained by then and one more, one short of its full count until drained machines are deleted. One operation at a time: AKS refuses a second while one runs.`,
             ]
           : []),
         ...(options.oldPoolShrink === "with-drain"
@@ -283,7 +283,7 @@ export function workflowSteps(input: RunbookInput): string[] {
     `Validate ${newPool.name}: nodes Ready on ${newPool.osSku}, daemonsets running${smoke}`,
     "Gate cutover: an approver reviews the validation",
     cordon,
-    `Drain ${input.drainOrder.length} node(s), ${batchText(options)}, least critical first, health gates between batches${options.newPoolGrowth === "with-drain" && !newPool.enableAutoScaling ? `, ${newPool.name} grown ahead of each` : ""}${options.oldPoolShrink === "with-drain" ? `, each batch's machines deleted once past its gate` : ""}`,
+    `Drain ${input.drainOrder.length} node(s), ${batchText(options)}, least critical first, health gates between batches${options.newPoolGrowth === "with-drain" && !newPool.enableAutoScaling ? `, ${newPool.name} grown two batches ahead` : ""}${options.oldPoolShrink === "with-drain" ? `, drained machines deleted once past their gate` : ""}`,
     `Keep ${pool.name} for ${durationText(options.retentionSeconds)} (retention) so a rollback stays fast`,
     ...(options.deleteGate ? ["Gate delete: an approver lets the old pool go"] : []),
     `Delete ${pool.name}${options.prePositionReplicas ? ", restore replica counts" : ""}`,

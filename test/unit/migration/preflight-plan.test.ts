@@ -227,7 +227,7 @@ describe("buildPlan: the strategy", () => {
     expect(plan.cost).toMatchObject({ overlapNodeHours: 2 + 0.25 * 2 + 0.25 * 1, durationHours: 5.5 });
     // The runbook does the same by hand: machines deleted after their drain, scaled back on a rollback.
     expect(plan.steps).toContain(
-      "Drain 2 node(s), in batches the disruption budgets allow, least critical first, health gates between batches, azl2poolal3 grown ahead of each, each batch's machines deleted once past its gate",
+      "Drain 2 node(s), in batches the disruption budgets allow, least critical first, health gates between batches, azl2poolal3 grown two batches ahead, drained machines deleted once past their gate",
     );
     expect(plan.runbook.flatMap((s) => s.commands)).toContain(
       `az aks nodepool delete-machines ${AZ} --name azl2pool --machine-names ${NODE_1}`,
