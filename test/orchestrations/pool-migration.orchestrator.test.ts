@@ -1011,6 +1011,47 @@ describe("pool-migration growing the new pool and shrinking the old one with the
     ]);
   });
 
+  it("keeps a drained machine a pod landed on before its delete, and deletes the ones still empty", async () => {
+    const { fakes, podsOn, records } = fourNodes(approveAll());
+    let looks = 0;
+    fakes["observe-health"] = () => {
+      // A pod tolerating the retiring taint lands on aks-batch-0 while its health gate watches.
+      if (++looks === 2) podsOn.get("aks-batch-0")?.push(pod("tolerant-job"));
+      return healthy();
+    };
+    const run = await harness.run("pool-migration", inputOf(STEPPED), fakes);
+    expect(run.output.outcome).toBe("succeeded");
+    const deleted = requests(run).flatMap((r) =>
+      r.kind === "delete-machines" ? (r.machines as string[]) : [],
+    );
+    expect(deleted).toEqual(["aks-batch-1", "aks-batch-2", "aks-batch-3"]);
+    const history = (records.at(-1) as MigrationRecord).history.map((h) => h.event);
+    expect(history).toContain(
+      "keeping the drained aks-batch-0: batch/tolerant-job landed on it since its drain; it goes with the pool at the end",
+    );
+  });
+
+  it("goes on when AKS refuses to delete drained machines, and a rollback still untaints them", async () => {
+    const { fakes } = fourNodes(approveAll());
+    const request = fakes["request-pool-change"] as NonNullable<(typeof fakes)["request-pool-change"]>;
+    fakes["request-pool-change"] = (input) => {
+      if (input.request.kind === "delete-machines") throw new Error("400 InvalidParameter: machines");
+      return request(input);
+    };
+    let looks = 0;
+    fakes["observe-health"] = () => {
+      looks += 1;
+      return looks <= 3 ? healthy() : { ...healthy(), notReadyNodes: ["aks-batchal3-1"] };
+    };
+    const run = await harness.run("pool-migration", inputOf(STEPPED), fakes);
+    expect(run.output.outcome).toBe("rolled-back");
+    // Never counted gone: no scale-back, and the drained machines lose their taint with the others.
+    expect(requests(run).filter((r) => r.kind === "update" && r.pool === "batch")).toEqual([]);
+    expect(
+      run.calls.find((c) => (c.input as { step?: string }).step === "rollback1:untaint-old")?.input,
+    ).toMatchObject({ nodes: FOUR, present: false });
+  });
+
   it("rolls back after shrinking: the old pool scaled back to its count before its taint comes off, pods drained back", async () => {
     const { fakes } = fourNodes(approveAll());
     let looks = 0;

@@ -21,7 +21,8 @@ import type { PodRef } from "../../../shared/domain/ports/node-operations.ts";
 import { childInstanceId } from "../../contracts/instance-ids.ts";
 import type { NodeDrainInput, NodeDrainResult } from "../../contracts/pool-migration.contract.ts";
 import { ACTIVITIES, ORCHESTRATIONS } from "../../contracts.ts";
-import { callActivity } from "../call-activity.ts";
+import { batchedFanOut } from "../batched-fan-out.ts";
+import { callActivity, errorMessage, retriedActivityTask } from "../call-activity.ts";
 import { type ControlVerdict, checkControl, waitFor } from "./controls.ts";
 import { awaitGate, decidedBy, describeDecision, notifyQuietly } from "./gates.ts";
 import type { MigrationRun } from "./migration-run.ts";
@@ -35,6 +36,8 @@ import type { Changes } from "./rollback.ts";
 
 /** Seconds between looks at a health signal that has not cleared yet. */
 const HEALTH_RECHECK_SECONDS = 30;
+/** Drained machines whose pods are read at once before their delete. */
+const MACHINE_LOOKS_AT_ONCE = 10;
 
 /** The new pool as the drain sees it: its count now, its full shape, whether it grows in steps. */
 export interface NewPoolSize {
@@ -185,26 +188,67 @@ function* sendGrow(
 
 /**
  * The drained machines asked to go (AKS deleteMachines), the pool kept for a rollback, which scales it
- * back to its count. A failed delete is noted, not a reason to stop: the nodes go with the pool at the end.
+ * back to its count. Each is looked at again first: a pod that landed since its drain (one tolerating the
+ * taint) would die with the machine, unevicted, so that machine stays and goes with the pool at the end.
+ * A refused or failed delete is noted, not a reason to stop: the shrink only saves cost.
  */
 function* sendShrink(
   run: MigrationRun,
   pools: PoolWork,
   step: string,
 ): Generator<Task, PoolWork["arm"], unknown> {
-  const machines = pools.drained.splice(0);
-  pools.changes.oldPoolShrunk ??= { count: pools.oldCount, deleted: [] };
+  const machines = yield* stillEmpty(run, pools.drained.splice(0));
+  if (machines.length === 0) return undefined;
+  const shrunk = (pools.changes.oldPoolShrunk ??= { count: pools.oldCount, deleted: [] });
   // Recorded before the request: a rollback must scale back up even if the delete ends half done.
-  pools.changes.oldPoolShrunk.deleted.push(...machines);
-  pools.changes.taintedNodes = pools.changes.taintedNodes.filter((node) => !machines.includes(node));
+  shrunk.deleted.push(...machines);
   run.note(`deleting the drained ${machines.join(", ")}`);
-  const change = yield* sendPoolChange(
-    run,
-    `shrink-old-pool:${step}`,
-    { kind: "delete-machines", pool: run.record.pool, machines },
-    "drained and past the health gate: only the pool is kept for a rollback",
+  try {
+    const change = yield* sendPoolChange(
+      run,
+      `shrink-old-pool:${step}`,
+      { kind: "delete-machines", pool: run.record.pool, machines },
+      "drained and past the health gate: only the pool is kept for a rollback",
+    );
+    return { kind: "shrink", machines, change };
+  } catch (error) {
+    forgetDeleted(pools.changes, machines);
+    // Refused, nothing went: with no machine gone before, a rollback has nothing to scale back.
+    if (shrunk.deleted.length === 0) pools.changes.oldPoolShrunk = undefined;
+    run.note(
+      `deleting the drained ${machines.join(", ")} was refused: ${errorMessage(error)}; they go with the pool at the end`,
+    );
+    return undefined;
+  }
+}
+
+/**
+ * Machines whose delete failed, no longer counted gone (the new pool's ceiling counts them); the old pool
+ * stays marked shrunk: a rollback still scales it back, in case part of the delete happened.
+ */
+function forgetDeleted(changes: Changes, machines: string[]): void {
+  if (!changes.oldPoolShrunk) return;
+  changes.oldPoolShrunk.deleted = changes.oldPoolShrunk.deleted.filter((m) => !machines.includes(m));
+}
+
+/** Those of the drained machines that still hold nothing a drain would evict; the others noted and kept. */
+function* stillEmpty(run: MigrationRun, machines: string[]): Generator<Task, string[], unknown> {
+  const looked = yield* batchedFanOut(run.context, machines, MACHINE_LOOKS_AT_ONCE, (node) =>
+    retriedActivityTask(run.context, ACTIVITIES.nodePods, { clusterId: run.record.clusterId, node }),
   );
-  return { kind: "shrink", machines, change };
+  const empty: string[] = [];
+  for (const look of looked) {
+    const holding = look.ok ? look.result.filter((pod) => pod.verdict !== "skip") : [];
+    if (look.ok && holding.length === 0) {
+      empty.push(look.item);
+    } else {
+      const why = look.ok
+        ? `${holding.map((pod) => `${pod.ref.namespace}/${pod.ref.name}`).join(", ")} landed on it since its drain`
+        : `its pods could not be read: ${look.error}`;
+      run.note(`keeping the drained ${look.item}: ${why}; it goes with the pool at the end`);
+    }
+  }
+  return empty;
 }
 
 /** The pool operation under way looked at once or seen to its end, and what its end means applied. */
@@ -237,9 +281,12 @@ function* settle(
   }
   const names = work.machines.join(", ");
   if (change.kind === "failed") {
+    forgetDeleted(pools.changes, work.machines);
     run.note(`deleting the drained ${names} failed: ${change.error}; they go with the pool at the end`);
     return { kind: "go-on" };
   }
+  // Only now: a machine whose delete failed is still there, tainted, for a rollback to untaint.
+  pools.changes.taintedNodes = pools.changes.taintedNodes.filter((node) => !work.machines.includes(node));
   const deleted = pools.changes.oldPoolShrunk?.deleted.length ?? 0;
   run.overlap?.resize("old", pools.oldCount - deleted, run.nowMs());
   run.note(`deleted the drained ${names}`);
