@@ -1092,4 +1092,57 @@ describe("pool-migration growing the new pool and shrinking the old one with the
     });
     expect(run.output.summary.rolledBack?.restored).toContain("batch scaled back to 4 nodes");
   });
+  /** The first two batches healthy, then a node of the new pool stays NotReady: a rollback after two shrinks. */
+  function failingAfterTwoBatches(fakes: ReturnType<typeof fourNodes>["fakes"]): () => number {
+    let looks = 0;
+    fakes["observe-health"] = () => {
+      looks += 1;
+      return looks <= 3 ? healthy() : { ...healthy(), notReadyNodes: ["aks-batchal3-1"] };
+    };
+    return () => looks;
+  }
+
+  it("rolls back as far as it can when the old pool cannot be scaled back: taint, pods kept on the new pool", async () => {
+    const { fakes } = fourNodes(approveAll());
+    failingAfterTwoBatches(fakes);
+    const request = fakes["request-pool-change"] as NonNullable<(typeof fakes)["request-pool-change"]>;
+    fakes["request-pool-change"] = (input) =>
+      input.request.kind === "update" && input.request.pool === "batch"
+        ? { kind: "accepted", operation: "op-scale-old" }
+        : request(input);
+    const poll = fakes["poll-pool"] as NonNullable<(typeof fakes)["poll-pool"]>;
+    fakes["poll-pool"] = (input) =>
+      input.operation === "op-scale-old"
+        ? { status: "failed", error: "QuotaExceeded: no cores left" }
+        : poll(input);
+    const run = await harness.run("pool-migration", inputOf(STEPPED), fakes);
+    expect(run.output.outcome).toBe("rolled-back");
+    expect(run.output.summary.rolledBack?.restored).toEqual([
+      "batch NOT scaled back to 4: QuotaExceeded: no cores left",
+      "taint removed from 4 old nodes",
+      "pods NOT drained back: the old pool has no room for them",
+      "new pool batchal3 kept: pods are still on it",
+    ]);
+    const steps = run.calls.map((c) => (c.input as { step?: string }).step ?? "");
+    expect(steps).not.toContain("rollback1:taint-new");
+    expect(run.subOrchestrations().filter((id) => id.includes(":back1-"))).toEqual([]);
+  });
+
+  it("keeps the new pool when a node's drain back fails rather than ends empty", async () => {
+    const { fakes } = fourNodes(approveAll());
+    const looks = failingAfterTwoBatches(fakes);
+    const pods = fakes["node-pods"] as NonNullable<(typeof fakes)["node-pods"]>;
+    fakes["node-pods"] = (input) => {
+      if (looks() > 3 && input.node === "aks-batchal3-0") throw new Error("the API server is unreachable");
+      return pods(input);
+    };
+    const run = await harness.run("pool-migration", inputOf({ ...STEPPED, drainTimeoutSeconds: 120 }), fakes);
+    expect(run.output.outcome).toBe("rolled-back");
+    const restored = run.output.summary.rolledBack?.restored ?? [];
+    expect(restored).toContain("new pool batchal3 kept: pods are still on it");
+    expect(restored.find((r) => r.startsWith("pods NOT all drained back"))).toMatch(
+      /aks-batchal3-0: .*the API server is unreachable/,
+    );
+    expect(requests(run)).not.toContainEqual({ kind: "delete", pool: "batchal3" });
+  });
 });

@@ -2,7 +2,8 @@
 // reverse: an old pool shrunk as it drained is scaled back to its count first (new machines of its own
 // OS, untainted), the taint comes off the old nodes, the autoscaler and replica counts come back, pods
 // that moved are drained back from the new pool, and the new pool is deleted unless it is to be kept. A
-// new pool that cannot be drained back is kept rather than deleted with pods on it.
+// new pool that cannot be drained back is kept rather than deleted with pods on it. An old pool that
+// cannot be scaled back still gets its taint, autoscaler and replica counts back; its pods stay put.
 
 import type { Task } from "durable-functions";
 import { RETIRING_TAINT } from "../../../shared/domain/migration/migration-runbook.ts";
@@ -52,6 +53,7 @@ export function* rollBack(
   });
 
   // Before anything else: the pods need the old pool's nodes back before the new pool is tainted.
+  let oldPoolBack = true;
   if (changes.oldPoolShrunk) {
     const { count } = changes.oldPoolShrunk;
     const result = yield* changePool(
@@ -60,21 +62,23 @@ export function* rollBack(
       { kind: "update", pool: record.pool, changes: { count } },
       `rollback: ${reason}`,
     );
+    oldPoolBack = result.kind === "succeeded";
     if (result.kind === "failed") {
-      // Without the old pool's nodes the pods have nowhere to go back to: the new pool keeps them.
       restored.push(`${record.pool} NOT scaled back to ${count}: ${result.error}`);
-      return yield* endRollback(run, changes, reason, by, restored);
+    } else {
+      run.overlap?.resize("old", count, run.nowMs());
+      restored.push(`${record.pool} scaled back to ${count} nodes`);
     }
-    run.overlap?.resize("old", count, run.nowMs());
-    restored.push(`${record.pool} scaled back to ${count} nodes`);
-    // Its nodes now: those kept through the drain, still tainted, and the new ones.
+    // Its nodes now: those kept through the drain, still tainted, and any new ones.
     changes.taintedNodes = yield* nodesNow(run, record.pool, changes.taintedNodes);
   }
-  if (changes.newPool && changes.podsMoved) {
+  const podsOnNewPool = changes.newPool !== undefined && changes.podsMoved;
+  if (changes.newPool && podsOnNewPool && oldPoolBack) {
     // The new pool as it is now: its autoscaler may have added nodes since validation.
     changes.newPool.nodes = yield* nodesNow(run, changes.newPool.name, changes.newPool.nodes);
   }
-  if (changes.newPool && changes.podsMoved && changes.newPool.nodes.length > 0) {
+  const drainsBack = changes.newPool !== undefined && podsOnNewPool && oldPoolBack;
+  if (changes.newPool && drainsBack && changes.newPool.nodes.length > 0) {
     yield* callActivity(context, ACTIVITIES.setTaints, {
       ...step("taint-new"),
       clusterId: record.clusterId,
@@ -112,25 +116,13 @@ export function* rollBack(
       result.kind === "succeeded" ? "autoscaler restored" : `autoscaler NOT restored: ${result.error}`,
     );
   }
-  let newPoolEmpty = true;
-  if (changes.newPool && changes.podsMoved && changes.newPool.nodes.length > 0) {
-    const deadline = new Date(run.nowMs() + input.options.drainTimeoutSeconds * 1000).toISOString();
-    const results = (yield context.df.Task.all(
-      changes.newPool.nodes.map((node, index) =>
-        context.df.callSubOrchestrator(
-          ORCHESTRATIONS.nodeDrain,
-          { migrationId: record.id, clusterId: record.clusterId, node, deadline, skip: [], delete: [] },
-          childInstanceId(record.id, `back${attempt}-${index}`),
-        ),
-      ),
-    )) as NodeDrainResult[];
-    const stuck = results.flatMap((result) => (result.kind === "stuck" ? result.stuck : []));
-    newPoolEmpty = stuck.length === 0;
-    restored.push(
-      newPoolEmpty
-        ? "pods drained back to the old pool"
-        : `pods NOT all drained back: ${stuck.map((s) => `${s.pod.namespace}/${s.pod.name}: ${s.detail}`).join("; ")}`,
-    );
+  let newPoolEmpty = !podsOnNewPool;
+  if (podsOnNewPool && !oldPoolBack) {
+    restored.push("pods NOT drained back: the old pool has no room for them");
+  }
+  if (changes.newPool && drainsBack) {
+    newPoolEmpty =
+      changes.newPool.nodes.length === 0 || (yield* drainBack(run, changes.newPool.nodes, attempt, restored));
   }
   for (const { workload, replicas } of changes.prePositioned) {
     yield* callActivity(context, ACTIVITIES.scaleWorkloads, {
@@ -161,6 +153,38 @@ export function* rollBack(
     }
   }
   return yield* endRollback(run, changes, reason, by, restored);
+}
+
+/** Pods drained back from the new pool's nodes; whether every node ended empty. */
+function* drainBack(
+  run: MigrationRun,
+  nodes: string[],
+  attempt: number,
+  restored: string[],
+): Generator<Task, boolean, unknown> {
+  const { context, record, input } = run;
+  const deadline = new Date(run.nowMs() + input.options.drainTimeoutSeconds * 1000).toISOString();
+  const results = (yield context.df.Task.all(
+    nodes.map((node, index) =>
+      context.df.callSubOrchestrator(
+        ORCHESTRATIONS.nodeDrain,
+        { migrationId: record.id, clusterId: record.clusterId, node, deadline, skip: [], delete: [] },
+        childInstanceId(record.id, `back${attempt}-${index}`),
+      ),
+    ),
+  )) as NodeDrainResult[];
+  // Only a drained node is empty: a failed or stopped drain leaves pods where they were.
+  const left = results.flatMap((result, index): string[] => {
+    if (result.kind === "drained") return [];
+    if (result.kind === "stuck")
+      return result.stuck.map((s) => `${s.pod.namespace}/${s.pod.name}: ${s.detail}`);
+    if (result.kind === "failed") return [`${nodes[index]}: ${result.error}`];
+    return [`${nodes[index]}: its drain was stopped`];
+  });
+  restored.push(
+    left.length === 0 ? "pods drained back to the old pool" : `pods NOT all drained back: ${left.join("; ")}`,
+  );
+  return left.length === 0;
 }
 
 /** The rollback told: noted on the record and, as awareness rather than approval, sent to people. */
