@@ -1,13 +1,16 @@
 // How the drain is cut into batches and how the two pools follow it. A fixed batch size cuts the drain
 // order into equal parts; "auto" packs nodes into batches as large as the disruption budgets allow: in a
 // batch, no budget covers more pods than it allows to be disrupted, so no eviction of a batch waits on
-// another eviction of the same batch. The new pool grows ahead of the drain and the old pool shrinks
+// another eviction of the same batch. A controller no budget covers gets one of its own (all its replicas
+// but one), so a batch never takes a whole unprotected service down at once; and a batch takes at most
+// half the pool. The new pool grows ahead of the drain and the old pool shrinks
 // behind it, keeping only the pool itself (and what AKS requires of a system pool) for a rollback.
 
 import { budgetCovers, budgetName, disruptionsAllowed } from "../drain/disruption-budgets.ts";
 import { assessDrain } from "../drain/pod-filters.ts";
 import type { NodePoolMode } from "../fleet/model.ts";
-import type { ClusterFacts } from "../workloads/cluster-facts.ts";
+import type { ClusterFacts, KubePod } from "../workloads/cluster-facts.ts";
+import { controllerOf, isFinished, namespaceOf } from "../workloads/kube-objects.ts";
 import type { MigrationOptions } from "./migration-options.ts";
 
 /** The pods each budget covers on each node to drain, and what each budget allows now. */
@@ -25,7 +28,10 @@ export interface BudgetLoad {
 export function headroomNodes(availabilityZones: readonly string[] = []): number {
   return Math.max(1, availabilityZones.length);
 }
-/** The most nodes of a pool an automatic batch takes at once: a fifth of the pool, or 10 in a small one. */
+/**
+ * The most nodes of a pool an automatic batch takes at once: a fifth of the pool, or 10 in a small one,
+ * never more than half of it.
+ */
 const AUTO_BATCH_SHARE = 0.2;
 const AUTO_BATCH_MIN_CAP = 10;
 
@@ -35,21 +41,49 @@ export function budgetLoad(
 ): BudgetLoad {
   const perNode: BudgetLoad["perNode"] = Object.fromEntries(nodes.map((node) => [node, {}]));
   const allowed: BudgetLoad["allowed"] = {};
+  const unprotected = new Set<string>();
   for (const { pod, verdict } of assessDrain(facts, new Set(nodes)).pods) {
     const counts = perNode[pod.spec?.nodeName ?? ""];
     if (counts === undefined || verdict === "skip") continue;
+    let covered = false;
     for (const pdb of facts.podDisruptionBudgets) {
       if (!budgetCovers(pdb, pod)) continue;
+      covered = true;
       const name = budgetName(pdb);
       counts[name] = (counts[name] ?? 0) + 1;
       allowed[name] ??= disruptionsAllowed(pdb, facts.pods, name);
+    }
+    const controller = covered ? undefined : implicitBudgetName(pod);
+    if (controller === undefined) continue;
+    counts[controller] = (counts[controller] ?? 0) + 1;
+    unprotected.add(controller);
+  }
+  if (unprotected.size > 0) {
+    const replicas = new Map<string, number>();
+    for (const pod of facts.pods) {
+      const name = isFinished(pod) ? undefined : implicitBudgetName(pod);
+      if (name !== undefined && unprotected.has(name)) replicas.set(name, (replicas.get(name) ?? 0) + 1);
+    }
+    for (const name of unprotected) {
+      // A node must still drain alone: never below the most of its pods on one node.
+      const mostOnOneNode = Math.max(...Object.values(perNode).map((counts) => counts[name] ?? 0));
+      allowed[name] = Math.max(1, (replicas.get(name) ?? 0) - 1, mostOnOneNode);
     }
   }
   return { perNode, allowed };
 }
 
+/**
+ * The budget a controller without a PodDisruptionBudget gets: named by its kind, which no budget name
+ * starts with. Pods without a controller are the drain's to refuse, not a batch's to count.
+ */
+function implicitBudgetName(pod: KubePod): string | undefined {
+  const controller = controllerOf(pod);
+  return controller && `${controller.kind} ${namespaceOf(pod.metadata)}/${controller.name}`;
+}
+
 export function autoBatchCap(nodes: number): number {
-  return Math.max(AUTO_BATCH_MIN_CAP, Math.ceil(nodes * AUTO_BATCH_SHARE));
+  return Math.min(Math.ceil(nodes / 2), Math.max(AUTO_BATCH_MIN_CAP, Math.ceil(nodes * AUTO_BATCH_SHARE)));
 }
 
 /**

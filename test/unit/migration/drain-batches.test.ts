@@ -37,6 +37,38 @@ describe("budgetLoad", () => {
       allowed: { "PodDisruptionBudget shop/web": 2, "PodDisruptionBudget shop/api": 1 },
     });
   });
+  it("gives a controller no budget covers one of its own: all its replicas but one, never fewer than one node holds", () => {
+    const pods = [
+      // Three replicas, none protected: two may go at once, so two nodes' worth, not all three.
+      ...deploymentPods("cache", "shop", ["n0", "n1", "n2"]),
+      // A single replica: its node drains where nothing else of it is.
+      ...deploymentPods("report", "shop", ["n0"]),
+      // Two replicas both on one node: that node must still drain, so both may go.
+      ...deploymentPods("pair", "shop", ["n1", "n1"]),
+      // Covered by a budget: counted against that budget only.
+      ...deploymentPods("web", "shop", ["n2"]),
+      pod("debug", "shop", "n2"),
+    ];
+    const load = budgetLoad(["n0", "n1", "n2"], {
+      pods,
+      podDisruptionBudgets: [pdb("web", "shop", "web", { maxUnavailable: 1 }, 1)],
+    });
+    expect(load).toEqual({
+      perNode: {
+        n0: { "ReplicaSet shop/cache-5d8f7c9b4": 1, "ReplicaSet shop/report-5d8f7c9b4": 1 },
+        n1: { "ReplicaSet shop/cache-5d8f7c9b4": 1, "ReplicaSet shop/pair-5d8f7c9b4": 2 },
+        n2: { "ReplicaSet shop/cache-5d8f7c9b4": 1, "PodDisruptionBudget shop/web": 1 },
+      },
+      allowed: {
+        "PodDisruptionBudget shop/web": 1,
+        "ReplicaSet shop/cache-5d8f7c9b4": 2,
+        "ReplicaSet shop/report-5d8f7c9b4": 1,
+        "ReplicaSet shop/pair-5d8f7c9b4": 2,
+      },
+    });
+    // The cache's three replicas never drain together.
+    expect(drainBatches(["n0", "n1", "n2"], load, "auto")).toEqual([["n0", "n1"], ["n2"]]);
+  });
 });
 
 describe("drainBatches", () => {
@@ -50,7 +82,11 @@ describe("drainBatches", () => {
       perNode: { n0: { web: 1 }, n1: { web: 1 }, n2: { web: 1, db: 1 }, n3: { db: 1 }, n4: {} },
       allowed: { web: 2, db: 1 },
     };
-    expect(drainBatches(NODES, load, "auto")).toEqual([["n0", "n1", "n3", "n4"], ["n2"]]);
+    // At most half the pool (three of five) in one batch.
+    expect(drainBatches(NODES, load, "auto")).toEqual([
+      ["n0", "n1", "n3"],
+      ["n2", "n4"],
+    ]);
   });
 
   it("auto: a node whose pods alone exceed a budget drains alone, and nothing waits on a budget allowing none", () => {
@@ -61,10 +97,17 @@ describe("drainBatches", () => {
     expect(drainBatches(["n0", "n1", "n2"], load, "auto")).toEqual([["n0", "n2"], ["n1"]]);
   });
 
-  it("auto: without budgets, batches of the cap: ten nodes, or a fifth of a large pool", () => {
+  it("auto: without budgets, batches of the cap: ten nodes, a fifth of a large pool, half a small one", () => {
     const many = Array.from({ length: 200 }, (_, i) => `n${i}`);
     expect(autoBatchCap(20)).toBe(10);
     expect(autoBatchCap(200)).toBe(40);
+    // Never more than half a small pool at once.
+    expect(autoBatchCap(4)).toBe(2);
+    expect(autoBatchCap(1)).toBe(1);
+    expect(drainBatches(["n0", "n1", "n2", "n3"], NO_BUDGETS, "auto")).toEqual([
+      ["n0", "n1"],
+      ["n2", "n3"],
+    ]);
     expect(drainBatches(many, NO_BUDGETS, "auto").map((b) => b.length)).toEqual([40, 40, 40, 40, 40]);
   });
 
