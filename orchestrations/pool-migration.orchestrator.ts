@@ -82,7 +82,9 @@ export function* poolMigration(
       // drain), the rest while the drain goes on.
       const sizes = (plan.batches ?? []).map((batch) => batch.length);
       const room = { count: full.count, headroom: headroomNodes(full.availabilityZones) };
-      const ceiling = newPoolCeiling(full.count, input.options.oldPoolShrink === "with-drain", 0);
+      // A plan from before the field: the option decides.
+      const shrinks = plan.oldPoolShrinks ?? input.options.oldPoolShrink === "with-drain";
+      const ceiling = newPoolCeiling(full.count, shrinks, 0);
       const twoBatches = Math.min(newPoolRoomFor(sizes, GROWTH_LEAD_BATCHES - 1, room), ceiling);
       const spec = grows ? { ...full, count: Math.max(newPoolRoomFor(sizes, 0, room), twoBatches) } : full;
       yield* run.enter(
@@ -122,7 +124,7 @@ export function* poolMigration(
       yield* orRollBack(
         run,
         changes,
-        yield* drainOldPool(run, changes, survey, {
+        yield* drainOldPool(run, changes, survey, shrinks, {
           name: spec.name,
           count: spec.count,
           full,

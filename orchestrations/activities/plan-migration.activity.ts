@@ -5,5 +5,6 @@ import { ACTIVITIES } from "../contracts.ts";
 import { registerActivity } from "../steps/register.ts";
 
 registerActivity(ACTIVITIES.planMigration, {
-  handler: (input) => planMigration(capabilities("pools", "kube", "prices", "accessSettings"), input),
+  handler: (input) =>
+    planMigration(capabilities("pools", "kube", "prices", "accessSettings", "state"), input),
 });

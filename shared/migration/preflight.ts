@@ -4,6 +4,7 @@
 import type { TagSelector } from "../domain/access/approval-policy.ts";
 import type { PriceTable } from "../domain/cost/cost.ts";
 import { assessDrain } from "../domain/drain/pod-filters.ts";
+import { assessPool } from "../domain/lifecycle/pool-assessment.ts";
 import { budgetLoad } from "../domain/migration/drain-batches.ts";
 import { drainOrder } from "../domain/migration/drain-order.ts";
 import type { MigrationOptions } from "../domain/migration/migration-options.ts";
@@ -11,8 +12,10 @@ import type { MigrationPlan } from "../domain/migration/migration-plan.ts";
 import type { PoolSurvey } from "../domain/migration/pool-survey.ts";
 import { buildPlan, controllersOnPool } from "../domain/migration/preflight-plan.ts";
 import type { ClusterFactsSource } from "../domain/ports/fleet.ts";
+import type { NoticeRepository } from "../domain/ports/notices.ts";
 import type { PoolOperations } from "../domain/ports/pool-operations.ts";
 import { poolOfNode } from "../domain/workloads/kube-objects.ts";
+import { currentCalendar } from "../inventory/current-calendar.ts";
 
 export interface PlanRequest {
   clusterId: string;
@@ -33,6 +36,7 @@ export async function planMigration(
     clusterFacts: ClusterFactsSource;
     prices: PriceTable;
     accessSettings: { twoApproversWhere: readonly TagSelector[] };
+    notices: NoticeRepository;
   },
   request: PlanRequest,
 ): Promise<MigrationPlan> {
@@ -43,10 +47,12 @@ export async function planMigration(
       `cluster ${cluster.name} has no pool "${request.pool}" (its pools: ${cluster.nodePools.map((p) => p.name).join(", ")})`,
     );
   }
-  const [workloads, capacity] = await Promise.all([
+  const [workloads, capacity, calendar] = await Promise.all([
     ports.clusterFacts.clusterFacts(cluster.id),
     ports.pools.capacity(cluster.id, cluster.location, pool.vmSize),
+    currentCalendar(ports.notices),
   ]);
+  const removal = assessPool(cluster, pool, calendar, new Date(request.now)).os.status?.imageRemoval;
   return buildPlan({
     cluster,
     pool,
@@ -58,6 +64,7 @@ export async function planMigration(
     options: request.options,
     now: request.now,
     twoApproversWhere: ports.accessSettings.twoApproversWhere,
+    ...(removal && { oldImageRemoval: { date: removal.date, sourceUrl: removal.sourceUrl } }),
   });
 }
 

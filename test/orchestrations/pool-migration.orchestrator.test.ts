@@ -1012,6 +1012,19 @@ describe("pool-migration growing the new pool and shrinking the old one with the
     ]);
   });
 
+  it("deletes no drained machine when the plan keeps the old pool whole (its images are removed)", async () => {
+    const { fakes } = fourNodes(approveAll());
+    const plan = fakes["plan-migration"] as NonNullable<(typeof fakes)["plan-migration"]>;
+    fakes["plan-migration"] = async (input) => ({ ...(await plan(input)), oldPoolShrinks: false });
+    const run = await harness.run("pool-migration", inputOf(STEPPED), fakes);
+    expect(run.output.outcome).toBe("succeeded");
+    expect(requests(run).filter((r) => r.kind === "delete-machines")).toEqual([]);
+    // Nothing deleted, so the new pool may grow whole: created with two batches' room, then grown.
+    expect(requests(run).filter((r) => r.kind === "update")).toEqual([
+      { kind: "update", pool: "batchal3", changes: { count: 4 } },
+    ]);
+  });
+
   it("keeps a drained machine a pod landed on before its delete, and deletes the ones still empty", async () => {
     const { fakes, podsOn, records } = fourNodes(approveAll());
     let looks = 0;

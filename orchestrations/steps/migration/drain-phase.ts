@@ -51,6 +51,8 @@ export function* drainOldPool(
   run: MigrationRun,
   changes: Changes,
   survey: PoolSurvey,
+  /** Whether drained machines are deleted (the plan's oldPoolShrinks). */
+  shrinks: boolean,
   newPool: NewPoolSize,
 ): Generator<Task, ControlVerdict, unknown> {
   const { record, input } = run;
@@ -61,7 +63,6 @@ export function* drainOldPool(
     survey.budgets ?? { perNode: {}, allowed: {} },
     input.options.batchSize,
   );
-  const shrinks = input.options.oldPoolShrink === "with-drain";
   // The last nodes in the order stay when AKS needs them (a system pool keeps one).
   const deletable = new Set(nodes.slice(0, Math.max(0, nodes.length - retainedOldNodes(survey.mode))));
   const first = yield* callActivity(run.context, ACTIVITIES.observeHealth, {

@@ -4,6 +4,7 @@
 import type { ApprovalPolicy, TagSelector } from "../access/approval-policy.ts";
 import type { Cost, PriceTable } from "../cost/cost.ts";
 import type { Cluster, NodePool, NodePoolMode, OsType } from "../fleet/model.ts";
+import type { DatedFact } from "../lifecycle/lifecycle-calendar.ts";
 import type { WorkloadRef } from "../risk/migration-risk.ts";
 import type { ClusterFacts } from "../workloads/cluster-facts.ts";
 import type { HealthThresholds, MigrationOptions, MigrationStrategy } from "./migration-options.ts";
@@ -31,6 +32,8 @@ export interface PreflightFacts {
   now: string;
   /** The app's policy: cluster tags that ask for two approvers. */
   twoApproversWhere: readonly TagSelector[];
+  /** When the old pool's node images are removed, per the lifecycle calendar (after it, it cannot scale). */
+  oldImageRemoval?: DatedFact;
 }
 
 /** blocking holds the migration at gate "override"; warning and info are shown. */
@@ -101,4 +104,9 @@ export interface MigrationPlan {
   cost: { overlapNodeHours: number; durationHours: number; estimate: Cost };
   /** Who may approve this migration's gates: the cluster's tags and the app's policy at preflight. */
   approvals: ApprovalPolicy;
+  /**
+   * Whether the drain deletes the old pool's drained machines: the option, unless the old image is removed
+   * before the migration would end (a rollback could not scale the pool back). Absent in older plans.
+   */
+  oldPoolShrinks?: boolean;
 }

@@ -26,7 +26,7 @@ import {
 } from "./drain-batches.ts";
 import { drainOrder } from "./drain-order.ts";
 import type { MigrationOptions } from "./migration-options.ts";
-import type { MigrationPlan, PreflightFacts } from "./migration-plan.ts";
+import type { Finding, MigrationPlan, PreflightFacts } from "./migration-plan.ts";
 import type { PodName } from "./migration-record.ts";
 import { durationText, rollbackRunbook, runbook, workflowSteps } from "./migration-runbook.ts";
 import { newPoolName, newPoolSpec } from "./new-pool.ts";
@@ -36,14 +36,26 @@ import { preflightFindings } from "./preflight-findings.ts";
 export const SOAK_HOURS = 1;
 /** Evicting, rescheduling and the health gate per node: AKS blue-green's default batch soak is 15 minutes. */
 export const DRAIN_HOURS_PER_NODE = 0.25;
+const HOUR_MS = 3_600_000;
 
-export function buildPlan(facts: PreflightFacts): MigrationPlan {
-  const { cluster, pool, targetOsSku, workloads, options } = facts;
+export function buildPlan(asked: PreflightFacts): MigrationPlan {
+  const { cluster, pool, targetOsSku, workloads } = asked;
   const compatibility = checkCompatibility(targetOsSku, {
     kubernetesVersion: pool.currentOrchestratorVersion ?? pool.orchestratorVersion,
     osType: pool.osType,
     ...(pool.enableFips !== undefined && { enableFips: pool.enableFips }),
   });
+  const risk = assessPoolMigration(workloads, pool.name);
+  const order = drainOrder(
+    workloads.nodes.filter((node) => risk.nodes.includes(nameOf(node.metadata))),
+    workloads,
+  );
+  const batches = drainBatches(order, budgetLoad(order, workloads), asked.options.batchSize);
+  const keptWhole = oldPoolKeptWhole(asked, chooseStrategy(asked, compatibility).chosen, batches);
+  const facts: PreflightFacts = keptWhole
+    ? { ...asked, options: { ...asked.options, oldPoolShrink: "at-end" } }
+    : asked;
+  const { options } = facts;
   const strategy = chooseStrategy(facts, compatibility);
   const name =
     options.newPoolName ??
@@ -54,21 +66,18 @@ export function buildPlan(facts: PreflightFacts): MigrationPlan {
       targetOsSku,
     );
   const newPool = strategy.chosen === "new-pool" ? newPoolSpec(pool, name, targetOsSku) : undefined;
-  const risk = assessPoolMigration(workloads, pool.name);
   const drainPods = assessDrain(workloads, new Set(risk.nodes)).pods;
-  const findings = preflightFindings({
-    facts,
-    compatibility,
-    risk,
-    drainPods,
-    ...(newPool !== undefined && { newPool }),
-  });
+  const findings = [
+    ...preflightFindings({
+      facts,
+      compatibility,
+      risk,
+      drainPods,
+      ...(newPool !== undefined && { newPool }),
+    }),
+    ...(keptWhole ? [keptWhole] : []),
+  ];
   const blocked = findings.some((finding) => finding.severity === "blocking");
-  const order = drainOrder(
-    workloads.nodes.filter((node) => risk.nodes.includes(nameOf(node.metadata))),
-    workloads,
-  );
-  const batches = drainBatches(order, budgetLoad(order, workloads), options.batchSize);
   const controllers = controllersOnPool(workloads, drainPods);
   const runbookInput = {
     cluster,
@@ -99,6 +108,33 @@ export function buildPlan(facts: PreflightFacts): MigrationPlan {
     rollback: rollbackRunbook(runbookInput),
     cost: costOf(facts, strategy.chosen, batches),
     approvals: approvalPolicyOf(cluster.tags ?? {}, facts.twoApproversWhere),
+    oldPoolShrinks: strategy.chosen === "new-pool" && options.oldPoolShrink === "with-drain",
+  };
+}
+
+/**
+ * Shrinking the old pool with the drain counts on scaling it back for a rollback, which AKS refuses once
+ * the pool's node images are removed: when that happens before the migration would end (its retention
+ * included), or already has, the old pool keeps its machines until its delete.
+ */
+function oldPoolKeptWhole(
+  facts: PreflightFacts,
+  strategy: MigrationPlan["strategy"]["chosen"],
+  batches: readonly string[][],
+): Finding | undefined {
+  const { oldImageRemoval: removal, options, pool, now } = facts;
+  if (strategy !== "new-pool" || options.oldPoolShrink !== "with-drain" || removal === undefined) {
+    return undefined;
+  }
+  const endsMs = Date.parse(now) + costOf(facts, strategy, batches).durationHours * HOUR_MS;
+  const removedMs = Date.parse(`${removal.date}T00:00:00Z`);
+  if (removedMs > endsMs) return undefined;
+  const when = removedMs <= Date.parse(now) ? "were removed" : "are removed before this migration would end";
+  return {
+    code: "old-pool-kept-whole",
+    severity: "warning",
+    detail: `${pool.name}'s node images ${when} (${removal.date}, ${removal.sourceUrl}): from then on the pool cannot scale, so a rollback could not bring back deleted machines. Its drained machines stay until the pool is deleted (oldPoolShrink "at-end" for this migration), at the cost of more overlap node-hours.`,
+    subject: pool.name,
   };
 }
 

@@ -298,3 +298,37 @@ describe("buildPlan: the strategy", () => {
     expect(plan.rollback.at(-1)?.note).toMatch(/Kept for investigation/);
   });
 });
+
+describe("buildPlan: an old pool whose node images go before the migration ends", () => {
+  const SOURCE = "https://github.com/Azure/AKS/issues/4988";
+  const planWithRemoval = (date: string) =>
+    buildPlan(preflightFacts({ facts: { oldImageRemoval: { date, sourceUrl: SOURCE } } }));
+
+  it("keeps the drained machines when the images are already removed: a rollback could not scale the pool back", () => {
+    const removed = planWithRemoval("2026-03-31");
+    const shrinking = planWithRemoval("2028-04-30");
+    expect(shrinking.oldPoolShrinks).toBe(true);
+    expect(findings(shrinking)).toEqual([]);
+    expect(removed.oldPoolShrinks).toBe(false);
+    expect(findings(removed)).toEqual([["warning", "old-pool-kept-whole", "azl2pool"]]);
+    expect(removed.findings[0]?.detail).toContain(`were removed (2026-03-31, ${SOURCE})`);
+    expect(removed.strategy.reasons.join(" ")).toContain("the old pool stays 4 h after the drain");
+    // Its machines kept through the retention: the forecast pays for them.
+    expect(removed.cost.overlapNodeHours).toBeGreaterThan(shrinking.cost.overlapNodeHours);
+  });
+
+  it("keeps them too when the removal falls inside the migration's forecast, retention included", () => {
+    const planned = (date: string) =>
+      buildPlan(
+        preflightFacts({
+          facts: { now: "2026-12-02T22:00:00Z", oldImageRemoval: { date, sourceUrl: SOURCE } },
+        }),
+      );
+    // Two hours after planning: the drain and the 4 h retention run past it.
+    const tonight = planned("2026-12-03");
+    const nextWeek = planned("2026-12-09");
+    expect(tonight.oldPoolShrinks).toBe(false);
+    expect(tonight.findings[0]?.detail).toContain("are removed before this migration would end (2026-12-03");
+    expect(nextWeek.oldPoolShrinks).toBe(true);
+  });
+});
