@@ -36,7 +36,8 @@ export interface MigrationOptions {
   newPoolGrowth: "up-front" | "with-drain";
   /**
    * The old pool's drained nodes: "at-end" keeps them until the pool is deleted; "with-drain" deletes them
-   * after each batch's health gate, keeping the pool (at 0 nodes, 1 for a system pool) for a rollback.
+   * after each batch's health gate, keeping the pool (at 0 nodes, 1 for a system pool) for a rollback,
+   * unless the pool's node images are removed before the migration would end (the plan's oldPoolShrinks).
    */
   oldPoolShrink: "at-end" | "with-drain";
   /** How long evictions of one node may stay blocked before the drain asks a person. */
