@@ -265,7 +265,9 @@ const PASSED_THROUGH: readonly number[] = [400, 403, 404, 409];
 /** The preflight's plan; a pool or cluster ARM does not know is a 404, a refusal ARM gives its status. */
 async function planOrRefusal(request: PlanRequest): Promise<HttpResponseInit> {
   try {
-    return jsonOk(await planMigration(capabilities("pools", "kube", "prices", "accessSettings", "state"), request));
+    return jsonOk(
+      await planMigration(capabilities("pools", "kube", "prices", "accessSettings", "state"), request),
+    );
   } catch (error) {
     if (error instanceof UnknownPoolError) return jsonError(404, error.message);
     if (error instanceof PoolRequestRefused) {

@@ -200,7 +200,8 @@ function* sendShrink(
 ): Generator<Task, PoolWork["arm"], unknown> {
   const machines = yield* stillEmpty(run, pools.drained.splice(0));
   if (machines.length === 0) return undefined;
-  const shrunk = (pools.changes.oldPoolShrunk ??= { count: pools.oldCount, deleted: [] });
+  pools.changes.oldPoolShrunk ??= { count: pools.oldCount, deleted: [] };
+  const shrunk = pools.changes.oldPoolShrunk;
   // Recorded before the request: a rollback must scale back up even if the delete ends half done.
   shrunk.deleted.push(...machines);
   run.note(`deleting the drained ${machines.join(", ")}`);
