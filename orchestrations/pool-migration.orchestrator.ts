@@ -20,6 +20,7 @@ import type { Outcome } from "../shared/domain/migration/migration-record.ts";
 import { durationText, RETIRING_TAINT } from "../shared/domain/migration/migration-runbook.ts";
 import type { PoolSurvey } from "../shared/domain/migration/pool-survey.ts";
 import type { ValidationEvidence } from "../shared/domain/migration/pool-validation.ts";
+import { imagesGoneBeforeEnd } from "../shared/domain/migration/preflight-plan.ts";
 import type {
   MigrationSummary,
   PoolMigrationInput,
@@ -82,8 +83,7 @@ export function* poolMigration(
       // drain), the rest while the drain goes on.
       const sizes = (plan.batches ?? []).map((batch) => batch.length);
       const room = { count: full.count, headroom: headroomNodes(full.availabilityZones) };
-      // A plan from before the field: the option decides.
-      const shrinks = plan.oldPoolShrinks ?? input.options.oldPoolShrink === "with-drain";
+      const shrinks = yield* oldPoolShrinks(run, plan);
       const ceiling = newPoolCeiling(full.count, shrinks, 0);
       const twoBatches = Math.min(newPoolRoomFor(sizes, GROWTH_LEAD_BATCHES - 1, room), ceiling);
       const spec = grows ? { ...full, count: Math.max(newPoolRoomFor(sizes, 0, room), twoBatches) } : full;
@@ -554,6 +554,23 @@ function* close(
     blockers: plan?.findings.filter((f) => f.severity === "blocking").map((f) => f.detail) ?? [],
     ...(ended.rolledBack ? { rolledBack: ended.rolledBack } : {}),
   };
+}
+
+/**
+ * Whether the drain deletes the old pool's drained machines: as planned (the option, for a plan from before
+ * the field), unless the old images are removed before the migration would end now: a start gate may have
+ * waited days since the plan.
+ */
+function* oldPoolShrinks(run: MigrationRun, plan: MigrationPlan): Generator<Task, boolean, unknown> {
+  const planned = plan.oldPoolShrinks ?? run.input.options.oldPoolShrink === "with-drain";
+  if (!planned || !imagesGoneBeforeEnd(plan.oldImageRemoval, run.nowMs(), plan.cost.durationHours)) {
+    return planned;
+  }
+  run.note(
+    `keeping the drained machines of ${run.input.pool}: its node images are removed on ${plan.oldImageRemoval?.date}, before this migration would end, and a rollback could not scale it back after`,
+  );
+  yield* run.save();
+  return false;
 }
 
 function summaryOf(plan: MigrationPlan) {

@@ -1025,6 +1025,23 @@ describe("pool-migration growing the new pool and shrinking the old one with the
     ]);
   });
 
+  it("deletes no drained machine when the old images go before the end, though the plan, made earlier, would", async () => {
+    const { fakes, records } = fourNodes(approveAll());
+    const plan = fakes["plan-migration"] as NonNullable<(typeof fakes)["plan-migration"]>;
+    fakes["plan-migration"] = async (input) => ({
+      ...(await plan(input)),
+      oldPoolShrinks: true,
+      // Long past by the time the drain begins, whenever these tests run.
+      oldImageRemoval: { date: "2026-01-01", sourceUrl: "https://github.com/Azure/AKS/issues/4988" },
+    });
+    const run = await harness.run("pool-migration", inputOf(STEPPED), fakes);
+    expect(run.output.outcome).toBe("succeeded");
+    expect(requests(run).filter((r) => r.kind === "delete-machines")).toEqual([]);
+    expect((records.at(-1) as MigrationRecord).history.map((h) => h.event)).toContain(
+      "keeping the drained machines of batch: its node images are removed on 2026-01-01, before this migration would end, and a rollback could not scale it back after",
+    );
+  });
+
   it("keeps a drained machine a pod landed on before its delete, and deletes the ones still empty", async () => {
     const { fakes, podsOn, records } = fourNodes(approveAll());
     let looks = 0;

@@ -109,4 +109,6 @@ export interface MigrationPlan {
    * before the migration would end (a rollback could not scale the pool back). Absent in older plans.
    */
   oldPoolShrinks?: boolean;
+  /** When the old pool's node images are removed, if the calendar says: looked at again when the drain begins. */
+  oldImageRemoval?: DatedFact;
 }

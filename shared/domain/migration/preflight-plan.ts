@@ -13,6 +13,7 @@ import {
 import { assessDrain, type PodDrainStatus } from "../drain/pod-filters.ts";
 import type { NodePool } from "../fleet/model.ts";
 import { type Compatibility, checkCompatibility } from "../lifecycle/compatibility.ts";
+import type { DatedFact } from "../lifecycle/lifecycle-calendar.ts";
 import { assessPoolMigration, type WorkloadRef } from "../risk/migration-risk.ts";
 import type { ClusterFacts } from "../workloads/cluster-facts.ts";
 import { nameOf, namespaceOf } from "../workloads/kube-objects.ts";
@@ -109,7 +110,17 @@ export function buildPlan(asked: PreflightFacts): MigrationPlan {
     cost: costOf(facts, strategy.chosen, batches),
     approvals: approvalPolicyOf(cluster.tags ?? {}, facts.twoApproversWhere),
     oldPoolShrinks: strategy.chosen === "new-pool" && options.oldPoolShrink === "with-drain",
+    ...(facts.oldImageRemoval && { oldImageRemoval: facts.oldImageRemoval }),
   };
+}
+
+/** Whether node images removed on `removal` are gone before a migration of `durationHours` from `nowMs` ends. */
+export function imagesGoneBeforeEnd(
+  removal: DatedFact | undefined,
+  nowMs: number,
+  durationHours: number,
+): boolean {
+  return removal !== undefined && Date.parse(`${removal.date}T00:00:00Z`) <= nowMs + durationHours * HOUR_MS;
 }
 
 /**
@@ -126,10 +137,11 @@ function oldPoolKeptWhole(
   if (strategy !== "new-pool" || options.oldPoolShrink !== "with-drain" || removal === undefined) {
     return undefined;
   }
-  const endsMs = Date.parse(now) + costOf(facts, strategy, batches).durationHours * HOUR_MS;
-  const removedMs = Date.parse(`${removal.date}T00:00:00Z`);
-  if (removedMs > endsMs) return undefined;
-  const when = removedMs <= Date.parse(now) ? "were removed" : "are removed before this migration would end";
+  const nowMs = Date.parse(now);
+  if (!imagesGoneBeforeEnd(removal, nowMs, costOf(facts, strategy, batches).durationHours)) return undefined;
+  const when = imagesGoneBeforeEnd(removal, nowMs, 0)
+    ? "were removed"
+    : "are removed before this migration would end";
   return {
     code: "old-pool-kept-whole",
     severity: "warning",

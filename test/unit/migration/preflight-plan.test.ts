@@ -308,6 +308,8 @@ describe("buildPlan: an old pool whose node images go before the migration ends"
     const removed = planWithRemoval("2026-03-31");
     const shrinking = planWithRemoval("2028-04-30");
     expect(shrinking.oldPoolShrinks).toBe(true);
+    // Carried for the drain, which looks again when it begins (a start gate may wait days).
+    expect(shrinking.oldImageRemoval).toEqual({ date: "2028-04-30", sourceUrl: SOURCE });
     expect(findings(shrinking)).toEqual([]);
     expect(removed.oldPoolShrinks).toBe(false);
     expect(findings(removed)).toEqual([["warning", "old-pool-kept-whole", "azl2pool"]]);
