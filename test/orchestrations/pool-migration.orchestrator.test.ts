@@ -988,6 +988,8 @@ describe("pool-migration growing the new pool and shrinking the old one with the
           "aks-batch-3": {},
         },
         allowed: { web: 1 },
+        // And no more than half the pool in one batch.
+        maxBatch: 2,
       },
     });
     const run = await harness.run("pool-migration", inputOf({ ...STEPPED, batchSize: "auto" }), fakes);
@@ -995,7 +997,6 @@ describe("pool-migration growing the new pool and shrinking the old one with the
     const drained = (records.at(-1) as MigrationRecord).history
       .map((h) => h.event)
       .filter((e) => e.startsWith("draining aks-"));
-    // And no more than half the pool in one batch.
     expect(drained).toEqual(["draining aks-batch-0, aks-batch-2", "draining aks-batch-1, aks-batch-3"]);
     expect(run.subOrchestrations().map((id) => id.slice(id.lastIndexOf(":") + 1))).toEqual([
       "drain-0",
@@ -1010,6 +1011,26 @@ describe("pool-migration growing the new pool and shrinking the old one with the
       expect.objectContaining({ kind: "create", spec: expect.objectContaining({ count: 3 }) }),
       { kind: "update", pool: "batchal3", changes: { count: 4 } },
     ]);
+  });
+
+  it("drains a survey stored before the half-pool rule in the batches it cut then: its history replays them", async () => {
+    const { fakes, records } = fourNodes(approveAll(), {
+      budgets: {
+        perNode: {
+          "aks-batch-0": { web: 1 },
+          "aks-batch-1": { web: 1 },
+          "aks-batch-2": {},
+          "aks-batch-3": {},
+        },
+        allowed: { web: 1 },
+      },
+    });
+    const run = await harness.run("pool-migration", inputOf({ ...STEPPED, batchSize: "auto" }), fakes);
+    expect(run.output.outcome).toBe("succeeded");
+    const drained = (records.at(-1) as MigrationRecord).history
+      .map((h) => h.event)
+      .filter((e) => e.startsWith("draining aks-"));
+    expect(drained).toEqual(["draining aks-batch-0, aks-batch-2, aks-batch-3", "draining aks-batch-1"]);
   });
 
   it("deletes no drained machine when the plan keeps the old pool whole (its images are removed)", async () => {

@@ -1,16 +1,18 @@
 // How the drain is cut into batches and how the two pools follow it. A fixed batch size cuts the drain
 // order into equal parts; "auto" packs nodes into batches as large as the disruption budgets allow: in a
 // batch, no budget covers more pods than it allows to be disrupted, so no eviction of a batch waits on
-// another eviction of the same batch. A controller no budget covers gets one of its own (all its replicas
+// another eviction of the same batch. A workload no budget covers gets one of its own (all its replicas
 // but one), so a batch never takes a whole unprotected service down at once; and a batch takes at most
-// half the pool. The new pool grows ahead of the drain and the old pool shrinks
-// behind it, keeping only the pool itself (and what AKS requires of a system pool) for a rollback.
+// half the pool. Both come with the survey, so a survey stored before them cuts the batches it cut then
+// (a replay must). The new pool grows ahead of the drain and the old pool shrinks behind it, keeping only
+// the pool itself (and what AKS requires of a system pool) for a rollback.
 
 import { budgetCovers, budgetName, disruptionsAllowed } from "../drain/disruption-budgets.ts";
 import { assessDrain } from "../drain/pod-filters.ts";
 import type { NodePoolMode } from "../fleet/model.ts";
 import type { ClusterFacts, KubePod } from "../workloads/cluster-facts.ts";
-import { controllerOf, isFinished, namespaceOf } from "../workloads/kube-objects.ts";
+import { isFinished, namespaceOf } from "../workloads/kube-objects.ts";
+import { owningWorkload } from "../workloads/owning-workload.ts";
 import type { MigrationOptions } from "./migration-options.ts";
 
 /** The pods each budget covers on each node to drain, and what each budget allows now. */
@@ -19,6 +21,8 @@ export interface BudgetLoad {
   perNode: Record<string, Record<string, number>>;
   /** Budget name -> disruptions it allows now. */
   allowed: Record<string, number>;
+  /** The most nodes an automatic batch takes: half the pool. Absent from a survey stored before the rule. */
+  maxBatch?: number;
 }
 
 /**
@@ -28,20 +32,14 @@ export interface BudgetLoad {
 export function headroomNodes(availabilityZones: readonly string[] = []): number {
   return Math.max(1, availabilityZones.length);
 }
-/**
- * The most nodes of a pool an automatic batch takes at once: a fifth of the pool, or 10 in a small one,
- * never more than half of it.
- */
-const AUTO_BATCH_SHARE = 0.2;
-const AUTO_BATCH_MIN_CAP = 10;
 
-export function budgetLoad(
-  nodes: readonly string[],
-  facts: Pick<ClusterFacts, "pods" | "podDisruptionBudgets">,
-): BudgetLoad {
+type BudgetFacts = Pick<ClusterFacts, "pods" | "podDisruptionBudgets" | "deployments" | "statefulSets">;
+
+export function budgetLoad(nodes: readonly string[], facts: BudgetFacts): BudgetLoad {
   const perNode: BudgetLoad["perNode"] = Object.fromEntries(nodes.map((node) => [node, {}]));
   const allowed: BudgetLoad["allowed"] = {};
   const unprotected = new Set<string>();
+  const unprotectedNamespaces = new Set<string>();
   for (const { pod, verdict } of assessDrain(facts, new Set(nodes)).pods) {
     const counts = perNode[pod.spec?.nodeName ?? ""];
     if (counts === undefined || verdict === "skip") continue;
@@ -53,37 +51,65 @@ export function budgetLoad(
       counts[name] = (counts[name] ?? 0) + 1;
       allowed[name] ??= disruptionsAllowed(pdb, facts.pods, name);
     }
-    const controller = covered ? undefined : implicitBudgetName(pod);
-    if (controller === undefined) continue;
-    counts[controller] = (counts[controller] ?? 0) + 1;
-    unprotected.add(controller);
+    const workload = covered ? undefined : implicitBudgetName(facts, pod);
+    if (workload === undefined) continue;
+    counts[workload] = (counts[workload] ?? 0) + 1;
+    unprotected.add(workload);
+    unprotectedNamespaces.add(namespaceOf(pod.metadata));
   }
-  if (unprotected.size > 0) {
-    const replicas = new Map<string, number>();
-    for (const pod of facts.pods) {
-      const name = isFinished(pod) ? undefined : implicitBudgetName(pod);
-      if (name !== undefined && unprotected.has(name)) replicas.set(name, (replicas.get(name) ?? 0) + 1);
-    }
-    for (const name of unprotected) {
-      // A node must still drain alone: never below the most of its pods on one node.
-      const mostOnOneNode = Math.max(...Object.values(perNode).map((counts) => counts[name] ?? 0));
-      allowed[name] = Math.max(1, (replicas.get(name) ?? 0) - 1, mostOnOneNode);
-    }
+  const replicas = liveReplicas(facts, unprotected, unprotectedNamespaces);
+  for (const name of unprotected) {
+    // A node must still drain alone: never below the most of its pods on one node.
+    const mostOnOneNode = Math.max(...Object.values(perNode).map((counts) => counts[name] ?? 0));
+    allowed[name] = Math.max(1, (replicas.get(name) ?? 0) - 1, mostOnOneNode);
   }
-  return { perNode, allowed };
+  return { perNode, allowed, maxBatch: halfOf(nodes.length) };
 }
 
 /**
- * The budget a controller without a PodDisruptionBudget gets: named by its kind, which no budget name
- * starts with. Pods without a controller are the drain's to refuse, not a batch's to count.
+ * The budget a workload without a PodDisruptionBudget gets: a Deployment's over all its ReplicaSets (a
+ * rollout under way has two), named by its kind, which no budget name starts with. Pods without a
+ * controller are the drain's to refuse, not a batch's to count.
  */
-function implicitBudgetName(pod: KubePod): string | undefined {
-  const controller = controllerOf(pod);
-  return controller && `${controller.kind} ${namespaceOf(pod.metadata)}/${controller.name}`;
+function implicitBudgetName(facts: BudgetFacts, pod: KubePod): string | undefined {
+  const { kind, namespace, name } = owningWorkload(facts, pod);
+  return kind === "Pod" ? undefined : `${kind} ${namespace}/${name}`;
 }
 
+/**
+ * The live pods of each of these workloads, wherever they run. Only pods of their namespaces can be
+ * theirs: that spares matching every pod of the cluster against every Deployment.
+ */
+function liveReplicas(
+  facts: BudgetFacts,
+  workloads: ReadonlySet<string>,
+  namespaces: ReadonlySet<string>,
+): Map<string, number> {
+  const replicas = new Map<string, number>();
+  for (const pod of facts.pods) {
+    if (isFinished(pod) || !namespaces.has(namespaceOf(pod.metadata))) continue;
+    const name = implicitBudgetName(facts, pod);
+    if (name !== undefined && workloads.has(name)) replicas.set(name, (replicas.get(name) ?? 0) + 1);
+  }
+  return replicas;
+}
+
+/** The most nodes of a pool an automatic batch takes at once: a fifth of the pool, or 10 in a small one. */
+const AUTO_BATCH_SHARE = 0.2;
+const AUTO_BATCH_MIN_CAP = 10;
+
+function shareCap(nodes: number): number {
+  return Math.max(AUTO_BATCH_MIN_CAP, Math.ceil(nodes * AUTO_BATCH_SHARE));
+}
+
+/** A small pool never drains more than half its nodes at once (4 nodes: 2 and 2). */
+function halfOf(nodes: number): number {
+  return Math.ceil(nodes / 2);
+}
+
+/** What an estimate takes an automatic batch to be, without the budgets: the share, at most half the pool. */
 export function autoBatchCap(nodes: number): number {
-  return Math.min(Math.ceil(nodes / 2), Math.max(AUTO_BATCH_MIN_CAP, Math.ceil(nodes * AUTO_BATCH_SHARE)));
+  return Math.min(halfOf(nodes), shareCap(nodes));
 }
 
 /**
@@ -102,7 +128,7 @@ export function drainBatches(
       order.slice(i * size, (i + 1) * size),
     );
   }
-  const cap = autoBatchCap(order.length);
+  const cap = Math.min(shareCap(order.length), load.maxBatch ?? order.length);
   const batches: { nodes: string[]; used: Map<string, number> }[] = [];
   for (const node of order) {
     const needs = Object.entries(load.perNode[node] ?? {});

@@ -10,10 +10,11 @@ import {
   newPoolRoomFor,
   retainedOldNodes,
 } from "../../../shared/domain/migration/drain-batches.ts";
-import { deploymentPods, pdb, pod } from "../../support/risk-fixtures.ts";
+import { deployment, deploymentPods, pdb, pod } from "../../support/risk-fixtures.ts";
 
 const NODES = ["n0", "n1", "n2", "n3", "n4"];
 const NO_BUDGETS: BudgetLoad = { perNode: {}, allowed: {} };
+const NO_WORKLOADS = { pods: [], podDisruptionBudgets: [], deployments: [], statefulSets: [] };
 
 describe("budgetLoad", () => {
   it("counts, per node, the pods each budget covers that the drain evicts, and what each budget allows now", () => {
@@ -29,12 +30,13 @@ describe("budgetLoad", () => {
       pdb("api", "shop", "api", { minAvailable: 0 }),
       pdb("agent", "monitoring", "agent", { maxUnavailable: 0 }, 0),
     ];
-    expect(budgetLoad(["n0", "n1"], { pods, podDisruptionBudgets: budgets })).toEqual({
+    expect(budgetLoad(["n0", "n1"], { ...NO_WORKLOADS, pods, podDisruptionBudgets: budgets })).toEqual({
       perNode: {
         n0: { "PodDisruptionBudget shop/web": 2 },
         n1: { "PodDisruptionBudget shop/web": 1, "PodDisruptionBudget shop/api": 1 },
       },
       allowed: { "PodDisruptionBudget shop/web": 2, "PodDisruptionBudget shop/api": 1 },
+      maxBatch: 1,
     });
   });
   it("gives a controller no budget covers one of its own: all its replicas but one, never fewer than one node holds", () => {
@@ -49,7 +51,8 @@ describe("budgetLoad", () => {
       ...deploymentPods("web", "shop", ["n2"]),
       pod("debug", "shop", "n2"),
     ];
-    const load = budgetLoad(["n0", "n1", "n2"], {
+    const load = budgetLoad(NODES, {
+      ...NO_WORKLOADS,
       pods,
       podDisruptionBudgets: [pdb("web", "shop", "web", { maxUnavailable: 1 }, 1)],
     });
@@ -58,6 +61,8 @@ describe("budgetLoad", () => {
         n0: { "ReplicaSet shop/cache-5d8f7c9b4": 1, "ReplicaSet shop/report-5d8f7c9b4": 1 },
         n1: { "ReplicaSet shop/cache-5d8f7c9b4": 1, "ReplicaSet shop/pair-5d8f7c9b4": 2 },
         n2: { "ReplicaSet shop/cache-5d8f7c9b4": 1, "PodDisruptionBudget shop/web": 1 },
+        n3: {},
+        n4: {},
       },
       allowed: {
         "PodDisruptionBudget shop/web": 1,
@@ -65,9 +70,45 @@ describe("budgetLoad", () => {
         "ReplicaSet shop/report-5d8f7c9b4": 1,
         "ReplicaSet shop/pair-5d8f7c9b4": 2,
       },
+      maxBatch: 3,
     });
     // The cache's three replicas never drain together.
-    expect(drainBatches(["n0", "n1", "n2"], load, "auto")).toEqual([["n0", "n1"], ["n2"]]);
+    expect(drainBatches(NODES, load, "auto")).toEqual([
+      ["n0", "n1", "n3"],
+      ["n2", "n4"],
+    ]);
+  });
+
+  it("counts a Deployment's pods over all its ReplicaSets: a rollout under way has two", () => {
+    const newer = (name: string, nodeName: string, phase?: string) =>
+      pod(name, "shop", nodeName, {
+        owner: { kind: "ReplicaSet", name: "cache-7f6d5c4b3" },
+        labels: { app: "cache", "pod-template-hash": "7f6d5c4b3" },
+        ...(phase && { phase }),
+      });
+    const four = ["n0", "n1", "n2", "n3"];
+    const load = budgetLoad(four, {
+      ...NO_WORKLOADS,
+      // Two replicas, one of each ReplicaSet; a pod elsewhere that has finished is no replica.
+      pods: [
+        ...deploymentPods("cache", "shop", ["n0"]),
+        newer("cache-7f6d5c4b3-0", "n1"),
+        newer("cache-7f6d5c4b3-1", "n9", "Succeeded"),
+      ],
+      deployments: [deployment("cache", "shop", 2)],
+    });
+    expect(load.perNode).toEqual({
+      n0: { "Deployment shop/cache": 1 },
+      n1: { "Deployment shop/cache": 1 },
+      n2: {},
+      n3: {},
+    });
+    expect(load.allowed).toEqual({ "Deployment shop/cache": 1 });
+    // Each ReplicaSet alone would allow its one pod, and n0 and n1 would drain together: no cache left.
+    expect(drainBatches(four, load, "auto")).toEqual([
+      ["n0", "n2"],
+      ["n1", "n3"],
+    ]);
   });
 });
 
@@ -81,6 +122,7 @@ describe("drainBatches", () => {
     const load: BudgetLoad = {
       perNode: { n0: { web: 1 }, n1: { web: 1 }, n2: { web: 1, db: 1 }, n3: { db: 1 }, n4: {} },
       allowed: { web: 2, db: 1 },
+      maxBatch: 3,
     };
     // At most half the pool (three of five) in one batch.
     expect(drainBatches(NODES, load, "auto")).toEqual([
@@ -104,11 +146,23 @@ describe("drainBatches", () => {
     // Never more than half a small pool at once.
     expect(autoBatchCap(4)).toBe(2);
     expect(autoBatchCap(1)).toBe(1);
-    expect(drainBatches(["n0", "n1", "n2", "n3"], NO_BUDGETS, "auto")).toEqual([
+    const four = ["n0", "n1", "n2", "n3"];
+    expect(drainBatches(four, budgetLoad(four, NO_WORKLOADS), "auto")).toEqual([
       ["n0", "n1"],
       ["n2", "n3"],
     ]);
-    expect(drainBatches(many, NO_BUDGETS, "auto").map((b) => b.length)).toEqual([40, 40, 40, 40, 40]);
+    expect(drainBatches(many, budgetLoad(many, NO_WORKLOADS), "auto").map((b) => b.length)).toEqual([
+      40, 40, 40, 40, 40,
+    ]);
+  });
+
+  it("auto: a survey stored before the implicit budgets and the half-pool rule cuts the batches it cut then", () => {
+    // What the survey of a migration under way holds: its history replays these cuts, so they must not move.
+    const stored: BudgetLoad = {
+      perNode: { n0: { "PodDisruptionBudget shop/web": 1 }, n1: {}, n2: {}, n3: {} },
+      allowed: { "PodDisruptionBudget shop/web": 1 },
+    };
+    expect(drainBatches(["n0", "n1", "n2", "n3"], stored, "auto")).toEqual([["n0", "n1", "n2", "n3"]]);
   });
 
   it("property: every node once; a budget's pods in a batch exceed what it allows only when one node holds them all", () => {
