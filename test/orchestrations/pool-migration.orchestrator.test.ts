@@ -977,26 +977,26 @@ describe("pool-migration growing the new pool and shrinking the old one with the
     expect(deleted).toEqual(["aks-batch-0", "aks-batch-1", "aks-batch-2"]);
   });
 
-  it("drains in batches the budgets allow with batchSize auto: no two pods of one budget in a batch beyond it", async () => {
-    const { fakes, records } = fourNodes(approveAll(), {
-      budgets: {
-        // web allows one disruption: its pods on aks-batch-0 and aks-batch-1 go in different batches.
-        perNode: {
-          "aks-batch-0": { web: 1 },
-          "aks-batch-1": { web: 1 },
-          "aks-batch-2": {},
-          "aks-batch-3": {},
-        },
-        allowed: { web: 1 },
-        // And no more than half the pool in one batch.
-        maxBatch: 2,
-      },
-    });
+  /** web allows one disruption: its pods on aks-batch-0 and aks-batch-1 go in different batches. */
+  const WEB_ON_TWO_NODES = {
+    perNode: { "aks-batch-0": { web: 1 }, "aks-batch-1": { web: 1 }, "aks-batch-2": {}, "aks-batch-3": {} },
+    allowed: { web: 1 },
+  };
+
+  /** An "auto" migration of the four nodes with these budgets surveyed: the run and its batches drained. */
+  async function drainedWith(budgets: NonNullable<PoolSurvey["budgets"]>) {
+    const { fakes, records } = fourNodes(approveAll(), { budgets });
     const run = await harness.run("pool-migration", inputOf({ ...STEPPED, batchSize: "auto" }), fakes);
     expect(run.output.outcome).toBe("succeeded");
     const drained = (records.at(-1) as MigrationRecord).history
       .map((h) => h.event)
       .filter((e) => e.startsWith("draining aks-"));
+    return { run, drained };
+  }
+
+  it("drains in batches the budgets allow with batchSize auto: no two pods of one budget in a batch beyond it", async () => {
+    // And no more than half the pool in one batch.
+    const { run, drained } = await drainedWith({ ...WEB_ON_TWO_NODES, maxBatch: 2 });
     expect(drained).toEqual(["draining aks-batch-0, aks-batch-2", "draining aks-batch-1, aks-batch-3"]);
     expect(run.subOrchestrations().map((id) => id.slice(id.lastIndexOf(":") + 1))).toEqual([
       "drain-0",
@@ -1014,22 +1014,7 @@ describe("pool-migration growing the new pool and shrinking the old one with the
   });
 
   it("drains a survey stored before the half-pool rule in the batches it cut then: its history replays them", async () => {
-    const { fakes, records } = fourNodes(approveAll(), {
-      budgets: {
-        perNode: {
-          "aks-batch-0": { web: 1 },
-          "aks-batch-1": { web: 1 },
-          "aks-batch-2": {},
-          "aks-batch-3": {},
-        },
-        allowed: { web: 1 },
-      },
-    });
-    const run = await harness.run("pool-migration", inputOf({ ...STEPPED, batchSize: "auto" }), fakes);
-    expect(run.output.outcome).toBe("succeeded");
-    const drained = (records.at(-1) as MigrationRecord).history
-      .map((h) => h.event)
-      .filter((e) => e.startsWith("draining aks-"));
+    const { drained } = await drainedWith(WEB_ON_TWO_NODES);
     expect(drained).toEqual(["draining aks-batch-0, aks-batch-2, aks-batch-3", "draining aks-batch-1"]);
   });
 

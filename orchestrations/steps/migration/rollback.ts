@@ -73,11 +73,11 @@ export function* rollBack(
     changes.taintedNodes = yield* nodesNow(run, record.pool, changes.taintedNodes);
   }
   const podsOnNewPool = changes.newPool !== undefined && changes.podsMoved;
-  if (changes.newPool && podsOnNewPool && oldPoolBack) {
+  const drainsBack = podsOnNewPool && oldPoolBack;
+  if (changes.newPool && drainsBack) {
     // The new pool as it is now: its autoscaler may have added nodes since validation.
     changes.newPool.nodes = yield* nodesNow(run, changes.newPool.name, changes.newPool.nodes);
   }
-  const drainsBack = changes.newPool !== undefined && podsOnNewPool && oldPoolBack;
   if (changes.newPool && drainsBack && changes.newPool.nodes.length > 0) {
     yield* callActivity(context, ACTIVITIES.setTaints, {
       ...step("taint-new"),
