@@ -77,8 +77,14 @@ export interface RequestPoolChangeInput extends AuditedStep {
   request: PoolRequest;
 }
 
-/** exists: a create found the pool already there (a PUT sent before a crash): poll it by reading. */
-export type RequestPoolChangeOutput = PoolRequestOutcome | { kind: "exists" };
+/**
+ * exists: a create found the pool already there (a PUT sent before a crash): poll it by reading.
+ * refused: ARM refused a delete of machines (a 4xx): nothing went, and asking again changes nothing.
+ */
+export type RequestPoolChangeOutput =
+  | PoolRequestOutcome
+  | { kind: "exists" }
+  | { kind: "refused"; reason: string };
 
 export interface PollPoolInput {
   clusterId: string;

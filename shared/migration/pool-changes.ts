@@ -38,7 +38,15 @@ export async function requestPoolChange({ pools, audit, clock }: Ports, change: 
         : request.kind === "delete"
           ? pools.deletePool(clusterId, request.pool)
           : pools.deleteMachines(clusterId, request.pool, request.machines);
-  return audited({ audit, clock }, act, effect, (outcome) => outcome.kind);
+  const send = () => audited({ audit, clock }, act, effect, (outcome) => outcome.kind);
+  if (request.kind !== "delete-machines") return send();
+  // A refused delete of drained machines only costs money: the drain goes on, told that nothing went.
+  try {
+    return await send();
+  } catch (error) {
+    if (!(error instanceof PoolRequestRefused)) throw error;
+    return { kind: "refused" as const, reason: `${error.status} ${error.code}: ${error.message}` };
+  }
 }
 
 /** A pool already there is this migration's create only when it carries the spec's MIGRATION_TAG. */

@@ -367,3 +367,27 @@ describe("a create the migration asks for again (requestPoolChange)", () => {
     expect((await freshAdapter().readPool(WEU, "apps"))?.tags).toBeUndefined();
   });
 });
+
+describe("a delete of drained machines ARM refuses (requestPoolChange)", () => {
+  it("answers refused with ARM's reason, audited as failed, rather than failing the activity", async () => {
+    const { audit } = sqliteRepositories(sqlite.open(sqlite.newFile()));
+    const outcome = await requestPoolChange(
+      { pools: freshAdapter(), audit, clock },
+      {
+        migrationId: "m4",
+        step: "shrink-old-pool:0:0",
+        actor: "pool-migration",
+        reason: "drained",
+        clusterId: DEV,
+        request: { kind: "delete-machines", pool: "nosuch", machines: ["aks-nosuch-0"] },
+      },
+    );
+    expect(outcome).toMatchObject({ kind: "refused", reason: expect.stringMatching(/^404 /) });
+    const records = await audit.list("m4");
+    expect(records.map((r) => [r.stage, r.action])).toEqual([
+      ["intent", "delete-machines"],
+      ["outcome", "delete-machines"],
+    ]);
+    expect(records[1]?.result).toMatch(/^failed: /);
+  });
+});

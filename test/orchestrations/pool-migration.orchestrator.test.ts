@@ -1070,16 +1070,12 @@ describe("pool-migration growing the new pool and shrinking the old one with the
 
   it("goes on when AKS refuses to delete drained machines, and a rollback still untaints them", async () => {
     const { fakes } = fourNodes(approveAll());
+    failingAfterTwoBatches(fakes);
     const request = fakes["request-pool-change"] as NonNullable<(typeof fakes)["request-pool-change"]>;
-    fakes["request-pool-change"] = (input) => {
-      if (input.request.kind === "delete-machines") throw new Error("400 InvalidParameter: machines");
-      return request(input);
-    };
-    let looks = 0;
-    fakes["observe-health"] = () => {
-      looks += 1;
-      return looks <= 3 ? healthy() : { ...healthy(), notReadyNodes: ["aks-batchal3-1"] };
-    };
+    fakes["request-pool-change"] = (input) =>
+      input.request.kind === "delete-machines"
+        ? { kind: "refused", reason: "400 InvalidParameter: machines" }
+        : request(input);
     const run = await harness.run("pool-migration", inputOf(STEPPED), fakes);
     expect(run.output.outcome).toBe("rolled-back");
     // Never counted gone: no scale-back, and the drained machines lose their taint with the others.
@@ -1087,6 +1083,46 @@ describe("pool-migration growing the new pool and shrinking the old one with the
     expect(
       run.calls.find((c) => (c.input as { step?: string }).step === "rollback1:untaint-old")?.input,
     ).toMatchObject({ nodes: FOUR, present: false });
+  });
+
+  it("scales the old pool back on rollback when a delete of drained machines failed without ARM's refusal", async () => {
+    const { fakes } = fourNodes(approveAll());
+    failingAfterTwoBatches(fakes);
+    const request = fakes["request-pool-change"] as NonNullable<(typeof fakes)["request-pool-change"]>;
+    fakes["request-pool-change"] = (input) => {
+      // Whether ARM took it is not known (a timeout after sending, say).
+      if (input.request.kind === "delete-machines") throw new Error("socket hang up");
+      return request(input);
+    };
+    const run = await harness.run("pool-migration", inputOf(STEPPED), fakes);
+    expect(run.output.outcome).toBe("rolled-back");
+    expect(requests(run)).toContainEqual({ kind: "update", pool: "batch", changes: { count: 4 } });
+    const history = run.output.summary.rolledBack?.restored ?? [];
+    expect(history).toContain("batch scaled back to 4 nodes");
+  });
+
+  it("notes a delete of drained machines whose operation failed, and a rollback scales back and untaints them", async () => {
+    const { fakes, records } = fourNodes(approveAll());
+    failingAfterTwoBatches(fakes);
+    const request = fakes["request-pool-change"] as NonNullable<(typeof fakes)["request-pool-change"]>;
+    fakes["request-pool-change"] = (input) =>
+      input.request.kind === "delete-machines"
+        ? { kind: "accepted", operation: "op-shrink" }
+        : request(input);
+    const poll = fakes["poll-pool"] as NonNullable<(typeof fakes)["poll-pool"]>;
+    fakes["poll-pool"] = (input) =>
+      input.operation === "op-shrink" ? { status: "failed", error: "InternalError: vmss" } : poll(input);
+    const run = await harness.run("pool-migration", inputOf(STEPPED), fakes);
+    expect(run.output.outcome).toBe("rolled-back");
+    const history = (records.at(-1) as MigrationRecord).history.map((h) => h.event);
+    expect(history).toContain(
+      "deleting the drained aks-batch-0 failed: InternalError: vmss; they go with the pool at the end",
+    );
+    // Part of a failed delete may have happened: the pool comes back to its count, then every old node is untainted.
+    expect(requests(run)).toContainEqual({ kind: "update", pool: "batch", changes: { count: 4 } });
+    expect(
+      run.calls.find((c) => (c.input as { step?: string }).step === "rollback1:untaint-old")?.input,
+    ).toMatchObject({ present: false });
   });
 
   it("rolls back after shrinking: the old pool scaled back to its count before its taint comes off, pods drained back", async () => {

@@ -191,7 +191,8 @@ function* sendGrow(
  * The drained machines asked to go (AKS deleteMachines), the pool kept for a rollback, which scales it
  * back to its count. Each is looked at again first: a pod that landed since its drain (one tolerating the
  * taint) would die with the machine, unevicted, so that machine stays and goes with the pool at the end.
- * A refused or failed delete is noted, not a reason to stop: the shrink only saves cost.
+ * A refused or failed delete is noted, not a reason to stop: the shrink only saves cost. Only a refusal
+ * (ARM's 4xx) says nothing went; after any other failure a rollback scales the pool back, to be sure.
  */
 function* sendShrink(
   run: MigrationRun,
@@ -212,13 +213,21 @@ function* sendShrink(
       { kind: "delete-machines", pool: run.record.pool, machines },
       "drained and past the health gate: only the pool is kept for a rollback",
     );
+    if (change.kind === "failed" && change.refused) {
+      forgetDeleted(pools.changes, machines);
+      // Nothing went: with no machine gone before, a rollback has nothing to scale back.
+      if (shrunk.deleted.length === 0) pools.changes.oldPoolShrunk = undefined;
+      run.note(
+        `deleting the drained ${machines.join(", ")} was refused: ${change.error}; they go with the pool at the end`,
+      );
+      return undefined;
+    }
     return { kind: "shrink", machines, change };
   } catch (error) {
+    // Not known whether ARM took it: the pool stays marked, so a rollback scales it back to its count.
     forgetDeleted(pools.changes, machines);
-    // Refused, nothing went: with no machine gone before, a rollback has nothing to scale back.
-    if (shrunk.deleted.length === 0) pools.changes.oldPoolShrunk = undefined;
     run.note(
-      `deleting the drained ${machines.join(", ")} was refused: ${errorMessage(error)}; they go with the pool at the end`,
+      `deleting the drained ${machines.join(", ")} failed: ${errorMessage(error)}; whether any went is not known, so a rollback scales ${run.record.pool} back to ${shrunk.count} nodes`,
     );
     return undefined;
   }

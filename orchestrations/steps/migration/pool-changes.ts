@@ -16,7 +16,8 @@ const DEFAULT_POLL_SECONDS = 15;
 const MAX_BUSY_SECONDS = 30 * 60;
 const MAX_OPERATION_SECONDS = 60 * 60;
 
-export type PoolChangeResult = { kind: "succeeded" } | { kind: "failed"; error: string };
+/** refused: ARM refused the request itself, so nothing of it happened. */
+export type PoolChangeResult = { kind: "succeeded" } | { kind: "failed"; error: string; refused?: true };
 
 /** A request ARM accepted and the migration has not yet seen to its end, or the end already known. */
 export type PendingPoolChange =
@@ -61,6 +62,7 @@ export function* sendPoolChange(
       request,
     });
     if (outcome.kind === "gone") return { kind: "succeeded" };
+    if (outcome.kind === "refused") return { kind: "failed", error: outcome.reason, refused: true };
     if (outcome.kind === "busy") {
       if (run.nowMs() - busySince > MAX_BUSY_SECONDS * 1000) {
         return {
