@@ -1,8 +1,8 @@
 // How the drain is cut into batches and how the two pools follow it. A fixed batch size cuts the drain
 // order into equal parts; "auto" packs nodes into batches as large as the disruption budgets allow: in a
 // batch, no budget covers more pods than it allows to be disrupted, so no eviction of a batch waits on
-// another eviction of the same batch. A workload no budget covers gets one of its own (all its replicas
-// but one), so a batch never takes a whole unprotected service down at once; and a batch takes at most
+// another eviction of the same batch. A workload no budget covers gets one of its own (all its healthy
+// replicas but one), so a batch never takes a whole unprotected service down at once; and a batch takes at most
 // half the pool. Both come with the survey, so a survey stored before them cuts the batches it cut then
 // (a replay must). The new pool grows ahead of the drain and the old pool shrinks behind it, keeping only
 // the pool itself (and what AKS requires of a system pool) for a rollback.
@@ -11,7 +11,7 @@ import { budgetCovers, budgetName, disruptionsAllowed } from "../drain/disruptio
 import { assessDrain } from "../drain/pod-filters.ts";
 import type { NodePoolMode } from "../fleet/model.ts";
 import type { ClusterFacts, KubePod } from "../workloads/cluster-facts.ts";
-import { isFinished, namespaceOf } from "../workloads/kube-objects.ts";
+import { namespaceOf } from "../workloads/kube-objects.ts";
 import { owningWorkload } from "../workloads/owning-workload.ts";
 import type { MigrationOptions } from "./migration-options.ts";
 
@@ -57,7 +57,7 @@ export function budgetLoad(nodes: readonly string[], facts: BudgetFacts): Budget
     unprotected.add(workload);
     unprotectedNamespaces.add(namespaceOf(pod.metadata));
   }
-  const replicas = liveReplicas(facts, unprotected, unprotectedNamespaces);
+  const replicas = healthyReplicas(facts, unprotected, unprotectedNamespaces);
   for (const name of unprotected) {
     // A node must still drain alone: never below the most of its pods on one node.
     const mostOnOneNode = Math.max(...Object.values(perNode).map((counts) => counts[name] ?? 0));
@@ -77,17 +77,18 @@ function implicitBudgetName(facts: BudgetFacts, pod: KubePod): string | undefine
 }
 
 /**
- * The live pods of each of these workloads, wherever they run. Only pods of their namespaces can be
- * theirs: that spares matching every pod of the cluster against every Deployment.
+ * The healthy pods of each of these workloads, wherever they run: Running, as a PodDisruptionBudget
+ * counts them (a Pending replica serves nothing, so it leaves none to spare). Only pods of their
+ * namespaces can be theirs: that spares matching every pod of the cluster against every Deployment.
  */
-function liveReplicas(
+function healthyReplicas(
   facts: BudgetFacts,
   workloads: ReadonlySet<string>,
   namespaces: ReadonlySet<string>,
 ): Map<string, number> {
   const replicas = new Map<string, number>();
   for (const pod of facts.pods) {
-    if (isFinished(pod) || !namespaces.has(namespaceOf(pod.metadata))) continue;
+    if (pod.status?.phase !== "Running" || !namespaces.has(namespaceOf(pod.metadata))) continue;
     const name = implicitBudgetName(facts, pod);
     if (name !== undefined && workloads.has(name)) replicas.set(name, (replicas.get(name) ?? 0) + 1);
   }

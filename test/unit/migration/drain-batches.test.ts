@@ -1,3 +1,4 @@
+import type { V1Pod } from "@kubernetes/client-node";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -109,6 +110,22 @@ describe("budgetLoad", () => {
       ["n0", "n2"],
       ["n1", "n3"],
     ]);
+  });
+
+  it("counts only a workload's Running replicas as its healthy ones: a Pending replica leaves none to spare", () => {
+    const [first, second, third] = deploymentPods("cache", "shop", ["n0", "n1", "n2"]) as [
+      V1Pod,
+      V1Pod,
+      V1Pod,
+    ];
+    // Two of three replicas serve; one is still starting.
+    const starting = { ...third, status: { phase: "Pending" } };
+    const load = budgetLoad(NODES, { ...NO_WORKLOADS, pods: [first, second, starting] });
+    expect(load.allowed).toEqual({ "ReplicaSet shop/cache-5d8f7c9b4": 1 });
+    const batches = drainBatches(NODES, load, "auto");
+    // The two serving replicas never drain in one batch.
+    expect(batches.filter((batch) => batch.includes("n0") && batch.includes("n1"))).toEqual([]);
+    expect(batches.flat().sort()).toEqual(NODES);
   });
 });
 
