@@ -114,13 +114,23 @@ export function buildPlan(asked: PreflightFacts): MigrationPlan {
   };
 }
 
-/** Whether node images removed on `removal` are gone before a migration of `durationHours` from `nowMs` ends. */
+/** Slack past the forecast end: approvals and pauses wait on people, which the forecast leaves out. */
+const REMOVAL_SLACK_HOURS = 7 * 24;
+
+/**
+ * Whether node images removed on `removal` are gone before a migration of `durationHours` from `nowMs`
+ * ends, a week's slack included (none when asking whether they are gone already). A date that does not
+ * parse counts as gone: the safe side.
+ */
 export function imagesGoneBeforeEnd(
   removal: DatedFact | undefined,
   nowMs: number,
-  durationHours: number,
+  durationHours: number | "now",
 ): boolean {
-  return removal !== undefined && Date.parse(`${removal.date}T00:00:00Z`) <= nowMs + durationHours * HOUR_MS;
+  if (removal === undefined) return false;
+  const removedMs = Date.parse(`${removal.date}T00:00:00Z`);
+  const hours = durationHours === "now" ? 0 : durationHours + REMOVAL_SLACK_HOURS;
+  return Number.isNaN(removedMs) || removedMs <= nowMs + hours * HOUR_MS;
 }
 
 /**
@@ -139,9 +149,9 @@ function oldPoolKeptWhole(
   }
   const nowMs = Date.parse(now);
   if (!imagesGoneBeforeEnd(removal, nowMs, costOf(facts, strategy, batches).durationHours)) return undefined;
-  const when = imagesGoneBeforeEnd(removal, nowMs, 0)
+  const when = imagesGoneBeforeEnd(removal, nowMs, "now")
     ? "were removed"
-    : "are removed before this migration would end";
+    : "are removed before this migration would end, a week's slack included";
   return {
     code: "old-pool-kept-whole",
     severity: "warning",

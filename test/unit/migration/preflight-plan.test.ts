@@ -328,9 +328,16 @@ describe("buildPlan: an old pool whose node images go before the migration ends"
       );
     // Two hours after planning: the drain and the 4 h retention run past it.
     const tonight = planned("2026-12-03");
-    const nextWeek = planned("2026-12-09");
+    // Past the forecast, but within a week's slack for approvals and pauses.
+    const inFourDays = planned("2026-12-06");
+    const inThreeWeeks = planned("2026-12-23");
     expect(tonight.oldPoolShrinks).toBe(false);
-    expect(tonight.findings[0]?.detail).toContain("are removed before this migration would end (2026-12-03");
-    expect(nextWeek.oldPoolShrinks).toBe(true);
+    expect(tonight.findings[0]?.detail).toContain(
+      "are removed before this migration would end, a week's slack included (2026-12-03",
+    );
+    expect(inFourDays.oldPoolShrinks).toBe(false);
+    expect(inThreeWeeks.oldPoolShrinks).toBe(true);
+    // A date that does not parse is taken as removed: the pool keeps its machines.
+    expect(planned("2026-13-45").oldPoolShrinks).toBe(false);
   });
 });
