@@ -182,7 +182,7 @@ export async function costReport(
       measuredAnnualOverlapCost: measuredMean === undefined ? null : measuredMean * pools.length,
       assumptions: [
         `every pool of the latest inventory (scan ${fleet.scan.scanId}) moves once a year, blue-green to a new pool at its current size and node count`,
-        `overlap per pool: ${SOAK_HOURS} h soak, then the drain in batches of ${options.batchSize === "auto" ? "up to a fifth of the pool (10 nodes in a small one)" : options.batchSize}${options.newPoolGrowth === "with-drain" ? ", the new pool grown ahead of each" : ""}${options.oldPoolShrink === "with-drain" ? ", the old pool's drained nodes deleted behind it" : ""}, then ${options.retentionSeconds / 3600} h retention of ${options.oldPoolShrink === "with-drain" ? "what the old pool keeps" : "the old pool"}`,
+        `overlap per pool: ${SOAK_HOURS} h soak, then the drain in batches of ${options.batchSize === "auto" ? "up to a fifth of the pool (10 nodes in a small one, never more than half)" : options.batchSize}${options.newPoolGrowth === "with-drain" ? ", the new pool grown ahead of each" : ""}${options.oldPoolShrink === "with-drain" ? ", the old pool's drained nodes deleted behind it" : ""}, then ${options.retentionSeconds / 3600} h retention of ${options.oldPoolShrink === "with-drain" ? "what the old pool keeps" : "the old pool"}`,
         `drain time per node: ${drain.basis}`,
         `prices: ${prices.source} (${prices.sourced ? `as of ${prices.pricesAsOf}` : "not sourced"}), ${prices.region}, ${prices.os}, ${prices.pricing}`,
         measuredMean === undefined
