@@ -522,6 +522,34 @@ describe("pool-migration", () => {
     expect(run.output.summary.phaseSeconds.retention ?? 0).toBeLessThan(3600);
   });
 
+  it("drains an old node again before the pool's delete when a pod landed on it during the retention", async () => {
+    const { fakes, hooks, podsOn, records } = world(approveAll());
+    const save = hooks.onRecord;
+    hooks.onRecord = async (record) => {
+      // A pod tolerating the retiring taint lands on a drained node while the old pool is kept.
+      if (record.phase === "retention" && podsOn.get("aks-batch-1")?.length === 0)
+        podsOn.get("aks-batch-1")?.push(pod("tolerant-job"));
+      return save(record);
+    };
+    const run = await harness.run("pool-migration", inputOf(), fakes);
+    expect(run.output.outcome).toBe("succeeded");
+    expect(run.subOrchestrations().map((id) => id.slice(id.lastIndexOf(":") + 1))).toEqual([
+      "drain-0",
+      "drain-1",
+      "last-drain-0",
+    ]);
+    const order = run.calls.map((c) => {
+      const input = c.input as { pod?: { name: string }; request?: { kind: string } };
+      return `${c.name}:${input.pod?.name ?? input.request?.kind ?? ""}`;
+    });
+    // Evicted before the pool's delete was asked, not killed with it.
+    expect(order.indexOf("evict-pod:tolerant-job")).toBeGreaterThan(-1);
+    expect(order.indexOf("evict-pod:tolerant-job")).toBeLessThan(order.indexOf("request-pool-change:delete"));
+    expect((records.at(-1) as MigrationRecord).history.map((h) => h.event)).toContain(
+      "draining aks-batch-1 again before the pool's delete: batch/tolerant-job landed on it since its drain",
+    );
+  });
+
   it("rolls back and ends as failed when a step fails for good, so the record is never left under way", async () => {
     const { fakes, records } = world(approveAll());
     fakes["observe-health"] = () => {

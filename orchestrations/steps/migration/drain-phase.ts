@@ -92,16 +92,17 @@ export function* drainOldPool(
     if (pools.arm === undefined) pools.arm = yield* nextPoolWork(run, pools, roomFor, index);
     run.note(`draining ${batch.join(", ")}`);
     yield* run.save();
-    // Nodes where a person chose to leave a pod are not deleted with the batch.
-    const leftPods = new Set<string>();
-    const drained = yield* drainBatch(run, batch, offsets[index] as number, leftPods);
+    const offset = offsets[index] as number;
+    const drained = yield* drainBatch(run, batch, (node) => `drain-${offset + node}`, changes.leftPods);
     if (drained.kind === "rollback") return drained;
     record.nodes.drained += batch.length;
     run.note(`drained ${batch.join(", ")} (${record.nodes.drained} of ${record.nodes.total})`);
     yield* run.save();
     const verdict = yield* healthGate(run, health);
     if (verdict.kind === "rollback") return verdict;
-    if (shrinks) pools.drained.push(...batch.filter((node) => deletable.has(node) && !leftPods.has(node)));
+    // Nodes where a person chose to leave a pod are not deleted with the batch.
+    if (shrinks)
+      pools.drained.push(...batch.filter((node) => deletable.has(node) && !changes.leftPods[node]));
   }
   const settled = yield* settle(run, pools, "to its end");
   if (settled.kind === "rollback") return settled;
@@ -199,7 +200,7 @@ function* sendShrink(
   pools: PoolWork,
   step: string,
 ): Generator<Task, PoolWork["arm"], unknown> {
-  const machines = yield* stillEmpty(run, pools.drained.splice(0));
+  const machines = yield* stillEmpty(run, pools.drained.splice(0), pools.changes.leftPods);
   if (machines.length === 0) return undefined;
   pools.changes.oldPoolShrunk ??= { count: pools.oldCount, deleted: [] };
   const shrunk = pools.changes.oldPoolShrunk;
@@ -243,23 +244,58 @@ function forgetDeleted(changes: Changes, machines: string[]): void {
 }
 
 /** Those of the drained machines that still hold nothing a drain would evict; the others noted and kept. */
-function* stillEmpty(run: MigrationRun, machines: string[]): Generator<Task, string[], unknown> {
-  const looked = yield* batchedFanOut(run.context, machines, MACHINE_LOOKS_AT_ONCE, (node) =>
-    retriedActivityTask(run.context, ACTIVITIES.nodePods, { clusterId: run.record.clusterId, node }),
-  );
+function* stillEmpty(
+  run: MigrationRun,
+  machines: string[],
+  leftPods: Changes["leftPods"],
+): Generator<Task, string[], unknown> {
   const empty: string[] = [];
-  for (const look of looked) {
-    const holding = look.ok ? look.result.filter((pod) => pod.verdict !== "skip") : [];
-    if (look.ok && holding.length === 0) {
-      empty.push(look.item);
-    } else {
-      const why = look.ok
-        ? `${holding.map((pod) => `${pod.ref.namespace}/${pod.ref.name}`).join(", ")} landed on it since its drain`
-        : `its pods could not be read: ${look.error}`;
-      run.note(`keeping the drained ${look.item}: ${why}; it goes with the pool at the end`);
-    }
+  for (const look of yield* lookAgain(run, machines, leftPods)) {
+    if (look.holding === undefined) empty.push(look.node);
+    else run.note(`keeping the drained ${look.node}: ${look.holding}; it goes with the pool at the end`);
   }
   return empty;
+}
+
+/**
+ * Just before the old pool's delete: a pod that landed on one of its nodes since that node's drain (one
+ * tolerating the taint) would die with the pool, unevicted, so those nodes are drained again first.
+ */
+export function* drainLandedPods(
+  run: MigrationRun,
+  changes: Changes,
+): Generator<Task, ControlVerdict, unknown> {
+  const looked = yield* lookAgain(run, changes.taintedNodes, changes.leftPods);
+  const holding = looked.filter((look) => look.holding !== undefined);
+  if (holding.length === 0) return { kind: "go-on" };
+  for (const look of holding)
+    run.note(`draining ${look.node} again before the pool's delete: ${look.holding}`);
+  const again = holding.map((look) => look.node);
+  return yield* drainBatch(run, again, (index) => `last-drain-${index}`, changes.leftPods);
+}
+
+/**
+ * Drained nodes read again: what holds each one (undefined when it holds nothing a drain would evict, nor
+ * anything but the pods a person chose to leave there).
+ */
+function* lookAgain(
+  run: MigrationRun,
+  nodes: readonly string[],
+  leftPods: Changes["leftPods"],
+): Generator<Task, { node: string; holding?: string }[], unknown> {
+  const looked = yield* batchedFanOut(run.context, nodes, MACHINE_LOOKS_AT_ONCE, (node) =>
+    retriedActivityTask(run.context, ACTIVITIES.nodePods, { clusterId: run.record.clusterId, node }),
+  );
+  return looked.map((look) => {
+    if (!look.ok) return { node: look.item, holding: `its pods could not be read: ${look.error}` };
+    const left = leftPods[look.item] ?? [];
+    const isLeft = (ref: PodRef) =>
+      left.some((pod) => pod.namespace === ref.namespace && pod.name === ref.name);
+    const pods = look.result.filter((pod) => pod.verdict !== "skip" && !isLeft(pod.ref));
+    if (pods.length === 0) return { node: look.item };
+    const names = pods.map((pod) => `${pod.ref.namespace}/${pod.ref.name}`).join(", ");
+    return { node: look.item, holding: `${names} landed on it since its drain` };
+  });
 }
 
 /** The pool operation under way looked at once or seen to its end, and what its end means applied. */
@@ -307,18 +343,25 @@ function* settle(
 function* drainBatch(
   run: MigrationRun,
   batch: string[],
-  offset: number,
-  leftPods: Set<string>,
+  /** The name of the drain of the batch's node at this index, unique in the migration. */
+  drainName: (index: number) => string,
+  /** Pods a person chose to leave, by node: skipped again on a later drain of that node. */
+  leftPods: Changes["leftPods"],
 ): Generator<Task, ControlVerdict, unknown> {
   const { context, record } = run;
   const { drainTimeoutSeconds } = run.input.options;
   const deadline = new Date(run.nowMs() + drainTimeoutSeconds * 1000).toISOString();
-  const decisions = batch.map(() => ({ skip: [] as PodName[], delete: [] as PodRef[], attempt: 0, by: "" }));
+  const decisions = batch.map((node) => ({
+    skip: [...(leftPods[node] ?? [])] as PodName[],
+    delete: [] as PodRef[],
+    attempt: 0,
+    by: "",
+  }));
   let pending = batch.map((_, index) => index);
   while (pending.length > 0) {
     const part = (index: number) => {
       const { attempt } = decisions[index] as (typeof decisions)[number];
-      return childInstanceId(record.id, `drain-${offset + index}${attempt === 0 ? "" : `.${attempt}`}`);
+      return childInstanceId(record.id, `${drainName(index)}${attempt === 0 ? "" : `.${attempt}`}`);
     };
     // The HTTP side stops these when a pause or rollback is asked.
     record.draining = pending.map(part);
@@ -339,12 +382,7 @@ function* drainBatch(
           delete: decided.delete,
           ...(decided.by ? { decidedBy: decided.by } : {}),
         };
-        const part = `drain-${offset + index}${decided.attempt === 0 ? "" : `.${decided.attempt}`}`;
-        return context.df.callSubOrchestrator(
-          ORCHESTRATIONS.nodeDrain,
-          drain,
-          childInstanceId(record.id, part),
-        );
+        return context.df.callSubOrchestrator(ORCHESTRATIONS.nodeDrain, drain, part(index));
       }),
     )) as NodeDrainResult[];
     const held = pending.flatMap((index, position) => {
@@ -359,7 +397,7 @@ function* drainBatch(
           ? yield* checkControl(run)
           : yield* decide(run, batch[index] as string, result, decided);
       if (verdict.kind === "rollback") return verdict;
-      if (decided.skip.length > 0) leftPods.add(batch[index] as string);
+      if (decided.skip.length > 0) leftPods[batch[index] as string] = decided.skip;
       // A stopped node is drained again (a new instance) once the pause is over.
       if (result.kind === "stopped") decided.attempt += 1;
     }

@@ -6,6 +6,7 @@
 // cannot be scaled back still gets its taint, autoscaler and replica counts back; its pods stay put.
 
 import type { Task } from "durable-functions";
+import type { PodName } from "../../../shared/domain/migration/migration-record.ts";
 import { RETIRING_TAINT } from "../../../shared/domain/migration/migration-runbook.ts";
 import { childInstanceId } from "../../contracts/instance-ids.ts";
 import type { NodeDrainResult } from "../../contracts/pool-migration.contract.ts";
@@ -26,6 +27,8 @@ export interface Changes {
   prePositioned: { workload: { kind: string; namespace: string; name: string }; replicas: number }[];
   /** The old pool shrunk as it drained: its count before, and the machines asked to go. */
   oldPoolShrunk?: { count: number; deleted: string[] };
+  /** Pods a person chose to leave on the old pool, by node: they go with it. */
+  leftPods: Record<string, PodName[]>;
   /** Whether any pod has moved to the new pool. */
   podsMoved: boolean;
   /** Set once the old pool's delete was asked: from then on there is nothing to go back to. */
