@@ -130,7 +130,8 @@ export async function driveMigration(
       if (migration?.outcome || (migration && options.until?.(migration))) return migration;
       if (migration) options.onStep?.(migration);
       const wait = migration?.awaiting;
-      const key = wait && `${wait.gate}@${wait.since}`;
+      // Nodes of one batch stuck at once are asked about one after another, at the same instant.
+      const key = wait && `${wait.gate}@${wait.since}:${wait.evidence?.node ?? ""}`;
       if (key && !answered.has(key) && (await onGate(migration))) {
         answered.add(key);
         continue;

@@ -6,6 +6,8 @@
 // Terminating past its grace period, a pod no controller would bring back) is returned as stuck, once
 // every other pod is gone, for the migration to ask a person; an API that keeps failing until the
 // deadline is returned as failed, never thrown, so the migration hears from every node of a batch.
+// Asked to (leaveShuttingDown), it ends once every pod left is an evicted one shutting down within its
+// grace period: the next batch need not wait for it; whatever deletes the machine waits for it.
 
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { NodePod, StuckPod, StuckReason } from "../shared/domain/migration/drain-progress.ts";
@@ -111,6 +113,21 @@ export function* nodeDrain(
         evictions.push(pod);
       }
     }
+
+    const leaving = moving.filter((pod) => pod.terminatingSince !== undefined && !stuck.has(podKey(pod.ref)));
+    if (
+      input.leaveShuttingDown &&
+      stuck.size === 0 &&
+      leaving.length === moving.length &&
+      deletions.length === 0
+    )
+      return {
+        kind: "drained",
+        evicted,
+        skipped: pods.length - remaining.length,
+        deleted,
+        shuttingDown: leaving.length,
+      };
 
     let outcome: Round;
     try {

@@ -29,7 +29,7 @@ import type {
 import { ACTIVITIES, ORCHESTRATIONS } from "./contracts.ts";
 import { callActivity, errorMessage } from "./steps/call-activity.ts";
 import { type ControlVerdict, checkControl, waitFor } from "./steps/migration/controls.ts";
-import { drainLandedPods, drainOldPool } from "./steps/migration/drain-phase.ts";
+import { drainAgain, drainOldPool } from "./steps/migration/drain-phase.ts";
 import { awaitGate, decidedBy, type GateResult, notifyQuietly } from "./steps/migration/gates.ts";
 import { MigrationRun } from "./steps/migration/migration-run.ts";
 import { OverlapMeter } from "./steps/migration/overlap-meter.ts";
@@ -144,7 +144,7 @@ export function* poolMigration(
       yield* orRollBack(run, changes, yield* waitFor(run, input.options.retentionSeconds));
       if (input.options.deleteGate)
         yield* gateOrEnd(run, changes, "delete", { pool: input.pool, drained: run.record.nodes });
-      yield* orRollBack(run, changes, yield* drainLandedPods(run, changes));
+      yield* orRollBack(run, changes, yield* drainAgain(run, changes, changes.taintedNodes, "last"));
       yield* run.enter("deleting-old-pool", `deleting ${input.pool}`);
       changes.oldPoolDeleting = true;
       const deleted = yield* changePool(

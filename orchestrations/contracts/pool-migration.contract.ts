@@ -144,10 +144,16 @@ export interface NodeDrainInput {
   delete: PodRef[];
   /** Who made those decisions (the audit's actor for a delete). */
   decidedBy?: string;
+  /**
+   * Ends the drain once every pod left is shutting down within its grace period: evicted, it leaves on
+   * its own, so the next batch need not wait for it. Whatever deletes the machine waits for it instead.
+   */
+  leaveShuttingDown?: boolean;
 }
 
 export type NodeDrainResult =
-  | { kind: "drained"; evicted: number; skipped: number; deleted: number }
+  /** shuttingDown: pods evicted and still within their grace period (only with leaveShuttingDown). */
+  | { kind: "drained"; evicted: number; skipped: number; deleted: number; shuttingDown?: number }
   | { kind: "stuck"; evicted: number; stuck: StuckPod[] }
   /** The Kubernetes API kept failing until the deadline: a person decides (retry, roll back). */
   | { kind: "failed"; evicted: number; error: string }

@@ -220,14 +220,19 @@ describe("a pool migration whose host is killed mid-drain and started again on t
       );
       expect(migration.nodes).toEqual({ drained: 4, total: 4 });
 
-      // One node-drain instance per old node, each Completed with the node drained.
-      const drains = (await durableClient(host).getStatusAll()).filter(
+      // One node-drain instance per old node, each Completed with the node drained; after the last batch,
+      // one more per node whose evicted pods were still shutting down, which waits and evicts nothing.
+      const instances = (await durableClient(host).getStatusAll()).filter(
         (instance) => instance.name === "node-drain" && instance.instanceId.startsWith(`${id}:`),
       );
+      const drains = instances.filter((instance) => /:drain-\d+$/.test(instance.instanceId));
       expect(drains.map((d) => (d.input as Json).node).sort()).toEqual(oldNodes);
-      expect(drains.map((d) => `${d.runtimeStatus} ${(d.output as Json)?.kind}`)).toEqual(
-        Array(4).fill("Completed drained"),
+      const waits = instances.filter((instance) => /:(end|room\d+)-drain-\d+$/.test(instance.instanceId));
+      expect(drains.length + waits.length).toBe(instances.length);
+      expect([...drains, ...waits].map((d) => `${d.runtimeStatus} ${(d.output as Json)?.kind}`)).toEqual(
+        Array(instances.length).fill("Completed drained"),
       );
+      expect(waits.map((d) => (d.output as Json).evicted)).toEqual(waits.map(() => 0));
 
       // The audit log: each node's evictions come from one drain, each pod was evicted once, and nothing
       // was evicted from a node after the record said it was drained.

@@ -1076,6 +1076,56 @@ describe("pool-migration growing the new pool and shrinking the old one with the
     );
   });
 
+  it("goes on to the next batch while evicted pods shut down, and deletes their machines only once they are gone", async () => {
+    const { fakes, podsOn } = fourNodes(approveAll());
+    const leaving = new Map<string, number>();
+    const events: string[] = [];
+    const pods = fakes["node-pods"] as NonNullable<(typeof fakes)["node-pods"]>;
+    fakes["node-pods"] = (input) => {
+      // An evicted pod stays three looks, Terminating within its grace period, before it is gone.
+      const looks = leaving.get(input.node);
+      if (looks === undefined) return pods(input);
+      if (looks <= 1) {
+        leaving.delete(input.node);
+        events.push(`gone ${input.node}`);
+      } else leaving.set(input.node, looks - 1);
+      const terminatingSince = new Date(harness.clock.now()).toISOString();
+      return [pod(`worker-${FOUR.indexOf(input.node)}`, { terminatingSince })];
+    };
+    fakes["evict-pod"] = ({ node }) => {
+      podsOn.set(node, []);
+      leaving.set(node, 3);
+      events.push(`evict ${node}`);
+      return { kind: "evicted" };
+    };
+    const request = fakes["request-pool-change"] as NonNullable<(typeof fakes)["request-pool-change"]>;
+    fakes["request-pool-change"] = (input) => {
+      if (input.request.kind === "delete-machines") {
+        const shuttingDown = input.request.machines.filter((machine) => leaving.has(machine));
+        events.push(
+          `delete ${input.request.machines.join(",")}${shuttingDown.length > 0 ? " too soon" : ""}`,
+        );
+      }
+      return request(input);
+    };
+    const run = await harness.run("pool-migration", inputOf(STEPPED), fakes);
+    expect(run.output.outcome).toBe("succeeded");
+    // The second batch's eviction came before the first batch's pod was gone: it did not wait.
+    expect(events.indexOf("evict aks-batch-1")).toBeLessThan(events.indexOf("gone aks-batch-0"));
+    const drains = run.subOrchestrations().map((id) => id.slice(id.lastIndexOf(":") + 1));
+    expect(drains.filter((id) => id.startsWith("drain-"))).toEqual([
+      "drain-0",
+      "drain-1",
+      "drain-2",
+      "drain-3",
+    ]);
+    expect(run.callsOf("evict-pod")).toHaveLength(4);
+    // Every machine deleted, none while a pod of it was still shutting down.
+    const deletes = events.filter((event) => event.startsWith("delete"));
+    expect(deletes.join(" ")).not.toContain("too soon");
+    expect(deletes.flatMap((event) => event.slice("delete ".length).split(",")).sort()).toEqual(FOUR);
+  });
+
   it("keeps a drained machine a pod landed on before its delete, and deletes the ones still empty", async () => {
     const { fakes, podsOn, records } = fourNodes(approveAll());
     let looks = 0;

@@ -3,7 +3,9 @@
 // between batches the health gate watches the seed's signals: one that clears within its grace lets the
 // drain go on, one that persists halts it and rolls back (at once or after approval, by policy). When
 // the options say so, the new pool grows a batch or two ahead while a batch drains and the old pool's
-// drained machines are deleted once the batch passed its health gate.
+// drained machines are deleted once the batch passed its health gate. A batch is done once its evicted
+// pods are shutting down; a machine is deleted only once they are gone (waited for when its room is
+// needed, and after the last batch).
 
 import type { Task } from "durable-functions";
 import {
@@ -14,6 +16,7 @@ import {
   newPoolRoomFor,
   retainedOldNodes,
 } from "../../../shared/domain/migration/drain-batches.ts";
+import type { NodePod } from "../../../shared/domain/migration/drain-progress.ts";
 import { type HealthWatch, watchHealth } from "../../../shared/domain/migration/health-signals.ts";
 import type { GateDecision, PodName } from "../../../shared/domain/migration/migration-record.ts";
 import type { PoolSurvey } from "../../../shared/domain/migration/pool-survey.ts";
@@ -93,7 +96,7 @@ export function* drainOldPool(
     run.note(`draining ${batch.join(", ")}`);
     yield* run.save();
     const offset = offsets[index] as number;
-    const drained = yield* drainBatch(run, batch, (node) => `drain-${offset + node}`, changes.leftPods);
+    const drained = yield* drainBatch(run, batch, (node) => `drain-${offset + node}`, changes.leftPods, true);
     if (drained.kind === "rollback") return drained;
     record.nodes.drained += batch.length;
     run.note(`drained ${batch.join(", ")} (${record.nodes.drained} of ${record.nodes.total})`);
@@ -106,6 +109,10 @@ export function* drainOldPool(
   }
   const settled = yield* settle(run, pools, "to its end");
   if (settled.kind === "rollback") return settled;
+  // Evicted pods still shutting down are seen gone (one stuck Terminating asks a person), then their
+  // machines can go.
+  const shutDown = yield* drainAgain(run, changes, changes.taintedNodes, "end");
+  if (shutDown.kind === "rollback") return shutDown;
   if (pools.drained.length > 0) {
     pools.arm = yield* sendShrink(run, pools, "last");
     yield* settle(run, pools, "to its end");
@@ -163,6 +170,9 @@ function* makeRoom(
   const settled = yield* settle(run, pools, "to its end");
   if (settled.kind === "rollback" || pools.newPool.count >= need) return settled;
   if (need > growthCeiling(pools) && pools.drained.length > 0) {
+    // Both pools whole at once is what the ceiling forbids: the drained machines go first.
+    const shutDown = yield* drainAgain(run, pools.changes, pools.drained, `room${index}`);
+    if (shutDown.kind === "rollback") return shutDown;
     pools.arm = yield* sendShrink(run, pools, `${index}`);
     yield* settle(run, pools, "to its end");
   }
@@ -200,7 +210,8 @@ function* sendShrink(
   pools: PoolWork,
   step: string,
 ): Generator<Task, PoolWork["arm"], unknown> {
-  const machines = yield* stillEmpty(run, pools.drained.splice(0), pools.changes.leftPods);
+  const { empty: machines, later } = yield* stillEmpty(run, pools.drained.splice(0), pools.changes.leftPods);
+  pools.drained.push(...later);
   if (machines.length === 0) return undefined;
   pools.changes.oldPoolShrunk ??= { count: pools.oldCount, deleted: [] };
   const shrunk = pools.changes.oldPoolShrunk;
@@ -243,46 +254,54 @@ function forgetDeleted(changes: Changes, machines: string[]): void {
   changes.oldPoolShrunk.deleted = changes.oldPoolShrunk.deleted.filter((m) => !machines.includes(m));
 }
 
-/** Those of the drained machines that still hold nothing a drain would evict; the others noted and kept. */
+/**
+ * Those of the drained machines that still hold nothing a drain would evict; those whose evicted pods are
+ * still shutting down, for later; the others noted and kept.
+ */
 function* stillEmpty(
   run: MigrationRun,
   machines: string[],
   leftPods: Changes["leftPods"],
-): Generator<Task, string[], unknown> {
+): Generator<Task, { empty: string[]; later: string[] }, unknown> {
   const empty: string[] = [];
+  const later: string[] = [];
   for (const look of yield* lookAgain(run, machines, leftPods)) {
     if (look.holding === undefined) empty.push(look.node);
+    else if (look.shuttingDown) later.push(look.node);
     else run.note(`keeping the drained ${look.node}: ${look.holding}; it goes with the pool at the end`);
   }
-  return empty;
+  return { empty, later };
 }
 
 /**
- * Just before the old pool's delete: a pod that landed on one of its nodes since that node's drain (one
- * tolerating the taint) would die with the pool, unevicted, so those nodes are drained again first.
+ * Nodes of the old pool drained again where anything is left: evicted pods still shutting down, seen gone
+ * before their machines go (one stuck Terminating asks a person); just before the pool's delete ("last"),
+ * a pod that landed on one since its drain (one tolerating the taint), which would die with the pool.
  */
-export function* drainLandedPods(
+export function* drainAgain(
   run: MigrationRun,
   changes: Changes,
+  nodes: readonly string[],
+  name: string,
 ): Generator<Task, ControlVerdict, unknown> {
-  const looked = yield* lookAgain(run, changes.taintedNodes, changes.leftPods);
+  const looked = yield* lookAgain(run, nodes, changes.leftPods);
   const holding = looked.filter((look) => look.holding !== undefined);
   if (holding.length === 0) return { kind: "go-on" };
-  for (const look of holding)
-    run.note(`draining ${look.node} again before the pool's delete: ${look.holding}`);
+  const why = name === "last" ? "again before the pool's delete" : "to its end";
+  for (const look of holding) run.note(`draining ${look.node} ${why}: ${look.holding}`);
   const again = holding.map((look) => look.node);
-  return yield* drainBatch(run, again, (index) => `last-drain-${index}`, changes.leftPods);
+  return yield* drainBatch(run, again, (index) => `${name}-drain-${index}`, changes.leftPods, false);
 }
 
 /**
  * Drained nodes read again: what holds each one (undefined when it holds nothing a drain would evict, nor
- * anything but the pods a person chose to leave there).
+ * anything but the pods a person chose to leave there), and whether that is only evicted pods shutting down.
  */
 function* lookAgain(
   run: MigrationRun,
   nodes: readonly string[],
   leftPods: Changes["leftPods"],
-): Generator<Task, { node: string; holding?: string }[], unknown> {
+): Generator<Task, { node: string; holding?: string; shuttingDown?: boolean }[], unknown> {
   const looked = yield* batchedFanOut(run.context, nodes, MACHINE_LOOKS_AT_ONCE, (node) =>
     retriedActivityTask(run.context, ACTIVITIES.nodePods, { clusterId: run.record.clusterId, node }),
   );
@@ -293,8 +312,11 @@ function* lookAgain(
       left.some((pod) => pod.namespace === ref.namespace && pod.name === ref.name);
     const pods = look.result.filter((pod) => pod.verdict !== "skip" && !isLeft(pod.ref));
     if (pods.length === 0) return { node: look.item };
-    const names = pods.map((pod) => `${pod.ref.namespace}/${pod.ref.name}`).join(", ");
-    return { node: look.item, holding: `${names} landed on it since its drain` };
+    const names = (list: NodePod[]) => list.map((pod) => `${pod.ref.namespace}/${pod.ref.name}`).join(", ");
+    const landed = pods.filter((pod) => pod.terminatingSince === undefined);
+    if (landed.length === 0)
+      return { node: look.item, holding: `${names(pods)} still shutting down`, shuttingDown: true };
+    return { node: look.item, holding: `${names(landed)} landed on it since its drain` };
   });
 }
 
@@ -347,6 +369,8 @@ function* drainBatch(
   drainName: (index: number) => string,
   /** Pods a person chose to leave, by node: skipped again on a later drain of that node. */
   leftPods: Changes["leftPods"],
+  /** Whether a node is done once its pods are only shutting down (NodeDrainInput.leaveShuttingDown). */
+  leaveShuttingDown: boolean,
 ): Generator<Task, ControlVerdict, unknown> {
   const { context, record } = run;
   const { drainTimeoutSeconds } = run.input.options;
@@ -381,6 +405,7 @@ function* drainBatch(
           skip: decided.skip,
           delete: decided.delete,
           ...(decided.by ? { decidedBy: decided.by } : {}),
+          ...(leaveShuttingDown && { leaveShuttingDown }),
         };
         return context.df.callSubOrchestrator(ORCHESTRATIONS.nodeDrain, drain, part(index));
       }),
