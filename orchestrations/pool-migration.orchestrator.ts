@@ -557,6 +557,7 @@ function* close(
     overlapNodeHours,
     cost,
     phaseSeconds: run.phaseSeconds,
+    ...(run.batchesDrained > 0 && { batches: run.batchesDrained }),
     overrides,
     blockers: plan?.findings.filter((f) => f.severity === "blocking").map((f) => f.detail) ?? [],
     ...(ended.rolledBack ? { rolledBack: ended.rolledBack } : {}),

@@ -43,6 +43,8 @@ export interface MigrationSummary {
   overlapNodeHours: number;
   cost: unknown;
   phaseSeconds: Record<string, number>;
+  /** Batches the drain ran (absent from summaries written before it was counted). */
+  batches?: number;
   overrides: string[];
   blockers: string[];
   rolledBack?: { reason: string; restored: string[] };

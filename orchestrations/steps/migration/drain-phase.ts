@@ -99,6 +99,7 @@ export function* drainOldPool(
     const drained = yield* drainBatch(run, batch, (node) => `drain-${offset + node}`, changes.leftPods, true);
     if (drained.kind === "rollback") return drained;
     record.nodes.drained += batch.length;
+    run.batchesDrained += 1;
     run.note(`drained ${batch.join(", ")} (${record.nodes.drained} of ${record.nodes.total})`);
     yield* run.save();
     const verdict = yield* healthGate(run, health);

@@ -31,6 +31,8 @@ export class MigrationRun {
   readonly record: MigrationRecord;
   /** When each phase was entered, for the summary's duration per phase. */
   readonly phaseSeconds: Record<string, number> = {};
+  /** Batches drained, for the summary: past migrations' pace estimates future ones. */
+  batchesDrained = 0;
   private phaseSince: number;
   /** Each field's value as last saved (JSON), and the history lines not saved yet. */
   private readonly sent = new Map<string, string>();

@@ -61,9 +61,12 @@ function batchCount(nodes: number, batchSize: MigrationOptions["batchSize"]): nu
 /** Mean drain time per node (as if one at a time) of past successful migrations, else the default. */
 export function drainModel(history: readonly MigrationRecord[]): DrainModel {
   const measured = history.flatMap((record) => {
-    const seconds = numberAt((record.summary as { phaseSeconds?: unknown } | null)?.phaseSeconds, "draining");
+    const summary = record.summary as { phaseSeconds?: unknown } | null;
+    const seconds = numberAt(summary?.phaseSeconds, "draining");
     if (record.outcome !== "succeeded" || !seconds || record.nodes.total <= 0) return [];
-    return [seconds / 3600 / batchCount(record.nodes.total, record.options.batchSize)];
+    // The batches it ran, when its summary counts them; else as many as its options would cut.
+    const batches = numberAt(summary, "batches") ?? batchCount(record.nodes.total, record.options.batchSize);
+    return [seconds / 3600 / batches];
   });
   if (measured.length === 0) {
     return {

@@ -207,4 +207,20 @@ describe("the forecast", () => {
       (migrationsOf(estimate)[0]?.durationHours ?? 0) + 0.75,
     );
   });
+
+  it('paces a past "auto" drain by the batches it ran, as its summary counts them', () => {
+    const past = (summary: Record<string, unknown>) =>
+      aMigrationRecord({
+        options: { ...DEFAULT_MIGRATION_OPTIONS, batchSize: "auto" },
+        outcome: "succeeded",
+        nodes: { drained: 8, total: 8 },
+        summary: { overlapNodeHours: 10, phaseSeconds: { draining: 3600 }, ...summary },
+      });
+    const paced = (record: ReturnType<typeof past>) =>
+      planRollout({ ...nodeByNode(inputOf("2026-01-05", [cluster("a")], policy())), history: [record] })
+        .forecast.model.drainHoursPerNode;
+    // An hour over four batches; without the count, the half-pool cap's two batches are assumed.
+    expect(paced(past({ batches: 4 }))).toBe(0.25);
+    expect(paced(past({}))).toBe(0.5);
+  });
 });
