@@ -1120,6 +1120,8 @@ describe("pool-migration growing the new pool and shrinking the old one with the
       "drain-3",
     ]);
     expect(run.callsOf("evict-pod")).toHaveLength(4);
+    // Counted for the rollout's forecast of later drains.
+    expect(run.output.summary.batches).toBe(4);
     // Every machine deleted, none while a pod of it was still shutting down.
     const deletes = events.filter((event) => event.startsWith("delete"));
     expect(deletes.join(" ")).not.toContain("too soon");
