@@ -3,8 +3,9 @@
 // batch, no budget covers more pods than it allows to be disrupted, so no eviction of a batch waits on
 // another eviction of the same batch. A workload no budget covers gets one of its own (all its healthy
 // replicas but one), so a batch never takes a whole unprotected service down at once; and a batch takes at most
-// half the pool. Both come with the survey, so a survey stored before them cuts the batches it cut then
-// (a replay must). The new pool grows ahead of the drain and the old pool shrinks behind it, keeping only
+// half the pool. A budget's pods are spread apart over the batches, so its replacements have the batches
+// between to start. These come with the survey, so a survey stored before them cuts the batches it cut
+// then (a replay must). The new pool grows ahead of the drain and the old pool shrinks behind it, keeping only
 // the pool itself (and what AKS requires of a system pool) for a rollback.
 
 import { budgetCovers, budgetName, disruptionsAllowed } from "../drain/disruption-budgets.ts";
@@ -23,6 +24,8 @@ export interface BudgetLoad {
   allowed: Record<string, number>;
   /** The most nodes an automatic batch takes: half the pool. Absent from a survey stored before the rule. */
   maxBatch?: number;
+  /** Whether a budget's pods are spread apart over the batches. Absent from a survey stored before it. */
+  spaced?: boolean;
 }
 
 /**
@@ -63,7 +66,7 @@ export function budgetLoad(nodes: readonly string[], facts: BudgetFacts): Budget
     const mostOnOneNode = Math.max(...Object.values(perNode).map((counts) => counts[name] ?? 0));
     allowed[name] = Math.max(1, (replicas.get(name) ?? 0) - 1, mostOnOneNode);
   }
-  return { perNode, allowed, maxBatch: halfOf(nodes.length) };
+  return { perNode, allowed, maxBatch: halfOf(nodes.length), spaced: true };
 }
 
 /**
@@ -116,7 +119,8 @@ export function autoBatchCap(nodes: number): number {
 /**
  * The drain's batches, in order. "auto" places each node, least critical first, in the first batch it
  * fits (under the cap, within every budget); a node whose own pods exceed a budget drains alone at worst,
- * as it would one at a time.
+ * as it would one at a time. Then, in as many batches, again, each node in the batch it fits farthest
+ * from the other batches holding its budgets' pods (the earliest of equals).
  */
 export function drainBatches(
   order: readonly string[],
@@ -130,21 +134,70 @@ export function drainBatches(
     );
   }
   const cap = Math.min(shareCap(order.length), load.maxBatch ?? order.length);
-  const batches: { nodes: string[]; used: Map<string, number> }[] = [];
+  const firstFit = packBatches(order, load, cap, () => 0);
+  if (!load.spaced) return firstFit;
+  // As many batches as first fit needs, each budget's pods as far apart as they go: a replacement then has
+  // the batches between to start before the budget lets the next of its pods go. A budget on as many
+  // nodes as there are batches is in every batch wherever its nodes go: it has no say.
+  const nodesOf = new Map<string, number>();
+  for (const needs of Object.values(load.perNode))
+    for (const pdb of Object.keys(needs)) nodesOf.set(pdb, (nodesOf.get(pdb) ?? 0) + 1);
+  const count = firstFit.length;
+  const spread = (pdb: string) => (nodesOf.get(pdb) ?? 0) < count;
+  return packBatches(
+    order,
+    load,
+    cap,
+    (batches, index, needs) => {
+      let nearest = Number.POSITIVE_INFINITY;
+      for (const [pdb] of needs.filter(([pdb]) => spread(pdb)))
+        batches.forEach((batch, other) => {
+          if (other !== index && batch.used.has(pdb)) nearest = Math.min(nearest, Math.abs(other - index));
+        });
+      return nearest;
+    },
+    count,
+  );
+}
+
+interface Batch {
+  nodes: string[];
+  used: Map<string, number>;
+}
+
+/**
+ * Each node, in order, into the batch it fits (under the cap, within every budget) that scores highest,
+ * the earliest of equals; a node that fits none opens a new batch.
+ */
+function packBatches(
+  order: readonly string[],
+  load: BudgetLoad,
+  cap: number,
+  score: (batches: readonly Batch[], index: number, needs: [string, number][]) => number,
+  count = 0,
+): string[][] {
+  const batches: Batch[] = Array.from({ length: count }, () => ({ nodes: [], used: new Map() }));
   for (const node of order) {
     const needs = Object.entries(load.perNode[node] ?? {});
-    const fits = (batch: (typeof batches)[number]) =>
+    const fits = (batch: Batch) =>
       batch.nodes.length < cap &&
       needs.every(([pdb, pods]) => (batch.used.get(pdb) ?? 0) + pods <= Math.max(1, load.allowed[pdb] ?? 0));
-    let batch = batches.find(fits);
-    if (batch === undefined) {
-      batch = { nodes: [], used: new Map() };
-      batches.push(batch);
+    let best: Batch | undefined;
+    let bestScore = Number.NEGATIVE_INFINITY;
+    for (const [index, batch] of batches.entries()) {
+      if (!fits(batch)) continue;
+      const value = needs.length === 0 ? 0 : score(batches, index, needs);
+      if (value > bestScore) {
+        best = batch;
+        bestScore = value;
+      }
     }
+    const batch: Batch = best ?? { nodes: [], used: new Map() };
+    if (best === undefined) batches.push(batch);
     batch.nodes.push(node);
     for (const [pdb, pods] of needs) batch.used.set(pdb, (batch.used.get(pdb) ?? 0) + pods);
   }
-  return batches.map((batch) => batch.nodes);
+  return batches.filter((batch) => batch.nodes.length > 0).map((batch) => batch.nodes);
 }
 
 /**

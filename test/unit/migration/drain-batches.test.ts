@@ -38,6 +38,7 @@ describe("budgetLoad", () => {
       },
       allowed: { "PodDisruptionBudget shop/web": 2, "PodDisruptionBudget shop/api": 1 },
       maxBatch: 1,
+      spaced: true,
     });
   });
   it("gives a controller no budget covers one of its own: all its replicas but one, never fewer than one node holds", () => {
@@ -72,6 +73,7 @@ describe("budgetLoad", () => {
         "ReplicaSet shop/pair-5d8f7c9b4": 2,
       },
       maxBatch: 3,
+      spaced: true,
     });
     // The cache's three replicas never drain together.
     expect(drainBatches(NODES, load, "auto")).toEqual([
@@ -182,20 +184,50 @@ describe("drainBatches", () => {
     expect(drainBatches(["n0", "n1", "n2", "n3"], stored, "auto")).toEqual([["n0", "n1", "n2", "n3"]]);
   });
 
+  it("auto: spreads a budget's pods over the batches, so a replacement has the batches between to start", () => {
+    const order = ["n0", "n1", "n2", "n3", "n4"];
+    // "api" allows one of five at once: five batches. "slow" has a pod on three of them.
+    const api = "PodDisruptionBudget shop/api";
+    const slow = "PodDisruptionBudget search/slow";
+    const load: BudgetLoad = {
+      perNode: {
+        n0: { [api]: 1, [slow]: 1 },
+        n1: { [api]: 1, [slow]: 1 },
+        n2: { [api]: 1, [slow]: 1 },
+        n3: { [api]: 1 },
+        n4: { [api]: 1 },
+      },
+      allowed: { [api]: 1, [slow]: 1 },
+    };
+    // First fit, as a survey from before the spreading has it: the slow pods in three batches in a row.
+    expect(drainBatches(order, load, "auto")).toEqual([["n0"], ["n1"], ["n2"], ["n3"], ["n4"]]);
+    // Spread: first, last and middle.
+    expect(drainBatches(order, { ...load, spaced: true }, "auto")).toEqual([
+      ["n0"],
+      ["n3"],
+      ["n2"],
+      ["n4"],
+      ["n1"],
+    ]);
+  });
+
   it("property: every node once; a budget's pods in a batch exceed what it allows only when one node holds them all", () => {
     const nodeLoad = fc.dictionary(fc.constantFrom("a", "b", "c"), fc.integer({ min: 0, max: 3 }));
     fc.assert(
       fc.property(
         fc.array(nodeLoad, { minLength: 1, maxLength: 30 }),
         fc.record({ a: fc.nat(3), b: fc.nat(3), c: fc.nat(3) }),
-        (loads, allowed) => {
+        fc.boolean(),
+        (loads, allowed, spaced) => {
           const order = loads.map((_, i) => `n${i}`);
           const load: BudgetLoad = {
             perNode: Object.fromEntries(loads.map((l, i) => [`n${i}`, l])),
             allowed,
+            spaced,
           };
           const batches = drainBatches(order, load, "auto");
           expect(batches.flat().sort()).toEqual([...order].sort());
+          expect(batches.every((batch) => batch.length > 0)).toBe(true);
           for (const batch of batches) {
             for (const [budget, limit] of Object.entries(allowed)) {
               const covered = batch.filter((n) => (load.perNode[n]?.[budget] ?? 0) > 0);
