@@ -14,6 +14,7 @@ import {
   headroomNodes,
   newPoolCeiling,
   newPoolRoomFor,
+  poolWorkOrder,
   retainedOldNodes,
 } from "../../../shared/domain/migration/drain-batches.ts";
 import type { NodePod } from "../../../shared/domain/migration/drain-progress.ts";
@@ -124,7 +125,8 @@ export function* drainOldPool(
 /**
  * ARM runs one operation on a cluster at a time, and new nodes take longer to come than a batch to drain:
  * the drain keeps one pool operation under way beside it, looked at between batches. It grows the new pool
- * for the batches after the next (the next has its room already), else deletes the drained machines.
+ * for the batches after the next (the next has its room already), else deletes the drained machines; a
+ * growth the ceiling holds back waits for the delete that lifts it (poolWorkOrder).
  */
 interface PoolWork {
   newPool: NewPoolSize;
@@ -146,11 +148,24 @@ function* nextPoolWork(
   index: number,
 ): Generator<Task, PoolWork["arm"], unknown> {
   const { newPool } = pools;
-  const target = Math.min(roomFor(index + GROWTH_LEAD_BATCHES + 1), growthCeiling(pools));
-  if (newPool.grows && newPool.count < roomFor(index + GROWTH_LEAD_BATCHES) && target > newPool.count) {
-    return yield* sendGrow(run, pools, target, index);
+  const wanted = roomFor(index + GROWTH_LEAD_BATCHES + 1);
+  const ceiling = growthCeiling(pools);
+  const order = poolWorkOrder({
+    count: newPool.grows ? newPool.count : Number.POSITIVE_INFINITY,
+    needed: roomFor(index + GROWTH_LEAD_BATCHES),
+    wanted,
+    ceiling,
+    drained: pools.drained.length,
+  });
+  for (const step of order) {
+    // A delete finds nothing to send when every drained machine's pods are still shutting down.
+    const work =
+      step === "grow"
+        ? yield* sendGrow(run, pools, Math.min(wanted, ceiling), index)
+        : yield* sendShrink(run, pools, `${index}`);
+    if (work !== undefined) return work;
   }
-  return pools.drained.length > 0 ? yield* sendShrink(run, pools, `${index}`) : undefined;
+  return undefined;
 }
 
 function growthCeiling({ shrinks, newPool, changes }: PoolWork): number {

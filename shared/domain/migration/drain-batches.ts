@@ -218,6 +218,27 @@ export function growsWithDrain(
 export const GROWTH_LEAD_BATCHES = 2;
 
 /**
+ * What the drain asks of ARM between batches, in order of preference (ARM takes one operation at a time):
+ * the new pool grown toward the room the batches ahead want, up to the ceiling; drained machines deleted.
+ * A growth the ceiling holds back comes after the delete, which lifts the ceiling for it.
+ */
+export function poolWorkOrder(pools: {
+  /** The new pool's count now, the room the batches ahead need, and the room wanted a batch further. */
+  count: number;
+  needed: number;
+  wanted: number;
+  ceiling: number;
+  /** Drained machines waiting to go. */
+  drained: number;
+}): ("grow" | "shrink")[] {
+  const { count, needed, wanted, ceiling, drained } = pools;
+  const shrink = drained > 0 ? (["shrink"] as const) : [];
+  if (count >= needed) return [...shrink];
+  const grow = Math.min(wanted, ceiling) > count ? (["grow"] as const) : [];
+  return wanted > ceiling ? [...shrink, ...grow] : [...grow, ...shrink];
+}
+
+/**
  * The new pool's node count batch `index` needs: every node through it moved, and headroom
  * (headroomNodes); the whole pool from the last batch on.
  */

@@ -9,6 +9,7 @@ import {
   growsWithDrain,
   headroomNodes,
   newPoolRoomFor,
+  poolWorkOrder,
   retainedOldNodes,
 } from "../../../shared/domain/migration/drain-batches.ts";
 import { deployment, deploymentPods, pdb, pod } from "../../support/risk-fixtures.ts";
@@ -242,6 +243,20 @@ describe("drainBatches", () => {
 });
 
 describe("the pools in step", () => {
+  it("between batches: grows toward the room ahead, deletes drained machines first when the ceiling holds the growth back", () => {
+    const pools = { count: 12, needed: 16, wanted: 20, ceiling: 19, drained: 4 };
+    // Wanted 20, ceiling 19: the delete lifts the ceiling, so the next growth reaches 20 in one go.
+    expect(poolWorkOrder(pools)).toEqual(["shrink", "grow"]);
+    // Under the ceiling: the growth first, the delete when ARM is free again.
+    expect(poolWorkOrder({ ...pools, wanted: 18 })).toEqual(["grow", "shrink"]);
+    // Room enough, or nothing drained: one of them, or none.
+    expect(poolWorkOrder({ ...pools, count: 16 })).toEqual(["shrink"]);
+    expect(poolWorkOrder({ ...pools, count: 16, drained: 0 })).toEqual([]);
+    expect(poolWorkOrder({ ...pools, drained: 0 })).toEqual(["grow"]);
+    // At the ceiling already: only the delete can help.
+    expect(poolWorkOrder({ ...pools, count: 15, ceiling: 15 })).toEqual(["shrink"]);
+  });
+
   it("grows the new pool to every node through the batch and a node per zone of headroom, the whole pool at the last batch", () => {
     const pool = { count: 10, headroom: headroomNodes([]) };
     const sizes = [2, 2, 2, 2, 2];
