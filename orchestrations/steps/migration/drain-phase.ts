@@ -189,7 +189,8 @@ function* makeRoom(
     // Both pools whole at once is what the ceiling forbids: the drained machines go first.
     const shutDown = yield* drainAgain(run, pools.changes, pools.drained, `room${index}`);
     if (shutDown.kind === "rollback") return shutDown;
-    pools.arm = yield* sendShrink(run, pools, `${index}`);
+    // A step of its own: the look between batches may send another delete at this index.
+    pools.arm = yield* sendShrink(run, pools, `room${index}`);
     yield* settle(run, pools, "to its end");
   }
   pools.arm = yield* sendGrow(run, pools, Math.max(need, Math.min(ahead, growthCeiling(pools))), index);
