@@ -50,7 +50,7 @@ export class ClusterConnectionPools {
 
   /** An empty KubeConfig whose API clients, once it is loaded, use the cluster's pool. */
   kubeConfig(clusterId: string): KubeConfig {
-    return new PooledKubeConfig((config, fresh) => this.reuse(clusterId, tlsIdentity(config), fresh));
+    return new PooledKubeConfig((identity, fresh) => this.reuse(clusterId, identity, fresh));
   }
 
   /** Closes every pool: for shutting down. */
@@ -98,9 +98,11 @@ function tlsIdentity(config: KubeConfig): string {
 
 /** client-node's own request set-up (TLS options, proxy, auth headers), then the cluster's pool. */
 class PooledKubeConfig extends KubeConfig {
-  private readonly pool: (config: KubeConfig, fresh: Dispatcher) => Dispatcher;
+  private readonly pool: (identity: string, fresh: Dispatcher) => Dispatcher;
+  /** The identity of the cluster and user entries it was last computed for: a load makes new entries. */
+  private identity?: { cluster: unknown; user: unknown; value: string };
 
-  constructor(pool: (config: KubeConfig, fresh: Dispatcher) => Dispatcher) {
+  constructor(pool: (identity: string, fresh: Dispatcher) => Dispatcher) {
     super();
     this.pool = pool;
   }
@@ -108,7 +110,16 @@ class PooledKubeConfig extends KubeConfig {
   override async applySecurityAuthentication(context: RequestContext): Promise<void> {
     await super.applySecurityAuthentication(context);
     const fresh = context.getDispatcher();
-    if (fresh) context.setDispatcher(this.pool(this, fresh));
+    if (fresh) context.setDispatcher(this.pool(this.currentIdentity(), fresh));
+  }
+
+  /** Hashed once per loaded entries rather than on every request. */
+  private currentIdentity(): string {
+    const cluster = this.getCurrentCluster();
+    const user = this.getCurrentUser();
+    if (this.identity?.cluster !== cluster || this.identity?.user !== user)
+      this.identity = { cluster, user, value: tlsIdentity(this) };
+    return this.identity.value;
   }
 }
 
