@@ -144,7 +144,11 @@ export function* poolMigration(
       yield* orRollBack(run, changes, yield* waitFor(run, input.options.retentionSeconds));
       if (input.options.deleteGate)
         yield* gateOrEnd(run, changes, "delete", { pool: input.pool, drained: run.record.nodes });
-      yield* orRollBack(run, changes, yield* drainAgain(run, changes, changes.taintedNodes, "last"));
+      yield* orRollBack(
+        run,
+        changes,
+        yield* drainAgain(run, changes, changes.taintedNodes, { kind: "last" }),
+      );
       yield* run.enter("deleting-old-pool", `deleting ${input.pool}`);
       changes.oldPoolDeleting = true;
       const deleted = yield* changePool(

@@ -227,7 +227,7 @@ describe("a pool migration whose host is killed mid-drain and started again on t
       );
       const drains = instances.filter((instance) => /:drain-\d+$/.test(instance.instanceId));
       expect(drains.map((d) => (d.input as Json).node).sort()).toEqual(oldNodes);
-      const waits = instances.filter((instance) => /:(end|room\d+)-drain-\d+$/.test(instance.instanceId));
+      const waits = instances.filter((instance) => /:(e|r\d+)-\d+$/.test(instance.instanceId));
       expect(drains.length + waits.length).toBe(instances.length);
       expect([...drains, ...waits].map((d) => `${d.runtimeStatus} ${(d.output as Json)?.kind}`)).toEqual(
         Array(instances.length).fill("Completed drained"),

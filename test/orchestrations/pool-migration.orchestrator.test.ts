@@ -536,7 +536,7 @@ describe("pool-migration", () => {
     expect(run.subOrchestrations().map((id) => id.slice(id.lastIndexOf(":") + 1))).toEqual([
       "drain-0",
       "drain-1",
-      "last-drain-0",
+      "l-0",
     ]);
     const order = run.calls.map((c) => {
       const input = c.input as { pod?: { name: string }; request?: { kind: string } };
@@ -1129,6 +1129,27 @@ describe("pool-migration growing the new pool and shrinking the old one with the
     expect(deletes.flatMap((event) => event.slice("delete ".length).split(",")).sort()).toEqual(FOUR);
   });
 
+  it("keeps a machine where a person chose to leave a pod stuck shutting down, and deletes the others", async () => {
+    const { fakes, podsOn } = fourNodes({
+      ...approveAll(),
+      decision: [{ decision: "skip-pod", pod: { namespace: "batch", name: "worker-3" } }],
+    });
+    const evict = fakes["evict-pod"] as NonNullable<(typeof fakes)["evict-pod"]>;
+    fakes["evict-pod"] = (input) => {
+      if (input.pod.name !== "worker-3") return evict(input);
+      // Evicted, it never finishes shutting down.
+      const since = new Date(harness.clock.now()).toISOString();
+      podsOn.set(input.node, [pod("worker-3", { terminatingSince: since })]);
+      return { kind: "evicted" };
+    };
+    const run = await harness.run("pool-migration", inputOf({ oldPoolShrink: "with-drain" }), fakes);
+    expect(run.output.outcome).toBe("succeeded");
+    const deleted = requests(run).flatMap((r) =>
+      r.kind === "delete-machines" ? (r.machines as string[]) : [],
+    );
+    expect(deleted.sort()).toEqual(["aks-batch-0", "aks-batch-1", "aks-batch-2"]);
+  });
+
   it("keeps a drained machine a pod landed on before its delete, and deletes the ones still empty", async () => {
     const { fakes, podsOn, records } = fourNodes(approveAll());
     let looks = 0;
@@ -1180,6 +1201,24 @@ describe("pool-migration growing the new pool and shrinking the old one with the
     expect(requests(run)).toContainEqual({ kind: "update", pool: "batch", changes: { count: 4 } });
     const history = run.output.summary.rolledBack?.restored ?? [];
     expect(history).toContain("batch scaled back to 4 nodes");
+  });
+
+  it("still scales back on rollback when a delete that may have gone through is followed by a refused one", async () => {
+    const { fakes } = fourNodes(approveAll());
+    failingAfterTwoBatches(fakes);
+    const request = fakes["request-pool-change"] as NonNullable<(typeof fakes)["request-pool-change"]>;
+    const steps = new Set<string>();
+    fakes["request-pool-change"] = (input) => {
+      if (input.request.kind !== "delete-machines") return request(input);
+      // The first delete fails every attempt; the next is refused.
+      steps.add(input.step);
+      if (steps.size === 1) throw new Error("socket hang up");
+      return { kind: "refused", reason: "400 InvalidParameter: machines" };
+    };
+    const run = await harness.run("pool-migration", inputOf(STEPPED), fakes);
+    expect(run.output.outcome).toBe("rolled-back");
+    expect(steps.size).toBeGreaterThan(1);
+    expect(requests(run)).toContainEqual({ kind: "update", pool: "batch", changes: { count: 4 } });
   });
 
   it("notes a delete of drained machines whose operation failed, and a rollback scales back and untaints them", async () => {

@@ -97,7 +97,13 @@ export function* drainOldPool(
     run.note(`draining ${batch.join(", ")}`);
     yield* run.save();
     const offset = offsets[index] as number;
-    const drained = yield* drainBatch(run, batch, (node) => `drain-${offset + node}`, changes.leftPods, true);
+    const drained = yield* drainBatch(
+      run,
+      batch,
+      (position) => `drain-${offset + position}`,
+      changes.leftPods,
+      true,
+    );
     if (drained.kind === "rollback") return drained;
     record.nodes.drained += batch.length;
     run.batchesDrained += 1;
@@ -113,7 +119,7 @@ export function* drainOldPool(
   if (settled.kind === "rollback") return settled;
   // Evicted pods still shutting down are seen gone (one stuck Terminating asks a person), then their
   // machines can go.
-  const shutDown = yield* drainAgain(run, changes, changes.taintedNodes, "end");
+  const shutDown = yield* drainAgain(run, changes, changes.taintedNodes, { kind: "end" });
   if (shutDown.kind === "rollback") return shutDown;
   if (pools.drained.length > 0) {
     pools.arm = yield* sendShrink(run, pools, "last");
@@ -187,7 +193,7 @@ function* makeRoom(
   if (settled.kind === "rollback" || pools.newPool.count >= need) return settled;
   if (need > growthCeiling(pools) && pools.drained.length > 0) {
     // Both pools whole at once is what the ceiling forbids: the drained machines go first.
-    const shutDown = yield* drainAgain(run, pools.changes, pools.drained, `room${index}`);
+    const shutDown = yield* drainAgain(run, pools.changes, pools.drained, { kind: "room", batch: index });
     if (shutDown.kind === "rollback") return shutDown;
     // A step of its own: the look between batches may send another delete at this index.
     pools.arm = yield* sendShrink(run, pools, `room${index}`);
@@ -243,9 +249,9 @@ function* sendShrink(
       "drained and past the health gate: only the pool is kept for a rollback",
     );
     if (change.kind === "failed" && change.refused) {
-      forgetDeleted(pools.changes, machines);
-      // Nothing went: with no machine gone before, a rollback has nothing to scale back.
-      if (shrunk.deleted.length === 0) pools.changes.oldPoolShrunk = undefined;
+      forgetDeleted(pools.changes, machines, false);
+      // Nothing went: with no machine gone, nor maybe gone, before, a rollback has nothing to scale back.
+      if (shrunk.deleted.length === 0 && !shrunk.uncertain) pools.changes.oldPoolShrunk = undefined;
       run.note(
         `deleting the drained ${machines.join(", ")} was refused: ${change.error}; they go with the pool at the end`,
       );
@@ -254,7 +260,7 @@ function* sendShrink(
     return { kind: "shrink", machines, change };
   } catch (error) {
     // Not known whether ARM took it: the pool stays marked, so a rollback scales it back to its count.
-    forgetDeleted(pools.changes, machines);
+    forgetDeleted(pools.changes, machines, true);
     run.note(
       `deleting the drained ${machines.join(", ")} failed: ${errorMessage(error)}; whether any went is not known, so a rollback scales ${run.record.pool} back to ${shrunk.count} nodes`,
     );
@@ -264,11 +270,12 @@ function* sendShrink(
 
 /**
  * Machines whose delete failed, no longer counted gone (the new pool's ceiling counts them); the old pool
- * stays marked shrunk: a rollback still scales it back, in case part of the delete happened.
+ * stays marked shrunk, and `uncertain` when part of the delete may have happened: a rollback scales it back.
  */
-function forgetDeleted(changes: Changes, machines: string[]): void {
+function forgetDeleted(changes: Changes, machines: string[], uncertain: boolean): void {
   if (!changes.oldPoolShrunk) return;
   changes.oldPoolShrunk.deleted = changes.oldPoolShrunk.deleted.filter((m) => !machines.includes(m));
+  if (uncertain) changes.oldPoolShrunk.uncertain = true;
 }
 
 /**
@@ -282,7 +289,17 @@ function* stillEmpty(
 ): Generator<Task, { empty: string[]; later: string[] }, unknown> {
   const empty: string[] = [];
   const later: string[] = [];
-  for (const look of yield* lookAgain(run, machines, leftPods)) {
+  // A pod a person chose to leave (decided in a later drain of the node) goes with the pool, not before.
+  for (const node of machines.filter((machine) => leftPods[machine]))
+    run.note(
+      `keeping the drained ${node}: a person chose to leave pods on it; it goes with the pool at the end`,
+    );
+  const looked = yield* lookAgain(
+    run,
+    machines.filter((machine) => !leftPods[machine]),
+    leftPods,
+  );
+  for (const look of looked) {
     if (look.holding === undefined) empty.push(look.node);
     else if (look.shuttingDown) later.push(look.node);
     else run.note(`keeping the drained ${look.node}: ${look.holding}; it goes with the pool at the end`);
@@ -299,15 +316,21 @@ export function* drainAgain(
   run: MigrationRun,
   changes: Changes,
   nodes: readonly string[],
-  name: string,
+  when: { kind: "end" | "last" } | { kind: "room"; batch: number },
 ): Generator<Task, ControlVerdict, unknown> {
   const looked = yield* lookAgain(run, nodes, changes.leftPods);
   const holding = looked.filter((look) => look.holding !== undefined);
   if (holding.length === 0) return { kind: "go-on" };
-  const why = name === "last" ? "again before the pool's delete" : "to its end";
+  const why = {
+    end: "to its end",
+    last: "again before the pool's delete",
+    room: "to its end: the new pool needs the room its machine frees",
+  }[when.kind];
   for (const look of holding) run.note(`draining ${look.node} ${why}: ${look.holding}`);
   const again = holding.map((look) => look.node);
-  return yield* drainBatch(run, again, (index) => `${name}-drain-${index}`, changes.leftPods, false);
+  // Child id parts are short (at most 15 characters, a retry's ".n" included).
+  const prefix = when.kind === "room" ? `r${when.batch}` : when.kind.charAt(0);
+  return yield* drainBatch(run, again, (index) => `${prefix}-${index}`, changes.leftPods, false);
 }
 
 /**
@@ -367,7 +390,7 @@ function* settle(
   }
   const names = work.machines.join(", ");
   if (change.kind === "failed") {
-    forgetDeleted(pools.changes, work.machines);
+    forgetDeleted(pools.changes, work.machines, true);
     run.note(`deleting the drained ${names} failed: ${change.error}; they go with the pool at the end`);
     return { kind: "go-on" };
   }
@@ -437,7 +460,7 @@ function* drainBatch(
       const verdict =
         result.kind === "stopped"
           ? yield* checkControl(run)
-          : yield* decide(run, batch[index] as string, result, decided);
+          : yield* decide(run, batch[index] as string, drainName(index), result, decided);
       if (verdict.kind === "rollback") return verdict;
       if (decided.skip.length > 0) leftPods[batch[index] as string] = decided.skip;
       // A stopped node is drained again (a new instance) once the pause is over.
@@ -456,6 +479,8 @@ function* drainBatch(
 function* decide(
   run: MigrationRun,
   node: string,
+  /** The node's drain, apart from its other drains (a node may be stuck again later, at attempt 0). */
+  drainName: string,
   result: Extract<NodeDrainResult, { kind: "stuck" | "failed" }>,
   decided: { skip: PodName[]; delete: PodRef[]; attempt: number; by: string },
 ): Generator<Task, ControlVerdict, unknown> {
@@ -467,7 +492,7 @@ function* decide(
       : [`the drain of ${node} kept failing: ${result.error}`];
   yield* notifyQuietly(run, {
     migrationId: record.id,
-    id: `${record.id}:stuck:${node}:${decided.attempt}`,
+    id: `${record.id}:stuck:${node}:${drainName}.${decided.attempt}`,
     cluster: record.cluster,
     pool: record.pool,
     severity: "warning",

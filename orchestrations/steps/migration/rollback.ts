@@ -25,8 +25,11 @@ export interface Changes {
   autoscaler?: { minCount?: number; maxCount?: number };
   /** Controllers scaled up by one, with their replicas before. */
   prePositioned: { workload: { kind: string; namespace: string; name: string }; replicas: number }[];
-  /** The old pool shrunk as it drained: its count before, and the machines asked to go. */
-  oldPoolShrunk?: { count: number; deleted: string[] };
+  /**
+   * The old pool shrunk as it drained: its count before, the machines asked to go, and whether a failed
+   * delete may have taken some of its machines.
+   */
+  oldPoolShrunk?: { count: number; deleted: string[]; uncertain?: boolean };
   /** Pods a person chose to leave on the old pool, by node: they go with it. */
   leftPods: Record<string, PodName[]>;
   /** Whether any pod has moved to the new pool. */

@@ -149,9 +149,11 @@ function oldPoolKeptWhole(
   }
   const nowMs = Date.parse(now);
   if (!imagesGoneBeforeEnd(removal, nowMs, costOf(facts, strategy, batches).durationHours)) return undefined;
-  const when = imagesGoneBeforeEnd(removal, nowMs, "now")
-    ? "were removed"
-    : "are removed before this migration would end, a week's slack included";
+  const when = Number.isNaN(Date.parse(`${removal.date}T00:00:00Z`))
+    ? "have a removal date that cannot be read, so they are taken as removed"
+    : imagesGoneBeforeEnd(removal, nowMs, "now")
+      ? "were removed"
+      : "are removed before this migration would end, a week's slack included";
   return {
     code: "old-pool-kept-whole",
     severity: "warning",

@@ -338,6 +338,8 @@ describe("buildPlan: an old pool whose node images go before the migration ends"
     expect(inFourDays.oldPoolShrinks).toBe(false);
     expect(inThreeWeeks.oldPoolShrinks).toBe(true);
     // A date that does not parse is taken as removed: the pool keeps its machines.
-    expect(planned("2026-13-45").oldPoolShrinks).toBe(false);
+    const unreadable = planned("2026-13-45");
+    expect(unreadable.oldPoolShrinks).toBe(false);
+    expect(unreadable.findings[0]?.detail).toContain("a removal date that cannot be read");
   });
 });
