@@ -522,6 +522,39 @@ describe("pool-migration", () => {
     expect(run.output.summary.phaseSeconds.retention ?? 0).toBeLessThan(3600);
   });
 
+  it("drains nodes pods landed on one at a time before the pool's delete: no budget was counted for those pods", async () => {
+    const { fakes, hooks, podsOn } = world(approveAll());
+    const save = hooks.onRecord;
+    let landed = false;
+    hooks.onRecord = async (record) => {
+      if (record.phase === "retention" && !landed) {
+        landed = true;
+        podsOn.get("aks-batch-0")?.push(pod("tolerant-0"));
+        podsOn.get("aks-batch-1")?.push(pod("tolerant-1"));
+      }
+      return save(record);
+    };
+    const events: string[] = [];
+    const evict = fakes["evict-pod"] as NonNullable<(typeof fakes)["evict-pod"]>;
+    fakes["evict-pod"] = (input) => {
+      events.push(`evict ${input.pod.name}`);
+      return evict(input);
+    };
+    const pods = fakes["node-pods"] as NonNullable<(typeof fakes)["node-pods"]>;
+    fakes["node-pods"] = async (input) => {
+      const found = await pods(input);
+      if (found.length === 0) events.push(`empty ${input.node}`);
+      return found;
+    };
+    const run = await harness.run("pool-migration", inputOf(), fakes);
+    expect(run.output.outcome).toBe("succeeded");
+    const children = run.subOrchestrations().map((id) => id.slice(id.lastIndexOf(":") + 1));
+    expect(children.slice(-2)).toEqual(["l-0", "l-1"]);
+    // The second node's landed pod is evicted only once the first node is empty again.
+    expect(events.lastIndexOf("empty aks-batch-0")).toBeLessThan(events.indexOf("evict tolerant-1"));
+    expect(events.indexOf("evict tolerant-0")).toBeLessThan(events.lastIndexOf("empty aks-batch-0"));
+  });
+
   it("drains an old node again before the pool's delete when a pod landed on it during the retention", async () => {
     const { fakes, hooks, podsOn, records } = world(approveAll());
     const save = hooks.onRecord;

@@ -327,10 +327,24 @@ export function* drainAgain(
     room: "to its end: the new pool needs the room its machine frees",
   }[when.kind];
   for (const look of holding) run.note(`draining ${look.node} ${why}: ${look.holding}`);
-  const again = holding.map((look) => look.node);
   // Child id parts are short (at most 15 characters, a retry's ".n" included).
   const prefix = when.kind === "room" ? `r${when.batch}` : when.kind.charAt(0);
-  return yield* drainBatch(run, again, (index) => `${prefix}-${index}`, changes.leftPods, false);
+  const name = (node: string) => `${prefix}-${holding.findIndex((look) => look.node === node)}`;
+  // Nodes whose evicted pods only shut down are waited for together; a node with pods to evict goes
+  // alone, as no budget was counted for them.
+  const waiting = holding.filter((look) => look.shuttingDown).map((look) => look.node);
+  const evicting = holding.filter((look) => !look.shuttingDown).map((look) => [look.node]);
+  for (const batch of waiting.length > 0 ? [waiting, ...evicting] : evicting) {
+    const verdict = yield* drainBatch(
+      run,
+      batch,
+      (index) => name(batch[index] as string),
+      changes.leftPods,
+      false,
+    );
+    if (verdict.kind === "rollback") return verdict;
+  }
+  return { kind: "go-on" };
 }
 
 /**
