@@ -1203,14 +1203,20 @@ describe("pool-migration growing the new pool and shrinking the old one with the
     );
   });
 
+  /** Four old nodes whose third batch fails its health gate; ARM answers deletes of machines by `answer`. */
+  function deletesAnswered(
+    answer: NonNullable<ReturnType<typeof fourNodes>["fakes"]["request-pool-change"]>,
+  ) {
+    const setup = fourNodes(approveAll());
+    failingAfterTwoBatches(setup.fakes);
+    const request = setup.fakes["request-pool-change"] as typeof answer;
+    setup.fakes["request-pool-change"] = (input) =>
+      input.request.kind === "delete-machines" ? answer(input) : request(input);
+    return setup;
+  }
+
   it("goes on when AKS refuses to delete drained machines, and a rollback still untaints them", async () => {
-    const { fakes } = fourNodes(approveAll());
-    failingAfterTwoBatches(fakes);
-    const request = fakes["request-pool-change"] as NonNullable<(typeof fakes)["request-pool-change"]>;
-    fakes["request-pool-change"] = (input) =>
-      input.request.kind === "delete-machines"
-        ? { kind: "refused", reason: "400 InvalidParameter: machines" }
-        : request(input);
+    const { fakes } = deletesAnswered(() => ({ kind: "refused", reason: "400 InvalidParameter: machines" }));
     const run = await harness.run("pool-migration", inputOf(STEPPED), fakes);
     expect(run.output.outcome).toBe("rolled-back");
     // Never counted gone: no scale-back, and the drained machines lose their taint with the others.
@@ -1221,14 +1227,10 @@ describe("pool-migration growing the new pool and shrinking the old one with the
   });
 
   it("scales the old pool back on rollback when a delete of drained machines failed without ARM's refusal", async () => {
-    const { fakes } = fourNodes(approveAll());
-    failingAfterTwoBatches(fakes);
-    const request = fakes["request-pool-change"] as NonNullable<(typeof fakes)["request-pool-change"]>;
-    fakes["request-pool-change"] = (input) => {
+    const { fakes } = deletesAnswered(() => {
       // Whether ARM took it is not known (a timeout after sending, say).
-      if (input.request.kind === "delete-machines") throw new Error("socket hang up");
-      return request(input);
-    };
+      throw new Error("socket hang up");
+    });
     const run = await harness.run("pool-migration", inputOf(STEPPED), fakes);
     expect(run.output.outcome).toBe("rolled-back");
     expect(requests(run)).toContainEqual({ kind: "update", pool: "batch", changes: { count: 4 } });
@@ -1237,17 +1239,13 @@ describe("pool-migration growing the new pool and shrinking the old one with the
   });
 
   it("still scales back on rollback when a delete that may have gone through is followed by a refused one", async () => {
-    const { fakes } = fourNodes(approveAll());
-    failingAfterTwoBatches(fakes);
-    const request = fakes["request-pool-change"] as NonNullable<(typeof fakes)["request-pool-change"]>;
     const steps = new Set<string>();
-    fakes["request-pool-change"] = (input) => {
-      if (input.request.kind !== "delete-machines") return request(input);
+    const { fakes } = deletesAnswered((input) => {
       // The first delete fails every attempt; the next is refused.
       steps.add(input.step);
       if (steps.size === 1) throw new Error("socket hang up");
       return { kind: "refused", reason: "400 InvalidParameter: machines" };
-    };
+    });
     const run = await harness.run("pool-migration", inputOf(STEPPED), fakes);
     expect(run.output.outcome).toBe("rolled-back");
     expect(steps.size).toBeGreaterThan(1);
@@ -1255,13 +1253,7 @@ describe("pool-migration growing the new pool and shrinking the old one with the
   });
 
   it("notes a delete of drained machines whose operation failed, and a rollback scales back and untaints them", async () => {
-    const { fakes, records } = fourNodes(approveAll());
-    failingAfterTwoBatches(fakes);
-    const request = fakes["request-pool-change"] as NonNullable<(typeof fakes)["request-pool-change"]>;
-    fakes["request-pool-change"] = (input) =>
-      input.request.kind === "delete-machines"
-        ? { kind: "accepted", operation: "op-shrink" }
-        : request(input);
+    const { fakes, records } = deletesAnswered(() => ({ kind: "accepted", operation: "op-shrink" }));
     const poll = fakes["poll-pool"] as NonNullable<(typeof fakes)["poll-pool"]>;
     fakes["poll-pool"] = (input) =>
       input.operation === "op-shrink" ? { status: "failed", error: "InternalError: vmss" } : poll(input);

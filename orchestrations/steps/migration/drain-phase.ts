@@ -334,7 +334,7 @@ export function* drainAgain(
   // alone, as no budget was counted for them.
   const waiting = holding.filter((look) => look.shuttingDown).map((look) => look.node);
   const evicting = holding.filter((look) => !look.shuttingDown).map((look) => [look.node]);
-  for (const batch of waiting.length > 0 ? [waiting, ...evicting] : evicting) {
+  for (const batch of [waiting, ...evicting].filter((nodes) => nodes.length > 0)) {
     const verdict = yield* drainBatch(
       run,
       batch,
