@@ -1,7 +1,8 @@
 // Alert state and the alerts outbox in SQLite: a row per track (its TrackState and a version commits
 // check) and a row per alert (per-sink delivery status, a delivery lease and a version updates check).
 // A decision's tracks are committed in one transaction; a track changed by another writer since the
-// snapshot is skipped and reported, as the Tables adapter does with ETags.
+// snapshot is skipped and reported, as the Tables adapter does with ETags. Alert ids in the JSON are kept
+// relative to their track (outbox-records.ts).
 
 import type { AlertDecision, AlertState, TrackState } from "../domain/alerts/alert-policy.ts";
 import type {
@@ -12,7 +13,16 @@ import type {
   OutboxClaim,
   SinkDelivery,
 } from "../domain/ports/alerts.ts";
-import { compareOutbox, isClaimable, trackChanges, withDelivery } from "../domain/records/outbox-records.ts";
+import {
+  compareOutbox,
+  isClaimable,
+  outboxFromStored,
+  storedOutbox,
+  storedTrackState,
+  trackChanges,
+  trackStateFromStored,
+  withDelivery,
+} from "../domain/records/outbox-records.ts";
 import type { Sql, SqliteStore } from "./sqlite-store.ts";
 
 const SCHEMA = `
@@ -53,7 +63,7 @@ export class SqliteAlertRepository implements AlertRepository {
     const tracks: AlertState["tracks"] = {};
     const versions = new Map<string, string>();
     for (const row of rows) {
-      tracks[row.track_key] = JSON.parse(row.state) as TrackState;
+      tracks[row.track_key] = trackStateFromStored(row.track_key, JSON.parse(row.state) as TrackState);
       versions.set(row.track_key, String(row.version));
     }
     return { state: { version: 1, tracks }, versions };
@@ -83,7 +93,7 @@ export class SqliteAlertRepository implements AlertRepository {
           "INSERT OR REPLACE INTO alert_tracks (track_key, version, state) VALUES (?, ?, ?)",
           track,
           (current?.version ?? 0) + 1,
-          JSON.stringify(state),
+          JSON.stringify(storedTrackState(track, state)),
         );
         for (const outbox of added) {
           sql.run(
@@ -91,7 +101,7 @@ export class SqliteAlertRepository implements AlertRepository {
              VALUES (?, ?, 'pending', 0, 1, ?)`,
             outbox.alert.id,
             outbox.decidedAt,
-            JSON.stringify(outbox),
+            JSON.stringify(storedOutbox(outbox)),
           );
         }
         commit.committed.push(track);
@@ -107,7 +117,7 @@ export class SqliteAlertRepository implements AlertRepository {
           "SELECT outbox FROM alert_outbox WHERE status = 'pending' ORDER BY decided_at, alert_id",
         ),
       )
-      .map((row) => JSON.parse(row.outbox) as OutboxAlert);
+      .map((row) => parseOutbox(row.outbox));
   }
 
   async pendingCount(): Promise<number> {
@@ -140,7 +150,7 @@ export class SqliteAlertRepository implements AlertRepository {
         alertId,
       );
       return {
-        outbox: JSON.parse(row.outbox) as OutboxAlert,
+        outbox: parseOutbox(row.outbox),
         leaseUntil,
         ...(holder !== undefined && { holder }),
         version: String(row.version + 1),
@@ -164,7 +174,7 @@ export class SqliteAlertRepository implements AlertRepository {
         outbox.status,
         pending ? claim.leaseUntil : 0,
         version + 1,
-        JSON.stringify(outbox),
+        JSON.stringify(storedOutbox(outbox)),
         outbox.alert.id,
         version,
       ),
@@ -197,7 +207,7 @@ export class SqliteAlertRepository implements AlertRepository {
           filter.status ?? null,
         ),
       )
-      .map((row) => JSON.parse(row.outbox) as OutboxAlert)
+      .map((row) => parseOutbox(row.outbox))
       .sort(compareOutbox);
   }
 }
@@ -215,4 +225,8 @@ function outboxOf(sql: Sql, alertId: string): OutboxRow | undefined {
     "SELECT status, lease_until, lease_holder, version, outbox FROM alert_outbox WHERE alert_id = ?",
     alertId,
   );
+}
+
+function parseOutbox(json: string): OutboxAlert {
+  return outboxFromStored(JSON.parse(json) as OutboxAlert);
 }

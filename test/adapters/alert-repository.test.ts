@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decideAlerts } from "../../shared/alerts/decide-alerts.ts";
+import type { TableStore } from "../../shared/azure/tables/table-store.ts";
+import { sqliteRepositories, tableRepositories } from "../../shared/composition.ts";
 import {
   type AlertDecision,
   evaluateAlerts,
@@ -7,11 +9,14 @@ import {
   type TrackState,
   trackKey,
 } from "../../shared/domain/alerts/alert-policy.ts";
-import type { AlertRepository, AlertStateSnapshot } from "../../shared/domain/ports/alerts.ts";
+import type { AlertRepository, AlertStateSnapshot, OutboxAlert } from "../../shared/domain/ports/alerts.ts";
+import { compareOutbox } from "../../shared/domain/records/outbox-records.ts";
+import type { SqliteStore } from "../../shared/sqlite/sqlite-store.ts";
 import { azureLinux2Finding, NIGHT } from "../support/alert-fixtures.ts";
-import { useStateStores } from "../support/state-stores.ts";
+import { useSqliteFiles, useStateStores } from "../support/state-stores.ts";
 
-const { stores } = useStateStores();
+const { stores, tables } = useStateStores();
+const sqliteFiles = useSqliteFiles();
 const findings = [
   azureLinux2Finding("prod#eu", "apps"),
   azureLinux2Finding("prod#eu", "web"),
@@ -241,5 +246,154 @@ describe.each(stores)("AlertRepository on $name, with decideAlerts", (store) => 
     );
     expect(await repo.pendingCount()).toBe(2);
     expect((await repo.pendingAlerts()).map((p) => p.alert.id)).not.toContain(first?.id);
+  });
+});
+
+/** The JSON an adapter keeps of each track's state and each alert, read and written past the repository. */
+interface RawAlertRows {
+  tracks(): Promise<Map<string, string>>;
+  outboxes(): Promise<Map<string, string>>;
+  writeTrack(track: string, json: string): Promise<void>;
+  writeOutbox(alertId: string, json: string): Promise<void>;
+}
+
+interface StoreWithRawRows {
+  name: string;
+  open(): { alerts: AlertRepository; another(): AlertRepository; raw: RawAlertRows };
+}
+
+function sqliteRaw(store: SqliteStore): RawAlertRows {
+  const rows = (query: string) =>
+    new Map(store.read((sql) => sql.all<{ key: string; json: string }>(query)).map((r) => [r.key, r.json]));
+  return {
+    tracks: async () => rows("SELECT track_key AS key, state AS json FROM alert_tracks"),
+    outboxes: async () => rows("SELECT alert_id AS key, outbox AS json FROM alert_outbox"),
+    writeTrack: async (track, json) => {
+      store.write((sql) => sql.run("UPDATE alert_tracks SET state = ? WHERE track_key = ?", json, track));
+    },
+    writeOutbox: async (alertId, json) => {
+      store.write((sql) => sql.run("UPDATE alert_outbox SET outbox = ? WHERE alert_id = ?", json, alertId));
+    },
+  };
+}
+
+function tablesRaw(store: TableStore): RawAlertRows {
+  // Rows found by the key columns they carry, whatever the row key's encoding.
+  const rows = async (keyColumn: string, jsonColumn: string) => {
+    const found = new Map<string, { partitionKey: string; rowKey: string; json: string }>();
+    for await (const row of (await store.table("Alerts")).listEntities<Record<string, string>>()) {
+      const key = row[keyColumn];
+      const json = row[jsonColumn];
+      if (key !== undefined && json !== undefined) {
+        found.set(key, { partitionKey: row.partitionKey as string, rowKey: row.rowKey as string, json });
+      }
+    }
+    return found;
+  };
+  const jsonOf = async (keyColumn: string, jsonColumn: string) =>
+    new Map([...(await rows(keyColumn, jsonColumn))].map(([key, row]) => [key, row.json]));
+  const write = async (keyColumn: string, jsonColumn: string, key: string, json: string) => {
+    const row = (await rows(keyColumn, jsonColumn)).get(key);
+    if (!row) throw new Error(`no row with ${keyColumn} ${key}`);
+    const { partitionKey, rowKey } = row;
+    await (await store.table("Alerts")).updateEntity({ partitionKey, rowKey, [jsonColumn]: json }, "Merge");
+  };
+  return {
+    tracks: () => jsonOf("TrackKey", "Track"),
+    outboxes: () => jsonOf("AlertId", "Outbox"),
+    writeTrack: (track, json) => write("TrackKey", "Track", track, json),
+    writeOutbox: (alertId, json) => write("AlertId", "Outbox", alertId, json),
+  };
+}
+
+describe.each<StoreWithRawRows>([
+  {
+    name: "SQLite",
+    open() {
+      const file = sqliteFiles.newFile();
+      const store = sqliteFiles.open(file);
+      return {
+        alerts: sqliteRepositories(store).alerts,
+        another: () => sqliteRepositories(sqliteFiles.open(file)).alerts,
+        raw: sqliteRaw(store),
+      };
+    },
+  },
+  {
+    name: "Table Storage on Azurite",
+    open() {
+      const prefix = tables.newPrefix();
+      const store = tables.store(prefix);
+      return {
+        alerts: tableRepositories(store).alerts,
+        another: () => tableRepositories(tables.store(prefix)).alerts,
+        raw: tablesRaw(store),
+      };
+    },
+  },
+])("alert rows as $name stores them", (store) => {
+  /** A night's alerts and, a date moved, a dates-changed alert covering the stages it crossed. */
+  async function decided(alerts: AlertRepository) {
+    await decideAlerts(alerts, findings, NIGHT);
+    const moved = [azureLinux2Finding("prod#eu", "apps", "2026-02-15"), ...findings.slice(1)];
+    const [changed] = await decideAlerts(alerts, moved, new Date("2026-01-10T14:00:00Z"));
+    expect(changed?.covers.length).toBeGreaterThan(1);
+    return { state: (await alerts.loadState()).state, listed: await alerts.listAlerts(), moved };
+  }
+
+  it("keep ids relative to their track: every stored row is shorter by the track key in each id, and reads back exact", async () => {
+    const { alerts, another, raw } = store.open();
+    const { state, listed } = await decided(alerts);
+    const storedTracks = await raw.tracks();
+    expect([...storedTracks.keys()].sort()).toEqual(Object.keys(state.tracks).sort());
+    for (const [track, json] of storedTracks) {
+      const full = state.tracks[track] as TrackState;
+      expect(full.done.length).toBeGreaterThan(0);
+      expect(json).not.toContain(track);
+      expect(json.length).toBe(JSON.stringify(full).length - full.done.length * track.length);
+    }
+    const storedOutboxes = await raw.outboxes();
+    expect(storedOutboxes.size).toBe(listed.length);
+    for (const outbox of listed) {
+      const track = trackKey(outbox.alert);
+      const json = storedOutboxes.get(outbox.alert.id) as string;
+      const ids = 1 + outbox.alert.covers.length;
+      expect(json).not.toContain(`${track}|`);
+      expect(json.length).toBe(JSON.stringify(outbox).length - ids * track.length);
+    }
+
+    // Read back whole by another connection, and through a claim and a delivery that rewrite the row.
+    const other = another();
+    expect((await other.loadState()).state).toEqual(state);
+    expect(await other.listAlerts()).toEqual(listed);
+    const first = listed[0] as OutboxAlert;
+    const t0 = NIGHT.getTime();
+    const claim = await other.claim(first.alert.id, t0, t0 + 60_000);
+    expect(claim?.outbox).toEqual(first);
+    const sent = { status: "pending", attempts: 1, lastError: "503" } as const;
+    const after = await other.recordDelivery(claim as NonNullable<typeof claim>, "webhook", sent, [
+      "webhook",
+    ]);
+    expect(after?.outbox).toEqual({ ...first, deliveries: { webhook: sent } });
+    expect((await alerts.pendingAlerts()).find((p) => p.alert.id === first.alert.id)).toEqual(after?.outbox);
+  });
+
+  it("read rows written with full ids, as before ids were kept relative, as they were", async () => {
+    const { alerts, another, raw } = store.open();
+    const { state, listed, moved } = await decided(alerts);
+    for (const [track, full] of Object.entries(state.tracks))
+      await raw.writeTrack(track, JSON.stringify(full));
+    for (const outbox of listed) await raw.writeOutbox(outbox.alert.id, JSON.stringify(outbox));
+    expect([...(await raw.tracks()).values()].every((json) => json.includes('"done":["/'))).toBe(true);
+
+    const other = another();
+    expect((await other.loadState()).state).toEqual(state);
+    expect(await other.listAlerts()).toEqual(listed);
+    expect((await other.pendingAlerts()).sort(compareOutbox)).toEqual(listed);
+    const first = listed[0] as OutboxAlert;
+    const t0 = NIGHT.getTime();
+    expect((await other.claim(first.alert.id, t0, t0 + 60_000))?.outbox).toEqual(first);
+    // A re-run on the old rows decides nothing new.
+    expect(await decideAlerts(other, moved, new Date("2026-01-10T15:00:00Z"))).toEqual([]);
   });
 });

@@ -3,7 +3,8 @@
 // - "t|<track key>": the track's TrackState (alert-policy.ts); its ETag is the version commits check.
 // - "a|<alert id>": the outbox row: the alert, per-sink delivery status and a delivery lease.
 // - "p|<decided at>|<alert id>": in the pending list until every sink has the alert (oldest first).
-// The state is per track, not one document: a fleet's done-lists outgrow an entity's 1 MiB.
+// The state is per track, not one document: a fleet's done-lists outgrow an entity's 1 MiB. Alert ids in
+// the JSON are kept relative to their track (outbox-records.ts).
 
 import type { TableClient, TransactionAction } from "@azure/data-tables";
 import { odata } from "@azure/data-tables";
@@ -19,7 +20,11 @@ import type {
 import {
   compareOutbox,
   isClaimable,
+  outboxFromStored,
+  storedOutbox,
+  storedTrackState,
   trackChanges,
+  trackStateFromStored,
   withDelivery,
 } from "../../domain/records/outbox-records.ts";
 import { checkEntitySize, entityBytes, fromJsonColumns, toJsonColumns } from "./json-columns.ts";
@@ -56,7 +61,10 @@ export class TableAlertRepository extends TableRepository implements AlertReposi
     const versions = new Map<string, string>();
     for (const row of rows) {
       const key = String(row.TrackKey);
-      tracks[key] = fromJsonColumns<TrackState>(row, "Track", `alert track ${key}`);
+      tracks[key] = trackStateFromStored(
+        key,
+        fromJsonColumns<TrackState>(row, "Track", `alert track ${key}`),
+      );
       versions.set(key, row.etag as string);
     }
     return { state: { version: 1, tracks }, versions };
@@ -108,7 +116,7 @@ export class TableAlertRepository extends TableRepository implements AlertReposi
         partitionKey: PARTITION,
         rowKey: trackRowKey(track),
         TrackKey: track,
-        ...toJsonColumns("Track", state),
+        ...toJsonColumns("Track", storedTrackState(track, state)),
       };
       checkEntitySize(row, `alert track ${track}`);
       const actions: TransactionAction[] = [
@@ -275,7 +283,7 @@ function outboxRow(outbox: OutboxAlert, leaseUntil: number, leaseHolder?: string
     DecidedAt: outbox.decidedAt,
     LeaseUntil: leaseUntil,
     ...(leaseHolder !== undefined && { LeaseHolder: leaseHolder }),
-    ...toJsonColumns("Outbox", outbox),
+    ...toJsonColumns("Outbox", storedOutbox(outbox)),
   };
   checkEntitySize(row, `alert ${outbox.alert.id}`);
   return row;
@@ -286,5 +294,5 @@ function pendingRow(outbox: OutboxAlert) {
 }
 
 function readOutbox(row: Row): OutboxAlert {
-  return fromJsonColumns<OutboxAlert>(row, "Outbox", `alert row ${row.rowKey}`);
+  return outboxFromStored(fromJsonColumns<OutboxAlert>(row, "Outbox", `alert row ${row.rowKey}`));
 }

@@ -1,5 +1,6 @@
 // What every AlertRepository adapter decides alike: which tracks a decision changes (with their new
-// alerts, pending), an alert's state after one sink's result, and the outbox's order.
+// alerts, pending), an alert's state after one sink's result, the outbox's order, and the stored form of a
+// track's state and of an alert.
 
 import {
   type AlertDecision,
@@ -72,4 +73,48 @@ export function isClaimable(
 ): boolean {
   if (lease.status !== "pending") return false;
   return lease.leaseUntil <= now || (holder !== undefined && lease.holder === holder);
+}
+
+// Stored form: an alert id is `${trackKey}|...` (alert-policy.ts), and a track's done-list and an alert's
+// own id and covers repeat that key in every id, most of a row's bytes. They are stored from the "|" on,
+// relative to their track. A full id starts with the key's "/", so rows written with full ids read as they are.
+
+/** The state as stored in the row of track `track`. */
+export function storedTrackState(track: string, state: TrackState): TrackState {
+  return { ...state, done: state.done.map((id) => relativeId(track, id)) };
+}
+
+/** The state of track `track` from its stored form. */
+export function trackStateFromStored(track: string, stored: TrackState): TrackState {
+  return { ...stored, done: stored.done.map((id) => absoluteId(track, id)) };
+}
+
+/** The alert as stored in its outbox row. */
+export function storedOutbox(outbox: OutboxAlert): OutboxAlert {
+  return withAlertIds(outbox, relativeId);
+}
+
+/** The alert from its stored form. */
+export function outboxFromStored(stored: OutboxAlert): OutboxAlert {
+  return withAlertIds(stored, absoluteId);
+}
+
+function withAlertIds(outbox: OutboxAlert, convert: (track: string, id: string) => string): OutboxAlert {
+  const track = trackKey(outbox.alert);
+  const { alert } = outbox;
+  return {
+    ...outbox,
+    alert: { ...alert, id: convert(track, alert.id), covers: alert.covers.map((id) => convert(track, id)) },
+  };
+}
+
+function relativeId(track: string, id: string): string {
+  if (id.startsWith(track) && id[track.length] === "|") return id.slice(track.length);
+  // Would read back with the key prepended: no id of the policy's starts with "|".
+  if (id.startsWith("|")) throw new Error(`alert id ${JSON.stringify(id)} of track ${track} starts with "|"`);
+  return id;
+}
+
+function absoluteId(track: string, id: string): string {
+  return id.startsWith("|") ? `${track}${id}` : id;
 }

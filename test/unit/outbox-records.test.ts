@@ -1,0 +1,43 @@
+// The stored form of a track's state and an alert: ids relative to their track, read back exactly.
+import { describe, expect, it } from "vitest";
+import { evaluateAlerts, trackKey } from "../../shared/domain/alerts/alert-policy.ts";
+import type { OutboxAlert } from "../../shared/domain/ports/alerts.ts";
+import {
+  outboxFromStored,
+  storedOutbox,
+  storedTrackState,
+  trackStateFromStored,
+} from "../../shared/domain/records/outbox-records.ts";
+import { azureLinux2Finding, NIGHT } from "../support/alert-fixtures.ts";
+
+const finding = azureLinux2Finding("prod", "apps");
+const track = trackKey(finding);
+const decision = evaluateAlerts({ version: 1, tracks: {} }, [finding], NIGHT);
+const state = decision.state.tracks[track] as NonNullable<(typeof decision.state.tracks)[string]>;
+const outbox: OutboxAlert = {
+  alert: decision.alerts[0] as OutboxAlert["alert"],
+  decidedAt: NIGHT.toISOString(),
+  status: "pending",
+  deliveries: {},
+};
+
+describe("stored alert ids", () => {
+  it("are kept from the '|' on and read back exactly", () => {
+    const stored = storedTrackState(track, state);
+    expect(stored.done).toEqual(state.done.map((id) => id.slice(track.length)));
+    expect(trackStateFromStored(track, stored)).toEqual(state);
+    const storedAlert = storedOutbox(outbox);
+    expect(storedAlert.alert.id).toBe(outbox.alert.id.slice(track.length));
+    expect(outboxFromStored(storedAlert)).toEqual(outbox);
+  });
+
+  it("keep an id of another track whole, and refuse one that would read back as this track's", () => {
+    const foreign = `${track}x|image-removal-90d|2026-03-31`;
+    const withForeign = { ...state, done: [...state.done, foreign] };
+    expect(storedTrackState(track, withForeign).done.at(-1)).toBe(foreign);
+    expect(trackStateFromStored(track, storedTrackState(track, withForeign))).toEqual(withForeign);
+    expect(() => storedTrackState(track, { ...state, done: ["|stage|2026-03-31"] })).toThrow(
+      /starts with "\|"/,
+    );
+  });
+});
