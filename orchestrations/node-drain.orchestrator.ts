@@ -7,7 +7,9 @@
 // every other pod is gone, for the migration to ask a person; an API that keeps failing until the
 // deadline is returned as failed, never thrown, so the migration hears from every node of a batch.
 // Asked to (leaveShuttingDown), it ends once every pod left is an evicted one shutting down within its
-// grace period: the next batch need not wait for it; whatever deletes the machine waits for it.
+// grace period: the next batch need not wait for it; whatever deletes the machine waits for it. Asked to
+// (handOverHeld), it also ends once the pods left are only those their budgets refused this round: the
+// migration drains the node on with its next batch.
 
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { NodePod, StuckPod, StuckReason } from "../shared/domain/migration/drain-progress.ts";
@@ -29,6 +31,8 @@ const FIRST_ROUND_SECONDS = 5;
 const LONGEST_ROUND_SECONDS = 60;
 /** While pods are only shutting down, the next look comes at least this soon: they leave on their own. */
 const TERMINATING_ROUND_SECONDS = 10;
+/** While a budget refuses a pod, the next look comes at least this soon: a replacement may be ready. */
+const REFUSED_ROUND_SECONDS = 20;
 /** A Terminating pod gets this long past its grace period before it counts as stuck. */
 const TERMINATING_MARGIN_SECONDS = 30;
 
@@ -130,10 +134,13 @@ export function* nodeDrain(
       };
 
     let outcome: Round;
+    const blockedNow = new Set<string>();
     try {
       outcome = yield* act(context, input, part, round, deletions, evictions, delaySeconds, (pod, result) => {
-        if (result.kind === "blocked")
+        if (result.kind === "blocked") {
+          blockedNow.add(podKey(pod.ref));
           lastRefusal.set(podKey(pod.ref), `its eviction is refused: ${result.reason}`);
+        }
         if (result.kind === "refused")
           markStuck(pod, "refused", `the eviction API answered ${result.status}: ${result.reason}`);
       });
@@ -145,10 +152,22 @@ export function* nodeDrain(
     for (const pod of deletions) toDelete.delete(podKey(pod.ref));
     evicted += outcome.evicted;
     deleted += outcome.deleted;
+    const held = moving.filter((pod) => blockedNow.has(podKey(pod.ref)));
+    if (
+      input.handOverHeld &&
+      held.length > 0 &&
+      stuck.size === 0 &&
+      outcome.evicted + outcome.deleted === 0 &&
+      moving.every((pod) => blockedNow.has(podKey(pod.ref)) || pod.terminatingSince !== undefined)
+    )
+      return { kind: "held", evicted, held: held.map(nameOf) };
     const shuttingDown = moving.some((pod) => pod.terminatingSince !== undefined);
-    delaySeconds = outcome.moved
-      ? FIRST_ROUND_SECONDS
-      : Math.min(shuttingDown ? TERMINATING_ROUND_SECONDS : LONGEST_ROUND_SECONDS, delaySeconds * 2);
+    const longest = shuttingDown
+      ? TERMINATING_ROUND_SECONDS
+      : held.length > 0
+        ? REFUSED_ROUND_SECONDS
+        : LONGEST_ROUND_SECONDS;
+    delaySeconds = outcome.moved ? FIRST_ROUND_SECONDS : Math.min(longest, delaySeconds * 2);
     yield* wait(context, outcome.waitSeconds, stops);
   }
 }

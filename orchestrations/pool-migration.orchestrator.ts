@@ -100,6 +100,7 @@ export function* poolMigration(
       run.overlap = new OverlapMeter(full.count, run.nowMs());
       run.overlap.resize("new", spec.count, run.nowMs());
       changes.newPool = { name: spec.name, nodes: [] };
+      const createdFrom = run.nowMs();
       const created = yield* changePool(
         run,
         "create-pool",
@@ -113,6 +114,8 @@ export function* poolMigration(
           `creating ${spec.name} failed: ${created.error}`,
           "pool-migration",
         );
+      // How long a growth of the pool may take, until one is seen.
+      const createMs = run.nowMs() - createdFrom;
       const evidence = yield* validate(run, spec.name, spec.count);
       changes.newPool.nodes = evidence.nodes.map((node) => node.name);
       if (!evidence.ok)
@@ -135,6 +138,7 @@ export function* poolMigration(
           count: spec.count,
           full,
           grows,
+          createMs,
         }),
       );
       yield* run.enter(

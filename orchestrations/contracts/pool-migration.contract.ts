@@ -151,12 +151,19 @@ export interface NodeDrainInput {
    * its own, so the next batch need not wait for it. Whatever deletes the machine waits for it instead.
    */
   leaveShuttingDown?: boolean;
+  /**
+   * Ends the drain once every pod left is shutting down or was just refused by its budget: the node
+   * goes on in the next batch's drains, so one budget waiting on a replacement does not hold the batch.
+   */
+  handOverHeld?: boolean;
 }
 
 export type NodeDrainResult =
   /** shuttingDown: pods evicted and still within their grace period (only with leaveShuttingDown). */
   | { kind: "drained"; evicted: number; skipped: number; deleted: number; shuttingDown?: number }
   | { kind: "stuck"; evicted: number; stuck: StuckPod[] }
+  /** Only pods their budgets hold (and pods shutting down) left (only with handOverHeld). */
+  | { kind: "held"; evicted: number; held: PodName[] }
   /** The Kubernetes API kept failing until the deadline: a person decides (retry, roll back). */
   | { kind: "failed"; evicted: number; error: string }
   /** Stopped between rounds because a pause or rollback was asked (MIGRATION_EVENTS.stop). */

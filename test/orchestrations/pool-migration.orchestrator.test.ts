@@ -717,6 +717,41 @@ describe("pool-migration", () => {
     expect(history).toContain("batch/not-stuck is not a stuck pod of aks-batch-0: asked again");
   });
 
+  it("applies a person's deletes one node at a time, the next once the node before is drained", async () => {
+    const script = {
+      ...approveAll(),
+      decision: [
+        { decision: "delete-pod" as const, pod: { namespace: "batch", name: "shell-0" } },
+        { decision: "delete-pod" as const, pod: { namespace: "batch", name: "shell-1" } },
+      ],
+    };
+    const { fakes, podsOn } = world(script);
+    OLD_NODES.forEach((node, i) => {
+      podsOn.get(node)?.push(pod(`shell-${i}`, { unmanaged: true }));
+    });
+    const events: string[] = [];
+    const deletePod = fakes["delete-pod"] as NonNullable<(typeof fakes)["delete-pod"]>;
+    fakes["delete-pod"] = (input) => {
+      events.push(`delete ${input.pod.name}`);
+      return deletePod(input);
+    };
+    const nodePods = fakes["node-pods"] as NonNullable<(typeof fakes)["node-pods"]>;
+    fakes["node-pods"] = (input) => {
+      const pods = nodePods(input) as NodePod[];
+      if (pods.length === 0 && !events.includes(`empty ${input.node}`)) events.push(`empty ${input.node}`);
+      return pods;
+    };
+    // Both nodes in one batch, both stuck at once on a pod no controller owns.
+    const run = await harness.run("pool-migration", inputOf({ batchSize: 2 }), fakes);
+    expect(run.output.outcome).toBe("succeeded");
+    expect(events.filter((event) => !event.startsWith("empty aks-batchal3"))).toEqual([
+      "delete shell-0",
+      "empty aks-batch-0",
+      "delete shell-1",
+      "empty aks-batch-1",
+    ]);
+  });
+
   it("rides out an eviction API that fails for a while: the round is tried again, the migration goes on", async () => {
     const { fakes } = world(approveAll());
     const evict = fakes["evict-pod"];
@@ -1160,6 +1195,57 @@ describe("pool-migration growing the new pool and shrinking the old one with the
     const deletes = events.filter((event) => event.startsWith("delete"));
     expect(deletes.join(" ")).not.toContain("too soon");
     expect(deletes.flatMap((event) => event.slice("delete ".length).split(",")).sort()).toEqual(FOUR);
+  });
+
+  /** aks-batch-0's pod refused by its budget at its first three evictions; the order of evictions and deletes. */
+  async function heldByItsBudget(budgets: PoolSurvey["budgets"]) {
+    const { fakes } = fourNodes(approveAll(), { budgets });
+    const events: string[] = [];
+    let refusals = 3;
+    const evict = fakes["evict-pod"] as NonNullable<(typeof fakes)["evict-pod"]>;
+    fakes["evict-pod"] = (input) => {
+      if (input.node === "aks-batch-0" && refusals-- > 0)
+        return { kind: "blocked", retryAfterSeconds: 5, reason: "the budget allows no disruption" };
+      events.push(`evict ${input.node}`);
+      return evict(input);
+    };
+    const request = fakes["request-pool-change"] as NonNullable<(typeof fakes)["request-pool-change"]>;
+    fakes["request-pool-change"] = (input) => {
+      if (input.request.kind === "delete-machines") events.push(`delete ${input.request.machines.join(",")}`);
+      return request(input);
+    };
+    const run = await harness.run(
+      "pool-migration",
+      inputOf({ ...STEPPED, newPoolGrowth: "up-front", batchSize: 1 }),
+      fakes,
+    );
+    expect(run.output.outcome).toBe("succeeded");
+    const drains = run.subOrchestrations().map((id) => id.slice(id.lastIndexOf(":") + 1));
+    return { events, drains };
+  }
+
+  it("drains on a node its budget holds with the next batches, which do not wait for it", async () => {
+    const { events, drains } = await heldByItsBudget({ perNode: {}, allowed: {}, handsOverHeld: true });
+    // The next batch's eviction came while aks-batch-0's pod was still refused.
+    expect(events.indexOf("evict aks-batch-1")).toBeLessThan(events.indexOf("evict aks-batch-0"));
+    // Handed over to the second batch (h1-0), drained there or in a later one; each node drained once to its end.
+    expect(drains.filter((id) => id.startsWith("drain-"))).toEqual([
+      "drain-0",
+      "drain-1",
+      "drain-2",
+      "drain-3",
+    ]);
+    expect(drains).toContain("h1-0");
+    expect(drains.filter((id) => id.startsWith("h")).every((id) => id.endsWith("-0"))).toBe(true);
+    // Its machine went only after its pod was evicted.
+    const deleted = events.findIndex((event) => event.startsWith("delete") && event.includes("aks-batch-0"));
+    expect(deleted).toBeGreaterThan(events.indexOf("evict aks-batch-0"));
+  });
+
+  it("holds the batch for a node its budget holds when the survey predates handing over (its history replays that)", async () => {
+    const { events, drains } = await heldByItsBudget({ perNode: {}, allowed: {} });
+    expect(events.indexOf("evict aks-batch-0")).toBeLessThan(events.indexOf("evict aks-batch-1"));
+    expect(drains.filter((id) => id.startsWith("h"))).toEqual([]);
   });
 
   it("keeps a machine where a person chose to leave a pod stuck shutting down, and deletes the others", async () => {

@@ -2,15 +2,17 @@
 // sub-orchestration. A node with stuck pods asks a person (retry, skip a pod, delete it, roll back);
 // between batches the health gate watches the seed's signals: one that clears within its grace lets the
 // drain go on, one that persists halts it and rolls back (at once or after approval, by policy). When
-// the options say so, the new pool grows a batch or two ahead while a batch drains and the old pool's
-// drained machines are deleted once the batch passed its health gate. A batch is done once its evicted
-// pods are shutting down; a machine is deleted only once they are gone (waited for when its room is
-// needed, and after the last batch).
+// the options say so, the new pool grows ahead while a batch drains (as many batches as drain while a
+// growth runs) and the old pool's drained machines are deleted once the batch passed its health gate. A
+// batch is done once its evicted pods are shutting down and its nodes hold only pods their budgets refuse
+// (those nodes drain on with the next batch); a machine is deleted only once its pods are gone (waited for
+// when its room is needed, and after the last batch).
 
 import type { Task } from "durable-functions";
 import {
   drainBatches,
   GROWTH_LEAD_BATCHES,
+  growthLeadBatches,
   headroomNodes,
   newPoolCeiling,
   newPoolRoomFor,
@@ -49,6 +51,8 @@ export interface NewPoolSize {
   count: number;
   full: { count: number; availabilityZones: readonly string[] };
   grows: boolean;
+  /** How long the pool's create took: what a growth takes until one is seen. */
+  createMs: number;
 }
 
 export function* drainOldPool(
@@ -83,37 +87,60 @@ export function* drainOldPool(
   const offsets = sizes.map((_, index) => sizes.slice(0, index).reduce((sum, size) => sum + size, 0));
   const room = { count: newPool.full.count, headroom: headroomNodes(newPool.full.availabilityZones) };
   const roomFor = (index: number) => newPoolRoomFor(sizes, index, room);
-  const pools: PoolWork = { newPool, changes, shrinks, oldCount: survey.count, drained: [] };
+  const pools: PoolWork = {
+    newPool,
+    changes,
+    shrinks,
+    oldCount: survey.count,
+    drained: [],
+    growthMs: newPool.createMs,
+    paced: survey.budgets?.handsOverHeld === true,
+    drainingMs: 0,
+  };
+  // Nodes whose budgets held pods back at a batch's end: drained on with the next batch.
+  let held: { node: string; deadline: string }[] = [];
   for (const [index, batch] of batches.entries()) {
     const control = yield* checkControl(run);
     if (control.kind === "rollback") return control;
     if (newPool.grows && newPool.count < roomFor(index)) {
-      const made = yield* makeRoom(run, pools, roomFor(index), roomFor(index + GROWTH_LEAD_BATCHES), index);
+      // Read once the growth under way has ended: it tells how long one takes.
+      const ahead = () => roomFor(index + growthLead(pools, index));
+      const made = yield* makeRoom(run, pools, roomFor(index), ahead, index);
       if (made.kind === "rollback") return made;
     }
     const looked = yield* settle(run, pools, "one look");
     if (looked.kind === "rollback") return looked;
     if (pools.arm === undefined) pools.arm = yield* nextPoolWork(run, pools, roomFor, index);
-    run.note(`draining ${batch.join(", ")}`);
+    const goingOn = held.length > 0 ? ` (and on with ${held.map((h) => h.node).join(", ")})` : "";
+    run.note(`draining ${batch.join(", ")}${goingOn}`);
     yield* run.save();
     const offset = offsets[index] as number;
+    const batchStart = run.nowMs();
     const drained = yield* drainBatch(
       run,
-      batch,
-      (position) => `drain-${offset + position}`,
+      [
+        ...held.map((h) => ({ ...h, name: `h${index}-${nodes.indexOf(h.node)}` })),
+        ...batch.map((node, position) => ({ node, name: `drain-${offset + position}` })),
+      ],
       changes.leftPods,
-      true,
+      // The last batch sees every node to its end.
+      { leaveShuttingDown: true, handOverHeld: pools.paced && index < batches.length - 1 },
     );
     if (drained.kind === "rollback") return drained;
-    record.nodes.drained += batch.length;
+    pools.drainingMs += run.nowMs() - batchStart;
+    const done = [...held.map((h) => h.node), ...batch].filter(
+      (node) => !drained.held.some((h) => h.node === node),
+    );
+    held = drained.held;
+    record.nodes.drained += done.length;
     run.batchesDrained += 1;
-    run.note(`drained ${batch.join(", ")} (${record.nodes.drained} of ${record.nodes.total})`);
+    const holding = held.length > 0 ? `; ${held.map((h) => h.node).join(", ")} held by budgets` : "";
+    run.note(`drained ${done.join(", ")} (${record.nodes.drained} of ${record.nodes.total})${holding}`);
     yield* run.save();
     const verdict = yield* healthGate(run, health);
     if (verdict.kind === "rollback") return verdict;
     // Nodes where a person chose to leave a pod are not deleted with the batch.
-    if (shrinks)
-      pools.drained.push(...batch.filter((node) => deletable.has(node) && !changes.leftPods[node]));
+    if (shrinks) pools.drained.push(...done.filter((node) => deletable.has(node) && !changes.leftPods[node]));
   }
   const settled = yield* settle(run, pools, "to its end");
   if (settled.kind === "rollback") return settled;
@@ -142,8 +169,18 @@ interface PoolWork {
   oldCount: number;
   /** Old nodes drained and past their gate, not yet asked to go. */
   drained: string[];
+  /** How long the last growth took, from its request to the look that saw it done (the create's at first). */
+  growthMs: number;
+  /**
+   * Whether batches hand held nodes over, so they may go faster than a growth: the growth then leads by
+   * the batches' pace, and goes first while the batches ahead need it. A survey from before that replays
+   * the fixed lead.
+   */
+  paced: boolean;
+  /** Time spent in the batches' drains, the room they waited for aside. */
+  drainingMs: number;
   arm?:
-    | { kind: "grow"; count: number; change: PendingPoolChange }
+    | { kind: "grow"; count: number; change: PendingPoolChange; sentAt: number }
     | { kind: "shrink"; machines: string[]; change: PendingPoolChange };
 }
 
@@ -154,14 +191,16 @@ function* nextPoolWork(
   index: number,
 ): Generator<Task, PoolWork["arm"], unknown> {
   const { newPool } = pools;
-  const wanted = roomFor(index + GROWTH_LEAD_BATCHES + 1);
+  const lead = growthLead(pools, index);
+  const wanted = roomFor(index + lead + 1);
   const ceiling = growthCeiling(pools);
   const order = poolWorkOrder({
     count: newPool.grows ? newPool.count : Number.POSITIVE_INFINITY,
-    needed: roomFor(index + GROWTH_LEAD_BATCHES),
+    needed: roomFor(index + lead),
     wanted,
     ceiling,
     drained: pools.drained.length,
+    growthFirst: pools.paced,
   });
   for (const step of order) {
     // A delete finds nothing to send when every drained machine's pods are still shutting down.
@@ -172,6 +211,10 @@ function* nextPoolWork(
     if (work !== undefined) return work;
   }
   return undefined;
+}
+
+function growthLead(pools: PoolWork, index: number): number {
+  return pools.paced ? growthLeadBatches(pools.growthMs, pools.drainingMs, index) : GROWTH_LEAD_BATCHES;
 }
 
 function growthCeiling({ shrinks, newPool, changes }: PoolWork): number {
@@ -186,7 +229,8 @@ function* makeRoom(
   run: MigrationRun,
   pools: PoolWork,
   need: number,
-  ahead: number,
+  /** The room wanted further ahead, read once the operation under way has ended. */
+  ahead: () => number,
   index: number,
 ): Generator<Task, ControlVerdict, unknown> {
   const settled = yield* settle(run, pools, "to its end");
@@ -199,7 +243,7 @@ function* makeRoom(
     pools.arm = yield* sendShrink(run, pools, `room${index}`);
     yield* settle(run, pools, "to its end");
   }
-  pools.arm = yield* sendGrow(run, pools, Math.max(need, Math.min(ahead, growthCeiling(pools))), index);
+  pools.arm = yield* sendGrow(run, pools, Math.max(need, Math.min(ahead(), growthCeiling(pools))), index);
   return yield* settle(run, pools, "to its end");
 }
 
@@ -218,7 +262,7 @@ function* sendGrow(
     { kind: "update", pool: newPool.name, changes: { count } },
     "room on the new pool for the batches ahead",
   );
-  return { kind: "grow", count, change };
+  return { kind: "grow", count, change, sentAt: run.nowMs() };
 }
 
 /**
@@ -329,19 +373,13 @@ export function* drainAgain(
   for (const look of holding) run.note(`draining ${look.node} ${why}: ${look.holding}`);
   // Child id parts are short (at most 15 characters, a retry's ".n" included).
   const prefix = when.kind === "room" ? `r${when.batch}` : when.kind.charAt(0);
-  const name = (node: string) => `${prefix}-${holding.findIndex((look) => look.node === node)}`;
+  const drains = holding.map((look, index) => ({ node: look.node, name: `${prefix}-${index}` }));
   // Nodes whose evicted pods only shut down are waited for together; a node with pods to evict goes
   // alone, as no budget was counted for them.
-  const waiting = holding.filter((look) => look.shuttingDown).map((look) => look.node);
-  const evicting = holding.filter((look) => !look.shuttingDown).map((look) => [look.node]);
-  for (const batch of [waiting, ...evicting].filter((nodes) => nodes.length > 0)) {
-    const verdict = yield* drainBatch(
-      run,
-      batch,
-      (index) => name(batch[index] as string),
-      changes.leftPods,
-      false,
-    );
+  const waiting = drains.filter((_, index) => holding[index]?.shuttingDown);
+  const evicting = drains.filter((_, index) => !holding[index]?.shuttingDown).map((drain) => [drain]);
+  for (const batch of [waiting, ...evicting].filter((group) => group.length > 0)) {
+    const verdict = yield* drainBatch(run, batch, changes.leftPods, {});
     if (verdict.kind === "rollback") return verdict;
   }
   return { kind: "go-on" };
@@ -400,6 +438,7 @@ function* settle(
       };
     }
     pools.newPool.count = work.count;
+    pools.growthMs = run.nowMs() - work.sentAt;
     return { kind: "go-on" };
   }
   const names = work.machines.join(", ");
@@ -416,74 +455,102 @@ function* settle(
   return { kind: "go-on" };
 }
 
+/** One node's drain in a batch: its name (unique in the migration) and, handed over, its first deadline. */
+interface PlannedDrain {
+  node: string;
+  name: string;
+  deadline?: string;
+}
+
+/** A batch's end: nodes handed over (handOverHeld) go on with the next batch, under their first deadline. */
+type BatchVerdict =
+  | { kind: "go-on"; held: Required<Omit<PlannedDrain, "name">>[] }
+  | Extract<ControlVerdict, { kind: "rollback" }>;
+
 function* drainBatch(
   run: MigrationRun,
-  batch: string[],
-  /** The name of the drain of the batch's node at this index, unique in the migration. */
-  drainName: (index: number) => string,
+  drains: readonly PlannedDrain[],
   /** Pods a person chose to leave, by node: skipped again on a later drain of that node. */
   leftPods: Changes["leftPods"],
-  /** Whether a node is done once its pods are only shutting down (NodeDrainInput.leaveShuttingDown). */
-  leaveShuttingDown: boolean,
-): Generator<Task, ControlVerdict, unknown> {
+  mode: Pick<NodeDrainInput, "leaveShuttingDown" | "handOverHeld">,
+): Generator<Task, BatchVerdict, unknown> {
   const { context, record } = run;
   const { drainTimeoutSeconds } = run.input.options;
   const deadline = new Date(run.nowMs() + drainTimeoutSeconds * 1000).toISOString();
-  const decisions = batch.map((node) => ({
-    skip: [...(leftPods[node] ?? [])] as PodName[],
+  const decisions = drains.map((drain) => ({
+    skip: [...(leftPods[drain.node] ?? [])] as PodName[],
     delete: [] as PodRef[],
     attempt: 0,
     by: "",
+    deadline: drain.deadline ?? deadline,
+    /** Of `delete`, how many a drain of the node was given. */
+    given: 0,
   }));
-  let pending = batch.map((_, index) => index);
+  const handedOver: Required<Omit<PlannedDrain, "name">>[] = [];
+  let pending = drains.map((_, index) => index);
   while (pending.length > 0) {
+    // A person's deletes pass by the budgets: they go one node at a time, as nodes handed over (or a fixed
+    // batch) may hold pods of one budget.
+    const deleting = pending.filter((index) => {
+      const { delete: chosen, given } = decisions[index] as (typeof decisions)[number];
+      return chosen.length > given;
+    });
+    const running = pending.filter((index) => !deleting.includes(index) || index === deleting[0]);
+    const later = pending.filter((index) => !running.includes(index));
     const part = (index: number) => {
       const { attempt } = decisions[index] as (typeof decisions)[number];
-      return childInstanceId(record.id, `${drainName(index)}${attempt === 0 ? "" : `.${attempt}`}`);
+      const { name } = drains[index] as PlannedDrain;
+      return childInstanceId(record.id, `${name}${attempt === 0 ? "" : `.${attempt}`}`);
     };
     // The HTTP side stops these when a pause or rollback is asked.
-    record.draining = pending.map(part);
+    record.draining = running.map(part);
     yield* run.save();
     const results = (yield context.df.Task.all(
-      pending.map((index) => {
+      running.map((index) => {
         const decided = decisions[index] as (typeof decisions)[number];
+        decided.given = decided.delete.length;
         const drain: NodeDrainInput = {
           migrationId: record.id,
           clusterId: record.clusterId,
-          node: batch[index] as string,
-          // A node retried after a decision gets a deadline of its own.
+          node: (drains[index] as PlannedDrain).node,
+          // A node retried after a decision or a pause gets a deadline of its own.
           deadline:
             decided.attempt === 0
-              ? deadline
+              ? decided.deadline
               : new Date(run.nowMs() + drainTimeoutSeconds * 1000).toISOString(),
           skip: decided.skip,
           delete: decided.delete,
           ...(decided.by ? { decidedBy: decided.by } : {}),
-          ...(leaveShuttingDown && { leaveShuttingDown }),
+          ...(mode.leaveShuttingDown && { leaveShuttingDown: true }),
+          ...(mode.handOverHeld && { handOverHeld: true }),
         };
         return context.df.callSubOrchestrator(ORCHESTRATIONS.nodeDrain, drain, part(index));
       }),
     )) as NodeDrainResult[];
-    const held = pending.flatMap((index, position) => {
+    const unfinished = running.flatMap((index, position) => {
       const result = results[position] as NodeDrainResult;
-      return result.kind === "drained" ? [] : [{ index, result }];
+      const { node } = drains[index] as PlannedDrain;
+      if (result.kind === "held")
+        handedOver.push({ node, deadline: (decisions[index] as (typeof decisions)[number]).deadline });
+      return result.kind === "drained" || result.kind === "held" ? [] : [{ index, result }];
     });
     record.draining = [];
-    for (const { index, result } of held) {
+    for (const { index, result } of unfinished) {
       const decided = decisions[index] as (typeof decisions)[number];
+      const { node, name } = drains[index] as PlannedDrain;
       const verdict =
         result.kind === "stopped"
           ? yield* checkControl(run)
-          : yield* decide(run, batch[index] as string, drainName(index), result, decided);
+          : yield* decide(run, node, name, result, decided);
       if (verdict.kind === "rollback") return verdict;
-      if (decided.skip.length > 0) leftPods[batch[index] as string] = decided.skip;
+      if (decided.skip.length > 0) leftPods[node] = decided.skip;
       // A stopped node is drained again (a new instance) once the pause is over.
       if (result.kind === "stopped") decided.attempt += 1;
     }
     record.blockers = [];
-    pending = held.map(({ index }) => index);
+    pending = [...later, ...unfinished.map(({ index }) => index)];
   }
-  return { kind: "go-on" };
+  return { kind: "go-on", held: handedOver };
 }
 
 /**

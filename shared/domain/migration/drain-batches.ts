@@ -26,6 +26,8 @@ export interface BudgetLoad {
   maxBatch?: number;
   /** Whether a budget's pods are spread apart over the batches. Absent from a survey stored before it. */
   spaced?: boolean;
+  /** Whether a node its budgets hold at a batch's end drains on with the next batch. Absent before it. */
+  handsOverHeld?: boolean;
 }
 
 /**
@@ -66,7 +68,7 @@ export function budgetLoad(nodes: readonly string[], facts: BudgetFacts): Budget
     const mostOnOneNode = Math.max(...Object.values(perNode).map((counts) => counts[name] ?? 0));
     allowed[name] = Math.max(1, (replicas.get(name) ?? 0) - 1, mostOnOneNode);
   }
-  return { perNode, allowed, maxBatch: halfOf(nodes.length), spaced: true };
+  return { perNode, allowed, maxBatch: halfOf(nodes.length), spaced: true, handsOverHeld: true };
 }
 
 /**
@@ -218,9 +220,21 @@ export function growsWithDrain(
 export const GROWTH_LEAD_BATCHES = 2;
 
 /**
+ * Batches ahead the new pool grows once batches hand held nodes over (and may go faster than a growth):
+ * as many as drain while one growth runs, by the last growth's duration and the batches' drains so far,
+ * and at least GROWTH_LEAD_BATCHES.
+ */
+export function growthLeadBatches(growthMs: number, drainingMs: number, batchesDrained: number): number {
+  // Before a batch has drained, its pace is unknown: only the room the next batch needs (the new pool was
+  // created with it), and the growth waits a batch to be sized right.
+  if (batchesDrained === 0 || drainingMs <= 0) return 1;
+  return Math.max(GROWTH_LEAD_BATCHES, Math.ceil(growthMs / (drainingMs / batchesDrained)) + 1);
+}
+
+/**
  * What the drain asks of ARM between batches, in order of preference (ARM takes one operation at a time):
  * the new pool grown toward the room the batches ahead want, up to the ceiling; drained machines deleted.
- * A growth the ceiling holds back comes after the delete, which lifts the ceiling for it.
+ * With a fixed lead, a growth the ceiling holds back comes after the delete, which lifts the ceiling for it.
  */
 export function poolWorkOrder(pools: {
   /** The new pool's count now, the room the batches ahead need, and the room wanted a batch further. */
@@ -230,12 +244,14 @@ export function poolWorkOrder(pools: {
   ceiling: number;
   /** Drained machines waiting to go. */
   drained: number;
+  /** The growth first whenever it can go further (a paced lead, far ahead: the batches need it sooner). */
+  growthFirst?: boolean;
 }): ("grow" | "shrink")[] {
   const { count, needed, wanted, ceiling, drained } = pools;
   const shrink = drained > 0 ? (["shrink"] as const) : [];
   if (count >= needed) return [...shrink];
   const grow = Math.min(wanted, ceiling) > count ? (["grow"] as const) : [];
-  return wanted > ceiling ? [...shrink, ...grow] : [...grow, ...shrink];
+  return pools.growthFirst || wanted <= ceiling ? [...grow, ...shrink] : [...shrink, ...grow];
 }
 
 /**

@@ -6,7 +6,9 @@ import {
   type BudgetLoad,
   budgetLoad,
   drainBatches,
+  GROWTH_LEAD_BATCHES,
   growsWithDrain,
+  growthLeadBatches,
   headroomNodes,
   newPoolRoomFor,
   poolWorkOrder,
@@ -40,6 +42,7 @@ describe("budgetLoad", () => {
       allowed: { "PodDisruptionBudget shop/web": 2, "PodDisruptionBudget shop/api": 1 },
       maxBatch: 1,
       spaced: true,
+      handsOverHeld: true,
     });
   });
   it("gives a controller no budget covers one of its own: all its replicas but one, never fewer than one node holds", () => {
@@ -75,6 +78,7 @@ describe("budgetLoad", () => {
       },
       maxBatch: 3,
       spaced: true,
+      handsOverHeld: true,
     });
     // The cache's three replicas never drain together.
     expect(drainBatches(NODES, load, "auto")).toEqual([
@@ -255,6 +259,18 @@ describe("the pools in step", () => {
     expect(poolWorkOrder({ ...pools, drained: 0 })).toEqual(["grow"]);
     // At the ceiling already: only the delete can help.
     expect(poolWorkOrder({ ...pools, count: 15, ceiling: 15 })).toEqual(["shrink"]);
+    // A paced lead: the growth first whenever it can go further, the delete after.
+    expect(poolWorkOrder({ ...pools, growthFirst: true })).toEqual(["grow", "shrink"]);
+    expect(poolWorkOrder({ ...pools, count: 15, ceiling: 15, growthFirst: true })).toEqual(["shrink"]);
+  });
+
+  it("grows as many batches ahead as drain while one growth runs, never fewer than the fixed lead once a batch has drained", () => {
+    // No batch drained yet: only the next batch (the new pool was created with its room).
+    expect(growthLeadBatches(90_000, 0, 0)).toBe(1);
+    // Batches of 10 s and growths of 90 s: nine batches drain while one growth runs, one more to spare.
+    expect(growthLeadBatches(90_000, 20_000, 2)).toBe(10);
+    // Batches slower than a growth: the fixed lead.
+    expect(growthLeadBatches(90_000, 400_000, 2)).toBe(GROWTH_LEAD_BATCHES);
   });
 
   it("grows the new pool to every node through the batch and a node per zone of headroom, the whole pool at the last batch", () => {
