@@ -717,7 +717,8 @@ describe("pool-migration", () => {
     expect(history).toContain("batch/not-stuck is not a stuck pod of aks-batch-0: asked again");
   });
 
-  it("applies a person's deletes one node at a time, the next once the node before is drained", async () => {
+  /** Both nodes in one batch, both stuck at once on a pod no controller owns, a person deleting both. */
+  async function deletesDecided(budgets: PoolSurvey["budgets"]) {
     const script = {
       ...approveAll(),
       decision: [
@@ -729,6 +730,8 @@ describe("pool-migration", () => {
     OLD_NODES.forEach((node, i) => {
       podsOn.get(node)?.push(pod(`shell-${i}`, { unmanaged: true }));
     });
+    fakes["survey-pool"] = ({ pool }) =>
+      pool === "batch" ? surveyOf(OLD_NODES, { budgets }) : surveyOf(NEW_NODES);
     const events: string[] = [];
     const deletePod = fakes["delete-pod"] as NonNullable<(typeof fakes)["delete-pod"]>;
     fakes["delete-pod"] = (input) => {
@@ -741,13 +744,25 @@ describe("pool-migration", () => {
       if (pods.length === 0 && !events.includes(`empty ${input.node}`)) events.push(`empty ${input.node}`);
       return pods;
     };
-    // Both nodes in one batch, both stuck at once on a pod no controller owns.
     const run = await harness.run("pool-migration", inputOf({ batchSize: 2 }), fakes);
     expect(run.output.outcome).toBe("succeeded");
-    expect(events.filter((event) => !event.startsWith("empty aks-batchal3"))).toEqual([
+    return events.filter((event) => !event.startsWith("empty aks-batchal3"));
+  }
+
+  it("applies a person's deletes one node at a time, the next once the node before is drained", async () => {
+    expect(await deletesDecided({ perNode: {}, allowed: {}, handsOverHeld: true })).toEqual([
       "delete shell-0",
       "empty aks-batch-0",
       "delete shell-1",
+      "empty aks-batch-1",
+    ]);
+  });
+
+  it("applies a person's deletes on two nodes together when the survey predates that (its history replays it)", async () => {
+    expect(await deletesDecided({ perNode: {}, allowed: {} })).toEqual([
+      "delete shell-0",
+      "delete shell-1",
+      "empty aks-batch-0",
       "empty aks-batch-1",
     ]);
   });

@@ -97,8 +97,9 @@ export function* drainOldPool(
     paced: survey.budgets?.handsOverHeld === true,
     drainingMs: 0,
   };
+  run.deletesOneNodeAtATime = pools.paced;
   // Nodes whose budgets held pods back at a batch's end: drained on with the next batch.
-  let held: { node: string; deadline: string }[] = [];
+  let held: HeldDrain[] = [];
   for (const [index, batch] of batches.entries()) {
     const control = yield* checkControl(run);
     if (control.kind === "rollback") return control;
@@ -119,7 +120,11 @@ export function* drainOldPool(
     const drained = yield* drainBatch(
       run,
       [
-        ...held.map((h) => ({ ...h, name: `h${index}-${nodes.indexOf(h.node)}` })),
+        ...held.map((h) => ({
+          node: h.node,
+          name: `h${index}-${nodes.indexOf(h.node)}`,
+          deadline: new Date(run.nowMs() + h.leftMs).toISOString(),
+        })),
         ...batch.map((node, position) => ({ node, name: `drain-${offset + position}` })),
       ],
       changes.leftPods,
@@ -158,8 +163,9 @@ export function* drainOldPool(
 /**
  * ARM runs one operation on a cluster at a time, and new nodes take longer to come than a batch to drain:
  * the drain keeps one pool operation under way beside it, looked at between batches. It grows the new pool
- * for the batches after the next (the next has its room already), else deletes the drained machines; a
- * growth the ceiling holds back waits for the delete that lifts it (poolWorkOrder).
+ * ahead of the drain (the batches after the next, or as many as drain while a growth runs when batches
+ * hand held nodes over), else deletes the drained machines; with the fixed lead a growth the ceiling holds
+ * back waits for the delete that lifts it, with the paced one the growth goes first (poolWorkOrder).
  */
 interface PoolWork {
   newPool: NewPoolSize;
@@ -455,17 +461,23 @@ function* settle(
   return { kind: "go-on" };
 }
 
-/** One node's drain in a batch: its name (unique in the migration) and, handed over, its first deadline. */
+/** One node's drain in a batch: its name (unique in the migration) and, handed over, the deadline it keeps. */
 interface PlannedDrain {
   node: string;
   name: string;
   deadline?: string;
 }
 
-/** A batch's end: nodes handed over (handOverHeld) go on with the next batch, under their first deadline. */
-type BatchVerdict =
-  | { kind: "go-on"; held: Required<Omit<PlannedDrain, "name">>[] }
-  | Extract<ControlVerdict, { kind: "rollback" }>;
+/**
+ * A node handed over (handOverHeld) and the time its drain had left: the next batch's drain of it gets that
+ * much, so the wait between batches (a gate, a pause) does not count against it.
+ */
+interface HeldDrain {
+  node: string;
+  leftMs: number;
+}
+
+type BatchVerdict = { kind: "go-on"; held: HeldDrain[] } | Extract<ControlVerdict, { kind: "rollback" }>;
 
 function* drainBatch(
   run: MigrationRun,
@@ -483,19 +495,23 @@ function* drainBatch(
     attempt: 0,
     by: "",
     deadline: drain.deadline ?? deadline,
-    /** Of `delete`, how many a drain of the node was given. */
+    /** The deadline the node's latest drain was given. */
+    current: "",
+    /** Of `delete`, how many a drain of the node has acted on. */
     given: 0,
   }));
-  const handedOver: Required<Omit<PlannedDrain, "name">>[] = [];
+  const handedOver: HeldDrain[] = [];
   let pending = drains.map((_, index) => index);
   while (pending.length > 0) {
     // A person's deletes pass by the budgets: they go one node at a time, as nodes handed over (or a fixed
-    // batch) may hold pods of one budget.
+    // batch) may hold pods of one budget. A history from before that replays them together.
     const deleting = pending.filter((index) => {
       const { delete: chosen, given } = decisions[index] as (typeof decisions)[number];
       return chosen.length > given;
     });
-    const running = pending.filter((index) => !deleting.includes(index) || index === deleting[0]);
+    const running = run.deletesOneNodeAtATime
+      ? pending.filter((index) => !deleting.includes(index) || index === deleting[0])
+      : pending;
     const later = pending.filter((index) => !running.includes(index));
     const part = (index: number) => {
       const { attempt } = decisions[index] as (typeof decisions)[number];
@@ -508,16 +524,16 @@ function* drainBatch(
     const results = (yield context.df.Task.all(
       running.map((index) => {
         const decided = decisions[index] as (typeof decisions)[number];
-        decided.given = decided.delete.length;
+        // A node retried after a decision or a pause gets a deadline of its own.
+        decided.current =
+          decided.attempt === 0
+            ? decided.deadline
+            : new Date(run.nowMs() + drainTimeoutSeconds * 1000).toISOString();
         const drain: NodeDrainInput = {
           migrationId: record.id,
           clusterId: record.clusterId,
           node: (drains[index] as PlannedDrain).node,
-          // A node retried after a decision or a pause gets a deadline of its own.
-          deadline:
-            decided.attempt === 0
-              ? decided.deadline
-              : new Date(run.nowMs() + drainTimeoutSeconds * 1000).toISOString(),
+          deadline: decided.current,
           skip: decided.skip,
           delete: decided.delete,
           ...(decided.by ? { decidedBy: decided.by } : {}),
@@ -529,9 +545,14 @@ function* drainBatch(
     )) as NodeDrainResult[];
     const unfinished = running.flatMap((index, position) => {
       const result = results[position] as NodeDrainResult;
-      const { node } = drains[index] as PlannedDrain;
+      const decided = decisions[index] as (typeof decisions)[number];
+      // A drain stopped at a round's start acted on none of the deletes it was given.
+      if (result.kind !== "stopped") decided.given = decided.delete.length;
       if (result.kind === "held")
-        handedOver.push({ node, deadline: (decisions[index] as (typeof decisions)[number]).deadline });
+        handedOver.push({
+          node: (drains[index] as PlannedDrain).node,
+          leftMs: Math.max(0, Date.parse(decided.current) - run.nowMs()),
+        });
       return result.kind === "drained" || result.kind === "held" ? [] : [{ index, result }];
     });
     record.draining = [];

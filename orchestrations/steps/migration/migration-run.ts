@@ -41,6 +41,11 @@ export class MigrationRun {
   readonly answers: EventChannel<GateAnswerEvent>;
   /** Set once the new pool is asked for: the two pools' sizes from then on. */
   overlap?: OverlapMeter;
+  /**
+   * Whether a person's deletes go one node at a time: set from the survey when the drain begins (one from
+   * before handing held nodes over replays them together).
+   */
+  deletesOneNodeAtATime = false;
 
   constructor(context: OrchestrationContext, input: PoolMigrationInput) {
     this.context = context;

@@ -222,12 +222,10 @@ export const GROWTH_LEAD_BATCHES = 2;
 /**
  * Batches ahead the new pool grows once batches hand held nodes over (and may go faster than a growth):
  * as many as drain while one growth runs, by the last growth's duration and the batches' drains so far,
- * and at least GROWTH_LEAD_BATCHES.
+ * and at least GROWTH_LEAD_BATCHES (all of it before a batch has drained).
  */
 export function growthLeadBatches(growthMs: number, drainingMs: number, batchesDrained: number): number {
-  // Before a batch has drained, its pace is unknown: only the room the next batch needs (the new pool was
-  // created with it), and the growth waits a batch to be sized right.
-  if (batchesDrained === 0 || drainingMs <= 0) return 1;
+  if (batchesDrained === 0 || drainingMs <= 0) return GROWTH_LEAD_BATCHES;
   return Math.max(GROWTH_LEAD_BATCHES, Math.ceil(growthMs / (drainingMs / batchesDrained)) + 1);
 }
 

@@ -148,7 +148,7 @@ function newPoolRunbook(input: RunbookInput, spec: PoolSpec): RunbookStep[] {
         "Check health before each next node (next step); a drain that times out names the pods it could not evict.",
         ...(options.newPoolGrowth === "with-drain" && !spec.enableAutoScaling
           ? [
-              `As each batch starts, grow ${spec.name} for the batches after the next (\`${azPool("scale", input, spec.name)} --node-count N\`): the nodes drained by then and one more, one short of its full count until drained machines are deleted. One operation at a time: AKS refuses a second while one runs.`,
+              `As each batch starts, grow ${spec.name} for the batches after the next, further when batches drain faster than a growth comes (\`${azPool("scale", input, spec.name)} --node-count N\`): the nodes drained by then and one more, one short of its full count until drained machines are deleted. One operation at a time: AKS refuses a second while one runs.`,
             ]
           : []),
         ...(options.oldPoolShrink === "with-drain"

@@ -264,9 +264,9 @@ describe("the pools in step", () => {
     expect(poolWorkOrder({ ...pools, count: 15, ceiling: 15, growthFirst: true })).toEqual(["shrink"]);
   });
 
-  it("grows as many batches ahead as drain while one growth runs, never fewer than the fixed lead once a batch has drained", () => {
-    // No batch drained yet: only the next batch (the new pool was created with its room).
-    expect(growthLeadBatches(90_000, 0, 0)).toBe(1);
+  it("grows as many batches ahead as drain while one growth runs, never fewer than the fixed lead", () => {
+    // No batch drained yet: the fixed lead.
+    expect(growthLeadBatches(90_000, 0, 0)).toBe(GROWTH_LEAD_BATCHES);
     // Batches of 10 s and growths of 90 s: nine batches drain while one growth runs, one more to spare.
     expect(growthLeadBatches(90_000, 20_000, 2)).toBe(10);
     // Batches slower than a growth: the fixed lead.
