@@ -222,10 +222,14 @@ export const GROWTH_LEAD_BATCHES = 2;
 /**
  * Batches ahead the new pool grows once batches hand held nodes over (and may go faster than a growth):
  * as many as drain while one growth runs, by the last growth's duration and the batches' drains so far,
- * and at least GROWTH_LEAD_BATCHES (all of it before a batch has drained).
+ * and at least GROWTH_LEAD_BATCHES once a batch has drained.
  */
 export function growthLeadBatches(growthMs: number, drainingMs: number, batchesDrained: number): number {
-  if (batchesDrained === 0 || drainingMs <= 0) return GROWTH_LEAD_BATCHES;
+  // Before a batch has drained its pace is unknown: only the next batch's room (the pool was created with
+  // it), so the first growth, sent a batch later, is sized by the pace. A batch that hands its held nodes
+  // over takes a round or two; a growth sent at once, sized blind, would hold the next one back by a
+  // whole growth.
+  if (batchesDrained === 0 || drainingMs <= 0) return 1;
   return Math.max(GROWTH_LEAD_BATCHES, Math.ceil(growthMs / (drainingMs / batchesDrained)) + 1);
 }
 

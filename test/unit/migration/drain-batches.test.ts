@@ -265,8 +265,8 @@ describe("the pools in step", () => {
   });
 
   it("grows as many batches ahead as drain while one growth runs, never fewer than the fixed lead", () => {
-    // No batch drained yet: the fixed lead.
-    expect(growthLeadBatches(90_000, 0, 0)).toBe(GROWTH_LEAD_BATCHES);
+    // No batch drained yet: only the next batch, so the first growth is sized by a batch's pace.
+    expect(growthLeadBatches(90_000, 0, 0)).toBe(1);
     // Batches of 10 s and growths of 90 s: nine batches drain while one growth runs, one more to spare.
     expect(growthLeadBatches(90_000, 20_000, 2)).toBe(10);
     // Batches slower than a growth: the fixed lead.
