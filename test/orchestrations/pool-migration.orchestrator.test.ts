@@ -22,7 +22,7 @@ import type {
 } from "../../shared/domain/migration/migration-record.ts";
 import type { PoolSurvey } from "../../shared/domain/migration/pool-survey.ts";
 import { applyRecordChange, type RecordChange } from "../../shared/domain/migration/record-changes.ts";
-import type { ActivityFakes } from "../support/activity-fakes.ts";
+import { type ActivityFakes, wrapFake } from "../support/activity-fakes.ts";
 import { aMigrationPlan } from "../support/migration-fixtures.ts";
 import { useOrchestrationHarness } from "../support/orchestration-harness.ts";
 
@@ -535,17 +535,15 @@ describe("pool-migration", () => {
       return save(record);
     };
     const events: string[] = [];
-    const evict = fakes["evict-pod"] as NonNullable<(typeof fakes)["evict-pod"]>;
-    fakes["evict-pod"] = (input) => {
+    wrapFake(fakes, "evict-pod", (input, evict) => {
       events.push(`evict ${input.pod.name}`);
       return evict(input);
-    };
-    const pods = fakes["node-pods"] as NonNullable<(typeof fakes)["node-pods"]>;
-    fakes["node-pods"] = async (input) => {
+    });
+    wrapFake(fakes, "node-pods", async (input, pods) => {
       const found = await pods(input);
       if (found.length === 0) events.push(`empty ${input.node}`);
       return found;
-    };
+    });
     const run = await harness.run("pool-migration", inputOf(), fakes);
     expect(run.output.outcome).toBe("succeeded");
     const children = run.subOrchestrations().map((id) => id.slice(id.lastIndexOf(":") + 1));
@@ -733,17 +731,15 @@ describe("pool-migration", () => {
     fakes["survey-pool"] = ({ pool }) =>
       pool === "batch" ? surveyOf(OLD_NODES, { budgets }) : surveyOf(NEW_NODES);
     const events: string[] = [];
-    const deletePod = fakes["delete-pod"] as NonNullable<(typeof fakes)["delete-pod"]>;
-    fakes["delete-pod"] = (input) => {
+    wrapFake(fakes, "delete-pod", (input, deletePod) => {
       events.push(`delete ${input.pod.name}`);
       return deletePod(input);
-    };
-    const nodePods = fakes["node-pods"] as NonNullable<(typeof fakes)["node-pods"]>;
-    fakes["node-pods"] = (input) => {
+    });
+    wrapFake(fakes, "node-pods", (input, nodePods) => {
       const pods = nodePods(input) as NodePod[];
       if (pods.length === 0 && !events.includes(`empty ${input.node}`)) events.push(`empty ${input.node}`);
       return pods;
-    };
+    });
     const run = await harness.run("pool-migration", inputOf({ batchSize: 2 }), fakes);
     expect(run.output.outcome).toBe("succeeded");
     return events.filter((event) => !event.startsWith("empty aks-batchal3"));
@@ -1131,8 +1127,10 @@ describe("pool-migration growing the new pool and shrinking the old one with the
 
   it("deletes no drained machine when the plan keeps the old pool whole (its images are removed)", async () => {
     const { fakes } = fourNodes(approveAll());
-    const plan = fakes["plan-migration"] as NonNullable<(typeof fakes)["plan-migration"]>;
-    fakes["plan-migration"] = async (input) => ({ ...(await plan(input)), oldPoolShrinks: false });
+    wrapFake(fakes, "plan-migration", async (input, plan) => ({
+      ...(await plan(input)),
+      oldPoolShrinks: false,
+    }));
     const run = await harness.run("pool-migration", inputOf(STEPPED), fakes);
     expect(run.output.outcome).toBe("succeeded");
     expect(requests(run).filter((r) => r.kind === "delete-machines")).toEqual([]);
@@ -1144,13 +1142,12 @@ describe("pool-migration growing the new pool and shrinking the old one with the
 
   it("deletes no drained machine when the old images go before the end, though the plan, made earlier, would", async () => {
     const { fakes, records } = fourNodes(approveAll());
-    const plan = fakes["plan-migration"] as NonNullable<(typeof fakes)["plan-migration"]>;
-    fakes["plan-migration"] = async (input) => ({
+    wrapFake(fakes, "plan-migration", async (input, plan) => ({
       ...(await plan(input)),
       oldPoolShrinks: true,
       // Long past by the time the drain begins, whenever these tests run.
       oldImageRemoval: { date: "2026-01-01", sourceUrl: "https://github.com/Azure/AKS/issues/4988" },
-    });
+    }));
     const run = await harness.run("pool-migration", inputOf(STEPPED), fakes);
     expect(run.output.outcome).toBe("succeeded");
     expect(requests(run).filter((r) => r.kind === "delete-machines")).toEqual([]);
@@ -1163,8 +1160,7 @@ describe("pool-migration growing the new pool and shrinking the old one with the
     const { fakes, podsOn } = fourNodes(approveAll());
     const leaving = new Map<string, number>();
     const events: string[] = [];
-    const pods = fakes["node-pods"] as NonNullable<(typeof fakes)["node-pods"]>;
-    fakes["node-pods"] = (input) => {
+    wrapFake(fakes, "node-pods", (input, pods) => {
       // An evicted pod stays three looks, Terminating within its grace period, before it is gone.
       const looks = leaving.get(input.node);
       if (looks === undefined) return pods(input);
@@ -1174,15 +1170,14 @@ describe("pool-migration growing the new pool and shrinking the old one with the
       } else leaving.set(input.node, looks - 1);
       const terminatingSince = new Date(harness.clock.now()).toISOString();
       return [pod(`worker-${FOUR.indexOf(input.node)}`, { terminatingSince })];
-    };
+    });
     fakes["evict-pod"] = ({ node }) => {
       podsOn.set(node, []);
       leaving.set(node, 3);
       events.push(`evict ${node}`);
       return { kind: "evicted" };
     };
-    const request = fakes["request-pool-change"] as NonNullable<(typeof fakes)["request-pool-change"]>;
-    fakes["request-pool-change"] = (input) => {
+    wrapFake(fakes, "request-pool-change", (input, request) => {
       if (input.request.kind === "delete-machines") {
         const shuttingDown = input.request.machines.filter((machine) => leaving.has(machine));
         events.push(
@@ -1190,7 +1185,7 @@ describe("pool-migration growing the new pool and shrinking the old one with the
         );
       }
       return request(input);
-    };
+    });
     // The new pool whole from the start: no batch waits for room, only the machines wait for their pods.
     const run = await harness.run("pool-migration", inputOf({ oldPoolShrink: "with-drain" }), fakes);
     expect(run.output.outcome).toBe("succeeded");
@@ -1217,18 +1212,16 @@ describe("pool-migration growing the new pool and shrinking the old one with the
     const { fakes } = fourNodes(approveAll(), { budgets });
     const events: string[] = [];
     let refusals = 3;
-    const evict = fakes["evict-pod"] as NonNullable<(typeof fakes)["evict-pod"]>;
-    fakes["evict-pod"] = (input) => {
+    wrapFake(fakes, "evict-pod", (input, evict) => {
       if (input.node === "aks-batch-0" && refusals-- > 0)
         return { kind: "blocked", retryAfterSeconds: 5, reason: "the budget allows no disruption" };
       events.push(`evict ${input.node}`);
       return evict(input);
-    };
-    const request = fakes["request-pool-change"] as NonNullable<(typeof fakes)["request-pool-change"]>;
-    fakes["request-pool-change"] = (input) => {
+    });
+    wrapFake(fakes, "request-pool-change", (input, request) => {
       if (input.request.kind === "delete-machines") events.push(`delete ${input.request.machines.join(",")}`);
       return request(input);
-    };
+    });
     const run = await harness.run(
       "pool-migration",
       inputOf({ ...STEPPED, newPoolGrowth: "up-front", batchSize: 1 }),
@@ -1268,14 +1261,13 @@ describe("pool-migration growing the new pool and shrinking the old one with the
       ...approveAll(),
       decision: [{ decision: "skip-pod", pod: { namespace: "batch", name: "worker-3" } }],
     });
-    const evict = fakes["evict-pod"] as NonNullable<(typeof fakes)["evict-pod"]>;
-    fakes["evict-pod"] = (input) => {
+    wrapFake(fakes, "evict-pod", (input, evict) => {
       if (input.pod.name !== "worker-3") return evict(input);
       // Evicted, it never finishes shutting down.
       const since = new Date(harness.clock.now()).toISOString();
       podsOn.set(input.node, [pod("worker-3", { terminatingSince: since })]);
       return { kind: "evicted" };
-    };
+    });
     const run = await harness.run("pool-migration", inputOf({ oldPoolShrink: "with-drain" }), fakes);
     expect(run.output.outcome).toBe("succeeded");
     const deleted = requests(run).flatMap((r) =>
@@ -1355,9 +1347,9 @@ describe("pool-migration growing the new pool and shrinking the old one with the
 
   it("notes a delete of drained machines whose operation failed, and a rollback scales back and untaints them", async () => {
     const { fakes, records } = deletesAnswered(() => ({ kind: "accepted", operation: "op-shrink" }));
-    const poll = fakes["poll-pool"] as NonNullable<(typeof fakes)["poll-pool"]>;
-    fakes["poll-pool"] = (input) =>
-      input.operation === "op-shrink" ? { status: "failed", error: "InternalError: vmss" } : poll(input);
+    wrapFake(fakes, "poll-pool", (input, poll) =>
+      input.operation === "op-shrink" ? { status: "failed", error: "InternalError: vmss" } : poll(input),
+    );
     const run = await harness.run("pool-migration", inputOf(STEPPED), fakes);
     expect(run.output.outcome).toBe("rolled-back");
     const history = (records.at(-1) as MigrationRecord).history.map((h) => h.event);
@@ -1379,12 +1371,12 @@ describe("pool-migration growing the new pool and shrinking the old one with the
       // Healthy through the first two batches, then a node of the new pool stays NotReady.
       return looks <= 3 ? healthy() : { ...healthy(), notReadyNodes: ["aks-batchal3-1"] };
     };
-    const survey = fakes["survey-pool"] as NonNullable<(typeof fakes)["survey-pool"]>;
     // Once scaled back, the old pool has its kept nodes and two new ones.
-    fakes["survey-pool"] = (input) =>
+    wrapFake(fakes, "survey-pool", (input, survey) =>
       input.pool === "batch" && looks > 3
         ? surveyOf(["aks-batch-2", "aks-batch-3", "aks-batch-vmss04", "aks-batch-vmss05"])
-        : survey(input);
+        : survey(input),
+    );
     const run = await harness.run("pool-migration", inputOf(STEPPED), fakes);
     expect(run.output.outcome).toBe("rolled-back");
     expect(requests(run)).toEqual([
@@ -1424,16 +1416,16 @@ describe("pool-migration growing the new pool and shrinking the old one with the
   it("rolls back as far as it can when the old pool cannot be scaled back: taint, pods kept on the new pool", async () => {
     const { fakes } = fourNodes(approveAll());
     failingAfterTwoBatches(fakes);
-    const request = fakes["request-pool-change"] as NonNullable<(typeof fakes)["request-pool-change"]>;
-    fakes["request-pool-change"] = (input) =>
+    wrapFake(fakes, "request-pool-change", (input, request) =>
       input.request.kind === "update" && input.request.pool === "batch"
         ? { kind: "accepted", operation: "op-scale-old" }
-        : request(input);
-    const poll = fakes["poll-pool"] as NonNullable<(typeof fakes)["poll-pool"]>;
-    fakes["poll-pool"] = (input) =>
+        : request(input),
+    );
+    wrapFake(fakes, "poll-pool", (input, poll) =>
       input.operation === "op-scale-old"
         ? { status: "failed", error: "QuotaExceeded: no cores left" }
-        : poll(input);
+        : poll(input),
+    );
     const run = await harness.run("pool-migration", inputOf(STEPPED), fakes);
     expect(run.output.outcome).toBe("rolled-back");
     expect(run.output.summary.rolledBack?.restored).toEqual([
@@ -1450,11 +1442,10 @@ describe("pool-migration growing the new pool and shrinking the old one with the
   it("keeps the new pool when a node's drain back fails rather than ends empty", async () => {
     const { fakes } = fourNodes(approveAll());
     const looks = failingAfterTwoBatches(fakes);
-    const pods = fakes["node-pods"] as NonNullable<(typeof fakes)["node-pods"]>;
-    fakes["node-pods"] = (input) => {
+    wrapFake(fakes, "node-pods", (input, pods) => {
       if (looks() > 3 && input.node === "aks-batchal3-0") throw new Error("the API server is unreachable");
       return pods(input);
-    };
+    });
     const run = await harness.run("pool-migration", inputOf({ ...STEPPED, drainTimeoutSeconds: 120 }), fakes);
     expect(run.output.outcome).toBe("rolled-back");
     const restored = run.output.summary.rolledBack?.restored ?? [];

@@ -10,6 +10,17 @@ export type ActivityFake<K extends ActivityName> = (
 
 export type ActivityFakes = { [K in ActivityName]?: ActivityFake<K> };
 
+/** Replaces the fake of `name` with `wrap`, which is handed the fake it replaces to call on. */
+export function wrapFake<K extends ActivityName>(
+  fakes: ActivityFakes,
+  name: K,
+  wrap: (input: ActivityInput<K>, replaced: ActivityFake<K>) => ReturnType<ActivityFake<K>>,
+): void {
+  const replaced = fakes[name] as ActivityFake<K> | undefined;
+  if (!replaced) throw new Error(`no fake of ${name} to wrap`);
+  (fakes as Record<K, ActivityFake<K>>)[name] = (input) => wrap(input, replaced);
+}
+
 export interface ActivityCall {
   readonly name: ActivityName;
   readonly input: unknown;

@@ -94,10 +94,9 @@ export function* drainOldPool(
     oldCount: survey.count,
     drained: [],
     growthMs: newPool.createMs,
-    paced: survey.budgets?.handsOverHeld === true,
     drainingMs: 0,
   };
-  run.deletesOneNodeAtATime = pools.paced;
+  run.handsOverHeld = survey.budgets?.handsOverHeld === true;
   // Nodes whose budgets held pods back at a batch's end: drained on with the next batch.
   let held: HeldDrain[] = [];
   for (const [index, batch] of batches.entries()) {
@@ -105,7 +104,7 @@ export function* drainOldPool(
     if (control.kind === "rollback") return control;
     if (newPool.grows && newPool.count < roomFor(index)) {
       // Read once the growth under way has ended: it tells how long one takes.
-      const ahead = () => roomFor(index + growthLead(pools, index));
+      const ahead = () => roomFor(index + growthLead(run, pools, index));
       const made = yield* makeRoom(run, pools, roomFor(index), ahead, index);
       if (made.kind === "rollback") return made;
     }
@@ -129,7 +128,7 @@ export function* drainOldPool(
       ],
       changes.leftPods,
       // The last batch sees every node to its end.
-      { leaveShuttingDown: true, handOverHeld: pools.paced && index < batches.length - 1 },
+      { leaveShuttingDown: true, handOverHeld: run.handsOverHeld && index < batches.length - 1 },
     );
     if (drained.kind === "rollback") return drained;
     pools.drainingMs += run.nowMs() - batchStart;
@@ -177,12 +176,6 @@ interface PoolWork {
   drained: string[];
   /** How long the last growth took, from its request to the look that saw it done (the create's at first). */
   growthMs: number;
-  /**
-   * Whether batches hand held nodes over, so they may go faster than a growth: the growth then leads by
-   * the batches' pace, and goes first while the batches ahead need it. A survey from before that replays
-   * the fixed lead.
-   */
-  paced: boolean;
   /** Time spent in the batches' drains, the room they waited for aside. */
   drainingMs: number;
   arm?:
@@ -197,7 +190,7 @@ function* nextPoolWork(
   index: number,
 ): Generator<Task, PoolWork["arm"], unknown> {
   const { newPool } = pools;
-  const lead = growthLead(pools, index);
+  const lead = growthLead(run, pools, index);
   const wanted = roomFor(index + lead + 1);
   const ceiling = growthCeiling(pools);
   const order = poolWorkOrder({
@@ -206,7 +199,7 @@ function* nextPoolWork(
     wanted,
     ceiling,
     drained: pools.drained.length,
-    growthFirst: pools.paced,
+    growthFirst: run.handsOverHeld,
   });
   for (const step of order) {
     // A delete finds nothing to send when every drained machine's pods are still shutting down.
@@ -219,8 +212,8 @@ function* nextPoolWork(
   return undefined;
 }
 
-function growthLead(pools: PoolWork, index: number): number {
-  return pools.paced ? growthLeadBatches(pools.growthMs, pools.drainingMs, index) : GROWTH_LEAD_BATCHES;
+function growthLead(run: MigrationRun, pools: PoolWork, index: number): number {
+  return run.handsOverHeld ? growthLeadBatches(pools.growthMs, pools.drainingMs, index) : GROWTH_LEAD_BATCHES;
 }
 
 function growthCeiling({ shrinks, newPool, changes }: PoolWork): number {
@@ -509,7 +502,7 @@ function* drainBatch(
       const { delete: chosen, given } = decisions[index] as (typeof decisions)[number];
       return chosen.length > given;
     });
-    const running = run.deletesOneNodeAtATime
+    const running = run.handsOverHeld
       ? pending.filter((index) => !deleting.includes(index) || index === deleting[0])
       : pending;
     const later = pending.filter((index) => !running.includes(index));

@@ -42,10 +42,11 @@ export class MigrationRun {
   /** Set once the new pool is asked for: the two pools' sizes from then on. */
   overlap?: OverlapMeter;
   /**
-   * Whether a person's deletes go one node at a time: set from the survey when the drain begins (one from
-   * before handing held nodes over replays them together).
+   * Whether the drain hands nodes their budgets hold over to the next batch (the survey's handsOverHeld,
+   * set when the drain begins): batches may then go faster than a growth, so the growth leads by their
+   * pace and goes first, and a person's deletes go one node at a time. A survey from before replays none.
    */
-  deletesOneNodeAtATime = false;
+  handsOverHeld = false;
 
   constructor(context: OrchestrationContext, input: PoolMigrationInput) {
     this.context = context;
