@@ -28,6 +28,8 @@ export interface BudgetLoad {
   spaced?: boolean;
   /** Whether a node its budgets hold at a batch's end drains on with the next batch. Absent before it. */
   handsOverHeld?: boolean;
+  /** Whether each budget that takes several rounds starts in the first batch it fits. Absent before it. */
+  startsChainsFirst?: boolean;
 }
 
 /**
@@ -68,7 +70,14 @@ export function budgetLoad(nodes: readonly string[], facts: BudgetFacts): Budget
     const mostOnOneNode = Math.max(...Object.values(perNode).map((counts) => counts[name] ?? 0));
     allowed[name] = Math.max(1, (replicas.get(name) ?? 0) - 1, mostOnOneNode);
   }
-  return { perNode, allowed, maxBatch: halfOf(nodes.length), spaced: true, handsOverHeld: true };
+  return {
+    perNode,
+    allowed,
+    maxBatch: halfOf(nodes.length),
+    spaced: true,
+    handsOverHeld: true,
+    startsChainsFirst: true,
+  };
 }
 
 /**
@@ -122,7 +131,9 @@ export function autoBatchCap(nodes: number): number {
  * The drain's batches, in order. "auto" places each node, least critical first, in the first batch it
  * fits (under the cap, within every budget); a node whose own pods exceed a budget drains alone at worst,
  * as it would one at a time. Then, in as many batches, again, each node in the batch it fits farthest
- * from the other batches holding its budgets' pods (the earliest of equals).
+ * from the other batches holding its budgets' pods (the earliest of equals). A budget that takes several
+ * rounds is a chain: each round waits for the last one's replacements to start, so the chain is started
+ * first, its least critical node in the earliest batch it fits, the longest chains first.
  */
 export function drainBatches(
   order: readonly string[],
@@ -146,11 +157,13 @@ export function drainBatches(
     for (const pdb of Object.keys(needs)) nodesOf.set(pdb, (nodesOf.get(pdb) ?? 0) + 1);
   const count = firstFit.length;
   const spread = (pdb: string) => (nodesOf.get(pdb) ?? 0) < count;
+  const starters = load.startsChainsFirst ? chainStarters(order, load) : new Set<string>();
   return packBatches(
-    order,
+    [...starters, ...order.filter((node) => !starters.has(node))],
     load,
     cap,
-    (batches, index, needs) => {
+    (batches, index, needs, node) => {
+      if (starters.has(node)) return 0;
       let nearest = Number.POSITIVE_INFINITY;
       for (const [pdb] of needs.filter(([pdb]) => spread(pdb)))
         batches.forEach((batch, other) => {
@@ -160,6 +173,26 @@ export function drainBatches(
     },
     count,
   );
+}
+
+/**
+ * The node each chain starts on (its budget's least critical node), the chains that take the most rounds
+ * first; a budget allowing no disruption is no chain: its pods wait for a person whenever they come.
+ */
+function chainStarters(order: readonly string[], load: BudgetLoad): Set<string> {
+  const pods = new Map<string, number>();
+  for (const needs of Object.values(load.perNode))
+    for (const [pdb, count] of Object.entries(needs)) pods.set(pdb, (pods.get(pdb) ?? 0) + count);
+  const rounds = (pdb: string) => Math.ceil((pods.get(pdb) ?? 0) / (load.allowed[pdb] ?? 0));
+  const chains = [...pods.keys()]
+    .filter((pdb) => (load.allowed[pdb] ?? 0) > 0 && rounds(pdb) > 1)
+    .sort((a, b) => rounds(b) - rounds(a) || (a < b ? -1 : a > b ? 1 : 0));
+  const starters = new Set<string>();
+  for (const pdb of chains) {
+    const node = order.find((name) => (load.perNode[name]?.[pdb] ?? 0) > 0);
+    if (node !== undefined) starters.add(node);
+  }
+  return starters;
 }
 
 interface Batch {
@@ -175,7 +208,7 @@ function packBatches(
   order: readonly string[],
   load: BudgetLoad,
   cap: number,
-  score: (batches: readonly Batch[], index: number, needs: [string, number][]) => number,
+  score: (batches: readonly Batch[], index: number, needs: [string, number][], node: string) => number,
   count = 0,
 ): string[][] {
   const batches: Batch[] = Array.from({ length: count }, () => ({ nodes: [], used: new Map() }));
@@ -188,7 +221,7 @@ function packBatches(
     let bestScore = Number.NEGATIVE_INFINITY;
     for (const [index, batch] of batches.entries()) {
       if (!fits(batch)) continue;
-      const value = needs.length === 0 ? 0 : score(batches, index, needs);
+      const value = needs.length === 0 ? 0 : score(batches, index, needs, node);
       if (value > bestScore) {
         best = batch;
         bestScore = value;

@@ -43,6 +43,7 @@ describe("budgetLoad", () => {
       maxBatch: 1,
       spaced: true,
       handsOverHeld: true,
+      startsChainsFirst: true,
     });
   });
   it("gives a controller no budget covers one of its own: all its replicas but one, never fewer than one node holds", () => {
@@ -79,6 +80,7 @@ describe("budgetLoad", () => {
       maxBatch: 3,
       spaced: true,
       handsOverHeld: true,
+      startsChainsFirst: true,
     });
     // The cache's three replicas never drain together.
     expect(drainBatches(NODES, load, "auto")).toEqual([
@@ -216,6 +218,27 @@ describe("drainBatches", () => {
     ]);
   });
 
+  it("auto: starts each budget that takes several rounds in the first batch it fits, its least critical node", () => {
+    const slow = "PodDisruptionBudget search/slow";
+    const locked = "PodDisruptionBudget data/db";
+    // Two nodes with nothing budgeted come first in the order; "slow" takes two rounds, "db" allows none.
+    const order = ["a0", "a1", "s0", "s1", "d0"];
+    const load: BudgetLoad = {
+      perNode: { a0: {}, a1: {}, s0: { [slow]: 1 }, s1: { [slow]: 1 }, d0: { [locked]: 1 } },
+      allowed: { [slow]: 1, [locked]: 0 },
+      maxBatch: 2,
+      spaced: true,
+    };
+    // A survey from before it: the first batch is full before the chain's first node comes.
+    expect(drainBatches(order, load, "auto")).toEqual([["a0", "a1"], ["s0", "d0"], ["s1"]]);
+    // The chain starts at once, its next pod as far on as the batches go; a budget allowing none is no chain.
+    expect(drainBatches(order, { ...load, startsChainsFirst: true }, "auto")).toEqual([
+      ["s0", "a0"],
+      ["a1", "d0"],
+      ["s1"],
+    ]);
+  });
+
   it("property: every node once; a budget's pods in a batch exceed what it allows only when one node holds them all", () => {
     const nodeLoad = fc.dictionary(fc.constantFrom("a", "b", "c"), fc.integer({ min: 0, max: 3 }));
     fc.assert(
@@ -223,12 +246,14 @@ describe("drainBatches", () => {
         fc.array(nodeLoad, { minLength: 1, maxLength: 30 }),
         fc.record({ a: fc.nat(3), b: fc.nat(3), c: fc.nat(3) }),
         fc.boolean(),
-        (loads, allowed, spaced) => {
+        fc.boolean(),
+        (loads, allowed, spaced, startsChainsFirst) => {
           const order = loads.map((_, i) => `n${i}`);
           const load: BudgetLoad = {
             perNode: Object.fromEntries(loads.map((l, i) => [`n${i}`, l])),
             allowed,
             spaced,
+            startsChainsFirst,
           };
           const batches = drainBatches(order, load, "auto");
           expect(batches.flat().sort()).toEqual([...order].sort());
