@@ -1062,6 +1062,60 @@ describe("pool-migration growing the new pool and shrinking the old one with the
     expect(growthPolls).toBe(3);
   });
 
+  /**
+   * Eight nodes a batch each; aks-batch-1's pod refused by its budget at its first two tries; each growth
+   * under way through four looks. Events in order: evictions, and each look at a growth.
+   */
+  async function heldWhileTheRoomComes(budgets: PoolSurvey["budgets"]) {
+    const eight = Array.from({ length: 8 }, (_, i) => `aks-batch-${i}`);
+    const { fakes, records } = oldNodes(approveAll(), { budgets }, eight);
+    const events: string[] = [];
+    let refusals = 2;
+    wrapFake(fakes, "evict-pod", (input, evict) => {
+      if (input.node === "aks-batch-1" && refusals-- > 0)
+        return { kind: "blocked", retryAfterSeconds: 5, reason: "the budget allows no disruption" };
+      events.push(`evict ${input.node}`);
+      return evict(input);
+    });
+    fakes["request-pool-change"] = ({ request }) => ({
+      kind: "accepted",
+      operation: request.kind === "update" ? `op-grow-${request.changes.count}` : `op-${request.kind}`,
+    });
+    const looks = new Map<string, number>();
+    fakes["poll-pool"] = ({ operation = "" }) => {
+      if (!operation.startsWith("op-grow")) return { status: "succeeded" };
+      const look = (looks.get(operation) ?? 0) + 1;
+      looks.set(operation, look);
+      events.push(`${operation} ${look <= 4 ? "running" : "done"}`);
+      return look <= 4 ? { status: "running", retryAfterSeconds: 60 } : { status: "succeeded" };
+    };
+    const run = await harness.run("pool-migration", inputOf(STEPPED), fakes);
+    expect(run.output.outcome).toBe("succeeded");
+    const drains = run.subOrchestrations().map((id) => id.slice(id.lastIndexOf(":") + 1));
+    const history = (records.at(-1) as MigrationRecord).history.map((h) => h.event);
+    return { events, drains, history };
+  }
+
+  it("drains on a held node while the room for the next batch comes: its own room came with its batch", async () => {
+    const { events, drains, history } = await heldWhileTheRoomComes({
+      perNode: {},
+      allowed: {},
+      handsOverHeld: true,
+      drainsHeldWhileRoomComes: true,
+    });
+    // Batch 2 waits for the growth; aks-batch-1, held at batch 1's end, is tried at each look meanwhile.
+    expect(events.indexOf("evict aks-batch-1")).toBeLessThan(events.indexOf("op-grow-6 done"));
+    expect(events.indexOf("op-grow-6 done")).toBeLessThan(events.indexOf("evict aks-batch-2"));
+    expect(drains.filter((id) => !id.startsWith("drain-"))).toEqual(["w2r0-1", "w2r1-1"]);
+    expect(history).toContain("drained aks-batch-1 while the room for the next batch came (2 of 8)");
+  });
+
+  it("leaves a held node for the next batch while the room comes when the survey predates that (its history replays it)", async () => {
+    const { events, drains } = await heldWhileTheRoomComes({ perNode: {}, allowed: {}, handsOverHeld: true });
+    expect(events.indexOf("evict aks-batch-1")).toBeGreaterThan(events.indexOf("op-grow-6 done"));
+    expect(drains.filter((id) => !id.startsWith("drain-"))).toEqual(["h2-1", "h3-1"]);
+  });
+
   it("costs fewer overlap node-hours than a full-size pool kept beside the old one to the end", async () => {
     const stepped = await harness.run("pool-migration", inputOf(STEPPED), fourNodes(approveAll()).fakes);
     const upFront = await harness.run("pool-migration", inputOf(), fourNodes(approveAll()).fakes);

@@ -97,20 +97,25 @@ export function* drainOldPool(
     drainingMs: 0,
   };
   run.handsOverHeld = survey.budgets?.handsOverHeld === true;
-  // Nodes whose budgets held pods back at a batch's end: drained on with the next batch.
-  let held: HeldDrain[] = [];
+  const drainsHeldWhileRoomComes = survey.budgets?.drainsHeldWhileRoomComes === true;
+  const holding: Holding = { held: [], drainedMeanwhile: [] };
   for (const [index, batch] of batches.entries()) {
     const control = yield* checkControl(run);
     if (control.kind === "rollback") return control;
     if (newPool.grows && newPool.count < roomFor(index)) {
       // Read once the growth under way has ended: it tells how long one takes.
       const ahead = () => roomFor(index + growthLead(run, pools, index));
-      const made = yield* makeRoom(run, pools, roomFor(index), ahead, index);
+      const meanwhile = drainsHeldWhileRoomComes
+        ? drainHeldMeanwhile(run, nodes, changes.leftPods, holding, index)
+        : undefined;
+      const made = yield* makeRoom(run, pools, roomFor(index), ahead, index, meanwhile);
       if (made.kind === "rollback") return made;
+      if (holding.rollback) return holding.rollback;
     }
     const looked = yield* settle(run, pools, "one look");
     if (looked.kind === "rollback") return looked;
     if (pools.arm === undefined) pools.arm = yield* nextPoolWork(run, pools, roomFor, index);
+    const { held } = holding;
     const goingOn = held.length > 0 ? ` (and on with ${held.map((h) => h.node).join(", ")})` : "";
     run.note(`draining ${batch.join(", ")}${goingOn}`);
     yield* run.save();
@@ -135,16 +140,19 @@ export function* drainOldPool(
     const done = [...held.map((h) => h.node), ...batch].filter(
       (node) => !drained.held.some((h) => h.node === node),
     );
-    held = drained.held;
+    holding.held = drained.held;
     record.nodes.drained += done.length;
     run.batchesDrained += 1;
-    const holding = held.length > 0 ? `; ${held.map((h) => h.node).join(", ")} held by budgets` : "";
-    run.note(`drained ${done.join(", ")} (${record.nodes.drained} of ${record.nodes.total})${holding}`);
+    const stillHeld = drained.held.map((h) => h.node);
+    const heldNote = stillHeld.length > 0 ? `; ${stillHeld.join(", ")} held by budgets` : "";
+    run.note(`drained ${done.join(", ")} (${record.nodes.drained} of ${record.nodes.total})${heldNote}`);
     yield* run.save();
     const verdict = yield* healthGate(run, health);
     if (verdict.kind === "rollback") return verdict;
     // Nodes where a person chose to leave a pod are not deleted with the batch.
-    if (shrinks) pools.drained.push(...done.filter((node) => deletable.has(node) && !changes.leftPods[node]));
+    const gated = [...holding.drainedMeanwhile.splice(0), ...done];
+    if (shrinks)
+      pools.drained.push(...gated.filter((node) => deletable.has(node) && !changes.leftPods[node]));
   }
   const settled = yield* settle(run, pools, "to its end");
   if (settled.kind === "rollback") return settled;
@@ -231,8 +239,10 @@ function* makeRoom(
   /** The room wanted further ahead, read once the operation under way has ended. */
   ahead: () => number,
   index: number,
+  /** Work done while ARM works (finishPoolChange). */
+  meanwhile?: () => Generator<Task, void, unknown>,
 ): Generator<Task, ControlVerdict, unknown> {
-  const settled = yield* settle(run, pools, "to its end");
+  const settled = yield* settle(run, pools, "to its end", meanwhile);
   if (settled.kind === "rollback" || pools.newPool.count >= need) return settled;
   if (need > growthCeiling(pools) && pools.drained.length > 0) {
     // Both pools whole at once is what the ceiling forbids: the drained machines go first.
@@ -240,10 +250,10 @@ function* makeRoom(
     if (shutDown.kind === "rollback") return shutDown;
     // A step of its own: the look between batches may send another delete at this index.
     pools.arm = yield* sendShrink(run, pools, `room${index}`);
-    yield* settle(run, pools, "to its end");
+    yield* settle(run, pools, "to its end", meanwhile);
   }
   pools.arm = yield* sendGrow(run, pools, Math.max(need, Math.min(ahead(), growthCeiling(pools))), index);
-  return yield* settle(run, pools, "to its end");
+  return yield* settle(run, pools, "to its end", meanwhile);
 }
 
 /** The new pool asked to grow to `count`. */
@@ -416,13 +426,14 @@ function* settle(
   run: MigrationRun,
   pools: PoolWork,
   how: "one look" | "to its end",
+  meanwhile?: () => Generator<Task, void, unknown>,
 ): Generator<Task, ControlVerdict, unknown> {
   const work = pools.arm;
   if (work === undefined) return { kind: "go-on" };
   const change =
     how === "one look"
       ? yield* lookAtPoolChange(run, work.change)
-      : yield* finishPoolChange(run, work.change);
+      : yield* finishPoolChange(run, work.change, meanwhile);
   if (change.kind === "pending") {
     pools.arm = { ...work, change };
     return { kind: "go-on" };
@@ -468,6 +479,52 @@ interface PlannedDrain {
 interface HeldDrain {
   node: string;
   leftMs: number;
+}
+
+/** Nodes whose budgets held pods back at a batch's end: drained on with the next batch. */
+interface Holding {
+  held: HeldDrain[];
+  /** Those that drained while the room for the next batch came: past its health gate with it. */
+  drainedMeanwhile: string[];
+  /** A rollback asked while they drained, for the batch loop to follow. */
+  rollback?: Extract<ControlVerdict, { kind: "rollback" }>;
+}
+
+/**
+ * The held nodes drained on, a round at each look at the pool operation, while the room for batch `index`
+ * comes: theirs came with their own batch, and a budget's next pod need not wait for the growth.
+ */
+function drainHeldMeanwhile(
+  run: MigrationRun,
+  order: readonly string[],
+  leftPods: Changes["leftPods"],
+  holding: Holding,
+  index: number,
+): () => Generator<Task, void, unknown> {
+  let round = 0;
+  return function* () {
+    if (holding.rollback !== undefined || holding.held.length === 0) return;
+    const drains = holding.held.map((h) => ({
+      node: h.node,
+      name: `w${index}r${round}-${order.indexOf(h.node)}`,
+      deadline: new Date(run.nowMs() + h.leftMs).toISOString(),
+    }));
+    round += 1;
+    const drained = yield* drainBatch(run, drains, leftPods, { leaveShuttingDown: true, handOverHeld: true });
+    if (drained.kind === "rollback") {
+      holding.rollback = drained;
+      return;
+    }
+    const done = drains.map((d) => d.node).filter((node) => !drained.held.some((h) => h.node === node));
+    holding.held = drained.held;
+    if (done.length === 0) return;
+    holding.drainedMeanwhile.push(...done);
+    run.record.nodes.drained += done.length;
+    run.note(
+      `drained ${done.join(", ")} while the room for the next batch came (${run.record.nodes.drained} of ${run.record.nodes.total})`,
+    );
+    yield* run.save();
+  };
 }
 
 type BatchVerdict = { kind: "go-on"; held: HeldDrain[] } | Extract<ControlVerdict, { kind: "rollback" }>;

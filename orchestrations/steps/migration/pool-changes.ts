@@ -89,11 +89,17 @@ export function* sendPoolChange(
 export function* finishPoolChange(
   run: MigrationRun,
   change: PendingPoolChange,
+  /** Work done between looks; the wait before the next look is what it left of the interval. */
+  meanwhile?: () => Generator<Task, void, unknown>,
 ): Generator<Task, PoolChangeResult, unknown> {
   for (;;) {
     const now = yield* lookAtPoolChange(run, change);
     if (now.kind !== "pending") return now;
-    yield* waitQuietly(run, now.retryAfterSeconds ?? DEFAULT_POLL_SECONDS);
+    const interval = now.retryAfterSeconds ?? DEFAULT_POLL_SECONDS;
+    const from = run.nowMs();
+    if (meanwhile) yield* meanwhile();
+    const spent = (run.nowMs() - from) / 1000;
+    if (spent < Math.max(1, interval)) yield* waitQuietly(run, interval - spent);
     change = now;
   }
 }

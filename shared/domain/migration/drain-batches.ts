@@ -30,6 +30,8 @@ export interface BudgetLoad {
   handsOverHeld?: boolean;
   /** Whether each budget that takes several rounds starts in the first batch it fits. Absent before it. */
   startsChainsFirst?: boolean;
+  /** Whether held nodes drain on while the room for the next batch comes. Absent before it. */
+  drainsHeldWhileRoomComes?: boolean;
 }
 
 /**
@@ -77,6 +79,7 @@ export function budgetLoad(nodes: readonly string[], facts: BudgetFacts): Budget
     spaced: true,
     handsOverHeld: true,
     startsChainsFirst: true,
+    drainsHeldWhileRoomComes: true,
   };
 }
 

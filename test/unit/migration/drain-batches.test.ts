@@ -44,6 +44,7 @@ describe("budgetLoad", () => {
       spaced: true,
       handsOverHeld: true,
       startsChainsFirst: true,
+      drainsHeldWhileRoomComes: true,
     });
   });
   it("gives a controller no budget covers one of its own: all its replicas but one, never fewer than one node holds", () => {
@@ -81,6 +82,7 @@ describe("budgetLoad", () => {
       spaced: true,
       handsOverHeld: true,
       startsChainsFirst: true,
+      drainsHeldWhileRoomComes: true,
     });
     // The cache's three replicas never drain together.
     expect(drainBatches(NODES, load, "auto")).toEqual([
