@@ -1066,7 +1066,10 @@ describe("pool-migration growing the new pool and shrinking the old one with the
    * Eight nodes a batch each; aks-batch-1's pod refused by its budget at its first two tries; each growth
    * under way through four looks. Events in order: evictions, and each look at a growth.
    */
-  async function heldWhileTheRoomComes(budgets: PoolSurvey["budgets"]) {
+  async function heldWhileTheRoomComes(
+    budgets: PoolSurvey["budgets"],
+    options: Partial<MigrationOptions> = {},
+  ) {
     const eight = Array.from({ length: 8 }, (_, i) => `aks-batch-${i}`);
     const { fakes, records } = oldNodes(approveAll(), { budgets }, eight);
     const events: string[] = [];
@@ -1089,7 +1092,7 @@ describe("pool-migration growing the new pool and shrinking the old one with the
       events.push(`${operation} ${look <= 4 ? "running" : "done"}`);
       return look <= 4 ? { status: "running", retryAfterSeconds: 60 } : { status: "succeeded" };
     };
-    const run = await harness.run("pool-migration", inputOf(STEPPED), fakes);
+    const run = await harness.run("pool-migration", inputOf({ ...STEPPED, ...options }), fakes);
     expect(run.output.outcome).toBe("succeeded");
     const drains = run.subOrchestrations().map((id) => id.slice(id.lastIndexOf(":") + 1));
     const history = (records.at(-1) as MigrationRecord).history.map((h) => h.event);
@@ -1114,6 +1117,16 @@ describe("pool-migration growing the new pool and shrinking the old one with the
     const { events, drains } = await heldWhileTheRoomComes({ perNode: {}, allowed: {}, handsOverHeld: true });
     expect(events.indexOf("evict aks-batch-1")).toBeGreaterThan(events.indexOf("op-grow-6 done"));
     expect(drains.filter((id) => !id.startsWith("drain-"))).toEqual(["h2-1", "h3-1"]);
+  });
+
+  it("keeps a held node's drain time to what it spent draining: the wait for the next batch's room does not count", async () => {
+    // Each growth takes four looks a minute apart, twice the drain timeout; the held node drains at its third try.
+    const { drains, history } = await heldWhileTheRoomComes(
+      { perNode: {}, allowed: {}, handsOverHeld: true },
+      { drainTimeoutSeconds: 120 },
+    );
+    expect(drains.filter((id) => !id.startsWith("drain-"))).toEqual(["h2-1", "h3-1"]);
+    expect(history.filter((event) => event.includes("stuck") || event.includes("deadline"))).toEqual([]);
   });
 
   it("costs fewer overlap node-hours than a full-size pool kept beside the old one to the end", async () => {
