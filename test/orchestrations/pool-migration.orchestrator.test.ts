@@ -22,6 +22,7 @@ import type {
 } from "../../shared/domain/migration/migration-record.ts";
 import type { PoolSurvey } from "../../shared/domain/migration/pool-survey.ts";
 import { applyRecordChange, type RecordChange } from "../../shared/domain/migration/record-changes.ts";
+import type { EvictionOutcome } from "../../shared/domain/ports/node-operations.ts";
 import { type ActivityFakes, wrapFake } from "../support/activity-fakes.ts";
 import { aMigrationPlan } from "../support/migration-fixtures.ts";
 import { useOrchestrationHarness } from "../support/orchestration-harness.ts";
@@ -1062,51 +1063,76 @@ describe("pool-migration growing the new pool and shrinking the old one with the
     expect(growthPolls).toBe(3);
   });
 
+  const BLOCKED: EvictionOutcome = {
+    kind: "blocked",
+    retryAfterSeconds: 5,
+    reason: "the budget allows no disruption",
+  };
+  const HELD_MEANWHILE = {
+    perNode: {},
+    allowed: {},
+    handsOverHeld: true,
+    drainsHeldWhileRoomComes: true,
+  } as const;
+
   /**
-   * Eight nodes a batch each; aks-batch-1's pod refused by its budget at its first two tries; each growth
-   * under way through four looks. Events in order: evictions, and each look at a growth.
+   * Eight nodes a batch each; aks-batch-1's pod answered by `tries` in turn (then evicted), the first a
+   * budget's refusal; each growth under way through four looks, `onLook` called at each. Events in order:
+   * evictions, growth requests, and each look at a growth.
    */
   async function heldWhileTheRoomComes(
     budgets: PoolSurvey["budgets"],
-    options: Partial<MigrationOptions> = {},
+    {
+      options = {},
+      script = approveAll(),
+      tries = [BLOCKED, BLOCKED],
+      onLook,
+    }: {
+      options?: Partial<MigrationOptions>;
+      script?: Script;
+      tries?: EvictionOutcome[];
+      onLook?: (
+        operation: string,
+        look: number,
+        seen: { events: string[]; records: MigrationRecord[] },
+      ) => Promise<void>;
+    } = {},
   ) {
     const eight = Array.from({ length: 8 }, (_, i) => `aks-batch-${i}`);
-    const { fakes, records } = oldNodes(approveAll(), { budgets }, eight);
+    const { fakes, records } = oldNodes(script, { budgets }, eight);
     const events: string[] = [];
-    let refusals = 2;
     wrapFake(fakes, "evict-pod", (input, evict) => {
-      if (input.node === "aks-batch-1" && refusals-- > 0)
-        return { kind: "blocked", retryAfterSeconds: 5, reason: "the budget allows no disruption" };
+      const tried = input.node === "aks-batch-1" ? tries.shift() : undefined;
+      if (tried) return tried;
       events.push(`evict ${input.node}`);
       return evict(input);
     });
-    fakes["request-pool-change"] = ({ request }) => ({
-      kind: "accepted",
-      operation: request.kind === "update" ? `op-grow-${request.changes.count}` : `op-${request.kind}`,
-    });
+    fakes["request-pool-change"] = ({ request }) => {
+      if (request.kind === "update") events.push(`request update ${request.changes.count}`);
+      return {
+        kind: "accepted",
+        operation: request.kind === "update" ? `op-grow-${request.changes.count}` : `op-${request.kind}`,
+      };
+    };
     const looks = new Map<string, number>();
-    fakes["poll-pool"] = ({ operation = "" }) => {
+    fakes["poll-pool"] = async ({ operation = "" }) => {
       if (!operation.startsWith("op-grow")) return { status: "succeeded" };
       const look = (looks.get(operation) ?? 0) + 1;
       looks.set(operation, look);
       events.push(`${operation} ${look <= 4 ? "running" : "done"}`);
+      await onLook?.(operation, look, { events, records });
       return look <= 4 ? { status: "running", retryAfterSeconds: 60 } : { status: "succeeded" };
     };
     const run = await harness.run("pool-migration", inputOf({ ...STEPPED, ...options }), fakes);
-    expect(run.output.outcome).toBe("succeeded");
     const drains = run.subOrchestrations().map((id) => id.slice(id.lastIndexOf(":") + 1));
     const history = (records.at(-1) as MigrationRecord).history.map((h) => h.event);
-    return { events, drains, history };
+    return { outcome: run.output.outcome, events, drains, history };
   }
 
   it("drains on a held node while the room for the next batch comes: its own room came with its batch", async () => {
-    const { events, drains, history } = await heldWhileTheRoomComes({
-      perNode: {},
-      allowed: {},
-      handsOverHeld: true,
-      drainsHeldWhileRoomComes: true,
-    });
-    // Batch 2 waits for the growth; aks-batch-1, held at batch 1's end, is tried at each look meanwhile.
+    const { outcome, events, drains, history } = await heldWhileTheRoomComes(HELD_MEANWHILE);
+    expect(outcome).toBe("succeeded");
+    // Batch 2 waits for the growth; aks-batch-1, held at batch 1's end, is tried again meanwhile.
     expect(events.indexOf("evict aks-batch-1")).toBeLessThan(events.indexOf("op-grow-6 done"));
     expect(events.indexOf("op-grow-6 done")).toBeLessThan(events.indexOf("evict aks-batch-2"));
     expect(drains.filter((id) => !id.startsWith("drain-"))).toEqual(["w2r0-1", "w2r1-1"]);
@@ -1114,19 +1140,57 @@ describe("pool-migration growing the new pool and shrinking the old one with the
   });
 
   it("leaves a held node for the next batch while the room comes when the survey predates that (its history replays it)", async () => {
-    const { events, drains } = await heldWhileTheRoomComes({ perNode: {}, allowed: {}, handsOverHeld: true });
+    const { outcome, events, drains } = await heldWhileTheRoomComes({
+      perNode: {},
+      allowed: {},
+      handsOverHeld: true,
+    });
+    expect(outcome).toBe("succeeded");
     expect(events.indexOf("evict aks-batch-1")).toBeGreaterThan(events.indexOf("op-grow-6 done"));
     expect(drains.filter((id) => !id.startsWith("drain-"))).toEqual(["h2-1", "h3-1"]);
   });
 
   it("keeps a held node's drain time to what it spent draining: the wait for the next batch's room does not count", async () => {
     // Each growth takes four looks a minute apart, twice the drain timeout; the held node drains at its third try.
-    const { drains, history } = await heldWhileTheRoomComes(
+    const { outcome, drains, history } = await heldWhileTheRoomComes(
       { perNode: {}, allowed: {}, handsOverHeld: true },
-      { drainTimeoutSeconds: 120 },
+      { options: { drainTimeoutSeconds: 120 } },
     );
+    expect(outcome).toBe("succeeded");
     expect(drains.filter((id) => !id.startsWith("drain-"))).toEqual(["h2-1", "h3-1"]);
     expect(history.filter((event) => event.includes("stuck") || event.includes("deadline"))).toEqual([]);
+  });
+
+  it("stops draining a held node and asks ARM nothing more once a rollback is asked while the room comes", async () => {
+    const { outcome, events } = await heldWhileTheRoomComes(HELD_MEANWHILE, {
+      // Still refused at the first try meanwhile: the rollback comes before its next.
+      tries: [BLOCKED, BLOCKED, BLOCKED],
+      onLook: async (operation, look, { events, records }) => {
+        if (operation !== "op-grow-6" || look !== 2) return;
+        events.push("rollback asked");
+        const [parent] = await harness.running("pool-migration");
+        const at = new Date(harness.clock.now()).toISOString();
+        const control = { action: "rollback", by: "oscar@contoso.com", reason: "stop now", at };
+        await harness.client.raiseEvent(parent as string, MIGRATION_EVENTS.control, control);
+        // As the HTTP side does: the drains under way are stopped.
+        for (const child of (records.at(-1) as MigrationRecord).draining ?? [])
+          await harness.client.raiseEvent(child, MIGRATION_EVENTS.stop, { at });
+      },
+    });
+    expect(outcome).toBe("rolled-back");
+    const after = events.slice(events.indexOf("rollback asked"));
+    expect(after.filter((event) => event.startsWith("evict") || event.startsWith("request"))).toEqual([]);
+  });
+
+  it("leaves a held node that gets stuck while the room comes to the next batch, which asks a person", async () => {
+    const refused: EvictionOutcome = { kind: "refused", status: 403, reason: "forbidden" };
+    const { outcome, drains } = await heldWhileTheRoomComes(HELD_MEANWHILE, {
+      script: { ...approveAll(), decision: [{ decision: "retry" }] },
+      tries: [BLOCKED, refused, refused],
+    });
+    expect(outcome).toBe("succeeded");
+    // Stuck in the wait (w2r0-1): not asked there, but by the next batch (h2-1), retried after the answer.
+    expect(drains.filter((id) => !id.startsWith("drain-"))).toEqual(["w2r0-1", "h2-1", "h2-1.1"]);
   });
 
   it("costs fewer overlap node-hours than a full-size pool kept beside the old one to the end", async () => {

@@ -110,7 +110,6 @@ export function* drainOldPool(
         : undefined;
       const made = yield* makeRoom(run, pools, roomFor(index), ahead, index, meanwhile);
       if (made.kind === "rollback") return made;
-      if (holding.rollback) return holding.rollback;
     }
     const looked = yield* settle(run, pools, "one look");
     if (looked.kind === "rollback") return looked;
@@ -239,10 +238,9 @@ function* makeRoom(
   /** The room wanted further ahead, read once the operation under way has ended. */
   ahead: () => number,
   index: number,
-  /** Work done while ARM works (finishPoolChange). */
-  meanwhile?: () => Generator<Task, void, unknown>,
+  meanwhile?: WhileArmWorks,
 ): Generator<Task, ControlVerdict, unknown> {
-  const settled = yield* settle(run, pools, "to its end", meanwhile);
+  const settled = yield* settleWhile(run, pools, meanwhile);
   if (settled.kind === "rollback" || pools.newPool.count >= need) return settled;
   if (need > growthCeiling(pools) && pools.drained.length > 0) {
     // Both pools whole at once is what the ceiling forbids: the drained machines go first.
@@ -250,10 +248,22 @@ function* makeRoom(
     if (shutDown.kind === "rollback") return shutDown;
     // A step of its own: the look between batches may send another delete at this index.
     pools.arm = yield* sendShrink(run, pools, `room${index}`);
-    yield* settle(run, pools, "to its end", meanwhile);
+    const shrunk = yield* settleWhile(run, pools, meanwhile);
+    if (shrunk.kind === "rollback") return shrunk;
   }
   pools.arm = yield* sendGrow(run, pools, Math.max(need, Math.min(ahead(), growthCeiling(pools))), index);
-  return yield* settle(run, pools, "to its end", meanwhile);
+  return yield* settleWhile(run, pools, meanwhile);
+}
+
+/** The operation under way seen to its end, `meanwhile` working beside it; a rollback asked meanwhile first. */
+function* settleWhile(
+  run: MigrationRun,
+  pools: PoolWork,
+  meanwhile: WhileArmWorks | undefined,
+): Generator<Task, ControlVerdict, unknown> {
+  const settled = yield* settle(run, pools, "to its end", meanwhile?.work);
+  if (!meanwhile) return settled;
+  return (yield* meanwhile.rollback()) ?? settled;
 }
 
 /** The new pool asked to grow to `count`. */
@@ -479,6 +489,8 @@ interface PlannedDrain {
 interface HeldDrain {
   node: string;
   leftMs: number;
+  /** Stuck, failing or stopped rather than held by budgets: for a batch to ask a person about. */
+  unfinished?: boolean;
 }
 
 /** Nodes whose budgets held pods back at a batch's end: drained on with the next batch. */
@@ -487,12 +499,26 @@ interface Holding {
   /** Those that drained while the room for the next batch came: past its health gate with it. */
   drainedMeanwhile: string[];
   /** A rollback asked while they drained, for the batch loop to follow. */
-  rollback?: Extract<ControlVerdict, { kind: "rollback" }>;
+  rollback?: RollbackVerdict;
 }
 
+type RollbackVerdict = Extract<ControlVerdict, { kind: "rollback" }>;
+
+/** Work done between looks at a pool operation, and a rollback asked meanwhile. */
+interface WhileArmWorks {
+  work: () => Generator<Task, void, unknown>;
+  /** The rollback seen by the work, else one asked now (a pause is waited out here). */
+  rollback: () => Generator<Task, RollbackVerdict | undefined, unknown>;
+}
+
+/** Held nodes are tried again as often as a drain tries a refused eviction, and at most this often per wait. */
+const HELD_ROUND_SECONDS = 20;
+const HELD_ROUNDS_PER_WAIT = 30;
+
 /**
- * The held nodes drained on, a round at each look at the pool operation, while the room for batch `index`
- * comes: theirs came with their own batch, and a budget's next pod need not wait for the growth.
+ * The held nodes drained on, a round at a look at the pool operation, while the room for batch `index`
+ * comes: theirs came with their own batch, and a budget's next pod need not wait for the growth. A node
+ * stuck or failing is left for the next batch, where a person is asked: the growth is not held up.
  */
 function drainHeldMeanwhile(
   run: MigrationRun,
@@ -500,23 +526,38 @@ function drainHeldMeanwhile(
   leftPods: Changes["leftPods"],
   holding: Holding,
   index: number,
-): () => Generator<Task, void, unknown> {
+): WhileArmWorks {
   let round = 0;
-  return function* () {
-    if (holding.rollback !== undefined || holding.held.length === 0) return;
-    const drains = holding.held.map((h) => ({
+  let lastRoundMs = Number.NEGATIVE_INFINITY;
+  function* rollback(): Generator<Task, RollbackVerdict | undefined, unknown> {
+    if (holding.rollback) return holding.rollback;
+    const control = yield* checkControl(run);
+    if (control.kind === "rollback") holding.rollback = control;
+    return holding.rollback;
+  }
+  function* work(): Generator<Task, void, unknown> {
+    const due = run.nowMs() - lastRoundMs >= HELD_ROUND_SECONDS * 1000;
+    const trying = holding.held.filter((h) => !h.unfinished);
+    if (trying.length === 0 || round >= HELD_ROUNDS_PER_WAIT || !due) return;
+    if ((yield* rollback()) !== undefined) return;
+    lastRoundMs = run.nowMs();
+    const drains = trying.map((h) => ({
       node: h.node,
       name: `w${index}r${round}-${order.indexOf(h.node)}`,
       deadline: new Date(run.nowMs() + h.leftMs).toISOString(),
     }));
     round += 1;
-    const drained = yield* drainBatch(run, drains, leftPods, { leaveShuttingDown: true, handOverHeld: true });
+    const drained = yield* drainBatch(run, drains, leftPods, {
+      leaveShuttingDown: true,
+      handOverHeld: true,
+      handsOverUnfinished: true,
+    });
     if (drained.kind === "rollback") {
       holding.rollback = drained;
       return;
     }
     const done = drains.map((d) => d.node).filter((node) => !drained.held.some((h) => h.node === node));
-    holding.held = drained.held;
+    holding.held = [...holding.held.filter((h) => h.unfinished), ...drained.held];
     if (done.length === 0) return;
     holding.drainedMeanwhile.push(...done);
     run.record.nodes.drained += done.length;
@@ -524,17 +565,21 @@ function drainHeldMeanwhile(
       `drained ${done.join(", ")} while the room for the next batch came (${run.record.nodes.drained} of ${run.record.nodes.total})`,
     );
     yield* run.save();
-  };
+  }
+  return { work, rollback };
 }
 
-type BatchVerdict = { kind: "go-on"; held: HeldDrain[] } | Extract<ControlVerdict, { kind: "rollback" }>;
+type BatchVerdict = { kind: "go-on"; held: HeldDrain[] } | RollbackVerdict;
 
 function* drainBatch(
   run: MigrationRun,
   drains: readonly PlannedDrain[],
   /** Pods a person chose to leave, by node: skipped again on a later drain of that node. */
   leftPods: Changes["leftPods"],
-  mode: Pick<NodeDrainInput, "leaveShuttingDown" | "handOverHeld">,
+  mode: Pick<NodeDrainInput, "leaveShuttingDown" | "handOverHeld"> & {
+    /** Nodes stuck, failing or stopped handed over too, for the next batch to ask a person about. */
+    handsOverUnfinished?: boolean;
+  },
 ): Generator<Task, BatchVerdict, unknown> {
   const { context, record } = run;
   const { drainTimeoutSeconds } = run.input.options;
@@ -598,12 +643,16 @@ function* drainBatch(
       const decided = decisions[index] as (typeof decisions)[number];
       // A drain stopped at a round's start acted on none of the deletes it was given.
       if (result.kind !== "stopped") decided.given = decided.delete.length;
-      if (result.kind === "held")
+      if (result.kind === "drained") return [];
+      if (result.kind === "held" || mode.handsOverUnfinished) {
         handedOver.push({
           node: (drains[index] as PlannedDrain).node,
           leftMs: Math.max(0, Date.parse(decided.current) - run.nowMs()),
+          ...(result.kind !== "held" && { unfinished: true }),
         });
-      return result.kind === "drained" || result.kind === "held" ? [] : [{ index, result }];
+        return [];
+      }
+      return [{ index, result }];
     });
     record.draining = [];
     for (const { index, result } of unfinished) {

@@ -160,27 +160,33 @@ export function drainBatches(
     for (const pdb of Object.keys(needs)) nodesOf.set(pdb, (nodesOf.get(pdb) ?? 0) + 1);
   const count = firstFit.length;
   const spread = (pdb: string) => (nodesOf.get(pdb) ?? 0) < count;
-  const starters = load.startsChainsFirst ? chainStarters(order, load) : new Set<string>();
-  return packBatches(
-    [...starters, ...order.filter((node) => !starters.has(node))],
-    load,
-    cap,
-    (batches, index, needs, node) => {
-      if (starters.has(node)) return 0;
-      let nearest = Number.POSITIVE_INFINITY;
-      for (const [pdb] of needs.filter(([pdb]) => spread(pdb)))
-        batches.forEach((batch, other) => {
-          if (other !== index && batch.used.has(pdb)) nearest = Math.min(nearest, Math.abs(other - index));
-        });
-      return nearest;
-    },
-    count,
-  );
+  const spaced = (starters: ReadonlySet<string>) =>
+    packBatches(
+      [...starters, ...order.filter((node) => !starters.has(node))],
+      load,
+      cap,
+      (batches, index, needs, node) => {
+        if (starters.has(node)) return 0;
+        let nearest = Number.POSITIVE_INFINITY;
+        for (const [pdb] of needs.filter(([pdb]) => spread(pdb)))
+          batches.forEach((batch, other) => {
+            if (other !== index && batch.used.has(pdb)) nearest = Math.min(nearest, Math.abs(other - index));
+          });
+        return nearest;
+      },
+      count,
+    );
+  const plain = spaced(new Set());
+  if (!load.startsChainsFirst) return plain;
+  // Not at the price of a batch more: each costs a health gate, and maybe a growth.
+  const chainsFirst = spaced(chainStarters(order, load));
+  return chainsFirst.length <= plain.length ? chainsFirst : plain;
 }
 
 /**
- * The node each chain starts on (its budget's least critical node), the chains that take the most rounds
- * first; a budget allowing no disruption is no chain: its pods wait for a person whenever they come.
+ * The node each chain starts on (its budget's least critical node that fits a batch), the chains that
+ * take the most rounds first; a budget allowing no disruption is no chain: its pods wait for a person
+ * whenever they come.
  */
 function chainStarters(order: readonly string[], load: BudgetLoad): Set<string> {
   const pods = new Map<string, number>();
@@ -192,7 +198,11 @@ function chainStarters(order: readonly string[], load: BudgetLoad): Set<string> 
     .sort((a, b) => rounds(b) - rounds(a) || (a < b ? -1 : a > b ? 1 : 0));
   const starters = new Set<string>();
   for (const pdb of chains) {
-    const node = order.find((name) => (load.perNode[name]?.[pdb] ?? 0) > 0);
+    const allowed = load.allowed[pdb] ?? 0;
+    const node = order.find((name) => {
+      const onNode = load.perNode[name]?.[pdb] ?? 0;
+      return onNode > 0 && onNode <= allowed;
+    });
     if (node !== undefined) starters.add(node);
   }
   return starters;

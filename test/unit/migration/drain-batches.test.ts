@@ -241,6 +241,24 @@ describe("drainBatches", () => {
     ]);
   });
 
+  it("auto: starts a chain on the first node whose pods of it fit a batch, not one that must drain alone", () => {
+    const slow = "PodDisruptionBudget search/slow";
+    // x0 holds two pods of a budget that allows one: it drains alone, last.
+    const load: BudgetLoad = {
+      perNode: { a0: {}, a1: {}, x0: { [slow]: 2 }, s0: { [slow]: 1 }, s1: { [slow]: 1 } },
+      allowed: { [slow]: 1 },
+      maxBatch: 2,
+      spaced: true,
+      startsChainsFirst: true,
+    };
+    expect(drainBatches(["a0", "a1", "x0", "s0", "s1"], load, "auto")).toEqual([
+      ["s0", "a0"],
+      ["a1"],
+      ["s1"],
+      ["x0"],
+    ]);
+  });
+
   it("property: every node once; a budget's pods in a batch exceed what it allows only when one node holds them all", () => {
     const nodeLoad = fc.dictionary(fc.constantFrom("a", "b", "c"), fc.integer({ min: 0, max: 3 }));
     fc.assert(
@@ -259,6 +277,9 @@ describe("drainBatches", () => {
           };
           const batches = drainBatches(order, load, "auto");
           expect(batches.flat().sort()).toEqual([...order].sort());
+          // Starting the chains first never costs a batch more.
+          const without = drainBatches(order, { ...load, startsChainsFirst: false }, "auto");
+          expect(batches.length).toBeLessThanOrEqual(without.length);
           expect(batches.every((batch) => batch.length > 0)).toBe(true);
           for (const batch of batches) {
             for (const [budget, limit] of Object.entries(allowed)) {
