@@ -1109,6 +1109,7 @@ describe("pool-migration growing the new pool and shrinking the old one with the
     });
     fakes["request-pool-change"] = ({ request }) => {
       if (request.kind === "update") events.push(`request update ${request.changes.count}`);
+      if (request.kind === "delete-machines") events.push(`delete-machines ${request.machines.join(",")}`);
       return {
         kind: "accepted",
         operation: request.kind === "update" ? `op-grow-${request.changes.count}` : `op-${request.kind}`,
@@ -1125,13 +1126,20 @@ describe("pool-migration growing the new pool and shrinking the old one with the
     };
     const run = await harness.run("pool-migration", inputOf({ ...STEPPED, ...options }), fakes);
     const drains = run.subOrchestrations().map((id) => id.slice(id.lastIndexOf(":") + 1));
-    const history = (records.at(-1) as MigrationRecord).history.map((h) => h.event);
-    return { outcome: run.output.outcome, events, drains, history };
+    const last = records.at(-1) as MigrationRecord;
+    const history = last.history.map((h) => h.event);
+    return { outcome: run.output.outcome, events, drains, history, drained: last.nodes.drained };
   }
 
   it("drains on a held node while the room for the next batch comes: its own room came with its batch", async () => {
-    const { outcome, events, drains, history } = await heldWhileTheRoomComes(HELD_MEANWHILE);
+    const { outcome, events, drains, history, drained } = await heldWhileTheRoomComes(HELD_MEANWHILE);
     expect(outcome).toBe("succeeded");
+    expect(drained).toBe(8);
+    // Its machine goes only once the next batch passed its health gate, with that batch's.
+    const deleted = events.findIndex(
+      (event) => event.startsWith("delete-machines") && event.includes("aks-batch-1"),
+    );
+    expect(deleted).toBeGreaterThan(events.indexOf("evict aks-batch-2"));
     // Batch 2 waits for the growth; aks-batch-1, held at batch 1's end, is tried again meanwhile.
     expect(events.indexOf("evict aks-batch-1")).toBeLessThan(events.indexOf("op-grow-6 done"));
     expect(events.indexOf("op-grow-6 done")).toBeLessThan(events.indexOf("evict aks-batch-2"));
