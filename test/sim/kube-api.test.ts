@@ -110,6 +110,30 @@ describe("the Kubernetes API of a simulated cluster, through @kubernetes/client-
     expect(statusOf(tooNew)).toMatchObject({ code: 504, reason: "Timeout" });
   });
 
+  it("relists a changed pod as it is now, and every listed pod as a read of it serves it", async () => {
+    const [first] = (await core.listNamespacedPod({ namespace: "shop", labelSelector: "app=storefront" }))
+      .items;
+    const node = first?.spec?.nodeName as string;
+    const listOnNode = () => core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` });
+    await listOnNode();
+    await core.patchNamespacedPod({
+      namespace: "shop",
+      name: first?.metadata?.name as string,
+      body: [{ op: "add", path: "/metadata/labels/relisted", value: "yes" }],
+    });
+    const relisted = await listOnNode();
+    const patched = relisted.items.find((p) => p.metadata?.name === first?.metadata?.name);
+    expect(patched?.metadata?.labels?.relisted).toBe("yes");
+    expect(patched?.metadata?.resourceVersion).not.toBe(first?.metadata?.resourceVersion);
+    for (const pod of relisted.items) {
+      const read = await core.readNamespacedPod({
+        namespace: pod.metadata?.namespace as string,
+        name: pod.metadata?.name as string,
+      });
+      expect({ ...read, kind: undefined, apiVersion: undefined }).toEqual(pod);
+    }
+  });
+
   it("expires a continue token 5 minutes after its revision is superseded, with 410 Expired", async () => {
     const first = await core.listPodForAllNamespaces({ limit: 10 });
     const second = await core.listPodForAllNamespaces({ limit: 10, _continue: first.metadata?._continue });

@@ -23,6 +23,7 @@ import {
 import { parseTarget, SCALABLE } from "./api-paths.ts";
 import { validateFields } from "./field-validation.ts";
 import { fail, methodNotAllowed, notServed, StatusError } from "./kube-errors.ts";
+import { JsonBody } from "./list-json.ts";
 import { metricsTarget, readMetrics } from "./metrics-api.ts";
 import { ObjectReads, requireObject } from "./object-reads.ts";
 import { ObjectWrites } from "./object-writes.ts";
@@ -67,7 +68,10 @@ class KubeApi {
       await this.injectedFault(method, url);
       const body = method === "GET" || method === "HEAD" ? "" : await readBody(req);
       const answer = this.route(req, res, url, { method, body, token });
-      if (answer) send(res, answer.code, JSON.stringify(answer.body), answer.headers);
+      if (answer) {
+        const body = answer.body instanceof JsonBody ? answer.body.bytes : JSON.stringify(answer.body);
+        send(res, answer.code, body, answer.headers);
+      }
     } catch (error) {
       if (error instanceof StatusError) sendStatus(res, error.status);
       else if (error instanceof BodyError)

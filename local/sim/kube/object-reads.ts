@@ -13,6 +13,7 @@ import type { Target } from "./api-paths.ts";
 import { decodeContinue, encodeContinue, TokenRevisions } from "./continue-tokens.ts";
 import { fieldValue, parseFieldSelector } from "./field-selectors.ts";
 import { fail, notFound, notServed } from "./kube-errors.ts";
+import { type JsonBody, ListJson } from "./list-json.ts";
 import { responseHeaders } from "./responses.ts";
 
 /** The object a path names, or the apiserver's 404. */
@@ -24,18 +25,15 @@ export function requireObject(cluster: SimCluster, target: Target): KubeObject {
   return object;
 }
 
-function withoutTypeMeta(object: KubeObject): Omit<KubeObject, "kind" | "apiVersion"> {
-  const { kind: _kind, apiVersion: _apiVersion, ...rest } = object;
-  return rest;
-}
-
 export class ObjectReads {
   private readonly cluster: SimCluster;
   private readonly tokens: TokenRevisions;
+  private readonly listJson: ListJson;
 
   constructor(cluster: SimCluster) {
     this.cluster = cluster;
     this.tokens = new TokenRevisions(cluster);
+    this.listJson = new ListJson(cluster.store);
   }
 
   /** Reads see what the kubelets did meanwhile: crash-loop restarts and lease renewals, kept lazily. */
@@ -50,15 +48,10 @@ export class ObjectReads {
     return object;
   }
 
-  list(url: URL, target: Target): unknown {
+  list(url: URL, target: Target): JsonBody {
     const { objects, metadata } = this.page(url, target);
     const info = RESOURCE_KINDS[target.resource];
-    return {
-      kind: `${info.kind}List`,
-      apiVersion: info.apiVersion,
-      metadata,
-      items: objects.map(withoutTypeMeta),
-    };
+    return this.listJson.body(`${info.kind}List`, info.apiVersion, metadata, objects);
   }
 
   /** The objects of one list page and the list's metadata (resourceVersion, continue). */
