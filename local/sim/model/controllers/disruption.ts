@@ -6,6 +6,7 @@ import type { SimCluster } from "../cluster.ts";
 import { controllerOf, isPodReady, type KubeObject } from "../kube-types.ts";
 import { type KubeStatus, rfc3339, status } from "../objects.ts";
 import { labelSelectorMatcher } from "../selectors.ts";
+import { BudgetInputs } from "./budget-inputs.ts";
 import { beginPodDeletion, isTerminal, isTerminating } from "./pods.ts";
 import { LastLook } from "./unchanged.ts";
 
@@ -100,9 +101,26 @@ function health(
   return { expectedPods, desiredHealthy, currentHealthy };
 }
 
+const budgetInputs = new WeakMap<SimCluster, BudgetInputs>();
+
+function inputsOf(cluster: SimCluster): BudgetInputs {
+  let inputs = budgetInputs.get(cluster);
+  if (!inputs) {
+    inputs = new BudgetInputs(cluster.store);
+    budgetInputs.set(cluster, inputs);
+  }
+  return inputs;
+}
+
 function matchingPods(cluster: SimCluster, pdb: KubeObject): KubeObject[] {
-  const matches = labelSelectorMatcher(pdb.spec?.selector);
-  return cluster.store.list("pods", pdb.metadata.namespace).filter((pod) => matches(pod.metadata.labels));
+  return inputsOf(cluster).podsOf(pdb);
+}
+
+/** Whether an approved eviction the budget counts has outlived the deletion timeout by `now`. */
+function disruptionExpired(pdb: KubeObject, now: number): boolean {
+  return Object.values<string>(pdb.status?.disruptedPods ?? {}).some(
+    (at) => Date.parse(at) + DELETION_TIMEOUT_MS <= now,
+  );
 }
 
 function blockedByFault(cluster: SimCluster, pdb: KubeObject): boolean {
@@ -115,17 +133,19 @@ function blockedByFault(cluster: SimCluster, pdb: KubeObject): boolean {
   );
 }
 
-const statusComputed = new LastLook();
+const faultsSeen = new LastLook();
 
 /**
- * Recomputes the status of every PDB whose namespace or the faults changed since (or that counts
- * disrupted pods, which expire with time); writes (new resourceVersion) only what changed.
+ * Recomputes the status of every PDB whose inputs (itself, its pods, its controllers' scale) or the faults
+ * changed since, or whose disrupted pods expired by now; writes (new resourceVersion) only what changed.
  */
 export function updatePdbStatuses(cluster: SimCluster): void {
   const now = cluster.now();
+  const inputs = inputsOf(cluster);
   for (const pdb of cluster.store.list("poddisruptionbudgets")) {
-    const inputs = `${cluster.store.namespaceRevision(pdb.metadata.namespace as string)}/${cluster.ctx.faults.version}`;
-    if (!statusComputed.changed(pdb, inputs) && pdb.status?.disruptedPods === undefined) continue;
+    const inputsChanged = inputs.takeChanged(pdb);
+    const faultsChanged = faultsSeen.changed(pdb, String(cluster.ctx.faults.version));
+    if (!inputsChanged && !faultsChanged && !disruptionExpired(pdb, now)) continue;
     const pods = matchingPods(cluster, pdb);
     const disrupted: Record<string, string> = {};
     for (const [name, at] of Object.entries<string>(pdb.status?.disruptedPods ?? {})) {
