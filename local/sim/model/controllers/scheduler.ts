@@ -22,9 +22,21 @@ interface NodeFit {
 /** Each node's fit as last computed, valid while neither the node nor its pods changed. */
 const computedFits = new WeakMap<KubeObject, { revision: number; fit: NodeFit }>();
 
+/** Each cluster's nodes in name order (the order ties in score go by), sorted again once a node changed. */
+const sortedNodes = new WeakMap<SimCluster, { revision: number; nodes: KubeObject[] }>();
+
+function nodesByName(cluster: SimCluster): KubeObject[] {
+  const revision = cluster.store.resourceRevision("nodes");
+  const known = sortedNodes.get(cluster);
+  if (known?.revision === revision) return known.nodes;
+  const nodes = cluster.store.list("nodes").sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+  sortedNodes.set(cluster, { revision, nodes });
+  return nodes;
+}
+
 function nodeFits(cluster: SimCluster): NodeFit[] {
   const fits: NodeFit[] = [];
-  for (const node of cluster.store.list("nodes")) {
+  for (const node of nodesByName(cluster)) {
     const revision = cluster.store.nodeRevision(node.metadata.name);
     const computed = computedFits.get(node);
     // A copy: the caller counts the pods it binds into it.
@@ -52,7 +64,7 @@ function nodeFits(cluster: SimCluster): NodeFit[] {
     computedFits.set(node, { revision, fit: { ...fit } });
     fits.push(fit);
   }
-  return fits.sort((a, b) => a.node.metadata.name.localeCompare(b.node.metadata.name));
+  return fits;
 }
 
 /** Why the node cannot take the pod, in the scheduler's words (empty when it fits). */
