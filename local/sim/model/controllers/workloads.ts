@@ -369,16 +369,20 @@ function changedSince(look: LastLook, cluster: SimCluster, workload: KubeObject)
 
 /**
  * A replicaset reads itself and its pods; a deployment, itself, its replicasets and their pods; a
- * statefulset also its namespace's claims and pod names, so any change there counts.
+ * statefulset also its namespace's claims and pod names, so any change there counts. The latest revision
+ * among these is enough: any change (a replicaset joining or leaving included) takes a newer one.
  */
-function inputsOf(cluster: SimCluster, workload: KubeObject): string {
+function inputsOf(cluster: SimCluster, workload: KubeObject): number {
   const { store } = cluster;
-  if (workload.kind === "StatefulSet")
-    return String(store.namespaceRevision(workload.metadata.namespace as string));
-  let key = `${workload.metadata.resourceVersion}/${store.ownerRevision(workload.metadata.uid)}`;
+  if (workload.kind === "StatefulSet") return store.namespaceRevision(workload.metadata.namespace as string);
+  let latest = Math.max(
+    Number(workload.metadata.resourceVersion),
+    store.ownerRevision(workload.metadata.uid),
+  );
   if (workload.kind === "Deployment")
-    for (const rs of store.ownedBy(workload.metadata.uid)) key += `/${store.ownerRevision(rs.metadata.uid)}`;
-  return key;
+    for (const rs of store.ownedBy(workload.metadata.uid))
+      latest = Math.max(latest, store.ownerRevision(rs.metadata.uid));
+  return latest;
 }
 
 export function reconcileWorkloads(cluster: SimCluster): void {
