@@ -133,6 +133,11 @@ function blockedByFault(cluster: SimCluster, pdb: KubeObject): boolean {
   );
 }
 
+/** Whether a budget counts approved evictions, which expire with time rather than with a change. */
+export function awaitsDisruptionExpiry(cluster: SimCluster): boolean {
+  return cluster.store.list("poddisruptionbudgets").some((pdb) => pdb.status?.disruptedPods !== undefined);
+}
+
 const faultsSeen = new LastLook();
 
 /**

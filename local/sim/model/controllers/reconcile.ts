@@ -1,15 +1,23 @@
 // One pass of every controller over a cluster, in the order their effects feed each other.
 
 import type { SimCluster } from "../cluster.ts";
-import { updatePdbStatuses } from "./disruption.ts";
+import { awaitsDisruptionExpiry, updatePdbStatuses } from "./disruption.ts";
 import { syncUnschedulableTaint } from "./nodes.ts";
 import { refreshCrashLoops } from "./pods.ts";
 import { schedulePending } from "./scheduler.ts";
 import { reconcileDaemonSets, reconcileWorkloads, updateWorkloadStatuses } from "./workloads.ts";
 
+/** Per cluster, the store revision and faults version at which a pass last found nothing to do. */
+const settled = new WeakMap<SimCluster, string>();
+
 /** Runs the controllers once; true when they changed anything (another pass may follow). */
 export function reconcileOnce(cluster: SimCluster): boolean {
   const before = cluster.store.resourceVersion;
+  const inputs = `${before}/${cluster.ctx.faults.version}`;
+  // Every tick kicks every cluster: one where nothing changed since a pass that did nothing, and where no
+  // controller waits on time, would do nothing again.
+  if (settled.get(cluster) === inputs && cluster.crashLooping.size === 0 && !awaitsDisruptionExpiry(cluster))
+    return false;
   refreshCrashLoops(cluster);
   for (const node of cluster.store.list("nodes")) syncUnschedulableTaint(cluster, node);
   reconcileWorkloads(cluster);
@@ -17,5 +25,8 @@ export function reconcileOnce(cluster: SimCluster): boolean {
   schedulePending(cluster);
   updatePdbStatuses(cluster);
   updateWorkloadStatuses(cluster);
-  return cluster.store.resourceVersion !== before;
+  const changed = cluster.store.resourceVersion !== before;
+  if (changed) settled.delete(cluster);
+  else settled.set(cluster, inputs);
+  return changed;
 }
