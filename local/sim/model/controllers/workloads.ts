@@ -287,20 +287,28 @@ function daemonTolerations(ds: KubeObject) {
   ];
 }
 
-const wants = new WeakMap<KubeObject, Map<KubeObject, { versions: string; wanted: boolean }>>();
+interface Placement {
+  generation: number | undefined;
+  resourceVersion: string;
+  wanted: boolean;
+}
+
+const wants = new WeakMap<KubeObject, Map<KubeObject, Placement>>();
 
 /** Whether the daemonset controller wants a pod of `ds` on `node` (remembered until either changes). */
 function daemonWantsNode(ds: KubeObject, node: KubeObject): boolean {
-  const versions = `${ds.metadata.generation}/${node.metadata.resourceVersion}`;
+  const generation = ds.metadata.generation;
+  const resourceVersion = node.metadata.resourceVersion;
   let perNode = wants.get(ds);
   if (!perNode) {
     perNode = new Map();
     wants.set(ds, perNode);
   }
   const known = perNode.get(node);
-  if (known?.versions === versions) return known.wanted;
+  if (known && known.generation === generation && known.resourceVersion === resourceVersion)
+    return known.wanted;
   const wanted = evaluateDaemonPlacement(ds, node);
-  perNode.set(node, { versions, wanted });
+  perNode.set(node, { generation, resourceVersion, wanted });
   return wanted;
 }
 
@@ -394,11 +402,38 @@ export function reconcileWorkloads(cluster: SimCluster): void {
     if (changedSince(reconciled, cluster, sts)) reconcileStatefulSet(cluster, sts);
 }
 
+/** What a daemonset's controller last acted on: the nodes, which of them it wanted, its latest revision. */
+const daemonLooks = new WeakMap<KubeObject, { nodes: KubeObject[]; wanted: boolean[]; revision: number }>();
+
+/** The latest change to the daemonset or to one of its pods. */
+function daemonRevision(cluster: SimCluster, ds: KubeObject): number {
+  return Math.max(Number(ds.metadata.resourceVersion), cluster.store.ownerRevision(ds.metadata.uid));
+}
+
+/**
+ * Whether the daemonset, its pods, the nodes or where it wants pods changed since its controller last
+ * acted: a cordon changes a node but rarely a placement, and acting again would change nothing.
+ */
+function daemonChanged(cluster: SimCluster, ds: KubeObject, nodes: KubeObject[]): boolean {
+  const look = daemonLooks.get(ds);
+  return (
+    look === undefined ||
+    look.revision !== daemonRevision(cluster, ds) ||
+    look.nodes.length !== nodes.length ||
+    nodes.some((node, i) => look.nodes[i] !== node || look.wanted[i] !== daemonWantsNode(ds, node))
+  );
+}
+
 /** Daemonsets need a look only when nodes, daemonsets or their pods changed. */
 export function reconcileDaemonSets(cluster: SimCluster): void {
   const nodes = cluster.store.list("nodes");
-  for (const ds of cluster.store.list("daemonsets")) reconcileDaemonSet(cluster, ds, nodes);
-  updateDaemonSetStatuses(cluster, nodes);
+  const changed = cluster.store.list("daemonsets").filter((ds) => daemonChanged(cluster, ds, nodes));
+  for (const ds of changed) reconcileDaemonSet(cluster, ds, nodes);
+  updateDaemonSetStatuses(cluster, changed, nodes);
+  for (const ds of changed) {
+    const wanted = nodes.map((node) => daemonWantsNode(ds, node));
+    daemonLooks.set(ds, { nodes, wanted, revision: daemonRevision(cluster, ds) });
+  }
 }
 
 function writeStatus(
@@ -508,8 +543,8 @@ export function updateWorkloadStatuses(cluster: SimCluster): void {
   }
 }
 
-function updateDaemonSetStatuses(cluster: SimCluster, nodes: KubeObject[]): void {
-  for (const ds of cluster.store.list("daemonsets")) {
+function updateDaemonSetStatuses(cluster: SimCluster, daemonSets: KubeObject[], nodes: KubeObject[]): void {
+  for (const ds of daemonSets) {
     const pods = active(ownedPods(cluster, ds));
     const wanted = nodes.filter((n) => daemonWantsNode(ds, n));
     const wantedNames = new Set(wanted.map((n) => n.metadata.name));
