@@ -22,6 +22,7 @@ export class KubeStore {
   /** Pods no node is named for, in creation order: what the scheduler looks at. */
   private readonly unbound = new Set<KubeObject>();
   private readonly resourceRevisions = new Map<Resource, number>();
+  private readonly membershipRevisions = new Map<Resource, number>();
   private readonly namespaceRevisions = new Map<string, number>();
   private clusterScopedRevision = 0;
   private readonly nodeRevisions = new Map<string, number>();
@@ -69,6 +70,11 @@ export class KubeStore {
     return Math.max(0, ...resources.map((resource) => this.resourceRevisions.get(resource) ?? 0));
   }
 
+  /** The revision of the last create or remove of an object of this kind (in-place changes aside). */
+  membershipRevision(resource: Resource): number {
+    return this.membershipRevisions.get(resource) ?? 0;
+  }
+
   /**
    * The revision of the last change that can alter what a controller sees of `namespace`: one of its
    * objects (events aside: no controller reads them) or any cluster-scoped object. A controller that
@@ -111,6 +117,7 @@ export class KubeStore {
     this.indexOwners(object);
     if (resource === "pods") this.indexPod(object);
     this.changed(resource, object);
+    this.membershipRevisions.set(resource, this.revision);
     this.emit({ type: "ADDED", resource, object });
     return object;
   }
@@ -133,6 +140,7 @@ export class KubeStore {
     this.byNamespace.get(`${resource}/${object.metadata.namespace}`)?.delete(object);
     object.metadata.resourceVersion = String(++this.revision);
     this.changed(resource, object);
+    this.membershipRevisions.set(resource, this.revision);
     for (const owner of this.indexedOwners.get(object) ?? []) this.byOwner.get(owner)?.delete(object);
     this.indexedOwners.delete(object);
     if (resource === "pods") {

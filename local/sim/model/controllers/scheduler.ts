@@ -19,14 +19,17 @@ interface NodeFit {
   usedPods: number;
 }
 
-/** Each node's fit as last computed, valid while neither the node nor its pods changed. */
-const computedFits = new WeakMap<KubeObject, { revision: number; fit: NodeFit }>();
+/**
+ * Each node's fit as last computed, valid while neither the node nor its pods changed. Shared: a pass
+ * that binds pods counts them in copies.
+ */
+const computedFits = new WeakMap<KubeObject, { revision: number; fit: Readonly<NodeFit> }>();
 
-/** Each cluster's nodes in name order (the order ties in score go by), sorted again once a node changed. */
+/** Each cluster's nodes in name order (the order ties in score go by), sorted again once one came or went. */
 const sortedNodes = new WeakMap<SimCluster, { revision: number; nodes: KubeObject[] }>();
 
 function nodesByName(cluster: SimCluster): KubeObject[] {
-  const revision = cluster.store.resourceRevision("nodes");
+  const revision = cluster.store.membershipRevision("nodes");
   const known = sortedNodes.get(cluster);
   if (known?.revision === revision) return known.nodes;
   const nodes = cluster.store.list("nodes").sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
@@ -34,14 +37,13 @@ function nodesByName(cluster: SimCluster): KubeObject[] {
   return nodes;
 }
 
-function nodeFits(cluster: SimCluster): NodeFit[] {
-  const fits: NodeFit[] = [];
+function nodeFits(cluster: SimCluster): Array<Readonly<NodeFit>> {
+  const fits: Array<Readonly<NodeFit>> = [];
   for (const node of nodesByName(cluster)) {
     const revision = cluster.store.nodeRevision(node.metadata.name);
     const computed = computedFits.get(node);
-    // A copy: the caller counts the pods it binds into it.
     if (computed?.revision === revision) {
-      fits.push({ ...computed.fit });
+      fits.push(computed.fit);
       continue;
     }
     const fit: NodeFit = {
@@ -61,14 +63,18 @@ function nodeFits(cluster: SimCluster): NodeFit[] {
       fit.usedMem += r.memory;
       fit.usedPods++;
     }
-    computedFits.set(node, { revision, fit: { ...fit } });
+    computedFits.set(node, { revision, fit });
     fits.push(fit);
   }
   return fits;
 }
 
 /** Why the node cannot take the pod, in the scheduler's words (empty when it fits). */
-function filter(pod: KubeObject, fit: NodeFit, request: { milliCpu: number; memory: number }): string[] {
+function filter(
+  pod: KubeObject,
+  fit: Readonly<NodeFit>,
+  request: { milliCpu: number; memory: number },
+): string[] {
   const spec = pod.spec;
   const tolerations = spec.tolerations ?? [];
   if (
@@ -96,7 +102,7 @@ function filter(pod: KubeObject, fit: NodeFit, request: { milliCpu: number; memo
   return reasons;
 }
 
-function score(fit: NodeFit, request: { milliCpu: number; memory: number }): number {
+function score(fit: Readonly<NodeFit>, request: { milliCpu: number; memory: number }): number {
   const cpu = fit.allocCpu === 0 ? 0 : (fit.allocCpu - fit.usedCpu - request.milliCpu) / fit.allocCpu;
   const mem = fit.allocMem === 0 ? 0 : (fit.allocMem - fit.usedMem - request.memory) / fit.allocMem;
   return (cpu + mem) / 2;
@@ -127,25 +133,29 @@ export function schedulePending(cluster: SimCluster): void {
   for (const pod of pending) {
     const request = podRequests(pod);
     const reasons = new Map<string, number>();
-    let best: NodeFit | undefined;
+    let best = -1;
     let bestScore = Number.NEGATIVE_INFINITY;
-    for (const fit of fits) {
+    fits.forEach((fit, i) => {
       const failures = filter(pod, fit, request);
       if (failures.length > 0) {
         for (const r of failures) reasons.set(r, (reasons.get(r) ?? 0) + 1);
-        continue;
+        return;
       }
       const s = score(fit, request);
       if (s > bestScore) {
-        best = fit;
+        best = i;
         bestScore = s;
       }
-    }
-    if (best) {
-      best.usedCpu += request.milliCpu;
-      best.usedMem += request.memory;
-      best.usedPods++;
-      bindPod(cluster, pod, best.node);
+    });
+    const chosen = fits[best];
+    if (chosen) {
+      fits[best] = {
+        ...chosen,
+        usedCpu: chosen.usedCpu + request.milliCpu,
+        usedMem: chosen.usedMem + request.memory,
+        usedPods: chosen.usedPods + 1,
+      };
+      bindPod(cluster, pod, chosen.node);
       continue;
     }
     markUnschedulable(cluster, pod, unschedulableMessage(fits.length, reasons));
