@@ -5,7 +5,11 @@ import { awaitsDisruptionExpiry, updatePdbStatuses } from "./disruption.ts";
 import { syncUnschedulableTaint } from "./nodes.ts";
 import { refreshCrashLoops } from "./pods.ts";
 import { schedulePending } from "./scheduler.ts";
+import { LastLook } from "./unchanged.ts";
 import { reconcileDaemonSets, reconcileWorkloads, updateWorkloadStatuses } from "./workloads.ts";
+
+/** Per cluster, the nodes' revision when their unschedulable taints were last brought in line. */
+const nodesSynced = new LastLook();
 
 /** Per cluster, the store revision and faults version at which a pass last found nothing to do. */
 const settled = new WeakMap<SimCluster, string>();
@@ -19,7 +23,8 @@ export function reconcileOnce(cluster: SimCluster): boolean {
   if (settled.get(cluster) === inputs && cluster.crashLooping.size === 0 && !awaitsDisruptionExpiry(cluster))
     return false;
   refreshCrashLoops(cluster);
-  for (const node of cluster.store.list("nodes")) syncUnschedulableTaint(cluster, node);
+  if (nodesSynced.changed(cluster, cluster.store.resourceRevision("nodes")))
+    for (const node of cluster.store.list("nodes")) syncUnschedulableTaint(cluster, node);
   reconcileWorkloads(cluster);
   if (cluster.takeDaemonSetChanges()) reconcileDaemonSets(cluster);
   schedulePending(cluster);
