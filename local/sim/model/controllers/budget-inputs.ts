@@ -27,7 +27,8 @@ function scaleFields(resource: Resource, object: KubeObject): string | undefined
 export class BudgetInputs {
   private readonly store: KubeStore;
   private readonly matchers = new Map<KubeObject, (labels?: Record<string, string>) => boolean>();
-  private readonly selected = new Map<KubeObject, Set<KubeObject>>();
+  /** Arrays rather than sets: a budget selects tens of pods, and there is one per budget of the fleet. */
+  private readonly selected = new Map<KubeObject, KubeObject[]>();
   private readonly changed = new Set<KubeObject>();
   private readonly scales = new WeakMap<KubeObject, string>();
 
@@ -53,7 +54,7 @@ export class BudgetInputs {
       .list("pods", pdb.metadata.namespace)
       .filter((pod) => matches(pod.metadata.labels));
     this.matchers.set(pdb, matches);
-    this.selected.set(pdb, new Set(pods));
+    this.selected.set(pdb, pods);
     this.changed.add(pdb);
   }
 
@@ -71,11 +72,15 @@ export class BudgetInputs {
     if (resource === "pods") {
       for (const [pdb, matches] of this.matchers) {
         if (pdb.metadata.namespace !== object.metadata.namespace) continue;
-        const pods = this.selected.get(pdb) as Set<KubeObject>;
+        const pods = this.selected.get(pdb) as KubeObject[];
+        const index = pods.indexOf(object);
         if (type !== "DELETED" && matches(object.metadata.labels)) {
-          pods.add(object);
+          if (index === -1) pods.push(object);
           this.changed.add(pdb);
-        } else if (pods.delete(object)) this.changed.add(pdb);
+        } else if (index !== -1) {
+          pods.splice(index, 1);
+          this.changed.add(pdb);
+        }
       }
       return;
     }

@@ -294,6 +294,8 @@ interface Placement {
 }
 
 const wants = new WeakMap<KubeObject, Map<KubeObject, Placement>>();
+/** Per daemonset, how many times a node's placement came out new or different. */
+const placementMoves = new WeakMap<KubeObject, number>();
 
 /** Whether the daemonset controller wants a pod of `ds` on `node` (remembered until either changes). */
 function daemonWantsNode(ds: KubeObject, node: KubeObject): boolean {
@@ -309,6 +311,7 @@ function daemonWantsNode(ds: KubeObject, node: KubeObject): boolean {
     return known.wanted;
   const wanted = evaluateDaemonPlacement(ds, node);
   perNode.set(node, { generation, resourceVersion, wanted });
+  if (known?.wanted !== wanted) placementMoves.set(ds, (placementMoves.get(ds) ?? 0) + 1);
   return wanted;
 }
 
@@ -402,8 +405,8 @@ export function reconcileWorkloads(cluster: SimCluster): void {
     if (changedSince(reconciled, cluster, sts)) reconcileStatefulSet(cluster, sts);
 }
 
-/** What a daemonset's controller last acted on: the nodes, which of them it wanted, its latest revision. */
-const daemonLooks = new WeakMap<KubeObject, { nodes: KubeObject[]; wanted: boolean[]; revision: number }>();
+/** What a daemonset's controller last acted on: how many nodes, its placement moves, its latest revision. */
+const daemonLooks = new WeakMap<KubeObject, { nodes: number; moves: number; revision: number }>();
 
 /** The latest change to the daemonset or to one of its pods. */
 function daemonRevision(cluster: SimCluster, ds: KubeObject): number {
@@ -416,12 +419,11 @@ function daemonRevision(cluster: SimCluster, ds: KubeObject): number {
  */
 function daemonChanged(cluster: SimCluster, ds: KubeObject, nodes: KubeObject[]): boolean {
   const look = daemonLooks.get(ds);
-  return (
-    look === undefined ||
-    look.revision !== daemonRevision(cluster, ds) ||
-    look.nodes.length !== nodes.length ||
-    nodes.some((node, i) => look.nodes[i] !== node || look.wanted[i] !== daemonWantsNode(ds, node))
-  );
+  if (look === undefined || look.revision !== daemonRevision(cluster, ds) || look.nodes !== nodes.length)
+    return true;
+  // A node that came (even in place of one that went) or whose placement flipped counts a move.
+  for (const node of nodes) daemonWantsNode(ds, node);
+  return look.moves !== (placementMoves.get(ds) ?? 0);
 }
 
 /** Daemonsets need a look only when nodes, daemonsets or their pods changed. */
@@ -430,10 +432,12 @@ export function reconcileDaemonSets(cluster: SimCluster): void {
   const changed = cluster.store.list("daemonsets").filter((ds) => daemonChanged(cluster, ds, nodes));
   for (const ds of changed) reconcileDaemonSet(cluster, ds, nodes);
   updateDaemonSetStatuses(cluster, changed, nodes);
-  for (const ds of changed) {
-    const wanted = nodes.map((node) => daemonWantsNode(ds, node));
-    daemonLooks.set(ds, { nodes, wanted, revision: daemonRevision(cluster, ds) });
-  }
+  for (const ds of changed)
+    daemonLooks.set(ds, {
+      nodes: nodes.length,
+      moves: placementMoves.get(ds) ?? 0,
+      revision: daemonRevision(cluster, ds),
+    });
 }
 
 function writeStatus(
