@@ -19,8 +19,8 @@ const COMMA = Buffer.from(",");
 const END = Buffer.from("]}");
 
 export class ListJson {
-  /** An object's JSON as a list item (no kind and apiVersion), until the object changes. */
-  private readonly items = new WeakMap<KubeObject, Buffer>();
+  /** An object's JSON as a list item (no kind and apiVersion) at a resourceVersion, until it changes. */
+  private readonly items = new WeakMap<KubeObject, { version: string; bytes: Buffer }>();
 
   constructor(store: KubeStore) {
     store.watch(({ object }) => this.items.delete(object));
@@ -39,11 +39,13 @@ export class ListJson {
   }
 
   private item(object: KubeObject): Buffer {
+    const version = object.metadata.resourceVersion;
     const known = this.items.get(object);
-    if (known) return known;
+    // The version too: a change made without a watch event would still show.
+    if (known?.version === version) return known.bytes;
     const { kind: _kind, apiVersion: _apiVersion, ...rest } = object;
     const bytes = Buffer.from(JSON.stringify(rest));
-    this.items.set(object, bytes);
+    this.items.set(object, { version, bytes });
     return bytes;
   }
 }
