@@ -259,6 +259,20 @@ describe("drainBatches", () => {
     ]);
   });
 
+  it("auto: keeps the plain cut when starting the chains first would take a batch more", () => {
+    // Started first, n1 (chain "c") takes the first batch alone, and the rest need three more.
+    const load: BudgetLoad = {
+      perNode: { n0: { c: 1 }, n1: { b: 1, c: 2 }, n2: { b: 1 }, n3: { a: 2 } },
+      allowed: { a: 0, b: 1, c: 2 },
+      maxBatch: 2,
+      spaced: true,
+    };
+    const order = ["n0", "n1", "n2", "n3"];
+    const plain = [["n0", "n2"], ["n1"], ["n3"]];
+    expect(drainBatches(order, load, "auto")).toEqual(plain);
+    expect(drainBatches(order, { ...load, startsChainsFirst: true }, "auto")).toEqual(plain);
+  });
+
   it("property: every node once; a budget's pods in a batch exceed what it allows only when one node holds them all", () => {
     const nodeLoad = fc.dictionary(fc.constantFrom("a", "b", "c"), fc.integer({ min: 0, max: 3 }));
     fc.assert(
