@@ -69,7 +69,7 @@ class KubeApi {
       const body = method === "GET" || method === "HEAD" ? "" : await readBody(req);
       const answer = this.route(req, res, url, { method, body, token });
       if (answer) {
-        const body = answer.body instanceof JsonBody ? answer.body.bytes : JSON.stringify(answer.body);
+        const body = answer.body instanceof JsonBody ? answer.body.text : JSON.stringify(answer.body);
         send(res, answer.code, body, answer.headers);
       }
     } catch (error) {
