@@ -293,7 +293,8 @@ interface Placement {
   wanted: boolean;
 }
 
-const wants = new WeakMap<KubeObject, Map<KubeObject, Placement>>();
+// Weak both ways: nodes replaced by upgrades leave no placements behind.
+const wants = new WeakMap<KubeObject, WeakMap<KubeObject, Placement>>();
 /** Per daemonset, how many times a node's placement came out new or different. */
 const placementMoves = new WeakMap<KubeObject, number>();
 
@@ -303,7 +304,7 @@ function daemonWantsNode(ds: KubeObject, node: KubeObject): boolean {
   const resourceVersion = node.metadata.resourceVersion;
   let perNode = wants.get(ds);
   if (!perNode) {
-    perNode = new Map();
+    perNode = new WeakMap();
     wants.set(ds, perNode);
   }
   const known = perNode.get(node);
