@@ -413,4 +413,19 @@ describe("the Kubernetes API of a simulated cluster, through @kubernetes/client-
     expect(owned.some((pod) => pod.metadata?.name === orphan)).toBe(false);
     expect(after.items.map((pod) => pod.metadata?.name)).toContain(orphan);
   });
+  it("schedules nothing on a Node created through the API with no kubelet behind it, and goes on serving", async () => {
+    await core.createNode({ body: { metadata: { name: "hand-made" } } });
+    await core.createNamespacedPod({
+      namespace: "default",
+      body: {
+        metadata: { name: "unpinned" },
+        spec: { containers: [{ name: "shell", image: "mcr.microsoft.com/azurelinux/busybox" }] },
+      },
+    });
+    await f.clock.advanceBy(30_000);
+    const placed = await core.readNamespacedPod({ namespace: "default", name: "unpinned" });
+    expect(placed.spec?.nodeName).toBeDefined();
+    expect(placed.spec?.nodeName).not.toBe("hand-made");
+    await core.deleteNode({ name: "hand-made" });
+  });
 });

@@ -62,6 +62,8 @@ export class ObjectWrites {
       created.spec = { finalizers: ["kubernetes"] };
       created.status = { phase: "Active" };
     } else if (target.resource !== "events" && target.resource !== "csidrivers") {
+      // A Node posted without a spec gets an empty one, as from the apiserver.
+      if (target.resource === "nodes") created.spec ??= {};
       created.status = {};
     }
     this.cluster.store.create(target.resource, created);

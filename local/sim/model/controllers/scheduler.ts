@@ -49,9 +49,10 @@ function nodeFits(cluster: SimCluster): Array<Readonly<NodeFit>> {
     const fit: NodeFit = {
       node,
       labels: node.metadata.labels ?? {},
-      allocCpu: milliCores(node.status.allocatable.cpu),
-      allocMem: bytes(node.status.allocatable.memory),
-      allocPods: Number(node.status.allocatable.pods),
+      // A Node created through the API, with no kubelet behind it, reports no room.
+      allocCpu: milliCores(node.status?.allocatable?.cpu),
+      allocMem: bytes(node.status?.allocatable?.memory),
+      allocPods: Number(node.status?.allocatable?.pods ?? 0),
       usedCpu: 0,
       usedMem: 0,
       usedPods: 0,
