@@ -5,8 +5,8 @@
 // the options say so, the new pool grows ahead while a batch drains (as many batches as drain while a
 // growth runs) and the old pool's drained machines are deleted once the batch passed its health gate. A
 // batch is done once its evicted pods are shutting down and its nodes hold only pods their budgets refuse
-// (those nodes drain on with the next batch); a machine is deleted only once its pods are gone (waited for
-// when its room is needed, and after the last batch).
+// (those nodes drain on with the next batch, and while it waits for its room); a machine is deleted only
+// once its pods are gone (waited for when its room is needed, and after the last batch).
 
 import type { Task } from "durable-functions";
 import {

@@ -136,7 +136,8 @@ export function autoBatchCap(nodes: number): number {
  * as it would one at a time. Then, in as many batches, again, each node in the batch it fits farthest
  * from the other batches holding its budgets' pods (the earliest of equals). A budget that takes several
  * rounds is a chain: each round waits for the last one's replacements to start, so the chain is started
- * first, its least critical node in the earliest batch it fits, the longest chains first.
+ * first, on its least critical node that fits a batch, in the earliest batch it fits, the longest chains
+ * first, unless that cut takes more batches than the plain one.
  */
 export function drainBatches(
   order: readonly string[],
