@@ -12,6 +12,13 @@ type SqliteModule = typeof import("node:sqlite");
 const BUSY_TIMEOUT_MS = 5000;
 
 /**
+ * Snapshot and outbox rows are kilobytes each: on SQLite's default 4 KB pages most spill into overflow
+ * chains, and the WAL, checkpointed every 1,000 pages, is copied back four times as often. Set before
+ * the file's first write; a file created with other pages keeps them.
+ */
+export const PAGE_SIZE_BYTES = 16384;
+
+/**
  * SQLite result codes (the low byte of an extended code) that say the file cannot be used now: busy past
  * the timeout, read-only, I/O error, corrupt, disk full, cannot open, not a database, no permission.
  */
@@ -119,6 +126,7 @@ export class SqliteStore {
     this.unavailableOnFailure(() => {
       try {
         db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+        db.exec(`PRAGMA page_size = ${PAGE_SIZE_BYTES}`);
         db.exec("PRAGMA journal_mode = WAL");
         db.exec("PRAGMA synchronous = FULL");
         for (const schema of this.schemas) db.exec(schema);
