@@ -16,6 +16,11 @@ import type {
   ScanSummary,
 } from "../domain/ports/inventory.ts";
 import {
+  poolSnapshotFromStored,
+  type StoredPoolSnapshot,
+  storedPoolSnapshot,
+} from "../domain/records/pool-snapshot-records.ts";
+import {
   checkPoolsBelongTo,
   checkRunning,
   checkScanId,
@@ -101,7 +106,7 @@ export class SqliteInventoryRepository implements InventoryRepository {
             snapshot.ref.subscriptionId.toLowerCase(),
             snapshot.assessment.state,
             (snapshot.pool.osSku ?? "").toLowerCase(),
-            JSON.stringify(snapshot),
+            JSON.stringify(storedPoolSnapshot(snapshot)),
           );
         }
         writeCluster(sql, scanId, listedCluster(cluster, pools, clusterOf(sql, scanId, clusterKey)));
@@ -190,7 +195,7 @@ export class SqliteInventoryRepository implements InventoryRepository {
           `SELECT snapshot FROM scan_pools WHERE ${clauses.join(" AND ")} ORDER BY pool_key`,
           ...params,
         )
-        .map((row) => JSON.parse(row.snapshot) as PoolSnapshot),
+        .map((row) => poolSnapshotFromStored(JSON.parse(row.snapshot) as StoredPoolSnapshot)),
     );
   }
 

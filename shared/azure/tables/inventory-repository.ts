@@ -22,6 +22,11 @@ import type {
   ScanSummary,
 } from "../../domain/ports/inventory.ts";
 import {
+  poolSnapshotFromStored,
+  type StoredPoolSnapshot,
+  storedPoolSnapshot,
+} from "../../domain/records/pool-snapshot-records.ts";
+import {
   checkPoolsBelongTo,
   checkRunning,
   checkScanId,
@@ -188,7 +193,9 @@ export class TableInventoryRepository extends TableRepository implements Invento
   async listPools(scanId: string, filter: PoolFilter = {}): Promise<PoolSnapshot[]> {
     const table = await this.snapshots();
     const rows = await listRows(table, poolFilter(keyPart(scanId), filter));
-    return rows.map((row) => fromJsonColumns<PoolSnapshot>(row, "Snapshot", `pool row ${row.rowKey}`));
+    return rows.map((row) =>
+      poolSnapshotFromStored(fromJsonColumns<StoredPoolSnapshot>(row, "Snapshot", `pool row ${row.rowKey}`)),
+    );
   }
 
   async latestKnownPools(filter: PoolFilter = {}): Promise<KnownPool[]> {
@@ -296,7 +303,7 @@ function poolRow(partitionKey: string, snapshot: PoolSnapshot) {
     Pool: snapshot.ref.pool,
     State: snapshot.assessment.state,
     OsSkuKey: (snapshot.pool.osSku ?? "").toLowerCase(),
-    ...toJsonColumns("Snapshot", snapshot),
+    ...toJsonColumns("Snapshot", storedPoolSnapshot(snapshot)),
   };
   checkEntitySize(entity, `pool ${poolKey(snapshot.ref)}`);
   return entity;
