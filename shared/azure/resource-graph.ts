@@ -165,11 +165,10 @@ export class ResourceGraphFleet implements FleetSource {
     const reasons: string[] = [];
     // Partial scopes only apply to tenant and management group queries.
     const allowPartialScopes = batch.request.subscriptions === undefined;
-    let skipToken: string | undefined;
     let received = 0;
     let total = 0;
-    do {
-      const { response, tenantLimitHit } = await this.query(
+    const page = (skipToken?: string) =>
+      this.query(
         {
           ...batch.request,
           query: CLUSTERS_QUERY,
@@ -182,6 +181,9 @@ export class ResourceGraphFleet implements FleetSource {
         },
         stats,
       );
+    let next: Promise<Answer> | undefined = page();
+    while (next) {
+      const { response, tenantLimitHit }: Answer = await next;
       stats.pages++;
       if (!Array.isArray(response.data)) {
         throw new ResourceGraphError(`the answer's data is not an array of rows (resultFormat objectArray)`);
@@ -196,9 +198,15 @@ export class ResourceGraphFleet implements FleetSource {
       if (String(response.resultTruncated) === "true") {
         reasons.push(`Resource Graph truncated the results for ${batch.describe} (resultTruncated)`);
       }
-      await onRows(response.data);
-      skipToken = response.skipToken || undefined;
-    } while (skipToken !== undefined);
+      // The next page is asked for before this one is handed over: it travels while this one is recorded.
+      next = response.skipToken ? page(response.skipToken) : undefined;
+      try {
+        await onRows(response.data);
+      } catch (error) {
+        next?.catch(() => undefined);
+        throw error;
+      }
+    }
     if (received < total && !reasons.some((r) => r.includes("resultTruncated"))) {
       reasons.push(`Resource Graph counted ${total} clusters in ${batch.describe} but returned ${received}`);
     }

@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { VirtualClock } from "../../local/clock.ts";
 import { loadScenarioFile } from "../../local/sim/scenario/load.ts";
 import { fixedTokenCredential, type Simulator, startSimulator } from "../../local/sim/simulator.ts";
@@ -99,6 +99,19 @@ describe("Resource Graph adapter against the simulated fleet", () => {
     expect(report.stats).toMatchObject({ queries: 4, pages: 4, throttled: 0 });
     expect(queries[0]?.options.$skipToken).toBeUndefined();
     expect(queries.slice(1).every((q) => typeof q.options.$skipToken === "string")).toBe(true);
+  });
+
+  it("asks for the next page before handing over the current one", async () => {
+    const { fleet, queries } = on(TENANT, 1);
+    const asked: number[] = [];
+    const report = await fleet.listClusters(async (page) => {
+      // The next page's query is on its way while this page is recorded: wait until the client sends it.
+      if (asked.length < 3) await vi.waitFor(() => expect(queries.length).toBe(asked.length + 2));
+      asked.push(queries.length);
+      expect(page.clusters).toHaveLength(1);
+    });
+    expect(asked).toEqual([2, 3, 4, 4]);
+    expect(report.stats).toMatchObject({ queries: 4, pages: 4 });
   });
 
   it("queries fewer than 300 subscriptions at a time and lists each cluster once", async () => {
