@@ -9,16 +9,9 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createSecureContext, type SecureContext, type SecureContextOptions } from "node:tls";
 import type { ContainerServiceClient } from "@azure/arm-containerservice";
 import type { TokenCredential } from "@azure/identity";
-import {
-  bufferFromFileOrString,
-  type Cluster,
-  type DispatcherOptions,
-  KubeConfig,
-  type RequestContext,
-} from "@kubernetes/client-node";
+import { bufferFromFileOrString, KubeConfig, type RequestContext } from "@kubernetes/client-node";
 import { MANAGED_CLUSTER_ID } from "../domain/fleet/model.ts";
 
 /** The AKS Microsoft Entra server application, audience of data-plane tokens (https://github.com/Azure/kubelogin). */
@@ -54,21 +47,16 @@ type Dispatcher = NonNullable<ReturnType<RequestContext["getDispatcher"]>>;
  */
 export class ClusterConnectionPools {
   private readonly pools = new Map<string, { identity: string; dispatcher: Dispatcher }>();
-  private readonly contexts = new Map<string, { identity: string; context: SecureContext }>();
 
   /** An empty KubeConfig whose API clients, once it is loaded, use the cluster's pool. */
   kubeConfig(clusterId: string): KubeConfig {
-    return new PooledKubeConfig({
-      dispatcher: (identity, fresh) => this.reuse(clusterId, identity, fresh),
-      secureContext: (identity, tls) => this.secureContext(clusterId, identity, tls),
-    });
+    return new PooledKubeConfig((identity, fresh) => this.reuse(clusterId, identity, fresh));
   }
 
   /** Closes every pool: for shutting down. */
   async close(): Promise<void> {
     const pools = [...this.pools.values()];
     this.pools.clear();
-    this.contexts.clear();
     await Promise.all(pools.map((pool) => pool.dispatcher.close()));
   }
 
@@ -81,19 +69,6 @@ export class ClusterConnectionPools {
     this.pools.set(clusterId, { identity, dispatcher: fresh });
     if (pool) closeQuietly(pool.dispatcher);
     return fresh;
-  }
-
-  /**
-   * One secure context for all of a pool's connections: given none, Node makes one per connection,
-   * parsing the CA and the client certificate again each time.
-   */
-  private secureContext(clusterId: string, identity: string, tls: SecureContextOptions): SecureContext {
-    const known = this.contexts.get(clusterId);
-    if (known?.identity === identity) return known.context;
-    const { ca, cert, key, pfx, passphrase } = tls;
-    const context = createSecureContext({ ca, cert, key, pfx, passphrase });
-    this.contexts.set(clusterId, { identity, context });
-    return context;
   }
 }
 
@@ -122,17 +97,12 @@ function tlsIdentity(config: KubeConfig): string {
 }
 
 /** client-node's own request set-up (TLS options, proxy, auth headers), then the cluster's pool. */
-interface ClusterPool {
-  dispatcher(identity: string, fresh: Dispatcher): Dispatcher;
-  secureContext(identity: string, tls: SecureContextOptions): SecureContext;
-}
-
 class PooledKubeConfig extends KubeConfig {
-  private readonly pool: ClusterPool;
+  private readonly pool: (identity: string, fresh: Dispatcher) => Dispatcher;
   /** The identity of the cluster and user entries it was last computed for: a load makes new entries. */
   private identity?: { cluster: unknown; user: unknown; value: string };
 
-  constructor(pool: ClusterPool) {
+  constructor(pool: (identity: string, fresh: Dispatcher) => Dispatcher) {
     super();
     this.pool = pool;
   }
@@ -140,18 +110,7 @@ class PooledKubeConfig extends KubeConfig {
   override async applySecurityAuthentication(context: RequestContext): Promise<void> {
     await super.applySecurityAuthentication(context);
     const fresh = context.getDispatcher();
-    if (fresh) context.setDispatcher(this.pool.dispatcher(this.currentIdentity(), fresh));
-  }
-
-  /** TLS options as client-node makes them, with the pool's secure context. */
-  override createDispatcherOptions(
-    cluster: Cluster | null,
-    agentOptions: Parameters<KubeConfig["createDispatcherOptions"]>[1],
-  ): DispatcherOptions {
-    const options = super.createDispatcherOptions(cluster, agentOptions);
-    if (options.type !== "agent") return options;
-    const secureContext = this.pool.secureContext(this.currentIdentity(), options.connect);
-    return { ...options, connect: { ...options.connect, secureContext } };
+    if (fresh) context.setDispatcher(this.pool(this.currentIdentity(), fresh));
   }
 
   /** Hashed once per loaded entries rather than on every request. */

@@ -5,9 +5,8 @@
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import tls from "node:tls";
 import * as k8s from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { type Simulator, startSimulator } from "../../local/sim/simulator.ts";
 import { clusterTarget, KubeconfigDirectory } from "../../shared/kube/kube-connection.ts";
@@ -63,24 +62,6 @@ describe("connections to a cluster's API server", () => {
     try {
       expect(await listNodes(() => connector.kubeConfig(clusterTarget(clusterId)), CALLS)).toBe(1);
     } finally {
-      await connector.close();
-    }
-  });
-
-  it("gives the connections of a cluster's pool its one secure context instead of one each", async () => {
-    const connector = new KubeconfigDirectory(dirname(sim.kubeconfigPath(CLUSTER)));
-    // Node makes a secure context through the module for each connection given none.
-    const contexts = vi.spyOn(tls, "createSecureContext");
-    try {
-      const before = sim.secureConnections(CLUSTER);
-      const lists = Array.from({ length: 3 }, async () =>
-        (await connector.kubeConfig(clusterTarget(clusterId))).makeApiClient(k8s.CoreV1Api).listNode(),
-      );
-      for (const nodes of await Promise.all(lists)) expect(nodes.items.length).toBeGreaterThan(0);
-      expect(sim.secureConnections(CLUSTER) - before).toBe(3);
-      expect(contexts).not.toHaveBeenCalled();
-    } finally {
-      contexts.mockRestore();
       await connector.close();
     }
   });
