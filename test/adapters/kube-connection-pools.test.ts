@@ -1,9 +1,10 @@
 // The product's connections to an API server: client-node alone opens a TLS connection for every call;
 // through the product's connectors the calls to one cluster share a keep-alive pool, kept across a new
-// bearer token and replaced when the cluster's TLS material changes. Counted by the simulator's API
-// server, which sees every TLS handshake.
+// bearer token and replaced when the cluster's TLS material changes; calls in flight together share one
+// HTTP/2 connection. Counted by the simulator's API server, which sees every TLS handshake.
 
 import { readFileSync, writeFileSync } from "node:fs";
+import https from "node:https";
 import { dirname } from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -43,7 +44,7 @@ function editKubeconfig(edit: (config: KubeconfigYaml) => void): void {
 }
 
 interface KubeconfigYaml {
-  clusters: { cluster: { "certificate-authority-data": string } }[];
+  clusters: { cluster: { server: string; "certificate-authority-data": string } }[];
   users: { user: { token: string } }[];
 }
 
@@ -64,6 +65,50 @@ describe("connections to a cluster's API server", () => {
     } finally {
       await connector.close();
     }
+  });
+
+  it("the product's calls in parallel share one HTTP/2 connection, as AKS API servers speak it", async () => {
+    const connector = new KubeconfigDirectory(dirname(sim.kubeconfigPath(CLUSTER)));
+    try {
+      const before = sim.secureConnections(CLUSTER);
+      const lists = Array.from({ length: 3 }, async () =>
+        (await connector.kubeConfig(clusterTarget(clusterId))).makeApiClient(k8s.CoreV1Api).listNode(),
+      );
+      for (const nodes of await Promise.all(lists)) expect(nodes.items.length).toBeGreaterThan(0);
+      expect(sim.secureConnections(CLUSTER) - before).toBe(1);
+    } finally {
+      await connector.close();
+    }
+  });
+
+  it("a client without HTTP/2 is answered over HTTP/1.1", async () => {
+    const config = parse(readFileSync(sim.kubeconfigPath(CLUSTER), "utf8")) as KubeconfigYaml;
+    const cluster = (config.clusters[0] as KubeconfigYaml["clusters"][0]).cluster;
+    const answer = await new Promise<{ status?: number; version: string; body: string }>(
+      (resolve, reject) => {
+        const request = https.get(
+          `${cluster.server}/api/v1/nodes`,
+          {
+            ca: Buffer.from(cluster["certificate-authority-data"], "base64"),
+            headers: {
+              Authorization: `Bearer ${(config.users[0] as KubeconfigYaml["users"][0]).user.token}`,
+            },
+          },
+          (response) => {
+            let body = "";
+            response.on("data", (chunk) => {
+              body += chunk;
+            });
+            response.on("end", () =>
+              resolve({ status: response.statusCode, version: response.httpVersion, body }),
+            );
+          },
+        );
+        request.on("error", reject);
+      },
+    );
+    expect(answer).toMatchObject({ status: 200, version: "1.1" });
+    expect(JSON.parse(answer.body).items.length).toBeGreaterThan(0);
   });
 
   it("keeps the connection across a new token and opens a new one when the CA changes", async () => {

@@ -1,6 +1,7 @@
 // Small HTTP(S) plumbing shared by the twin's servers: listen on loopback, read bodies, answer JSON.
 
 import http from "node:http";
+import http2 from "node:http2";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import type { SimulatorTls } from "../tls/certificates.ts";
@@ -54,7 +55,7 @@ export function sendJson(
 }
 
 function listen(
-  server: http.Server | https.Server,
+  server: http.Server | https.Server | http2.Http2SecureServer,
   scheme: "http" | "https",
   port: number,
 ): Promise<RunningServer> {
@@ -99,6 +100,23 @@ function wrap(handler: Handler, scheme: string): http.RequestListener {
 export function startHttpsServer(tls: SimulatorTls, handler: Handler, port = 0): Promise<RunningServer> {
   return listen(
     https.createServer({ cert: tls.certPem, key: tls.keyPem }, wrap(handler, "https")),
+    "https",
+    port,
+  );
+}
+
+/**
+ * HTTPS that speaks HTTP/2 to a client offering it, as Kubernetes API servers do (a client's parallel
+ * requests then share one connection), and HTTP/1.1 to others. The handler gets HTTP/2's compatibility
+ * request and response, which have the members the twin's handlers use.
+ */
+export function startHttp2Server(tls: SimulatorTls, handler: Handler, port = 0): Promise<RunningServer> {
+  const listener = wrap(handler, "https") as unknown as (
+    req: http2.Http2ServerRequest,
+    res: http2.Http2ServerResponse,
+  ) => void;
+  return listen(
+    http2.createSecureServer({ cert: tls.certPem, key: tls.keyPem, allowHTTP1: true }, listener),
     "https",
     port,
   );

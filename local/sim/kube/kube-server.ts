@@ -4,7 +4,7 @@
 // writes (object-writes.ts, fields validated), answering errors with metav1.Status bodies.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { BodyError, type RunningServer, readBody, startHttpsServer } from "../http/https-server.ts";
+import { BodyError, type RunningServer, readBody, startHttp2Server } from "../http/https-server.ts";
 import type { SimCluster } from "../model/cluster.ts";
 import { requestMatches } from "../model/faults.ts";
 import type { KubeObject } from "../model/kube-types.ts";
@@ -39,7 +39,7 @@ export interface KubeServerOptions {
 
 export async function startKubeServer(options: KubeServerOptions): Promise<RunningServer> {
   const api = new KubeApi(options.cluster);
-  const server = await startHttpsServer(options.tls, (req, res, url) => api.handle(req, res, url));
+  const server = await startHttp2Server(options.tls, (req, res, url) => api.handle(req, res, url));
   options.cluster.apiServerUrl = server.url;
   return server;
 }
