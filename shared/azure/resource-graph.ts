@@ -167,8 +167,10 @@ export class ResourceGraphFleet implements FleetSource {
     const allowPartialScopes = batch.request.subscriptions === undefined;
     let received = 0;
     let total = 0;
-    const page = (skipToken?: string) =>
-      this.query(
+    // Stops a page asked for ahead once the pages before it can no longer be recorded.
+    const abandon = new AbortController();
+    const page = (skipToken?: string) => {
+      const answer = this.query(
         {
           ...batch.request,
           query: CLUSTERS_QUERY,
@@ -180,7 +182,12 @@ export class ResourceGraphFleet implements FleetSource {
           },
         },
         stats,
+        abandon.signal,
       );
+      // The loop awaits it later: a failure while the page before is recorded is not left unhandled.
+      answer.catch(() => undefined);
+      return answer;
+    };
     let next: Promise<Answer> | undefined = page();
     while (next) {
       const { response, tenantLimitHit }: Answer = await next;
@@ -203,7 +210,7 @@ export class ResourceGraphFleet implements FleetSource {
       try {
         await onRows(response.data);
       } catch (error) {
-        next?.catch(() => undefined);
+        abandon.abort();
         throw error;
       }
     }
@@ -214,13 +221,15 @@ export class ResourceGraphFleet implements FleetSource {
   }
 
   /** One query, waiting out the quota before it and retrying throttled or transient failures. */
-  private async query(request: QueryRequest, stats: ListingStats): Promise<Answer> {
+  private async query(request: QueryRequest, stats: ListingStats, abandoned: AbortSignal): Promise<Answer> {
     for (let attempt = 1; ; attempt++) {
       await this.waitForQuota(stats);
+      abandoned.throwIfAborted();
       let headers: Headers | undefined;
       stats.queries++;
       try {
         const response = await this.client.resources(request, {
+          abortSignal: abandoned,
           onResponse: (raw) => {
             headers = raw.headers;
           },

@@ -272,6 +272,64 @@ describe("Resource Graph adapter against answers the simulator does not give", (
     ]);
   });
 
+  /** A first page pointing at a second; the second answered as `next` says. */
+  function secondPageAnswered(next: { status: number; body: unknown }) {
+    answer = (body) =>
+      (body as { options?: { $skipToken?: string } }).options?.$skipToken
+        ? next
+        : {
+            status: 200,
+            body: { totalRecords: 2, count: 1, resultTruncated: "false", data: [rows[0]], $skipToken: "t" },
+          };
+  }
+
+  /** What the process reports as unhandled rejections while `work` runs, and a moment after. */
+  async function unhandledDuring(work: () => Promise<void>): Promise<unknown[]> {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.prependListener("unhandledRejection", onUnhandled);
+    try {
+      await work();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return unhandled;
+    } finally {
+      process.removeListener("unhandledRejection", onUnhandled);
+    }
+  }
+
+  it("reports a next page refused while the current one is recorded, and leaves nothing unhandled", async () => {
+    secondPageAnswered({ status: 400, body: { error: { code: "BadRequest", message: "refused" } } });
+    const { fleet, queries } = fleetOn(endpoint, ca, new VirtualClock(0), TENANT);
+    const unhandled = await unhandledDuring(async () => {
+      const report = await fleet.listClusters(async () => {
+        // Recording the page outlasts the next page's answer.
+        await vi.waitFor(() => expect(queries).toHaveLength(2));
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      });
+      expect(report.incompleteReasons).toEqual([expect.stringMatching(/could not list the tenant: 400/)]);
+    });
+    expect(unhandled).toEqual([]);
+  });
+
+  it("stops asking for the next page once the current one cannot be recorded", async () => {
+    secondPageAnswered({ status: 503, body: { error: { code: "ServiceUnavailable", message: "busy" } } });
+    const clock = new VirtualClock(0);
+    const { fleet, queries } = fleetOn(endpoint, ca, clock, TENANT);
+    // Held still, so the refused next page waits for its second try until the listing has failed.
+    clock.pause();
+    const unhandled = await unhandledDuring(async () => {
+      const listing = fleet.listClusters(async () => {
+        await vi.waitFor(() => expect(queries).toHaveLength(2));
+        throw new Error("the state store is unavailable");
+      });
+      await expect(listing).rejects.toThrow("the state store is unavailable");
+      clock.resume();
+    });
+    // Without stopping, the refused page would be tried 8 times.
+    expect(queries).toHaveLength(2);
+    expect(unhandled).toEqual([]);
+  });
+
   it("reads the quota reset time as hh:mm:ss", () => {
     expect(parseQuotaDuration("00:00:05")).toBe(5_000);
     expect(parseQuotaDuration("01:02:03.5")).toBe(3_723_500);

@@ -154,7 +154,7 @@ export class ObjectReads {
     const matches = this.selection(url, target);
     const store = this.cluster.store;
     const requested = url.searchParams.get("resourceVersion") ?? "";
-    // No Content-Length: HTTP/1.1 sends it chunked, HTTP/2 as data frames (which forbids the header).
+    // No Content-Length: HTTP/1.1 sends it chunked, HTTP/2 as data frames (HTTP/2 forbids Transfer-Encoding).
     res.writeHead(200, responseHeaders());
     res.flushHeaders();
     const write = (type: string, object: unknown) => res.write(`${JSON.stringify({ type, object })}\n`);
