@@ -19,7 +19,7 @@ export function responseHeaders(extra: Record<string, string> = {}): Record<stri
 export function send(
   res: ServerResponse,
   code: number,
-  body: string | Buffer,
+  body: string,
   extra: Record<string, string> = {},
 ): void {
   if (res.headersSent) return;

@@ -38,9 +38,9 @@ export class BudgetInputs {
     store.watch((change) => this.observe(change));
   }
 
-  /** The pods the budget's selector picks (in its namespace). */
-  podsOf(pdb: KubeObject): KubeObject[] {
-    return [...(this.selected.get(pdb) ?? [])];
+  /** The pods the budget's selector picks (in its namespace), as kept: read them, never change them. */
+  podsOf(pdb: KubeObject): readonly KubeObject[] {
+    return this.selected.get(pdb) ?? [];
   }
 
   /** Whether the budget's inputs changed since the last call for it. */

@@ -76,7 +76,7 @@ function podHealthy(pod: KubeObject, disrupted: Record<string, string>): boolean
 function health(
   cluster: SimCluster,
   pdb: KubeObject,
-  pods: KubeObject[],
+  pods: readonly KubeObject[],
   disrupted: Record<string, string>,
 ): Health {
   const { minAvailable, maxUnavailable } = pdb.spec;
@@ -112,7 +112,7 @@ function inputsOf(cluster: SimCluster): BudgetInputs {
   return inputs;
 }
 
-function matchingPods(cluster: SimCluster, pdb: KubeObject): KubeObject[] {
+function matchingPods(cluster: SimCluster, pdb: KubeObject): readonly KubeObject[] {
   return inputsOf(cluster).podsOf(pdb);
 }
 
