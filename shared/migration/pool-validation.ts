@@ -3,7 +3,7 @@
 // a smoke pod run to completion. "settled" says nothing is still starting, so a failure is a verdict,
 // not a moment.
 
-import { failureOf, isNodeReady, isPodReady } from "../domain/migration/pod-health.ts";
+import { failureOf, isNodeReady } from "../domain/migration/pod-health.ts";
 import type {
   DaemonSetEvidence,
   NodeEvidence,
@@ -13,7 +13,7 @@ import type { RetryClock } from "../domain/ports/clock.ts";
 import type { AuditedStep, AuditRepository } from "../domain/ports/migrations.ts";
 import type { NodeOperations } from "../domain/ports/node-operations.ts";
 import type { KubeNode } from "../domain/workloads/cluster-facts.ts";
-import { controllerOf, nameOf, namespaceOf } from "../domain/workloads/kube-objects.ts";
+import { controllerOf, isPodReady, nameOf, namespaceOf } from "../domain/workloads/kube-objects.ts";
 import { daemonSetRunsOn, labelValue } from "../domain/workloads/selectors.ts";
 import { audited } from "./audited-effect.ts";
 

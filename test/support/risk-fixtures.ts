@@ -51,10 +51,12 @@ interface PodOptions {
   labels?: Record<string, string>;
   spec?: Partial<V1PodSpec>;
   phase?: string;
+  /** Whether its Ready condition is True; by default a Running pod is ready, others are not. */
+  ready?: boolean;
 }
 
 export function pod(name: string, namespace: string, nodeName: string, options: PodOptions = {}): V1Pod {
-  const { owner, labels, spec, phase = "Running" } = options;
+  const { owner, labels, spec, phase = "Running", ready = phase === "Running" } = options;
   return {
     metadata: {
       name,
@@ -73,7 +75,7 @@ export function pod(name: string, namespace: string, nodeName: string, options: 
         : undefined,
     },
     spec: { nodeName, containers: [container("main", "contoso.azurecr.io/app:1.0")], ...spec },
-    status: { phase },
+    status: { phase, conditions: [{ type: "Ready", status: ready ? "True" : "False" }] },
   };
 }
 

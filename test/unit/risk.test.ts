@@ -570,6 +570,15 @@ describe("disruptionsAllowed", () => {
     );
   });
 
+  it("counts as healthy only Ready pods not being deleted, as the disruption controller does", () => {
+    const unready = pod("web-probing", "shop", NODE_1, { labels: { app: "web" }, ready: false });
+    const leaving = pod("web-leaving", "shop", NODE_1, { labels: { app: "web" } });
+    leaving.metadata = { ...leaving.metadata, deletionTimestamp: new Date("2026-03-01T00:00:00Z") };
+    // Five expected, three healthy: Running alone would count five and allow two more.
+    const budget = pdb("web", "shop", "web", { minAvailable: 3 });
+    expect(disruptionsAllowed(budget, [...pods.slice(0, 3), unready, leaving], "x")).toBe(0);
+  });
+
   it("prefers the controller's reported status", () => {
     expect(disruptionsAllowed(pdb("web", "shop", "web", { minAvailable: 3 }, 2), pods, "x")).toBe(2);
   });

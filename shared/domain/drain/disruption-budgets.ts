@@ -2,7 +2,7 @@
 // disruptions each allows now. A drain evicts through these budgets; the migration risk reports the
 // budgets that would stop it.
 import type { KubePod, KubePodDisruptionBudget } from "../workloads/cluster-facts.ts";
-import { isFinished, nameOf, namespaceOf } from "../workloads/kube-objects.ts";
+import { isFinished, isPodHealthy, nameOf, namespaceOf } from "../workloads/kube-objects.ts";
 import { labelSelectorMatches } from "../workloads/selectors.ts";
 
 /** Names the budget in errors and reasons, e.g. "PodDisruptionBudget shop/web". */
@@ -36,7 +36,7 @@ export function describeBudget(pdb: KubePodDisruptionBudget): string {
 
 /**
  * status.disruptionsAllowed when the disruption controller has reported it; otherwise computed from
- * the spec as that controller does (percentages round up), counting Running pods as healthy.
+ * the spec as that controller does (percentages round up), counting Ready pods not being deleted as healthy.
  */
 export function disruptionsAllowed(
   pdb: KubePodDisruptionBudget,
@@ -57,7 +57,7 @@ export function disruptionsAllowed(
       labelSelectorMatches(pdb.spec?.selector, pod.metadata?.labels, where),
   );
   const expected = selected.length;
-  const healthy = selected.filter((pod) => pod.status?.phase === "Running").length;
+  const healthy = selected.filter(isPodHealthy).length;
   if (maxUnavailable !== undefined) {
     const desiredHealthy = expected - scaledBudget(maxUnavailable, expected, `${where}: spec.maxUnavailable`);
     return Math.max(0, healthy - desiredHealthy);

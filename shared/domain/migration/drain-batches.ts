@@ -12,7 +12,7 @@ import { budgetCovers, budgetName, disruptionsAllowed } from "../drain/disruptio
 import { assessDrain } from "../drain/pod-filters.ts";
 import type { NodePoolMode } from "../fleet/model.ts";
 import type { ClusterFacts, KubePod } from "../workloads/cluster-facts.ts";
-import { namespaceOf } from "../workloads/kube-objects.ts";
+import { isPodHealthy, namespaceOf } from "../workloads/kube-objects.ts";
 import { owningWorkload } from "../workloads/owning-workload.ts";
 import type { MigrationOptions } from "./migration-options.ts";
 
@@ -94,8 +94,8 @@ function implicitBudgetName(facts: BudgetFacts, pod: KubePod): string | undefine
 }
 
 /**
- * The healthy pods of each of these workloads, wherever they run: Running, as a PodDisruptionBudget
- * counts them (a Pending replica serves nothing, so it leaves none to spare). Only pods of their
+ * The healthy pods of each of these workloads, wherever they run: Ready and not being deleted, as a
+ * PodDisruptionBudget counts them (a Pending or unready replica serves nothing, so it leaves none to spare). Only pods of their
  * namespaces can be theirs: that spares matching every pod of the cluster against every Deployment.
  */
 function healthyReplicas(
@@ -105,7 +105,7 @@ function healthyReplicas(
 ): Map<string, number> {
   const replicas = new Map<string, number>();
   for (const pod of facts.pods) {
-    if (pod.status?.phase !== "Running" || !namespaces.has(namespaceOf(pod.metadata))) continue;
+    if (!isPodHealthy(pod) || !namespaces.has(namespaceOf(pod.metadata))) continue;
     const name = implicitBudgetName(facts, pod);
     if (name !== undefined && workloads.has(name)) replicas.set(name, (replicas.get(name) ?? 0) + 1);
   }

@@ -33,14 +33,6 @@ export function failureOf(pod: KubePod): string | undefined {
   return undefined;
 }
 
-/** Running with every container ready. */
-export function isPodReady(pod: KubePod): boolean {
-  const containers = pod.status?.containerStatuses ?? [];
-  return (
-    pod.status?.phase === "Running" && containers.length > 0 && containers.every((c) => c.ready === true)
-  );
-}
-
 /** The instant as an ISO string: client-node gives Dates, JSON gives strings. */
 export function isoOf(instant: Date | string | undefined): string | undefined {
   if (instant === undefined) return undefined;

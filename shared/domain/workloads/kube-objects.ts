@@ -1,5 +1,5 @@
 // How the rules read any Kubernetes object: its name and namespace with the API's defaults, a pod's
-// controlling owner and whether it has finished.
+// controlling owner, whether it has finished and whether it is ready.
 import type { KubeNode, KubeObjectMeta, KubePod } from "./cluster-facts.ts";
 import { labelValue } from "./selectors.ts";
 
@@ -19,6 +19,19 @@ export function controllerOf(pod: KubePod) {
 
 export function isFinished(pod: KubePod): boolean {
   return pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed";
+}
+
+/** Ready as Kubernetes reads it (podutil.IsPodReady): the Ready condition is True. Running is not enough. */
+export function isPodReady(pod: KubePod): boolean {
+  return pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+}
+
+/**
+ * Healthy as the disruption controller counts a budget's pods: Ready and not being deleted. A pod
+ * Running but not Ready (a readiness probe not yet passed, a crash loop) serves nothing.
+ */
+export function isPodHealthy(pod: KubePod): boolean {
+  return pod.metadata?.deletionTimestamp === undefined && isPodReady(pod);
 }
 
 /** The label AKS puts on a node naming its agent pool. */

@@ -123,7 +123,7 @@ describe("budgetLoad", () => {
     ]);
   });
 
-  it("counts only a workload's Running replicas as its healthy ones: a Pending replica leaves none to spare", () => {
+  it("counts only a workload's Ready replicas as its healthy ones: a Pending replica leaves none to spare", () => {
     const [first, second, third] = deploymentPods("cache", "shop", ["n0", "n1", "n2"]) as [
       V1Pod,
       V1Pod,
@@ -137,6 +137,20 @@ describe("budgetLoad", () => {
     // The two serving replicas never drain in one batch.
     expect(batches.filter((batch) => batch.includes("n0") && batch.includes("n1"))).toEqual([]);
     expect(batches.flat().sort()).toEqual(NODES);
+  });
+
+  it("counts a Running replica that is not Ready (a readiness probe not yet passed) as none to spare", () => {
+    const [first, second, third] = deploymentPods("cache", "shop", ["n0", "n1", "n2"]) as [
+      V1Pod,
+      V1Pod,
+      V1Pod,
+    ];
+    const probing = {
+      ...third,
+      status: { phase: "Running", conditions: [{ type: "Ready", status: "False" }] },
+    };
+    const load = budgetLoad(NODES, { ...NO_WORKLOADS, pods: [first, second, probing] });
+    expect(load.allowed).toEqual({ "ReplicaSet shop/cache-5d8f7c9b4": 1 });
   });
 });
 
