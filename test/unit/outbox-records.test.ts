@@ -1,4 +1,5 @@
-// The stored form of a track's state and an alert: ids relative to their track, read back exactly.
+// The stored form of a track's state and an alert (ids relative to their track, read back exactly), and
+// which tracks a decision writes.
 import { describe, expect, it } from "vitest";
 import { evaluateAlerts, trackKey } from "../../shared/domain/alerts/alert-policy.ts";
 import type { OutboxAlert } from "../../shared/domain/ports/alerts.ts";
@@ -6,6 +7,7 @@ import {
   outboxFromStored,
   storedOutbox,
   storedTrackState,
+  trackChanges,
   trackStateFromStored,
 } from "../../shared/domain/records/outbox-records.ts";
 import { azureLinux2Finding, NIGHT } from "../support/alert-fixtures.ts";
@@ -39,5 +41,25 @@ describe("stored alert ids", () => {
     expect(() => storedTrackState(track, { ...state, done: ["|stage|2026-03-31"] })).toThrow(
       /starts with "\|"/,
     );
+  });
+});
+
+describe("trackChanges", () => {
+  it("leaves out a track the run sent nothing on, kept as read even when its done-list is in another order", () => {
+    const asRead = { ...state, done: [...state.done].reverse() };
+    const snapshot = {
+      state: { version: 1 as const, tracks: { [track]: asRead } },
+      versions: new Map([[track, "1"]]),
+    };
+    const later = new Date(NIGHT.getTime() + 3_600_000);
+    const again = evaluateAlerts(snapshot.state, [finding], later);
+    expect(again.alerts).toEqual([]);
+    expect(again.state.tracks[track]).toBe(asRead);
+    expect(trackChanges(snapshot, again, later.toISOString())).toEqual([]);
+  });
+
+  it("writes a track whose alert the run decided, with the alert pending", () => {
+    const changes = trackChanges({ state: { version: 1, tracks: {} }, versions: new Map() }, decision, "now");
+    expect(changes).toEqual([{ track, state, version: undefined, added: [{ ...outbox, decidedAt: "now" }] }]);
   });
 });

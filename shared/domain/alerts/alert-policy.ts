@@ -94,7 +94,8 @@ interface Stage {
   daysBefore: number;
   date: IsoDate;
   name: string;
-  id: string;
+  /** The stage's id without its track's key: `|${name}|${date}`. */
+  suffix: string;
   /** UTC day number on which the stage is reached; orders stages by how advanced they are. */
   reachedOnDay: number;
 }
@@ -116,13 +117,35 @@ export function stageName(deadline: Deadline, daysBefore: number): string {
   return daysBefore === 0 ? `${deadline}-passed` : `${deadline}-${daysBefore}d`;
 }
 
-function stagesOf(key: string, deadline: Deadline, date: IsoDate | undefined): Stage[] {
+function stagesOf(deadline: Deadline, date: IsoDate | undefined): Stage[] {
   if (date === undefined) return [];
   const day = utcMidnight(date) / DAY_MS;
   return [...THRESHOLD_DAYS, 0].map((daysBefore) => {
     const name = stageName(deadline, daysBefore);
-    return { deadline, daysBefore, date, name, id: `${key}|${name}|${date}`, reachedOnDay: day - daysBefore };
+    return { deadline, daysBefore, date, name, suffix: `|${name}|${date}`, reachedOnDay: day - daysBefore };
   });
+}
+
+/** What a track's dates give at `now`, ids without the track's key: the same for every track with them. */
+interface DatesAtNow {
+  crossed: Stage[];
+  reminder: ReturnType<typeof dueReminder>;
+}
+
+/** Per run: a fleet's tens of thousands of tracks share a handful of date pairs. */
+function datesAtNow(
+  known: Map<string, DatesAtNow>,
+  eos: IsoDate | undefined,
+  removal: IsoDate | undefined,
+  now: Date,
+): DatesAtNow {
+  const key = `${eos}|${removal}`;
+  let dates = known.get(key);
+  if (dates === undefined) {
+    dates = { crossed: crossedStages(eos, removal, now), reminder: dueReminder(eos, removal, now) };
+    known.set(key, dates);
+  }
+  return dates;
 }
 
 /** Least advanced first; on the same day image removal outranks end of support. */
@@ -133,13 +156,8 @@ function compareStages(a: Stage, b: Stage): number {
   );
 }
 
-function crossedStages(
-  key: string,
-  eos: IsoDate | undefined,
-  removal: IsoDate | undefined,
-  now: Date,
-): Stage[] {
-  return [...stagesOf(key, "end-of-support", eos), ...stagesOf(key, "image-removal", removal)]
+function crossedStages(eos: IsoDate | undefined, removal: IsoDate | undefined, now: Date): Stage[] {
+  return [...stagesOf("end-of-support", eos), ...stagesOf("image-removal", removal)]
     .filter((stage) => daysUntil(stage.date, now) <= stage.daysBefore)
     .sort(compareStages);
 }
@@ -149,14 +167,14 @@ function addDays(date: IsoDate, days: number): IsoDate {
 }
 
 /** The reminder due at `now`, if past the anchor date by at least one interval. */
-function dueReminder(key: string, eos: IsoDate | undefined, removal: IsoDate | undefined, now: Date) {
+function dueReminder(eos: IsoDate | undefined, removal: IsoDate | undefined, now: Date) {
   const anchor = eos ?? removal;
   if (anchor === undefined) return undefined;
   const weeks = Math.floor(-daysUntil(anchor, now) / REMINDER_INTERVAL_DAYS);
   if (weeks < 1) return undefined;
   const deadline: Deadline = eos !== undefined ? "end-of-support" : "image-removal";
   const dueOn = addDays(anchor, weeks * REMINDER_INTERVAL_DAYS);
-  return { id: `${key}|${deadline}-reminder|${dueOn}`, deadline };
+  return { suffix: `|${deadline}-reminder|${dueOn}`, deadline };
 }
 
 function severityOf(stage: Stage | undefined): AlertSeverity {
@@ -187,26 +205,33 @@ export function evaluateAlerts(
   const seen = new Set<string>();
   // Keys formed once, not at each comparison: a fleet's findings number in the tens of thousands.
   const keyed = findings.map((finding) => ({ finding, key: trackKey(finding) }));
+  const dates = new Map<string, DatesAtNow>();
   for (const { finding, key } of keyed.sort((a, b) => COLLATOR.compare(a.key, b.key))) {
     checkFinding(finding);
     if (seen.has(key)) throw new Error(`two alert findings for the same pool and subject: ${key}`);
     seen.add(key);
-    const { alert, track } = evaluateTrack(key, previous.tracks[key], finding, now);
+    const { alert, track } = evaluateTrack(key, previous.tracks[key], finding, now, dates);
     tracks[key] = track;
     if (alert) alerts.push(alert);
   }
   return { alerts, state: { version: 1, tracks } };
 }
 
-function evaluateTrack(key: string, before: TrackState | undefined, finding: AlertFinding, now: Date) {
+function evaluateTrack(
+  key: string,
+  before: TrackState | undefined,
+  finding: AlertFinding,
+  now: Date,
+  known: Map<string, DatesAtNow>,
+) {
   const eos = finding.endOfSupport?.date;
   const removal = finding.imageRemoval?.date;
   const done = new Set(before?.done ?? []);
   const changed = before !== undefined && (before.endOfSupport !== eos || before.imageRemoval !== removal);
   const revision = (before?.revision ?? 0) + (changed ? 1 : 0);
-  const crossed = crossedStages(key, eos, removal, now);
-  const fresh = crossed.filter((stage) => !done.has(stage.id));
-  const reminder = dueReminder(key, eos, removal, now);
+  const { crossed, reminder: due } = datesAtNow(known, eos, removal, now);
+  const fresh = crossed.filter((stage) => !done.has(key + stage.suffix));
+  const reminder = due && { id: key + due.suffix };
 
   let alert: LifecycleAlert | undefined;
   const context = { key, finding, now };
@@ -216,10 +241,12 @@ function evaluateTrack(key: string, before: TrackState | undefined, finding: Ale
     alert = buildAlert(context, "dates-changed", id, crossed.at(-1), fresh, previousDates);
   } else if (fresh.length > 0) {
     const top = fresh.at(-1) as Stage;
-    alert = buildAlert(context, "stage", top.id, top, fresh);
+    alert = buildAlert(context, "stage", key + top.suffix, top, fresh);
   } else if (reminder && !done.has(reminder.id)) {
     alert = buildAlert(context, "reminder", reminder.id, crossed.at(-1), []);
   }
+  // Nothing sent, dates as they were: the track stays as it is (the same object, so nothing is rewritten).
+  if (before !== undefined && !changed && alert === undefined) return { alert, track: before };
   if (alert && reminder && alert.id !== reminder.id && !done.has(reminder.id)) alert.covers.push(reminder.id);
   for (const id of alert ? [alert.id, ...alert.covers] : []) done.add(id);
 
@@ -259,7 +286,7 @@ function buildAlert(
     ...(daysToEndOfSupport !== undefined && { daysToEndOfSupport }),
     ...(daysToRemoval !== undefined && { daysToRemoval }),
     ...(previous && { previous }),
-    covers: covered.map((s) => s.id),
+    covers: covered.map((s) => context.key + s.suffix),
     message: alertMessage(kind, finding, now, previous),
   };
 }

@@ -37,7 +37,8 @@ export function trackChanges(
   for (const [track, state] of Object.entries(decision.state.tracks)) {
     const before = snapshot.state.tracks[track];
     const alerts = alertsByTrack.get(track) ?? [];
-    if (before && canonicalJson(before) === canonicalJson(state) && alerts.length === 0) continue;
+    const unchanged = before === state || (before && canonicalJson(before) === canonicalJson(state));
+    if (unchanged && alerts.length === 0) continue;
     changes.push({
       track,
       state,
