@@ -13,6 +13,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { setTimeout } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { RealClock } from "../local/clock.ts";
 import { EventType, type HistoryEvent } from "../local/host/durable-history.ts";
@@ -159,14 +160,19 @@ export async function scanThroughService(settings: Record<string, string>): Prom
   try {
     const nights: ScanFigures[] = [];
     for (let night = 0; night < NIGHTS; night++) {
+      // A scan's id is the second it started: the next night starts in a later one.
+      if (night > 0) await setTimeout(1_000);
+      const highWaterBefore = process.resourceUsage().maxRSS * 1024;
       const scan = await measured(() => scanThroughApi(host));
+      const highWater = process.resourceUsage().maxRSS * 1024;
       nights.push({
         ms: scan.ms,
         heapBefore: scan.before.heapUsed,
         rssBefore: scan.before.rss,
         peakHeap: scan.peak.heap,
-        // The kernel's high-water mark: a sample can miss a peak while the event loop is busy.
-        peakRss: Math.max(scan.peak.rss, process.resourceUsage().maxRSS * 1024),
+        // The kernel's high-water mark, when this night raised it: a sample can miss a peak while the
+        // event loop is busy, and the mark never falls, so a night below an earlier one has only samples.
+        peakRss: highWater > highWaterBefore ? Math.max(scan.peak.rss, highWater) : scan.peak.rss,
         stages: stagesOf(host.history(scan.result.id), samples),
         result: scan.result.output,
       });

@@ -51,7 +51,7 @@ export interface TrackState {
   imageRemoval?: IsoDate;
   /** Bumped on each date correction; part of the correction alert's id. */
   revision: number;
-  /** Ids of every alert sent or covered on this track, sorted. */
+  /** Ids of every alert sent or covered on this track (a set: written sorted, kept as read when unchanged). */
   done: string[];
 }
 
