@@ -1,7 +1,7 @@
 import * as k8s from "@kubernetes/client-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ScenarioInput } from "../../local/sim/scenario/schema.ts";
-import { type Fixture, startFixture, statusOf } from "./fixture.ts";
+import { type Fixture, startPausedCluster, statusOf } from "./fixture.ts";
 
 const CLUSTER = "aks-drain";
 
@@ -69,9 +69,7 @@ describe("evictions and drains against the simulated cluster", () => {
   let f: Fixture;
   let core: k8s.CoreV1Api;
   beforeEach(async () => {
-    f = await startFixture({ scenario: drainScenario });
-    f.clock.pause();
-    core = f.kube(CLUSTER).makeApiClient(k8s.CoreV1Api);
+    ({ f, core } = await startPausedCluster(drainScenario, CLUSTER));
   });
   afterEach(() => f.sim.close());
 

@@ -2,7 +2,7 @@ import type { RestError } from "@azure/core-rest-pipeline";
 import * as k8s from "@kubernetes/client-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ScenarioInput } from "../../local/sim/scenario/schema.ts";
-import { FAST, type Fixture, readyStatus, startFixture, statusOf } from "./fixture.ts";
+import { FAST, type Fixture, readyStatus, startFixture, startPausedCluster, statusOf } from "./fixture.ts";
 
 const SUBSCRIPTION = "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a";
 const RG = "rg-faults";
@@ -65,9 +65,7 @@ describe("faults on demand, each seen by a real client", () => {
   let f: Fixture;
   let core: k8s.CoreV1Api;
   beforeEach(async () => {
-    f = await startFixture({ scenario });
-    f.clock.pause();
-    core = f.kube(CLUSTER).makeApiClient(k8s.CoreV1Api);
+    ({ f, core } = await startPausedCluster(scenario, CLUSTER));
   });
   afterEach(() => f.sim.close());
 

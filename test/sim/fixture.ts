@@ -30,6 +30,16 @@ export interface Fixture {
   admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }>;
 }
 
+/** A fresh simulator on `scenario` with its clock paused, and a CoreV1Api on `cluster`. */
+export async function startPausedCluster(
+  scenario: ScenarioInput,
+  cluster: string,
+): Promise<{ f: Fixture; core: k8s.CoreV1Api }> {
+  const f = await startFixture({ scenario });
+  f.clock.pause();
+  return { f, core: f.kube(cluster).makeApiClient(k8s.CoreV1Api) };
+}
+
 export async function startFixture(
   scenario: { scenarioFile: string } | { scenario: ScenarioInput },
 ): Promise<Fixture> {

@@ -76,6 +76,7 @@ export function bootstrapCluster(cluster: SimCluster): void {
 function workloadParams(cluster: SimCluster, spec: PodTemplateSpec): WorkloadParams {
   return {
     startupMs: (spec.startupSeconds ?? cluster.ctx.timings.podStartupSeconds) * MS,
+    ...(spec.readySeconds !== undefined ? { readyMs: spec.readySeconds * MS } : {}),
     ...(spec.shutdownSeconds !== undefined ? { shutdownMs: spec.shutdownSeconds * MS } : {}),
   };
 }

@@ -34,6 +34,8 @@ export interface SimContext {
 /** What the twin knows about a pod beyond its API object. */
 export interface PodRuntime {
   startupMs: number;
+  /** Running but not Ready this long after each start of its container. */
+  readyMs?: number;
   /** Time the container needs to exit after SIGTERM; undefined means it uses the whole grace period. */
   shutdownMs?: number;
   timer?: TimerHandle;
@@ -45,6 +47,7 @@ export interface PodRuntime {
 
 export interface WorkloadParams {
   startupMs: number;
+  readyMs?: number;
   shutdownMs?: number;
 }
 

@@ -71,6 +71,10 @@ const podTemplateFields = {
   startupSeconds: seconds
     .optional()
     .meta({ description: "ContainerCreating time before Running; default timings.podStartupSeconds." }),
+  readySeconds: seconds.optional().meta({
+    description:
+      "Running but not Ready this long after each start (a readiness probe not passed yet); default 0.",
+  }),
   terminationGracePeriodSeconds: z.number().int().min(0).default(30),
   shutdownSeconds: seconds.optional().meta({
     description: "How long the container takes to exit after SIGTERM; default the full grace period.",

@@ -1,5 +1,6 @@
 // Pod lifecycle as the kubelet and the apiserver drive it: bound pods sit in ContainerCreating for their
-// startup time, then run (or crash-loop); deleted pods stay Terminating for their grace period. The twin
+// startup time, then run (or crash-loop), Ready once their readiness time has passed; deleted pods stay
+// Terminating for their grace period. The twin
 // runs no code: a pod that is not restarted (restartPolicy Never or OnFailure, a one-shot command such
 // as a smoke test) exits 0 after a short run and ends Succeeded; every other pod runs until deleted.
 
@@ -102,14 +103,7 @@ export function bindPod(cluster: SimCluster, pod: KubeObject, node: KubeObject, 
   setCondition(pod, "PodScheduled", "True", now);
   setCondition(pod, "PodReadyToStartContainers", "False", now);
   setCondition(pod, "Initialized", "True", now);
-  setCondition(pod, "Ready", "False", now, {
-    reason: "ContainersNotReady",
-    message: `containers with unready status: [${containerName(pod)}]`,
-  });
-  setCondition(pod, "ContainersReady", "False", now, {
-    reason: "ContainersNotReady",
-    message: `containers with unready status: [${containerName(pod)}]`,
-  });
+  setReadiness(pod, false, now);
   sortConditions(pod);
   delete pod.status.message;
   delete pod.status.reason;
@@ -175,11 +169,46 @@ export function startPod(cluster: SimCluster, pod: KubeObject): void {
     refreshCrashLoop(cluster, pod, true);
     return;
   }
-  markRunning(cluster, pod, node);
-  if (pod.spec.restartPolicy === "Never" || pod.spec.restartPolicy === "OnFailure") {
+  const oneShot = pod.spec.restartPolicy === "Never" || pod.spec.restartPolicy === "OnFailure";
+  markRunning(cluster, pod, node, 0, oneShot ? 0 : readinessDelay(cluster, runtime));
+  if (oneShot) {
     if (cluster.instant) completePod(cluster, pod);
     else runtime.timer = cluster.timeline.after(ONE_SHOT_RUN_MS, () => completePod(cluster, pod));
   }
+}
+
+/** A scenario's pods start out as they would have long run: Ready at once. */
+function readinessDelay(cluster: SimCluster, runtime: PodRuntime): number {
+  return cluster.instant ? 0 : (runtime.readyMs ?? 0);
+}
+
+/** The readiness probe passes: the pod serves (and counts for its budgets and its controller). */
+function markReady(cluster: SimCluster, pod: KubeObject): void {
+  const runtime = runtimeOf(cluster, pod);
+  runtime.timer = undefined;
+  const current = cluster.store.get("pods", pod.metadata.namespace, pod.metadata.name) === pod;
+  if (!current || isTerminating(pod) || pod.status.phase !== "Running" || cluster.crashLooping.has(pod))
+    return;
+  setReadiness(pod, true, cluster.iso());
+  cluster.store.touch("pods", pod);
+}
+
+function setReadiness(pod: KubeObject, ready: boolean, now: string): void {
+  const reason: Record<string, string> = ready
+    ? {}
+    : { reason: "ContainersNotReady", message: `containers with unready status: [${containerName(pod)}]` };
+  setCondition(pod, "Ready", ready ? "True" : "False", now, reason);
+  setCondition(pod, "ContainersReady", ready ? "True" : "False", now, reason);
+  if (ready) {
+    for (const c of pod.status.conditions) {
+      if (c.type === "Ready" || c.type === "ContainersReady") {
+        delete c.reason;
+        delete c.message;
+      }
+    }
+  }
+  const status = pod.status.containerStatuses?.[0];
+  if (status) status.ready = ready;
 }
 
 /** A one-shot pod's container exited 0: the pod is Succeeded and stays until someone deletes it. */
@@ -218,29 +247,30 @@ function assignIp(cluster: SimCluster, pod: KubeObject, node: KubeObject): void 
   pod.status.podIPs = [{ ip }];
 }
 
-function markRunning(cluster: SimCluster, pod: KubeObject, node: KubeObject, restartCount = 0): void {
+/** The container runs; Ready at once, or after `readyAfterMs` (its readiness probe). */
+function markRunning(
+  cluster: SimCluster,
+  pod: KubeObject,
+  node: KubeObject,
+  restartCount = 0,
+  readyAfterMs = 0,
+): void {
   const now = cluster.iso();
   if (!pod.status.podIP) assignIp(cluster, pod, node);
   pod.status.phase = "Running";
   setCondition(pod, "PodReadyToStartContainers", "True", now);
-  setCondition(pod, "Ready", "True", now);
-  setCondition(pod, "ContainersReady", "True", now);
-  for (const c of pod.status.conditions) {
-    if (c.type === "Ready" || c.type === "ContainersReady") {
-      delete c.reason;
-      delete c.message;
-    }
-  }
+  setReadiness(pod, readyAfterMs === 0, now);
   const status = pod.status.containerStatuses?.[0];
   if (status) {
     status.state = { running: { startedAt: now } };
-    status.ready = true;
     status.started = true;
     status.restartCount = restartCount;
     status.containerID = containerId(cluster);
     status.imageID = `${status.image.split(":")[0]}@sha256:${cluster.rng.hex(64)}`;
   }
   cluster.store.touch("pods", pod);
+  if (readyAfterMs > 0)
+    runtimeOf(cluster, pod).timer = cluster.timeline.after(readyAfterMs, () => markReady(cluster, pod));
 }
 
 /** A pod's containers are running but its node stopped reporting: the node controller marks it unready. */
@@ -396,7 +426,7 @@ export function reevaluateCrashes(cluster: SimCluster): void {
       cluster.crashLooping.delete(pod);
       runtimeOf(cluster, pod).crashSince = undefined;
       pod.status.containerStatuses[0].lastState = pod.status.containerStatuses[0].lastState ?? {};
-      markRunning(cluster, pod, node, restarts);
+      markRunning(cluster, pod, node, restarts, readinessDelay(cluster, runtimeOf(cluster, pod)));
     }
   }
 }
