@@ -15,12 +15,12 @@ const CLUSTER = "aks-ready";
 const STARTUP_SECONDS = 5;
 const READY_SECONDS = 60;
 
-/** Three replicas on the apps pool that start in 5 s and serve a minute later. */
-function apps(name: string) {
+/** Replicas on the apps pool that start in 5 s and serve a minute later. */
+function appsDeployment(name: string, replicas: number) {
   return {
     name,
     namespace: "shop",
-    replicas: 3,
+    replicas,
     nodeSelector: { agentpool: "apps" },
     startupSeconds: STARTUP_SECONDS,
     readySeconds: READY_SECONDS,
@@ -45,7 +45,21 @@ const scenario: ScenarioInput = {
             { name: "system", mode: "System", osSku: "AzureLinux3", vmSize: "Standard_D4s_v5", count: 1 },
             { name: "apps", osSku: "AzureLinux3", vmSize: "Standard_D4s_v5", count: 3 },
           ],
-          workloads: { deployments: [apps("web"), { ...apps("cache"), pdb: { maxUnavailable: 1 } }] },
+          workloads: {
+            deployments: [
+              appsDeployment("web", 6),
+              { ...appsDeployment("cache", 3), pdb: { maxUnavailable: 1 } },
+            ],
+            daemonSets: [
+              {
+                name: "agent",
+                namespace: "kube-system",
+                startupSeconds: STARTUP_SECONDS,
+                readySeconds: READY_SECONDS,
+                shutdownSeconds: 1,
+              },
+            ],
+          },
         },
       ],
     },
@@ -60,19 +74,41 @@ describe("a pod's readiness time", () => {
   });
   afterEach(() => f.sim.close());
 
-  const podsOf = async (app: string) =>
-    (await core.listNamespacedPod({ namespace: "shop", labelSelector: `app=${app}` })).items.filter(
+  const podsOf = async (app: string, namespace = "shop") =>
+    (await core.listNamespacedPod({ namespace, labelSelector: `app=${app}` })).items.filter(
       (pod) => pod.metadata?.deletionTimestamp === undefined,
     );
 
   /** Deletes one of the app's pods and lets its replacement start: Running, not yet Ready. */
-  async function replaceOne(app: string): Promise<k8s.V1Pod> {
-    const [first] = await podsOf(app);
-    await core.deleteNamespacedPod({ namespace: "shop", name: first?.metadata?.name as string });
+  async function replaceOne(app: string, namespace = "shop"): Promise<k8s.V1Pod> {
+    const [first] = await podsOf(app, namespace);
+    await core.deleteNamespacedPod({ namespace, name: first?.metadata?.name as string });
     await f.clock.advanceBy((STARTUP_SECONDS + 1) * 1000);
-    const replacement = (await podsOf(app)).find((pod) => !isPodReady(pod));
+    const replacement = (await podsOf(app, namespace)).find((pod) => !isPodReady(pod));
     if (!replacement) throw new Error(`no unready replacement among ${app}'s pods`);
     return replacement;
+  }
+
+  const readyNow = async (pod: k8s.V1Pod) =>
+    isPodReady(
+      await core.readNamespacedPod({
+        namespace: pod.metadata?.namespace as string,
+        name: pod.metadata?.name as string,
+      }),
+    );
+
+  /** Takes the pod's node away (its kubelet stops reporting); the returned function brings it back. */
+  async function nodeAway(pod: k8s.V1Pod): Promise<() => Promise<unknown>> {
+    const name = pod.spec?.nodeName as string;
+    const node = await core.readNode({ name });
+    const fault = await f.admin("POST", "/faults", {
+      kind: "node-not-ready",
+      cluster: CLUSTER,
+      pool: node.metadata?.labels?.agentpool,
+      ordinal: Number.parseInt(name.slice(-6), 36),
+    });
+    expect(fault.status).toBe(201);
+    return () => f.admin("DELETE", `/faults/${fault.body.id}`);
   }
 
   it("keeps a started pod Running but not Ready, out of its deployment's ready replicas, until it has passed", async () => {
@@ -87,12 +123,12 @@ describe("a pod's readiness time", () => {
     });
     const apps = f.kube(CLUSTER).makeApiClient(k8s.AppsV1Api);
     const web = () => apps.readNamespacedDeployment({ namespace: "shop", name: "web" });
-    expect((await web()).status?.readyReplicas).toBe(2);
+    expect((await web()).status?.readyReplicas).toBe(5);
 
     await f.clock.advanceBy(READY_SECONDS * 1000);
     const name = replacement.metadata?.name as string;
     expect(isPodReady(await core.readNamespacedPod({ namespace: "shop", name }))).toBe(true);
-    expect((await web()).status?.readyReplicas).toBe(3);
+    expect((await web()).status?.readyReplicas).toBe(6);
   });
 
   it("refuses an eviction its budget's unready pod would make one too many, and admits it once that pod is Ready", async () => {
@@ -115,6 +151,40 @@ describe("a pod's readiness time", () => {
     await evict();
   });
 
+  it("stays unready while its node is away, and waits out the rest of its time when the node comes back early", async () => {
+    const replacement = await replaceOne("web");
+    const back = await nodeAway(replacement);
+    await f.clock.advanceBy(5_000);
+    await back();
+    expect(await readyNow(replacement)).toBe(false);
+    // Gone for longer than the readiness time: still unready until the node reports again.
+    const backAgain = await nodeAway(replacement);
+    await f.clock.advanceBy(READY_SECONDS * 1000);
+    expect(await readyNow(replacement)).toBe(false);
+    await backAgain();
+    expect(await readyNow(replacement)).toBe(true);
+  });
+
+  it("waits its whole readiness time again after a crash loop, from the container's restart", async () => {
+    const replacement = await replaceOne("agent", "kube-system");
+    const node = await core.readNode({ name: replacement.spec?.nodeName as string });
+    const crash = await f.admin("POST", "/faults", {
+      kind: "daemonset-crash",
+      cluster: CLUSTER,
+      namespace: "kube-system",
+      daemonSet: "agent",
+      osSku: [node.metadata?.labels?.["kubernetes.azure.com/os-sku-effective"]],
+    });
+    expect(crash.status).toBe(201);
+    await f.clock.advanceBy(10_000);
+    await f.admin("DELETE", `/faults/${crash.body.id}`);
+    // Past the first start's readiness time, short of the restart's.
+    await f.clock.advanceBy((READY_SECONDS - 8) * 1000);
+    expect(await readyNow(replacement)).toBe(false);
+    await f.clock.advanceBy(10_000);
+    expect(await readyNow(replacement)).toBe(true);
+  });
+
   it("leaves a workload without a budget none to spare for its unready replica in the product's drain plan", async () => {
     await replaceOne("web");
     const facts = await gatherClusterFacts(f.kube(CLUSTER), {
@@ -124,14 +194,15 @@ describe("a pod's readiness time", () => {
     const apps = facts.nodes
       .filter((node) => node.metadata?.labels?.["kubernetes.azure.com/agentpool"] === "apps")
       .map((node) => node.metadata?.name as string);
-    // Two of three replicas serve: one may go at a time (counting Running pods would allow two).
-    expect(budgetLoad(apps, facts).allowed["Deployment shop/web"]).toBe(1);
+    // Five of six replicas serve: four may go at once (counting Running pods would allow five). Two or
+    // three on one node never decide it.
+    expect(budgetLoad(apps, facts).allowed["Deployment shop/web"]).toBe(4);
 
     await f.clock.advanceBy(READY_SECONDS * 1000);
     const later = await gatherClusterFacts(f.kube(CLUSTER), {
       ...DEFAULT_KUBE_REQUEST_OPTIONS,
       clock: f.clock,
     });
-    expect(budgetLoad(apps, later).allowed["Deployment shop/web"]).toBe(2);
+    expect(budgetLoad(apps, later).allowed["Deployment shop/web"]).toBe(5);
   });
 });

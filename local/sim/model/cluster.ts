@@ -36,6 +36,8 @@ export interface PodRuntime {
   startupMs: number;
   /** Running but not Ready this long after each start of its container. */
   readyMs?: number;
+  /** When the readiness wait under way ends (simulated ms); none once Ready. */
+  readyAt?: number;
   /** Time the container needs to exit after SIGTERM; undefined means it uses the whole grace period. */
   shutdownMs?: number;
   timer?: TimerHandle;

@@ -73,7 +73,7 @@ const podTemplateFields = {
     .meta({ description: "ContainerCreating time before Running; default timings.podStartupSeconds." }),
   readySeconds: seconds.optional().meta({
     description:
-      "Running but not Ready this long after each start (a readiness probe not passed yet); default 0.",
+      "Running but not Ready this long after each start (a readiness probe not passed yet); default 0. Pods that run once (restartPolicy Never or OnFailure) ignore it.",
   }),
   terminationGracePeriodSeconds: z.number().int().min(0).default(30),
   shutdownSeconds: seconds.optional().meta({

@@ -182,13 +182,32 @@ function readinessDelay(cluster: SimCluster, runtime: PodRuntime): number {
   return cluster.instant ? 0 : (runtime.readyMs ?? 0);
 }
 
-/** The readiness probe passes: the pod serves (and counts for its budgets and its controller). */
-function markReady(cluster: SimCluster, pod: KubeObject): void {
-  const runtime = runtimeOf(cluster, pod);
-  runtime.timer = undefined;
+/** The readiness wait's timer, in place of one a crash loop or the node's absence left behind. */
+function awaitReadiness(cluster: SimCluster, pod: KubeObject, runtime: PodRuntime, ms: number): void {
+  runtime.timer?.cancel();
+  const timer = cluster.timeline.after(ms, () => {
+    if (runtime.timer === timer) runtime.timer = undefined;
+    markReady(cluster, pod, runtime);
+  });
+  runtime.timer = timer;
+}
+
+/** What is left of the readiness wait when the node is back: it went on while the node was away. */
+function readinessLeft(cluster: SimCluster, runtime: PodRuntime): number {
+  return runtime.readyAt === undefined ? 0 : Math.max(0, runtime.readyAt - cluster.now());
+}
+
+/**
+ * The readiness probe passes: the pod serves (and counts for its budgets and its controller). A node
+ * that is not Ready reports nothing: its return decides (resumePodsOnNode).
+ */
+function markReady(cluster: SimCluster, pod: KubeObject, runtime: PodRuntime): void {
   const current = cluster.store.get("pods", pod.metadata.namespace, pod.metadata.name) === pod;
   if (!current || isTerminating(pod) || pod.status.phase !== "Running" || cluster.crashLooping.has(pod))
     return;
+  const node = cluster.node(pod.spec.nodeName);
+  if (!node || !isNodeReady(node)) return;
+  runtime.readyAt = undefined;
   setReadiness(pod, true, cluster.iso());
   cluster.store.touch("pods", pod);
 }
@@ -256,6 +275,8 @@ function markRunning(
   readyAfterMs = 0,
 ): void {
   const now = cluster.iso();
+  const runtime = runtimeOf(cluster, pod);
+  runtime.readyAt = readyAfterMs > 0 ? cluster.now() + readyAfterMs : undefined;
   if (!pod.status.podIP) assignIp(cluster, pod, node);
   pod.status.phase = "Running";
   setCondition(pod, "PodReadyToStartContainers", "True", now);
@@ -269,8 +290,7 @@ function markRunning(
     status.imageID = `${status.image.split(":")[0]}@sha256:${cluster.rng.hex(64)}`;
   }
   cluster.store.touch("pods", pod);
-  if (readyAfterMs > 0)
-    runtimeOf(cluster, pod).timer = cluster.timeline.after(readyAfterMs, () => markReady(cluster, pod));
+  if (readyAfterMs > 0) awaitReadiness(cluster, pod, runtime, readyAfterMs);
 }
 
 /** A pod's containers are running but its node stopped reporting: the node controller marks it unready. */
@@ -293,8 +313,10 @@ export function resumePodsOnNode(cluster: SimCluster, node: KubeObject): void {
     }
     const runtime = runtimeOf(cluster, pod);
     if (pod.status.phase === "Pending" && runtime.timer === undefined) startPod(cluster, pod);
-    else if (pod.status.phase === "Running" && !cluster.crashLooping.has(pod))
-      markRunning(cluster, pod, node, pod.status.containerStatuses?.[0]?.restartCount ?? 0);
+    else if (pod.status.phase === "Running" && !cluster.crashLooping.has(pod)) {
+      const restarts = pod.status.containerStatuses?.[0]?.restartCount ?? 0;
+      markRunning(cluster, pod, node, restarts, readinessLeft(cluster, runtime));
+    }
   }
 }
 
