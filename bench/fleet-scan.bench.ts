@@ -5,9 +5,9 @@
 // in one child process and the app (host, durable store, SQLite state) in another, so the memory figures
 // are the app's own. Real time: Resource Graph's quota is in force, and the floor is the time it alone
 // imposes, the pages the listing needs over the quota's rate. Each size scans twice: the first night (every
-// pool new, every alert due) and the next on the unchanged fleet (the steady state). Run alone: npm run bench -- fleet-scan, or
-// npx node bench/fleet-scan.bench.ts [clusters...] for other sizes (PROFILE=<dir> writes the CPU and
-// heap profiles of the app and of the Azure side there).
+// pool new, every alert due) and the next on the unchanged fleet (the steady state). Run alone:
+// npm run bench -- fleet-scan, or npx node bench/fleet-scan.bench.ts [clusters...] for other sizes
+// (PROFILE=<dir> writes the CPU and heap profiles of the app and of the Azure side there).
 
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

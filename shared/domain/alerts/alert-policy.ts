@@ -129,7 +129,7 @@ function stagesOf(deadline: Deadline, date: IsoDate | undefined): Stage[] {
 /** What a track's dates give at `now`, ids without the track's key: the same for every track with them. */
 interface DatesAtNow {
   crossed: Stage[];
-  reminder: ReturnType<typeof dueReminder>;
+  reminderSuffix: string | undefined;
 }
 
 /** Per run: a fleet's tens of thousands of tracks share a handful of date pairs. */
@@ -142,7 +142,7 @@ function datesAtNow(
   const key = `${eos}|${removal}`;
   let dates = known.get(key);
   if (dates === undefined) {
-    dates = { crossed: crossedStages(eos, removal, now), reminder: dueReminder(eos, removal, now) };
+    dates = { crossed: crossedStages(eos, removal, now), reminderSuffix: dueReminder(eos, removal, now) };
     known.set(key, dates);
   }
   return dates;
@@ -166,15 +166,15 @@ function addDays(date: IsoDate, days: number): IsoDate {
   return utcDayOf(new Date(utcMidnight(date) + days * DAY_MS));
 }
 
-/** The reminder due at `now`, if past the anchor date by at least one interval. */
-function dueReminder(eos: IsoDate | undefined, removal: IsoDate | undefined, now: Date) {
+/** The id suffix of the reminder due at `now`, if past the anchor date by at least one interval. */
+function dueReminder(eos: IsoDate | undefined, removal: IsoDate | undefined, now: Date): string | undefined {
   const anchor = eos ?? removal;
   if (anchor === undefined) return undefined;
   const weeks = Math.floor(-daysUntil(anchor, now) / REMINDER_INTERVAL_DAYS);
   if (weeks < 1) return undefined;
   const deadline: Deadline = eos !== undefined ? "end-of-support" : "image-removal";
   const dueOn = addDays(anchor, weeks * REMINDER_INTERVAL_DAYS);
-  return { suffix: `|${deadline}-reminder|${dueOn}`, deadline };
+  return `|${deadline}-reminder|${dueOn}`;
 }
 
 function severityOf(stage: Stage | undefined): AlertSeverity {
@@ -229,9 +229,9 @@ function evaluateTrack(
   const done = new Set(before?.done ?? []);
   const changed = before !== undefined && (before.endOfSupport !== eos || before.imageRemoval !== removal);
   const revision = (before?.revision ?? 0) + (changed ? 1 : 0);
-  const { crossed, reminder: due } = datesAtNow(known, eos, removal, now);
+  const { crossed, reminderSuffix } = datesAtNow(known, eos, removal, now);
   const fresh = crossed.filter((stage) => !done.has(key + stage.suffix));
-  const reminder = due && { id: key + due.suffix };
+  const reminder = reminderSuffix && key + reminderSuffix;
 
   let alert: LifecycleAlert | undefined;
   const context = { key, finding, now };
@@ -242,12 +242,12 @@ function evaluateTrack(
   } else if (fresh.length > 0) {
     const top = fresh.at(-1) as Stage;
     alert = buildAlert(context, "stage", key + top.suffix, top, fresh);
-  } else if (reminder && !done.has(reminder.id)) {
-    alert = buildAlert(context, "reminder", reminder.id, crossed.at(-1), []);
+  } else if (reminder && !done.has(reminder)) {
+    alert = buildAlert(context, "reminder", reminder, crossed.at(-1), []);
   }
   // Nothing sent, dates as they were: the track stays as it is (the same object, so nothing is rewritten).
   if (before !== undefined && !changed && alert === undefined) return { alert, track: before };
-  if (alert && reminder && alert.id !== reminder.id && !done.has(reminder.id)) alert.covers.push(reminder.id);
+  if (alert && reminder && alert.id !== reminder && !done.has(reminder)) alert.covers.push(reminder);
   for (const id of alert ? [alert.id, ...alert.covers] : []) done.add(id);
 
   const track: TrackState = {

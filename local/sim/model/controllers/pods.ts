@@ -1,8 +1,8 @@
 // Pod lifecycle as the kubelet and the apiserver drive it: bound pods sit in ContainerCreating for their
 // startup time, then run (or crash-loop), Ready once their readiness time has passed; deleted pods stay
-// Terminating for their grace period. The twin
-// runs no code: a pod that is not restarted (restartPolicy Never or OnFailure, a one-shot command such
-// as a smoke test) exits 0 after a short run and ends Succeeded; every other pod runs until deleted.
+// Terminating for their grace period. The twin runs no code: a pod that is not restarted (restartPolicy
+// Never or OnFailure, a one-shot command such as a smoke test) exits 0 after a short run and ends
+// Succeeded; every other pod runs until deleted.
 
 import { bytes, milliCores } from "../../scenario/quantity.ts";
 import type { PodRuntime, SimCluster } from "../cluster.ts";
