@@ -27,6 +27,11 @@ export class ListJson {
     store.watch(({ object }) => this.drop(object));
   }
 
+  /** Characters of item JSON kept now. */
+  get keptChars(): number {
+    return this.chars;
+  }
+
   /** Exactly JSON.stringify({ kind, apiVersion, metadata, items }) with each item without its type meta. */
   body(kind: string, apiVersion: string, metadata: Record<string, unknown>, objects: KubeObject[]): JsonBody {
     const head = JSON.stringify({ kind, apiVersion, metadata });
