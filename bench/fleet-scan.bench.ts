@@ -28,6 +28,7 @@ import { ensureCertificates } from "../local/sim/tls/certificates.ts";
 import type { InventoryScanResult } from "../orchestrations/contracts/inventory-scan.contract.ts";
 import { PAGE_SIZE } from "../shared/azure/resource-graph.ts";
 import { dependencyScanDue } from "../shared/domain/inventory/dependency-rotation.ts";
+import { utcDayOf, utcMidnight } from "../shared/domain/lifecycle/calendar-date.ts";
 import { startChild, stopChild } from "./child.ts";
 import { graphScenario, mb, measured, print, scanThroughApi, seconds } from "./inventory.bench.ts";
 
@@ -49,7 +50,8 @@ interface FleetServer {
   arm: string;
   caPath: string;
   kubeconfigs: string;
-  withWorkloads: number;
+  /** Clusters whose workloads a scan on that UTC day scans, by day. */
+  withWorkloads: Record<string, number>;
   quota: { requests: number; windowSeconds: number };
 }
 
@@ -103,9 +105,14 @@ function stagesOf(history: readonly HistoryEvent[], samples: readonly MemorySamp
   return stages;
 }
 
-/** Child process: ARM, Resource Graph and the Kubernetes API of the clusters due on `scanDay`. */
+/**
+ * Child process: ARM, Resource Graph and the Kubernetes API of the clusters due on `scanDay` and on the
+ * day after (a run that crosses UTC midnight scans the next day's).
+ */
 export async function serveFleet(clusters: number, scanDay: string): Promise<void> {
-  const due = (clusterId: string) => dependencyScanDue(clusterId, scanDay, ROTATION_NIGHTS);
+  const nextDay = utcDayOf(new Date(utcMidnight(scanDay) + 86_400_000));
+  const dueOn = (day: string, clusterId: string) => dependencyScanDue(clusterId, day, ROTATION_NIGHTS);
+  const due = (clusterId: string) => dueOn(scanDay, clusterId) || dueOn(nextDay, clusterId);
   const scenario = parseScenario(graphScenario(clusters, { pools: POOLS_PER_CLUSTER, withWorkloads: due }));
   const fleet = new Fleet(scenario, new RealClock());
   const dataDir = mkdtempSync(join(tmpdir(), "fleet-scan-bench-"));
@@ -126,7 +133,9 @@ export async function serveFleet(clusters: number, scanDay: string): Promise<voi
     arm: (servers[0] as RunningServer).url,
     caPath: tls.caPath,
     kubeconfigs,
-    withWorkloads: servers.length - 1,
+    withWorkloads: Object.fromEntries(
+      [scanDay, nextDay].map((day) => [day, fleet.clusters.filter((c) => dueOn(day, c.id)).length]),
+    ),
     quota: {
       requests: scenario.resourceGraph.quotaRequests,
       windowSeconds: scenario.resourceGraph.quotaWindowSeconds,
@@ -200,7 +209,7 @@ function profiling(part: string, clusters: number): string[] {
 }
 
 async function scanAtSize(clusters: number) {
-  const scanDay = new Date().toISOString().slice(0, 10);
+  const scanDay = utcDayOf(new Date());
   const started = performance.now();
   const sim = await startChild<FleetServer>(
     import.meta.url,
@@ -266,14 +275,19 @@ export default async function benchFleetScan(sizes: readonly number[] = SIZES): 
   }
 }
 
-function scanRows(scan: ScanFigures, floorMs: number, withWorkloads: number): Array<[string, string]> {
+function scanRows(
+  scan: ScanFigures,
+  floorMs: number,
+  withWorkloads: FleetServer["withWorkloads"],
+): Array<[string, string]> {
   const { summary, listing, dependencies, alerts } = scan.result;
+  const due = withWorkloads[utcDayOf(new Date(summary.startedAt))];
   const decided = alerts.kind === "done" && alerts.decision.kind === "decided" ? alerts.decision.decided : 0;
   const stats = listing.stats;
   return [
     [
       "  outcome",
-      `${summary.status}; ${summary.clusterCount} clusters, ${summary.poolCount} pools; ${dependencies.scanned} of ${withWorkloads} due dependency scans, ${dependencies.failed.length} failed; ${decided} alerts decided`,
+      `${summary.status}; ${summary.clusterCount} clusters, ${summary.poolCount} pools; ${dependencies.scanned} of ${due ?? "?"} due dependency scans, ${dependencies.failed.length} failed; ${decided} alerts decided`,
     ],
     [
       "  pages / queries / throttled",
