@@ -1,10 +1,11 @@
 // The shortest migration the disruption budgets and pod start-up times allow, from the scenario alone.
 // New nodes are Ready at the earliest vmProvision + nodeBoot after the start; a budget lets `allowed`
 // pods of a workload be unavailable at once, so its pods leave the old pool in ceil(pods / allowed)
-// rounds, and a round ends only when its replacements run Ready (a statefulset's replacement is
-// created only once the old pod has exited, so its rounds add the shutdown time); the first round can be
-// evicted before the new nodes are up, and the last needs no Ready replacement before the old machines
-// go, which then take vmDelete. Workloads without a budget can all go in one round.
+// rounds, and a round ends only when its replacements run Ready, their start-up and readiness times both
+// (a statefulset's replacement is created only once the old pod has exited, so its rounds add the
+// shutdown time); the first round can be evicted before the new nodes are up, and the last needs no
+// Ready replacement before the old machines go, which then take vmDelete. Workloads without a budget can
+// all go in one round.
 
 import type { DeploymentSpec, PdbSpec, Scenario } from "../../local/sim/scenario/schema.ts";
 
@@ -45,7 +46,8 @@ function rounds(
 ): WorkloadRounds | undefined {
   if (!spec.pdb || spec.replicas === 0) return undefined;
   const allowed = allowedDisruptions(spec.pdb, spec.replicas);
-  const startup = spec.startupSeconds ?? defaultStartup;
+  // A replacement counts for the budget once Ready: its start-up, then its readiness time.
+  const startup = (spec.startupSeconds ?? defaultStartup) + (spec.readySeconds ?? 0);
   const roundSeconds =
     kind === "statefulset" ? (spec.shutdownSeconds ?? spec.terminationGracePeriodSeconds) + startup : startup;
   const count = allowed > 0 ? Math.ceil(spec.replicas / allowed) : Number.POSITIVE_INFINITY;
@@ -83,7 +85,7 @@ export function migrationLowerBound(scenario: Scenario): LowerBound {
     ...(binding && { binding }),
     formula:
       `provision ${vmProvisionSeconds} s + boot ${nodeBootSeconds} s + max over budgeted workloads of ` +
-      `(ceil(pods / allowed disruptions) - 1) x (start-up [+ shutdown, statefulsets]) [${worst}] + ` +
+      `(ceil(pods / allowed disruptions) - 1) x (start-up + readiness [+ shutdown, statefulsets]) [${worst}] + ` +
       `VM delete ${vmDeleteSeconds} s = ${seconds} s`,
   };
 }

@@ -80,6 +80,26 @@ describe("the migration lower bound", () => {
     expect(bound.seconds).toBe(60 + 30 + 2 * 80 + 30);
   });
 
+  it("waits out a replacement's readiness too: the budget counts it only once Ready", () => {
+    const bound = migrationLowerBound(
+      scenarioWith(
+        cluster({
+          deployments: [
+            {
+              name: "warming",
+              replicas: 4,
+              startupSeconds: 10,
+              readySeconds: 50,
+              pdb: { maxUnavailable: 1 },
+            },
+          ],
+        }),
+      ),
+    );
+    expect(bound.binding).toMatchObject({ rounds: 4, roundSeconds: 60 });
+    expect(bound.seconds).toBe(60 + 30 + 3 * 60 + 30);
+  });
+
   it("without budgets is provisioning and the delete", () => {
     const bound = migrationLowerBound(scenarioWith(cluster({ deployments: [{ name: "a", replicas: 4 }] })));
     expect(bound.binding).toBeUndefined();
