@@ -13,24 +13,34 @@ import type { AlertRepository } from "../domain/ports/alerts.ts";
 
 export const MAX_DECISION_ATTEMPTS = 5;
 
+/**
+ * The findings, or how to work them out. Findings that depend on the calendar must be worked out after
+ * the state is read, as a function does here: a notice's correction committed before that read was
+ * decided on a calendar that already had the notice, and the findings then see it too, instead of
+ * correcting the track back to the dates the notice replaced.
+ */
+export type Findings = readonly AlertFinding[] | (() => Promise<readonly AlertFinding[]>);
+
 export async function decideAlerts(
   repository: AlertRepository,
-  findings: readonly AlertFinding[],
+  findings: Findings,
   now: Date,
   trackPrefix?: string,
 ): Promise<LifecycleAlert[]> {
   const decided: LifecycleAlert[] = [];
-  let remaining = findings;
+  let conflicted = new Set<string>();
   for (let attempt = 0; attempt < MAX_DECISION_ATTEMPTS; attempt++) {
     const snapshot = await repository.loadState(trackPrefix);
+    const current = typeof findings === "function" ? await findings() : findings;
+    const remaining =
+      attempt === 0 ? current : current.filter((finding) => conflicted.has(trackKey(finding)));
     const decision = evaluateAlerts(snapshot.state, remaining, now);
     const { conflicts } = await repository.commitDecision(snapshot, decision, now.toISOString());
-    const conflicted = new Set(conflicts);
+    conflicted = new Set(conflicts);
     decided.push(...decision.alerts.filter((alert) => !conflicted.has(trackKey(alert))));
     if (conflicted.size === 0) return decided;
-    remaining = remaining.filter((finding) => conflicted.has(trackKey(finding)));
   }
   throw new Error(
-    `alert state of ${remaining.length} track(s) kept changing under concurrent writers after ${MAX_DECISION_ATTEMPTS} attempts: ${remaining.map(trackKey).join(", ")}`,
+    `alert state of ${conflicted.size} track(s) kept changing under concurrent writers after ${MAX_DECISION_ATTEMPTS} attempts: ${[...conflicted].join(", ")}`,
   );
 }

@@ -17,7 +17,6 @@ export async function decideScanAlerts(
   scanId: string,
   now: Date,
 ): Promise<AlertDecisionSummary> {
-  const calendar = await currentCalendar(deps.notices);
   const clusters = await clustersOfScans(deps.inventory, [scanId]);
   const subscriptions = new Set([...clusters.values()].map((c) => c.subscriptionId.toLowerCase()));
   let pools = 0;
@@ -35,10 +34,12 @@ export async function decideScanAlerts(
       else byTracks.set(prefix, [snapshot]);
     }
     for (const [trackPrefix, group] of byTracks) {
-      // Reassessed: a notice may have moved a date since the scan, and days left depend on `now`.
-      const findings = group.flatMap((snapshot) =>
-        alertFindings(reassess(snapshot, clusters, calendar, now)),
-      );
+      // Reassessed: a notice may have moved a date since the scan, and days left depend on `now`; the
+      // calendar is read after the tracks' state, each attempt (see decideAlerts).
+      const findings = async () => {
+        const calendar = await currentCalendar(deps.notices);
+        return group.flatMap((snapshot) => alertFindings(reassess(snapshot, clusters, calendar, now)));
+      };
       for (const alert of await decideAlerts(deps.alerts, findings, now, trackPrefix)) {
         decided++;
         byKind[alert.kind] = (byKind[alert.kind] ?? 0) + 1;
