@@ -118,20 +118,39 @@ async function deliverOne(run: Run, claimed: OutboxClaim): Promise<void> {
       report.failures.push({ alertId, sink: sink.name, ...attempt });
       if (!attempt.permanent) run.down.add(sink.name);
     }
-    const next = await run.repository.recordDelivery(
-      claim,
-      sink.name,
-      delivery(claim, sink.name, attempt, run.clock),
-      run.names,
-    );
-    if (!next) {
-      report.skipped.push({ alertId, reason: "the lease ran out and another run took the alert over" });
-      return;
-    }
+    const next = await record(run, claim, sink.name, delivery(claim, sink.name, attempt, run.clock));
+    if (!next) return;
+    claim = next;
+  }
+  // Every sink had it already, yet it is pending: a sink that never took it has left the configuration.
+  // Recording a result again settles it against the sinks configured now.
+  const [first] = run.names;
+  const kept = first === undefined ? undefined : claim.outbox.deliveries[first];
+  const everyoneHasIt = run.names.every((name) => claim.outbox.deliveries[name]?.status === "delivered");
+  if (claim.outbox.status === "pending" && everyoneHasIt && first !== undefined && kept) {
+    const next = await record(run, claim, first, kept);
+    if (!next) return;
     claim = next;
   }
   await run.repository.release(claim);
   if (claim.outbox.status === "delivered") report.delivered.push(alertId);
+}
+
+/** One sink's result under the claim; undefined, and reported, when the lease was lost meanwhile. */
+async function record(
+  run: Run,
+  claim: OutboxClaim,
+  sink: string,
+  result: SinkDelivery,
+): Promise<OutboxClaim | undefined> {
+  const next = await run.repository.recordDelivery(claim, sink, result, run.names);
+  if (!next) {
+    run.report.skipped.push({
+      alertId: claim.outbox.alert.id,
+      reason: "the lease ran out and another run took the alert over",
+    });
+  }
+  return next;
 }
 
 function delivery(claim: OutboxClaim, sink: string, attempt: Attempt, clock: RetryClock): SinkDelivery {
