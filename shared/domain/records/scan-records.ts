@@ -110,9 +110,12 @@ export function finishedScan(
   const poolsByState: Partial<Record<PoolState, number>> = {};
   for (const state of poolStates) poolsByState[state] = (poolsByState[state] ?? 0) + 1;
   const unlisted = clusters.filter((cluster) => cluster.inventoryFailed).length;
+  // A scan finished again (a retried activity) is given its stored reasons back: each once.
   const incompleteReasons = [
-    ...outcome.incompleteReasons,
-    ...(unlisted > 0 ? [`${unlisted} cluster(s) could not be listed`] : []),
+    ...new Set([
+      ...outcome.incompleteReasons,
+      ...(unlisted > 0 ? [`${unlisted} cluster(s) could not be listed`] : []),
+    ]),
   ];
   return {
     scanId: begun.scanId,
