@@ -33,11 +33,23 @@ const ubuntu = (name: string): NodePool =>
     nodeImageVersion: "AKSUbuntu-2204gen2containerd-202512.10.0",
   });
 
+function clusterIn(subscriptionId: string, resourceGroup: string, name: string, pools: NodePool[]): Cluster {
+  return aCluster(
+    {
+      name,
+      subscriptionId,
+      resourceGroup,
+      id: `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${name}`,
+    },
+    pools,
+  );
+}
+
 describe.each(stores)("InventoryRepository on $name", (store) => {
   it("records a scan: one row per cluster and pool, counts by state, filters, the latest pointer", async () => {
     const repo = store.fresh().inventory;
-    const prod = aCluster({ name: "prod", subscriptionId: "SUB-A" }, [azureLinux2("apps"), ubuntu("web")]);
-    const dev = aCluster({ name: "dev", subscriptionId: "sub-b" }, [ubuntu("tools")]);
+    const prod = clusterIn("SUB-A", "rg-prod", "prod", [azureLinux2("apps"), ubuntu("web")]);
+    const dev = clusterIn("sub-b", "rg-dev", "dev", [ubuntu("tools")]);
     await repo.beginScan("2026-01-10", "2026-01-10T02:00:00Z");
     await repo.recordCluster("2026-01-10", prod, snapshots(prod));
     await repo.recordCluster("2026-01-10", dev, snapshots(dev));
@@ -179,6 +191,36 @@ describe.each(stores)("InventoryRepository on $name", (store) => {
     ]);
   });
 
+  it("selects a cluster's and a subscription's pools exactly, however long their ids", async () => {
+    const repo = store.fresh().inventory;
+    const longest = clusterIn("sub-1", "r".repeat(90), "k".repeat(63), [ubuntu("a"), ubuntu("b")]);
+    const clusters = [
+      clusterIn("sub-1", "rg", "c-1", [ubuntu("a")]),
+      clusterIn("sub-1", "rg", "c-10", [ubuntu("b")]),
+      clusterIn("sub-10", "rg", "c-1", [ubuntu("c")]),
+      longest,
+    ];
+    await repo.beginScan("2026-01-10", "2026-01-10T02:00:00Z");
+    for (const cluster of clusters) await repo.recordCluster("2026-01-10", cluster, snapshots(cluster));
+    // Recorded again with one pool fewer: the pool it lost goes, whatever the length of its key.
+    const shrunk = { ...longest, nodePools: [ubuntu("a")] };
+    await repo.recordCluster("2026-01-10", shrunk, snapshots(shrunk));
+
+    const pools = async (filter: Parameters<typeof repo.listPools>[1]) =>
+      (await repo.listPools("2026-01-10", filter))
+        .map((p) => `${p.ref.subscriptionId}/${p.ref.cluster}/${p.ref.pool}`)
+        .sort();
+    expect(await pools({ cluster: (clusters[0] as Cluster).id })).toEqual(["sub-1/c-1/a"]);
+    expect(await pools({ cluster: (clusters[1] as Cluster).id })).toEqual(["sub-1/c-10/b"]);
+    expect(await pools({ subscriptionId: "SUB-1" })).toEqual([
+      "sub-1/c-1/a",
+      "sub-1/c-10/b",
+      `sub-1/${"k".repeat(63)}/a`,
+    ]);
+    expect(await pools({ subscriptionId: "sub-10" })).toEqual(["sub-10/c-1/c"]);
+    expect(await pools({ cluster: longest.id })).toEqual([`sub-1/${"k".repeat(63)}/a`]);
+  });
+
   it("replaces a cluster's pools when its recording is retried, keeping errors recorded meanwhile", async () => {
     const repo = store.fresh().inventory;
     const first = aCluster({ name: "c" }, [ubuntu("a"), ubuntu("b")]);
@@ -287,6 +329,30 @@ describe.each(stores)("InventoryRepository on $name", (store) => {
 });
 
 describe("TableInventoryRepository", () => {
+  it("reads a cluster's or a subscription's pools as a row-key range, not a scan of the partition", async () => {
+    const store = tables.store();
+    const repo = new TableInventoryRepository(store);
+    const cluster = clusterIn("sub-1", "rg", "c-1", [ubuntu("a")]);
+    await repo.beginScan("2026-01-10", "2026-01-10T02:00:00Z");
+    const client: TableClient = await store.table("Snapshots");
+    const filters: string[] = [];
+    const listEntities = client.listEntities.bind(client);
+    client.listEntities = ((options) => {
+      filters.push(String(options?.queryOptions?.filter));
+      return listEntities(options);
+    }) as typeof client.listEntities;
+    await repo.recordCluster("2026-01-10", cluster, snapshots(cluster));
+    await repo.listPools("2026-01-10", { subscriptionId: "sub-1" });
+    await repo.listPools("2026-01-10", { cluster: cluster.id });
+
+    const clusterRange =
+      "RowKey ge 'p|%2Fsubscriptions%2Fsub-1%2Fresourcegroups%2Frg%2Fproviders%2Fmicrosoft.containerservice%2Fmanagedclusters%2Fc-1%2Fagentpools%2F'";
+    expect(filters).toHaveLength(3);
+    expect(filters[0]).toContain(clusterRange);
+    expect(filters[1]).toContain("RowKey ge 'p|%2Fsubscriptions%2Fsub-1%2F'");
+    expect(filters[2]).toContain(clusterRange);
+  });
+
   it("keeps a snapshot in one partition: the latest snapshot is a single partition query", async () => {
     const store = tables.store();
     const repo = new TableInventoryRepository(store);

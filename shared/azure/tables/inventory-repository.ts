@@ -39,7 +39,7 @@ import {
 } from "../../domain/records/scan-records.ts";
 import { mapBounded } from "../../domain/support/bounded.ts";
 import { checkEntitySize, fromJsonColumns, toJsonColumns } from "./json-columns.ts";
-import { keyPart, rowKeyPrefixFilter } from "./table-keys.ts";
+import { keyPart, keyPartStart, rowKeyPrefixFilter } from "./table-keys.ts";
 import {
   getEntityOrUndefined,
   isConflict,
@@ -87,15 +87,11 @@ export class TableInventoryRepository extends TableRepository implements Invento
     const table = await this.snapshots();
     const partitionKey = keyPart(scanId);
     const keep = new Set(pools.map((p) => poolRowKey(p)));
-    const earlier = await listRows(
-      table,
-      odata`PartitionKey eq ${partitionKey} and ClusterKey eq ${clusterKey}`,
-      ["RowKey"],
-    );
+    const earlier = await listRows(table, poolFilter(partitionKey, { cluster: clusterKey }), ["RowKey"]);
     const poolActions: TransactionAction[] = [
       ...pools.map((p): TransactionAction => ["upsert", poolRow(partitionKey, p), "Replace"]),
       ...earlier
-        .filter((row) => row.rowKey.startsWith(POOL_PREFIX) && !keep.has(row.rowKey))
+        .filter((row) => !keep.has(row.rowKey))
         .map((row): TransactionAction => ["delete", { partitionKey, rowKey: row.rowKey }]),
     ];
     await this.updateClusterRow(
@@ -309,8 +305,15 @@ function poolRow(partitionKey: string, snapshot: PoolSnapshot) {
   return entity;
 }
 
+/**
+ * The pool rows the filter selects. A scan's partition holds the whole fleet: a subscription's or a
+ * cluster's pools are read as a row-key range (pool keys start with the cluster id), so Table Storage
+ * does not scan the partition for them; the property clauses keep the answer exact.
+ */
 function poolFilter(partitionKey: string, filter: PoolFilter): string {
-  const clauses = [rowKeyPrefixFilter(partitionKey, POOL_PREFIX)];
+  const clauses = [
+    rowKeyPrefixFilter(partitionKey, `${POOL_PREFIX}${keyPartStart(poolKeyStart(filter)) ?? ""}`),
+  ];
   if (filter.subscriptionId !== undefined) {
     clauses.push(odata`SubscriptionKey eq ${filter.subscriptionId.toLowerCase()}`);
   }
@@ -325,4 +328,14 @@ function poolFilter(partitionKey: string, filter: PoolFilter): string {
   if (filter.state !== undefined) clauses.push(odata`State eq ${filter.state}`);
   if (filter.osSku !== undefined) clauses.push(odata`OsSkuKey eq ${filter.osSku.toLowerCase()}`);
   return clauses.map((clause) => `(${clause})`).join(" and ");
+}
+
+/**
+ * What the pool keys (poolKey) the filter selects start with: "" when they may start with anything. A
+ * pool's subscription is the one its cluster id names, as Azure has it.
+ */
+function poolKeyStart(filter: PoolFilter): string {
+  if (filter.cluster?.startsWith("/")) return `${filter.cluster.toLowerCase()}/agentpools/`;
+  if (filter.subscriptionId !== undefined) return `/subscriptions/${filter.subscriptionId.toLowerCase()}/`;
+  return "";
 }

@@ -10,15 +10,28 @@ const FORBIDDEN = /[%/\\#?\u0000-\u001f\u007f-\u009f]/g;
 /** Characters of one encoded part; a key made of a short prefix and one part stays well under 1 KiB. */
 const MAX_PART_CHARS = 400;
 
+/** Characters of the encoded value a hashed part keeps at its start. */
+const HASHED_PART_KEEPS = 300;
+
+function encoded(value: string): string {
+  return value.replace(FORBIDDEN, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+}
+
 /** Percent-encodes what keys may not hold (and % itself, so distinct values stay distinct). */
 export function keyPart(value: string): string {
-  const encoded = value.replace(
-    FORBIDDEN,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`,
-  );
-  if (encoded.length <= MAX_PART_CHARS) return encoded;
+  const part = encoded(value);
+  if (part.length <= MAX_PART_CHARS) return part;
   // Too long for a key: a readable start and a hash of the whole keep it unique.
-  return `${encoded.slice(0, 300)}~${sha256(value).slice(0, 40)}`;
+  return `${part.slice(0, HASHED_PART_KEEPS)}~${sha256(value).slice(0, 40)}`;
+}
+
+/**
+ * What keyPart of every value starting with `start` starts with, for a key range; undefined when that
+ * start is so long that a hashed part may end before it.
+ */
+export function keyPartStart(start: string): string | undefined {
+  const part = encoded(start);
+  return part.length <= HASHED_PART_KEEPS ? part : undefined;
 }
 
 /** OData filter for the rows of one partition whose RowKey starts with `prefix`. */
