@@ -29,6 +29,10 @@ function cluster(workloads: object) {
   ];
 }
 
+function boundFor(workloads: object) {
+  return migrationLowerBound(scenarioWith(cluster(workloads)));
+}
+
 describe("the migration lower bound", () => {
   it("counts a budget's allowed disruptions as Kubernetes does: percentages rounded up", () => {
     expect(allowedDisruptions({ maxUnavailable: 1 }, 8)).toBe(1);
@@ -39,20 +43,16 @@ describe("the migration lower bound", () => {
   });
 
   it("is provisioning, the slowest workload's rounds after the first, and the VM delete", () => {
-    const bound = migrationLowerBound(
-      scenarioWith(
-        cluster({
-          deployments: [
-            // 6 rounds of 1, each waiting 40 s for the replacement: 5 x 40 = 200 s.
-            { name: "slow", replicas: 6, startupSeconds: 40, pdb: { maxUnavailable: 1 } },
-            // 2 rounds of 5: 1 x 10 = 10 s.
-            { name: "wide", replicas: 10, startupSeconds: 10, pdb: { maxUnavailable: "50%" } },
-            // No budget: everything in one round.
-            { name: "free", replicas: 30, startupSeconds: 300 },
-          ],
-        }),
-      ),
-    );
+    const bound = boundFor({
+      deployments: [
+        // 6 rounds of 1, each waiting 40 s for the replacement: 5 x 40 = 200 s.
+        { name: "slow", replicas: 6, startupSeconds: 40, pdb: { maxUnavailable: 1 } },
+        // 2 rounds of 5: 1 x 10 = 10 s.
+        { name: "wide", replicas: 10, startupSeconds: 10, pdb: { maxUnavailable: "50%" } },
+        // No budget: everything in one round.
+        { name: "free", replicas: 30, startupSeconds: 300 },
+      ],
+    });
     expect(bound.binding?.workload).toBe("default/slow");
     expect(bound.seconds).toBe(60 + 30 + 5 * 40 + 30);
     expect(bound.moveSeconds).toBe(bound.seconds - 30);
@@ -60,48 +60,41 @@ describe("the migration lower bound", () => {
     expect(bound.formula).toContain(`= ${bound.seconds} s`);
   });
 
-  it("adds the shutdown to a statefulset's rounds: its replacement waits for the old pod to exit", () => {
-    const bound = migrationLowerBound(
-      scenarioWith(
-        cluster({
-          statefulSets: [
-            {
-              name: "db",
-              replicas: 3,
-              startupSeconds: 20,
-              terminationGracePeriodSeconds: 60,
-              pdb: { minAvailable: 2 },
-            },
-          ],
-        }),
-      ),
-    );
-    expect(bound.binding).toMatchObject({ rounds: 3, roundSeconds: 80 });
-    expect(bound.seconds).toBe(60 + 30 + 2 * 80 + 30);
-  });
-
-  it("waits out a replacement's readiness too: the budget counts it only once Ready", () => {
-    const bound = migrationLowerBound(
-      scenarioWith(
-        cluster({
-          deployments: [
-            {
-              name: "warming",
-              replicas: 4,
-              startupSeconds: 10,
-              readySeconds: 50,
-              pdb: { maxUnavailable: 1 },
-            },
-          ],
-        }),
-      ),
-    );
-    expect(bound.binding).toMatchObject({ rounds: 4, roundSeconds: 60 });
-    expect(bound.seconds).toBe(60 + 30 + 3 * 60 + 30);
+  it.each([
+    {
+      why: "adds the shutdown to a statefulset's rounds: its replacement waits for the old pod to exit",
+      workloads: {
+        statefulSets: [
+          {
+            name: "db",
+            replicas: 3,
+            startupSeconds: 20,
+            terminationGracePeriodSeconds: 60,
+            pdb: { minAvailable: 2 },
+          },
+        ],
+      },
+      rounds: 3,
+      roundSeconds: 80,
+    },
+    {
+      why: "waits out a replacement's readiness too: the budget counts it only once Ready",
+      workloads: {
+        deployments: [
+          { name: "warming", replicas: 4, startupSeconds: 10, readySeconds: 50, pdb: { maxUnavailable: 1 } },
+        ],
+      },
+      rounds: 4,
+      roundSeconds: 60,
+    },
+  ])("$why", ({ workloads, rounds, roundSeconds }) => {
+    const bound = boundFor(workloads);
+    expect(bound.binding).toMatchObject({ rounds, roundSeconds });
+    expect(bound.seconds).toBe(60 + 30 + (rounds - 1) * roundSeconds + 30);
   });
 
   it("without budgets is provisioning and the delete", () => {
-    const bound = migrationLowerBound(scenarioWith(cluster({ deployments: [{ name: "a", replicas: 4 }] })));
+    const bound = boundFor({ deployments: [{ name: "a", replicas: 4 }] });
     expect(bound.binding).toBeUndefined();
     expect(bound.seconds).toBe(120);
   });
