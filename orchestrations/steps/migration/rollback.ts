@@ -106,7 +106,7 @@ export function* rollBack(
   if (changes.autoscaler) {
     const result = yield* changePool(
       run,
-      "rollback:autoscaler",
+      `rollback${attempt}:autoscaler`,
       {
         kind: "update",
         pool: record.pool,
@@ -146,7 +146,7 @@ export function* rollBack(
     } else {
       const result = yield* changePool(
         run,
-        "rollback:delete-new",
+        `rollback${attempt}:delete-new`,
         { kind: "delete", pool: changes.newPool.name },
         `rollback: ${reason}`,
       );
