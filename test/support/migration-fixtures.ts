@@ -1,9 +1,13 @@
 // Migration records, gate answers and audit records as the workflow writes them, for the repositories'
 // contract suites; plans as preflight makes them, for the workflows' fake activities.
 
+import type { PoolMigrationInput } from "../../orchestrations/contracts/pool-migration.contract.ts";
 import { approvalPolicyOf } from "../../shared/domain/access/approval-policy.ts";
 import { ROLES } from "../../shared/domain/access/principal.ts";
-import { DEFAULT_MIGRATION_OPTIONS } from "../../shared/domain/migration/migration-options.ts";
+import {
+  DEFAULT_MIGRATION_OPTIONS,
+  type MigrationOptions,
+} from "../../shared/domain/migration/migration-options.ts";
 import type { MigrationPlan } from "../../shared/domain/migration/migration-plan.ts";
 import type { MigrationRecord } from "../../shared/domain/migration/migration-record.ts";
 import type { AuditRecord, GateAnswer } from "../../shared/domain/ports/migrations.ts";
@@ -122,5 +126,28 @@ export function aMigrationPlan(overrides: Partial<MigrationPlan> = {}): Migratio
     },
     approvals: approvalPolicyOf({}, []),
     ...overrides,
+  };
+}
+
+/** The workflow's input for a migration of pool "batch" of `clusterId`, asked by an operator. */
+export function aMigrationInput(
+  migrationId: string,
+  clusterId: string,
+  options: Partial<MigrationOptions> = {},
+): PoolMigrationInput {
+  return {
+    migrationId,
+    clusterId,
+    pool: "batch",
+    targetOsSku: "AzureLinux3",
+    requestedBy: {
+      id: "oid-requester",
+      name: "rita@contoso.com",
+      roles: ["LifecycleOperator"],
+      groups: [],
+      identityProvider: "aad",
+    },
+    requestedAt: "2026-03-02T08:00:00.000Z",
+    options: { ...DEFAULT_MIGRATION_OPTIONS, ...options },
   };
 }
