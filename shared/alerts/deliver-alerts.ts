@@ -122,12 +122,16 @@ async function deliverOne(run: Run, claimed: OutboxClaim): Promise<void> {
     if (!next) return;
     claim = next;
   }
-  // Every sink had it already, yet it is pending: a sink that never took it has left the configuration.
-  // Recording a result again settles it against the sinks configured now.
-  const [first] = run.names;
-  const kept = first === undefined ? undefined : claim.outbox.deliveries[first];
-  const everyoneHasIt = run.names.every((name) => claim.outbox.deliveries[name]?.status === "delivered");
-  if (claim.outbox.status === "pending" && everyoneHasIt && first !== undefined && kept) {
+  // Pending though every configured sink has it: the sink it waited for has left the configuration.
+  // Recording one sink's result again settles it against the sinks configured now.
+  const { deliveries } = claim.outbox;
+  const [first = ""] = run.names;
+  const kept = deliveries[first];
+  if (
+    claim.outbox.status === "pending" &&
+    kept &&
+    run.names.every((name) => deliveries[name]?.status === "delivered")
+  ) {
     const next = await record(run, claim, first, kept);
     if (!next) return;
     claim = next;
