@@ -3,9 +3,9 @@
 // naive blue-green (the seed's procedure), models of AKS's surge and blue-green upgrades, and the
 // product's migration through its HTTP API with its default options and with the best configuration
 // found. One table: duration (to the old pool gone, and to the workloads moved off it: the risk window,
-// retention aside), overlap node-hours and their cost, PDB violations, lost pods, peak Pending
-// pods, wall time, with ratios to naive blue-green and to the lower bound the budgets and start-up times
-// allow (bench/migration/lower-bound.ts). Sizes can be chosen: BENCH_MIGRATION_SIZES=20,50.
+// retention aside), overlap node-hours and their cost, PDB violations, outages (a workload without a PDB
+// left with no Ready replica), lost pods, peak Pending pods, wall time, with ratios to naive blue-green
+// and to the lower bound the budgets and start-up times allow (bench/migration/lower-bound.ts). Sizes can be chosen: BENCH_MIGRATION_SIZES=20,50.
 
 import { performance } from "node:perf_hooks";
 import { parseScenario } from "../local/sim/scenario/load.ts";
@@ -49,6 +49,8 @@ export interface MigrationRun {
   overlapNodeHours: number;
   cost: Cost;
   pdbViolations: number;
+  /** Workloads of several replicas, no PDB covering them, left with no Ready replica. */
+  outages: number;
   lostPods: number;
   peakPending: number;
   wallSeconds: number;
@@ -80,6 +82,7 @@ function measure(sim: Simulator, strategy: string, nodes: number) {
       overlapNodeHours: overlap,
       cost: overlapCost(VM_SIZE, overlap),
       pdbViolations: ledger.pdbViolations.length,
+      outages: ledger.outages.length,
       lostPods: ledger.lostPods.length,
       peakPending: pending.peak,
       wallSeconds: (performance.now() - wallStart) / 1000,
@@ -150,6 +153,7 @@ function table(runs: readonly MigrationRun[], bounds: ReadonlyMap<number, LowerB
     "/naive",
     "cost USD",
     "PDB viol.",
+    "outages",
     "lost pods",
     "peak Pending",
     "wall s",
@@ -168,6 +172,7 @@ function table(runs: readonly MigrationRun[], bounds: ReadonlyMap<number, LowerB
       ratio(run.overlapNodeHours, naive?.overlapNodeHours),
       costText(run.cost),
       String(run.pdbViolations),
+      String(run.outages),
       String(run.lostPods),
       String(run.peakPending),
       run.wallSeconds.toFixed(1),

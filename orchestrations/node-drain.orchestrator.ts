@@ -196,6 +196,16 @@ function* act(
     });
     if (result === "deleted") deleted += 1;
   }
+  // Healthy pods of one controller no budget covers, evicted in one round: each one's check counts those
+  // before it, which its read of the controller's Ready replicas may not see go yet.
+  const alongside = new Map<string, number>();
+  const unbudgeted = (pod: NodePod) => {
+    if (!pod.unbudgeted) return {};
+    const key = `${pod.unbudgeted.controller.kind}/${pod.unbudgeted.controller.name}`;
+    const before = alongside.get(key) ?? 0;
+    if (pod.unbudgeted.healthy) alongside.set(key, before + 1);
+    return { unbudgeted: { ...pod.unbudgeted, alongside: before } };
+  };
   // Task.all refuses an empty list: a round may have nothing to evict (pods terminating, stuck).
   const outcomes =
     evictions.length === 0
@@ -210,6 +220,7 @@ function* act(
               clusterId: input.clusterId,
               node: input.node,
               pod: pod.ref,
+              ...unbudgeted(pod),
             }),
           ),
         )) as EvictionOutcome[]);

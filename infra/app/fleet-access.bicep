@@ -58,6 +58,7 @@ resource clusterOperator 'Microsoft.Authorization/roleDefinitions@2022-04-01' = 
           'Microsoft.ContainerService/managedClusters/apps/daemonsets/read'
           'Microsoft.ContainerService/managedClusters/apps/deployments/read'
           'Microsoft.ContainerService/managedClusters/apps/deployments/write'
+          'Microsoft.ContainerService/managedClusters/apps/replicasets/read'
           'Microsoft.ContainerService/managedClusters/apps/statefulsets/read'
           'Microsoft.ContainerService/managedClusters/apps/statefulsets/write'
         ]

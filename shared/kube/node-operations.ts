@@ -16,7 +16,12 @@ import {
   type V1Node,
   type V1Pod,
 } from "@kubernetes/client-node";
-import type { EvictionOutcome, NodeOperations, PodRef } from "../domain/ports/node-operations.ts";
+import type {
+  EvictionOutcome,
+  NodeOperations,
+  PodController,
+  PodRef,
+} from "../domain/ports/node-operations.ts";
 import type { WorkloadRef } from "../domain/risk/migration-risk.ts";
 import type {
   KubeDaemonSet,
@@ -222,6 +227,42 @@ export class KubeNodeOperations implements NodeOperations {
       if (await this.isGone(core, pod, error)) return "gone";
       throw error;
     }
+  }
+
+  async controllerReplicas(
+    clusterId: string,
+    namespace: string,
+    controller: PodController,
+  ): Promise<{ workload: string; desired: number; ready: number } | undefined> {
+    const named = (kind: string, name: string) => `${kind} ${namespace}/${name}`;
+    if (controller.kind === "StatefulSet") {
+      const found = await this.replicas(clusterId, { kind: "StatefulSet", namespace, name: controller.name });
+      return found && { workload: named("StatefulSet", controller.name), ...found };
+    }
+    if (controller.kind !== "ReplicaSet") return undefined;
+    const { apps } = await this.apis(clusterId);
+    const { name } = controller;
+    const replicaSet = await orUndefinedWhenNotFound(
+      read(
+        `reading ReplicaSet ${namespace}/${name}`,
+        (call) => apps.readNamespacedReplicaSet({ namespace, name }, call),
+        this.options,
+      ),
+    );
+    if (!replicaSet) return undefined;
+    // A Deployment's replicas are counted over all its ReplicaSets (a rollout under way has two).
+    const deployment = replicaSet.metadata?.ownerReferences?.find(
+      (owner) => owner.controller && owner.kind === "Deployment",
+    );
+    if (deployment) {
+      const found = await this.replicas(clusterId, { kind: "Deployment", namespace, name: deployment.name });
+      return found && { workload: named("Deployment", deployment.name), ...found };
+    }
+    return {
+      workload: named("ReplicaSet", name),
+      desired: replicaSet.spec?.replicas ?? 1,
+      ready: replicaSet.status?.readyReplicas ?? 0,
+    };
   }
 
   async replicas(

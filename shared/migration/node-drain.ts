@@ -3,13 +3,13 @@
 
 import { coveringBudgets } from "../domain/drain/disruption-budgets.ts";
 import { assessDrain } from "../domain/drain/pod-filters.ts";
-import type { NodePod } from "../domain/migration/drain-progress.ts";
+import type { NodePod, UnbudgetedPod } from "../domain/migration/drain-progress.ts";
 import { isoOf } from "../domain/migration/pod-health.ts";
 import type { RetryClock } from "../domain/ports/clock.ts";
 import type { AuditedStep, AuditRepository } from "../domain/ports/migrations.ts";
 import type { EvictionOutcome, NodeOperations, PodRef } from "../domain/ports/node-operations.ts";
 import type { KubePod } from "../domain/workloads/cluster-facts.ts";
-import { controllerOf, nameOf, namespaceOf } from "../domain/workloads/kube-objects.ts";
+import { controllerOf, isPodHealthy, nameOf, namespaceOf } from "../domain/workloads/kube-objects.ts";
 import { audited } from "./audited-effect.ts";
 
 /** Kubernetes' default when a pod does not say. */
@@ -27,6 +27,8 @@ export async function nodePods(
   const drain = assessDrain({ pods, podDisruptionBudgets: budgets }, new Set([node]));
   return drain.pods.map(({ pod, verdict, reason }) => {
     const terminatingSince = isoOf(pod.metadata?.deletionTimestamp);
+    const protectedByBudget = coveringBudgets(budgets, [pod]).length > 0;
+    const controller = controllerOf(pod);
     return {
       ref: refOf(pod),
       verdict,
@@ -36,8 +38,16 @@ export async function nodePods(
         pod.spec?.terminationGracePeriodSeconds ??
         DEFAULT_GRACE_SECONDS,
       ...(terminatingSince === undefined ? {} : { terminatingSince }),
-      protectedByBudget: coveringBudgets(budgets, [pod]).length > 0,
-      unmanaged: controllerOf(pod) === undefined,
+      protectedByBudget,
+      ...(!protectedByBudget &&
+        controller?.kind !== undefined &&
+        controller.name !== undefined && {
+          unbudgeted: {
+            controller: { kind: controller.kind, name: controller.name },
+            healthy: isPodHealthy(pod),
+          },
+        }),
+      unmanaged: controller === undefined,
     };
   });
 }
@@ -49,18 +59,53 @@ function refOf(pod: KubePod): PodRef {
 type EffectPorts = { nodes: NodeOperations; audit: AuditRepository; clock: RetryClock };
 
 export function evictPod(
-  { nodes, audit, clock }: EffectPorts,
-  step: AuditedStep & { clusterId: string; node: string; pod: PodRef },
+  {
+    nodes,
+    audit,
+    clock,
+  }: Omit<EffectPorts, "nodes"> & { nodes: Pick<NodeOperations, "evict" | "controllerReplicas"> },
+  step: AuditedStep & {
+    clusterId: string;
+    node: string;
+    pod: PodRef;
+    unbudgeted?: UnbudgetedPod & { alongside: number };
+  },
 ): Promise<EvictionOutcome> {
   return audited(
     { audit, clock },
     { ...step, action: "evict-pod", target: `${step.pod.namespace}/${step.pod.name} on ${step.node}` },
-    () => nodes.evict(step.clusterId, step.pod),
+    async () =>
+      (await lastReadyReplica(nodes, step.clusterId, step.pod.namespace, step.unbudgeted)) ??
+      nodes.evict(step.clusterId, step.pod),
     (outcome) =>
       outcome.kind === "blocked" || outcome.kind === "refused"
         ? `${outcome.kind}: ${outcome.reason}`
         : outcome.kind,
   );
+}
+
+/**
+ * A pod no budget covers is held back, as a budget of "one Ready" would hold it, while it is the last
+ * Ready replica of a workload of several (those evicted alongside it counted gone): its eviction would
+ * leave the workload serving nothing until a replacement starts. The batches give such a workload that
+ * budget (drain-batches.ts); this keeps it across batches and rounds. A workload of one replica has
+ * nothing to wait for.
+ */
+async function lastReadyReplica(
+  nodes: Pick<NodeOperations, "controllerReplicas">,
+  clusterId: string,
+  namespace: string,
+  unbudgeted: (UnbudgetedPod & { alongside: number }) | undefined,
+): Promise<EvictionOutcome | undefined> {
+  if (!unbudgeted?.healthy) return undefined;
+  const replicas = await nodes.controllerReplicas(clusterId, namespace, unbudgeted.controller);
+  if (replicas === undefined || replicas.desired <= 1 || replicas.ready - unbudgeted.alongside > 1)
+    return undefined;
+  return {
+    kind: "blocked",
+    retryAfterSeconds: 0,
+    reason: `it is the last Ready replica of ${replicas.workload} (${replicas.ready} of ${replicas.desired} Ready${unbudgeted.alongside > 0 ? `, ${unbudgeted.alongside} being evicted with it` : ""}), which has no PodDisruptionBudget: the drain keeps one Ready`,
+  };
 }
 
 export function deletePod(

@@ -2,21 +2,12 @@
 // over HTTPS, with its audit in SQLite: nodes labelled with the target osSku, and the smoke pod's effects
 // (run, then removed once finished) each audited.
 
-import { dirname } from "node:path";
 import * as k8s from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { VirtualClock } from "../../local/clock.ts";
-import type { SimCluster } from "../../local/sim/model/cluster.ts";
+import { describe, expect, it } from "vitest";
 import type { ScenarioInput } from "../../local/sim/scenario/schema.ts";
-import type { Simulator } from "../../local/sim/simulator.ts";
-import { sqliteRepositories } from "../../shared/composition.ts";
-import type { AuditRepository } from "../../shared/domain/ports/migrations.ts";
-import { KubeconfigDirectory } from "../../shared/kube/kube-connection.ts";
-import { DEFAULT_KUBE_REQUEST_OPTIONS } from "../../shared/kube/kube-requests.ts";
-import { KubeNodeOperations, PRODUCT_NAMESPACE } from "../../shared/kube/node-operations.ts";
+import { PRODUCT_NAMESPACE } from "../../shared/kube/node-operations.ts";
 import { type PoolValidationRequest, validatePool } from "../../shared/migration/pool-validation.ts";
-import { startFixture } from "../sim/fixture.ts";
-import { useSqliteFiles } from "../support/state-stores.ts";
+import { useNodeOperations } from "../support/node-operations-fixture.ts";
 
 const CLUSTER = "aks-validate";
 const MIGRATION = "migration:aks-validate:apps:1";
@@ -43,52 +34,33 @@ const scenario: ScenarioInput = {
   ],
 };
 
-const sqlite = useSqliteFiles();
-let sim: Simulator;
-let clock: VirtualClock;
-let cluster: SimCluster;
-let core: k8s.CoreV1Api;
-let audit: AuditRepository;
-let ports: Parameters<typeof validatePool>[0];
+const on = useNodeOperations(scenario, CLUSTER);
 
 const request = (smokePod: boolean): PoolValidationRequest => ({
   migrationId: MIGRATION,
   step: "validate",
   actor: "workflow",
   reason: "the new pool before cutover",
-  clusterId: cluster.id,
+  clusterId: on.cluster.id,
   pool: "appsal3",
   targetOsSku: "AzureLinux3",
   expectedNodes: 2,
   smokePod,
 });
 
-beforeAll(async () => {
-  const fixture = await startFixture({ scenario });
-  ({ sim, clock } = fixture);
-  clock.pause();
-  cluster = sim.fleet.clusters.find((c) => c.name === CLUSTER) as SimCluster;
-  core = fixture.kube(CLUSTER).makeApiClient(k8s.CoreV1Api);
-  audit = sqliteRepositories(sqlite.open(sqlite.newFile())).audit;
-  const connector = new KubeconfigDirectory(dirname(sim.kubeconfigPath(CLUSTER)));
-  const nodes = new KubeNodeOperations(connector, { ...DEFAULT_KUBE_REQUEST_OPTIONS, clock });
-  ports = { nodes, audit, clock };
-});
-afterAll(() => sim?.close());
-
 describe("validatePool", () => {
   it("runs the smoke pod and, once it succeeded, removes it: both effects audited before and after", async () => {
-    const started = await validatePool(ports, request(true));
+    const started = await validatePool(on.ports, request(true));
     expect(started).toMatchObject({ ok: false, settled: false, problems: [] });
     expect(started.smokePod).toEqual({ name: "smoke-appsal3", phase: "Pending" });
 
-    await clock.advanceBy(10_000);
-    const done = await validatePool(ports, request(true));
+    await on.clock.advanceBy(10_000);
+    const done = await validatePool(on.ports, request(true));
     expect(done).toMatchObject({ ok: true, settled: true, problems: [] });
     expect(done.smokePod).toEqual({ name: "smoke-appsal3", phase: "Succeeded" });
-    expect(cluster.store.get("pods", PRODUCT_NAMESPACE, "smoke-appsal3")).toBeUndefined();
+    expect(on.cluster.store.get("pods", PRODUCT_NAMESPACE, "smoke-appsal3")).toBeUndefined();
 
-    const records = (await audit.list(MIGRATION)).map((r) => `${r.action} ${r.stage} ${r.result ?? ""}`);
+    const records = (await on.audit.list(MIGRATION)).map((r) => `${r.action} ${r.stage} ${r.result ?? ""}`);
     expect(records).toEqual([
       "run-smoke-pod intent ",
       "run-smoke-pod outcome started",
@@ -98,14 +70,14 @@ describe("validatePool", () => {
   });
 
   it("finds a node without the os-sku label a problem: its OS cannot be told", async () => {
-    const [node] = cluster.store.list("nodes").filter((n) => n.metadata.labels?.agentpool === "appsal3");
+    const [node] = on.cluster.store.list("nodes").filter((n) => n.metadata.labels?.agentpool === "appsal3");
     const name = node?.metadata.name as string;
     const labels = { "kubernetes.azure.com/os-sku": null, "kubernetes.azure.com/os-sku-requested": null };
-    await core.patchNode(
+    await on.core.patchNode(
       { name, body: { metadata: { labels } } },
       k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
     );
-    const evidence = await validatePool(ports, request(false));
+    const evidence = await validatePool(on.ports, request(false));
     expect(evidence.ok).toBe(false);
     expect(evidence.problems).toEqual([`node ${name} has no os-sku label`]);
   });

@@ -16,6 +16,7 @@ describe("the migration bench on 20 nodes", () => {
     const run = await runClient(scenario, "naive", NODES);
     expect(run.failure).toBeUndefined();
     expect(run.pdbViolations).toBe(0);
+    expect(run.outages).toBe(0);
     expect(run.lostPods).toBe(0);
     expect(run.seconds).toBeGreaterThanOrEqual(bound.seconds);
     // The workloads left the old nodes before the old pool went, and no sooner than the bound allows.
@@ -32,6 +33,7 @@ describe("the migration bench on 20 nodes", () => {
   it("AKS surge upgrade: only the surge nodes overlap, far less than a full second pool", async () => {
     const run = await runClient(scenario, "aks-surge", NODES);
     expect(run.pdbViolations).toBe(0);
+    expect(run.outages).toBe(0);
     expect(run.lostPods).toBe(0);
     expect(run.seconds).toBeGreaterThanOrEqual(bound.seconds);
     const surge = Math.ceil(NODES / 10);

@@ -260,6 +260,7 @@ describe("a pool migration whose host is killed mid-drain and started again on t
 
       const ledger = fleet.ledger();
       expect(ledger.pdbViolations).toEqual([]);
+      expect(ledger.outages).toEqual([]);
       expect(ledger.lostPods).toEqual([]);
       const workers = (cluster.store.list("pods") as Json[]).filter(
         (pod) => pod.metadata.namespace === "batch" && !pod.metadata.deletionTimestamp,

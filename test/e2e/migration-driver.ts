@@ -61,10 +61,14 @@ export function clusterState(environment: Environment, clusterName: string) {
   };
 }
 
-/** What the simulator's ledger says a real cluster cannot: no budget broken, no pod lost. */
+/**
+ * What the simulator's ledger says a real cluster cannot: no budget broken, no workload without one left
+ * with no Ready replica, no pod lost.
+ */
 export function expectLedgerClean(environment: Environment): void {
   const ledger = environment.sim.ledger();
   expect(ledger.pdbViolations).toEqual([]);
+  expect(ledger.outages).toEqual([]);
   expect(ledger.lostPods).toEqual([]);
 }
 

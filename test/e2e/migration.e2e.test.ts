@@ -47,6 +47,7 @@ describe("pool migration on the simulated fleet", () => {
 
     const ledger = environment.sim.ledger();
     expect(ledger.pdbViolations).toEqual([]);
+    expect(ledger.outages).toEqual([]);
     expect(ledger.lostPods).toEqual([]);
     const hours = (pool: string) =>
       ledger.nodeHours.find((h) => h.cluster === "aks-prod-eus" && h.pool === pool)?.nodeHours ?? 0;
@@ -72,6 +73,7 @@ describe("pool migration on the simulated fleet", () => {
     ).toBe(true);
     const ledger = environment.sim.ledger();
     expect(ledger.pdbViolations).toEqual([]);
+    expect(ledger.outages).toEqual([]);
     expect(ledger.lostPods).toEqual([]);
   });
 });

@@ -58,6 +58,7 @@ describe("fleet rollout on the simulated fleet", () => {
     expect([...cluster.pools.keys()]).not.toContain("workers");
     const ledger = environment.sim.ledger();
     expect(ledger.pdbViolations).toEqual([]);
+    expect(ledger.outages).toEqual([]);
     expect(ledger.lostPods).toEqual([]);
   }, 60_000);
 

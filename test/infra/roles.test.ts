@@ -174,6 +174,7 @@ const KUBE_CALLS: Record<string, string> = {
   "apps.listDeploymentForAllNamespaces": "apps/deployments/read",
   "apps.readNamespacedDeployment": "apps/deployments/read",
   "apps.patchNamespacedDeploymentScale": "apps/deployments/write",
+  "apps.readNamespacedReplicaSet": "apps/replicasets/read",
   "apps.listStatefulSetForAllNamespaces": "apps/statefulsets/read",
   "apps.readNamespacedStatefulSet": "apps/statefulsets/read",
   "apps.patchNamespacedStatefulSetScale": "apps/statefulsets/write",

@@ -8,6 +8,7 @@ import type {
   PoolMigrationInput,
 } from "../../orchestrations/contracts/pool-migration.contract.ts";
 import { MIGRATION_EVENTS } from "../../orchestrations/contracts/pool-migration.contract.ts";
+import { sqliteRepositories } from "../../shared/composition.ts";
 import { approvalPolicyOf } from "../../shared/domain/access/approval-policy.ts";
 import type { NodePod } from "../../shared/domain/migration/drain-progress.ts";
 import type { MigrationOptions } from "../../shared/domain/migration/migration-options.ts";
@@ -20,11 +21,14 @@ import type {
 import type { PoolSurvey } from "../../shared/domain/migration/pool-survey.ts";
 import { applyRecordChange, type RecordChange } from "../../shared/domain/migration/record-changes.ts";
 import type { EvictionOutcome } from "../../shared/domain/ports/node-operations.ts";
+import { evictPod } from "../../shared/migration/node-drain.ts";
 import { type ActivityFakes, wrapFake } from "../support/activity-fakes.ts";
 import { aMigrationInput, aMigrationPlan } from "../support/migration-fixtures.ts";
 import { useOrchestrationHarness } from "../support/orchestration-harness.ts";
+import { useSqliteFiles } from "../support/state-stores.ts";
 
 const harness = useOrchestrationHarness();
+const sqlite = useSqliteFiles();
 
 const CLUSTER_ID =
   "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-prod";
@@ -1583,13 +1587,12 @@ describe("pool-migration growing the new pool and shrinking the old one with the
   });
 });
 
-// Found in review: a workload without a budget, and a rollback begun again. Two are open defects
-// (it.fails: each turns red once fixed, to be made a plain test then).
+// Found in review: a workload without a budget, and a rollback begun again.
 /**
  * A Deployment shop/web without a PodDisruptionBudget, one replica on each of two old nodes. The scheduler
  * played by the fakes: an evicted replica is gone at once and its replacement lands on the other pool's
- * node of the same index, Ready `startSeconds` later. Returns the fewest Ready replicas seen right after
- * any eviction.
+ * node of the same index, Ready `startSeconds` later. Evictions go through the product's evictPod on that
+ * cluster. Returns the fewest Ready replicas seen right after any eviction.
  */
 function unprotectedWeb(startSeconds: number, options: { rollbackInRetention?: boolean } = {}) {
   const names = OLD_NODES;
@@ -1602,29 +1605,37 @@ function unprotectedWeb(startSeconds: number, options: { rollbackInRetention?: b
   let made = 0;
   let fewest = Number.POSITIVE_INFINITY;
   const seen: string[] = [];
-  const ready = () => [...replicas.values()].filter((r) => r.readyAt <= harness.clock.now()).length;
+  const isReady = (name: string) =>
+    (replicas.get(name)?.readyAt ?? Number.POSITIVE_INFINITY) <= harness.clock.now();
+  const ready = () => [...replicas.keys()].filter(isReady).length;
   const webPod = (name: string): NodePod => ({
     ...pod(name),
     ref: { namespace: "shop", name, uid: `uid-${name}` },
     protectedByBudget: false,
+    unbudgeted: { controller: { kind: "ReplicaSet", name: "web-5d8f" }, healthy: isReady(name) },
   });
   fakes["node-pods"] = ({ node }) =>
     [...replicas].filter(([, r]) => r.node === node).map(([name]) => webPod(name));
-  fakes["evict-pod"] = ({ pod: ref }) => {
-    const evicted = replicas.get(ref.name);
-    if (!evicted) return { kind: "gone" };
-    replicas.delete(ref.name);
-    const left = ready();
-    seen.push(`${ref.name} from ${evicted.node}: ${left} Ready left`);
-    fewest = Math.min(fewest, left);
-    const from = [...names, ...newNodes].indexOf(evicted.node);
-    const to = from < names.length ? newNodes[from] : names[from - names.length];
-    replicas.set(`web-r${++made}`, {
-      node: to as string,
-      readyAt: harness.clock.now() + startSeconds * 1000,
-    });
-    return { kind: "evicted" };
+  const cluster: Parameters<typeof evictPod>[0]["nodes"] = {
+    controllerReplicas: async () => ({ workload: web, desired: names.length, ready: ready() }),
+    evict: async (_, ref) => {
+      const evicted = replicas.get(ref.name);
+      if (!evicted) return { kind: "gone" };
+      replicas.delete(ref.name);
+      const left = ready();
+      seen.push(`${ref.name} from ${evicted.node}: ${left} Ready left`);
+      fewest = Math.min(fewest, left);
+      const from = [...names, ...newNodes].indexOf(evicted.node);
+      const to = from < names.length ? newNodes[from] : names[from - names.length];
+      replicas.set(`web-r${++made}`, {
+        node: to as string,
+        readyAt: harness.clock.now() + startSeconds * 1000,
+      });
+      return { kind: "evicted" };
+    },
   };
+  const audit = sqliteRepositories(sqlite.open(sqlite.newFile())).audit;
+  fakes["evict-pod"] = (input) => evictPod({ nodes: cluster, audit, clock: harness.clock }, input);
   // Each pool as surveyed, with the budgets budgetLoad gives it: web's implicit budget allows 1, a replica a node.
   const budgetsOf = (nodes: string[]): PoolSurvey["budgets"] => ({
     perNode: Object.fromEntries(nodes.map((n) => [n, { [web]: 1 }])),
@@ -1634,6 +1645,7 @@ function unprotectedWeb(startSeconds: number, options: { rollbackInRetention?: b
     handsOverHeld: true,
     startsChainsFirst: true,
     drainsHeldWhileRoomComes: true,
+    drainsBackInBatches: true,
   });
   fakes["survey-pool"] = ({ pool }): PoolSurvey => ({
     drainOrder: pool === "batch" ? names : newNodes,
@@ -1665,24 +1677,23 @@ function unprotectedWeb(startSeconds: number, options: { rollbackInRetention?: b
 }
 
 describe("pool-migration: a workload without a PodDisruptionBudget", () => {
-  // Open: the drain back starts every new node's drain at once, with no batch cut (rollback.ts drainBack).
-  it.fails("keeps a Ready replica of it through a rollback's drain back to the old pool", async () => {
-    // Replacements start within 3 s: the forward drain, a node at a time, always finds one Ready.
+  it("keeps a Ready replica of it through a rollback's drain back to the old pool", async () => {
+    // Replacements start within 3 s: a drain, a node at a time, always finds one Ready.
     const { fakes, fewest, seen } = unprotectedWeb(3, { rollbackInRetention: true });
     const run = await harness.run("pool-migration", inputOf({ retentionSeconds: 4 * 3600 }), fakes);
     expect(run.output.outcome).toBe("rolled-back");
     const drains = run.subOrchestrations().map((id) => id.slice(id.lastIndexOf(":") + 1));
     expect(drains).toEqual(["drain-0", "drain-1", "back1-0", "back1-1"]);
-    // Both new nodes are drained back at once: both replicas evicted in one round, none Ready for 3 s.
+    // The new pool's budgets cut the drain back as they cut the drain: a replica's node at a time.
     expect(fewest(), seen.join("; ")).toBeGreaterThanOrEqual(1);
   });
 
-  // Open: an implicit budget is not carried across batches, and a batch ends once its pods are shutting down.
-  it.fails("keeps a Ready replica of it between batches when replacements take two minutes to start", async () => {
+  it("keeps a Ready replica of it between batches when replacements take two minutes to start", async () => {
     const { fakes, fewest, seen } = unprotectedWeb(120);
     const run = await harness.run("pool-migration", inputOf({ batchSize: "auto" }), fakes);
     expect(run.output.outcome).toBe("succeeded");
-    // The batch cut keeps the replicas apart, a batch each; nothing waits for the first one's replacement.
+    // The batch cut keeps the replicas apart, a batch each; the second eviction waits for the first one's
+    // replacement to be Ready.
     const drains = run.subOrchestrations().map((id) => id.slice(id.lastIndexOf(":") + 1));
     expect(drains).toEqual(["drain-0", "drain-1"]);
     expect(fewest(), seen.join("; ")).toBeGreaterThanOrEqual(1);

@@ -1,5 +1,6 @@
 // What a real cluster cannot tell afterwards: evictions and deletions that left a PDB below its minimum,
-// controller pods lost with their machine, and machine time per pool. Tests and benchmarks assert on it.
+// or a workload of several replicas that no PDB covers with none Ready, controller pods lost with their
+// machine, and machine time per pool. Tests and benchmarks assert on it.
 
 export interface PdbViolation {
   at: string;
@@ -10,6 +11,17 @@ export interface PdbViolation {
   cause: string;
   currentHealthy: number;
   desiredHealthy: number;
+}
+
+/** A workload of several replicas, no PDB covering it, left with no Ready replica by a disruption. */
+export interface WorkloadOutage {
+  at: string;
+  cluster: string;
+  namespace: string;
+  /** "Deployment shop/web", as a person names it. */
+  workload: string;
+  pod: string;
+  cause: string;
 }
 
 export interface LostPod {
@@ -40,6 +52,7 @@ export interface PoolNodeHours {
 
 export interface LedgerSnapshot {
   pdbViolations: PdbViolation[];
+  outages: WorkloadOutage[];
   lostPods: LostPod[];
   nodeHours: PoolNodeHours[];
   /** Every machine's running time, in the order they started: the pools' history over time. */
@@ -48,12 +61,17 @@ export interface LedgerSnapshot {
 
 export class Ledger {
   readonly pdbViolations: PdbViolation[] = [];
+  readonly outages: WorkloadOutage[] = [];
   readonly lostPods: LostPod[] = [];
   private readonly intervals = new Map<string, MachineInterval>();
   private readonly closed: MachineInterval[] = [];
 
   recordViolation(violation: PdbViolation): void {
     this.pdbViolations.push(violation);
+  }
+
+  recordOutage(outage: WorkloadOutage): void {
+    this.outages.push(outage);
   }
 
   recordLostPod(lost: LostPod): void {
@@ -100,6 +118,7 @@ export class Ledger {
   snapshot(now: number): LedgerSnapshot {
     return {
       pdbViolations: [...this.pdbViolations],
+      outages: [...this.outages],
       lostPods: [...this.lostPods],
       nodeHours: this.nodeHours(now),
       machines: this.machines(),

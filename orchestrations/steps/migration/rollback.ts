@@ -1,11 +1,13 @@
 // Rollback, from wherever the migration is: the old pool serves again. It undoes what was done, in
 // reverse: an old pool shrunk as it drained is scaled back to its count first (new machines of its own
 // OS, untainted), the taint comes off the old nodes, the autoscaler and replica counts come back, pods
-// that moved are drained back from the new pool, and the new pool is deleted unless it is to be kept. A
+// that moved are drained back from the new pool in batches its budgets allow (as the forward drain cuts
+// them), and the new pool is deleted unless it is to be kept. A
 // new pool that cannot be drained back is kept rather than deleted with pods on it. An old pool that
 // cannot be scaled back still gets its taint, autoscaler and replica counts back; its pods stay put.
 
 import type { Task } from "durable-functions";
+import { type BudgetLoad, drainBatches } from "../../../shared/domain/migration/drain-batches.ts";
 import type { PodName } from "../../../shared/domain/migration/migration-record.ts";
 import { RETIRING_TAINT } from "../../../shared/domain/migration/migration-runbook.ts";
 import { childInstanceId } from "../../contracts/instance-ids.ts";
@@ -76,13 +78,16 @@ export function* rollBack(
       restored.push(`${record.pool} scaled back to ${count} nodes`);
     }
     // Its nodes now: those kept through the drain, still tainted, and any new ones.
-    changes.taintedNodes = yield* nodesNow(run, record.pool, changes.taintedNodes);
+    changes.taintedNodes = (yield* poolNow(run, record.pool, changes.taintedNodes)).nodes;
   }
   const podsOnNewPool = changes.newPool !== undefined && changes.podsMoved;
   const drainsBack = podsOnNewPool && oldPoolBack;
+  let newPoolBudgets: BudgetLoad | undefined;
   if (changes.newPool && drainsBack) {
     // The new pool as it is now: its autoscaler may have added nodes since validation.
-    changes.newPool.nodes = yield* nodesNow(run, changes.newPool.name, changes.newPool.nodes);
+    const now = yield* poolNow(run, changes.newPool.name, changes.newPool.nodes);
+    changes.newPool.nodes = now.nodes;
+    newPoolBudgets = now.budgets;
   }
   if (changes.newPool && drainsBack && changes.newPool.nodes.length > 0) {
     yield* callActivity(context, ACTIVITIES.setTaints, {
@@ -128,7 +133,8 @@ export function* rollBack(
   }
   if (changes.newPool && drainsBack) {
     newPoolEmpty =
-      changes.newPool.nodes.length === 0 || (yield* drainBack(run, changes.newPool.nodes, attempt, restored));
+      changes.newPool.nodes.length === 0 ||
+      (yield* drainBack(run, changes.newPool.nodes, newPoolBudgets, attempt, restored));
   }
   for (const { workload, replicas } of changes.prePositioned) {
     yield* callActivity(context, ACTIVITIES.scaleWorkloads, {
@@ -161,31 +167,46 @@ export function* rollBack(
   return yield* endRollback(run, changes, reason, by, restored);
 }
 
-/** Pods drained back from the new pool's nodes; whether every node ended empty. */
+/**
+ * Pods drained back from the new pool's nodes, a batch at a time as its budgets allow (a batch never takes
+ * more of a budget's pods than it spares, a workload without one keeps a replica); whether every node
+ * ended empty. A survey from before that rule drains every node at once, as its history did.
+ */
 function* drainBack(
   run: MigrationRun,
   nodes: string[],
+  budgets: BudgetLoad | undefined,
   attempt: number,
   restored: string[],
 ): Generator<Task, boolean, unknown> {
   const { context, record, input } = run;
   const deadline = new Date(run.nowMs() + input.options.drainTimeoutSeconds * 1000).toISOString();
-  const results = (yield context.df.Task.all(
-    nodes.map((node, index) =>
-      context.df.callSubOrchestrator(
-        ORCHESTRATIONS.nodeDrain,
-        { migrationId: record.id, clusterId: record.clusterId, node, deadline, skip: [], delete: [] },
-        childInstanceId(record.id, `back${attempt}-${index}`),
-      ),
-    ),
-  )) as NodeDrainResult[];
+  const batches = budgets?.drainsBackInBatches
+    ? drainBatches(nodes, budgets, input.options.batchSize)
+    : [nodes];
+  const results: NodeDrainResult[] = [];
+  for (const batch of batches) {
+    results.push(
+      ...((yield context.df.Task.all(
+        batch.map((node) =>
+          context.df.callSubOrchestrator(
+            ORCHESTRATIONS.nodeDrain,
+            { migrationId: record.id, clusterId: record.clusterId, node, deadline, skip: [], delete: [] },
+            childInstanceId(record.id, `back${attempt}-${nodes.indexOf(node)}`),
+          ),
+        ),
+      )) as NodeDrainResult[]),
+    );
+  }
+  const drained = batches.flat();
   // Only a drained node is empty: a failed or stopped drain leaves pods where they were.
-  const left = results.flatMap((result, index): string[] => {
+  const left = results.flatMap((result, position): string[] => {
+    const node = drained[position] as string;
     if (result.kind === "drained") return [];
     if (result.kind === "stuck")
       return result.stuck.map((s) => `${s.pod.namespace}/${s.pod.name}: ${s.detail}`);
-    if (result.kind === "failed") return [`${nodes[index]}: ${result.error}`];
-    return [`${nodes[index]}: its drain was stopped`];
+    if (result.kind === "failed") return [`${node}: ${result.error}`];
+    return [`${node}: its drain was stopped`];
   });
   restored.push(
     left.length === 0 ? "pods drained back to the old pool" : `pods NOT all drained back: ${left.join("; ")}`,
@@ -216,17 +237,25 @@ function* endRollback(
   return restored;
 }
 
-/** A pool's nodes as they are now; the ones known before when the pool cannot be read. */
-function* nodesNow(run: MigrationRun, pool: string, known: string[]): Generator<Task, string[], unknown> {
+/**
+ * A pool's nodes as they are now, with its budgets; the nodes known before, and no budgets, when the pool
+ * cannot be read.
+ */
+function* poolNow(
+  run: MigrationRun,
+  pool: string,
+  known: string[],
+): Generator<Task, { nodes: string[]; budgets?: BudgetLoad }, unknown> {
   try {
-    return (yield* callActivity(run.context, ACTIVITIES.surveyPool, {
+    const survey = yield* callActivity(run.context, ACTIVITIES.surveyPool, {
       clusterId: run.record.clusterId,
       pool,
-    })).drainOrder;
+    });
+    return { nodes: survey.drainOrder, budgets: survey.budgets };
   } catch (error) {
     run.note(
       `the nodes of ${pool} could not be read (${errorMessage(error)}): rolling back the ones validated`,
     );
-    return known;
+    return { nodes: known };
   }
 }

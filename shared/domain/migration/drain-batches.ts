@@ -32,6 +32,8 @@ export interface BudgetLoad {
   startsChainsFirst?: boolean;
   /** Whether held nodes drain on while the room for the next batch comes. Absent before it. */
   drainsHeldWhileRoomComes?: boolean;
+  /** Whether a rollback drains this pool back in batches cut by these budgets. Absent before it. */
+  drainsBackInBatches?: boolean;
 }
 
 /**
@@ -80,6 +82,7 @@ export function budgetLoad(nodes: readonly string[], facts: BudgetFacts): Budget
     handsOverHeld: true,
     startsChainsFirst: true,
     drainsHeldWhileRoomComes: true,
+    drainsBackInBatches: true,
   };
 }
 

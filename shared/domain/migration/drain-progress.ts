@@ -1,7 +1,7 @@
 // A node drain as it goes: what each pod on the node is for the drain now, and the pods it cannot move
 // without a person.
 
-import type { PodRef } from "../ports/node-operations.ts";
+import type { PodController, PodRef } from "../ports/node-operations.ts";
 import type { PodName } from "./migration-record.ts";
 
 /** What the drain does with each pod on the node now, decided by the domain's drain filters. */
@@ -13,8 +13,20 @@ export interface NodePod {
   /** When its deletion began (Terminating), if it did. */
   terminatingSince?: string;
   protectedByBudget: boolean;
+  /**
+   * Its controller and whether it is Ready, when no budget covers it: its eviction waits while it is its
+   * workload's last Ready replica, as the budget the batches give it (absent from a look before that rule).
+   */
+  unbudgeted?: UnbudgetedPod;
   /** No controller owns it: evicted, it would be gone for good (kubectl drain refuses it without --force). */
   unmanaged: boolean;
+}
+
+/** A pod no budget covers, as its eviction checks it. */
+export interface UnbudgetedPod {
+  controller: PodController;
+  /** Ready and not being deleted: evicting it takes a Ready replica away. */
+  healthy: boolean;
 }
 
 export type StuckReason = "terminating-past-grace" | "blocked-past-deadline" | "refused" | "no-controller";

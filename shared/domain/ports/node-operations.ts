@@ -18,6 +18,12 @@ export interface PodRef {
   uid: string;
 }
 
+/** A pod's controlling owner, as its ownerReferences name it. */
+export interface PodController {
+  kind: string;
+  name: string;
+}
+
 /**
  * evicted: the API admitted the eviction (201). gone: 404, or the name now has another uid.
  * blocked: 429, a budget allows no disruption now (retry after the hint, never delete).
@@ -48,6 +54,16 @@ export interface NodeOperations {
   evict(clusterId: string, pod: PodRef, gracePeriodSeconds?: number): Promise<EvictionOutcome>;
   /** Only after a person chose it for this pod. */
   deletePod(clusterId: string, pod: PodRef, gracePeriodSeconds?: number): Promise<"deleted" | "gone">;
+  /**
+   * The workload a pod's controller belongs to (a ReplicaSet's Deployment, else the ReplicaSet; a
+   * StatefulSet), named as a person would, with its desired and ready replicas; undefined for any other
+   * controller, or when it is gone.
+   */
+  controllerReplicas(
+    clusterId: string,
+    namespace: string,
+    controller: PodController,
+  ): Promise<{ workload: string; desired: number; ready: number } | undefined>;
   /** Desired and ready replicas of a deployment or statefulset. */
   replicas(clusterId: string, workload: WorkloadRef): Promise<{ desired: number; ready: number } | undefined>;
   scale(clusterId: string, workload: WorkloadRef, replicas: number): Promise<void>;

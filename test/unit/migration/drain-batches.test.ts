@@ -45,6 +45,7 @@ describe("budgetLoad", () => {
       handsOverHeld: true,
       startsChainsFirst: true,
       drainsHeldWhileRoomComes: true,
+      drainsBackInBatches: true,
     });
   });
   it("gives a controller no budget covers one of its own: all its replicas but one, never fewer than one node holds", () => {
@@ -83,6 +84,7 @@ describe("budgetLoad", () => {
       handsOverHeld: true,
       startsChainsFirst: true,
       drainsHeldWhileRoomComes: true,
+      drainsBackInBatches: true,
     });
     // The cache's three replicas never drain together.
     expect(drainBatches(NODES, load, "auto")).toEqual([

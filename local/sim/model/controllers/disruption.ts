@@ -61,6 +61,57 @@ function controllerScale(cluster: SimCluster, pod: KubeObject): { uid: string; r
   return { uid: owner.uid, replicas: 1 };
 }
 
+/**
+ * A Deployment's (over its ReplicaSets) or StatefulSet's pods, with its name and desired replicas; undefined
+ * for a pod of any other controller or none.
+ */
+function workloadOf(
+  cluster: SimCluster,
+  pod: KubeObject,
+): { name: string; replicas: number; pods: KubeObject[] } | undefined {
+  const owner = controllerOf(pod);
+  const ns = pod.metadata.namespace;
+  const podsOf = (uid: string) => cluster.store.ownedBy(uid).filter((o) => o.kind === "Pod");
+  if (owner?.kind === "StatefulSet") {
+    const set = cluster.store.get("statefulsets", ns, owner.name);
+    return (
+      set && {
+        name: `StatefulSet ${ns}/${owner.name}`,
+        replicas: set.spec.replicas ?? 1,
+        pods: podsOf(owner.uid),
+      }
+    );
+  }
+  if (owner?.kind !== "ReplicaSet") return undefined;
+  const deploymentRef = controllerOf(cluster.store.get("replicasets", ns, owner.name) ?? pod);
+  const deployment =
+    deploymentRef?.kind === "Deployment"
+      ? cluster.store.get("deployments", ns, deploymentRef.name)
+      : undefined;
+  if (!deployment) return undefined;
+  const sets = cluster.store.ownedBy(deployment.metadata.uid).filter((o) => o.kind === "ReplicaSet");
+  return {
+    name: `Deployment ${ns}/${deployment.metadata.name}`,
+    replicas: deployment.spec.replicas ?? 1,
+    pods: sets.flatMap((rs) => podsOf(rs.metadata.uid)),
+  };
+}
+
+/** A workload of several replicas, no budget covering it, just left with none Ready by this disruption. */
+function recordOutage(cluster: SimCluster, pod: KubeObject, cause: string): void {
+  const workload = workloadOf(cluster, pod);
+  if (!workload || workload.replicas <= 1) return;
+  if (workload.pods.some((other) => !isTerminating(other) && isPodReady(other))) return;
+  cluster.ctx.ledger.recordOutage({
+    at: cluster.iso(),
+    cluster: cluster.name,
+    namespace: pod.metadata.namespace ?? "",
+    workload: workload.name,
+    pod: pod.metadata.name,
+    cause,
+  });
+}
+
 interface Health {
   expectedPods: number;
   desiredHealthy: number;
@@ -270,8 +321,9 @@ function takeDisruption(cluster: SimCluster, pdb: KubeObject, pod: KubeObject): 
 }
 
 /**
- * Starts deleting a pod and tells the ledger if that left one of its budgets below the minimum.
- * Every voluntary disruption (eviction, DELETE, a drain that ignores budgets) comes through here.
+ * Starts deleting a pod and tells the ledger if that left one of its budgets below the minimum, or a
+ * workload of several replicas that no budget covers with none Ready. Every voluntary disruption
+ * (eviction, DELETE, a drain that ignores budgets) comes through here.
  */
 export function disruptPod(
   cluster: SimCluster,
@@ -282,6 +334,7 @@ export function disruptPod(
   const wasHealthy = !isTerminating(pod) && isPodReady(pod);
   const budgets = wasHealthy ? pdbsForPod(cluster, pod) : [];
   beginPodDeletion(cluster, pod, gracePeriodSeconds);
+  if (wasHealthy && budgets.length === 0) recordOutage(cluster, pod, cause);
   for (const pdb of budgets) {
     const h = health(cluster, pdb, matchingPods(cluster, pdb), {});
     if (h.currentHealthy < h.desiredHealthy) {

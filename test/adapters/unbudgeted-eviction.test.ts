@@ -1,0 +1,186 @@
+import { describe, expect, it } from "vitest";
+import type { ScenarioInput } from "../../local/sim/scenario/schema.ts";
+import type { NodePod } from "../../shared/domain/migration/drain-progress.ts";
+import { evictPod, nodePods } from "../../shared/migration/node-drain.ts";
+import { useNodeOperations } from "../support/node-operations-fixture.ts";
+
+const CLUSTER = "aks-spare";
+const MIGRATION = "migration:aks-spare:apps:1";
+/** Replacements run within the default start-up and are Ready a minute later. */
+const READY_SECONDS = 60;
+
+const scenario: ScenarioInput = {
+  name: "unbudgeted-eviction",
+  startTime: "2026-03-02T08:00:00Z",
+  subscriptions: [
+    {
+      id: "6f7a8b9c-0d1e-4f2a-8b3c-4d5e6f7a8b9c",
+      clusters: [
+        {
+          name: CLUSTER,
+          resourceGroup: "rg-spare",
+          location: "westeurope",
+          kubernetesVersion: "1.32.5",
+          pools: [
+            { name: "system", mode: "System", osSku: "AzureLinux", vmSize: "Standard_D4s_v5", count: 1 },
+            { name: "apps", osSku: "AzureLinux", vmSize: "Standard_D4s_v5", count: 3 },
+          ],
+          workloads: {
+            deployments: [
+              { name: "web", namespace: "shop", replicas: 2, readySeconds: READY_SECONDS },
+              { name: "cache", namespace: "shop", replicas: 2, readySeconds: READY_SECONDS },
+              { name: "solo", namespace: "shop", replicas: 1 },
+              { name: "api", namespace: "shop", replicas: 2, pdb: { maxUnavailable: 1 } },
+            ],
+            statefulSets: [{ name: "db", namespace: "shop", replicas: 2, readySeconds: READY_SECONDS }],
+          },
+        },
+      ],
+    },
+  ],
+};
+
+const on = useNodeOperations(scenario, CLUSTER);
+let steps = 0;
+
+/** The pods of `app` not being deleted, as a drain's look at their nodes sees them now. */
+async function looksAt(app: string): Promise<{ node: string; pod: NodePod }[]> {
+  const running = on.cluster.store
+    .list("pods", "shop")
+    .filter((p) => p.metadata.labels?.app === app && p.metadata.deletionTimestamp === undefined);
+  const looks = await Promise.all(
+    running.map(async (p) => {
+      const node = p.spec.nodeName as string;
+      const pods = await nodePods(on.ports, on.cluster.id, node);
+      return { node, pod: pods.find((pod) => pod.ref.uid === p.metadata.uid) as NodePod };
+    }),
+  );
+  return looks.sort((a, b) => a.pod.ref.name.localeCompare(b.pod.ref.name));
+}
+
+/** The product's eviction of one looked-at pod, as a node drain's round sends it. */
+function evict({ node, pod }: { node: string; pod: NodePod }, alongside = 0) {
+  return evictPod(on.ports, {
+    migrationId: MIGRATION,
+    step: `evict-${++steps}`,
+    actor: "pool-migration",
+    reason: `draining node ${node}`,
+    clusterId: on.cluster.id,
+    node,
+    pod: pod.ref,
+    ...(pod.unbudgeted && { unbudgeted: { ...pod.unbudgeted, alongside } }),
+  });
+}
+
+function isTerminating(name: string): boolean {
+  return on.cluster.store.get("pods", "shop", name)?.metadata.deletionTimestamp !== undefined;
+}
+
+describe("a pod no budget covers", () => {
+  it("is told by its controller and readiness; a pod a budget covers is not", async () => {
+    const [web] = await looksAt("web");
+    expect(web?.pod.protectedByBudget).toBe(false);
+    expect(web?.pod.unbudgeted).toEqual({
+      controller: { kind: "ReplicaSet", name: expect.stringMatching(/^web-/) },
+      healthy: true,
+    });
+    const [api] = await looksAt("api");
+    expect(api?.pod.protectedByBudget).toBe(true);
+    expect(api?.pod.unbudgeted).toBeUndefined();
+  });
+
+  it("has its workload's replicas read through its controller: a ReplicaSet's Deployment, a StatefulSet", async () => {
+    const [web] = await looksAt("web");
+    const replicaSet = web?.pod.unbudgeted?.controller.name as string;
+    expect(
+      await on.ports.nodes.controllerReplicas(on.cluster.id, "shop", {
+        kind: "ReplicaSet",
+        name: replicaSet,
+      }),
+    ).toEqual({ workload: "Deployment shop/web", desired: 2, ready: 2 });
+    expect(
+      await on.ports.nodes.controllerReplicas(on.cluster.id, "shop", { kind: "StatefulSet", name: "db" }),
+    ).toEqual({
+      workload: "StatefulSet shop/db",
+      desired: 2,
+      ready: 2,
+    });
+    expect(
+      await on.ports.nodes.controllerReplicas(on.cluster.id, "shop", { kind: "Job", name: "nightly" }),
+    ).toBeUndefined();
+    expect(
+      await on.ports.nodes.controllerReplicas(on.cluster.id, "shop", {
+        kind: "ReplicaSet",
+        name: "web-gone",
+      }),
+    ).toBeUndefined();
+  });
+
+  it("is not evicted while it is its workload's last Ready replica, and is once a replacement is Ready", async () => {
+    const [first, second] = await looksAt("web");
+    expect(await evict(first as { node: string; pod: NodePod })).toEqual({ kind: "evicted" });
+    await on.clock.advanceBy(1_000);
+    const [last] = await looksAt("web");
+    expect(last?.pod.ref.uid).toBe(second?.pod.ref.uid);
+    const refused = await evict(last as { node: string; pod: NodePod });
+    expect(refused).toEqual({
+      kind: "blocked",
+      retryAfterSeconds: 0,
+      reason:
+        "it is the last Ready replica of Deployment shop/web (1 of 2 Ready), which has no PodDisruptionBudget: the drain keeps one Ready",
+    });
+    expect(isTerminating(second?.pod.ref.name as string)).toBe(false);
+    const outcomes = (await on.audit.list(MIGRATION))
+      .filter((r) => r.stage === "outcome")
+      .map((r) => r.result);
+    expect(outcomes.at(-1)).toMatch(/^blocked: it is the last Ready replica of Deployment shop\/web/);
+
+    // The first one's replacement starts, then passes its readiness.
+    await on.clock.advanceBy((30 + READY_SECONDS) * 1000);
+    const [again] = (await looksAt("web")).filter((look) => look.pod.ref.uid === second?.pod.ref.uid);
+    expect(await evict(again as { node: string; pod: NodePod })).toEqual({ kind: "evicted" });
+    expect(on.sim.ledger().outages).toEqual([]);
+  });
+
+  it("counts the replicas the same round evicts before it: of two evicted at once, one waits", async () => {
+    const looks = await looksAt("db");
+    expect(looks).toHaveLength(2);
+    const outcomes = await Promise.all(looks.map((look, index) => evict(look, index)));
+    expect(outcomes.map((o) => o.kind)).toEqual(["evicted", "blocked"]);
+    expect(outcomes[1]).toMatchObject({ reason: expect.stringContaining("1 being evicted with it") });
+    expect(on.sim.ledger().outages).toEqual([]);
+  });
+
+  it("of a workload of one replica goes: it has no other to wait for", async () => {
+    const [solo] = await looksAt("solo");
+    expect(solo?.pod.unbudgeted?.healthy).toBe(true);
+    expect(await evict(solo as { node: string; pod: NodePod })).toEqual({ kind: "evicted" });
+    expect(on.sim.ledger().outages).toEqual([]);
+  });
+});
+
+describe("the simulator's ledger", () => {
+  it("records a workload of several replicas, no budget covering it, left with none Ready", async () => {
+    const cache = await looksAt("cache");
+    for (const { pod } of cache)
+      await on.core.createNamespacedPodEviction({
+        name: pod.ref.name,
+        namespace: "shop",
+        body: {
+          apiVersion: "policy/v1",
+          kind: "Eviction",
+          metadata: { name: pod.ref.name, namespace: "shop" },
+        },
+      });
+    expect(on.sim.ledger().outages).toEqual([
+      {
+        at: expect.any(String),
+        cluster: CLUSTER,
+        namespace: "shop",
+        workload: "Deployment shop/cache",
+        pod: cache[1]?.pod.ref.name,
+        cause: "eviction",
+      },
+    ]);
+  });
+});
