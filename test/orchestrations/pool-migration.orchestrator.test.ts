@@ -1594,13 +1594,24 @@ describe("pool-migration growing the new pool and shrinking the old one with the
  * node of the same index, Ready `startSeconds` later. Evictions go through the product's evictPod on that
  * cluster. Returns the fewest Ready replicas seen right after any eviction.
  */
-function unprotectedWeb(startSeconds: number, options: { rollbackInRetention?: boolean } = {}) {
+function unprotectedWeb(
+  startSeconds: number,
+  options: {
+    rollbackInRetention?: boolean;
+    /** Where each replica starts and the ReplicaSet it is of (default: one a node, of web-5d8f). */
+    placement?: { node: string; replicaSet: string }[];
+    /** Evictions answer a turn later, as over a network, rather than at once. */
+    roundTrip?: boolean;
+  } = {},
+) {
   const names = OLD_NODES;
   const newNodes = NEW_NODES;
   const web = "Deployment shop/web";
   const { fakes, records } = world(approveAll());
+  const placement = options.placement ?? names.map((node) => ({ node, replicaSet: "web-5d8f" }));
+  const replicaSetOf = new Map(placement.map((p, i) => [`web-${i}`, p.replicaSet]));
   const replicas = new Map<string, { node: string; readyAt: number }>(
-    names.map((node, i) => [`web-${i}`, { node, readyAt: 0 }]),
+    placement.map(({ node }, i) => [`web-${i}`, { node, readyAt: 0 }]),
   );
   let made = 0;
   let fewest = Number.POSITIVE_INFINITY;
@@ -1612,13 +1623,18 @@ function unprotectedWeb(startSeconds: number, options: { rollbackInRetention?: b
     ...pod(name),
     ref: { namespace: "shop", name, uid: `uid-${name}` },
     protectedByBudget: false,
-    unbudgeted: { controller: { kind: "ReplicaSet", name: "web-5d8f" }, healthy: isReady(name) },
+    unbudgeted: {
+      controller: { kind: "ReplicaSet", name: replicaSetOf.get(name) ?? "web-5d8f" },
+      healthy: isReady(name),
+    },
   });
   fakes["node-pods"] = ({ node }) =>
     [...replicas].filter(([, r]) => r.node === node).map(([name]) => webPod(name));
   const cluster: Parameters<typeof evictPod>[0]["nodes"] = {
-    controllerReplicas: async () => ({ workload: web, desired: names.length, ready: ready() }),
+    controllerReplicas: async () => ({ workload: web, desired: placement.length, ready: ready() }),
     evict: async (_, ref) => {
+      // The apiserver round trip: another drain's eviction may read the replicas meanwhile.
+      if (options.roundTrip) await new Promise((resolve) => setImmediate(resolve));
       const evicted = replicas.get(ref.name);
       if (!evicted) return { kind: "gone" };
       replicas.delete(ref.name);
@@ -1697,6 +1713,97 @@ describe("pool-migration: a workload without a PodDisruptionBudget", () => {
     const drains = run.subOrchestrations().map((id) => id.slice(id.lastIndexOf(":") + 1));
     expect(drains).toEqual(["drain-0", "drain-1"]);
     expect(fewest(), seen.join("; ")).toBeGreaterThanOrEqual(1);
+  });
+});
+
+// Review of da5a2c2 (drain safety): cases the last-Ready check and the batched drain back miss.
+describe("review: a workload without a PodDisruptionBudget, where the last-Ready check falls short", () => {
+  it("keeps a Ready replica of a Deployment mid-rollout whose two ReplicaSets share a node", async () => {
+    // One replica of the old ReplicaSet and one of the new on one node: the check reads the Deployment's
+    // Ready replicas (2) for each, but counts the pods evicted alongside by ReplicaSet, so neither waits.
+    const { fakes, fewest, seen } = unprotectedWeb(120, {
+      placement: [
+        { node: "aks-batch-0", replicaSet: "web-5d8f" },
+        { node: "aks-batch-0", replicaSet: "web-7c9b" },
+      ],
+    });
+    const run = await harness.run("pool-migration", inputOf(), fakes);
+    expect(run.output.outcome).toBe("succeeded");
+    expect(fewest(), seen.join("; ")).toBeGreaterThanOrEqual(1);
+  });
+
+  it("keeps a Ready replica of it when a fixed batch size puts two of its nodes in one batch", async () => {
+    // README: two drains evicting at once can both pass the check, "the batch cut keeps a batch within the
+    // workload's spare replicas"; a fixed batchSize cuts without the budgets.
+    const { fakes, fewest, seen } = unprotectedWeb(120, { roundTrip: true });
+    const run = await harness.run("pool-migration", inputOf({ batchSize: 2 }), fakes);
+    expect(run.output.outcome).toBe("succeeded");
+    expect(fewest(), seen.join("; ")).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe("review: a rollback's drain back in batches", () => {
+  it("gives each batch of the drain back its own deadline, as the drain's batches have", async () => {
+    const { fakes, records, podsOn } = world(approveAll());
+    const newBudgets = {
+      perNode: Object.fromEntries(NEW_NODES.map((n) => [n, {}])),
+      allowed: {},
+      drainsBackInBatches: true,
+    };
+    fakes["survey-pool"] = ({ pool }) =>
+      pool === "batch" ? surveyOf(OLD_NODES) : surveyOf(NEW_NODES, { budgets: newBudgets });
+    // The first new node's pod shuts down within its grace (10 min) but past the drain timeout (2 min);
+    // the second new node's pod leaves at once.
+    let slowGoneAt: number | undefined;
+    podsOn.set("aks-batchal3-0", [pod("slow", { gracePeriodSeconds: 600 })]);
+    podsOn.set("aks-batchal3-1", [pod("quick")]);
+    const nodePods = fakes["node-pods"] as NonNullable<ActivityFakes["node-pods"]>;
+    fakes["node-pods"] = (input) => {
+      if (input.node !== "aks-batchal3-0" || slowGoneAt === undefined) return nodePods(input);
+      if (harness.clock.now() >= slowGoneAt) return [];
+      return [
+        pod("slow", {
+          gracePeriodSeconds: 600,
+          terminatingSince: new Date(slowGoneAt - 200_000).toISOString(),
+        }),
+      ];
+    };
+    const evict = fakes["evict-pod"] as NonNullable<ActivityFakes["evict-pod"]>;
+    fakes["evict-pod"] = (input) => {
+      if (input.pod.name !== "slow") return evict(input);
+      slowGoneAt ??= harness.clock.now() + 200_000;
+      return { kind: "evicted" };
+    };
+    const save = fakes["save-migration"] as NonNullable<ActivityFakes["save-migration"]>;
+    let asked = false;
+    fakes["save-migration"] = async (change) => {
+      const answer = await save(change);
+      const record = records.at(-1) as MigrationRecord;
+      if (record.phase === "retention" && !asked) {
+        asked = true;
+        const [instance] = await harness.running("pool-migration");
+        await harness.client.raiseEvent(instance as string, MIGRATION_EVENTS.control, {
+          action: "rollback",
+          by: "oscar@contoso.com",
+          reason: "error rate up",
+          at: record.updatedAt,
+        });
+      }
+      return answer;
+    };
+    const run = await harness.run(
+      "pool-migration",
+      inputOf({ drainTimeoutSeconds: 120, retentionSeconds: 4 * 3600 }),
+      fakes,
+    );
+    expect(run.output.outcome).toBe("rolled-back");
+    const drains = run.subOrchestrations().map((id) => id.slice(id.lastIndexOf(":") + 1));
+    expect(drains).toEqual(["drain-0", "drain-1", "back1-0", "back1-1"]);
+    // The second batch's pod was never even tried: its drain began past the first batch's deadline.
+    const evicted = run.callsOf("evict-pod").map((c) => (c.input as { pod: { name: string } }).pod.name);
+    const restored = (records.at(-1) as MigrationRecord).history.map((h) => h.event).join("\n");
+    expect(evicted, restored).toContain("quick");
+    expect(restored).toContain("pods drained back to the old pool");
   });
 });
 
