@@ -1602,12 +1602,13 @@ function unprotectedWeb(
     placement?: { node: string; replicaSet: string }[];
     /** Evictions answer a turn later, as over a network, rather than at once. */
     roundTrip?: boolean;
+    script?: Script;
   } = {},
 ) {
   const names = OLD_NODES;
   const newNodes = NEW_NODES;
   const web = "Deployment shop/web";
-  const { fakes, records } = world(approveAll());
+  const { fakes, records } = world(options.script ?? approveAll());
   const placement = options.placement ?? names.map((node) => ({ node, replicaSet: "web-5d8f" }));
   const replicaSetOf = new Map(placement.map((p, i) => [`web-${i}`, p.replicaSet]));
   const replicas = new Map<string, { node: string; readyAt: number }>(
@@ -1739,6 +1740,25 @@ describe("review: a workload without a PodDisruptionBudget, where the last-Ready
     const run = await harness.run("pool-migration", inputOf({ batchSize: 2 }), fakes);
     expect(run.output.outcome).toBe("succeeded");
     expect(fewest(), seen.join("; ")).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe("review: a workload without a budget whose other replicas never turn Ready", () => {
+  it("holds its last Ready replica to the drain deadline, then asks a person", async () => {
+    const { fakes } = unprotectedWeb(10 * 3600, {
+      script: { ...approveAll(), decision: [{ decision: "rollback", comment: "web is broken" }] },
+    });
+    const records: MigrationRecord[] = [];
+    const save = fakes["save-migration"] as NonNullable<ActivityFakes["save-migration"]>;
+    fakes["save-migration"] = async (change) => {
+      const answer = await save(change);
+      if (change.set.blockers) records.push({ blockers: change.set.blockers } as MigrationRecord);
+      return answer;
+    };
+    const run = await harness.run("pool-migration", inputOf({ batchSize: "auto" }), fakes);
+    expect(run.output.outcome).toBe("rolled-back");
+    const blockers = records.flatMap((r) => r.blockers ?? []);
+    expect(blockers.join("\n")).toMatch(/blocked-past-deadline.*last Ready replica of Deployment shop\/web/);
   });
 });
 
