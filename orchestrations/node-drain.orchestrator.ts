@@ -196,15 +196,16 @@ function* act(
     });
     if (result === "deleted") deleted += 1;
   }
-  // Healthy pods of one controller no budget covers, evicted in one round: each one's check counts those
-  // before it, which its read of the controller's Ready replicas may not see go yet.
-  const alongside = new Map<string, number>();
+  // Pods no budget covers, evicted in one round: each one's check counts those of its workload before it
+  // (its read of the workload's Ready replicas may not see them go yet).
+  const before: NodePod[] = [];
   const unbudgeted = (pod: NodePod) => {
     if (!pod.unbudgeted) return {};
-    const key = `${pod.unbudgeted.controller.kind}/${pod.unbudgeted.controller.name}`;
-    const before = alongside.get(key) ?? 0;
-    if (pod.unbudgeted.healthy) alongside.set(key, before + 1);
-    return { unbudgeted: { ...pod.unbudgeted, alongside: before } };
+    const alongside = before
+      .filter((other) => other.ref.namespace === pod.ref.namespace)
+      .flatMap((other) => (other.unbudgeted ? [other.unbudgeted.controller] : []));
+    if (pod.unbudgeted.healthy) before.push(pod);
+    return { unbudgeted: { ...pod.unbudgeted, alongside } };
   };
   // Task.all refuses an empty list: a round may have nothing to evict (pods terminating, stuck).
   const outcomes =

@@ -4,7 +4,7 @@
 // appends nothing new and repeats no effect it already completed.
 
 import type { Principal } from "../../shared/domain/access/principal.ts";
-import type { NodePod, StuckPod, UnbudgetedPod } from "../../shared/domain/migration/drain-progress.ts";
+import type { NodePod, StuckPod, UnbudgetedEviction } from "../../shared/domain/migration/drain-progress.ts";
 import type { HealthObservation } from "../../shared/domain/migration/health-signals.ts";
 import type { MigrationNotice } from "../../shared/domain/migration/migration-notice.ts";
 import type { MigrationOptions } from "../../shared/domain/migration/migration-options.ts";
@@ -183,11 +183,8 @@ export interface EvictPodInput extends AuditedStep {
   clusterId: string;
   node: string;
   pod: PodRef;
-  /**
-   * Absent for a pod a budget covers (the eviction API holds it) or with no controller; with the healthy
-   * pods of its controller the same round evicts before it.
-   */
-  unbudgeted?: UnbudgetedPod & { alongside: number };
+  /** Absent for a pod a budget covers (the eviction API holds it) or with no controller. */
+  unbudgeted?: UnbudgetedEviction;
 }
 
 export interface DeletePodInput extends AuditedStep {

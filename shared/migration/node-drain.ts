@@ -3,7 +3,7 @@
 
 import { coveringBudgets } from "../domain/drain/disruption-budgets.ts";
 import { assessDrain } from "../domain/drain/pod-filters.ts";
-import type { NodePod, UnbudgetedPod } from "../domain/migration/drain-progress.ts";
+import type { NodePod, UnbudgetedEviction } from "../domain/migration/drain-progress.ts";
 import { isoOf } from "../domain/migration/pod-health.ts";
 import type { RetryClock } from "../domain/ports/clock.ts";
 import type { AuditedStep, AuditRepository } from "../domain/ports/migrations.ts";
@@ -58,25 +58,18 @@ function refOf(pod: KubePod): PodRef {
 
 type EffectPorts = { nodes: NodeOperations; audit: AuditRepository; clock: RetryClock };
 
+type EvictionPorts = Omit<EffectPorts, "nodes"> & {
+  nodes: Pick<NodeOperations, "evict" | "pod" | "controllerReplicas">;
+};
+
 export function evictPod(
-  {
-    nodes,
-    audit,
-    clock,
-  }: Omit<EffectPorts, "nodes"> & { nodes: Pick<NodeOperations, "evict" | "controllerReplicas"> },
-  step: AuditedStep & {
-    clusterId: string;
-    node: string;
-    pod: PodRef;
-    unbudgeted?: UnbudgetedPod & { alongside: number };
-  },
+  { nodes, audit, clock }: EvictionPorts,
+  step: AuditedStep & { clusterId: string; node: string; pod: PodRef; unbudgeted?: UnbudgetedEviction },
 ): Promise<EvictionOutcome> {
   return audited(
     { audit, clock },
     { ...step, action: "evict-pod", target: `${step.pod.namespace}/${step.pod.name} on ${step.node}` },
-    async () =>
-      (await lastReadyReplica(nodes, step.clusterId, step.pod.namespace, step.unbudgeted)) ??
-      nodes.evict(step.clusterId, step.pod),
+    async () => (await lastReadyReplica(nodes, step)) ?? nodes.evict(step.clusterId, step.pod),
     (outcome) =>
       outcome.kind === "blocked" || outcome.kind === "refused"
         ? `${outcome.kind}: ${outcome.reason}`
@@ -86,25 +79,33 @@ export function evictPod(
 
 /**
  * A pod no budget covers is held back, as a budget of "one Ready" would hold it, while it is the last
- * Ready replica of a workload of several (those evicted alongside it counted gone): its eviction would
- * leave the workload serving nothing until a replacement starts. The batches give such a workload that
- * budget (drain-batches.ts); this keeps it across batches and rounds. A workload of one replica has
- * nothing to wait for.
+ * Ready replica of a workload of several (those of its workload evicted alongside it counted gone): its
+ * eviction would leave the workload serving nothing until a replacement starts. The pod is read as it is
+ * now: one gone or already shutting down (an activity run again after its eviction) is evicted as before,
+ * and one not Ready takes nothing Ready away. A workload of one replica has nothing to wait for.
  */
 async function lastReadyReplica(
-  nodes: Pick<NodeOperations, "controllerReplicas">,
-  clusterId: string,
-  namespace: string,
-  unbudgeted: (UnbudgetedPod & { alongside: number }) | undefined,
+  nodes: EvictionPorts["nodes"],
+  { clusterId, pod, unbudgeted }: { clusterId: string; pod: PodRef; unbudgeted?: UnbudgetedEviction },
 ): Promise<EvictionOutcome | undefined> {
-  if (!unbudgeted?.healthy) return undefined;
-  const replicas = await nodes.controllerReplicas(clusterId, namespace, unbudgeted.controller);
-  if (replicas === undefined || replicas.desired <= 1 || replicas.ready - unbudgeted.alongside > 1)
-    return undefined;
+  if (!unbudgeted) return undefined;
+  const now = await nodes.pod(clusterId, pod);
+  if (now === undefined || !isPodHealthy(now)) return undefined;
+  const replicas = await nodes.controllerReplicas(clusterId, pod.namespace, unbudgeted.controller);
+  if (replicas === undefined || replicas.desired <= 1) return undefined;
+  let alongside = 0;
+  for (const controller of unbudgeted.alongside) {
+    const same =
+      (controller.kind === unbudgeted.controller.kind && controller.name === unbudgeted.controller.name) ||
+      (await nodes.controllerReplicas(clusterId, pod.namespace, controller))?.workload === replicas.workload;
+    if (same) alongside += 1;
+  }
+  if (replicas.ready - alongside > 1) return undefined;
+  const withIt = alongside > 0 ? `, ${alongside} being evicted with it` : "";
   return {
     kind: "blocked",
     retryAfterSeconds: 0,
-    reason: `it is the last Ready replica of ${replicas.workload} (${replicas.ready} of ${replicas.desired} Ready${unbudgeted.alongside > 0 ? `, ${unbudgeted.alongside} being evicted with it` : ""}), which has no PodDisruptionBudget: the drain keeps one Ready`,
+    reason: `it is the last Ready replica of ${replicas.workload} (${replicas.ready} of ${replicas.desired} Ready${withIt}), which has no PodDisruptionBudget: the drain keeps one Ready`,
   };
 }
 

@@ -1588,6 +1588,27 @@ describe("pool-migration growing the new pool and shrinking the old one with the
 });
 
 // Found in review: a workload without a budget, and a rollback begun again.
+/** A person asks for a rollback once the migration is in retention: the new pool serves, the old one kept. */
+function rollBackInRetention(fakes: ActivityFakes, records: MigrationRecord[]): void {
+  const save = fakes["save-migration"] as NonNullable<ActivityFakes["save-migration"]>;
+  let asked = false;
+  fakes["save-migration"] = async (change) => {
+    const answer = await save(change);
+    const record = records.at(-1) as MigrationRecord;
+    if (record.phase === "retention" && !asked) {
+      asked = true;
+      const [instance] = await harness.running("pool-migration");
+      await harness.client.raiseEvent(instance as string, MIGRATION_EVENTS.control, {
+        action: "rollback",
+        by: "oscar@contoso.com",
+        reason: "error rate up",
+        at: record.updatedAt,
+      });
+    }
+    return answer;
+  };
+}
+
 /**
  * A Deployment shop/web without a PodDisruptionBudget, one replica on each of two old nodes. The scheduler
  * played by the fakes: an evicted replica is gone at once and its replacement lands on the other pool's
@@ -1632,6 +1653,13 @@ function unprotectedWeb(
   fakes["node-pods"] = ({ node }) =>
     [...replicas].filter(([, r]) => r.node === node).map(([name]) => webPod(name));
   const cluster: Parameters<typeof evictPod>[0]["nodes"] = {
+    pod: async (_, ref) =>
+      replicas.has(ref.name)
+        ? {
+            metadata: { namespace: ref.namespace, name: ref.name, uid: ref.uid },
+            status: { conditions: [{ type: "Ready", status: isReady(ref.name) ? "True" : "False" }] },
+          }
+        : undefined,
     controllerReplicas: async () => ({ workload: web, desired: placement.length, ready: ready() }),
     evict: async (_, ref) => {
       // The apiserver round trip: another drain's eviction may read the replicas meanwhile.
@@ -1663,6 +1691,7 @@ function unprotectedWeb(
     startsChainsFirst: true,
     drainsHeldWhileRoomComes: true,
     drainsBackInBatches: true,
+    fixedKeepsUnbudgeted: true,
   });
   fakes["survey-pool"] = ({ pool }): PoolSurvey => ({
     drainOrder: pool === "batch" ? names : newNodes,
@@ -1671,25 +1700,7 @@ function unprotectedWeb(
     mode: "User",
     controllers: [],
   });
-  if (options.rollbackInRetention) {
-    const save = fakes["save-migration"] as NonNullable<ActivityFakes["save-migration"]>;
-    let asked = false;
-    fakes["save-migration"] = async (change) => {
-      const answer = await save(change);
-      const record = records.at(-1) as MigrationRecord;
-      if (record.phase === "retention" && !asked) {
-        asked = true;
-        const [instance] = await harness.running("pool-migration");
-        await harness.client.raiseEvent(instance as string, MIGRATION_EVENTS.control, {
-          action: "rollback",
-          by: "oscar@contoso.com",
-          reason: "error rate up",
-          at: record.updatedAt,
-        });
-      }
-      return answer;
-    };
-  }
+  if (options.rollbackInRetention) rollBackInRetention(fakes, records);
   return { fakes, fewest: () => fewest, seen };
 }
 
@@ -1701,7 +1712,7 @@ describe("pool-migration: a workload without a PodDisruptionBudget", () => {
     expect(run.output.outcome).toBe("rolled-back");
     const drains = run.subOrchestrations().map((id) => id.slice(id.lastIndexOf(":") + 1));
     expect(drains).toEqual(["drain-0", "drain-1", "back1-0", "back1-1"]);
-    // The new pool's budgets cut the drain back as they cut the drain: a replica's node at a time.
+    // The new pool's budgets cut the drain back: web's replicas a batch each.
     expect(fewest(), seen.join("; ")).toBeGreaterThanOrEqual(1);
   });
 
@@ -1715,13 +1726,10 @@ describe("pool-migration: a workload without a PodDisruptionBudget", () => {
     expect(drains).toEqual(["drain-0", "drain-1"]);
     expect(fewest(), seen.join("; ")).toBeGreaterThanOrEqual(1);
   });
-});
 
-// Review of da5a2c2 (drain safety): cases the last-Ready check and the batched drain back miss.
-describe("review: a workload without a PodDisruptionBudget, where the last-Ready check falls short", () => {
   it("keeps a Ready replica of a Deployment mid-rollout whose two ReplicaSets share a node", async () => {
     // One replica of the old ReplicaSet and one of the new on one node: the check reads the Deployment's
-    // Ready replicas (2) for each, but counts the pods evicted alongside by ReplicaSet, so neither waits.
+    // Ready replicas (2) for each, so the pod evicted alongside counts by its workload, not its ReplicaSet.
     const { fakes, fewest, seen } = unprotectedWeb(120, {
       placement: [
         { node: "aks-batch-0", replicaSet: "web-5d8f" },
@@ -1734,16 +1742,13 @@ describe("review: a workload without a PodDisruptionBudget, where the last-Ready
   });
 
   it("keeps a Ready replica of it when a fixed batch size puts two of its nodes in one batch", async () => {
-    // README: two drains evicting at once can both pass the check, "the batch cut keeps a batch within the
-    // workload's spare replicas"; a fixed batchSize cuts without the budgets.
+    // Two drains evicting at once could both pass the last-Ready check: a fixed size cuts around web too.
     const { fakes, fewest, seen } = unprotectedWeb(120, { roundTrip: true });
     const run = await harness.run("pool-migration", inputOf({ batchSize: 2 }), fakes);
     expect(run.output.outcome).toBe("succeeded");
     expect(fewest(), seen.join("; ")).toBeGreaterThanOrEqual(1);
   });
-});
 
-describe("review: a workload without a budget whose other replicas never turn Ready", () => {
   it("holds its last Ready replica to the drain deadline, then asks a person", async () => {
     const { fakes } = unprotectedWeb(10 * 3600, {
       script: { ...approveAll(), decision: [{ decision: "rollback", comment: "web is broken" }] },
@@ -1762,7 +1767,7 @@ describe("review: a workload without a budget whose other replicas never turn Re
   });
 });
 
-describe("review: a rollback's drain back in batches", () => {
+describe("pool-migration: a rollback's drain back in batches", () => {
   it("gives each batch of the drain back its own deadline, as the drain's batches have", async () => {
     const { fakes, records, podsOn } = world(approveAll());
     const newBudgets = {
@@ -1794,23 +1799,7 @@ describe("review: a rollback's drain back in batches", () => {
       slowGoneAt ??= harness.clock.now() + 200_000;
       return { kind: "evicted" };
     };
-    const save = fakes["save-migration"] as NonNullable<ActivityFakes["save-migration"]>;
-    let asked = false;
-    fakes["save-migration"] = async (change) => {
-      const answer = await save(change);
-      const record = records.at(-1) as MigrationRecord;
-      if (record.phase === "retention" && !asked) {
-        asked = true;
-        const [instance] = await harness.running("pool-migration");
-        await harness.client.raiseEvent(instance as string, MIGRATION_EVENTS.control, {
-          action: "rollback",
-          by: "oscar@contoso.com",
-          reason: "error rate up",
-          at: record.updatedAt,
-        });
-      }
-      return answer;
-    };
+    rollBackInRetention(fakes, records);
     const run = await harness.run(
       "pool-migration",
       inputOf({ drainTimeoutSeconds: 120, retentionSeconds: 4 * 3600 }),
@@ -1819,7 +1808,7 @@ describe("review: a rollback's drain back in batches", () => {
     expect(run.output.outcome).toBe("rolled-back");
     const drains = run.subOrchestrations().map((id) => id.slice(id.lastIndexOf(":") + 1));
     expect(drains).toEqual(["drain-0", "drain-1", "back1-0", "back1-1"]);
-    // The second batch's pod was never even tried: its drain began past the first batch's deadline.
+    // The first batch took past the drain timeout: the second batch's drain has a deadline of its own.
     const evicted = run.callsOf("evict-pod").map((c) => (c.input as { pod: { name: string } }).pod.name);
     const restored = (records.at(-1) as MigrationRecord).history.map((h) => h.event).join("\n");
     expect(evicted, restored).toContain("quick");

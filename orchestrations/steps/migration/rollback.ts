@@ -1,8 +1,8 @@
 // Rollback, from wherever the migration is: the old pool serves again. It undoes what was done, in
 // reverse: an old pool shrunk as it drained is scaled back to its count first (new machines of its own
 // OS, untainted), the taint comes off the old nodes, the autoscaler and replica counts come back, pods
-// that moved are drained back from the new pool in batches its budgets allow (as the forward drain cuts
-// them), and the new pool is deleted unless it is to be kept. A
+// that moved are drained back from the new pool in batches its budgets allow (the drain's automatic cut),
+// and the new pool is deleted unless it is to be kept. A
 // new pool that cannot be drained back is kept rather than deleted with pods on it. An old pool that
 // cannot be scaled back still gets its taint, autoscaler and replica counts back; its pods stay put.
 
@@ -168,9 +168,11 @@ export function* rollBack(
 }
 
 /**
- * Pods drained back from the new pool's nodes, a batch at a time as its budgets allow (a batch never takes
- * more of a budget's pods than it spares, a workload without one keeps a replica); whether every node
- * ended empty. A survey from before that rule drains every node at once, as its history did.
+ * Pods drained back from the new pool's nodes, a batch at a time as its budgets allow (the automatic cut,
+ * whatever the drain's batch size: a batch never takes more of a budget's pods than it spares, nor a
+ * workload without one its last Ready replica), each batch with a drain deadline of its own; whether
+ * every node ended empty. A survey from before that rule, or none, drains every node at once, as its
+ * history did.
  */
 function* drainBack(
   run: MigrationRun,
@@ -180,12 +182,10 @@ function* drainBack(
   restored: string[],
 ): Generator<Task, boolean, unknown> {
   const { context, record, input } = run;
-  const deadline = new Date(run.nowMs() + input.options.drainTimeoutSeconds * 1000).toISOString();
-  const batches = budgets?.drainsBackInBatches
-    ? drainBatches(nodes, budgets, input.options.batchSize)
-    : [nodes];
+  const batches = budgets?.drainsBackInBatches ? drainBatches(nodes, budgets, "auto") : [nodes];
   const results: NodeDrainResult[] = [];
   for (const batch of batches) {
+    const deadline = new Date(run.nowMs() + input.options.drainTimeoutSeconds * 1000).toISOString();
     results.push(
       ...((yield context.df.Task.all(
         batch.map((node) =>

@@ -6,8 +6,11 @@ import { isFinished, isPodHealthy, nameOf, namespaceOf } from "../workloads/kube
 import { labelSelectorMatches } from "../workloads/selectors.ts";
 
 /** Names the budget in errors and reasons, e.g. "PodDisruptionBudget shop/web". */
+/** How a budget's name starts; a workload's own budget (drain-batches.ts) starts with its kind instead. */
+export const PDB_NAME_PREFIX = "PodDisruptionBudget ";
+
 export function budgetName(pdb: KubePodDisruptionBudget): string {
-  return `PodDisruptionBudget ${namespaceOf(pdb.metadata)}/${nameOf(pdb.metadata)}`;
+  return `${PDB_NAME_PREFIX}${namespaceOf(pdb.metadata)}/${nameOf(pdb.metadata)}`;
 }
 
 /** A budget covers the pods of its namespace that its selector matches (an absent selector matches none). */

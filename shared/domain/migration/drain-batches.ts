@@ -8,7 +8,12 @@
 // then (a replay must). The new pool grows ahead of the drain and the old pool shrinks behind it, keeping only
 // the pool itself (and what AKS requires of a system pool) for a rollback.
 
-import { budgetCovers, budgetName, disruptionsAllowed } from "../drain/disruption-budgets.ts";
+import {
+  budgetCovers,
+  budgetName,
+  disruptionsAllowed,
+  PDB_NAME_PREFIX,
+} from "../drain/disruption-budgets.ts";
 import { assessDrain } from "../drain/pod-filters.ts";
 import type { NodePoolMode } from "../fleet/model.ts";
 import type { ClusterFacts, KubePod } from "../workloads/cluster-facts.ts";
@@ -34,6 +39,8 @@ export interface BudgetLoad {
   drainsHeldWhileRoomComes?: boolean;
   /** Whether a rollback drains this pool back in batches cut by these budgets. Absent before it. */
   drainsBackInBatches?: boolean;
+  /** Whether a fixed batch size keeps within the budgets of workloads without one. Absent before it. */
+  fixedKeepsUnbudgeted?: boolean;
 }
 
 /**
@@ -83,6 +90,7 @@ export function budgetLoad(nodes: readonly string[], facts: BudgetFacts): Budget
     startsChainsFirst: true,
     drainsHeldWhileRoomComes: true,
     drainsBackInBatches: true,
+    fixedKeepsUnbudgeted: true,
   };
 }
 
@@ -94,6 +102,17 @@ export function budgetLoad(nodes: readonly string[], facts: BudgetFacts): Budget
 function implicitBudgetName(facts: BudgetFacts, pod: KubePod): string | undefined {
   const { kind, namespace, name } = owningWorkload(facts, pod);
   return kind === "Pod" ? undefined : `${kind} ${namespace}/${name}`;
+}
+
+/** The budgets budgetLoad gives workloads without a PodDisruptionBudget, and nothing else. */
+function unbudgetedOnly(load: BudgetLoad): BudgetLoad {
+  const implicit = (name: string) => !name.startsWith(PDB_NAME_PREFIX);
+  const keep = (counts: Record<string, number>) =>
+    Object.fromEntries(Object.entries(counts).filter(([name]) => implicit(name)));
+  return {
+    perNode: Object.fromEntries(Object.entries(load.perNode).map(([node, counts]) => [node, keep(counts)])),
+    allowed: keep(load.allowed),
+  };
 }
 
 /**
@@ -149,6 +168,9 @@ export function drainBatches(
 ): string[][] {
   if (batchSize !== "auto") {
     const size = Math.max(1, batchSize);
+    // The eviction API holds a budget's pods however the batches fall; nothing holds those of a workload
+    // without one but the batch cut (two drains at once may both find its one spare replica).
+    if (load.fixedKeepsUnbudgeted) return packBatches(order, unbudgetedOnly(load), size, () => 0);
     return Array.from({ length: Math.ceil(order.length / size) }, (_, i) =>
       order.slice(i * size, (i + 1) * size),
     );

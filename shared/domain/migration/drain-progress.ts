@@ -29,6 +29,12 @@ export interface UnbudgetedPod {
   healthy: boolean;
 }
 
+/** What an eviction of such a pod checks against: the controllers of pods its round evicts before it. */
+export interface UnbudgetedEviction extends UnbudgetedPod {
+  /** Of the same namespace, Ready when looked at: ones of its workload count as gone. */
+  alongside: PodController[];
+}
+
 export type StuckReason = "terminating-past-grace" | "blocked-past-deadline" | "refused" | "no-controller";
 
 export interface StuckPod {

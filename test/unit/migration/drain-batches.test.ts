@@ -46,6 +46,7 @@ describe("budgetLoad", () => {
       startsChainsFirst: true,
       drainsHeldWhileRoomComes: true,
       drainsBackInBatches: true,
+      fixedKeepsUnbudgeted: true,
     });
   });
   it("gives a controller no budget covers one of its own: all its replicas but one, never fewer than one node holds", () => {
@@ -85,6 +86,7 @@ describe("budgetLoad", () => {
       startsChainsFirst: true,
       drainsHeldWhileRoomComes: true,
       drainsBackInBatches: true,
+      fixedKeepsUnbudgeted: true,
     });
     // The cache's three replicas never drain together.
     expect(drainBatches(NODES, load, "auto")).toEqual([
@@ -160,6 +162,25 @@ describe("drainBatches", () => {
   it("cuts the order into batches of a fixed size", () => {
     expect(drainBatches(NODES, NO_BUDGETS, 2)).toEqual([["n0", "n1"], ["n2", "n3"], ["n4"]]);
     expect(drainBatches(NODES, NO_BUDGETS, 1)).toEqual(NODES.map((n) => [n]));
+  });
+
+  it("fixed: no batch takes more of a workload without a budget than it spares; a budget's pods the API holds", () => {
+    const load: BudgetLoad = {
+      perNode: {
+        n0: { "Deployment shop/web": 1, "PodDisruptionBudget shop/db": 1 },
+        n1: { "Deployment shop/web": 1 },
+        n2: { "PodDisruptionBudget shop/db": 1 },
+        n3: { "Deployment shop/web": 1 },
+        n4: {},
+      },
+      allowed: { "Deployment shop/web": 1, "PodDisruptionBudget shop/db": 1 },
+      fixedKeepsUnbudgeted: true,
+    };
+    // web's replicas go a batch each; db's two pods share one (the eviction API holds the second).
+    expect(drainBatches(NODES, load, 2)).toEqual([["n0", "n2"], ["n1", "n4"], ["n3"]]);
+    // A survey stored before the rule cuts the equal parts it cut then: its history replays them.
+    const { fixedKeepsUnbudgeted: _, ...before } = load;
+    expect(drainBatches(NODES, before, 2)).toEqual([["n0", "n1"], ["n2", "n3"], ["n4"]]);
   });
 
   it("auto: packs nodes, in order, into the first batch whose budgets still allow their pods", () => {

@@ -62,8 +62,8 @@ function controllerScale(cluster: SimCluster, pod: KubeObject): { uid: string; r
 }
 
 /**
- * A Deployment's (over its ReplicaSets) or StatefulSet's pods, with its name and desired replicas; undefined
- * for a pod of any other controller or none.
+ * A Deployment's (over its ReplicaSets), a bare ReplicaSet's or a StatefulSet's pods, with its name and
+ * desired replicas; undefined for a pod of any other controller or none.
  */
 function workloadOf(
   cluster: SimCluster,
@@ -83,12 +83,17 @@ function workloadOf(
     );
   }
   if (owner?.kind !== "ReplicaSet") return undefined;
-  const deploymentRef = controllerOf(cluster.store.get("replicasets", ns, owner.name) ?? pod);
+  const replicaSet = cluster.store.get("replicasets", ns, owner.name);
+  if (!replicaSet) return undefined;
+  const deploymentRef = controllerOf(replicaSet);
   const deployment =
     deploymentRef?.kind === "Deployment"
       ? cluster.store.get("deployments", ns, deploymentRef.name)
       : undefined;
-  if (!deployment) return undefined;
+  if (!deployment) {
+    const replicas = replicaSet.spec.replicas ?? 1;
+    return { name: `ReplicaSet ${ns}/${owner.name}`, replicas, pods: podsOf(owner.uid) };
+  }
   const sets = cluster.store.ownedBy(deployment.metadata.uid).filter((o) => o.kind === "ReplicaSet");
   return {
     name: `Deployment ${ns}/${deployment.metadata.name}`,
