@@ -80,27 +80,30 @@ export function evictPod(
 /**
  * A pod no budget covers is held back, as a budget of "one Ready" would hold it, while it is the last
  * Ready replica of a workload of several (those of its workload evicted alongside it counted gone): its
- * eviction would leave the workload serving nothing until a replacement starts. The pod is read as it is
- * now: one gone or already shutting down (an activity run again after its eviction) is evicted as before,
- * and one not Ready takes nothing Ready away. A workload of one replica has nothing to wait for.
+ * eviction would leave the workload serving nothing until a replacement starts. A workload of one replica
+ * has nothing to wait for. Only when it might be the last is more read (an eviction's reads are its
+ * drain's pace): the other controllers alongside, then the pod as it is now, since one gone or already
+ * shutting down (an activity run again after its eviction) is evicted as before, and one not Ready takes
+ * nothing Ready away.
  */
 async function lastReadyReplica(
   nodes: EvictionPorts["nodes"],
   { clusterId, pod, unbudgeted }: { clusterId: string; pod: PodRef; unbudgeted?: UnbudgetedEviction },
 ): Promise<EvictionOutcome | undefined> {
   if (!unbudgeted) return undefined;
-  const now = await nodes.pod(clusterId, pod);
-  if (now === undefined || !isPodHealthy(now)) return undefined;
   const replicas = await nodes.controllerReplicas(clusterId, pod.namespace, unbudgeted.controller);
   if (replicas === undefined || replicas.desired <= 1) return undefined;
-  let alongside = 0;
-  for (const controller of unbudgeted.alongside) {
-    const same =
-      (controller.kind === unbudgeted.controller.kind && controller.name === unbudgeted.controller.name) ||
-      (await nodes.controllerReplicas(clusterId, pod.namespace, controller))?.workload === replicas.workload;
-    if (same) alongside += 1;
-  }
+  const { controller } = unbudgeted;
+  const others = unbudgeted.alongside.filter((c) => c.kind !== controller.kind || c.name !== controller.name);
+  let alongside = unbudgeted.alongside.length - others.length;
+  // Were every other controller alongside of its workload, would one Ready replica still be left?
+  if (replicas.ready - alongside - others.length > 1) return undefined;
+  for (const other of others)
+    if ((await nodes.controllerReplicas(clusterId, pod.namespace, other))?.workload === replicas.workload)
+      alongside += 1;
   if (replicas.ready - alongside > 1) return undefined;
+  const now = await nodes.pod(clusterId, pod);
+  if (now === undefined || !isPodHealthy(now)) return undefined;
   const withIt = alongside > 0 ? `, ${alongside} being evicted with it` : "";
   return {
     kind: "blocked",
