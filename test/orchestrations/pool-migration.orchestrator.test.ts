@@ -1623,6 +1623,8 @@ function unprotectedWeb(
     placement?: { node: string; replicaSet: string }[];
     /** Evictions answer a turn later, as over a network, rather than at once. */
     roundTrip?: boolean;
+    /** A replica the drain's first look sees not Ready, its readiness passing right after that look. */
+    readyJustAfterLook?: string;
     script?: Script;
   } = {},
 ) {
@@ -1641,17 +1643,21 @@ function unprotectedWeb(
   const isReady = (name: string) =>
     (replicas.get(name)?.readyAt ?? Number.POSITIVE_INFINITY) <= harness.clock.now();
   const ready = () => [...replicas.keys()].filter(isReady).length;
+  let looked = false;
   const webPod = (name: string): NodePod => ({
     ...pod(name),
     ref: { namespace: "shop", name, uid: `uid-${name}` },
     protectedByBudget: false,
     unbudgeted: {
       controller: { kind: "ReplicaSet", name: replicaSetOf.get(name) ?? "web-5d8f" },
-      healthy: isReady(name),
+      healthy: isReady(name) && (looked || name !== options.readyJustAfterLook),
     },
   });
-  fakes["node-pods"] = ({ node }) =>
-    [...replicas].filter(([, r]) => r.node === node).map(([name]) => webPod(name));
+  fakes["node-pods"] = ({ node }) => {
+    const pods = [...replicas].filter(([, r]) => r.node === node).map(([name]) => webPod(name));
+    looked ||= pods.length > 0;
+    return pods;
+  };
   const cluster: Parameters<typeof evictPod>[0]["nodes"] = {
     pod: async (_, ref) =>
       replicas.has(ref.name)
@@ -1735,6 +1741,22 @@ describe("pool-migration: a workload without a PodDisruptionBudget", () => {
         { node: "aks-batch-0", replicaSet: "web-5d8f" },
         { node: "aks-batch-0", replicaSet: "web-7c9b" },
       ],
+    });
+    const run = await harness.run("pool-migration", inputOf(), fakes);
+    expect(run.output.outcome).toBe("succeeded");
+    expect(fewest(), seen.join("; ")).toBeGreaterThanOrEqual(1);
+  });
+
+  it("keeps a Ready replica of it when one of two on a node turns Ready just after the drain's look", async () => {
+    // web-0 is not Ready at the look, so web-1's check does not count it among those evicted before it;
+    // by the evictions both are Ready, and each check reads 2 Ready with none evicted alongside.
+    const { fakes, fewest, seen } = unprotectedWeb(120, {
+      placement: [
+        { node: "aks-batch-0", replicaSet: "web-5d8f" },
+        { node: "aks-batch-0", replicaSet: "web-5d8f" },
+      ],
+      roundTrip: true,
+      readyJustAfterLook: "web-0",
     });
     const run = await harness.run("pool-migration", inputOf(), fakes);
     expect(run.output.outcome).toBe("succeeded");
