@@ -204,7 +204,8 @@ function* act(
     const alongside = before
       .filter((other) => other.ref.namespace === pod.ref.namespace)
       .flatMap((other) => (other.unbudgeted ? [other.unbudgeted.controller] : []));
-    if (pod.unbudgeted.healthy) before.push(pod);
+    // Unready at the look, it may be Ready by its eviction: it counts for those after it all the same.
+    before.push(pod);
     return { unbudgeted: { ...pod.unbudgeted, alongside } };
   };
   // Task.all refuses an empty list: a round may have nothing to evict (pods terminating, stuck).

@@ -13,6 +13,7 @@ import {
   PolicyV1Api,
   setHeaderOptions,
   type V1DeleteOptions,
+  type V1LabelSelector,
   type V1Node,
   type V1Pod,
 } from "@kubernetes/client-node";
@@ -31,7 +32,7 @@ import type {
   KubePodDisruptionBudget,
   KubeTaint,
 } from "../domain/workloads/cluster-facts.ts";
-import { poolOfNode } from "../domain/workloads/kube-objects.ts";
+import { isPodHealthy, poolOfNode } from "../domain/workloads/kube-objects.ts";
 import { clusterTarget, type KubeConnector } from "./kube-connection.ts";
 import {
   type CallOptions,
@@ -235,12 +236,31 @@ export class KubeNodeOperations implements NodeOperations {
     controller: PodController,
   ): Promise<{ workload: string; desired: number; ready: number } | undefined> {
     const named = (kind: string, name: string) => `${kind} ${namespace}/${name}`;
+    const { apps, core } = await this.apis(clusterId);
     if (controller.kind === "StatefulSet") {
-      const found = await this.replicas(clusterId, { kind: "StatefulSet", namespace, name: controller.name });
-      return found && { workload: named("StatefulSet", controller.name), ...found };
+      const { name } = controller;
+      const set = await orUndefinedWhenNotFound(
+        read(
+          `reading StatefulSet ${namespace}/${name}`,
+          (call) => apps.readNamespacedStatefulSet({ namespace, name }, call),
+          this.options,
+        ),
+      );
+      if (!set) return undefined;
+      // Its status counts a pod being deleted as Ready while it runs (the StatefulSet controller's
+      // computeReplicaStatus, unlike the ReplicaSet's): its pods are counted instead.
+      const labelSelector = selectorText(set.spec?.selector);
+      const pods = await listAll(
+        `pods of StatefulSet ${namespace}/${name}`,
+        (page, call) => core.listNamespacedPod({ namespace, ...page, labelSelector }, call),
+        this.options,
+      );
+      const ownedBySet = (pod: V1Pod) =>
+        pod.metadata?.ownerReferences?.some((owner) => owner.controller && owner.uid === set.metadata?.uid);
+      const ready = pods.filter((pod) => ownedBySet(pod) && isPodHealthy(pod)).length;
+      return { workload: named("StatefulSet", name), desired: set.spec?.replicas ?? 1, ready };
     }
     if (controller.kind !== "ReplicaSet") return undefined;
-    const { apps } = await this.apis(clusterId);
     const { name } = controller;
     const replicaSet = await orUndefinedWhenNotFound(
       read(
@@ -452,6 +472,17 @@ function deleteOptions(pod: PodRef, gracePeriodSeconds: number | undefined): V1D
     preconditions: { uid: pod.uid },
     ...(gracePeriodSeconds !== undefined && { gracePeriodSeconds }),
   };
+}
+
+/** A label selector as the API's labelSelector parameter spells it. */
+function selectorText(selector: V1LabelSelector | undefined): string {
+  const labels = Object.entries(selector?.matchLabels ?? {}).map(([key, value]) => `${key}=${value}`);
+  const expressions = (selector?.matchExpressions ?? []).map(({ key, operator, values = [] }) => {
+    if (operator === "Exists") return key;
+    if (operator === "DoesNotExist") return `!${key}`;
+    return `${key} ${operator === "In" ? "in" : "notin"} (${values.join(",")})`;
+  });
+  return [...labels, ...expressions].join(",");
 }
 
 function scalable(workload: WorkloadRef): "deployment" | "statefulset" {

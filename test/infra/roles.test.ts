@@ -160,6 +160,7 @@ const KUBE_CALLS: Record<string, string> = {
   "core.readNode": "nodes/read",
   "core.patchNode": "nodes/write",
   "core.listPodForAllNamespaces": "pods/read",
+  "core.listNamespacedPod": "pods/read",
   "core.readNamespacedPod": "pods/read",
   "core.createNamespacedPod": "pods/write",
   "core.createNamespacedPodEviction": "pods/write",

@@ -31,7 +31,7 @@ export interface UnbudgetedPod {
 
 /** What an eviction of such a pod checks against: the controllers of pods its round evicts before it. */
 export interface UnbudgetedEviction extends UnbudgetedPod {
-  /** Of the same namespace, Ready when looked at: ones of its workload count as gone. */
+  /** Of the same namespace: ones of its workload count as gone. */
   alongside: PodController[];
 }
 

@@ -531,8 +531,10 @@ export function updateWorkloadStatuses(cluster: SimCluster): void {
   }
   for (const sts of cluster.store.list("statefulsets")) {
     if (!changedSince(statusWritten, cluster, sts)) continue;
-    const pods = active(ownedPods(cluster, sts));
-    const ready = pods.filter(isPodReady).length;
+    const owned = ownedPods(cluster, sts);
+    const pods = active(owned);
+    // As computeReplicaStatus counts them: a pod being deleted is Ready while it runs (a ReplicaSet's is not).
+    const ready = owned.filter(isPodReady).length;
     const revision = `${sts.metadata.name}-${templateHash(sts)}`;
     writeStatus(cluster, "statefulsets", sts, {
       observedGeneration: sts.metadata.generation ?? 1,
