@@ -5,7 +5,8 @@
 // found. One table: duration (to the old pool gone, and to the workloads moved off it: the risk window,
 // retention aside), overlap node-hours and their cost, PDB violations, outages (a workload without a PDB
 // left with no Ready replica), lost pods, peak Pending pods, wall time, with ratios to naive blue-green
-// and to the lower bound the budgets and start-up times allow (bench/migration/lower-bound.ts). Sizes can be chosen: BENCH_MIGRATION_SIZES=20,50.
+// and to the lower bound the budgets and start-up times allow (bench/migration/lower-bound.ts). Sizes
+// can be chosen: BENCH_MIGRATION_SIZES=20,50.
 
 import { performance } from "node:perf_hooks";
 import { parseScenario } from "../local/sim/scenario/load.ts";

@@ -111,9 +111,7 @@ export class KubeNodeOperations implements NodeOperations {
     const { core } = await this.apis(clusterId);
     for (let attempt = 1; ; attempt++) {
       // A node gone (404: the autoscaler or node repair removed it) has nothing to change.
-      const current = await orUndefinedWhenNotFound(
-        read(`reading node ${node}`, (call) => core.readNode({ name: node }, call), this.options),
-      );
+      const current = await this.readIfFound(`node ${node}`, (call) => core.readNode({ name: node }, call));
       if (current === undefined) return "unchanged";
       const taints = current.spec?.taints ?? [];
       const next = withTaint(taints, taint, present);
@@ -239,12 +237,8 @@ export class KubeNodeOperations implements NodeOperations {
     const { apps, core } = await this.apis(clusterId);
     if (controller.kind === "StatefulSet") {
       const { name } = controller;
-      const set = await orUndefinedWhenNotFound(
-        read(
-          `reading StatefulSet ${namespace}/${name}`,
-          (call) => apps.readNamespacedStatefulSet({ namespace, name }, call),
-          this.options,
-        ),
+      const set = await this.readIfFound(`StatefulSet ${namespace}/${name}`, (call) =>
+        apps.readNamespacedStatefulSet({ namespace, name }, call),
       );
       if (!set) return undefined;
       // Its status counts a pod being deleted as Ready while it runs (the StatefulSet controller's
@@ -262,12 +256,8 @@ export class KubeNodeOperations implements NodeOperations {
     }
     if (controller.kind !== "ReplicaSet") return undefined;
     const { name } = controller;
-    const replicaSet = await orUndefinedWhenNotFound(
-      read(
-        `reading ReplicaSet ${namespace}/${name}`,
-        (call) => apps.readNamespacedReplicaSet({ namespace, name }, call),
-        this.options,
-      ),
+    const replicaSet = await this.readIfFound(`ReplicaSet ${namespace}/${name}`, (call) =>
+      apps.readNamespacedReplicaSet({ namespace, name }, call),
     );
     if (!replicaSet) return undefined;
     // A Deployment's replicas are counted over all its ReplicaSets (a rollout under way has two).
@@ -291,12 +281,11 @@ export class KubeNodeOperations implements NodeOperations {
   ): Promise<{ desired: number; ready: number } | undefined> {
     const { apps } = await this.apis(clusterId);
     const { namespace, name } = workload;
-    const what = `reading ${workload.kind} ${namespace}/${name}`;
     const readWorkload =
       scalable(workload) === "deployment"
         ? (call: CallOptions) => apps.readNamespacedDeployment({ namespace, name }, call)
         : (call: CallOptions) => apps.readNamespacedStatefulSet({ namespace, name }, call);
-    const found = await orUndefinedWhenNotFound(read(what, readWorkload, this.options));
+    const found = await this.readIfFound(`${workload.kind} ${namespace}/${name}`, readWorkload);
     if (!found) return undefined;
     return { desired: found.spec?.replicas ?? 1, ready: found.status?.readyReplicas ?? 0 };
   }
@@ -371,12 +360,8 @@ export class KubeNodeOperations implements NodeOperations {
   }
 
   private readPod(core: CoreV1Api, namespace: string, name: string): Promise<V1Pod | undefined> {
-    return orUndefinedWhenNotFound(
-      read(
-        `reading pod ${namespace}/${name}`,
-        (call) => core.readNamespacedPod({ namespace, name }, call),
-        this.options,
-      ),
+    return this.readIfFound(`pod ${namespace}/${name}`, (call) =>
+      core.readNamespacedPod({ namespace, name }, call),
     );
   }
 
@@ -406,6 +391,11 @@ export class KubeNodeOperations implements NodeOperations {
   }
 
   /** 404, or a 409 on the uid precondition: the pod the drain saw no longer exists. */
+  /** One object read (retried as reads are), undefined when it is not there (404). */
+  private readIfFound<T>(what: string, call: (options: CallOptions) => Promise<T>): Promise<T | undefined> {
+    return orUndefinedWhenNotFound(read(`reading ${what}`, call, this.options));
+  }
+
   private async isGone(core: CoreV1Api, pod: PodRef, error: unknown): Promise<boolean> {
     const code = statusOf(error);
     if (code === 404) return true;
@@ -416,12 +406,8 @@ export class KubeNodeOperations implements NodeOperations {
   }
 
   private async ensureProductNamespace(core: CoreV1Api): Promise<void> {
-    const existing = await orUndefinedWhenNotFound(
-      read(
-        `reading namespace ${PRODUCT_NAMESPACE}`,
-        (call) => core.readNamespace({ name: PRODUCT_NAMESPACE }, call),
-        this.options,
-      ),
+    const existing = await this.readIfFound(`namespace ${PRODUCT_NAMESPACE}`, (call) =>
+      core.readNamespace({ name: PRODUCT_NAMESPACE }, call),
     );
     if (existing) return;
     try {

@@ -42,10 +42,7 @@ export async function nodePods(
       ...(!protectedByBudget &&
         controller?.kind !== undefined &&
         controller.name !== undefined && {
-          unbudgeted: {
-            controller: { kind: controller.kind, name: controller.name },
-            healthy: isPodHealthy(pod),
-          },
+          unbudgeted: { controller: { kind: controller.kind, name: controller.name } },
         }),
       unmanaged: controller === undefined,
     };

@@ -5,10 +5,10 @@ import type { KubePod, KubePodDisruptionBudget } from "../workloads/cluster-fact
 import { isFinished, isPodHealthy, nameOf, namespaceOf } from "../workloads/kube-objects.ts";
 import { labelSelectorMatches } from "../workloads/selectors.ts";
 
-/** Names the budget in errors and reasons, e.g. "PodDisruptionBudget shop/web". */
 /** How a budget's name starts; a workload's own budget (drain-batches.ts) starts with its kind instead. */
 export const PDB_NAME_PREFIX = "PodDisruptionBudget ";
 
+/** Names the budget in errors and reasons, e.g. "PodDisruptionBudget shop/web". */
 export function budgetName(pdb: KubePodDisruptionBudget): string {
   return `${PDB_NAME_PREFIX}${namespaceOf(pdb.metadata)}/${nameOf(pdb.metadata)}`;
 }

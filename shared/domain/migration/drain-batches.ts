@@ -43,6 +43,16 @@ export interface BudgetLoad {
   fixedKeepsUnbudgeted?: boolean;
 }
 
+/** The rules a survey taken now carries (each absent from surveys stored before it, which replay without). */
+export const CUT_RULES = {
+  spaced: true,
+  handsOverHeld: true,
+  startsChainsFirst: true,
+  drainsHeldWhileRoomComes: true,
+  drainsBackInBatches: true,
+  fixedKeepsUnbudgeted: true,
+} as const satisfies Partial<BudgetLoad>;
+
 /**
  * New nodes beyond the batch's own: the scheduler does not pack a batch's pods as tightly as before, and a
  * pod bound to a zone (its volume) needs a node there: one per zone the pool spreads over, at least one.
@@ -85,12 +95,7 @@ export function budgetLoad(nodes: readonly string[], facts: BudgetFacts): Budget
     perNode,
     allowed,
     maxBatch: halfOf(nodes.length),
-    spaced: true,
-    handsOverHeld: true,
-    startsChainsFirst: true,
-    drainsHeldWhileRoomComes: true,
-    drainsBackInBatches: true,
-    fixedKeepsUnbudgeted: true,
+    ...CUT_RULES,
   };
 }
 

@@ -14,8 +14,8 @@ export interface NodePod {
   terminatingSince?: string;
   protectedByBudget: boolean;
   /**
-   * Its controller and whether it is Ready, when no budget covers it: its eviction waits while it is its
-   * workload's last Ready replica, as the budget the batches give it (absent from a look before that rule).
+   * Its controller, when no budget covers it: its eviction waits while it is its workload's last Ready
+   * replica, as the budget the batches give it (absent from a look before that rule).
    */
   unbudgeted?: UnbudgetedPod;
   /** No controller owns it: evicted, it would be gone for good (kubectl drain refuses it without --force). */
@@ -25,8 +25,6 @@ export interface NodePod {
 /** A pod no budget covers, as its eviction checks it. */
 export interface UnbudgetedPod {
   controller: PodController;
-  /** Ready and not being deleted: evicting it takes a Ready replica away. */
-  healthy: boolean;
 }
 
 /** What an eviction of such a pod checks against: the controllers of pods its round evicts before it. */
