@@ -4,7 +4,7 @@
 
 import type { Cluster } from "../domain/fleet/model.ts";
 import type { Calendar } from "../domain/lifecycle/lifecycle-calendar.ts";
-import { assessPool, type PoolAssessment } from "../domain/lifecycle/pool-assessment.ts";
+import { type PoolAssessment, type PoolAssessor, poolAssessor } from "../domain/lifecycle/pool-assessment.ts";
 import type {
   ClusterSnapshot,
   InventoryRepository,
@@ -38,13 +38,12 @@ export async function clustersOfScans(
 export function reassess(
   snapshot: PoolSnapshot,
   clusters: ReadonlyMap<string, ClusterSnapshot["cluster"]>,
-  calendar: Calendar,
-  now: Date,
+  assess: PoolAssessor,
 ): PoolAssessment {
   const listed = clusters.get(snapshot.ref.clusterId.toLowerCase());
   if (!listed) return snapshot.assessment;
   const cluster: Cluster = { ...listed, nodePools: [snapshot.pool] };
-  return assessPool(cluster, snapshot.pool, calendar, now);
+  return assess(cluster, snapshot.pool);
 }
 
 export async function currentPools(
@@ -58,8 +57,9 @@ export async function currentPools(
     deps.inventory,
     known.map((pool) => pool.scanId),
   );
+  const assess = poolAssessor(calendar, now);
   return {
     calendar,
-    pools: known.map((pool) => ({ known: pool, assessment: reassess(pool, clusters, calendar, now) })),
+    pools: known.map((pool) => ({ known: pool, assessment: reassess(pool, clusters, assess) })),
   };
 }

@@ -9,7 +9,7 @@ import { poolRef } from "../domain/fleet/model.ts";
 import { dependencyScanDue } from "../domain/inventory/dependency-rotation.ts";
 import type { FleetListing, ListedCluster, ScanStart } from "../domain/inventory/scan-steps.ts";
 import { utcDayOf } from "../domain/lifecycle/calendar-date.ts";
-import { assessPool } from "../domain/lifecycle/pool-assessment.ts";
+import { poolAssessor } from "../domain/lifecycle/pool-assessment.ts";
 import type { FleetSource } from "../domain/ports/fleet.ts";
 import type { InventoryRepository, PoolSnapshot } from "../domain/ports/inventory.ts";
 import type { NoticeRepository } from "../domain/ports/notices.ts";
@@ -29,7 +29,7 @@ export async function listAndRecordFleet(
   const scanDay = utcDayOf(new Date(scan.startedAt));
   const listed = { clusters: 0, pools: 0 };
   await deps.inventory.beginScan(scanId, scan.startedAt);
-  const calendar = await currentCalendar(deps.notices);
+  const assess = poolAssessor(await currentCalendar(deps.notices), now);
   const clusters: ListedCluster[] = [];
   const report = await deps.fleet.listClusters(async (page) => {
     await deps.inventory.recordClusters(
@@ -40,7 +40,7 @@ export async function listAndRecordFleet(
           (pool): PoolSnapshot => ({
             ref: poolRef(cluster, pool),
             pool,
-            assessment: assessPool(cluster, pool, calendar, now),
+            assessment: assess(cluster, pool),
           }),
         ),
       })),

@@ -6,6 +6,7 @@
 import { decideAlerts } from "../alerts/decide-alerts.ts";
 import { alertFindings, subscriptionTracks } from "../domain/alerts/alert-policy.ts";
 import type { AlertDecisionSummary } from "../domain/alerts/alert-runs.ts";
+import { poolAssessor } from "../domain/lifecycle/pool-assessment.ts";
 import type { AlertRepository } from "../domain/ports/alerts.ts";
 import type { InventoryRepository, PoolSnapshot } from "../domain/ports/inventory.ts";
 import type { NoticeRepository } from "../domain/ports/notices.ts";
@@ -37,8 +38,8 @@ export async function decideScanAlerts(
       // Reassessed: a notice may have moved a date since the scan, and days left depend on `now`; the
       // calendar is read after the tracks' state, each attempt (see decideAlerts).
       const findings = async () => {
-        const calendar = await currentCalendar(deps.notices);
-        return group.flatMap((snapshot) => alertFindings(reassess(snapshot, clusters, calendar, now)));
+        const assess = poolAssessor(await currentCalendar(deps.notices), now);
+        return group.flatMap((snapshot) => alertFindings(reassess(snapshot, clusters, assess)));
       };
       for (const alert of await decideAlerts(deps.alerts, findings, now, trackPrefix)) {
         decided++;

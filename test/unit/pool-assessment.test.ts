@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BASE_CALENDAR } from "../../shared/domain/lifecycle/data/base-calendar.ts";
 import { resolveCalendar } from "../../shared/domain/lifecycle/lifecycle-calendar.ts";
-import { assessFleet, assessPool } from "../../shared/domain/lifecycle/pool-assessment.ts";
+import { assessFleet, assessPool, poolAssessor } from "../../shared/domain/lifecycle/pool-assessment.ts";
 import { aCluster, aPool, day, withFipsImageRemoval } from "../support/pool-fixtures.ts";
 
 const calendar = resolveCalendar(BASE_CALENDAR, []);
@@ -218,5 +218,45 @@ describe("assessFleet", () => {
       "legacy/u22:retirement-announced",
       "calm/al3:supported",
     ]);
+  });
+});
+
+describe("poolAssessor", () => {
+  const now = day("2026-03-15");
+  const base = aPool({ orchestratorVersion: "1.31.9" });
+  const { ref: _ref, ...baseAssessment } = assessPool(aCluster(), base, calendar, now);
+  // Each differs from the base in one trait, and is assessed differently for it.
+  const variants: Array<[string, Partial<Parameters<typeof aCluster>[0]>, Parameters<typeof aPool>[0]]> = [
+    ["osSku", {}, { osSku: "Ubuntu", nodeImageVersion: "AKSUbuntu-2204gen2containerd-202512.06.0" }],
+    ["node version", {}, { currentOrchestratorVersion: "1.33.2" }],
+    ["node image", {}, { nodeImageVersion: "AKSAzureLinux-V2gen2-202601.10.0" }],
+    ["osType", {}, { osType: "Windows", osSku: "Windows2022", nodeImageVersion: undefined }],
+    ["FIPS", {}, { enableFips: true, nodeImageVersion: "AKSAzureLinux-V2fipsgen2-202512.06.0" }],
+    ["support plan", LTS, {}],
+  ];
+
+  it.each(variants)(
+    "a pool that differs in its %s is assessed on its own, as assessPool does",
+    (_, cluster, pool) => {
+      const assess = poolAssessor(calendar, now);
+      const variant = aPool({ ...pool, name: "variant" });
+      const { ref: _variantRef, ...alone } = assessPool(aCluster(cluster), variant, calendar, now);
+      expect(alone).not.toEqual(baseAssessment);
+      expect(assess(aCluster(), base)).toEqual(assessPool(aCluster(), base, calendar, now));
+      expect(assess(aCluster(cluster), variant)).toEqual(
+        assessPool(aCluster(cluster), variant, calendar, now),
+      );
+    },
+  );
+
+  it("pools alike in their traits share one assessment, each with its own ref", () => {
+    const assess = poolAssessor(calendar, now);
+    const first = assess(aCluster({ name: "one" }), aPool({ name: "a" }));
+    const second = assess(aCluster({ name: "two" }), aPool({ name: "b", count: 40 }));
+    expect(second.os).toBe(first.os);
+    expect(second.ref).toMatchObject({ cluster: "two", pool: "b" });
+    expect(second).toEqual(
+      assessPool(aCluster({ name: "two" }), aPool({ name: "b", count: 40 }), calendar, now),
+    );
   });
 });

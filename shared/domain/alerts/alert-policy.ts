@@ -226,12 +226,12 @@ function evaluateTrack(
 ) {
   const eos = finding.endOfSupport?.date;
   const removal = finding.imageRemoval?.date;
-  const done = new Set(before?.done ?? []);
   const changed = before !== undefined && (before.endOfSupport !== eos || before.imageRemoval !== removal);
   const revision = (before?.revision ?? 0) + (changed ? 1 : 0);
   const { crossed, reminderSuffix } = datesAtNow(known, eos, removal, now);
-  const fresh = crossed.filter((stage) => !done.has(key + stage.suffix));
-  const reminder = reminderSuffix && key + reminderSuffix;
+  const doneSuffixes = suffixesOf(key, before?.done ?? []);
+  const fresh = crossed.filter((stage) => !doneSuffixes.has(stage.suffix));
+  const reminder = reminderSuffix && !doneSuffixes.has(reminderSuffix) ? key + reminderSuffix : undefined;
 
   let alert: LifecycleAlert | undefined;
   const context = { key, finding, now };
@@ -242,12 +242,13 @@ function evaluateTrack(
   } else if (fresh.length > 0) {
     const top = fresh.at(-1) as Stage;
     alert = buildAlert(context, "stage", key + top.suffix, top, fresh);
-  } else if (reminder && !done.has(reminder)) {
+  } else if (reminder) {
     alert = buildAlert(context, "reminder", reminder, crossed.at(-1), []);
   }
   // Nothing sent, dates as they were: the track stays as it is (the same object, so nothing is rewritten).
   if (before !== undefined && !changed && alert === undefined) return { alert, track: before };
-  if (alert && reminder && alert.id !== reminder && !done.has(reminder)) alert.covers.push(reminder);
+  if (alert && reminder && alert.id !== reminder) alert.covers.push(reminder);
+  const done = new Set(before?.done ?? []);
   for (const id of alert ? [alert.id, ...alert.covers] : []) done.add(id);
 
   const track: TrackState = {
@@ -257,6 +258,17 @@ function evaluateTrack(
     done: [...done].sort(),
   };
   return { alert, track };
+}
+
+/**
+ * A track's done ids without its key, as stages' suffixes are: a fleet's tracks are checked against
+ * their stages without forming each id again. An id that is not the key's (none the policy makes) stays
+ * whole, and matches no suffix.
+ */
+function suffixesOf(key: string, done: readonly string[]): Set<string> {
+  return new Set(
+    done.map((id) => (id[key.length] === "|" && id.startsWith(key) ? id.slice(key.length) : id)),
+  );
 }
 
 function buildAlert(

@@ -147,8 +147,58 @@ function mostUrgent(a: PoolState, b: PoolState): PoolState {
   return URGENCY_ORDER.indexOf(a) <= URGENCY_ORDER.indexOf(b) ? a : b;
 }
 
+/**
+ * All of a pool an assessment reads besides its ref. Pools alike in these are assessed alike, which
+ * poolAssessor relies on: an assessment that read more of the pool would have to read it through here.
+ */
+export interface PoolTraits {
+  osSku?: string;
+  /** The version the pool's nodes run. */
+  kubernetesVersion: string;
+  nodeImageVersion?: string;
+  osType: NodePool["osType"];
+  enableFips?: boolean;
+  longTermSupport: boolean;
+}
+
+export function poolTraits(cluster: Cluster, pool: NodePool): PoolTraits {
+  return {
+    osSku: pool.osSku,
+    kubernetesVersion: pool.currentOrchestratorVersion ?? pool.orchestratorVersion,
+    nodeImageVersion: pool.nodeImageVersion,
+    osType: pool.osType,
+    enableFips: pool.enableFips,
+    longTermSupport: cluster.supportPlan === LONG_TERM_SUPPORT_PLAN,
+  };
+}
+
 export function assessPool(cluster: Cluster, pool: NodePool, calendar: Calendar, now: Date): PoolAssessment {
-  const kubernetesVersion = pool.currentOrchestratorVersion ?? pool.orchestratorVersion;
+  return { ref: poolRef(cluster, pool), ...assessTraits(poolTraits(cluster, pool), calendar, now) };
+}
+
+/**
+ * assessPool for many pools on one calendar at one instant. A fleet's tens of thousands of pools have a
+ * few hundred combinations of traits: each is assessed once, and pools alike share its parts (read them,
+ * never change them).
+ */
+export type PoolAssessor = (cluster: Cluster, pool: NodePool) => PoolAssessment;
+
+export function poolAssessor(calendar: Calendar, now: Date): PoolAssessor {
+  const assessed = new Map<string, Omit<PoolAssessment, "ref">>();
+  return (cluster, pool) => {
+    const traits = poolTraits(cluster, pool);
+    const key = JSON.stringify(traits);
+    let assessment = assessed.get(key);
+    if (!assessment) {
+      assessment = assessTraits(traits, calendar, now);
+      assessed.set(key, assessment);
+    }
+    return { ref: poolRef(cluster, pool), ...assessment };
+  };
+}
+
+function assessTraits(pool: PoolTraits, calendar: Calendar, now: Date): Omit<PoolAssessment, "ref"> {
+  const { kubernetesVersion } = pool;
   const resolved = effectiveOs({
     osSku: pool.osSku,
     kubernetesVersion,
@@ -156,8 +206,7 @@ export function assessPool(cluster: Cluster, pool: NodePool, calendar: Calendar,
   });
   const ageDays = resolved.image && nodeImageAgeDays(resolved.image, now);
   const os: SubjectAssessment = assessOs(resolved.os, resolved.image, calendar, now);
-  const lts = cluster.supportPlan === LONG_TERM_SUPPORT_PLAN;
-  const kubernetes = assessKubernetes(kubernetesVersion, lts, calendar, now);
+  const kubernetes = assessKubernetes(kubernetesVersion, pool.longTermSupport, calendar, now);
 
   const state = mostUrgent(os.state, kubernetes.state);
   const endOfSupport = earliest([os.status?.endOfSupport?.date, kubernetes.status?.endOfSupport?.date]);
@@ -182,7 +231,6 @@ export function assessPool(cluster: Cluster, pool: NodePool, calendar: Calendar,
   const versionLimit = skuVersionLimit(pool.osSku, kubernetesVersion);
 
   return {
-    ref: poolRef(cluster, pool),
     ...(pool.osSku !== undefined && { osSku: pool.osSku }),
     effectiveOs: resolved.os,
     kubernetesVersion,
@@ -216,7 +264,8 @@ export function compareUrgency(a: PoolAssessment, b: PoolAssessment): number {
 }
 
 export function assessFleet(clusters: readonly Cluster[], calendar: Calendar, now: Date): PoolAssessment[] {
+  const assess = poolAssessor(calendar, now);
   return clusters
-    .flatMap((cluster) => cluster.nodePools.map((pool) => assessPool(cluster, pool, calendar, now)))
+    .flatMap((cluster) => cluster.nodePools.map((pool) => assess(cluster, pool)))
     .sort(compareUrgency);
 }
