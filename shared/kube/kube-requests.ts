@@ -7,6 +7,7 @@
 import { type ConfigurationOptions, Observable, type ObservableMiddleware } from "@kubernetes/client-node";
 import type { RetryClock } from "../domain/ports/clock.ts";
 import { backoffDelay, type RetryPolicy } from "../retry-policy.ts";
+import { undiciHttpLibrary } from "./undici-http-library.ts";
 
 /** `attempts` are per read. */
 export interface KubeRequestOptions extends RetryPolicy {
@@ -125,7 +126,11 @@ async function timed<T>(timeoutMs: number, call: KubeCall<T>): Promise<T> {
     post: (response) => new Observable(Promise.resolve(response)),
   };
   try {
-    return await call({ middleware: [abortOn], middlewareMergeStrategy: "append" });
+    return await call({
+      httpApi: undiciHttpLibrary,
+      middleware: [abortOn],
+      middlewareMergeStrategy: "append",
+    });
   } catch (error) {
     // No status: retried as a lost connection.
     if (signal.aborted) throw new Error(`no answer within ${timeoutMs / 1000} s`, { cause: error });
