@@ -50,7 +50,6 @@ export const ACTIVITIES = {
   beginScan: "begin-scan",
   listFleet: "list-fleet",
   scanDependencies: "scan-dependencies",
-  scanDependencyLane: "scan-dependency-lane",
   finishScan: "finish-scan",
   decideAlerts: "decide-alerts",
   deliverAlerts: "deliver-alerts",

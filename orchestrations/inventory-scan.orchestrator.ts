@@ -1,6 +1,6 @@
 // The nightly scan as a story: begin the scan, list the fleet through Resource Graph (pools assessed and
 // recorded), scan each cluster's workloads (chunks of clusters one after another as sub-orchestrations,
-// each in N lanes at once, so no history grows with the fleet; a failing cluster is recorded with its
+// each at most N at once, so no history grows with the fleet; a failing cluster is recorded with its
 // error and does not fail the scan), finish the scan (complete or incomplete, with reasons), then decide
 // and deliver alerts. Time is the orchestration's: the scan id is the instant it started.
 
@@ -82,7 +82,6 @@ function* scanDependencies(
       scanId,
       clusters: clusters.slice(offset, offset + size),
       concurrency: input.concurrency,
-      lanes: true,
     };
     try {
       const result = yield* callSubOrchestrator(context, ORCHESTRATIONS.dependencyScans, chunk);

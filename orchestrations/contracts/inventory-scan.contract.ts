@@ -46,12 +46,6 @@ export interface ScanDependenciesInput {
   pools: string[];
 }
 
-/** Clusters scanned one after another, each as scan-dependencies scans it. */
-export interface ScanDependencyLaneInput {
-  scanId: string;
-  clusters: ListedCluster[];
-}
-
 /** Never a thrown cluster failure: `failed` says what went wrong, `recorded` whether it is stored. */
 export type ScanDependenciesOutput = DependencyScanOutcome | RecordingFailure;
 
@@ -68,11 +62,6 @@ export interface DependencyScansInput {
   scanId: string;
   clusters: ListedCluster[];
   concurrency: number;
-  /**
-   * Set by scans begun since chunks run in lanes (scan-dependency-lane); a chunk begun before runs in
-   * batches of scan-dependencies, as its history says.
-   */
-  lanes?: true;
 }
 
 export interface ClusterFailure {
@@ -97,7 +86,6 @@ export interface InventoryScanActivities {
   "begin-scan": { input: BeginScanInput; output: ScanSummary };
   "list-fleet": { input: ListFleetInput; output: ListFleetOutput };
   "scan-dependencies": { input: ScanDependenciesInput; output: ScanDependenciesOutput };
-  "scan-dependency-lane": { input: ScanDependencyLaneInput; output: ScanDependenciesOutput[] };
   "finish-scan": { input: FinishScanInput; output: ScanSummary };
 }
 

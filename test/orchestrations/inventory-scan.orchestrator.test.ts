@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { ActivityFakes } from "../support/activity-fakes.ts";
 import { HARNESS_START, useOrchestrationHarness } from "../support/orchestration-harness.ts";
-import { begun, decided, delivered, finished, lane, listing, scanned } from "../support/workflow-fixtures.ts";
+import { begun, decided, delivered, finished, listing, scanned } from "../support/workflow-fixtures.ts";
 
 /** The first run's scan: the instant it started, the harness's virtual start. */
 const SCAN_ID = HARNESS_START;
@@ -15,7 +15,7 @@ function healthyFleet(count: number, overrides: ActivityFakes = {}): ActivityFak
   return {
     "begin-scan": begun,
     "list-fleet": () => listing(count),
-    "scan-dependency-lane": lane(scanned),
+    "scan-dependencies": scanned,
     "finish-scan": finished,
     "decide-alerts": ({ scanId }) => decided(scanId ?? "", 1),
     "deliver-alerts": () => delivered(1),
@@ -36,7 +36,7 @@ describe("inventory-scan", () => {
     const stageAt = (name: Parameters<typeof run.callsOf>[0]) => run.callsOf(name)[0]?.customStatus;
     expect(stageAt("begin-scan")).toBeNull();
     expect(stageAt("list-fleet")).toEqual({ scanId: SCAN_ID, stage: "listing the fleet" });
-    expect(stageAt("scan-dependency-lane")).toEqual({
+    expect(stageAt("scan-dependencies")).toEqual({
       scanId: SCAN_ID,
       stage: "scanning dependencies",
       clusters: 3,
@@ -90,7 +90,7 @@ describe("inventory-scan", () => {
       "inventory-scan",
       { requestedBy: "operator", concurrency: 1, clustersPerChunk: 2 },
       healthyFleet(5, {
-        "scan-dependency-lane": lane(async (input) => {
+        "scan-dependencies": async (input) => {
           // An operator terminates the chunk that scans c3 (c3 and c4) while it runs.
           if (input.clusterId === "c3") {
             for (const chunk of await harness.running("dependency-scans")) {
@@ -98,7 +98,7 @@ describe("inventory-scan", () => {
             }
           }
           return scanned(input);
-        }),
+        },
       }),
     );
     expect(run.status.runtimeStatus).toBe("Completed");

@@ -26,20 +26,6 @@ export function scanned({
   return { kind: "scanned", clusterId, nodes: 3, pods: 10, complexPools: [] };
 }
 
-/** A lane scanned as `scan` scans each of its clusters, one after another. */
-export function lane(
-  scan: (
-    input: ActivityInput<"scan-dependencies">,
-  ) => Promise<ActivityOutput<"scan-dependencies">> | ActivityOutput<"scan-dependencies">,
-): (input: ActivityInput<"scan-dependency-lane">) => Promise<ActivityOutput<"scan-dependency-lane">> {
-  return async ({ scanId, clusters }) => {
-    const outcomes: ActivityOutput<"scan-dependency-lane"> = [];
-    for (const cluster of clusters)
-      outcomes.push(await scan({ scanId, clusterId: cluster.id, pools: cluster.pools }));
-    return outcomes;
-  };
-}
-
 /** The scan as begin-scan reports it. */
 export function begun({ scanId, startedAt }: ActivityInput<"begin-scan">): ActivityOutput<"begin-scan"> {
   return runningScan(scanId, startedAt);
