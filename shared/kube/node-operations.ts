@@ -390,12 +390,12 @@ export class KubeNodeOperations implements NodeOperations {
     return { kind: "refused", status: code, reason: status?.message ?? error.message };
   }
 
-  /** 404, or a 409 on the uid precondition: the pod the drain saw no longer exists. */
   /** One object read (retried as reads are), undefined when it is not there (404). */
   private readIfFound<T>(what: string, call: (options: CallOptions) => Promise<T>): Promise<T | undefined> {
     return orUndefinedWhenNotFound(read(`reading ${what}`, call, this.options));
   }
 
+  /** 404, or a 409 on the uid precondition: the pod the drain saw no longer exists. */
   private async isGone(core: CoreV1Api, pod: PodRef, error: unknown): Promise<boolean> {
     const code = statusOf(error);
     if (code === 404) return true;

@@ -26,19 +26,13 @@ async function send(context: RequestContext): Promise<ResponseContext> {
   });
   const headers = headersOf(response.headers);
   const decoder = decoderFor(headers["content-encoding"]);
-  if (!decoder) {
-    const { body } = response;
-    return new ResponseContext(response.statusCode, headers, {
-      text: () => body.text(),
-      binary: async () => Buffer.from(await body.arrayBuffer()),
-      stream: () => Readable.toWeb(body) as ReadableStream<Uint8Array>,
-    });
-  }
+  const raw = response.body;
   // pipeline: an error on either side (a reset connection, a corrupt stream) reaches the reader.
-  const body = pipeline(response.body, decoder, () => undefined);
+  const body = decoder ? pipeline(raw, decoder, () => undefined) : raw;
+  // An answer as sent (the simulator's, and most small ones) is read by undici's own readers.
   return new ResponseContext(response.statusCode, headers, {
-    text: () => text(body),
-    binary: async () => Buffer.from(await arrayBuffer(body)),
+    text: () => (decoder ? text(body) : raw.text()),
+    binary: async () => Buffer.from(await (decoder ? arrayBuffer(body) : raw.arrayBuffer())),
     stream: () => Readable.toWeb(body) as ReadableStream<Uint8Array>,
   });
 }

@@ -176,13 +176,13 @@ export function assessPool(cluster: Cluster, pool: NodePool, calendar: Calendar,
   return { ref: poolRef(cluster, pool), ...assessTraits(poolTraits(cluster, pool), calendar, now) };
 }
 
+export type PoolAssessor = (cluster: Cluster, pool: NodePool) => PoolAssessment;
+
 /**
  * assessPool for many pools on one calendar at one instant. A fleet's tens of thousands of pools have a
  * few hundred combinations of traits: each is assessed once, and pools alike share its parts (read them,
  * never change them).
  */
-export type PoolAssessor = (cluster: Cluster, pool: NodePool) => PoolAssessment;
-
 export function poolAssessor(calendar: Calendar, now: Date): PoolAssessor {
   const assessed = new Map<string, Omit<PoolAssessment, "ref">>();
   return (cluster, pool) => {
@@ -197,16 +197,16 @@ export function poolAssessor(calendar: Calendar, now: Date): PoolAssessor {
   };
 }
 
-function assessTraits(pool: PoolTraits, calendar: Calendar, now: Date): Omit<PoolAssessment, "ref"> {
-  const { kubernetesVersion } = pool;
+function assessTraits(traits: PoolTraits, calendar: Calendar, now: Date): Omit<PoolAssessment, "ref"> {
+  const { kubernetesVersion } = traits;
   const resolved = effectiveOs({
-    osSku: pool.osSku,
+    osSku: traits.osSku,
     kubernetesVersion,
-    nodeImageVersion: pool.nodeImageVersion,
+    nodeImageVersion: traits.nodeImageVersion,
   });
   const ageDays = resolved.image && nodeImageAgeDays(resolved.image, now);
   const os: SubjectAssessment = assessOs(resolved.os, resolved.image, calendar, now);
-  const kubernetes = assessKubernetes(kubernetesVersion, pool.longTermSupport, calendar, now);
+  const kubernetes = assessKubernetes(kubernetesVersion, traits.longTermSupport, calendar, now);
 
   const state = mostUrgent(os.state, kubernetes.state);
   const endOfSupport = earliest([os.status?.endOfSupport?.date, kubernetes.status?.endOfSupport?.date]);
@@ -217,7 +217,7 @@ function assessTraits(pool: PoolTraits, calendar: Calendar, now: Date): Omit<Poo
       ? undefined
       : recommendTarget(
           resolved.os,
-          { kubernetesVersion, osType: pool.osType, enableFips: pool.enableFips },
+          { kubernetesVersion, osType: traits.osType, enableFips: traits.enableFips },
           calendar,
           now,
         );
@@ -228,13 +228,13 @@ function assessTraits(pool: PoolTraits, calendar: Calendar, now: Date): Omit<Poo
         ...recommendation.reasons,
       ]
     : [];
-  const versionLimit = skuVersionLimit(pool.osSku, kubernetesVersion);
+  const versionLimit = skuVersionLimit(traits.osSku, kubernetesVersion);
 
   return {
-    ...(pool.osSku !== undefined && { osSku: pool.osSku }),
+    ...(traits.osSku !== undefined && { osSku: traits.osSku }),
     effectiveOs: resolved.os,
     kubernetesVersion,
-    ...(pool.nodeImageVersion !== undefined && { nodeImageVersion: pool.nodeImageVersion }),
+    ...(traits.nodeImageVersion !== undefined && { nodeImageVersion: traits.nodeImageVersion }),
     ...(ageDays !== undefined && { nodeImageAgeDays: ageDays }),
     state,
     ...(endOfSupport && { endOfSupport, daysToEndOfSupport: daysUntil(endOfSupport, now) }),
@@ -247,7 +247,7 @@ function assessTraits(pool: PoolTraits, calendar: Calendar, now: Date): Omit<Poo
       `effective OS ${resolved.os}: ${resolved.reason}`,
       os.reason,
       kubernetes.reason,
-      imageAgeReason(pool.nodeImageVersion, resolved.image, ageDays),
+      imageAgeReason(traits.nodeImageVersion, resolved.image, ageDays),
       ...recommendationReasons,
       ...(versionLimit ? [versionLimit] : []),
     ],
