@@ -18,7 +18,6 @@ import {
   isClaimable,
   outboxFromStored,
   storedOutbox,
-  storedTrackState,
   trackChanges,
   trackStateFromStored,
   withDelivery,
@@ -93,7 +92,7 @@ export class SqliteAlertRepository implements AlertRepository {
           "INSERT OR REPLACE INTO alert_tracks (track_key, version, state) VALUES (?, ?, ?)",
           track,
           (current?.version ?? 0) + 1,
-          JSON.stringify(storedTrackState(track, state)),
+          JSON.stringify(state),
         );
         for (const outbox of added) {
           sql.run(

@@ -22,7 +22,6 @@ import {
   isClaimable,
   outboxFromStored,
   storedOutbox,
-  storedTrackState,
   trackChanges,
   trackStateFromStored,
   withDelivery,
@@ -116,7 +115,7 @@ export class TableAlertRepository extends TableRepository implements AlertReposi
         partitionKey: PARTITION,
         rowKey: trackRowKey(track),
         TrackKey: track,
-        ...toJsonColumns("Track", storedTrackState(track, state)),
+        ...toJsonColumns("Track", state),
       };
       checkEntitySize(row, `alert track ${track}`);
       const actions: TransactionAction[] = [

@@ -30,8 +30,6 @@ export type Deadline = "end-of-support" | "image-removal";
 export const THRESHOLD_DAYS: readonly number[] = [90, 60, 30, 14, 7, 1];
 export const REMINDER_INTERVAL_DAYS = 7;
 const DAY_MS = 86_400_000;
-/** The order String.prototype.localeCompare gives, at a fraction of its cost per comparison. */
-const COLLATOR = new Intl.Collator();
 
 export interface AlertFinding {
   pool: PoolRef;
@@ -51,7 +49,11 @@ export interface TrackState {
   imageRemoval?: IsoDate;
   /** Bumped on each date correction; part of the correction alert's id. */
   revision: number;
-  /** Ids of every alert sent or covered on this track (a set: written sorted, kept as read when unchanged). */
+  /**
+   * Ids of every alert sent or covered on this track, without the track's key: from the "|" on, as
+   * stages' suffixes are, so tens of thousands of tracks are checked without forming each id (a set:
+   * written sorted, kept as read when unchanged).
+   */
   done: string[];
 }
 
@@ -206,7 +208,8 @@ export function evaluateAlerts(
   // Keys formed once, not at each comparison: a fleet's findings number in the tens of thousands.
   const keyed = findings.map((finding) => ({ finding, key: trackKey(finding) }));
   const dates = new Map<string, DatesAtNow>();
-  for (const { finding, key } of keyed.sort((a, b) => COLLATOR.compare(a.key, b.key))) {
+  // By code unit, as the stores order keys: a locale's collation costs several times as much per comparison.
+  for (const { finding, key } of keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
     checkFinding(finding);
     if (seen.has(key)) throw new Error(`two alert findings for the same pool and subject: ${key}`);
     seen.add(key);
@@ -229,27 +232,29 @@ function evaluateTrack(
   const changed = before !== undefined && (before.endOfSupport !== eos || before.imageRemoval !== removal);
   const revision = (before?.revision ?? 0) + (changed ? 1 : 0);
   const { crossed, reminderSuffix } = datesAtNow(known, eos, removal, now);
-  const doneSuffixes = suffixesOf(key, before?.done ?? []);
-  const fresh = crossed.filter((stage) => !doneSuffixes.has(stage.suffix));
-  const reminder = reminderSuffix && !doneSuffixes.has(reminderSuffix) ? key + reminderSuffix : undefined;
+  const done = new Set(before?.done ?? []);
+  const fresh = crossed.filter((stage) => !done.has(stage.suffix));
+  const reminder = reminderSuffix && !done.has(reminderSuffix) ? reminderSuffix : undefined;
 
-  let alert: LifecycleAlert | undefined;
+  let sent: { alert: LifecycleAlert; suffixes: string[] } | undefined;
   const context = { key, finding, now };
   if (changed) {
-    const id = `${key}|dates-changed|r${revision}|${eos ?? "none"}|${removal ?? "none"}`;
+    const suffix = `|dates-changed|r${revision}|${eos ?? "none"}|${removal ?? "none"}`;
     const previousDates = { endOfSupport: before?.endOfSupport, imageRemoval: before?.imageRemoval };
-    alert = buildAlert(context, "dates-changed", id, crossed.at(-1), fresh, previousDates);
+    sent = buildAlert(context, "dates-changed", suffix, crossed.at(-1), fresh, previousDates);
   } else if (fresh.length > 0) {
     const top = fresh.at(-1) as Stage;
-    alert = buildAlert(context, "stage", key + top.suffix, top, fresh);
+    sent = buildAlert(context, "stage", top.suffix, top, fresh);
   } else if (reminder) {
-    alert = buildAlert(context, "reminder", reminder, crossed.at(-1), []);
+    sent = buildAlert(context, "reminder", reminder, crossed.at(-1), []);
   }
   // Nothing sent, dates as they were: the track stays as it is (the same object, so nothing is rewritten).
-  if (before !== undefined && !changed && alert === undefined) return { alert, track: before };
-  if (alert && reminder && alert.id !== reminder) alert.covers.push(reminder);
-  const done = new Set(before?.done ?? []);
-  for (const id of alert ? [alert.id, ...alert.covers] : []) done.add(id);
+  if (before !== undefined && !changed && sent === undefined) return { alert: undefined, track: before };
+  if (sent && reminder && !sent.suffixes.includes(reminder)) {
+    sent.alert.covers.push(key + reminder);
+    sent.suffixes.push(reminder);
+  }
+  for (const suffix of sent?.suffixes ?? []) done.add(suffix);
 
   const track: TrackState = {
     ...(eos !== undefined && { endOfSupport: eos }),
@@ -257,28 +262,18 @@ function evaluateTrack(
     revision,
     done: [...done].sort(),
   };
-  return { alert, track };
+  return { alert: sent?.alert, track };
 }
 
-/**
- * A track's done ids without its key, as stages' suffixes are: a fleet's tracks are checked against
- * their stages without forming each id again. An id that is not the key's (none the policy makes) stays
- * whole, and matches no suffix.
- */
-function suffixesOf(key: string, done: readonly string[]): Set<string> {
-  return new Set(
-    done.map((id) => (id[key.length] === "|" && id.startsWith(key) ? id.slice(key.length) : id)),
-  );
-}
-
+/** The alert with id `key + suffix`, and the suffixes of its id and of what it covers, done once sent. */
 function buildAlert(
   context: { key: string; finding: AlertFinding; now: Date },
   kind: AlertKind,
-  id: string,
+  suffix: string,
   stage: Stage | undefined,
   covered: Stage[],
   previous?: { endOfSupport?: IsoDate; imageRemoval?: IsoDate },
-): LifecycleAlert {
+): { alert: LifecycleAlert; suffixes: string[] } {
   const { finding, now } = context;
   const daysToEndOfSupport = finding.endOfSupport && daysUntil(finding.endOfSupport.date, now);
   const daysToRemoval = finding.imageRemoval && daysUntil(finding.imageRemoval.date, now);
@@ -288,9 +283,9 @@ function buildAlert(
       : kind === "dates-changed" && stage === undefined
         ? "warning"
         : severityOf(stage);
-  return {
+  const alert: LifecycleAlert = {
     ...finding,
-    id,
+    id: context.key + suffix,
     kind,
     ...(stage && { stage: stage.name }),
     severity,
@@ -301,6 +296,7 @@ function buildAlert(
     covers: covered.map((s) => context.key + s.suffix),
     message: alertMessage(kind, finding, now, previous),
   };
+  return { alert, suffixes: [suffix, ...covered.map((s) => s.suffix)] };
 }
 
 function describeDate(what: string, date: IsoDate | undefined, now: Date): string | undefined {

@@ -76,18 +76,15 @@ export function isClaimable(
   return lease.leaseUntil <= now || (holder !== undefined && lease.holder === holder);
 }
 
-// Stored form: an alert id is `${trackKey}|...` (alert-policy.ts), and a track's done-list and an alert's
-// own id and covers repeat that key in every id, most of a row's bytes. They are stored from the "|" on,
-// relative to their track. A full id starts with the key's "/", so rows written with full ids read as they are.
+// Stored form: an alert id is `${trackKey}|...` (alert-policy.ts), and an alert's own id and covers
+// repeat that key in every id, most of a row's bytes. They are stored from the "|" on, relative to their
+// track, as a track's done-list is kept (TrackState). A full id starts with the key's "/", so rows written
+// with full ids read as they are.
 
-/** The state as stored in the row of track `track`. */
-export function storedTrackState(track: string, state: TrackState): TrackState {
-  return { ...state, done: state.done.map((id) => relativeId(track, id)) };
-}
-
-/** The state of track `track` from its stored form. */
+/** The state of track `track` from its stored form: a done id stored whole (rows from before) made relative. */
 export function trackStateFromStored(track: string, stored: TrackState): TrackState {
-  return { ...stored, done: stored.done.map((id) => absoluteId(track, id)) };
+  if (!stored.done.some((id) => isIdOf(track, id))) return stored;
+  return { ...stored, done: stored.done.map((id) => (isIdOf(track, id) ? id.slice(track.length) : id)) };
 }
 
 /** The alert as stored in its outbox row. */
@@ -109,8 +106,12 @@ function withAlertIds(outbox: OutboxAlert, convert: (track: string, id: string) 
   };
 }
 
+function isIdOf(track: string, id: string): boolean {
+  return id[track.length] === "|" && id.startsWith(track);
+}
+
 function relativeId(track: string, id: string): string {
-  if (id.startsWith(track) && id[track.length] === "|") return id.slice(track.length);
+  if (isIdOf(track, id)) return id.slice(track.length);
   // Would read back with the key prepended: no id of the policy's starts with "|".
   if (id.startsWith("|")) throw new Error(`alert id ${JSON.stringify(id)} of track ${track} starts with "|"`);
   return id;
