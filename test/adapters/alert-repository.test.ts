@@ -379,7 +379,7 @@ describe.each<StoreWithRawRows>([
     expect((await alerts.pendingAlerts()).find((p) => p.alert.id === first.alert.id)).toEqual(after?.outbox);
   });
 
-  it("read rows written with full ids, as before ids were kept relative, as they were", async () => {
+  it("read rows written with full ids, as before ids were kept relative: alerts as they were, done-lists made relative", async () => {
     const { alerts, another, raw } = store.open();
     const { state, listed, moved } = await decided(alerts);
     for (const [track, kept] of Object.entries(state.tracks))

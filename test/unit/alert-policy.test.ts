@@ -162,6 +162,23 @@ describe("evaluateAlerts", () => {
     ]);
   });
 
+  it("keeps a track's done ids without its key, and lets no whole id (another track's) stand in for a stage", () => {
+    const key = trackKey(azureLinux2());
+    const { state } = evaluateAlerts(EMPTY_ALERT_STATE, [azureLinux2()], at("2026-03-15"));
+    const done = state.tracks[key]?.done ?? [];
+    expect(done).toContain("|image-removal-30d|2026-03-31");
+    expect(done.filter((id) => !id.startsWith("|"))).toEqual([]);
+    // Stage 14d stored whole, as another track's id would be: it is not this track's, so the stage fires.
+    const foreign = `${key}|image-removal-14d|2026-03-31`;
+    const withForeign = { ...state.tracks[key], revision: 0, done: [...done, foreign] };
+    const later = evaluateAlerts(
+      { version: 1, tracks: { [key]: withForeign } },
+      [azureLinux2()],
+      at("2026-03-17"),
+    );
+    expect(later.alerts.map((a) => a.id)).toEqual([foreign]);
+  });
+
   it("re-arms earlier thresholds when a correction moves a date later (Windows Server 2022: 2027-03-15 -> 2028-06-30)", () => {
     const windows = (endOfSupport: string): AlertFinding => ({
       pool: { ...POOL, pool: "win22" },

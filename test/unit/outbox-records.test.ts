@@ -23,7 +23,7 @@ const outbox: OutboxAlert = {
 };
 
 describe("stored alert ids", () => {
-  it("are kept from the '|' on and read back exactly", () => {
+  it("are kept from the '|' on, a track's as it is in memory, an alert's read back exactly", () => {
     expect(state.done.length).toBeGreaterThan(0);
     expect(state.done.filter((id) => !id.startsWith("|"))).toEqual([]);
     expect(trackStateFromStored(track, state)).toBe(state);

@@ -17,7 +17,7 @@
 //   crossed. A date moved later thus re-arms its earlier thresholds under the new date.
 // - Ids are deterministic: track + stage + the date it was computed against (reminders: the day the
 //   reminder fell due; corrections: a revision counter and the new dates). The state keeps every id
-//   sent or covered per track and never emits one twice, so sinks can deduplicate on it as well.
+//   sent or covered per track (without the track's key) and never emits one twice, so sinks can deduplicate on it as well.
 // - A track with no finding in a run (a cluster the scan could not reach) keeps its state unchanged.
 
 import { type PoolRef, poolKey } from "../fleet/model.ts";
@@ -352,7 +352,10 @@ export function alertFindings(assessment: PoolAssessment): AlertFinding[] {
   });
 }
 
-/** Reads a stored state back, failing with what is wrong rather than alerting from a corrupt state. */
+/**
+ * Reads a stored state back, failing with what is wrong rather than alerting from a corrupt state. Done
+ * ids must be relative to their track already (TrackState): full ids would match no stage.
+ */
 export function parseAlertState(value: unknown): AlertState {
   const fail = (problem: string): never => {
     throw new Error(`alert state: ${problem}`);

@@ -78,8 +78,8 @@ export function isClaimable(
 
 // Stored form: an alert id is `${trackKey}|...` (alert-policy.ts), and an alert's own id and covers
 // repeat that key in every id, most of a row's bytes. They are stored from the "|" on, relative to their
-// track, as a track's done-list is kept (TrackState). A full id starts with the key's "/", so rows written
-// with full ids read as they are.
+// track, as a track's done-list is kept (TrackState). A full id starts with the key's "/": an outbox row
+// written with full ids reads as it is, and a track row's full ids are made relative.
 
 /** The state of track `track` from its stored form: a done id stored whole (rows from before) made relative. */
 export function trackStateFromStored(track: string, stored: TrackState): TrackState {
