@@ -17,7 +17,8 @@
 //   crossed. A date moved later thus re-arms its earlier thresholds under the new date.
 // - Ids are deterministic: track + stage + the date it was computed against (reminders: the day the
 //   reminder fell due; corrections: a revision counter and the new dates). The state keeps every id
-//   sent or covered per track (without the track's key) and never emits one twice, so sinks can deduplicate on it as well.
+//   sent or covered per track (without the track's key) and never emits one twice, so sinks can
+//   deduplicate on it as well.
 // - A track with no finding in a run (a cluster the scan could not reach) keeps its state unchanged.
 
 import { type PoolRef, poolKey } from "../fleet/model.ts";

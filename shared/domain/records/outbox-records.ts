@@ -84,7 +84,7 @@ export function isClaimable(
 /** The state of track `track` from its stored form: a done id stored whole (rows from before) made relative. */
 export function trackStateFromStored(track: string, stored: TrackState): TrackState {
   if (!stored.done.some((id) => isIdOf(track, id))) return stored;
-  return { ...stored, done: stored.done.map((id) => (isIdOf(track, id) ? id.slice(track.length) : id)) };
+  return { ...stored, done: stored.done.map((id) => withoutKey(track, id)) };
 }
 
 /** The alert as stored in its outbox row. */
@@ -110,11 +110,17 @@ function isIdOf(track: string, id: string): boolean {
   return id[track.length] === "|" && id.startsWith(track);
 }
 
+/** The id from the "|" on when it is the track's; another track's stays whole. */
+function withoutKey(track: string, id: string): string {
+  return isIdOf(track, id) ? id.slice(track.length) : id;
+}
+
 function relativeId(track: string, id: string): string {
-  if (isIdOf(track, id)) return id.slice(track.length);
+  const relative = withoutKey(track, id);
   // Would read back with the key prepended: no id of the policy's starts with "|".
-  if (id.startsWith("|")) throw new Error(`alert id ${JSON.stringify(id)} of track ${track} starts with "|"`);
-  return id;
+  if (relative === id && id.startsWith("|"))
+    throw new Error(`alert id ${JSON.stringify(id)} of track ${track} starts with "|"`);
+  return relative;
 }
 
 function absoluteId(track: string, id: string): string {
