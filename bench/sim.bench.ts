@@ -1,7 +1,8 @@
 // The simulated fleet on the large scenario (30 clusters, ~2,000 nodes, ~20,000 pods): its memory, and
 // how fast 100 nodes drain in virtual time through the real @kubernetes/client-node, connected as the
-// product connects (its KubeconfigDirectory, one keep-alive pool per cluster): cordon, evict, retry
-// refused evictions every 5 s as kubectl does. Run alone: npx node bench/sim.bench.ts
+// product connects (its KubeconfigDirectory, one keep-alive pool per cluster, its HTTP library on
+// undici's request): cordon, evict, retry refused evictions every 5 s as kubectl does. Run alone:
+// npx node bench/sim.bench.ts
 
 import { dirname } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -10,11 +11,14 @@ import type { VirtualClock } from "../local/clock.ts";
 import { largeScenario } from "../local/sim/scenario/large-scenario.ts";
 import { type Simulator, startSimulator } from "../local/sim/simulator.ts";
 import { clusterTarget, KubeconfigDirectory } from "../shared/kube/kube-connection.ts";
+import { undiciHttpLibrary } from "../shared/kube/undici-http-library.ts";
 
 const CLUSTERS_TO_DRAIN = 10;
 const NODES_PER_CLUSTER = 10;
 const CONCURRENT_DRAINS_PER_CLUSTER = 5;
 const RETRY_MS = 5_000;
+/** The product's HTTP library for client-node (kube-requests.ts passes it on every call). */
+const AS_THE_PRODUCT: k8s.ConfigurationOptions = { httpApi: undiciHttpLibrary };
 
 export interface SimBenchResult {
   clusters: number;
@@ -45,24 +49,26 @@ async function drainNode(
   node: string,
   count: DrainCount,
 ): Promise<void> {
-  await core.patchNode({ name: node, body: [{ op: "add", path: "/spec/unschedulable", value: true }] });
+  await core.patchNode(
+    { name: node, body: [{ op: "add", path: "/spec/unschedulable", value: true }] },
+    AS_THE_PRODUCT,
+  );
   for (;;) {
     // Holding the clock keeps simulated time still while this round of requests is on the wire.
     const release = clock.hold();
     try {
       const pods = (
-        await core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` })
+        await core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` }, AS_THE_PRODUCT)
       ).items.filter((p) => p.metadata?.ownerReferences?.[0]?.kind !== "DaemonSet");
       if (pods.length === 0) return;
       for (const pod of pods.filter((p) => !p.metadata?.deletionTimestamp)) {
         const name = pod.metadata?.name as string;
         const namespace = pod.metadata?.namespace as string;
         try {
-          await core.createNamespacedPodEviction({
-            name,
-            namespace,
-            body: { metadata: { name, namespace } },
-          });
+          await core.createNamespacedPodEviction(
+            { name, namespace, body: { metadata: { name, namespace } } },
+            AS_THE_PRODUCT,
+          );
           count.evictions++;
         } catch (error) {
           if ((error as k8s.ApiException<unknown>).code !== 429) throw error;
@@ -84,7 +90,9 @@ async function drainCluster(
 ): Promise<number> {
   const kc = await connector.kubeConfig(clusterTarget(id));
   const core = kc.makeApiClient(k8s.CoreV1Api);
-  const nodes = (await core.listNode({ labelSelector: "kubernetes.azure.com/agentpool=apps" })).items
+  const nodes = (
+    await core.listNode({ labelSelector: "kubernetes.azure.com/agentpool=apps" }, AS_THE_PRODUCT)
+  ).items
     .map((n) => n.metadata?.name as string)
     .slice(0, NODES_PER_CLUSTER);
   const clock = sim.clock as VirtualClock;
