@@ -221,16 +221,17 @@ function kubeConnector(generation: Generation): KubeConnector {
   const connector =
     connection.kind === "kubeconfig-directory"
       ? new KubeconfigDirectory(connection.directory)
-      : entraKubeConnector(generation.get("azure").azure);
+      : entraKubeConnector(generation.get("azure").azure, generation.clock);
   // Its idle keep-alive connections go with the generation.
   generation.onClose(() => connector.close());
   return connector;
 }
 
-function entraKubeConnector(azure: AzureClients): EntraKubeConnector {
+function entraKubeConnector(azure: AzureClients, clock: RetryClock): EntraKubeConnector {
   return new EntraKubeConnector({
     credential: azure.credential,
     arm: (subscriptionId) => azure.containerService(subscriptionId),
+    clock,
   });
 }
 

@@ -1,7 +1,7 @@
 // How the product reaches a cluster's Kubernetes API.
-// - In Azure: the API server and its CA from ARM (the cluster user credential, read at connect time and
-//   never stored) and an Entra token for the AKS server application from @azure/identity. The credential's
-//   kubelogin exec section is ignored: the token comes from the product's own identity.
+// - In Azure: the API server and its CA from ARM (the cluster user credential, kept in memory for a few
+//   minutes and never stored) and an Entra token for the AKS server application from @azure/identity. The
+//   credential's kubelogin exec section is ignored: the token comes from the product's own identity.
 // - Locally: the kubeconfig the simulator writes per cluster (<cluster name>.yaml in one directory),
 //   which carries the simulator's CA.
 // Either way, calls to one cluster share one keep-alive connection pool (see ClusterConnectionPools).
@@ -13,9 +13,18 @@ import type { ContainerServiceClient } from "@azure/arm-containerservice";
 import type { TokenCredential } from "@azure/identity";
 import { bufferFromFileOrString, KubeConfig, type RequestContext } from "@kubernetes/client-node";
 import { MANAGED_CLUSTER_ID } from "../domain/fleet/model.ts";
+import type { RetryClock } from "../domain/ports/clock.ts";
 
 /** The AKS Microsoft Entra server application, audience of data-plane tokens (https://github.com/Azure/kubelogin). */
 export const AKS_TOKEN_SCOPE = "6dae42f8-4368-4678-94ff-3960e28e3630/.default";
+
+/**
+ * How long a cluster's API server and CA, read from its user credential, serve before ARM is asked again.
+ * Every Kubernetes call wants them (a 200-node migration makes about 5,000), and each read is a POST
+ * action that counts against the subscription's ARM write limit, 200 refilled at 10 a second
+ * (https://learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling).
+ */
+export const CLUSTER_ENDPOINT_TTL_MS = 10 * 60_000;
 
 export interface ClusterTarget {
   id: string;
@@ -127,6 +136,8 @@ class PooledKubeConfig extends KubeConfig {
 export class KubeconfigDirectory implements KubeConnector {
   private readonly directory: string;
   private readonly pools = new ClusterConnectionPools();
+  /** Each cluster's config as last loaded, with the text it came from: parsed again only when it changes. */
+  private readonly loaded = new Map<string, { text: string; config: KubeConfig }>();
 
   constructor(directory: string) {
     this.directory = directory;
@@ -143,8 +154,11 @@ export class KubeconfigDirectory implements KubeConnector {
         `no kubeconfig for cluster ${target.name}: ${code === "ENOENT" ? `${path} does not exist` : (error as Error).message}`,
       );
     }
+    const last = this.loaded.get(target.id);
+    if (last?.text === text) return last.config;
     const config = this.pools.kubeConfig(target.id);
     config.loadFromString(text);
+    this.loaded.set(target.id, { text, config });
     return config;
   }
 
@@ -154,20 +168,61 @@ export class KubeconfigDirectory implements KubeConnector {
 }
 
 /** Azure: the server and CA from ARM, an Entra token for AKS from the product's identity. */
+interface ClusterEndpoint {
+  server: string;
+  caData: string | undefined;
+}
+
 export class EntraKubeConnector implements KubeConnector {
   private readonly credential: TokenCredential;
   private readonly arm: (subscriptionId: string) => ContainerServiceClient;
+  private readonly clock: Pick<RetryClock, "now">;
   private readonly pools = new ClusterConnectionPools();
+  /** Each cluster's endpoint as read (or being read) from ARM, until `until`. */
+  private readonly endpoints = new Map<string, { read: Promise<ClusterEndpoint>; until: number }>();
 
   constructor(options: {
     credential: TokenCredential;
     arm: (subscriptionId: string) => ContainerServiceClient;
+    clock: Pick<RetryClock, "now">;
   }) {
     this.credential = options.credential;
     this.arm = options.arm;
+    this.clock = options.clock;
   }
 
   async kubeConfig(target: ClusterTarget): Promise<KubeConfig> {
+    const { server, caData } = await this.endpoint(target);
+    // Every call: @azure/identity keeps the token and renews it before it expires.
+    const token = await this.credential.getToken(AKS_TOKEN_SCOPE);
+    if (!token) throw new Error(`no Entra token for AKS (${AKS_TOKEN_SCOPE})`);
+    const config = this.pools.kubeConfig(target.id);
+    config.loadFromOptions({
+      clusters: [{ name: target.name, server, caData, skipTLSVerify: false }],
+      users: [{ name: "entra", token: token.token }],
+      contexts: [{ name: target.name, cluster: target.name, user: "entra" }],
+      currentContext: target.name,
+    });
+    return config;
+  }
+
+  /**
+   * The cluster's endpoint, read from ARM at most once per CLUSTER_ENDPOINT_TTL_MS; calls at the same time
+   * share one read, and a failed read is not kept.
+   */
+  private endpoint(target: ClusterTarget): Promise<ClusterEndpoint> {
+    const now = this.clock.now();
+    const kept = this.endpoints.get(target.id);
+    if (kept && now < kept.until) return kept.read;
+    const entry = { read: this.readEndpoint(target), until: now + CLUSTER_ENDPOINT_TTL_MS };
+    this.endpoints.set(target.id, entry);
+    entry.read.catch(() => {
+      if (this.endpoints.get(target.id) === entry) this.endpoints.delete(target.id);
+    });
+    return entry.read;
+  }
+
+  private async readEndpoint(target: ClusterTarget): Promise<ClusterEndpoint> {
     const credentials = await this.arm(target.subscriptionId).managedClusters.listClusterUserCredentials(
       target.resourceGroup,
       target.name,
@@ -179,16 +234,7 @@ export class EntraKubeConnector implements KubeConnector {
     const cluster = given.getCurrentCluster();
     if (!cluster?.server)
       throw new Error(`the user credential of cluster ${target.name} names no API server`);
-    const token = await this.credential.getToken(AKS_TOKEN_SCOPE);
-    if (!token) throw new Error(`no Entra token for AKS (${AKS_TOKEN_SCOPE})`);
-    const config = this.pools.kubeConfig(target.id);
-    config.loadFromOptions({
-      clusters: [{ name: target.name, server: cluster.server, caData: cluster.caData, skipTLSVerify: false }],
-      users: [{ name: "entra", token: token.token }],
-      contexts: [{ name: target.name, cluster: target.name, user: "entra" }],
-      currentContext: target.name,
-    });
-    return config;
+    return { server: cluster.server, caData: cluster.caData };
   }
 
   close(): Promise<void> {

@@ -13,6 +13,7 @@ import type { ClusterFacts } from "../../shared/domain/workloads/cluster-facts.t
 import { gatherClusterFacts } from "../../shared/kube/cluster-facts.ts";
 import {
   AKS_TOKEN_SCOPE,
+  CLUSTER_ENDPOINT_TTL_MS,
   clusterTarget,
   EntraKubeConnector,
   KubeconfigDirectory,
@@ -84,6 +85,7 @@ describe("gathering a cluster's facts", () => {
       credential,
       arm: (subscriptionId) =>
         new ContainerServiceClient(credential, subscriptionId, sim.azureClientOptions()),
+      clock: sim.clock,
     });
     const cluster = simCluster("aks-dev-weu");
     const config = await connector.kubeConfig(clusterTarget(cluster.id));
@@ -94,6 +96,88 @@ describe("gathering a cluster's facts", () => {
     expect(scopes).toContain(AKS_TOKEN_SCOPE);
     const facts = await gatherClusterFacts(config, options);
     expect(facts.nodes).toHaveLength(cluster.store.count("nodes"));
+  });
+
+  describe("the cluster's endpoint from ARM, in Azure", () => {
+    /** A connector whose ARM client counts the user credential reads it sends; each token is new. */
+    function entraConnector() {
+      let issued = 0;
+      const credential: TokenCredential = {
+        getToken: async () => ({
+          token: `entra-token-${++issued}`,
+          expiresOnTimestamp: Date.now() + 3_600_000,
+        }),
+      };
+      const reads = { count: 0 };
+      const connector = new EntraKubeConnector({
+        credential,
+        arm: (subscriptionId) => {
+          const client = new ContainerServiceClient(credential, subscriptionId, sim.azureClientOptions());
+          client.pipeline.addPolicy({
+            name: "count-credential-reads",
+            sendRequest: (request, next) => {
+              if (request.url.includes("/listClusterUserCredential")) reads.count++;
+              return next(request);
+            },
+          });
+          return client;
+        },
+        clock: sim.clock,
+      });
+      return { connector, reads };
+    }
+
+    it("is read once for many calls, at once or one after another, each with the current token", async () => {
+      const { connector, reads } = entraConnector();
+      const cluster = simCluster("aks-dev-weu");
+      const apiServer = sim.clusters.find((c) => c.name === cluster.name)?.apiServer;
+      const target = clusterTarget(cluster.id);
+      const together = await Promise.all([1, 2, 3].map(() => connector.kubeConfig(target)));
+      const tokens = new Set<string | undefined>();
+      for (const config of [
+        ...together,
+        await connector.kubeConfig(target),
+        await connector.kubeConfig(target),
+      ]) {
+        expect(config.getCurrentCluster()?.server).toBe(apiServer);
+        tokens.add(config.getCurrentUser()?.token);
+      }
+      expect(reads.count).toBe(1);
+      expect(tokens.size).toBe(5);
+      const facts = await gatherClusterFacts(await connector.kubeConfig(target), options);
+      expect(facts.nodes).toHaveLength(cluster.store.count("nodes"));
+    });
+
+    it("is read again once CLUSTER_ENDPOINT_TTL_MS has passed", async () => {
+      const { connector, reads } = entraConnector();
+      const target = clusterTarget(simCluster("aks-dev-weu").id);
+      await connector.kubeConfig(target);
+      await sim.clock.sleep(CLUSTER_ENDPOINT_TTL_MS - 1_000);
+      await connector.kubeConfig(target);
+      expect(reads.count).toBe(1);
+      await sim.clock.sleep(1_000);
+      await connector.kubeConfig(target);
+      expect(reads.count).toBe(2);
+    });
+
+    it("is not kept when ARM refuses the read: the next call asks again", async () => {
+      const { connector, reads } = entraConnector();
+      const cluster = simCluster("aks-test-neu");
+      sim.fleet.faults.add({
+        kind: "arm-error",
+        status: 403,
+        pathContains: `/managedClusters/${cluster.name}/listClusterUserCredential`,
+        times: 1,
+      });
+      await expect(connector.kubeConfig(clusterTarget(cluster.id))).rejects.toMatchObject({
+        statusCode: 403,
+      });
+      const config = await connector.kubeConfig(clusterTarget(cluster.id));
+      expect(config.getCurrentCluster()?.server).toBe(
+        sim.clusters.find((c) => c.name === cluster.name)?.apiServer,
+      );
+      expect(reads.count).toBe(2);
+    });
   });
 
   it("retries an API server error and succeeds when it passes", async () => {
