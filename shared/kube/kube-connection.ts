@@ -167,12 +167,12 @@ export class KubeconfigDirectory implements KubeConnector {
   }
 }
 
-/** Azure: the server and CA from ARM, an Entra token for AKS from the product's identity. */
 interface ClusterEndpoint {
   server: string;
   caData: string | undefined;
 }
 
+/** Azure: the server and CA from ARM, an Entra token for AKS from the product's identity. */
 export class EntraKubeConnector implements KubeConnector {
   private readonly credential: TokenCredential;
   private readonly arm: (subscriptionId: string) => ContainerServiceClient;
