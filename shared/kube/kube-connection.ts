@@ -20,8 +20,8 @@ export const AKS_TOKEN_SCOPE = "6dae42f8-4368-4678-94ff-3960e28e3630/.default";
 
 /**
  * How long a cluster's API server and CA, read from its user credential, serve before ARM is asked again.
- * Every Kubernetes call wants them (a 200-node migration makes about 5,000), and each read is a POST
- * action that counts against the subscription's ARM write limit, 200 refilled at 10 a second
+ * Every Kubernetes call wants them (5,270 calls in one measured 200-node migration), and each read is
+ * an ARM request (a POST action) metered per principal and subscription by token buckets
  * (https://learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling).
  */
 export const CLUSTER_ENDPOINT_TTL_MS = 10 * 60_000;

@@ -2,7 +2,9 @@
 // simulator's API servers: both ways of connecting (the simulator's kubeconfigs; ARM's user credential
 // with an Entra token for AKS), lists paged with limit/continue, API errors retried or reported.
 
-import { dirname } from "node:path";
+import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { ContainerServiceClient } from "@azure/arm-containerservice";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/identity";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -151,12 +153,15 @@ describe("gathering a cluster's facts", () => {
     it("is read again once CLUSTER_ENDPOINT_TTL_MS has passed", async () => {
       const { connector, reads } = entraConnector();
       const target = clusterTarget(simCluster("aks-dev-weu").id);
-      await connector.kubeConfig(target);
-      await sim.clock.sleep(CLUSTER_ENDPOINT_TTL_MS - 1_000);
-      await connector.kubeConfig(target);
-      expect(reads.count).toBe(1);
-      await sim.clock.sleep(1_000);
-      await connector.kubeConfig(target);
+      // Held, so virtual time moves only in these sleeps, never during ARM's answer.
+      await runHeld(sim.clock, async () => {
+        await connector.kubeConfig(target);
+        await sim.clock.sleep(CLUSTER_ENDPOINT_TTL_MS - 1_000);
+        await connector.kubeConfig(target);
+        expect(reads.count).toBe(1);
+        await sim.clock.sleep(1_000);
+        await connector.kubeConfig(target);
+      });
       expect(reads.count).toBe(2);
     });
 
@@ -251,6 +256,28 @@ describe("gathering a cluster's facts", () => {
         sim.fleet.faults.remove(fault.id);
       }
     });
+  });
+
+  it("parses a kubeconfig again only when its file changed", async () => {
+    const directory = await mkdtemp(join(tmpdir(), "kubeconfigs-"));
+    try {
+      const cluster = simCluster("aks-dev-weu");
+      const path = join(directory, `${cluster.name}.yaml`);
+      await copyFile(sim.kubeconfigPath(cluster.name), path);
+      const connector = new KubeconfigDirectory(directory);
+      const target = clusterTarget(cluster.id);
+      const first = await connector.kubeConfig(target);
+      expect(await connector.kubeConfig(target)).toBe(first);
+      const moved = "https://127.0.0.2:6443";
+      const text = await readFile(path, "utf8");
+      await writeFile(path, text.replace(first.getCurrentCluster()?.server ?? "", moved));
+      const reloaded = await connector.kubeConfig(target);
+      expect(reloaded).not.toBe(first);
+      expect(reloaded.getCurrentCluster()?.server).toBe(moved);
+      await connector.close();
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
   });
 
   it("names the cluster whose kubeconfig is missing", async () => {
