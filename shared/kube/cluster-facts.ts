@@ -4,10 +4,11 @@
 // answer, each call timed out and retried as kube-requests.ts does; an expired continue token (410)
 // restarts that list. A list that fails for good fails the scan of this cluster.
 
-import { AppsV1Api, CoreV1Api, type KubeConfig, PolicyV1Api, StorageV1Api } from "@kubernetes/client-node";
+import { AppsV1Api, type KubeConfig, StorageV1Api } from "@kubernetes/client-node";
 import type { ClusterFactsSource } from "../domain/ports/fleet.ts";
 import { mapBounded } from "../domain/support/bounded.ts";
 import type { ClusterFacts } from "../domain/workloads/cluster-facts.ts";
+import { CoreV1ApiJsonLists, PolicyV1ApiJsonLists } from "./json-lists.ts";
 import { clusterTarget, type KubeConnector } from "./kube-connection.ts";
 import { type KubeRequestOptions, type ListCall, listAll } from "./kube-requests.ts";
 
@@ -33,9 +34,9 @@ export async function gatherClusterFacts(
   config: KubeConfig,
   options: KubeRequestOptions,
 ): Promise<ClusterFacts> {
-  const core = config.makeApiClient(CoreV1Api);
+  const core = config.makeApiClient(CoreV1ApiJsonLists);
   const apps = config.makeApiClient(AppsV1Api);
-  const policy = config.makeApiClient(PolicyV1Api);
+  const policy = config.makeApiClient(PolicyV1ApiJsonLists);
   const storage = config.makeApiClient(StorageV1Api);
   const list =
     <T>(what: string, call: ListCall<T>) =>

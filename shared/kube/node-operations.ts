@@ -7,10 +7,10 @@
 
 import {
   AppsV1Api,
-  CoreV1Api,
+  type CoreV1Api,
   type KubeConfig,
   PatchStrategy,
-  PolicyV1Api,
+  type PolicyV1Api,
   setHeaderOptions,
   type V1DeleteOptions,
   type V1LabelSelector,
@@ -33,6 +33,7 @@ import type {
   KubeTaint,
 } from "../domain/workloads/cluster-facts.ts";
 import { isPodHealthy, poolOfNode } from "../domain/workloads/kube-objects.ts";
+import { CoreV1ApiJsonLists, PolicyV1ApiJsonLists } from "./json-lists.ts";
 import { clusterTarget, type KubeConnector } from "./kube-connection.ts";
 import {
   type CallOptions,
@@ -151,7 +152,7 @@ export class KubeNodeOperations implements NodeOperations {
         this.options,
       );
     if (nodes === undefined) return (await list()).map(lean);
-    const pods: V1Pod[] = [];
+    const pods: KubePod[] = [];
     for (const node of nodes) pods.push(...(await list(`spec.nodeName=${node}`)));
     return pods.map(lean);
   }
@@ -249,7 +250,7 @@ export class KubeNodeOperations implements NodeOperations {
         (page, call) => core.listNamespacedPod({ namespace, ...page, labelSelector }, call),
         this.options,
       );
-      const ownedBySet = (pod: V1Pod) =>
+      const ownedBySet = (pod: KubePod) =>
         pod.metadata?.ownerReferences?.some((owner) => owner.controller && owner.uid === set.metadata?.uid);
       const ready = pods.filter((pod) => ownedBySet(pod) && isPodHealthy(pod)).length;
       return { workload: named("StatefulSet", name), desired: set.spec?.replicas ?? 1, ready };
@@ -342,9 +343,9 @@ export class KubeNodeOperations implements NodeOperations {
   private async apis(clusterId: string): Promise<Apis> {
     const config: KubeConfig = await this.kube.kubeConfig(clusterTarget(clusterId));
     return {
-      core: config.makeApiClient(CoreV1Api),
+      core: config.makeApiClient(CoreV1ApiJsonLists),
       apps: config.makeApiClient(AppsV1Api),
-      policy: config.makeApiClient(PolicyV1Api),
+      policy: config.makeApiClient(PolicyV1ApiJsonLists),
     };
   }
 

@@ -8,6 +8,7 @@
 export interface KubeOwnerReference {
   kind?: string;
   name?: string;
+  uid?: string;
   controller?: boolean;
 }
 
