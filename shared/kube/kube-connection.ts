@@ -7,7 +7,7 @@
 // Either way, calls to one cluster share one keep-alive connection pool (see ClusterConnectionPools).
 
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { ContainerServiceClient } from "@azure/arm-containerservice";
 import type { TokenCredential } from "@azure/identity";
@@ -136,8 +136,11 @@ class PooledKubeConfig extends KubeConfig {
 export class KubeconfigDirectory implements KubeConnector {
   private readonly directory: string;
   private readonly pools = new ClusterConnectionPools();
-  /** Each cluster's config as last loaded, with the text it came from: parsed again only when it changes. */
-  private readonly loaded = new Map<string, { text: string; config: KubeConfig }>();
+  /**
+   * Each cluster's config as last loaded, with the file's identity then (inode, size, modification time):
+   * read and parsed again only when that changes, so a call costs one stat, not an open, read and close.
+   */
+  private readonly loaded = new Map<string, { file: string; config: KubeConfig }>();
 
   constructor(directory: string) {
     this.directory = directory;
@@ -145,21 +148,22 @@ export class KubeconfigDirectory implements KubeConnector {
 
   async kubeConfig(target: ClusterTarget): Promise<KubeConfig> {
     const path = join(this.directory, `${target.name}.yaml`);
-    let text: string;
     try {
-      text = await readFile(path, "utf8");
+      const { ino, size, mtimeMs } = await stat(path);
+      const file = `${ino}:${size}:${mtimeMs}`;
+      const last = this.loaded.get(target.id);
+      if (last?.file === file) return last.config;
+      const config = this.pools.kubeConfig(target.id);
+      config.loadFromString(await readFile(path, "utf8"));
+      this.loaded.set(target.id, { file, config });
+      return config;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
+      if (code === undefined) throw error;
       throw new Error(
         `no kubeconfig for cluster ${target.name}: ${code === "ENOENT" ? `${path} does not exist` : (error as Error).message}`,
       );
     }
-    const last = this.loaded.get(target.id);
-    if (last?.text === text) return last.config;
-    const config = this.pools.kubeConfig(target.id);
-    config.loadFromString(text);
-    this.loaded.set(target.id, { text, config });
-    return config;
   }
 
   close(): Promise<void> {
