@@ -93,6 +93,21 @@ describe.each(stores)("AuditRepository on $name", (store) => {
     expect(await other.audit.list(MIGRATION)).toEqual(listed);
   });
 
+  it("fails only the append that cannot be stored, not those made with it", async () => {
+    const audit = store.fresh().audit;
+    const [first, broken, last] = ["create-pool", "taint-node:aks-old-0", "evict-pod:batch/worker-0"].map(
+      (step) => stepRecord(step),
+    ) as [AuditRecord, AuditRecord, AuditRecord];
+    // A BigInt has no JSON form: this record can be neither hashed nor written.
+    const unstorable = { ...broken, evidence: { bytes: 1n } };
+    const results = await Promise.allSettled([first, unstorable, last].map((record) => audit.append(record)));
+    expect(results.map((result) => result.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    const listed = await audit.list(MIGRATION);
+    expect(unchained(listed)).toEqual([first, last]);
+    expect(listed.map((record) => record.sequence)).toEqual([1, 2]);
+    expect(verifyChain(listed)).toEqual({ ok: true });
+  });
+
   it("keeps a record with large evidence whole", async () => {
     const audit = store.fresh().audit;
     const pods = Array.from({ length: 4000 }, (_, n) => ({ namespace: "batch", name: `worker-${n}-ä` }));
