@@ -8,7 +8,12 @@ import { AppsV1Api, type KubeConfig, StorageV1Api } from "@kubernetes/client-nod
 import type { ClusterFactsSource } from "../domain/ports/fleet.ts";
 import { mapBounded } from "../domain/support/bounded.ts";
 import type { ClusterFacts } from "../domain/workloads/cluster-facts.ts";
-import { CoreV1ApiJsonLists, PolicyV1ApiJsonLists } from "./json-lists.ts";
+import {
+  CoreV1ApiJsonLists,
+  type CoreV1JsonApi,
+  PolicyV1ApiJsonLists,
+  type PolicyV1JsonApi,
+} from "./json-lists.ts";
 import { clusterTarget, type KubeConnector } from "./kube-connection.ts";
 import { type KubeRequestOptions, type ListCall, listAll } from "./kube-requests.ts";
 
@@ -34,9 +39,9 @@ export async function gatherClusterFacts(
   config: KubeConfig,
   options: KubeRequestOptions,
 ): Promise<ClusterFacts> {
-  const core = config.makeApiClient(CoreV1ApiJsonLists);
+  const core: CoreV1JsonApi = config.makeApiClient(CoreV1ApiJsonLists);
   const apps = config.makeApiClient(AppsV1Api);
-  const policy = config.makeApiClient(PolicyV1ApiJsonLists);
+  const policy: PolicyV1JsonApi = config.makeApiClient(PolicyV1ApiJsonLists);
   const storage = config.makeApiClient(StorageV1Api);
   const list =
     <T>(what: string, call: ListCall<T>) =>

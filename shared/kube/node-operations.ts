@@ -7,10 +7,8 @@
 
 import {
   AppsV1Api,
-  type CoreV1Api,
   type KubeConfig,
   PatchStrategy,
-  type PolicyV1Api,
   setHeaderOptions,
   type V1DeleteOptions,
   type V1LabelSelector,
@@ -33,7 +31,12 @@ import type {
   KubeTaint,
 } from "../domain/workloads/cluster-facts.ts";
 import { isPodHealthy, poolOfNode } from "../domain/workloads/kube-objects.ts";
-import { CoreV1ApiJsonLists, PolicyV1ApiJsonLists } from "./json-lists.ts";
+import {
+  CoreV1ApiJsonLists,
+  type CoreV1JsonApi,
+  PolicyV1ApiJsonLists,
+  type PolicyV1JsonApi,
+} from "./json-lists.ts";
 import { clusterTarget, type KubeConnector } from "./kube-connection.ts";
 import {
   type CallOptions,
@@ -68,9 +71,9 @@ const TAINT_ATTEMPTS = 5;
 const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
 interface Apis {
-  core: CoreV1Api;
+  core: CoreV1JsonApi;
   apps: AppsV1Api;
-  policy: PolicyV1Api;
+  policy: PolicyV1JsonApi;
 }
 
 const mergePatch = (call: CallOptions) => setHeaderOptions("Content-Type", PatchStrategy.MergePatch, call);
@@ -360,7 +363,7 @@ export class KubeNodeOperations implements NodeOperations {
     return items.map(lean);
   }
 
-  private readPod(core: CoreV1Api, namespace: string, name: string): Promise<V1Pod | undefined> {
+  private readPod(core: CoreV1JsonApi, namespace: string, name: string): Promise<V1Pod | undefined> {
     return this.readIfFound(`pod ${namespace}/${name}`, (call) =>
       core.readNamespacedPod({ namespace, name }, call),
     );
@@ -368,7 +371,7 @@ export class KubeNodeOperations implements NodeOperations {
 
   /** The outcome an eviction's refusal means; undefined when it means nothing yet (the activity retries). */
   private async evictionRefusal(
-    core: CoreV1Api,
+    core: CoreV1JsonApi,
     pod: PodRef,
     error: unknown,
   ): Promise<EvictionOutcome | undefined> {
@@ -397,7 +400,7 @@ export class KubeNodeOperations implements NodeOperations {
   }
 
   /** 404, or a 409 on the uid precondition: the pod the drain saw no longer exists. */
-  private async isGone(core: CoreV1Api, pod: PodRef, error: unknown): Promise<boolean> {
+  private async isGone(core: CoreV1JsonApi, pod: PodRef, error: unknown): Promise<boolean> {
     const code = statusOf(error);
     if (code === 404) return true;
     if (code !== 409) return false;
@@ -406,7 +409,7 @@ export class KubeNodeOperations implements NodeOperations {
     return current?.metadata?.uid !== pod.uid;
   }
 
-  private async ensureProductNamespace(core: CoreV1Api): Promise<void> {
+  private async ensureProductNamespace(core: CoreV1JsonApi): Promise<void> {
     const existing = await this.readIfFound(`namespace ${PRODUCT_NAMESPACE}`, (call) =>
       core.readNamespace({ name: PRODUCT_NAMESPACE }, call),
     );

@@ -51,18 +51,6 @@ function simCluster(name: string) {
   return cluster;
 }
 
-/** The creationTimestamp the simulator's store holds for a listed pod. */
-function simPodCreated(
-  cluster: ReturnType<typeof simCluster>,
-  pod: ClusterFacts["pods"][number] | undefined,
-) {
-  const name = pod?.metadata?.name;
-  return cluster.store
-    .list("pods")
-    .find((p) => p.metadata.name === name && p.metadata.namespace === pod?.metadata?.namespace)?.metadata
-    .creationTimestamp;
-}
-
 function counts(facts: ClusterFacts): Record<string, number> {
   return Object.fromEntries(FACT_RESOURCES.map(([field]) => [field, facts[field].length]));
 }
@@ -82,9 +70,15 @@ describe("gathering a cluster's facts", () => {
       facts.pods.length,
     );
     // Pod and budget lists come as parsed JSON (json-lists.ts): timestamps as the API server wrote them.
-    const created = facts.pods[0]?.metadata?.creationTimestamp;
-    expect(typeof created).toBe("string");
-    expect(simPodCreated(cluster, facts.pods[0])).toBe(created);
+    const [pod] = facts.pods;
+    expect(typeof pod?.metadata?.creationTimestamp).toBe("string");
+    expect(pod?.metadata?.creationTimestamp).toBe(
+      cluster.store.get("pods", pod?.metadata?.namespace, pod?.metadata?.name ?? "")?.metadata
+        .creationTimestamp,
+    );
+    expect(new Set(facts.podDisruptionBudgets.map((b) => typeof b.metadata?.creationTimestamp))).toEqual(
+      new Set(["string"]),
+    );
     expect(facts.statefulSets.map((s) => s.metadata?.name)).toEqual(["orders-db"]);
     expect(
       facts.nodes.filter((n) => n.metadata?.labels?.["kubernetes.azure.com/agentpool"] === "apps"),

@@ -226,6 +226,8 @@ describe("pods", () => {
     expect(listed.map((p) => p.metadata?.uid).sort()).toEqual(expected.sort());
     expect(listed.length).toBeGreaterThan(3);
     expect(listed.every((p) => two.includes(p.spec?.nodeName as string))).toBe(true);
+    // As the API server wrote them (json-lists.ts), not made Dates.
+    expect(new Set(listed.map((p) => typeof p.metadata?.creationTimestamp))).toEqual(new Set(["string"]));
     expect(await nodes.pods(cluster.id)).toHaveLength(cluster.store.count("pods"));
   });
 
@@ -247,6 +249,7 @@ describe("pods", () => {
     );
     expect(budgets.filter((b) => b.metadata?.namespace === "shop")).toHaveLength(4);
     expect(budgets.find((b) => b.metadata?.name === "api")?.status?.disruptionsAllowed).toBe(0);
+    expect(new Set(budgets.map((b) => typeof b.metadata?.creationTimestamp))).toEqual(new Set(["string"]));
     expect(await nodes.daemonSets(cluster.id)).toHaveLength(cluster.store.count("daemonsets"));
   });
 });

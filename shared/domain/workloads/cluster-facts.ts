@@ -3,7 +3,8 @@
 // names and nesting, every field optional as there), so a list call's items can be passed as they
 // come: `facts.pods = (await core.listPodForAllNamespaces()).items`. Only what the rules read is
 // declared; test/unit/risk.test.ts feeds client-node models through these types. Where client-node has a
-// Date, the type says `Date | string`: activity outputs travel as JSON, so a timestamp may arrive as text.
+// Date, the type says `Date | string`: activity outputs travel as JSON, and pod and budget lists are read
+// as parsed JSON (shared/kube/json-lists.ts), so a timestamp may arrive as text.
 
 export interface KubeOwnerReference {
   kind?: string;
