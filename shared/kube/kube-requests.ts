@@ -89,7 +89,7 @@ export async function listAll<T>(what: string, call: ListCall<T>, options: KubeR
   let items: T[] = [];
   let token: string | undefined;
   let restarted = false;
-  do {
+  for (;;) {
     try {
       const page = await read(
         `listing ${what}`,
@@ -99,14 +99,14 @@ export async function listAll<T>(what: string, call: ListCall<T>, options: KubeR
       );
       items.push(...page.items);
       token = page.metadata?._continue || undefined;
+      if (token === undefined) return items;
     } catch (error) {
       if (statusOf(error) !== 410 || token === undefined || restarted) throw error;
       restarted = true;
       items = [];
       token = undefined;
     }
-  } while (token !== undefined);
-  return items;
+  }
 }
 
 /** The status code of a client-node or KubeRequestError error; undefined when no answer came. */

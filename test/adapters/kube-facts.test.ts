@@ -7,12 +7,14 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { ContainerServiceClient } from "@azure/arm-containerservice";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/identity";
+import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runHeld } from "../../local/clock.ts";
 import type { Resource } from "../../local/sim/model/kube-types.ts";
 import { type Simulator, startSimulator } from "../../local/sim/simulator.ts";
 import type { ClusterFacts } from "../../shared/domain/workloads/cluster-facts.ts";
 import { gatherClusterFacts } from "../../shared/kube/cluster-facts.ts";
+import { CoreV1ApiJsonLists } from "../../shared/kube/json-lists.ts";
 import {
   AKS_TOKEN_SCOPE,
   CLUSTER_ENDPOINT_TTL_MS,
@@ -20,7 +22,11 @@ import {
   EntraKubeConnector,
   KubeconfigDirectory,
 } from "../../shared/kube/kube-connection.ts";
-import { DEFAULT_KUBE_REQUEST_OPTIONS, type KubeRequestOptions } from "../../shared/kube/kube-requests.ts";
+import {
+  DEFAULT_KUBE_REQUEST_OPTIONS,
+  type KubeRequestOptions,
+  listAll,
+} from "../../shared/kube/kube-requests.ts";
 
 const DEMO = new URL("../../local/scenarios/demo.yaml", import.meta.url).pathname;
 
@@ -193,6 +199,36 @@ describe("gathering a cluster's facts", () => {
       );
       expect(reads.count).toBe(2);
     });
+  });
+
+  it("lists again from the start when a continue token expired between pages (410)", async () => {
+    const cluster = simCluster("aks-prod-weu");
+    const connector = new KubeconfigDirectory(dirname(sim.kubeconfigPath(cluster.name)));
+    const core = (await connector.kubeConfig(clusterTarget(cluster.id))).makeApiClient(CoreV1ApiJsonLists);
+    let starts = 0;
+    const pods = await runHeld(sim.clock, () =>
+      listAll(
+        "pods",
+        async (page, call) => {
+          if (page._continue === undefined) starts++;
+          else if (starts === 1) {
+            // A write supersedes the list's revision; five minutes on, its continue tokens are too old.
+            const node = cluster.store.list("nodes")[0]?.metadata.name as string;
+            await core.patchNode(
+              { name: node, body: { metadata: { labels: { "test/touched": "yes" } } } },
+              setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+            );
+            await sim.clock.sleep(6 * 60_000);
+          }
+          return core.listPodForAllNamespaces(page, call);
+        },
+        options,
+      ),
+    );
+    expect(starts).toBe(2);
+    const names = pods.map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).toHaveLength(cluster.store.count("pods"));
   });
 
   it("retries an API server error and succeeds when it passes", async () => {
