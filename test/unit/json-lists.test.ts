@@ -19,11 +19,15 @@ function answering(status: number, contentType: string, body: string) {
       send: () =>
         new Observable(
           Promise.resolve(
-            new ResponseContext(status, contentType ? { "content-type": contentType } : {}, {
-              text: async () => body,
-              binary: async () => Buffer.from(body),
-              stream: () => null,
-            }),
+            new ResponseContext(
+              status,
+              { "content-type": contentType },
+              {
+                text: async () => body,
+                binary: async () => Buffer.from(body),
+                stream: () => null,
+              },
+            ),
           ),
         ),
     },
