@@ -26,6 +26,12 @@ export const AKS_TOKEN_SCOPE = "6dae42f8-4368-4678-94ff-3960e28e3630/.default";
  */
 export const CLUSTER_ENDPOINT_TTL_MS = 10 * 60_000;
 
+/**
+ * How long reading a cluster's endpoint from ARM, or a token from Entra, may take. Neither client has a
+ * timeout of its own, and every call to the cluster waits on the one pending read.
+ */
+export const CONNECTION_SETUP_TIMEOUT_MS = 30_000;
+
 export interface ClusterTarget {
   id: string;
   subscriptionId: string;
@@ -184,21 +190,26 @@ export class EntraKubeConnector implements KubeConnector {
   private readonly pools = new ClusterConnectionPools();
   /** Each cluster's endpoint as read (or being read) from ARM, until `until`. */
   private readonly endpoints = new Map<string, { read: Promise<ClusterEndpoint>; until: number }>();
+  private readonly setupTimeoutMs: number;
 
   constructor(options: {
     credential: TokenCredential;
     arm: (subscriptionId: string) => ContainerServiceClient;
     clock: Pick<RetryClock, "now">;
+    setupTimeoutMs?: number;
   }) {
     this.credential = options.credential;
     this.arm = options.arm;
     this.clock = options.clock;
+    this.setupTimeoutMs = options.setupTimeoutMs ?? CONNECTION_SETUP_TIMEOUT_MS;
   }
 
   async kubeConfig(target: ClusterTarget): Promise<KubeConfig> {
     const { server, caData } = await this.endpoint(target);
     // Every call: @azure/identity keeps the token and renews it before it expires.
-    const token = await this.credential.getToken(AKS_TOKEN_SCOPE);
+    const token = await this.credential.getToken(AKS_TOKEN_SCOPE, {
+      abortSignal: AbortSignal.timeout(this.setupTimeoutMs),
+    });
     if (!token) throw new Error(`no Entra token for AKS (${AKS_TOKEN_SCOPE})`);
     const config = this.pools.kubeConfig(target.id);
     config.loadFromOptions({
@@ -230,6 +241,7 @@ export class EntraKubeConnector implements KubeConnector {
     const credentials = await this.arm(target.subscriptionId).managedClusters.listClusterUserCredentials(
       target.resourceGroup,
       target.name,
+      { abortSignal: AbortSignal.timeout(this.setupTimeoutMs) },
     );
     const value = credentials.kubeconfigs?.[0]?.value;
     if (!value) throw new Error(`ARM returned no user credential for cluster ${target.name}`);

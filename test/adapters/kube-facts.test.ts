@@ -118,32 +118,59 @@ describe("gathering a cluster's facts", () => {
 
   describe("the cluster's endpoint from ARM, in Azure", () => {
     /** A connector whose ARM client counts the user credential reads it sends; each token is new. */
-    function entraConnector() {
+    function entraConnector(hung: { reads?: number; tokens?: number; setupTimeoutMs?: number } = {}) {
       let issued = 0;
+      let hungTokens = hung.tokens ?? 0;
       const credential: TokenCredential = {
-        getToken: async () => ({
-          token: `entra-token-${++issued}`,
-          expiresOnTimestamp: Date.now() + 3_600_000,
-        }),
+        getToken: async (_scope, options) => {
+          if (hungTokens > 0 && hungTokens--) await abortedBy(options?.abortSignal);
+          return { token: `entra-token-${++issued}`, expiresOnTimestamp: Date.now() + 3_600_000 };
+        },
       };
       const reads = { count: 0 };
+      let hungReads = hung.reads ?? 0;
       const connector = new EntraKubeConnector({
         credential,
         arm: (subscriptionId) => {
           const client = new ContainerServiceClient(credential, subscriptionId, sim.azureClientOptions());
           client.pipeline.addPolicy({
             name: "count-credential-reads",
-            sendRequest: (request, next) => {
-              if (request.url.includes("/listClusterUserCredential")) reads.count++;
+            sendRequest: async (request, next) => {
+              if (!request.url.includes("/listClusterUserCredential")) return next(request);
+              reads.count++;
+              // A connection that never answers: only the request's own signal ends it.
+              if (hungReads > 0 && hungReads--) await abortedBy(request.abortSignal);
               return next(request);
             },
           });
           return client;
         },
         clock: sim.clock,
+        ...(hung.setupTimeoutMs !== undefined && { setupTimeoutMs: hung.setupTimeoutMs }),
       });
       return { connector, reads };
     }
+
+    /** Never settles unless the signal aborts, then rejects with its reason. */
+    function abortedBy(
+      signal: { reason?: unknown; addEventListener(type: "abort", listener: () => void): void } | undefined,
+    ): Promise<never> {
+      return new Promise((_, reject) => signal?.addEventListener("abort", () => reject(signal.reason)));
+    }
+
+    it("gives up on a read or a token that never comes, and asks again on the next call", async () => {
+      const { connector, reads } = entraConnector({ reads: 1, tokens: 1, setupTimeoutMs: 200 });
+      const cluster = simCluster("aks-test-neu");
+      const target = clusterTarget(cluster.id);
+      await expect(connector.kubeConfig(target)).rejects.toMatchObject({ name: "TimeoutError" });
+      // The read answers now; the token request hangs until its own timeout.
+      await expect(connector.kubeConfig(target)).rejects.toMatchObject({ name: "TimeoutError" });
+      const config = await connector.kubeConfig(target);
+      expect(config.getCurrentCluster()?.server).toBe(
+        sim.clusters.find((c) => c.name === cluster.name)?.apiServer,
+      );
+      expect(reads.count).toBe(2);
+    });
 
     it("is read once for many calls, at once or one after another, each with the current token", async () => {
       const { connector, reads } = entraConnector();
