@@ -12,6 +12,7 @@ import { join } from "node:path";
 import type { ContainerServiceClient } from "@azure/arm-containerservice";
 import type { TokenCredential } from "@azure/identity";
 import { bufferFromFileOrString, KubeConfig, type RequestContext } from "@kubernetes/client-node";
+import { Dispatcher } from "undici";
 import { MANAGED_CLUSTER_ID } from "../domain/fleet/model.ts";
 import type { RetryClock } from "../domain/ports/clock.ts";
 
@@ -51,40 +52,131 @@ export interface KubeConnector {
   kubeConfig(target: ClusterTarget): Promise<KubeConfig>;
 }
 
-type Dispatcher = NonNullable<ReturnType<RequestContext["getDispatcher"]>>;
+/**
+ * How many TLS identities of one cluster keep a pool: the current one and the one before it, for the
+ * operations begun before a CA rotation or a rewritten kubeconfig, which hold the config they began with.
+ */
+const IDENTITIES_KEPT_PER_CLUSTER = 2;
 
 /**
- * One keep-alive connection pool per cluster. client-node gives every request a new undici Agent, so
- * every call paid a TLS handshake and a new secure context; this keeps the first Agent made for a
- * cluster and hands it to every later request, until the cluster's endpoint or TLS material changes
- * (the old pool then closes once its requests end). Bearer tokens travel in headers: a new token
- * keeps the pool.
+ * One keep-alive connection pool per cluster and TLS identity. client-node gives every request a new
+ * undici Agent, so every call paid a TLS handshake and a new secure context; this keeps the first Agent
+ * made for a cluster's identity and sends every later request through it. Bearer tokens travel in
+ * headers: a new token keeps the pool. The pool is chosen when the request is dispatched, not when it
+ * is built, so a pool closed in between never refuses a request (a write refused so would fail, unsent).
  */
 export class ClusterConnectionPools {
-  private readonly pools = new Map<string, { identity: string; dispatcher: Dispatcher }>();
+  /** By cluster id, then TLS identity, oldest first. */
+  private readonly pools = new Map<string, Map<string, Dispatcher>>();
 
   /** An empty KubeConfig whose API clients, once it is loaded, use the cluster's pool. */
   kubeConfig(clusterId: string): KubeConfig {
-    return new PooledKubeConfig((identity, fresh) => this.reuse(clusterId, identity, fresh));
+    return new PooledKubeConfig((identity, fresh) => new PoolLease(this, clusterId, identity, fresh));
   }
 
   /** Closes every pool: for shutting down. */
   async close(): Promise<void> {
-    const pools = [...this.pools.values()];
+    const pools = [...this.pools.values()].flatMap((identities) => [...identities.values()]);
     this.pools.clear();
-    await Promise.all(pools.map((pool) => pool.dispatcher.close()));
+    await Promise.all(pools.map((pool) => pool.close()));
   }
 
-  private reuse(clusterId: string, identity: string, fresh: Dispatcher): Dispatcher {
-    const pool = this.pools.get(clusterId);
-    if (pool?.identity === identity) {
+  /** The pool of the cluster's identity; `fresh` becomes it when there is none. */
+  take(clusterId: string, identity: string, fresh: Dispatcher): Dispatcher {
+    const identities = this.pools.get(clusterId) ?? new Map<string, Dispatcher>();
+    this.pools.set(clusterId, identities);
+    const pool = identities.get(identity);
+    if (pool) {
       closeQuietly(fresh);
-      return pool.dispatcher;
+      return pool;
     }
-    this.pools.set(clusterId, { identity, dispatcher: fresh });
-    if (pool) closeQuietly(pool.dispatcher);
+    identities.set(identity, fresh);
+    for (const [oldest, dispatcher] of identities) {
+      if (identities.size <= IDENTITIES_KEPT_PER_CLUSTER) break;
+      identities.delete(oldest);
+      closeQuietly(dispatcher);
+    }
     return fresh;
   }
+
+  /**
+   * Stops sending requests through `pool` after one of them got no answer in time. undici multiplexes a
+   * cluster's calls over one HTTP/2 connection, an abort resets only its stream, and undici notices a
+   * silently dead connection only after its own five-minute timeouts or two keep-alive pings (up to two
+   * minutes): the next request opens a new connection instead. The requests in flight end on their own.
+   */
+  retire(clusterId: string, identity: string, pool: Dispatcher): void {
+    const identities = this.pools.get(clusterId);
+    if (identities?.get(identity) !== pool) return;
+    identities.delete(identity);
+    closeQuietly(pool);
+  }
+}
+
+/** One request's way to its cluster's pool, taken when the request is dispatched. */
+class PoolLease extends Dispatcher {
+  private readonly pools: ClusterConnectionPools;
+  private readonly clusterId: string;
+  private readonly identity: string;
+  private readonly fresh: Dispatcher;
+
+  constructor(pools: ClusterConnectionPools, clusterId: string, identity: string, fresh: Dispatcher) {
+    super();
+    this.pools = pools;
+    this.clusterId = clusterId;
+    this.identity = identity;
+    this.fresh = fresh;
+  }
+
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    const pool = this.pools.take(this.clusterId, this.identity, this.fresh);
+    return pool.dispatch(
+      options,
+      retiringOnTimeout(handler, () => this.pools.retire(this.clusterId, this.identity, pool)),
+    );
+  }
+
+  // The lease owns no connection: the pools are closed through ClusterConnectionPools.
+  override close(): Promise<void>;
+  override close(callback: () => void): void;
+  override close(callback?: () => void): Promise<void> | void {
+    if (!callback) return Promise.resolve();
+    queueMicrotask(callback);
+  }
+
+  override destroy(): Promise<void>;
+  override destroy(error: Error | null): Promise<void>;
+  override destroy(callback: () => void): void;
+  override destroy(error: Error | null, callback: () => void): void;
+  override destroy(first?: Error | null | (() => void), callback?: () => void): Promise<void> | void {
+    const done = typeof first === "function" ? first : callback;
+    if (!done) return Promise.resolve();
+    queueMicrotask(done);
+  }
+}
+
+/** The request's own handler, and `retire` when the request timeout of kube-requests passed first. */
+function retiringOnTimeout(
+  handler: Dispatcher.DispatchHandler,
+  retire: () => void,
+): Dispatcher.DispatchHandler {
+  return {
+    onRequestStart: (controller, context) => handler.onRequestStart?.(controller, context),
+    onRequestUpgrade: (controller, status, headers, socket) =>
+      handler.onRequestUpgrade?.(controller, status, headers, socket),
+    onResponseStart: (controller, status, headers, text) =>
+      handler.onResponseStart?.(controller, status, headers, text),
+    onResponseData: (controller, chunk) => handler.onResponseData?.(controller, chunk),
+    onResponseEnd: (controller, trailers) => handler.onResponseEnd?.(controller, trailers),
+    onResponseError: (controller, error) => {
+      // The reason AbortSignal.timeout gives.
+      if (error.name === "TimeoutError") retire();
+      handler.onResponseError?.(controller, error);
+    },
+    onResponseStarted: () => handler.onResponseStarted?.(),
+    onBodySent: (chunk) => handler.onBodySent?.(chunk),
+    onRequestSent: () => handler.onRequestSent?.(),
+  };
 }
 
 /** Closes once its requests finish; a failure to close leaves nothing to act on. */

@@ -1,16 +1,25 @@
 // The product's connections to an API server: client-node alone opens a TLS connection for every call;
 // through the product's connectors the calls to one cluster share a keep-alive pool, kept across a new
 // bearer token and replaced when the cluster's TLS material changes; calls in flight together share one
-// HTTP/2 connection. Counted by the simulator's API server, which sees every TLS handshake.
+// HTTP/2 connection. Counted by the simulator's API server, which sees every TLS handshake. A
+// connection that goes silent is left after one call times out on it, and a cluster seen with two TLS
+// identities (a CA rotated while operations hold their old config) keeps a pool for each.
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import https from "node:https";
-import { dirname } from "node:path";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { type Simulator, startSimulator } from "../../local/sim/simulator.ts";
-import { clusterTarget, KubeconfigDirectory } from "../../shared/kube/kube-connection.ts";
+import {
+  ClusterConnectionPools,
+  clusterTarget,
+  KubeconfigDirectory,
+} from "../../shared/kube/kube-connection.ts";
+import { type KubeRequestOptions, read, write } from "../../shared/kube/kube-requests.ts";
 
 const DEMO = new URL("../../local/scenarios/demo.yaml", import.meta.url).pathname;
 const CLUSTER = "aks-prod-weu";
@@ -41,6 +50,43 @@ function editKubeconfig(edit: (config: KubeconfigYaml) => void): void {
   const config = parse(readFileSync(path, "utf8")) as KubeconfigYaml;
   edit(config);
   writeFileSync(path, stringify(config), { mode: 0o600 });
+}
+
+/** Requests on real time with a short timeout: a silent connection is what is being tested. */
+const QUICK: KubeRequestOptions = {
+  pageSize: 500,
+  attempts: 2,
+  initialDelayMs: 100,
+  maxDelayMs: 100,
+  requestTimeoutMs: 1_000,
+  clock: { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
+};
+
+/** A TCP proxy to `upstream` whose open connections can be made silent: nothing forwarded, nothing closed. */
+async function silenceableProxy(upstream: URL) {
+  const open: [net.Socket, net.Socket][] = [];
+  const server = net.createServer((client) => {
+    const server = net.connect(Number(upstream.port), upstream.hostname);
+    client.pipe(server).pipe(client);
+    for (const socket of [client, server]) socket.on("error", () => undefined);
+    open.push([client, server]);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `https://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    silence() {
+      for (const [client, server] of open.splice(0)) {
+        client.unpipe(server);
+        server.unpipe(client);
+        client.pause();
+        server.pause();
+      }
+    },
+    close: () => {
+      for (const sockets of open) for (const socket of sockets) socket.destroy();
+      server.close();
+    },
+  };
 }
 
 interface KubeconfigYaml {
@@ -133,5 +179,60 @@ describe("connections to a cluster's API server", () => {
       writeFileSync(sim.kubeconfigPath(CLUSTER), original, { mode: 0o600 });
       await connector.close();
     }
+  });
+
+  it("leaves a connection that went silent after one call times out on it", async () => {
+    const config = parse(readFileSync(sim.kubeconfigPath(CLUSTER), "utf8")) as KubeconfigYaml;
+    const cluster = (config.clusters[0] as KubeconfigYaml["clusters"][0]).cluster;
+    const proxy = await silenceableProxy(new URL(cluster.server));
+    cluster.server = proxy.url;
+    const directory = mkdtempSync(join(tmpdir(), "silent-connection-"));
+    writeFileSync(join(directory, `${CLUSTER}.yaml`), stringify(config), { mode: 0o600 });
+    const connector = new KubeconfigDirectory(directory);
+    const listNodes = async () => {
+      const core = (await connector.kubeConfig(clusterTarget(clusterId))).makeApiClient(k8s.CoreV1Api);
+      return read("nodes", (call) => core.listNode({}, call), QUICK);
+    };
+    try {
+      expect((await listNodes()).items.length).toBeGreaterThan(0);
+      // A flow dropped by a NAT or a load balancer: no reset, no close, the API server still reachable.
+      proxy.silence();
+      const before = sim.secureConnections(CLUSTER);
+      expect((await listNodes()).items.length).toBeGreaterThan(0);
+      expect(sim.secureConnections(CLUSTER) - before).toBe(1);
+    } finally {
+      await connector.close();
+      proxy.close();
+    }
+  });
+
+  it("keeps a pool for each of two TLS identities of one cluster, and no write is refused unsent", async () => {
+    const yaml = parse(readFileSync(sim.kubeconfigPath(CLUSTER), "utf8")) as KubeconfigYaml;
+    const pools = new ClusterConnectionPools();
+    const begunBefore = pools.kubeConfig(clusterId);
+    begunBefore.loadFromString(stringify(yaml));
+    // The same API server under another TLS identity, as after a CA rotation.
+    const cluster = (yaml.clusters[0] as KubeconfigYaml["clusters"][0]).cluster;
+    const pem = Buffer.from(cluster["certificate-authority-data"], "base64").toString("utf8");
+    cluster["certificate-authority-data"] = Buffer.from(`${pem}\n`).toString("base64");
+    const begunAfter = pools.kubeConfig(clusterId);
+    begunAfter.loadFromString(stringify(yaml));
+    const before = sim.secureConnections(CLUSTER);
+    const outcomes: string[] = [];
+    try {
+      for (let round = 0; round < 10; round++) {
+        const writes = [begunBefore, begunAfter, begunBefore, begunAfter].map((config) =>
+          write("a write", (call) => config.makeApiClient(k8s.CoreV1Api).listNode({}, call), QUICK).then(
+            () => "sent",
+            (error: Error) => error.message,
+          ),
+        );
+        outcomes.push(...(await Promise.all(writes)));
+      }
+    } finally {
+      await pools.close();
+    }
+    expect(outcomes).toEqual(Array(40).fill("sent"));
+    expect(sim.secureConnections(CLUSTER) - before).toBe(2);
   });
 });
