@@ -56,16 +56,18 @@ export function poolGroupEvents(calendar: Calendar, pools: readonly PoolAssessme
     deadline: IcsDeadline,
     fact?: ResolvedFact,
   ) => {
-    if (!subject.subject || !fact) return;
-    const entry = findEntry(calendar, subject.subject);
+    // The image family's own entry where one refines the OS's: its label, dates and notices.
+    const calendarSubject = subject.refinedBy ?? subject.subject;
+    if (!calendarSubject || !fact) return;
+    const entry = findEntry(calendar, calendarSubject);
     const variant = deadlineVariant(entry, deadline, fact);
-    const key = `${subjectKey(subject.subject)}|${variant}|${fact.date}`;
+    const key = `${subjectKey(calendarSubject)}|${variant}|${fact.date}`;
     let group = groups.get(key);
     if (!group) {
       group = {
-        uid: `${sha256(`${subjectKey(subject.subject)}|${variant}`).slice(0, 32)}@${UID_DOMAIN}`,
-        subject: subject.subject,
-        label: entry?.label ?? subject.subject.value,
+        uid: `${sha256(`${subjectKey(calendarSubject)}|${variant}`).slice(0, 32)}@${UID_DOMAIN}`,
+        subject: calendarSubject,
+        label: entry?.label ?? calendarSubject.value,
         deadline,
         fact,
         sequence: entry ? noticesSetting(entry, deadline) : 0,

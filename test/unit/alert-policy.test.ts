@@ -16,6 +16,7 @@ import { daysUntil, utcDayOf } from "../../shared/domain/lifecycle/calendar-date
 import { BASE_CALENDAR } from "../../shared/domain/lifecycle/data/base-calendar.ts";
 import { resolveCalendar } from "../../shared/domain/lifecycle/lifecycle-calendar.ts";
 import { assessPool } from "../../shared/domain/lifecycle/pool-assessment.ts";
+import { aCluster, aPool, withFipsImageRemoval } from "../support/pool-fixtures.ts";
 
 // Dates and their sources as shared/domain/lifecycle/data/sources.ts cites them.
 const AZURE_LINUX_RETIREMENT =
@@ -245,6 +246,41 @@ describe("evaluateAlerts", () => {
     const withdrawn = evaluateAlerts(past.state, [supported], at("2025-12-11"));
     expect(withdrawn.alerts.map((a) => a.kind)).toEqual(["dates-changed"]);
     expect(runDaily(() => [supported], "2025-12-12", "2026-02-01", withdrawn.state).sent).toEqual([]);
+  });
+
+  it("keeps a pool's one OS track when a notice refines its image family's dates, and when it is withdrawn", () => {
+    const fips = aPool({
+      osSku: "Ubuntu2204",
+      orchestratorVersion: "1.33.4",
+      nodeImageVersion: "AKSUbuntu-2204gen2fipscontainerd-202706.01.0",
+      enableFips: true,
+    });
+    const cluster = aCluster({ kubernetesVersion: "1.33.4", supportPlan: "AKSLongTermSupport" }, [fips]);
+    const base = resolveCalendar(BASE_CALENDAR, []);
+    const osAlerts = (state: AlertState, calendar: typeof base, day: string) => {
+      const findings = alertFindings(assessPool(cluster, fips, calendar, at(day)));
+      return evaluateAlerts(
+        state,
+        findings.filter((finding) => finding.subject.startsWith("osSku:")),
+        at(day),
+      );
+    };
+    const passed = osAlerts(EMPTY_ALERT_STATE, base, "2027-07-15");
+    expect(passed.alerts.map((a) => [a.subject, a.kind, a.stage])).toEqual([
+      ["osSku:ubuntu2204", "stage", "end-of-support-passed"],
+    ]);
+    const refined = osAlerts(
+      passed.state,
+      withFipsImageRemoval("2028-10-31", "2027-07-15T20:00:00Z"),
+      "2027-07-16",
+    );
+    expect(refined.alerts.map((a) => [a.subject, a.kind, a.imageRemoval?.date])).toEqual([
+      ["osSku:ubuntu2204", "dates-changed", "2028-10-31"],
+    ]);
+    const withdrawn = osAlerts(refined.state, base, "2027-07-17");
+    expect(withdrawn.alerts.map((a) => [a.subject, a.kind, a.imageRemoval?.date])).toEqual([
+      ["osSku:ubuntu2204", "dates-changed", "2028-04-30"],
+    ]);
   });
 
   it("keeps the state of tracks the run did not see, and alerts each subject of a pool on its own", () => {

@@ -149,7 +149,10 @@ describe("assessPool", () => {
       endOfSupport: "2027-06-30",
       imageRemoval: "2028-10-31",
     });
-    expect(result.os.subject).toEqual({ kind: "imageFamily", value: "AKSUbuntu-2204gen2fips" });
+    expect(result.os).toMatchObject({
+      subject: { kind: "osSku", value: "Ubuntu2204" },
+      refinedBy: { kind: "imageFamily", value: "AKSUbuntu-2204gen2fips" },
+    });
     expect(result.os.reason).toMatch(
       /^Ubuntu 22.04 \(AKSUbuntu-2204gen2fips images\) is end-of-support: end of support 2027-06-30 \(15 days ago; https:\/\/github.com\/MicrosoftDocs\/azure-aks-docs\/blob\/main\/articles\/aks\/includes\/ubuntu-22-04-retirement.md\), images removed 2028-10-31 \(in 474 days; notice fips-image-removal, /,
     );

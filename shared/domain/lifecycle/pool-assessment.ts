@@ -33,7 +33,10 @@ export const URGENCY_ORDER: readonly PoolState[] = [
 ];
 
 export interface SubjectAssessment {
+  /** What the pool runs: the key of its alert track, whichever entry gave the dates. */
   subject?: CalendarSubject;
+  /** The image family whose entry's dates refine the OS's (see osEntry). */
+  refinedBy?: CalendarSubject;
   state: PoolState;
   status?: LifecycleStatus;
   reason: string;
@@ -70,15 +73,27 @@ export interface PoolAssessment {
 
 export const LONG_TERM_SUPPORT_PLAN = "AKSLongTermSupport";
 
-function assessEntry(entry: ResolvedEntry, label: string, now: Date, lts = false): SubjectAssessment {
+function assessEntry(
+  entry: ResolvedEntry & { refinedBy?: CalendarSubject },
+  label: string,
+  now: Date,
+  lts = false,
+): SubjectAssessment {
   const status = lifecycleStatusAt(entry, now, { longTermSupport: lts });
-  return { subject: entry.subject, state: status.state, status, reason: describeLifecycle(label, status) };
+  return {
+    subject: entry.subject,
+    ...(entry.refinedBy && { refinedBy: entry.refinedBy }),
+    state: status.state,
+    status,
+    reason: describeLifecycle(label, status),
+  };
 }
 
 /**
  * The OS's entry, refined by an entry for the pool's image family: the family's dates win where it
  * states them and the OS's fill in the rest, so a notice that only moves the removal of, say, FIPS
- * images leaves the OS's end of support standing.
+ * images leaves the OS's end of support standing. The subject stays the OS's: a notice refining its
+ * dates, and its withdrawal, change the dates of the pool's one OS track rather than start another.
  */
 function osEntry(os: OsName, image: NodeImageVersion | undefined, calendar: Calendar) {
   const forOs = findEntry(calendar, { kind: "osSku", value: os });
@@ -88,6 +103,8 @@ function osEntry(os: OsName, image: NodeImageVersion | undefined, calendar: Cale
   const imageRemoval = forFamily.imageRemoval ?? forOs.imageRemoval;
   return {
     ...forFamily,
+    subject: forOs.subject,
+    refinedBy: forFamily.subject,
     label: `${forOs.label} (${forFamily.label} images)`,
     ...(endOfSupport && { endOfSupport }),
     ...(imageRemoval && { imageRemoval }),
