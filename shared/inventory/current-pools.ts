@@ -20,27 +20,44 @@ export interface CurrentPool {
   assessment: PoolAssessment;
 }
 
-/** Clusters of the scans given, by lower-case id. */
-export async function clustersOfScans(
-  inventory: InventoryRepository,
-  scanIds: Iterable<string>,
-): Promise<Map<string, ClusterSnapshot["cluster"]>> {
-  const clusters = new Map<string, ClusterSnapshot["cluster"]>();
-  for (const scanId of new Set(scanIds)) {
-    for (const snapshot of await inventory.listClusters(scanId)) {
-      clusters.set(snapshot.cluster.id.toLowerCase(), snapshot.cluster);
+type ClusterRow = ClusterSnapshot["cluster"];
+
+/**
+ * Each scan's cluster rows, by scan and cluster id: a pool carried forward from an earlier scan goes
+ * with its own scan's row, since the cluster may have changed since (its support plan, its version).
+ */
+export class ScannedClusters {
+  private readonly rows = new Map<string, ClusterRow>();
+
+  static async read(inventory: InventoryRepository, scanIds: Iterable<string>): Promise<ScannedClusters> {
+    const scanned = new ScannedClusters();
+    for (const scanId of new Set(scanIds)) {
+      for (const { cluster } of await inventory.listClusters(scanId))
+        scanned.rows.set(ScannedClusters.key(scanId, cluster.id), cluster);
     }
+    return scanned;
   }
-  return clusters;
+
+  /** The cluster's row in the scan. */
+  of(scanId: string, clusterId: string): ClusterRow | undefined {
+    return this.rows.get(ScannedClusters.key(scanId, clusterId));
+  }
+
+  all(): Iterable<ClusterRow> {
+    return this.rows.values();
+  }
+
+  private static key(scanId: string, clusterId: string): string {
+    return `${scanId}\n${clusterId.toLowerCase()}`;
+  }
 }
 
 /** The pool assessed at `now`; without its cluster's row, the stored assessment stands. */
 export function reassess(
   snapshot: PoolSnapshot,
-  clusters: ReadonlyMap<string, ClusterSnapshot["cluster"]>,
+  listed: ClusterRow | undefined,
   assess: PoolAssessor,
 ): PoolAssessment {
-  const listed = clusters.get(snapshot.ref.clusterId.toLowerCase());
   if (!listed) return snapshot.assessment;
   const cluster: Cluster = { ...listed, nodePools: [snapshot.pool] };
   return assess(cluster, snapshot.pool);
@@ -53,13 +70,16 @@ export async function currentPools(
 ): Promise<{ calendar: Calendar; pools: CurrentPool[] }> {
   const calendar = await currentCalendar(deps.notices);
   const known = await deps.inventory.latestKnownPools(filter);
-  const clusters = await clustersOfScans(
+  const clusters = await ScannedClusters.read(
     deps.inventory,
     known.map((pool) => pool.scanId),
   );
   const assess = poolAssessor(calendar, now);
   return {
     calendar,
-    pools: known.map((pool) => ({ known: pool, assessment: reassess(pool, clusters, assess) })),
+    pools: known.map((pool) => ({
+      known: pool,
+      assessment: reassess(pool, clusters.of(pool.scanId, pool.ref.clusterId), assess),
+    })),
   };
 }

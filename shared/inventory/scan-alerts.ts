@@ -11,15 +11,15 @@ import type { AlertRepository } from "../domain/ports/alerts.ts";
 import type { InventoryRepository, PoolSnapshot } from "../domain/ports/inventory.ts";
 import type { NoticeRepository } from "../domain/ports/notices.ts";
 import { currentCalendar } from "./current-calendar.ts";
-import { clustersOfScans, reassess } from "./current-pools.ts";
+import { reassess, ScannedClusters } from "./current-pools.ts";
 
 export async function decideScanAlerts(
   deps: { inventory: InventoryRepository; notices: NoticeRepository; alerts: AlertRepository },
   scanId: string,
   now: Date,
 ): Promise<AlertDecisionSummary> {
-  const clusters = await clustersOfScans(deps.inventory, [scanId]);
-  const subscriptions = new Set([...clusters.values()].map((c) => c.subscriptionId.toLowerCase()));
+  const clusters = await ScannedClusters.read(deps.inventory, [scanId]);
+  const subscriptions = new Set([...clusters.all()].map((c) => c.subscriptionId.toLowerCase()));
   let pools = 0;
   let decided = 0;
   const byKind: Record<string, number> = {};
@@ -39,7 +39,9 @@ export async function decideScanAlerts(
       // calendar is read after the tracks' state, each attempt (see decideAlerts).
       const findings = async () => {
         const assess = poolAssessor(await currentCalendar(deps.notices), now);
-        return group.flatMap((snapshot) => alertFindings(reassess(snapshot, clusters, assess)));
+        return group.flatMap((snapshot) =>
+          alertFindings(reassess(snapshot, clusters.of(scanId, snapshot.ref.clusterId), assess)),
+        );
       };
       for (const alert of await decideAlerts(deps.alerts, findings, now, trackPrefix)) {
         decided++;

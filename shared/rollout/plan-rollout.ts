@@ -14,7 +14,7 @@ import type { PoolMigrationRisk } from "../domain/risk/migration-risk.ts";
 import { planRollout, type RolloutPlan } from "../domain/rollout/rollout-plan.ts";
 import type { RolloutPolicy } from "../domain/rollout/rollout-policy.ts";
 import { currentCalendar } from "../inventory/current-calendar.ts";
-import { clustersOfScans } from "../inventory/current-pools.ts";
+import { ScannedClusters } from "../inventory/current-pools.ts";
 
 export interface RolloutPlanPorts {
   inventory: InventoryRepository;
@@ -42,14 +42,15 @@ export async function currentFleet(
   const scan = await deps.inventory.latestScan();
   if (!scan) return undefined;
   const pools = await deps.inventory.latestKnownPools();
-  const listed = await clustersOfScans(
+  const listed = await ScannedClusters.read(
     deps.inventory,
     pools.map((pool) => pool.scanId),
   );
   const clusters = new Map<string, Cluster>();
-  for (const { ref, pool } of pools) {
+  // Pools of the latest scan come first: a cluster takes its row from the latest scan that saw it.
+  for (const { ref, pool, scanId } of pools) {
     const key = ref.clusterId.toLowerCase();
-    const cluster = listed.get(key);
+    const cluster = listed.of(scanId, ref.clusterId);
     // A pool whose cluster row a scan lost cannot be judged (no Kubernetes version, no tags).
     if (!cluster) continue;
     const entry = clusters.get(key) ?? { ...cluster, nodePools: [] };
