@@ -364,4 +364,29 @@ describe("TableInventoryRepository", () => {
     for await (const row of client.listEntities()) partitions.add(row.partitionKey as string);
     expect([...partitions]).toEqual([latest?.scanId]);
   });
+
+  it("writes a cluster of over 99 pools with its row last: a crash between transactions leaves no row", async () => {
+    const store = tables.store();
+    const repo = new TableInventoryRepository(store);
+    const cluster = aCluster(
+      { name: "wide" },
+      Array.from({ length: 150 }, (_, i) => ubuntu(`p${i}`)),
+    );
+    await repo.beginScan("2026-01-10", "2026-01-10T02:00:00Z");
+    const client: TableClient = await store.table("Snapshots");
+    const submitTransaction = client.submitTransaction.bind(client);
+    let transactions = 0;
+    client.submitTransaction = (async (actions) => {
+      if (++transactions === 2) throw new Error("the process died");
+      return submitTransaction(actions);
+    }) as typeof client.submitTransaction;
+    await expect(repo.recordCluster("2026-01-10", cluster, snapshots(cluster))).rejects.toThrow("died");
+    // No row names pools that were never written, so finishing the scan sees the cluster missing.
+    expect(await repo.listClusters("2026-01-10")).toEqual([]);
+
+    await repo.recordCluster("2026-01-10", cluster, snapshots(cluster));
+    const [row] = await repo.listClusters("2026-01-10");
+    expect(row?.poolNames).toHaveLength(150);
+    expect(await repo.listPools("2026-01-10")).toHaveLength(150);
+  });
 });

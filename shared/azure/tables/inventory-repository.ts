@@ -118,8 +118,9 @@ export class TableInventoryRepository extends TableRepository implements Invento
 
   /**
    * Read-modify-write of a cluster row, checked against its version (a dependency error and a retried
-   * listing may race), in one transaction with `more` actions of the same partition when they fit;
-   * `change` returns undefined to leave the row as it is.
+   * listing may race), in one transaction with `more` actions of the same partition when they fit, else
+   * in the last of them (finishing a scan counts pools from cluster rows); `change` returns undefined to
+   * leave the row as it is.
    */
   private async updateClusterRow(
     scanId: string,

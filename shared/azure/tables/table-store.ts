@@ -221,7 +221,9 @@ export async function readModifyWrite(
       ? ["update", next.entity, "Replace", { etag: current.etag as string }]
       : ["create", next.entity];
     try {
-      await submitInTransactions(table, [write, ...(next.more ?? [])]);
+      // The entity goes in the last transaction: when the actions need more than one, a crash between
+      // them leaves the entity as it was, never pointing at rows that were not written.
+      await submitInTransactions(table, [...(next.more ?? []), write]);
       return;
     } catch (error) {
       if (!isConflict(error)) throw error;
