@@ -27,7 +27,7 @@ import {
   withDelivery,
 } from "../../domain/records/outbox-records.ts";
 import { checkEntitySize, entityBytes, fromJsonColumns, toJsonColumns } from "./json-columns.ts";
-import { keyPart, rowKeyPrefixFilter } from "./table-keys.ts";
+import { keyPart, keyPartStart, rowKeyPrefixFilter } from "./table-keys.ts";
 import {
   getEntityOrUndefined,
   isConflict,
@@ -51,15 +51,14 @@ export class TableAlertRepository extends TableRepository implements AlertReposi
   }
 
   async loadState(trackPrefix = ""): Promise<AlertStateSnapshot> {
-    // keyPart encodes character by character, so a key's start stays the start of its row key.
-    const rows = await listRows(
-      await this.table(),
-      rowKeyPrefixFilter(PARTITION, `${TRACK_PREFIX}${keyPart(trackPrefix)}`),
-    );
+    // A prefix too long for a key range reads every track and keeps those it starts.
+    const start = keyPartStart(trackPrefix) ?? "";
+    const rows = await listRows(await this.table(), rowKeyPrefixFilter(PARTITION, `${TRACK_PREFIX}${start}`));
     const tracks: AlertState["tracks"] = {};
     const versions = new Map<string, string>();
     for (const row of rows) {
       const key = String(row.TrackKey);
+      if (!key.startsWith(trackPrefix)) continue;
       tracks[key] = trackStateFromStored(
         key,
         fromJsonColumns<TrackState>(row, "Track", `alert track ${key}`),

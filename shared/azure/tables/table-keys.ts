@@ -21,8 +21,12 @@ function encoded(value: string): string {
 export function keyPart(value: string): string {
   const part = encoded(value);
   if (part.length <= MAX_PART_CHARS) return part;
-  // Too long for a key: a readable start and a hash of the whole keep it unique.
-  return `${part.slice(0, HASHED_PART_KEEPS)}~${sha256(value).slice(0, 40)}`;
+  // Too long for a key: a readable start and a hash of the whole keep it unique. The start never ends
+  // inside a surrogate pair, which Table Storage refuses.
+  const cut = isHighSurrogate(part.charCodeAt(HASHED_PART_KEEPS - 1))
+    ? HASHED_PART_KEEPS - 1
+    : HASHED_PART_KEEPS;
+  return `${part.slice(0, cut)}~${sha256(value).slice(0, 40)}`;
 }
 
 /**
@@ -31,7 +35,11 @@ export function keyPart(value: string): string {
  */
 export function keyPartStart(start: string): string | undefined {
   const part = encoded(start);
-  return part.length <= HASHED_PART_KEEPS ? part : undefined;
+  return part.length < HASHED_PART_KEEPS ? part : undefined;
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }
 
 /** OData filter for the rows of one partition whose RowKey starts with `prefix`. */
