@@ -69,9 +69,12 @@ export class ClusterConnectionPools {
   /** By cluster id, then TLS identity, oldest first. */
   private readonly pools = new Map<string, Map<string, Dispatcher>>();
 
-  /** An empty KubeConfig whose API clients, once it is loaded, use the cluster's pool. */
-  kubeConfig(clusterId: string): KubeConfig {
-    return new PooledKubeConfig((identity, fresh) => new PoolLease(this, clusterId, identity, fresh));
+  /**
+   * An empty KubeConfig whose API clients, once it is loaded, use the cluster's pool; with `bearer`, each
+   * request presents the token it gives then, not the one loaded.
+   */
+  kubeConfig(clusterId: string, bearer?: () => Promise<string>): KubeConfig {
+    return new PooledKubeConfig((identity, fresh) => new PoolLease(this, clusterId, identity, fresh), bearer);
   }
 
   /** Closes every pool: for shutting down. */
@@ -206,16 +209,19 @@ function tlsIdentity(config: KubeConfig): string {
 /** client-node's own request set-up (TLS options, proxy, auth headers), then the cluster's pool. */
 class PooledKubeConfig extends KubeConfig {
   private readonly pool: (identity: string, fresh: Dispatcher) => Dispatcher;
+  private readonly bearer: (() => Promise<string>) | undefined;
   /** The identity of the cluster and user entries it was last computed for: a load makes new entries. */
   private identity?: { cluster: unknown; user: unknown; value: string };
 
-  constructor(pool: (identity: string, fresh: Dispatcher) => Dispatcher) {
+  constructor(pool: (identity: string, fresh: Dispatcher) => Dispatcher, bearer?: () => Promise<string>) {
     super();
     this.pool = pool;
+    this.bearer = bearer;
   }
 
   override async applySecurityAuthentication(context: RequestContext): Promise<void> {
     await super.applySecurityAuthentication(context);
+    if (this.bearer) context.setHeaderParam("Authorization", `Bearer ${await this.bearer()}`);
     const fresh = context.getDispatcher();
     if (fresh) context.setDispatcher(this.pool(this.currentIdentity(), fresh));
   }
@@ -298,19 +304,26 @@ export class EntraKubeConnector implements KubeConnector {
 
   async kubeConfig(target: ClusterTarget): Promise<KubeConfig> {
     const { server, caData } = await this.endpoint(target);
-    // Every call: @azure/identity keeps the token and renews it before it expires.
-    const token = await this.credential.getToken(AKS_TOKEN_SCOPE, {
-      abortSignal: AbortSignal.timeout(this.setupTimeoutMs),
-    });
-    if (!token) throw new Error(`no Entra token for AKS (${AKS_TOKEN_SCOPE})`);
-    const config = this.pools.kubeConfig(target.id);
+    // Asked here too, so a config is only given out with a token.
+    const token = await this.token();
+    // Per request: a config held for a long scan may outlive a token, which can have 5 minutes left
+    // (@azure/identity keeps it and renews it that close to expiry).
+    const config = this.pools.kubeConfig(target.id, () => this.token());
     config.loadFromOptions({
       clusters: [{ name: target.name, server, caData, skipTLSVerify: false }],
-      users: [{ name: "entra", token: token.token }],
+      users: [{ name: "entra", token }],
       contexts: [{ name: target.name, cluster: target.name, user: "entra" }],
       currentContext: target.name,
     });
     return config;
+  }
+
+  private async token(): Promise<string> {
+    const token = await this.credential.getToken(AKS_TOKEN_SCOPE, {
+      abortSignal: AbortSignal.timeout(this.setupTimeoutMs),
+    });
+    if (!token) throw new Error(`no Entra token for AKS (${AKS_TOKEN_SCOPE})`);
+    return token.token;
   }
 
   /**

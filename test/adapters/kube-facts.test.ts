@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { ContainerServiceClient } from "@azure/arm-containerservice";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/identity";
-import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { CoreV1Api, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runHeld } from "../../local/clock.ts";
 import type { Resource } from "../../local/sim/model/kube-types.ts";
@@ -191,6 +191,24 @@ describe("gathering a cluster's facts", () => {
       expect(tokens.size).toBe(5);
       const facts = await gatherClusterFacts(await connector.kubeConfig(target), options);
       expect(facts.nodes).toHaveLength(cluster.store.count("nodes"));
+    });
+
+    it("presents the token current at each request, so a config held through a long scan never outlives its token", async () => {
+      const { connector } = entraConnector();
+      const cluster = simCluster("aks-test-neu");
+      const config = await connector.kubeConfig(clusterTarget(cluster.id));
+      const loaded = config.getCurrentUser()?.token;
+      const core = config.makeApiClient(CoreV1Api);
+      const presented = () =>
+        sim
+          .presentedCredentials()
+          .filter((seen) => seen.service === `kube:${cluster.name}`)
+          .map((seen) => seen.credential);
+      const before = presented();
+      for (let call = 0; call < 3; call++) await core.listNode();
+      const fresh = presented().filter((token) => !before.includes(token));
+      expect(fresh).toHaveLength(3);
+      expect(fresh).not.toContain(loaded);
     });
 
     it("is read again once CLUSTER_ENDPOINT_TTL_MS has passed", async () => {
