@@ -15,6 +15,7 @@ import { bufferFromFileOrString, KubeConfig, type RequestContext } from "@kubern
 import { Dispatcher } from "undici";
 import { MANAGED_CLUSTER_ID } from "../domain/fleet/model.ts";
 import type { RetryClock } from "../domain/ports/clock.ts";
+import { refusedCertificate } from "./certificate-refusals.ts";
 
 /** The AKS Microsoft Entra server application, audience of data-plane tokens (https://github.com/Azure/kubelogin). */
 export const AKS_TOKEN_SCOPE = "6dae42f8-4368-4678-94ff-3960e28e3630/.default";
@@ -68,6 +69,12 @@ const IDENTITIES_KEPT_PER_CLUSTER = 2;
 export class ClusterConnectionPools {
   /** By cluster id, then TLS identity, oldest first. */
   private readonly pools = new Map<string, Map<string, Dispatcher>>();
+  private readonly onRefusedCertificate: (clusterId: string) => void;
+
+  /** `onRefusedCertificate`: a cluster's API server presented a certificate its config does not trust. */
+  constructor(onRefusedCertificate: (clusterId: string) => void = () => undefined) {
+    this.onRefusedCertificate = onRefusedCertificate;
+  }
 
   /**
    * An empty KubeConfig whose API clients, once it is loaded, use the cluster's pool; with `bearer`, each
@@ -100,6 +107,12 @@ export class ClusterConnectionPools {
       closeQuietly(dispatcher);
     }
     return fresh;
+  }
+
+  /** Leaves the pool, and tells whoever gave its TLS material, which is no longer the server's. */
+  refusedCertificate(clusterId: string, identity: string, pool: Dispatcher): void {
+    this.retire(clusterId, identity, pool);
+    this.onRefusedCertificate(clusterId);
   }
 
   /**
@@ -135,7 +148,10 @@ class PoolLease extends Dispatcher {
     const pool = this.pools.take(this.clusterId, this.identity, this.fresh);
     return pool.dispatch(
       options,
-      retiringOnTimeout(handler, () => this.pools.retire(this.clusterId, this.identity, pool)),
+      watchingFailures(handler, {
+        timedOut: () => this.pools.retire(this.clusterId, this.identity, pool),
+        refusedCertificate: () => this.pools.refusedCertificate(this.clusterId, this.identity, pool),
+      }),
     );
   }
 
@@ -158,10 +174,10 @@ class PoolLease extends Dispatcher {
   }
 }
 
-/** The request's own handler, and `retire` when the request timeout of kube-requests passed first. */
-function retiringOnTimeout(
+/** The request's own handler, telling `failed` when it timed out or the server's certificate was refused. */
+function watchingFailures(
   handler: Dispatcher.DispatchHandler,
-  retire: () => void,
+  failed: { timedOut(): void; refusedCertificate(): void },
 ): Dispatcher.DispatchHandler {
   return {
     onRequestStart: (controller, context) => handler.onRequestStart?.(controller, context),
@@ -172,8 +188,9 @@ function retiringOnTimeout(
     onResponseData: (controller, chunk) => handler.onResponseData?.(controller, chunk),
     onResponseEnd: (controller, trailers) => handler.onResponseEnd?.(controller, trailers),
     onResponseError: (controller, error) => {
-      // The reason AbortSignal.timeout gives.
-      if (error.name === "TimeoutError") retire();
+      // The reason AbortSignal.timeout gives: the request timeout of kube-requests passed.
+      if (error.name === "TimeoutError") failed.timedOut();
+      else if (refusedCertificate(error)) failed.refusedCertificate();
       handler.onResponseError?.(controller, error);
     },
     onResponseStarted: () => handler.onResponseStarted?.(),
@@ -285,7 +302,8 @@ export class EntraKubeConnector implements KubeConnector {
   private readonly credential: TokenCredential;
   private readonly arm: (subscriptionId: string) => ContainerServiceClient;
   private readonly clock: Pick<RetryClock, "now">;
-  private readonly pools = new ClusterConnectionPools();
+  /** A cluster whose server refused its CA (rotated since) is read from ARM again on the next call. */
+  private readonly pools = new ClusterConnectionPools((clusterId) => this.endpoints.delete(clusterId));
   /** Each cluster's endpoint as read (or being read) from ARM, until `until`. */
   private readonly endpoints = new Map<string, { read: Promise<ClusterEndpoint>; until: number }>();
   private readonly setupTimeoutMs: number;

@@ -1,12 +1,19 @@
 // How the product's Kubernetes adapters call an API server through @kubernetes/client-node: each call is
 // abandoned when the API server has not answered within the request timeout; a read is retried with
-// backoff on the given clock when throttled (429), on server errors, timeouts and lost connections; a
+// backoff on the given clock when throttled (429), on server errors, timeouts and lost connections (not
+// when the API server's certificate is refused: the same CA cannot pass); a
 // write is tried once (whoever asked for the change decides whether to ask again). A call that fails for
 // good becomes a KubeRequestError naming the call and what the API server answered.
 
-import { type ConfigurationOptions, Observable, type ObservableMiddleware } from "@kubernetes/client-node";
+import {
+  ApiException,
+  type ConfigurationOptions,
+  Observable,
+  type ObservableMiddleware,
+} from "@kubernetes/client-node";
 import type { RetryClock } from "../domain/ports/clock.ts";
 import { backoffDelay, type RetryPolicy } from "../retry-policy.ts";
+import { refusedCertificate } from "./certificate-refusals.ts";
 import { undiciHttpLibrary } from "./undici-http-library.ts";
 
 /** `attempts` are per read. */
@@ -109,10 +116,14 @@ export async function listAll<T>(what: string, call: ListCall<T>, options: KubeR
   }
 }
 
-/** The status code of a client-node or KubeRequestError error; undefined when no answer came. */
+/**
+ * The status code of a client-node or KubeRequestError error; undefined when no answer came (a
+ * DOMException's numeric code, 23 for a timeout, is no status).
+ */
 export function statusOf(error: unknown): number | undefined {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === "number" ? code : undefined;
+  if (!(error instanceof ApiException || error instanceof KubeRequestError)) return undefined;
+  const code: unknown = error.code;
+  return typeof code === "number" && code >= 100 && code <= 599 ? code : undefined;
 }
 
 /** The call, given options that abort its request once `timeoutMs` have passed without a whole answer. */
@@ -144,7 +155,7 @@ async function withRetries<T>(what: string, call: () => Promise<T>, options: Kub
       return await call();
     } catch (error) {
       const status = statusOf(error);
-      const transient = status === undefined || status === 429 || status >= 500;
+      const transient = status === undefined ? !refusedCertificate(error) : status === 429 || status >= 500;
       if (!transient || attempt >= options.attempts) throw new KubeRequestError(what, attempt, error);
       const retryAfter = Number(headerOf(error, "retry-after")) * 1000 || 0;
       await options.clock.sleep(backoffDelay(options, attempt, retryAfter));

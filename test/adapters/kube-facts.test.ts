@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runHeld } from "../../local/clock.ts";
 import type { Resource } from "../../local/sim/model/kube-types.ts";
 import { type Simulator, startSimulator } from "../../local/sim/simulator.ts";
+import { ensureCertificates } from "../../local/sim/tls/certificates.ts";
 import type { ClusterFacts } from "../../shared/domain/workloads/cluster-facts.ts";
 import { gatherClusterFacts } from "../../shared/kube/cluster-facts.ts";
 import { CoreV1ApiJsonLists } from "../../shared/kube/json-lists.ts";
@@ -26,6 +27,7 @@ import {
   DEFAULT_KUBE_REQUEST_OPTIONS,
   type KubeRequestOptions,
   listAll,
+  read,
 } from "../../shared/kube/kube-requests.ts";
 
 const DEMO = new URL("../../local/scenarios/demo.yaml", import.meta.url).pathname;
@@ -118,7 +120,14 @@ describe("gathering a cluster's facts", () => {
 
   describe("the cluster's endpoint from ARM, in Azure", () => {
     /** A connector whose ARM client counts the user credential reads it sends; each token is new. */
-    function entraConnector(hung: { reads?: number; tokens?: number; setupTimeoutMs?: number } = {}) {
+    function entraConnector(
+      hung: {
+        reads?: number;
+        tokens?: number;
+        setupTimeoutMs?: number;
+        caBefore?: { reads: number; pem: string };
+      } = {},
+    ) {
       let issued = 0;
       let hungTokens = hung.tokens ?? 0;
       const credential: TokenCredential = {
@@ -140,7 +149,10 @@ describe("gathering a cluster's facts", () => {
               reads.count++;
               // A connection that never answers: only the request's own signal ends it.
               if (hungReads > 0 && hungReads--) await abortedBy(request.abortSignal);
-              return next(request);
+              const response = await next(request);
+              if (hung.caBefore && hung.caBefore.reads-- > 0)
+                response.bodyAsText = withCa(response.bodyAsText, hung.caBefore.pem);
+              return response;
             },
           });
           return client;
@@ -149,6 +161,20 @@ describe("gathering a cluster's facts", () => {
         ...(hung.setupTimeoutMs !== undefined && { setupTimeoutMs: hung.setupTimeoutMs }),
       });
       return { connector, reads };
+    }
+
+    /** A user credential answer whose kubeconfig names another CA: the one before a rotation. */
+    function withCa(body: string | null | undefined, pem: string): string {
+      const answer = JSON.parse(body ?? "{}") as { kubeconfigs: { value: string }[] };
+      for (const kubeconfig of answer.kubeconfigs) {
+        const yaml = Buffer.from(kubeconfig.value, "base64").toString("utf8");
+        const rotated = yaml.replace(
+          /certificate-authority-data: \S+/,
+          `certificate-authority-data: ${Buffer.from(pem).toString("base64")}`,
+        );
+        kubeconfig.value = Buffer.from(rotated).toString("base64");
+      }
+      return JSON.stringify(answer);
     }
 
     /** Never settles unless the signal aborts, then rejects with its reason. */
@@ -209,6 +235,22 @@ describe("gathering a cluster's facts", () => {
       const fresh = presented().filter((token) => !before.includes(token));
       expect(fresh).toHaveLength(3);
       expect(fresh).not.toContain(loaded);
+    });
+
+    it("is read again at once when the API server refuses its CA, as after a rotation; the refusal is not retried", async () => {
+      const before = await ensureCertificates(await mkdtemp(join(tmpdir(), "rotated-ca-")));
+      const { connector, reads } = entraConnector({ caBefore: { reads: 1, pem: before.caPem } });
+      const cluster = simCluster("aks-test-neu");
+      const target = clusterTarget(cluster.id);
+      const listNodes = async () => {
+        const core = (await connector.kubeConfig(target)).makeApiClient(CoreV1Api);
+        return read("listing nodes", (call) => core.listNode({}, call), options);
+      };
+      await expect(listNodes()).rejects.toThrow(
+        "listing nodes failed: unable to verify the first certificate",
+      );
+      expect((await listNodes()).items).toHaveLength(cluster.store.count("nodes"));
+      expect(reads.count).toBe(2);
     });
 
     it("is read again once CLUSTER_ENDPOINT_TTL_MS has passed", async () => {
