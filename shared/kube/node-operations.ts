@@ -377,6 +377,10 @@ export class KubeNodeOperations implements NodeOperations {
   ): Promise<EvictionOutcome | undefined> {
     if (!(error instanceof KubeRequestError) || error.code === undefined) return undefined;
     const { code, status } = error;
+    // A budget's refusal names the budget in a DisruptionBudget cause; any other 429 is throttling
+    // (API priority and fairness), which passes.
+    if (code === 429 && !status?.details?.causes?.some((c) => c.reason === "DisruptionBudget"))
+      return undefined;
     if (code === 429) {
       const cause = status?.details?.causes?.find((c) => c.message)?.message;
       return {

@@ -326,6 +326,21 @@ describe("evictions", () => {
     expect(storedPod(ref)?.metadata.deletionTimestamp).toBeUndefined();
   });
 
+  it("throws for the activity to retry when the API server throttles (a 429 naming no budget), and the pod stays", async () => {
+    const ref = refOf(podsOf("web")[1] as KubePod);
+    sim.fleet.faults.add({
+      kind: "kube-error",
+      status: 429,
+      cluster: CLUSTER,
+      pathContains: "/eviction",
+      times: 1,
+    });
+    await expect(nodes.evict(cluster.id, ref)).rejects.toThrow(
+      "429 Too many requests, please try again later.",
+    );
+    expect(storedPod(ref)?.metadata.deletionTimestamp).toBeUndefined();
+  });
+
   it("is refused with the API server's 500 when two budgets select the pod", async () => {
     await policy.createNamespacedPodDisruptionBudget({
       namespace: "shop",

@@ -80,7 +80,7 @@ class KubeApi {
     }
   }
 
-  /** A kube-error fault fails the request at once (500 or 403); a kube-timeout fault fails it after its delay. */
+  /** A kube-error fault fails the request at once (500, 403 or 429); a kube-timeout fault fails it after its delay. */
   private async injectedFault(method: string, url: URL): Promise<void> {
     const faults = this.cluster.ctx.faults;
     const name = this.cluster.name;
@@ -90,6 +90,11 @@ class KubeApi {
     );
     const cause = "injected by the simulator's kube-error fault";
     if (error?.status === 403) throw fail(403, "Forbidden", `forbidden: ${cause}`, {});
+    // As API priority and fairness answers when a priority level's queues are full.
+    if (error?.status === 429)
+      throw fail(429, "TooManyRequests", "Too many requests, please try again later.", {
+        retryAfterSeconds: 1,
+      });
     if (error)
       throw fail(500, "InternalError", `Internal error occurred: ${cause}`, { causes: [{ message: cause }] });
     const timeout = faults.take(

@@ -326,9 +326,12 @@ export const faultSchema = z.discriminatedUnion("kind", [
     kind: z.literal("kube-error"),
     cluster: z.string(),
     status: z
-      .union([z.literal(500), z.literal(403)])
+      .union([z.literal(500), z.literal(403), z.literal(429)])
       .default(500)
-      .meta({ description: "500 InternalError, or 403 Forbidden as when RBAC denies the request." }),
+      .meta({
+        description:
+          "500 InternalError, 403 Forbidden as when RBAC denies the request, or 429 TooManyRequests (Retry-After 1) as API priority and fairness throttles.",
+      }),
     ...match,
   }),
   z.strictObject({
