@@ -179,6 +179,7 @@ export class KubeNodeOperations implements NodeOperations {
   }
 
   async evict(clusterId: string, pod: PodRef, gracePeriodSeconds?: number): Promise<EvictionOutcome> {
+    const options = deleteOptions(pod, gracePeriodSeconds);
     const { core } = await this.apis(clusterId);
     const { namespace, name } = pod;
     try {
@@ -193,7 +194,7 @@ export class KubeNodeOperations implements NodeOperations {
                 apiVersion: "policy/v1",
                 kind: "Eviction",
                 metadata: { name, namespace },
-                deleteOptions: deleteOptions(pod, gracePeriodSeconds),
+                deleteOptions: options,
               },
             },
             call,
@@ -209,6 +210,7 @@ export class KubeNodeOperations implements NodeOperations {
   }
 
   async deletePod(clusterId: string, pod: PodRef, gracePeriodSeconds?: number): Promise<"deleted" | "gone"> {
+    const options = deleteOptions(pod, gracePeriodSeconds);
     const { core } = await this.apis(clusterId);
     const { namespace, name } = pod;
     try {
@@ -219,7 +221,7 @@ export class KubeNodeOperations implements NodeOperations {
             {
               name,
               namespace,
-              body: deleteOptions(pod, gracePeriodSeconds),
+              body: options,
             },
             call,
           ),
@@ -461,7 +463,10 @@ export function withTaint(
 }
 
 /** The pod's uid as precondition: a new pod of the same name is never evicted or deleted. */
+/** With the pod's uid as precondition, so a pod created since under the same name is never touched. */
 function deleteOptions(pod: PodRef, gracePeriodSeconds: number | undefined): V1DeleteOptions {
+  // An empty uid would be refused (409) and read as the pod being gone.
+  if (!pod.uid) throw new Error(`pod ${pod.namespace}/${pod.name} has no uid to delete it by`);
   return {
     preconditions: { uid: pod.uid },
     ...(gracePeriodSeconds !== undefined && { gracePeriodSeconds }),

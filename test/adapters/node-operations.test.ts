@@ -326,6 +326,13 @@ describe("evictions", () => {
     expect(storedPod(ref)?.metadata.deletionTimestamp).toBeUndefined();
   });
 
+  it("refuses a pod given without its uid rather than evict or delete it without the precondition", async () => {
+    const ref = { ...refOf(podsOf("web")[1] as KubePod), uid: "" };
+    await expect(nodes.evict(cluster.id, ref)).rejects.toThrow("has no uid to delete it by");
+    await expect(nodes.deletePod(cluster.id, ref)).rejects.toThrow("has no uid to delete it by");
+    expect(storedPod(ref)?.metadata.deletionTimestamp).toBeUndefined();
+  });
+
   it("throws for the activity to retry when the API server throttles (a 429 naming no budget), and the pod stays", async () => {
     const ref = refOf(podsOf("web")[1] as KubePod);
     sim.fleet.faults.add({
