@@ -8,7 +8,7 @@
 //   https.Agent with it. NODE_EXTRA_CA_CERTS works too, but only if set before the process starts.
 // - @kubernetes/client-node: the kubeconfig written per cluster carries certificate-authority-data.
 
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { TokenCredential } from "@azure/core-auth";
@@ -121,9 +121,15 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       servers.push(server);
       kubeServers.set(cluster.name, server);
       const kubeconfigPath = join(dataDir, "kubeconfigs", `${cluster.name}.yaml`);
-      writeFileSync(kubeconfigPath, kubeconfigYaml(cluster, server.url, tls.caPem, { kind: "token" }), {
-        mode: 0o600,
-      });
+      // Written aside and renamed: the product, reading it meanwhile, sees the old file or the new one whole.
+      writeFileSync(
+        `${kubeconfigPath}.new`,
+        kubeconfigYaml(cluster, server.url, tls.caPem, { kind: "token" }),
+        {
+          mode: 0o600,
+        },
+      );
+      renameSync(`${kubeconfigPath}.new`, kubeconfigPath);
       clusters.push({
         name: cluster.name,
         subscriptionId: cluster.subscriptionId,
