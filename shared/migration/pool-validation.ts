@@ -12,6 +12,7 @@ import type {
 import type { RetryClock } from "../domain/ports/clock.ts";
 import type { AuditedStep, AuditRepository } from "../domain/ports/migrations.ts";
 import type { NodeOperations } from "../domain/ports/node-operations.ts";
+import { sha256 } from "../domain/support/sha256.ts";
 import type { KubeNode } from "../domain/workloads/cluster-facts.ts";
 import { controllerOf, isPodReady, nameOf, namespaceOf } from "../domain/workloads/kube-objects.ts";
 import { daemonSetRunsOn, labelValue } from "../domain/workloads/selectors.ts";
@@ -122,7 +123,8 @@ async function smokeTest(
   request: PoolValidationRequest,
   node: string,
 ): Promise<{ name: string; phase: string }> {
-  const name = `smoke-${request.pool}`.slice(0, 63);
+  // Named for the migration too: a pod another migration of a pool of the same name left is not this one's.
+  const name = `smoke-${request.pool}-${sha256(request.migrationId).slice(0, 8)}`;
   const target = `${node}/${name}`;
   let phase = await kube.smokePodPhase(request.clusterId, name);
   if (phase === undefined) {

@@ -5,6 +5,7 @@
 import * as k8s from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import type { ScenarioInput } from "../../local/sim/scenario/schema.ts";
+import { sha256 } from "../../shared/domain/support/sha256.ts";
 import { PRODUCT_NAMESPACE } from "../../shared/kube/node-operations.ts";
 import { type PoolValidationRequest, validatePool } from "../../shared/migration/pool-validation.ts";
 import { useNodeOperations } from "../support/node-operations-fixture.ts";
@@ -36,8 +37,11 @@ const scenario: ScenarioInput = {
 
 const on = useNodeOperations(scenario, CLUSTER);
 
-const request = (smokePod: boolean): PoolValidationRequest => ({
-  migrationId: MIGRATION,
+/** The smoke pod of MIGRATION's new pool: named for the pool and the migration. */
+const SMOKE_POD = `smoke-appsal3-${sha256(MIGRATION).slice(0, 8)}`;
+
+const request = (smokePod: boolean, migrationId = MIGRATION): PoolValidationRequest => ({
+  migrationId,
   step: "validate",
   actor: "workflow",
   reason: "the new pool before cutover",
@@ -52,13 +56,13 @@ describe("validatePool", () => {
   it("runs the smoke pod and, once it succeeded, removes it: both effects audited before and after", async () => {
     const started = await validatePool(on.ports, request(true));
     expect(started).toMatchObject({ ok: false, settled: false, problems: [] });
-    expect(started.smokePod).toEqual({ name: "smoke-appsal3", phase: "Pending" });
+    expect(started.smokePod).toEqual({ name: SMOKE_POD, phase: "Pending" });
 
     await on.clock.advanceBy(10_000);
     const done = await validatePool(on.ports, request(true));
     expect(done).toMatchObject({ ok: true, settled: true, problems: [] });
-    expect(done.smokePod).toEqual({ name: "smoke-appsal3", phase: "Succeeded" });
-    expect(on.cluster.store.get("pods", PRODUCT_NAMESPACE, "smoke-appsal3")).toBeUndefined();
+    expect(done.smokePod).toEqual({ name: SMOKE_POD, phase: "Succeeded" });
+    expect(on.cluster.store.get("pods", PRODUCT_NAMESPACE, SMOKE_POD)).toBeUndefined();
 
     const records = (await on.audit.list(MIGRATION)).map((r) => `${r.action} ${r.stage} ${r.result ?? ""}`);
     expect(records).toEqual([
@@ -67,6 +71,15 @@ describe("validatePool", () => {
       "delete-smoke-pod intent ",
       "delete-smoke-pod outcome deleted",
     ]);
+  });
+
+  it("never takes a smoke pod another migration of a pool of that name left for its own", async () => {
+    const earlier = "migration:earlier";
+    expect((await validatePool(on.ports, request(true, earlier))).smokePod?.phase).toBe("Pending");
+    await on.clock.advanceBy(10_000);
+    // The earlier migration stopped there: its pod finished and stays.
+    const own = await validatePool(on.ports, request(true));
+    expect(own).toMatchObject({ ok: false, settled: false, smokePod: { name: SMOKE_POD, phase: "Pending" } });
   });
 
   it("finds a node without the os-sku label a problem: its OS cannot be told", async () => {
