@@ -255,6 +255,16 @@ describe("pods", () => {
 });
 
 describe("evictions", () => {
+  /** The API server answers the next eviction with `status`, as the kube-error fault gives it. */
+  const failNextEviction = (status: 403 | 429) =>
+    sim.fleet.faults.add({
+      kind: "kube-error",
+      status,
+      cluster: CLUSTER,
+      pathContains: "/eviction",
+      times: 1,
+    });
+
   it("evicts a pod its budget can spare: it terminates", async () => {
     const ref = refOf(podsOf("web")[0] as KubePod);
     expect(await nodes.evict(cluster.id, ref, 10)).toEqual({ kind: "evicted" });
@@ -311,13 +321,7 @@ describe("evictions", () => {
 
   it("is refused when the API server forbids it (403): a person must look", async () => {
     const ref = refOf(podsOf("cart")[1] as KubePod);
-    sim.fleet.faults.add({
-      kind: "kube-error",
-      status: 403,
-      cluster: CLUSTER,
-      pathContains: "/eviction",
-      times: 1,
-    });
+    failNextEviction(403);
     expect(await nodes.evict(cluster.id, ref)).toEqual({
       kind: "refused",
       status: 403,
@@ -335,13 +339,7 @@ describe("evictions", () => {
 
   it("throws for the activity to retry when the API server throttles (a 429 naming no budget), and the pod stays", async () => {
     const ref = refOf(podsOf("web")[1] as KubePod);
-    sim.fleet.faults.add({
-      kind: "kube-error",
-      status: 429,
-      cluster: CLUSTER,
-      pathContains: "/eviction",
-      times: 1,
-    });
+    failNextEviction(429);
     await expect(nodes.evict(cluster.id, ref)).rejects.toThrow(
       "429 Too many requests, please try again later.",
     );
