@@ -228,6 +228,27 @@ describe("pool-migration", () => {
     expect(sentLines).toEqual((records.at(-1) as MigrationRecord).history);
   });
 
+  it("rides out a state store down for two minutes in the middle of the drain, its saves waiting", async () => {
+    const { fakes, records } = world(approveAll());
+    const save = fakes["save-migration"] as NonNullable<ActivityFakes["save-migration"]>;
+    let downUntil: number | undefined;
+    fakes["save-migration"] = async (change) => {
+      if (downUntil !== undefined && harness.clock.now() < downUntil) throw new Error("Table Storage: 503");
+      const answer = await save(change);
+      if (
+        downUntil === undefined &&
+        records.at(-1)?.history.some((h) => h.event.startsWith("drained aks-batch-0"))
+      )
+        downUntil = harness.clock.now() + 2 * 60_000;
+      return answer;
+    };
+    const run = await harness.run("pool-migration", inputOf(NODE_BY_NODE), fakes);
+    expect(downUntil).toBeDefined();
+    expect(run.status.runtimeStatus).toBe("Completed");
+    expect(run.output.outcome).toBe("succeeded");
+    expect(records.at(-1)).toMatchObject({ phase: "done", outcome: "succeeded" });
+  });
+
   it("says how long the old pool is kept in the unit a person reads", async () => {
     const { fakes, records } = world(approveAll());
     await harness.run("pool-migration", inputOf({ retentionSeconds: 600 }), fakes);

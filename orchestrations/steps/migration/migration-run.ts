@@ -18,7 +18,7 @@ import {
   type PoolMigrationInput,
 } from "../../contracts/pool-migration.contract.ts";
 import { ACTIVITIES } from "../../contracts.ts";
-import { callActivity } from "../call-activity.ts";
+import { callActivity, patientRetry } from "../call-activity.ts";
 import { EventChannel } from "./event-channel.ts";
 import type { OverlapMeter } from "./overlap-meter.ts";
 
@@ -119,7 +119,8 @@ export class MigrationRun {
       set: changedFields(this.sent, fields),
       append: this.unsent.splice(0),
     };
-    yield* callActivity(this.context, ACTIVITIES.saveMigration, change);
+    // Patient: a save that gives up fails the migration, and the rollback's first step is a save too.
+    yield* callActivity(this.context, ACTIVITIES.saveMigration, change, patientRetry());
   }
 
   /** Enters a phase: noted, timed, saved. */
