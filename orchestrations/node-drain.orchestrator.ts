@@ -206,7 +206,19 @@ function* act(
       .flatMap((other) => (other.unbudgeted ? [other.unbudgeted.controller] : []));
     // Unready at the look, it may be Ready by its eviction: it counts for those after it all the same.
     before.push(pod);
-    return { unbudgeted: { ...pod.unbudgeted, alongside } };
+    // Workloads are named "<kind> <namespace>/<name>": only those of its namespace can be its own.
+    const beside = Object.fromEntries(
+      Object.entries(input.unbudgetedBeside ?? {}).filter(([name]) =>
+        name.includes(` ${pod.ref.namespace}/`),
+      ),
+    );
+    return {
+      unbudgeted: {
+        ...pod.unbudgeted,
+        alongside,
+        ...(Object.keys(beside).length > 0 && { beside }),
+      },
+    };
   };
   // Task.all refuses an empty list: a round may have nothing to evict (pods terminating, stuck).
   const outcomes =

@@ -144,6 +144,8 @@ export interface NodeDrainInput {
   /** Decisions people made for pods on this node (a delete names the pod's uid: only that pod goes). */
   skip: PodName[];
   delete: PodRef[];
+  /** Pods of workloads no budget covers on the other nodes drained with it, by workload (see unbudgetedBeside). */
+  unbudgetedBeside?: Record<string, number>;
   /** Who made those decisions (the audit's actor for a delete). */
   decidedBy?: string;
   /**

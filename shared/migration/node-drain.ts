@@ -92,7 +92,7 @@ async function lastReadyReplica(
   if (replicas === undefined || replicas.desired <= 1) return undefined;
   const { controller } = unbudgeted;
   const others = unbudgeted.alongside.filter((c) => c.kind !== controller.kind || c.name !== controller.name);
-  let alongside = unbudgeted.alongside.length - others.length;
+  let alongside = unbudgeted.alongside.length - others.length + (unbudgeted.beside?.[replicas.workload] ?? 0);
   // Were every other controller alongside of its workload, would one Ready replica still be left?
   if (replicas.ready - alongside - others.length > 1) return undefined;
   for (const other of others)

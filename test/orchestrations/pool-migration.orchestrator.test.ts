@@ -1646,12 +1646,15 @@ function unprotectedWeb(
     /** Evictions answer a turn later, as over a network, rather than at once. */
     roundTrip?: boolean;
     script?: Script;
+    /** The two pools' nodes (default OLD_NODES and NEW_NODES), a new node for each old one. */
+    pools?: { old: string[]; new: string[] };
   } = {},
 ) {
-  const names = OLD_NODES;
-  const newNodes = NEW_NODES;
+  const names = options.pools?.old ?? OLD_NODES;
+  const newNodes = options.pools?.new ?? NEW_NODES;
   const web = "Deployment shop/web";
   const { fakes, records } = world(options.script ?? approveAll());
+  fakes["plan-migration"] = () => planOf({ drainOrder: names });
   const placement = options.placement ?? names.map((node) => ({ node, replicaSet: "web-5d8f" }));
   const replicaSetOf = new Map(placement.map((p, i) => [`web-${i}`, p.replicaSet]));
   const replicas = new Map<string, { node: string; readyAt: number }>(
@@ -1700,17 +1703,29 @@ function unprotectedWeb(
   };
   const audit = sqliteRepositories(sqlite.open(sqlite.newFile())).audit;
   fakes["evict-pod"] = (input) => evictPod({ nodes: cluster, audit, clock: harness.clock }, input);
-  // Each pool as surveyed, with the budgets budgetLoad gives it: web's implicit budget allows 1, a replica a node.
-  const budgetsOf = (nodes: string[]): PoolSurvey["budgets"] => ({
-    perNode: Object.fromEntries(nodes.map((n) => [n, { [web]: 1 }])),
-    allowed: { [web]: 1 },
-    maxBatch: 1,
-    ...CUT_RULES,
-  });
+  // Each pool as surveyed, with web's implicit budget as budgetLoad gives it: all its replicas but one, never
+  // fewer than one node holds (the old pool's as placed, the new pool's a replica a node).
+  const budgetsOf = (nodes: string[], onNodes: string[]): PoolSurvey["budgets"] => {
+    const perNode = Object.fromEntries(
+      nodes.map((n) => [n, { [web]: onNodes.filter((on) => on === n).length }]),
+    );
+    return {
+      perNode,
+      allowed: { [web]: Math.max(1, placement.length - 1, ...nodes.map((n) => perNode[n]?.[web] ?? 0)) },
+      maxBatch: Math.max(1, Math.floor(nodes.length / 2)),
+      ...CUT_RULES,
+    };
+  };
   fakes["survey-pool"] = ({ pool }): PoolSurvey => ({
     drainOrder: pool === "batch" ? names : newNodes,
-    budgets: budgetsOf(pool === "batch" ? names : newNodes),
-    count: 2,
+    budgets:
+      pool === "batch"
+        ? budgetsOf(
+            names,
+            placement.map((p) => p.node),
+          )
+        : budgetsOf(newNodes, newNodes),
+    count: names.length,
     mode: "User",
     controllers: [],
   });
@@ -1738,6 +1753,27 @@ describe("pool-migration: a workload without a PodDisruptionBudget", () => {
     // replacement to be Ready.
     const drains = run.subOrchestrations().map((id) => id.slice(id.lastIndexOf(":") + 1));
     expect(drains).toEqual(["drain-0", "drain-1"]);
+    expect(fewest(), seen.join("; ")).toBeGreaterThanOrEqual(1);
+  });
+
+  it("keeps a Ready replica when a batch drains two of its nodes after the batch before took a third", async () => {
+    // Three replicas on three of four nodes: the cut allows two a batch, as the survey counted them; the
+    // batch before evicted one whose replacement is still starting, so the two drains of the next batch
+    // count each other's replica as gone and wait for it.
+    const old = ["aks-batch-0", "aks-batch-1", "aks-batch-2", "aks-batch-3"];
+    const { fakes, fewest, seen } = unprotectedWeb(120, {
+      pools: { old, new: ["aks-batchal3-0", "aks-batchal3-1", "aks-batchal3-2", "aks-batchal3-3"] },
+      placement: old.slice(1).map((node) => ({ node, replicaSet: "web-5d8f" })),
+      roundTrip: true,
+    });
+    const run = await harness.run(
+      "pool-migration",
+      inputOf({ batchSize: "auto", newPoolGrowth: "up-front", oldPoolShrink: "at-end" }),
+      fakes,
+    );
+    expect(run.output.outcome).toBe("succeeded");
+    const drains = run.subOrchestrations().map((id) => id.slice(id.lastIndexOf(":") + 1));
+    expect(drains.slice(0, 4)).toEqual(["drain-0", "drain-1", "drain-2", "drain-3"]);
     expect(fewest(), seen.join("; ")).toBeGreaterThanOrEqual(1);
   });
 

@@ -18,6 +18,7 @@ import {
   newPoolRoomFor,
   poolWorkOrder,
   retainedOldNodes,
+  unbudgetedBeside,
 } from "../../../shared/domain/migration/drain-batches.ts";
 import type { NodePod } from "../../../shared/domain/migration/drain-progress.ts";
 import { type HealthWatch, watchHealth } from "../../../shared/domain/migration/health-signals.ts";
@@ -97,6 +98,7 @@ export function* drainOldPool(
     drainingMs: 0,
   };
   run.handsOverHeld = survey.budgets?.handsOverHeld === true;
+  run.budgets = survey.budgets;
   const drainsHeldWhileRoomComes = survey.budgets?.drainsHeldWhileRoomComes === true;
   const holding: Holding = { held: [], drainedMeanwhile: [] };
   for (const [index, batch] of batches.entries()) {
@@ -569,6 +571,16 @@ function drainHeldMeanwhile(
   return { work, rollback };
 }
 
+/** What the other nodes drained with `node` hold of workloads no budget covers, when they hold any. */
+function besideIn(
+  run: MigrationRun,
+  node: string,
+  batch: readonly string[],
+): Pick<NodeDrainInput, "unbudgetedBeside"> {
+  const beside = unbudgetedBeside(run.budgets, node, batch);
+  return Object.keys(beside).length > 0 ? { unbudgetedBeside: beside } : {};
+}
+
 type BatchVerdict = { kind: "go-on"; held: HeldDrain[] } | RollbackVerdict;
 
 function* drainBatch(
@@ -631,6 +643,11 @@ function* drainBatch(
           deadline: decided.current,
           skip: decided.skip,
           delete: decided.delete,
+          ...besideIn(
+            run,
+            (drains[index] as PlannedDrain).node,
+            running.map((i) => (drains[i] as PlannedDrain).node),
+          ),
           ...(decided.by ? { decidedBy: decided.by } : {}),
           ...(mode.leaveShuttingDown && { leaveShuttingDown: true }),
           ...(mode.handOverHeld && { handOverHeld: true }),

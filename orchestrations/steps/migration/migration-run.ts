@@ -4,6 +4,7 @@
 
 import type { OrchestrationContext, Task, TimerTask } from "durable-functions";
 import { ROLES } from "../../../shared/domain/access/principal.ts";
+import type { BudgetLoad } from "../../../shared/domain/migration/drain-batches.ts";
 import type {
   HistoryEntry,
   MigrationRecord,
@@ -47,6 +48,8 @@ export class MigrationRun {
    * pace and goes first, and a person's deletes go one node at a time. A survey from before replays none.
    */
   handsOverHeld = false;
+  /** The old pool's survey budgets: what the nodes of a batch hold of workloads no budget covers. */
+  budgets: Pick<BudgetLoad, "perNode"> | undefined;
 
   constructor(context: OrchestrationContext, input: PoolMigrationInput) {
     this.context = context;

@@ -109,6 +109,26 @@ function implicitBudgetName(facts: BudgetFacts, pod: KubePod): string | undefine
   return kind === "Pod" ? undefined : `${kind} ${namespace}/${name}`;
 }
 
+/**
+ * Pods of workloads no budget covers on the other nodes of a batch, by workload: their drains may evict
+ * them at the moment this node's drain evicts one of the same workload. The budget cut let them share the
+ * batch by the Ready count at the survey, which an earlier batch's evictions may have spent since; the
+ * eviction reads the Ready count as it is now and counts these as gone.
+ */
+export function unbudgetedBeside(
+  load: Pick<BudgetLoad, "perNode"> | undefined,
+  node: string,
+  batch: readonly string[],
+): Record<string, number> {
+  const beside: Record<string, number> = {};
+  for (const other of batch) {
+    if (other === node) continue;
+    for (const [name, pods] of Object.entries(load?.perNode[other] ?? {}))
+      if (!name.startsWith(PDB_NAME_PREFIX)) beside[name] = (beside[name] ?? 0) + pods;
+  }
+  return beside;
+}
+
 /** The budgets budgetLoad gives workloads without a PodDisruptionBudget, and nothing else. */
 function unbudgetedOnly(load: BudgetLoad): BudgetLoad {
   const implicit = (name: string) => !name.startsWith(PDB_NAME_PREFIX);

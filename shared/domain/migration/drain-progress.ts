@@ -31,6 +31,8 @@ export interface UnbudgetedPod {
 export interface UnbudgetedEviction extends UnbudgetedPod {
   /** Of the same namespace: ones of its workload count as gone. */
   alongside: PodController[];
+  /** Pods other nodes of the batch may be evicting at the same time, by workload: counted as gone. */
+  beside?: Record<string, number>;
 }
 
 export type StuckReason = "terminating-past-grace" | "blocked-past-deadline" | "refused" | "no-controller";
