@@ -1003,6 +1003,63 @@ describe("pool-migration growing the new pool and shrinking the old one with the
   const requests = (run: { callsOf(name: string): readonly { input: unknown }[] }) =>
     run.callsOf("request-pool-change").map((c) => (c.input as { request: Record<string, unknown> }).request);
 
+  it("waits for a growth under way before a rollback reads the new pool, so every node it deletes was drained back", async () => {
+    const eight = Array.from({ length: 8 }, (_, i) => `aks-batch-${i}`);
+    const newNode = (i: number) => `aks-batchal3-${i}`;
+    const { fakes, records } = oldNodes(approveAll(), {}, eight);
+    // ARM: a growth takes 10 minutes; meanwhile the pool reads as Scaling and other requests as busy.
+    let count = 0;
+    let growth: { to: number; doneAt: number } | undefined;
+    const countNow = () => {
+      if (growth && harness.clock.now() >= growth.doneAt) {
+        count = growth.to;
+        growth = undefined;
+      }
+      return count;
+    };
+    const newNodes = () => Array.from({ length: countNow() }, (_, i) => newNode(i));
+    const events: string[] = [];
+    fakes["request-pool-change"] = ({ request }) => {
+      countNow();
+      if (growth) return { kind: "busy", retryAfterSeconds: 30, reason: "another operation is in progress" };
+      if (request.kind === "create") count = request.spec.count;
+      if (request.kind === "update" && request.pool === "batchal3" && request.changes.count !== undefined) {
+        growth = { to: request.changes.count, doneAt: harness.clock.now() + 10 * 60_000 };
+        events.push(`grow to ${request.changes.count}`);
+      }
+      if (request.kind === "delete" && request.pool === "batchal3")
+        events.push(`delete ${newNodes().join(",")}`);
+      return { kind: "accepted", operation: `op-${events.length}` };
+    };
+    fakes["poll-pool"] = () => {
+      countNow();
+      return growth ? { status: "running", retryAfterSeconds: 30 } : { status: "succeeded" };
+    };
+    fakes["survey-pool"] = ({ pool }) => (pool === "batch" ? surveyOf(eight) : surveyOf(newNodes()));
+    const tainted = new Set<string>();
+    fakes["set-taints"] = (input) => {
+      if (input.present && input.step.endsWith("taint-new"))
+        for (const node of input.nodes) tainted.add(node);
+      return { changed: input.nodes.length };
+    };
+    // A person asks for a rollback once the first batch has drained, the growth sent as it began.
+    rollBackOnceSaved(fakes, records, (record) =>
+      record.history.some((h) => h.event.startsWith("drained aks-batch-0")),
+    );
+    const run = await harness.run("pool-migration", inputOf({ ...STEPPED, batchSize: 1 }), fakes);
+    expect(run.output.outcome).toBe("rolled-back");
+    expect(events[0]).toMatch(/^grow to \d+$/);
+    const deleted = events
+      .find((event) => event.startsWith("delete "))
+      ?.slice("delete ".length)
+      .split(",");
+    expect(deleted?.length, events.join("; ")).toBeGreaterThan(3);
+    expect(
+      deleted?.filter((node) => !tainted.has(node)),
+      events.join("; "),
+    ).toEqual([]);
+  });
+
   it("creates the new pool short of whole, grows it past that only as drained machines go, each after its health gate", async () => {
     const { fakes } = fourNodes(approveAll());
     const run = await harness.run("pool-migration", inputOf(STEPPED), fakes);
@@ -1612,12 +1669,21 @@ describe("pool-migration growing the new pool and shrinking the old one with the
 // Found in review: a workload without a budget, and a rollback begun again.
 /** A person asks for a rollback once the migration is in retention: the new pool serves, the old one kept. */
 function rollBackInRetention(fakes: ActivityFakes, records: MigrationRecord[]): void {
+  rollBackOnceSaved(fakes, records, (record) => record.phase === "retention");
+}
+
+/** A person asks for a rollback, once, when a saved record first shows `when`. */
+function rollBackOnceSaved(
+  fakes: ActivityFakes,
+  records: MigrationRecord[],
+  when: (record: MigrationRecord) => boolean,
+): void {
   const save = fakes["save-migration"] as NonNullable<ActivityFakes["save-migration"]>;
   let asked = false;
   fakes["save-migration"] = async (change) => {
     const answer = await save(change);
     const record = records.at(-1) as MigrationRecord;
-    if (record.phase === "retention" && !asked) {
+    if (when(record) && !asked) {
       asked = true;
       const [instance] = await harness.running("pool-migration");
       await harness.client.raiseEvent(instance as string, MIGRATION_EVENTS.control, {

@@ -16,7 +16,7 @@ import { ACTIVITIES, ORCHESTRATIONS } from "../../contracts.ts";
 import { callActivity, errorMessage } from "../call-activity.ts";
 import { notifyQuietly } from "./gates.ts";
 import type { MigrationRun } from "./migration-run.ts";
-import { changePool } from "./pool-changes.ts";
+import { changePool, finishPoolChange } from "./pool-changes.ts";
 
 /** What the migration has changed so far: what a rollback must undo. */
 export interface Changes {
@@ -84,6 +84,14 @@ export function* rollBack(
   const drainsBack = podsOnNewPool && oldPoolBack;
   let newPoolBudgets: BudgetLoad | undefined;
   if (changes.newPool && drainsBack) {
+    // A growth the drain sent may still be adding nodes: they would miss the taint and the drain back,
+    // and go with the pool. Its end is awaited (whatever it was) before the pool is read.
+    yield* finishPoolChange(run, {
+      kind: "pending",
+      pool: changes.newPool.name,
+      deleting: false,
+      sentMs: run.nowMs(),
+    });
     // The new pool as it is now: its autoscaler may have added nodes since validation.
     const now = yield* poolNow(run, changes.newPool.name, changes.newPool.nodes);
     changes.newPool.nodes = now.nodes;
