@@ -1770,7 +1770,7 @@ function unprotectedWeb(
   const audit = sqliteRepositories(sqlite.open(sqlite.newFile())).audit;
   fakes["evict-pod"] = (input) => evictPod({ nodes: cluster, audit, clock: harness.clock }, input);
   // Each pool as surveyed, with web's implicit budget as budgetLoad gives it: all its replicas but one, never
-  // fewer than one node holds (the old pool's as placed, the new pool's a replica a node).
+  // fewer than one node holds.
   const budgetsOf = (nodes: string[], onNodes: string[]): PoolSurvey["budgets"] => {
     const perNode = Object.fromEntries(
       nodes.map((n) => [n, { [web]: onNodes.filter((on) => on === n).length }]),
@@ -1784,13 +1784,11 @@ function unprotectedWeb(
   };
   fakes["survey-pool"] = ({ pool }): PoolSurvey => ({
     drainOrder: pool === "batch" ? names : newNodes,
-    budgets:
-      pool === "batch"
-        ? budgetsOf(
-            names,
-            placement.map((p) => p.node),
-          )
-        : budgetsOf(newNodes, newNodes),
+    // Counted where web's replicas are when the pool is surveyed (the new pool's at a rollback).
+    budgets: budgetsOf(
+      pool === "batch" ? names : newNodes,
+      [...replicas.values()].map((r) => r.node),
+    ),
     count: names.length,
     mode: "User",
     controllers: [],

@@ -18,7 +18,6 @@ import {
   newPoolRoomFor,
   poolWorkOrder,
   retainedOldNodes,
-  unbudgetedBeside,
 } from "../../../shared/domain/migration/drain-batches.ts";
 import type { NodePod } from "../../../shared/domain/migration/drain-progress.ts";
 import { type HealthWatch, watchHealth } from "../../../shared/domain/migration/health-signals.ts";
@@ -31,6 +30,7 @@ import { ACTIVITIES, ORCHESTRATIONS } from "../../contracts.ts";
 import { batchedFanOut } from "../batched-fan-out.ts";
 import { callActivity, errorMessage, retriedActivityTask } from "../call-activity.ts";
 import { type ControlVerdict, checkControl, waitFor } from "./controls.ts";
+import { besideIn } from "./drain-inputs.ts";
 import { awaitGate, decidedBy, describeDecision, notifyQuietly } from "./gates.ts";
 import type { MigrationRun } from "./migration-run.ts";
 import {
@@ -571,16 +571,6 @@ function drainHeldMeanwhile(
   return { work, rollback };
 }
 
-/** What the other nodes drained with `node` hold of workloads no budget covers, when they hold any. */
-function besideIn(
-  run: MigrationRun,
-  node: string,
-  batch: readonly string[],
-): Pick<NodeDrainInput, "unbudgetedBeside"> {
-  const beside = unbudgetedBeside(run.budgets, node, batch);
-  return Object.keys(beside).length > 0 ? { unbudgetedBeside: beside } : {};
-}
-
 type BatchVerdict = { kind: "go-on"; held: HeldDrain[] } | RollbackVerdict;
 
 function* drainBatch(
@@ -644,7 +634,7 @@ function* drainBatch(
           skip: decided.skip,
           delete: decided.delete,
           ...besideIn(
-            run,
+            run.budgets,
             (drains[index] as PlannedDrain).node,
             running.map((i) => (drains[i] as PlannedDrain).node),
           ),

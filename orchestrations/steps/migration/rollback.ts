@@ -14,6 +14,7 @@ import { childInstanceId } from "../../contracts/instance-ids.ts";
 import type { NodeDrainResult } from "../../contracts/pool-migration.contract.ts";
 import { ACTIVITIES, ORCHESTRATIONS } from "../../contracts.ts";
 import { callActivity, errorMessage } from "../call-activity.ts";
+import { besideIn } from "./drain-inputs.ts";
 import { notifyQuietly } from "./gates.ts";
 import type { MigrationRun } from "./migration-run.ts";
 import { changePool, finishPoolChange } from "./pool-changes.ts";
@@ -199,7 +200,15 @@ function* drainBack(
         batch.map((node) =>
           context.df.callSubOrchestrator(
             ORCHESTRATIONS.nodeDrain,
-            { migrationId: record.id, clusterId: record.clusterId, node, deadline, skip: [], delete: [] },
+            {
+              migrationId: record.id,
+              clusterId: record.clusterId,
+              node,
+              deadline,
+              skip: [],
+              delete: [],
+              ...besideIn(budgets, node, batch),
+            },
             childInstanceId(record.id, `back${attempt}-${nodes.indexOf(node)}`),
           ),
         ),
