@@ -389,4 +389,38 @@ describe("TableInventoryRepository", () => {
     expect(row?.poolNames).toHaveLength(150);
     expect(await repo.listPools("2026-01-10")).toHaveLength(150);
   });
+
+  it("retries a wide cluster's row alone when another writer changed it while its pool rows were written", async () => {
+    const store = tables.store();
+    const repo = new TableInventoryRepository(store);
+    await repo.beginScan("2026-01-10", "2026-01-10T02:00:00Z");
+    const wide = aCluster(
+      { name: "wide" },
+      Array.from({ length: 150 }, (_, i) => ubuntu(`p${i}`)),
+    );
+    await repo.recordCluster("2026-01-10", wide, snapshots(wide));
+    // Listed again with 40 pools: 40 upserts, 110 deletes and the row, in two transactions.
+    const narrow = { ...wide, nodePools: wide.nodePools.slice(0, 40) };
+    const client: TableClient = await store.table("Snapshots");
+    const submitTransaction = client.submitTransaction.bind(client);
+    let raced = false;
+    client.submitTransaction = (async (actions) => {
+      const holdsRow = actions.some(([, entity]) => String(entity.rowKey).startsWith("c|"));
+      if (holdsRow && !raced) {
+        raced = true;
+        // The dependency scan records its failure on the row meanwhile.
+        await repo.recordClusterError("2026-01-10", wide.id, {
+          stage: "dependencies",
+          message: "connect ECONNREFUSED",
+          at: "2026-01-10T02:05:00Z",
+        });
+      }
+      return submitTransaction(actions);
+    }) as typeof client.submitTransaction;
+    await repo.recordCluster("2026-01-10", narrow, snapshots(narrow));
+    expect(raced).toBe(true);
+    expect(await repo.listPools("2026-01-10")).toHaveLength(40);
+    const [row] = await repo.listClusters("2026-01-10");
+    expect(row?.poolNames).toHaveLength(40);
+  });
 });

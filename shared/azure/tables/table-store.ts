@@ -203,8 +203,9 @@ export abstract class TableRepository {
 /**
  * Read-modify-write of one entity, checked against the version read (create when there was none),
  * retried when another writer got there first. `change` returns the entity to write, with further
- * actions of the same partition to commit in the same transaction, or undefined to leave it as it is.
- * `select` reads only the properties `change` looks at.
+ * actions of the same partition to commit in the same transaction (the same whatever the row read:
+ * those beyond one transaction are sent once), or undefined to leave it as it is. `select` reads only the
+ * properties `change` looks at.
  */
 export async function readModifyWrite(
   table: TableClient,
@@ -213,6 +214,10 @@ export async function readModifyWrite(
   what: string,
   select?: string[],
 ): Promise<void> {
+  // The entity goes in the last transaction: when the actions need more than one, a crash between them
+  // leaves the entity as it was, never pointing at rows that were not written. The ones before it are
+  // sent once: a retry after a conflict sends the last again (a delete sent twice would find nothing).
+  let leadingSent = false;
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
     const current = await getEntityOrUndefined<Row>(table, key.partitionKey, key.rowKey, select);
     const next = change(current);
@@ -220,10 +225,14 @@ export async function readModifyWrite(
     const write: TransactionAction = current
       ? ["update", next.entity, "Replace", { etag: current.etag as string }]
       : ["create", next.entity];
+    const actions = [...(next.more ?? []), write];
+    const last = Math.floor((actions.length - 1) / MAX_TRANSACTION_ACTIONS) * MAX_TRANSACTION_ACTIONS;
+    if (!leadingSent) {
+      await submitInTransactions(table, actions.slice(0, last));
+      leadingSent = true;
+    }
     try {
-      // The entity goes in the last transaction: when the actions need more than one, a crash between
-      // them leaves the entity as it was, never pointing at rows that were not written.
-      await submitInTransactions(table, [...(next.more ?? []), write]);
+      await table.submitTransaction(actions.slice(last));
       return;
     } catch (error) {
       if (!isConflict(error)) throw error;
