@@ -12,6 +12,7 @@
 // migration drains the node on with its next batch.
 
 import type { OrchestrationContext, Task } from "durable-functions";
+import { besideInNamespace } from "../shared/domain/migration/drain-batches.ts";
 import type { NodePod, StuckPod, StuckReason } from "../shared/domain/migration/drain-progress.ts";
 import type { PodName } from "../shared/domain/migration/migration-record.ts";
 import type { EvictionOutcome } from "../shared/domain/ports/node-operations.ts";
@@ -206,12 +207,7 @@ function* act(
       .flatMap((other) => (other.unbudgeted ? [other.unbudgeted.controller] : []));
     // Unready at the look, it may be Ready by its eviction: it counts for those after it all the same.
     before.push(pod);
-    // Workloads are named "<kind> <namespace>/<name>": only those of its namespace can be its own.
-    const beside = Object.fromEntries(
-      Object.entries(input.unbudgetedBeside ?? {}).filter(([name]) =>
-        name.includes(` ${pod.ref.namespace}/`),
-      ),
-    );
+    const beside = besideInNamespace(input.unbudgetedBeside ?? {}, pod.ref.namespace);
     return {
       unbudgeted: {
         ...pod.unbudgeted,

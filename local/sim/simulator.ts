@@ -122,14 +122,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       kubeServers.set(cluster.name, server);
       const kubeconfigPath = join(dataDir, "kubeconfigs", `${cluster.name}.yaml`);
       // Written aside and renamed: the product, reading it meanwhile, sees the old file or the new one whole.
-      writeFileSync(
-        `${kubeconfigPath}.new`,
-        kubeconfigYaml(cluster, server.url, tls.caPem, { kind: "token" }),
-        {
-          mode: 0o600,
-        },
-      );
-      renameSync(`${kubeconfigPath}.new`, kubeconfigPath);
+      const written = `${kubeconfigPath}.new`;
+      writeFileSync(written, kubeconfigYaml(cluster, server.url, tls.caPem, { kind: "token" }), {
+        mode: 0o600,
+      });
+      renameSync(written, kubeconfigPath);
       clusters.push({
         name: cluster.name,
         subscriptionId: cluster.subscriptionId,

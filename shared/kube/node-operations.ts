@@ -462,7 +462,6 @@ export function withTaint(
   return [...taints.filter((t) => !same(t)), added];
 }
 
-/** The pod's uid as precondition: a new pod of the same name is never evicted or deleted. */
 /** With the pod's uid as precondition, so a pod created since under the same name is never touched. */
 function deleteOptions(pod: PodRef, gracePeriodSeconds: number | undefined): V1DeleteOptions {
   // An empty uid would be refused (409) and read as the pod being gone.

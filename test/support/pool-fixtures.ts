@@ -60,6 +60,16 @@ export function poolSnapshots(cluster: Cluster, now: Date): PoolSnapshot[] {
   }));
 }
 
+/** A FIPS Ubuntu 22.04 pool on Kubernetes 1.33: its node image is of the family withFipsImageRemoval names. */
+export function fipsUbuntu2204Pool(): NodePool {
+  return aPool({
+    osSku: "Ubuntu2204",
+    orchestratorVersion: "1.33.4",
+    nodeImageVersion: "AKSUbuntu-2204gen2fipscontainerd-202706.01.0",
+    enableFips: true,
+  });
+}
+
 /** The base calendar plus one notice that moves only the removal of Ubuntu 22.04's FIPS images. */
 export function withFipsImageRemoval(imageRemoval: string, receivedAt: string): Calendar {
   return resolveCalendar(BASE_CALENDAR, [

@@ -16,7 +16,7 @@ import { daysUntil, utcDayOf } from "../../shared/domain/lifecycle/calendar-date
 import { BASE_CALENDAR } from "../../shared/domain/lifecycle/data/base-calendar.ts";
 import { resolveCalendar } from "../../shared/domain/lifecycle/lifecycle-calendar.ts";
 import { assessPool } from "../../shared/domain/lifecycle/pool-assessment.ts";
-import { aCluster, aPool, withFipsImageRemoval } from "../support/pool-fixtures.ts";
+import { aCluster, fipsUbuntu2204Pool, withFipsImageRemoval } from "../support/pool-fixtures.ts";
 
 // Dates and their sources as shared/domain/lifecycle/data/sources.ts cites them.
 const AZURE_LINUX_RETIREMENT =
@@ -249,12 +249,7 @@ describe("evaluateAlerts", () => {
   });
 
   it("keeps a pool's one OS track when a notice refines its image family's dates, and when it is withdrawn", () => {
-    const fips = aPool({
-      osSku: "Ubuntu2204",
-      orchestratorVersion: "1.33.4",
-      nodeImageVersion: "AKSUbuntu-2204gen2fipscontainerd-202706.01.0",
-      enableFips: true,
-    });
+    const fips = fipsUbuntu2204Pool();
     const cluster = aCluster({ kubernetesVersion: "1.33.4", supportPlan: "AKSLongTermSupport" }, [fips]);
     const base = resolveCalendar(BASE_CALENDAR, []);
     const osAlerts = (state: AlertState, calendar: typeof base, day: string) => {

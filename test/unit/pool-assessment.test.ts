@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { BASE_CALENDAR } from "../../shared/domain/lifecycle/data/base-calendar.ts";
 import { resolveCalendar } from "../../shared/domain/lifecycle/lifecycle-calendar.ts";
 import { assessFleet, assessPool, poolAssessor } from "../../shared/domain/lifecycle/pool-assessment.ts";
-import { aCluster, aPool, day, withFipsImageRemoval } from "../support/pool-fixtures.ts";
+import { aCluster, aPool, day, fipsUbuntu2204Pool, withFipsImageRemoval } from "../support/pool-fixtures.ts";
 
 const calendar = resolveCalendar(BASE_CALENDAR, []);
 const LTS = { supportPlan: "AKSLongTermSupport" };
@@ -131,12 +131,7 @@ describe("assessPool", () => {
 
   it("refines the OS's dates with a notice about the pool's image family, keeping the dates it does not state", () => {
     const withNotice = withFipsImageRemoval("2028-10-31", "2027-01-01T00:00:00Z");
-    const pool = aPool({
-      osSku: "Ubuntu2204",
-      orchestratorVersion: "1.33.4",
-      nodeImageVersion: "AKSUbuntu-2204gen2fipscontainerd-202706.01.0",
-      enableFips: true,
-    });
+    const pool = fipsUbuntu2204Pool();
     const result = assessPool(
       aCluster({ kubernetesVersion: "1.33.4", ...LTS }),
       pool,

@@ -109,6 +109,10 @@ function implicitBudgetName(facts: BudgetFacts, pod: KubePod): string | undefine
   return kind === "Pod" ? undefined : `${kind} ${namespace}/${name}`;
 }
 
+function isImplicitBudget(name: string): boolean {
+  return !name.startsWith(PDB_NAME_PREFIX);
+}
+
 /**
  * Pods of workloads no budget covers on the other nodes of a batch, by workload: their drains may evict
  * them at the moment this node's drain evicts one of the same workload. The budget cut let them share the
@@ -124,16 +128,20 @@ export function unbudgetedBeside(
   for (const other of batch) {
     if (other === node) continue;
     for (const [name, pods] of Object.entries(load?.perNode[other] ?? {}))
-      if (!name.startsWith(PDB_NAME_PREFIX)) beside[name] = (beside[name] ?? 0) + pods;
+      if (isImplicitBudget(name)) beside[name] = (beside[name] ?? 0) + pods;
   }
   return beside;
 }
 
+/** Of unbudgetedBeside's workloads, those of one namespace: only they can be a pod's of that namespace. */
+export function besideInNamespace(beside: Record<string, number>, namespace: string): Record<string, number> {
+  return Object.fromEntries(Object.entries(beside).filter(([name]) => name.includes(` ${namespace}/`)));
+}
+
 /** The budgets budgetLoad gives workloads without a PodDisruptionBudget, and nothing else. */
 function unbudgetedOnly(load: BudgetLoad): BudgetLoad {
-  const implicit = (name: string) => !name.startsWith(PDB_NAME_PREFIX);
   const keep = (counts: Record<string, number>) =>
-    Object.fromEntries(Object.entries(counts).filter(([name]) => implicit(name)));
+    Object.fromEntries(Object.entries(counts).filter(([name]) => isImplicitBudget(name)));
   return {
     perNode: Object.fromEntries(Object.entries(load.perNode).map(([node, counts]) => [node, keep(counts)])),
     allowed: keep(load.allowed),
