@@ -197,7 +197,7 @@ function* failed(run: MigrationRun, changes: Changes, error: unknown): Generator
   }
   if (!changes.newPool && changes.taintedNodes.length === 0) return new Ended("failed");
   try {
-    const restored = yield* rollBack(run, changes, reason, "pool-migration");
+    const { restored } = yield* rollBack(run, changes, reason, "pool-migration");
     return new Ended("failed", { reason, restored });
   } catch (rollbackError) {
     run.note(
@@ -293,10 +293,12 @@ function* gateOrEnd(
         ? `gate ${gate} expired`
         : result.event.reason;
   const by = decidedBy(result);
-  const restored = yield* rollBack(run, changes, reason, by);
-  throw new Ended(
+  yield* rollBackAndEnd(
+    run,
+    changes,
+    reason,
+    by,
     result.kind === "expired" ? "expired" : result.kind === "answered" ? "rejected" : "rolled-back",
-    { reason, restored },
   );
 }
 
@@ -316,14 +318,16 @@ function limitsOf(run: MigrationRun) {
   };
 }
 
+/** Rolls back and ends with `outcome`, or as failed when the workloads could not all be brought back. */
 function* rollBackAndEnd(
   run: MigrationRun,
   changes: Changes,
   reason: string,
   by: string,
+  outcome: Outcome = "rolled-back",
 ): Generator<Task, never, unknown> {
-  const restored = yield* rollBack(run, changes, reason, by);
-  throw new Ended("rolled-back", { reason, restored });
+  const { restored, workloadsBack } = yield* rollBack(run, changes, reason, by);
+  throw new Ended(workloadsBack ? outcome : "failed", { reason, restored });
 }
 
 function* orRollBack(

@@ -1622,7 +1622,7 @@ describe("pool-migration growing the new pool and shrinking the old one with the
     return () => looks;
   }
 
-  it("rolls back as far as it can when the old pool cannot be scaled back: taint, pods kept on the new pool", async () => {
+  it("rolls back as far as it can when the old pool cannot be scaled back, and ends failed: pods kept on the new pool", async () => {
     const { fakes } = fourNodes(approveAll());
     failingAfterTwoBatches(fakes);
     wrapFake(fakes, "request-pool-change", (input, request) =>
@@ -1636,19 +1636,23 @@ describe("pool-migration growing the new pool and shrinking the old one with the
         : poll(input),
     );
     const run = await harness.run("pool-migration", inputOf(STEPPED), fakes);
-    expect(run.output.outcome).toBe("rolled-back");
+    expect(run.output.outcome).toBe("failed");
     expect(run.output.summary.rolledBack?.restored).toEqual([
       "batch NOT scaled back to 4: QuotaExceeded: no cores left",
       "taint removed from 4 old nodes",
       "pods NOT drained back: the old pool has no room for them",
       "new pool batchal3 kept: pods are still on it",
     ]);
+    // The workloads run on the image rolled back from: a person is told, not that it rolled back.
+    expect(run.callsOf("notify-migration").map((n) => (n.input as { title: string }).title)).toContain(
+      "Migration rollback incomplete: a person is needed",
+    );
     const steps = run.calls.map((c) => (c.input as { step?: string }).step ?? "");
     expect(steps).not.toContain("rollback1:taint-new");
     expect(run.subOrchestrations().filter((id) => id.includes(":back1-"))).toEqual([]);
   });
 
-  it("keeps the new pool when a node's drain back fails rather than ends empty", async () => {
+  it("keeps the new pool when a node's drain back fails rather than ends empty, and ends failed", async () => {
     const { fakes } = fourNodes(approveAll());
     const looks = failingAfterTwoBatches(fakes);
     wrapFake(fakes, "node-pods", (input, pods) => {
@@ -1656,7 +1660,7 @@ describe("pool-migration growing the new pool and shrinking the old one with the
       return pods(input);
     });
     const run = await harness.run("pool-migration", inputOf({ ...STEPPED, drainTimeoutSeconds: 120 }), fakes);
-    expect(run.output.outcome).toBe("rolled-back");
+    expect(run.output.outcome).toBe("failed");
     const restored = run.output.summary.rolledBack?.restored ?? [];
     expect(restored).toContain("new pool batchal3 kept: pods are still on it");
     expect(restored.find((r) => r.startsWith("pods NOT all drained back"))).toMatch(

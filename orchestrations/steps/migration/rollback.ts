@@ -4,7 +4,8 @@
 // that moved are drained back from the new pool in batches its budgets allow (the drain's automatic cut),
 // and the new pool is deleted unless it is to be kept. A
 // new pool that cannot be drained back is kept rather than deleted with pods on it. An old pool that
-// cannot be scaled back still gets its taint, autoscaler and replica counts back; its pods stay put.
+// cannot be scaled back still gets its taint, autoscaler and replica counts back; its pods stay put, and
+// the rollback is incomplete: the workloads still run on the image that was rolled back from.
 
 import type { Task } from "durable-functions";
 import { type BudgetLoad, drainBatches } from "../../../shared/domain/migration/drain-batches.ts";
@@ -43,12 +44,18 @@ export interface Changes {
   rollbacks: number;
 }
 
+/** What a rollback restored, and whether every pod that moved is back on the old pool. */
+export interface RollbackResult {
+  restored: string[];
+  workloadsBack: boolean;
+}
+
 export function* rollBack(
   run: MigrationRun,
   changes: Changes,
   reason: string,
   by: string,
-): Generator<Task, string[], unknown> {
+): Generator<Task, RollbackResult, unknown> {
   const { context, record, input } = run;
   changes.rollbacks += 1;
   const attempt = changes.rollbacks;
@@ -173,7 +180,9 @@ export function* rollBack(
       if (result.kind === "succeeded") run.overlap?.resize("new", 0, run.nowMs());
     }
   }
-  return yield* endRollback(run, changes, reason, by, restored);
+  // An empty new pool is one no moved pod is left on: they are all back.
+  yield* endRollback(run, changes, reason, by, restored, newPoolEmpty);
+  return { restored, workloadsBack: newPoolEmpty };
 }
 
 /**
@@ -238,9 +247,15 @@ function* endRollback(
   reason: string,
   by: string,
   restored: string[],
-): Generator<Task, string[], unknown> {
+  workloadsBack: boolean,
+): Generator<Task, void, unknown> {
   const { record } = run;
-  run.note(`rolled back: ${restored.join("; ") || "nothing had changed"}`, by);
+  run.note(
+    workloadsBack
+      ? `rolled back: ${restored.join("; ") || "nothing had changed"}`
+      : `rollback incomplete, the workloads are still on the new pool and need a person: ${restored.join("; ")}`,
+    by,
+  );
   // Awareness, not approval: people hear of every rollback.
   yield* notifyQuietly(run, {
     id: `${record.id}:rolled-back:${changes.rollbacks}`,
@@ -248,10 +263,9 @@ function* endRollback(
     cluster: record.cluster,
     pool: record.pool,
     severity: "critical",
-    title: "Migration rolled back",
+    title: workloadsBack ? "Migration rolled back" : "Migration rollback incomplete: a person is needed",
     text: `${reason} (by ${by}). ${restored.join("; ")}`,
   });
-  return restored;
 }
 
 /**
