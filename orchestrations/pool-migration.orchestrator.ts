@@ -31,6 +31,7 @@ import { callActivity, errorMessage } from "./steps/call-activity.ts";
 import { type ControlVerdict, checkControl, waitFor } from "./steps/migration/controls.ts";
 import { drainAgain, drainOldPool } from "./steps/migration/drain-phase.ts";
 import { awaitGate, decidedBy, type GateResult, notifyQuietly } from "./steps/migration/gates.ts";
+import { startHealthWatch, watchThrough } from "./steps/migration/health-watch.ts";
 import { MigrationRun } from "./steps/migration/migration-run.ts";
 import { OverlapMeter } from "./steps/migration/overlap-meter.ts";
 import { changePool } from "./steps/migration/pool-changes.ts";
@@ -130,22 +131,32 @@ export function* poolMigration(
       run.overlap.oldPoolFound(survey.count, run.nowMs());
       yield* run.enter("draining", `draining ${survey.drainOrder.length} nodes of ${input.pool}`);
       changes.podsMoved = survey.drainOrder.length > 0;
+      const health = yield* startHealthWatch(run, spec.name);
       yield* orRollBack(
         run,
         changes,
-        yield* drainOldPool(run, changes, survey, shrinks, {
-          name: spec.name,
-          count: spec.count,
-          full,
-          grows,
-          createMs,
-        }),
+        yield* drainOldPool(
+          run,
+          changes,
+          survey,
+          shrinks,
+          { name: spec.name, count: spec.count, full, grows, createMs },
+          health,
+        ),
       );
       yield* run.enter(
         "retention",
-        `keeping ${input.pool}${changes.oldPoolShrunk ? ` (its drained machines deleted, scaled back to ${changes.oldPoolShrunk.count} on a rollback)` : ""} for ${durationText(input.options.retentionSeconds)} so a rollback stays fast`,
+        `keeping ${input.pool}${changes.oldPoolShrunk ? ` (its drained machines deleted, scaled back to ${changes.oldPoolShrunk.count} on a rollback)` : ""} for ${durationText(input.options.retentionSeconds)} for a rollback${survey.watchesRetention ? ", its health watched" : ""}`,
       );
-      yield* orRollBack(run, changes, yield* waitFor(run, input.options.retentionSeconds));
+      const retention = input.options.retentionSeconds;
+      yield* orRollBack(
+        run,
+        changes,
+        // A survey from before the retention was watched (an older history) replays the bare wait.
+        survey.watchesRetention
+          ? yield* watchThrough(run, health, retention)
+          : yield* waitFor(run, retention),
+      );
       if (input.options.deleteGate)
         yield* gateOrEnd(run, changes, "delete", { pool: input.pool, drained: run.record.nodes });
       yield* orRollBack(

@@ -86,6 +86,7 @@ function surveyOf(drainOrder: string[], extra: Partial<PoolSurvey> = {}): PoolSu
     count: drainOrder.length,
     mode: "User",
     controllers: [],
+    watchesRetention: true,
     ...extra,
   };
 }
@@ -253,7 +254,7 @@ describe("pool-migration", () => {
     const { fakes, records } = world(approveAll());
     await harness.run("pool-migration", inputOf({ retentionSeconds: 600 }), fakes);
     const history = (records.at(-1) as MigrationRecord).history.map((h) => h.event);
-    expect(history).toContain("keeping batch for 10 min so a rollback stays fast");
+    expect(history).toContain("keeping batch for 10 min for a rollback, its health watched");
   });
 
   it("ignores an answer with another nonce or for another gate, and opens on the one it waits for", async () => {
@@ -534,6 +535,86 @@ describe("pool-migration", () => {
     });
     // Cut short: far less than the four hours of retention passed.
     expect(run.output.summary.phaseSeconds.retention ?? 0).toBeLessThan(3600);
+  });
+
+  /** Looks at the cluster find `node` NotReady from `from` to `until` ms into the retention window. */
+  function notReadyInRetention(setup: ReturnType<typeof world>, node: string, from: number, until: number) {
+    const save = setup.hooks.onRecord;
+    let retentionFrom: number | undefined;
+    setup.hooks.onRecord = async (record: MigrationRecord) => {
+      if (record.phase === "retention") retentionFrom ??= harness.clock.now();
+      return save(record);
+    };
+    /** When each look from the retention window's start on was taken, in ms into it. */
+    const looks: number[] = [];
+    setup.fakes["observe-health"] = () => {
+      if (retentionFrom === undefined) return healthy();
+      const into = harness.clock.now() - retentionFrom;
+      looks.push(into);
+      return into >= from && into < until ? { ...healthy(), notReadyNodes: [node] } : healthy();
+    };
+    return { looks, retentionFrom: () => retentionFrom as number };
+  }
+
+  it("rolls back on a signal that appears and persists during the retention window", async () => {
+    const setup = world(approveAll());
+    notReadyInRetention(setup, "aks-batchal3-1", 20 * 60_000, Number.POSITIVE_INFINITY);
+    const run = await harness.run("pool-migration", inputOf({ retentionSeconds: 4 * 3600 }), setup.fakes);
+    expect(run.output.outcome).toBe("rolled-back");
+    expect(run.output.summary.rolledBack?.reason).toMatch(
+      /health signal persisted: node aks-batchal3-1 is NotReady/,
+    );
+    const deletes = run
+      .callsOf("request-pool-change")
+      .map((c) => (c.input as { request: { kind: string; pool?: string } }).request)
+      .filter((r) => r.kind === "delete");
+    expect(deletes).toEqual([{ kind: "delete", pool: "batchal3" }]);
+    // Seen within two looks of it persisting, not at the window's end.
+    expect(run.output.summary.phaseSeconds.retention ?? 0).toBeLessThanOrEqual(20 * 60 + 5 * 60 + 2 * 5 * 60);
+  });
+
+  it("deletes the old pool only once a signal seen at the retention window's end has cleared", async () => {
+    const setup = world(approveAll());
+    const hour = 3600_000;
+    const watch = notReadyInRetention(setup, "aks-batchal3-1", hour - 60_000, hour + 3 * 60_000);
+    const run = await harness.run("pool-migration", inputOf({ retentionSeconds: 3600 }), setup.fakes);
+    expect(run.output.outcome).toBe("succeeded");
+    const deleteOld = run
+      .callsOf("request-pool-change")
+      .find(
+        (c) =>
+          (c.input as { request: { kind: string; pool?: string } }).request.pool === "batch" &&
+          (c.input as { request: { kind: string } }).request.kind === "delete",
+      );
+    expect(deleteOld?.startedAt).toBeGreaterThanOrEqual(watch.retentionFrom() + hour + 3 * 60_000);
+    // A look every 5 minutes through the hour, then every 30 s until the signal cleared.
+    expect(watch.looks.filter((into) => into < hour)).toHaveLength(11);
+    expect(watch.looks.filter((into) => into >= hour && into <= hour + 3 * 60_000).length).toBeGreaterThan(5);
+  });
+
+  it("asks a person once about a signal that persists through retention, and again before the old pool goes", async () => {
+    const setup = world({ ...approveAll(), decision: [{ decision: "retry" }, { decision: "retry" }] });
+    notReadyInRetention(setup, "aks-batchal3-1", 10 * 60_000, Number.POSITIVE_INFINITY);
+    const run = await harness.run(
+      "pool-migration",
+      inputOf({ retentionSeconds: 4 * 3600, rollback: "approval" }),
+      setup.fakes,
+    );
+    expect(run.output.outcome).toBe("succeeded");
+    const gates = setup.records.flatMap((r) => (r.awaiting?.gate === "decision" ? [r.awaiting.nonce] : []));
+    expect(new Set(gates).size).toBe(2);
+  });
+
+  it("keeps the bare retention wait for a survey stored before the watch (an older history replays it)", async () => {
+    const setup = world(approveAll());
+    const watch = notReadyInRetention(setup, "aks-batchal3-1", 0, Number.POSITIVE_INFINITY);
+    wrapFake(setup.fakes, "survey-pool", async (input, survey) => {
+      const { watchesRetention: _, ...older } = await survey(input);
+      return older;
+    });
+    const run = await harness.run("pool-migration", inputOf({ retentionSeconds: 3600 }), setup.fakes);
+    expect(run.output.outcome).toBe("succeeded");
+    expect(watch.looks.filter((into) => into < 3600_000)).toEqual([]);
   });
 
   it("drains nodes pods landed on one at a time before the pool's delete: no budget was counted for those pods", async () => {

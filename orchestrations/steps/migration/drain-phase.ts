@@ -20,7 +20,6 @@ import {
   retainedOldNodes,
 } from "../../../shared/domain/migration/drain-batches.ts";
 import type { NodePod } from "../../../shared/domain/migration/drain-progress.ts";
-import { type HealthWatch, watchHealth } from "../../../shared/domain/migration/health-signals.ts";
 import type { GateDecision, PodName } from "../../../shared/domain/migration/migration-record.ts";
 import type { PoolSurvey } from "../../../shared/domain/migration/pool-survey.ts";
 import type { PodRef } from "../../../shared/domain/ports/node-operations.ts";
@@ -28,10 +27,11 @@ import { childInstanceId } from "../../contracts/instance-ids.ts";
 import type { NodeDrainInput, NodeDrainResult } from "../../contracts/pool-migration.contract.ts";
 import { ACTIVITIES, ORCHESTRATIONS } from "../../contracts.ts";
 import { batchedFanOut } from "../batched-fan-out.ts";
-import { callActivity, errorMessage, retriedActivityTask } from "../call-activity.ts";
-import { type ControlVerdict, checkControl, waitFor } from "./controls.ts";
+import { errorMessage, retriedActivityTask } from "../call-activity.ts";
+import { type ControlVerdict, checkControl } from "./controls.ts";
 import { besideIn } from "./drain-inputs.ts";
-import { awaitGate, decidedBy, describeDecision, notifyQuietly } from "./gates.ts";
+import { awaitGate, describeDecision, notifyQuietly } from "./gates.ts";
+import { type HealthContext, healthGate } from "./health-watch.ts";
 import type { MigrationRun } from "./migration-run.ts";
 import {
   finishPoolChange,
@@ -41,8 +41,6 @@ import {
 } from "./pool-changes.ts";
 import type { Changes } from "./rollback.ts";
 
-/** Seconds between looks at a health signal that has not cleared yet. */
-const HEALTH_RECHECK_SECONDS = 30;
 /** Drained machines whose pods are read at once before their delete. */
 const MACHINE_LOOKS_AT_ONCE = 10;
 
@@ -63,6 +61,7 @@ export function* drainOldPool(
   /** Whether drained machines are deleted (the plan's oldPoolShrinks). */
   shrinks: boolean,
   newPool: NewPoolSize,
+  health: HealthContext,
 ): Generator<Task, ControlVerdict, unknown> {
   const { record, input } = run;
   const nodes = survey.drainOrder;
@@ -74,16 +73,6 @@ export function* drainOldPool(
   );
   // The last nodes in the order stay when AKS needs them (a system pool keeps one).
   const deletable = new Set(nodes.slice(0, Math.max(0, nodes.length - retainedOldNodes(survey.mode))));
-  const first = yield* callActivity(run.context, ACTIVITIES.observeHealth, {
-    clusterId: record.clusterId,
-    pools: [record.pool, newPool.name],
-  });
-  const health: HealthContext = {
-    newPool: newPool.name,
-    // Pods Pending before the drain began are not its doing (a Windows pod without a node, say).
-    preexistingPending: new Set(first.pendingPods.map((p) => p.pod)),
-    watch: watchHealth(undefined, first, input.options.thresholds).watch,
-  };
   const sizes = batches.map((batch) => batch.length);
   const offsets = sizes.map((_, index) => sizes.slice(0, index).reduce((sum, size) => sum + size, 0));
   const room = { count: newPool.full.count, headroom: headroomNodes(newPool.full.availabilityZones) };
@@ -741,54 +730,5 @@ function* decide(
     decided.attempt += 1;
     run.note(`drain of ${node} goes on: ${describeDecision(answer)}`, by);
     return { kind: "go-on" };
-  }
-}
-
-interface HealthContext {
-  newPool: string;
-  preexistingPending: ReadonlySet<string>;
-  watch: HealthWatch;
-}
-
-/** One look at the signals, folded into the watch. */
-function* observe(
-  run: MigrationRun,
-  health: HealthContext,
-): Generator<Task, ReturnType<typeof watchHealth>, unknown> {
-  const observation = yield* callActivity(run.context, ACTIVITIES.observeHealth, {
-    clusterId: run.record.clusterId,
-    pools: [run.record.pool, health.newPool],
-  });
-  const pendingPods = observation.pendingPods.filter((p) => !health.preexistingPending.has(p.pod));
-  const look = watchHealth(health.watch, { ...observation, pendingPods }, run.input.options.thresholds);
-  health.watch = look.watch;
-  run.record.health = { at: observation.at, verdict: look.verdict, signals: look.signals };
-  return look;
-}
-
-function* healthGate(run: MigrationRun, health: HealthContext): Generator<Task, ControlVerdict, unknown> {
-  for (;;) {
-    const look = yield* observe(run, health);
-    if (look.verdict === "healthy") {
-      run.record.blockers = [];
-      return { kind: "go-on" };
-    }
-    run.record.blockers = look.signals.map((signal) => `${signal.detail} (since ${signal.since})`);
-    if (look.verdict === "failing") {
-      const reason = `health signal persisted: ${run.record.blockers.join("; ")}`;
-      if (run.input.options.rollback === "automatic")
-        return { kind: "rollback", reason, by: "pool-migration" };
-      const gate = yield* awaitGate(run, "decision", { signals: look.signals }, ["rollback", "retry"], {
-        timeoutSeconds: run.input.options.gateTimeoutSeconds,
-        expirySeconds: run.input.options.gateExpirySeconds,
-      });
-      // "retry" here means: go on despite the signal (a person looked at it).
-      if (gate.kind === "answered" && gate.answer.answer.decision === "retry") return { kind: "go-on" };
-      return { kind: "rollback", reason, by: decidedBy(gate) };
-    }
-    run.note(`waiting for health signals to clear: ${run.record.blockers.join("; ")}`);
-    yield* run.save();
-    const verdict = yield* waitFor(run, HEALTH_RECHECK_SECONDS);
-    if (verdict.kind === "rollback") return verdict;
   }
 }

@@ -17,4 +17,6 @@ export interface PoolSurvey {
   autoscaler?: { minCount?: number; maxCount?: number };
   /** Deployments and statefulsets with pods on it, and their replicas now. */
   controllers: MigrationPlan["controllers"];
+  /** Whether health is watched through the retention window. Absent from a survey stored before it. */
+  watchesRetention?: boolean;
 }

@@ -1,0 +1,123 @@
+// The seed's rollback signals, watched from the drain's start to the old pool's delete: between batches
+// (the health gate) and through the retention window. One that clears within its grace lets the
+// migration go on; one that persists rolls back, at once or after a person's answer (options.rollback).
+
+import type { Task } from "durable-functions";
+import {
+  type HealthSignal,
+  type HealthWatch,
+  watchHealth,
+} from "../../../shared/domain/migration/health-signals.ts";
+import { ACTIVITIES } from "../../contracts.ts";
+import { callActivity } from "../call-activity.ts";
+import { type ControlVerdict, waitFor } from "./controls.ts";
+import { awaitGate, decidedBy } from "./gates.ts";
+import type { MigrationRun } from "./migration-run.ts";
+
+/** Seconds between looks at a health signal that has not cleared yet. */
+const HEALTH_RECHECK_SECONDS = 30;
+/**
+ * Seconds between looks through the retention window: the watch's restart samples are 5 minutes apart,
+ * and a signal persists 5 minutes by default before it counts, so a look more often finds nothing new.
+ */
+const RETENTION_LOOK_SECONDS = 5 * 60;
+
+export interface HealthContext {
+  newPool: string;
+  preexistingPending: ReadonlySet<string>;
+  watch: HealthWatch;
+}
+
+/** The first look, taken before the drain begins: what is wrong already is not the drain's doing. */
+export function* startHealthWatch(
+  run: MigrationRun,
+  newPool: string,
+): Generator<Task, HealthContext, unknown> {
+  const first = yield* callActivity(run.context, ACTIVITIES.observeHealth, {
+    clusterId: run.record.clusterId,
+    pools: [run.record.pool, newPool],
+  });
+  return {
+    newPool,
+    // Pods Pending before the drain began are not its doing (a Windows pod without a node, say).
+    preexistingPending: new Set(first.pendingPods.map((p) => p.pod)),
+    watch: watchHealth(undefined, first, run.input.options.thresholds).watch,
+  };
+}
+
+/** One look at the signals, folded into the watch. */
+function* observe(
+  run: MigrationRun,
+  health: HealthContext,
+): Generator<Task, ReturnType<typeof watchHealth>, unknown> {
+  const observation = yield* callActivity(run.context, ACTIVITIES.observeHealth, {
+    clusterId: run.record.clusterId,
+    pools: [run.record.pool, health.newPool],
+  });
+  const pendingPods = observation.pendingPods.filter((p) => !health.preexistingPending.has(p.pod));
+  const look = watchHealth(health.watch, { ...observation, pendingPods }, run.input.options.thresholds);
+  health.watch = look.watch;
+  run.record.health = { at: observation.at, verdict: look.verdict, signals: look.signals };
+  run.record.blockers = look.signals.map((signal) => `${signal.detail} (since ${signal.since})`);
+  return look;
+}
+
+/** A signal that persisted: a rollback at once, or a person's answer ("retry" goes on despite it). */
+function* persisted(run: MigrationRun, signals: HealthSignal[]): Generator<Task, ControlVerdict, unknown> {
+  const reason = `health signal persisted: ${run.record.blockers.join("; ")}`;
+  if (run.input.options.rollback === "automatic") return { kind: "rollback", reason, by: "pool-migration" };
+  const gate = yield* awaitGate(run, "decision", { signals }, ["rollback", "retry"], {
+    timeoutSeconds: run.input.options.gateTimeoutSeconds,
+    expirySeconds: run.input.options.gateExpirySeconds,
+  });
+  if (gate.kind === "answered" && gate.answer.answer.decision === "retry") return { kind: "go-on" };
+  return { kind: "rollback", reason, by: decidedBy(gate) };
+}
+
+/** Looks until the signals clear (go on) or one persists (persisted). */
+export function* healthGate(
+  run: MigrationRun,
+  health: HealthContext,
+): Generator<Task, ControlVerdict, unknown> {
+  for (;;) {
+    const look = yield* observe(run, health);
+    if (look.verdict === "healthy") return { kind: "go-on" };
+    if (look.verdict === "failing") return yield* persisted(run, look.signals);
+    run.note(`waiting for health signals to clear: ${run.record.blockers.join("; ")}`);
+    yield* run.save();
+    const verdict = yield* waitFor(run, HEALTH_RECHECK_SECONDS);
+    if (verdict.kind === "rollback") return verdict;
+  }
+}
+
+/**
+ * The retention window, watched: a look every RETENTION_LOOK_SECONDS, a signal that persists acted on as
+ * between batches, and at its end the health gate, so the old pool goes only once the signals are clear.
+ * A signal a person chose to go on despite is not asked about again while it lasts.
+ */
+export function* watchThrough(
+  run: MigrationRun,
+  health: HealthContext,
+  seconds: number,
+): Generator<Task, ControlVerdict, unknown> {
+  let remainingMs = seconds * 1000;
+  const accepted = new Set<string>();
+  const key = (signal: HealthSignal) => `${signal.code}:${signal.subject}`;
+  for (;;) {
+    const started = run.nowMs();
+    const waited = yield* waitFor(run, Math.min(RETENTION_LOOK_SECONDS, remainingMs / 1000));
+    if (waited.kind === "rollback") return waited;
+    remainingMs -= run.nowMs() - started;
+    if (remainingMs <= 0) return yield* healthGate(run, health);
+    const look = yield* observe(run, health);
+    if (look.verdict === "healthy") continue;
+    const fresh = look.signals.filter((signal) => !accepted.has(key(signal)));
+    if (look.verdict === "failing" && fresh.length > 0) {
+      const verdict = yield* persisted(run, look.signals);
+      if (verdict.kind === "rollback") return verdict;
+      for (const signal of look.signals) accepted.add(key(signal));
+    }
+    run.note(`watching health signals through retention: ${run.record.blockers.join("; ")}`);
+    yield* run.save();
+  }
+}
