@@ -94,5 +94,6 @@ export async function surveyPool(
     }),
     controllers: controllersOnPool(workloads, assessDrain(workloads, new Set(order)).pods),
     watchesRetention: true,
+    shrinksOnceSignalsCouldPersist: true,
   };
 }

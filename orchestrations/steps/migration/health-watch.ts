@@ -17,10 +17,11 @@ import type { MigrationRun } from "./migration-run.ts";
 /** Seconds between looks at a health signal that has not cleared yet. */
 const HEALTH_RECHECK_SECONDS = 30;
 /**
- * Seconds between looks through the retention window: the watch's restart samples are 5 minutes apart,
- * and a signal persists 5 minutes by default before it counts, so a look more often finds nothing new.
+ * Seconds between looks through the retention window while nothing shows: a look lists the cluster's
+ * pods, and hours of them every few minutes cost more than they find. A signal seen is looked at every
+ * HEALTH_RECHECK_SECONDS until it clears or persists, as between batches.
  */
-const RETENTION_LOOK_SECONDS = 5 * 60;
+const RETENTION_LOOK_SECONDS = 15 * 60;
 
 export interface HealthContext {
   newPool: string;
@@ -91,9 +92,10 @@ export function* healthGate(
 }
 
 /**
- * The retention window, watched: a look every RETENTION_LOOK_SECONDS, a signal that persists acted on as
- * between batches, and at its end the health gate, so the old pool goes only once the signals are clear.
- * A signal a person chose to go on despite is not asked about again while it lasts.
+ * A wait with the signals watched (the retention window): a look every RETENTION_LOOK_SECONDS, a signal
+ * seen followed and acted on once it persists as between batches, and at the end the health gate, so what
+ * waits on it (the old pool's delete) goes only once the signals are clear. A signal a person chose to go
+ * on despite is not asked about again while it lasts.
  */
 export function* watchThrough(
   run: MigrationRun,
@@ -101,23 +103,25 @@ export function* watchThrough(
   seconds: number,
 ): Generator<Task, ControlVerdict, unknown> {
   let remainingMs = seconds * 1000;
+  let nextLookSeconds = RETENTION_LOOK_SECONDS;
   const accepted = new Set<string>();
   const key = (signal: HealthSignal) => `${signal.code}:${signal.subject}`;
   for (;;) {
     const started = run.nowMs();
-    const waited = yield* waitFor(run, Math.min(RETENTION_LOOK_SECONDS, remainingMs / 1000));
+    const waited = yield* waitFor(run, Math.min(nextLookSeconds, remainingMs / 1000));
     if (waited.kind === "rollback") return waited;
     remainingMs -= run.nowMs() - started;
     if (remainingMs <= 0) return yield* healthGate(run, health);
     const look = yield* observe(run, health);
-    if (look.verdict === "healthy") continue;
+    nextLookSeconds = RETENTION_LOOK_SECONDS;
     const fresh = look.signals.filter((signal) => !accepted.has(key(signal)));
-    if (look.verdict === "failing" && fresh.length > 0) {
+    if (fresh.length === 0) continue;
+    if (look.verdict === "failing") {
       const verdict = yield* persisted(run, look.signals);
       if (verdict.kind === "rollback") return verdict;
       for (const signal of look.signals) accepted.add(key(signal));
-    }
-    run.note(`watching health signals through retention: ${run.record.blockers.join("; ")}`);
+    } else nextLookSeconds = HEALTH_RECHECK_SECONDS;
+    run.note(`watching health signals: ${run.record.blockers.join("; ")}`);
     yield* run.save();
   }
 }

@@ -1,6 +1,7 @@
 // What a migration request may ask for, and the defaults a platform engineer would expect: the seed's
-// thresholds ("How Do You Know When to Roll Back?"), one node at a time, four hours of retention. A
-// request states only what it changes (options-request.ts reads it).
+// thresholds ("How Do You Know When to Roll Back?"), batches cut by what the disruption budgets allow, the
+// new pool grown and the old one shrunk with the drain, four hours of retention. A request states only
+// what it changes (options-request.ts reads it).
 
 /** new-pool: create a pool with the target osSku and drain the old one; in-place: `--os-sku` update. */
 export type MigrationStrategy = "new-pool" | "in-place";
