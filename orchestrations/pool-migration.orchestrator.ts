@@ -184,12 +184,12 @@ export function* poolMigration(
   } catch (error) {
     ended = error instanceof Ended ? error : yield* failed(run, changes, error);
   }
-  yield* run.enter("closing", `closing: ${ended.outcome}`);
+  yield* run.enter("closing", `closing: ${ended.outcome}`, "surely");
   const summary = yield* close(run, plan, overrides, ended);
   if (postChecks) summary.postChecks = postChecks;
   run.record.outcome = ended.outcome;
   run.record.summary = summary;
-  yield* run.enter("done", `ended: ${ended.outcome}`);
+  yield* run.enter("done", `ended: ${ended.outcome}`, "surely");
   return { outcome: ended.outcome, summary };
 }
 

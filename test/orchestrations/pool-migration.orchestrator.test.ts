@@ -251,6 +251,39 @@ describe("pool-migration", () => {
     expect(records.at(-1)).toMatchObject({ phase: "done", outcome: "succeeded" });
   });
 
+  it("rolls back through a state store down for an hour, and saves the migration's end once it is back", async () => {
+    const { fakes, records } = world(approveAll());
+    const save = fakes["save-migration"] as NonNullable<ActivityFakes["save-migration"]>;
+    let downUntil: number | undefined;
+    let refused = 0;
+    fakes["save-migration"] = async (change) => {
+      if (downUntil !== undefined && harness.clock.now() < downUntil) {
+        refused += 1;
+        throw new Error("Table Storage: 503");
+      }
+      const answer = await save(change);
+      if (
+        downUntil === undefined &&
+        records.at(-1)?.history.some((h) => h.event.startsWith("drained aks-batch-0"))
+      )
+        downUntil = harness.clock.now() + 60 * 60_000;
+      return answer;
+    };
+    const run = await harness.run("pool-migration", inputOf(NODE_BY_NODE), fakes);
+    expect(refused).toBeGreaterThan(0);
+    expect(run.status.runtimeStatus).toBe("Completed");
+    expect(run.output.outcome).toBe("failed");
+    // The cluster's changes undone while the record could not say so.
+    expect(run.callsOf("set-taints").at(-1)?.input).toMatchObject({ nodes: OLD_NODES, present: false });
+    const last = records.at(-1) as MigrationRecord;
+    expect(last).toMatchObject({ phase: "done", outcome: "failed" });
+    // Every line is saved once the store is back: the rollback's among them.
+    const events = last.history.map((h) => h.event);
+    expect(events.some((e) => e.startsWith("rolling back: draining failed"))).toBe(true);
+    expect(events.some((e) => e.startsWith("rolled back:"))).toBe(true);
+    expect(Date.parse(last.updatedAt)).toBeGreaterThanOrEqual(downUntil as number);
+  });
+
   it("says how long the old pool is kept in the unit a person reads", async () => {
     const { fakes, records } = world(approveAll());
     await harness.run("pool-migration", inputOf({ retentionSeconds: 600 }), fakes);

@@ -25,6 +25,17 @@ import type { OverlapMeter } from "./overlap-meter.ts";
 
 /** Longest a history line may be: the record stays small whatever a person writes in a comment. */
 const MAX_EVENT_LENGTH = 500;
+/** How long a `surely` save (the migration's end) waits for the state store, and how often it tries. */
+const CLOSING_PATIENCE_SECONDS = 24 * 3600;
+const SAVE_AGAIN_SECONDS = 5 * 60;
+
+/**
+ * What a save does when the store is still down after the patient retry: fail the migration; keep the
+ * change for the next save and go on (a rollback undoes the cluster's changes whether or not the record
+ * can say so yet); or try again every SAVE_AGAIN_SECONDS (the migration's end, shown as custom status
+ * meanwhile).
+ */
+type SaveMode = "or-fail" | "or-keep" | "surely";
 
 export class MigrationRun {
   readonly context: OrchestrationContext;
@@ -98,8 +109,30 @@ export class MigrationRun {
     this.unsent.push(entry);
   }
 
-  /** Saves what changed since the last save, a revision higher, and shows it as custom status. */
-  *save(): Generator<Task, void, unknown> {
+  /**
+   * Saves what changed since the last save, a revision higher, and shows it as custom status. Patient: a
+   * save that gives up fails the migration (`or-keep` goes on, `surely` tries again).
+   */
+  *save(how: SaveMode = "or-fail"): Generator<Task, void, unknown> {
+    const giveUpAt = this.nowMs() + CLOSING_PATIENCE_SECONDS * 1000;
+    for (;;) {
+      const change = this.nextChange();
+      try {
+        yield* callActivity(this.context, ACTIVITIES.saveMigration, change, patientRetry());
+        return;
+      } catch (error) {
+        // Kept for the next save (one that failed but was applied shows its lines twice).
+        for (const name of Object.keys(change.set)) this.sent.delete(name);
+        this.unsent.unshift(...change.append);
+        if (how === "or-keep") return;
+        if (how === "or-fail" || this.nowMs() >= giveUpAt) throw error;
+      }
+      yield this.context.df.createTimer(new Date(this.nowMs() + SAVE_AGAIN_SECONDS * 1000));
+    }
+  }
+
+  /** The change since the last save, a revision higher, also shown as custom status. */
+  private nextChange(): RecordChange {
     this.record.revision += 1;
     this.record.updatedAt = this.now();
     const { phase, nodes, blockers, awaiting, outcome } = this.record;
@@ -116,25 +149,18 @@ export class MigrationRun {
       outcome,
     });
     const { id, history: _history, revision, ...fields } = this.record;
-    const change: RecordChange = {
-      id,
-      revision,
-      set: changedFields(this.sent, fields),
-      append: this.unsent.splice(0),
-    };
-    // Patient: a save that gives up fails the migration, and the rollback's first step is a save too.
-    yield* callActivity(this.context, ACTIVITIES.saveMigration, change, patientRetry());
+    return { id, revision, set: changedFields(this.sent, fields), append: this.unsent.splice(0) };
   }
 
   /** Enters a phase: noted, timed, saved. */
-  *enter(phase: Phase, event: string): Generator<Task, void, unknown> {
+  *enter(phase: Phase, event: string, how: SaveMode = "or-fail"): Generator<Task, void, unknown> {
     const now = this.nowMs();
     const previous = this.record.phase;
     this.phaseSeconds[previous] = (this.phaseSeconds[previous] ?? 0) + (now - this.phaseSince) / 1000;
     this.phaseSince = now;
     this.record.phase = phase;
     this.note(event);
-    yield* this.save();
+    yield* this.save(how);
   }
 
   /** A control event received and not yet acted on, taken. */

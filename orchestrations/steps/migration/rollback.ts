@@ -59,7 +59,7 @@ export function* rollBack(
   const { context, record, input } = run;
   changes.rollbacks += 1;
   const attempt = changes.rollbacks;
-  yield* run.enter("rolling-back", `rolling back: ${reason}`);
+  yield* run.enter("rolling-back", `rolling back: ${reason}`, "or-keep");
   const restored: string[] = [];
   const step = (name: string) => ({
     migrationId: record.id,
