@@ -518,6 +518,28 @@ describe("pool-migration", () => {
     expect(run.output.summary.rolledBack?.reason).toContain("aks-batchal3-1");
   });
 
+  it("rolls back when signals keep coming at the health gate, each clearing in time but never all at once", async () => {
+    const { fakes } = world(approveAll());
+    let looks = 0;
+    let from: number | undefined;
+    fakes["observe-health"] = () => {
+      looks += 1;
+      if (looks < 2) return healthy();
+      from ??= harness.clock.now();
+      const into = harness.clock.now() - from;
+      // A new pod Pending past its grace every 4 minutes, for two hours: none lasts the 5 minutes to persist.
+      if (into >= 2 * 3600_000) return healthy();
+      const pod = `batch/flapping-${Math.floor(into / 240_000)}`;
+      return {
+        ...healthy(),
+        pendingPods: [{ pod, since: new Date(harness.clock.now() - 150_000).toISOString() }],
+      };
+    };
+    const run = await harness.run("pool-migration", inputOf(), fakes);
+    expect(run.output.outcome).toBe("rolled-back");
+    expect(run.output.summary.rolledBack?.reason).toMatch(/signals have held the health gate for 15 min/);
+  });
+
   it("lets a signal that clears within its grace time go on", async () => {
     const { fakes } = world(approveAll());
     let looks = 0;

@@ -8,6 +8,7 @@ import {
   type HealthWatch,
   watchHealth,
 } from "../../../shared/domain/migration/health-signals.ts";
+import { durationText } from "../../../shared/domain/migration/migration-runbook.ts";
 import { ACTIVITIES } from "../../contracts.ts";
 import { callActivity } from "../call-activity.ts";
 import { type ControlVerdict, waitFor } from "./controls.ts";
@@ -16,6 +17,8 @@ import type { MigrationRun } from "./migration-run.ts";
 
 /** Seconds between looks at a health signal that has not cleared yet. */
 const HEALTH_RECHECK_SECONDS = 30;
+/** How many times persistSeconds signals that keep coming may hold the health gate. */
+const DEGRADED_LIMIT_PERSISTS = 3;
 /**
  * Seconds between looks through the retention window while nothing shows: a look lists the cluster's
  * pods, and hours of them every few minutes cost more than they find. A signal seen is looked at every
@@ -75,15 +78,24 @@ function* persisted(run: MigrationRun, signals: HealthSignal[]): Generator<Task,
   return { kind: "rollback", reason, by: decidedBy(gate) };
 }
 
-/** Looks until the signals clear (go on) or one persists (persisted). */
+/**
+ * Looks until the signals clear (go on) or one persists (persisted). Signals that keep coming, each
+ * clearing in time but never all at once, count as persisted once they have held the gate
+ * DEGRADED_LIMIT_PERSISTS times persistSeconds: the seed rolls back on a condition that persists,
+ * whichever pods or nodes show it.
+ */
 export function* healthGate(
   run: MigrationRun,
   health: HealthContext,
 ): Generator<Task, ControlVerdict, unknown> {
+  const limitSeconds = DEGRADED_LIMIT_PERSISTS * run.input.options.thresholds.persistSeconds;
+  const giveUpAt = run.nowMs() + limitSeconds * 1000;
   for (;;) {
     const look = yield* observe(run, health);
     if (look.verdict === "healthy") return { kind: "go-on" };
-    if (look.verdict === "failing") return yield* persisted(run, look.signals);
+    if (look.verdict === "degraded" && run.nowMs() >= giveUpAt)
+      run.record.blockers.unshift(`signals have held the health gate for ${durationText(limitSeconds)}`);
+    if (look.verdict === "failing" || run.nowMs() >= giveUpAt) return yield* persisted(run, look.signals);
     run.note(`waiting for health signals to clear: ${run.record.blockers.join("; ")}`);
     yield* run.save();
     const verdict = yield* waitFor(run, HEALTH_RECHECK_SECONDS);
