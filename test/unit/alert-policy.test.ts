@@ -272,6 +272,8 @@ describe("evaluateAlerts", () => {
     expect(refined.alerts.map((a) => [a.subject, a.kind, a.imageRemoval?.date])).toEqual([
       ["osSku:ubuntu2204", "dates-changed", "2028-10-31"],
     ]);
+    // Named by the OS and the image family whose dates apply.
+    expect(refined.alerts[0]?.label).toBe("Ubuntu2204 (AKSUbuntu-2204gen2fips)");
     const withdrawn = osAlerts(refined.state, base, "2027-07-17");
     expect(withdrawn.alerts.map((a) => [a.subject, a.kind, a.imageRemoval?.date])).toEqual([
       ["osSku:ubuntu2204", "dates-changed", "2028-04-30"],

@@ -339,11 +339,13 @@ export function alertFindings(assessment: PoolAssessment): AlertFinding[] {
   return subjects.flatMap(([subject, recommendedTarget]) => {
     if (subject.subject === undefined) return [];
     const { kind, value } = subject.subject;
+    // The image family whose dates apply is named beside the OS it refines, as before it refined it.
+    const refined = subject.refinedBy ? ` (${subject.refinedBy.value})` : "";
     return [
       {
         pool: assessment.ref,
         subject: subjectKey(subject.subject),
-        label: kind === "kubernetesVersion" ? `Kubernetes ${value}` : value,
+        label: kind === "kubernetesVersion" ? `Kubernetes ${value}` : `${value}${refined}`,
         state: subject.state,
         ...(subject.status?.endOfSupport && { endOfSupport: subject.status.endOfSupport }),
         ...(subject.status?.imageRemoval && { imageRemoval: subject.status.imageRemoval }),
