@@ -148,7 +148,7 @@ class PoolLease extends Dispatcher {
     const pool = this.pools.take(this.clusterId, this.identity, this.fresh);
     return pool.dispatch(
       options,
-      watchingFailures(handler, {
+      watchingFailures(handler, (options as Dispatcher.RequestOptions).signal, {
         timedOut: () => this.pools.retire(this.clusterId, this.identity, pool),
         refusedCertificate: () => this.pools.refusedCertificate(this.clusterId, this.identity, pool),
       }),
@@ -177,6 +177,7 @@ class PoolLease extends Dispatcher {
 /** The request's own handler, telling `failed` when it timed out or the server's certificate was refused. */
 function watchingFailures(
   handler: Dispatcher.DispatchHandler,
+  signal: Dispatcher.RequestOptions["signal"],
   failed: { timedOut(): void; refusedCertificate(): void },
 ): Dispatcher.DispatchHandler {
   return {
@@ -188,8 +189,10 @@ function watchingFailures(
     onResponseData: (controller, chunk) => handler.onResponseData?.(controller, chunk),
     onResponseEnd: (controller, trailers) => handler.onResponseEnd?.(controller, trailers),
     onResponseError: (controller, error) => {
-      // The reason AbortSignal.timeout gives: the request timeout of kube-requests passed.
-      if (error.name === "TimeoutError") failed.timedOut();
+      // The request timeout of kube-requests passed: AbortSignal.timeout's reason, which undici gives only
+      // before the headers (after them, its AbortError: the body is destroyed without the reason), so the
+      // request's signal tells; fetch's dispatches carry no signal but fail with the reason.
+      if (error?.name === "TimeoutError" || timedOut(signal)) failed.timedOut();
       else if (refusedCertificate(error)) failed.refusedCertificate();
       handler.onResponseError?.(controller, error);
     },
@@ -197,6 +200,10 @@ function watchingFailures(
     onBodySent: (chunk) => handler.onBodySent?.(chunk),
     onRequestSent: () => handler.onRequestSent?.(),
   };
+}
+
+function timedOut(signal: Dispatcher.RequestOptions["signal"]): boolean {
+  return signal instanceof AbortSignal && signal.aborted && signal.reason?.name === "TimeoutError";
 }
 
 /** Closes once its requests finish; a failure to close leaves nothing to act on. */
