@@ -67,7 +67,7 @@ const IDENTITIES_KEPT_PER_CLUSTER = 2;
  * is built, so a pool closed in between never refuses a request (a write refused so would fail, unsent).
  */
 export class ClusterConnectionPools {
-  /** By cluster id, then TLS identity, oldest first. */
+  /** By cluster id, then TLS identity, least recently used first. */
   private readonly pools = new Map<string, Map<string, Dispatcher>>();
   private readonly onRefusedCertificate: (clusterId: string) => void;
 
@@ -91,13 +91,18 @@ export class ClusterConnectionPools {
     await Promise.all(pools.map((pool) => pool.close()));
   }
 
-  /** The pool of the cluster's identity; `fresh` becomes it when there is none. */
+  /**
+   * The pool of the cluster's identity; `fresh` becomes it when there is none. Identities are kept in
+   * order of last use, so a third one closes the pool least recently used, never the current one.
+   */
   take(clusterId: string, identity: string, fresh: Dispatcher): Dispatcher {
     const identities = this.pools.get(clusterId) ?? new Map<string, Dispatcher>();
     this.pools.set(clusterId, identities);
     const pool = identities.get(identity);
     if (pool) {
       closeQuietly(fresh);
+      identities.delete(identity);
+      identities.set(identity, pool);
       return pool;
     }
     identities.set(identity, fresh);

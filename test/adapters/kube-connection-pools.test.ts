@@ -279,4 +279,30 @@ describe("connections to a cluster's API server", () => {
     expect(outcomes).toEqual(Array(40).fill("sent"));
     expect(sim.secureConnections(CLUSTER) - before).toBe(2);
   });
+
+  it("a third TLS identity closes the pool least recently used, not the one in use", async () => {
+    const pools = new ClusterConnectionPools();
+    // The same API server under three TLS identities: its CA in three spellings.
+    const identity = (newlines: number) => {
+      const yaml = parse(readFileSync(sim.kubeconfigPath(CLUSTER), "utf8")) as KubeconfigYaml;
+      const cluster = (yaml.clusters[0] as KubeconfigYaml["clusters"][0]).cluster;
+      const pem = Buffer.from(cluster["certificate-authority-data"], "base64").toString("utf8");
+      cluster["certificate-authority-data"] = Buffer.from(pem + "\n".repeat(newlines)).toString("base64");
+      const config = pools.kubeConfig(clusterId);
+      config.loadFromString(stringify(yaml));
+      return async () => config;
+    };
+    const [first, second, third] = [identity(0), identity(1), identity(2)];
+    try {
+      expect(await listNodes(first, 1)).toBe(1);
+      expect(await listNodes(second, 1)).toBe(1);
+      expect(await listNodes(first, 1)).toBe(0);
+      expect(await listNodes(third, 1)).toBe(1);
+      // The first was used after the second: the second's pool went.
+      expect(await listNodes(first, 1)).toBe(0);
+      expect(await listNodes(second, 1)).toBe(1);
+    } finally {
+      await pools.close();
+    }
+  });
 });
