@@ -95,16 +95,20 @@ export class ClusterConnectionPools {
    * The pool of the cluster's identity; `fresh` becomes it when there is none. Identities are kept in
    * order of last use, so a third one closes the pool least recently used, never the current one.
    */
-  take(clusterId: string, identity: string, fresh: Dispatcher): Dispatcher {
+  take(clusterId: string, identity: string, fresh: Dispatcher | undefined): Dispatcher {
     const identities = this.pools.get(clusterId) ?? new Map<string, Dispatcher>();
     this.pools.set(clusterId, identities);
     const pool = identities.get(identity);
     if (pool) {
-      closeQuietly(fresh);
+      if (fresh) closeQuietly(fresh);
       identities.delete(identity);
       identities.set(identity, pool);
       return pool;
     }
+    // A lease dispatched again (undici fetch's redirect) gave its Agent at the first dispatch, installed
+    // and closed since or closed then: installed now, a closed Agent would refuse every later request.
+    if (!fresh)
+      throw new Error(`the connection pool of cluster ${clusterId} was closed: send the request again`);
     identities.set(identity, fresh);
     for (const [oldest, dispatcher] of identities) {
       if (identities.size <= IDENTITIES_KEPT_PER_CLUSTER) break;
@@ -139,7 +143,8 @@ class PoolLease extends Dispatcher {
   private readonly pools: ClusterConnectionPools;
   private readonly clusterId: string;
   private readonly identity: string;
-  private readonly fresh: Dispatcher;
+  /** The Agent client-node made for this request, until its first dispatch installs or closes it. */
+  private fresh: Dispatcher | undefined;
 
   constructor(pools: ClusterConnectionPools, clusterId: string, identity: string, fresh: Dispatcher) {
     super();
@@ -151,6 +156,7 @@ class PoolLease extends Dispatcher {
 
   override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
     const pool = this.pools.take(this.clusterId, this.identity, this.fresh);
+    this.fresh = undefined;
     return pool.dispatch(
       options,
       watchingFailures(handler, (options as Dispatcher.RequestOptions).signal, {
