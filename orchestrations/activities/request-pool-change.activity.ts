@@ -5,5 +5,5 @@ import { ACTIVITIES } from "../contracts.ts";
 import { registerActivity } from "../steps/register.ts";
 
 registerActivity(ACTIVITIES.requestPoolChange, {
-  handler: (input) => requestPoolChange(capabilities("pools", "state", "clock"), input),
+  handler: (input) => requestPoolChange(capabilities("pools", "nodes", "state", "clock"), input),
 });

@@ -136,16 +136,18 @@ export class ArmPoolOperations implements PoolOperations {
     );
   }
 
-  async deleteMachines(clusterId: string, pool: string, names: string[]): Promise<PoolRequestOutcome> {
+  machines(clusterId: string, pool: string): Promise<string[]> {
     const { client, resourceGroup, name } = this.target(clusterId);
-    // Only machines still there: a request sent before a crash may have taken some already.
-    const present = new Set<string>();
-    await refusals(async () => {
+    return refusals(async () => {
+      const names: string[] = [];
       for await (const machine of client.machines.list(resourceGroup, name, pool))
-        if (machine.name) present.add(machine.name.toLowerCase());
+        if (machine.name) names.push(machine.name);
+      return names;
     });
-    const machineNames = names.filter((machine) => present.has(machine.toLowerCase()));
-    if (machineNames.length === 0) return { kind: "gone" };
+  }
+
+  deleteMachines(clusterId: string, pool: string, machineNames: string[]): Promise<PoolRequestOutcome> {
+    const { client, resourceGroup, name } = this.target(clusterId);
     return this.submit((onResponse) =>
       client.agentPools.deleteMachines(resourceGroup, name, pool, { machineNames }, { onResponse }),
     );

@@ -67,7 +67,7 @@ const IDENTITIES_KEPT_PER_CLUSTER = 2;
  * is built, so a pool closed in between never refuses a request (a write refused so would fail, unsent).
  */
 export class ClusterConnectionPools {
-  /** By cluster id, then TLS identity, oldest first. */
+  /** By cluster id, then TLS identity, least recently used first. */
   private readonly pools = new Map<string, Map<string, Dispatcher>>();
   private readonly onRefusedCertificate: (clusterId: string) => void;
 
@@ -91,15 +91,24 @@ export class ClusterConnectionPools {
     await Promise.all(pools.map((pool) => pool.close()));
   }
 
-  /** The pool of the cluster's identity; `fresh` becomes it when there is none. */
-  take(clusterId: string, identity: string, fresh: Dispatcher): Dispatcher {
+  /**
+   * The pool of the cluster's identity; `fresh` becomes it when there is none. Identities are kept in
+   * order of last use, so a third one closes the pool least recently used, never the current one.
+   */
+  take(clusterId: string, identity: string, fresh: Dispatcher | undefined): Dispatcher {
     const identities = this.pools.get(clusterId) ?? new Map<string, Dispatcher>();
     this.pools.set(clusterId, identities);
     const pool = identities.get(identity);
     if (pool) {
-      closeQuietly(fresh);
+      if (fresh) closeQuietly(fresh);
+      identities.delete(identity);
+      identities.set(identity, pool);
       return pool;
     }
+    // A lease dispatched again (undici fetch's redirect) gave its Agent at the first dispatch, installed
+    // and closed since or closed then: installed now, a closed Agent would refuse every later request.
+    if (!fresh)
+      throw new Error(`the connection pool of cluster ${clusterId} was closed: send the request again`);
     identities.set(identity, fresh);
     for (const [oldest, dispatcher] of identities) {
       if (identities.size <= IDENTITIES_KEPT_PER_CLUSTER) break;
@@ -134,7 +143,8 @@ class PoolLease extends Dispatcher {
   private readonly pools: ClusterConnectionPools;
   private readonly clusterId: string;
   private readonly identity: string;
-  private readonly fresh: Dispatcher;
+  /** The Agent client-node made for this request, until its first dispatch installs or closes it. */
+  private fresh: Dispatcher | undefined;
 
   constructor(pools: ClusterConnectionPools, clusterId: string, identity: string, fresh: Dispatcher) {
     super();
@@ -146,9 +156,10 @@ class PoolLease extends Dispatcher {
 
   override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
     const pool = this.pools.take(this.clusterId, this.identity, this.fresh);
+    this.fresh = undefined;
     return pool.dispatch(
       options,
-      watchingFailures(handler, {
+      watchingFailures(handler, (options as Dispatcher.RequestOptions).signal, {
         timedOut: () => this.pools.retire(this.clusterId, this.identity, pool),
         refusedCertificate: () => this.pools.refusedCertificate(this.clusterId, this.identity, pool),
       }),
@@ -177,6 +188,7 @@ class PoolLease extends Dispatcher {
 /** The request's own handler, telling `failed` when it timed out or the server's certificate was refused. */
 function watchingFailures(
   handler: Dispatcher.DispatchHandler,
+  signal: Dispatcher.RequestOptions["signal"],
   failed: { timedOut(): void; refusedCertificate(): void },
 ): Dispatcher.DispatchHandler {
   return {
@@ -188,8 +200,10 @@ function watchingFailures(
     onResponseData: (controller, chunk) => handler.onResponseData?.(controller, chunk),
     onResponseEnd: (controller, trailers) => handler.onResponseEnd?.(controller, trailers),
     onResponseError: (controller, error) => {
-      // The reason AbortSignal.timeout gives: the request timeout of kube-requests passed.
-      if (error.name === "TimeoutError") failed.timedOut();
+      // The request timeout of kube-requests passed: AbortSignal.timeout's reason, which undici gives only
+      // before the headers (after them, its AbortError: the body is destroyed without the reason), so the
+      // request's signal tells; fetch's dispatches carry no signal but fail with the reason.
+      if (error?.name === "TimeoutError" || timedOut(signal)) failed.timedOut();
       else if (refusedCertificate(error)) failed.refusedCertificate();
       handler.onResponseError?.(controller, error);
     },
@@ -197,6 +211,10 @@ function watchingFailures(
     onBodySent: (chunk) => handler.onBodySent?.(chunk),
     onRequestSent: () => handler.onRequestSent?.(),
   };
+}
+
+function timedOut(signal: Dispatcher.RequestOptions["signal"]): boolean {
+  return signal instanceof AbortSignal && signal.aborted && signal.reason?.name === "TimeoutError";
 }
 
 /** Closes once its requests finish; a failure to close leaves nothing to act on. */

@@ -1,15 +1,18 @@
 // Agent-pool changes a migration asks of ARM: each request audited, and a create that finds its pool
 // already there (the PUT went out before a crash) is not sent again, when the pool is the migration's own
-// (its MIGRATION_TAG); a pool of that name someone else made is never taken over.
+// (its MIGRATION_TAG); a pool of that name someone else made is never taken over. A delete of drained
+// machines sends those still there; one the pool no longer lists is gone only if its node is gone too.
 
 import type { NodePool } from "../domain/fleet/model.ts";
 import { MIGRATION_TAG, type PoolSpec } from "../domain/migration/migration-plan.ts";
 import type { RetryClock } from "../domain/ports/clock.ts";
 import type { AuditedStep, AuditRepository } from "../domain/ports/migrations.ts";
+import type { NodeOperations } from "../domain/ports/node-operations.ts";
 import {
   type OperationStatus,
   type PoolOperations,
   type PoolRequest,
+  type PoolRequestOutcome,
   PoolRequestRefused,
 } from "../domain/ports/pool-operations.ts";
 import { audited } from "./audited-effect.ts";
@@ -19,9 +22,14 @@ export interface PoolChangeStep extends AuditedStep {
   request: PoolRequest;
 }
 
-type Ports = { pools: PoolOperations; audit: AuditRepository; clock: RetryClock };
+type Ports = {
+  pools: PoolOperations;
+  nodes: Pick<NodeOperations, "nodes">;
+  audit: AuditRepository;
+  clock: RetryClock;
+};
 
-export async function requestPoolChange({ pools, audit, clock }: Ports, change: PoolChangeStep) {
+export async function requestPoolChange({ pools, nodes, audit, clock }: Ports, change: PoolChangeStep) {
   const { request, clusterId } = change;
   const target = `${clusterId.slice(clusterId.lastIndexOf("/") + 1)}/${request.kind === "create" ? request.spec.name : request.pool}`;
   const action = request.kind === "delete-machines" ? "delete-machines" : `${request.kind}-pool`;
@@ -37,7 +45,7 @@ export async function requestPoolChange({ pools, audit, clock }: Ports, change: 
         ? pools.updatePool(clusterId, request.pool, request.changes)
         : request.kind === "delete"
           ? pools.deletePool(clusterId, request.pool)
-          : pools.deleteMachines(clusterId, request.pool, request.machines);
+          : deleteMachines({ pools, nodes }, clusterId, request);
   const send = () => audited({ audit, clock }, act, effect, (outcome) => outcome.kind);
   if (request.kind !== "delete-machines") return send();
   // A refused delete of drained machines only costs money: the drain goes on, told that nothing went.
@@ -47,6 +55,32 @@ export async function requestPoolChange({ pools, audit, clock }: Ports, change: 
     if (!(error instanceof PoolRequestRefused)) throw error;
     return { kind: "refused" as const, reason: `${error.status} ${error.code}: ${error.message}` };
   }
+}
+
+/**
+ * The machines still there asked to go; gone when none is. A request sent before a crash may have taken
+ * some already, but a machine the pool does not list whose node is still there is not gone: its machine
+ * is named otherwise than its node. Answered gone, the drain would count it deleted and stop keeping it
+ * tainted; failed, the machines go with the pool at the end (a retry finds a node only slow to leave gone).
+ */
+async function deleteMachines(
+  { pools, nodes }: Pick<Ports, "pools" | "nodes">,
+  clusterId: string,
+  request: { pool: string; machines: string[] },
+): Promise<PoolRequestOutcome> {
+  const listed = new Set((await pools.machines(clusterId, request.pool)).map((m) => m.toLowerCase()));
+  const present = request.machines.filter((m) => listed.has(m.toLowerCase()));
+  const unlisted = request.machines.filter((m) => !listed.has(m.toLowerCase()));
+  if (unlisted.length > 0) {
+    const standing = new Set((await nodes.nodes(clusterId, request.pool)).map((n) => n.metadata?.name));
+    const notGone = unlisted.filter((m) => standing.has(m));
+    if (notGone.length > 0)
+      throw new Error(
+        `pool ${request.pool} lists no machine named ${notGone.join(", ")}, yet those nodes are still there: not deleting any`,
+      );
+  }
+  if (present.length === 0) return { kind: "gone" };
+  return pools.deleteMachines(clusterId, request.pool, present);
 }
 
 /** A pool already there is this migration's create only when it carries the spec's MIGRATION_TAG. */

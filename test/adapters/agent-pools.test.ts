@@ -4,6 +4,7 @@
 // operation runs, an operation that fails, ARM's refusals, reads mapped to the domain, and the capacity
 // Microsoft.Compute tells (usages and resource SKUs, a 403 included).
 
+import { dirname } from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { VirtualClock } from "../../local/clock.ts";
@@ -18,6 +19,9 @@ import {
   type PoolOperations,
   PoolRequestRefused,
 } from "../../shared/domain/ports/pool-operations.ts";
+import { KubeconfigDirectory } from "../../shared/kube/kube-connection.ts";
+import { DEFAULT_KUBE_REQUEST_OPTIONS } from "../../shared/kube/kube-requests.ts";
+import { KubeNodeOperations } from "../../shared/kube/node-operations.ts";
 import { requestPoolChange } from "../../shared/migration/pool-changes.ts";
 import { useSqliteFiles } from "../support/state-stores.ts";
 
@@ -68,6 +72,29 @@ function freshAdapter(): PoolOperations {
     arm: (subscriptionId) => azure.containerService(subscriptionId),
     endpoint: sim.endpoints.arm,
   });
+}
+
+/** The clusters' nodes as the migration reads them, through the simulator's kubeconfigs. */
+function nodes(): KubeNodeOperations {
+  const kubeconfigs = new KubeconfigDirectory(dirname(sim.kubeconfigPath("aks-dev-weu")));
+  return new KubeNodeOperations(kubeconfigs, { ...DEFAULT_KUBE_REQUEST_OPTIONS, clock });
+}
+
+/** A delete of drained machines as the migration asks for it (requestPoolChange), audited in a new store. */
+function deleteMachines(migrationId: string, pool: string, machines: string[]) {
+  const { audit } = sqliteRepositories(sqlite.open(sqlite.newFile()));
+  const outcome = requestPoolChange(
+    { pools: freshAdapter(), nodes: nodes(), audit, clock },
+    {
+      migrationId,
+      step: "shrink-old-pool:0:0",
+      actor: "pool-migration",
+      reason: "drained",
+      clusterId: DEV,
+      request: { kind: "delete-machines", pool, machines },
+    },
+  );
+  return { audit, outcome };
 }
 
 /** Polls as the workflow does: wait what the poll said, poll again, until the operation ends. */
@@ -315,8 +342,10 @@ describe("agent pool operations", () => {
       names.slice(2),
     );
     expect(await pools.readPool(DEV, "ubuntu")).toMatchObject({ count: 2 });
-    // As after a crash: the request again, for machines already gone, sends nothing.
-    expect(await pools.deleteMachines(DEV, "ubuntu", [first, second])).toEqual({ kind: "gone" });
+    // As after a crash: the request again, for machines already gone (their nodes too), sends nothing.
+    const again = await deleteMachines("m5", "ubuntu", [first, second]);
+    expect(await again.outcome).toEqual({ kind: "gone" });
+    expect((await again.audit.list("m5")).map((r) => r.result)).toEqual([undefined, "gone"]);
   });
 
   it("deletes a pool (its nodes go), and a second delete finds it gone", async () => {
@@ -340,7 +369,10 @@ describe("a create the migration asks for again (requestPoolChange)", () => {
       clusterId: WEU,
       request: { kind: "create" as const, spec },
     };
-    return { audit, outcome: requestPoolChange({ pools: freshAdapter(), audit, clock }, change) };
+    return {
+      audit,
+      outcome: requestPoolChange({ pools: freshAdapter(), nodes: nodes(), audit, clock }, change),
+    };
   };
 
   it("finds its own pool (its MIGRATION_TAG) already there, as after a crash, and sends nothing", async () => {
@@ -368,26 +400,35 @@ describe("a create the migration asks for again (requestPoolChange)", () => {
   });
 });
 
-describe("a delete of drained machines ARM refuses (requestPoolChange)", () => {
+describe("a delete of drained machines (requestPoolChange)", () => {
   it("answers refused with ARM's reason, audited as failed, rather than failing the activity", async () => {
-    const { audit } = sqliteRepositories(sqlite.open(sqlite.newFile()));
-    const outcome = await requestPoolChange(
-      { pools: freshAdapter(), audit, clock },
-      {
-        migrationId: "m4",
-        step: "shrink-old-pool:0:0",
-        actor: "pool-migration",
-        reason: "drained",
-        clusterId: DEV,
-        request: { kind: "delete-machines", pool: "nosuch", machines: ["aks-nosuch-0"] },
-      },
-    );
-    expect(outcome).toMatchObject({ kind: "refused", reason: expect.stringMatching(/^404 /) });
+    const { audit, outcome } = deleteMachines("m4", "nosuch", ["aks-nosuch-0"]);
+    expect(await outcome).toMatchObject({ kind: "refused", reason: expect.stringMatching(/^404 /) });
     const records = await audit.list("m4");
     expect(records.map((r) => [r.stage, r.action])).toEqual([
       ["intent", "delete-machines"],
       ["outcome", "delete-machines"],
     ]);
     expect(records[1]?.result).toMatch(/^failed: /);
+  });
+
+  it("deletes nothing, and fails, when the pool lists no machine named as nodes still there", async () => {
+    const pool = sim.fleet.clusters.find((c) => c.name === "aks-dev-weu")?.pools.get("system");
+    if (!pool) throw new Error("no system pool on aks-dev-weu");
+    pool.machinesNamedByInstance = true;
+    try {
+      const names = (await nodesOf("aks-dev-weu", "system")).map((n) => n.metadata?.name as string);
+      const asked = deleteMachines("m6", "system", names.slice(0, 1));
+      await expect(asked.outcome).rejects.toThrow(
+        `pool system lists no machine named ${names[0]}, yet those nodes are still there: not deleting any`,
+      );
+      expect((await nodesOf("aks-dev-weu", "system")).map((n) => n.metadata?.name)).toEqual(names);
+      expect((await asked.audit.list("m6")).map((r) => r.result)).toEqual([
+        undefined,
+        expect.stringMatching(/^failed: pool system lists no machine named/),
+      ]);
+    } finally {
+      pool.machinesNamedByInstance = false;
+    }
   });
 });

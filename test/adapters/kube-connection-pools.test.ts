@@ -2,10 +2,12 @@
 // through the product's connectors the calls to one cluster share a keep-alive pool, kept across a new
 // bearer token and replaced when the cluster's TLS material changes; calls in flight together share one
 // HTTP/2 connection. Counted by the simulator's API server, which sees every TLS handshake. A
-// connection that goes silent is left after one call times out on it, and a cluster seen with two TLS
-// identities (a CA rotated while operations hold their old config) keeps a pool for each.
+// connection that goes silent (before an answer or in the middle of one) is left after one call times
+// out on it, and a cluster seen with two TLS identities (a CA rotated while operations hold their old
+// config) keeps a pool for each.
 
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import type http2 from "node:http2";
 import https from "node:https";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -13,7 +15,9 @@ import { dirname, join } from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
+import { startHttp2Server } from "../../local/sim/http/https-server.ts";
 import { type Simulator, startSimulator } from "../../local/sim/simulator.ts";
+import { ensureCertificates } from "../../local/sim/tls/certificates.ts";
 import {
   ClusterConnectionPools,
   clusterTarget,
@@ -24,6 +28,7 @@ import { type KubeRequestOptions, read, write } from "../../shared/kube/kube-req
 const DEMO = new URL("../../local/scenarios/demo.yaml", import.meta.url).pathname;
 const CLUSTER = "aks-prod-weu";
 const CALLS = 20;
+const NODE = { metadata: { name: "aks-system-0" } };
 
 let sim: Simulator;
 let clusterId: string;
@@ -206,6 +211,45 @@ describe("connections to a cluster's API server", () => {
     }
   });
 
+  it("leaves a connection that went silent in the middle of an answer after one call times out on it", async () => {
+    const tls = await ensureCertificates(mkdtempSync(join(tmpdir(), "stalled-body-")));
+    // An API server whose connection goes silent after the headers and part of the next answer: nothing
+    // more comes on it, as when a NAT drops the flow mid-body. A new connection is answered.
+    const silent = new WeakSet<http2.Http2Session>();
+    let silenceNextBody = false;
+    const server = await startHttp2Server(tls, (req, res) => {
+      const session = (req as unknown as http2.Http2ServerRequest).stream.session;
+      if (!session || silent.has(session)) return;
+      const body = JSON.stringify({ apiVersion: "v1", kind: "NodeList", metadata: {}, items: [NODE] });
+      res.writeHead(200, { "content-type": "application/json", "content-length": String(body.length) });
+      if (silenceNextBody) {
+        silenceNextBody = false;
+        silent.add(session);
+        res.write(body.slice(0, body.length / 2));
+      } else res.end(body);
+    });
+    const pools = new ClusterConnectionPools();
+    const config = pools.kubeConfig(clusterId);
+    config.loadFromOptions({
+      clusters: [{ name: CLUSTER, server: server.url, caData: Buffer.from(tls.caPem).toString("base64") }],
+      users: [{ name: "user", token: "a-token" }],
+      contexts: [{ name: CLUSTER, cluster: CLUSTER, user: "user" }],
+      currentContext: CLUSTER,
+    });
+    const core = config.makeApiClient(k8s.CoreV1Api);
+    const listNodes = () => read("nodes", (call) => core.listNode({}, call), QUICK);
+    try {
+      expect((await listNodes()).items).toHaveLength(1);
+      silenceNextBody = true;
+      // The first attempt times out mid-body; its retry goes on a new connection.
+      expect((await listNodes()).items).toHaveLength(1);
+      expect(server.secureConnections).toBe(2);
+    } finally {
+      await pools.close();
+      await server.close();
+    }
+  });
+
   it("keeps a pool for each of two TLS identities of one cluster, and no write is refused unsent", async () => {
     const yaml = parse(readFileSync(sim.kubeconfigPath(CLUSTER), "utf8")) as KubeconfigYaml;
     const pools = new ClusterConnectionPools();
@@ -234,5 +278,31 @@ describe("connections to a cluster's API server", () => {
     }
     expect(outcomes).toEqual(Array(40).fill("sent"));
     expect(sim.secureConnections(CLUSTER) - before).toBe(2);
+  });
+
+  it("a third TLS identity closes the pool least recently used, not the one in use", async () => {
+    const pools = new ClusterConnectionPools();
+    // The same API server under three TLS identities: its CA in three spellings.
+    const identity = (newlines: number) => {
+      const yaml = parse(readFileSync(sim.kubeconfigPath(CLUSTER), "utf8")) as KubeconfigYaml;
+      const cluster = (yaml.clusters[0] as KubeconfigYaml["clusters"][0]).cluster;
+      const pem = Buffer.from(cluster["certificate-authority-data"], "base64").toString("utf8");
+      cluster["certificate-authority-data"] = Buffer.from(pem + "\n".repeat(newlines)).toString("base64");
+      const config = pools.kubeConfig(clusterId);
+      config.loadFromString(stringify(yaml));
+      return async () => config;
+    };
+    const [first, second, third] = [identity(0), identity(1), identity(2)];
+    try {
+      expect(await listNodes(first, 1)).toBe(1);
+      expect(await listNodes(second, 1)).toBe(1);
+      expect(await listNodes(first, 1)).toBe(0);
+      expect(await listNodes(third, 1)).toBe(1);
+      // The first was used after the second: the second's pool went.
+      expect(await listNodes(first, 1)).toBe(0);
+      expect(await listNodes(second, 1)).toBe(1);
+    } finally {
+      await pools.close();
+    }
   });
 });

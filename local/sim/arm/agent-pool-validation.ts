@@ -240,7 +240,7 @@ export function checkMachinesToDelete(cluster: SimCluster, pool: SimPool, body: 
   if (!Array.isArray(names) || names.length === 0 || names.some((n) => typeof n !== "string")) {
     throw invalidParameter("machineNames", "machineNames must be a non-empty list of machine names.");
   }
-  const unknown = names.filter((n) => !pool.machines.has(n as string));
+  const unknown = names.filter((n) => !pool.machineByArmName(n as string));
   if (unknown.length > 0)
     throw invalidParameter(
       "machineNames",

@@ -174,8 +174,8 @@ function machines(cluster: SimCluster, pool: SimPool): Json[] {
     const node = cluster.node(m.name);
     const ip = node?.status.addresses?.find((a: { type: string }) => a.type === "InternalIP")?.address;
     return {
-      id: `${poolId(cluster, pool.name)}/machines/${m.name}`,
-      name: m.name,
+      id: `${poolId(cluster, pool.name)}/machines/${pool.armMachineName(m)}`,
+      name: pool.armMachineName(m),
       type: "Microsoft.ContainerService/managedClusters/agentPools/machines",
       zones: m.zone === "0" ? [] : [m.zone.split("-").pop()],
       properties: {

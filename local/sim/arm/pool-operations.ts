@@ -183,7 +183,7 @@ export async function deletePool(cluster: SimCluster, pool: SimPool, ignorePdb: 
 
 export async function deleteMachines(cluster: SimCluster, pool: SimPool, names: string[]): Promise<void> {
   const machines = names
-    .map((n) => pool.machines.get(n))
+    .map((n) => pool.machineByArmName(n))
     .filter((m): m is Machine => m !== undefined && m.state !== "deleting");
   pool.props.count = Math.max(0, pool.props.count - machines.length);
   await drainAndDelete(cluster, pool, machines, true, "machine-deleted");

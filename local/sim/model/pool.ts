@@ -77,7 +77,13 @@ export class SimPool {
   currentOrchestratorVersion: string;
   eTag: string;
   nextOrdinal = 0;
+  /** By node name. */
   readonly machines = new Map<string, Machine>();
+  /**
+   * Set (by a test), the machines API names each machine by its scale-set instance rather than its node:
+   * a pool whose machine names are not its node names.
+   */
+  machinesNamedByInstance = false;
   /** A kernel the scenario pins for nodeInfo; it belongs to the image the pool started on. */
   readonly pinnedKernel?: { nodeImageVersion: string; kernel: string };
 
@@ -106,6 +112,19 @@ export class SimPool {
   machineName(ordinal: number): string {
     const suffix = ordinal.toString(36).padStart(6, "0");
     return this.windows ? `aks${this.name}${suffix}` : `aks-${this.name}-${this.vmssId}-vmss${suffix}`;
+  }
+
+  /** The machine's name in the machines API (and deleteMachines). */
+  armMachineName(machine: Machine): string {
+    return this.machinesNamedByInstance
+      ? `aks-${this.name}-${this.vmssId}-vmss_${machine.ordinal}`
+      : machine.name;
+  }
+
+  /** The machine the machines API names so. */
+  machineByArmName(name: string): Machine | undefined {
+    if (!this.machinesNamedByInstance) return this.machines.get(name);
+    return [...this.machines.values()].find((m) => this.armMachineName(m) === name);
   }
 
   resources(size: Omit<VmSize, "family">): NodeResources {

@@ -72,7 +72,9 @@ export interface PoolOperations {
   /** Reads the pool and PUTs it back with the changes (ARM has no PATCH for agent pools). */
   updatePool(clusterId: string, pool: string, changes: PoolChanges): Promise<PoolRequestOutcome>;
   deletePool(clusterId: string, pool: string): Promise<PoolRequestOutcome>;
-  /** Deletes those of the machines the pool still has; gone when it has none of them. */
+  /** The names of the pool's machines, as deleteMachines takes them. */
+  machines(clusterId: string, pool: string): Promise<string[]>;
+  /** Deletes the named machines of the pool. */
   deleteMachines(clusterId: string, pool: string, machines: string[]): Promise<PoolRequestOutcome>;
   /** One poll of an accepted operation, never waiting; any instance of the adapter can take the token. */
   pollOperation(operation: string): Promise<OperationStatus>;
