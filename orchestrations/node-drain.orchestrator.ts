@@ -241,6 +241,9 @@ function* act(
     const pod = evictions[index] as NodePod;
     onOutcome(pod, outcome);
     if (outcome.kind === "blocked") waitSeconds = Math.max(waitSeconds, outcome.retryAfterSeconds);
+    // The API server's own hint, within the longest round: it says when, not that nothing moves.
+    if (outcome.kind === "throttled")
+      waitSeconds = Math.max(waitSeconds, Math.min(outcome.retryAfterSeconds, LONGEST_ROUND_SECONDS));
     if (outcome.kind === "evicted") evicted += 1;
     if (outcome.kind === "evicted" || outcome.kind === "gone") moved = true;
   });

@@ -449,6 +449,37 @@ describe("pool-migration", () => {
     });
   });
 
+  it("waits a throttled eviction's Retry-After and keeps the round's other outcomes: throttling is no budget's block", async () => {
+    const { fakes, podsOn, records } = world({
+      ...approveAll(),
+      decision: [{ decision: "skip-pod", pod: { namespace: "batch", name: "audit-0" } }],
+    });
+    podsOn.get("aks-batch-0")?.push(pod("audit-0"));
+    const evict = fakes["evict-pod"] as NonNullable<ActivityFakes["evict-pod"]>;
+    let throttled = false;
+    fakes["evict-pod"] = (input): EvictionOutcome => {
+      if (input.pod.name === "audit-0") return { kind: "refused", status: 403, reason: "forbidden" };
+      if (input.pod.name === "worker-0" && !throttled) {
+        throttled = true;
+        return { kind: "throttled", retryAfterSeconds: 30 };
+      }
+      return evict(input) as EvictionOutcome;
+    };
+    const run = await harness.run("pool-migration", inputOf(), fakes);
+    expect(run.output.outcome).toBe("succeeded");
+    const evictionsOf = (name: string) =>
+      run.callsOf("evict-pod").filter((c) => (c.input as { pod: { name: string } }).pod.name === name);
+    const worker0 = evictionsOf("worker-0");
+    expect(worker0).toHaveLength(2);
+    expect((worker0[1]?.startedAt ?? 0) - (worker0[0]?.startedAt ?? 0)).toBeGreaterThanOrEqual(30_000);
+    // The sibling refused in the throttled round is reported, and only it: the throttled pod is not held.
+    expect(records.find((r) => r.awaiting?.gate === "decision")?.awaiting?.evidence).toEqual({
+      node: "aks-batch-0",
+      stuck: [expect.objectContaining({ pod: { namespace: "batch", name: "audit-0" }, reason: "refused" })],
+    });
+    expect(evictionsOf("audit-0")).toHaveLength(1);
+  });
+
   it("rolls back on a health signal that persists: the taint comes off, the autoscaler back, pods drained back", async () => {
     const { fakes } = world(approveAll());
     let looks = 0;
