@@ -92,7 +92,9 @@ export function* nodeDrain(
     const evictions: NodePod[] = [];
     for (const pod of moving) {
       const key = podKey(pod.ref);
-      if (toDelete.get(key) === pod.ref.uid) {
+      if (pod.refusal !== undefined) {
+        markStuck(pod, "refused", pod.refusal);
+      } else if (toDelete.get(key) === pod.ref.uid) {
         deletions.push(pod);
       } else if (pod.terminatingSince !== undefined) {
         const overdueAt =

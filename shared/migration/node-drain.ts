@@ -45,6 +45,8 @@ export async function nodePods(
           unbudgeted: { controller: { kind: controller.kind, name: controller.name } },
         }),
       unmanaged: controller === undefined,
+      // Evictions and deletes go by uid (a precondition), so one without is never acted on.
+      ...(!pod.metadata?.uid && { refusal: "it has no uid to evict or delete it by" }),
     };
   });
 }

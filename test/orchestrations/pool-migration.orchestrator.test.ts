@@ -760,6 +760,38 @@ describe("pool-migration", () => {
     expect(history).toContain("batch/not-stuck is not a stuck pod of aks-batch-0: asked again");
   });
 
+  it("reports a pod the drain may not act on (no uid) as stuck at once, never evicting it, and goes on with it skipped", async () => {
+    const { fakes, podsOn, records } = world({
+      ...approveAll(),
+      decision: [{ decision: "skip-pod", pod: { namespace: "batch", name: "no-uid" } }],
+    });
+    const refusal = "it has no uid to evict or delete it by";
+    podsOn
+      .get("aks-batch-0")
+      ?.push(pod("no-uid", { ref: { namespace: "batch", name: "no-uid", uid: "" }, refusal }));
+    wrapFake(fakes, "evict-pod", (input, evict) => {
+      // As the adapter does: an effect refuses a pod without a uid.
+      if (!input.pod.uid) throw new Error(`pod ${input.pod.name} has no uid to delete it by`);
+      return evict(input);
+    });
+    const run = await harness.run("pool-migration", inputOf(), fakes);
+    expect(run.output.outcome).toBe("succeeded");
+    expect(run.callsOf("evict-pod").map((c) => (c.input as { pod: { name: string } }).pod.name)).toEqual([
+      "worker-0",
+      "worker-1",
+    ]);
+    expect(records.find((r) => r.awaiting?.gate === "decision")?.awaiting?.evidence).toEqual({
+      node: "aks-batch-0",
+      stuck: [
+        expect.objectContaining({
+          pod: { namespace: "batch", name: "no-uid" },
+          reason: "refused",
+          detail: refusal,
+        }),
+      ],
+    });
+  });
+
   /** Both nodes in one batch, both stuck at once on a pod no controller owns, a person deleting both. */
   async function deletesDecided(budgets: PoolSurvey["budgets"]) {
     const script = {

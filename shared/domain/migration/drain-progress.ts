@@ -20,6 +20,8 @@ export interface NodePod {
   unbudgeted?: UnbudgetedPod;
   /** No controller owns it: evicted, it would be gone for good (kubectl drain refuses it without --force). */
   unmanaged: boolean;
+  /** Why the drain may not act on it at all: it is stuck at once, for a person. */
+  refusal?: string;
 }
 
 /** A pod no budget covers, as its eviction checks it. */
