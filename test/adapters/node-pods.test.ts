@@ -22,7 +22,10 @@ const scenario: ScenarioInput = {
           location: "westeurope",
           kubernetesVersion: "1.32.5",
           pools: [{ name: "apps", mode: "System", osSku: "AzureLinux", vmSize: "Standard_D4s_v5", count: 1 }],
-          workloads: { deployments: [{ name: "web", namespace: "shop", replicas: 2 }] },
+          workloads: {
+            deployments: [{ name: "web", namespace: "shop", replicas: 2 }],
+            statefulSets: [{ name: "ledger", namespace: "shop", replicas: 1 }],
+          },
         },
       ],
     },
@@ -46,5 +49,17 @@ describe("nodePods", () => {
     expect(refusals.get(web0 as string)).toBe("it has no uid to evict or delete it by");
     expect(refusals.has(web1 as string)).toBe(true);
     expect(pods.filter((pod) => pod.refusal !== undefined)).toHaveLength(1);
+  });
+
+  it("names the StatefulSet a pod is of (a force delete of it risks two pods of one identity)", async () => {
+    const [node] = on.cluster.store.list("nodes").map((n) => n.metadata.name);
+    const pods = await nodePods(on.ports, on.cluster.id, node as string);
+    const shop = pods.filter((pod) => pod.ref.namespace === "shop");
+    expect(shop.map((pod) => [pod.ref.name.replace(/-[a-z0-9]+-[a-z0-9]+$/, "-*"), pod.statefulSet])).toEqual(
+      expect.arrayContaining([
+        ["ledger-0", "ledger"],
+        ["web-*", undefined],
+      ]),
+    );
   });
 });

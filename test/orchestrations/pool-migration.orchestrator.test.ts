@@ -792,6 +792,67 @@ describe("pool-migration", () => {
     });
   });
 
+  it("force-deletes a pod stuck Terminating only on a person's force-delete-pod, telling them it is forced and of a StatefulSet", async () => {
+    const db0 = { namespace: "batch", name: "db-0" };
+    const { fakes, podsOn, records } = world({
+      ...approveAll(),
+      // A delete-pod as one sent before force-delete-pod was offered: a delete with its grace period.
+      decision: [
+        { decision: "delete-pod", pod: db0 },
+        { decision: "force-delete-pod", pod: db0 },
+      ],
+    });
+    podsOn
+      .get("aks-batch-0")
+      ?.push(pod("db-0", { terminatingSince: "2026-03-02T07:00:00.000Z", statefulSet: "db" }));
+    // A pod stuck Terminating ignores a delete with its grace period.
+    wrapFake(fakes, "delete-pod", (input, deletePod) => (input.force ? deletePod(input) : "deleted"));
+    const run = await harness.run("pool-migration", inputOf(), fakes);
+    expect(run.output.outcome).toBe("succeeded");
+    expect(run.callsOf("delete-pod").map((c) => (c.input as { force: boolean }).force)).toEqual([
+      false,
+      true,
+    ]);
+    const asked = records.flatMap((r) => (r.awaiting?.gate === "decision" ? [r.awaiting] : []));
+    expect(new Set(asked.map((a) => a.nonce)).size).toBe(2);
+    expect(asked[0]?.accepts).toEqual(["retry", "skip-pod", "delete-pod", "force-delete-pod", "rollback"]);
+    expect(asked[0]?.evidence).toEqual({
+      node: "aks-batch-0",
+      stuck: [
+        expect.objectContaining({
+          pod: db0,
+          reason: "terminating-past-grace",
+          detail:
+            "Terminating since 2026-03-02T07:00:00.000Z, past its grace period of 30 s: only force-delete-pod removes it, at once (grace period 0, as kubectl delete --force); it is a pod of StatefulSet batch/db: while aks-batch-0 still runs it, its replacement may run beside it with the same identity and volumes",
+        }),
+      ],
+    });
+  });
+
+  it("does not force-delete a stuck pod that is not Terminating: the answer is noted and asked again", async () => {
+    const worker0 = { namespace: "batch", name: "worker-0" };
+    const { fakes, podsOn, records } = world({
+      ...approveAll(),
+      decision: [
+        { decision: "force-delete-pod", pod: worker0 },
+        { decision: "skip-pod", pod: worker0 },
+        { decision: "force-delete-pod", pod: { namespace: "batch", name: "db-0" } },
+      ],
+    });
+    podsOn.get("aks-batch-0")?.push(pod("db-0", { terminatingSince: "2026-03-02T07:00:00.000Z" }));
+    wrapFake(fakes, "evict-pod", (input, evict) =>
+      input.pod.name === "worker-0" ? { kind: "refused", status: 403, reason: "forbidden" } : evict(input),
+    );
+    const run = await harness.run("pool-migration", inputOf(), fakes);
+    expect(run.output.outcome).toBe("succeeded");
+    expect(run.callsOf("delete-pod").map((c) => c.input)).toEqual([
+      expect.objectContaining({ pod: expect.objectContaining({ name: "db-0" }), force: true }),
+    ]);
+    expect((records.at(-1) as MigrationRecord).history.map((h) => h.event)).toContain(
+      "batch/worker-0 is not stuck Terminating: not force-deleted, asked again",
+    );
+  });
+
   /** Both nodes in one batch, both stuck at once on a pod no controller owns, a person deleting both. */
   async function deletesDecided(budgets: PoolSurvey["budgets"]) {
     const script = {
