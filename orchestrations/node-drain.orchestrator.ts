@@ -51,7 +51,7 @@ export function* nodeDrain(
 ): Generator<Task, NodeDrainResult, unknown> {
   const deadline = Date.parse(input.deadline);
   const skipped = new Set(input.skip.map(podKey));
-  const toDelete = new Map(input.delete.map((pod) => [podKey(pod), pod.uid]));
+  const toDelete = new Map(input.delete.map((pod) => [podKey(pod), pod]));
   const stuck = new Map<string, StuckPod>();
   /** Why each blocked pod's last eviction was refused (429), for the stuck report. */
   const lastRefusal = new Map<string, string>();
@@ -88,20 +88,27 @@ export function* nodeDrain(
         detail,
         protectedByBudget: pod.protectedByBudget,
       });
-    const deletions: NodePod[] = [];
+    const deletions: { pod: NodePod; force: boolean }[] = [];
     const evictions: NodePod[] = [];
     for (const pod of moving) {
       const key = podKey(pod.ref);
-      if (toDelete.get(key) === pod.ref.uid) {
-        deletions.push(pod);
+      const chosen = toDelete.get(key);
+      if (pod.refusal !== undefined) {
+        markStuck(pod, "refused", pod.refusal);
+      } else if (chosen?.uid === pod.ref.uid) {
+        deletions.push({ pod, force: chosen.force === true });
       } else if (pod.terminatingSince !== undefined) {
         const overdueAt =
           Date.parse(pod.terminatingSince) + (pod.gracePeriodSeconds + TERMINATING_MARGIN_SECONDS) * 1000;
         if (now > overdueAt) {
+          // A person is told what removing it takes, and what that risks for a StatefulSet's pod.
+          const identity = pod.statefulSet
+            ? `; it is a pod of StatefulSet ${pod.ref.namespace}/${pod.statefulSet}: while ${input.node} still runs it, its replacement may run beside it with the same identity and volumes`
+            : "";
           markStuck(
             pod,
             "terminating-past-grace",
-            `Terminating since ${pod.terminatingSince}, past its grace period of ${pod.gracePeriodSeconds} s`,
+            `Terminating since ${pod.terminatingSince}, past its grace period of ${pod.gracePeriodSeconds} s: only force-delete-pod removes it, at once (grace period 0, as kubectl delete --force)${identity}`,
           );
         }
       } else if (pod.unmanaged) {
@@ -150,7 +157,7 @@ export function* nodeDrain(
       if (now >= deadline) return { kind: "failed", evicted, error: errorMessage(error) };
       outcome = { evicted: 0, deleted: 0, waitSeconds: LONGEST_ROUND_SECONDS, moved: false };
     }
-    for (const pod of deletions) toDelete.delete(podKey(pod.ref));
+    for (const { pod } of deletions) toDelete.delete(podKey(pod.ref));
     evicted += outcome.evicted;
     deleted += outcome.deleted;
     const held = moving.filter((pod) => blockedNow.has(podKey(pod.ref)));
@@ -179,13 +186,13 @@ function* act(
   input: NodeDrainInput,
   part: string,
   round: number,
-  deletions: NodePod[],
+  deletions: { pod: NodePod; force: boolean }[],
   evictions: NodePod[],
   delaySeconds: number,
   onOutcome: (pod: NodePod, outcome: EvictionOutcome) => void,
 ): Generator<Task, Round, unknown> {
   let deleted = 0;
-  for (const pod of deletions) {
+  for (const { pod, force } of deletions) {
     const result = yield* callActivity(context, ACTIVITIES.deletePod, {
       migrationId: input.migrationId,
       step: `${part}:delete:${pod.ref.namespace}:${pod.ref.name}:${round}`,
@@ -193,7 +200,7 @@ function* act(
       reason: "a person chose to delete this pod",
       clusterId: input.clusterId,
       pod: pod.ref,
-      force: pod.terminatingSince !== undefined,
+      force,
     });
     if (result === "deleted") deleted += 1;
   }
@@ -241,6 +248,9 @@ function* act(
     const pod = evictions[index] as NodePod;
     onOutcome(pod, outcome);
     if (outcome.kind === "blocked") waitSeconds = Math.max(waitSeconds, outcome.retryAfterSeconds);
+    // The API server's own hint, within the longest round: it says when, not that nothing moves.
+    if (outcome.kind === "throttled")
+      waitSeconds = Math.max(waitSeconds, Math.min(outcome.retryAfterSeconds, LONGEST_ROUND_SECONDS));
     if (outcome.kind === "evicted") evicted += 1;
     if (outcome.kind === "evicted" || outcome.kind === "gone") moved = true;
   });

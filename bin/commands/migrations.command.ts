@@ -95,7 +95,7 @@ function gateAnswer(id: string, answer: "approve" | "reject", values: Values): A
 
 function decision(id: string, values: Values): ApiRequest {
   if (values.decision === undefined) {
-    throw new UsageError("decide needs --decision retry|skip-pod|delete-pod|rollback");
+    throw new UsageError("decide needs --decision retry|skip-pod|delete-pod|force-delete-pod|rollback");
   }
   let pod: { namespace: string; name: string } | undefined;
   if (values.pod !== undefined) {

@@ -10,11 +10,12 @@ const MIGRATION_LABELS = {
   retry: "Retry the drain",
   "skip-pod": "Skip the pod",
   "delete-pod": "Delete the pod",
+  "force-delete-pod": "Force-delete the pod (grace period 0)",
   rollback: "Roll back",
   resume: "Resume",
   pause: "Pause",
 };
-const POD_DECISIONS = ["skip-pod", "delete-pod"];
+const POD_DECISIONS = ["skip-pod", "delete-pod", "force-delete-pod"];
 
 /** The request that gives `action`: a control (pause, rollback), or an answer to the wait. */
 function request(migration, kind, action, comment, pod) {

@@ -33,7 +33,11 @@ function stuck(evidence) {
       "ul",
       {},
       evidence.stuck.map((entry) =>
-        h("li", {}, `${entry.pod.namespace}/${entry.pod.name}${entry.reason ? `: ${entry.reason}` : ""}`),
+        h(
+          "li",
+          {},
+          `${entry.pod.namespace}/${entry.pod.name}${entry.reason ? `: ${entry.reason}` : ""}${entry.detail ? ` (${entry.detail})` : ""}`,
+        ),
       ),
     ),
   ];

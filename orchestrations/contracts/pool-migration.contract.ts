@@ -143,7 +143,7 @@ export interface NodeDrainInput {
   deadline: string;
   /** Decisions people made for pods on this node (a delete names the pod's uid: only that pod goes). */
   skip: PodName[];
-  delete: PodRef[];
+  delete: PodDelete[];
   /** Pods of workloads no budget covers on the other nodes drained with it, by workload (see unbudgetedBeside). */
   unbudgetedBeside?: Record<string, number>;
   /** Who made those decisions (the audit's actor for a delete). */
@@ -158,6 +158,11 @@ export interface NodeDrainInput {
    * goes on in the next batch's drains, so one budget waiting on a replacement does not hold the batch.
    */
   handOverHeld?: boolean;
+}
+
+/** A pod a person chose to delete; forced (grace period 0) only when they chose force-delete-pod. */
+export interface PodDelete extends PodRef {
+  force?: true;
 }
 
 export type NodeDrainResult =
@@ -192,7 +197,7 @@ export interface EvictPodInput extends AuditedStep {
 export interface DeletePodInput extends AuditedStep {
   clusterId: string;
   pod: PodRef;
-  /** Gone at once (grace period 0, as `kubectl delete --force`): a pod stuck Terminating ignores a plain delete. */
+  /** Gone at once (grace period 0, as `kubectl delete --force`): a person's force-delete-pod, for a pod stuck Terminating. */
   force: boolean;
 }
 

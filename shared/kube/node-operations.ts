@@ -379,17 +379,18 @@ export class KubeNodeOperations implements NodeOperations {
   ): Promise<EvictionOutcome | undefined> {
     if (!(error instanceof KubeRequestError) || error.code === undefined) return undefined;
     const { code, status } = error;
-    // A budget's refusal names the budget in a DisruptionBudget cause; any other 429 is throttling
-    // (API priority and fairness), which passes.
-    if (code === 429 && !status?.details?.causes?.some((c) => c.reason === "DisruptionBudget"))
-      return undefined;
     if (code === 429) {
-      const cause = status?.details?.causes?.find((c) => c.message)?.message;
+      const retryAfterSeconds =
+        error.retryAfterSeconds ?? status?.details?.retryAfterSeconds ?? DEFAULT_EVICTION_RETRY_SECONDS;
+      // A budget's refusal names the budget in a DisruptionBudget cause; any other 429 is throttling
+      // (API priority and fairness): an outcome of its own, so the drain's round keeps the others'.
+      if (!status?.details?.causes?.some((c) => c.reason === "DisruptionBudget"))
+        return { kind: "throttled", retryAfterSeconds };
+      const cause = status.details.causes.find((c) => c.message)?.message;
       return {
         kind: "blocked",
-        retryAfterSeconds:
-          error.retryAfterSeconds ?? status?.details?.retryAfterSeconds ?? DEFAULT_EVICTION_RETRY_SECONDS,
-        reason: cause ?? status?.message ?? "the pod's disruption budget allows no eviction now",
+        retryAfterSeconds,
+        reason: cause ?? status.message ?? "the pod's disruption budget allows no eviction now",
       };
     }
     if (await this.isGone(core, pod, error)) return { kind: "gone" };

@@ -3,7 +3,12 @@
 
 import { z } from "zod";
 import type { MigrationOptions } from "../domain/migration/migration-options.ts";
-import { GATES, type GateDecision } from "../domain/migration/migration-record.ts";
+import {
+  GATES,
+  type GateDecision,
+  isPodDecision,
+  POD_DECISIONS,
+} from "../domain/migration/migration-record.ts";
 import { parseMigrationOptions } from "../domain/migration/options-request.ts";
 import { describeIssues } from "../formats/schema-problems.ts";
 
@@ -35,16 +40,15 @@ export const approvalRequestSchema = z.strictObject({
 });
 
 const podName = z.strictObject({ namespace: nonEmpty, name: nonEmpty });
-const POD_DECISIONS: readonly string[] = ["skip-pod", "delete-pod"];
 
 export const decisionRequestSchema = z
   .strictObject({
-    decision: z.enum(["retry", "skip-pod", "delete-pod", "rollback"]),
+    decision: z.enum(["retry", ...POD_DECISIONS, "rollback"]),
     pod: podName.optional(),
     comment,
   })
   .superRefine(({ decision, pod }, context) => {
-    const needsPod = POD_DECISIONS.includes(decision);
+    const needsPod = isPodDecision(decision);
     if (needsPod && pod === undefined) {
       context.addIssue({
         code: "custom",
@@ -65,9 +69,7 @@ export type StartRequest = z.output<typeof startRequestSchema>;
 /** The decision a stuck-drain request carries, as the orchestration takes it. */
 export function stuckDrainDecision(request: z.output<typeof decisionRequestSchema>): GateDecision {
   const { decision, pod } = request;
-  if (decision === "skip-pod" || decision === "delete-pod") {
-    return { decision, pod: pod as NonNullable<typeof pod> };
-  }
+  if (isPodDecision(decision)) return { decision, pod: pod as NonNullable<typeof pod> };
   return { decision };
 }
 

@@ -44,7 +44,11 @@ export async function nodePods(
         controller.name !== undefined && {
           unbudgeted: { controller: { kind: controller.kind, name: controller.name } },
         }),
+      ...(controller?.kind === "StatefulSet" &&
+        controller.name !== undefined && { statefulSet: controller.name }),
       unmanaged: controller === undefined,
+      // Evictions and deletes go by uid (a precondition), so one without is never acted on.
+      ...(!pod.metadata?.uid && { refusal: "it has no uid to evict or delete it by" }),
     };
   });
 }

@@ -337,12 +337,10 @@ describe("evictions", () => {
     expect(storedPod(ref)?.metadata.deletionTimestamp).toBeUndefined();
   });
 
-  it("throws for the activity to retry when the API server throttles (a 429 naming no budget), and the pod stays", async () => {
+  it("is throttled, not blocked, with the Retry-After when the API server throttles (a 429 naming no budget), and the pod stays", async () => {
     const ref = refOf(podsOf("web")[1] as KubePod);
     failNextEviction(429);
-    await expect(nodes.evict(cluster.id, ref)).rejects.toThrow(
-      "429 Too many requests, please try again later.",
-    );
+    expect(await nodes.evict(cluster.id, ref)).toEqual({ kind: "throttled", retryAfterSeconds: 1 });
     expect(storedPod(ref)?.metadata.deletionTimestamp).toBeUndefined();
   });
 

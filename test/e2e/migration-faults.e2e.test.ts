@@ -156,7 +156,7 @@ describe("pool migration faults on the simulated fleet", () => {
     });
   });
 
-  it("pods stuck Terminating past their grace period wait for a decision; delete-pod goes on", async () => {
+  it("pods stuck Terminating past their grace period wait for a decision; a plain delete-pod is refused, force-delete-pod goes on", async () => {
     const environment = await demo({
       kind: "pod-stuck-terminating",
       cluster: "aks-prod-eus",
@@ -165,10 +165,21 @@ describe("pool migration faults on the simulated fleet", () => {
     });
     const id = await startMigration(environment, "aks-prod-eus", "batch", QUICK_DRAIN);
     const stuckReasons: string[] = [];
-    const { handler, decided } = decideStuckDrains(environment, (pod) => ({ decision: "delete-pod", pod }));
+    const refusals: string[] = [];
+    const { handler, decided } = decideStuckDrains(environment, (pod) => ({
+      decision: "force-delete-pod",
+      pod,
+    }));
     const migration = await driveMigration(environment, id, async (record) => {
-      if (record.awaiting.gate === "decision")
+      if (record.awaiting.gate === "decision") {
         stuckReasons.push(...record.awaiting.evidence.stuck.map((s: Json) => s.reason));
+        const { pod } = record.awaiting.evidence.stuck[0];
+        const plain = await post(environment, `${migrationPath(record.id)}/decisions`, BEN, {
+          decision: "delete-pod",
+          pod,
+        });
+        refusals.push(`${plain.status} ${plain.body.error?.reason}`);
+      }
       return handler(record);
     });
 
@@ -178,6 +189,10 @@ describe("pool migration faults on the simulated fleet", () => {
     expect(decided.length).toBeGreaterThan(0);
     expect(new Set(decided).size).toBe(decided.length);
     expect(new Set(stuckReasons)).toEqual(new Set(["terminating-past-grace"]));
+    expect(refusals).toHaveLength(decided.length);
+    expect(refusals[0]).toMatch(
+      /^409 .* is stuck terminating-past-grace, which takes skip-pod or force-delete-pod/,
+    );
     expectWorkersServedBy(environment, "batchal3");
     expectLedgerClean(environment);
   });

@@ -112,6 +112,10 @@ const waitingInstance = (id: string, event?: string) => app.waitingInstance(id, 
 /** What the stand-in received. */
 const raised = (id: string): Promise<Json> => app.raised(id);
 
+/** Ana's decision about pod batch/`name` at a stuck drain of migration `id`. */
+const decideOn = (id: string) => (decision: string, name: string) =>
+  post(path(id, "/decisions"), as(ANA, ROLES.approver), { decision, pod: { namespace: "batch", name } });
+
 describe("who is asking", () => {
   beforeEach(() => {
     process.env.AUTH_MODE = "local";
@@ -338,11 +342,7 @@ describe("answering a gate", () => {
       accepts: ["retry", "skip-pod", "delete-pod", "rollback"],
     });
     await waitingInstance(stuck.id);
-    const decide = (decision: string, name: string) =>
-      post(path(stuck.id, "/decisions"), as(ANA, ROLES.approver), {
-        decision,
-        pod: { namespace: "batch", name },
-      });
+    const decide = decideOn(stuck.id);
     expect((await decide("delete-pod", "web-1")).body.error).toEqual({
       status: 409,
       reason: "batch/web-1 is not a stuck pod of this wait: delete-pod may name batch/job-7, batch/job-9",
@@ -362,6 +362,31 @@ describe("answering a gate", () => {
       gate: "paused",
       answer: { decision: "resume" },
       by: BEN,
+    });
+  });
+
+  it("force-deletes only a pod stuck Terminating, and only when asked to: a plain delete-pod of one is refused", async () => {
+    const terminating = { ...aStuckPod("db-0"), reason: "terminating-past-grace", detail: "Terminating" };
+    const stuck = await aMigration({
+      gate: "decision",
+      evidence: { node: "aks-batch-0", stuck: [aStuckPod("job-7"), terminating] },
+      accepts: ["retry", "skip-pod", "delete-pod", "force-delete-pod", "rollback"],
+    });
+    await waitingInstance(stuck.id);
+    const decide = decideOn(stuck.id);
+    expect((await decide("delete-pod", "db-0")).body.error).toEqual({
+      status: 409,
+      reason:
+        "batch/db-0 is stuck terminating-past-grace, which takes skip-pod or force-delete-pod: delete-pod may name batch/job-7",
+    });
+    expect((await decide("force-delete-pod", "job-7")).body.error).toEqual({
+      status: 409,
+      reason:
+        "batch/job-7 is stuck eviction-blocked, which takes skip-pod or delete-pod: force-delete-pod may name batch/db-0",
+    });
+    expect((await decide("force-delete-pod", "db-0")).status).toBe(202);
+    expect((await raised(stuck.id)).event).toMatchObject({
+      answer: { decision: "force-delete-pod", pod: { namespace: "batch", name: "db-0" } },
     });
   });
 

@@ -484,6 +484,37 @@ describe("pool-migration", () => {
     });
   });
 
+  it("waits a throttled eviction's Retry-After and keeps the round's other outcomes: throttling is no budget's block", async () => {
+    const { fakes, podsOn, records } = world({
+      ...approveAll(),
+      decision: [{ decision: "skip-pod", pod: { namespace: "batch", name: "audit-0" } }],
+    });
+    podsOn.get("aks-batch-0")?.push(pod("audit-0"));
+    const evict = fakes["evict-pod"] as NonNullable<ActivityFakes["evict-pod"]>;
+    let throttled = false;
+    fakes["evict-pod"] = (input): EvictionOutcome => {
+      if (input.pod.name === "audit-0") return { kind: "refused", status: 403, reason: "forbidden" };
+      if (input.pod.name === "worker-0" && !throttled) {
+        throttled = true;
+        return { kind: "throttled", retryAfterSeconds: 30 };
+      }
+      return evict(input) as EvictionOutcome;
+    };
+    const run = await harness.run("pool-migration", inputOf(), fakes);
+    expect(run.output.outcome).toBe("succeeded");
+    const evictionsOf = (name: string) =>
+      run.callsOf("evict-pod").filter((c) => (c.input as { pod: { name: string } }).pod.name === name);
+    const worker0 = evictionsOf("worker-0");
+    expect(worker0).toHaveLength(2);
+    expect((worker0[1]?.startedAt ?? 0) - (worker0[0]?.startedAt ?? 0)).toBeGreaterThanOrEqual(30_000);
+    // The sibling refused in the throttled round is reported, and only it: the throttled pod is not held.
+    expect(records.find((r) => r.awaiting?.gate === "decision")?.awaiting?.evidence).toEqual({
+      node: "aks-batch-0",
+      stuck: [expect.objectContaining({ pod: { namespace: "batch", name: "audit-0" }, reason: "refused" })],
+    });
+    expect(evictionsOf("audit-0")).toHaveLength(1);
+  });
+
   it("rolls back on a health signal that persists: the taint comes off, the autoscaler back, pods drained back", async () => {
     const { fakes } = world(approveAll());
     let looks = 0;
@@ -866,6 +897,99 @@ describe("pool-migration", () => {
     ]);
     const history = (records.at(-1) as MigrationRecord).history.map((h) => h.event);
     expect(history).toContain("batch/not-stuck is not a stuck pod of aks-batch-0: asked again");
+  });
+
+  it("reports a pod the drain may not act on (no uid) as stuck at once, never evicting it, and goes on with it skipped", async () => {
+    const { fakes, podsOn, records } = world({
+      ...approveAll(),
+      decision: [{ decision: "skip-pod", pod: { namespace: "batch", name: "no-uid" } }],
+    });
+    const refusal = "it has no uid to evict or delete it by";
+    podsOn
+      .get("aks-batch-0")
+      ?.push(pod("no-uid", { ref: { namespace: "batch", name: "no-uid", uid: "" }, refusal }));
+    wrapFake(fakes, "evict-pod", (input, evict) => {
+      // As the adapter does: an effect refuses a pod without a uid.
+      if (!input.pod.uid) throw new Error(`pod ${input.pod.name} has no uid to delete it by`);
+      return evict(input);
+    });
+    const run = await harness.run("pool-migration", inputOf(), fakes);
+    expect(run.output.outcome).toBe("succeeded");
+    expect(run.callsOf("evict-pod").map((c) => (c.input as { pod: { name: string } }).pod.name)).toEqual([
+      "worker-0",
+      "worker-1",
+    ]);
+    expect(records.find((r) => r.awaiting?.gate === "decision")?.awaiting?.evidence).toEqual({
+      node: "aks-batch-0",
+      stuck: [
+        expect.objectContaining({
+          pod: { namespace: "batch", name: "no-uid" },
+          reason: "refused",
+          detail: refusal,
+        }),
+      ],
+    });
+  });
+
+  it("force-deletes a pod stuck Terminating only on a person's force-delete-pod, telling them it is forced and of a StatefulSet", async () => {
+    const db0 = { namespace: "batch", name: "db-0" };
+    const { fakes, podsOn, records } = world({
+      ...approveAll(),
+      // A delete-pod as one sent before force-delete-pod was offered: a delete with its grace period.
+      decision: [
+        { decision: "delete-pod", pod: db0 },
+        { decision: "force-delete-pod", pod: db0 },
+      ],
+    });
+    podsOn
+      .get("aks-batch-0")
+      ?.push(pod("db-0", { terminatingSince: "2026-03-02T07:00:00.000Z", statefulSet: "db" }));
+    // A pod stuck Terminating ignores a delete with its grace period.
+    wrapFake(fakes, "delete-pod", (input, deletePod) => (input.force ? deletePod(input) : "deleted"));
+    const run = await harness.run("pool-migration", inputOf(), fakes);
+    expect(run.output.outcome).toBe("succeeded");
+    expect(run.callsOf("delete-pod").map((c) => (c.input as { force: boolean }).force)).toEqual([
+      false,
+      true,
+    ]);
+    const asked = records.flatMap((r) => (r.awaiting?.gate === "decision" ? [r.awaiting] : []));
+    expect(new Set(asked.map((a) => a.nonce)).size).toBe(2);
+    expect(asked[0]?.accepts).toEqual(["retry", "skip-pod", "delete-pod", "force-delete-pod", "rollback"]);
+    expect(asked[0]?.evidence).toEqual({
+      node: "aks-batch-0",
+      stuck: [
+        expect.objectContaining({
+          pod: db0,
+          reason: "terminating-past-grace",
+          detail:
+            "Terminating since 2026-03-02T07:00:00.000Z, past its grace period of 30 s: only force-delete-pod removes it, at once (grace period 0, as kubectl delete --force); it is a pod of StatefulSet batch/db: while aks-batch-0 still runs it, its replacement may run beside it with the same identity and volumes",
+        }),
+      ],
+    });
+  });
+
+  it("does not force-delete a stuck pod that is not Terminating: the answer is noted and asked again", async () => {
+    const worker0 = { namespace: "batch", name: "worker-0" };
+    const { fakes, podsOn, records } = world({
+      ...approveAll(),
+      decision: [
+        { decision: "force-delete-pod", pod: worker0 },
+        { decision: "skip-pod", pod: worker0 },
+        { decision: "force-delete-pod", pod: { namespace: "batch", name: "db-0" } },
+      ],
+    });
+    podsOn.get("aks-batch-0")?.push(pod("db-0", { terminatingSince: "2026-03-02T07:00:00.000Z" }));
+    wrapFake(fakes, "evict-pod", (input, evict) =>
+      input.pod.name === "worker-0" ? { kind: "refused", status: 403, reason: "forbidden" } : evict(input),
+    );
+    const run = await harness.run("pool-migration", inputOf(), fakes);
+    expect(run.output.outcome).toBe("succeeded");
+    expect(run.callsOf("delete-pod").map((c) => c.input)).toEqual([
+      expect.objectContaining({ pod: expect.objectContaining({ name: "db-0" }), force: true }),
+    ]);
+    expect((records.at(-1) as MigrationRecord).history.map((h) => h.event)).toContain(
+      "batch/worker-0 is not stuck Terminating: not force-deleted, asked again",
+    );
   });
 
   /** Both nodes in one batch, both stuck at once on a pod no controller owns, a person deleting both. */

@@ -20,12 +20,12 @@ import {
   poolWorkOrder,
   retainedOldNodes,
 } from "../../../shared/domain/migration/drain-batches.ts";
-import type { NodePod } from "../../../shared/domain/migration/drain-progress.ts";
+import { type NodePod, stuckPodDecisions } from "../../../shared/domain/migration/drain-progress.ts";
 import type { GateDecision, PodName } from "../../../shared/domain/migration/migration-record.ts";
 import type { PoolSurvey } from "../../../shared/domain/migration/pool-survey.ts";
 import type { PodRef } from "../../../shared/domain/ports/node-operations.ts";
 import { childInstanceId } from "../../contracts/instance-ids.ts";
-import type { NodeDrainInput, NodeDrainResult } from "../../contracts/pool-migration.contract.ts";
+import type { NodeDrainInput, NodeDrainResult, PodDelete } from "../../contracts/pool-migration.contract.ts";
 import { ACTIVITIES, ORCHESTRATIONS } from "../../contracts.ts";
 import { batchedFanOut } from "../batched-fan-out.ts";
 import { errorMessage, retriedActivityTask } from "../call-activity.ts";
@@ -624,7 +624,7 @@ function* drainBatch(
   const deadline = new Date(run.nowMs() + drainTimeoutSeconds * 1000).toISOString();
   const decisions = drains.map((drain) => ({
     skip: [...(leftPods[drain.node] ?? [])] as PodName[],
-    delete: [] as PodRef[],
+    delete: [] as PodDelete[],
     attempt: 0,
     by: "",
     deadline: drain.deadline ?? deadline,
@@ -726,7 +726,7 @@ function* decide(
   /** The node's drain, apart from its other drains (a node may be stuck again later, at attempt 0). */
   drainName: string,
   result: Extract<NodeDrainResult, { kind: "stuck" | "failed" }>,
-  decided: { skip: PodName[]; delete: PodRef[]; attempt: number; by: string },
+  decided: { skip: PodName[]; delete: PodDelete[]; attempt: number; by: string },
 ): Generator<Task, ControlVerdict, unknown> {
   const { record } = run;
   const stuck = result.kind === "stuck" ? result.stuck : [];
@@ -743,8 +743,13 @@ function* decide(
     title: `Drain of ${node} is stuck: a person decides`,
     text: record.blockers.join("\n"),
   });
+  // delete-pod is taken for any stuck pod, as before force-delete-pod (histories replay such answers); the
+  // HTTP side refuses it for a pod stuck Terminating, which it would not remove.
+  const forcible = stuck.some((s) => stuckPodDecisions(s.reason).includes("force-delete-pod"));
   const accepts: GateDecision["decision"][] =
-    stuck.length > 0 ? ["retry", "skip-pod", "delete-pod", "rollback"] : ["retry", "rollback"];
+    stuck.length === 0
+      ? ["retry", "rollback"]
+      : ["retry", "skip-pod", "delete-pod", ...(forcible ? (["force-delete-pod"] as const) : []), "rollback"];
   const evidence = result.kind === "stuck" ? { node, stuck } : { node, error: result.error };
   for (;;) {
     const gate = yield* awaitGate(run, "decision", evidence, accepts, {
@@ -762,7 +767,7 @@ function* decide(
     const { answer, by, comment } = gate.answer;
     if (answer.decision === "rollback")
       return { kind: "rollback", reason: comment || `asked while ${node} was stuck`, by };
-    if (answer.decision === "skip-pod" || answer.decision === "delete-pod") {
+    if ("pod" in answer) {
       const target = stuck.find(
         (s) => s.pod.namespace === answer.pod.namespace && s.pod.name === answer.pod.name,
       );
@@ -770,8 +775,16 @@ function* decide(
         run.note(`${answer.pod.namespace}/${answer.pod.name} is not a stuck pod of ${node}: asked again`, by);
         continue;
       }
+      const force = answer.decision === "force-delete-pod";
+      if (force && !stuckPodDecisions(target.reason).includes(answer.decision)) {
+        run.note(
+          `${answer.pod.namespace}/${answer.pod.name} is not stuck Terminating: not force-deleted, asked again`,
+          by,
+        );
+        continue;
+      }
       if (answer.decision === "skip-pod") decided.skip.push(target.pod);
-      else decided.delete.push({ ...target.pod, uid: target.uid });
+      else decided.delete.push({ ...target.pod, uid: target.uid, ...(force && { force }) });
     }
     decided.by = by;
     decided.attempt += 1;

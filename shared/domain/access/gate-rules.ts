@@ -4,7 +4,15 @@
 // is forbidden (403), each refusal naming the rule: the requester's own gate, the role, the cluster's
 // approver groups. An approval gate under the two-approver rule opens on the second distinct approver.
 
-import type { GateDecision, GateName, MigrationRecord, PodName } from "../migration/migration-record.ts";
+import { type StuckReason, stuckPodDecisions } from "../migration/drain-progress.ts";
+import {
+  type GateDecision,
+  type GateName,
+  isPodDecision,
+  type MigrationRecord,
+  type PodDecision,
+  type PodName,
+} from "../migration/migration-record.ts";
 import { groupRefusal } from "./approval-policy.ts";
 import { type Principal, ROLES, type Role } from "./principal.ts";
 
@@ -46,7 +54,7 @@ export function answerRefusal(record: MigrationRecord, request: AnswerRequest): 
       reason: `gate "${awaiting.gate}" accepts ${awaiting.accepts.join(", ")}, not ${answer.decision}`,
     };
   }
-  if (answer.decision === "skip-pod" || answer.decision === "delete-pod") {
+  if ("pod" in answer) {
     const refusal = podRefusal(awaiting.evidence, answer.decision, answer.pod);
     if (refusal) return refusal;
   }
@@ -83,25 +91,40 @@ export function needsTwoApprovals(record: MigrationRecord, gate: GateName, answe
   return answer.decision === "approve" && gate !== "paused" && record.approvalPolicy?.approvalsRequired === 2;
 }
 
-/** A pod decision names one of the stuck pods the wait's evidence lists, or it is refused naming them. */
-function podRefusal(evidence: unknown, decision: string, pod: PodName): Refusal | undefined {
+/**
+ * A pod decision names one of the stuck pods the wait's evidence lists that takes it (only one stuck
+ * Terminating is force-deleted, and a plain delete would leave it so), or it is refused naming those.
+ */
+function podRefusal(evidence: unknown, decision: PodDecision, pod: PodName): Refusal | undefined {
   const listed = stuckPods(evidence);
-  if (listed.some((p) => p.namespace === pod.namespace && p.name === pod.name)) return undefined;
-  const may = listed.length === 0 ? "no pod" : listed.map((p) => `${p.namespace}/${p.name}`).join(", ");
+  const named = listed.find((p) => p.namespace === pod.namespace && p.name === pod.name);
+  if (named && takes(decision)(named)) return undefined;
+  const may = listed.filter(takes(decision)).map((p) => `${p.namespace}/${p.name}`);
+  const why =
+    named?.reason === undefined
+      ? `${pod.namespace}/${pod.name} is not a stuck pod of this wait`
+      : `${pod.namespace}/${pod.name} is stuck ${named.reason}, which takes ${stuckPodDecisions(named.reason).join(" or ")}`;
   return {
     status: 409,
-    reason: `${pod.namespace}/${pod.name} is not a stuck pod of this wait: ${decision} may name ${may}`,
+    reason: `${why}: ${decision} may name ${may.length === 0 ? "no pod" : may.join(", ")}`,
   };
 }
 
-/** The pods a stuck drain's evidence lists ({stuck: [{pod: {namespace, name}}]}); none in any other. */
-function stuckPods(evidence: unknown): PodName[] {
+type StuckEntry = PodName & { reason?: StuckReason };
+
+/** Whether a stuck pod takes `decision`; one listed without its reason takes any. */
+function takes(decision: PodDecision): (pod: StuckEntry) => boolean {
+  return (pod) => pod.reason === undefined || stuckPodDecisions(pod.reason).includes(decision);
+}
+
+/** The pods a stuck drain's evidence lists ({stuck: [{pod: {namespace, name}, reason}]}); none in any other. */
+function stuckPods(evidence: unknown): StuckEntry[] {
   const stuck = (evidence as { stuck?: unknown } | null | undefined)?.stuck;
   if (!Array.isArray(stuck)) return [];
   return stuck.flatMap((entry) => {
-    const pod = (entry as { pod?: Partial<PodName> } | null)?.pod;
+    const { pod, reason } = (entry as { pod?: Partial<PodName>; reason?: StuckReason } | null) ?? {};
     return typeof pod?.namespace === "string" && typeof pod.name === "string"
-      ? [{ namespace: pod.namespace, name: pod.name }]
+      ? [{ namespace: pod.namespace, name: pod.name, ...(typeof reason === "string" && { reason }) }]
       : [];
   });
 }
@@ -157,9 +180,10 @@ export function twoApproversRefusal(name: string, gate: GateName): string {
   return `rule "two approvers": ${name} has approved gate "${gate}" already; it opens on another approver's approval`;
 }
 
-/** A decision as the API takes it; a pod decision names the first stuck pod (the rules are the same for each). */
+/** A decision as the API takes it; a pod decision names the first stuck pod that takes it, else the first. */
 function answerOf(decision: GateDecision["decision"], evidence: unknown): GateDecision {
-  if (decision !== "skip-pod" && decision !== "delete-pod") return { decision } as GateDecision;
-  const [pod = { namespace: "", name: "" }] = stuckPods(evidence);
-  return { decision, pod };
+  if (!isPodDecision(decision)) return { decision } as GateDecision;
+  const listed = stuckPods(evidence);
+  const { namespace = "", name = "" } = listed.find(takes(decision)) ?? listed[0] ?? {};
+  return { decision, pod: { namespace, name } };
 }

@@ -2,7 +2,7 @@
 // without a person.
 
 import type { PodController, PodRef } from "../ports/node-operations.ts";
-import type { PodName } from "./migration-record.ts";
+import type { PodDecision, PodName } from "./migration-record.ts";
 
 /** What the drain does with each pod on the node now, decided by the domain's drain filters. */
 export interface NodePod {
@@ -18,8 +18,12 @@ export interface NodePod {
    * replica, as the budget the batches give it (absent from a look before that rule).
    */
   unbudgeted?: UnbudgetedPod;
+  /** The StatefulSet that owns it: forced off a node still running it, its replacement may run beside it. */
+  statefulSet?: string;
   /** No controller owns it: evicted, it would be gone for good (kubectl drain refuses it without --force). */
   unmanaged: boolean;
+  /** Why the drain may not act on it at all: it is stuck at once, for a person. */
+  refusal?: string;
 }
 
 /** A pod no budget covers, as its eviction checks it. */
@@ -36,6 +40,14 @@ export interface UnbudgetedEviction extends UnbudgetedPod {
 }
 
 export type StuckReason = "terminating-past-grace" | "blocked-past-deadline" | "refused" | "no-controller";
+
+/**
+ * What a person may decide for a stuck pod: one stuck Terminating ignores a delete with its grace period,
+ * so it is force-deleted (grace period 0) or skipped; only it is ever force-deleted.
+ */
+export function stuckPodDecisions(reason: StuckReason): PodDecision[] {
+  return reason === "terminating-past-grace" ? ["skip-pod", "force-delete-pod"] : ["skip-pod", "delete-pod"];
+}
 
 export interface StuckPod {
   pod: PodName;

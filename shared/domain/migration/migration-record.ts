@@ -31,15 +31,25 @@ export type GateName = (typeof GATES)[number];
 export const OUTCOMES = ["succeeded", "rolled-back", "rejected", "expired", "failed"] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
+/**
+ * A stuck drain's choices for one stuck pod: skip it, delete it with its grace period, or delete it at once
+ * (grace period 0, as `kubectl delete --force`), which only a pod stuck Terminating takes (stuckPodDecisions).
+ */
+export const POD_DECISIONS = ["skip-pod", "delete-pod", "force-delete-pod"] as const;
+export type PodDecision = (typeof POD_DECISIONS)[number];
+
 /** What a person may answer a gate with: approve/reject, or a stuck drain's choices. */
 export type GateDecision =
   | { decision: "approve" }
   | { decision: "reject" }
   | { decision: "retry" }
-  | { decision: "skip-pod"; pod: PodName }
-  | { decision: "delete-pod"; pod: PodName }
+  | { decision: PodDecision; pod: PodName }
   | { decision: "rollback" }
   | { decision: "resume" };
+
+export function isPodDecision(decision: string): decision is PodDecision {
+  return (POD_DECISIONS as readonly string[]).includes(decision);
+}
 
 export interface PodName {
   namespace: string;

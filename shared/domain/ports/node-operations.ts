@@ -27,12 +27,14 @@ export interface PodController {
 /**
  * evicted: the API admitted the eviction (201). gone: 404, or the name now has another uid.
  * blocked: 429, a budget allows no disruption now (retry after the hint, never delete).
+ * throttled: 429 naming no budget (API priority and fairness): the API server asks to come back later.
  * refused: 500 (several budgets match) or 403 (forbidden): a person must look at it.
  */
 export type EvictionOutcome =
   | { kind: "evicted" }
   | { kind: "gone" }
   | { kind: "blocked"; retryAfterSeconds: number; reason: string }
+  | { kind: "throttled"; retryAfterSeconds: number }
   | { kind: "refused"; status: number; reason: string };
 
 export interface NodeOperations {

@@ -75,6 +75,17 @@ describe("offers: what a person may do at a migration, and why not", () => {
     expect(offers(stuck, ANA).answers.every((offer) => offer.allowed)).toBe(true);
   });
 
+  it("offers a force delete for a pod stuck Terminating beside a plain delete for another stuck pod", () => {
+    const stuck = waiting({
+      gate: "decision",
+      accepts: ["retry", "skip-pod", "delete-pod", "force-delete-pod", "rollback"],
+      evidence: {
+        stuck: [aStuckPod("report-worker-0"), { ...aStuckPod("db-0"), reason: "terminating-past-grace" }],
+      },
+    });
+    expect(offers(stuck, ANA).answers.every((offer) => offer.allowed)).toBe(true);
+  });
+
   it("refuses a second approval by the same person under the two-approver rule", () => {
     const twoApprovers = {
       ...waiting({}),
