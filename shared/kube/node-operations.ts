@@ -30,7 +30,7 @@ import type {
   KubePodDisruptionBudget,
   KubeTaint,
 } from "../domain/workloads/cluster-facts.ts";
-import { isPodHealthy, poolOfNode } from "../domain/workloads/kube-objects.ts";
+import { controllerOf, isFinished, isPodHealthy, poolOfNode } from "../domain/workloads/kube-objects.ts";
 import {
   CoreV1ApiJsonLists,
   type CoreV1JsonApi,
@@ -63,6 +63,11 @@ const SMOKE_IMAGE = "mcr.microsoft.com/azurelinux/busybox:1.36";
 
 /** What kubectl drain waits after a 429 that names no Retry-After. */
 const DEFAULT_EVICTION_RETRY_SECONDS = 5;
+/**
+ * Controllers whose pods are no replicas to keep one Ready of: a Job's run to completion, a DaemonSet's
+ * and a static pod's (its Node) are one per node.
+ */
+const NOT_REPLICATED = new Set(["Job", "DaemonSet", "Node"]);
 
 /** Read-change-patch rounds a taint gets when other writers keep changing the node (409). */
 const TAINT_ATTEMPTS = 5;
@@ -260,7 +265,8 @@ export class KubeNodeOperations implements NodeOperations {
       const ready = pods.filter((pod) => ownedBySet(pod) && isPodHealthy(pod)).length;
       return { workload: named("StatefulSet", name), desired: set.spec?.replicas ?? 1, ready };
     }
-    if (controller.kind !== "ReplicaSet") return undefined;
+    if (NOT_REPLICATED.has(controller.kind)) return undefined;
+    if (controller.kind !== "ReplicaSet") return this.ownedReplicas(clusterId, namespace, controller);
     const { name } = controller;
     const replicaSet = await this.readIfFound(`ReplicaSet ${namespace}/${name}`, (call) =>
       apps.readNamespacedReplicaSet({ namespace, name }, call),
@@ -279,6 +285,31 @@ export class KubeNodeOperations implements NodeOperations {
       desired: replicaSet.spec?.replicas ?? 1,
       ready: replicaSet.status?.readyReplicas ?? 0,
     };
+  }
+
+  /**
+   * Any other controller's (an operator's, OpenKruise's CloneSet, say) replicas, by the pods it controls:
+   * those not being deleted nor finished stand for its desired count, a replacement it made included.
+   */
+  private async ownedReplicas(
+    clusterId: string,
+    namespace: string,
+    controller: PodController,
+  ): Promise<{ workload: string; desired: number; ready: number } | undefined> {
+    const { core } = await this.apis(clusterId);
+    const workload = `${controller.kind} ${namespace}/${controller.name}`;
+    const pods = await listAll(
+      `pods of ${workload}`,
+      (page, call) => core.listNamespacedPod({ namespace, ...page }, call),
+      this.options,
+    );
+    const owned = pods.filter((pod) => {
+      const owner = controllerOf(pod);
+      return owner?.kind === controller.kind && owner.name === controller.name;
+    });
+    if (owned.length === 0) return undefined;
+    const standing = owned.filter((pod) => !pod.metadata?.deletionTimestamp && !isFinished(pod));
+    return { workload, desired: standing.length, ready: owned.filter(isPodHealthy).length };
   }
 
   async replicas(

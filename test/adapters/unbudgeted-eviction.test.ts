@@ -240,3 +240,54 @@ describe("a StatefulSet's pod no budget covers", () => {
     expect(on.sim.ledger().outages.filter((o) => o.workload === "StatefulSet shop/queue")).toEqual([]);
   });
 });
+
+describe("a pod of a controller the drain does not know (an operator's)", () => {
+  /** A pod of OpenKruise's CloneSet `kv` on `node`, made from one of api's, Ready or not yet. */
+  function cloneSetPod(name: string, node: string, ready: boolean) {
+    const template = structuredClone(
+      on.cluster.store.list("pods", "shop").find((p) => p.metadata.labels?.app === "api"),
+    );
+    if (!template) throw new Error("no pod of api to copy");
+    template.metadata = {
+      name,
+      namespace: "shop",
+      uid: `uid-${name}`,
+      resourceVersion: "0",
+      labels: { app: "kv" },
+      creationTimestamp: new Date(on.clock.now()).toISOString(),
+      ownerReferences: [
+        {
+          apiVersion: "apps.kruise.io/v1alpha1",
+          kind: "CloneSet",
+          name: "kv",
+          uid: "uid-kv",
+          controller: true,
+        },
+      ],
+    };
+    template.spec.nodeName = node;
+    template.status.conditions = [{ type: "Ready", status: ready ? "True" : "False" }];
+    return on.cluster.store.create("pods", template);
+  }
+
+  it("is counted by the pods its controller owns: the last Ready one waits for its replacement to be Ready", async () => {
+    const nodes = on.cluster.store
+      .list("nodes")
+      .map((n) => n.metadata.name)
+      .filter((n) => n.includes("apps"));
+    cloneSetPod("kv-0", nodes[0] as string, true);
+    cloneSetPod("kv-1", nodes[1] as string, true);
+    const [first, second] = await looksAt("kv");
+    expect(first?.pod.unbudgeted).toEqual({ controller: { kind: "CloneSet", name: "kv" } });
+    expect(await evict(first as Look)).toEqual({ kind: "evicted" });
+    // The CloneSet's replacement, not Ready yet.
+    cloneSetPod("kv-2", nodes[2] as string, false);
+    expect(await evict(second as Look)).toEqual({
+      kind: "blocked",
+      retryAfterSeconds: 0,
+      reason:
+        "it is the last Ready replica of CloneSet shop/kv (1 of 2 Ready), which has no PodDisruptionBudget: the drain keeps one Ready",
+    });
+    expect(isTerminating("kv-1")).toBe(false);
+  });
+});

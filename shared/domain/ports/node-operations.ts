@@ -58,8 +58,8 @@ export interface NodeOperations {
   deletePod(clusterId: string, pod: PodRef, gracePeriodSeconds?: number): Promise<"deleted" | "gone">;
   /**
    * The workload a pod's controller belongs to (a ReplicaSet's Deployment, else the ReplicaSet; a
-   * StatefulSet), named as a person would, with its desired and ready replicas; undefined for any other
-   * controller, or when it is gone.
+   * StatefulSet; another controller, by the pods it controls), named as a person would, with its desired
+   * and ready replicas; undefined for a Job's, a DaemonSet's or a static pod, or when it is gone.
    */
   controllerReplicas(
     clusterId: string,
