@@ -94,6 +94,5 @@ export async function surveyPool(
     }),
     controllers: controllersOnPool(workloads, assessDrain(workloads, new Set(order)).pods),
     watchesRetention: true,
-    shrinksOnceSignalsCouldPersist: true,
   };
 }

@@ -23,7 +23,7 @@ import type { PoolSurvey } from "../../shared/domain/migration/pool-survey.ts";
 import { applyRecordChange, type RecordChange } from "../../shared/domain/migration/record-changes.ts";
 import type { EvictionOutcome } from "../../shared/domain/ports/node-operations.ts";
 import { evictPod } from "../../shared/migration/node-drain.ts";
-import { type ActivityCall, type ActivityFakes, wrapFake } from "../support/activity-fakes.ts";
+import { type ActivityFakes, wrapFake } from "../support/activity-fakes.ts";
 import { aMigrationInput, aMigrationPlan } from "../support/migration-fixtures.ts";
 import { useOrchestrationHarness } from "../support/orchestration-harness.ts";
 import { useSqliteFiles } from "../support/state-stores.ts";
@@ -87,7 +87,6 @@ function surveyOf(drainOrder: string[], extra: Partial<PoolSurvey> = {}): PoolSu
     mode: "User",
     controllers: [],
     watchesRetention: true,
-    shrinksOnceSignalsCouldPersist: true,
     ...extra,
   };
 }
@@ -1257,11 +1256,8 @@ describe("pool-migration growing the new pool and shrinking the old one with the
         drainOrder: names,
         batches: names.map((node) => [node]),
       });
-    // Drained machines go once past their gate, as before the wait for signals to persist: these tests
-    // are about the shrink's mechanics, the wait has tests of its own.
-    const oldPool = { shrinksOnceSignalsCouldPersist: false, ...survey };
     setup.fakes["survey-pool"] = ({ pool }) =>
-      pool === "batch" ? surveyOf(names, oldPool) : surveyOf(["aks-batchal3-0", "aks-batchal3-1"]);
+      pool === "batch" ? surveyOf(names, survey) : surveyOf(["aks-batchal3-0", "aks-batchal3-1"]);
     return setup;
   }
   const fourNodes = (script: Script, survey: Partial<PoolSurvey> = {}) => oldNodes(script, survey);
@@ -1364,41 +1360,6 @@ describe("pool-migration growing the new pool and shrinking the old one with the
     expect(looksBefore("request-pool-change:shrink-old-pool:last:")).toBe(5);
     // The creation audited with its smaller count, validated against it.
     expect(run.callsOf("validate-pool")[0]?.input).toMatchObject({ expectedNodes: 3 });
-  });
-
-  /** When each batch's drain ended (its "drained" note) and each drained machine's delete was asked. */
-  function shrinkTimes(records: MigrationRecord[], run: { callsOf(name: string): readonly ActivityCall[] }) {
-    const history = (records.at(-1) as MigrationRecord).history;
-    const drainedAt = (node: string) =>
-      Date.parse(history.find((h) => h.event.startsWith(`drained ${node}`))?.at ?? "");
-    const deletes = run.callsOf("request-pool-change").flatMap((c) => {
-      const { request } = c.input as { request: { kind: string; machines?: string[] } };
-      return request.kind === "delete-machines"
-        ? (request.machines ?? []).map((m) => ({ m, at: c.startedAt }))
-        : [];
-    });
-    return { drainedAt, deletes };
-  }
-
-  it("keeps a batch's drained machines until a signal it caused could have persisted, then deletes them", async () => {
-    const { fakes, records } = fourNodes(approveAll(), { shrinksOnceSignalsCouldPersist: true });
-    const run = await harness.run("pool-migration", inputOf(STEPPED), fakes);
-    expect(run.output.outcome).toBe("succeeded");
-    const { drainedAt, deletes } = shrinkTimes(records, run);
-    // Pending 120 s, then persisting 300 s (the default thresholds).
-    expect(deletes.map((d) => d.m).sort()).toEqual(FOUR);
-    for (const { m, at } of deletes) expect(at - drainedAt(m)).toBeGreaterThanOrEqual(420_000);
-  });
-
-  it("rolls back two batches in with nothing deleted: the old pool needs no scale back", async () => {
-    const { fakes } = fourNodes(approveAll(), { shrinksOnceSignalsCouldPersist: true });
-    failingAfterTwoBatches(fakes);
-    const run = await harness.run("pool-migration", inputOf(STEPPED), fakes);
-    expect(run.output.outcome).toBe("rolled-back");
-    expect(requests(run).filter((r) => r.kind === "delete-machines")).toEqual([]);
-    const steps = run.calls.map((c) => (c.input as { step?: string }).step ?? "");
-    expect(steps.some((step) => step.startsWith("rollback1:scale-old"))).toBe(false);
-    expect(run.output.summary.rolledBack?.restored).toContain("pods drained back to the old pool");
   });
 
   it("drains on while the new pool grows ahead, and sends nothing else to ARM until that growth ended", async () => {

@@ -3,8 +3,7 @@
 // between batches the health gate watches the seed's signals: one that clears within its grace lets the
 // drain go on, one that persists halts it and rolls back (at once or after approval, by policy). When
 // the options say so, the new pool grows ahead while a batch drains (as many batches as drain while a
-// growth runs) and the old pool's drained machines are deleted once the batch passed its health gate and
-// signals it caused could have persisted. A
+// growth runs) and the old pool's drained machines are deleted once the batch passed its health gate. A
 // batch is done once its evicted pods are shutting down and its nodes hold only pods their budgets refuse
 // (those nodes drain on with the next batch, and while it waits for its room); a machine is deleted only
 // once its pods are gone (waited for when its room is needed, and after the last batch).
@@ -32,7 +31,7 @@ import { errorMessage, retriedActivityTask } from "../call-activity.ts";
 import { type ControlVerdict, checkControl } from "./controls.ts";
 import { besideIn } from "./drain-inputs.ts";
 import { awaitGate, describeDecision, notifyQuietly } from "./gates.ts";
-import { type HealthContext, healthGate, watchThrough } from "./health-watch.ts";
+import { type HealthContext, healthGate } from "./health-watch.ts";
 import type { MigrationRun } from "./migration-run.ts";
 import {
   finishPoolChange,
@@ -78,17 +77,12 @@ export function* drainOldPool(
   const offsets = sizes.map((_, index) => sizes.slice(0, index).reduce((sum, size) => sum + size, 0));
   const room = { count: newPool.full.count, headroom: headroomNodes(newPool.full.availabilityZones) };
   const roomFor = (index: number) => newPoolRoomFor(sizes, index, room);
-  const { pendingPodSeconds, persistSeconds } = input.options.thresholds;
   const pools: PoolWork = {
     newPool,
     changes,
     shrinks,
     oldCount: survey.count,
     drained: [],
-    mayGoAt: {},
-    // A survey from before the wait (an older history) deletes machines as soon as they passed their gate.
-    keptAfterGateMs: survey.shrinksOnceSignalsCouldPersist ? (pendingPodSeconds + persistSeconds) * 1000 : 0,
-    health,
     growthMs: newPool.createMs,
     drainingMs: 0,
   };
@@ -147,11 +141,8 @@ export function* drainOldPool(
     if (verdict.kind === "rollback") return verdict;
     // Nodes where a person chose to leave a pod are not deleted with the batch.
     const gated = [...holding.drainedMeanwhile.splice(0), ...done];
-    if (shrinks) {
-      const going = gated.filter((node) => deletable.has(node) && !changes.leftPods[node]);
-      pools.drained.push(...going);
-      for (const node of going) pools.mayGoAt[node] = run.nowMs() + pools.keptAfterGateMs;
-    }
+    if (shrinks)
+      pools.drained.push(...gated.filter((node) => deletable.has(node) && !changes.leftPods[node]));
   }
   const settled = yield* settle(run, pools, "to its end");
   if (settled.kind === "rollback") return settled;
@@ -160,12 +151,6 @@ export function* drainOldPool(
   const shutDown = yield* drainAgain(run, changes, changes.taintedNodes, { kind: "end" });
   if (shutDown.kind === "rollback") return shutDown;
   if (pools.drained.length > 0) {
-    const kept = yield* untilMayGo(
-      run,
-      pools,
-      Math.max(...pools.drained.map((node) => pools.mayGoAt[node] ?? 0)),
-    );
-    if (kept.kind === "rollback") return kept;
     pools.arm = yield* sendShrink(run, pools, "last");
     yield* settle(run, pools, "to its end");
   }
@@ -187,14 +172,6 @@ interface PoolWork {
   oldCount: number;
   /** Old nodes drained and past their gate, not yet asked to go. */
   drained: string[];
-  /**
-   * When each drained machine may go: kept keptAfterGateMs past its gate, the time a signal its batch
-   * caused needs to show and persist, so a rollback it calls for finds its machines still there.
-   */
-  mayGoAt: Record<string, number>;
-  keptAfterGateMs: number;
-  /** The health watch, kept up while machines wait to go. */
-  health: HealthContext;
   /** How long the last growth took, from its request to the look that saw it done (the create's at first). */
   growthMs: number;
   /** Time spent in the batches' drains, the room they waited for aside. */
@@ -219,7 +196,7 @@ function* nextPoolWork(
     needed: roomFor(index + lead),
     wanted,
     ceiling,
-    drained: mayGoNow(run, pools).length,
+    drained: pools.drained.length,
     growthFirst: run.handsOverHeld,
   });
   for (const step of order) {
@@ -237,29 +214,8 @@ function growthLead(run: MigrationRun, pools: PoolWork, index: number): number {
   return run.handsOverHeld ? growthLeadBatches(pools.growthMs, pools.drainingMs, index) : GROWTH_LEAD_BATCHES;
 }
 
-function growthCeiling({ shrinks, newPool, changes, drained, keptAfterGateMs }: PoolWork): number {
-  // Machines kept past their gate until their signals could persist count as gone: holding the drain
-  // back by minutes for them would cost more than their minutes beside a whole new pool.
-  const kept = keptAfterGateMs > 0 ? drained.length : 0;
-  return newPoolCeiling(newPool.full.count, shrinks, (changes.oldPoolShrunk?.deleted.length ?? 0) + kept);
-}
-
-/** The drained machines that may go now. */
-function mayGoNow(run: MigrationRun, pools: PoolWork): string[] {
-  return pools.drained.filter((node) => (pools.mayGoAt[node] ?? 0) <= run.nowMs());
-}
-
-/** Waits, health watched, until `atMs`, when drained machines may go. */
-function* untilMayGo(
-  run: MigrationRun,
-  pools: PoolWork,
-  atMs: number,
-): Generator<Task, ControlVerdict, unknown> {
-  if (atMs <= run.nowMs()) return { kind: "go-on" };
-  run.note(
-    `keeping the drained machines until ${new Date(atMs).toISOString()}: signals they caused could persist`,
-  );
-  return yield* watchThrough(run, pools.health, (atMs - run.nowMs()) / 1000);
+function growthCeiling({ shrinks, newPool, changes }: PoolWork): number {
+  return newPoolCeiling(newPool.full.count, shrinks, changes.oldPoolShrunk?.deleted.length ?? 0);
 }
 
 /**
@@ -278,8 +234,7 @@ function* makeRoom(
   const settled = yield* settleWhile(run, pools, meanwhile);
   if (settled.kind === "rollback" || pools.newPool.count >= need) return settled;
   if (need > growthCeiling(pools) && pools.drained.length > 0) {
-    // Both pools whole at once is what the ceiling forbids: the drained machines go first (machines kept
-    // until their signals could persist lift the ceiling already, so this is an older history's way).
+    // Both pools whole at once is what the ceiling forbids: the drained machines go first.
     const shutDown = yield* drainAgain(run, pools.changes, pools.drained, { kind: "room", batch: index });
     if (shutDown.kind === "rollback") return shutDown;
     // A step of its own: the look between batches may send another delete at this index.
@@ -321,8 +276,8 @@ function* sendGrow(
 }
 
 /**
- * The drained machines that may go now asked to go (AKS deleteMachines), the pool kept for a rollback,
- * which scales it back to its count. Each is looked at again first: a pod that landed since its drain (one tolerating the
+ * The drained machines asked to go (AKS deleteMachines), the pool kept for a rollback, which scales it
+ * back to its count. Each is looked at again first: a pod that landed since its drain (one tolerating the
  * taint) would die with the machine, unevicted, so that machine stays and goes with the pool at the end.
  * A refused or failed delete is noted, not a reason to stop: the shrink only saves cost. Only a refusal
  * (ARM's 4xx) says nothing went; after any other failure a rollback scales the pool back, to be sure.
@@ -332,9 +287,7 @@ function* sendShrink(
   pools: PoolWork,
   step: string,
 ): Generator<Task, PoolWork["arm"], unknown> {
-  const going = mayGoNow(run, pools);
-  pools.drained = pools.drained.filter((node) => !going.includes(node));
-  const { empty: machines, later } = yield* stillEmpty(run, going, pools.changes.leftPods);
+  const { empty: machines, later } = yield* stillEmpty(run, pools.drained.splice(0), pools.changes.leftPods);
   pools.drained.push(...later);
   if (machines.length === 0) return undefined;
   pools.changes.oldPoolShrunk ??= { count: pools.oldCount, deleted: [] };

@@ -19,6 +19,4 @@ export interface PoolSurvey {
   controllers: MigrationPlan["controllers"];
   /** Whether health is watched through the retention window. Absent from a survey stored before it. */
   watchesRetention?: boolean;
-  /** Whether drained machines are kept until signals they caused could persist. Absent before it. */
-  shrinksOnceSignalsCouldPersist?: boolean;
 }
