@@ -172,6 +172,27 @@ function world(script: Script, records: MigrationRecord[] = []) {
   return { fakes, hooks, podsOn, records };
 }
 
+/** The state store refuses every save for `forMs` from the save that first records aks-batch-0 drained. */
+function storeDownOnceDrained(fakes: ActivityFakes, records: MigrationRecord[], forMs: number) {
+  const save = fakes["save-migration"] as NonNullable<ActivityFakes["save-migration"]>;
+  let downUntil: number | undefined;
+  let refused = 0;
+  fakes["save-migration"] = async (change) => {
+    if (downUntil !== undefined && harness.clock.now() < downUntil) {
+      refused += 1;
+      throw new Error("Table Storage: 503");
+    }
+    const answer = await save(change);
+    if (
+      downUntil === undefined &&
+      records.at(-1)?.history.some((h) => h.event.startsWith("drained aks-batch-0"))
+    )
+      downUntil = harness.clock.now() + forMs;
+    return answer;
+  };
+  return { downUntil: () => downUntil, refused: () => refused };
+}
+
 const approveAll: () => Script = () => ({
   start: [{ decision: "approve" }],
   cutover: [{ decision: "approve" }],
@@ -231,20 +252,9 @@ describe("pool-migration", () => {
 
   it("rides out a state store down for two minutes in the middle of the drain, its saves waiting", async () => {
     const { fakes, records } = world(approveAll());
-    const save = fakes["save-migration"] as NonNullable<ActivityFakes["save-migration"]>;
-    let downUntil: number | undefined;
-    fakes["save-migration"] = async (change) => {
-      if (downUntil !== undefined && harness.clock.now() < downUntil) throw new Error("Table Storage: 503");
-      const answer = await save(change);
-      if (
-        downUntil === undefined &&
-        records.at(-1)?.history.some((h) => h.event.startsWith("drained aks-batch-0"))
-      )
-        downUntil = harness.clock.now() + 2 * 60_000;
-      return answer;
-    };
+    const store = storeDownOnceDrained(fakes, records, 2 * 60_000);
     const run = await harness.run("pool-migration", inputOf(NODE_BY_NODE), fakes);
-    expect(downUntil).toBeDefined();
+    expect(store.refused()).toBeGreaterThan(0);
     expect(run.status.runtimeStatus).toBe("Completed");
     expect(run.output.outcome).toBe("succeeded");
     expect(records.at(-1)).toMatchObject({ phase: "done", outcome: "succeeded" });
@@ -252,24 +262,9 @@ describe("pool-migration", () => {
 
   it("rolls back through a state store down for an hour, and saves the migration's end once it is back", async () => {
     const { fakes, records } = world(approveAll());
-    const save = fakes["save-migration"] as NonNullable<ActivityFakes["save-migration"]>;
-    let downUntil: number | undefined;
-    let refused = 0;
-    fakes["save-migration"] = async (change) => {
-      if (downUntil !== undefined && harness.clock.now() < downUntil) {
-        refused += 1;
-        throw new Error("Table Storage: 503");
-      }
-      const answer = await save(change);
-      if (
-        downUntil === undefined &&
-        records.at(-1)?.history.some((h) => h.event.startsWith("drained aks-batch-0"))
-      )
-        downUntil = harness.clock.now() + 60 * 60_000;
-      return answer;
-    };
+    const store = storeDownOnceDrained(fakes, records, 60 * 60_000);
     const run = await harness.run("pool-migration", inputOf(NODE_BY_NODE), fakes);
-    expect(refused).toBeGreaterThan(0);
+    expect(store.refused()).toBeGreaterThan(0);
     expect(run.status.runtimeStatus).toBe("Completed");
     expect(run.output.outcome).toBe("failed");
     // The cluster's changes undone while the record could not say so.
@@ -280,7 +275,7 @@ describe("pool-migration", () => {
     const events = last.history.map((h) => h.event);
     expect(events.some((e) => e.startsWith("rolling back: draining failed"))).toBe(true);
     expect(events.some((e) => e.startsWith("rolled back:"))).toBe(true);
-    expect(Date.parse(last.updatedAt)).toBeGreaterThanOrEqual(downUntil as number);
+    expect(Date.parse(last.updatedAt)).toBeGreaterThanOrEqual(store.downUntil() as number);
   });
 
   it("says how long the old pool is kept in the unit a person reads", async () => {
