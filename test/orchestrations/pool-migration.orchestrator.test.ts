@@ -565,6 +565,25 @@ describe("pool-migration", () => {
     expect(run.output.summary.rolledBack?.reason).toMatch(/signals have held the health gate for 15 min/);
   });
 
+  it("rolls back through an audit store down for five minutes: the old nodes' taint comes off once it is back", async () => {
+    const { fakes } = world(approveAll());
+    let looks = 0;
+    fakes["observe-health"] = () => {
+      looks += 1;
+      return looks < 2 ? healthy() : { ...healthy(), notReadyNodes: ["aks-batchal3-1"] };
+    };
+    let downUntil: number | undefined;
+    wrapFake(fakes, "set-taints", (input, setTaints) => {
+      if (input.present) return setTaints(input);
+      downUntil ??= harness.clock.now() + 5 * 60_000;
+      if (harness.clock.now() < downUntil) throw new Error("audit store: 503");
+      return setTaints(input);
+    });
+    const run = await harness.run("pool-migration", inputOf(), fakes);
+    expect(run.output.outcome).toBe("rolled-back");
+    expect(run.output.summary.rolledBack?.restored).toContain("taint removed from 2 old nodes");
+  });
+
   it("lets a signal that clears within its grace time go on", async () => {
     const { fakes } = world(approveAll());
     let looks = 0;

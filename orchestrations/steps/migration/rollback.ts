@@ -5,7 +5,8 @@
 // and the new pool is deleted unless it is to be kept. A
 // new pool that cannot be drained back is kept rather than deleted with pods on it. An old pool that
 // cannot be scaled back still gets its taint, autoscaler and replica counts back; its pods stay put, and
-// the rollback is incomplete: the workloads still run on the image that was rolled back from.
+// the rollback is incomplete: the workloads still run on the image that was rolled back from. Its taint
+// and replica changes wait out a state store or API server down for minutes (each is audited first).
 
 import type { Task } from "durable-functions";
 import { type BudgetLoad, drainBatches } from "../../../shared/domain/migration/drain-batches.ts";
@@ -14,7 +15,7 @@ import { RETIRING_TAINT } from "../../../shared/domain/migration/migration-runbo
 import { childInstanceId } from "../../contracts/instance-ids.ts";
 import type { NodeDrainResult } from "../../contracts/pool-migration.contract.ts";
 import { ACTIVITIES, ORCHESTRATIONS } from "../../contracts.ts";
-import { callActivity, errorMessage } from "../call-activity.ts";
+import { callActivity, errorMessage, patientRetry } from "../call-activity.ts";
 import { besideIn } from "./drain-inputs.ts";
 import { notifyQuietly } from "./gates.ts";
 import type { MigrationRun } from "./migration-run.ts";
@@ -106,22 +107,32 @@ export function* rollBack(
     newPoolBudgets = now.budgets;
   }
   if (changes.newPool && drainsBack && changes.newPool.nodes.length > 0) {
-    yield* callActivity(context, ACTIVITIES.setTaints, {
-      ...step("taint-new"),
-      clusterId: record.clusterId,
-      nodes: changes.newPool.nodes,
-      taint: RETIRING_TAINT,
-      present: true,
-    });
+    yield* callActivity(
+      context,
+      ACTIVITIES.setTaints,
+      {
+        ...step("taint-new"),
+        clusterId: record.clusterId,
+        nodes: changes.newPool.nodes,
+        taint: RETIRING_TAINT,
+        present: true,
+      },
+      patientRetry(),
+    );
   }
   if (changes.taintedNodes.length > 0) {
-    yield* callActivity(context, ACTIVITIES.setTaints, {
-      ...step("untaint-old"),
-      clusterId: record.clusterId,
-      nodes: changes.taintedNodes,
-      taint: RETIRING_TAINT,
-      present: false,
-    });
+    yield* callActivity(
+      context,
+      ACTIVITIES.setTaints,
+      {
+        ...step("untaint-old"),
+        clusterId: record.clusterId,
+        nodes: changes.taintedNodes,
+        taint: RETIRING_TAINT,
+        present: false,
+      },
+      patientRetry(),
+    );
     restored.push(`taint removed from ${changes.taintedNodes.length} old nodes`);
   }
   if (changes.autoscaler) {
@@ -153,11 +164,16 @@ export function* rollBack(
       (yield* drainBack(run, changes.newPool.nodes, newPoolBudgets, attempt, restored));
   }
   for (const { workload, replicas } of changes.prePositioned) {
-    yield* callActivity(context, ACTIVITIES.scaleWorkloads, {
-      ...step(`scale:${workload.namespace}:${workload.name}`),
-      clusterId: record.clusterId,
-      changes: [{ workload, replicas }],
-    });
+    yield* callActivity(
+      context,
+      ACTIVITIES.scaleWorkloads,
+      {
+        ...step(`scale:${workload.namespace}:${workload.name}`),
+        clusterId: record.clusterId,
+        changes: [{ workload, replicas }],
+      },
+      patientRetry(),
+    );
   }
   if (changes.prePositioned.length > 0) restored.push("replica counts restored");
   if (changes.newPool) {
