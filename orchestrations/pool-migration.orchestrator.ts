@@ -131,7 +131,7 @@ export function* poolMigration(
       run.overlap.oldPoolFound(survey.count, run.nowMs());
       yield* run.enter("draining", `draining ${survey.drainOrder.length} nodes of ${input.pool}`);
       changes.podsMoved = survey.drainOrder.length > 0;
-      const health = yield* startHealthWatch(run, spec.name);
+      const health = yield* startHealthWatch(run, spec.name, survey);
       yield* orRollBack(
         run,
         changes,

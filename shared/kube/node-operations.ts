@@ -288,8 +288,9 @@ export class KubeNodeOperations implements NodeOperations {
   }
 
   /**
-   * Any other controller's (an operator's, OpenKruise's CloneSet, say) replicas, by the pods it controls:
-   * those not being deleted nor finished stand for its desired count, a replacement it made included.
+   * Any other controller's (an operator's, OpenKruise's CloneSet, say) replicas, by the pods it controls
+   * that run until stopped (restartPolicy Always: an Argo or Tekton step's run to completion): those not
+   * finished stand for its desired count, one being deleted too until its replacement is made.
    */
   private async ownedReplicas(
     clusterId: string,
@@ -305,11 +306,12 @@ export class KubeNodeOperations implements NodeOperations {
     );
     const owned = pods.filter((pod) => {
       const owner = controllerOf(pod);
-      return owner?.kind === controller.kind && owner.name === controller.name;
+      const runsUntilStopped = (pod.spec?.restartPolicy ?? "Always") === "Always";
+      return owner?.kind === controller.kind && owner.name === controller.name && runsUntilStopped;
     });
     if (owned.length === 0) return undefined;
-    const standing = owned.filter((pod) => !pod.metadata?.deletionTimestamp && !isFinished(pod));
-    return { workload, desired: standing.length, ready: owned.filter(isPodHealthy).length };
+    const desired = owned.filter((pod) => !isFinished(pod)).length;
+    return { workload, desired, ready: owned.filter(isPodHealthy).length };
   }
 
   async replicas(

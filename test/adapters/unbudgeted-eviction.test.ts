@@ -280,14 +280,40 @@ describe("a pod of a controller the drain does not know (an operator's)", () => 
     const [first, second] = await looksAt("kv");
     expect(first?.pod.unbudgeted).toEqual({ controller: { kind: "CloneSet", name: "kv" } });
     expect(await evict(first as Look)).toEqual({ kind: "evicted" });
-    // The CloneSet's replacement, not Ready yet.
+    // Before its controller made a replacement, the one being deleted still counts: the second waits.
+    expect(await evict(second as Look)).toMatchObject({ kind: "blocked" });
+    // The CloneSet's replacement, not Ready yet (the pod shutting down is counted until it is gone).
     cloneSetPod("kv-2", nodes[2] as string, false);
     expect(await evict(second as Look)).toEqual({
       kind: "blocked",
       retryAfterSeconds: 0,
       reason:
-        "it is the last Ready replica of CloneSet shop/kv (1 of 2 Ready), which has no PodDisruptionBudget: the drain keeps one Ready",
+        "it is the last Ready replica of CloneSet shop/kv (1 of 3 Ready), which has no PodDisruptionBudget: the drain keeps one Ready",
     });
     expect(isTerminating("kv-1")).toBe(false);
+  });
+
+  it("is not held when it runs to completion (an Argo step, say): its controller keeps no replicas Ready", async () => {
+    const [node] = on.cluster.store
+      .list("nodes")
+      .map((n) => n.metadata.name)
+      .filter((n) => n.includes("apps"));
+    for (const name of ["step-0", "step-1"]) {
+      const step = cloneSetPod(name, node as string, true);
+      step.metadata.ownerReferences = [
+        {
+          apiVersion: "argoproj.io/v1alpha1",
+          kind: "Workflow",
+          name: "etl",
+          uid: "uid-etl",
+          controller: true,
+        },
+      ];
+      step.spec.restartPolicy = "Never";
+      on.cluster.store.touch("pods", step);
+    }
+    expect(
+      await on.ports.nodes.controllerReplicas(on.cluster.id, "shop", { kind: "Workflow", name: "etl" }),
+    ).toBeUndefined();
   });
 });

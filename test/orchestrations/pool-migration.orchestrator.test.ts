@@ -694,9 +694,16 @@ describe("pool-migration", () => {
     expect(watch.looks.filter((into) => into >= hour && into <= hour + 3 * 60_000).length).toBeGreaterThan(5);
   });
 
-  it("asks a person once about a signal that persists through retention, and again before the old pool goes", async () => {
+  it("asks a person once about a signal that persists through retention, and again once it came back", async () => {
     const setup = world({ ...approveAll(), decision: [{ decision: "retry" }, { decision: "retry" }] });
-    notReadyInRetention(setup, "aks-batchal3-1", 10 * 60_000, Number.POSITIVE_INFINITY);
+    const watch = notReadyInRetention(setup, "aks-batchal3-1", 10 * 60_000, 60 * 60_000);
+    // NotReady again from the second hour on, once it had cleared: a new signal for the person.
+    const observe = setup.fakes["observe-health"] as NonNullable<ActivityFakes["observe-health"]>;
+    setup.fakes["observe-health"] = async (input) => {
+      const look = await observe(input);
+      const into = harness.clock.now() - watch.retentionFrom();
+      return into >= 2 * 3600_000 ? { ...look, notReadyNodes: ["aks-batchal3-1"] } : look;
+    };
     const run = await harness.run(
       "pool-migration",
       inputOf({ retentionSeconds: 4 * 3600, rollback: "approval" }),
@@ -705,6 +712,22 @@ describe("pool-migration", () => {
     expect(run.output.outcome).toBe("succeeded");
     const gates = setup.records.flatMap((r) => (r.awaiting?.gate === "decision" ? [r.awaiting.nonce] : []));
     expect(new Set(gates).size).toBe(2);
+  });
+
+  it("looks again when a look at the health signals fails in the retention window, rather than rolling back", async () => {
+    const setup = world(approveAll());
+    const watch = notReadyInRetention(setup, "aks-batchal3-1", Number.POSITIVE_INFINITY, 0);
+    const observe = setup.fakes["observe-health"] as NonNullable<ActivityFakes["observe-health"]>;
+    setup.fakes["observe-health"] = async (input) => {
+      const into = harness.clock.now() - watch.retentionFrom();
+      // The API server unreachable for two minutes, 15 minutes in.
+      if (into >= 15 * 60_000 && into < 17 * 60_000) throw new Error("the API server is unreachable");
+      return observe(input);
+    };
+    const run = await harness.run("pool-migration", inputOf({ retentionSeconds: 3600 }), setup.fakes);
+    expect(run.output.outcome).toBe("succeeded");
+    const events = (setup.records.at(-1) as MigrationRecord).history.map((h) => h.event);
+    expect(events.some((e) => e.startsWith("a look at the health signals failed"))).toBe(true);
   });
 
   it("keeps the bare retention wait for a survey stored before the watch (an older history replays it)", async () => {

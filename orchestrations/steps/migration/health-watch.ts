@@ -9,8 +9,9 @@ import {
   watchHealth,
 } from "../../../shared/domain/migration/health-signals.ts";
 import { durationText } from "../../../shared/domain/migration/migration-runbook.ts";
+import type { PoolSurvey } from "../../../shared/domain/migration/pool-survey.ts";
 import { ACTIVITIES } from "../../contracts.ts";
-import { callActivity } from "../call-activity.ts";
+import { callActivity, errorMessage } from "../call-activity.ts";
 import { type ControlVerdict, waitFor } from "./controls.ts";
 import { awaitGate, decidedBy } from "./gates.ts";
 import type { MigrationRun } from "./migration-run.ts";
@@ -30,40 +31,55 @@ export interface HealthContext {
   newPool: string;
   preexistingPending: ReadonlySet<string>;
   watch: HealthWatch;
+  /** How long signals that keep coming may hold the gate; none in a history from before the limit. */
+  degradedLimitSeconds?: number;
+  /** Pods Pending that were created after this are not the migration's doing (set for the retention). */
+  pendingCreatedBefore?: number;
 }
 
 /** The first look, taken before the drain begins: what is wrong already is not the drain's doing. */
 export function* startHealthWatch(
   run: MigrationRun,
   newPool: string,
+  survey: Pick<PoolSurvey, "watchesRetention">,
 ): Generator<Task, HealthContext, unknown> {
   const first = yield* callActivity(run.context, ACTIVITIES.observeHealth, {
     clusterId: run.record.clusterId,
     pools: [run.record.pool, newPool],
   });
+  const { thresholds } = run.input.options;
   return {
     newPool,
     // Pods Pending before the drain began are not its doing (a Windows pod without a node, say).
     preexistingPending: new Set(first.pendingPods.map((p) => p.pod)),
-    watch: watchHealth(undefined, first, run.input.options.thresholds).watch,
+    watch: watchHealth(undefined, first, thresholds).watch,
+    // The limit came with the retention's watch: a survey without it replays the unbounded gate.
+    ...(survey.watchesRetention && {
+      degradedLimitSeconds: DEGRADED_LIMIT_PERSISTS * thresholds.persistSeconds,
+    }),
   };
 }
 
-/** One look at the signals, folded into the watch. */
+/** One look at the signals, folded into the watch, and when it was taken. */
 function* observe(
   run: MigrationRun,
   health: HealthContext,
-): Generator<Task, ReturnType<typeof watchHealth>, unknown> {
+): Generator<Task, ReturnType<typeof watchHealth> & { at: string }, unknown> {
   const observation = yield* callActivity(run.context, ACTIVITIES.observeHealth, {
     clusterId: run.record.clusterId,
     pools: [run.record.pool, health.newPool],
   });
-  const pendingPods = observation.pendingPods.filter((p) => !health.preexistingPending.has(p.pod));
+  const { pendingCreatedBefore } = health;
+  const pendingPods = observation.pendingPods.filter(
+    (p) =>
+      !health.preexistingPending.has(p.pod) &&
+      (pendingCreatedBefore === undefined || Date.parse(p.since) < pendingCreatedBefore),
+  );
   const look = watchHealth(health.watch, { ...observation, pendingPods }, run.input.options.thresholds);
   health.watch = look.watch;
   run.record.health = { at: observation.at, verdict: look.verdict, signals: look.signals };
   run.record.blockers = look.signals.map((signal) => `${signal.detail} (since ${signal.since})`);
-  return look;
+  return { ...look, at: observation.at };
 }
 
 /** A signal that persisted: a rollback at once, or a person's answer ("retry" goes on despite it). */
@@ -81,20 +97,19 @@ function* persisted(run: MigrationRun, signals: HealthSignal[]): Generator<Task,
 /**
  * Looks until the signals clear (go on) or one persists (persisted). Signals that keep coming, each
  * clearing in time but never all at once, count as persisted once they have held the gate
- * DEGRADED_LIMIT_PERSISTS times persistSeconds: the seed rolls back on a condition that persists,
- * whichever pods or nodes show it.
+ * degradedLimitSeconds: the seed rolls back on a condition that persists, whichever pods or nodes show it.
  */
 export function* healthGate(
   run: MigrationRun,
   health: HealthContext,
 ): Generator<Task, ControlVerdict, unknown> {
-  const limitSeconds = DEGRADED_LIMIT_PERSISTS * run.input.options.thresholds.persistSeconds;
-  const giveUpAt = run.nowMs() + limitSeconds * 1000;
+  const limit = health.degradedLimitSeconds;
+  const giveUpAt = limit === undefined ? Number.POSITIVE_INFINITY : run.nowMs() + limit * 1000;
   for (;;) {
     const look = yield* observe(run, health);
     if (look.verdict === "healthy") return { kind: "go-on" };
     if (look.verdict === "degraded" && run.nowMs() >= giveUpAt)
-      run.record.blockers.unshift(`signals have held the health gate for ${durationText(limitSeconds)}`);
+      run.record.blockers.unshift(`signals have held the health gate for ${durationText(limit ?? 0)}`);
     if (look.verdict === "failing" || run.nowMs() >= giveUpAt) return yield* persisted(run, look.signals);
     run.note(`waiting for health signals to clear: ${run.record.blockers.join("; ")}`);
     yield* run.save();
@@ -104,36 +119,68 @@ export function* healthGate(
 }
 
 /**
- * A wait with the signals watched (the retention window): a look every RETENTION_LOOK_SECONDS, a signal
- * seen followed and acted on once it persists as between batches, and at the end the health gate, so what
- * waits on it (the old pool's delete) goes only once the signals are clear. A signal a person chose to go
- * on despite is not asked about again while it lasts.
+ * The retention window, watched: a look every RETENTION_LOOK_SECONDS, a signal seen followed every
+ * HEALTH_RECHECK_SECONDS and acted on once it persists, as between batches; past the window, looks go on
+ * until the signals are clear, so the old pool goes only then. The migration is done by now: a look that
+ * fails is tried again rather than failing it (which would roll it back), and its saves go on without the
+ * store. A signal a person chose to go on despite is not asked about again while it lasts; Pending pods
+ * created during the window are not the migration's doing.
  */
 export function* watchThrough(
   run: MigrationRun,
   health: HealthContext,
   seconds: number,
 ): Generator<Task, ControlVerdict, unknown> {
+  const { persistSeconds } = run.input.options.thresholds;
+  health.pendingCreatedBefore = run.nowMs();
   let remainingMs = seconds * 1000;
   let nextLookSeconds = RETENTION_LOOK_SECONDS;
+  let showingSince: number | undefined;
   const accepted = new Set<string>();
   const key = (signal: HealthSignal) => `${signal.code}:${signal.subject}`;
   for (;;) {
     const started = run.nowMs();
-    const waited = yield* waitFor(run, Math.min(nextLookSeconds, remainingMs / 1000));
+    const waited = yield* waitFor(
+      run,
+      remainingMs > 0 ? Math.min(nextLookSeconds, remainingMs / 1000) : nextLookSeconds,
+    );
     if (waited.kind === "rollback") return waited;
     remainingMs -= run.nowMs() - started;
-    if (remainingMs <= 0) return yield* healthGate(run, health);
-    const look = yield* observe(run, health);
-    nextLookSeconds = RETENTION_LOOK_SECONDS;
+    let look: ReturnType<typeof watchHealth> & { at: string };
+    try {
+      look = yield* observe(run, health);
+    } catch (error) {
+      run.note(`a look at the health signals failed (${errorMessage(error)}): looking again`);
+      yield* run.save("or-keep");
+      nextLookSeconds = HEALTH_RECHECK_SECONDS;
+      continue;
+    }
+    // A signal a person accepted that cleared is asked about again if it comes back.
+    const present = new Set(look.signals.map(key));
+    for (const known of accepted) if (!present.has(known)) accepted.delete(known);
     const fresh = look.signals.filter((signal) => !accepted.has(key(signal)));
-    if (fresh.length === 0) continue;
-    if (look.verdict === "failing") {
-      const verdict = yield* persisted(run, look.signals);
+    if (fresh.length === 0) {
+      showingSince = undefined;
+      if (remainingMs <= 0) return { kind: "go-on" };
+      nextLookSeconds = RETENTION_LOOK_SECONDS;
+      continue;
+    }
+    showingSince ??= run.nowMs();
+    // Only the signals not accepted count: one new signal is asked about once it has persisted itself.
+    const lasted = fresh.some(
+      (signal) => Date.parse(look.at) - Date.parse(signal.since) > persistSeconds * 1000,
+    );
+    const limit = health.degradedLimitSeconds;
+    const held = limit !== undefined && run.nowMs() - showingSince >= limit * 1000;
+    if (lasted || held) {
+      if (!lasted) run.record.blockers.unshift(`signals have shown for ${durationText(limit ?? 0)}`);
+      const verdict = yield* persisted(run, fresh);
       if (verdict.kind === "rollback") return verdict;
-      for (const signal of look.signals) accepted.add(key(signal));
-    } else nextLookSeconds = HEALTH_RECHECK_SECONDS;
+      for (const signal of fresh) accepted.add(key(signal));
+      showingSince = undefined;
+    }
     run.note(`watching health signals: ${run.record.blockers.join("; ")}`);
-    yield* run.save();
+    yield* run.save("or-keep");
+    nextLookSeconds = HEALTH_RECHECK_SECONDS;
   }
 }

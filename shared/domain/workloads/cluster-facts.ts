@@ -112,6 +112,8 @@ export interface KubePodSpec {
   volumes?: KubeVolume[];
   /** Kubernetes' default is 30 when absent. */
   terminationGracePeriodSeconds?: number;
+  /** Always (the default), OnFailure or Never: the last two run to completion. */
+  restartPolicy?: string;
 }
 
 export interface KubePodTemplateSpec {
