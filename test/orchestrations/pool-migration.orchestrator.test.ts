@@ -543,8 +543,8 @@ describe("pool-migration", () => {
     expect(run.output.summary.rolledBack?.reason).toContain("aks-batchal3-1");
   });
 
-  it("rolls back when signals keep coming at the health gate, each clearing in time but never all at once", async () => {
-    const { fakes } = world(approveAll());
+  /** From the second look on, a new pod Pending past its grace every 4 minutes, for two hours. */
+  function flapping(fakes: ActivityFakes) {
     let looks = 0;
     let from: number | undefined;
     fakes["observe-health"] = () => {
@@ -552,7 +552,7 @@ describe("pool-migration", () => {
       if (looks < 2) return healthy();
       from ??= harness.clock.now();
       const into = harness.clock.now() - from;
-      // A new pod Pending past its grace every 4 minutes, for two hours: none lasts the 5 minutes to persist.
+      // None lasts the 5 minutes to persist.
       if (into >= 2 * 3600_000) return healthy();
       const pod = `batch/flapping-${Math.floor(into / 240_000)}`;
       return {
@@ -560,9 +560,41 @@ describe("pool-migration", () => {
         pendingPods: [{ pod, since: new Date(harness.clock.now() - 150_000).toISOString() }],
       };
     };
+  }
+
+  it("rolls back when signals keep coming at the health gate, each clearing in time but never all at once", async () => {
+    const { fakes } = world(approveAll());
+    flapping(fakes);
     const run = await harness.run("pool-migration", inputOf(), fakes);
     expect(run.output.outcome).toBe("rolled-back");
     expect(run.output.summary.rolledBack?.reason).toMatch(/signals have held the health gate for 15 min/);
+  });
+
+  it("waits out signals that keep coming at the gate for a survey stored before that rule (an older history)", async () => {
+    const { fakes } = world(approveAll());
+    flapping(fakes);
+    wrapFake(fakes, "survey-pool", async (input, survey) => {
+      const { watchesRetention: _, ...older } = await survey(input);
+      return older;
+    });
+    const run = await harness.run("pool-migration", inputOf(), fakes);
+    expect(run.output.outcome).toBe("succeeded");
+  });
+
+  it("does not count a pod Pending that was created during the retention window: not the migration's doing", async () => {
+    const setup = world(approveAll());
+    const watch = notReadyInRetention(setup, "aks-batchal3-1", Number.POSITIVE_INFINITY, 0);
+    const observe = setup.fakes["observe-health"] as NonNullable<ActivityFakes["observe-health"]>;
+    setup.fakes["observe-health"] = async (input) => {
+      const look = await observe(input);
+      const into = harness.clock.now() - watch.retentionFrom();
+      if (!(into >= 10 * 60_000)) return look;
+      // Someone's new deployment, unschedulable, from 10 minutes into the window.
+      const since = new Date(watch.retentionFrom() + 10 * 60_000).toISOString();
+      return { ...look, pendingPods: [{ pod: "other/unschedulable", since }] };
+    };
+    const run = await harness.run("pool-migration", inputOf({ retentionSeconds: 3600 }), setup.fakes);
+    expect(run.output.outcome).toBe("succeeded");
   });
 
   it("rolls back through an audit store down for five minutes: the old nodes' taint comes off once it is back", async () => {
