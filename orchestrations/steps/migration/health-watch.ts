@@ -6,6 +6,7 @@ import type { Task } from "durable-functions";
 import {
   type HealthSignal,
   type HealthWatch,
+  hasPersisted,
   watchHealth,
 } from "../../../shared/domain/migration/health-signals.ts";
 import { durationText } from "../../../shared/domain/migration/migration-runbook.ts";
@@ -82,6 +83,17 @@ function* observe(
   return { ...look, at: observation.at };
 }
 
+/**
+ * Whether signals that keep coming, each clearing in time but never all at once, have shown since
+ * `sinceMs` for the context's limit; said first among the blockers when they have.
+ */
+function heldTooLong(run: MigrationRun, health: HealthContext, sinceMs: number): boolean {
+  const limit = health.degradedLimitSeconds;
+  if (limit === undefined || run.nowMs() - sinceMs < limit * 1000) return false;
+  run.record.blockers.unshift(`signals have held the health gate for ${durationText(limit)}`);
+  return true;
+}
+
 /** A signal that persisted: a rollback at once, or a person's answer ("retry" goes on despite it). */
 function* persisted(run: MigrationRun, signals: HealthSignal[]): Generator<Task, ControlVerdict, unknown> {
   const reason = `health signal persisted: ${run.record.blockers.join("; ")}`;
@@ -103,14 +115,12 @@ export function* healthGate(
   run: MigrationRun,
   health: HealthContext,
 ): Generator<Task, ControlVerdict, unknown> {
-  const limit = health.degradedLimitSeconds;
-  const giveUpAt = limit === undefined ? Number.POSITIVE_INFINITY : run.nowMs() + limit * 1000;
+  const since = run.nowMs();
   for (;;) {
     const look = yield* observe(run, health);
     if (look.verdict === "healthy") return { kind: "go-on" };
-    if (look.verdict === "degraded" && run.nowMs() >= giveUpAt)
-      run.record.blockers.unshift(`signals have held the health gate for ${durationText(limit ?? 0)}`);
-    if (look.verdict === "failing" || run.nowMs() >= giveUpAt) return yield* persisted(run, look.signals);
+    if (look.verdict === "failing" || heldTooLong(run, health, since))
+      return yield* persisted(run, look.signals);
     run.note(`waiting for health signals to clear: ${run.record.blockers.join("; ")}`);
     yield* run.save();
     const verdict = yield* waitFor(run, HEALTH_RECHECK_SECONDS);
@@ -131,7 +141,7 @@ export function* watchThrough(
   health: HealthContext,
   seconds: number,
 ): Generator<Task, ControlVerdict, unknown> {
-  const { persistSeconds } = run.input.options.thresholds;
+  const { thresholds } = run.input.options;
   health.pendingCreatedBefore = run.nowMs();
   let remainingMs = seconds * 1000;
   let nextLookSeconds = RETENTION_LOOK_SECONDS;
@@ -167,13 +177,8 @@ export function* watchThrough(
     }
     showingSince ??= run.nowMs();
     // Only the signals not accepted count: one new signal is asked about once it has persisted itself.
-    const lasted = fresh.some(
-      (signal) => Date.parse(look.at) - Date.parse(signal.since) > persistSeconds * 1000,
-    );
-    const limit = health.degradedLimitSeconds;
-    const held = limit !== undefined && run.nowMs() - showingSince >= limit * 1000;
-    if (lasted || held) {
-      if (!lasted) run.record.blockers.unshift(`signals have shown for ${durationText(limit ?? 0)}`);
+    const lasted = fresh.some((signal) => hasPersisted(signal, look.at, thresholds));
+    if (lasted || heldTooLong(run, health, showingSince)) {
       const verdict = yield* persisted(run, fresh);
       if (verdict.kind === "rollback") return verdict;
       for (const signal of fresh) accepted.add(key(signal));

@@ -120,12 +120,21 @@ export function watchHealth(
   if (last === undefined || ms(last.at) <= now - SAMPLE_SPACING_MS) {
     samples.push({ at: observation.at, restartsByNode: { ...observation.restartsByNode } });
   }
-  const persisted = signals.some((s) => now - ms(s.since) > thresholds.persistSeconds * 1000);
+  const persisted = signals.some((s) => hasPersisted(s, observation.at, thresholds));
   const verdict: HealthVerdict = signals.length === 0 ? "healthy" : persisted ? "failing" : "degraded";
   const remembered = signals
     .filter((s) => s.code !== "pod-pending")
     .map(({ code, subject, since }) => ({ code, subject, since }));
   return { watch: { samples, seen: remembered }, verdict, signals };
+}
+
+/** Whether a signal seen at `at` has lasted past thresholds.persistSeconds: the watch's "failing". */
+export function hasPersisted(
+  signal: Pick<HealthSignal, "since">,
+  at: string,
+  thresholds: Pick<HealthThresholds, "persistSeconds">,
+): boolean {
+  return ms(at) - ms(signal.since) > thresholds.persistSeconds * 1000;
 }
 
 /** Nodes whose restarts since the earliest sample of the last hour exceed the hourly threshold. */
